@@ -1,0 +1,1 @@
+"""Interfaces: command line, and later the FastAPI service and the dispatcher's console."""

@@ -1,0 +1,415 @@
+"""The ``waterops`` command line (DESIGN §4).
+
+A thin layer: parse arguments, call :mod:`gis`, print a human table or JSON. Data problems are
+reported with what to fix and exit with status 1; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from gis.errors import NetworkError, ValidationError
+from gis.network import Network
+
+DEFAULT_NETWORK = Path("sample_data/kaifeng.gpkg")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        result: int = args.run(args)
+        return result
+    except ValidationError as exc:
+        _print_report(exc.report, as_json=getattr(args, "json", False))
+        return 1
+    except NetworkError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        return 1
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="waterops",
+        description="Water-utility operations: network validation, valve segments, "
+        "isolation of breaks, valve criticality.",
+    )
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def network_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "network",
+            type=Path,
+            help="GeoPackage, folder of GeoJSON/Shapefile layers, or EPANET .inp",
+        )
+        p.add_argument("--valves", type=Path, help="valve-layer CSV (link,node[,id,operable,...])")
+        p.add_argument("--crs", help="CRS of an EPANET file's coordinates, e.g. EPSG:32650")
+        p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    p = sub.add_parser("validate", help="check network data and report every problem")
+    network_args(p)
+    p.set_defaults(run=cmd_validate)
+
+    p = sub.add_parser("segments", help="valve segments of the network")
+    network_args(p)
+    p.add_argument("--top", type=int, default=10, help="largest segments to list (table)")
+    p.set_defaults(run=cmd_segments)
+
+    p = sub.add_parser("isolate", help="valves to close for a break, and who loses water")
+    network_args(p)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--pipe",
+        action="append",
+        help="broken pipe id; repeat (or comma-separate) to plan several shutdowns at once",
+    )
+    where.add_argument("--at", metavar="LON,LAT", help="map point, snapped to the nearest pipe")
+    p.add_argument("--inoperable", default="", help="valve ids found not to close: V1,V2")
+    p.add_argument("--geojson", action="store_true", help="print a WGS84 GeoJSON map of the plan")
+    p.set_defaults(run=cmd_isolate)
+
+    p = sub.add_parser("criticality", help="rank valves by the extra loss when they fail")
+    network_args(p)
+    p.add_argument("--top", type=int, default=20, help="valves to list (table)")
+    p.set_defaults(run=cmd_criticality)
+
+    p = sub.add_parser("demo", help="end-to-end demo on the sample city")
+    p.add_argument("network", type=Path, nargs="?", default=DEFAULT_NETWORK)
+    p.set_defaults(run=cmd_demo)
+    return parser
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+@contextmanager
+def _status(message: str) -> Iterator[None]:
+    """Show what is going on (on stderr, so JSON on stdout stays clean)."""
+    start = time.perf_counter()
+    with err.status(message):
+        yield
+    err.print(f"[dim]{message} done in {time.perf_counter() - start:.1f} s[/dim]")
+
+
+def _load(args: argparse.Namespace) -> Network:
+    from gis.io import read_network
+
+    with _status(f"reading {args.network}"):
+        network = read_network(args.network, valves=args.valves, crs=args.crs)
+    for warning in network.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}")
+    return network
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+def _print_report(report: Any, as_json: bool) -> None:
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    table = Table(title=f"{len(report.errors)} errors, {len(report.warnings)} warnings")
+    for column in ("severity", "layer", "id", "problem", "fix"):
+        table.add_column(column, overflow="fold")
+    for p in report:
+        colour = "red" if p.severity == "error" else "yellow"
+        table.add_row(f"[{colour}]{p.severity}[/{colour}]", p.layer, p.id or "", p.message, p.fix)
+    (out if report.ok else err).print(table)
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from gis.io import read_layers
+    from gis.validate import validate_layers
+
+    with _status(f"validating {args.network}"):
+        layers = read_layers(args.network, valves=args.valves, crs=args.crs)
+        report = validate_layers(layers)
+    if args.json:
+        _print_json(report.to_dict())
+    elif report.problems:
+        _print_report(report, as_json=False)
+    else:
+        out.print(f"[green]{args.network}: no problems found[/green]")
+    if report.ok and not args.json:
+        from gis.network import build_network
+
+        summary = build_network(layers).summary()
+        out.print(", ".join(f"{k} {v}" for k, v in summary.items() if k != "name"))
+    return 0 if report.ok else 1
+
+
+def cmd_segments(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from gis.segments import segment_network, segments_summary, segments_table
+
+    network = _load(args)
+    with _status("computing valve segments"):
+        seg = segment_network(network)
+    if args.json:
+        _print_json({"segments": segments_table(network, seg)})
+        return 0
+    summary = segments_summary(seg)
+    table = Table(title=f"Valve segments of {network.name}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        table.add_row(
+            key.replace("_", " "), f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+        )
+    out.print(table)
+    customers = seg.seg_customers.sum(axis=1)
+    order = np.lexsort((-seg.seg_length_m, -customers))[: args.top]
+    top = Table(title=f"Largest {len(order)} segments (by customers, then length)")
+    for column in ("segment", "pipes", "length m", "customers", "boundary valves", "a pipe"):
+        top.add_column(column, justify="right" if column != "a pipe" else "left")
+    for s in order.tolist():
+        pipes = seg.pipes_of(s)
+        top.add_row(
+            str(s),
+            str(len(pipes)),
+            f"{seg.seg_length_m[s]:,.0f}",
+            str(int(customers[s])),
+            str(len(seg.boundary_valves_of(s))),
+            str(network.pipes.ids[pipes[0]]) if len(pipes) else "-",
+        )
+    out.print(top)
+    return 0
+
+
+def cmd_isolate(args: argparse.Namespace) -> int:
+    from gis.io import plan_to_geojson
+    from gis.isolation import Isolator, combined_shutdown
+
+    network = _load(args)
+    with _status("computing valve segments"):
+        isolator = Isolator(network)
+    failed = [v.strip() for v in args.inoperable.split(",") if v.strip()]
+    for v in failed:
+        network.valve_index(v)  # unknown ids fail early with a clear message
+    if args.at:
+        lon, lat = _parse_point(args.at)
+        pipes = [isolator.nearest_pipe(lon, lat)]
+        err.print(f"[dim]{args.at} snapped to pipe {pipes[0]}[/dim]")
+    else:
+        pipes = [p.strip() for arg in args.pipe for p in arg.split(",") if p.strip()]
+    overlap = None
+    if len(pipes) > 1:
+        overlap = combined_shutdown(isolator, [[p] for p in pipes], failed)
+        plan = overlap.combined
+    else:
+        plan = isolator.isolate(pipes, failed)
+    if args.geojson:
+        _print_json(plan_to_geojson(network, plan))
+    elif args.json:
+        data = plan.to_dict()
+        if overlap is not None:
+            data["overlap"] = {
+                "extra_customers": overlap.extra_customers.to_dict(),
+                "extra_pipes": list(overlap.extra_pipes),
+                "separate": [
+                    {"breaks": list(p.breaks), "customers": p.customers.total}
+                    for p in overlap.separate
+                ],
+            }
+        _print_json(data)
+    else:
+        _print_plan(plan)
+        if overlap is not None:
+            extra = overlap.extra_customers
+            out.print(
+                f"[bold]Overlap:[/bold] together the {len(pipes)} shutdowns cut off "
+                f"{extra.total} customers ({extra.accounts} accounts) that none of them cuts "
+                f"alone; extra pipes: {len(overlap.extra_pipes)}"
+            )
+            for c in extra.critical:
+                out.print(f"  [red]critical:[/red] {c.name or c.id} ({c.kind})")
+    return 0
+
+
+def _parse_point(text: str) -> tuple[float, float]:
+    from gis.errors import OutsideNetwork
+
+    try:
+        lon_s, lat_s = text.split(",")
+        lon, lat = float(lon_s), float(lat_s)
+    except ValueError:
+        raise OutsideNetwork(
+            f"--at takes LON,LAT in degrees, e.g. 114.35,34.80; got {text!r}"
+        ) from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise OutsideNetwork(f"{text!r} is not a longitude,latitude pair")
+    return lon, lat
+
+
+def _print_plan(plan: Any) -> None:
+    out.print(f"[bold]Isolation of {', '.join(plan.breaks)}[/bold]")
+    for warning in plan.warnings:
+        out.print(f"[yellow]warning:[/yellow] {warning}")
+    table = Table(title=f"Valves to close ({len(plan.valves_to_close)})")
+    for column in ("valve", "pipe", "at node", "lon, lat"):
+        table.add_column(column)
+    for v in plan.valves_to_close:
+        where = f"{v.lon:.6f}, {v.lat:.6f}" if v.lon is not None else f"{v.x:.1f}, {v.y:.1f}"
+        table.add_row(v.id, v.pipe_id, v.node_id, where)
+    out.print(table)
+    if plan.bypassed_valves:
+        out.print(
+            "Bypassed (will not close): "
+            + ", ".join(f"{v.id} ({v.reason})" for v in plan.bypassed_valves)
+        )
+    if plan.valves_not_needed:
+        out.print(
+            "Not needed (no source beyond them): " + ", ".join(v.id for v in plan.valves_not_needed)
+        )
+    c = plan.customers
+    summary = Table(title="Who loses water", show_header=False)
+    summary.add_column("measure")
+    summary.add_column("value", justify="right")
+    summary.add_row(
+        "isolated pipes", f"{len(plan.isolated_pipes)} ({plan.isolated_length_m:,.0f} m)"
+    )
+    summary.add_row(
+        "unintended pipes", f"{len(plan.unintended_pipes)} ({plan.unintended_length_m:,.0f} m)"
+    )
+    summary.add_row("customers", f"{c.total:,} ({c.accounts:,} accounts)")
+    for category, n in c.by_category.items():
+        if n:
+            summary.add_row(f"  {category}", f"{n:,}")
+    summary.add_row(
+        "streets", ", ".join(plan.streets[:8]) + (" …" if len(plan.streets) > 8 else "")
+    )
+    out.print(summary)
+    for crit in c.critical:
+        out.print(f"  [red]critical customer:[/red] {crit.name or crit.id} ({crit.kind})")
+    if plan.area is not None:
+        out.print(f"Affected area: {plan.area['type']} (use --geojson for the map)")
+
+
+def cmd_criticality(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from gis.criticality import valve_criticality
+    from gis.isolation import Isolator
+
+    network = _load(args)
+    with _status("computing valve segments"):
+        isolator = Isolator(network)
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("valve criticality", total=len(network.valves))
+        update: Callable[[int, int], None] = lambda done, total: progress.update(  # noqa: E731
+            task, completed=done
+        )
+        ranked = valve_criticality(isolator, progress=update)
+    if args.json:
+        _print_json({"valves": [r.to_dict() for r in ranked]})
+        return 0
+    table = Table(title=f"Most critical valves of {network.name} (of {len(ranked)})")
+    for column in (
+        "rank",
+        "valve",
+        "pipe",
+        "node",
+        "extra customers",
+        "extra accounts",
+        "extra critical",
+        "extra length m",
+    ):
+        table.add_column(
+            column, justify="right" if column.startswith(("rank", "extra")) else "left"
+        )
+    for rank, r in enumerate(ranked[: args.top], start=1):
+        table.add_row(
+            str(rank),
+            r.valve_id,
+            r.pipe_id,
+            r.node_id,
+            f"{r.extra_customers:,}",
+            f"{r.extra_accounts:,}",
+            str(r.extra_critical),
+            f"{r.extra_length_m:,.0f}",
+        )
+    out.print(table)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Validate the sample city, summarise its segments, isolate a break and print the plan."""
+    import numpy as np
+
+    from gis.io import read_layers
+    from gis.isolation import Isolator
+    from gis.network import build_network
+    from gis.segments import segments_summary
+    from gis.validate import validate_layers
+
+    path: Path = args.network
+    out.rule(f"1. validate {path}")
+    with _status("reading and validating"):
+        layers = read_layers(path)
+        report = validate_layers(layers)
+    if not report.ok:
+        _print_report(report, as_json=False)
+        return 1
+    out.print(f"[green]{len(report.errors)} errors, {len(report.warnings)} warnings[/green]")
+    network = build_network(layers)
+    out.print(", ".join(f"{k} {v}" for k, v in network.summary().items() if k != "name"))
+
+    out.rule("2. valve segments")
+    with _status("computing valve segments"):
+        isolator = Isolator(network)
+    for key, value in segments_summary(isolator.segmentation).items():
+        out.print(
+            f"{key.replace('_', ' ')}: {value:,.1f}"
+            if isinstance(value, float)
+            else f"{key.replace('_', ' ')}: {value:,}"
+        )
+
+    out.rule("3. isolate a break")
+    # The demo break: the pipe serving the most customers, a hospital among them if possible.
+    seg = isolator.segmentation
+    crit = seg.seg_customers[:, -1]
+    busiest = int(np.lexsort((-seg.seg_customers.sum(axis=1), -crit))[0])
+    pipe = str(network.pipes.ids[seg.pipes_of(busiest)[0]])
+    plan = isolator.isolate(pipe)
+    _print_plan(plan)
+
+    out.rule("4. the same break when the first valve will not close")
+    if plan.valves_to_close:
+        failed = plan.valves_to_close[0].id
+        worse = isolator.isolate(pipe, [failed])
+        out.print(
+            f"valve {failed} fails: {len(worse.valves_to_close)} valves to close instead of "
+            f"{len(plan.valves_to_close)}; customers cut off {worse.customers.total:,} instead "
+            f"of {plan.customers.total:,}"
+        )
+    out.print("\nNext: waterops isolate --help, waterops criticality, waterops segments")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,55 @@
+"""Errors raised by the network model.
+
+One hierarchy for the package: callers (the CLI, the API) catch :class:`NetworkError` and turn it
+into a message and an exit code or a 4xx, in one place.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gis.validate import ValidationReport
+
+
+class NetworkError(Exception):
+    """Base class of every error the network model raises."""
+
+
+class ValidationError(NetworkError):
+    """The input data has problems that must be fixed before the network can be used."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        self.report = report
+        n = len(report.errors)
+        super().__init__(f"{n} problem{'s' if n != 1 else ''} in the network data:\n{report}")
+
+
+class UnreadableFile(NetworkError):
+    """A file is missing, is not a format we read, or lacks a required layer."""
+
+
+class UnknownPipe(NetworkError, KeyError):
+    """A pipe id that the network does not have."""
+
+    def __init__(self, pipe_id: str) -> None:
+        self.pipe_id = pipe_id
+        super().__init__(f"unknown pipe {pipe_id!r}: check the id against the pipes layer")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class UnknownValve(NetworkError, KeyError):
+    """A valve id that the network does not have."""
+
+    def __init__(self, valve_id: str) -> None:
+        self.valve_id = valve_id
+        super().__init__(f"unknown valve {valve_id!r}: check the id against the valves layer")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class OutsideNetwork(NetworkError):
+    """A map point too far from every pipe to be snapped to one."""

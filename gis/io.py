@@ -1,0 +1,371 @@
+"""Reading network data: GeoPackage, GeoJSON or Shapefile layers, EPANET ``.inp`` + valve CSV.
+
+Reading never raises a traceback at the user: a file that cannot be read becomes a problem in a
+:class:`gis.validate.ValidationReport`, raised as :class:`gis.errors.ValidationError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from gis.errors import ValidationError
+from gis.network import Network, build_network
+from gis.validate import Problem, ValidationReport, validate_layers
+
+REQUIRED_LAYERS = ("nodes", "pipes")
+OPTIONAL_LAYERS = ("valves", "customers", "dmas", "roads", "depots")
+LAYER_FILE_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
+
+
+@dataclass
+class NetworkLayers:
+    """The raw layers of a network, as read, before validation.
+
+    ``valves`` may be a plain DataFrame (from a valve-layer CSV) without geometry.
+    ``local_coordinates`` marks data whose coordinates have no CRS by nature (EPANET files).
+    """
+
+    nodes: gpd.GeoDataFrame
+    pipes: gpd.GeoDataFrame
+    valves: pd.DataFrame
+    customers: gpd.GeoDataFrame | None = None
+    dmas: gpd.GeoDataFrame | None = None
+    source: str = "network"
+    local_coordinates: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_network(
+    path: str | Path,
+    valves: str | Path | None = None,
+    crs: str | None = None,
+) -> Network:
+    """Read, validate and build a network.
+
+    Parameters
+    ----------
+    path
+        A GeoPackage, a folder of GeoJSON or Shapefile layers (``nodes.geojson``, ``pipes.shp``,
+        ...), or an EPANET ``.inp`` file.
+    valves
+        A valve-layer CSV (``link,node`` as WNTR writes it, optional ``id, operable,
+        normally_closed``) that replaces the valves layer.
+    crs
+        The CRS of an EPANET file's coordinates (they have none of their own).
+
+    Raises
+    ------
+    gis.errors.ValidationError
+        With the whole report, when the data has errors.
+    """
+    layers = read_layers(path, valves=valves, crs=crs)
+    report = validate_layers(layers)
+    if not report.ok:
+        raise ValidationError(report)
+    layers.warnings.extend(str(p) for p in report.warnings)
+    return build_network(layers)
+
+
+def read_layers(
+    path: str | Path,
+    valves: str | Path | None = None,
+    crs: str | None = None,
+) -> NetworkLayers:
+    """Read the layers of a network without validating them.
+
+    Raises :class:`gis.errors.ValidationError` (with a ``file`` problem) when a file cannot be
+    read or a required layer is missing.
+    """
+    path = Path(path)
+    if not path.exists():
+        _fail("file", str(path), "does not exist", "check the path")
+    if path.suffix.lower() == ".inp":
+        layers = _read_inp(path, crs)
+    elif path.is_dir():
+        layers = _read_folder(path)
+    elif path.suffix.lower() in LAYER_FILE_SUFFIXES:
+        layers = _read_gpkg(path)
+    else:
+        _fail(
+            "file",
+            str(path),
+            f"is not a format we read ({path.suffix or 'no extension'})",
+            "give a GeoPackage (.gpkg), a folder of .geojson/.shp layers, or an EPANET .inp",
+        )
+    if valves is not None:
+        layers.valves = read_valve_csv(valves)
+    return layers
+
+
+def read_valve_csv(path: str | Path) -> pd.DataFrame:
+    """Read a valve-layer CSV: columns ``link,node`` and optional ``id, operable,
+    normally_closed``; a valve without ``id`` is named by its 0-based row number."""
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, dtype={"link": str, "node": str, "id": str})
+    except Exception as exc:
+        _fail("valves", str(path), f"cannot be read as CSV ({exc})", "give a CSV file")
+    missing = [c for c in ("link", "node") if c not in df.columns]
+    if missing:
+        _fail(
+            "valves",
+            str(path),
+            f"the valve CSV lacks the column(s) {', '.join(missing)}",
+            "give columns link,node (the pipe and the pipe end each valve sits at)",
+        )
+    if "id" not in df.columns:
+        df["id"] = [str(i) for i in range(len(df))]
+    if "Unnamed: 0" in df.columns:
+        df = df.drop(columns="Unnamed: 0")
+    return df.rename(columns={"link": "pipe_id", "node": "node_id"})
+
+
+def _fail(layer: str, ident: str, message: str, fix: str) -> Any:
+    raise ValidationError(ValidationReport([Problem("error", layer, ident, message, fix)]))
+
+
+def _read_gpkg(path: Path) -> NetworkLayers:
+    import pyogrio
+
+    try:
+        available = {str(name) for name in pyogrio.list_layers(path)[:, 0]}
+    except Exception as exc:
+        _fail("file", str(path), f"cannot be opened ({exc})", "give a valid GeoPackage")
+    frames: dict[str, Any] = {}
+    for name in (*REQUIRED_LAYERS, *OPTIONAL_LAYERS):
+        if name in available:
+            frames[name] = _read_layer(path, name, layer=name)
+    return _assemble(frames, source=path.name)
+
+
+def _read_folder(path: Path) -> NetworkLayers:
+    frames: dict[str, Any] = {}
+    for name in (*REQUIRED_LAYERS, *OPTIONAL_LAYERS):
+        for suffix in (".gpkg", ".geojson", ".json", ".shp"):
+            candidate = path / f"{name}{suffix}"
+            if candidate.exists():
+                frames[name] = _read_layer(candidate, name)
+                break
+    return _assemble(frames, source=path.name)
+
+
+def _read_layer(path: Path, name: str, layer: str | None = None) -> gpd.GeoDataFrame:
+    try:
+        gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:
+        _fail(name, str(path), f"cannot be read ({exc})", "check the file is a valid layer")
+    return _restore_column_names(gdf, name)
+
+
+# Shapefile field names are cut to 10 characters: map them back to the contract's names.
+_CONTRACT_COLUMNS = {
+    "nodes": ("id", "kind", "elevation_m", "name"),
+    "pipes": (
+        "id",
+        "from_node",
+        "to_node",
+        "diameter_mm",
+        "material",
+        "install_year",
+        "street",
+        "dma",
+        "status",
+        "length_m",
+    ),
+    "valves": (
+        "id",
+        "pipe_id",
+        "node_id",
+        "kind",
+        "diameter_mm",
+        "normally_closed",
+        "operable",
+        "last_exercised",
+    ),
+    "customers": (
+        "id",
+        "pipe_id",
+        "category",
+        "accounts",
+        "address",
+        "critical_kind",
+        "name",
+        "demand_m3d",
+    ),
+}
+
+
+def _restore_column_names(gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
+    renames = {}
+    for column in _CONTRACT_COLUMNS.get(layer, ()):
+        if column not in gdf.columns and len(column) > 10 and column[:10] in gdf.columns:
+            renames[column[:10]] = column
+    return gdf.rename(columns=renames) if renames else gdf
+
+
+def _assemble(frames: dict[str, Any], source: str) -> NetworkLayers:
+    missing = [name for name in REQUIRED_LAYERS if name not in frames]
+    if missing:
+        _fail(
+            "file",
+            source,
+            f"has no {' or '.join(missing)} layer",
+            "add the layers named in the data contract (nodes, pipes, valves, customers, ...)",
+        )
+    valves = frames.get("valves")
+    if valves is None:
+        valves = pd.DataFrame({"id": [], "pipe_id": [], "node_id": []}, dtype=str)
+    return NetworkLayers(
+        nodes=frames["nodes"],
+        pipes=frames["pipes"],
+        valves=valves,
+        customers=frames.get("customers"),
+        dmas=frames.get("dmas"),
+        source=source,
+    )
+
+
+def _read_inp(path: Path, crs: str | None) -> NetworkLayers:
+    try:
+        import wntr
+    except ImportError:
+        _fail(
+            "file",
+            str(path),
+            "is an EPANET file, and reading one needs WNTR",
+            "install the extra: pip install 'waterops[inp]'",
+        )
+    try:
+        wn = wntr.network.WaterNetworkModel(str(path))
+    except Exception as exc:
+        _fail("file", str(path), f"cannot be read as EPANET input ({exc})", "check the file")
+    return layers_from_wntr(wn, source=path.name, crs=crs)
+
+
+def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) -> NetworkLayers:
+    """Layers from a WNTR ``WaterNetworkModel``: reservoirs and tanks are sources; pipes, pumps
+    and control valves are links (``kind`` pipe, pump or valve)."""
+    import shapely
+
+    node_rows = []
+    for name, node in wn.nodes():
+        kind = {"Junction": "junction", "Reservoir": "source", "Tank": "tank"}[node.node_type]
+        x, y = node.coordinates
+        node_rows.append((name, kind, getattr(node, "elevation", None), x, y))
+    nodes = gpd.GeoDataFrame(
+        {
+            "id": [r[0] for r in node_rows],
+            "kind": [r[1] for r in node_rows],
+            "elevation_m": [r[2] for r in node_rows],
+        },
+        geometry=gpd.points_from_xy([r[3] for r in node_rows], [r[4] for r in node_rows]),
+        crs=crs,
+    )
+    xy = {r[0]: (r[3], r[4]) for r in node_rows}
+    link_rows = []
+    geoms = []
+    for name, link in wn.links():
+        kind = {"Pipe": "pipe", "Pump": "pump"}.get(link.link_type, "valve")
+        start, end = link.start_node_name, link.end_node_name
+        if kind == "pipe":
+            length = float(link.length)
+            diameter = float(link.diameter) * 1000.0
+            status = "closed" if str(link.initial_status).lower().endswith("closed") else "open"
+        else:
+            length = 0.0
+            diameter = float(getattr(link, "diameter", 0.0) or 0.0) * 1000.0
+            status = "open"
+        link_rows.append((name, start, end, diameter, length, kind, status))
+        coords = [xy[start], *list(link.vertices), xy[end]]
+        geoms.append(shapely.linestrings(coords))
+    pipes = gpd.GeoDataFrame(
+        {
+            "id": [r[0] for r in link_rows],
+            "from_node": [r[1] for r in link_rows],
+            "to_node": [r[2] for r in link_rows],
+            "diameter_mm": [r[3] for r in link_rows],
+            "length_m": [r[4] for r in link_rows],
+            "kind": [r[5] for r in link_rows],
+            "status": [r[6] for r in link_rows],
+        },
+        geometry=geoms,
+        crs=crs,
+    )
+    valves = pd.DataFrame({"id": [], "pipe_id": [], "node_id": []}, dtype=str)
+    warnings = []
+    if crs is None:
+        warnings.append(
+            f"{source}: EPANET coordinates have no CRS; lengths come from the file, but map "
+            "points and affected-area polygons need one (pass --crs EPSG:XXXX)"
+        )
+    return NetworkLayers(
+        nodes=nodes,
+        pipes=pipes,
+        valves=valves,
+        source=source,
+        local_coordinates=crs is None,
+        warnings=warnings,
+    )
+
+
+def plan_to_geojson(network: Network, plan: Any) -> dict[str, Any]:
+    """An :class:`gis.isolation.IsolationPlan` as a WGS84 GeoJSON FeatureCollection.
+
+    Features: the affected area (``role`` area, with the plan's summary), the valves to close,
+    bypassed and not needed, and the isolated and unintended pipes.
+    """
+    import shapely
+
+    if not network.has_map:
+        raise ValueError("this network has no CRS: its plan cannot be drawn on a map")
+    features: list[dict[str, Any]] = []
+    if plan.area is not None:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": plan.area,
+                "properties": {
+                    "role": "area",
+                    "breaks": list(plan.breaks),
+                    "customers": plan.customers.total,
+                    "accounts": plan.customers.accounts,
+                    "critical": [c.name or c.id for c in plan.customers.critical],
+                    "length_m": round(plan.length_m, 1),
+                    "streets": list(plan.streets),
+                },
+            }
+        )
+    for role, refs in (
+        ("close", plan.valves_to_close),
+        ("bypassed", plan.bypassed_valves),
+        ("not_needed", plan.valves_not_needed),
+    ):
+        for ref in refs:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [ref.lon, ref.lat]},
+                    "properties": {"role": f"valve_{role}", **ref.to_dict()},
+                }
+            )
+    geometry = network.pipes.geometry
+    assert geometry is not None
+    for role, ids in (("isolated", plan.isolated_pipes), ("unintended", plan.unintended_pipes)):
+        if not ids:
+            continue
+        idx = [network.pipe_index(p) for p in ids]
+        lines = shapely.transform(geometry[idx], network.to_wgs84)
+        for pid, line in zip(ids, lines, strict=True):
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": shapely.geometry.mapping(line),
+                    "properties": {"role": f"pipe_{role}", "id": pid},
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,641 @@
+"""Isolating a break: which valves to close, and who loses water (DESIGN §3).
+
+The search works on the segment graph computed once per network (:mod:`gis.segments`):
+
+1. Start from the broken pipe's segment. Every valve on the boundary of the growing area is a
+   candidate to close; a boundary valve that cannot be closed (inoperable in the data, or reported
+   failed in the field) is bypassed: the segment across it joins the area and the search goes on
+   outward. Normally-closed valves are already shut.
+2. With the area shut, the segments next to it are searched outward at the same pace, merging
+   when they meet. A search that runs out without finding a source is a part of the network left
+   dry: *unintended isolation* (Jun & Loganathan 2007). Closing the valve into such a part is not
+   needed to stop the flow into the break, so it is not in ``valves_to_close`` (Giswater's
+   "mincut" makes the same distinction). The last search still going in a connected part of the
+   network is decided by counting that part's sources, so the search stays local: its cost
+   depends on the size of the dry parts, not of the network.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from gis.errors import OutsideNetwork
+from gis.network import CUSTOMER_CATEGORIES, NODE_KINDS, Network
+from gis.segments import Segmentation, segment_network
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class ValveRef:
+    """A valve as a field crew needs it: id, the pipe and node it sits at, where it is."""
+
+    id: str
+    pipe_id: str
+    node_id: str
+    x: float
+    y: float
+    lon: float | None = None
+    lat: float | None = None
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "pipe": self.pipe_id, "node": self.node_id}
+        if self.lon is not None and self.lat is not None:
+            out["location"] = [round(self.lon, 7), round(self.lat, 7)]
+        else:
+            out["location"] = [self.x, self.y]
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True)
+class CriticalCustomer:
+    id: str
+    name: str | None
+    kind: str | None
+    pipe_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "kind": self.kind, "pipe": self.pipe_id}
+
+
+@dataclass(frozen=True)
+class CustomerImpact:
+    """Customers who lose water."""
+
+    total: int
+    accounts: int
+    by_category: dict[str, int]
+    critical: tuple[CriticalCustomer, ...]
+    isolated: int = 0
+    unintended: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "accounts": self.accounts,
+            "by_category": dict(self.by_category),
+            "critical": [c.to_dict() for c in self.critical],
+            "in_isolated_area": self.isolated,
+            "in_unintended_area": self.unintended,
+        }
+
+
+@dataclass(frozen=True)
+class IsolationPlan:
+    """What to close for a break, and its consequences (the keys of ``isolate --json``)."""
+
+    breaks: tuple[str, ...]
+    valves_to_close: tuple[ValveRef, ...]
+    bypassed_valves: tuple[ValveRef, ...]
+    valves_not_needed: tuple[ValveRef, ...]
+    closed_on_boundary: tuple[ValveRef, ...]
+    isolated_pipes: tuple[str, ...]
+    isolated_nodes: tuple[str, ...]
+    unintended_pipes: tuple[str, ...]
+    unintended_nodes: tuple[str, ...]
+    customers: CustomerImpact
+    length_m: float
+    isolated_length_m: float
+    unintended_length_m: float
+    streets: tuple[str, ...]
+    area: dict[str, Any] | None
+    warnings: tuple[str, ...] = ()
+    isolated_from_sources: bool = True
+    isolated_segments: frozenset[int] = field(default=frozenset(), repr=False, compare=False)
+    unintended_segments: frozenset[int] = field(default=frozenset(), repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "breaks": list(self.breaks),
+            "valves_to_close": [v.to_dict() for v in self.valves_to_close],
+            "bypassed_valves": [v.to_dict() for v in self.bypassed_valves],
+            "valves_not_needed": [v.to_dict() for v in self.valves_not_needed],
+            "closed_on_boundary": [v.to_dict() for v in self.closed_on_boundary],
+            "isolated_pipes": list(self.isolated_pipes),
+            "isolated_nodes": list(self.isolated_nodes),
+            "unintended_pipes": list(self.unintended_pipes),
+            "unintended_nodes": list(self.unintended_nodes),
+            "customers": self.customers.to_dict(),
+            "length_m": round(self.length_m, 1),
+            "isolated_length_m": round(self.isolated_length_m, 1),
+            "unintended_length_m": round(self.unintended_length_m, 1),
+            "streets": list(self.streets),
+            "area": self.area,
+            "isolated_from_sources": self.isolated_from_sources,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class Cut:
+    """The outcome of the segment-level search, before it is turned into ids."""
+
+    isolated: frozenset[int]  # segments shut by the valves
+    unintended: frozenset[int]  # segments left with no source
+    close: tuple[int, ...]  # valves to close
+    not_needed: tuple[int, ...]  # boundary valves into dry parts
+    bypassed: tuple[int, ...]  # boundary valves that could not be closed
+    closed_on_boundary: tuple[int, ...]  # normally-closed valves on the boundary
+    sources_inside: tuple[int, ...]  # segments of the isolated area holding a source
+
+
+class Isolator:
+    """Answers isolation queries on one network.
+
+    Builds the hydraulic segmentation once (closed pipes count as shut); each query then touches
+    only the segments it needs.
+    """
+
+    def __init__(self, network: Network, segmentation: Segmentation | None = None) -> None:
+        self.network = network
+        if segmentation is None or not segmentation.hydraulic:
+            if segmentation is not None and not network.pipes.is_open.all():
+                segmentation = None
+            segmentation = segmentation or segment_network(
+                network, hydraulic=not network.pipes.is_open.all()
+            )
+        self.segmentation = segmentation
+        seg = segmentation
+        # Python lists: the search below indexes them element by element, which is much
+        # faster on lists than on numpy arrays.
+        self._adj_ptr: list[int] = seg.adj_ptr.tolist()
+        self._adj_segment: list[int] = seg.adj_segment.tolist()
+        self._adj_cut: list[int] = seg.adj_cut.tolist()
+        self._cut_nc: list[bool] = seg.cut_normally_closed.tolist()
+        self._cut_closable: list[bool] = seg.cut_closable.tolist()
+        ptr = seg.cut_valves_ptr.tolist()
+        valves = seg.cut_valves.tolist()
+        self._cut_valves: list[list[int]] = [
+            valves[ptr[c] : ptr[c + 1]] for c in range(len(ptr) - 1)
+        ]
+        self._operable: list[bool] = network.valves.operable.tolist()
+        self._seg_sources: list[int] = seg.seg_sources.tolist()
+        self._component: list[int] = seg.base_component.tolist()
+        self._component_sources: list[int] = seg.component_sources.tolist()
+
+    # -- segment-level search -------------------------------------------------------------
+
+    def cut(self, start_segments: Iterable[int], failed: frozenset[int] = frozenset()) -> Cut:
+        """Isolate a set of segments; ``failed`` are valve indices that will not close."""
+        adj_ptr, adj_segment, adj_cut = self._adj_ptr, self._adj_segment, self._adj_cut
+        cut_nc, cut_valves = self._cut_nc, self._cut_valves
+
+        area: set[int] = set(start_segments)
+        stack = list(area)
+        candidates: list[tuple[int, int]] = []  # (cut, segment across)
+        bypassed: list[int] = []
+        closed_boundary: list[int] = []
+        while stack:
+            s = stack.pop()
+            for k in range(adj_ptr[s], adj_ptr[s + 1]):
+                t = adj_segment[k]
+                if t in area:
+                    continue
+                c = adj_cut[k]
+                if cut_nc[c]:
+                    closed_boundary.append(c)
+                elif self._closable(c, failed):
+                    candidates.append((c, t))
+                else:
+                    bypassed.extend(cut_valves[c])
+                    area.add(t)
+                    stack.append(t)
+
+        across: dict[int, list[int]] = {}
+        for c, t in candidates:
+            if t not in area:
+                across.setdefault(t, []).append(c)
+        fed, dry = self._search_outward(area, list(across))
+
+        close: list[int] = []
+        not_needed: list[int] = []
+        for t, cuts in across.items():
+            target = close if t in fed else not_needed
+            for c in dict.fromkeys(cuts):
+                target.append(self._valve_to_close(c, failed))
+        nc_valves = [v for c in dict.fromkeys(closed_boundary) for v in cut_valves[c]]
+        return Cut(
+            isolated=frozenset(area),
+            unintended=frozenset(dry),
+            close=tuple(close),
+            not_needed=tuple(not_needed),
+            bypassed=tuple(dict.fromkeys(bypassed)),
+            closed_on_boundary=tuple(dict.fromkeys(nc_valves)),
+            sources_inside=tuple(s for s in area if self._seg_sources[s]),
+        )
+
+    def _closable(self, c: int, failed: frozenset[int]) -> bool:
+        if not failed:
+            return self._cut_closable[c]
+        return any(self._operable[v] and v not in failed for v in self._cut_valves[c])
+
+    def _valve_to_close(self, c: int, failed: frozenset[int]) -> int:
+        for v in self._cut_valves[c]:
+            if self._operable[v] and v not in failed:
+                return v
+        raise AssertionError("a closable cut has an operable valve")  # pragma: no cover
+
+    def _search_outward(self, area: set[int], starts: list[int]) -> tuple[set[int], set[int]]:
+        """Which segments next to the shut area still reach a source.
+
+        Returns the start segments that are fed, and every segment left dry. One breadth-first
+        search per start, interleaved; searches that meet are merged (union-find). In each
+        connected part of the network the last search still running is decided by counting:
+        every segment of the part outside the area belongs to some search's final region, so the
+        last one holds whatever sources the finished ones did not.
+        """
+        adj_ptr, adj_segment, adj_cut, cut_nc = (
+            self._adj_ptr,
+            self._adj_segment,
+            self._adj_cut,
+            self._cut_nc,
+        )
+        seg_sources, component = self._seg_sources, self._component
+
+        parent: list[int] = list(range(len(starts)))
+
+        def find(g: int) -> int:
+            while parent[g] != g:
+                parent[g] = parent[parent[g]]
+                g = parent[g]
+            return g
+
+        owner: dict[int, int] = {}
+        queues: list[deque[int]] = []
+        members: list[list[int]] = []
+        sources: list[int] = []
+        running: dict[int, set[int]] = {}  # component -> running search roots
+        finished: dict[int, int] = {}  # component -> sources found by finished searches
+        for g, t in enumerate(starts):
+            owner[t] = g
+            queues.append(deque([t]))
+            members.append([t])
+            sources.append(seg_sources[t])
+            running.setdefault(component[t], set()).add(g)
+        area_sources: dict[int, int] = {}
+        for s in area:
+            if seg_sources[s]:
+                area_sources[component[s]] = area_sources.get(component[s], 0) + seg_sources[s]
+
+        fed_roots: set[int] = set()
+        dry_roots: set[int] = set()
+        comps = list(running)
+        while comps:
+            still: list[int] = []
+            for comp in comps:
+                roots = running[comp]
+                if len(roots) == 1:
+                    (g,) = roots
+                    left = (
+                        self._component_sources[comp]
+                        - area_sources.get(comp, 0)
+                        - finished.get(comp, 0)
+                    )
+                    if left > 0:
+                        fed_roots.add(g)
+                        roots.clear()
+                        continue
+                if not roots:
+                    continue
+                for g in list(roots):
+                    if find(g) != g:
+                        continue
+                    queue = queues[g]
+                    if not queue:
+                        roots.discard(g)
+                        finished[comp] = finished.get(comp, 0) + sources[g]
+                        (fed_roots if sources[g] else dry_roots).add(g)
+                        continue
+                    s = queue.popleft()
+                    for k in range(adj_ptr[s], adj_ptr[s + 1]):
+                        if cut_nc[adj_cut[k]]:
+                            continue
+                        t = adj_segment[k]
+                        if t in area:
+                            continue
+                        o = owner.get(t)
+                        if o is None:
+                            owner[t] = g
+                            queue.append(t)
+                            members[g].append(t)
+                            sources[g] += seg_sources[t]
+                            continue
+                        h = find(o)
+                        if h == g:
+                            continue
+                        # merge the smaller search into the larger
+                        big, small = (g, h) if len(members[g]) >= len(members[h]) else (h, g)
+                        parent[small] = big
+                        queues[big].extend(queues[small])
+                        queues[small] = deque()
+                        members[big].extend(members[small])
+                        members[small] = []
+                        sources[big] += sources[small]
+                        roots.discard(small)
+                        g = big  # go on expanding s for the merged search
+                        queue = queues[big]
+                if roots:
+                    still.append(comp)
+            comps = still
+
+        fed = {t for t in starts if find(owner[t]) in fed_roots}
+        dry: set[int] = set()
+        for g in dry_roots:
+            if self._component_sources[component[members[g][0]]] > 0:
+                dry.update(members[g])  # parts that were dry before the break are not counted
+        return fed, dry
+
+    # -- queries by id --------------------------------------------------------------------
+
+    def isolate(
+        self,
+        pipes: str | Sequence[str],
+        failed_valves: Iterable[str] = (),
+        *,
+        with_area: bool = True,
+        area_buffer_m: float = 25.0,
+    ) -> IsolationPlan:
+        """Plan the isolation of one or more broken pipes.
+
+        Parameters
+        ----------
+        pipes
+            Id of the broken pipe, or several ids (planned works shut together).
+        failed_valves
+            Valve ids that crews found will not close (added to the inoperable ones).
+        with_area
+            Compute the affected-area polygon (WGS84 GeoJSON); skip it for speed.
+        """
+        pipe_ids = [pipes] if isinstance(pipes, str) else list(pipes)
+        network = self.network
+        idx = [network.pipe_index(p) for p in pipe_ids]
+        failed = frozenset(network.valve_index(v) for v in failed_valves)
+        cut = self.cut({int(self.segmentation.pipe_segment[i]) for i in idx}, failed)
+        return self.plan(pipe_ids, cut, with_area=with_area, area_buffer_m=area_buffer_m)
+
+    def isolate_at(
+        self,
+        lon: float,
+        lat: float,
+        failed_valves: Iterable[str] = (),
+        *,
+        max_distance_m: float = 100.0,
+        with_area: bool = True,
+    ) -> IsolationPlan:
+        """Plan the isolation of the pipe nearest to a WGS84 map point."""
+        pipe = self.nearest_pipe(lon, lat, max_distance_m=max_distance_m)
+        return self.isolate(pipe, failed_valves, with_area=with_area)
+
+    @cached_property
+    def _pipe_tree(self) -> Any:
+        import shapely
+
+        if self.network.pipes.geometry is None:
+            raise OutsideNetwork("this network has no map geometry: give the pipe id instead")
+        return shapely.STRtree(self.network.pipes.geometry)
+
+    def nearest_pipe(self, lon: float, lat: float, *, max_distance_m: float = 100.0) -> str:
+        """Id of the pipe nearest to a WGS84 point; :class:`OutsideNetwork` when none is near."""
+        import shapely
+
+        if not self.network.has_map:
+            raise OutsideNetwork("this network has no CRS: give the pipe id instead of a point")
+        x, y = self.network.from_wgs84(lon, lat)
+        hit = self._pipe_tree.query_nearest(shapely.Point(x, y), max_distance=max_distance_m)
+        if len(hit) == 0:
+            raise OutsideNetwork(
+                f"no pipe within {max_distance_m:g} m of {lon:.6f},{lat:.6f}: "
+                "check the point (longitude first) or give the pipe id"
+            )
+        return str(self.network.pipes.ids[int(np.min(hit))])
+
+    def plan(
+        self,
+        breaks: Sequence[str],
+        cut: Cut,
+        *,
+        with_area: bool = True,
+        area_buffer_m: float = 25.0,
+    ) -> IsolationPlan:
+        """Turn a segment-level :class:`Cut` into an :class:`IsolationPlan` with ids."""
+        from gis.area import affected_area
+
+        network, seg = self.network, self.segmentation
+        iso_segments = np.fromiter(sorted(cut.isolated), dtype=np.int64)
+        dry_segments = np.fromiter(sorted(cut.unintended), dtype=np.int64)
+        iso_pipes = _members(seg.seg_pipes_ptr, seg.seg_pipes, iso_segments)
+        dry_pipes = _members(seg.seg_pipes_ptr, seg.seg_pipes, dry_segments)
+        iso_nodes = _members(seg.seg_nodes_ptr, seg.seg_nodes, iso_segments)
+        dry_nodes = _members(seg.seg_nodes_ptr, seg.seg_nodes, dry_segments)
+        all_pipes = np.concatenate([iso_pipes, dry_pipes])
+
+        customers = self.customer_impact(iso_segments, dry_segments)
+        iso_len = float(seg.seg_length_m[iso_segments].sum())
+        dry_len = float(seg.seg_length_m[dry_segments].sum())
+
+        warnings: list[str] = []
+        for s in cut.sources_inside:
+            src = [
+                str(network.nodes.ids[n])
+                for n in seg.nodes_of(s).tolist()
+                if network.nodes.kind[n] > 0
+            ]
+            kinds = {NODE_KINDS[int(network.nodes.kind[network.node_index(n)])] for n in src}
+            warnings.append(
+                f"the isolated area contains {', '.join(src)} ({'/'.join(sorted(kinds))}): "
+                "no valve separates the break from it; shut its outlet or pumps"
+            )
+        if any(not network.pipes.is_open[i] for i in (network.pipe_index(b) for b in breaks)):
+            warnings.append("a broken pipe is closed (status closed): it carries no water")
+
+        area = None
+        if with_area and network.has_map and len(all_pipes):
+            area = affected_area(network, all_pipes, buffer_m=area_buffer_m)
+
+        return IsolationPlan(
+            breaks=tuple(breaks),
+            valves_to_close=self._valve_refs(cut.close),
+            bypassed_valves=self._valve_refs(
+                cut.bypassed,
+                reasons=[
+                    "inoperable" if not self._operable[v] else "reported failed"
+                    for v in cut.bypassed
+                ],
+            ),
+            valves_not_needed=self._valve_refs(cut.not_needed),
+            closed_on_boundary=self._valve_refs(cut.closed_on_boundary),
+            isolated_pipes=tuple(network.pipes.ids[iso_pipes].tolist()),
+            isolated_nodes=tuple(network.nodes.ids[iso_nodes].tolist()),
+            unintended_pipes=tuple(network.pipes.ids[dry_pipes].tolist()),
+            unintended_nodes=tuple(network.nodes.ids[dry_nodes].tolist()),
+            customers=customers,
+            length_m=iso_len + dry_len,
+            isolated_length_m=iso_len,
+            unintended_length_m=dry_len,
+            streets=_streets(network, all_pipes),
+            area=area,
+            warnings=tuple(warnings),
+            isolated_from_sources=not cut.sources_inside,
+            isolated_segments=cut.isolated,
+            unintended_segments=cut.unintended,
+        )
+
+    def customer_impact(
+        self, isolated: npt.NDArray[np.int64], unintended: npt.NDArray[np.int64]
+    ) -> CustomerImpact:
+        """Customers of the given segments, by category, with the critical ones named."""
+        seg, cust, network = self.segmentation, self.network.customers, self.network
+        both = np.concatenate([isolated, unintended])
+        counts = seg.seg_customers[both].sum(axis=0) if len(both) else np.zeros(5, np.int64)
+        critical = _members(seg.seg_critical_ptr, seg.seg_critical, both)
+        return CustomerImpact(
+            total=int(counts.sum()),
+            accounts=int(seg.seg_accounts[both].sum()),
+            by_category={c: int(n) for c, n in zip(CUSTOMER_CATEGORIES, counts, strict=True)},
+            critical=tuple(
+                CriticalCustomer(
+                    id=str(cust.ids[i]),
+                    name=None if cust.name[i] is None else str(cust.name[i]),
+                    kind=None if cust.critical_kind[i] is None else str(cust.critical_kind[i]),
+                    pipe_id=str(network.pipes.ids[cust.pipe[i]]),
+                )
+                for i in critical.tolist()
+            ),
+            isolated=int(seg.seg_customers[isolated].sum()),
+            unintended=int(seg.seg_customers[unintended].sum()),
+        )
+
+    def _valve_refs(
+        self, valves: Sequence[int], reasons: Sequence[str | None] | None = None
+    ) -> tuple[ValveRef, ...]:
+        if not valves:
+            return ()
+        network = self.network
+        v = np.asarray(valves, dtype=np.int64)
+        xy = network.valves.xy[v]
+        lonlat = network.to_wgs84(xy) if network.has_map else None
+        out = []
+        for k, i in enumerate(v.tolist()):
+            out.append(
+                ValveRef(
+                    id=str(network.valves.ids[i]),
+                    pipe_id=str(network.pipes.ids[network.valves.pipe[i]]),
+                    node_id=str(network.nodes.ids[network.valves.node[i]]),
+                    x=float(xy[k, 0]),
+                    y=float(xy[k, 1]),
+                    lon=float(lonlat[k, 0]) if lonlat is not None else None,
+                    lat=float(lonlat[k, 1]) if lonlat is not None else None,
+                    reason=reasons[k] if reasons is not None else None,
+                )
+            )
+        return tuple(out)
+
+
+def _members(ptr: IntArray, values: IntArray, groups: IntArray) -> IntArray:
+    """Concatenated CSR rows ``groups`` (vectorised)."""
+    if len(groups) == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = ptr[groups]
+    counts = ptr[groups + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    return values[np.repeat(starts, counts) + offsets]
+
+
+def _streets(network: Network, pipes: IntArray) -> tuple[str, ...]:
+    """Streets of the pipes, longest affected length first."""
+    if len(pipes) == 0:
+        return ()
+    lengths: dict[str, float] = {}
+    for name, length in zip(
+        network.pipes.street[pipes].tolist(), network.pipes.length_m[pipes].tolist(), strict=True
+    ):
+        if name is None or name == "":
+            continue
+        lengths[str(name)] = lengths.get(str(name), 0.0) + float(length)
+    return tuple(sorted(lengths, key=lambda s: (-lengths[s], s)))
+
+
+@dataclass(frozen=True)
+class ShutdownOverlap:
+    """Several planned shutdowns at once, against each alone (Giswater's overlap check)."""
+
+    combined: IsolationPlan
+    separate: tuple[IsolationPlan, ...]
+    extra_customers: CustomerImpact  # cut off by the combination, by none of them alone
+    extra_pipes: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "combined": self.combined.to_dict(),
+            "separate": [p.to_dict() for p in self.separate],
+            "extra_customers": self.extra_customers.to_dict(),
+            "extra_pipes": list(self.extra_pipes),
+        }
+
+
+def combined_shutdown(
+    isolator: Isolator,
+    shutdowns: Sequence[Sequence[str]],
+    failed_valves: Iterable[str] = (),
+    *,
+    with_area: bool = True,
+) -> ShutdownOverlap:
+    """Isolate several planned works together and report what the overlap adds.
+
+    Two shutdowns that are harmless alone can together cut a street off from every source; the
+    customers in ``extra_customers`` are the ones neither shutdown alone would affect.
+    """
+    failed = list(failed_valves)
+    separate = tuple(isolator.isolate(list(s), failed, with_area=False) for s in shutdowns)
+    every = [p for s in shutdowns for p in s]
+    combined = isolator.isolate(every, failed, with_area=with_area)
+    alone: frozenset[int] = frozenset().union(
+        *(p.isolated_segments | p.unintended_segments for p in separate)
+    )
+    extra = (combined.isolated_segments | combined.unintended_segments) - alone
+    extra_segments = np.fromiter(sorted(extra), dtype=np.int64)
+    seg = isolator.segmentation
+    extra_pipes = _members(seg.seg_pipes_ptr, seg.seg_pipes, extra_segments)
+    return ShutdownOverlap(
+        combined=combined,
+        separate=separate,
+        extra_customers=isolator.customer_impact(extra_segments, np.zeros(0, dtype=np.int64)),
+        extra_pipes=tuple(isolator.network.pipes.ids[extra_pipes].tolist()),
+    )
+
+
+_CACHE: weakref.WeakKeyDictionary[Network, Isolator] = weakref.WeakKeyDictionary()
+
+
+def isolator_for(network: Network) -> Isolator:
+    """The (cached) :class:`Isolator` of a network: segments are computed once per network."""
+    isolator = _CACHE.get(network)
+    if isolator is None:
+        isolator = Isolator(network)
+        _CACHE[network] = isolator
+    return isolator
+
+
+def isolate(
+    network: Network,
+    pipes: str | Sequence[str],
+    failed_valves: Iterable[str] = (),
+    *,
+    with_area: bool = True,
+) -> IsolationPlan:
+    """Plan the isolation of a break on ``pipes`` (see :meth:`Isolator.isolate`)."""
+    return isolator_for(network).isolate(pipes, failed_valves, with_area=with_area)

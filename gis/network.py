@@ -1,0 +1,393 @@
+"""The pipe-network model: nodes, pipes, valves and customers as typed arrays.
+
+The model is built once from validated layers (:func:`build_network`) and never changes; every
+analysis (segments, isolation, criticality, areas) computes on it. Arrays rather than one Python
+object per pipe keep a million-pipe city in memory and let the analyses run vectorised.
+Coordinates are metric (a projected CRS, or the local units of an EPANET file); outputs are turned
+into WGS84 by :meth:`Network.to_wgs84`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from pyproj import CRS, Transformer
+
+    from gis.io import NetworkLayers
+
+NODE_KINDS: tuple[str, ...] = ("junction", "source", "tank")
+CUSTOMER_CATEGORIES: tuple[str, ...] = (
+    "residential",
+    "commercial",
+    "industrial",
+    "institution",
+    "critical",
+)
+SOURCE_KINDS = frozenset({"source", "tank"})
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+ObjArray = npt.NDArray[np.object_]
+
+
+@dataclass(frozen=True, eq=False)
+class Nodes:
+    """Junctions, sources (reservoirs, plants) and tanks."""
+
+    ids: ObjArray
+    kind: npt.NDArray[np.int8]  # index into NODE_KINDS
+    xy: FloatArray  # (n, 2), metric
+    name: ObjArray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def is_source(self) -> BoolArray:
+        """Sources and tanks: the nodes that feed water into the network."""
+        return self.kind > 0
+
+
+@dataclass(frozen=True, eq=False)
+class Pipes:
+    """Links between two nodes: pipes, and from EPANET files also pumps and control valves."""
+
+    ids: ObjArray
+    start: IntArray  # node index of from_node
+    end: IntArray  # node index of to_node
+    length_m: FloatArray
+    diameter_mm: FloatArray
+    street: ObjArray
+    dma: ObjArray
+    is_open: BoolArray
+    geometry: ObjArray | None  # shapely LineStrings in the metric CRS, None for local data
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True, eq=False)
+class Valves:
+    """Isolation valves. A valve on pipe ``pipe`` at node ``node`` cuts the pipe from the node."""
+
+    ids: ObjArray
+    pipe: IntArray
+    node: IntArray
+    operable: BoolArray
+    normally_closed: BoolArray
+    xy: FloatArray  # (n, 2), metric
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True, eq=False)
+class Customers:
+    """Service connections, each fed from one pipe."""
+
+    ids: ObjArray
+    pipe: IntArray
+    category: npt.NDArray[np.int8]  # index into CUSTOMER_CATEGORIES
+    accounts: IntArray
+    name: ObjArray
+    critical_kind: ObjArray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A validated pipe network.
+
+    Parameters
+    ----------
+    nodes, pipes, valves, customers
+        The layers as arrays; indices in one refer to positions in another.
+    crs
+        The metric CRS of all coordinates, or None when they are local (an EPANET file without a
+        CRS): lengths still hold, but nothing can be placed on a map.
+    name
+        Where the network came from, for reports.
+    """
+
+    nodes: Nodes
+    pipes: Pipes
+    valves: Valves
+    customers: Customers
+    crs: CRS | None
+    name: str = "network"
+    warnings: tuple[str, ...] = field(default=())
+
+    @cached_property
+    def _pipe_index(self) -> dict[str, int]:
+        return {pid: i for i, pid in enumerate(self.pipes.ids.tolist())}
+
+    @cached_property
+    def _valve_index(self) -> dict[str, int]:
+        return {vid: i for i, vid in enumerate(self.valves.ids.tolist())}
+
+    @cached_property
+    def _node_index(self) -> dict[str, int]:
+        return {nid: i for i, nid in enumerate(self.nodes.ids.tolist())}
+
+    def pipe_index(self, pipe_id: str) -> int:
+        """Position of a pipe by id; raises :class:`gis.errors.UnknownPipe`."""
+        from gis.errors import UnknownPipe
+
+        try:
+            return self._pipe_index[str(pipe_id)]
+        except KeyError:
+            raise UnknownPipe(str(pipe_id)) from None
+
+    def valve_index(self, valve_id: str) -> int:
+        """Position of a valve by id; raises :class:`gis.errors.UnknownValve`."""
+        from gis.errors import UnknownValve
+
+        try:
+            return self._valve_index[str(valve_id)]
+        except KeyError:
+            raise UnknownValve(str(valve_id)) from None
+
+    def node_index(self, node_id: str) -> int:
+        """Position of a node by id; raises KeyError."""
+        return self._node_index[str(node_id)]
+
+    @cached_property
+    def _to_wgs84(self) -> Transformer | None:
+        from pyproj import Transformer
+
+        if self.crs is None:
+            return None
+        return Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+
+    @cached_property
+    def _from_wgs84(self) -> Transformer | None:
+        from pyproj import Transformer
+
+        if self.crs is None:
+            return None
+        return Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+
+    @property
+    def has_map(self) -> bool:
+        """Whether coordinates can be turned into WGS84 (the network has a CRS)."""
+        return self.crs is not None
+
+    def to_wgs84(self, xy: FloatArray) -> FloatArray:
+        """Metric coordinates ``(n, 2)`` as longitude, latitude ``(n, 2)``."""
+        tr = self._to_wgs84
+        if tr is None:
+            raise ValueError("this network has no CRS: its coordinates cannot be put on a map")
+        lon, lat = tr.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    def from_wgs84(self, lon: float, lat: float) -> tuple[float, float]:
+        """A WGS84 point in the network's metric CRS."""
+        tr = self._from_wgs84
+        if tr is None:
+            raise ValueError("this network has no CRS: a map point cannot be placed on it")
+        x, y = tr.transform(lon, lat)
+        return float(x), float(y)
+
+    def to_networkx(self) -> nx.MultiGraph:
+        """The network as a networkx multigraph: nodes by id, one edge per pipe keyed by pipe id.
+
+        Node attributes: ``kind``; edge attributes: ``length_m``, ``diameter_mm``, ``is_open``.
+        Valves are listed on the edges as ``valves`` (ids of the valves on that pipe).
+        """
+        import networkx as nx
+
+        g = nx.MultiGraph()
+        kinds = np.asarray(NODE_KINDS, dtype=object)[self.nodes.kind]
+        g.add_nodes_from((nid, {"kind": k}) for nid, k in zip(self.nodes.ids, kinds, strict=True))
+        on_pipe: dict[int, list[str]] = {}
+        for v, p in enumerate(self.valves.pipe.tolist()):
+            on_pipe.setdefault(p, []).append(str(self.valves.ids[v]))
+        nid = self.nodes.ids
+        for i in range(len(self.pipes)):
+            g.add_edge(
+                nid[self.pipes.start[i]],
+                nid[self.pipes.end[i]],
+                key=self.pipes.ids[i],
+                length_m=float(self.pipes.length_m[i]),
+                diameter_mm=float(self.pipes.diameter_mm[i]),
+                is_open=bool(self.pipes.is_open[i]),
+                valves=on_pipe.get(i, []),
+            )
+        return g
+
+    def summary(self) -> dict[str, Any]:
+        """Counts of the network's parts, for reports."""
+        return {
+            "name": self.name,
+            "nodes": len(self.nodes),
+            "sources": int(np.count_nonzero(self.nodes.is_source)),
+            "pipes": len(self.pipes),
+            "length_km": round(float(self.pipes.length_m.sum()) / 1000.0, 3),
+            "valves": len(self.valves),
+            "inoperable_valves": int(np.count_nonzero(~self.valves.operable)),
+            "normally_closed_valves": int(np.count_nonzero(self.valves.normally_closed)),
+            "customers": len(self.customers),
+            "crs": self.crs.to_string() if self.crs is not None else None,
+        }
+
+
+def build_network(layers: NetworkLayers) -> Network:
+    """Turn validated layers into a :class:`Network`.
+
+    The layers must have passed :func:`gis.validate.validate_layers` without errors; geographic
+    coordinates are projected to the local UTM zone so that lengths and buffers are in metres.
+    """
+    import geopandas as gpd
+    import shapely
+
+    nodes_df = layers.nodes
+    pipes_df = layers.pipes
+    valves_df = layers.valves
+    customers_df = layers.customers
+
+    crs = None
+    if not layers.local_coordinates:
+        crs = nodes_df.crs
+        if crs is not None and crs.is_geographic:
+            crs = nodes_df.estimate_utm_crs()
+        if crs is not None:
+            nodes_df = nodes_df.to_crs(crs)
+            pipes_df = pipes_df.to_crs(crs)
+            if isinstance(valves_df, gpd.GeoDataFrame) and valves_df.crs is not None:
+                valves_df = valves_df.to_crs(crs)
+
+    node_ids = nodes_df["id"].astype(str).to_numpy(dtype=object)
+    node_pos = pd.Index(node_ids)
+    kind_code = {k: i for i, k in enumerate(NODE_KINDS)}
+    node_kind = nodes_df["kind"].map(kind_code).to_numpy(dtype=np.int8)
+    node_xy = shapely.get_coordinates(nodes_df.geometry.to_numpy()).astype(np.float64)
+    node_name = _optional(nodes_df, "name", len(node_ids))
+
+    pipe_ids = pipes_df["id"].astype(str).to_numpy(dtype=object)
+    start = _lookup(node_pos, pipes_df["from_node"])
+    end = _lookup(node_pos, pipes_df["to_node"])
+    geometry = None
+    if "length_m" in pipes_df.columns and pipes_df["length_m"].notna().all():
+        length = pipes_df["length_m"].to_numpy(dtype=np.float64)
+    else:
+        length = shapely.length(pipes_df.geometry.to_numpy()).astype(np.float64)
+    if crs is not None:
+        geometry = pipes_df.geometry.to_numpy()
+    status = _optional(pipes_df, "status", len(pipe_ids), "open")
+    is_open = np.array([str(s).strip().lower() != "closed" for s in status], dtype=bool)
+    pipes = Pipes(
+        ids=pipe_ids,
+        start=start,
+        end=end,
+        length_m=length,
+        diameter_mm=pipes_df["diameter_mm"].to_numpy(dtype=np.float64, na_value=np.nan),
+        street=_optional(pipes_df, "street", len(pipe_ids)),
+        dma=_optional(pipes_df, "dma", len(pipe_ids)),
+        is_open=is_open,
+        geometry=geometry,
+    )
+    pipe_pos = pd.Index(pipe_ids)
+
+    n_valves = len(valves_df)
+    valve_pipe = _lookup(pipe_pos, valves_df["pipe_id"]) if n_valves else np.zeros(0, np.int64)
+    valve_node = _lookup(node_pos, valves_df["node_id"]) if n_valves else np.zeros(0, np.int64)
+    if isinstance(valves_df, gpd.GeoDataFrame) and n_valves and crs is not None:
+        valve_xy = shapely.get_coordinates(valves_df.geometry.to_numpy()).astype(np.float64)
+    else:
+        valve_xy = node_xy[valve_node] if n_valves else np.zeros((0, 2))
+    valves = Valves(
+        ids=valves_df["id"].astype(str).to_numpy(dtype=object),
+        pipe=valve_pipe,
+        node=valve_node,
+        operable=_bool_column(valves_df, "operable", True),
+        normally_closed=_bool_column(valves_df, "normally_closed", False),
+        xy=valve_xy,
+    )
+
+    if customers_df is None or len(customers_df) == 0:
+        customers = Customers(
+            ids=np.zeros(0, dtype=object),
+            pipe=np.zeros(0, dtype=np.int64),
+            category=np.zeros(0, dtype=np.int8),
+            accounts=np.zeros(0, dtype=np.int64),
+            name=np.zeros(0, dtype=object),
+            critical_kind=np.zeros(0, dtype=object),
+        )
+    else:
+        cat_code = {c: i for i, c in enumerate(CUSTOMER_CATEGORIES)}
+        n_cust = len(customers_df)
+        accounts = (
+            customers_df["accounts"].fillna(1).to_numpy(dtype=np.int64)
+            if "accounts" in customers_df.columns
+            else np.ones(n_cust, dtype=np.int64)
+        )
+        customers = Customers(
+            ids=customers_df["id"].astype(str).to_numpy(dtype=object),
+            pipe=_lookup(pipe_pos, customers_df["pipe_id"]),
+            category=customers_df["category"].map(cat_code).to_numpy(dtype=np.int8),
+            accounts=accounts,
+            name=_optional(customers_df, "name", n_cust),
+            critical_kind=_optional(customers_df, "critical_kind", n_cust),
+        )
+
+    return Network(
+        nodes=Nodes(ids=node_ids, kind=node_kind, xy=node_xy, name=node_name),
+        pipes=pipes,
+        valves=valves,
+        customers=customers,
+        crs=crs,
+        name=layers.source,
+        warnings=tuple(layers.warnings),
+    )
+
+
+def _lookup(index: pd.Index, column: Any) -> IntArray:
+    positions = index.get_indexer(pd.Index(pd.Series(column).astype(str)))
+    if (positions < 0).any():  # validation guarantees this cannot happen
+        raise ValueError("a reference to an unknown id slipped past validation")
+    return positions.astype(np.int64)
+
+
+def _optional(df: Any, column: str, n: int, default: Any = None) -> ObjArray:
+    if column not in df.columns:
+        return np.full(n, default, dtype=object)
+    values = df[column].astype(object).to_numpy(dtype=object, copy=True)
+    mask = df[column].isna().to_numpy()
+    values[mask] = default
+    return values
+
+
+def _bool_column(df: Any, column: str, default: bool) -> BoolArray:
+    if column not in df.columns:
+        return np.full(len(df), default, dtype=bool)
+    return np.array([_as_bool(v, default) for v in df[column].tolist()], dtype=bool)
+
+
+_TRUE = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE = frozenset({"false", "f", "no", "n", "0"})
+
+
+def _as_bool(value: Any, default: bool) -> bool:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return default
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer, float)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return default
