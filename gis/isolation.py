@@ -18,8 +18,9 @@ The search works on the segment graph computed once per network (:mod:`gis.segme
 from __future__ import annotations
 
 import weakref
+from bisect import bisect_right
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -183,6 +184,8 @@ class Isolator:
         self._seg_sources: list[int] = seg.seg_sources.tolist()
         self._component: list[int] = seg.base_component.tolist()
         self._component_sources: list[int] = seg.component_sources.tolist()
+        self._tree_start, self._tree_end = _source_tree(seg)
+        self._valve_lonlat = network.to_wgs84(network.valves.xy) if network.has_map else None
 
     # -- segment-level search -------------------------------------------------------------
 
@@ -250,10 +253,12 @@ class Isolator:
         """Which segments next to the shut area still reach a source.
 
         Returns the start segments that are fed, and every segment left dry. One breadth-first
-        search per start, interleaved; searches that meet are merged (union-find). In each
-        connected part of the network the last search still running is decided by counting:
-        every segment of the part outside the area belongs to some search's final region, so the
-        last one holds whatever sources the finished ones did not.
+        search per start, run in turns; a search stops as soon as it finds a source or meets a
+        search that did (fed), or when it runs out of segments (dry); two running searches that
+        meet merge (union-find). In a connected part of the network where every other search ran
+        dry, the last one running is fed exactly when the part has a source outside the area: it
+        is decided by counting, so a break whose neighbours merge quickly costs little however
+        far the sources are.
         """
         adj_ptr, adj_segment, adj_cut, cut_nc = (
             self._adj_ptr,
@@ -271,51 +276,49 @@ class Isolator:
                 g = parent[g]
             return g
 
+        fed_outside = self._fed_outside(area)
         owner: dict[int, int] = {}
         queues: list[deque[int]] = []
         members: list[list[int]] = []
-        sources: list[int] = []
+        fed_roots: set[int] = set()
+        dry_roots: set[int] = set()
         running: dict[int, set[int]] = {}  # component -> running search roots
-        finished: dict[int, int] = {}  # component -> sources found by finished searches
+        fed_in: dict[int, int] = {}  # component -> searches found fed
         for g, t in enumerate(starts):
             owner[t] = g
             queues.append(deque([t]))
             members.append([t])
-            sources.append(seg_sources[t])
-            running.setdefault(component[t], set()).add(g)
+            comp = component[t]
+            if seg_sources[t] or fed_outside(t):
+                fed_roots.add(g)
+                fed_in[comp] = fed_in.get(comp, 0) + 1
+            else:
+                running.setdefault(comp, set()).add(g)
         area_sources: dict[int, int] = {}
         for s in area:
             if seg_sources[s]:
                 area_sources[component[s]] = area_sources.get(component[s], 0) + seg_sources[s]
 
-        fed_roots: set[int] = set()
-        dry_roots: set[int] = set()
-        comps = list(running)
+        comps = [c for c, roots in running.items() if roots]
         while comps:
             still: list[int] = []
             for comp in comps:
                 roots = running[comp]
-                if len(roots) == 1:
-                    (g,) = roots
-                    left = (
-                        self._component_sources[comp]
-                        - area_sources.get(comp, 0)
-                        - finished.get(comp, 0)
-                    )
-                    if left > 0:
-                        fed_roots.add(g)
-                        roots.clear()
-                        continue
-                if not roots:
+                # every other search here ran dry: count the part's sources
+                if (
+                    len(roots) == 1
+                    and not fed_in.get(comp)
+                    and self._component_sources[comp] > area_sources.get(comp, 0)
+                ):
+                    fed_roots.add(roots.pop())
                     continue
                 for g in list(roots):
-                    if find(g) != g:
+                    if find(g) != g or g not in roots:
                         continue
                     queue = queues[g]
                     if not queue:
                         roots.discard(g)
-                        finished[comp] = finished.get(comp, 0) + sources[g]
-                        (fed_roots if sources[g] else dry_roots).add(g)
+                        dry_roots.add(g)
                         continue
                     s = queue.popleft()
                     for k in range(adj_ptr[s], adj_ptr[s + 1]):
@@ -327,24 +330,34 @@ class Isolator:
                         o = owner.get(t)
                         if o is None:
                             owner[t] = g
+                            if seg_sources[t] or fed_outside(t):
+                                break
                             queue.append(t)
                             members[g].append(t)
-                            sources[g] += seg_sources[t]
                             continue
                         h = find(o)
                         if h == g:
                             continue
-                        # merge the smaller search into the larger
+                        if h in fed_roots:
+                            parent[g] = h
+                            break
+                        # two running searches met: merge the smaller into the larger
                         big, small = (g, h) if len(members[g]) >= len(members[h]) else (h, g)
                         parent[small] = big
                         queues[big].extend(queues[small])
                         queues[small] = deque()
                         members[big].extend(members[small])
                         members[small] = []
-                        sources[big] += sources[small]
                         roots.discard(small)
                         g = big  # go on expanding s for the merged search
                         queue = queues[big]
+                    else:
+                        continue
+                    # the search found a source, or met a fed one
+                    roots.discard(g)
+                    if find(g) == g:
+                        fed_roots.add(g)
+                    fed_in[comp] = fed_in.get(comp, 0) + 1
                 if roots:
                     still.append(comp)
             comps = still
@@ -355,6 +368,33 @@ class Isolator:
             if self._component_sources[component[members[g][0]]] > 0:
                 dry.update(members[g])  # parts that were dry before the break are not counted
         return fed, dry
+
+    def _fed_outside(self, area: set[int]) -> Callable[[int], bool]:
+        """A fast proof that a segment still reaches a source with ``area`` shut.
+
+        The source tree is a spanning tree of the segment graph rooted at all sources at once.
+        If no segment of the area is an ancestor of ``t`` in it, the tree path from ``t`` to a
+        source is intact. Descendants of a segment are a contiguous range of the tree's
+        pre-order, so the test is a bisection over the area's ranges.
+        """
+        start, end = self._tree_start, self._tree_end
+        ranges = sorted((start[s], end[s]) for s in area if start[s] >= 0)
+        lows: list[int] = []
+        highs: list[int] = []
+        for lo, hi in ranges:
+            if highs and lo < highs[-1]:
+                continue  # nested in the previous range
+            lows.append(lo)
+            highs.append(hi)
+
+        def fed(t: int) -> bool:
+            pos = start[t]
+            if pos < 0:
+                return False  # a part of the network with no source at all
+            i = bisect_right(lows, pos) - 1
+            return i < 0 or pos >= highs[i]
+
+        return fed
 
     # -- queries by id --------------------------------------------------------------------
 
@@ -524,7 +564,7 @@ class Isolator:
         network = self.network
         v = np.asarray(valves, dtype=np.int64)
         xy = network.valves.xy[v]
-        lonlat = network.to_wgs84(xy) if network.has_map else None
+        lonlat = self._valve_lonlat[v] if self._valve_lonlat is not None else None
         out = []
         for k, i in enumerate(v.tolist()):
             out.append(
@@ -542,10 +582,52 @@ class Isolator:
         return tuple(out)
 
 
+def _source_tree(seg: Segmentation) -> tuple[list[int], list[int]]:
+    """Pre-order ranges of a shortest-hop spanning tree of the segment graph, rooted at the
+    sources.
+
+    A virtual root is joined to every segment holding a source. The tree is the breadth-first
+    tree from it (shallow: a segment's subtree is the part of the network fed through it), and
+    its pre-order comes from a depth-first walk of that tree; both walks are scipy's compiled
+    ones. Returns, per segment, the start and end of its subtree's range in pre-order (-1 for
+    segments no source reaches).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import breadth_first_order, depth_first_order
+
+    n = seg.n_segments
+    open_cut = np.flatnonzero((seg.cut_side_pipe != seg.cut_side_node) & ~seg.cut_normally_closed)
+    fed = np.flatnonzero(seg.seg_sources > 0)
+    rows = np.concatenate([seg.cut_side_pipe[open_cut], np.full(len(fed), n)])
+    cols = np.concatenate([seg.cut_side_node[open_cut], fed])
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n + 1, n + 1))
+    reached, parent = breadth_first_order(
+        graph.tocsr(), n, directed=False, return_predecessors=True
+    )
+    children = reached[1:]
+    tree = coo_matrix(
+        (np.ones(len(children), dtype=np.int8), (parent[children], children)),
+        shape=(n + 1, n + 1),
+    )
+    order = depth_first_order(tree.tocsr(), n, directed=True, return_predecessors=False)
+    pred = parent.tolist()
+    sizes = [1] * (n + 1)
+    for v in reversed(order[1:].tolist()):
+        sizes[pred[v]] += sizes[v]
+    start = np.full(n + 1, -1, dtype=np.int64)
+    start[order] = np.arange(len(order))
+    end = start + np.asarray(sizes, dtype=np.int64)
+    end[start < 0] = -1
+    return start[:n].tolist(), end[:n].tolist()
+
+
 def _members(ptr: IntArray, values: IntArray, groups: IntArray) -> IntArray:
     """Concatenated CSR rows ``groups`` (vectorised)."""
     if len(groups) == 0:
         return np.zeros(0, dtype=np.int64)
+    if len(groups) == 1:
+        g = int(groups[0])
+        return values[ptr[g] : ptr[g + 1]]
     starts = ptr[groups]
     counts = ptr[groups + 1] - starts
     total = int(counts.sum())
