@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -46,6 +47,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
+    except OSError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        return 1
+    except Exception as exc:
+        # A bug of ours, not bad input: say so plainly; WATEROPS_DEBUG=1 shows the traceback.
+        if os.environ.get("WATEROPS_DEBUG"):
+            raise
+        err.print(
+            f"[red]internal error:[/red] {type(exc).__name__}: {exc}\n"
+            "This is a bug in waterops, not in your data; rerun with WATEROPS_DEBUG=1 "
+            "and report the traceback."
+        )
+        return 3
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -51,5 +51,9 @@ class UnknownValve(NetworkError, KeyError):
         return str(self.args[0])
 
 
+class NoMap(NetworkError):
+    """The network has no CRS, so nothing can be placed on or drawn on a map."""
+
+
 class OutsideNetwork(NetworkError):
     """A map point too far from every pipe to be snapped to one."""

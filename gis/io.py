@@ -13,7 +13,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from gis.errors import ValidationError
+from gis.errors import NoMap, ValidationError
 from gis.network import Network, build_network
 from gis.validate import Problem, ValidationReport, validate_layers
 
@@ -38,6 +38,16 @@ class NetworkLayers:
     source: str = "network"
     local_coordinates: bool = False
     warnings: list[str] = field(default_factory=list)
+    _metric_crs: Any = field(default=None, init=False, repr=False)
+
+    def metric_crs(self) -> Any:
+        """The CRS lengths are measured in: the nodes' CRS if projected, else its UTM zone."""
+        if self._metric_crs is None and not self.local_coordinates:
+            crs = self.nodes.crs
+            if crs is not None and crs.is_geographic:
+                crs = self.nodes.estimate_utm_crs()
+            self._metric_crs = crs
+        return self._metric_crs
 
 
 def read_network(
@@ -159,7 +169,7 @@ def _read_layer(path: Path, name: str, layer: str | None = None) -> gpd.GeoDataF
         gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:
         _fail(name, str(path), f"cannot be read ({exc})", "check the file is a valid layer")
-    return _restore_column_names(gdf, name)
+    return _normalise_ids(_restore_column_names(gdf, name))
 
 
 # Shapefile field names are cut to 10 characters: map them back to the contract's names.
@@ -198,6 +208,26 @@ _CONTRACT_COLUMNS = {
         "demand_m3d",
     ),
 }
+
+
+_ID_COLUMNS = ("id", "from_node", "to_node", "pipe_id", "node_id")
+
+
+def _normalise_ids(df: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Ids as text. Integer ids come back as floats when a column has a null (1 -> 1.0): turn
+    them back into "1" so that references still match."""
+    for column in _ID_COLUMNS:
+        if column not in df.columns:
+            continue
+        values = df[column]
+        if pd.api.types.is_float_dtype(values):
+            whole = values.dropna()
+            if (whole == whole.round()).all():
+                df[column] = values.map(lambda v: None if pd.isna(v) else str(int(v)))
+                continue
+        if not pd.api.types.is_object_dtype(values) and not pd.api.types.is_string_dtype(values):
+            df[column] = values.map(lambda v: None if pd.isna(v) else str(v))
+    return df
 
 
 def _restore_column_names(gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
@@ -322,7 +352,9 @@ def plan_to_geojson(network: Network, plan: Any) -> dict[str, Any]:
     import shapely
 
     if not network.has_map:
-        raise ValueError("this network has no CRS: its plan cannot be drawn on a map")
+        raise NoMap(
+            "this network has no CRS: its plan cannot be drawn on a map (pass --crs EPSG:XXXX)"
+        )
     features: list[dict[str, Any]] = []
     if plan.area is not None:
         features.append(

@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from gis.errors import NoMap
+
 if TYPE_CHECKING:
     import networkx as nx
     from pyproj import CRS, Transformer
@@ -187,7 +189,10 @@ class Network:
         """Metric coordinates ``(n, 2)`` as longitude, latitude ``(n, 2)``."""
         tr = self._to_wgs84
         if tr is None:
-            raise ValueError("this network has no CRS: its coordinates cannot be put on a map")
+            raise NoMap(
+                "this network has no CRS: its coordinates cannot be put on a map "
+                "(give the CRS of an EPANET file with --crs)"
+            )
         lon, lat = tr.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([lon, lat])
 
@@ -195,7 +200,10 @@ class Network:
         """A WGS84 point in the network's metric CRS."""
         tr = self._from_wgs84
         if tr is None:
-            raise ValueError("this network has no CRS: a map point cannot be placed on it")
+            raise NoMap(
+                "this network has no CRS: a map point cannot be placed on it "
+                "(give the pipe id, or the CRS with --crs)"
+            )
         x, y = tr.transform(lon, lat)
         return float(x), float(y)
 
@@ -258,9 +266,7 @@ def build_network(layers: NetworkLayers) -> Network:
 
     crs = None
     if not layers.local_coordinates:
-        crs = nodes_df.crs
-        if crs is not None and crs.is_geographic:
-            crs = nodes_df.estimate_utm_crs()
+        crs = layers.metric_crs()
         if crs is not None:
             nodes_df = nodes_df.to_crs(crs)
             pipes_df = pipes_df.to_crs(crs)

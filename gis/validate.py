@@ -161,7 +161,7 @@ def validate_layers(layers: NetworkLayers) -> ValidationReport:
         usable[name] = True
         _check_ids(out, name, df)
 
-    _check_crs(out, layers)
+    crs_ok = _check_crs(out, layers)
     if not (usable["nodes"] and usable["pipes"]):
         return ValidationReport(out.problems)
 
@@ -195,7 +195,8 @@ def validate_layers(layers: NetworkLayers) -> ValidationReport:
         "split the pipe at a junction or remove it",
     )
     _check_geometry(out, "pipes", pipes)
-    _check_lengths(out, layers)
+    if crs_ok:
+        _check_lengths(out, layers)
     diam = pd.to_numeric(pipes["diameter_mm"], errors="coerce")
     is_pipe = pipes["kind"].astype(str).eq("pipe") if "kind" in pipes.columns else True
     out.add(
@@ -226,7 +227,7 @@ def validate_layers(layers: NetworkLayers) -> ValidationReport:
             "set the category",
         )
 
-    if not out.problems or all(p.layer not in ("nodes", "pipes") for p in out.problems):
+    if not any(p.severity == "error" and p.layer in ("nodes", "pipes") for p in out.problems):
         _check_sources(out, nodes, pipes)
     return ValidationReport(out.problems)
 
@@ -250,9 +251,11 @@ def _check_ids(out: _Collector, name: str, df: pd.DataFrame) -> None:
     )
 
 
-def _check_crs(out: _Collector, layers: NetworkLayers) -> None:
+def _check_crs(out: _Collector, layers: NetworkLayers) -> bool:
+    """Check every layer has a CRS its coordinates fit; False when lengths cannot be measured."""
     if layers.local_coordinates:
-        return
+        return True
+    ok = True
     for name in ("nodes", "pipes", "valves", "customers", "dmas"):
         df = getattr(layers, name)
         if df is None or not hasattr(df, "crs") or "geometry" not in df.columns:
@@ -265,6 +268,20 @@ def _check_crs(out: _Collector, layers: NetworkLayers) -> None:
                 "has no CRS (coordinate reference system)",
                 "set the layer's CRS when exporting it (e.g. EPSG:4326 or EPSG:4547)",
             )
+            ok = False
+        elif df.crs.is_geographic and len(df) and not df.geometry.isna().all():
+            minx, miny, maxx, maxy = df.total_bounds
+            if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+                out.one(
+                    "error",
+                    name,
+                    None,
+                    f"coordinates (x up to {maxx:,.0f}, y up to {maxy:,.0f}) are not degrees, "
+                    f"but the layer's CRS is geographic ({df.crs.to_string()}); GeoJSON "
+                    "without a CRS is read as WGS84",
+                    "set the layer's real (projected) CRS, or export it in WGS84",
+                )
+                ok = False
     nodes, pipes = layers.nodes, layers.pipes
     if (
         getattr(nodes, "crs", None) is not None
@@ -278,6 +295,7 @@ def _check_crs(out: _Collector, layers: NetworkLayers) -> None:
             f"CRS {pipes.crs.to_string()} differs from the nodes' {nodes.crs.to_string()}",
             "nothing if intended (layers are reprojected); otherwise export all in one CRS",
         )
+    return ok
 
 
 def _check_geometry(out: _Collector, name: str, df: pd.DataFrame) -> None:
@@ -298,7 +316,7 @@ def _check_lengths(out: _Collector, layers: NetworkLayers) -> None:
     if "length_m" in pipes.columns and pipes["length_m"].notna().all():
         length = pd.to_numeric(pipes["length_m"], errors="coerce").fillna(0).to_numpy()
     elif "geometry" in pipes.columns and pipes.crs is not None and pipes.crs.is_geographic:
-        length = pipes.geometry.to_crs(pipes.estimate_utm_crs()).length.to_numpy()
+        length = pipes.geometry.to_crs(layers.metric_crs()).length.to_numpy()
     elif "geometry" in pipes.columns:
         length = pipes.geometry.length.to_numpy()
     else:
@@ -344,6 +362,7 @@ def _check_valves(
         "set node_id to the pipe end the valve sits next to",
     )
     ends = pipes.set_index(pipes["id"].astype(str))[["from_node", "to_node"]].astype(str)
+    ends = ends[~ends.index.duplicated(keep="first")]  # duplicate ids are reported already
     known = ~unknown_pipe & ~unknown_node
     v = valves.loc[known]
     e = ends.loc[pd.Index(vpipe[known])]
