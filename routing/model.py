@@ -1,0 +1,278 @@
+"""Value objects of crew scheduling: what goes into the solver and what comes out (DESIGN §5).
+
+Times are whole seconds on one time axis chosen by the caller (``ops/`` uses seconds since
+midnight of the first planned day), so a week plan is the same model as a day plan. Locations
+are WGS84 longitude/latitude pairs. Nothing here knows of HTTP, databases or pipe networks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Location = tuple[float, float]  # (lon, lat), WGS84
+
+HOUR = 3600
+MINUTE = 60
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """Service may start at any time from ``start`` to ``end`` (inclusive), in seconds."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"time window ends ({self.end}) before it starts ({self.start})")
+
+
+@dataclass(frozen=True)
+class Break:
+    """A break of ``duration`` seconds that must start within ``window`` (e.g. lunch)."""
+
+    window: TimeWindow
+    duration: int
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One working period of a crew: a day, with its breaks."""
+
+    start: int
+    end: int
+    breaks: tuple[Break, ...] = ()
+    day: str | None = None  # label for reports, e.g. "2026-11-26"
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"shift ends ({self.end}) before it starts ({self.start})")
+
+
+@dataclass(frozen=True)
+class Crew:
+    """A field crew.
+
+    Parameters
+    ----------
+    start_location, end_location
+        Depot where shifts start and end (``end_location`` None: back where it started).
+    shifts
+        One or more working periods; each becomes a route in the plan.
+    current_location, available_from
+        For re-planning: where the crew is now and when it is free (after its job in progress).
+    capacity
+        Optional load limit (used by the Solomon benchmark; field crews rarely need it).
+    """
+
+    id: str
+    skills: frozenset[str]
+    start_location: Location
+    shifts: tuple[Shift, ...]
+    end_location: Location | None = None
+    current_location: Location | None = None
+    available_from: int | None = None
+    capacity: int | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job for a crew.
+
+    Parameters
+    ----------
+    windows
+        Service must start inside one of them; empty means any time in a shift.
+    deadline
+        Hard: the job must be finished by then (Table 1 deadlines, repair targets).
+    due, lateness_cost
+        Soft: finishing after ``due`` costs ``lateness_cost`` per hour late.
+    priority
+        1 (low) to 5 (emergency); weighs the cost of leaving an optional job out.
+    mandatory
+        A mandatory job is never left out while any crew can do it.
+    pinned_crew
+        Only this crew may do the job.
+    crews_required
+        2 for jobs that need two crews starting together (a large main repair).
+    """
+
+    id: str
+    location: Location
+    duration: int
+    kind: str = "job"
+    skills: frozenset[str] = frozenset()
+    windows: tuple[TimeWindow, ...] = ()
+    deadline: int | None = None
+    due: int | None = None
+    lateness_cost: float = 0.0
+    priority: int = 3
+    mandatory: bool = False
+    pinned_crew: str | None = None
+    crews_required: int = 1
+    demand: int = 0
+
+    def __post_init__(self) -> None:
+        if self.duration < 0:
+            raise ValueError(f"job {self.id}: negative duration")
+        if self.crews_required not in (1, 2):
+            raise ValueError(f"job {self.id}: crews_required must be 1 or 2")
+        if not 1 <= self.priority <= 5:
+            raise ValueError(f"job {self.id}: priority must be 1..5")
+
+
+@dataclass(frozen=True)
+class Precedence:
+    """``after`` may start only ``gap`` seconds after ``before`` ends (any crews)."""
+
+    before: str
+    after: str
+    gap: int = 0
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A scheduling problem: crews, jobs, precedences and the travel times between them."""
+
+    crews: tuple[Crew, ...]
+    jobs: tuple[Job, ...]
+    precedences: tuple[Precedence, ...] = ()
+    travel: Any = None  # routing.travel.TravelModel; None = straight line at default speed
+
+    def job(self, job_id: str) -> Job:
+        for job in self.jobs:
+            if job.id == job_id:
+                return job
+        raise KeyError(job_id)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A job on a route, with its times (seconds)."""
+
+    job_id: str
+    arrival: int
+    start: int
+    end: int
+    travel: int  # from the previous stop
+    deadline_status: str  # on_time, late (soft due missed), no_deadline
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job": self.job_id,
+            "arrival": self.arrival,
+            "start": self.start,
+            "end": self.end,
+            "travel": self.travel,
+            "deadline_status": self.deadline_status,
+        }
+
+
+@dataclass(frozen=True)
+class BreakTaken:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Route:
+    """One shift of one crew: the ordered stops and totals."""
+
+    crew_id: str
+    shift: int  # index into the crew's shifts
+    day: str | None
+    depart: int
+    arrive: int
+    stops: tuple[Stop, ...]
+    breaks: tuple[BreakTaken, ...]
+    travel_time: int
+    work_time: int
+    distance_m: float
+    geometry: dict[str, Any] | None = None  # GeoJSON LineString following the roads
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "crew": self.crew_id,
+            "shift": self.shift,
+            "day": self.day,
+            "depart": self.depart,
+            "arrive": self.arrive,
+            "stops": [s.to_dict() for s in self.stops],
+            "breaks": [{"start": b.start, "end": b.end} for b in self.breaks],
+            "travel_time": self.travel_time,
+            "work_time": self.work_time,
+            "distance_m": round(self.distance_m, 1),
+        }
+
+
+@dataclass(frozen=True)
+class Unassigned:
+    """A job the plan leaves out, and why."""
+
+    job_id: str
+    reason: str  # a code: no_skill, window_unreachable, shift_too_short, break_conflict, ...
+    detail: str
+    mandatory: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job": self.job_id,
+            "reason": self.reason,
+            "detail": self.detail,
+            "mandatory": self.mandatory,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The solver's answer: always a plan, with the jobs it could not place explained."""
+
+    routes: tuple[Route, ...]
+    unassigned: tuple[Unassigned, ...]
+    objective: int
+    solve_seconds: float
+    status: str
+    moved: tuple[str, ...] = ()  # re-planning: jobs whose crew or order changed
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def assignments(self) -> dict[str, str]:
+        """Job id -> crew id (each crew of a two-crew job appears under ``id#2``)."""
+        return {s.job_id: r.crew_id for r in self.routes for s in r.stops}
+
+    def stop(self, job_id: str) -> Stop | None:
+        for r in self.routes:
+            for s in r.stops:
+                if s.job_id == job_id:
+                    return s
+        return None
+
+    def summary(self) -> dict[str, Any]:
+        stops = [s for r in self.routes for s in r.stops]
+        late = sum(s.deadline_status == "late" for s in stops)
+        used = [r for r in self.routes if r.stops]
+        shift_time = sum(r.arrive - r.depart for r in used)
+        return {
+            "jobs_planned": len({s.job_id.split("#")[0] for s in stops}),
+            "jobs_unassigned": len(self.unassigned),
+            "mandatory_unassigned": sum(u.mandatory for u in self.unassigned),
+            "late": late,
+            "routes_used": len(used),
+            "travel_time": sum(r.travel_time for r in self.routes),
+            "work_time": sum(r.work_time for r in self.routes),
+            "distance_km": round(sum(r.distance_m for r in self.routes) / 1000.0, 2),
+            "utilisation": round(sum(r.work_time for r in used) / shift_time, 3)
+            if shift_time
+            else 0.0,
+            "status": self.status,
+            "solve_seconds": round(self.solve_seconds, 2),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "summary": self.summary(),
+            "routes": [r.to_dict() for r in self.routes],
+            "unassigned": [u.to_dict() for u in self.unassigned],
+            "moved": list(self.moved),
+        }

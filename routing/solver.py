@@ -1,0 +1,499 @@
+"""The crew scheduler: an OR-Tools routing model of a :class:`routing.model.Problem`.
+
+Every crew shift is a vehicle; every job a node (two nodes for a two-crew job, tied to the same
+start time on different crews). Skills and pinned crews restrict the vehicles a node may use;
+windows and deadlines are ranges of the time dimension; lunch breaks are break intervals of the
+vehicle; precedences are constraints between the start times of two nodes. Every job has a
+disjunction, so the solver can always return a plan: a mandatory job's penalty is so high that it
+is only left out when no crew can do it, and :mod:`routing.explain` says why.
+
+Search: parallel cheapest insertion for a first solution, then guided local search until the time
+limit (the set-up that makes OR-Tools robust on tight-window instances such as Solomon R101).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from routing.model import (
+    HOUR,
+    BreakTaken,
+    Crew,
+    Job,
+    Location,
+    Plan,
+    Problem,
+    Route,
+    Shift,
+    Stop,
+    Unassigned,
+)
+from routing.travel import StraightLine, TravelMatrix
+
+MANDATORY_PENALTY = 10_000_000_000  # far above any day's travel: dropped only when impossible
+REASSIGN_PENALTY = 30 * 60  # re-planning: moving a published job to another crew costs 30 min
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """How hard to search.
+
+    Parameters
+    ----------
+    seconds
+        Time limit of the local search.
+    first_solution
+        OR-Tools first-solution strategy name.
+    metaheuristic
+        OR-Tools local-search metaheuristic name.
+    log
+        Print the search log.
+    """
+
+    seconds: float = 10.0
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    log: bool = False
+    solution_limit: int | None = None
+
+
+@dataclass
+class _Vehicle:
+    crew: Crew
+    shift_index: int
+    shift: Shift
+    start: Location
+    end: Location
+    earliest: int
+
+
+def drop_penalty(job: Job, horizon_start: int) -> int:
+    """Cost of leaving an optional job out, in seconds of travel.
+
+    Grows with the square of priority, and with the nearness of the deadline: a job due within a
+    day weighs three times one due in a week.
+    """
+    if job.mandatory:
+        return MANDATORY_PENALTY
+    base = HOUR * (1 + 2 * job.priority**2)
+    if job.deadline is not None:
+        days_left = max(0.0, (job.deadline - horizon_start) / 86_400)
+        base = int(base * (1 + 2 / (1 + days_left)))
+    return int(base)
+
+
+def _vehicles(crews: Sequence[Crew]) -> list[_Vehicle]:
+    out = []
+    for crew in crews:
+        for k, shift in enumerate(crew.shifts):
+            start = crew.start_location
+            earliest = shift.start
+            if crew.available_from is not None:
+                if crew.available_from >= shift.end:
+                    continue  # busy for the whole shift
+                if crew.available_from > shift.start:
+                    earliest = crew.available_from
+                    if crew.current_location is not None:
+                        start = crew.current_location
+            end = crew.end_location or crew.start_location
+            out.append(_Vehicle(crew, k, shift, start, end, earliest))
+    return out
+
+
+def _job_range(job: Job, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Allowed start-time intervals of a job, within [lo, hi]."""
+    windows = [(w.start, w.end) for w in job.windows] or [(lo, hi)]
+    latest = hi if job.deadline is None else min(hi, job.deadline - job.duration)
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(windows):
+        a, b = max(a, lo), min(b, latest)
+        if a <= b:
+            if out and a <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], b))
+            else:
+                out.append((a, b))
+    return out
+
+
+def solve(
+    problem: Problem,
+    options: SolverOptions | None = None,
+    *,
+    published: Plan | None = None,
+) -> Plan:
+    """Plan the crews' routes.
+
+    Parameters
+    ----------
+    problem
+        Crews, jobs, precedences and the travel model.
+    options
+        Search settings.
+    published
+        A plan already published: its assignments are the starting solution, and moving a job
+        to another crew costs :data:`REASSIGN_PENALTY` (re-planning changes as little as it can).
+
+    Returns
+    -------
+    Plan
+        Always a plan; jobs that could not be placed are in ``unassigned`` with a reason.
+    """
+    from routing.explain import explain_unassigned, prefilter
+
+    options = options or SolverOptions()
+    started = time.perf_counter()
+    travel_model = problem.travel or StraightLine()
+    vehicles = _vehicles(problem.crews)
+    feasible_jobs, rejected = prefilter(problem, vehicles)
+
+    # Nodes: vehicle starts, vehicle ends, then job copies.
+    copies: list[tuple[Job, int]] = []
+    for job in feasible_jobs:
+        for c in range(job.crews_required):
+            copies.append((job, c))
+    n_v = len(vehicles)
+    places: list[Location] = [v.start for v in vehicles] + [v.end for v in vehicles]
+    places += [job.location for job, _ in copies]
+    matrix = travel_model.matrix(places)
+    service = np.zeros(len(places), dtype=np.int64)
+    for k, (job, _) in enumerate(copies):
+        service[2 * n_v + k] = job.duration
+
+    if n_v == 0 or not copies:
+        plan = _empty_plan(problem, vehicles, matrix, started)
+        unassigned = list(rejected)
+        for job in feasible_jobs:
+            unassigned.append(
+                Unassigned(job.id, "no_crew", "no crew shift is available", job.mandatory)
+            )
+        return replace(plan, unassigned=tuple(unassigned))
+
+    manager = pywrapcp.RoutingIndexManager(
+        len(places), n_v, list(range(n_v)), list(range(n_v, 2 * n_v))
+    )
+    routing = pywrapcp.RoutingModel(manager)
+    solver = routing.solver()
+
+    travel = matrix.seconds.copy()
+    # A vehicle's own start and end are where it is; other vehicles never visit them.
+    transit = travel + service[:, None]
+    arc_index = routing.RegisterTransitMatrix(travel.tolist())
+    if published is None:
+        routing.SetArcCostEvaluatorOfAllVehicles(arc_index)
+    else:
+        _reassignment_costs(routing, travel, copies, vehicles, published, n_v)
+    time_index = routing.RegisterTransitMatrix(transit.tolist())
+    horizon = max(v.shift.end for v in vehicles)
+    day_start = min(v.shift.start for v in vehicles)
+    routing.AddDimension(time_index, horizon, horizon, False, "Time")
+    time_dim = routing.GetDimensionOrDie("Time")
+
+    for vi, v in enumerate(vehicles):
+        time_dim.CumulVar(routing.Start(vi)).SetRange(v.earliest, v.shift.end)
+        time_dim.CumulVar(routing.End(vi)).SetRange(v.earliest, v.shift.end)
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(vi)))
+        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(vi)))
+
+    if any(v.crew.capacity is not None for v in vehicles):
+        demand = [0] * len(places)
+        for k, (job, _) in enumerate(copies):
+            demand[2 * n_v + k] = job.demand
+        demand_index = routing.RegisterUnaryTransitVector(demand)
+        routing.AddDimensionWithVehicleCapacity(
+            demand_index,
+            0,
+            [v.crew.capacity if v.crew.capacity is not None else 10**9 for v in vehicles],
+            True,
+            "Load",
+        )
+
+    crew_vehicles: dict[str, list[int]] = {}
+    for vi, v in enumerate(vehicles):
+        crew_vehicles.setdefault(v.crew.id, []).append(vi)
+    first_copy: dict[str, int] = {}
+    for k, (job, c) in enumerate(copies):
+        index = manager.NodeToIndex(2 * n_v + k)
+        if c == 0:
+            first_copy[job.id] = index
+        allowed = [
+            vi
+            for vi, v in enumerate(vehicles)
+            if job.skills <= v.crew.skills
+            and (job.pinned_crew is None or job.pinned_crew == v.crew.id)
+        ]
+        if len(allowed) < n_v:
+            routing.VehicleVar(index).SetValues([-1, *allowed])
+        ranges = _job_range(job, day_start, horizon)
+        cumul = time_dim.CumulVar(index)
+        cumul.SetRange(ranges[0][0], ranges[-1][1])
+        for (_, b), (a, _) in itertools.pairwise(ranges):
+            cumul.RemoveInterval(b + 1, a - 1)
+        if job.due is not None and job.lateness_cost > 0:
+            time_dim.SetCumulVarSoftUpperBound(
+                index, max(0, job.due - job.duration), max(1, round(job.lateness_cost))
+            )
+        routing.AddDisjunction([index], drop_penalty(job, day_start))
+        routing.AddToAssignment(time_dim.SlackVar(index))
+
+    for k, (job, c) in enumerate(copies):
+        if c == 1:
+            a, b = first_copy[job.id], manager.NodeToIndex(2 * n_v + k)
+            # The second crew can only join a job the first is on, at the same start time.
+            # (Tying both ActiveVars together would stop the insertion heuristics, which add
+            # one node at a time; a first crew left alone is dropped from the plan below.)
+            solver.Add(time_dim.CumulVar(a) == time_dim.CumulVar(b))
+            solver.Add(routing.ActiveVar(b) <= routing.ActiveVar(a))
+            solver.Add(
+                solver.IsDifferentVar(routing.VehicleVar(a), routing.VehicleVar(b))
+                >= routing.ActiveVar(a)
+            )
+
+    jobs_by_id = {job.id: job for job in feasible_jobs}
+    for p in problem.precedences:
+        if p.before not in first_copy or p.after not in first_copy:
+            continue
+        a, b = first_copy[p.before], first_copy[p.after]
+        solver.Add(
+            time_dim.CumulVar(b) >= time_dim.CumulVar(a) + jobs_by_id[p.before].duration + p.gap
+        )
+        solver.Add(routing.ActiveVar(b) <= routing.ActiveVar(a))
+
+    node_visit = [0] * routing.Size()
+    for index in range(routing.Size()):
+        node = manager.IndexToNode(index)
+        node_visit[index] = int(service[node])
+    for vi, v in enumerate(vehicles):
+        intervals = []
+        for bi, brk in enumerate(v.shift.breaks):
+            lo = max(brk.window.start, v.earliest)
+            hi = min(brk.window.end, v.shift.end - brk.duration)
+            if lo > hi:
+                continue  # the break is past (re-planning) or cannot fit the shift
+            intervals.append(
+                solver.FixedDurationIntervalVar(lo, hi, brk.duration, False, f"break {vi}-{bi}")
+            )
+        if intervals:
+            time_dim.SetBreakIntervalsOfVehicle(intervals, vi, node_visit)
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = getattr(
+        routing_enums_pb2.FirstSolutionStrategy, options.first_solution
+    )
+    params.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic, options.metaheuristic
+    )
+    params.time_limit.FromMilliseconds(int(options.seconds * 1000))
+    if options.solution_limit is not None:
+        params.solution_limit = options.solution_limit
+    params.log_search = options.log
+
+    assignment = None
+    if published is not None:
+        routes = _published_routes(published, vehicles, copies, manager, n_v)
+        routing.CloseModelWithParameters(params)
+        hint = routing.ReadAssignmentFromRoutes(routes, True)
+        if hint is not None:
+            assignment = routing.SolveFromAssignmentWithParameters(hint, params)
+    if assignment is None:
+        assignment = routing.SolveWithParameters(params)
+    elapsed = time.perf_counter() - started
+    if assignment is None:
+        plan = _empty_plan(problem, vehicles, matrix, started)
+        unassigned = list(rejected) + [
+            Unassigned(j.id, "no_solution", "the solver found no plan in time", j.mandatory)
+            for j in feasible_jobs
+        ]
+        return replace(plan, unassigned=tuple(unassigned), status="no_solution")
+
+    routes_out: list[Route] = []
+    placed: set[str] = set()
+    intervals = assignment.IntervalVarContainer()
+    breaks_of: dict[int, list[BreakTaken]] = {}
+    for i in range(intervals.Size()):
+        element = intervals.Element(i)
+        if element.PerformedValue():
+            vi = int(element.Var().Name().split()[1].split("-")[0])
+            start = element.StartValue()
+            breaks_of.setdefault(vi, []).append(
+                BreakTaken(start=start, end=start + element.DurationValue())
+            )
+    # A two-crew job whose second crew could not be placed is not done at all.
+    second = {
+        copies[manager.IndexToNode(i) - 2 * n_v][0].id
+        for i in range(routing.Size())
+        if not routing.IsStart(i)
+        and not routing.IsEnd(i)
+        and copies[manager.IndexToNode(i) - 2 * n_v][1] == 1
+        and assignment.Value(routing.NextVar(i)) != i
+    }
+    for vi, v in enumerate(vehicles):
+        stops: list[Stop] = []
+        index = routing.Start(vi)
+        depart = assignment.Value(time_dim.CumulVar(index))
+        prev_node = manager.IndexToNode(index)
+        prev_end = depart
+        travel_total = 0
+        distance = 0.0
+        nodes = [prev_node]
+        index = assignment.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            node = manager.IndexToNode(index)
+            job, c = copies[node - 2 * n_v]
+            if job.crews_required == 2 and job.id not in second:
+                index = assignment.Value(routing.NextVar(index))
+                continue
+            leg = int(travel[prev_node, node])
+            start = assignment.Value(time_dim.CumulVar(index))
+            arrival = prev_end + leg
+            stops.append(
+                Stop(
+                    job_id=job.id if c == 0 else f"{job.id}#2",
+                    arrival=min(arrival, start),
+                    start=start,
+                    end=start + job.duration,
+                    travel=leg,
+                    deadline_status=_deadline_status(job, start + job.duration),
+                )
+            )
+            placed.add(job.id)
+            travel_total += leg
+            distance += float(matrix.meters[prev_node, node])
+            prev_node, prev_end = node, start + job.duration
+            nodes.append(node)
+            index = assignment.Value(routing.NextVar(index))
+        end_node = manager.IndexToNode(index)
+        leg = int(travel[prev_node, end_node])
+        travel_total += leg
+        distance += float(matrix.meters[prev_node, end_node])
+        arrive = assignment.Value(time_dim.CumulVar(index))
+        nodes.append(end_node)
+        if not stops:
+            travel_total, distance, arrive = 0, 0.0, depart
+        routes_out.append(
+            Route(
+                crew_id=v.crew.id,
+                shift=v.shift_index,
+                day=v.shift.day,
+                depart=depart,
+                arrive=arrive,
+                stops=tuple(stops),
+                breaks=tuple(sorted(breaks_of.get(vi, []), key=lambda b: b.start)),
+                travel_time=travel_total,
+                work_time=sum(s.end - s.start for s in stops),
+                distance_m=distance,
+                geometry=_geometry(travel_model, [places[n] for n in nodes]) if stops else None,
+            )
+        )
+
+    left_out = [job for job in feasible_jobs if job.id not in placed]
+    unassigned = list(rejected) + explain_unassigned(problem, vehicles, left_out, placed)
+    moved: tuple[str, ...] = ()
+    if published is not None:
+        before = {k.split("#")[0]: v for k, v in published.assignments.items()}
+        now = {s.job_id.split("#")[0]: r.crew_id for r in routes_out for s in r.stops}
+        moved = tuple(sorted(j for j in before if j in now and now[j] != before[j]))
+    status = "ok" if not any(u.mandatory for u in unassigned) else "mandatory_unassigned"
+    return Plan(
+        routes=tuple(routes_out),
+        unassigned=tuple(unassigned),
+        objective=int(assignment.ObjectiveValue()),
+        solve_seconds=elapsed,
+        status=status,
+        moved=moved,
+        stats={"vehicles": n_v, "nodes": len(places), "routing_status": routing.status()},
+    )
+
+
+def _deadline_status(job: Job, end: int) -> str:
+    if job.due is not None:
+        return "on_time" if end <= job.due else "late"
+    if job.deadline is not None:
+        return "on_time"
+    return "no_deadline"
+
+
+def _geometry(travel_model: Any, points: list[Location]) -> dict[str, Any]:
+    coords: list[Location] = []
+    for a, b in itertools.pairwise(points):
+        leg = travel_model.path(a, b)
+        coords.extend(leg if not coords else leg[1:])
+    return {"type": "LineString", "coordinates": [list(p) for p in coords]}
+
+
+def _empty_plan(
+    problem: Problem, vehicles: list[_Vehicle], matrix: TravelMatrix, started: float
+) -> Plan:
+    routes = tuple(
+        Route(
+            crew_id=v.crew.id,
+            shift=v.shift_index,
+            day=v.shift.day,
+            depart=v.earliest,
+            arrive=v.earliest,
+            stops=(),
+            breaks=(),
+            travel_time=0,
+            work_time=0,
+            distance_m=0.0,
+        )
+        for v in vehicles
+    )
+    return Plan(
+        routes=routes,
+        unassigned=(),
+        objective=0,
+        solve_seconds=time.perf_counter() - started,
+        status="ok",
+    )
+
+
+def _reassignment_costs(
+    routing: Any,
+    travel: npt.NDArray[np.int64],
+    copies: list[tuple[Job, int]],
+    vehicles: list[_Vehicle],
+    published: Plan,
+    n_v: int,
+) -> None:
+    """Per-vehicle arc costs: travel, plus a penalty for entering a job that the published plan
+    gave to another crew."""
+    owner = {}
+    for r in published.routes:
+        for s in r.stops:
+            owner[s.job_id] = r.crew_id
+    for vi, v in enumerate(vehicles):
+        cost = travel.copy()
+        for k, (job, c) in enumerate(copies):
+            key = job.id if c == 0 else f"{job.id}#2"
+            crew = owner.get(key)
+            if crew is not None and crew != v.crew.id:
+                cost[:, 2 * n_v + k] += REASSIGN_PENALTY
+        routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(cost.tolist()), vi)
+
+
+def _published_routes(
+    published: Plan,
+    vehicles: list[_Vehicle],
+    copies: list[tuple[Job, int]],
+    manager: Any,
+    n_v: int,
+) -> list[list[int]]:
+    node_of = {
+        (job.id if c == 0 else f"{job.id}#2"): 2 * n_v + k for k, (job, c) in enumerate(copies)
+    }
+    by_vehicle: list[list[int]] = [[] for _ in vehicles]
+    for r in published.routes:
+        for vi, v in enumerate(vehicles):
+            if v.crew.id == r.crew_id and v.shift_index == r.shift:
+                by_vehicle[vi] = [
+                    manager.NodeToIndex(node_of[s.job_id]) for s in r.stops if s.job_id in node_of
+                ]
+    return by_vehicle
