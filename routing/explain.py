@@ -5,7 +5,9 @@ reason a dispatcher can act on; the solver then only sees jobs that fit somewher
 :func:`explain_unassigned` names the reason for the jobs the solver left out.
 
 Reason codes: ``no_skill``, ``pinned_crew``, ``needs_two_crews``, ``window_outside_shifts``,
-``window_unreachable``, ``shift_too_short``, ``break_conflict``, ``precedence``, ``capacity``.
+``window_unreachable``, ``shift_too_short``, ``break_conflict``, ``precedence``, ``capacity``,
+and ``carried_over`` for an optional job whose deadline lies after the plan's last shift (it
+waits for a later day).
 """
 
 from __future__ import annotations
@@ -251,9 +253,19 @@ def explain_unassigned(
     """Reasons for jobs that could be done by some crew but are not in the solution."""
     out = []
     before = {p.after: p.before for p in problem.precedences}
+    horizon_end = max((v.shift.end for v in vehicles), default=0)
     for job in left_out:
         pred = before.get(job.id)
-        if pred is not None and pred not in placed:
+        if not job.mandatory and job.deadline is not None and job.deadline > horizon_end:
+            out.append(
+                Unassigned(
+                    job.id,
+                    "carried_over",
+                    f"due by {_clock(job.deadline)}, after this plan: left for a later day",
+                    job.mandatory,
+                )
+            )
+        elif pred is not None and pred not in placed:
             out.append(
                 Unassigned(
                     job.id,

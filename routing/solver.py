@@ -497,3 +497,64 @@ def _published_routes(
                     manager.NodeToIndex(node_of[s.job_id]) for s in r.stops if s.job_id in node_of
                 ]
     return by_vehicle
+
+
+def replan(
+    problem: Problem,
+    published: Plan,
+    now: int,
+    options: SolverOptions | None = None,
+) -> Plan:
+    """Re-plan the rest of the day after something changed (an emergency came in).
+
+    Jobs of the published plan that have started by ``now`` are frozen: they stay with their
+    crew, which is free again at their end, at their place. Crews with no started job are free
+    from ``now`` at their ``current_location`` (their GPS position when the caller knows it,
+    else their depot). Every other job of ``problem`` (published or new) is planned again, and
+    moving a published job to another crew costs :data:`REASSIGN_PENALTY`, so as little changes
+    as the new jobs need. The returned plan holds the frozen stops too; ``moved`` lists the
+    published jobs now on another crew.
+    """
+    frozen: dict[tuple[str, int], list[Stop]] = {}
+    started: set[str] = set()
+    for r in published.routes:
+        done = [s for s in r.stops if s.start <= now]
+        if done:
+            frozen[(r.crew_id, r.shift)] = done
+            started.update(s.job_id.split("#")[0] for s in done)
+    jobs_by_id = {j.id: j for j in problem.jobs}
+    crews = []
+    for crew in problem.crews:
+        shift_now = [k for k, sh in enumerate(crew.shifts) if sh.start <= now < sh.end]
+        stops = next((frozen[(crew.id, k)] for k in shift_now if (crew.id, k) in frozen), None)
+        if stops:
+            last = stops[-1]
+            job = jobs_by_id.get(last.job_id.split("#")[0])
+            location = job.location if job is not None else crew.current_location
+            crews.append(
+                replace(crew, current_location=location, available_from=max(now, last.end))
+            )
+        else:
+            crews.append(
+                replace(
+                    crew,
+                    current_location=crew.current_location or crew.start_location,
+                    available_from=max(now, crew.available_from or now),
+                )
+            )
+    remaining = tuple(j for j in problem.jobs if j.id not in started)
+    precedences = tuple(
+        p for p in problem.precedences if p.before not in started and p.after not in started
+    )
+    plan = solve(
+        replace(problem, crews=tuple(crews), jobs=remaining, precedences=precedences),
+        options,
+        published=published,
+    )
+    routes = tuple(
+        replace(r, stops=(*frozen.get((r.crew_id, r.shift), ()), *r.stops))
+        if (r.crew_id, r.shift) in frozen
+        else r
+        for r in plan.routes
+    )
+    return replace(plan, routes=routes, stats={**plan.stats, "frozen": sorted(started)})

@@ -1,0 +1,199 @@
+"""Reading jobs and crews from CSV files, and plans as GeoJSON.
+
+Times in the files are ``HH:MM`` (on the plan's first day) or ``YYYY-MM-DD HH:MM``; on the
+solver's axis they become seconds since midnight of the first day (``base_date``).
+
+``jobs.csv``: ``id, lon, lat, duration_min`` and optional ``kind, skills`` (``pipe;valve``),
+``window_start, window_end`` or ``windows`` (``08:00-10:00;14:00-16:00``), ``deadline, due,
+lateness_cost, priority`` (1–5), ``mandatory, pinned_crew, crews_required, after`` (ids of jobs
+that must end first, ``;``-separated) and ``gap_min``.
+
+``crews.csv``: ``id, depot_lon, depot_lat, shift_start, shift_end`` and optional ``skills,
+end_lon, end_lat, lunch_start, lunch_end, lunch_min, days`` (consecutive days of the same
+shift), ``current_lon, current_lat, available_from``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from routing.model import Break, Crew, Job, Location, Plan, Precedence, Shift, TimeWindow
+
+
+class PlanInputError(ValueError):
+    """A jobs or crews file that cannot be used; the message says which row and what to fix."""
+
+
+def parse_time(text: Any, base_date: dt.date) -> int:
+    """``HH:MM`` or ``YYYY-MM-DD HH:MM`` as seconds since midnight of ``base_date``."""
+    value = str(text).strip()
+    try:
+        if len(value) <= 5 and ":" in value:
+            hours, minutes = value.split(":")
+            return int(hours) * 3600 + int(minutes) * 60
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise PlanInputError(f"{value!r} is not a time: write HH:MM or YYYY-MM-DD HH:MM") from None
+    days = (moment.date() - base_date).days
+    return days * 86_400 + moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
+def format_time(seconds: int, base_date: dt.date | None = None) -> str:
+    """Seconds on the plan's axis as ``HH:MM`` (with the date when it is not the first day)."""
+    day, rest = divmod(int(seconds), 86_400)
+    clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}"
+    if day == 0:
+        return clock
+    if base_date is not None:
+        return f"{base_date + dt.timedelta(days=day)} {clock}"
+    return f"+{day}d {clock}"
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or str(value) == ""
+
+
+def _skills(value: Any) -> frozenset[str]:
+    if _blank(value):
+        return frozenset()
+    return frozenset(s.strip() for s in str(value).replace(",", ";").split(";") if s.strip())
+
+
+def _bool(value: Any) -> bool:
+    return not _blank(value) and str(value).strip().lower() in {"1", "true", "yes", "y", "t"}
+
+
+def _read(path: str | Path, required: tuple[str, ...], what: str) -> pd.DataFrame:
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise PlanInputError(f"{path}: cannot be read as CSV ({exc})") from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise PlanInputError(f"{path}: the {what} file lacks the column(s) {', '.join(missing)}")
+    return df
+
+
+def _time_or_none(row: Any, key: str, base_date: dt.date) -> int | None:
+    return None if _blank(row.get(key)) else parse_time(row[key], base_date)
+
+
+def read_jobs(path: str | Path, base_date: dt.date) -> tuple[list[Job], list[Precedence]]:
+    """Jobs and their precedences from ``jobs.csv``."""
+    df = _read(path, ("id", "lon", "lat", "duration_min"), "jobs")
+    jobs, precedences = [], []
+    for row_no, row in enumerate(df.to_dict("records"), start=2):
+        try:
+            windows: list[TimeWindow] = []
+            if not _blank(row.get("windows")):
+                for part in str(row["windows"]).split(";"):
+                    a, b = part.split("-")
+                    windows.append(TimeWindow(parse_time(a, base_date), parse_time(b, base_date)))
+            elif not _blank(row.get("window_start")) or not _blank(row.get("window_end")):
+                a = row.get("window_start") or "00:00"
+                b = row.get("window_end") or "23:59"
+                windows.append(TimeWindow(parse_time(a, base_date), parse_time(b, base_date)))
+
+            job = Job(
+                id=str(row["id"]),
+                location=(float(row["lon"]), float(row["lat"])),
+                duration=round(float(row["duration_min"]) * 60),
+                kind=str(row.get("kind") or "job"),
+                skills=_skills(row.get("skills")),
+                windows=tuple(windows),
+                deadline=_time_or_none(row, "deadline", base_date),
+                due=_time_or_none(row, "due", base_date),
+                lateness_cost=float(row.get("lateness_cost") or (1.0 if row.get("due") else 0)),
+                priority=int(row.get("priority") or 3),
+                mandatory=_bool(row.get("mandatory")),
+                pinned_crew=None if _blank(row.get("pinned_crew")) else str(row["pinned_crew"]),
+                crews_required=int(row.get("crews_required") or 1),
+            )
+        except (ValueError, KeyError) as exc:
+            raise PlanInputError(f"{path}, row {row_no} (job {row.get('id')}): {exc}") from None
+        jobs.append(job)
+        gap = round(float(row.get("gap_min") or 0) * 60)
+        for before in str(row.get("after") or "").split(";"):
+            if before.strip():
+                precedences.append(Precedence(before.strip(), job.id, gap))
+    return jobs, precedences
+
+
+def read_crews(path: str | Path, base_date: dt.date) -> list[Crew]:
+    """Crews and their shifts from ``crews.csv``."""
+    df = _read(path, ("id", "depot_lon", "depot_lat", "shift_start", "shift_end"), "crews")
+    crews = []
+    for row_no, row in enumerate(df.to_dict("records"), start=2):
+        try:
+            start, end = (
+                parse_time(row["shift_start"], base_date),
+                parse_time(row["shift_end"], base_date),
+            )
+            days = int(row.get("days") or 1)
+            shifts = []
+            for day in range(days):
+                offset = day * 86_400
+                breaks: tuple[Break, ...] = ()
+                if not _blank(row.get("lunch_start")):
+                    breaks = (
+                        Break(
+                            TimeWindow(
+                                parse_time(row["lunch_start"], base_date) + offset,
+                                parse_time(row.get("lunch_end") or row["lunch_start"], base_date)
+                                + offset,
+                            ),
+                            round(float(row.get("lunch_min") or 45) * 60),
+                        ),
+                    )
+                label = str(base_date + dt.timedelta(days=(start + offset) // 86_400))
+                shifts.append(Shift(start + offset, end + offset, breaks, day=label))
+            end_location: Location | None = None
+            if not _blank(row.get("end_lon")):
+                end_location = (float(row["end_lon"]), float(row["end_lat"]))
+            current: Location | None = None
+            if not _blank(row.get("current_lon")):
+                current = (float(row["current_lon"]), float(row["current_lat"]))
+            crews.append(
+                Crew(
+                    id=str(row["id"]),
+                    skills=_skills(row.get("skills")),
+                    start_location=(float(row["depot_lon"]), float(row["depot_lat"])),
+                    shifts=tuple(shifts),
+                    end_location=end_location,
+                    current_location=current,
+                    available_from=None
+                    if _blank(row.get("available_from"))
+                    else parse_time(row["available_from"], base_date),
+                )
+            )
+        except (ValueError, KeyError) as exc:
+            raise PlanInputError(f"{path}, row {row_no} (crew {row.get('id')}): {exc}") from None
+    return crews
+
+
+def plan_to_geojson(plan: Plan, base_date: dt.date | None = None) -> dict[str, Any]:
+    """Routes as WGS84 GeoJSON LineStrings (following the roads when planned on them)."""
+    features = []
+    for r in plan.routes:
+        if r.geometry is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": r.geometry,
+                "properties": {
+                    "crew": r.crew_id,
+                    "day": r.day,
+                    "depart": format_time(r.depart, base_date),
+                    "arrive": format_time(r.arrive, base_date),
+                    "stops": [s.job_id for s in r.stops],
+                    "travel_min": round(r.travel_time / 60),
+                    "work_min": round(r.work_time / 60),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
