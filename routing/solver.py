@@ -49,7 +49,7 @@ class SolverOptions:
     Parameters
     ----------
     seconds
-        Time limit of the local search.
+        Wall-clock budget of the whole solve (model building included).
     first_solution
         OR-Tools first-solution strategy name.
     metaheuristic
@@ -290,7 +290,9 @@ def solve(
     params.local_search_metaheuristic = getattr(
         routing_enums_pb2.LocalSearchMetaheuristic, options.metaheuristic
     )
-    params.time_limit.FromMilliseconds(int(options.seconds * 1000))
+    # ``seconds`` is the whole budget: what building the model took comes off the search.
+    budget = options.seconds - (time.perf_counter() - started) - 0.3
+    params.time_limit.FromMilliseconds(int(max(0.2, budget) * 1000))
     if options.solution_limit is not None:
         params.solution_limit = options.solution_limit
     params.log_search = options.log
