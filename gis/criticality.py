@@ -90,7 +90,9 @@ def valve_criticality(
         best = (0, 0, 0, 0.0, 0)
         worst_side: int | None = None
         relevant = (
-            len(sides) == 2 and bool(valves.operable[v]) and not bool(valves.normally_closed[v])
+            bool(seg.cut_active[c])
+            and bool(valves.operable[v])
+            and not bool(valves.normally_closed[v])
         )
         if relevant:
             for side in sides:

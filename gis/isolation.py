@@ -198,7 +198,7 @@ class Isolator:
         stack = list(area)
         candidates: list[tuple[int, int]] = []  # (cut, segment across)
         bypassed: list[int] = []
-        closed_boundary: list[int] = []
+        closed_boundary: list[tuple[int, int]] = []
         while stack:
             s = stack.pop()
             for k in range(adj_ptr[s], adj_ptr[s + 1]):
@@ -207,7 +207,7 @@ class Isolator:
                     continue
                 c = adj_cut[k]
                 if cut_nc[c]:
-                    closed_boundary.append(c)
+                    closed_boundary.append((c, t))
                 elif self._closable(c, failed):
                     candidates.append((c, t))
                 else:
@@ -227,7 +227,8 @@ class Isolator:
             target = close if t in fed else not_needed
             for c in dict.fromkeys(cuts):
                 target.append(self._valve_to_close(c, failed))
-        nc_valves = [v for c in dict.fromkeys(closed_boundary) for v in cut_valves[c]]
+        nc_cuts = dict.fromkeys(c for c, t in closed_boundary if t not in area)
+        nc_valves = [v for c in nc_cuts for v in cut_valves[c]]
         return Cut(
             isolated=frozenset(area),
             unintended=frozenset(dry),
@@ -596,7 +597,7 @@ def _source_tree(seg: Segmentation) -> tuple[list[int], list[int]]:
     from scipy.sparse.csgraph import breadth_first_order, depth_first_order
 
     n = seg.n_segments
-    open_cut = np.flatnonzero((seg.cut_side_pipe != seg.cut_side_node) & ~seg.cut_normally_closed)
+    open_cut = np.flatnonzero(seg.cut_active & ~seg.cut_normally_closed)
     fed = np.flatnonzero(seg.seg_sources > 0)
     rows = np.concatenate([seg.cut_side_pipe[open_cut], np.full(len(fed), n)])
     cols = np.concatenate([seg.cut_side_node[open_cut], fed])

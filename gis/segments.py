@@ -43,6 +43,9 @@ class Segmentation:
         Whether a cut has an operable valve; whether it is shut in normal operation.
     cut_side_pipe, cut_side_node
         The segments on the two sides of each cut (equal when the valve is inside a loop).
+    cut_active
+        Whether a cut joins two segments: sides differ (and, in the hydraulic form, its pipe is
+        open). The segment graph's edges.
     adj_ptr, adj_segment, adj_cut
         The segment graph as CSR: for segment ``s``, neighbours ``adj_segment[adj_ptr[s]:
         adj_ptr[s+1]]`` across cuts ``adj_cut[...]`` (only cuts whose sides differ).
@@ -71,6 +74,7 @@ class Segmentation:
     cut_normally_closed: BoolArray
     cut_side_pipe: IntArray
     cut_side_node: IntArray
+    cut_active: BoolArray
     adj_ptr: IntArray
     adj_segment: IntArray
     adj_cut: IntArray
@@ -175,7 +179,11 @@ def segment_network(network: Network, *, hydraulic: bool = False) -> Segmentatio
 
     side_pipe = pipe_segment[cut_pipe]
     side_node = node_segment[cut_node]
-    boundary = np.flatnonzero(side_pipe != side_node)
+    # A cut joins two segments; in the hydraulic form a valve on a closed pipe joins nothing.
+    active = side_pipe != side_node
+    if hydraulic:
+        active &= pipes.is_open[cut_pipe]
+    boundary = np.flatnonzero(active)
     src = np.concatenate([side_pipe[boundary], side_node[boundary]])
     dst = np.concatenate([side_node[boundary], side_pipe[boundary]])
     via = np.concatenate([boundary, boundary])
@@ -230,6 +238,7 @@ def segment_network(network: Network, *, hydraulic: bool = False) -> Segmentatio
         cut_normally_closed=cut_normally_closed,
         cut_side_pipe=side_pipe,
         cut_side_node=side_node,
+        cut_active=active,
         adj_ptr=adj_ptr,
         adj_segment=dst[adj_order],
         adj_cut=via[adj_order],
