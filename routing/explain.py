@@ -160,10 +160,11 @@ def _break_fits(v: _Vehicle, job: Job, ranges: list[tuple[int, int]], go: int, b
         if lo > hi:
             continue  # a break that cannot be placed at all is dropped by the solver
         ok = False
-        # break first (at the depot or on the way), then the job
-        arrival = lo + brk.duration + go
+        # the break before the job: at the depot, on the way or on site while waiting; it
+        # must start in [lo, hi] and end by the job's start, with the drive fitted around it
+        earliest = max(v.earliest + go + brk.duration, lo + brk.duration)
         for a, b in ranges:
-            s = max(a, arrival)
+            s = max(a, earliest)
             if s <= b and s + job.duration + back <= v.shift.end:
                 ok = True
                 break
@@ -190,6 +191,28 @@ def _precedence_filter(
     latest_start: dict[str, int],
 ) -> None:
     jobs = {j.id: j for j in problem.jobs}
+    # cycles: a job that (transitively) must follow itself
+    after: dict[str, list[str]] = {}
+    for p in problem.precedences:
+        after.setdefault(p.before, []).append(p.after)
+    for start in list(after):
+        seen: set[str] = set()
+        stack = list(after[start])
+        while stack:
+            k = stack.pop()
+            if k == start:
+                if start in jobs and start not in rejected:
+                    rejected[start] = Unassigned(
+                        start,
+                        "precedence",
+                        "its precedences form a cycle (it must follow itself)",
+                        jobs[start].mandatory,
+                    )
+                break
+            if k not in seen:
+                seen.add(k)
+                stack.extend(after.get(k, []))
+    # then everything downstream of a job that cannot be planned, until nothing changes
     changed = True
     while changed:
         changed = False
@@ -197,51 +220,22 @@ def _precedence_filter(
             if p.after not in jobs or p.after in rejected:
                 continue
             if p.before not in jobs:
-                rejected[p.after] = Unassigned(
-                    p.after,
-                    "precedence",
-                    f"must follow job {p.before}, which is not in the problem",
-                    jobs[p.after].mandatory,
-                )
-                changed = True
+                detail = f"must follow job {p.before}, which is not in the problem"
             elif p.before in rejected:
-                rejected[p.after] = Unassigned(
-                    p.after,
-                    "precedence",
+                detail = (
                     f"must follow job {p.before}, which cannot be planned "
-                    f"({rejected[p.before].reason})",
-                    jobs[p.after].mandatory,
+                    f"({rejected[p.before].reason})"
                 )
-                changed = True
             elif earliest_end[p.before] + p.gap > latest_start[p.after]:
-                rejected[p.after] = Unassigned(
-                    p.after,
-                    "precedence",
+                detail = (
                     f"must start after job {p.before} ends (earliest "
                     f"{_clock(earliest_end[p.before] + p.gap)}), but its window closes at "
-                    f"{_clock(latest_start[p.after])}",
-                    jobs[p.after].mandatory,
+                    f"{_clock(latest_start[p.after])}"
                 )
-                changed = True
-    # cycles: a job that (transitively) must follow itself
-    after: dict[str, list[str]] = {}
-    for p in problem.precedences:
-        after.setdefault(p.before, []).append(p.after)
-    for start in list(after):
-        seen, stack = set(), list(after[start])
-        while stack:
-            k = stack.pop()
-            if k == start and start not in rejected and start in jobs:
-                rejected[start] = Unassigned(
-                    start,
-                    "precedence",
-                    "its precedences form a cycle (it must follow itself)",
-                    jobs[start].mandatory,
-                )
-                break
-            if k not in seen:
-                seen.add(k)
-                stack.extend(after.get(k, []))
+            else:
+                continue
+            rejected[p.after] = Unassigned(p.after, "precedence", detail, jobs[p.after].mandatory)
+            changed = True
 
 
 def explain_unassigned(
@@ -252,10 +246,12 @@ def explain_unassigned(
 ) -> list[Unassigned]:
     """Reasons for jobs that could be done by some crew but are not in the solution."""
     out = []
-    before = {p.after: p.before for p in problem.precedences}
+    before: dict[str, list[str]] = {}
+    for p in problem.precedences:
+        before.setdefault(p.after, []).append(p.before)
     horizon_end = max((v.shift.end for v in vehicles), default=0)
     for job in left_out:
-        pred = before.get(job.id)
+        pred = next((b for b in before.get(job.id, []) if b not in placed), None)
         if not job.mandatory and job.deadline is not None and job.deadline > horizon_end:
             out.append(
                 Unassigned(
@@ -265,7 +261,7 @@ def explain_unassigned(
                     job.mandatory,
                 )
             )
-        elif pred is not None and pred not in placed:
+        elif pred is not None:
             out.append(
                 Unassigned(
                     job.id,

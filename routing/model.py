@@ -87,7 +87,8 @@ class Job:
     deadline
         Hard: the job must be finished by then (Table 1 deadlines, repair targets).
     due, lateness_cost
-        Soft: finishing after ``due`` costs ``lateness_cost`` per hour late.
+        Soft: finishing after ``due`` costs ``lateness_cost`` seconds of travel per second late
+        (fractions allowed).
     priority
         1 (low) to 5 (emergency); weighs the cost of leaving an optional job out.
     mandatory

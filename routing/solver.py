@@ -34,12 +34,16 @@ from routing.model import (
     Route,
     Shift,
     Stop,
+    TimeWindow,
     Unassigned,
 )
 from routing.travel import StraightLine, TravelMatrix
 
 MANDATORY_PENALTY = 10_000_000_000  # far above any day's travel: dropped only when impossible
 REASSIGN_PENALTY = 30 * 60  # re-planning: moving a published job to another crew costs 30 min
+# The objective is in hundredths of a second of travel, so that lateness costs below one
+# second of travel per second late keep their weight in OR-Tools' integer objective.
+COST_SCALE = 100
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,7 @@ def solve(
             unassigned.append(
                 Unassigned(job.id, "no_crew", "no crew shift is available", job.mandatory)
             )
-        return replace(plan, unassigned=tuple(unassigned))
+        return replace(plan, unassigned=tuple(unassigned), status=_status(unassigned))
 
     manager = pywrapcp.RoutingIndexManager(
         len(places), n_v, list(range(n_v)), list(range(n_v, 2 * n_v))
@@ -185,7 +189,7 @@ def solve(
     travel = matrix.seconds.copy()
     # A vehicle's own start and end are where it is; other vehicles never visit them.
     transit = travel + service[:, None]
-    arc_index = routing.RegisterTransitMatrix(travel.tolist())
+    arc_index = routing.RegisterTransitMatrix((travel * COST_SCALE).tolist())
     if published is None:
         routing.SetArcCostEvaluatorOfAllVehicles(arc_index)
     else:
@@ -238,9 +242,11 @@ def solve(
             cumul.RemoveInterval(b + 1, a - 1)
         if job.due is not None and job.lateness_cost > 0:
             time_dim.SetCumulVarSoftUpperBound(
-                index, max(0, job.due - job.duration), max(1, round(job.lateness_cost))
+                index,
+                max(0, job.due - job.duration),
+                max(1, round(job.lateness_cost * COST_SCALE)),
             )
-        routing.AddDisjunction([index], drop_penalty(job, day_start))
+        routing.AddDisjunction([index], drop_penalty(job, day_start) * COST_SCALE)
         routing.AddToAssignment(time_dim.SlackVar(index))
 
     for k, (job, c) in enumerate(copies):
@@ -336,6 +342,15 @@ def solve(
         and copies[manager.IndexToNode(i) - 2 * n_v][1] == 1
         and assignment.Value(routing.NextVar(i)) != i
     }
+    # ... and neither is anything that must follow it.
+    dropped = {job.id for job, c in copies if job.crews_required == 2 and job.id not in second}
+    grew = True
+    while grew:
+        grew = False
+        for p in problem.precedences:
+            if p.before in dropped and p.after not in dropped:
+                dropped.add(p.after)
+                grew = True
     for vi, v in enumerate(vehicles):
         stops: list[Stop] = []
         index = routing.Start(vi)
@@ -349,7 +364,7 @@ def solve(
         while not routing.IsEnd(index):
             node = manager.IndexToNode(index)
             job, c = copies[node - 2 * n_v]
-            if job.crews_required == 2 and job.id not in second:
+            if job.id in dropped:
                 index = assignment.Value(routing.NextVar(index))
                 continue
             leg = int(travel[prev_node, node])
@@ -402,16 +417,20 @@ def solve(
         before = {k.split("#")[0]: v for k, v in published.assignments.items()}
         now = {s.job_id.split("#")[0]: r.crew_id for r in routes_out for s in r.stops}
         moved = tuple(sorted(j for j in before if j in now and now[j] != before[j]))
-    status = "ok" if not any(u.mandatory for u in unassigned) else "mandatory_unassigned"
+    status = _status(unassigned)
     return Plan(
         routes=tuple(routes_out),
         unassigned=tuple(unassigned),
-        objective=int(assignment.ObjectiveValue()),
+        objective=round(assignment.ObjectiveValue() / COST_SCALE),
         solve_seconds=elapsed,
         status=status,
         moved=moved,
         stats={"vehicles": n_v, "nodes": len(places), "routing_status": routing.status()},
     )
+
+
+def _status(unassigned: Sequence[Unassigned]) -> str:
+    return "mandatory_unassigned" if any(u.mandatory for u in unassigned) else "ok"
 
 
 def _deadline_status(job: Job, end: int) -> str:
@@ -472,12 +491,12 @@ def _reassignment_costs(
         for s in r.stops:
             owner[s.job_id] = r.crew_id
     for vi, v in enumerate(vehicles):
-        cost = travel.copy()
+        cost = travel * COST_SCALE
         for k, (job, c) in enumerate(copies):
             key = job.id if c == 0 else f"{job.id}#2"
             crew = owner.get(key)
             if crew is not None and crew != v.crew.id:
-                cost[:, 2 * n_v + k] += REASSIGN_PENALTY
+                cost[:, 2 * n_v + k] += REASSIGN_PENALTY * COST_SCALE
         routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(cost.tolist()), vi)
 
 
@@ -514,16 +533,18 @@ def replan(
     from ``now`` at their ``current_location`` (their GPS position when the caller knows it,
     else their depot). Every other job of ``problem`` (published or new) is planned again, and
     moving a published job to another crew costs :data:`REASSIGN_PENALTY`, so as little changes
-    as the new jobs need. The returned plan holds the frozen stops too; ``moved`` lists the
-    published jobs now on another crew.
+    as the new jobs need. A job that must follow a started one may start only after that one's
+    end. The returned plan holds the frozen stops too, with whole-day route totals; ``moved``
+    lists the published jobs now on another crew.
     """
     frozen: dict[tuple[str, int], list[Stop]] = {}
-    started: set[str] = set()
+    started: dict[str, Stop] = {}
     for r in published.routes:
         done = [s for s in r.stops if s.start <= now]
         if done:
             frozen[(r.crew_id, r.shift)] = done
-            started.update(s.job_id.split("#")[0] for s in done)
+            for stop in done:
+                started.setdefault(stop.job_id.split("#")[0], stop)
     jobs_by_id = {j.id: j for j in problem.jobs}
     crews = []
     for crew in problem.crews:
@@ -544,7 +565,16 @@ def replan(
                     available_from=max(now, crew.available_from or now),
                 )
             )
-    remaining = tuple(j for j in problem.jobs if j.id not in started)
+    not_before: dict[str, int] = {}
+    for p in problem.precedences:
+        if p.before in started and p.after not in started:
+            end = started[p.before].end + p.gap
+            not_before[p.after] = max(not_before.get(p.after, end), end)
+    remaining = tuple(
+        _not_before(j, not_before[j.id]) if j.id in not_before else j
+        for j in problem.jobs
+        if j.id not in started
+    )
     precedences = tuple(
         p for p in problem.precedences if p.before not in started and p.after not in started
     )
@@ -553,10 +583,67 @@ def replan(
         options,
         published=published,
     )
-    routes = tuple(
-        replace(r, stops=(*frozen.get((r.crew_id, r.shift), ()), *r.stops))
-        if (r.crew_id, r.shift) in frozen
-        else r
-        for r in plan.routes
+    travel_model = problem.travel or StraightLine()
+    crews_by_id = {c.id: c for c in problem.crews}
+    published_route = {(r.crew_id, r.shift): r for r in published.routes}
+    routes = []
+    for r in plan.routes:
+        key = (r.crew_id, r.shift)
+        if key not in frozen:
+            routes.append(r)
+            continue
+        routes.append(
+            _whole_day(
+                published_route[key],
+                r,
+                frozen[key],
+                crews_by_id[r.crew_id],
+                jobs_by_id,
+                travel_model,
+            )
+        )
+    return replace(plan, routes=tuple(routes), stats={**plan.stats, "frozen": sorted(started)})
+
+
+def _not_before(job: Job, earliest: int) -> Job:
+    """The job with every window cut to start no earlier than ``earliest``."""
+    windows = job.windows or (TimeWindow(earliest, max(earliest, job.deadline or 10**9)),)
+    cut = tuple(TimeWindow(max(w.start, earliest), w.end) for w in windows if w.end >= earliest)
+    if not cut:  # nothing left: keep an empty-looking window the prefilter will reject
+        cut = (TimeWindow(earliest, earliest),)
+        return replace(job, windows=cut, deadline=min(job.deadline or earliest, earliest))
+    return replace(job, windows=cut)
+
+
+def _whole_day(
+    published: Route,
+    rest: Route,
+    done: list[Stop],
+    crew: Crew,
+    jobs_by_id: dict[str, Job],
+    travel_model: Any,
+) -> Route:
+    """A re-planned route with its frozen stops, its totals counted over the whole day."""
+    stops = (*done, *rest.stops)
+    start = crew.start_location
+    end = crew.end_location or crew.start_location
+    places = [start, *(jobs_by_id[s.job_id.split("#")[0]].location for s in stops), end]
+    matrix = travel_model.matrix(places)
+    legs = [int(matrix.seconds[i, i + 1]) for i in range(len(places) - 1)]
+    meters = [float(matrix.meters[i, i + 1]) for i in range(len(places) - 1)]
+    return replace(
+        rest,
+        depart=published.depart,
+        arrive=stops[-1].end + legs[-1] if not rest.stops else rest.arrive,
+        stops=stops,
+        breaks=tuple(
+            sorted(
+                {*(b for b in published.breaks if b.start <= done[-1].end), *rest.breaks},
+                key=lambda b: b.start,
+            )
+        ),
+        travel_time=sum(legs),
+        work_time=sum(s.end - s.start for s in stops),
+        distance_m=sum(meters),
+        geometry=_geometry(travel_model, places),
     )
-    return replace(plan, routes=routes, stats={**plan.stats, "frozen": sorted(started)})
