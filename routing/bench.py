@@ -3,16 +3,22 @@
 ``python -m routing.bench solomon FILE --seconds N --json`` reads a Solomon VRPTW instance,
 solves it with :func:`routing.solver.solve` (distance objective: travel time equals Euclidean
 distance, no rounding in the reported figure) and prints ``{"vehicles", "distance", "routes"}``
-with routes as lists of customer numbers.
+with routes as lists of customer numbers. ``--portfolio`` solves with the configurations of
+:data:`PORTFOLIO` in parallel processes (one per core) for the same time and keeps the best.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import sys
-from dataclasses import dataclass
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, fields
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +27,14 @@ from routing.solver import SolverOptions, solve
 from routing.travel import Euclidean
 
 SCALE = 1000  # Solomon times in thousandths, rounded up: feasible under exact distances
+
+# Two iterated-local-search set-ups that complement each other (one per core): annealing with
+# larger ruins is the best single set-up (C101, R201, RC201); near-greedy acceptance with smaller
+# ruins is best on the tight-window R1/RC1 instances.
+PORTFOLIO: tuple[Mapping[str, Any], ...] = (
+    {"metaheuristic": "ITERATED_LOCAL_SEARCH", "ruin_visits": 15, "annealing": True},
+    {"metaheuristic": "ITERATED_LOCAL_SEARCH", "ruin_visits": 10, "annealing": False},
+)
 
 
 @dataclass(frozen=True)
@@ -92,7 +106,7 @@ def route_distance(instance: SolomonInstance, route: list[int]) -> float:
     """Exact (double precision) length of a route through the depot."""
     where = {c[0]: (c[1], c[2]) for c in instance.customers}
     points = [instance.depot, *(where[c] for c in route), instance.depot]
-    return sum(math.dist(a, b) for a, b in zip(points, points[1:], strict=False))
+    return sum(math.dist(a, b) for a, b in itertools.pairwise(points))
 
 
 def check_solution(instance: SolomonInstance, routes: list[list[int]]) -> list[str]:
@@ -120,9 +134,22 @@ def check_solution(instance: SolomonInstance, routes: list[list[int]]) -> list[s
     return problems
 
 
-def solve_solomon(path: str | Path, seconds: float) -> dict[str, Any]:
+def solver_options(seconds: float, settings: Mapping[str, Any] | None = None) -> SolverOptions:
+    """``SolverOptions`` with a time limit and the given fields (a clear error for unknown ones)."""
+    settings = dict(settings or {})
+    known = {f.name for f in fields(SolverOptions)}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise ValueError(f"routing.solver.SolverOptions has no field(s) {', '.join(unknown)}")
+    return SolverOptions(**{**settings, "seconds": seconds})
+
+
+def solve_solomon(
+    path: str | Path, seconds: float, settings: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Solve one instance in this process (``settings``: ``SolverOptions`` fields)."""
     instance = read_solomon(path)
-    plan = solve(solomon_problem(instance), SolverOptions(seconds=seconds))
+    plan = solve(solomon_problem(instance), solver_options(seconds, settings))
     routes = [[int(s.job_id) for s in r.stops] for r in plan.routes if r.stops]
     return {
         "instance": instance.name,
@@ -132,6 +159,37 @@ def solve_solomon(path: str | Path, seconds: float) -> dict[str, Any]:
         "unassigned": [u.job_id for u in plan.unassigned],
         "feasible": not plan.unassigned and not check_solution(instance, routes),
         "seconds": round(plan.solve_seconds, 2),
+        "settings": dict(settings or {}),
+    }
+
+
+def solve_solomon_portfolio(
+    path: str | Path,
+    seconds: float,
+    portfolio: Sequence[Mapping[str, Any]] = PORTFOLIO,
+    workers: int | None = None,
+) -> dict[str, Any]:
+    """Solve with every set-up of ``portfolio`` at once, one process each (at most ``workers``
+    at a time; default one per set-up), and keep the best feasible result.
+
+    The result is :func:`solve_solomon`'s, plus ``runs`` (distance and feasibility of each set-up)
+    and ``seconds`` the wall time of the whole.
+    """
+    for settings in portfolio:
+        solver_options(seconds, settings)  # fail here, not in a worker
+    workers = workers or len(portfolio)
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(solve_solomon, str(path), seconds, dict(s)) for s in portfolio]
+        results = [f.result() for f in futures]
+    best = min(results, key=lambda r: (not r["feasible"], r["distance"]))
+    return {
+        **best,
+        "seconds": round(time.perf_counter() - started, 2),
+        "runs": [
+            {"settings": r["settings"], "distance": r["distance"], "feasible": r["feasible"]}
+            for r in results
+        ],
     }
 
 
@@ -142,8 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file", type=Path)
     p.add_argument("--seconds", type=float, default=30.0)
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--portfolio", action="store_true", help="run the PORTFOLIO set-ups in parallel processes"
+    )
     args = parser.parse_args(argv)
-    result = solve_solomon(args.file, args.seconds)
+    if args.portfolio:
+        result = solve_solomon_portfolio(args.file, args.seconds)
+    else:
+        result = solve_solomon(args.file, args.seconds)
     if args.json:
         print(json.dumps(result))
     else:

@@ -1,6 +1,7 @@
 """Reading jobs and crews from CSV files, and plans as GeoJSON.
 
-Times in the files are ``HH:MM`` (on the plan's first day) or ``YYYY-MM-DD HH:MM``; on the
+Times in the files are ``HH:MM`` (on the plan's first day), ``+N HH:MM`` (N days later) or
+``YYYY-MM-DD HH:MM``; on the
 solver's axis they become seconds since midnight of the first day (``base_date``).
 
 ``jobs.csv``: ``id, lon, lat, duration_min`` and optional ``kind, skills`` (``pipe;valve``),
@@ -29,9 +30,13 @@ class PlanInputError(ValueError):
 
 
 def parse_time(text: Any, base_date: dt.date) -> int:
-    """``HH:MM`` or ``YYYY-MM-DD HH:MM`` as seconds since midnight of ``base_date``."""
+    """``HH:MM``, ``+N HH:MM`` (N days later) or ``YYYY-MM-DD HH:MM`` as seconds since
+    midnight of ``base_date``."""
     value = str(text).strip()
     try:
+        if value.startswith("+"):  # "+N HH:MM": N days after the first day
+            days, clock = value[1:].split()
+            return int(days) * 86_400 + parse_time(clock, base_date)
         if len(value) <= 5 and ":" in value:
             hours, minutes = value.split(":")
             return int(hours) * 3600 + int(minutes) * 60

@@ -370,6 +370,9 @@ def solve(
             leg = int(travel[prev_node, node])
             start = assignment.Value(time_dim.CumulVar(index))
             arrival = prev_end + leg
+            for brk in breaks_of.get(vi, []):
+                if prev_end <= brk.start < arrival:  # the break interrupts the drive
+                    arrival = brk.end + (arrival - brk.start)
             stops.append(
                 Stop(
                     job_id=job.id if c == 0 else f"{job.id}#2",
