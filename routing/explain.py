@@ -64,14 +64,21 @@ def prefilter(problem: Problem, vehicles: Sequence[_Vehicle]) -> tuple[list[Job]
             )
             continue
         if not capable:
-            missing = sorted(job.skills)
-            who = f"crew {job.pinned_crew}" if job.pinned_crew else "no crew"
-            rejected[job.id] = Unassigned(
-                job.id,
-                "no_skill",
-                f"{who} has the skill(s) {', '.join(missing) or '(none)'}",
-                job.mandatory,
-            )
+            missing = ", ".join(sorted(job.skills)) or "(none)"
+            pinned = [v for v in vehicles if v.crew.id == job.pinned_crew]
+            if job.pinned_crew is not None and not pinned:
+                reason, detail = (
+                    "pinned_crew",
+                    f"pinned to crew {job.pinned_crew}, which has no free shift in the plan",
+                )
+            elif job.pinned_crew is not None:
+                reason, detail = (
+                    "no_skill",
+                    f"pinned to crew {job.pinned_crew}, which lacks the skill(s) {missing}",
+                )
+            else:
+                reason, detail = "no_skill", f"no crew has the skill(s) {missing}"
+            rejected[job.id] = Unassigned(job.id, reason, detail, job.mandatory)
             continue
         if job.crews_required == 2 and len({vehicles[vi].crew.id for vi in capable}) < 2:
             rejected[job.id] = Unassigned(
@@ -252,7 +259,11 @@ def explain_unassigned(
     horizon_end = max((v.shift.end for v in vehicles), default=0)
     for job in left_out:
         pred = next((b for b in before.get(job.id, []) if b not in placed), None)
-        if not job.mandatory and job.deadline is not None and job.deadline > horizon_end:
+        if (
+            not job.mandatory
+            and job.deadline is not None
+            and job.deadline // 86_400 > horizon_end // 86_400
+        ):
             out.append(
                 Unassigned(
                     job.id,

@@ -35,8 +35,8 @@ def parse_time(text: Any, base_date: dt.date) -> int:
     value = str(text).strip()
     try:
         if value.startswith("+"):  # "+N HH:MM": N days after the first day
-            days, clock = value[1:].split()
-            return int(days) * 86_400 + parse_time(clock, base_date)
+            offset, clock = value[1:].split()
+            return int(offset) * 86_400 + parse_time(clock, base_date)
         if len(value) <= 5 and ":" in value:
             hours, minutes = value.split(":")
             return int(hours) * 3600 + int(minutes) * 60

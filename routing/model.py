@@ -158,6 +158,7 @@ class Stop:
     end: int
     travel: int  # from the previous stop
     deadline_status: str  # on_time, late (soft due missed), no_deadline
+    location: Location | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -191,6 +192,8 @@ class Route:
     work_time: int
     distance_m: float
     geometry: dict[str, Any] | None = None  # GeoJSON LineString following the roads
+    start_location: Location | None = None
+    end_location: Location | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

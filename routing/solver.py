@@ -288,6 +288,8 @@ def solve(
             )
         if intervals:
             time_dim.SetBreakIntervalsOfVehicle(intervals, vi, node_visit)
+            for interval in intervals:  # so that every solution (hinted ones too) holds them
+                routing.AddIntervalToAssignment(interval)
 
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(
@@ -370,9 +372,9 @@ def solve(
             leg = int(travel[prev_node, node])
             start = assignment.Value(time_dim.CumulVar(index))
             arrival = prev_end + leg
-            for brk in breaks_of.get(vi, []):
-                if prev_end <= brk.start < arrival:  # the break interrupts the drive
-                    arrival = brk.end + (arrival - brk.start)
+            for pause in breaks_of.get(vi, []):
+                if prev_end <= pause.start < arrival:  # the break interrupts the drive
+                    arrival = pause.end + (arrival - pause.start)
             stops.append(
                 Stop(
                     job_id=job.id if c == 0 else f"{job.id}#2",
@@ -381,6 +383,7 @@ def solve(
                     end=start + job.duration,
                     travel=leg,
                     deadline_status=_deadline_status(job, start + job.duration),
+                    location=job.location,
                 )
             )
             placed.add(job.id)
@@ -410,6 +413,8 @@ def solve(
                 work_time=sum(s.end - s.start for s in stops),
                 distance_m=distance,
                 geometry=_geometry(travel_model, [places[n] for n in nodes]) if stops else None,
+                start_location=v.start,
+                end_location=v.end,
             )
         )
 
@@ -463,10 +468,12 @@ def _empty_plan(
             depart=v.earliest,
             arrive=v.earliest,
             stops=(),
-            breaks=(),
+            breaks=_idle_breaks(v),
             travel_time=0,
             work_time=0,
             distance_m=0.0,
+            start_location=v.start,
+            end_location=v.end,
         )
         for v in vehicles
     )
@@ -477,6 +484,16 @@ def _empty_plan(
         solve_seconds=time.perf_counter() - started,
         status="ok",
     )
+
+
+def _idle_breaks(v: _Vehicle) -> tuple[BreakTaken, ...]:
+    """The breaks of a shift with nothing to do: each at the start of its window."""
+    out = []
+    for brk in v.shift.breaks:
+        lo = max(brk.window.start, v.earliest)
+        if lo <= min(brk.window.end, v.shift.end - brk.duration):
+            out.append(BreakTaken(lo, lo + brk.duration))
+    return tuple(out)
 
 
 def _reassignment_costs(
@@ -534,38 +551,58 @@ def replan(
     Jobs of the published plan that have started by ``now`` are frozen: they stay with their
     crew, which is free again at their end, at their place. Crews with no started job are free
     from ``now`` at their ``current_location`` (their GPS position when the caller knows it,
-    else their depot). Every other job of ``problem`` (published or new) is planned again, and
-    moving a published job to another crew costs :data:`REASSIGN_PENALTY`, so as little changes
-    as the new jobs need. A job that must follow a started one may start only after that one's
-    end. The returned plan holds the frozen stops too, with whole-day route totals; ``moved``
-    lists the published jobs now on another crew.
+    else their depot). A break already begun is not given again. Every other job of ``problem``
+    (published or new) is planned again, and moving a published job to another crew costs
+    :data:`REASSIGN_PENALTY`, so as little changes as the new jobs need. A job that must follow
+    a started one may start only after that one's end. The returned plan holds every frozen
+    stop, with whole-day route totals; ``moved`` lists the published jobs now on another crew.
     """
     frozen: dict[tuple[str, int], list[Stop]] = {}
     started: dict[str, Stop] = {}
+    taken: dict[tuple[str, int], list[BreakTaken]] = {}
     for r in published.routes:
         done = [s for s in r.stops if s.start <= now]
         if done:
             frozen[(r.crew_id, r.shift)] = done
             for stop in done:
                 started.setdefault(stop.job_id.split("#")[0], stop)
-    jobs_by_id = {j.id: j for j in problem.jobs}
+        begun = [b for b in r.breaks if b.start <= now]
+        if begun:
+            taken[(r.crew_id, r.shift)] = begun
     crews = []
     for crew in problem.crews:
+        shifts = []
+        free_from = crew.available_from
+        for k, shift in enumerate(crew.shifts):
+            had = taken.get((crew.id, k), [])
+            left = tuple(
+                b
+                for b in shift.breaks
+                if not any(b.window.start <= t.start <= b.window.end for t in had)
+            )
+            shifts.append(replace(shift, breaks=left))
+            if shift.start <= now < shift.end:
+                for t in had:
+                    if t.end > now:  # on a break right now
+                        free_from = max(free_from or now, t.end)
+        crew = replace(crew, shifts=tuple(shifts))
         shift_now = [k for k, sh in enumerate(crew.shifts) if sh.start <= now < sh.end]
         stops = next((frozen[(crew.id, k)] for k in shift_now if (crew.id, k) in frozen), None)
         if stops:
             last = stops[-1]
-            job = jobs_by_id.get(last.job_id.split("#")[0])
-            location = job.location if job is not None else crew.current_location
             crews.append(
-                replace(crew, current_location=location, available_from=max(now, last.end))
+                replace(
+                    crew,
+                    current_location=last.location or crew.current_location,
+                    available_from=max(now, last.end, free_from or now),
+                )
             )
         else:
             crews.append(
                 replace(
                     crew,
                     current_location=crew.current_location or crew.start_location,
-                    available_from=max(now, crew.available_from or now),
+                    available_from=max(now, free_from or now),
                 )
             )
     not_before: dict[str, int] = {}
@@ -587,24 +624,22 @@ def replan(
         published=published,
     )
     travel_model = problem.travel or StraightLine()
-    crews_by_id = {c.id: c for c in problem.crews}
     published_route = {(r.crew_id, r.shift): r for r in published.routes}
     routes = []
+    seen: set[tuple[str, int]] = set()
     for r in plan.routes:
         key = (r.crew_id, r.shift)
-        if key not in frozen:
-            routes.append(r)
-            continue
-        routes.append(
-            _whole_day(
-                published_route[key],
-                r,
-                frozen[key],
-                crews_by_id[r.crew_id],
-                jobs_by_id,
-                travel_model,
+        seen.add(key)
+        if key in frozen:
+            r = _whole_day(published_route[key], r, frozen[key], taken.get(key, []), travel_model)
+        routes.append(r)
+    # shifts the new solve has no vehicle for (over, or the crew busy to their end)
+    for key, done in frozen.items():
+        if key not in seen:
+            routes.append(
+                _whole_day(published_route[key], None, done, taken.get(key, []), travel_model)
             )
-        )
+    routes.sort(key=lambda r: (r.crew_id, r.shift))
     return replace(plan, routes=tuple(routes), stats={**plan.stats, "frozen": sorted(started)})
 
 
@@ -612,41 +647,44 @@ def _not_before(job: Job, earliest: int) -> Job:
     """The job with every window cut to start no earlier than ``earliest``."""
     windows = job.windows or (TimeWindow(earliest, max(earliest, job.deadline or 10**9)),)
     cut = tuple(TimeWindow(max(w.start, earliest), w.end) for w in windows if w.end >= earliest)
-    if not cut:  # nothing left: keep an empty-looking window the prefilter will reject
-        cut = (TimeWindow(earliest, earliest),)
-        return replace(job, windows=cut, deadline=min(job.deadline or earliest, earliest))
+    if not cut:  # nothing left: a window the prefilter will reject
+        return replace(job, windows=(TimeWindow(earliest, earliest),), deadline=earliest)
     return replace(job, windows=cut)
 
 
 def _whole_day(
     published: Route,
-    rest: Route,
+    rest: Route | None,
     done: list[Stop],
-    crew: Crew,
-    jobs_by_id: dict[str, Job],
+    breaks_taken: list[BreakTaken],
     travel_model: Any,
 ) -> Route:
     """A re-planned route with its frozen stops, its totals counted over the whole day."""
-    stops = (*done, *rest.stops)
-    start = crew.start_location
-    end = crew.end_location or crew.start_location
-    places = [start, *(jobs_by_id[s.job_id.split("#")[0]].location for s in stops), end]
+    later = rest.stops if rest is not None else ()
+    stops = (*done, *later)
+    start = published.start_location or (rest.start_location if rest else None)
+    end = published.end_location or (rest.end_location if rest else None)
+    places = [start, *(s.location for s in stops), end]
+    if any(p is None for p in places):  # a plan from elsewhere without places: keep its figures
+        return replace(published, stops=stops)
     matrix = travel_model.matrix(places)
     legs = [int(matrix.seconds[i, i + 1]) for i in range(len(places) - 1)]
     meters = [float(matrix.meters[i, i + 1]) for i in range(len(places) - 1)]
+    breaks = {*breaks_taken, *(rest.breaks if rest is not None else ())}
+    if rest is not None and rest.stops:
+        arrive = rest.arrive
+    else:  # the drive home, with any break that falls on it or after it
+        arrive = stops[-1].end + legs[-1]
+        for pause in sorted(breaks, key=lambda b: b.start):
+            if pause.start >= stops[-1].end:
+                arrive = max(arrive + (pause.end - pause.start), pause.end)
     return replace(
-        rest,
-        depart=published.depart,
-        arrive=stops[-1].end + legs[-1] if not rest.stops else rest.arrive,
+        published,
+        arrive=arrive,
         stops=stops,
-        breaks=tuple(
-            sorted(
-                {*(b for b in published.breaks if b.start <= done[-1].end), *rest.breaks},
-                key=lambda b: b.start,
-            )
-        ),
+        breaks=tuple(sorted(breaks, key=lambda b: b.start)),
         travel_time=sum(legs),
         work_time=sum(s.end - s.start for s in stops),
         distance_m=sum(meters),
-        geometry=_geometry(travel_model, places),
+        geometry=_geometry(travel_model, places),  # type: ignore[arg-type]
     )
