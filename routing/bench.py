@@ -3,8 +3,9 @@
 ``python -m routing.bench solomon FILE --seconds N --json`` reads a Solomon VRPTW instance,
 solves it with :func:`routing.solver.solve` (distance objective: travel time equals Euclidean
 distance, no rounding in the reported figure) and prints ``{"vehicles", "distance", "routes"}``
-with routes as lists of customer numbers. ``--portfolio`` solves with the configurations of
-:data:`PORTFOLIO` in parallel processes (one per core) for the same time and keeps the best.
+with routes as lists of customer numbers. It solves with the configurations of
+:data:`PORTFOLIO` in parallel processes (one per core) for the same time and keeps the best;
+``--single`` runs the default :class:`routing.solver.SolverOptions` in one process.
 """
 
 from __future__ import annotations
@@ -201,13 +202,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=30.0)
     p.add_argument("--json", action="store_true")
     p.add_argument(
-        "--portfolio", action="store_true", help="run the PORTFOLIO set-ups in parallel processes"
+        "--single",
+        action="store_true",
+        help="one process with the default solver options, instead of the PORTFOLIO set-ups "
+        "in parallel processes (one per core)",
     )
     args = parser.parse_args(argv)
-    if args.portfolio:
-        result = solve_solomon_portfolio(args.file, args.seconds)
-    else:
+    if args.single:
         result = solve_solomon(args.file, args.seconds)
+    else:
+        result = solve_solomon_portfolio(args.file, args.seconds)
     if args.json:
         print(json.dumps(result))
     else:

@@ -8,7 +8,11 @@ disjunction, so the solver can always return a plan: a mandatory job's penalty i
 is only left out when no crew can do it, and :mod:`routing.explain` says why.
 
 Search: parallel cheapest insertion for a first solution, then guided local search until the time
-limit (the set-up that makes OR-Tools robust on tight-window instances such as Solomon R101).
+limit. ``metaheuristic="ITERATED_LOCAL_SEARCH"`` instead runs OR-Tools' iterated local search: SISR
+ruin-and-recreate perturbations (strings of nearby jobs removed, re-inserted by local cheapest
+insertion), each followed by local search; far better on the Solomon set (benchmarks/routing.py),
+but OR-Tools 9.15's ILS can overrun its time limit without end on small models, so it is opt-in
+and used on plain routing models only (no breaks, precedences, two-crew jobs or published plan).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
 
 from routing.model import (
     HOUR,
@@ -57,7 +61,18 @@ class SolverOptions:
     first_solution
         OR-Tools first-solution strategy name.
     metaheuristic
-        OR-Tools local-search metaheuristic name.
+        An OR-Tools local-search metaheuristic name (``GUIDED_LOCAL_SEARCH``, ...), or
+        ``ITERATED_LOCAL_SEARCH`` (ruin and recreate, then greedy descent; guided local search
+        where it is not used, see the module docstring).
+    ruin_visits, ruin_sequence
+        Iterated local search: average number of jobs a ruin removes, and the longest string
+        removed from one route (SISR ruin).
+    annealing
+        Iterated local search: accept a worse reference solution by simulated annealing with
+        temperatures set from the instance; False: OR-Tools' fixed schedule (100 to 0.01 cost
+        units, next to greedy at our cost scale).
+    gls_lambda
+        Guided local search penalty coefficient.
     log
         Print the search log.
     """
@@ -65,6 +80,10 @@ class SolverOptions:
     seconds: float = 10.0
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    ruin_visits: int = 15
+    ruin_sequence: int = 10
+    annealing: bool = True
+    gls_lambda: float = 0.1
     log: bool = False
     solution_limit: int | None = None
 
@@ -295,9 +314,30 @@ def solve(
     params.first_solution_strategy = getattr(
         routing_enums_pb2.FirstSolutionStrategy, options.first_solution
     )
-    params.local_search_metaheuristic = getattr(
-        routing_enums_pb2.LocalSearchMetaheuristic, options.metaheuristic
+    # Iterated local search runs only in SolveWithIteratedLocalSearch (SolveWithParameters
+    # ignores use_iterated_local_search), so a re-plan from a published plan's hint keeps GLS.
+    # OR-Tools 9.15's ILS can also run far past its time limit: 0.3 s solves of small models
+    # (a lunch break, an impossible precedence, even one job and two crews) did not return in
+    # minutes. Opt-in, and on plain routing models only; GLS otherwise.
+    iterated = (
+        options.metaheuristic == "ITERATED_LOCAL_SEARCH"
+        and published is None
+        and not problem.precedences
+        and all(job.crews_required == 1 for job in feasible_jobs)
+        and not any(v.shift.breaks for v in vehicles)
+        # ruin and recreate is for instances much larger than one ruin; the tiny models that
+        # hung are far below this
+        and len(copies) >= 4 * options.ruin_visits
     )
+    metaheuristic = options.metaheuristic
+    if metaheuristic == "ITERATED_LOCAL_SEARCH":
+        metaheuristic = "GREEDY_DESCENT" if iterated else "GUIDED_LOCAL_SEARCH"
+    params.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic
+    )
+    params.guided_local_search_lambda_coefficient = options.gls_lambda
+    if iterated:
+        _iterated_local_search(params, options)
     # ``seconds`` is the whole budget: what building the model took comes off the search.
     budget = options.seconds - (time.perf_counter() - started) - 0.3
     params.time_limit.FromMilliseconds(int(max(0.2, budget) * 1000))
@@ -313,7 +353,10 @@ def solve(
         if hint is not None:
             assignment = routing.SolveFromAssignmentWithParameters(hint, params)
     if assignment is None:
-        assignment = routing.SolveWithParameters(params)
+        if iterated:
+            assignment = routing.SolveWithIteratedLocalSearch(params)
+        else:
+            assignment = routing.SolveWithParameters(params)
     elapsed = time.perf_counter() - started
     if assignment is None:
         plan = _empty_plan(problem, vehicles, matrix, started)
@@ -439,6 +482,27 @@ def solve(
 
 def _status(unassigned: Sequence[Unassigned]) -> str:
     return "mandatory_unassigned" if any(u.mandatory for u in unassigned) else "ok"
+
+
+def _iterated_local_search(params: Any, options: SolverOptions) -> None:
+    """Ruin (SISR: strings of nearby jobs) and recreate (local cheapest insertion), then local
+    search; the new reference solution is accepted by simulated annealing."""
+    params.use_iterated_local_search = True
+    ils = params.iterated_local_search_parameters
+    ils.perturbation_strategy = routing_ils_pb2.PerturbationStrategy.RUIN_AND_RECREATE
+    ruin_recreate = ils.ruin_recreate_parameters
+    del ruin_recreate.ruin_strategies[:]
+    sisr = ruin_recreate.ruin_strategies.add().sisr
+    sisr.avg_num_removed_visits = options.ruin_visits
+    sisr.max_removed_sequence_size = options.ruin_sequence
+    sisr.bypass_factor = 0.01
+    ruin_recreate.recreate_strategy.heuristic = (
+        routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
+    )
+    ils.improve_perturbed_solution = True
+    if options.annealing:
+        annealing = ils.reference_solution_acceptance_strategy.simulated_annealing
+        annealing.automatic_temperatures = True
 
 
 def _deadline_status(job: Job, end: int) -> str:
