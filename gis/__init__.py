@@ -16,9 +16,11 @@ from gis.isolation import (
     IsolationPlan,
     Isolator,
     ShutdownOverlap,
+    Surroundings,
     combined_shutdown,
     isolate,
     isolator_for,
+    surroundings,
 )
 from gis.network import Network, build_network
 from gis.segments import Segmentation, segment_network
@@ -34,6 +36,7 @@ __all__ = [
     "Problem",
     "Segmentation",
     "ShutdownOverlap",
+    "Surroundings",
     "UnknownPipe",
     "UnknownValve",
     "ValidationError",
@@ -46,6 +49,7 @@ __all__ = [
     "read_layers",
     "read_network",
     "segment_network",
+    "surroundings",
     "validate_layers",
     "valve_criticality",
 ]

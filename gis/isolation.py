@@ -653,6 +653,59 @@ def _streets(network: Network, pipes: IntArray) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class Surroundings:
+    """What an outage notice says beyond the dry area: neighbourhoods and low-pressure streets."""
+
+    neighbourhoods: tuple[str, ...]  # DMA names of the pipes that lose water, most length first
+    reduced_pressure_streets: tuple[str, ...]  # streets of the segments next to the shut area
+    reduced_pressure_pipes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "neighbourhoods": list(self.neighbourhoods),
+            "reduced_pressure_streets": list(self.reduced_pressure_streets),
+            "reduced_pressure_pipes": self.reduced_pressure_pipes,
+        }
+
+
+def surroundings(isolator: Isolator, plan: IsolationPlan) -> Surroundings:
+    """Neighbourhoods that lose water, and the streets where pressure drops.
+
+    The segments next to the shut area (across the valves closed and the inoperable ones
+    bypassed) stay in supply, but they lose a feed and their water now comes the long way
+    round: the notice warns them of reduced pressure. Streets already in the dry area are not
+    repeated.
+    """
+    network, seg = isolator.network, isolator.segmentation
+    shut = plan.isolated_segments | plan.unintended_segments
+    ptr, adj = seg.adj_ptr, seg.adj_segment
+    near: set[int] = set()
+    for s in shut:
+        near.update(adj[ptr[s] : ptr[s + 1]].tolist())
+    near -= shut
+    near_segments = np.fromiter(sorted(near), dtype=np.int64)
+    near_pipes = _members(seg.seg_pipes_ptr, seg.seg_pipes, near_segments)
+    dry = set(plan.streets)
+    streets = tuple(s for s in _streets(network, near_pipes) if s not in dry)
+    pipe_idx = np.array(
+        [network.pipe_index(p) for p in (*plan.isolated_pipes, *plan.unintended_pipes)],
+        dtype=np.int64,
+    )
+    lengths: dict[str, float] = {}
+    for dma, length in zip(
+        network.pipes.dma[pipe_idx].tolist(),
+        network.pipes.length_m[pipe_idx].tolist(),
+        strict=True,
+    ):
+        if dma is None or dma == "" or dma != dma:
+            continue
+        name = network.dma_names.get(str(dma), str(dma))
+        lengths[name] = lengths.get(name, 0.0) + float(length)
+    neighbourhoods = tuple(sorted(lengths, key=lambda n: (-lengths[n], n)))
+    return Surroundings(neighbourhoods, streets, len(near_pipes))
+
+
+@dataclass(frozen=True)
 class ShutdownOverlap:
     """Several planned shutdowns at once, against each alone (Giswater's overlap check)."""
 

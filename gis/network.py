@@ -87,6 +87,7 @@ class Valves:
     operable: BoolArray
     normally_closed: BoolArray
     xy: FloatArray  # (n, 2), metric
+    last_exercised: ObjArray  # ISO date strings or None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -102,6 +103,8 @@ class Customers:
     accounts: IntArray
     name: ObjArray
     critical_kind: ObjArray
+    xy: FloatArray  # (n, 2), metric; the middle of their pipe when the layer has no points
+    address: ObjArray
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -129,6 +132,7 @@ class Network:
     crs: CRS | None
     name: str = "network"
     warnings: tuple[str, ...] = field(default=())
+    dma_names: dict[str, str] = field(default_factory=dict)  # DMA id -> name (neighbourhood)
 
     @cached_property
     def _pipe_index(self) -> dict[str, int]:
@@ -163,6 +167,14 @@ class Network:
     def node_index(self, node_id: str) -> int:
         """Position of a node by id; raises KeyError."""
         return self._node_index[str(node_id)]
+
+    @cached_property
+    def _customer_index(self) -> dict[str, int]:
+        return {cid: i for i, cid in enumerate(self.customers.ids.tolist())}
+
+    def customer_index(self, customer_id: str) -> int:
+        """Position of a customer by id; raises KeyError."""
+        return self._customer_index[str(customer_id)]
 
     @cached_property
     def _to_wgs84(self) -> Transformer | None:
@@ -319,6 +331,7 @@ def build_network(layers: NetworkLayers) -> Network:
         operable=_bool_column(valves_df, "operable", True),
         normally_closed=_bool_column(valves_df, "normally_closed", False),
         xy=valve_xy,
+        last_exercised=_optional(valves_df, "last_exercised", n_valves),
     )
 
     if customers_df is None or len(customers_df) == 0:
@@ -329,6 +342,8 @@ def build_network(layers: NetworkLayers) -> Network:
             accounts=np.zeros(0, dtype=np.int64),
             name=np.zeros(0, dtype=object),
             critical_kind=np.zeros(0, dtype=object),
+            xy=np.zeros((0, 2)),
+            address=np.zeros(0, dtype=object),
         )
     else:
         cat_code = {c: i for i, c in enumerate(CUSTOMER_CATEGORIES)}
@@ -338,14 +353,31 @@ def build_network(layers: NetworkLayers) -> Network:
             if "accounts" in customers_df.columns
             else np.ones(n_cust, dtype=np.int64)
         )
+        customer_pipe = _lookup(pipe_pos, customers_df["pipe_id"])
+        points = isinstance(customers_df, gpd.GeoDataFrame) and customers_df.geometry.notna().all()
+        if points and crs is not None and customers_df.crs is not None:
+            customer_xy = shapely.get_coordinates(
+                customers_df.to_crs(crs).geometry.to_numpy()
+            ).astype(np.float64)
+        else:  # no map points: the middle of the pipe that feeds them
+            customer_xy = (node_xy[start[customer_pipe]] + node_xy[end[customer_pipe]]) / 2.0
         customers = Customers(
             ids=customers_df["id"].astype(str).to_numpy(dtype=object),
-            pipe=_lookup(pipe_pos, customers_df["pipe_id"]),
+            pipe=customer_pipe,
             category=customers_df["category"].map(cat_code).to_numpy(dtype=np.int8),
             accounts=accounts,
             name=_optional(customers_df, "name", n_cust),
             critical_kind=_optional(customers_df, "critical_kind", n_cust),
+            xy=customer_xy,
+            address=_optional(customers_df, "address", n_cust),
         )
+    dma_names: dict[str, str] = {}
+    if layers.dmas is not None and "id" in layers.dmas.columns:
+        names = layers.dmas["name"] if "name" in layers.dmas.columns else layers.dmas["id"]
+        dma_names = {
+            str(i): str(n) if n is not None and n == n else str(i)
+            for i, n in zip(layers.dmas["id"], names, strict=True)
+        }
 
     return Network(
         nodes=Nodes(ids=node_ids, kind=node_kind, xy=node_xy, name=node_name),
@@ -355,6 +387,7 @@ def build_network(layers: NetworkLayers) -> Network:
         crs=crs,
         name=layers.source,
         warnings=tuple(layers.warnings),
+        dma_names=dma_names,
     )
 
 

@@ -125,11 +125,23 @@ class Job:
 
 @dataclass(frozen=True)
 class Precedence:
-    """``after`` may start only ``gap`` seconds after ``before`` ends (any crews)."""
+    """``after`` may start only ``gap`` seconds after ``before`` ends (any crews).
+
+    ``max_gap``: and no later than that many seconds after ``before`` ends (e.g. a repair must
+    follow the valve closures closely, so the outage is no longer than the work needs).
+    """
 
     before: str
     after: str
     gap: int = 0
+    max_gap: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_gap is not None and self.max_gap < self.gap:
+            raise ValueError(
+                f"precedence {self.before} -> {self.after}: max_gap ({self.max_gap}) is "
+                f"below gap ({self.gap})"
+            )
 
 
 @dataclass(frozen=True)

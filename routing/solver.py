@@ -290,6 +290,15 @@ def solve(
             time_dim.CumulVar(b) >= time_dim.CumulVar(a) + jobs_by_id[p.before].duration + p.gap
         )
         solver.Add(routing.ActiveVar(b) <= routing.ActiveVar(a))
+        if p.max_gap is not None:
+            # only binding when ``after`` is planned: an unplanned node's time is free
+            solver.Add(
+                time_dim.CumulVar(b)
+                <= time_dim.CumulVar(a)
+                + jobs_by_id[p.before].duration
+                + p.max_gap
+                + horizon * (1 - routing.ActiveVar(b))
+            )
 
     node_visit = [0] * routing.Size()
     for index in range(routing.Size()):
@@ -670,12 +679,16 @@ def replan(
                 )
             )
     not_before: dict[str, int] = {}
+    not_after: dict[str, int] = {}
     for p in problem.precedences:
         if p.before in started and p.after not in started:
             end = started[p.before].end + p.gap
             not_before[p.after] = max(not_before.get(p.after, end), end)
+            if p.max_gap is not None:
+                latest = started[p.before].end + p.max_gap
+                not_after[p.after] = min(not_after.get(p.after, latest), latest)
     remaining = tuple(
-        _not_before(j, not_before[j.id]) if j.id in not_before else j
+        _not_before(j, not_before[j.id], not_after.get(j.id)) if j.id in not_before else j
         for j in problem.jobs
         if j.id not in started
     )
@@ -707,10 +720,16 @@ def replan(
     return replace(plan, routes=tuple(routes), stats={**plan.stats, "frozen": sorted(started)})
 
 
-def _not_before(job: Job, earliest: int) -> Job:
-    """The job with every window cut to start no earlier than ``earliest``."""
+def _not_before(job: Job, earliest: int, latest: int | None = None) -> Job:
+    """The job with every window cut to start no earlier than ``earliest`` (and no later than
+    ``latest`` when given)."""
     windows = job.windows or (TimeWindow(earliest, max(earliest, job.deadline or 10**9)),)
-    cut = tuple(TimeWindow(max(w.start, earliest), w.end) for w in windows if w.end >= earliest)
+    top = latest if latest is not None else 10**12
+    cut = tuple(
+        TimeWindow(max(w.start, earliest), min(w.end, top))
+        for w in windows
+        if w.end >= earliest and max(w.start, earliest) <= min(w.end, top)
+    )
     if not cut:  # nothing left: a window the prefilter will reject
         return replace(job, windows=(TimeWindow(earliest, earliest),), deadline=earliest)
     return replace(job, windows=cut)

@@ -150,6 +150,8 @@ def check_plan(problem: Problem, plan: Plan, totals: bool = True) -> None:
         if p.after in planned:
             assert p.before in planned, f"{p.after} planned without its predecessor {p.before}"
             assert by_stop[p.after][1].start >= by_stop[p.before][1].end + p.gap, p
+            if p.max_gap is not None:
+                assert by_stop[p.after][1].start <= by_stop[p.before][1].end + p.max_gap, p
 
     seen_vehicles = set()
     for r in plan.routes:
@@ -599,6 +601,34 @@ def test_repair_starts_after_the_valve_closure_of_another_crew() -> None:
     assert close is not None and repair is not None
     assert repair.start >= close.end + gap
     assert close.start >= 8 * H + 3000
+
+
+def test_max_gap_keeps_the_closure_just_before_the_repair() -> None:
+    """The repair crew is only free from 14:00; without ``max_gap`` the valve crew would close
+    at 08:00 (its nearest free time) and leave the street dry for six hours."""
+    problem = Problem(
+        (
+            crew("closer", (0.0, 0.0), skills=("valve",)),
+            crew("fixer", (0.0, 0.0), ("repair",), shifts=[day_shift(start=14 * H)]),
+        ),
+        (
+            Job("close", (60.0, 0.0), 20 * MINUTE, skills=frozenset({"valve"})),
+            Job("repair", (60.0, 0.0), 2 * H, skills=frozenset({"repair"})),
+        ),
+        (Precedence("close", "repair", 0, max_gap=30 * MINUTE),),
+        travel=PLANE,
+    )
+    plan = solve(problem, opts())
+    check_plan(problem, plan)
+    close, repair = plan.stop("close"), plan.stop("repair")
+    assert close is not None and repair is not None
+    assert close.end <= repair.start <= close.end + 30 * MINUTE
+    assert close.start >= 13 * H
+
+
+def test_max_gap_below_gap_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_gap"):
+        Precedence("a", "b", gap=10, max_gap=5)
 
 
 def test_chain_of_precedences_on_one_crew_keeps_order() -> None:

@@ -1,0 +1,466 @@
+"""Connection applications (用水报装) and their Table 1 deadlines.
+
+Every type of Table 1 of the service plan, with its limit after acceptance (受理后):
+
+==========================  ==========================================  ======================
+type                        Table 1                                     limit
+==========================  ==========================================  ======================
+``pre_consultation``        1, pre-service, consultation in advance      0.25 working day
+``pre_small_warehouse``     2, pushed, small low-risk warehouse          0.25 working day
+``pre_standard_factory``    2, pushed, standardised factory              4 working days
+``pre_other``               2, pushed, other projects                    6 working days
+``meter_retrofit``          3, appointment, meter retrofit               0.5–6 working days
+``general_construction``    3, appointment, general construction         0.5–6 working days
+``no_external_works``       4, single meter, survey → meter → water on   0.5 working day
+``fast_connection``         5, key projects / emergency works             1–5 days (calendar)
+==========================  ==========================================  ======================
+
+The 0.5–6 working-day types take their limit from a table by pipe size and line length
+(:data:`APPOINTMENT_LIMITS`, configurable); fast connection likewise in calendar days
+(:data:`FAST_LIMITS`). Table 1 writes "1-5 日内" for fast connection and 工作日 everywhere else,
+so we read 日 there as calendar days (自然日), the stricter reading; the same for the five days
+allowed to complete missing papers (限时补齐（5 日内）). See ``docs/decisions.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from ops.calendar import WorkCalendar
+from ops.errors import InvalidRequest, UnknownConnectionType
+from ops.jobs import FieldJob, JobKind, JobLink, Location, Skill, chain_deadlines
+
+PAPERS_DAYS = 5  # calendar days to complete technical papers accepted as missing (容缺受理)
+FILING_MAX_DN_MM = 40  # non-residential DN40 and below: filing only, free external connection
+
+
+class ConnectionType(StrEnum):
+    PRE_CONSULTATION = "pre_consultation"
+    PRE_SMALL_WAREHOUSE = "pre_small_warehouse"
+    PRE_STANDARD_FACTORY = "pre_standard_factory"
+    PRE_OTHER = "pre_other"
+    METER_RETROFIT = "meter_retrofit"
+    GENERAL_CONSTRUCTION = "general_construction"
+    NO_EXTERNAL_WORKS = "no_external_works"
+    FAST_CONNECTION = "fast_connection"
+
+
+@dataclass(frozen=True)
+class SizeLimit:
+    """A row of a limit table: up to ``max_dn_mm`` and ``max_length_m`` (None: any), ``days``."""
+
+    max_dn_mm: int | None
+    max_length_m: float | None
+    days: float
+
+    def fits(self, dn_mm: float, length_m: float) -> bool:
+        return (self.max_dn_mm is None or dn_mm <= self.max_dn_mm) and (
+            self.max_length_m is None or length_m <= self.max_length_m
+        )
+
+
+# Appointment projects (Table 1 row 3): 0.5–6 working days by pipe size and line length. Our
+# table: a short small service line is a half-day job, each step up in size or length a longer
+# one, everything beyond DN300 or 500 m the full six days.
+APPOINTMENT_LIMITS: tuple[SizeLimit, ...] = (
+    SizeLimit(50, 30.0, 0.5),
+    SizeLimit(100, 100.0, 1.0),
+    SizeLimit(200, 200.0, 2.0),
+    SizeLimit(300, 500.0, 4.0),
+    SizeLimit(None, None, 6.0),
+)
+# Fast connection (row 5): within 1–5 days, calendar days.
+FAST_LIMITS: tuple[SizeLimit, ...] = (
+    SizeLimit(100, 100.0, 1.0),
+    SizeLimit(200, 300.0, 2.0),
+    SizeLimit(300, 500.0, 3.0),
+    SizeLimit(None, None, 5.0),
+)
+
+
+@dataclass(frozen=True)
+class TypeRule:
+    """One row of Table 1."""
+
+    type: ConnectionType
+    chinese: str
+    english: str
+    row: str
+    service: str  # pre_service, appointment, no_external_works, fast
+    working_days: float | None = None  # a fixed limit in working days
+    table: tuple[SizeLimit, ...] = ()  # a limit by size, when not fixed
+    calendar_days: bool = False  # the table's days are calendar days (fast connection)
+
+
+RULES: dict[ConnectionType, TypeRule] = {
+    r.type: r
+    for r in (
+        TypeRule(
+            ConnectionType.PRE_CONSULTATION,
+            "提前接受咨询信息项目",
+            "pre-service: consultation received in advance",
+            "1",
+            "pre_service",
+            working_days=0.25,
+        ),
+        TypeRule(
+            ConnectionType.PRE_SMALL_WAREHOUSE,
+            "社会投资小型低风险仓储项目",
+            "pre-service, pushed by the approval system: small low-risk warehouse",
+            "2a",
+            "pre_service",
+            working_days=0.25,
+        ),
+        TypeRule(
+            ConnectionType.PRE_STANDARD_FACTORY,
+            "社会投资标准化厂房项目",
+            "pre-service, pushed by the approval system: standardised factory",
+            "2b",
+            "pre_service",
+            working_days=4,
+        ),
+        TypeRule(
+            ConnectionType.PRE_OTHER,
+            "市工程建设项目审批系统推送的其他项目",
+            "pre-service, pushed by the approval system: other projects",
+            "2c",
+            "pre_service",
+            working_days=6,
+        ),
+        TypeRule(
+            ConnectionType.METER_RETROFIT,
+            "水表改造项目（口径变更、表井迁移、一户一表改造）",
+            "appointment: meter retrofit (size change, meter-pit move, one meter per household)",
+            "3a",
+            "appointment",
+            table=APPOINTMENT_LIMITS,
+        ),
+        TypeRule(
+            ConnectionType.GENERAL_CONSTRUCTION,
+            "一般工程建设项目",
+            "appointment: general construction project",
+            "3b",
+            "appointment",
+            table=APPOINTMENT_LIMITS,
+        ),
+        TypeRule(
+            ConnectionType.NO_EXTERNAL_WORKS,
+            "无外线工程（单表客户）",
+            "no external works: single-meter customer, survey to water on",
+            "4",
+            "no_external_works",
+            working_days=0.5,
+        ),
+        TypeRule(
+            ConnectionType.FAST_CONNECTION,
+            "快速接水法（无需占掘路占绿审批的重点项目、应急工程）",
+            "fast connection: key projects without road-digging permit, emergency works",
+            "5",
+            "fast",
+            table=FAST_LIMITS,
+            calendar_days=True,
+        ),
+    )
+}
+
+
+def connection_type(name: str) -> ConnectionType:
+    """The type named ``name`` (snake_case, as in ``waterops deadline --type``)."""
+    try:
+        return ConnectionType(str(name).strip().lower())
+    except ValueError:
+        known = ", ".join(t.value for t in ConnectionType)
+        raise UnknownConnectionType(
+            f"unknown connection type {name!r}: use one of {known}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When the water must be on, and why."""
+
+    due: dt.datetime
+    days: float
+    unit: str  # "working days" or "calendar days"
+    basis: str  # the Table 1 row and, for the tables, the size class
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "due": self.due.isoformat(timespec="seconds"),
+            "days": self.days,
+            "unit": self.unit,
+            "basis": self.basis,
+        }
+
+
+def connection_deadline(
+    kind: ConnectionType | str,
+    accepted_at: dt.datetime,
+    calendar: WorkCalendar,
+    *,
+    dn_mm: float | None = None,
+    length_m: float | None = None,
+    rules: dict[ConnectionType, TypeRule] | None = None,
+) -> Deadline:
+    """The Table 1 deadline of an application accepted at ``accepted_at``.
+
+    ``dn_mm`` and ``length_m`` (the connection's pipe size and external line length) are needed
+    by the types whose limit depends on them (appointment projects, fast connection).
+    """
+    kind = connection_type(kind) if isinstance(kind, str) else kind
+    rule = (rules or RULES)[kind]
+    basis = f"Table 1 row {rule.row} ({rule.chinese})"
+    if rule.working_days is not None:
+        days = rule.working_days
+    else:
+        if dn_mm is None or length_m is None:
+            raise InvalidRequest(
+                f"{kind.value}: the limit depends on the pipe size and the line length; "
+                "give both (--dn MM --length-m M)"
+            )
+        if dn_mm <= 0 or length_m < 0:
+            raise InvalidRequest(
+                f"{kind.value}: pipe size must be positive and line length not negative "
+                f"(got DN{dn_mm:g}, {length_m:g} m)"
+            )
+        row = next(r for r in rule.table if r.fits(dn_mm, length_m))
+        days = row.days
+        size = "any size" if row.max_dn_mm is None else f"≤ DN{row.max_dn_mm}"
+        length = "" if row.max_length_m is None else f", ≤ {row.max_length_m:g} m"
+        basis += f": DN{dn_mm:g}, {length_m:g} m → class {size}{length}"
+    if rule.calendar_days:
+        return Deadline(accepted_at + dt.timedelta(days=days), days, "calendar days", basis)
+    return Deadline(calendar.add_working_days(accepted_at, days), days, "working days", basis)
+
+
+@dataclass(frozen=True)
+class DurationRules:
+    """How long each field step of a connection takes (configurable; documented defaults)."""
+
+    survey: dt.timedelta = dt.timedelta(minutes=45)
+    meter_small: dt.timedelta = dt.timedelta(minutes=40)  # up to DN50
+    meter_large: dt.timedelta = dt.timedelta(minutes=90)  # above DN50 (a meter pit)
+    valve_opening: dt.timedelta = dt.timedelta(minutes=30)
+    follow_up: dt.timedelta = dt.timedelta(minutes=20)
+    follow_up_due_working_days: float = 2.0  # soft: visit within two working days of water-on
+    follow_up_deadline_working_days: float = 5.0  # hard: the follow-up ledger closes weekly
+
+
+@dataclass(frozen=True)
+class ConnectionApplication:
+    """An accepted application for a connection (受理 is immediate: 即办, zero documents)."""
+
+    id: str
+    type: ConnectionType
+    accepted_at: dt.datetime
+    location: Location
+    customer: str
+    address: str = ""
+    dn_mm: float | None = None
+    line_length_m: float | None = None
+    residential: bool = True
+    papers_missing: bool = False  # technical papers accepted as missing (容缺受理)
+    representative: str | None = None  # 项目客户代表: one per project
+    channel: str = "business hall"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.type, ConnectionType):
+            object.__setattr__(self, "type", connection_type(str(self.type)))
+
+
+@dataclass(frozen=True)
+class PapersFollowUp:
+    """Missing technical papers: the representative must have them within five days."""
+
+    application: str
+    due: dt.datetime
+    completed_at: dt.datetime | None = None
+
+    def status(self, now: dt.datetime) -> str:
+        if self.completed_at is not None:
+            return "complete" if self.completed_at <= self.due else "completed_late"
+        return "overdue" if now > self.due else "pending"
+
+    def to_dict(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "application": self.application,
+            "due": self.due.isoformat(timespec="seconds"),
+            "completed_at": self.completed_at.isoformat(timespec="seconds")
+            if self.completed_at
+            else None,
+        }
+        if now is not None:
+            out["status"] = self.status(now)
+        return out
+
+
+@dataclass(frozen=True)
+class ConnectionCase:
+    """An application with what follows from it: deadline, flags, field jobs, paper follow-up."""
+
+    application: ConnectionApplication
+    deadline: Deadline
+    filing_only: bool  # 备案制: non-residential DN40 and below are filed, not approved
+    free_external_connection: bool
+    jobs: tuple[FieldJob, ...]
+    links: tuple[JobLink, ...]
+    papers: PapersFollowUp | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        app = self.application
+        return {
+            "application": app.id,
+            "type": app.type.value,
+            "type_chinese": RULES[app.type].chinese,
+            "customer": app.customer,
+            "accepted_at": app.accepted_at.isoformat(timespec="seconds"),
+            "deadline": self.deadline.to_dict(),
+            "filing_only": self.filing_only,
+            "free_external_connection": self.free_external_connection,
+            "papers": self.papers.to_dict() if self.papers else None,
+            "jobs": [j.to_dict() for j in self.jobs],
+            "links": [link.to_dict() for link in self.links],
+            "notes": list(self.notes),
+        }
+
+
+def open_connection(
+    app: ConnectionApplication,
+    calendar: WorkCalendar,
+    *,
+    durations: DurationRules | None = None,
+    rules: dict[ConnectionType, TypeRule] | None = None,
+) -> ConnectionCase:
+    """Accept an application: its deadline, flags and field jobs.
+
+    Field steps by service type (the plan's process diagrams):
+
+    - pre-service (one step): open the valve (开阀供水);
+    - appointment and fast connection: survey, then install the meter, then open the valve
+      (permits and the external works run in parallel between survey and meter);
+    - no external works: survey, meter and valve opening, all within the 0.5 working day.
+
+    Each step is linked to the next, and gets the latest deadline that still lets the last
+    step meet the Table 1 limit.
+    """
+    durations = durations or DurationRules()
+    rule = (rules or RULES)[app.type]
+    deadline = connection_deadline(
+        app.type,
+        app.accepted_at,
+        calendar,
+        dn_mm=app.dn_mm,
+        length_m=app.line_length_m,
+        rules=rules,
+    )
+    notes: list[str] = []
+    filing_only = not app.residential and app.dn_mm is not None and app.dn_mm <= FILING_MAX_DN_MM
+    if filing_only:
+        notes.append(
+            f"non-residential DN{app.dn_mm:g} ≤ DN{FILING_MAX_DN_MM}: filing only (备案制), "
+            "external connection free of charge"
+        )
+    meter = durations.meter_small if app.dn_mm is None or app.dn_mm <= 50 else durations.meter_large
+
+    def job(step: str, kind: JobKind, minutes: dt.timedelta, skill: Skill, text: str) -> FieldJob:
+        return FieldJob(
+            id=f"{app.id}-{step}",
+            kind=kind,
+            location=app.location,
+            duration=minutes,
+            skills=frozenset({skill}),
+            source=app.id,
+            earliest=app.accepted_at,
+            priority=4 if deadline.days <= 0.5 else 3,
+            description=f"{text}: {app.customer}, {app.address}".rstrip(", "),
+            meta={"application": app.id, "connection_type": app.type.value},
+        )
+
+    opening = job("open", JobKind.VALVE_OPENING, durations.valve_opening, Skill.VALVE, "开阀供水")
+    if rule.service == "pre_service":
+        steps = [opening]
+    else:
+        steps = [
+            job("survey", JobKind.SURVEY, durations.survey, Skill.METER, "现场勘查"),
+            job("meter", JobKind.METER_INSTALLATION, meter, Skill.METER, "装表"),
+            opening,
+        ]
+    steps = chain_deadlines(steps, deadline.due)
+    links = tuple(JobLink(a.id, b.id) for a, b in itertools.pairwise(steps))
+    papers = None
+    if app.papers_missing:
+        papers = PapersFollowUp(app.id, app.accepted_at + dt.timedelta(days=PAPERS_DAYS))
+        notes.append(
+            f"technical papers accepted as missing (容缺受理): due {papers.due:%Y-%m-%d %H:%M}"
+        )
+    return ConnectionCase(
+        application=app,
+        deadline=deadline,
+        filing_only=filing_only,
+        free_external_connection=filing_only,
+        jobs=tuple(steps),
+        links=links,
+        papers=papers,
+        notes=tuple(notes),
+    )
+
+
+def follow_up_visit(
+    case: ConnectionCase,
+    completed_at: dt.datetime,
+    calendar: WorkCalendar,
+    *,
+    durations: DurationRules | None = None,
+) -> FieldJob:
+    """The follow-up visit (回访) that completion creates, for the follow-up ledger.
+
+    Any crew may make it (no skill); it is soft-due within two working days of water-on and
+    must be made within five.
+    """
+    durations = durations or DurationRules()
+    app = case.application
+    return FieldJob(
+        id=f"{app.id}-followup",
+        kind=JobKind.FOLLOW_UP,
+        location=app.location,
+        duration=durations.follow_up,
+        skills=frozenset(),
+        source=app.id,
+        earliest=calendar.next_opening(completed_at),
+        due=calendar.add_working_days(completed_at, durations.follow_up_due_working_days),
+        deadline=calendar.add_working_days(completed_at, durations.follow_up_deadline_working_days),
+        priority=2,
+        description=f"回访 follow-up visit: {app.customer}, {app.address}".rstrip(", "),
+        meta={"application": app.id},
+    )
+
+
+def type_help() -> str:
+    """The types with their Chinese names and limits, for ``--help``."""
+    lines = []
+    for rule in RULES.values():
+        if rule.working_days is not None:
+            limit = f"{rule.working_days:g} working day{'s' if rule.working_days != 1 else ''}"
+        else:
+            lo, hi = rule.table[0].days, rule.table[-1].days
+            unit = "days" if rule.calendar_days else "working days"
+            limit = f"{lo:g}–{hi:g} {unit} by DN and length"
+        lines.append(f"{rule.type.value}: {rule.chinese} ({limit})")
+    return "; ".join(lines)
+
+
+def complete_papers(papers: PapersFollowUp, at: dt.datetime) -> PapersFollowUp:
+    return replace(papers, completed_at=at)
+
+
+def cases_at_risk(
+    cases: Sequence[ConnectionCase], now: dt.datetime, calendar: WorkCalendar, *, within: float
+) -> list[ConnectionCase]:
+    """Open cases whose deadline is less than ``within`` working days away (or passed)."""
+    return [c for c in cases if calendar.working_days_between(now, c.deadline.due) < within]

@@ -1,0 +1,434 @@
+"""Day planning: the open work of a date, the crews on shift, one plan, and what is at risk.
+
+:func:`plan_day` gathers the open field jobs (connection steps with their Table 1 deadlines,
+repair chains, leak surveys, valve exercises, follow-up visits), the crews on shift that day,
+builds the :mod:`routing` problem on the day's time axis (seconds since local midnight), solves
+it and returns the plan with the jobs at risk of missing their deadlines. :func:`replan_emergency`
+inserts an emergency repair during the day from the crews' positions, changing as little of the
+published plan as it can; the outage windows of the repairs follow the new plan.
+
+Rules (``docs/decisions.md``):
+
+- a job whose hard deadline falls before the end of the day is mandatory that day; one due
+  later is optional, and is carried to a later working day when that is cheaper;
+- a job already past its deadline is planned as soon as possible (priority 5, no deadline) and
+  reported at risk as ``overdue``;
+- soft due times cost lateness by priority (:data:`LATENESS_COST`);
+- a job is *at risk* when its deadline falls before the end of the next working day and the plan
+  does not finish it on time today.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ops.calendar import WorkCalendar, local_time
+from ops.jobs import FieldJob, JobLink, Location
+from ops.repairs import OutageWindow, RepairCase, outage_window
+
+# seconds of travel per second late, by priority (1..5)
+LATENESS_COST = {1: 0.25, 2: 0.5, 3: 1.0, 4: 3.0, 5: 10.0}
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class CrewShift:
+    """A crew as the roster knows it: skills, depot, daily shift and lunch.
+
+    ``on_call`` crews also work on days off (emergency duty, 应急抢修).
+    """
+
+    id: str
+    skills: frozenset[str]
+    depot: Location
+    start: dt.time = dt.time(8, 0)
+    end: dt.time = dt.time(17, 0)
+    lunch_from: dt.time | None = dt.time(11, 30)
+    lunch_to: dt.time | None = dt.time(13, 0)
+    lunch_minutes: int = 45
+    end_depot: Location | None = None
+    on_call: bool = False
+
+    def to_crew(
+        self,
+        day: dt.date,
+        *,
+        current_location: Location | None = None,
+        available_from: dt.datetime | None = None,
+    ) -> Any:
+        """The :class:`routing.model.Crew` of this shift on ``day``'s axis."""
+        from routing.model import Break, Crew, Shift, TimeWindow
+
+        breaks: tuple[Break, ...] = ()
+        if self.lunch_from is not None and self.lunch_to is not None and self.lunch_minutes:
+            breaks = (
+                Break(
+                    TimeWindow(_clock(self.lunch_from), _clock(self.lunch_to)),
+                    self.lunch_minutes * 60,
+                ),
+            )
+        return Crew(
+            id=self.id,
+            skills=frozenset(str(s) for s in self.skills),
+            start_location=self.depot,
+            shifts=(Shift(_clock(self.start), _clock(self.end), breaks, day=day.isoformat()),),
+            end_location=self.end_depot,
+            current_location=current_location,
+            available_from=None if available_from is None else to_seconds(available_from, day),
+        )
+
+
+def _clock(t: dt.time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def to_seconds(moment: dt.datetime, day: dt.date) -> int:
+    """``moment`` on the axis of ``day``: seconds since its local midnight."""
+    local = local_time(moment).replace(tzinfo=None)
+    return round((local - dt.datetime.combine(day, dt.time(0))).total_seconds())
+
+
+def from_seconds(seconds: int, day: dt.date) -> dt.datetime:
+    """A point of ``day``'s axis as a naive local datetime."""
+    return dt.datetime.combine(day, dt.time(0)) + dt.timedelta(seconds=int(seconds))
+
+
+def crews_on_shift(
+    roster: Sequence[CrewShift], day: dt.date, calendar: WorkCalendar
+) -> list[CrewShift]:
+    """Every crew on a working day; only on-call crews on a day off."""
+    if calendar.is_working_day(day):
+        return list(roster)
+    return [c for c in roster if c.on_call]
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """A job that may miss its deadline, and why."""
+
+    job_id: str
+    source: str
+    deadline: dt.datetime | None
+    reason: str  # overdue, not_planned, planned_late, carried_over
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job": self.job_id,
+            "source": self.source,
+            "deadline": self.deadline.isoformat(timespec="minutes") if self.deadline else None,
+            "reason": self.reason,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """A date's plan, with the jobs it was made of and what is at risk."""
+
+    day: dt.date
+    plan: Any  # routing.model.Plan
+    jobs: tuple[FieldJob, ...]
+    links: tuple[JobLink, ...]
+    crews: tuple[CrewShift, ...]
+    at_risk: tuple[AtRisk, ...]
+    outage_windows: dict[str, OutageWindow] = field(default_factory=dict)
+    repairs: tuple[RepairCase, ...] = ()
+    future: tuple[FieldJob, ...] = ()  # open jobs that may not start on this day
+
+    def job(self, job_id: str) -> FieldJob:
+        for j in self.jobs:
+            if j.id == job_id:
+                return j
+        raise KeyError(job_id)
+
+    def stop_times(self, job_id: str) -> tuple[dt.datetime, dt.datetime] | None:
+        stop = self.plan.stop(job_id)
+        if stop is None:
+            return None
+        return from_seconds(stop.start, self.day), from_seconds(stop.end, self.day)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.plan.to_dict()
+        by_id = {j.id: j for j in self.jobs}
+        for route in data["routes"]:
+            for stop in route["stops"]:
+                job = by_id.get(stop["job"].split("#")[0])
+                stop["kind"] = str(job.kind) if job else None
+                stop["source"] = job.source if job else None
+                for key in ("arrival", "start", "end"):
+                    stop[key] = from_seconds(stop[key], self.day).isoformat(timespec="minutes")
+            for key in ("depart", "arrive"):
+                route[key] = from_seconds(route[key], self.day).isoformat(timespec="minutes")
+            for brk in route["breaks"]:
+                for key in ("start", "end"):
+                    brk[key] = from_seconds(brk[key], self.day).isoformat(timespec="minutes")
+        data["day"] = self.day.isoformat()
+        data["at_risk"] = [a.to_dict() for a in self.at_risk]
+        data["outage_windows"] = {k: w.to_dict() for k, w in self.outage_windows.items()}
+        data["not_yet_startable"] = [j.id for j in self.future]
+        return data
+
+
+def routing_job(job: FieldJob, day: dt.date, day_end: int, *, finish_by: int | None = None) -> Any:
+    """A :class:`routing.model.Job` on ``day``'s axis (``day_end``: when the last shift ends).
+
+    ``finish_by``: jobs that are not part of an emergency must end by then (the normal end of
+    the shift when crews work overtime for an emergency).
+    """
+    from routing.model import Job, TimeWindow
+
+    duration = round(job.duration.total_seconds())
+    earliest = 0 if job.earliest is None else max(0, to_seconds(job.earliest, day))
+    latest = None if job.latest_start is None else to_seconds(job.latest_start, day)
+    if finish_by is not None and not job.emergency:
+        latest = min(latest if latest is not None else finish_by, finish_by - duration)
+    windows: tuple[TimeWindow, ...] = ()
+    if latest is not None:
+        windows = (TimeWindow(earliest, max(earliest, latest)),)
+        if latest < earliest:  # nothing fits: an empty window the solver explains
+            windows = (TimeWindow(earliest, earliest),)
+            latest = earliest
+    elif earliest > 0:
+        windows = (TimeWindow(earliest, max(earliest, day_end + 30 * DAY)),)
+    deadline = None if job.deadline is None else to_seconds(job.deadline, day)
+    priority, mandatory = job.priority, job.mandatory
+    if deadline is not None and deadline <= 0:  # overdue: as soon as possible
+        deadline, priority, mandatory = None, 5, True
+    elif deadline is not None and deadline <= day_end:
+        mandatory = True
+    due = None if job.due is None else to_seconds(job.due, day)
+    return Job(
+        id=job.id,
+        location=job.location,
+        duration=duration,
+        kind=str(job.kind),
+        skills=frozenset(str(s) for s in job.skills),
+        windows=windows,
+        deadline=deadline,
+        due=due,
+        lateness_cost=LATENESS_COST[priority] if due is not None else 0.0,
+        priority=priority,
+        mandatory=mandatory,
+        crews_required=job.crews_required,
+    )
+
+
+def _problem(
+    day: dt.date,
+    jobs: Sequence[FieldJob],
+    links: Sequence[JobLink],
+    crews: Sequence[Any],
+    travel: Any,
+    overtime: dt.timedelta = dt.timedelta(0),
+) -> tuple[Any, list[FieldJob], list[FieldJob]]:
+    from routing.model import Precedence, Problem
+
+    normal_end = max((s.end for c in crews for s in c.shifts), default=DAY)
+    finish_by = None
+    if overtime > dt.timedelta(0):
+        extra = round(overtime.total_seconds())
+        crews = [
+            replace(c, shifts=tuple(replace(s, end=s.end + extra) for s in c.shifts)) for c in crews
+        ]
+        finish_by = normal_end
+    day_end = max((s.end for c in crews for s in c.shifts), default=DAY)
+    today, later = [], []
+    for job in jobs:
+        if job.earliest is not None and to_seconds(job.earliest, day) >= day_end:
+            later.append(job)
+        else:
+            today.append(job)
+    ids = {j.id for j in today}
+    precedences = tuple(
+        Precedence(
+            link.before,
+            link.after,
+            round(link.gap.total_seconds()),
+            None if link.max_gap is None else round(link.max_gap.total_seconds()),
+        )
+        for link in links
+        if link.before in ids and link.after in ids
+    )
+    problem = Problem(
+        crews=tuple(crews),
+        jobs=tuple(routing_job(j, day, day_end, finish_by=finish_by) for j in today),
+        precedences=precedences,
+        travel=travel,
+    )
+    return problem, today, later
+
+
+def plan_day(
+    day: dt.date,
+    jobs: Sequence[FieldJob],
+    links: Sequence[JobLink],
+    roster: Sequence[CrewShift],
+    calendar: WorkCalendar,
+    *,
+    repairs: Sequence[RepairCase] = (),
+    travel: Any = None,
+    seconds: float = 10.0,
+    overtime: dt.timedelta = dt.timedelta(0),
+) -> DayPlan:
+    """Plan ``day``: every open job that may start by the end of the day, the crews on shift.
+
+    Parameters
+    ----------
+    jobs, links
+        The open field jobs and their precedences (links to jobs already done are ignored).
+    repairs
+        The repair cases behind some of the jobs, for their outage windows.
+    travel
+        A :mod:`routing.travel` model (the road network); straight line when None.
+    seconds
+        Solver time limit.
+    overtime
+        How long crews may stay past their shift for emergency jobs (``FieldJob.emergency``);
+        every other job still ends within the normal shift.
+    """
+    from routing.solver import SolverOptions, solve
+
+    on_shift = crews_on_shift(roster, day, calendar)
+    crews = [c.to_crew(day) for c in on_shift]
+    problem, today, later = _problem(day, jobs, links, crews, travel, overtime)
+    plan = solve(problem, SolverOptions(seconds=seconds))
+    return _day_plan(day, plan, today, later, links, on_shift, calendar, repairs)
+
+
+def _day_plan(
+    day: dt.date,
+    plan: Any,
+    today: Sequence[FieldJob],
+    later: Sequence[FieldJob],
+    links: Sequence[JobLink],
+    crews: Sequence[CrewShift],
+    calendar: WorkCalendar,
+    repairs: Sequence[RepairCase],
+) -> DayPlan:
+    at_risk = _at_risk(day, plan, today, calendar)
+    windows = {case.report.id: outage_window(case, plan, day) for case in repairs}
+    return DayPlan(
+        day=day,
+        plan=plan,
+        jobs=tuple(today),
+        links=tuple(links),
+        crews=tuple(crews),
+        at_risk=tuple(at_risk),
+        outage_windows=windows,
+        repairs=tuple(repairs),
+        future=tuple(later),
+    )
+
+
+def _at_risk(
+    day: dt.date, plan: Any, jobs: Sequence[FieldJob], calendar: WorkCalendar
+) -> list[AtRisk]:
+    start_of_day = dt.datetime.combine(day, dt.time(0))
+    next_days = calendar.working_days_from(day + dt.timedelta(days=1), 1)
+    horizon = dt.datetime.combine(next_days[0], dt.time(23, 59))
+    left_out = {u.job_id: u for u in plan.unassigned}
+    out = []
+    for job in jobs:
+        deadline = None if job.deadline is None else local_time(job.deadline).replace(tzinfo=None)
+        due = None if job.due is None else local_time(job.due).replace(tzinfo=None)
+        limit = deadline or due
+        stop = plan.stop(job.id)
+        if limit is not None and limit <= start_of_day:
+            out.append(
+                AtRisk(job.id, job.source, limit, "overdue", f"was due {limit:%Y-%m-%d %H:%M}")
+            )
+            continue
+        if stop is not None:
+            end = from_seconds(stop.end, day)
+            if limit is not None and end > limit:
+                out.append(
+                    AtRisk(
+                        job.id,
+                        job.source,
+                        limit,
+                        "planned_late",
+                        f"planned to finish {end:%H:%M}, due {limit:%Y-%m-%d %H:%M}",
+                    )
+                )
+            continue
+        if limit is None or limit > horizon:
+            continue
+        u = left_out.get(job.id)
+        reason = "carried_over" if u is not None and u.reason == "carried_over" else "not_planned"
+        detail = u.detail if u is not None else "not in today's plan"
+        out.append(AtRisk(job.id, job.source, limit, reason, detail))
+    return out
+
+
+def replan_emergency(
+    current: DayPlan,
+    now: dt.datetime,
+    new_jobs: Sequence[FieldJob],
+    new_links: Sequence[JobLink] = (),
+    *,
+    new_repairs: Sequence[RepairCase] = (),
+    positions: Mapping[str, Location] | None = None,
+    calendar: WorkCalendar,
+    travel: Any = None,
+    seconds: float = 10.0,
+    overtime: dt.timedelta = dt.timedelta(hours=3),
+) -> DayPlan:
+    """Insert new (urgent) jobs into a published day plan at ``now``.
+
+    Jobs started by ``now`` stay with their crews; crews continue from ``positions`` (GPS, when
+    known) or from where the plan has them; the published plan is the starting point and moving
+    a job to another crew costs, so as little changes as the emergency needs. Crews may work
+    up to ``overtime`` past their shift on emergency jobs. A job whose chain has begun (a valve
+    of its repair is closed) becomes mandatory: the water must come back. Outage windows of
+    every repair follow the new plan.
+    """
+    from routing.solver import SolverOptions, replan
+
+    day = current.day
+    positions = positions or {}
+    crews = [c.to_crew(day, current_location=positions.get(c.id)) for c in current.crews]
+    at = to_seconds(now, day)
+    begun = {
+        j.source
+        for j in current.jobs
+        if (stop := current.plan.stop(j.id)) is not None and stop.start <= at
+    }
+    jobs = [
+        replace(j, mandatory=True) if j.source in begun and j.emergency else j
+        for j in (*current.jobs, *current.future)
+    ]
+    jobs += list(new_jobs)
+    links = [*current.links, *new_links]
+    problem, today, later = _problem(day, jobs, links, crews, travel, overtime)
+    plan = replan(problem, current.plan, at, SolverOptions(seconds=seconds))
+    repairs = [*current.repairs, *new_repairs]
+    return _day_plan(day, plan, today, later, links, current.crews, calendar, repairs)
+
+
+def jobs_of(cases: Iterable[Any]) -> tuple[list[FieldJob], list[JobLink]]:
+    """The jobs and links of connection and repair cases, together."""
+    jobs: list[FieldJob] = []
+    links: list[JobLink] = []
+    for case in cases:
+        jobs.extend(case.jobs)
+        links.extend(case.links)
+    return jobs, links
+
+
+def without_done(
+    jobs: Sequence[FieldJob], links: Sequence[JobLink], done: Iterable[str]
+) -> tuple[list[FieldJob], list[JobLink]]:
+    """Drop finished jobs and the links from them (their followers may start any time now)."""
+    finished = set(done)
+    return (
+        [j for j in jobs if j.id not in finished],
+        [
+            replace(link)
+            for link in links
+            if link.before not in finished and link.after not in finished
+        ],
+    )

@@ -1,0 +1,144 @@
+"""Field jobs as the utility thinks of them: real dates and times, a source (the application or
+ticket they belong to), and the links between them.
+
+:mod:`ops.dispatch` turns them into :class:`routing.model.Job` values on the solver's time axis
+(seconds since midnight of the planned day). Everything here is a plain frozen value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+Location = tuple[float, float]  # (lon, lat), WGS84
+
+
+class Skill(StrEnum):
+    """What a crew can do; a job lists the skills it needs."""
+
+    VALVE = "valve"  # operate valves: closures, reopening, exercising, flushing
+    PIPE = "pipe"  # dig and repair mains and service pipes
+    METER = "meter"  # surveys for connections, meter installation and exchange
+    LEAK = "leak"  # acoustic leak detection, step tests
+    TANKER = "tanker"  # drive a water tanker
+
+
+class JobKind(StrEnum):
+    SURVEY = "survey"  # 现场勘查
+    METER_INSTALLATION = "meter installation"  # 装表
+    VALVE_OPENING = "valve opening"  # 开阀供水
+    VALVE_CLOSURE = "valve closure"
+    REPAIR = "repair"
+    VALVE_REOPENING = "valve reopening"
+    FLUSHING = "flushing"
+    WATER_TANKER = "water tanker"
+    FOLLOW_UP = "follow-up visit"  # 回访
+    LEAK_SURVEY = "leak survey"
+    VALVE_EXERCISE = "valve exercise"
+
+
+@dataclass(frozen=True)
+class FieldJob:
+    """One visit of one crew (two for a two-crew job) to one place.
+
+    Parameters
+    ----------
+    earliest
+        The job may not start before this (acceptance, notice lead time, a booked slot).
+    latest_start
+        The job may not start after this (a booked slot's end); None: any time in a shift.
+    deadline
+        Hard: it must be finished by then (Table 1 limits, repair targets).
+    due
+        Soft: finishing later is allowed but costs (follow-up visits).
+    mandatory
+        It may not be left out of a day's plan while any crew can do it.
+    emergency
+        Part of an emergency (a repair chain, a tanker): crews may work overtime for it.
+    source
+        The application, ticket or programme it comes from, e.g. ``"APP-0001"``.
+    """
+
+    id: str
+    kind: JobKind
+    location: Location
+    duration: dt.timedelta
+    skills: frozenset[Skill]
+    source: str
+    earliest: dt.datetime | None = None
+    latest_start: dt.datetime | None = None
+    deadline: dt.datetime | None = None
+    due: dt.datetime | None = None
+    priority: int = 3
+    mandatory: bool = False
+    crews_required: int = 1
+    description: str = ""
+    emergency: bool = False  # crews may stay past their shift for it (overtime)
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.priority <= 5:
+            raise ValueError(f"job {self.id}: priority must be 1..5")
+        if self.crews_required not in (1, 2):
+            raise ValueError(f"job {self.id}: crews_required must be 1 or 2")
+
+    def to_dict(self) -> dict[str, Any]:
+        def iso(t: dt.datetime | None) -> str | None:
+            return t.isoformat(timespec="seconds") if t is not None else None
+
+        return {
+            "id": self.id,
+            "kind": str(self.kind),
+            "source": self.source,
+            "location": [round(self.location[0], 7), round(self.location[1], 7)],
+            "duration_min": round(self.duration.total_seconds() / 60, 1),
+            "skills": sorted(str(s) for s in self.skills),
+            "earliest": iso(self.earliest),
+            "latest_start": iso(self.latest_start),
+            "deadline": iso(self.deadline),
+            "due": iso(self.due),
+            "priority": self.priority,
+            "mandatory": self.mandatory,
+            "crews_required": self.crews_required,
+            "emergency": self.emergency,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class JobLink:
+    """``after`` may start only ``gap`` after ``before`` has ended (any crews), and, when
+    ``max_gap`` is set, no later than ``max_gap`` after it."""
+
+    before: str
+    after: str
+    gap: dt.timedelta = dt.timedelta(0)
+    max_gap: dt.timedelta | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "before": self.before,
+            "after": self.after,
+            "gap_min": round(self.gap.total_seconds() / 60, 1),
+            "max_gap_min": None
+            if self.max_gap is None
+            else round(self.max_gap.total_seconds() / 60, 1),
+        }
+
+
+def chain_deadlines(
+    jobs: list[FieldJob], deadline: dt.datetime, *, travel: dt.timedelta = dt.timedelta(0)
+) -> list[FieldJob]:
+    """Give a sequence of jobs done one after the other the latest deadlines that still let the
+    last one finish by ``deadline`` (each earlier job must leave room for the later ones and the
+    drive between them)."""
+    from dataclasses import replace
+
+    out: list[FieldJob] = []
+    latest = deadline
+    for job in reversed(jobs):
+        out.append(replace(job, deadline=latest))
+        latest = latest - job.duration - travel
+    return list(reversed(out))

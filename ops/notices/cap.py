@@ -1,0 +1,154 @@
+"""The notice as a CAP 1.2 alert (OASIS Common Alerting Protocol), one message per revision.
+
+The first published revision is an ``Alert``; later ones are ``Update`` (changed, restored) or
+``Cancel`` and carry ``references`` to every earlier message of the same notice. Each message has
+two ``info`` blocks (zh-CN and en-US), category ``Infra``, and the affected area as CAP polygons:
+closed rings of ``lat,lon`` pairs (CAP writes latitude first; GeoJSON longitude first), one per
+part of a MultiPolygon, outer rings only (CAP polygons have no holes), simplified to stay small.
+The output validates against the OASIS schema (tests/ops/data/CAP-v1.2.xsd).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from lxml import etree
+
+from ops.notices.issuer import Issuer
+from ops.notices.text import render_text
+from ops.outages import NoticeState, Outage, OutageKind, Revision
+
+CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
+POLYGON_TOLERANCE_DEG = 0.0001  # about 10 m: keeps a city-block polygon to a few dozen points
+
+
+def _cap_time(t: dt.datetime) -> str:
+    """CAP dateTime: ``YYYY-MM-DDThh:mm:ss+08:00`` (no fractions, no ``Z``)."""
+    return t.replace(microsecond=0).isoformat()
+
+
+def _sub(parent: Any, tag: str, text: str | None = None) -> Any:
+    el = etree.SubElement(parent, f"{{{CAP_NS}}}{tag}")
+    if text is not None:
+        el.text = text
+    return el
+
+
+def cap_polygons(area: dict[str, Any] | None) -> list[str]:
+    """CAP ``polygon`` strings for a GeoJSON Polygon or MultiPolygon (WGS84)."""
+    if not area:
+        return []
+    import shapely
+    from shapely.geometry import shape
+
+    geometry = shape(area).simplify(POLYGON_TOLERANCE_DEG, preserve_topology=True)
+    parts = list(getattr(geometry, "geoms", [geometry]))
+    out = []
+    for part in parts:
+        if part.is_empty or part.geom_type != "Polygon":
+            continue
+        ring = shapely.get_coordinates(part.exterior)
+        if len(ring) < 4:
+            continue
+        pairs = [f"{lat:.6f},{lon:.6f}" for lon, lat in ring]
+        pairs[-1] = pairs[0]  # closed exactly, after rounding
+        out.append(" ".join(pairs))
+    return out
+
+
+def render_cap(
+    outage: Outage, issuer: Issuer | None = None, revision: Revision | None = None
+) -> str:
+    """The CAP 1.2 XML of one sent revision (default: the latest)."""
+    issuer = issuer or Issuer()
+    sent = outage.sent_revisions
+    if not sent:
+        raise ValueError(f"outage {outage.id} is a draft: only published notices have CAP messages")
+    revision = revision or sent[-1]
+    if revision.msg_type is None:
+        raise ValueError(f"revision {revision.number} of {outage.id} is a draft")
+    earlier = [r for r in sent if r.number < revision.number]
+
+    alert = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
+    _sub(alert, "identifier", issuer.identifier(outage.id, revision.number))
+    _sub(alert, "sender", issuer.sender)
+    _sub(alert, "sent", _cap_time(revision.at))
+    _sub(alert, "status", "Actual")
+    _sub(alert, "msgType", revision.msg_type)
+    _sub(alert, "scope", "Public")
+    if revision.note and revision.msg_type != "Alert":
+        _sub(alert, "note", revision.note)
+    if earlier:
+        _sub(
+            alert,
+            "references",
+            " ".join(
+                f"{issuer.sender},{issuer.identifier(outage.id, r.number)},{_cap_time(r.at)}"
+                for r in earlier
+            ),
+        )
+
+    # a snapshot of the outage as it stood at this revision, for the texts
+    snapshot = replace(
+        outage, revisions=tuple(r for r in outage.revisions if r.number <= revision.number)
+    )
+    content = revision.content
+    state = revision.state
+    emergency = outage.kind == OutageKind.EMERGENCY
+    ended = state in (NoticeState.RESTORED, NoticeState.CANCELLED)
+    if ended:
+        urgency, certainty = "Past", "Observed"
+    elif emergency:
+        urgency, certainty = "Immediate", "Observed"
+    else:
+        urgency, certainty = "Expected", "Likely"
+    severity = "Moderate" if content.critical or content.customers_total >= 1000 else "Minor"
+    response = "AllClear" if ended else "Prepare"
+    for lang, cap_lang in (("zh", "zh-CN"), ("en", "en-US")):
+        text = render_text(snapshot, lang, issuer)
+        headline, _, body = text.partition("\n")
+        info = _sub(alert, "info")
+        _sub(info, "language", cap_lang)
+        _sub(info, "category", "Infra")
+        _sub(info, "event", "停水" if lang == "zh" else "Water supply interruption")
+        _sub(info, "responseType", response)
+        _sub(info, "urgency", urgency)
+        _sub(info, "severity", severity)
+        _sub(info, "certainty", certainty)
+        _sub(info, "onset", _cap_time(content.start))
+        _sub(info, "expires", _cap_time(max(content.end, revision.at) + dt.timedelta(hours=1)))
+        _sub(info, "senderName", issuer.name_zh if lang == "zh" else issuer.name_en)
+        _sub(info, "headline", headline.strip())
+        _sub(info, "description", body.strip())
+        if not ended:
+            _sub(
+                info,
+                "instruction",
+                "请提前储水，停水期间关闭水龙头。"
+                if lang == "zh"
+                else "Store water before the outage; keep taps closed while it is off.",
+            )
+        _sub(info, "web", issuer.url(outage.id))
+        _sub(info, "contact", content.hotline)
+        for name, value in (
+            ("outage_kind", outage.kind.value),
+            ("customers_affected", str(content.customers_total)),
+            ("accounts_affected", str(content.accounts)),
+            ("expected_restoration", _cap_time(content.end)),
+        ):
+            parameter = _sub(info, "parameter")
+            _sub(parameter, "valueName", name)
+            _sub(parameter, "value", value)
+        area = _sub(info, "area")
+        streets = content.streets[:20]
+        desc = ("、".join(streets) if lang == "zh" else ", ".join(streets)) or outage.id
+        if content.neighbourhoods:
+            desc += f" ({', '.join(content.neighbourhoods)})"
+        _sub(area, "areaDesc", desc)
+        for polygon in cap_polygons(content.area):
+            _sub(area, "polygon", polygon)
+    return etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode(
+        "utf-8"
+    )

@@ -1,0 +1,495 @@
+"""Outages and their public notices (停水公告): content, lifecycle, overlap check.
+
+An outage is made from an isolation plan and a time window, for planned works or an emergency
+repair. Its notice goes through a lifecycle::
+
+    draft ──publish──▶ published ──update──▶ updated ──update──▶ updated
+      │                   │  │                  │  │
+      └──cancel──▶ cancelled ◀──cancel──────────┘  └──restore──▶ restored
+                              └──restore──▶ restored
+
+Every step is kept as a :class:`Revision` (what the notice said, when, and why), and each step
+after publishing is a CAP message of its own (Alert, then Update or Cancel that references the
+earlier ones). A planned outage may not be published less than ``lead`` (default 24 h, after the
+城市供水条例) before it starts; an emergency one can be published at once. Two planned outages that
+overlap in time and in the network are flagged before publishing, with the customers that only
+their combination cuts off.
+
+Values are immutable: each lifecycle function returns a new :class:`Outage`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from ops.calendar import local_time
+from ops.errors import InvalidRequest, LeadTimeTooShort, NoticeStateError
+from ops.repairs import TankerPoint
+
+if TYPE_CHECKING:
+    from gis.isolation import IsolationPlan, Isolator, Surroundings
+
+DEFAULT_LEAD = dt.timedelta(hours=24)
+DEFAULT_HOTLINE = "12319"  # 城建服务热线, which takes water-supply calls; configurable
+
+
+class OutageKind(StrEnum):
+    PLANNED = "planned"  # 计划停水
+    EMERGENCY = "emergency"  # 抢修停水
+
+
+class NoticeState(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    UPDATED = "updated"
+    RESTORED = "restored"
+    CANCELLED = "cancelled"
+
+
+LIVE = (NoticeState.PUBLISHED, NoticeState.UPDATED)
+
+
+@dataclass(frozen=True)
+class NoticeContent:
+    """What a notice says: the facts the public needs, in both languages' renderers."""
+
+    reason: str
+    start: dt.datetime
+    end: dt.datetime  # expected restoration
+    streets: tuple[str, ...]
+    neighbourhoods: tuple[str, ...] = ()
+    customers_by_category: dict[str, int] = field(default_factory=dict)
+    customers_total: int = 0
+    accounts: int = 0
+    critical: tuple[str, ...] = ()  # names of critical customers cut off
+    reduced_pressure_streets: tuple[str, ...] = ()
+    tanker_points: tuple[TankerPoint, ...] = ()
+    area: dict[str, Any] | None = None  # GeoJSON geometry, WGS84
+    hotline: str = DEFAULT_HOTLINE
+    breaks: tuple[str, ...] = ()  # pipe ids (for the overlap check; not shown to the public)
+    failed_valves: tuple[str, ...] = ()
+    reason_zh: str | None = None  # the reason in Chinese, when the dispatcher wrote one
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", local_time(self.start))
+        object.__setattr__(self, "end", local_time(self.end))
+        if self.end <= self.start:
+            raise InvalidRequest(
+                f"the outage must end after it starts (start {self.start:%Y-%m-%d %H:%M}, "
+                f"end {self.end:%Y-%m-%d %H:%M})"
+            )
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return self.end - self.start
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "reason_zh": self.reason_zh,
+            "start": self.start.isoformat(timespec="minutes"),
+            "end": self.end.isoformat(timespec="minutes"),
+            "streets": list(self.streets),
+            "neighbourhoods": list(self.neighbourhoods),
+            "customers": {
+                "total": self.customers_total,
+                "accounts": self.accounts,
+                "by_category": dict(self.customers_by_category),
+                "critical": list(self.critical),
+            },
+            "reduced_pressure_streets": list(self.reduced_pressure_streets),
+            "tanker_points": [t.to_dict() for t in self.tanker_points],
+            "hotline": self.hotline,
+            "area": self.area,
+            "breaks": list(self.breaks),
+            "failed_valves": list(self.failed_valves),
+        }
+
+
+def notice_content(
+    plan: IsolationPlan,
+    start: dt.datetime,
+    end: dt.datetime,
+    reason: str,
+    *,
+    surroundings: Surroundings | None = None,
+    tankers: Sequence[TankerPoint] = (),
+    hotline: str = DEFAULT_HOTLINE,
+    failed_valves: Sequence[str] = (),
+    reason_zh: str | None = None,
+) -> NoticeContent:
+    """The content of a notice for an isolation plan and a window."""
+    c = plan.customers
+    return NoticeContent(
+        reason=reason,
+        reason_zh=reason_zh,
+        start=start,
+        end=end,
+        streets=plan.streets,
+        neighbourhoods=surroundings.neighbourhoods if surroundings else (),
+        customers_by_category={k: v for k, v in c.by_category.items() if v},
+        customers_total=c.total,
+        accounts=c.accounts,
+        critical=tuple(x.name or x.id for x in c.critical),
+        reduced_pressure_streets=surroundings.reduced_pressure_streets if surroundings else (),
+        tanker_points=tuple(tankers),
+        area=plan.area,
+        hotline=hotline,
+        breaks=plan.breaks,
+        failed_valves=tuple(failed_valves),
+    )
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One step of a notice's life: what it said from ``at`` on, and why it changed."""
+
+    number: int
+    state: NoticeState
+    at: dt.datetime
+    content: NoticeContent
+    note: str = ""
+
+    @property
+    def msg_type(self) -> str | None:
+        """The CAP msgType of this step (None for drafts, which are never sent)."""
+        if self.state == NoticeState.DRAFT:
+            return None
+        if self.state == NoticeState.PUBLISHED:
+            return "Alert"
+        if self.state == NoticeState.CANCELLED:
+            return "Cancel"
+        return "Update"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "state": self.state.value,
+            "at": self.at.isoformat(timespec="seconds"),
+            "msg_type": self.msg_type,
+            "note": self.note,
+            "content": self.content.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Outage:
+    """An outage and its notice, with every revision."""
+
+    id: str
+    kind: OutageKind
+    revisions: tuple[Revision, ...]
+    source: str | None = None  # the repair ticket or works order behind it
+
+    @property
+    def latest(self) -> Revision:
+        return self.revisions[-1]
+
+    @property
+    def state(self) -> NoticeState:
+        return self.latest.state
+
+    @property
+    def content(self) -> NoticeContent:
+        return self.latest.content
+
+    @property
+    def sent_revisions(self) -> tuple[Revision, ...]:
+        """The revisions that went out to the public (everything but drafts)."""
+        return tuple(r for r in self.revisions if r.msg_type is not None)
+
+    @property
+    def published_at(self) -> dt.datetime | None:
+        sent = self.sent_revisions
+        return sent[0].at if sent else None
+
+    def is_live(self) -> bool:
+        return self.state in LIVE
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "state": self.state.value,
+            "source": self.source,
+            "content": self.content.to_dict(),
+            "revisions": [r.to_dict() for r in self.revisions],
+        }
+
+
+def create_outage(
+    outage_id: str,
+    kind: OutageKind | str,
+    content: NoticeContent,
+    now: dt.datetime,
+    *,
+    source: str | None = None,
+) -> Outage:
+    """A new outage, its notice in draft."""
+    kind = OutageKind(kind)
+    return Outage(
+        outage_id,
+        kind,
+        (Revision(1, NoticeState.DRAFT, local_time(now), content, "created"),),
+        source,
+    )
+
+
+def _step(
+    outage: Outage, state: NoticeState, now: dt.datetime, content: NoticeContent, note: str
+) -> Outage:
+    now = local_time(now)
+    if now < outage.latest.at:
+        raise InvalidRequest(
+            f"outage {outage.id}: {now:%Y-%m-%d %H:%M} is before its last change "
+            f"({outage.latest.at:%Y-%m-%d %H:%M}); changes are kept in time order"
+        )
+    revision = Revision(len(outage.revisions) + 1, state, now, content, note)
+    return replace(outage, revisions=(*outage.revisions, revision))
+
+
+def _require(outage: Outage, action: str, allowed: Sequence[NoticeState]) -> None:
+    if outage.state not in allowed:
+        names = " or ".join(s.value for s in allowed)
+        raise NoticeStateError(
+            f"outage {outage.id} is {outage.state.value}: it can be {action} only when {names}"
+        )
+
+
+def edit_draft(
+    outage: Outage, content: NoticeContent, now: dt.datetime, note: str = "edited"
+) -> Outage:
+    """Change a notice that has not been published yet."""
+    _require(outage, "edited as a draft", (NoticeState.DRAFT,))
+    return _step(outage, NoticeState.DRAFT, now, content, note)
+
+
+def publish(
+    outage: Outage,
+    now: dt.datetime,
+    *,
+    lead: dt.timedelta = DEFAULT_LEAD,
+    overlaps: Sequence[OverlapWarning] = (),
+    acknowledge_overlaps: bool = False,
+) -> Outage:
+    """Publish the draft.
+
+    Raises :class:`LeadTimeTooShort` for a planned outage that starts less than ``lead`` from
+    ``now``, and :class:`OverlapNotAcknowledged` when ``overlaps`` (from :func:`check_overlaps`)
+    are given and not acknowledged.
+    """
+    _require(outage, "published", (NoticeState.DRAFT,))
+    now = local_time(now)
+    content = outage.content
+    if content.end <= now:
+        raise InvalidRequest(
+            f"outage {outage.id} ended at {content.end:%Y-%m-%d %H:%M}, before now: "
+            "correct the window before publishing"
+        )
+    if outage.kind == OutageKind.PLANNED:
+        _check_lead(outage.id, content.start, now, lead)
+    if overlaps and not acknowledge_overlaps:
+        raise OverlapNotAcknowledged(outage.id, overlaps)
+    return _step(outage, NoticeState.PUBLISHED, now, content, "published")
+
+
+def _check_lead(outage_id: str, start: dt.datetime, now: dt.datetime, lead: dt.timedelta) -> None:
+    if start - now < lead:
+        hours = lead.total_seconds() / 3600
+        raise LeadTimeTooShort(
+            f"planned outage {outage_id} starts {start:%Y-%m-%d %H:%M}, "
+            f"{max(0.0, (start - now).total_seconds() / 3600):.1f} h from now; planned outages "
+            f"must be published at least {hours:g} h ahead: move the start to "
+            f"{now + lead:%Y-%m-%d %H:%M} or later, or publish it as an emergency"
+        )
+
+
+def update(
+    outage: Outage,
+    now: dt.datetime,
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    content: NoticeContent | None = None,
+    note: str = "",
+    lead: dt.timedelta = DEFAULT_LEAD,
+) -> Outage:
+    """Change a published notice: restoration moved or extended, or new content.
+
+    A planned outage's start may be moved earlier only while it keeps the lead time.
+    """
+    _require(outage, "updated", LIVE)
+    now = local_time(now)
+    new = content or outage.content
+    if start is not None:
+        new = replace(new, start=start)
+    if end is not None:
+        new = replace(new, end=end)
+    new = replace(new)  # re-run the checks of NoticeContent
+    if outage.kind == OutageKind.PLANNED and new.start < outage.content.start and new.start > now:
+        _check_lead(outage.id, new.start, now, lead)
+    if not note:
+        if new.end > outage.content.end:
+            note = f"extended to {new.end:%Y-%m-%d %H:%M}"
+        elif new.end < outage.content.end:
+            note = f"restoration moved to {new.end:%Y-%m-%d %H:%M}"
+        else:
+            note = "updated"
+    return _step(outage, NoticeState.UPDATED, now, new, note)
+
+
+def restore(outage: Outage, at: dt.datetime, note: str = "water restored") -> Outage:
+    """Water is back on: the notice ends (an all-clear)."""
+    _require(outage, "restored", LIVE)
+    at = local_time(at)
+    content = outage.content
+    if at > content.start:
+        content = replace(content, end=at)
+    return _step(outage, NoticeState.RESTORED, at, content, note)
+
+
+def cancel(outage: Outage, now: dt.datetime, reason: str) -> Outage:
+    """Call the outage off (a draft, or a published notice that has not been restored)."""
+    _require(outage, "cancelled", (NoticeState.DRAFT, *LIVE))
+    if not reason.strip():
+        raise InvalidRequest(f"outage {outage.id}: say why it is cancelled")
+    return _step(outage, NoticeState.CANCELLED, now, outage.content, reason.strip())
+
+
+def current_notices(outages: Sequence[Outage], now: dt.datetime) -> list[Outage]:
+    """Live notices whose outage has not ended: the current and the planned ones."""
+    now = local_time(now)
+    live = [o for o in outages if o.is_live() and o.content.end > now]
+    return sorted(live, key=lambda o: (o.content.start, o.id))
+
+
+# -- overlaps ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverlapWarning:
+    """Another planned outage at the same time whose shutdown interacts with this one."""
+
+    other: str
+    start: dt.datetime
+    end: dt.datetime
+    extra_customers: int
+    extra_accounts: int
+    extra_critical: tuple[str, ...]
+    shared_pipes: int
+
+    def __str__(self) -> str:
+        return (
+            f"overlaps {self.other} from {self.start:%Y-%m-%d %H:%M} to {self.end:%H:%M}: "
+            f"together they cut off {self.extra_customers} more customers "
+            f"({self.extra_accounts} accounts)"
+            + (f", critical: {', '.join(self.extra_critical)}" if self.extra_critical else "")
+            + (f"; {self.shared_pipes} pipes are in both" if self.shared_pipes else "")
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "other": self.other,
+            "start": self.start.isoformat(timespec="minutes"),
+            "end": self.end.isoformat(timespec="minutes"),
+            "extra_customers": self.extra_customers,
+            "extra_accounts": self.extra_accounts,
+            "extra_critical": list(self.extra_critical),
+            "shared_pipes": self.shared_pipes,
+            "message": str(self),
+        }
+
+
+class OverlapNotAcknowledged(InvalidRequest):
+    """Publishing a planned outage that overlaps others, without acknowledging it."""
+
+    def __init__(self, outage_id: str, overlaps: Sequence[OverlapWarning]) -> None:
+        self.overlaps = tuple(overlaps)
+        super().__init__(
+            f"outage {outage_id} "
+            + "; ".join(str(o) for o in overlaps)
+            + ". Re-plan one of them, or publish acknowledging the overlap"
+        )
+
+
+def check_overlaps(
+    outage: Outage, others: Sequence[Outage], isolator: Isolator
+) -> list[OverlapWarning]:
+    """Planned outages (live or draft) that overlap ``outage`` in time and in the network.
+
+    For each one whose window overlaps, both shutdowns are isolated together
+    (:func:`gis.isolation.combined_shutdown`); it is flagged when the combination cuts off
+    customers that neither cuts alone, or when the two shut the same pipes.
+    """
+    from gis.isolation import combined_shutdown
+
+    mine = outage.content
+    warnings = []
+    for other in others:
+        if other.id == outage.id or other.kind != OutageKind.PLANNED:
+            continue
+        if other.state not in (NoticeState.DRAFT, *LIVE):
+            continue
+        theirs = other.content
+        start, end = max(mine.start, theirs.start), min(mine.end, theirs.end)
+        if start >= end or not mine.breaks or not theirs.breaks:
+            continue
+        failed = sorted({*mine.failed_valves, *theirs.failed_valves})
+        result = combined_shutdown(
+            isolator, [list(mine.breaks), list(theirs.breaks)], failed, with_area=False
+        )
+        a, b = result.separate
+        shared = len(
+            (set(a.isolated_pipes) | set(a.unintended_pipes))
+            & (set(b.isolated_pipes) | set(b.unintended_pipes))
+        )
+        extra = result.extra_customers
+        if extra.total == 0 and shared == 0 and not result.extra_pipes:
+            continue
+        warnings.append(
+            OverlapWarning(
+                other.id,
+                start,
+                end,
+                extra.total,
+                extra.accounts,
+                tuple(c.name or c.id for c in extra.critical),
+                shared,
+            )
+        )
+    return warnings
+
+
+def repair_notice_content(
+    case: Any,
+    start: dt.datetime,
+    end: dt.datetime,
+    isolator: Isolator,
+    *,
+    hotline: str = DEFAULT_HOTLINE,
+) -> NoticeContent:
+    """The notice of a repair (:class:`ops.repairs.RepairCase`) for the window a plan gives."""
+    from gis.isolation import surroundings
+
+    severity = case.report.severity.value
+    reasons = {
+        "burst": ("emergency repair of a burst water main", "供水管道爆管抢修"),
+        "major_leak": ("emergency repair of a leaking water main", "供水管道漏水抢修"),
+        "minor_leak": ("repair of a leaking water main", "供水管道漏水维修"),
+    }
+    reason, reason_zh = reasons[severity]
+    return notice_content(
+        case.isolation,
+        start,
+        end,
+        reason,
+        surroundings=surroundings(isolator, case.isolation),
+        tankers=case.tankers,
+        hotline=hotline,
+        failed_valves=case.report.inoperable_valves,
+        reason_zh=reason_zh,
+    )

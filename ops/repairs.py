@@ -1,0 +1,519 @@
+"""Repair tickets: a leak or burst becomes an isolation plan and a chain of field jobs.
+
+The chain (for :mod:`routing`): close each valve of the isolation plan (valve crews), repair the
+pipe (a pipe crew; two crews at once on large mains), reopen each valve, then flush. Every
+closure must end before the repair starts; every reopening starts after the repair ends; the
+flushing follows the reopenings. The outage runs from the first closure to the last reopening,
+as scheduled. When it is expected to last longer than a threshold (default 12 h), or a critical
+customer (hospital, school, ...) loses water, water tankers are sent: one to each critical
+customer, and for long outages tanker points for the residents.
+
+Target times by severity are configurable (:class:`RepairTarget`); the defaults are in
+``docs/decisions.md``. They are soft (a due time with a lateness cost, not a hard deadline): an
+emergency repair that cannot meet its target is still planned, late, and reported late; it is
+never dropped from the plan for being late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from ops.errors import InvalidRequest
+from ops.jobs import FieldJob, JobKind, JobLink, Location, Skill
+
+if TYPE_CHECKING:
+    from gis.isolation import IsolationPlan, Isolator
+    from routing.model import Plan
+
+
+class Severity(StrEnum):
+    BURST = "burst"  # 爆管: water on the street, shut it now
+    MAJOR_LEAK = "major_leak"  # a visible leak losing a lot: repair today
+    MINOR_LEAK = "minor_leak"  # found by a leak survey: planned repair, with a notice
+
+
+@dataclass(frozen=True)
+class RepairTarget:
+    """How soon after the report the closures must start and the water be back on.
+
+    ``planned`` repairs are planned outages: they may not start before the notice lead time.
+    """
+
+    respond: dt.timedelta
+    restore: dt.timedelta
+    priority: int
+    planned: bool = False
+
+
+DEFAULT_TARGETS: dict[Severity, RepairTarget] = {
+    Severity.BURST: RepairTarget(dt.timedelta(hours=1), dt.timedelta(hours=12), 5),
+    Severity.MAJOR_LEAK: RepairTarget(dt.timedelta(hours=4), dt.timedelta(hours=24), 4),
+    Severity.MINOR_LEAK: RepairTarget(dt.timedelta(days=3), dt.timedelta(days=5), 3, planned=True),
+}
+
+
+@dataclass(frozen=True)
+class RepairRules:
+    """Durations and thresholds of the repair chain (configurable; documented defaults)."""
+
+    targets: Mapping[Severity, RepairTarget] = field(default_factory=lambda: DEFAULT_TARGETS)
+    close_small: dt.timedelta = dt.timedelta(minutes=20)  # a gate valve below DN300
+    close_large: dt.timedelta = dt.timedelta(minutes=40)  # a butterfly valve from DN300
+    reopen_small: dt.timedelta = dt.timedelta(minutes=15)  # reopened slowly, against air
+    reopen_large: dt.timedelta = dt.timedelta(minutes=30)
+    flushing: dt.timedelta = dt.timedelta(minutes=30)
+    large_valve_mm: float = 300.0
+    # repair time by pipe size: (up to DN, hours); above the last row its hours
+    repair_hours: tuple[tuple[float, float], ...] = ((150, 3.0), (300, 4.0), (600, 6.0))
+    repair_hours_largest: float = 8.0
+    two_crews_from_mm: float = 400.0  # large mains need two pipe crews at once
+    tanker_after: dt.timedelta = dt.timedelta(hours=12)  # outage length that calls tankers
+    tanker_stop: dt.timedelta = dt.timedelta(minutes=30)
+    tanker_due: dt.timedelta = dt.timedelta(hours=1)  # after the water goes off
+    residents_per_tanker_point: int = 500  # accounts
+    max_tanker_points: int = 5
+    notice_lead: dt.timedelta = dt.timedelta(hours=24)  # planned outages (城市供水条例)
+    travel_estimate: dt.timedelta = dt.timedelta(minutes=10)  # between valves, for estimates
+    # The shortest outage: every closure ends at most this long before the repair starts, and
+    # every reopening starts at most this long after it ends (plus the time one crew needs to
+    # work through the other valves of the chain in turn).
+    outage_slack: dt.timedelta = dt.timedelta(minutes=30)
+    first_arrival: dt.timedelta = dt.timedelta(minutes=30)  # report to first closure, expected
+
+
+@dataclass(frozen=True)
+class RepairReport:
+    """A leak or burst reported by a customer, a patrol or a survey."""
+
+    id: str
+    reported_at: dt.datetime
+    severity: Severity
+    pipe_id: str | None = None
+    location: Location | None = None  # where it was seen (WGS84); snapped to a pipe if no id
+    description: str = ""
+    inoperable_valves: tuple[str, ...] = ()  # found stuck in the field
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.severity, Severity):
+            try:
+                object.__setattr__(self, "severity", Severity(str(self.severity)))
+            except ValueError:
+                known = ", ".join(s.value for s in Severity)
+                raise InvalidRequest(
+                    f"unknown severity {self.severity!r}: use one of {known}"
+                ) from None
+        if self.pipe_id is None and self.location is None:
+            raise InvalidRequest(f"repair {self.id}: give the broken pipe id or a map point")
+
+
+@dataclass(frozen=True)
+class TankerPoint:
+    """Where a water tanker stands during the outage."""
+
+    name: str
+    location: Location
+    customer_id: str | None = None
+    critical: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "location": [round(self.location[0], 7), round(self.location[1], 7)],
+            "customer": self.customer_id,
+            "critical": self.critical,
+        }
+
+
+@dataclass(frozen=True)
+class RepairCase:
+    """A repair ticket with its isolation plan and job chain."""
+
+    report: RepairReport
+    pipe_id: str
+    isolation: IsolationPlan
+    jobs: tuple[FieldJob, ...]
+    links: tuple[JobLink, ...]
+    expected_start: dt.datetime
+    expected_outage: dt.timedelta
+    tankers: tuple[TankerPoint, ...]
+    target: RepairTarget
+    notes: tuple[str, ...] = ()
+
+    @property
+    def closures(self) -> tuple[FieldJob, ...]:
+        return tuple(j for j in self.jobs if j.kind == JobKind.VALVE_CLOSURE)
+
+    @property
+    def reopenings(self) -> tuple[FieldJob, ...]:
+        return tuple(j for j in self.jobs if j.kind == JobKind.VALVE_REOPENING)
+
+    def expected_window(self) -> tuple[dt.datetime, dt.datetime]:
+        return self.expected_start, self.expected_start + self.expected_outage
+
+    def to_dict(self) -> dict[str, Any]:
+        start, end = self.expected_window()
+        return {
+            "ticket": self.report.id,
+            "severity": self.report.severity.value,
+            "pipe": self.pipe_id,
+            "reported_at": self.report.reported_at.isoformat(timespec="seconds"),
+            "planned_outage": self.target.planned,
+            "expected_window": [start.isoformat(timespec="minutes"), end.isoformat("T", "minutes")],
+            "expected_outage_h": round(self.expected_outage.total_seconds() / 3600, 2),
+            "jobs": [j.to_dict() for j in self.jobs],
+            "links": [link.to_dict() for link in self.links],
+            "tankers": [t.to_dict() for t in self.tankers],
+            "valves_to_close": [v.id for v in self.isolation.valves_to_close],
+            "customers_cut_off": self.isolation.customers.total,
+            "critical_customers": [c.name or c.id for c in self.isolation.customers.critical],
+            "notes": list(self.notes),
+        }
+
+
+_CHAIN_ORDER = {
+    JobKind.VALVE_CLOSURE: 0,
+    JobKind.REPAIR: 1,
+    JobKind.VALVE_REOPENING: 2,
+    JobKind.FLUSHING: 3,
+    JobKind.WATER_TANKER: 4,
+}
+
+
+def open_repair(
+    report: RepairReport,
+    isolator: Isolator,
+    *,
+    rules: RepairRules | None = None,
+) -> RepairCase:
+    """Turn a report into an isolation plan and the job chain that carries it out."""
+    rules = rules or RepairRules()
+    network = isolator.network
+    target = rules.targets[report.severity]
+    if report.pipe_id is not None:
+        pipe_id = report.pipe_id
+        network.pipe_index(pipe_id)  # unknown ids fail here with a clear message
+    else:
+        assert report.location is not None
+        pipe_id = isolator.nearest_pipe(*report.location)
+    plan = isolator.isolate(pipe_id, report.inoperable_valves)
+    p = network.pipe_index(pipe_id)
+    diameter = float(network.pipes.diameter_mm[p])
+    site = report.location if report.location is not None else _pipe_middle(isolator, p)
+
+    notes: list[str] = list(plan.warnings)
+    earliest = report.reported_at
+    if target.planned:
+        earliest = report.reported_at + rules.notice_lead
+        notes.append(
+            f"planned repair: the outage may not start before {earliest:%Y-%m-%d %H:%M} "
+            f"({rules.notice_lead.total_seconds() / 3600:g} h notice)"
+        )
+    respond_by = report.reported_at + target.respond
+    restore_by = report.reported_at + target.restore
+    ticket = report.id
+    valve_mm = _valve_diameters(isolator, [v.id for v in plan.valves_to_close])
+
+    jobs: list[FieldJob] = []
+    links: list[JobLink] = []
+    mandatory = not target.planned
+    closures = []
+    for v in plan.valves_to_close:
+        large = valve_mm.get(v.id, diameter) >= rules.large_valve_mm
+        closures.append(
+            FieldJob(
+                id=f"{ticket}-close-{v.id}",
+                kind=JobKind.VALVE_CLOSURE,
+                location=_valve_location(v),
+                duration=rules.close_large if large else rules.close_small,
+                skills=frozenset({Skill.VALVE}),
+                source=ticket,
+                earliest=earliest,
+                due=max(respond_by, earliest) + (rules.close_large if large else rules.close_small),
+                priority=target.priority,
+                mandatory=mandatory,
+                emergency=not target.planned,
+                description=f"close valve {v.id} on {v.pipe_id} at {v.node_id}",
+                meta={"ticket": ticket, "valve": v.id, "step": "close"},
+            )
+        )
+    hours = next((h for dn, h in rules.repair_hours if diameter <= dn), rules.repair_hours_largest)
+    repair_time = dt.timedelta(hours=hours)
+    crews = 2 if diameter >= rules.two_crews_from_mm else 1
+    reopen_times = {
+        v.id: rules.reopen_large
+        if valve_mm.get(v.id, diameter) >= rules.large_valve_mm
+        else rules.reopen_small
+        for v in plan.valves_to_close
+    }
+    longest_reopen = max(reopen_times.values(), default=dt.timedelta(0))
+    repair = FieldJob(
+        id=f"{ticket}-repair",
+        kind=JobKind.REPAIR,
+        location=site,
+        duration=repair_time,
+        skills=frozenset({Skill.PIPE}),
+        source=ticket,
+        earliest=earliest,
+        due=restore_by - longest_reopen,
+        priority=target.priority,
+        mandatory=mandatory,
+        emergency=not target.planned,
+        crews_required=crews,
+        description=f"repair DN{diameter:g} pipe {pipe_id}"
+        + (" (two crews)" if crews == 2 else ""),
+        meta={"ticket": ticket, "pipe": pipe_id, "step": "repair"},
+    )
+    serial = sum((c.duration + rules.travel_estimate for c in closures[1:]), dt.timedelta(0))
+    max_gap = rules.outage_slack + serial
+    jobs.extend(closures)
+    jobs.append(repair)
+    links.extend(JobLink(c.id, repair.id, max_gap=max_gap) for c in closures)
+    reopenings = []
+    for v in plan.valves_to_close:
+        reopenings.append(
+            FieldJob(
+                id=f"{ticket}-reopen-{v.id}",
+                kind=JobKind.VALVE_REOPENING,
+                location=_valve_location(v),
+                duration=reopen_times[v.id],
+                skills=frozenset({Skill.VALVE}),
+                source=ticket,
+                earliest=earliest,
+                due=restore_by,
+                priority=target.priority,
+                mandatory=mandatory,
+                emergency=not target.planned,
+                description=f"reopen valve {v.id}",
+                meta={"ticket": ticket, "valve": v.id, "step": "reopen"},
+            )
+        )
+    jobs.extend(reopenings)
+    links.extend(JobLink(repair.id, r.id, max_gap=max_gap) for r in reopenings)
+    flush = FieldJob(
+        id=f"{ticket}-flush",
+        kind=JobKind.FLUSHING,
+        location=site,
+        duration=rules.flushing,
+        skills=frozenset({Skill.VALVE}),
+        source=ticket,
+        earliest=earliest,
+        due=restore_by + rules.flushing,
+        priority=max(1, target.priority - 1),
+        mandatory=mandatory,
+        emergency=not target.planned,
+        description=f"flush the mains around {pipe_id} after reopening",
+        meta={"ticket": ticket, "step": "flush"},
+    )
+    jobs.append(flush)
+    links.extend(JobLink(r.id, flush.id) for r in reopenings)
+    if not reopenings:
+        links.append(JobLink(repair.id, flush.id))
+
+    # Expected outage, before any plan: one valve crew closes the valves in turn, the repair,
+    # then the valves are reopened in turn.
+    n = len(plan.valves_to_close)
+    closing = sum((c.duration for c in closures), dt.timedelta(0))
+    reopening = sum((r.duration for r in reopenings), dt.timedelta(0))
+    expected = closing + repair_time + reopening + 2 * max(0, n - 1) * rules.travel_estimate
+    expected_start = earliest + rules.first_arrival
+    expected_end = expected_start + expected
+    # the reopenings are due when the notice will say the water is back: the solver keeps the
+    # chain early and tight (the restoration target stays the outer limit)
+    reopenings = [replace(r, due=min(r.due or expected_end, expected_end)) for r in reopenings]
+    jobs = [j for j in jobs if j.kind != JobKind.VALVE_REOPENING] + reopenings
+    jobs.sort(key=lambda j: _CHAIN_ORDER[j.kind])
+
+    tankers = _tanker_points(isolator, plan, expected, rules)
+    for t in tankers:
+        jobs.append(
+            FieldJob(
+                id=f"{ticket}-tanker-{t.customer_id or t.name}",
+                kind=JobKind.WATER_TANKER,
+                location=t.location,
+                duration=rules.tanker_stop,
+                skills=frozenset({Skill.TANKER}),
+                source=ticket,
+                earliest=earliest,
+                due=expected_start + rules.tanker_due,
+                priority=5 if t.critical else 4,
+                mandatory=t.critical and mandatory,
+                emergency=not target.planned,
+                description=f"water tanker to {t.name}",
+                meta={"ticket": ticket, "step": "tanker", "critical": t.critical},
+            )
+        )
+    if tankers:
+        why = []
+        if plan.customers.critical:
+            why.append(f"{len(plan.customers.critical)} critical customers cut off")
+        if expected > rules.tanker_after:
+            why.append(f"expected outage {expected.total_seconds() / 3600:.1f} h")
+        notes.append(f"{len(tankers)} water tankers ({'; '.join(why)})")
+    return RepairCase(
+        report=report,
+        pipe_id=pipe_id,
+        isolation=plan,
+        jobs=tuple(jobs),
+        links=tuple(links),
+        expected_start=expected_start,
+        expected_outage=expected,
+        tankers=tankers,
+        target=target,
+        notes=tuple(notes),
+    )
+
+
+def _valve_location(v: Any) -> Location:
+    if v.lon is None or v.lat is None:
+        raise InvalidRequest(
+            f"valve {v.id} has no map position: the network needs a CRS to plan field work"
+        )
+    return (float(v.lon), float(v.lat))
+
+
+def _pipe_middle(isolator: Isolator, p: int) -> Location:
+    network = isolator.network
+    if not network.has_map:
+        raise InvalidRequest("the network has no CRS: field jobs need map positions")
+    geometry = network.pipes.geometry
+    if geometry is not None:
+        import shapely
+
+        mid = shapely.line_interpolate_point(geometry[p], 0.5, normalized=True)
+        xy = shapely.get_coordinates(mid)
+    else:
+        import numpy as np
+
+        xy = np.array(
+            [
+                (network.nodes.xy[network.pipes.start[p]] + network.nodes.xy[network.pipes.end[p]])
+                / 2
+            ]
+        )
+    lonlat = network.to_wgs84(xy)
+    return (float(lonlat[0, 0]), float(lonlat[0, 1]))
+
+
+def _valve_diameters(isolator: Isolator, valve_ids: Sequence[str]) -> dict[str, float]:
+    """A valve's size is its pipe's size."""
+    network = isolator.network
+    out = {}
+    for vid in valve_ids:
+        v = network.valve_index(vid)
+        out[vid] = float(network.pipes.diameter_mm[network.valves.pipe[v]])
+    return out
+
+
+def _tanker_points(
+    isolator: Isolator, plan: IsolationPlan, expected: dt.timedelta, rules: RepairRules
+) -> tuple[TankerPoint, ...]:
+    """One tanker per critical customer cut off; for long outages, also points for residents at
+    the largest residential customers (apartment blocks), spread over the area."""
+    import numpy as np
+
+    network = isolator.network
+    if not network.has_map:
+        return ()
+    points: list[TankerPoint] = []
+    for c in plan.customers.critical:
+        i = network.customer_index(c.id)
+        lonlat = network.to_wgs84(network.customers.xy[i : i + 1])
+        points.append(
+            TankerPoint(
+                c.name or c.id, (float(lonlat[0, 0]), float(lonlat[0, 1])), c.id, critical=True
+            )
+        )
+    if expected <= rules.tanker_after:
+        return tuple(points)
+    from gis.network import CUSTOMER_CATEGORIES
+
+    residential = CUSTOMER_CATEGORIES.index("residential")
+    pipes = np.array(
+        [network.pipe_index(p) for p in (*plan.isolated_pipes, *plan.unintended_pipes)],
+        dtype=np.int64,
+    )
+    cust = network.customers
+    mask = np.isin(cust.pipe, pipes) & (cust.category == residential)
+    idx = np.flatnonzero(mask)
+    if len(idx) == 0:
+        return tuple(points)
+    accounts = int(cust.accounts[idx].sum())
+    wanted = min(rules.max_tanker_points, math.ceil(accounts / rules.residents_per_tanker_point))
+    # farthest-point spread over the blocks with the most accounts
+    order = idx[np.argsort(-cust.accounts[idx], kind="stable")]
+    chosen: list[int] = [int(order[0])]
+    candidates = order[: max(50, wanted * 10)]
+    while len(chosen) < wanted and len(chosen) < len(candidates):
+        xy = cust.xy[candidates]
+        d = np.min(np.linalg.norm(xy[:, None, :] - cust.xy[chosen][None, :, :], axis=2), axis=1)
+        best = int(candidates[int(np.argmax(d))])
+        if best in chosen:
+            break
+        chosen.append(best)
+    lonlat = network.to_wgs84(cust.xy[chosen])
+    for k, i in enumerate(chosen):
+        address = cust.address[i]
+        name = str(address) if address is not None and address == address else str(cust.ids[i])
+        points.append(
+            TankerPoint(
+                f"tanker point {k + 1}: {name}",
+                (float(lonlat[k, 0]), float(lonlat[k, 1])),
+                str(cust.ids[i]),
+            )
+        )
+    return tuple(points)
+
+
+@dataclass(frozen=True)
+class OutageWindow:
+    """The outage as a plan schedules it: first closure start to last reopening end."""
+
+    start: dt.datetime
+    end: dt.datetime
+    scheduled: bool  # False: some closure or reopening is not in the plan (estimate used)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(timespec="minutes"),
+            "end": self.end.isoformat(timespec="minutes"),
+            "scheduled": self.scheduled,
+        }
+
+
+def outage_window(case: RepairCase, plan: Plan, day: dt.date) -> OutageWindow:
+    """The outage window of a repair as ``plan`` (on the axis of ``day``) schedules it."""
+    midnight = dt.datetime.combine(day, dt.time(0))
+    starts, ends = [], []
+    missing = False
+    for job in case.closures:
+        stop = plan.stop(job.id)
+        if stop is None:
+            missing = True
+        else:
+            starts.append(stop.start)
+    for job in case.reopenings:
+        stop = plan.stop(job.id)
+        if stop is None:
+            missing = True
+        else:
+            ends.append(stop.end)
+    if not case.closures:  # nothing to close (a source in the area): the repair itself
+        stop = plan.stop(f"{case.report.id}-repair")
+        if stop is not None:
+            starts.append(stop.start)
+            ends.append(stop.end)
+        else:
+            missing = True
+    if missing or not starts or not ends:
+        start, end = case.expected_window()
+        return OutageWindow(start, end, scheduled=False)
+    return OutageWindow(
+        midnight + dt.timedelta(seconds=min(starts)),
+        midnight + dt.timedelta(seconds=max(ends)),
+        scheduled=True,
+    )

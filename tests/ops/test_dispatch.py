@@ -1,0 +1,133 @@
+"""Day planning on the sample city: a full repair from break to notice, and an emergency that
+arrives during the day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from gis.isolation import Isolator
+from ops.calendar import WorkCalendar
+from ops.connections import ConnectionApplication, open_connection
+from ops.dispatch import CrewShift, crews_on_shift, jobs_of, plan_day, replan_emergency
+from ops.notices import render_cap
+from ops.outages import create_outage, publish, repair_notice_content, update
+from ops.repairs import RepairReport, open_repair, outage_window
+
+CAL = WorkCalendar()
+DAY = dt.date(2026, 11, 26)  # a Thursday
+DEPOTS = [(114.310055, 34.810004), (114.393386, 34.802602), (114.346548, 34.781987)]
+ROSTER = [
+    CrewShift("valve-1", frozenset({"valve"}), DEPOTS[0]),
+    CrewShift("valve-2", frozenset({"valve", "leak"}), DEPOTS[1]),
+    CrewShift("valve-3", frozenset({"valve"}), DEPOTS[2]),
+    CrewShift("pipe-1", frozenset({"pipe", "valve"}), DEPOTS[2]),
+    CrewShift("pipe-2", frozenset({"pipe"}), DEPOTS[0]),
+    CrewShift("meter-1", frozenset({"meter"}), DEPOTS[1]),
+    CrewShift("tanker-1", frozenset({"tanker"}), DEPOTS[2], on_call=True),
+]
+
+
+def test_crews_on_shift_follow_the_calendar() -> None:
+    assert len(crews_on_shift(ROSTER, DAY, CAL)) == len(ROSTER)
+    sunday = dt.date(2026, 11, 29)
+    assert [c.id for c in crews_on_shift(ROSTER, sunday, CAL)] == ["tanker-1"]
+    assert len(crews_on_shift(ROSTER, dt.date(2026, 10, 10), CAL)) == len(ROSTER)  # make-up day
+
+
+@pytest.mark.slow
+def test_full_repair_from_break_to_notice(city_isolator: Isolator, city_roads: Any) -> None:
+    """Break -> isolation -> job chain -> plan -> notice whose window matches the plan."""
+    report = RepairReport("T-100", dt.datetime(2026, 11, 26, 7, 40), "burst", pipe_id="P000590")
+    case = open_repair(report, city_isolator)
+    apps = [
+        ConnectionApplication(
+            "APP-1", "no_external_works", dt.datetime(2026, 11, 26, 8, 40), (114.33, 34.795), "Li"
+        ),
+        ConnectionApplication(
+            "APP-2", "pre_other", dt.datetime(2026, 11, 20, 9, 0), (114.35, 34.79), "Factory"
+        ),
+        ConnectionApplication(  # accepted on the 24th with half a day: overdue today
+            "APP-3", "no_external_works", dt.datetime(2026, 11, 24, 9, 0), (114.37, 34.805), "Wu"
+        ),
+    ]
+    cases = [open_connection(a, CAL) for a in apps]
+    jobs, links = jobs_of([*cases, case])
+    day = plan_day(DAY, jobs, links, ROSTER, CAL, repairs=[case], travel=city_roads, seconds=8)
+    plan = day.plan
+    chain = [j.id for j in case.jobs if j.kind.value != "flushing"]
+    assert all(plan.stop(j) is not None for j in chain), plan.unassigned
+    window = day.outage_windows["T-100"]
+    assert window.scheduled
+    assert window == outage_window(case, plan, DAY)
+    # the notice says what the plan does
+    content = repair_notice_content(case, window.start, window.end, city_isolator)
+    outage = publish(create_outage("OUT-1", "emergency", content, report.reported_at), window.start)
+    cap = render_cap(outage)
+    assert f"<onset>{window.start.isoformat(timespec='seconds')}+08:00</onset>" in cap
+    assert f"<value>{window.end.isoformat(timespec='seconds')}+08:00</value>" in cap
+    # skills and shifts hold on every route
+    by_id = {j.id: j for j in day.jobs}
+    crews = {c.id: c for c in ROSTER}
+    for route in plan.routes:
+        for stop in route.stops:
+            job = by_id[stop.job_id.split("#")[0]]
+            assert {str(s) for s in job.skills} <= crews[route.crew_id].skills
+            assert stop.start >= 8 * 3600 and stop.end <= 17 * 3600
+    # the overdue application is reported at risk
+    risky = {(a.job_id, a.reason) for a in day.at_risk}
+    assert ("APP-3-open", "overdue") in risky
+    assert not any(a.source == "APP-1" for a in day.at_risk)
+
+
+@pytest.mark.slow
+def test_emergency_during_the_day_moves_little_and_the_notice_follows(
+    city_isolator: Isolator, city_roads: Any
+) -> None:
+    apps = [
+        ConnectionApplication(
+            f"APP-{k}", "pre_consultation", dt.datetime(2026, 11, 26, 8, 30), where, f"C{k}"
+        )
+        for k, where in enumerate([(114.33, 34.80), (114.36, 34.79), (114.38, 34.81)])
+    ]
+    jobs, links = jobs_of(open_connection(a, CAL) for a in apps)
+    morning = plan_day(DAY, jobs, links, ROSTER, CAL, travel=city_roads, seconds=4)
+    assert morning.plan.status == "ok"
+    now = dt.datetime(2026, 11, 26, 10, 0)
+    burst = open_repair(RepairReport("T-200", now, "burst", pipe_id="P000100"), city_isolator)
+    content = repair_notice_content(burst, *burst.expected_window(), city_isolator)
+    notice = publish(create_outage("OUT-2", "emergency", content, now), now)
+
+    after = replan_emergency(
+        morning,
+        now,
+        burst.jobs,
+        burst.links,
+        new_repairs=[burst],
+        calendar=CAL,
+        travel=city_roads,
+        seconds=10,
+    )
+    plan = after.plan
+    assert plan.status == "ok", plan.unassigned
+    # what had started stays as it was
+    cut = (now - dt.datetime.combine(DAY, dt.time(0))).seconds
+    for route in morning.plan.routes:
+        for stop in route.stops:
+            if stop.start <= cut:
+                again = plan.stop(stop.job_id)
+                assert again is not None and again.start == stop.start
+    # the emergency is planned, none of it before it was reported
+    for job in burst.jobs:
+        if job.kind.value in ("valve closure", "repair", "valve reopening"):
+            stop = plan.stop(job.id)
+            assert stop is not None and stop.start >= cut
+    assert len(plan.moved) <= 2
+    # the notice is updated to the window of the new plan
+    window = after.outage_windows["T-200"]
+    assert window.scheduled
+    notice = update(notice, now + dt.timedelta(minutes=5), start=window.start, end=window.end)
+    assert notice.content.start.replace(tzinfo=None) == window.start
+    assert notice.content.end.replace(tzinfo=None) == window.end

@@ -1,0 +1,253 @@
+"""Outage notices: content, lifecycle, lead time, overlaps, and every rendering.
+
+CAP messages are validated against the OASIS CAP 1.2 schema; Atom and iCalendar are parsed back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from lxml import etree
+
+from gis.isolation import Isolator, surroundings
+from ops.calendar import TZ
+from ops.errors import InvalidRequest, LeadTimeTooShort, NoticeStateError
+from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
+from ops.notices.cap import CAP_NS
+from ops.outages import (
+    NoticeState,
+    Outage,
+    OverlapNotAcknowledged,
+    cancel,
+    check_overlaps,
+    create_outage,
+    current_notices,
+    edit_draft,
+    notice_content,
+    publish,
+    restore,
+    update,
+)
+from ops.repairs import RepairReport, open_repair
+from tests.ops.conftest import CAP_XSD
+
+NOW = dt.datetime(2026, 11, 26, 9, 0)
+NS = {"cap": CAP_NS}
+
+
+@pytest.fixture(scope="module")
+def cap_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(CAP_XSD)))
+
+
+def planned(isolator: Isolator, pipe: str, start: dt.datetime, hours: float = 6) -> Outage:
+    plan = isolator.isolate(pipe)
+    content = notice_content(
+        plan,
+        start,
+        start + dt.timedelta(hours=hours),
+        "replacement of a valve",
+        surroundings=surroundings(isolator, plan),
+        reason_zh="阀门更换",
+    )
+    return create_outage(f"OUT-{pipe}", "planned", content, NOW)
+
+
+def test_content_says_who_and_where(street: Isolator) -> None:
+    outage = planned(street, "P2", NOW + dt.timedelta(days=2))
+    c = outage.content
+    assert c.customers_total == 3
+    assert c.customers_by_category == {"residential": 2, "critical": 1}
+    assert c.critical == ("Test Hospital",)
+    assert c.streets == ("Street P2",)
+    # the segments next to the shut area stay in supply at reduced pressure
+    assert set(c.reduced_pressure_streets) == {"Street P1", "Street P5"}  # P3 is one valve further
+    assert c.area is not None and c.area["type"] in ("Polygon", "MultiPolygon")
+    assert c.start.tzinfo is not None and c.start.utcoffset() == dt.timedelta(hours=8)
+    zh = render_text(outage, "zh")
+    assert "停水通知" in zh and "阀门更换" in zh and "Test Hospital" in zh and "12319" in zh
+    assert "2026年11月28日09:00" in zh
+    en = render_text(outage, "en")
+    assert "Planned water outage" in en and "Street P2" in en and "Reduced pressure" in en
+
+
+def test_lifecycle_keeps_every_revision(street: Isolator, cap_schema: etree.XMLSchema) -> None:
+    start = NOW + dt.timedelta(days=2)
+    outage = planned(street, "P2", start)
+    outage = edit_draft(outage, outage.content, NOW + dt.timedelta(minutes=5), "checked")
+    outage = publish(outage, NOW + dt.timedelta(minutes=10))
+    outage = update(outage, NOW + dt.timedelta(hours=3), end=start + dt.timedelta(hours=9))
+    outage = restore(outage, start + dt.timedelta(hours=8))
+    assert [r.state for r in outage.revisions] == [
+        NoticeState.DRAFT,
+        NoticeState.DRAFT,
+        NoticeState.PUBLISHED,
+        NoticeState.UPDATED,
+        NoticeState.RESTORED,
+    ]
+    assert [r.msg_type for r in outage.revisions] == [None, None, "Alert", "Update", "Update"]
+    assert outage.revisions[3].note.startswith("extended to")
+    assert outage.revisions[3].content.end == (start + dt.timedelta(hours=9)).replace(tzinfo=TZ)
+    assert outage.content.end == (start + dt.timedelta(hours=8)).replace(tzinfo=TZ)
+    assert "恢复供水通知" in render_text(outage, "zh")
+    # every sent revision is a valid CAP message that references the earlier ones
+    identifiers = []
+    for revision in outage.sent_revisions:
+        xml = render_cap(outage, revision=revision)
+        doc = etree.fromstring(xml.encode("utf-8"))
+        assert cap_schema.validate(doc), cap_schema.error_log
+        assert doc.findtext("cap:msgType", namespaces=NS) == revision.msg_type
+        refs = doc.findtext("cap:references", namespaces=NS)
+        if identifiers:
+            assert refs is not None
+            assert [r.split(",")[1] for r in refs.split()] == identifiers
+        else:
+            assert refs is None
+        identifiers.append(doc.findtext("cap:identifier", namespaces=NS))
+    last = etree.fromstring(render_cap(outage).encode("utf-8"))
+    assert last.findtext("cap:info/cap:urgency", namespaces=NS) == "Past"
+    assert last.findtext("cap:info/cap:responseType", namespaces=NS) == "AllClear"
+    with pytest.raises(NoticeStateError, match="restored"):
+        cancel(outage, start + dt.timedelta(hours=10), "too late")
+
+
+def test_cap_message_content(street: Isolator, cap_schema: etree.XMLSchema) -> None:
+    outage = publish(planned(street, "P2", NOW + dt.timedelta(days=2)), NOW)
+    doc = etree.fromstring(render_cap(outage).encode("utf-8"))
+    assert cap_schema.validate(doc), cap_schema.error_log
+    infos = doc.findall("cap:info", NS)
+    assert [i.findtext("cap:language", namespaces=NS) for i in infos] == ["zh-CN", "en-US"]
+    for info in infos:
+        assert info.findtext("cap:category", namespaces=NS) == "Infra"
+        assert info.findtext("cap:onset", namespaces=NS) == "2026-11-28T09:00:00+08:00"
+        assert info.findtext("cap:urgency", namespaces=NS) == "Expected"
+        polygons = [p.text for p in info.findall("cap:area/cap:polygon", NS)]
+        assert polygons
+        for polygon in polygons:
+            assert polygon is not None
+            pairs = polygon.split()
+            assert len(pairs) >= 4 and pairs[0] == pairs[-1]  # a closed ring
+            lat, lon = (float(x) for x in pairs[0].split(","))
+            assert 34 < lat < 35 and 114 < lon < 115  # latitude first, in Kaifeng
+    assert doc.findtext("cap:sent", namespaces=NS) == "2026-11-26T09:00:00+08:00"
+
+
+def test_planned_outage_needs_24_hours_notice(street: Isolator) -> None:
+    soon = planned(street, "P2", NOW + dt.timedelta(hours=20))
+    with pytest.raises(LeadTimeTooShort, match="at least 24 h"):
+        publish(soon, NOW)
+    # a shorter configured lead allows it
+    assert publish(soon, NOW, lead=dt.timedelta(hours=12)).state == NoticeState.PUBLISHED
+    # an emergency can be published at once
+    emergency = create_outage("OUT-E", "emergency", soon.content, NOW)
+    assert publish(emergency, NOW).state == NoticeState.PUBLISHED
+
+
+def test_moving_a_planned_start_earlier_keeps_the_lead(street: Isolator) -> None:
+    start = NOW + dt.timedelta(days=3)
+    outage = publish(planned(street, "P2", start), NOW)
+    with pytest.raises(LeadTimeTooShort):
+        update(outage, NOW + dt.timedelta(hours=1), start=NOW + dt.timedelta(hours=10))
+    later = update(
+        outage,
+        NOW + dt.timedelta(hours=1),
+        start=start + dt.timedelta(hours=2),
+        end=start + dt.timedelta(hours=9),
+    )
+    assert later.state == NoticeState.UPDATED
+
+
+def test_state_rules(street: Isolator) -> None:
+    draft = planned(street, "P2", NOW + dt.timedelta(days=2))
+    with pytest.raises(NoticeStateError):
+        update(draft, NOW, end=NOW + dt.timedelta(days=3))
+    with pytest.raises(NoticeStateError):
+        restore(draft, NOW)
+    with pytest.raises(ValueError, match="draft"):
+        render_cap(draft)
+    cancelled = cancel(draft, NOW, "works postponed")
+    assert (
+        cancelled.state == NoticeState.CANCELLED
+        and cancelled.sent_revisions[-1].msg_type == "Cancel"
+    )
+    with pytest.raises(NoticeStateError):
+        publish(cancelled, NOW)
+    with pytest.raises(InvalidRequest, match="say why"):
+        cancel(draft, NOW, "  ")
+    with pytest.raises(InvalidRequest, match="end after it starts"):
+        update(publish(draft, NOW), NOW, end=NOW)
+    published = publish(draft, NOW)
+    with pytest.raises(InvalidRequest, match="time order"):
+        update(published, NOW - dt.timedelta(hours=1), end=NOW + dt.timedelta(days=4))
+    called_off = cancel(published, NOW + dt.timedelta(hours=1), "works postponed")
+    assert "取消停水通知" in render_text(called_off, "zh")
+    assert "works postponed" in render_text(called_off, "en")
+
+
+def test_overlapping_planned_outages_are_flagged(street: Isolator) -> None:
+    start = NOW + dt.timedelta(days=2)
+    first = publish(planned(street, "P2", start), NOW)
+    second = planned(street, "P3", start + dt.timedelta(hours=2))
+    warnings = check_overlaps(second, [first], street)
+    assert len(warnings) == 1
+    w = warnings[0]
+    # together they leave the branch P5 (R3, R4) with no source
+    assert w.other == first.id and w.extra_customers == 2
+    assert w.start == (start + dt.timedelta(hours=2)).replace(tzinfo=TZ)
+    with pytest.raises(OverlapNotAcknowledged, match="2 more customers"):
+        publish(second, NOW, overlaps=warnings)
+    assert publish(second, NOW, overlaps=warnings, acknowledge_overlaps=True).is_live()
+    # at another time, no overlap
+    apart = planned(street, "P3", start + dt.timedelta(days=1))
+    assert check_overlaps(apart, [first], street) == []
+
+
+def test_feed_geojson_and_calendar(street: Isolator) -> None:
+    from icalendar import Calendar
+
+    a = publish(planned(street, "P2", NOW + dt.timedelta(days=2)), NOW)
+    b = publish(planned(street, "P3", NOW + dt.timedelta(days=4)), NOW + dt.timedelta(minutes=1))
+    over = restore(
+        publish(planned(street, "P5", NOW + dt.timedelta(days=1)), NOW),
+        NOW + dt.timedelta(days=1, hours=2),
+    )
+    live = current_notices([a, b, over], NOW + dt.timedelta(hours=1))
+    assert [o.id for o in live] == ["OUT-P2", "OUT-P3"]
+
+    atom = etree.fromstring(render_atom(live, NOW).encode("utf-8"))
+    atom_ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = atom.findall("a:entry", atom_ns)
+    assert len(entries) == 2
+    assert {e.findtext("a:id", namespaces=atom_ns).rsplit("/", 1)[1] for e in entries} == {
+        "OUT-P2",
+        "OUT-P3",
+    }
+    assert "停水" in (entries[0].findtext("a:content", namespaces=atom_ns) or "")
+
+    geo = render_geojson(live)
+    assert geo["type"] == "FeatureCollection"
+    notices = [f for f in geo["features"] if f["properties"].get("kind") != "tanker_point"]
+    assert [f["id"] for f in notices] == ["OUT-P2", "OUT-P3"]
+    assert notices[0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+
+    cal = Calendar.from_ical(render_ical(a))
+    event = next(iter(cal.walk("VEVENT")))
+    assert event.decoded("dtstart") == a.content.start
+    assert str(event["dtstart"].params["TZID"]) == "Asia/Shanghai"
+    assert event.decoded("dtend") == a.content.end
+    assert any(c.name == "VTIMEZONE" for c in cal.walk())
+    cancelled = Calendar.from_ical(render_ical(cancel(a, NOW + dt.timedelta(hours=2), "x")))
+    assert str(next(iter(cancelled.walk("VEVENT")))["status"]) == "CANCELLED"
+
+
+def test_repair_notice_window_comes_from_the_case(street: Isolator) -> None:
+    from ops.outages import repair_notice_content
+
+    case = open_repair(RepairReport("T1", NOW, "burst", pipe_id="P2"), street)
+    start, end = case.expected_window()
+    content = repair_notice_content(case, start, end, street)
+    assert content.reason_zh == "供水管道爆管抢修"
+    assert [t.name for t in content.tanker_points] == ["Test Hospital"]
+    outage = publish(create_outage("OUT-T1", "emergency", content, NOW, source="T1"), NOW)
+    assert "临时供水点：Test Hospital" in render_text(outage, "zh")
