@@ -21,8 +21,10 @@ from rich.table import Table
 
 from gis.errors import NetworkError, ValidationError
 from gis.network import Network
+from ops.errors import OpsError
 
 DEFAULT_NETWORK = Path("sample_data/kaifeng.gpkg")
+DEMO_REPORTED = "2026-11-26 09:10"  # a Thursday: the demo plans a working day
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
@@ -41,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         _print_report(exc.report, as_json=getattr(args, "json", False))
         return 1
-    except NetworkError as exc:
+    except (NetworkError, OpsError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         return 1
     except KeyboardInterrupt:
@@ -119,10 +121,74 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--geojson", action="store_true", help="print the routes as GeoJSON")
     p.set_defaults(run=cmd_plan)
 
+    _ops_parsers(sub, network_args)
+
     p = sub.add_parser("demo", help="end-to-end demo on the sample city")
     p.add_argument("network", type=Path, nargs="?", default=DEFAULT_NETWORK)
     p.set_defaults(run=cmd_demo)
     return parser
+
+
+def _ops_parsers(sub: Any, network_args: Callable[[argparse.ArgumentParser], None]) -> None:
+    from ops.connections import ConnectionType, type_help
+
+    p = sub.add_parser(
+        "deadline",
+        help="Table 1 deadline of a connection application",
+        description="Deadline of a connection application after acceptance (Table 1 of the "
+        "service plan), in working days (Chinese holidays and make-up days) or, for fast "
+        "connection, calendar days.",
+    )
+    p.add_argument(
+        "--type",
+        required=True,
+        choices=[t.value for t in ConnectionType],
+        metavar="TYPE",
+        help="; ".join(type_help().split("; ")),
+    )
+    p.add_argument("--accepted", required=True, help='acceptance time, "YYYY-MM-DD HH:MM"')
+    p.add_argument("--dn", type=float, help="connection pipe size, mm (size-dependent types)")
+    p.add_argument("--length-m", type=float, help="external line length, m")
+    p.add_argument("--holidays", type=Path, help="holiday override TOML (default: the project's)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_deadline)
+
+    def where_args(p: argparse.ArgumentParser) -> None:
+        network_args(p)
+        where = p.add_mutually_exclusive_group(required=True)
+        where.add_argument("--pipe", action="append", help="pipe id; repeat for several")
+        where.add_argument("--at", metavar="LON,LAT", help="map point, snapped to a pipe")
+        p.add_argument("--inoperable", default="", help="valve ids found not to close: V1,V2")
+
+    p = sub.add_parser("notice", help="render an outage notice for a shutdown")
+    where_args(p)
+    p.add_argument("--start", required=True, help='"YYYY-MM-DD HH:MM" (Kaifeng time)')
+    p.add_argument("--end", required=True, help="expected restoration, same format")
+    p.add_argument("--kind", choices=["planned", "emergency"], default="planned")
+    p.add_argument("--reason", default="maintenance of the water mains", help="reason (English)")
+    p.add_argument("--reason-zh", default=None, help="reason in Chinese, e.g. 管道维修")
+    p.add_argument("--id", default="OUT-1", help="notice id (default OUT-1)")
+    p.add_argument("--now", help='publication time (default: now), "YYYY-MM-DD HH:MM"')
+    p.add_argument("--lead-hours", type=float, default=24.0, help="notice lead for planned")
+    p.add_argument("--draft", action="store_true", help="do not publish: render the draft")
+    p.add_argument(
+        "--format",
+        choices=["zh", "en", "cap", "geojson", "ical", "atom", "json"],
+        default="zh",
+        help="zh/en text (default zh), CAP 1.2 XML, GeoJSON, iCalendar, Atom or JSON",
+    )
+    p.set_defaults(run=cmd_notice)
+
+    p = sub.add_parser(
+        "repair", help="job chain of a leak or burst; with --roster, the day's plan and notice"
+    )
+    where_args(p)
+    p.add_argument("--severity", choices=["burst", "major_leak", "minor_leak"], default="burst")
+    p.add_argument("--reported", help='report time (default: now), "YYYY-MM-DD HH:MM"')
+    p.add_argument("--roster", type=Path, help="roster.csv: plan the chain with these crews")
+    p.add_argument("--seconds", type=float, default=10.0, help="solver time limit")
+    p.add_argument("--id", default="T-1", help="ticket id (default T-1)")
+    p.set_defaults(run=cmd_repair)
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -478,6 +544,210 @@ def _road_model(path: Path) -> Any:
         return RoadNetwork(roads)
 
 
+def _moment(text: str | None, what: str) -> Any:
+    import datetime as dt
+
+    from ops.errors import InvalidRequest
+
+    if text is None:
+        return dt.datetime.now().replace(second=0, microsecond=0)
+    try:
+        return dt.datetime.fromisoformat(str(text).strip())
+    except ValueError:
+        raise InvalidRequest(f'{what} {text!r} is not a time: write "YYYY-MM-DD HH:MM"') from None
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    from ops.calendar import HolidaySchedule, WorkCalendar
+    from ops.connections import RULES, connection_deadline, connection_type
+
+    calendar = WorkCalendar(holidays=HolidaySchedule.load(args.holidays))
+    accepted = _moment(args.accepted, "--accepted")
+    kind = connection_type(args.type)
+    deadline = connection_deadline(kind, accepted, calendar, dn_mm=args.dn, length_m=args.length_m)
+    if args.json:
+        _print_json({"type": kind.value, "accepted": accepted.isoformat(), **deadline.to_dict()})
+        return 0
+    rule = RULES[kind]
+    out.print(
+        f"[bold]{deadline.due:%Y-%m-%d %H:%M}[/bold] ({deadline.due:%a}): "
+        f"{deadline.days:g} {deadline.unit} after acceptance at {accepted:%Y-%m-%d %H:%M}"
+    )
+    out.print(f"{kind.value} — {rule.chinese}; {deadline.basis}")
+    return 0
+
+
+def _shutdown(args: argparse.Namespace) -> tuple[Any, list[str], list[str]]:
+    from gis.isolation import isolator_for
+
+    network = _load(args)
+    with _status("computing valve segments"):
+        isolator = isolator_for(network)
+    failed = [v.strip() for v in args.inoperable.split(",") if v.strip()]
+    for v in failed:
+        network.valve_index(v)
+    if args.at:
+        lon, lat = _parse_point(args.at)
+        pipes = [isolator.nearest_pipe(lon, lat)]
+        err.print(f"[dim]{args.at} snapped to pipe {pipes[0]}[/dim]")
+    else:
+        pipes = [p.strip() for arg in args.pipe for p in arg.split(",") if p.strip()]
+    return isolator, pipes, failed
+
+
+def cmd_notice(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from gis.isolation import surroundings
+    from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
+    from ops.outages import create_outage, notice_content, publish
+
+    isolator, pipes, failed = _shutdown(args)
+    plan = isolator.isolate(pipes, failed)
+    content = notice_content(
+        plan,
+        _moment(args.start, "--start"),
+        _moment(args.end, "--end"),
+        args.reason,
+        surroundings=surroundings(isolator, plan),
+        failed_valves=failed,
+        reason_zh=args.reason_zh,
+    )
+    now = _moment(args.now, "--now")
+    outage = create_outage(args.id, args.kind, content, now)
+    if not args.draft:
+        outage = publish(outage, now, lead=dt.timedelta(hours=args.lead_hours))
+    fmt = args.format
+    if fmt in ("zh", "en"):
+        sys.stdout.write(render_text(outage, fmt))
+    elif fmt == "cap":
+        sys.stdout.write(render_cap(outage))
+    elif fmt == "geojson":
+        _print_json(render_geojson(outage))
+    elif fmt == "ical":
+        sys.stdout.write(render_ical(outage))
+    elif fmt == "atom":
+        sys.stdout.write(render_atom([outage], now))
+    else:
+        _print_json(outage.to_dict())
+    return 0
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from ops.repairs import RepairReport, Severity, open_repair
+
+    isolator, pipes, failed = _shutdown(args)
+    report = RepairReport(
+        args.id,
+        _moment(args.reported, "--reported"),
+        Severity(args.severity),
+        pipe_id=pipes[0],
+        inoperable_valves=tuple(failed),
+    )
+    case = open_repair(report, isolator)
+    if args.roster is None:
+        if args.json:
+            _print_json(case.to_dict())
+        else:
+            _print_case(case)
+        return 0
+    day_plan, window, outage = _plan_repair(args, case, isolator)
+    if args.json:
+        _print_json(
+            {
+                "repair": case.to_dict(),
+                "plan": day_plan.to_dict(),
+                "outage_window": window.to_dict(),
+                "notice": outage.to_dict(),
+            }
+        )
+        return 0
+    _print_case(case)
+    _print_repair_schedule(case, day_plan, window, outage)
+    return 0
+
+
+def _plan_repair(args: argparse.Namespace, case: Any, isolator: Any) -> tuple[Any, Any, Any]:
+    from ops.calendar import WorkCalendar
+    from ops.dispatch import plan_day
+    from ops.io import read_roster
+    from ops.outages import create_outage, publish, repair_notice_content
+
+    roster = read_roster(args.roster)
+    travel = _road_model(args.network) if args.network.suffix == ".gpkg" else None
+    day = case.report.reported_at.date()
+    with _status(f"planning the repair with {len(roster)} crews ({args.seconds:g} s)"):
+        day_plan = plan_day(
+            day,
+            list(case.jobs),
+            list(case.links),
+            roster,
+            WorkCalendar(),
+            repairs=[case],
+            travel=travel,
+            seconds=args.seconds,
+            now=case.report.reported_at,
+        )
+    window = day_plan.outage_windows[case.report.id]
+    content = repair_notice_content(case, window.start, window.end, isolator)
+    outage = create_outage(f"OUT-{case.report.id}", "emergency", content, case.report.reported_at)
+    if not case.target.planned:
+        outage = publish(outage, case.report.reported_at)
+    return day_plan, window, outage
+
+
+def _print_case(case: Any) -> None:
+    r = case.report
+    out.print(
+        f"[bold]Repair {r.id}[/bold]: {r.severity.value} on pipe {case.pipe_id}, reported "
+        f"{r.reported_at:%Y-%m-%d %H:%M}; {len(case.isolation.valves_to_close)} valves to "
+        f"close, {case.isolation.customers.total:,} customers cut off"
+    )
+    table = Table(title=f"Job chain ({len(case.jobs)} jobs)")
+    for column in ("job", "kind", "skills", "min", "crews", "due"):
+        table.add_column(column, overflow="fold", no_wrap=column == "job")
+    for j in case.jobs:
+        table.add_row(
+            j.id,
+            str(j.kind),
+            ",".join(sorted(str(s) for s in j.skills)) or "any",
+            f"{j.duration.total_seconds() / 60:.0f}",
+            str(j.crews_required),
+            f"{j.due:%m-%d %H:%M}" if j.due else "",
+        )
+    out.print(table)
+    start, end = case.expected_window()
+    out.print(f"Expected outage before planning: {start:%H:%M}–{end:%H:%M}")
+    for note in case.notes:
+        out.print(f"  note: {note}")
+
+
+def _print_repair_schedule(case: Any, day_plan: Any, window: Any, outage: Any) -> None:
+    from ops.notices import render_text
+
+    table = Table(title=f"Schedule of {case.report.id} on {day_plan.day}")
+    for column in ("job", "crew", "start", "end"):
+        table.add_column(column)
+    rows = []
+    for route in day_plan.plan.routes:
+        for stop in route.stops:
+            if stop.job_id.split("#")[0].startswith(f"{case.report.id}-"):
+                times = day_plan.stop_times(stop.job_id)
+                rows.append((times[0], stop.job_id, route.crew_id, times[1]))
+    for start, job, crew, end in sorted(rows):
+        table.add_row(job, crew, f"{start:%H:%M}", f"{end:%H:%M}")
+    out.print(table)
+    for u in day_plan.plan.unassigned:
+        out.print(f"  [yellow]not planned:[/yellow] {u.job_id}: {u.reason} ({u.detail})")
+    state = "as scheduled" if window.scheduled else "estimated (chain not fully planned)"
+    out.print(
+        f"[bold]Outage window[/bold] {state}: {window.start:%Y-%m-%d %H:%M} – "
+        f"{window.end:%H:%M} (first closure to last reopening)"
+    )
+    out.rule("notice (zh)")
+    out.print(render_text(outage, "zh"), end="")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Validate the sample city, summarise its segments, isolate a break and print the plan."""
     import numpy as np
@@ -528,7 +798,45 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"{len(plan.valves_to_close)}; customers cut off {worse.customers.total:,} instead "
             f"of {plan.customers.total:,}"
         )
-    out.print("\nNext: waterops isolate --help, waterops criticality, waterops segments")
+    out.rule("5. the break as a repair: job chain, crews' plan, outage notice")
+    from ops.repairs import RepairReport, Severity, open_repair
+
+    roster = path.parent / "roster.csv"
+    reported = _moment(DEMO_REPORTED, "demo")
+    case = open_repair(RepairReport("T-DEMO", reported, Severity.BURST, pipe_id=pipe), isolator)
+    plan_args = argparse.Namespace(roster=roster, network=path, seconds=8.0)
+    if roster.exists():
+        day_plan, window, outage = _plan_repair(plan_args, case, isolator)
+        _print_case(case)
+        _print_repair_schedule(case, day_plan, window, outage)
+        from ops.notices import render_cap
+
+        cap = render_cap(outage)
+        out.print(
+            f"CAP 1.2 alert {outage.id}: {len(cap):,} bytes, "
+            f"{cap.count('<polygon>') // 2} area polygon(s) per language "
+            f"(waterops notice --format cap)"
+        )
+    else:
+        _print_case(case)
+        out.print(f"[yellow]{roster} not found: the chain is not planned[/yellow]")
+
+    out.rule("6. a connection deadline (Table 1, working days)")
+    from ops.calendar import WorkCalendar
+    from ops.connections import connection_deadline
+
+    accepted = _moment("2026-09-30 16:00", "demo")
+    for kind in ("pre_consultation", "no_external_works", "pre_standard_factory"):
+        deadline = connection_deadline(kind, accepted, WorkCalendar())
+        out.print(
+            f"{kind} accepted {accepted:%a %Y-%m-%d %H:%M}: due {deadline.due:%a %Y-%m-%d %H:%M}"
+            f" ({deadline.days:g} {deadline.unit})"
+        )
+    out.print("(the National Day holiday 10-01…10-07 does not count; Saturday 10-10 does)")
+    out.print(
+        "\nNext: waterops isolate --help, waterops repair --help, waterops notice --help, "
+        "waterops deadline --help"
+    )
     return 0
 
 

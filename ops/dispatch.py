@@ -29,6 +29,7 @@ from ops.calendar import WorkCalendar, local_time
 from ops.jobs import FieldJob, JobLink, Location
 from ops.repairs import OutageWindow, RepairCase, outage_window
 
+EMERGENCY_LUNCH_DELAY = dt.timedelta(hours=2)
 # seconds of travel per second late, by priority (1..5)
 LATENESS_COST = {1: 0.25, 2: 0.5, 3: 1.0, 4: 3.0, 5: 10.0}
 DAY = 86_400
@@ -58,15 +59,21 @@ class CrewShift:
         *,
         current_location: Location | None = None,
         available_from: dt.datetime | None = None,
+        lunch_delay: dt.timedelta = dt.timedelta(0),
     ) -> Any:
-        """The :class:`routing.model.Crew` of this shift on ``day``'s axis."""
+        """The :class:`routing.model.Crew` of this shift on ``day``'s axis.
+
+        ``lunch_delay`` lets the lunch window close that much later (on emergency days a crew
+        does not stop a repair half-way for lunch; it eats when the job is done).
+        """
         from routing.model import Break, Crew, Shift, TimeWindow
 
         breaks: tuple[Break, ...] = ()
         if self.lunch_from is not None and self.lunch_to is not None and self.lunch_minutes:
+            latest = _clock(self.lunch_to) + round(lunch_delay.total_seconds())
             breaks = (
                 Break(
-                    TimeWindow(_clock(self.lunch_from), _clock(self.lunch_to)),
+                    TimeWindow(_clock(self.lunch_from), min(latest, _clock(self.end))),
                     self.lunch_minutes * 60,
                 ),
             )
@@ -273,6 +280,7 @@ def plan_day(
     travel: Any = None,
     seconds: float = 10.0,
     overtime: dt.timedelta = dt.timedelta(0),
+    now: dt.datetime | None = None,
 ) -> DayPlan:
     """Plan ``day``: every open job that may start by the end of the day, the crews on shift.
 
@@ -289,11 +297,14 @@ def plan_day(
     overtime
         How long crews may stay past their shift for emergency jobs (``FieldJob.emergency``);
         every other job still ends within the normal shift.
+    now
+        Plan from this moment on (crews leave their depots then); default: the shifts' start.
     """
     from routing.solver import SolverOptions, solve
 
     on_shift = crews_on_shift(roster, day, calendar)
-    crews = [c.to_crew(day) for c in on_shift]
+    delay = EMERGENCY_LUNCH_DELAY if any(j.emergency for j in jobs) else dt.timedelta(0)
+    crews = [c.to_crew(day, lunch_delay=delay, available_from=now) for c in on_shift]
     problem, today, later = _problem(day, jobs, links, crews, travel, overtime)
     plan = solve(problem, SolverOptions(seconds=seconds))
     return _day_plan(day, plan, today, later, links, on_shift, calendar, repairs)
@@ -390,7 +401,10 @@ def replan_emergency(
 
     day = current.day
     positions = positions or {}
-    crews = [c.to_crew(day, current_location=positions.get(c.id)) for c in current.crews]
+    crews = [
+        c.to_crew(day, current_location=positions.get(c.id), lunch_delay=EMERGENCY_LUNCH_DELAY)
+        for c in current.crews
+    ]
     at = to_seconds(now, day)
     begun = {
         j.source

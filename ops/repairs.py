@@ -314,12 +314,15 @@ def open_repair(
     if not reopenings:
         links.append(JobLink(repair.id, flush.id))
 
-    # Expected outage, before any plan: one valve crew closes the valves in turn, the repair,
-    # then the valves are reopened in turn.
-    n = len(plan.valves_to_close)
-    closing = sum((c.duration for c in closures), dt.timedelta(0))
-    reopening = sum((r.duration for r in reopenings), dt.timedelta(0))
-    expected = closing + repair_time + reopening + 2 * max(0, n - 1) * rules.travel_estimate
+    # Expected outage, before any plan: the valves closed at once by several crews (the
+    # longest closure and a drive), the repair, the valves reopened at once. This is what a
+    # well-run repair achieves; a plan that has one crew work through the valves in turn is
+    # late against it, which is the pressure that makes the solver share the valves out.
+    zero = dt.timedelta(0)
+    closing = max((c.duration for c in closures), default=zero)
+    reopening = max((r.duration for r in reopenings), default=zero)
+    drives = rules.travel_estimate * (int(bool(closures)) + int(bool(reopenings)))
+    expected = closing + repair_time + reopening + drives
     expected_start = earliest + rules.first_arrival
     expected_end = expected_start + expected
     # the reopenings are due when the notice will say the water is back: the solver keeps the
