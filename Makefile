@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SAMPLE := sample_data/kaifeng.gpkg
 
-.PHONY: run test lint typecheck pytest install clean sample
+.PHONY: run demo test lint typecheck pytest install clean sample
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/waterops serve --demo
+
+demo: $(STAMP)
 	$(BIN)/waterops demo $(SAMPLE)
 
 lint: $(STAMP)

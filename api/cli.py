@@ -123,6 +123,26 @@ def _parser() -> argparse.ArgumentParser:
 
     _ops_parsers(sub, network_args)
 
+    p = sub.add_parser("serve", help="run the dispatch service (FastAPI) on this machine")
+    p.add_argument("--database", help="database URL (default: SQLite in the data directory)")
+    p.add_argument("--data", type=Path, help="data directory (default ./data)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="server processes")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed demo users (admin, dispatcher, engineer, viewer) and print their passwords",
+    )
+    p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("adduser", help="add a user to the service's database, or reset one")
+    p.add_argument("username")
+    p.add_argument("--role", choices=["viewer", "dispatcher", "engineer", "admin"], required=True)
+    p.add_argument("--database", help="database URL (default: SQLite in the data directory)")
+    p.add_argument("--data", type=Path, help="data directory (default ./data)")
+    p.set_defaults(run=cmd_adduser)
+
     p = sub.add_parser("demo", help="end-to-end demo on the sample city")
     p.add_argument("network", type=Path, nargs="?", default=DEFAULT_NETWORK)
     p.set_defaults(run=cmd_demo)
@@ -746,6 +766,79 @@ def _print_repair_schedule(case: Any, day_plan: Any, window: Any, outage: Any) -
     )
     out.rule("notice (zh)")
     out.print(render_text(outage, "zh"), end="")
+
+
+def _service_env(args: argparse.Namespace) -> None:
+    if args.database:
+        os.environ["DATABASE_URL"] = args.database
+    if args.data:
+        os.environ["WATEROPS_DATA_DIR"] = str(args.data)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import DEMO_PASSWORD, DEMO_USERS
+
+    _service_env(args)
+    if args.demo:
+        os.environ["WATEROPS_SEED_DEMO_USERS"] = "true"
+    os.environ.setdefault("WATEROPS_PUBLIC_URL", f"http://{args.host}:{args.port}")
+    url = f"http://{args.host}:{args.port}"
+    out.print(f"[bold]waterops[/bold] at {url}")
+    out.print(f"API docs {url}/docs · public notices {url}/public/notices")
+    if args.demo:
+        users = ", ".join(DEMO_USERS)
+        out.print(
+            f"demo users: {users} — password [bold]{DEMO_PASSWORD}[/bold] (not for production)"
+        )
+    else:
+        out.print("users: create one with  waterops adduser NAME --role admin")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_adduser(args: argparse.Namespace) -> int:
+    import getpass
+
+    from sqlalchemy import select
+
+    from api.db.session import make_engine, migrate, session_factory
+    from api.db.tables import User
+    from api.security import hash_password
+    from api.settings import Settings
+
+    _service_env(args)
+    settings = Settings()
+    password = os.environ.get("WATEROPS_PASSWORD") or getpass.getpass(
+        f"password for {args.username}: "
+    )
+    if len(password) < 8:
+        err.print("[red]error:[/red] the password needs at least 8 characters")
+        return 1
+    engine = make_engine(settings.database)
+    migrate(engine)
+    with session_factory(engine)() as session, session.begin():
+        user = session.scalar(select(User).where(User.username == args.username))
+        if user is None:
+            session.add(
+                User(username=args.username, password_hash=hash_password(password), role=args.role)
+            )
+            out.print(f"added {args.username} ({args.role})")
+        else:
+            user.password_hash = hash_password(password)
+            user.role = args.role
+            user.active = True
+            out.print(f"reset {args.username} ({args.role})")
+    engine.dispose()
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -412,7 +412,7 @@ def open_connection(
 
 
 def follow_up_visit(
-    case: ConnectionCase,
+    case: ConnectionCase | ConnectionApplication,
     completed_at: dt.datetime,
     calendar: WorkCalendar,
     *,
@@ -424,7 +424,7 @@ def follow_up_visit(
     must be made within five.
     """
     durations = durations or DurationRules()
-    app = case.application
+    app = case.application if isinstance(case, ConnectionCase) else case
     return FieldJob(
         id=f"{app.id}-followup",
         kind=JobKind.FOLLOW_UP,

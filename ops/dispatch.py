@@ -21,13 +21,13 @@ Rules (``docs/decisions.md``):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ops.calendar import WorkCalendar, local_time
 from ops.jobs import FieldJob, JobLink, Location
-from ops.repairs import OutageWindow, RepairCase, outage_window
+from ops.repairs import OutageWindow, RepairCase, RepairChain, outage_window, repair_chain
 
 EMERGENCY_LUNCH_DELAY = dt.timedelta(hours=2)
 # seconds of travel per second late, by priority (1..5)
@@ -143,7 +143,7 @@ class DayPlan:
     crews: tuple[CrewShift, ...]
     at_risk: tuple[AtRisk, ...]
     outage_windows: dict[str, OutageWindow] = field(default_factory=dict)
-    repairs: tuple[RepairCase, ...] = ()
+    repairs: tuple[RepairChain, ...] = ()
     future: tuple[FieldJob, ...] = ()  # open jobs that may not start on this day
 
     def job(self, job_id: str) -> FieldJob:
@@ -276,11 +276,12 @@ def plan_day(
     roster: Sequence[CrewShift],
     calendar: WorkCalendar,
     *,
-    repairs: Sequence[RepairCase] = (),
+    repairs: Sequence[RepairCase | RepairChain] = (),
     travel: Any = None,
     seconds: float = 10.0,
     overtime: dt.timedelta = dt.timedelta(0),
     now: dt.datetime | None = None,
+    on_progress: Callable[[dict[str, Any]], bool] | None = None,
 ) -> DayPlan:
     """Plan ``day``: every open job that may start by the end of the day, the crews on shift.
 
@@ -299,6 +300,9 @@ def plan_day(
         every other job still ends within the normal shift.
     now
         Plan from this moment on (crews leave their depots then); default: the shifts' start.
+    on_progress
+        Solver progress callback; returning True stops the search with the best plan so far
+        (:func:`routing.solver.solve`).
     """
     from routing.solver import SolverOptions, solve
 
@@ -306,7 +310,7 @@ def plan_day(
     delay = EMERGENCY_LUNCH_DELAY if any(j.emergency for j in jobs) else dt.timedelta(0)
     crews = [c.to_crew(day, lunch_delay=delay, available_from=now) for c in on_shift]
     problem, today, later = _problem(day, jobs, links, crews, travel, overtime)
-    plan = solve(problem, SolverOptions(seconds=seconds))
+    plan = solve(problem, SolverOptions(seconds=seconds), on_progress=on_progress)
     return _day_plan(day, plan, today, later, links, on_shift, calendar, repairs)
 
 
@@ -318,10 +322,11 @@ def _day_plan(
     links: Sequence[JobLink],
     crews: Sequence[CrewShift],
     calendar: WorkCalendar,
-    repairs: Sequence[RepairCase],
+    repairs: Sequence[RepairCase | RepairChain],
 ) -> DayPlan:
     at_risk = _at_risk(day, plan, today, calendar)
-    windows = {case.report.id: outage_window(case, plan, day) for case in repairs}
+    chains = tuple(repair_chain(r) for r in repairs)
+    windows = {chain.ticket: outage_window(chain, plan, day) for chain in chains}
     return DayPlan(
         day=day,
         plan=plan,
@@ -330,7 +335,7 @@ def _day_plan(
         crews=tuple(crews),
         at_risk=tuple(at_risk),
         outage_windows=windows,
-        repairs=tuple(repairs),
+        repairs=chains,
         future=tuple(later),
     )
 
@@ -381,12 +386,13 @@ def replan_emergency(
     new_jobs: Sequence[FieldJob],
     new_links: Sequence[JobLink] = (),
     *,
-    new_repairs: Sequence[RepairCase] = (),
+    new_repairs: Sequence[RepairCase | RepairChain] = (),
     positions: Mapping[str, Location] | None = None,
     calendar: WorkCalendar,
     travel: Any = None,
     seconds: float = 10.0,
     overtime: dt.timedelta = dt.timedelta(hours=3),
+    on_progress: Callable[[dict[str, Any]], bool] | None = None,
 ) -> DayPlan:
     """Insert new (urgent) jobs into a published day plan at ``now``.
 
@@ -418,7 +424,9 @@ def replan_emergency(
     jobs += list(new_jobs)
     links = [*current.links, *new_links]
     problem, today, later = _problem(day, jobs, links, crews, travel, overtime)
-    plan = replan(problem, current.plan, at, SolverOptions(seconds=seconds))
+    plan = replan(
+        problem, current.plan, at, SolverOptions(seconds=seconds), on_progress=on_progress
+    )
     repairs = [*current.repairs, *new_repairs]
     return _day_plan(day, plan, today, later, links, current.crews, calendar, repairs)
 

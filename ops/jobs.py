@@ -107,6 +107,32 @@ class FieldJob:
         }
 
 
+def field_job_from_dict(data: dict[str, Any]) -> FieldJob:
+    """The inverse of :meth:`FieldJob.to_dict` (stored jobs come back as values)."""
+
+    def when(key: str) -> dt.datetime | None:
+        value = data.get(key)
+        return None if value is None else dt.datetime.fromisoformat(value)
+
+    return FieldJob(
+        id=str(data["id"]),
+        kind=JobKind(data["kind"]),
+        location=(float(data["location"][0]), float(data["location"][1])),
+        duration=dt.timedelta(minutes=float(data["duration_min"])),
+        skills=frozenset(Skill(s) if s in Skill._value2member_map_ else s for s in data["skills"]),
+        source=str(data["source"]),
+        earliest=when("earliest"),
+        latest_start=when("latest_start"),
+        deadline=when("deadline"),
+        due=when("due"),
+        priority=int(data.get("priority", 3)),
+        mandatory=bool(data.get("mandatory", False)),
+        crews_required=int(data.get("crews_required", 1)),
+        description=str(data.get("description", "")),
+        emergency=bool(data.get("emergency", False)),
+    )
+
+
 @dataclass(frozen=True)
 class JobLink:
     """``after`` may start only ``gap`` after ``before`` has ended (any crews), and, when

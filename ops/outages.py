@@ -144,6 +144,37 @@ def notice_content(
     )
 
 
+def content_from_dict(data: dict[str, Any]) -> NoticeContent:
+    """The inverse of :meth:`NoticeContent.to_dict`."""
+    customers = data.get("customers", {})
+    return NoticeContent(
+        reason=str(data["reason"]),
+        reason_zh=data.get("reason_zh"),
+        start=dt.datetime.fromisoformat(data["start"]),
+        end=dt.datetime.fromisoformat(data["end"]),
+        streets=tuple(data.get("streets", ())),
+        neighbourhoods=tuple(data.get("neighbourhoods", ())),
+        customers_by_category=dict(customers.get("by_category", {})),
+        customers_total=int(customers.get("total", 0)),
+        accounts=int(customers.get("accounts", 0)),
+        critical=tuple(customers.get("critical", ())),
+        reduced_pressure_streets=tuple(data.get("reduced_pressure_streets", ())),
+        tanker_points=tuple(
+            TankerPoint(
+                t["name"],
+                (float(t["location"][0]), float(t["location"][1])),
+                t.get("customer"),
+                bool(t.get("critical", False)),
+            )
+            for t in data.get("tanker_points", ())
+        ),
+        area=data.get("area"),
+        hotline=str(data.get("hotline", DEFAULT_HOTLINE)),
+        breaks=tuple(data.get("breaks", ())),
+        failed_valves=tuple(data.get("failed_valves", ())),
+    )
+
+
 @dataclass(frozen=True)
 class Revision:
     """One step of a notice's life: what it said from ``at`` on, and why it changed."""
@@ -325,11 +356,8 @@ def update(
     _require(outage, "updated", LIVE)
     now = local_time(now)
     new = content or outage.content
-    if start is not None:
-        new = replace(new, start=start)
-    if end is not None:
-        new = replace(new, end=end)
-    new = replace(new)  # re-run the checks of NoticeContent
+    # both at once: NoticeContent checks the new window
+    new = replace(new, start=start or new.start, end=end or new.end)
     if outage.kind == OutageKind.PLANNED and new.start < outage.content.start and new.start > now:
         _check_lead(outage.id, new.start, now, lead)
     if not note:

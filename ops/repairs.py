@@ -488,8 +488,46 @@ class OutageWindow:
         }
 
 
-def outage_window(case: RepairCase, plan: Plan, day: dt.date) -> OutageWindow:
+@dataclass(frozen=True)
+class RepairChain:
+    """What the outage window needs of a repair: its closures, reopenings, repair job and the
+    expected window (a stored ticket rebuilds it from its jobs)."""
+
+    ticket: str
+    closures: tuple[FieldJob, ...]
+    reopenings: tuple[FieldJob, ...]
+    expected: tuple[dt.datetime, dt.datetime]
+
+    @property
+    def report_id(self) -> str:
+        return self.ticket
+
+    def expected_window(self) -> tuple[dt.datetime, dt.datetime]:
+        return self.expected
+
+
+def repair_chain(case: RepairCase | RepairChain) -> RepairChain:
+    if isinstance(case, RepairChain):
+        return case
+    return RepairChain(case.report.id, case.closures, case.reopenings, case.expected_window())
+
+
+def chain_from_jobs(
+    ticket: str, jobs: Sequence[FieldJob], expected: tuple[dt.datetime, dt.datetime]
+) -> RepairChain:
+    """A repair's chain from its stored jobs."""
+    mine = [j for j in jobs if j.source == ticket]
+    return RepairChain(
+        ticket,
+        tuple(j for j in mine if j.kind == JobKind.VALVE_CLOSURE),
+        tuple(j for j in mine if j.kind == JobKind.VALVE_REOPENING),
+        expected,
+    )
+
+
+def outage_window(case: RepairCase | RepairChain, plan: Plan, day: dt.date) -> OutageWindow:
     """The outage window of a repair as ``plan`` (on the axis of ``day``) schedules it."""
+    case = repair_chain(case)
     midnight = dt.datetime.combine(day, dt.time(0))
     starts, ends = [], []
     missing = False
@@ -506,7 +544,7 @@ def outage_window(case: RepairCase, plan: Plan, day: dt.date) -> OutageWindow:
         else:
             ends.append(stop.end)
     if not case.closures:  # nothing to close (a source in the area): the repair itself
-        stop = plan.stop(f"{case.report.id}-repair")
+        stop = plan.stop(f"{case.ticket}-repair")
         if stop is not None:
             starts.append(stop.start)
             ends.append(stop.end)

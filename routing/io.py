@@ -202,3 +202,67 @@ def plan_to_geojson(plan: Plan, base_date: dt.date | None = None) -> dict[str, A
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def plan_to_state(plan: Plan) -> dict[str, Any]:
+    """A plan as JSON-able data that :func:`plan_from_state` turns back into the same plan
+    (places, geometry and breaks included), for storing a published plan and re-planning."""
+    from dataclasses import asdict
+
+    return {
+        "routes": [asdict(r) for r in plan.routes],
+        "unassigned": [asdict(u) for u in plan.unassigned],
+        "objective": plan.objective,
+        "solve_seconds": plan.solve_seconds,
+        "status": plan.status,
+        "moved": list(plan.moved),
+        "stats": {k: v for k, v in plan.stats.items() if isinstance(v, str | int | float | list)},
+    }
+
+
+def plan_from_state(data: dict[str, Any]) -> Plan:
+    from routing.model import BreakTaken, Route, Stop, Unassigned
+
+    def loc(value: Any) -> Location | None:
+        return None if value is None else (float(value[0]), float(value[1]))
+
+    routes = []
+    for r in data["routes"]:
+        stops = tuple(
+            Stop(
+                job_id=s["job_id"],
+                arrival=int(s["arrival"]),
+                start=int(s["start"]),
+                end=int(s["end"]),
+                travel=int(s["travel"]),
+                deadline_status=s["deadline_status"],
+                location=loc(s.get("location")),
+            )
+            for s in r["stops"]
+        )
+        routes.append(
+            Route(
+                crew_id=r["crew_id"],
+                shift=int(r["shift"]),
+                day=r.get("day"),
+                depart=int(r["depart"]),
+                arrive=int(r["arrive"]),
+                stops=stops,
+                breaks=tuple(BreakTaken(int(b["start"]), int(b["end"])) for b in r["breaks"]),
+                travel_time=int(r["travel_time"]),
+                work_time=int(r["work_time"]),
+                distance_m=float(r["distance_m"]),
+                geometry=r.get("geometry"),
+                start_location=loc(r.get("start_location")),
+                end_location=loc(r.get("end_location")),
+            )
+        )
+    return Plan(
+        routes=tuple(routes),
+        unassigned=tuple(Unassigned(**u) for u in data.get("unassigned", [])),
+        objective=int(data.get("objective", 0)),
+        solve_seconds=float(data.get("solve_seconds", 0.0)),
+        status=str(data.get("status", "ok")),
+        moved=tuple(data.get("moved", ())),
+        stats=dict(data.get("stats", {})),
+    )

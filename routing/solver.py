@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -146,11 +146,15 @@ def _job_range(job: Job, lo: int, hi: int) -> list[tuple[int, int]]:
     return out
 
 
+ProgressCallback = Callable[[dict[str, Any]], bool]
+
+
 def solve(
     problem: Problem,
     options: SolverOptions | None = None,
     *,
     published: Plan | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> Plan:
     """Plan the crews' routes.
 
@@ -163,6 +167,10 @@ def solve(
     published
         A plan already published: its assignments are the starting solution, and moving a job
         to another crew costs :data:`REASSIGN_PENALTY` (re-planning changes as little as it can).
+    on_progress
+        Called (at most twice a second) as the search finds solutions, with ``solutions``,
+        ``objective`` (of the best so far) and ``elapsed``; returning True stops the search,
+        which then returns the best plan found so far.
 
     Returns
     -------
@@ -354,6 +362,9 @@ def solve(
         params.solution_limit = options.solution_limit
     params.log_search = options.log
 
+    if on_progress is not None:
+        _watch(routing, on_progress, started)
+
     assignment = None
     if published is not None:
         routes = _published_routes(published, vehicles, copies, manager, n_v)
@@ -489,6 +500,32 @@ def solve(
     )
 
 
+def _watch(routing: Any, on_progress: ProgressCallback, started: float) -> None:
+    """Report progress from OR-Tools' solution callback; cancel the search when asked."""
+    solutions = [0]
+    best = [float("inf")]
+    last = [0.0]
+
+    def at_solution() -> None:
+        solutions[0] += 1
+        best[0] = min(best[0], float(routing.CostVar().Value()))
+        now = time.perf_counter()
+        if now - last[0] < 0.5 and solutions[0] > 1:
+            return
+        last[0] = now
+        stop = on_progress(
+            {
+                "solutions": solutions[0],
+                "objective": round(best[0] / COST_SCALE),
+                "elapsed": round(now - started, 2),
+            }
+        )
+        if stop:
+            routing.CancelSearch()
+
+    routing.AddAtSolutionCallback(at_solution)
+
+
 def _status(unassigned: Sequence[Unassigned]) -> str:
     return "mandatory_unassigned" if any(u.mandatory for u in unassigned) else "ok"
 
@@ -618,6 +655,8 @@ def replan(
     published: Plan,
     now: int,
     options: SolverOptions | None = None,
+    *,
+    on_progress: ProgressCallback | None = None,
 ) -> Plan:
     """Re-plan the rest of the day after something changed (an emergency came in).
 
@@ -699,6 +738,7 @@ def replan(
         replace(problem, crews=tuple(crews), jobs=remaining, precedences=precedences),
         options,
         published=published,
+        on_progress=on_progress,
     )
     travel_model = problem.travel or StraightLine()
     published_route = {(r.crew_id, r.shift): r for r in published.routes}

@@ -251,3 +251,12 @@ def test_repair_notice_window_comes_from_the_case(street: Isolator) -> None:
     assert [t.name for t in content.tanker_points] == ["Test Hospital"]
     outage = publish(create_outage("OUT-T1", "emergency", content, NOW, source="T1"), NOW)
     assert "临时供水点：Test Hospital" in render_text(outage, "zh")
+
+
+def test_moving_the_whole_window_later_in_one_update(street: Isolator) -> None:
+    start = NOW + dt.timedelta(days=2)
+    outage = publish(planned(street, "P2", start, hours=2), NOW)
+    later = update(
+        outage, NOW, start=start + dt.timedelta(days=1), end=start + dt.timedelta(days=1, hours=2)
+    )
+    assert later.content.start == (start + dt.timedelta(days=1)).replace(tzinfo=TZ)

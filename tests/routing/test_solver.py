@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import random
+import time
 from collections.abc import Sequence
 
 import pytest
@@ -1300,3 +1301,23 @@ def test_crew_busy_until_mid_shift_starts_where_it_is() -> None:
     (stop,) = route.stops
     assert stop.travel == 100  # from where the crew is, not from its depot
     assert stop.start >= busy_until + 100
+
+
+def test_progress_is_reported_and_a_stop_returns_the_best_plan_so_far() -> None:
+    jobs = tuple(
+        Job(f"j{k}", (float(100 * (k % 7)), float(130 * (k // 7))), 10 * MINUTE) for k in range(40)
+    )
+    problem = Problem((crew("a"), crew("b")), jobs, travel=PLANE)
+    seen: list[dict[str, object]] = []
+
+    def stop_after_a_few(progress: dict[str, object]) -> bool:
+        seen.append(progress)
+        return len(seen) >= 3
+
+    started = time.perf_counter()
+    plan = solve(problem, opts(20.0), on_progress=stop_after_a_few)
+    assert time.perf_counter() - started < 10  # stopped long before the 20 s limit
+    assert len(seen) == 3
+    assert all({"solutions", "objective", "elapsed"} <= set(p) for p in seen)
+    check_plan(problem, plan)
+    assert len(plan.assignments) == 40  # the best plan so far, complete

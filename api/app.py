@@ -1,0 +1,236 @@
+"""The dispatch service (FastAPI): one router per resource, errors mapped to 4xx in one place.
+
+``create_app(settings)`` builds the app; ``waterops serve`` (and ``make run``) runs it with
+uvicorn. At start-up the schema is migrated, the id counters exist, and an empty database gets
+the sample city as network 1 and the sample roster as its crews.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from api.db import tables as t
+from api.db.session import make_engine, migrate, session_factory
+from api.settings import Settings, get_settings
+
+log = logging.getLogger("waterops.api")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        start(app, settings)
+        try:
+            yield
+        finally:
+            app.state.planner.shutdown()
+            app.state.engine.dispose()
+            app.state.reader_engine.dispose()
+
+    app = FastAPI(
+        title="waterops",
+        summary="Operations and leak-management scheduler for a city water utility",
+        description="Networks, isolation of breaks, field jobs with Table 1 deadlines, crew "
+        "plans and outage notices. Sign in at POST /api/auth/token; /public/* needs no sign-in.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    _handlers(app)
+    from api.store import ClockMiddleware
+
+    app.add_middleware(ClockMiddleware)
+    from api.routes import auth, crews, networks, outages, plans, work
+
+    for module in (auth, networks, work, crews, plans):
+        app.include_router(module.router)
+    app.include_router(outages.router)
+    app.include_router(outages.public)
+
+    @app.get("/healthz", tags=["health"], summary="the service is up and the database answers")
+    def healthz(request: Request) -> dict[str, Any]:
+        with request.app.state.sessions() as session:
+            networks = len(session.scalars(select(t.NetworkVersion.id)).all())
+        return {"status": "ok", "networks": networks}
+
+    return app
+
+
+def start(app: FastAPI, settings: Settings) -> None:
+    from api.planner import Planner
+    from api.registry import NetworkRegistry
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.database
+    engine = make_engine(url)
+    migrate(engine)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.reader_engine = make_engine(url, writer=False)
+    app.state.sessions = session_factory(engine)
+    app.state.reader_sessions = session_factory(app.state.reader_engine)
+    app.state.signing_key = settings.signing_key()
+    app.state.registry = NetworkRegistry(settings.data_dir.resolve())
+    app.state.criticality = {}
+    app.state.planner = Planner(url, settings.data_dir.resolve())
+    with app.state.sessions() as session, session.begin():
+        from api.store import ensure_counters
+
+        ensure_counters(session)
+        for plan in session.scalars(select(t.Plan).where(t.Plan.status.in_(("queued", "solving")))):
+            plan.status = "failed"
+            plan.error = "the service restarted while this plan was being solved: solve again"
+        seed(session, settings)
+
+
+def seed(session: Any, settings: Settings) -> None:
+    """An empty database gets the sample city and roster; demo users when asked."""
+    from api.security import hash_password
+
+    if settings.seed_demo_users:
+        for username, role in DEMO_USERS.items():
+            if session.scalar(select(t.User).where(t.User.username == username)) is None:
+                session.add(
+                    t.User(username=username, password_hash=hash_password(DEMO_PASSWORD), role=role)
+                )
+    has_network = session.scalar(select(t.NetworkVersion.id).limit(1)) is not None
+    if not has_network and settings.sample_network and Path(settings.sample_network).exists():
+        _seed_network(session, settings, Path(settings.sample_network))
+    has_crews = session.scalar(select(t.Crew.id).limit(1)) is not None
+    if not has_crews and settings.sample_roster and Path(settings.sample_roster).exists():
+        from ops.io import read_roster
+
+        for crew in read_roster(settings.sample_roster):
+            session.add(
+                t.Crew(
+                    id=crew.id,
+                    skills=sorted(crew.skills),
+                    depot_lon=crew.depot[0],
+                    depot_lat=crew.depot[1],
+                    shift_start=crew.start.strftime("%H:%M"),
+                    shift_end=crew.end.strftime("%H:%M"),
+                    lunch_start=crew.lunch_from.strftime("%H:%M") if crew.lunch_from else None,
+                    lunch_end=crew.lunch_to.strftime("%H:%M") if crew.lunch_to else None,
+                    lunch_minutes=crew.lunch_minutes,
+                    on_call=crew.on_call,
+                )
+            )
+
+
+DEMO_PASSWORD = "waterops-demo"
+DEMO_USERS = {
+    "admin": "admin",
+    "dispatcher": "dispatcher",
+    "engineer": "engineer",
+    "viewer": "viewer",
+}
+
+
+def _seed_network(session: Any, settings: Settings, path: Path) -> None:
+    import hashlib
+
+    from gis.io import read_layers
+    from gis.network import build_network
+    from gis.validate import validate_layers
+
+    folder = settings.data_dir.resolve() / "networks" / "sample-v1"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    shutil.copyfile(path, target)
+    layers = read_layers(target)
+    report = validate_layers(layers)
+    summary = build_network(layers).summary() if report.ok else {}
+    session.add(
+        t.NetworkVersion(
+            name="sample",
+            version=1,
+            filename=path.name,
+            stored_path=str(target.relative_to(settings.data_dir.resolve())),
+            sha256=hashlib.sha256(target.read_bytes()).hexdigest(),
+            status="ready" if report.ok else "invalid",
+            summary={k: v for k, v in summary.items() if isinstance(v, str | int | float)},
+            report={**report.to_dict(), "ok": report.ok},
+            created_by="setup",
+        )
+    )
+
+
+def _handlers(app: FastAPI) -> None:
+    """Every error a client can cause is a 4xx that says what to fix; bugs are 500s, logged."""
+    from gis.errors import NetworkError, OutsideNetwork, UnknownPipe, UnknownValve, ValidationError
+    from ops.errors import NoticeStateError, OpsError
+
+    def error(code: int, message: str, **extra: Any) -> JSONResponse:
+        return JSONResponse({"detail": message, **extra}, status_code=code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for e in exc.errors():
+            where = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "request"
+            problems.append(f"{where}: {e.get('msg', 'invalid')}")
+        return error(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "; ".join(problems) or "the request is not valid",
+            errors=[
+                {k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()
+            ],
+        )
+
+    @app.exception_handler(UnknownPipe)
+    @app.exception_handler(UnknownValve)
+    async def _unknown(request: Request, exc: NetworkError) -> JSONResponse:
+        return error(status.HTTP_404_NOT_FOUND, str(exc))
+
+    @app.exception_handler(OutsideNetwork)
+    async def _outside(request: Request, exc: OutsideNetwork) -> JSONResponse:
+        return error(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+
+    @app.exception_handler(ValidationError)
+    async def _invalid_network(request: Request, exc: ValidationError) -> JSONResponse:
+        return error(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "the network data has problems",
+            report=exc.report.to_dict(),
+        )
+
+    @app.exception_handler(NetworkError)
+    async def _network(request: Request, exc: NetworkError) -> JSONResponse:
+        return error(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+
+    @app.exception_handler(OpsError)
+    async def _ops(request: Request, exc: OpsError) -> JSONResponse:
+        code = status.HTTP_422_UNPROCESSABLE_CONTENT
+        if isinstance(exc, NoticeStateError):
+            code = status.HTTP_409_CONFLICT
+        extra: dict[str, Any] = {}
+        overlaps = getattr(exc, "overlaps", None)
+        if overlaps:
+            code = status.HTTP_409_CONFLICT
+            extra["overlaps"] = [o.to_dict() for o in overlaps]
+        return error(code, str(exc), **extra)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        return error(
+            status.HTTP_412_PRECONDITION_FAILED,
+            "someone changed this at the same moment: GET it again and redo your change",
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )

@@ -1,0 +1,262 @@
+"""The service's tables (SQLAlchemy 2). Schema changes go through Alembic migrations
+(``api/db/migrations``); the domain values live in JSON columns where their shape is the core's.
+
+Rows that clients update (plans, outages, jobs, crews) carry a ``version``: SQLAlchemy bumps it
+on every update and refuses an update from a stale read (``version_id_col``), and the API asks
+for it in ``If-Match``, so a write based on an old version gets 412, never a lost update.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NetworkVersion(Base):
+    """One uploaded network; a new upload is a new row, so older plans keep theirs."""
+
+    __tablename__ = "networks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_path: Mapped[str] = mapped_column(String(512))  # relative to the data directory
+    valves_path: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    crs: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # ready, invalid
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+
+class ValveStatus(Base):
+    """A valve found inoperable or repaired in the field; the latest row per valve counts."""
+
+    __tablename__ = "valve_status"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"), index=True)
+    valve_id: Mapped[str] = mapped_column(String(64))
+    operable: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text, default="")
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Crew(Base):
+    __tablename__ = "crews"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    skills: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    depot_lon: Mapped[float] = mapped_column(Float)
+    depot_lat: Mapped[float] = mapped_column(Float)
+    shift_start: Mapped[str] = mapped_column(String(5))
+    shift_end: Mapped[str] = mapped_column(String(5))
+    lunch_start: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    lunch_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    lunch_minutes: Mapped[int] = mapped_column(Integer, default=45)
+    on_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it)
+
+
+class Application(Base):
+    """A connection application (用水报装) and its Table 1 deadline."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    accepted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    customer: Mapped[str] = mapped_column(String(255))
+    address: Mapped[str] = mapped_column(String(255), default="")
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    dn_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    line_length_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    residential: Mapped[bool] = mapped_column(Boolean, default=True)
+    papers_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    papers_completed_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    deadline: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, completed
+    case: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RepairTicket(Base):
+    __tablename__ = "repairs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"))
+    severity: Mapped[str] = mapped_column(String(16))
+    pipe_id: Mapped[str] = mapped_column(String(64))
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the RepairReport
+    case: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Job(Base):
+    """A field job (:class:`ops.jobs.FieldJob` in ``spec``) and where it stands."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    crew_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it)
+
+
+class JobLink(Base):
+    __tablename__ = "job_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    before: Mapped[str] = mapped_column(String(96), index=True)
+    after: Mapped[str] = mapped_column(String(96), index=True)
+    gap_s: Mapped[int] = mapped_column(Integer, default=0)
+    max_gap_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class JobEvent(Base):
+    """Every status change of a job: who, when, what."""
+
+    __tablename__ = "job_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(96), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    crew_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Plan(Base):
+    """A day's plan: solving in the background, then ready, then published."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id"), nullable=True)
+    parent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # re-plans
+    status: Mapped[str] = mapped_column(String(16))
+    seconds: Mapped[float] = mapped_column(Float)
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    problem: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what was planned
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # routing.Plan
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    published_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it)
+
+
+class Outage(Base):
+    __tablename__ = "outages"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"))
+    source: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it)
+
+
+class OutageRevision(Base):
+    __tablename__ = "outage_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outage_id: Mapped[str] = mapped_column(ForeignKey("outages.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    by: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("outage_id", "number"),)
+
+
+class IdempotencyKey(Base):
+    """The response to a POST that carried an ``Idempotency-Key``: a repeat gets it again."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(512))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Counter(Base):
+    """Sequences for human-readable ids (APP-000001, T-000001, OUT-000001)."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

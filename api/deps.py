@@ -1,0 +1,129 @@
+"""Request dependencies: the database session (one transaction per request), the current user,
+role checks, and the versions of ``If-Match``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.db.tables import User
+from api.security import decode_token
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session whose transaction commits when the route returns, and rolls back on error.
+
+    Reads (GET) begin deferred; writes take the write lock at once (SQLite), so concurrent
+    writers queue instead of failing half-way.
+    """
+    state = request.app.state
+    factory = state.reader_sessions if request.method in ("GET", "HEAD") else state.sessions
+    with factory() as session, session.begin():
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    username: str
+    role: str
+
+
+def current_user(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> CurrentUser:
+    unauthorized = HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        "sign in first: POST /api/auth/token with username and password, then send "
+        "'Authorization: Bearer <token>'",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+    if not token:
+        raise unauthorized
+    try:
+        claims = decode_token(token, request.app.state.signing_key)
+    except jwt.ExpiredSignatureError:
+        unauthorized.detail = "the token has expired: sign in again (POST /api/auth/token)"
+        raise unauthorized from None
+    except jwt.PyJWTError:
+        unauthorized.detail = "the token is not valid: sign in again (POST /api/auth/token)"
+        raise unauthorized from None
+    with request.app.state.sessions() as session:
+        user = session.scalar(select(User).where(User.username == claims["sub"]))
+    if user is None or not user.active:
+        unauthorized.detail = "this account is disabled or no longer exists"
+        raise unauthorized
+    return CurrentUser(user.username, user.role)
+
+
+def require(*roles: str) -> Callable[..., CurrentUser]:
+    """A dependency that lets only ``roles`` (and admin) through; others get 403."""
+    allowed = {*roles, "admin"}
+
+    def check(user: Annotated[CurrentUser, Depends(current_user)]) -> CurrentUser:
+        if user.role not in allowed:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"this needs the role {' or '.join(sorted(allowed))}; you are {user.role}",
+            )
+        return user
+
+    return check
+
+
+Reader = Annotated[CurrentUser, Depends(current_user)]
+Dispatcher = Annotated[CurrentUser, Depends(require("dispatcher"))]
+Engineer = Annotated[CurrentUser, Depends(require("engineer"))]
+Operator = Annotated[CurrentUser, Depends(require("dispatcher", "engineer"))]
+Admin = Annotated[CurrentUser, Depends(require())]
+
+
+def if_match(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='the version from the ETag of your last GET, e.g. "3"',
+        ),
+    ] = None,
+) -> int:
+    """The version the client last saw; an update without it gets 428."""
+    if if_match is None:
+        raise HTTPException(
+            status.HTTP_428_PRECONDITION_REQUIRED,
+            "send If-Match with the ETag of your last GET of this resource, so that a change "
+            "made meanwhile by someone else is not overwritten",
+        )
+    text = if_match.strip().removeprefix("W/").strip('"')
+    try:
+        return int(text)
+    except ValueError:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            f'If-Match {if_match!r} is not a version: use the ETag value, e.g. "3"',
+        ) from None
+
+
+IfMatch = Annotated[int, Depends(if_match)]
+
+
+def check_version(current: int, expected: int, what: str) -> None:
+    if current != expected:
+        raise HTTPException(
+            status.HTTP_412_PRECONDITION_FAILED,
+            f"{what} has changed since you read it (version {current}, you sent {expected}): "
+            "GET it again and redo your change",
+        )
+
+
+def etag(version: int) -> dict[str, Any]:
+    return {"ETag": f'"{version}"'}

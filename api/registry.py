@@ -1,0 +1,180 @@
+"""Networks in memory: each stored network version is loaded once per process and kept with its
+segments (an :class:`gis.isolation.Isolator`) and its road model.
+
+Valve status reported in the field takes effect for the next query: a valve found inoperable is
+passed to every isolation as failed; a valve repaired that the data calls inoperable makes the
+network be rebuilt with it operable (rare, and a few hundred milliseconds on the sample city).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from fastapi import HTTPException, status
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.db.tables import NetworkVersion, ValveStatus
+
+
+@dataclass
+class LoadedNetwork:
+    row_id: int
+    network: Any  # gis.network.Network
+    isolator: Any  # gis.isolation.Isolator
+    roads: Any | None  # routing.travel.RoadNetwork
+    failed: tuple[str, ...] = ()  # found inoperable in the field
+    repaired: frozenset[str] = field(default_factory=frozenset)
+    status_mark: tuple[int, int] = (0, 0)  # (rows, max id) of valve_status when loaded
+
+
+class NetworkRegistry:
+    """Loads networks on first use and keeps the most recent few."""
+
+    def __init__(self, data_dir: Path, keep: int = 4) -> None:
+        self.data_dir = data_dir
+        self.keep = keep
+        self._cache: OrderedDict[int, LoadedNetwork] = OrderedDict()
+        self._base: dict[int, tuple[Any, Any]] = {}  # id -> (network as stored, roads)
+        self._lock = threading.Lock()
+
+    def row(self, session: Session, network_id: int) -> NetworkVersion:
+        row = session.get(NetworkVersion, network_id)
+        if row is None:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND,
+                f"no network {network_id}: GET /api/networks lists the uploaded ones",
+            )
+        if row.status != "ready":
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"network {network_id} did not pass validation: see "
+                f"GET /api/networks/{network_id}/report and upload a corrected file",
+            )
+        return row
+
+    def latest_id(self, session: Session) -> int:
+        found = session.scalar(
+            select(NetworkVersion.id)
+            .where(NetworkVersion.status == "ready")
+            .order_by(NetworkVersion.id.desc())
+            .limit(1)
+        )
+        if found is None:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, "no network uploaded yet: POST /api/networks first"
+            )
+        return int(found)
+
+    def get(self, session: Session, network_id: int) -> LoadedNetwork:
+        row = self.row(session, network_id)
+        mark = session.execute(
+            select(func.count(ValveStatus.id), func.coalesce(func.max(ValveStatus.id), 0)).where(
+                ValveStatus.network_id == network_id
+            )
+        ).one()
+        mark_t = (int(mark[0]), int(mark[1]))
+        with self._lock:
+            loaded = self._cache.get(network_id)
+            if loaded is not None and loaded.status_mark == mark_t:
+                self._cache.move_to_end(network_id)
+                return loaded
+        statuses = self._statuses(session, network_id)
+        loaded = self._load(row, statuses, mark_t, previous=loaded)
+        with self._lock:
+            self._cache[network_id] = loaded
+            self._cache.move_to_end(network_id)
+            while len(self._cache) > self.keep:
+                old, _ = self._cache.popitem(last=False)
+                self._base.pop(old, None)
+        return loaded
+
+    @staticmethod
+    def _statuses(session: Session, network_id: int) -> dict[str, bool]:
+        rows = session.execute(
+            select(ValveStatus.valve_id, ValveStatus.operable)
+            .where(ValveStatus.network_id == network_id)
+            .order_by(ValveStatus.id)
+        ).all()
+        return {str(v): bool(ok) for v, ok in rows}  # the latest row per valve wins
+
+    def _load(
+        self,
+        row: NetworkVersion,
+        statuses: dict[str, bool],
+        mark: tuple[int, int],
+        previous: LoadedNetwork | None,
+    ) -> LoadedNetwork:
+        from gis.isolation import Isolator
+
+        base = self._base.get(row.id)
+        if base is None:
+            base = self._read(row)
+            self._base[row.id] = base
+        network, roads = base
+        operable = network.valves.operable
+        ids = network.valves.ids
+        known = {str(v): i for i, v in enumerate(ids.tolist())}
+        repaired = frozenset(
+            v for v, ok in statuses.items() if ok and v in known and not operable[known[v]]
+        )
+        failed = tuple(
+            sorted(v for v, ok in statuses.items() if not ok and v in known and operable[known[v]])
+        )
+        if previous is not None and previous.repaired == repaired:
+            return replace(previous, failed=failed, status_mark=mark)
+        if repaired:
+            fixed = operable.copy()
+            for v in repaired:
+                fixed[known[v]] = True
+            network = replace(network, valves=replace(network.valves, operable=fixed))
+        return LoadedNetwork(
+            row.id, network, Isolator(network), roads, failed, repaired, status_mark=mark
+        )
+
+    def _read(self, row: NetworkVersion) -> tuple[Any, Any]:
+        from gis.io import read_network
+
+        path = self.data_dir / row.stored_path
+        valves = self.data_dir / row.valves_path if row.valves_path else None
+        network = read_network(path, valves=valves, crs=row.crs)
+        roads = None
+        if path.suffix.lower() == ".gpkg":
+            roads = _roads(path)
+        return network, roads
+
+
+def _roads(path: Path) -> Any:
+    import geopandas as gpd
+    import pyogrio
+
+    from routing.travel import RoadNetwork
+
+    if "roads" not in {name for name, _ in pyogrio.list_layers(path)}:
+        return None
+    roads = gpd.read_file(path, layer="roads", engine="pyogrio")
+    if roads.crs is None or "speed_kmh" not in roads.columns or len(roads) == 0:
+        return None
+    return RoadNetwork(roads)
+
+
+def valve_position(loaded: LoadedNetwork, valve_id: str) -> dict[str, Any]:
+    network = loaded.network
+    i = network.valve_index(valve_id)
+    out: dict[str, Any] = {
+        "id": valve_id,
+        "pipe": str(network.pipes.ids[network.valves.pipe[i]]),
+        "node": str(network.nodes.ids[network.valves.node[i]]),
+        "operable_in_data": bool(network.valves.operable[i]),
+        "normally_closed": bool(network.valves.normally_closed[i]),
+        "found_inoperable": valve_id in loaded.failed,
+    }
+    if network.has_map:
+        lonlat = network.to_wgs84(np.asarray(network.valves.xy[i : i + 1]))
+        out["location"] = [round(float(lonlat[0, 0]), 7), round(float(lonlat[0, 1]), 7)]
+    return out

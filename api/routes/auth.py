@@ -1,0 +1,106 @@
+"""Sign-in (OAuth2 password flow) and users (admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from api.db.tables import User
+from api.deps import Admin, Reader, SessionDep
+from api.security import create_token, hash_password, verify_password
+
+router = APIRouter(prefix="/api", tags=["auth"])
+
+Role = Literal["viewer", "dispatcher", "engineer", "admin"]
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    role: Role
+
+
+class UserOut(BaseModel):
+    username: str
+    role: Role
+    active: bool
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(min_length=8, max_length=256)
+    role: Role
+
+
+class UserChange(BaseModel):
+    role: Role | None = None
+    active: bool | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=256)
+
+
+@router.post("/auth/token", summary="sign in: a short-lived bearer token")
+def sign_in(
+    request: Request,
+    session: SessionDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+) -> Token:
+    user = session.scalar(select(User).where(User.username == form.username))
+    if user is None or not user.active or not verify_password(form.password, user.password_hash):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "wrong username or password (or the account is disabled)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    settings = request.app.state.settings
+    token, seconds = create_token(
+        user.username, user.role, request.app.state.signing_key, settings.token_minutes
+    )
+    return Token(access_token=token, expires_in=seconds, role=user.role)  # type: ignore[arg-type]
+
+
+@router.get("/auth/me", summary="who the token belongs to")
+def me(user: Reader) -> UserOut:
+    return UserOut(username=user.username, role=user.role, active=True)  # type: ignore[arg-type]
+
+
+@router.get("/users", summary="every user (admin)")
+def list_users(_: Admin, session: SessionDep) -> list[UserOut]:
+    return [
+        UserOut(username=u.username, role=u.role, active=u.active)  # type: ignore[arg-type]
+        for u in session.scalars(select(User).order_by(User.username))
+    ]
+
+
+@router.post("/users", status_code=201, summary="add a user (admin)")
+def add_user(body: UserIn, _: Admin, session: SessionDep) -> UserOut:
+    if session.scalar(select(User).where(User.username == body.username)) is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"user {body.username!r} exists already: choose another"
+        )
+    session.add(
+        User(username=body.username, password_hash=hash_password(body.password), role=body.role)
+    )
+    return UserOut(username=body.username, role=body.role, active=True)
+
+
+@router.patch("/users/{username}", summary="change a user's role, password or access (admin)")
+def change_user(username: str, body: UserChange, admin: Admin, session: SessionDep) -> UserOut:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user {username!r}")
+    if username == admin.username and (body.active is False or body.role not in (None, "admin")):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "you cannot disable or demote yourself: ask another admin"
+        )
+    if body.role is not None:
+        user.role = body.role
+    if body.active is not None:
+        user.active = body.active
+    if body.password is not None:
+        user.password_hash = hash_password(body.password)
+    return UserOut(username=user.username, role=user.role, active=user.active)  # type: ignore[arg-type]

@@ -1,0 +1,95 @@
+"""Crews and their shifts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import select
+
+from api.db import tables as t
+from api.deps import Dispatcher, IfMatch, Reader, SessionDep, check_version, etag
+from api.routes.networks import json_response
+from api.store import crew_dict
+
+router = APIRouter(prefix="/api/crews", tags=["crews"])
+
+Clock = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")]
+Skill = Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]
+
+
+class CrewIn(BaseModel):
+    skills: list[Skill] = Field(max_length=20, description="valve, pipe, meter, leak, tanker")
+    depot_lon: float = Field(ge=-180, le=180)
+    depot_lat: float = Field(ge=-90, le=90)
+    shift_start: Clock = "08:00"
+    shift_end: Clock = "17:00"
+    lunch_start: Clock | None = "11:30"
+    lunch_end: Clock | None = "13:00"
+    lunch_minutes: int = Field(default=45, ge=0, le=180)
+    on_call: bool = False
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _check_times(self) -> CrewIn:
+        if self.shift_end <= self.shift_start:
+            raise ValueError("shift_end must be after shift_start")
+        if (self.lunch_start is None) != (self.lunch_end is None):
+            raise ValueError("give both lunch_start and lunch_end, or neither")
+        if self.lunch_start and self.lunch_end:
+            if self.lunch_end < self.lunch_start:
+                raise ValueError("lunch_end must not be before lunch_start")
+            if not (self.shift_start <= self.lunch_start and self.lunch_end <= self.shift_end):
+                raise ValueError("the lunch window must lie inside the shift")
+        return self
+
+
+class CrewNew(CrewIn):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+@router.get("", summary="crews")
+def list_crews(
+    _: Reader, session: SessionDep, active: Annotated[bool | None, Query()] = None
+) -> Response:
+    query = select(t.Crew).order_by(t.Crew.id)
+    if active is not None:
+        query = query.where(t.Crew.active == active)
+    return json_response([crew_dict(c) for c in session.scalars(query)])
+
+
+@router.post("", status_code=201, summary="add a crew")
+def add_crew(body: CrewNew, _: Dispatcher, session: SessionDep) -> Response:
+    if session.get(t.Crew, body.id) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"crew {body.id} exists already")
+    row = t.Crew(**body.model_dump())
+    session.add(row)
+    session.flush()
+    return json_response(crew_dict(row), 201, etag(row.version))
+
+
+def _crew(session: SessionDep, crew_id: str) -> t.Crew:
+    row = session.get(t.Crew, crew_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no crew {crew_id}")
+    return row
+
+
+@router.get("/{crew_id}", summary="one crew")
+def get_crew(crew_id: str, _: Reader, session: SessionDep) -> Response:
+    row = _crew(session, crew_id)
+    return json_response(crew_dict(row), headers=etag(row.version))
+
+
+@router.put("/{crew_id}", summary="change a crew's skills, depot or shift")
+def change_crew(
+    crew_id: str, body: CrewIn, _: Dispatcher, version: IfMatch, session: SessionDep
+) -> Response:
+    row = _crew(session, crew_id)
+    check_version(row.version, version, f"crew {crew_id}")
+    for key, value in body.model_dump().items():
+        setattr(row, key, value)
+    session.flush()
+    return json_response(crew_dict(row), headers=etag(row.version))

@@ -1,0 +1,387 @@
+"""Networks: upload and validate, versions, segments, criticality, valves and isolation."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from api.db.tables import NetworkVersion, ValveStatus
+from api.deps import Engineer, Reader, SessionDep
+from api.registry import valve_position
+
+router = APIRouter(prefix="/api/networks", tags=["networks"])
+
+ALLOWED = (".gpkg", ".zip", ".inp")
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def json_response(
+    data: Any, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY),
+        status_code=status_code,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def network_dict(row: NetworkVersion) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "version": row.version,
+        "filename": row.filename,
+        "status": row.status,
+        "crs": row.crs,
+        "sha256": row.sha256,
+        "summary": row.summary,
+        "created_by": row.created_by,
+        "created_at": row.created_at.isoformat(timespec="seconds"),
+    }
+
+
+def _safe_name(filename: str | None, fallback: str) -> str:
+    name = Path(filename or fallback).name
+    name = SAFE_NAME.sub("_", name).strip("._") or fallback
+    return name[:120]
+
+
+async def _save(upload: UploadFile, target: Path, limit: int) -> str:
+    """Write an upload to ``target`` without going over ``limit`` bytes; its SHA-256."""
+    digest = hashlib.sha256()
+    size = 0
+    with target.open("wb") as out:
+        while chunk := await upload.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                target.unlink(missing_ok=True)
+                raise HTTPException(
+                    status.HTTP_413_CONTENT_TOO_LARGE,
+                    f"{upload.filename}: larger than the upload limit of {limit // 2**20} MB "
+                    "(setting WATEROPS_MAX_UPLOAD_MB)",
+                )
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
+def _unzip(archive: Path, folder: Path, limit: int) -> Path:
+    """Extract a zip of layer files safely: no path leaves ``folder``, no zip bomb."""
+    try:
+        with zipfile.ZipFile(archive) as z:
+            members = [m for m in z.infolist() if not m.is_dir()]
+            if sum(m.file_size for m in members) > 10 * limit:
+                raise HTTPException(
+                    status.HTTP_413_CONTENT_TOO_LARGE,
+                    "the zip unpacks to more than ten times the upload limit",
+                )
+            root = folder.resolve()
+            for m in members:
+                name = Path(m.filename)
+                if name.is_absolute() or ".." in name.parts or name.name.startswith("."):
+                    continue  # never write outside the folder; skip hidden files
+                dest = (root / name.name).resolve()
+                if dest.parent != root:
+                    continue
+                with z.open(m) as src, dest.open("wb") as out:
+                    shutil.copyfileobj(src, out)
+    except zipfile.BadZipFile:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "the .zip file cannot be read: zip the layer files (.shp/.shx/.dbf/.prj or .geojson)"
+            " of nodes, pipes, valves, customers ... and upload again",
+        ) from None
+    return folder
+
+
+@router.post("", status_code=201, summary="upload a network (new version); validated at once")
+async def upload_network(
+    request: Request,
+    session: SessionDep,
+    user: Engineer,
+    file: Annotated[UploadFile, File(description="GeoPackage, zipped Shapefile/GeoJSON, or .inp")],
+    name: Annotated[str, Form(min_length=1, max_length=128)] = "network",
+    valves: Annotated[
+        UploadFile | None, File(description="valve-layer CSV (with an .inp file)")
+    ] = None,
+    crs: Annotated[str | None, Form(max_length=64)] = None,
+) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    settings = request.app.state.settings
+    limit = settings.max_upload_bytes
+    filename = _safe_name(file.filename, "network")
+    suffix = Path(filename).suffix.lower()
+    if suffix not in ALLOWED:
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"{file.filename!r}: upload a GeoPackage (.gpkg), a zip of Shapefile or GeoJSON "
+            "layers (.zip), or an EPANET file (.inp) with a valve CSV",
+        )
+    version = (
+        session.scalar(select(func.max(NetworkVersion.version)).where(NetworkVersion.name == name))
+        or 0
+    ) + 1
+    data_dir: Path = settings.data_dir.resolve()
+    folder_rel = Path("networks") / f"{_safe_name(name, 'network')}-v{version}"
+    folder = data_dir / folder_rel
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    stored = folder / filename
+    sha = await _save(file, stored, limit)
+    valves_rel = None
+    if valves is not None:
+        vname = _safe_name(valves.filename, "valves.csv")
+        await _save(valves, folder / vname, limit)
+        valves_rel = str(folder_rel / vname)
+    read_path = stored
+    if suffix == ".zip":
+        (folder / "layers").mkdir()
+        read_path = _unzip(stored, folder / "layers", limit)
+    report, summary = await run_in_threadpool(
+        _validate, read_path, folder, valves_rel, crs, data_dir
+    )
+    ok = report["ok"]
+    row = NetworkVersion(
+        name=name,
+        version=version,
+        filename=filename,
+        stored_path=str(read_path.relative_to(data_dir)),
+        valves_path=valves_rel,
+        crs=crs,
+        sha256=sha,
+        status="ready" if ok else "invalid",
+        summary=summary,
+        report=report,
+        created_by=user.username,
+    )
+    session.add(row)
+    session.flush()
+    body = {**network_dict(row), "report": report}
+    if not ok:
+        shutil.rmtree(folder, ignore_errors=True)  # keep the report, not the bad files
+        return json_response(body, status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return json_response(body, status.HTTP_201_CREATED, {"Location": f"/api/networks/{row.id}"})
+
+
+def _validate(
+    path: Path, folder: Path, valves_rel: str | None, crs: str | None, data_dir: Path
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    from gis.errors import NetworkError
+    from gis.io import read_layers
+    from gis.network import build_network
+    from gis.validate import validate_layers
+
+    try:
+        layers = read_layers(path, valves=data_dir / valves_rel if valves_rel else None, crs=crs)
+    except NetworkError as exc:
+        report = {
+            "ok": False,
+            "errors": 1,
+            "warnings": 0,
+            "problems": [
+                {
+                    "severity": "error",
+                    "layer": "file",
+                    "id": None,
+                    "message": str(exc),
+                    "fix": "upload a GeoPackage or a zip of nodes, pipes, valves ... layers",
+                }
+            ],
+        }
+        return report, {}
+    checked = validate_layers(layers)
+    data = checked.to_dict()
+    data["ok"] = checked.ok
+    if not checked.ok:
+        return data, {}
+    summary = build_network(layers).summary()
+    return data, {k: v for k, v in summary.items() if isinstance(v, str | int | float)}
+
+
+@router.get("", summary="every uploaded network version")
+def list_networks(_: Reader, session: SessionDep) -> Response:
+    rows = session.scalars(select(NetworkVersion).order_by(NetworkVersion.id)).all()
+    return json_response([network_dict(r) for r in rows])
+
+
+def _row(session: Any, network_id: int) -> NetworkVersion:
+    row = session.get(NetworkVersion, network_id)
+    if row is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"no network {network_id}: GET /api/networks lists the uploaded ones",
+        )
+    return row
+
+
+@router.get("/{network_id}", summary="one network version")
+def get_network(network_id: int, _: Reader, session: SessionDep) -> Response:
+    return json_response(network_dict(_row(session, network_id)))
+
+
+@router.get("/{network_id}/report", summary="the validation report of an upload")
+def get_report(network_id: int, _: Reader, session: SessionDep) -> Response:
+    return json_response(_row(session, network_id).report)
+
+
+@router.get("/{network_id}/segments", summary="valve segments: summary and the largest")
+def get_segments(
+    network_id: int,
+    request: Request,
+    _: Reader,
+    session: SessionDep,
+    top: Annotated[int, Query(ge=0, le=1000)] = 20,
+    full: Annotated[bool, Query(description="every segment (DESIGN §4 shape)")] = False,
+) -> Response:
+    from gis.segments import segment_network, segments_summary, segments_table
+
+    loaded = request.app.state.registry.get(session, network_id)
+    seg = segment_network(loaded.network)
+    table = segments_table(loaded.network, seg)
+    if full:
+        return json_response({"segments": table})
+    table.sort(key=lambda s: -len(s["pipes"]))
+    return json_response({"summary": segments_summary(seg), "largest": table[:top]})
+
+
+@router.get("/{network_id}/criticality", summary="valves ranked by the extra loss if they fail")
+def get_criticality(
+    network_id: int,
+    request: Request,
+    _: Reader,
+    session: SessionDep,
+    top: Annotated[int, Query(ge=1, le=100_000)] = 20,
+) -> Response:
+    from gis.criticality import valve_criticality
+
+    loaded = request.app.state.registry.get(session, network_id)
+    cache = request.app.state.criticality
+    key = (network_id, loaded.status_mark)
+    if key not in cache:
+        cache[key] = [r.to_dict() for r in valve_criticality(loaded.isolator)]
+    ranked = cache[key]
+    return json_response({"valves": ranked[:top], "total": len(ranked)})
+
+
+@router.get("/{network_id}/valves/{valve_id}", summary="a valve and its field status")
+def get_valve(
+    network_id: int, valve_id: str, request: Request, _: Reader, session: SessionDep
+) -> Response:
+    loaded = request.app.state.registry.get(session, network_id)
+    data = valve_position(loaded, valve_id)
+    history = session.scalars(
+        select(ValveStatus)
+        .where(ValveStatus.network_id == network_id, ValveStatus.valve_id == valve_id)
+        .order_by(ValveStatus.id)
+    ).all()
+    data["history"] = [
+        {
+            "operable": h.operable,
+            "note": h.note,
+            "by": h.changed_by,
+            "at": h.changed_at.isoformat(timespec="seconds"),
+        }
+        for h in history
+    ]
+    return json_response(data)
+
+
+class ValveStatusIn(BaseModel):
+    operable: bool = Field(description="false: found not to close; true: repaired or working")
+    note: str = Field(default="", max_length=2000)
+
+
+@router.put(
+    "/{network_id}/valves/{valve_id}/status", summary="report a valve inoperable or repaired"
+)
+def set_valve_status(
+    network_id: int,
+    valve_id: str,
+    body: ValveStatusIn,
+    request: Request,
+    user: Engineer,
+    session: SessionDep,
+) -> Response:
+    loaded = request.app.state.registry.get(session, network_id)
+    loaded.network.valve_index(valve_id)  # 404 for an unknown valve
+    session.add(
+        ValveStatus(
+            network_id=network_id,
+            valve_id=valve_id,
+            operable=body.operable,
+            note=body.note,
+            changed_by=user.username,
+        )
+    )
+    session.flush()
+    return json_response({"valve": valve_id, "operable": body.operable, "note": body.note})
+
+
+@router.get("/{network_id}/isolation", summary="valves to close for a break, and who loses water")
+def isolation(
+    network_id: int,
+    request: Request,
+    _: Reader,
+    session: SessionDep,
+    pipe: Annotated[
+        list[str] | None, Query(description="broken pipe id; repeat for several")
+    ] = None,
+    at: Annotated[str | None, Query(description="LON,LAT map point (WGS84)", max_length=64)] = None,
+    inoperable: Annotated[
+        str, Query(description="valves found not to close: V1,V2", max_length=4000)
+    ] = "",
+    format: Annotated[Literal["json", "geojson"], Query()] = "json",
+    area: Annotated[bool, Query(description="include the affected-area polygon")] = True,
+) -> Response:
+    from gis.io import plan_to_geojson
+
+    if bool(pipe) == bool(at):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "give either pipe=ID (repeatable) or at=LON,LAT",
+        )
+    loaded = request.app.state.registry.get(session, network_id)
+    isolator = loaded.isolator
+    failed = [*loaded.failed, *(v.strip() for v in inoperable.split(",") if v.strip())]
+    if at:
+        lon, lat = _point(at)
+        pipes = [isolator.nearest_pipe(lon, lat)]
+    else:
+        pipes = [p for p in pipe or [] if p]
+    plan = isolator.isolate(pipes, failed, with_area=area or format == "geojson")
+    if format == "geojson":
+        return json_response(plan_to_geojson(loaded.network, plan))
+    data = plan.to_dict()
+    data["network"] = network_id
+    data["field_inoperable"] = list(loaded.failed)
+    return json_response(data)
+
+
+def _point(text: str) -> tuple[float, float]:
+    try:
+        lon_s, lat_s = text.split(",")
+        lon, lat = float(lon_s), float(lat_s)
+    except ValueError:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"at={text!r}: write LON,LAT in degrees, e.g. at=114.35,34.80",
+        ) from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"at={text!r} is not a longitude,latitude"
+        )
+    return lon, lat

@@ -1,0 +1,487 @@
+"""Outages and their notices: create from an isolation or a repair, publish, update, restore,
+cancel; and the public, read-only notice feeds (no sign-in)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from api.db import tables as t
+from api.deps import Dispatcher, IfMatch, Reader, SessionDep, check_version, etag
+from api.routes.networks import json_response
+from api.store import idempotent, local, next_id, now_local, outage_dict, outage_value, save_outage
+
+router = APIRouter(prefix="/api/outages", tags=["outages"])
+public = APIRouter(prefix="/public", tags=["public"])
+
+
+def issuer(request: Request) -> Any:
+    from ops.notices import Issuer
+
+    settings = request.app.state.settings
+    return Issuer(
+        sender=settings.sender,
+        web=f"{settings.public_url.rstrip('/')}/public/notices",
+    )
+
+
+def lead(request: Request) -> dt.timedelta:
+    return dt.timedelta(hours=request.app.state.settings.notice_lead_hours)
+
+
+class OutageIn(BaseModel):
+    kind: Literal["planned", "emergency"]
+    start: dt.datetime
+    end: dt.datetime
+    reason: str = Field(min_length=1, max_length=500, description="in English")
+    reason_zh: str | None = Field(default=None, max_length=500)
+    pipes: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=100
+    )
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    inoperable: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=200
+    )
+    network_id: int | None = None
+    source: str | None = Field(default=None, max_length=64)
+
+
+def _created(session: Any, request: Request, user: Any, outage: Any, network_id: int) -> Response:
+    row = t.Outage(
+        id=outage.id,
+        kind=outage.kind.value,
+        state=outage.state.value,
+        network_id=network_id,
+        source=outage.source,
+        created_by=user.username,
+    )
+    session.add(row)
+    session.flush()
+    save_outage(session, row, outage, user.username, first_new=1)
+    return json_response(
+        outage_dict(row, outage),
+        201,
+        {"Location": f"/api/outages/{row.id}", **etag(row.version)},
+    )
+
+
+@router.post("", status_code=201, summary="a new outage (draft) from an isolation and a window")
+def create_outage(
+    body: OutageIn, request: Request, user: Dispatcher, session: SessionDep
+) -> Response:
+    from gis.isolation import surroundings
+    from ops.outages import create_outage as new_outage
+    from ops.outages import notice_content
+
+    if bool(body.pipes) == (body.lon is not None and body.lat is not None):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "give pipes (ids), or lon and lat of a point"
+        )
+    registry = request.app.state.registry
+    network_id = body.network_id or registry.latest_id(session)
+    loaded = registry.get(session, network_id)
+    isolator = loaded.isolator
+    pipes = body.pipes or [isolator.nearest_pipe(body.lon, body.lat)]
+    failed = sorted({*loaded.failed, *body.inoperable})
+    plan = isolator.isolate(pipes, failed)
+    content = notice_content(
+        plan,
+        local(body.start),
+        local(body.end),
+        body.reason,
+        surroundings=surroundings(isolator, plan),
+        hotline=request.app.state.settings.hotline,
+        failed_valves=failed,
+        reason_zh=body.reason_zh,
+    )
+    outage = new_outage(
+        next_id(session, "OUT"), body.kind, content, now_local(), source=body.source
+    )
+    return _created(session, request, user, outage, network_id)
+
+
+class FromRepairIn(BaseModel):
+    plan_id: int | None = Field(default=None, description="take the window this plan schedules")
+
+
+@router.post("/from-repair/{ticket}", status_code=201, summary="the outage of a repair (draft)")
+def outage_from_repair(
+    ticket: str, body: FromRepairIn, request: Request, user: Dispatcher, session: SessionDep
+) -> Response:
+    from gis.isolation import surroundings
+    from ops.outages import create_outage as new_outage
+    from ops.outages import notice_content
+    from ops.repairs import TankerPoint
+
+    repair = session.get(t.RepairTicket, ticket)
+    if repair is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no repair ticket {ticket}")
+    start, end = (local(dt.datetime.fromisoformat(x)) for x in repair.report["expected"])
+    if body.plan_id is not None:
+        plan = session.get(t.Plan, body.plan_id)
+        if plan is None or plan.result is None:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"plan {body.plan_id} does not exist or is not solved"
+            )
+        window = plan.result.get("outage_windows", {}).get(ticket)
+        if window and window.get("scheduled"):
+            start = local(dt.datetime.fromisoformat(window["start"]))
+            end = local(dt.datetime.fromisoformat(window["end"]))
+    loaded = request.app.state.registry.get(session, repair.network_id)
+    isolator = loaded.isolator
+    plan_iso = isolator.isolate(repair.pipe_id, repair.report.get("inoperable", []))
+    reasons = {
+        "burst": ("emergency repair of a burst water main", "供水管道爆管抢修"),
+        "major_leak": ("emergency repair of a leaking water main", "供水管道漏水抢修"),
+        "minor_leak": ("repair of a leaking water main", "供水管道漏水维修"),
+    }
+    reason, reason_zh = reasons[repair.severity]
+    tankers = [
+        TankerPoint(x["name"], (x["location"][0], x["location"][1]), x["customer"], x["critical"])
+        for x in repair.case.get("tankers", [])
+    ]
+    content = notice_content(
+        plan_iso,
+        start,
+        end,
+        reason,
+        surroundings=surroundings(isolator, plan_iso),
+        tankers=tankers,
+        hotline=request.app.state.settings.hotline,
+        failed_valves=repair.report.get("inoperable", []),
+        reason_zh=reason_zh,
+    )
+    kind = "planned" if repair.severity == "minor_leak" else "emergency"
+    outage = new_outage(next_id(session, "OUT"), kind, content, now_local(), source=ticket)
+    return _created(session, request, user, outage, repair.network_id)
+
+
+@router.get("", summary="outages")
+def list_outages(
+    _: Reader,
+    session: SessionDep,
+    state: Annotated[
+        Literal["draft", "published", "updated", "restored", "cancelled"] | None, Query()
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> Response:
+    query = select(t.Outage).order_by(t.Outage.id.desc()).limit(limit)
+    if state:
+        query = query.where(t.Outage.state == state)
+    return json_response([outage_dict(r, outage_value(session, r)) for r in session.scalars(query)])
+
+
+def _outage(session: Any, outage_id: str) -> t.Outage:
+    row = session.get(t.Outage, outage_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no outage {outage_id}")
+    return row
+
+
+@router.get("/{outage_id}", summary="an outage with every revision")
+def get_outage(outage_id: str, _: Reader, session: SessionDep) -> Response:
+    row = _outage(session, outage_id)
+    return json_response(outage_dict(row, outage_value(session, row)), headers=etag(row.version))
+
+
+def _overlaps(session: Any, request: Request, row: t.Outage, outage: Any) -> list[Any]:
+    from ops.outages import check_overlaps
+
+    others = [
+        outage_value(session, r)
+        for r in session.scalars(
+            select(t.Outage).where(
+                t.Outage.id != row.id,
+                t.Outage.network_id == row.network_id,
+                t.Outage.kind == "planned",
+                t.Outage.state.in_(("draft", "published", "updated")),
+            )
+        )
+    ]
+    if not others:
+        return []
+    loaded = request.app.state.registry.get(session, row.network_id)
+    return check_overlaps(outage, others, loaded.isolator)
+
+
+@router.get("/{outage_id}/overlaps", summary="planned outages that overlap in time and network")
+def get_overlaps(outage_id: str, request: Request, _: Reader, session: SessionDep) -> Response:
+    row = _outage(session, outage_id)
+    outage = outage_value(session, row)
+    return json_response([w.to_dict() for w in _overlaps(session, request, row, outage)])
+
+
+class PublishIn(BaseModel):
+    acknowledge_overlaps: bool = False
+
+
+def _step(
+    session: Any,
+    request: Request,
+    user: Any,
+    outage_id: str,
+    version: int,
+    key: str | None,
+    change: Any,
+) -> Response:
+    def produce() -> tuple[int, Any, dict[str, str]]:
+        row = _outage(session, outage_id)
+        check_version(row.version, version, f"outage {outage_id}")
+        outage = outage_value(session, row)
+        first_new = len(outage.revisions) + 1
+        outage = change(row, outage)
+        save_outage(session, row, outage, user.username, first_new=first_new)
+        return 200, outage_dict(row, outage), etag(row.version)
+
+    return idempotent(session, request, key, user.username, produce)
+
+
+@router.post("/{outage_id}/publish", summary="publish the notice (24 h ahead for planned works)")
+def publish_outage(
+    outage_id: str,
+    body: PublishIn,
+    request: Request,
+    user: Dispatcher,
+    version: IfMatch,
+    session: SessionDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    from ops.outages import publish
+
+    def change(row: t.Outage, outage: Any) -> Any:
+        overlaps = (
+            _overlaps(session, request, row, outage) if outage.kind.value == "planned" else []
+        )
+        return publish(
+            outage,
+            max(now_local(), outage.latest.at),
+            lead=lead(request),
+            overlaps=overlaps,
+            acknowledge_overlaps=body.acknowledge_overlaps,
+        )
+
+    return _step(session, request, user, outage_id, version, idempotency_key, change)
+
+
+class EditIn(BaseModel):
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    reason: str | None = Field(default=None, min_length=1, max_length=500)
+    reason_zh: str | None = Field(default=None, max_length=500)
+    note: str = Field(default="", max_length=500)
+
+
+@router.post("/{outage_id}/update", summary="change a notice: window, reason (draft or published)")
+def update_outage(
+    outage_id: str,
+    body: EditIn,
+    request: Request,
+    user: Dispatcher,
+    version: IfMatch,
+    session: SessionDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    from dataclasses import replace
+
+    from ops.outages import NoticeState, edit_draft, update
+
+    def change(row: t.Outage, outage: Any) -> Any:
+        content = outage.content
+        if body.reason is not None:
+            content = replace(content, reason=body.reason)
+        if body.reason_zh is not None:
+            content = replace(content, reason_zh=body.reason_zh)
+        moment = max(now_local(), outage.latest.at)
+        if outage.state == NoticeState.DRAFT:
+            content = replace(
+                content,
+                start=local(body.start) if body.start else content.start,
+                end=local(body.end) if body.end else content.end,
+            )
+            return edit_draft(outage, content, moment, body.note or "edited")
+        return update(
+            outage,
+            moment,
+            start=local(body.start) if body.start else None,
+            end=local(body.end) if body.end else None,
+            content=content,
+            note=body.note,
+            lead=lead(request),
+        )
+
+    return _step(session, request, user, outage_id, version, idempotency_key, change)
+
+
+class RestoreIn(BaseModel):
+    at: dt.datetime | None = Field(default=None, description="water back on (default now)")
+    note: str = Field(default="water restored", max_length=500)
+
+
+@router.post("/{outage_id}/restore", summary="water is back on: the notice ends")
+def restore_outage(
+    outage_id: str,
+    body: RestoreIn,
+    request: Request,
+    user: Dispatcher,
+    version: IfMatch,
+    session: SessionDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    from ops.outages import restore
+
+    def change(row: t.Outage, outage: Any) -> Any:
+        return restore(outage, max(local(body.at), outage.latest.at), body.note)
+
+    return _step(session, request, user, outage_id, version, idempotency_key, change)
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.post("/{outage_id}/cancel", summary="call the outage off")
+def cancel_outage(
+    outage_id: str,
+    body: CancelIn,
+    request: Request,
+    user: Dispatcher,
+    version: IfMatch,
+    session: SessionDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    from ops.outages import cancel
+
+    def change(row: t.Outage, outage: Any) -> Any:
+        return cancel(outage, max(now_local(), outage.latest.at), body.reason)
+
+    return _step(session, request, user, outage_id, version, idempotency_key, change)
+
+
+NoticeFormat = Literal["zh", "en", "cap", "ics", "geojson"]
+
+
+def render(request: Request, outage: Any, fmt: str) -> Response:
+    from ops.notices import render_cap, render_geojson, render_ical, render_text
+
+    who = issuer(request)
+    if fmt in ("zh", "en"):
+        return Response(render_text(outage, fmt, who), media_type="text/plain; charset=utf-8")
+    if fmt == "cap":
+        if not outage.sent_revisions:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, "a draft has no CAP message: publish it first"
+            )
+        return Response(render_cap(outage, who), media_type="application/cap+xml")
+    if fmt == "ics":
+        return Response(render_ical(outage, who), media_type="text/calendar; charset=utf-8")
+    return json_response(render_geojson(outage, who))
+
+
+@router.get("/{outage_id}/notice", summary="the notice rendered (text, CAP, iCalendar, GeoJSON)")
+def outage_notice(
+    outage_id: str,
+    request: Request,
+    _: Reader,
+    session: SessionDep,
+    format: Annotated[NoticeFormat, Query()] = "zh",
+) -> Response:
+    row = _outage(session, outage_id)
+    return render(request, outage_value(session, row), format)
+
+
+# -- public, read-only -----------------------------------------------------------------------
+
+
+def _published(session: Any) -> list[Any]:
+    rows = session.scalars(
+        select(t.Outage).where(t.Outage.state.in_(("published", "updated"))).order_by(t.Outage.id)
+    ).all()
+    return [outage_value(session, r) for r in rows]
+
+
+@public.get("/notices", summary="current and planned outage notices (JSON)")
+def public_notices(request: Request, session: SessionDep) -> Response:
+    from ops.outages import current_notices
+
+    live = current_notices(_published(session), now_local())
+    return json_response([_public_dict(o) for o in live])
+
+
+def _public_dict(outage: Any) -> dict[str, Any]:
+    data = outage.content.to_dict()
+    data.pop("breaks", None)
+    data.pop("failed_valves", None)
+    return {
+        "id": outage.id,
+        "kind": outage.kind.value,
+        "state": outage.state.value,
+        "published_at": outage.published_at.isoformat(timespec="minutes")
+        if outage.published_at
+        else None,
+        "updated_at": outage.latest.at.isoformat(timespec="minutes"),
+        **data,
+    }
+
+
+@public.get("/notices.geojson", summary="current and planned notices as GeoJSON")
+def public_geojson(request: Request, session: SessionDep) -> Response:
+    from ops.notices import render_geojson
+    from ops.outages import current_notices
+
+    live = current_notices(_published(session), now_local())
+    return json_response(render_geojson(live, issuer(request)))
+
+
+@public.get("/notices/feed.atom", summary="current and planned notices as an Atom feed")
+def public_atom(
+    request: Request,
+    session: SessionDep,
+    lang: Annotated[Literal["zh", "en"], Query()] = "zh",
+) -> Response:
+    from ops.notices import render_atom
+    from ops.outages import current_notices
+
+    live = current_notices(_published(session), now_local())
+    return Response(
+        render_atom(live, now_local(), issuer(request), lang=lang),
+        media_type="application/atom+xml",
+    )
+
+
+def _public_outage(session: Any, outage_id: str) -> Any:
+    row = session.get(t.Outage, outage_id)
+    outage = outage_value(session, row) if row is not None else None
+    if outage is None or not outage.sent_revisions:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no published notice {outage_id}")
+    return outage
+
+
+@public.get("/notices/{outage_id}.cap", summary="one notice as CAP 1.2 XML")
+def public_cap(outage_id: str, request: Request, session: SessionDep) -> Response:
+    return render(request, _public_outage(session, outage_id), "cap")
+
+
+@public.get("/notices/{outage_id}.ics", summary="one notice's window as iCalendar")
+def public_ics(outage_id: str, request: Request, session: SessionDep) -> Response:
+    return render(request, _public_outage(session, outage_id), "ics")
+
+
+@public.get("/notices/{outage_id}.txt", summary="one notice as text")
+def public_text(
+    outage_id: str,
+    request: Request,
+    session: SessionDep,
+    lang: Annotated[Literal["zh", "en"], Query()] = "zh",
+) -> Response:
+    return render(request, _public_outage(session, outage_id), lang)
+
+
+@public.get("/notices/{outage_id}", summary="one published notice (JSON)")
+def public_notice(outage_id: str, session: SessionDep) -> Response:
+    return json_response(_public_dict(_public_outage(session, outage_id)))

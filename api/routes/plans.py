@@ -1,0 +1,446 @@
+"""Plans: solve a date in the background, watch it, stop it, publish it, re-plan on an
+emergency, and print the crews' sheets."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from api.db import tables as t
+from api.deps import Dispatcher, IfMatch, Reader, SessionDep, check_version, etag
+from api.planner import encode_problem
+from api.routes.networks import json_response
+from api.store import (
+    crew_value,
+    idempotent,
+    job_value,
+    links_of,
+    local,
+    now_local,
+    outage_value,
+    save_outage,
+)
+
+router = APIRouter(prefix="/api/plans", tags=["plans"])
+
+OPEN = ("open", "assigned")
+
+
+class PlanIn(BaseModel):
+    day: dt.date = Field(description="the day to plan")
+    seconds: float | None = Field(default=None, gt=0, le=600, description="solver time limit")
+    now: dt.datetime | None = Field(
+        default=None, description="plan from this time on (crews leave their depots then)"
+    )
+    overtime_hours: float = Field(default=0, ge=0, le=6)
+
+
+def plan_dict(row: t.Plan, *, full: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": row.id,
+        "day": row.day.isoformat(),
+        "status": row.status,
+        "parent": row.parent_id,
+        "network": row.network_id,
+        "seconds": row.seconds,
+        "progress": row.progress,
+        "error": row.error,
+        "created_by": row.created_by,
+        "created_at": local(row.created_at).isoformat(timespec="seconds"),
+        "published_at": local(row.published_at).isoformat(timespec="seconds")
+        if row.published_at
+        else None,
+        "published_by": row.published_by,
+        "version": row.version,
+        "jobs": len(row.problem.get("jobs", [])),
+        "crews": len(row.problem.get("crews", [])),
+    }
+    if full:
+        data["result"] = row.result
+    elif row.result:
+        data["summary"] = row.result.get("summary")
+    return data
+
+
+def _gather(session: Any, request: Request) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    from ops.repairs import chain_from_jobs
+
+    job_rows = session.scalars(select(t.Job).where(t.Job.status.in_(OPEN))).all()
+    jobs = [job_value(r) for r in job_rows]
+    ids = {j.id for j in jobs}
+    links = links_of(session, ids)
+    crews = [crew_value(c) for c in session.scalars(select(t.Crew).where(t.Crew.active))]
+    tickets = {j.source for j in jobs if j.source.startswith("T-")}
+    chains = []
+    for ticket in sorted(tickets):
+        row = session.get(t.RepairTicket, ticket)
+        if row is None:
+            continue
+        start, end = (dt.datetime.fromisoformat(x) for x in row.report["expected"])
+        chains.append(chain_from_jobs(ticket, jobs, (start, end)))
+    return jobs, links, crews, chains
+
+
+def _queue(session: Any, request: Request, row: t.Plan) -> Response:
+    session.add(row)
+    session.flush()
+    plan_id = row.id
+    # the worker waits for this transaction to commit before it reads the row
+    request.app.state.planner.submit(plan_id)
+    return json_response(
+        plan_dict(row, full=False),
+        202,
+        {"Location": f"/api/plans/{plan_id}", **etag(row.version)},
+    )
+
+
+@router.post("", status_code=202, summary="solve a day in the background (poll GET /plans/{id})")
+def create_plan(body: PlanIn, request: Request, user: Dispatcher, session: SessionDep) -> Response:
+    settings = request.app.state.settings
+    jobs, links, crews, chains = _gather(session, request)
+    if not crews:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "no active crews: add crews (POST /api/crews) first"
+        )
+    registry = request.app.state.registry
+    try:
+        network_id: int | None = registry.latest_id(session)
+    except HTTPException:
+        network_id = None
+    problem = encode_problem(
+        body.day,
+        jobs,
+        links,
+        crews,
+        chains,
+        calendar=settings.calendar_config(),
+        network_id=network_id,
+        overtime_hours=body.overtime_hours,
+        now=local(body.now).isoformat() if body.now else None,
+    )
+    row = t.Plan(
+        day=body.day,
+        network_id=network_id,
+        status="queued",
+        seconds=body.seconds or settings.solver_seconds,
+        problem=problem,
+        created_by=user.username,
+    )
+    return _queue(session, request, row)
+
+
+@router.get("", summary="plans, newest first")
+def list_plans(
+    _: Reader,
+    session: SessionDep,
+    day: Annotated[dt.date | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Response:
+    query = select(t.Plan).order_by(t.Plan.id.desc()).limit(limit)
+    if day is not None:
+        query = query.where(t.Plan.day == day)
+    return json_response([plan_dict(r, full=False) for r in session.scalars(query)])
+
+
+def _plan(session: Any, plan_id: int) -> t.Plan:
+    row = session.get(t.Plan, plan_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no plan {plan_id}")
+    return row
+
+
+@router.get("/{plan_id}", summary="a plan: its progress while solving, the result when ready")
+def get_plan(plan_id: int, _: Reader, session: SessionDep) -> Response:
+    row = _plan(session, plan_id)
+    return json_response(plan_dict(row), headers=etag(row.version))
+
+
+@router.post("/{plan_id}/stop", summary="stop solving: the best plan so far is kept")
+def stop_plan(plan_id: int, _: Dispatcher, session: SessionDep) -> Response:
+    row = _plan(session, plan_id)
+    if row.status not in ("queued", "solving"):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"plan {plan_id} is {row.status}, not solving"
+        )
+    row.stop_requested = True
+    session.flush()
+    return json_response(plan_dict(row, full=False), headers=etag(row.version))
+
+
+@router.post("/{plan_id}/publish", summary="publish a ready plan to the crews")
+def publish_plan(
+    plan_id: int,
+    request: Request,
+    user: Dispatcher,
+    version: IfMatch,
+    session: SessionDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    def produce() -> tuple[int, Any, dict[str, str]]:
+        row = _plan(session, plan_id)
+        check_version(row.version, version, f"plan {plan_id}")
+        if row.status != "ready" or row.result is None:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"plan {plan_id} is {row.status}: only a ready plan can be published",
+            )
+        for other in session.scalars(
+            select(t.Plan).where(t.Plan.day == row.day, t.Plan.status == "published")
+        ):
+            other.status = "superseded"
+        row.status = "published"
+        row.published_at = now_local()
+        row.published_by = user.username
+        assigned = _assign_jobs(session, row, user.username)
+        notices = _follow_windows(session, request, row, user.username)
+        session.flush()
+        body = {**plan_dict(row), "jobs_assigned": assigned, "notices_updated": notices}
+        return 200, body, etag(row.version)
+
+    return idempotent(session, request, idempotency_key, user.username, produce)
+
+
+def _assign_jobs(session: Any, row: t.Plan, username: str) -> int:
+    assert row.result is not None
+    count = 0
+    for route in row.result["routes"]:
+        for stop in route["stops"]:
+            job = session.get(t.Job, stop["job"].split("#")[0])
+            if job is None or job.status not in OPEN:
+                continue
+            if job.status != "assigned" or job.crew_id != route["crew"]:
+                job.status = "assigned"
+                job.crew_id = route["crew"]
+                job.updated_by = username
+                session.add(
+                    t.JobEvent(
+                        job_id=job.id,
+                        status="assigned",
+                        crew_id=route["crew"],
+                        note=f"plan {row.id}, start {stop['start']}",
+                        by=username,
+                    )
+                )
+                count += 1
+    return count
+
+
+def _follow_windows(session: Any, request: Request, row: t.Plan, username: str) -> list[str]:
+    """Live notices of the plan's repairs take the window the published plan schedules."""
+    from ops.outages import update
+
+    assert row.result is not None
+    changed = []
+    for ticket, window in row.result.get("outage_windows", {}).items():
+        if not window.get("scheduled"):
+            continue
+        start = local(dt.datetime.fromisoformat(window["start"]))
+        end = local(dt.datetime.fromisoformat(window["end"]))
+        for orow in session.scalars(
+            select(t.Outage).where(
+                t.Outage.source == ticket, t.Outage.state.in_(("published", "updated"))
+            )
+        ):
+            outage = outage_value(session, orow)
+            if outage.content.start == start and outage.content.end == end:
+                continue
+            first_new = len(outage.revisions) + 1
+            moment = max(now_local(), outage.latest.at)
+            outage = update(
+                outage,
+                moment,
+                start=start if start > moment else None,
+                end=end,
+                note=f"window of plan {row.id}: {start:%H:%M}–{end:%H:%M}",
+                lead=dt.timedelta(hours=request.app.state.settings.notice_lead_hours),
+            )
+            save_outage(session, orow, outage, username, first_new=first_new)
+            changed.append(orow.id)
+    return changed
+
+
+class ReplanIn(BaseModel):
+    now: dt.datetime | None = Field(default=None, description="default: now")
+    new_jobs: list[str] | None = Field(
+        default=None, max_length=2000, description="default: every open job not in the plan"
+    )
+    positions: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, description="crew -> [lon, lat] from GPS"
+    )
+    seconds: float | None = Field(default=None, gt=0, le=600)
+    overtime_hours: float = Field(default=3, ge=0, le=6)
+
+
+@router.post("/{plan_id}/replan", status_code=202, summary="insert new urgent jobs (emergency)")
+def replan_plan(
+    plan_id: int, body: ReplanIn, request: Request, user: Dispatcher, session: SessionDep
+) -> Response:
+    parent = _plan(session, plan_id)
+    if parent.status not in ("published", "ready") or parent.state is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"plan {plan_id} is {parent.status}: re-plan from a ready or published plan",
+        )
+    settings = request.app.state.settings
+    jobs, _, crews, chains = _gather(session, request)
+    in_parent = {j["id"] for j in parent.problem["jobs"]}
+    known = {j.id for j in jobs}
+    if body.new_jobs is None:
+        new = [j.id for j in jobs if j.id not in in_parent]
+    else:
+        unknown = [j for j in body.new_jobs if j not in known]
+        if unknown:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"not open jobs: {', '.join(unknown[:10])}",
+            )
+        new = list(body.new_jobs)
+    parent_jobs = [
+        j for j in (job_value_from(d) for d in parent.problem["jobs"]) if j.id not in set(new)
+    ]
+    all_jobs = parent_jobs + [j for j in jobs if j.id in set(new)]
+    ids = {j.id for j in all_jobs}
+    all_links = links_of(session, ids)
+    now = local(body.now)
+    if now.date() != parent.day:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"now ({now:%Y-%m-%d %H:%M}) is not on the plan's day {parent.day}",
+        )
+    positions = {k: [float(v[0]), float(v[1])] for k, v in body.positions.items()}
+    problem = encode_problem(
+        parent.day,
+        all_jobs,
+        all_links,
+        crews,
+        chains,
+        calendar=settings.calendar_config(),
+        network_id=parent.network_id,
+        new_jobs=new,
+        positions=positions,
+        now=now.isoformat(),
+        overtime_hours=body.overtime_hours,
+    )
+    row = t.Plan(
+        day=parent.day,
+        network_id=parent.network_id,
+        parent_id=parent.id,
+        status="queued",
+        seconds=body.seconds or min(settings.solver_seconds, 30.0),
+        problem=problem,
+        created_by=user.username,
+    )
+    return _queue(session, request, row)
+
+
+def job_value_from(data: dict[str, Any]) -> Any:
+    from ops.jobs import field_job_from_dict
+
+    return field_job_from_dict(data)
+
+
+SHEET_COLUMNS = (
+    "crew",
+    "order",
+    "job",
+    "kind",
+    "source",
+    "arrival",
+    "start",
+    "end",
+    "travel_min",
+    "deadline_status",
+    "lon",
+    "lat",
+    "description",
+)
+
+
+def _sheet_rows(row: t.Plan, crew: str | None) -> list[list[Any]]:
+    if row.result is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"plan {row.id} has no result yet")
+    specs = {j["id"]: j for j in row.problem.get("jobs", [])}
+    rows = []
+    for route in row.result["routes"]:
+        if crew is not None and route["crew"] != crew:
+            continue
+        for k, stop in enumerate(route["stops"], start=1):
+            spec = specs.get(stop["job"].split("#")[0], {})
+            location = spec.get("location") or [None, None]
+            rows.append(
+                [
+                    route["crew"],
+                    k,
+                    stop["job"],
+                    stop.get("kind") or spec.get("kind"),
+                    stop.get("source") or spec.get("source"),
+                    stop["arrival"][11:16],
+                    stop["start"][11:16],
+                    stop["end"][11:16],
+                    round(stop["travel"] / 60),
+                    stop["deadline_status"],
+                    location[0],
+                    location[1],
+                    spec.get("description", ""),
+                ]
+            )
+    return rows
+
+
+@router.get("/{plan_id}/sheets.csv", summary="the crews' sheets as CSV")
+def sheets_csv(
+    plan_id: int,
+    _: Reader,
+    session: SessionDep,
+    crew: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    row = _plan(session, plan_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(SHEET_COLUMNS)
+    writer.writerows(_sheet_rows(row, crew))
+    return Response(
+        buffer.getvalue().encode("utf-8-sig"),  # Excel opens UTF-8 with a BOM correctly
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.csv"'},
+    )
+
+
+@router.get("/{plan_id}/sheets.xlsx", summary="the crews' sheets as XLSX, one sheet per crew")
+def sheets_xlsx(plan_id: int, _: Reader, session: SessionDep) -> Response:
+    from openpyxl import Workbook
+
+    row = _plan(session, plan_id)
+    rows = _sheet_rows(row, None)
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "summary"
+    summary = (row.result or {}).get("summary", {})
+    first.append(["plan", plan_id])
+    first.append(["day", row.day.isoformat()])
+    for key, value in summary.items():
+        first.append([key, value])
+    by_crew: dict[str, list[list[Any]]] = {}
+    for r in rows:
+        by_crew.setdefault(str(r[0]), []).append(r)
+    for crew_id, crew_rows in by_crew.items():
+        sheet = book.create_sheet(crew_id[:31])
+        sheet.append(list(SHEET_COLUMNS))
+        for r in crew_rows:
+            sheet.append(r)
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.xlsx"'},
+    )

@@ -1,0 +1,426 @@
+"""Work: connection applications, repair reports, leak surveys, valve exercises, and the field
+jobs they become, with their status changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from api.db import tables as t
+from api.deps import Dispatcher, IfMatch, Operator, Reader, SessionDep, check_version, etag
+from api.routes.networks import json_response
+from api.store import add_jobs, calendar, idempotent, job_dict, local, next_id, now_local
+
+router = APIRouter(prefix="/api", tags=["work"])
+
+ConnectionKind = Literal[
+    "pre_consultation",
+    "pre_small_warehouse",
+    "pre_standard_factory",
+    "pre_other",
+    "meter_retrofit",
+    "general_construction",
+    "no_external_works",
+    "fast_connection",
+]
+Lon = Annotated[float, Field(ge=-180, le=180)]
+Lat = Annotated[float, Field(ge=-90, le=90)]
+
+
+class ConnectionIn(BaseModel):
+    type: ConnectionKind = Field(description="Table 1 type (waterops deadline --help lists them)")
+    customer: str = Field(min_length=1, max_length=255)
+    lon: Lon
+    lat: Lat
+    address: str = Field(default="", max_length=255)
+    accepted_at: dt.datetime | None = Field(
+        default=None, description="acceptance time (Kaifeng time if no offset); default now"
+    )
+    dn_mm: float | None = Field(default=None, gt=0, le=3000)
+    line_length_m: float | None = Field(default=None, ge=0, le=100_000)
+    residential: bool = True
+    papers_missing: bool = False
+    representative: str | None = Field(default=None, max_length=64)
+
+
+def _application_dict(row: t.Application) -> dict[str, Any]:
+    return {
+        **row.case,
+        "status": row.status,
+        "papers_completed_at": row.papers_completed_at.isoformat(timespec="seconds")
+        if row.papers_completed_at
+        else None,
+        "created_by": row.created_by,
+    }
+
+
+@router.post("/connections", status_code=201, summary="accept a connection application")
+def create_connection(
+    body: ConnectionIn,
+    request: Request,
+    user: Dispatcher,
+    session: SessionDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    from ops.connections import ConnectionApplication, open_connection
+
+    def produce() -> tuple[int, Any, dict[str, str]]:
+        app_id = next_id(session, "APP")
+        application = ConnectionApplication(
+            id=app_id,
+            type=body.type,  # type: ignore[arg-type]
+            accepted_at=local(body.accepted_at),
+            location=(body.lon, body.lat),
+            customer=body.customer,
+            address=body.address,
+            dn_mm=body.dn_mm,
+            line_length_m=body.line_length_m,
+            residential=body.residential,
+            papers_missing=body.papers_missing,
+            representative=body.representative,
+        )
+        case = open_connection(application, calendar(request))
+        row = t.Application(
+            id=app_id,
+            type=body.type,
+            accepted_at=application.accepted_at,
+            customer=body.customer,
+            address=body.address,
+            lon=body.lon,
+            lat=body.lat,
+            dn_mm=body.dn_mm,
+            line_length_m=body.line_length_m,
+            residential=body.residential,
+            papers_due=case.papers.due if case.papers else None,
+            deadline=case.deadline.due,
+            case=case.to_dict(),
+            created_by=user.username,
+        )
+        session.add(row)
+        add_jobs(session, case.jobs, case.links, user.username)
+        session.flush()
+        return 201, _application_dict(row), {"Location": f"/api/connections/{app_id}"}
+
+    return idempotent(session, request, idempotency_key, user.username, produce)
+
+
+@router.get("/connections", summary="connection applications")
+def list_connections(
+    _: Reader,
+    session: SessionDep,
+    status_: Annotated[Literal["open", "completed"] | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> Response:
+    query = select(t.Application).order_by(t.Application.id.desc()).limit(limit)
+    if status_:
+        query = query.where(t.Application.status == status_)
+    return json_response([_application_dict(r) for r in session.scalars(query)])
+
+
+def _application(session: Any, app_id: str) -> t.Application:
+    row = session.get(t.Application, app_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no application {app_id}")
+    return row
+
+
+@router.get("/connections/{app_id}", summary="one application with its deadline and jobs")
+def get_connection(app_id: str, _: Reader, session: SessionDep) -> Response:
+    return json_response(_application_dict(_application(session, app_id)))
+
+
+class PapersIn(BaseModel):
+    at: dt.datetime | None = None
+
+
+@router.post("/connections/{app_id}/papers", summary="the missing technical papers are in")
+def papers_completed(app_id: str, body: PapersIn, _: Dispatcher, session: SessionDep) -> Response:
+    row = _application(session, app_id)
+    if row.papers_due is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"{app_id} was accepted with its papers complete"
+        )
+    if row.papers_completed_at is None:
+        row.papers_completed_at = local(body.at)
+    return json_response(_application_dict(row))
+
+
+class CompleteIn(BaseModel):
+    at: dt.datetime | None = Field(default=None, description="water on (default now)")
+
+
+@router.post("/connections/{app_id}/complete", summary="water is on: creates the follow-up visit")
+def complete_connection(
+    app_id: str, body: CompleteIn, request: Request, user: Dispatcher, session: SessionDep
+) -> Response:
+    from ops.connections import ConnectionApplication, follow_up_visit
+
+    row = _application(session, app_id)
+    if row.status == "completed":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{app_id} is completed already")
+    application = ConnectionApplication(
+        row.id,
+        row.type,  # type: ignore[arg-type]
+        local(row.accepted_at),
+        (row.lon, row.lat),
+        row.customer,
+        row.address,
+    )
+    visit = follow_up_visit(application, local(body.at), calendar(request))
+    row.status = "completed"
+    for job in session.scalars(select(t.Job).where(t.Job.source == app_id)):
+        if job.status not in ("done", "cancelled"):
+            job.status = "done"
+            job.updated_by = user.username
+            session.add(t.JobEvent(job_id=job.id, status="done", by=user.username, note="water on"))
+    add_jobs(session, [visit], [], user.username)
+    return json_response({**_application_dict(row), "follow_up": visit.to_dict()})
+
+
+class RepairIn(BaseModel):
+    severity: Literal["burst", "major_leak", "minor_leak"]
+    pipe_id: str | None = Field(default=None, max_length=64)
+    lon: Lon | None = None
+    lat: Lat | None = None
+    reported_at: dt.datetime | None = None
+    description: str = Field(default="", max_length=2000)
+    inoperable: list[str] = Field(default_factory=list, max_length=200)
+    network_id: int | None = Field(default=None, description="default: the newest network")
+
+
+@router.post("/repairs", status_code=201, summary="report a leak or burst: isolation and job chain")
+def create_repair(
+    body: RepairIn,
+    request: Request,
+    user: Operator,
+    session: SessionDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    from ops.repairs import RepairReport, Severity, open_repair
+
+    if body.pipe_id is None and (body.lon is None or body.lat is None):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "give pipe_id, or lon and lat of the leak"
+        )
+    registry = request.app.state.registry
+    network_id = body.network_id or registry.latest_id(session)
+    loaded = registry.get(session, network_id)
+
+    def produce() -> tuple[int, Any, dict[str, str]]:
+        ticket = next_id(session, "T")
+        location = (body.lon, body.lat) if body.lon is not None and body.lat is not None else None
+        report = RepairReport(
+            ticket,
+            local(body.reported_at),
+            Severity(body.severity),
+            pipe_id=body.pipe_id,
+            location=location,
+            description=body.description,
+            inoperable_valves=tuple(sorted({*loaded.failed, *body.inoperable})),
+        )
+        case = open_repair(report, loaded.isolator)
+        data = case.to_dict()
+        data["isolation"] = case.isolation.to_dict()
+        row = t.RepairTicket(
+            id=ticket,
+            network_id=network_id,
+            severity=body.severity,
+            pipe_id=case.pipe_id,
+            reported_at=report.reported_at,
+            report={
+                "pipe_id": case.pipe_id,
+                "location": list(location) if location else None,
+                "description": body.description,
+                "inoperable": list(report.inoperable_valves),
+                "expected": [x.isoformat() for x in case.expected_window()],
+            },
+            case=data,
+            created_by=user.username,
+        )
+        session.add(row)
+        add_jobs(session, case.jobs, case.links, user.username)
+        session.flush()
+        return 201, {**data, "network": network_id}, {"Location": f"/api/repairs/{ticket}"}
+
+    return idempotent(session, request, idempotency_key, user.username, produce)
+
+
+@router.get("/repairs", summary="repair tickets")
+def list_repairs(
+    _: Reader, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> Response:
+    rows = session.scalars(select(t.RepairTicket).order_by(t.RepairTicket.id.desc()).limit(limit))
+    return json_response([{**r.case, "status": r.status, "network": r.network_id} for r in rows])
+
+
+@router.get("/repairs/{ticket}", summary="one repair ticket")
+def get_repair(ticket: str, _: Reader, session: SessionDep) -> Response:
+    row = session.get(t.RepairTicket, ticket)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no repair ticket {ticket}")
+    return json_response({**row.case, "status": row.status, "network": row.network_id})
+
+
+class LeakSurveyIn(BaseModel):
+    lon: Lon
+    lat: Lat
+    duration_min: float = Field(default=60, gt=0, le=600)
+    due: dt.datetime | None = None
+    area: str = Field(default="", max_length=255, description="street or DMA surveyed")
+
+
+@router.post("/leak-surveys", status_code=201, summary="add a leak survey job")
+def create_leak_survey(body: LeakSurveyIn, user: Dispatcher, session: SessionDep) -> Response:
+    from ops.jobs import FieldJob, JobKind, Skill
+
+    survey_id = next_id(session, "LS")
+    job = FieldJob(
+        id=survey_id,
+        kind=JobKind.LEAK_SURVEY,
+        location=(body.lon, body.lat),
+        duration=dt.timedelta(minutes=body.duration_min),
+        skills=frozenset({Skill.LEAK}),
+        source="leak programme",
+        earliest=now_local(),
+        due=local(body.due) if body.due else None,
+        priority=2,
+        description=f"leak survey {body.area}".strip(),
+    )
+    add_jobs(session, [job], [], user.username)
+    return json_response(job.to_dict(), 201)
+
+
+class ExercisesIn(BaseModel):
+    count: int = Field(default=20, ge=1, le=500)
+    network_id: int | None = None
+    cycle_days: int = Field(default=730, ge=30, le=3650)
+
+
+@router.post("/valve-exercises", status_code=201, summary="add the next valve exercises due")
+def create_valve_exercises(
+    body: ExercisesIn, request: Request, user: Dispatcher, session: SessionDep
+) -> Response:
+    from ops.valves import exercise_jobs, valves_due
+
+    registry = request.app.state.registry
+    loaded = registry.get(session, body.network_id or registry.latest_id(session))
+    today = now_local().date()
+    open_exercises = {
+        job_id[3:-9]  # EX-<valve>-<YYYYMMDD>
+        for job_id in session.scalars(
+            select(t.Job.id).where(t.Job.kind == "valve exercise", t.Job.status == "open")
+        )
+    }
+    due = [
+        v
+        for v in valves_due(loaded.network, today, cycle=dt.timedelta(days=body.cycle_days))
+        if v.valve_id not in open_exercises and v.valve_id not in loaded.failed
+    ]
+    jobs = [
+        j
+        for j in exercise_jobs(loaded.network, due, today, limit=body.count)
+        if session.get(t.Job, j.id) is None
+    ]
+    add_jobs(session, jobs, [], user.username)
+    return json_response([j.to_dict() for j in jobs], 201)
+
+
+JobStatus = Literal["open", "assigned", "en_route", "on_site", "done", "cancelled"]
+
+
+@router.get("/jobs", summary="field jobs, filtered")
+def list_jobs(
+    _: Reader,
+    session: SessionDep,
+    status_: Annotated[JobStatus | None, Query(alias="status")] = None,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    source: Annotated[str | None, Query(max_length=64)] = None,
+    crew: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> Response:
+    query = select(t.Job).order_by(t.Job.id).limit(limit)
+    if status_:
+        query = query.where(t.Job.status == status_)
+    if kind:
+        query = query.where(t.Job.kind == kind)
+    if source:
+        query = query.where(t.Job.source == source)
+    if crew:
+        query = query.where(t.Job.crew_id == crew)
+    return json_response([job_dict(r) for r in session.scalars(query)])
+
+
+def _job(session: Any, job_id: str) -> t.Job:
+    row = session.get(t.Job, job_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id}")
+    return row
+
+
+@router.get("/jobs/{job_id}", summary="one job with its history")
+def get_job(job_id: str, _: Reader, session: SessionDep) -> Response:
+    row = _job(session, job_id)
+    events = session.scalars(
+        select(t.JobEvent).where(t.JobEvent.job_id == job_id).order_by(t.JobEvent.id)
+    ).all()
+    data = job_dict(row)
+    data["history"] = [
+        {
+            "status": e.status,
+            "crew": e.crew_id,
+            "note": e.note,
+            "by": e.by,
+            "at": local(e.at).isoformat(timespec="seconds"),
+        }
+        for e in events
+    ]
+    return json_response(data, headers=etag(row.version))
+
+
+class JobStatusIn(BaseModel):
+    status: JobStatus
+    crew: str | None = Field(default=None, max_length=64)
+    note: str = Field(default="", max_length=2000)
+
+
+TRANSITIONS = {
+    "open": {"assigned", "cancelled", "en_route", "on_site", "done"},
+    "assigned": {"open", "en_route", "on_site", "done", "cancelled"},
+    "en_route": {"on_site", "assigned", "done", "cancelled"},
+    "on_site": {"done", "assigned", "cancelled"},
+    "done": set(),
+    "cancelled": set(),
+}
+
+
+@router.post("/jobs/{job_id}/status", summary="a job's status changes (who and when recorded)")
+def change_job_status(
+    job_id: str, body: JobStatusIn, user: Dispatcher, version: IfMatch, session: SessionDep
+) -> Response:
+    row = _job(session, job_id)
+    check_version(row.version, version, f"job {job_id}")
+    if body.status != row.status and body.status not in TRANSITIONS[row.status]:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"job {job_id} is {row.status}: it can go to "
+            + (", ".join(sorted(TRANSITIONS[row.status])) or "nothing (it is closed)"),
+        )
+    if body.crew is not None and session.get(t.Crew, body.crew) is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no crew {body.crew}")
+    row.status = body.status
+    if body.crew is not None:
+        row.crew_id = body.crew
+    row.updated_by = user.username
+    row.updated_at = now_local()
+    session.add(
+        t.JobEvent(
+            job_id=job_id, status=body.status, crew_id=row.crew_id, note=body.note, by=user.username
+        )
+    )
+    session.flush()
+    return json_response(job_dict(row), headers=etag(row.version))

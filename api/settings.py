@@ -1,0 +1,103 @@
+"""Settings of the service, in one place: environment variables (``WATEROPS_*``, and
+``DATABASE_URL``), then an optional TOML file (``WATEROPS_CONFIG``), then the defaults.
+
+The core packages take their parameters as arguments; only ``api/`` reads settings.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CITY = ROOT / "sample_data" / "kaifeng.gpkg"
+SAMPLE_ROSTER = ROOT / "sample_data" / "roster.csv"
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; see ``docs/service.md``."""
+
+    model_config = SettingsConfigDict(env_prefix="WATEROPS_", extra="ignore")
+
+    database_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("DATABASE_URL", "WATEROPS_DATABASE_URL"),
+        description="SQLAlchemy URL; empty: a SQLite file in the data directory",
+    )
+    data_dir: Path = Field(default=Path("data"), description="uploads, the SQLite file, keys")
+    secret_key: str = Field(default="", description="JWT signing key; empty: kept in data_dir")
+    token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    max_upload_mb: float = Field(default=200.0, gt=0)
+    sample_network: Path | None = Field(
+        default=SAMPLE_CITY, description="loaded as network 1 when the database has none"
+    )
+    sample_roster: Path | None = Field(default=SAMPLE_ROSTER)
+    office_hours: str = "08:30-12:00,14:00-18:00"
+    holidays_file: Path | None = None
+    notice_lead_hours: float = 24.0
+    hotline: str = "12319"
+    sender: str = "notices@waterops.example"
+    public_url: str = "http://127.0.0.1:8000"
+    solver_seconds: float = Field(default=30.0, gt=0, le=600)
+    seed_demo_users: bool = False
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = os.environ.get("WATEROPS_CONFIG")
+        if config:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config)))
+        return tuple(sources)
+
+    @property
+    def database(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'waterops.sqlite3').resolve()}"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    def signing_key(self) -> str:
+        """The JWT key: the setting, or one generated once and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(key)
+        return key
+
+    def calendar_config(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"hours": self.office_hours}
+        if self.holidays_file is not None:
+            out["holidays_file"] = str(self.holidays_file)
+        return out
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,297 @@
+"""Between the tables and the domain: ids, idempotency, and rows to and from the values of
+``ops/`` and ``routing/``. No rule of the utility is decided here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from typing import Any
+
+from fastapi import HTTPException, Request, status
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from api.db import tables as t
+from ops.calendar import TZ, WorkCalendar, calendar_from_config
+from ops.dispatch import CrewShift
+from ops.jobs import FieldJob, JobLink, field_job_from_dict
+from ops.outages import NoticeState, Outage, OutageKind, Revision, content_from_dict
+
+COUNTERS = {"APP": "APP", "T": "T", "OUT": "OUT", "LS": "LS"}
+
+
+def next_id(session: Session, prefix: str) -> str:
+    """``PREFIX-000042``: the next number of a sequence, inside the transaction (the counter
+    rows are created at start-up, so the update is the only write and it locks the row)."""
+    value = session.scalar(
+        update(t.Counter)
+        .where(t.Counter.name == prefix)
+        .values(value=t.Counter.value + 1)
+        .returning(t.Counter.value)
+    )
+    if value is None:
+        raise RuntimeError(f"counter {prefix} missing: the start-up did not create it")
+    return f"{prefix}-{int(value):06d}"
+
+
+def ensure_counters(session: Session) -> None:
+    for name in COUNTERS:
+        if session.get(t.Counter, name) is None:
+            session.add(t.Counter(name=name, value=0))
+
+
+CLOCK: ContextVar[Callable[[], dt.datetime] | None] = ContextVar("clock", default=None)
+
+
+def now_local() -> dt.datetime:
+    """Now in Kaifeng, from the app's clock (tests and demos set one; see ``ClockMiddleware``)."""
+    clock = CLOCK.get()
+    moment = clock() if clock is not None else dt.datetime.now(TZ)
+    return local_aware(moment).replace(microsecond=0)
+
+
+def local_aware(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=TZ)
+    return moment.astimezone(TZ)
+
+
+class ClockMiddleware:
+    """Makes ``app.state.clock`` (when set) the clock of every request."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        clock = getattr(scope["app"].state, "clock", None) if "app" in scope else None
+        if clock is None:
+            await self.app(scope, receive, send)
+            return
+        token = CLOCK.set(clock)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CLOCK.reset(token)
+
+
+def local(moment: dt.datetime | None) -> dt.datetime:
+    """A time from the client or the database as an aware Kaifeng time (naive = Kaifeng)."""
+    if moment is None:
+        return now_local()
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=TZ)
+    return moment.astimezone(TZ)
+
+
+def calendar(request: Request) -> WorkCalendar:
+    cal: WorkCalendar | None = getattr(request.app.state, "calendar", None)
+    if cal is None:
+        cal = calendar_from_config(request.app.state.settings.calendar_config())
+        request.app.state.calendar = cal
+    return cal
+
+
+# -- idempotency ---------------------------------------------------------------------------
+
+
+def idempotent(
+    session: Session,
+    request: Request,
+    key: str | None,
+    username: str,
+    produce: Callable[[], tuple[int, Any, dict[str, str]]],
+) -> Response:
+    """Run ``produce`` once per ``Idempotency-Key``: a repeat of the same POST gets the stored
+    response, so a client that lost the answer (a timeout, a crash) can safely send it again."""
+    if key is not None:
+        if not 1 <= len(key) <= 128:
+            raise HTTPException(
+                status.HTTP_400_BAD_REQUEST, "Idempotency-Key must be 1 to 128 characters"
+            )
+        seen = session.get(t.IdempotencyKey, (key, username))
+        if seen is not None:
+            if seen.path != request.url.path or seen.method != request.method:
+                raise HTTPException(
+                    status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    f"Idempotency-Key {key!r} was already used for {seen.method} {seen.path}: "
+                    "use a new key for a new request",
+                )
+            return JSONResponse(
+                json.loads(seen.body),
+                status_code=seen.status_code,
+                headers={"Idempotent-Replayed": "true"},
+            )
+    code, body, headers = produce()
+    if key is not None:
+        session.add(
+            t.IdempotencyKey(
+                key=key,
+                username=username,
+                method=request.method,
+                path=request.url.path,
+                status_code=code,
+                body=json.dumps(body, ensure_ascii=False, default=str),
+            )
+        )
+    return JSONResponse(body, status_code=code, headers=headers)
+
+
+# -- jobs ----------------------------------------------------------------------------------
+
+
+def add_jobs(
+    session: Session, jobs: Sequence[FieldJob], links: Sequence[JobLink], username: str
+) -> None:
+    for job in jobs:
+        if session.get(t.Job, job.id) is not None:
+            raise HTTPException(status.HTTP_409_CONFLICT, f"job {job.id} exists already")
+        session.add(
+            t.Job(
+                id=job.id,
+                source=job.source,
+                kind=str(job.kind),
+                spec=job.to_dict(),
+                status="open",
+                updated_by=username,
+            )
+        )
+        session.add(t.JobEvent(job_id=job.id, status="open", by=username, note="created"))
+    for link in links:
+        session.add(
+            t.JobLink(
+                before=link.before,
+                after=link.after,
+                gap_s=round(link.gap.total_seconds()),
+                max_gap_s=None if link.max_gap is None else round(link.max_gap.total_seconds()),
+            )
+        )
+
+
+def job_value(row: t.Job) -> FieldJob:
+    return field_job_from_dict(row.spec)
+
+
+def job_dict(row: t.Job) -> dict[str, Any]:
+    return {
+        **row.spec,
+        "status": row.status,
+        "crew": row.crew_id,
+        "version": row.version,
+        "updated_at": local(row.updated_at).isoformat(timespec="seconds"),
+        "updated_by": row.updated_by,
+    }
+
+
+def links_of(session: Session, job_ids: set[str]) -> list[JobLink]:
+    rows = session.scalars(select(t.JobLink)).all()
+    return [
+        JobLink(
+            r.before,
+            r.after,
+            dt.timedelta(seconds=r.gap_s),
+            None if r.max_gap_s is None else dt.timedelta(seconds=r.max_gap_s),
+        )
+        for r in rows
+        if r.before in job_ids and r.after in job_ids
+    ]
+
+
+# -- crews ---------------------------------------------------------------------------------
+
+
+def _clock(text: str | None) -> dt.time | None:
+    if not text:
+        return None
+    hours, minutes = text.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def crew_value(row: t.Crew) -> CrewShift:
+    return CrewShift(
+        id=row.id,
+        skills=frozenset(row.skills),
+        depot=(row.depot_lon, row.depot_lat),
+        start=_clock(row.shift_start) or dt.time(8),
+        end=_clock(row.shift_end) or dt.time(17),
+        lunch_from=_clock(row.lunch_start),
+        lunch_to=_clock(row.lunch_end),
+        lunch_minutes=row.lunch_minutes if row.lunch_start else 0,
+        on_call=row.on_call,
+    )
+
+
+def crew_dict(row: t.Crew) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "skills": sorted(row.skills),
+        "depot": [row.depot_lon, row.depot_lat],
+        "shift_start": row.shift_start,
+        "shift_end": row.shift_end,
+        "lunch_start": row.lunch_start,
+        "lunch_end": row.lunch_end,
+        "lunch_minutes": row.lunch_minutes,
+        "on_call": row.on_call,
+        "active": row.active,
+        "version": row.version,
+    }
+
+
+# -- outages -------------------------------------------------------------------------------
+
+
+def outage_value(session: Session, row: t.Outage) -> Outage:
+    revisions = session.scalars(
+        select(t.OutageRevision)
+        .where(t.OutageRevision.outage_id == row.id)
+        .order_by(t.OutageRevision.number)
+    ).all()
+    return Outage(
+        row.id,
+        OutageKind(row.kind),
+        tuple(
+            Revision(
+                r.number,
+                NoticeState(r.state),
+                local(r.at),
+                content_from_dict(r.content),
+                r.note,
+            )
+            for r in revisions
+        ),
+        row.source,
+    )
+
+
+def save_outage(
+    session: Session, row: t.Outage, outage: Outage, username: str, *, first_new: int
+) -> None:
+    """Store the revisions numbered ``first_new`` and after, and the outage's new state."""
+    for revision in outage.revisions:
+        if revision.number < first_new:
+            continue
+        session.add(
+            t.OutageRevision(
+                outage_id=row.id,
+                number=revision.number,
+                state=revision.state.value,
+                at=revision.at,
+                note=revision.note,
+                content=revision.content.to_dict(),
+                by=username,
+            )
+        )
+    row.state = outage.state.value
+    flag_modified(row, "state")  # an update even when the state stays: the version moves on
+    session.flush()
+
+
+def outage_dict(row: t.Outage, outage: Outage) -> dict[str, Any]:
+    data = outage.to_dict()
+    data["version"] = row.version
+    data["network"] = row.network_id
+    data["created_by"] = row.created_by
+    return data
