@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,10 @@ def start(app: FastAPI, settings: Settings) -> None:
             plan.status = "failed"
             plan.error = "the service restarted while this plan was being solved: solve again"
         seed(session, settings)
+    # load the newest network now, not on the first query (a second or two of work that
+    # would otherwise hold up the first requests)
+    with app.state.reader_sessions() as session, suppress(HTTPException):  # none yet: fine
+        app.state.registry.get(session, app.state.registry.latest_id(session))
 
 
 def seed(session: Any, settings: Settings) -> None:

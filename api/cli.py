@@ -134,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="seed demo users (admin, dispatcher, engineer, viewer) and print their passwords",
     )
+    p.add_argument("--access-log", action="store_true", help="log every request (costs throughput)")
     p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("adduser", help="add a user to the service's database, or reset one")
@@ -800,7 +801,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        loop=os.environ.get("WATEROPS_LOOP", "uvloop"),
+        proxy_headers=False,  # not behind a proxy by default; a deployment behind one sets it
         log_level="info",
+        access_log=args.access_log,
     )
     return 0
 

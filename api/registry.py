@@ -8,6 +8,7 @@ network be rebuilt with it operable (rare, and a few hundred milliseconds on the
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from fastapi import HTTPException, status
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db.tables import NetworkVersion, ValveStatus
@@ -31,6 +32,18 @@ class LoadedNetwork:
     failed: tuple[str, ...] = ()  # found inoperable in the field
     repaired: frozenset[str] = field(default_factory=frozenset)
     status_mark: tuple[int, int] = (0, 0)  # (rows, max id) of valve_status when loaded
+    # answers already given for this network state: the same break is asked about again and
+    # again (engineers, dispatchers, the console); a new valve report starts a new cache
+    answers: OrderedDict[Any, bytes] = field(default_factory=OrderedDict)
+
+    def answer(self, key: Any, compute: Any, keep: int = 4096) -> bytes:
+        found = self.answers.get(key)
+        if found is None:
+            found = compute()
+            self.answers[key] = found
+            if len(self.answers) > keep:
+                self.answers.popitem(last=False)
+        return found
 
 
 class NetworkRegistry:
@@ -72,20 +85,19 @@ class NetworkRegistry:
         return int(found)
 
     def get(self, session: Session, network_id: int) -> LoadedNetwork:
-        row = self.row(session, network_id)
-        mark = session.execute(
-            select(func.count(ValveStatus.id), func.coalesce(func.max(ValveStatus.id), 0)).where(
-                ValveStatus.network_id == network_id
-            )
-        ).one()
-        mark_t = (int(mark[0]), int(mark[1]))
+        mark_t = _mark(session.connection(), network_id)
         with self._lock:
             loaded = self._cache.get(network_id)
             if loaded is not None and loaded.status_mark == mark_t:
                 self._cache.move_to_end(network_id)
                 return loaded
+        row = self.row(session, network_id)
         statuses = self._statuses(session, network_id)
         loaded = self._load(row, statuses, mark_t, previous=loaded)
+        # The model is millions of long-lived objects: keep the collector from walking them
+        # on every full collection (which stalled requests for most of a second).
+        gc.collect()
+        gc.freeze()
         with self._lock:
             self._cache[network_id] = loaded
             self._cache.move_to_end(network_id)
@@ -93,6 +105,21 @@ class NetworkRegistry:
                 old, _ = self._cache.popitem(last=False)
                 self._base.pop(old, None)
         return loaded
+
+    def get_fast(self, engine: Any, network_id: int) -> LoadedNetwork:
+        """:meth:`get` for the hot read paths: one plain query when the network is loaded."""
+        from api.db.fast import query_one
+
+        found = query_one(engine, MARK_SQL, {"network": network_id})
+        mark = (int(found[0]), int(found[1])) if found else (0, 0)
+        with self._lock:
+            loaded = self._cache.get(network_id)
+            if loaded is not None and loaded.status_mark == mark:
+                return loaded
+        from sqlalchemy.orm import Session as OrmSession
+
+        with OrmSession(engine) as session:
+            return self.get(session, network_id)
 
     @staticmethod
     def _statuses(session: Session, network_id: int) -> dict[str, bool]:
@@ -127,7 +154,7 @@ class NetworkRegistry:
             sorted(v for v, ok in statuses.items() if not ok and v in known and operable[known[v]])
         )
         if previous is not None and previous.repaired == repaired:
-            return replace(previous, failed=failed, status_mark=mark)
+            return replace(previous, failed=failed, status_mark=mark, answers=OrderedDict())
         if repaired:
             fixed = operable.copy()
             for v in repaired:
@@ -147,6 +174,17 @@ class NetworkRegistry:
         if path.suffix.lower() == ".gpkg":
             roads = _roads(path)
         return network, roads
+
+
+MARK_SQL = "SELECT COUNT(id), COALESCE(MAX(id), 0) FROM valve_status WHERE network_id = :network"
+
+
+def _mark(connection: Any, network_id: int) -> tuple[int, int]:
+    """What the field has reported for a network, as (rows, last id): any change moves it."""
+    from sqlalchemy import text
+
+    count, last = connection.execute(text(MARK_SQL), {"network": network_id}).one()
+    return int(count), int(last)
 
 
 def _roads(path: Path) -> Any:

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     sender: str = "notices@waterops.example"
     public_url: str = "http://127.0.0.1:8000"
     solver_seconds: float = Field(default=30.0, gt=0, le=600)
+    answer_cache: int = Field(
+        default=4096, ge=0, description="isolation answers kept per network state (0: none)"
+    )
     seed_demo_users: bool = False
 
     @classmethod

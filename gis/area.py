@@ -44,8 +44,19 @@ def affected_area(
     geometry = network.pipes.geometry
     if geometry is None or len(pipes) == 0:
         return None
-    corridor = shapely.buffer(geometry[pipes], buffer_m, quad_segs=4)
-    area = shapely.simplify(shapely.union_all(corridor), tolerance_m)
+    return area_geojson(network, corridor(network, pipes, buffer_m), tolerance_m)
+
+
+def corridor(network: Network, pipes: npt.NDArray[np.int64], buffer_m: float = 25.0) -> Any:
+    """The union of the corridors around ``pipes``, in the network's metric CRS."""
+    geometry = network.pipes.geometry
+    assert geometry is not None
+    return shapely.union_all(shapely.buffer(geometry[pipes], buffer_m, quad_segs=4))
+
+
+def area_geojson(network: Network, area: Any, tolerance_m: float = 2.0) -> dict[str, Any] | None:
+    """A metric polygon, simplified, as a WGS84 GeoJSON geometry (None when empty)."""
+    area = shapely.simplify(area, tolerance_m)
     if area.is_empty:
         return None
 

@@ -33,6 +33,8 @@ from gis.network import CUSTOMER_CATEGORIES, NODE_KINDS, Network
 from gis.segments import Segmentation, segment_network
 
 IntArray = npt.NDArray[np.int64]
+AREA_BUFFER_M = 25.0  # corridor half-width of the affected area (properties along the pipe)
+AREA_CACHE = 200_000  # segment corridors kept per network
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,8 @@ class Isolator:
         self._component: list[int] = seg.base_component.tolist()
         self._component_sources: list[int] = seg.component_sources.tolist()
         self._tree_start, self._tree_end = _source_tree(seg)
+        self._corridors: dict[int, Any] = {}  # segment -> metric corridor polygon
+        self._single_areas: dict[int, dict[str, Any] | None] = {}  # segment -> GeoJSON
         self._valve_lonlat = network.to_wgs84(network.valves.xy) if network.has_map else None
 
     # -- segment-level search -------------------------------------------------------------
@@ -502,7 +506,10 @@ class Isolator:
 
         area = None
         if with_area and network.has_map and len(all_pipes):
-            area = affected_area(network, all_pipes, buffer_m=area_buffer_m)
+            if area_buffer_m == AREA_BUFFER_M:
+                area = self._area(np.concatenate([iso_segments, dry_segments]))
+            else:
+                area = affected_area(network, all_pipes, buffer_m=area_buffer_m)
 
         return IsolationPlan(
             breaks=tuple(breaks),
@@ -531,6 +538,38 @@ class Isolator:
             isolated_segments=cut.isolated,
             unintended_segments=cut.unintended,
         )
+
+    def _area(self, segments: npt.NDArray[np.int64]) -> dict[str, Any] | None:
+        """The affected area from per-segment corridors, computed once per segment: the union
+        of the corridors of the pipes is the union of the corridors of their segments."""
+        from gis.area import area_geojson, corridor
+
+        seg = self.segmentation
+
+        def segment_corridor(s: int) -> Any:
+            found = self._corridors.get(s)
+            if found is None:
+                found = corridor(self.network, seg.pipes_of(s), AREA_BUFFER_M)
+                if len(self._corridors) >= AREA_CACHE:
+                    self._corridors.pop(next(iter(self._corridors)))
+                self._corridors[s] = found
+            return found
+
+        parts = [segment_corridor(int(s)) for s in segments if len(seg.pipes_of(int(s)))]
+        if not parts:
+            return None
+        if len(parts) == 1:
+            s = int(segments[0])
+            single = self._single_areas.get(s)
+            if single is None:
+                single = area_geojson(self.network, parts[0])
+                if len(self._single_areas) >= AREA_CACHE:
+                    self._single_areas.pop(next(iter(self._single_areas)))
+                self._single_areas[s] = single
+            return single
+        import shapely
+
+        return area_geojson(self.network, shapely.union_all(parts))
 
     def customer_impact(
         self, isolated: npt.NDArray[np.int64], unintended: npt.NDArray[np.int64]

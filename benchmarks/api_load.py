@@ -1,0 +1,190 @@
+"""Load on the service: isolation queries at 64 concurrent clients (issue 5).
+
+Run from the repository root (needs ``wrk``: ``apt-get install wrk``)::
+
+    .venv/bin/python benchmarks/api_load.py [--seconds 20] [--clients 64] [--workers 2]
+
+Starts ``waterops serve`` on the sample city (SQLite, a fresh data directory, two server
+processes), signs in as the demo engineer, and drives
+``GET /api/networks/1/isolation?pipe=<random pipe>`` with wrk (2 threads, keep-alive, each
+request a pipe drawn uniformly from the 3,508 of the city, full answer with the area polygon).
+Two runs in one go:
+
+- ``answers kept`` — the service as configured by default: an isolation answer, once computed
+  for a network state, is kept (4,096 per network; a new valve report starts afresh). With
+  random pipes each is asked several times in a run, as a break is by many users.
+- ``no answers kept`` — ``WATEROPS_ANSWER_CACHE=0``: every request computes its isolation.
+
+Each run is preceded by a 5-second warm-up. Prints throughput and p50/p90/p99 from wrk, and the
+targets: >= 1,000 requests/s and p99 <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WATEROPS = Path(sys.executable).parent / "waterops"
+
+LUA = """
+math.randomseed(%(seed)d)
+request = function()
+  local p = string.format("P%%06d", math.random(1, %(pipes)d))
+  return wrk.format("GET", "/api/networks/1/isolation?pipe=" .. p,
+                    {["Authorization"] = "Bearer %(token)s"})
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(
+    port: int, workers: int, env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], Path]:
+    data = Path(tempfile.mkdtemp(prefix="waterops-load-"))
+    proc = subprocess.Popen(
+        [
+            str(WATEROPS),
+            "serve",
+            "--demo",
+            "--data",
+            str(data),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if json.load(r)["networks"]:
+                    time.sleep(3)  # every worker loads the network at start-up
+                    return proc, data
+        except OSError:
+            time.sleep(0.5)
+    stop_server(proc, data)
+    raise SystemExit("the service did not start within two minutes")
+
+
+def stop_server(proc: subprocess.Popen[bytes], data: Path) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def token(port: int) -> str:
+    body = urllib.parse.urlencode({"username": "engineer", "password": "waterops-demo"}).encode()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/auth/token", body) as r:
+        return str(json.load(r)["access_token"])
+
+
+def wrk(port: int, script: Path, seconds: int, clients: int) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{clients}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def ms(label: str) -> float:
+        m = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", out)
+        if m is None:
+            raise SystemExit(f"cannot read {label} from wrk:\n{out}")
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    timeouts = re.search(r"timeout (\d+)", out)
+    return {
+        "rps": rps,
+        "p50_ms": ms("50%"),
+        "p90_ms": ms("90%"),
+        "p99_ms": ms("99%"),
+        "non_2xx": float(errors.group(1)) if errors else 0.0,
+        "timeouts": float(timeouts.group(1)) if timeouts else 0.0,
+    }
+
+
+def run(name: str, env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    port = free_port()
+    proc, data = start_server(port, args.workers, env)
+    try:
+        script = data / "isolation.lua"
+        script.write_text(LUA % {"seed": 2022, "pipes": 3508, "token": token(port)})
+        wrk(port, script, 5, args.clients)  # warm-up
+        result = wrk(port, script, args.seconds, args.clients)
+    finally:
+        stop_server(proc, data)
+    return {"run": name, **result}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    results = [
+        run("answers kept", {}, args),
+        run("no answers kept", {"WATEROPS_ANSWER_CACHE": "0"}, args),
+    ]
+    if args.json:
+        print(json.dumps(results, indent=1))
+        return
+    print(
+        f"isolation queries, sample city, {args.clients} clients, {args.workers} server "
+        f"processes, {args.seconds} s (wrk, 2 threads)"
+    )
+    for r in results:
+        ok = r["rps"] >= 1000 and r["p99_ms"] <= 50
+        print(
+            f"{r['run']:>16}: {r['rps']:8,.0f} requests/s | p50 {r['p50_ms']:6.1f} ms "
+            f"p90 {r['p90_ms']:6.1f} ms p99 {r['p99_ms']:6.1f} ms | non-2xx {r['non_2xx']:.0f} "
+            f"timeouts {r['timeouts']:.0f} | targets (>= 1,000/s, p99 <= 50 ms) "
+            f"{'met' if ok else 'NOT met'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
