@@ -18,6 +18,7 @@ from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.db import tables as t
@@ -225,6 +226,21 @@ def _handlers(app: FastAPI) -> None:
             code = status.HTTP_409_CONFLICT
             extra["overlaps"] = [o.to_dict() for o in overlaps]
         return error(code, str(exc), **extra)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        return error(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "a value does not fit the database (too long or out of range): shorten it",
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        return error(
+            status.HTTP_409_CONFLICT,
+            "this conflicts with what is stored (a duplicate, or a reference to nothing): "
+            "GET the resource and check",
+        )
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:

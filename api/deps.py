@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from api.db.fast import query_one
@@ -32,7 +33,10 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits before the response is sent, so an answer the
+# client got is on disk (the default, "request", would commit after sending: a crash in
+# between lost acknowledged writes, tests/api/test_crash.py)
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,12 @@ def check_version(current: int, expected: int, what: str) -> None:
             f"{what} has changed since you read it (version {current}, you sent {expected}): "
             "GET it again and redo your change",
         )
+
+
+MAX_ID = 2_147_483_647  # ids are 32-bit integers in every database we run on
+NetworkId = Annotated[int, Path(ge=1, le=MAX_ID, description="network id")]
+PlanId = Annotated[int, Path(ge=1, le=MAX_ID, description="plan id")]
+OptionalId = Annotated[int | None, Field(default=None, ge=1, le=MAX_ID)]
 
 
 def etag(version: int) -> dict[str, Any]:

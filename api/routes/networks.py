@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from api.db.tables import NetworkVersion, ValveStatus
-from api.deps import Engineer, Reader, SessionDep
+from api.deps import Engineer, NetworkId, Reader, SessionDep
 from api.registry import valve_position
 
 router = APIRouter(prefix="/api/networks", tags=["networks"])
@@ -229,18 +229,18 @@ def _row(session: Any, network_id: int) -> NetworkVersion:
 
 
 @router.get("/{network_id}", summary="one network version")
-def get_network(network_id: int, _: Reader, session: SessionDep) -> Response:
+def get_network(network_id: NetworkId, _: Reader, session: SessionDep) -> Response:
     return json_response(network_dict(_row(session, network_id)))
 
 
 @router.get("/{network_id}/report", summary="the validation report of an upload")
-def get_report(network_id: int, _: Reader, session: SessionDep) -> Response:
+def get_report(network_id: NetworkId, _: Reader, session: SessionDep) -> Response:
     return json_response(_row(session, network_id).report)
 
 
 @router.get("/{network_id}/segments", summary="valve segments: summary and the largest")
 def get_segments(
-    network_id: int,
+    network_id: NetworkId,
     request: Request,
     _: Reader,
     session: SessionDep,
@@ -260,7 +260,7 @@ def get_segments(
 
 @router.get("/{network_id}/criticality", summary="valves ranked by the extra loss if they fail")
 def get_criticality(
-    network_id: int,
+    network_id: NetworkId,
     request: Request,
     _: Reader,
     session: SessionDep,
@@ -279,7 +279,7 @@ def get_criticality(
 
 @router.get("/{network_id}/valves/{valve_id}", summary="a valve and its field status")
 def get_valve(
-    network_id: int, valve_id: str, request: Request, _: Reader, session: SessionDep
+    network_id: NetworkId, valve_id: str, request: Request, _: Reader, session: SessionDep
 ) -> Response:
     loaded = request.app.state.registry.get(session, network_id)
     data = valve_position(loaded, valve_id)
@@ -309,7 +309,7 @@ class ValveStatusIn(BaseModel):
     "/{network_id}/valves/{valve_id}/status", summary="report a valve inoperable or repaired"
 )
 def set_valve_status(
-    network_id: int,
+    network_id: NetworkId,
     valve_id: str,
     body: ValveStatusIn,
     request: Request,
@@ -333,7 +333,7 @@ def set_valve_status(
 
 @router.get("/{network_id}/isolation", summary="valves to close for a break, and who loses water")
 async def isolation(
-    network_id: int,
+    network_id: NetworkId,
     request: Request,
     _: Reader,
     pipe: Annotated[

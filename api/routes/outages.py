@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.db import tables as t
-from api.deps import Dispatcher, IfMatch, Reader, SessionDep, check_version, etag
+from api.deps import Dispatcher, IfMatch, OptionalId, Reader, SessionDep, check_version, etag
 from api.routes.networks import json_response
 from api.store import idempotent, local, next_id, now_local, outage_dict, outage_value, save_outage
 
@@ -48,7 +48,7 @@ class OutageIn(BaseModel):
     inoperable: list[Annotated[str, Field(max_length=64)]] = Field(
         default_factory=list, max_length=200
     )
-    network_id: int | None = None
+    network_id: OptionalId = None
     source: str | None = Field(default=None, max_length=64)
 
 
@@ -107,7 +107,7 @@ def create_outage(
 
 
 class FromRepairIn(BaseModel):
-    plan_id: int | None = Field(default=None, description="take the window this plan schedules")
+    plan_id: OptionalId = Field(default=None, description="take the window this plan schedules")
 
 
 @router.post("/from-repair/{ticket}", status_code=201, summary="the outage of a repair (draft)")

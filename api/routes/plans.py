@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.db import tables as t
-from api.deps import Dispatcher, IfMatch, Reader, SessionDep, check_version, etag
+from api.deps import Dispatcher, IfMatch, PlanId, Reader, SessionDep, check_version, etag
 from api.planner import encode_problem
 from api.routes.networks import json_response
 from api.store import (
@@ -157,13 +157,13 @@ def _plan(session: Any, plan_id: int) -> t.Plan:
 
 
 @router.get("/{plan_id}", summary="a plan: its progress while solving, the result when ready")
-def get_plan(plan_id: int, _: Reader, session: SessionDep) -> Response:
+def get_plan(plan_id: PlanId, _: Reader, session: SessionDep) -> Response:
     row = _plan(session, plan_id)
     return json_response(plan_dict(row), headers=etag(row.version))
 
 
 @router.post("/{plan_id}/stop", summary="stop solving: the best plan so far is kept")
-def stop_plan(plan_id: int, _: Dispatcher, session: SessionDep) -> Response:
+def stop_plan(plan_id: PlanId, _: Dispatcher, session: SessionDep) -> Response:
     row = _plan(session, plan_id)
     if row.status not in ("queued", "solving"):
         raise HTTPException(
@@ -176,7 +176,7 @@ def stop_plan(plan_id: int, _: Dispatcher, session: SessionDep) -> Response:
 
 @router.post("/{plan_id}/publish", summary="publish a ready plan to the crews")
 def publish_plan(
-    plan_id: int,
+    plan_id: PlanId,
     request: Request,
     user: Dispatcher,
     version: IfMatch,
@@ -280,7 +280,7 @@ class ReplanIn(BaseModel):
 
 @router.post("/{plan_id}/replan", status_code=202, summary="insert new urgent jobs (emergency)")
 def replan_plan(
-    plan_id: int, body: ReplanIn, request: Request, user: Dispatcher, session: SessionDep
+    plan_id: PlanId, body: ReplanIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
     parent = _plan(session, plan_id)
     if parent.status not in ("published", "ready") or parent.state is None:
@@ -396,7 +396,7 @@ def _sheet_rows(row: t.Plan, crew: str | None) -> list[list[Any]]:
 
 @router.get("/{plan_id}/sheets.csv", summary="the crews' sheets as CSV")
 def sheets_csv(
-    plan_id: int,
+    plan_id: PlanId,
     _: Reader,
     session: SessionDep,
     crew: Annotated[str | None, Query(max_length=64)] = None,
@@ -414,7 +414,7 @@ def sheets_csv(
 
 
 @router.get("/{plan_id}/sheets.xlsx", summary="the crews' sheets as XLSX, one sheet per crew")
-def sheets_xlsx(plan_id: int, _: Reader, session: SessionDep) -> Response:
+def sheets_xlsx(plan_id: PlanId, _: Reader, session: SessionDep) -> Response:
     from openpyxl import Workbook
 
     row = _plan(session, plan_id)

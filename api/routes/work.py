@@ -12,7 +12,16 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.db import tables as t
-from api.deps import Dispatcher, IfMatch, Operator, Reader, SessionDep, check_version, etag
+from api.deps import (
+    Dispatcher,
+    IfMatch,
+    Operator,
+    OptionalId,
+    Reader,
+    SessionDep,
+    check_version,
+    etag,
+)
 from api.routes.networks import json_response
 from api.store import add_jobs, calendar, idempotent, job_dict, local, next_id, now_local
 
@@ -190,7 +199,7 @@ class RepairIn(BaseModel):
     reported_at: dt.datetime | None = None
     description: str = Field(default="", max_length=2000)
     inoperable: list[str] = Field(default_factory=list, max_length=200)
-    network_id: int | None = Field(default=None, description="default: the newest network")
+    network_id: OptionalId = Field(default=None, description="default: the newest network")
 
 
 @router.post("/repairs", status_code=201, summary="report a leak or burst: isolation and job chain")
@@ -297,7 +306,7 @@ def create_leak_survey(body: LeakSurveyIn, user: Dispatcher, session: SessionDep
 
 class ExercisesIn(BaseModel):
     count: int = Field(default=20, ge=1, le=500)
-    network_id: int | None = None
+    network_id: OptionalId = None
     cycle_days: int = Field(default=730, ge=30, le=3650)
 
 
