@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import warnings
 import zipfile
 from typing import Any
 
@@ -267,6 +268,49 @@ def test_uploads(service: Service) -> None:
         assert r.status_code == 413 and "upload limit" in r.json()["detail"]
     finally:
         settings.max_upload_mb = old
+
+
+def test_upload_epanet_with_valves_and_zipped_shapefiles(service: Service, tmp_path: Any) -> None:
+    wntr = pytest.importorskip("wntr")
+    from pathlib import Path
+
+    import geopandas as gpd
+
+    net3 = Path(wntr.__file__).parent / "library" / "networks" / "Net3.inp"
+    wn = wntr.network.WaterNetworkModel(str(net3))
+    layer = wntr.network.generate_valve_layer(wn, "strategic", 1, seed=7)
+    valves_csv = layer.to_csv(index=False).encode()
+    with net3.open("rb") as f:
+        r = service.post(
+            "/api/networks",
+            "engineer",
+            files={"file": ("Net3.inp", f), "valves": ("valves.csv", valves_csv)},
+            data={"name": "net3"},
+        )
+    assert r.status_code == 201, r.text
+    net3_id = r.json()["id"]
+    pipe = next(iter(wn.pipe_name_list))
+    iso = service.get(f"/api/networks/{net3_id}/isolation", params={"pipe": pipe, "area": False})
+    assert iso.status_code == 200 and iso.json()["valves_to_close"]
+    # the sample city as a zip of Shapefiles
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    with warnings.catch_warnings():  # Shapefile names are cut to ten characters: expected
+        warnings.simplefilter("ignore", UserWarning)
+        for layer_name in ("nodes", "pipes", "valves", "customers"):
+            gpd.read_file(SAMPLE_CITY, layer=layer_name).to_file(folder / f"{layer_name}.shp")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        for f in folder.iterdir():
+            z.write(f, f"city/{f.name}")
+    r = service.post(
+        "/api/networks",
+        "engineer",
+        files={"file": ("city-shp.zip", archive.getvalue())},
+        data={"name": "city-shp"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["summary"]["pipes"] > 3000
 
 
 # -- jobs -----------------------------------------------------------------------------------
