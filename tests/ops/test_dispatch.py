@@ -131,3 +131,40 @@ def test_emergency_during_the_day_moves_little_and_the_notice_follows(
     notice = update(notice, now + dt.timedelta(minutes=5), start=window.start, end=window.end)
     assert notice.content.start.replace(tzinfo=None) == window.start
     assert notice.content.end.replace(tzinfo=None) == window.end
+
+
+def test_a_day_of_programme_work_follow_ups_and_connections(
+    sample_city: Any, city_roads: Any
+) -> None:
+    """Valve exercises and follow-up visits are optional: planned when there is room, at a
+    low priority; connection steps due today are not left out for them."""
+    from ops.connections import follow_up_visit
+    from ops.valves import exercise_jobs, valves_due
+
+    exercises = exercise_jobs(sample_city, valves_due(sample_city, DAY), DAY, limit=12)
+    app = ConnectionApplication(
+        "APP-9", "no_external_works", dt.datetime(2026, 11, 26, 8, 30), (114.35, 34.80), "Qian"
+    )
+    case = open_connection(app, CAL)
+    done = ConnectionApplication(
+        "APP-8", "pre_consultation", dt.datetime(2026, 11, 24, 9, 0), (114.34, 34.79), "Sun"
+    )
+    visit = follow_up_visit(done, dt.datetime(2026, 11, 25, 15, 0), CAL)
+    jobs = [*exercises, *case.jobs, visit]
+    day = plan_day(DAY, jobs, list(case.links), ROSTER, CAL, travel=city_roads, seconds=4)
+    plan = day.plan
+    assert plan.status == "ok", plan.unassigned
+    for job in case.jobs:  # due today: mandatory, planned before its deadline
+        stop = day.stop_times(job.id)
+        assert stop is not None and job.deadline is not None
+        assert stop[1] <= job.deadline.replace(tzinfo=None)
+    assert day.stop_times(visit.id) is not None  # any crew may make it
+    planned_exercises = [j for j in exercises if day.stop_times(j.id) is not None]
+    assert planned_exercises  # there is room for programme work today
+    crews = {c.id: c for c in ROSTER}
+    for route in plan.routes:
+        for stop in route.stops:
+            job = day.job(stop.job_id.split("#")[0])
+            assert {str(s) for s in job.skills} <= crews[route.crew_id].skills
+    left = {u.job_id: u.reason for u in plan.unassigned}
+    assert all(left[j.id] in ("capacity", "carried_over") for j in exercises if j.id in left)
