@@ -36,14 +36,10 @@ class LoadedNetwork:
     # again (engineers, dispatchers, the console); a new valve report starts a new cache
     answers: OrderedDict[Any, bytes] = field(default_factory=OrderedDict)
 
-    def answer(self, key: Any, compute: Any, keep: int = 4096) -> bytes:
-        found = self.answers.get(key)
-        if found is None:
-            found = compute()
-            self.answers[key] = found
-            if len(self.answers) > keep:
-                self.answers.popitem(last=False)
-        return found
+    def remember(self, key: Any, body: bytes, keep: int = 4096) -> None:
+        self.answers[key] = body
+        if len(self.answers) > keep:
+            self.answers.popitem(last=False)
 
 
 class NetworkRegistry:

@@ -17,6 +17,7 @@ The search works on the segment graph computed once per network (:mod:`gis.segme
 
 from __future__ import annotations
 
+import threading
 import weakref
 from bisect import bisect_right
 from collections import deque
@@ -189,6 +190,7 @@ class Isolator:
         self._tree_start, self._tree_end = _source_tree(seg)
         self._corridors: dict[int, Any] = {}  # segment -> metric corridor polygon
         self._single_areas: dict[int, dict[str, Any] | None] = {}  # segment -> GeoJSON
+        self._cache_lock = threading.Lock()
         self._valve_lonlat = network.to_wgs84(network.valves.xy) if network.has_map else None
 
     # -- segment-level search -------------------------------------------------------------
@@ -539,6 +541,16 @@ class Isolator:
             unintended_segments=cut.unintended,
         )
 
+    def area_of(self, plan: IsolationPlan) -> dict[str, Any] | None:
+        """The affected-area polygon of a plan made with ``with_area=False`` (GEOS does the
+        work and releases the interpreter lock: callers may run it in a thread)."""
+        if not self.network.has_map:
+            return None
+        segments = np.fromiter(
+            sorted(plan.isolated_segments | plan.unintended_segments), dtype=np.int64
+        )
+        return self._area(segments)
+
     def _area(self, segments: npt.NDArray[np.int64]) -> dict[str, Any] | None:
         """The affected area from per-segment corridors, computed once per segment: the union
         of the corridors of the pipes is the union of the corridors of their segments."""
@@ -550,9 +562,10 @@ class Isolator:
             found = self._corridors.get(s)
             if found is None:
                 found = corridor(self.network, seg.pipes_of(s), AREA_BUFFER_M)
-                if len(self._corridors) >= AREA_CACHE:
-                    self._corridors.pop(next(iter(self._corridors)))
-                self._corridors[s] = found
+                with self._cache_lock:  # areas may be computed in several threads
+                    if len(self._corridors) >= AREA_CACHE:
+                        self._corridors.pop(next(iter(self._corridors)))
+                    self._corridors[s] = found
             return found
 
         parts = [segment_corridor(int(s)) for s in segments if len(seg.pipes_of(int(s)))]
@@ -563,9 +576,10 @@ class Isolator:
             single = self._single_areas.get(s)
             if single is None:
                 single = area_geojson(self.network, parts[0])
-                if len(self._single_areas) >= AREA_CACHE:
-                    self._single_areas.pop(next(iter(self._single_areas)))
-                self._single_areas[s] = single
+                with self._cache_lock:
+                    if len(self._single_areas) >= AREA_CACHE:
+                        self._single_areas.pop(next(iter(self._single_areas)))
+                    self._single_areas[s] = single
             return single
         import shapely
 

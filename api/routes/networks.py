@@ -14,6 +14,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Upload
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
 
 from api.db.tables import NetworkVersion, ValveStatus
 from api.deps import Engineer, NetworkId, Reader, SessionDep
@@ -118,7 +119,6 @@ async def upload_network(
     ] = None,
     crs: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Response:
-    from starlette.concurrency import run_in_threadpool
 
     settings = request.app.state.settings
     limit = settings.max_upload_bytes
@@ -363,24 +363,26 @@ async def isolation(
     pipes = tuple(p for p in pipe or [] if p)
     with_area = area or format == "geojson"
 
-    def compute() -> bytes:
-        broken = [isolator.nearest_pipe(*where)] if where else list(pipes)
-        plan = isolator.isolate(broken, failed, with_area=with_area)
+    def serialise(plan: Any) -> bytes:
         if format == "geojson":
-            return orjson.dumps(
-                plan_to_geojson(loaded.network, plan), option=orjson.OPT_SERIALIZE_NUMPY
-            )
-        data = plan.to_dict()
-        data["network"] = network_id
-        data["field_inoperable"] = list(loaded.failed)
+            data: Any = plan_to_geojson(loaded.network, plan)
+        else:
+            data = plan.to_dict()
+            data["network"] = network_id
+            data["field_inoperable"] = list(loaded.failed)
         return orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY)
 
+    key = (pipes, where, extra, format, with_area)
     keep = request.app.state.settings.answer_cache
-    body = (
-        loaded.answer((pipes, where, extra, format, with_area), compute, keep)
-        if keep
-        else compute()
-    )
+    if keep and (found := loaded.answers.get(key)) is not None:
+        return Response(found, media_type="application/json")
+    broken = [isolator.nearest_pipe(*where)] if where else list(pipes)
+    # inline, the big polygons too: handing them to threads (GEOS releases the lock) measured
+    # slower under load than keeping every request on the loop (benchmarks/README.md)
+    plan = isolator.isolate(broken, failed, with_area=with_area)
+    body = serialise(plan)
+    if keep:
+        loaded.remember(key, body, keep)
     return Response(body, media_type="application/json")
 
 

@@ -296,7 +296,7 @@ def test_upload_epanet_with_valves_and_zipped_shapefiles(service: Service, tmp_p
     folder = tmp_path / "shp"
     folder.mkdir()
     with warnings.catch_warnings():  # Shapefile names are cut to ten characters: expected
-        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore")
         for layer_name in ("nodes", "pipes", "valves", "customers"):
             gpd.read_file(SAMPLE_CITY, layer=layer_name).to_file(folder / f"{layer_name}.shp")
     archive = io.BytesIO()
