@@ -119,7 +119,6 @@ async def upload_network(
     ] = None,
     crs: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Response:
-
     settings = request.app.state.settings
     limit = settings.max_upload_bytes
     filename = _safe_name(file.filename, "network")
