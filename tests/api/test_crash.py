@@ -179,8 +179,11 @@ def test_kill_during_publishing_loses_and_duplicates_nothing(server: Server) -> 
     for th in threads:
         th.start()
         time.sleep(random.uniform(0.0, 0.02))
-        if th is threads[len(threads) // 2]:
-            server.kill()  # SIGKILL half-way through the burst
+    # SIGKILL half-way through the burst: once a few have been answered, others in flight
+    deadline = time.monotonic() + 30
+    while len(acknowledged) < 3 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    server.kill()
     for th in threads:
         th.join(timeout=60)
 
