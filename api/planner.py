@@ -157,6 +157,7 @@ def _solve(
             overtime=dt.timedelta(hours=float(problem.get("overtime_hours", 0))),
             now=dt.datetime.fromisoformat(problem["now"]) if problem.get("now") else None,
             on_progress=on_progress,
+            days=int(problem.get("days", 1)),
         )
     assert parent.state is not None
     current = published_day_plan(parent, calendar)
@@ -186,7 +187,9 @@ def published_day_plan(row: t.Plan, calendar: Any) -> Any:
     plan = plan_from_state(row.state)
     planned = {s.job_id.split("#")[0] for r in plan.routes for s in r.stops}
     future = tuple(j for j in jobs if j.id in set(row.problem.get("future", [])))
+    result_days = (row.result or {}).get("days") or [row.problem["day"]]
     return DayPlan(
+        dates=tuple(dt.date.fromisoformat(d) for d in result_days),
         day=dt.date.fromisoformat(row.problem["day"]),
         plan=plan,
         jobs=tuple(j for j in jobs if j not in future or j.id in planned),

@@ -57,31 +57,47 @@ class CrewShift:
         self,
         day: dt.date,
         *,
+        dates: Sequence[dt.date] | None = None,
         current_location: Location | None = None,
         available_from: dt.datetime | None = None,
         lunch_delay: dt.timedelta = dt.timedelta(0),
     ) -> Any:
-        """The :class:`routing.model.Crew` of this shift on ``day``'s axis.
+        """The :class:`routing.model.Crew` of this shift on ``day``'s axis, with one shift on
+        each of ``dates`` (default: ``day`` alone).
 
         ``lunch_delay`` lets the lunch window close that much later (on emergency days a crew
         does not stop a repair half-way for lunch; it eats when the job is done).
         """
         from routing.model import Break, Crew, Shift, TimeWindow
 
-        breaks: tuple[Break, ...] = ()
-        if self.lunch_from is not None and self.lunch_to is not None and self.lunch_minutes:
-            latest = _clock(self.lunch_to) + round(lunch_delay.total_seconds())
-            breaks = (
-                Break(
-                    TimeWindow(_clock(self.lunch_from), min(latest, _clock(self.end))),
-                    self.lunch_minutes * 60,
-                ),
+        shifts = []
+        for date in dates if dates is not None else (day,):
+            offset = (date - day).days * DAY
+            breaks: tuple[Break, ...] = ()
+            if self.lunch_from is not None and self.lunch_to is not None and self.lunch_minutes:
+                latest = _clock(self.lunch_to) + round(lunch_delay.total_seconds())
+                breaks = (
+                    Break(
+                        TimeWindow(
+                            offset + _clock(self.lunch_from),
+                            offset + min(latest, _clock(self.end)),
+                        ),
+                        self.lunch_minutes * 60,
+                    ),
+                )
+            shifts.append(
+                Shift(
+                    offset + _clock(self.start),
+                    offset + _clock(self.end),
+                    breaks,
+                    day=date.isoformat(),
+                )
             )
         return Crew(
             id=self.id,
             skills=frozenset(str(s) for s in self.skills),
             start_location=self.depot,
-            shifts=(Shift(_clock(self.start), _clock(self.end), breaks, day=day.isoformat()),),
+            shifts=tuple(shifts),
             end_location=self.end_depot,
             current_location=current_location,
             available_from=None if available_from is None else to_seconds(available_from, day),
@@ -110,6 +126,27 @@ def crews_on_shift(
     if calendar.is_working_day(day):
         return list(roster)
     return [c for c in roster if c.on_call]
+
+
+def plan_dates(day: dt.date, days: int, calendar: WorkCalendar) -> list[dt.date]:
+    """The calendar dates a plan of ``days`` working days from ``day`` spans (``day`` itself
+    always, even when it is a day off; then up to the ``days``-th working day)."""
+    if days <= 1:
+        return [day]
+    last = calendar.working_days_from(day, days)[-1]
+    return [day + dt.timedelta(days=k) for k in range((last - day).days + 1)]
+
+
+def rostered(
+    roster: Sequence[CrewShift], dates: Sequence[dt.date], calendar: WorkCalendar
+) -> list[tuple[CrewShift, list[dt.date]]]:
+    """Each crew with the dates it works: working days, and every day for on-call crews."""
+    out = []
+    for crew in roster:
+        mine = [d for d in dates if crews_on_shift([crew], d, calendar)]
+        if mine:
+            out.append((crew, mine))
+    return out
 
 
 @dataclass(frozen=True)
@@ -144,7 +181,8 @@ class DayPlan:
     at_risk: tuple[AtRisk, ...]
     outage_windows: dict[str, OutageWindow] = field(default_factory=dict)
     repairs: tuple[RepairChain, ...] = ()
-    future: tuple[FieldJob, ...] = ()  # open jobs that may not start on this day
+    future: tuple[FieldJob, ...] = ()  # open jobs that may not start in the plan
+    dates: tuple[dt.date, ...] = ()  # the dates planned (a week view: several)
 
     def job(self, job_id: str) -> FieldJob:
         for j in self.jobs:
@@ -174,6 +212,7 @@ class DayPlan:
                 for key in ("start", "end"):
                     brk[key] = from_seconds(brk[key], self.day).isoformat(timespec="minutes")
         data["day"] = self.day.isoformat()
+        data["days"] = [d.isoformat() for d in (self.dates or (self.day,))]
         data["at_risk"] = [a.to_dict() for a in self.at_risk]
         data["outage_windows"] = {k: w.to_dict() for k, w in self.outage_windows.items()}
         data["not_yet_startable"] = [j.id for j in self.future]
@@ -282,8 +321,10 @@ def plan_day(
     overtime: dt.timedelta = dt.timedelta(0),
     now: dt.datetime | None = None,
     on_progress: Callable[[dict[str, Any]], bool] | None = None,
+    days: int = 1,
 ) -> DayPlan:
-    """Plan ``day``: every open job that may start by the end of the day, the crews on shift.
+    """Plan ``day`` (or ``days`` working days from it, a week view): every open job that may
+    start by the end of the plan, the crews on shift each day.
 
     Parameters
     ----------
@@ -303,15 +344,22 @@ def plan_day(
     on_progress
         Solver progress callback; returning True stops the search with the best plan so far
         (:func:`routing.solver.solve`).
+    days
+        Working days to plan at once: a job due later in the week is placed on the day where
+        it costs least and is still on time (carried over, not dropped).
     """
     from routing.solver import SolverOptions, solve
 
-    on_shift = crews_on_shift(roster, day, calendar)
+    dates = plan_dates(day, days, calendar)
+    on_shift = rostered(roster, dates, calendar)
     delay = EMERGENCY_LUNCH_DELAY if any(j.emergency for j in jobs) else dt.timedelta(0)
-    crews = [c.to_crew(day, lunch_delay=delay, available_from=now) for c in on_shift]
+    crews = [
+        c.to_crew(day, dates=mine, lunch_delay=delay, available_from=now) for c, mine in on_shift
+    ]
     problem, today, later = _problem(day, jobs, links, crews, travel, overtime)
     plan = solve(problem, SolverOptions(seconds=seconds), on_progress=on_progress)
-    return _day_plan(day, plan, today, later, links, on_shift, calendar, repairs)
+    crews_used = [c for c, _ in on_shift]
+    return _day_plan(day, plan, today, later, links, crews_used, calendar, repairs, dates)
 
 
 def _day_plan(
@@ -323,8 +371,9 @@ def _day_plan(
     crews: Sequence[CrewShift],
     calendar: WorkCalendar,
     repairs: Sequence[RepairCase | RepairChain],
+    dates: Sequence[dt.date] = (),
 ) -> DayPlan:
-    at_risk = _at_risk(day, plan, today, calendar)
+    at_risk = _at_risk(day, plan, today, calendar, dates[-1] if dates else day)
     chains = tuple(repair_chain(r) for r in repairs)
     windows = {chain.ticket: outage_window(chain, plan, day) for chain in chains}
     return DayPlan(
@@ -337,14 +386,15 @@ def _day_plan(
         outage_windows=windows,
         repairs=chains,
         future=tuple(later),
+        dates=tuple(dates) or (day,),
     )
 
 
 def _at_risk(
-    day: dt.date, plan: Any, jobs: Sequence[FieldJob], calendar: WorkCalendar
+    day: dt.date, plan: Any, jobs: Sequence[FieldJob], calendar: WorkCalendar, last: dt.date
 ) -> list[AtRisk]:
     start_of_day = dt.datetime.combine(day, dt.time(0))
-    next_days = calendar.working_days_from(day + dt.timedelta(days=1), 1)
+    next_days = calendar.working_days_from(last + dt.timedelta(days=1), 1)
     horizon = dt.datetime.combine(next_days[0], dt.time(23, 59))
     left_out = {u.job_id: u for u in plan.unassigned}
     out = []
@@ -407,9 +457,15 @@ def replan_emergency(
 
     day = current.day
     positions = positions or {}
+    dates = list(current.dates or (day,))
     crews = [
-        c.to_crew(day, current_location=positions.get(c.id), lunch_delay=EMERGENCY_LUNCH_DELAY)
-        for c in current.crews
+        c.to_crew(
+            day,
+            dates=mine,
+            current_location=positions.get(c.id),
+            lunch_delay=EMERGENCY_LUNCH_DELAY,
+        )
+        for c, mine in rostered(current.crews, dates, calendar)
     ]
     at = to_seconds(now, day)
     begun = {
@@ -428,7 +484,7 @@ def replan_emergency(
         problem, current.plan, at, SolverOptions(seconds=seconds), on_progress=on_progress
     )
     repairs = [*current.repairs, *new_repairs]
-    return _day_plan(day, plan, today, later, links, current.crews, calendar, repairs)
+    return _day_plan(day, plan, today, later, links, current.crews, calendar, repairs, dates)
 
 
 def jobs_of(cases: Iterable[Any]) -> tuple[list[FieldJob], list[JobLink]]:

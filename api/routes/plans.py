@@ -40,6 +40,9 @@ class PlanIn(BaseModel):
         default=None, description="plan from this time on (crews leave their depots then)"
     )
     overtime_hours: float = Field(default=0, ge=0, le=6)
+    days: int = Field(
+        default=1, ge=1, le=7, description="working days to plan at once (a week view)"
+    )
 
 
 def plan_dict(row: t.Plan, *, full: bool = True) -> dict[str, Any]:
@@ -124,6 +127,7 @@ def create_plan(body: PlanIn, request: Request, user: Dispatcher, session: Sessi
         network_id=network_id,
         overtime_hours=body.overtime_hours,
         now=local(body.now).isoformat() if body.now else None,
+        days=body.days,
     )
     row = t.Plan(
         day=body.day,

@@ -634,3 +634,18 @@ def test_crews(service: Service) -> None:
     assert (
         service.put("/api/crews/extra-01", json=body, headers={"If-Match": etag}).status_code == 412
     )
+
+
+def test_a_week_view_plan(service: Service) -> None:
+    r = service.post("/api/plans", json={"day": "2026-11-27", "seconds": 3, "days": 3})
+    assert r.status_code == 202, r.text
+    plan = wait_for_plan(service, r.json()["id"])
+    assert plan["status"] == "ready", plan["error"]
+    result = plan["result"]
+    assert result["days"][0] == "2026-11-27" and result["days"][-1] == "2026-12-01"
+    used = {route["day"] for route in result["routes"]}
+    assert used <= set(result["days"])
+    weekend = [r for r in result["routes"] if r["day"] in ("2026-11-28", "2026-11-29")]
+    crews = {c["id"]: c for c in service.get("/api/crews").json()}
+    assert weekend and all(crews[r["crew"]]["on_call"] for r in weekend)
+    assert service.post("/api/plans", json={"day": "2026-11-27", "days": 9}).status_code == 422

@@ -168,3 +168,37 @@ def test_a_day_of_programme_work_follow_ups_and_connections(
             assert {str(s) for s in job.skills} <= crews[route.crew_id].skills
     left = {u.job_id: u.reason for u in plan.unassigned}
     assert all(left[j.id] in ("capacity", "carried_over") for j in exercises if j.id in left)
+
+
+def test_a_week_view_spreads_work_over_working_days_on_time(city_roads: Any) -> None:
+    """Friday 27 November plus two working days: Monday 30th and Tuesday 1 December. More
+    connection work than one day holds; everything due in the span is on time, on working days
+    (on-call crews only at the weekend)."""
+    from ops.dispatch import plan_dates
+
+    friday = dt.date(2026, 11, 27)
+    assert plan_dates(friday, 3, CAL) == [friday + dt.timedelta(days=k) for k in range(5)]
+    apps = [
+        ConnectionApplication(
+            f"APP-{k:02d}",
+            "pre_standard_factory",  # 4 working days from Thursday: due Wednesday
+            dt.datetime(2026, 11, 26, 9, 0),
+            (114.32 + 0.01 * (k % 8), 34.78 + 0.01 * (k // 8)),
+            f"Factory {k}",
+        )
+        for k in range(30)
+    ]
+    jobs, links = jobs_of(open_connection(a, CAL) for a in apps)
+    valve_crews = [c for c in ROSTER if "valve" in c.skills][:2]
+    week = plan_day(friday, jobs, links, valve_crews, CAL, travel=city_roads, seconds=6, days=3)
+    plan = week.plan
+    assert plan.status == "ok"
+    days_used = {r.day for r in plan.routes if r.stops}
+    assert len(days_used) >= 2  # more than a day's work: spread
+    assert not days_used & {"2026-11-28", "2026-11-29"}  # the weekend: nobody on call here
+    for route in plan.routes:
+        for stop in route.stops:
+            job = week.job(stop.job_id)
+            end = dt.datetime.combine(friday, dt.time(0)) + dt.timedelta(seconds=stop.end)
+            assert job.deadline is not None and end <= job.deadline.replace(tzinfo=None)
+    assert week.to_dict()["days"][0] == "2026-11-27"
