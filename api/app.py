@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["health"], summary="the service is up and the database answers")
     def healthz(request: Request) -> dict[str, Any]:
-        with request.app.state.sessions() as session:
+        with request.app.state.reader_sessions() as session:
             networks = len(session.scalars(select(t.NetworkVersion.id)).all())
         return {"status": "ok", "networks": networks}
 
@@ -240,6 +240,13 @@ def _handlers(app: FastAPI) -> None:
             status.HTTP_409_CONFLICT,
             "this conflicts with what is stored (a duplicate, or a reference to nothing): "
             "GET the resource and check",
+        )
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        return error(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "a date or number is out of range: give times within this century",
         )
 
     @app.exception_handler(StaleDataError)

@@ -3,6 +3,7 @@ role checks, and the versions of ``If-Match``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
@@ -12,7 +13,7 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, Header, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from sqlalchemy.orm import Session
 
 from api.db.fast import query_one
@@ -154,6 +155,21 @@ def check_version(current: int, expected: int, what: str) -> None:
         )
 
 
+def _plausible_moment(value: dt.datetime) -> dt.datetime:
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("a time between the years 2000 and 2100 is expected")
+    return value
+
+
+def _plausible_day(value: dt.date) -> dt.date:
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("a date between the years 2000 and 2100 is expected")
+    return value
+
+
+# times from clients: ISO 8601, Kaifeng time when without an offset, within this century
+When = Annotated[dt.datetime, AfterValidator(_plausible_moment)]
+Day = Annotated[dt.date, AfterValidator(_plausible_day)]
 MAX_ID = 2_147_483_647  # ids are 32-bit integers in every database we run on
 NetworkId = Annotated[int, Path(ge=1, le=MAX_ID, description="network id")]
 PlanId = Annotated[int, Path(ge=1, le=MAX_ID, description="plan id")]

@@ -14,7 +14,6 @@ import datetime as dt
 import logging
 import multiprocessing
 import time
-import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -120,8 +119,8 @@ def run_plan(plan_id: int, database_url: str, data_dir: str) -> None:
         with sessions() as session, session.begin():
             row = session.get(t.Plan, plan_id)
             if row is not None:
-                row.status = "failed"
-                row.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+                row.status = "failed"  # the traceback is in the log, not for every reader
+                row.error = f"{type(exc).__name__}: {exc}"
     finally:
         engine.dispose()
         reader.dispose()
@@ -270,6 +269,7 @@ def decode_problem(problem: dict[str, Any]) -> tuple[list[Any], list[Any], list[
             lk["after"],
             dt.timedelta(minutes=lk["gap_min"]),
             None if lk.get("max_gap_min") is None else dt.timedelta(minutes=lk["max_gap_min"]),
+            bool(lk.get("required", False)),
         )
         for lk in problem["links"]
     ]

@@ -104,9 +104,16 @@ def idempotent(
     key: str | None,
     username: str,
     produce: Callable[[], tuple[int, Any, dict[str, str]]],
+    payload: Any = None,
 ) -> Response:
     """Run ``produce`` once per ``Idempotency-Key``: a repeat of the same POST gets the stored
-    response, so a client that lost the answer (a timeout, a crash) can safely send it again."""
+    response (status, body, ETag and Location), so a client that lost the answer (a timeout, a
+    crash) can safely send it again. The same key with a different ``payload`` is refused."""
+    import hashlib
+
+    fingerprint = hashlib.sha256(
+        json.dumps(payload, sort_keys=True, default=str).encode()
+    ).hexdigest()
     if key is not None:
         if not 1 <= len(key) <= 128:
             raise HTTPException(
@@ -114,16 +121,20 @@ def idempotent(
             )
         seen = session.get(t.IdempotencyKey, (key, username))
         if seen is not None:
-            if seen.path != request.url.path or seen.method != request.method:
+            if (
+                seen.path != request.url.path
+                or seen.method != request.method
+                or (seen.request_hash is not None and seen.request_hash != fingerprint)
+            ):
                 raise HTTPException(
                     status.HTTP_422_UNPROCESSABLE_CONTENT,
-                    f"Idempotency-Key {key!r} was already used for {seen.method} {seen.path}: "
-                    "use a new key for a new request",
+                    f"Idempotency-Key {key!r} was already used for another request "
+                    f"({seen.method} {seen.path}): use a new key for a new request",
                 )
             return JSONResponse(
                 json.loads(seen.body),
                 status_code=seen.status_code,
-                headers={"Idempotent-Replayed": "true"},
+                headers={**(seen.headers or {}), "Idempotent-Replayed": "true"},
             )
     code, body, headers = produce()
     if key is not None:
@@ -135,6 +146,8 @@ def idempotent(
                 path=request.url.path,
                 status_code=code,
                 body=json.dumps(body, ensure_ascii=False, default=str),
+                request_hash=fingerprint,
+                headers=dict(headers),
             )
         )
     return JSONResponse(body, status_code=code, headers=headers)
@@ -167,6 +180,7 @@ def add_jobs(
                 after=link.after,
                 gap_s=round(link.gap.total_seconds()),
                 max_gap_s=None if link.max_gap is None else round(link.max_gap.total_seconds()),
+                required=link.required,
             )
         )
 
@@ -194,6 +208,7 @@ def links_of(session: Session, job_ids: set[str]) -> list[JobLink]:
             r.after,
             dt.timedelta(seconds=r.gap_s),
             None if r.max_gap_s is None else dt.timedelta(seconds=r.max_gap_s),
+            bool(r.required),
         )
         for r in rows
         if r.before in job_ids and r.after in job_ids

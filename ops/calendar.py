@@ -293,14 +293,14 @@ class WorkCalendar:
         if days < 0:
             raise ValueError(f"cannot add a negative number of working days ({days})")
         local = _local(start)
-        if days == 0:
-            return start
+        if days == 0:  # at once (即办): now if the office is open, else when it opens
+            return self.next_opening(start)
         left = Fraction(str(days))  # exact for the decimals deadlines are written in
         for day, opens, closes in self._periods_from(local.date()):
             if local >= closes:
                 continue
             begin = max(local, opens)
-            available = Fraction(int((closes - begin).total_seconds()))
+            available = _seconds_exact(closes - begin)
             day_seconds = self.hours_on(day).seconds  # type: ignore[union-attr]
             # to the microsecond, so that a float like 3.5 / 7.5 lands on its closing
             needed_us = round(left * day_seconds * 1_000_000)
@@ -321,7 +321,7 @@ class WorkCalendar:
                 break
             lo, hi = max(a, opens), min(b, closes)
             if hi > lo:
-                total += Fraction(int((hi - lo).total_seconds())) / self.hours_on(day).seconds  # type: ignore[union-attr]
+                total += _seconds_exact(hi - lo) / self.hours_on(day).seconds  # type: ignore[union-attr]
         return float(total)
 
     def working_days_from(self, first: dt.date, count: int) -> list[dt.date]:
@@ -346,6 +346,11 @@ class WorkCalendar:
             for opens, closes in hours.periods:
                 yield day, dt.datetime.combine(day, opens), dt.datetime.combine(day, closes)
         raise CalendarConfigError("the calendar has no working days in three years")
+
+
+def _seconds_exact(span: dt.timedelta) -> Fraction:
+    """A span in seconds, exact to the microsecond."""
+    return Fraction(span // dt.timedelta(microseconds=1), 1_000_000)
 
 
 def local_time(moment: dt.datetime) -> dt.datetime:

@@ -104,6 +104,12 @@ class CrewShift:
         )
 
 
+def plan_begin(crews: Sequence[Any]) -> int:
+    """When a plan starts on its axis: the first crew's first moment of work."""
+    starts = [max(s.start, c.available_from or s.start) for c in crews for s in c.shifts[:1]]
+    return min(starts, default=0)
+
+
 def _clock(t: dt.time) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
 
@@ -219,11 +225,20 @@ class DayPlan:
         return data
 
 
-def routing_job(job: FieldJob, day: dt.date, day_end: int, *, finish_by: int | None = None) -> Any:
+def routing_job(
+    job: FieldJob,
+    day: dt.date,
+    day_end: int,
+    *,
+    finish_by: int | None = None,
+    begin: int = 0,
+) -> Any:
     """A :class:`routing.model.Job` on ``day``'s axis (``day_end``: when the last shift ends).
 
     ``finish_by``: jobs that are not part of an emergency must end by then (the normal end of
-    the shift when crews work overtime for an emergency).
+    the shift when crews work overtime for an emergency). ``begin``: when the plan starts (the
+    first shift, or now): a job that cannot be finished by its deadline from then on is late
+    already, and is planned as soon as possible instead of being left out.
     """
     from routing.model import Job, TimeWindow
 
@@ -242,7 +257,7 @@ def routing_job(job: FieldJob, day: dt.date, day_end: int, *, finish_by: int | N
         windows = (TimeWindow(earliest, max(earliest, day_end + 30 * DAY)),)
     deadline = None if job.deadline is None else to_seconds(job.deadline, day)
     priority, mandatory = job.priority, job.mandatory
-    if deadline is not None and deadline <= 0:  # overdue: as soon as possible
+    if deadline is not None and deadline - duration < begin:  # late already: at once
         deadline, priority, mandatory = None, 5, True
     elif deadline is not None and deadline <= day_end:
         mandatory = True
@@ -273,6 +288,7 @@ def _problem(
 ) -> tuple[Any, list[FieldJob], list[FieldJob]]:
     from routing.model import Precedence, Problem
 
+    begin = plan_begin(crews)
     normal_end = max((s.end for c in crews for s in c.shifts), default=DAY)
     finish_by = None
     if overtime > dt.timedelta(0):
@@ -295,13 +311,14 @@ def _problem(
             link.after,
             round(link.gap.total_seconds()),
             None if link.max_gap is None else round(link.max_gap.total_seconds()),
+            link.required,
         )
         for link in links
         if link.before in ids and link.after in ids
     )
     problem = Problem(
         crews=tuple(crews),
-        jobs=tuple(routing_job(j, day, day_end, finish_by=finish_by) for j in today),
+        jobs=tuple(routing_job(j, day, day_end, finish_by=finish_by, begin=begin) for j in today),
         precedences=precedences,
         travel=travel,
     )
@@ -359,7 +376,9 @@ def plan_day(
     problem, today, later = _problem(day, jobs, links, crews, travel, overtime)
     plan = solve(problem, SolverOptions(seconds=seconds), on_progress=on_progress)
     crews_used = [c for c, _ in on_shift]
-    return _day_plan(day, plan, today, later, links, crews_used, calendar, repairs, dates)
+    return _day_plan(
+        day, plan, today, later, links, crews_used, calendar, repairs, dates, plan_begin(crews)
+    )
 
 
 def _day_plan(
@@ -372,8 +391,9 @@ def _day_plan(
     calendar: WorkCalendar,
     repairs: Sequence[RepairCase | RepairChain],
     dates: Sequence[dt.date] = (),
+    begin: int = 0,
 ) -> DayPlan:
-    at_risk = _at_risk(day, plan, today, calendar, dates[-1] if dates else day)
+    at_risk = _at_risk(day, plan, today, calendar, dates[-1] if dates else day, begin)
     chains = tuple(repair_chain(r) for r in repairs)
     windows = {chain.ticket: outage_window(chain, plan, day) for chain in chains}
     return DayPlan(
@@ -391,9 +411,14 @@ def _day_plan(
 
 
 def _at_risk(
-    day: dt.date, plan: Any, jobs: Sequence[FieldJob], calendar: WorkCalendar, last: dt.date
+    day: dt.date,
+    plan: Any,
+    jobs: Sequence[FieldJob],
+    calendar: WorkCalendar,
+    last: dt.date,
+    begin: int = 0,
 ) -> list[AtRisk]:
-    start_of_day = dt.datetime.combine(day, dt.time(0))
+    start_of_day = dt.datetime.combine(day, dt.time(0)) + dt.timedelta(seconds=begin)
     next_days = calendar.working_days_from(last + dt.timedelta(days=1), 1)
     horizon = dt.datetime.combine(next_days[0], dt.time(23, 59))
     left_out = {u.job_id: u for u in plan.unassigned}
@@ -403,9 +428,17 @@ def _at_risk(
         due = None if job.due is None else local_time(job.due).replace(tzinfo=None)
         limit = deadline or due
         stop = plan.stop(job.id)
-        if limit is not None and limit <= start_of_day:
+        if limit is not None and limit - job.duration < start_of_day:
             out.append(
-                AtRisk(job.id, job.source, limit, "overdue", f"was due {limit:%Y-%m-%d %H:%M}")
+                AtRisk(
+                    job.id,
+                    job.source,
+                    limit,
+                    "overdue",
+                    f"due {limit:%Y-%m-%d %H:%M}: cannot be on time any more, planned at once"
+                    if limit > start_of_day
+                    else f"was due {limit:%Y-%m-%d %H:%M}",
+                )
             )
             continue
         if stop is not None:
@@ -484,7 +517,7 @@ def replan_emergency(
         problem, current.plan, at, SolverOptions(seconds=seconds), on_progress=on_progress
     )
     repairs = [*current.repairs, *new_repairs]
-    return _day_plan(day, plan, today, later, links, current.crews, calendar, repairs, dates)
+    return _day_plan(day, plan, today, later, links, current.crews, calendar, repairs, dates, at)
 
 
 def jobs_of(cases: Iterable[Any]) -> tuple[list[FieldJob], list[JobLink]]:

@@ -136,12 +136,14 @@ def field_job_from_dict(data: dict[str, Any]) -> FieldJob:
 @dataclass(frozen=True)
 class JobLink:
     """``after`` may start only ``gap`` after ``before`` has ended (any crews), and, when
-    ``max_gap`` is set, no later than ``max_gap`` after it."""
+    ``max_gap`` is set, no later than ``max_gap`` after it. ``required``: ``before`` is planned
+    only together with ``after``."""
 
     before: str
     after: str
     gap: dt.timedelta = dt.timedelta(0)
     max_gap: dt.timedelta | None = None
+    required: bool = False  # before only with after (a closed valve must be reopened)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -151,6 +153,7 @@ class JobLink:
             "max_gap_min": None
             if self.max_gap is None
             else round(self.max_gap.total_seconds() / 60, 1),
+            "required": self.required,
         }
 
 

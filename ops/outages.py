@@ -21,6 +21,7 @@ Values are immutable: each lifecycle function returns a new :class:`Outage`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -53,6 +54,15 @@ class NoticeState(StrEnum):
 LIVE = (NoticeState.PUBLISHED, NoticeState.UPDATED)
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Text without the characters XML 1.0 cannot carry (control codes from a terminal, say):
+    every rendering of a notice must stay valid."""
+    return _NOT_XML.sub("", str(text))
+
+
 @dataclass(frozen=True)
 class NoticeContent:
     """What a notice says: the facts the public needs, in both languages' renderers."""
@@ -77,6 +87,12 @@ class NoticeContent:
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", local_time(self.start))
         object.__setattr__(self, "end", local_time(self.end))
+        for name in ("reason", "reason_zh", "hotline"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, xml_safe(value))
+        for name in ("streets", "neighbourhoods", "critical", "reduced_pressure_streets"):
+            object.__setattr__(self, name, tuple(xml_safe(v) for v in getattr(self, name)))
         if self.end <= self.start:
             raise InvalidRequest(
                 f"the outage must end after it starts (start {self.start:%Y-%m-%d %H:%M}, "
@@ -230,8 +246,16 @@ class Outage:
 
     @property
     def sent_revisions(self) -> tuple[Revision, ...]:
-        """The revisions that went out to the public (everything but drafts)."""
-        return tuple(r for r in self.revisions if r.msg_type is not None)
+        """The revisions that went out to the public: everything after the first publication
+        (a draft cancelled before it was ever published went nowhere)."""
+        sent: list[Revision] = []
+        for r in self.revisions:
+            if r.msg_type is None:
+                continue
+            if r.msg_type != "Alert" and not sent:
+                continue  # a cancel of a draft: never public
+            sent.append(r)
+        return tuple(sent)
 
     @property
     def published_at(self) -> dt.datetime | None:
@@ -279,7 +303,7 @@ def _step(
             f"outage {outage.id}: {now:%Y-%m-%d %H:%M} is before its last change "
             f"({outage.latest.at:%Y-%m-%d %H:%M}); changes are kept in time order"
         )
-    revision = Revision(len(outage.revisions) + 1, state, now, content, note)
+    revision = Revision(len(outage.revisions) + 1, state, now, content, xml_safe(note))
     return replace(outage, revisions=(*outage.revisions, revision))
 
 
@@ -358,7 +382,11 @@ def update(
     new = content or outage.content
     # both at once: NoticeContent checks the new window
     new = replace(new, start=start or new.start, end=end or new.end)
-    if outage.kind == OutageKind.PLANNED and new.start < outage.content.start and new.start > now:
+    if (
+        outage.kind == OutageKind.PLANNED
+        and new.start < outage.content.start
+        and outage.content.start > now  # not started yet: moving it earlier keeps the lead
+    ):
         _check_lead(outage.id, new.start, now, lead)
     if not note:
         if new.end > outage.content.end:
@@ -375,9 +403,12 @@ def restore(outage: Outage, at: dt.datetime, note: str = "water restored") -> Ou
     _require(outage, "restored", LIVE)
     at = local_time(at)
     content = outage.content
-    if at > content.start:
-        content = replace(content, end=at)
-    return _step(outage, NoticeState.RESTORED, at, content, note)
+    if at <= content.start:
+        raise NoticeStateError(
+            f"outage {outage.id} has not started (it starts {content.start:%Y-%m-%d %H:%M}): "
+            "water cannot be restored before it goes off; cancel the outage instead"
+        )
+    return _step(outage, NoticeState.RESTORED, at, replace(content, end=at), note)
 
 
 def cancel(outage: Outage, now: dt.datetime, reason: str) -> Outage:
@@ -388,11 +419,22 @@ def cancel(outage: Outage, now: dt.datetime, reason: str) -> Outage:
     return _step(outage, NoticeState.CANCELLED, now, outage.content, reason.strip())
 
 
-def current_notices(outages: Sequence[Outage], now: dt.datetime) -> list[Outage]:
-    """Live notices whose outage has not ended: the current and the planned ones."""
+def current_notices(
+    outages: Sequence[Outage], now: dt.datetime, *, ended_within: dt.timedelta = dt.timedelta(0)
+) -> list[Outage]:
+    """Live notices whose outage has not ended (the current and the planned ones), and, with
+    ``ended_within``, the notices restored or cancelled that recently (so that feed readers
+    see the all-clear or the cancellation)."""
     now = local_time(now)
-    live = [o for o in outages if o.is_live() and o.content.end > now]
-    return sorted(live, key=lambda o: (o.content.start, o.id))
+    out = []
+    for o in outages:
+        if (o.is_live() and o.content.end > now) or (
+            o.state in (NoticeState.RESTORED, NoticeState.CANCELLED)
+            and o.sent_revisions
+            and dt.timedelta(0) <= now - o.latest.at <= ended_within
+        ):
+            out.append(o)
+    return sorted(out, key=lambda o: (o.content.start, o.id))
 
 
 # -- overlaps ----------------------------------------------------------------------------

@@ -272,7 +272,7 @@ def open_repair(
     max_gap = rules.outage_slack + serial
     jobs.extend(closures)
     jobs.append(repair)
-    links.extend(JobLink(c.id, repair.id, max_gap=max_gap) for c in closures)
+    links.extend(JobLink(c.id, repair.id, max_gap=max_gap, required=True) for c in closures)
     reopenings = []
     for v in plan.valves_to_close:
         reopenings.append(
@@ -293,7 +293,7 @@ def open_repair(
             )
         )
     jobs.extend(reopenings)
-    links.extend(JobLink(repair.id, r.id, max_gap=max_gap) for r in reopenings)
+    links.extend(JobLink(repair.id, r.id, max_gap=max_gap, required=True) for r in reopenings)
     flush = FieldJob(
         id=f"{ticket}-flush",
         kind=JobKind.FLUSHING,
@@ -325,13 +325,24 @@ def open_repair(
     expected = closing + repair_time + reopening + drives
     expected_start = earliest + rules.first_arrival
     expected_end = expected_start + expected
-    # the reopenings are due when the notice will say the water is back: the solver keeps the
-    # chain early and tight (the restoration target stays the outer limit)
-    reopenings = [replace(r, due=min(r.due or expected_end, expected_end)) for r in reopenings]
-    jobs = [j for j in jobs if j.kind != JobKind.VALVE_REOPENING] + reopenings
-    jobs.sort(key=lambda j: _CHAIN_ORDER[j.kind])
-
-    tankers = _tanker_points(isolator, plan, expected, rules)
+    if not target.planned:
+        # An emergency's reopenings are due when the notice will say the water is back: the
+        # solver keeps the chain early and tight (the restoration target stays the outer
+        # limit). A planned repair may be scheduled any day in its target: its chain is kept
+        # tight by the maximum gaps alone, and due times tied to the earliest day would call
+        # it late before any work.
+        reopenings = [replace(r, due=min(r.due or expected_end, expected_end)) for r in reopenings]
+        jobs = [j for j in jobs if j.kind != JobKind.VALVE_REOPENING] + reopenings
+        jobs.sort(key=lambda j: _CHAIN_ORDER[j.kind])
+    # Tankers are sent on the worst case: one crew working through the valves in turn.
+    serial = (
+        sum((c.duration for c in closures), zero)
+        + repair_time
+        + sum((r.duration for r in reopenings), zero)
+        + 2 * max(0, len(closures) - 1) * rules.travel_estimate
+        + drives
+    )
+    tankers = _tanker_points(isolator, plan, serial, rules)
     for t in tankers:
         jobs.append(
             FieldJob(
@@ -342,7 +353,7 @@ def open_repair(
                 skills=frozenset({Skill.TANKER}),
                 source=ticket,
                 earliest=earliest,
-                due=expected_start + rules.tanker_due,
+                due=None if target.planned else expected_start + rules.tanker_due,
                 priority=5 if t.critical else 4,
                 mandatory=t.critical and mandatory,
                 emergency=not target.planned,
@@ -354,8 +365,8 @@ def open_repair(
         why = []
         if plan.customers.critical:
             why.append(f"{len(plan.customers.critical)} critical customers cut off")
-        if expected > rules.tanker_after:
-            why.append(f"expected outage {expected.total_seconds() / 3600:.1f} h")
+        if serial > rules.tanker_after:
+            why.append(f"outage up to {serial.total_seconds() / 3600:.1f} h")
         notes.append(f"{len(tankers)} water tankers ({'; '.join(why)})")
     return RepairCase(
         report=report,

@@ -254,11 +254,15 @@ def explain_unassigned(
     """Reasons for jobs that could be done by some crew but are not in the solution."""
     out = []
     before: dict[str, list[str]] = {}
+    needs: dict[str, list[str]] = {}  # required successors
     for p in problem.precedences:
         before.setdefault(p.after, []).append(p.before)
+        if p.required:
+            needs.setdefault(p.before, []).append(p.after)
     horizon_end = max((v.shift.end for v in vehicles), default=0)
     for job in left_out:
         pred = next((b for b in before.get(job.id, []) if b not in placed), None)
+        succ = next((a for a in needs.get(job.id, []) if a not in placed), None)
         if (
             not job.mandatory
             and job.deadline is not None
@@ -278,6 +282,16 @@ def explain_unassigned(
                     job.id,
                     "precedence",
                     f"must follow job {pred}, which is not planned",
+                    job.mandatory,
+                )
+            )
+        elif succ is not None:
+            out.append(
+                Unassigned(
+                    job.id,
+                    "precedence",
+                    f"must be followed by job {succ}, which cannot be planned: left out so "
+                    "that nothing is left half-done",
                     job.mandatory,
                 )
             )

@@ -129,12 +129,16 @@ class Precedence:
 
     ``max_gap``: and no later than that many seconds after ``before`` ends (e.g. a repair must
     follow the valve closures closely, so the outage is no longer than the work needs).
+
+    ``required``: ``before`` may only be planned together with ``after`` (a valve closed must be
+    reopened): a plan that could place ``before`` but not ``after`` leaves both out.
     """
 
     before: str
     after: str
     gap: int = 0
     max_gap: int | None = None
+    required: bool = False
 
     def __post_init__(self) -> None:
         if self.max_gap is not None and self.max_gap < self.gap:

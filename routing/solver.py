@@ -407,14 +407,30 @@ def solve(
         and copies[manager.IndexToNode(i) - 2 * n_v][1] == 1
         and assignment.Value(routing.NextVar(i)) != i
     }
-    # ... and neither is anything that must follow it.
+    # ... and neither is anything that must follow it, nor (required links) anything that
+    # would be left half-done: a closed valve whose reopening could not be planned.
     dropped = {job.id for job, c in copies if job.crews_required == 2 and job.id not in second}
+    active = {
+        job.id
+        for k, (job, c) in enumerate(copies)
+        if c == 0
+        and assignment.Value(routing.NextVar(manager.NodeToIndex(2 * n_v + k)))
+        != manager.NodeToIndex(2 * n_v + k)
+    }
     grew = True
     while grew:
         grew = False
         for p in problem.precedences:
             if p.before in dropped and p.after not in dropped:
                 dropped.add(p.after)
+                grew = True
+            if (
+                p.required
+                and p.before in active
+                and p.before not in dropped
+                and (p.after not in active or p.after in dropped)
+            ):
+                dropped.add(p.before)
                 grew = True
     for vi, v in enumerate(vehicles):
         stops: list[Stop] = []

@@ -21,13 +21,44 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A moment stored as UTC and read back aware, on every database: SQLite's DateTime drops
+    the offset, so an aware Kaifeng time would come back eight hours off. Naive values are
+    taken as Kaifeng time (the service's convention)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            from ops.calendar import TZ
+
+            value = value.replace(tzinfo=TZ)
+        return (
+            value.astimezone(dt.UTC).replace(tzinfo=None)
+            if dialect.name == "sqlite"
+            else value.astimezone(dt.UTC)
+        )
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -42,7 +73,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class NetworkVersion(Base):
@@ -62,7 +93,7 @@ class NetworkVersion(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("name", "version"),)
 
@@ -78,7 +109,7 @@ class ValveStatus(Base):
     operable: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(Text, default="")
     changed_by: Mapped[str] = mapped_column(String(64))
-    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Crew(Base):
@@ -107,7 +138,7 @@ class Application(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     type: Mapped[str] = mapped_column(String(32))
-    accepted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     customer: Mapped[str] = mapped_column(String(255))
     address: Mapped[str] = mapped_column(String(255), default="")
     lon: Mapped[float] = mapped_column(Float)
@@ -115,15 +146,13 @@ class Application(Base):
     dn_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
     line_length_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     residential: Mapped[bool] = mapped_column(Boolean, default=True)
-    papers_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    papers_completed_at: Mapped[dt.datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
-    deadline: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    papers_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    papers_completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, completed
     case: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RepairTicket(Base):
@@ -133,12 +162,12 @@ class RepairTicket(Base):
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"))
     severity: Mapped[str] = mapped_column(String(16))
     pipe_id: Mapped[str] = mapped_column(String(64))
-    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the RepairReport
     case: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Job(Base):
@@ -152,7 +181,7 @@ class Job(Base):
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     crew_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
@@ -167,6 +196,7 @@ class JobLink(Base):
     after: Mapped[str] = mapped_column(String(96), index=True)
     gap_s: Mapped[int] = mapped_column(Integer, default=0)
     max_gap_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class JobEvent(Base):
@@ -180,7 +210,7 @@ class JobEvent(Base):
     crew_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     by: Mapped[str] = mapped_column(String(64))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Plan(Base):
@@ -201,8 +231,8 @@ class Plan(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     published_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
@@ -218,7 +248,7 @@ class Outage(Base):
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"))
     source: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it)
@@ -231,7 +261,7 @@ class OutageRevision(Base):
     outage_id: Mapped[str] = mapped_column(ForeignKey("outages.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text, default="")
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     by: Mapped[str] = mapped_column(String(64))
@@ -250,7 +280,9 @@ class IdempotencyKey(Base):
     path: Mapped[str] = mapped_column(String(512))
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    headers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Counter(Base):

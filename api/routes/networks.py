@@ -6,6 +6,7 @@ import hashlib
 import re
 import shutil
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -14,11 +15,11 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Upload
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
-from starlette.concurrency import run_in_threadpool
 
 from api.db.tables import NetworkVersion, ValveStatus
 from api.deps import Engineer, NetworkId, Reader, SessionDep
 from api.registry import valve_position
+from api.store import local
 
 router = APIRouter(prefix="/api/networks", tags=["networks"])
 
@@ -48,7 +49,7 @@ def network_dict(row: NetworkVersion) -> dict[str, Any]:
         "sha256": row.sha256,
         "summary": row.summary,
         "created_by": row.created_by,
-        "created_at": row.created_at.isoformat(timespec="seconds"),
+        "created_at": local(row.created_at).isoformat(timespec="seconds"),
     }
 
 
@@ -58,12 +59,12 @@ def _safe_name(filename: str | None, fallback: str) -> str:
     return name[:120]
 
 
-async def _save(upload: UploadFile, target: Path, limit: int) -> str:
+def _save(upload: UploadFile, target: Path, limit: int) -> str:
     """Write an upload to ``target`` without going over ``limit`` bytes; its SHA-256."""
     digest = hashlib.sha256()
     size = 0
     with target.open("wb") as out:
-        while chunk := await upload.read(1 << 20):
+        while chunk := upload.file.read(1 << 20):
             size += len(chunk)
             if size > limit:
                 out.close()
@@ -80,6 +81,12 @@ async def _save(upload: UploadFile, target: Path, limit: int) -> str:
 
 def _unzip(archive: Path, folder: Path, limit: int) -> Path:
     """Extract a zip of layer files safely: no path leaves ``folder``, no zip bomb."""
+    unreadable = HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        "the .zip file cannot be read (damaged, encrypted or an unknown compression): zip the "
+        "layer files (.shp/.shx/.dbf/.prj or .geojson) of nodes, pipes, valves, customers ... "
+        "without a password and upload again",
+    )
     try:
         with zipfile.ZipFile(archive) as z:
             members = [m for m in z.infolist() if not m.is_dir()]
@@ -98,19 +105,16 @@ def _unzip(archive: Path, folder: Path, limit: int) -> Path:
                     continue
                 with z.open(m) as src, dest.open("wb") as out:
                     shutil.copyfileobj(src, out)
-    except zipfile.BadZipFile:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "the .zip file cannot be read: zip the layer files (.shp/.shx/.dbf/.prj or .geojson)"
-            " of nodes, pipes, valves, customers ... and upload again",
-        ) from None
+    except HTTPException:
+        raise
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, zlib.error):
+        raise unreadable from None
     return folder
 
 
 @router.post("", status_code=201, summary="upload a network (new version); validated at once")
-async def upload_network(
+def upload_network(
     request: Request,
-    session: SessionDep,
     user: Engineer,
     file: Annotated[UploadFile, File(description="GeoPackage, zipped Shapefile/GeoJSON, or .inp")],
     name: Annotated[str, Form(min_length=1, max_length=128)] = "network",
@@ -119,6 +123,10 @@ async def upload_network(
     ] = None,
     crs: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Response:
+    # Files first, then the validation, and only then a short write transaction: an upload
+    # never holds the database while it reads and checks megabytes.
+    import uuid
+
     settings = request.app.state.settings
     limit = settings.max_upload_bytes
     filename = _safe_name(file.filename, "network")
@@ -129,82 +137,122 @@ async def upload_network(
             f"{file.filename!r}: upload a GeoPackage (.gpkg), a zip of Shapefile or GeoJSON "
             "layers (.zip), or an EPANET file (.inp) with a valve CSV",
         )
-    version = (
-        session.scalar(select(func.max(NetworkVersion.version)).where(NetworkVersion.name == name))
-        or 0
-    ) + 1
+    if crs is not None:
+        _check_crs(crs)
     data_dir: Path = settings.data_dir.resolve()
-    folder_rel = Path("networks") / f"{_safe_name(name, 'network')}-v{version}"
+    # a folder of its own, never an existing one: nothing else's files are touched
+    folder_rel = Path("networks") / f"{_safe_name(name, 'network')[:60]}-{uuid.uuid4().hex[:12]}"
     folder = data_dir / folder_rel
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    stored = folder / filename
-    sha = await _save(file, stored, limit)
-    valves_rel = None
-    if valves is not None:
-        vname = _safe_name(valves.filename, "valves.csv")
-        await _save(valves, folder / vname, limit)
-        valves_rel = str(folder_rel / vname)
-    read_path = stored
-    if suffix == ".zip":
-        (folder / "layers").mkdir()
-        read_path = _unzip(stored, folder / "layers", limit)
-    report, summary = await run_in_threadpool(
-        _validate, read_path, folder, valves_rel, crs, data_dir
-    )
+    folder.mkdir(parents=True, exist_ok=False)
+    try:
+        stored = folder / filename
+        sha = _save(file, stored, limit)
+        valves_rel = None
+        if valves is not None:
+            vname = _safe_name(valves.filename, "valves.csv")
+            _save(valves, folder / vname, limit)
+            valves_rel = str(folder_rel / vname)
+        read_path = stored
+        if suffix == ".zip":
+            (folder / "layers").mkdir()
+            read_path = _unzip(stored, folder / "layers", limit)
+        report, summary = _validate(read_path, valves_rel, crs, data_dir)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     ok = report["ok"]
-    row = NetworkVersion(
-        name=name,
-        version=version,
-        filename=filename,
-        stored_path=str(read_path.relative_to(data_dir)),
-        valves_path=valves_rel,
-        crs=crs,
-        sha256=sha,
-        status="ready" if ok else "invalid",
-        summary=summary,
-        report=report,
-        created_by=user.username,
-    )
-    session.add(row)
-    session.flush()
-    body = {**network_dict(row), "report": report}
     if not ok:
         shutil.rmtree(folder, ignore_errors=True)  # keep the report, not the bad files
+    with request.app.state.sessions() as session, session.begin():
+        version = (
+            session.scalar(
+                select(func.max(NetworkVersion.version)).where(NetworkVersion.name == name)
+            )
+            or 0
+        ) + 1
+        row = NetworkVersion(
+            name=name,
+            version=version,
+            filename=filename,
+            stored_path=str(read_path.relative_to(data_dir)),
+            valves_path=valves_rel,
+            crs=crs,
+            sha256=sha,
+            status="ready" if ok else "invalid",
+            summary=summary,
+            report=report,
+            created_by=user.username,
+        )
+        session.add(row)
+        session.flush()
+        body = {**network_dict(row), "report": report}
+    if not ok:
         return json_response(body, status.HTTP_422_UNPROCESSABLE_CONTENT)
     return json_response(body, status.HTTP_201_CREATED, {"Location": f"/api/networks/{row.id}"})
 
 
+def _check_crs(crs: str) -> None:
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(crs)
+    except CRSError:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"crs {crs!r} is not a coordinate reference system: write e.g. EPSG:32650",
+        ) from None
+
+
+def _file_problem(message: str) -> dict[str, Any]:
+    return {
+        "ok": False,
+        "errors": 1,
+        "warnings": 0,
+        "problems": [
+            {
+                "severity": "error",
+                "layer": "file",
+                "id": None,
+                "message": message,
+                "fix": "upload a GeoPackage, a zip of nodes, pipes, valves ... layers, or an "
+                "EPANET file with its valve CSV",
+            }
+        ],
+    }
+
+
+def _strip(report: dict[str, Any], prefix: str) -> None:
+    """No server paths in what users read."""
+    for problem in report["problems"]:
+        for key, value in problem.items():
+            if isinstance(value, str):
+                problem[key] = value.replace(prefix, "")
+
+
 def _validate(
-    path: Path, folder: Path, valves_rel: str | None, crs: str | None, data_dir: Path
+    path: Path, valves_rel: str | None, crs: str | None, data_dir: Path
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    from gis.errors import NetworkError
+    from gis.errors import NetworkError, ValidationError
     from gis.io import read_layers
     from gis.network import build_network
     from gis.validate import validate_layers
 
+    prefix = str(data_dir) + "/"
     try:
         layers = read_layers(path, valves=data_dir / valves_rel if valves_rel else None, crs=crs)
+        checked = validate_layers(layers)
+    except ValidationError as exc:  # the reader's own report: unreadable layers, say
+        data = exc.report.to_dict()
+        _strip(data, prefix)
+        return {**data, "ok": False}, {}
     except NetworkError as exc:
-        report = {
-            "ok": False,
-            "errors": 1,
-            "warnings": 0,
-            "problems": [
-                {
-                    "severity": "error",
-                    "layer": "file",
-                    "id": None,
-                    "message": str(exc),
-                    "fix": "upload a GeoPackage or a zip of nodes, pipes, valves ... layers",
-                }
-            ],
-        }
-        return report, {}
-    checked = validate_layers(layers)
+        return _file_problem(str(exc).replace(prefix, "")), {}
+    except Exception as exc:  # a file the readers choke on is bad input, not a server error
+        return _file_problem(f"the file cannot be read ({type(exc).__name__})"), {}
     data = checked.to_dict()
     data["ok"] = checked.ok
+    _strip(data, prefix)
     if not checked.ok:
         return data, {}
     summary = build_network(layers).summary()
@@ -292,7 +340,7 @@ def get_valve(
             "operable": h.operable,
             "note": h.note,
             "by": h.changed_by,
-            "at": h.changed_at.isoformat(timespec="seconds"),
+            "at": local(h.changed_at).isoformat(timespec="seconds"),
         }
         for h in history
     ]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.db import tables as t
-from api.deps import Dispatcher, IfMatch, OptionalId, Reader, SessionDep, check_version, etag
+from api.deps import Dispatcher, IfMatch, OptionalId, Reader, SessionDep, When, check_version, etag
 from api.routes.networks import json_response
 from api.store import idempotent, local, next_id, now_local, outage_dict, outage_value, save_outage
 
@@ -36,8 +36,8 @@ def lead(request: Request) -> dt.timedelta:
 
 class OutageIn(BaseModel):
     kind: Literal["planned", "emergency"]
-    start: dt.datetime
-    end: dt.datetime
+    start: When
+    end: When
     reason: str = Field(min_length=1, max_length=500, description="in English")
     reason_zh: str | None = Field(default=None, max_length=500)
     pipes: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
@@ -229,6 +229,7 @@ def _step(
     version: int,
     key: str | None,
     change: Any,
+    payload: Any = None,
 ) -> Response:
     def produce() -> tuple[int, Any, dict[str, str]]:
         row = _outage(session, outage_id)
@@ -239,7 +240,7 @@ def _step(
         save_outage(session, row, outage, user.username, first_new=first_new)
         return 200, outage_dict(row, outage), etag(row.version)
 
-    return idempotent(session, request, key, user.username, produce)
+    return idempotent(session, request, key, user.username, produce, payload)
 
 
 @router.post("/{outage_id}/publish", summary="publish the notice (24 h ahead for planned works)")
@@ -266,12 +267,21 @@ def publish_outage(
             acknowledge_overlaps=body.acknowledge_overlaps,
         )
 
-    return _step(session, request, user, outage_id, version, idempotency_key, change)
+    return _step(
+        session,
+        request,
+        user,
+        outage_id,
+        version,
+        idempotency_key,
+        change,
+        {"version": version, **body.model_dump(mode="json")},
+    )
 
 
 class EditIn(BaseModel):
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
+    start: When | None = None
+    end: When | None = None
     reason: str | None = Field(default=None, min_length=1, max_length=500)
     reason_zh: str | None = Field(default=None, max_length=500)
     note: str = Field(default="", max_length=500)
@@ -315,11 +325,20 @@ def update_outage(
             lead=lead(request),
         )
 
-    return _step(session, request, user, outage_id, version, idempotency_key, change)
+    return _step(
+        session,
+        request,
+        user,
+        outage_id,
+        version,
+        idempotency_key,
+        change,
+        {"version": version, **body.model_dump(mode="json")},
+    )
 
 
 class RestoreIn(BaseModel):
-    at: dt.datetime | None = Field(default=None, description="water back on (default now)")
+    at: When | None = Field(default=None, description="water back on (default now)")
     note: str = Field(default="water restored", max_length=500)
 
 
@@ -338,7 +357,16 @@ def restore_outage(
     def change(row: t.Outage, outage: Any) -> Any:
         return restore(outage, max(local(body.at), outage.latest.at), body.note)
 
-    return _step(session, request, user, outage_id, version, idempotency_key, change)
+    return _step(
+        session,
+        request,
+        user,
+        outage_id,
+        version,
+        idempotency_key,
+        change,
+        {"version": version, **body.model_dump(mode="json")},
+    )
 
 
 class CancelIn(BaseModel):
@@ -360,7 +388,16 @@ def cancel_outage(
     def change(row: t.Outage, outage: Any) -> Any:
         return cancel(outage, max(now_local(), outage.latest.at), body.reason)
 
-    return _step(session, request, user, outage_id, version, idempotency_key, change)
+    return _step(
+        session,
+        request,
+        user,
+        outage_id,
+        version,
+        idempotency_key,
+        change,
+        {"version": version, **body.model_dump(mode="json")},
+    )
 
 
 NoticeFormat = Literal["zh", "en", "cap", "ics", "geojson"]
@@ -447,7 +484,16 @@ def public_atom(
     from ops.notices import render_atom
     from ops.outages import current_notices
 
-    live = current_notices(_published(session), now_local())
+    # the feed also carries the all-clears and cancellations of the last three days, so that
+    # readers replace the notice they have
+    rows = session.scalars(
+        select(t.Outage)
+        .where(t.Outage.state.in_(("published", "updated", "restored", "cancelled")))
+        .order_by(t.Outage.id)
+    ).all()
+    live = current_notices(
+        [outage_value(session, r) for r in rows], now_local(), ended_within=dt.timedelta(days=3)
+    )
     return Response(
         render_atom(live, now_local(), issuer(request), lang=lang),
         media_type="application/atom+xml",

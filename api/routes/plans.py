@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.db import tables as t
-from api.deps import Dispatcher, IfMatch, PlanId, Reader, SessionDep, check_version, etag
+from api.deps import Day, Dispatcher, IfMatch, PlanId, Reader, SessionDep, When, check_version, etag
 from api.planner import encode_problem
 from api.routes.networks import json_response
 from api.store import (
@@ -34,9 +34,9 @@ OPEN = ("open", "assigned")
 
 
 class PlanIn(BaseModel):
-    day: dt.date = Field(description="the day to plan")
+    day: Day = Field(description="the day to plan")
     seconds: float | None = Field(default=None, gt=0, le=600, description="solver time limit")
-    now: dt.datetime | None = Field(
+    now: When | None = Field(
         default=None, description="plan from this time on (crews leave their depots then)"
     )
     overtime_hours: float = Field(default=0, ge=0, le=6)
@@ -208,7 +208,7 @@ def publish_plan(
         body = {**plan_dict(row), "jobs_assigned": assigned, "notices_updated": notices}
         return 200, body, etag(row.version)
 
-    return idempotent(session, request, idempotency_key, user.username, produce)
+    return idempotent(session, request, idempotency_key, user.username, produce, version)
 
 
 def _assign_jobs(session: Any, row: t.Plan, username: str) -> int:
@@ -271,7 +271,7 @@ def _follow_windows(session: Any, request: Request, row: t.Plan, username: str) 
 
 
 class ReplanIn(BaseModel):
-    now: dt.datetime | None = Field(default=None, description="default: now")
+    now: When | None = Field(default=None, description="default: now")
     new_jobs: list[str] | None = Field(
         default=None, max_length=2000, description="default: every open job not in the plan"
     )

@@ -19,6 +19,7 @@ from api.deps import (
     OptionalId,
     Reader,
     SessionDep,
+    When,
     check_version,
     etag,
 )
@@ -47,7 +48,7 @@ class ConnectionIn(BaseModel):
     lon: Lon
     lat: Lat
     address: str = Field(default="", max_length=255)
-    accepted_at: dt.datetime | None = Field(
+    accepted_at: When | None = Field(
         default=None, description="acceptance time (Kaifeng time if no offset); default now"
     )
     dn_mm: float | None = Field(default=None, gt=0, le=3000)
@@ -115,7 +116,9 @@ def create_connection(
         session.flush()
         return 201, _application_dict(row), {"Location": f"/api/connections/{app_id}"}
 
-    return idempotent(session, request, idempotency_key, user.username, produce)
+    return idempotent(
+        session, request, idempotency_key, user.username, produce, body.model_dump(mode="json")
+    )
 
 
 @router.get("/connections", summary="connection applications")
@@ -144,7 +147,7 @@ def get_connection(app_id: str, _: Reader, session: SessionDep) -> Response:
 
 
 class PapersIn(BaseModel):
-    at: dt.datetime | None = None
+    at: When | None = None
 
 
 @router.post("/connections/{app_id}/papers", summary="the missing technical papers are in")
@@ -160,7 +163,7 @@ def papers_completed(app_id: str, body: PapersIn, _: Dispatcher, session: Sessio
 
 
 class CompleteIn(BaseModel):
-    at: dt.datetime | None = Field(default=None, description="water on (default now)")
+    at: When | None = Field(default=None, description="water on (default now)")
 
 
 @router.post("/connections/{app_id}/complete", summary="water is on: creates the follow-up visit")
@@ -196,7 +199,7 @@ class RepairIn(BaseModel):
     pipe_id: str | None = Field(default=None, max_length=64)
     lon: Lon | None = None
     lat: Lat | None = None
-    reported_at: dt.datetime | None = None
+    reported_at: When | None = None
     description: str = Field(default="", max_length=2000)
     inoperable: list[str] = Field(default_factory=list, max_length=200)
     network_id: OptionalId = Field(default=None, description="default: the newest network")
@@ -256,7 +259,9 @@ def create_repair(
         session.flush()
         return 201, {**data, "network": network_id}, {"Location": f"/api/repairs/{ticket}"}
 
-    return idempotent(session, request, idempotency_key, user.username, produce)
+    return idempotent(
+        session, request, idempotency_key, user.username, produce, body.model_dump(mode="json")
+    )
 
 
 @router.get("/repairs", summary="repair tickets")
@@ -279,7 +284,7 @@ class LeakSurveyIn(BaseModel):
     lon: Lon
     lat: Lat
     duration_min: float = Field(default=60, gt=0, le=600)
-    due: dt.datetime | None = None
+    due: When | None = None
     area: str = Field(default="", max_length=255, description="street or DMA surveyed")
 
 
@@ -322,7 +327,9 @@ def create_valve_exercises(
     open_exercises = {
         job_id[3:-9]  # EX-<valve>-<YYYYMMDD>
         for job_id in session.scalars(
-            select(t.Job.id).where(t.Job.kind == "valve exercise", t.Job.status == "open")
+            select(t.Job.id).where(
+                t.Job.kind == "valve exercise", t.Job.status.notin_(("done", "cancelled"))
+            )
         )
     }
     due = [

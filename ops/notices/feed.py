@@ -56,4 +56,21 @@ def render_atom(
         )
         entry.content(text, type="text")
         entry.category(term=outage.kind.value)
-    return str(fg.atom_str(pretty=True).decode("utf-8"))
+    return _fix_links(fg.atom_str(pretty=True), issuer)
+
+
+def _fix_links(xml: bytes, issuer: Issuer) -> str:
+    """feedgen 1.0 drops rel and type of an entry's second link (lkiesow/python-feedgen#135):
+    set them again, so readers open the notice page and know the CAP link for what it is."""
+    from lxml import etree
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = etree.fromstring(xml)
+    for entry in root.iter(f"{atom}entry"):
+        for link in entry.findall(f"{atom}link"):
+            href = link.get("href", "")
+            link.set("rel", "alternate")
+            link.set("type", "application/cap+xml" if href.endswith(".cap") else "text/html")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode(
+        "utf-8"
+    )

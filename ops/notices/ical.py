@@ -11,7 +11,7 @@ from ops.outages import NoticeState, Outage
 def render_ical(outage: Outage, issuer: Issuer | None = None, *, lang: str = "zh") -> str:
     """One VEVENT for the outage window; SEQUENCE follows the revisions, a cancelled outage is
     STATUS:CANCELLED, so calendar clients update the event in place."""
-    from icalendar import Calendar, Event
+    from icalendar import Calendar, Event, vCalAddress
 
     issuer = issuer or Issuer()
     c = outage.content
@@ -30,6 +30,9 @@ def render_ical(outage: Outage, issuer: Issuer | None = None, *, lang: str = "zh
     event.add("description", text)
     event.add("location", ", ".join(c.streets[:10]))
     event.add("url", issuer.url(outage.id))
+    organizer = vCalAddress(f"mailto:{issuer.sender}")
+    organizer.params["cn"] = issuer.name_en
+    event.add("organizer", organizer)
     event.add(
         "status",
         "CANCELLED" if outage.state == NoticeState.CANCELLED else "CONFIRMED",

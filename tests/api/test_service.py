@@ -649,3 +649,70 @@ def test_a_week_view_plan(service: Service) -> None:
     crews = {c["id"]: c for c in service.get("/api/crews").json()}
     assert weekend and all(crews[r["crew"]]["on_call"] for r in weekend)
     assert service.post("/api/plans", json={"day": "2026-11-27", "days": 9}).status_code == 422
+
+
+def test_idempotency_keys_belong_to_one_request(service: Service) -> None:
+    key = {"Idempotency-Key": "repair-once"}
+    first = service.post(
+        "/api/repairs", json={"severity": "burst", "pipe_id": "P000300"}, headers=key
+    )
+    assert first.status_code == 201
+    other = service.post(
+        "/api/repairs", json={"severity": "minor_leak", "pipe_id": "P000400"}, headers=key
+    )
+    assert other.status_code == 422 and "another request" in other.json()["detail"]
+    again = service.post(
+        "/api/repairs", json={"severity": "burst", "pipe_id": "P000300"}, headers=key
+    )
+    assert again.status_code == 201 and again.json()["ticket"] == first.json()["ticket"]
+    assert again.headers["location"] == first.headers["location"]
+
+
+def test_times_are_stored_as_they_happened(service: Service) -> None:
+    service.clock.now = START.replace(hour=15, minute=42)
+    try:
+        r = service.post("/api/leak-surveys", json={"lon": 114.35, "lat": 34.8, "area": "Gulou"})
+        job = service.get(f"/api/jobs/{r.json()['id']}").json()
+    finally:
+        service.clock.now = START
+    assert job["history"][0]["at"].startswith("2026-11-26T") and job["history"][0]["at"].endswith(
+        "+08:00"
+    )
+    assert job["earliest"].startswith("2026-11-26T15:42")
+
+
+def test_an_upload_never_touches_another_networks_files(service: Service) -> None:
+    before = service.get("/api/networks/1").json()
+    for name in ("sample ", "x/sample", "sample"):
+        r = service.post(
+            "/api/networks",
+            "engineer",
+            files={"file": ("x.gpkg", b"not a geopackage")},
+            data={"name": name},
+        )
+        assert r.status_code == 422
+        assert r.json()["report"]["errors"] >= 1 and r.json()["report"]["problems"][0]["fix"]
+        assert str(service.data_dir) not in r.text
+    assert service.get("/api/networks/1").json() == before
+    assert service.get("/api/networks/1/isolation", params={"pipe": "P000100"}).status_code == 200
+    registry = service.client.app.state.registry  # type: ignore[attr-defined]
+    registry._cache.clear()  # read the files again: they are still there
+    registry._base.clear()
+    assert service.get("/api/networks/1/isolation", params={"pipe": "P000101"}).status_code == 200
+
+
+def test_valve_exercises_are_not_doubled(service: Service) -> None:
+    first = service.post("/api/valve-exercises", json={"count": 3}).json()
+    job = service.get(f"/api/jobs/{first[0]['id']}")
+    service.post(
+        f"/api/jobs/{first[0]['id']}/status",
+        json={"status": "assigned", "crew": "valve-01"},
+        headers={"If-Match": job.headers["etag"]},
+    )
+    service.clock.now = START + dt.timedelta(days=1)
+    try:
+        second = service.post("/api/valve-exercises", json={"count": 3}).json()
+    finally:
+        service.clock.now = START
+    valve = lambda job_id: job_id[3:-9]  # noqa: E731
+    assert not {valve(j["id"]) for j in first} & {valve(j["id"]) for j in second}

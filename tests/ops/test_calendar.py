@@ -190,3 +190,12 @@ def test_calendar_from_settings(tmp_path: Path) -> None:
         calendar_from_config({"seasons": [{"from": "June", "to": "08-31", "hours": "x"}]})
     with pytest.raises(CalendarConfigError, match="does not exist"):
         calendar_from_config({"holidays_file": str(tmp_path / "missing.toml")})
+
+
+def test_zero_days_is_the_next_opening_and_microseconds_count() -> None:
+    holiday = dt.datetime(2026, 10, 3, 10, 0)
+    assert CAL.add_working_days(holiday, 0) == dt.datetime(2026, 10, 8, 8, 30)
+    utc = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)  # 10:00 in Kaifeng: open
+    assert CAL.add_working_days(utc, 0) == dt.datetime(2026, 11, 26, 10, 0, tzinfo=TZ)
+    almost = dt.datetime(2026, 11, 26, 11, 59, 59, 500_000)
+    assert CAL.add_working_days(almost, 1 / 27_000) == dt.datetime(2026, 11, 26, 14, 0, 0, 500_000)

@@ -202,3 +202,35 @@ def test_a_week_view_spreads_work_over_working_days_on_time(city_roads: Any) -> 
             end = dt.datetime.combine(friday, dt.time(0)) + dt.timedelta(seconds=stop.end)
             assert job.deadline is not None and end <= job.deadline.replace(tzinfo=None)
     assert week.to_dict()["days"][0] == "2026-11-27"
+
+
+def test_a_job_already_late_is_planned_at_once_and_reported(city_roads: Any) -> None:
+    """Due at 09:22:30 (a quarter working day from 07:30 acceptance... counted from 08:30),
+    planned from 10:00: it cannot be on time any more, so it goes first, not out."""
+    app = ConnectionApplication(
+        "APP-LATE", "pre_consultation", dt.datetime(2026, 11, 26, 7, 30), (114.35, 34.80), "Zhao"
+    )
+    case = open_connection(app, CAL)
+    now = dt.datetime(2026, 11, 26, 10, 0)
+    day = plan_day(DAY, list(case.jobs), [], ROSTER, CAL, travel=city_roads, seconds=2, now=now)
+    stop = day.stop_times("APP-LATE-open")
+    assert stop is not None and stop[0] < dt.datetime(2026, 11, 26, 11, 0)
+    risk = {a.job_id: a for a in day.at_risk}
+    assert risk["APP-LATE-open"].reason == "overdue"
+
+
+def test_a_planned_repair_is_done_whole_or_not_at_all(city_isolator: Isolator) -> None:
+    """One valve crew and one pipe crew from 13:00: not enough afternoon for a DN200 repair
+    and its reopenings. A plan must never close valves it cannot reopen."""
+    case = open_repair(
+        RepairReport("T-PL", dt.datetime(2026, 11, 25, 9, 0), "minor_leak", pipe_id="P000590"),
+        city_isolator,
+    )
+    crews = [ROSTER[0], ROSTER[3]]
+    for start in (dt.datetime(2026, 11, 26, 13, 0), dt.datetime(2026, 11, 26, 13, 20)):
+        day = plan_day(DAY, list(case.jobs), list(case.links), crews, CAL, seconds=2, now=start)
+        closed = [j.id for j in case.closures if day.stop_times(j.id)]
+        reopened = [j.id for j in case.reopenings if day.stop_times(j.id)]
+        assert len(closed) == len(reopened)
+        if closed:
+            assert len(closed) == len(case.closures)

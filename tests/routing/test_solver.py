@@ -148,6 +148,8 @@ def check_plan(problem: Problem, plan: Plan, totals: bool = True) -> None:
             assert s1.start == s2.start, f"{job_id}: crews start apart ({s1.start}, {s2.start})"
 
     for p in problem.precedences:
+        if p.required and p.before in planned:
+            assert p.after in planned, f"{p.before} planned without its required {p.after}"
         if p.after in planned:
             assert p.before in planned, f"{p.after} planned without its predecessor {p.before}"
             assert by_stop[p.after][1].start >= by_stop[p.before][1].end + p.gap, p
@@ -625,6 +627,38 @@ def test_max_gap_keeps_the_closure_just_before_the_repair() -> None:
     assert close is not None and repair is not None
     assert close.end <= repair.start <= close.end + 30 * MINUTE
     assert close.start >= 13 * H
+
+
+def test_a_closure_whose_reopening_cannot_be_planned_is_left_out_too() -> None:
+    """Only one crew, whose shift ends at 13:00: the valve could be closed, the repair done,
+    but nobody could reopen the valve (its window opens at 14:00). Leaving the valve shut is
+    worse than not starting: the whole chain is left out, with the reason."""
+    problem = Problem(
+        (crew("c", skills=("valve",), shifts=[day_shift(end=13 * H)]),),
+        (
+            Job("close", (10.0, 0.0), 20 * MINUTE, skills=frozenset({"valve"})),
+            Job("fix", (10.0, 0.0), H, skills=frozenset({"valve"})),
+            Job(
+                "reopen",
+                (10.0, 0.0),
+                15 * MINUTE,
+                skills=frozenset({"valve"}),
+                windows=(TimeWindow(14 * H, 16 * H),),
+            ),
+            Job("other", (50.0, 0.0), 30 * MINUTE, skills=frozenset({"valve"})),
+        ),
+        (
+            Precedence("close", "fix", required=True),
+            Precedence("fix", "reopen", required=True),
+        ),
+        travel=PLANE,
+    )
+    plan = solve(problem, opts())
+    check_plan(problem, plan)
+    assert set(plan.assignments) == {"other"}
+    reasons = {u.job_id: (u.reason, u.detail) for u in plan.unassigned}
+    assert reasons["close"][0] == "precedence" and "half-done" in reasons["close"][1]
+    assert reasons["fix"][0] == "precedence"
 
 
 def test_max_gap_below_gap_is_refused() -> None:
