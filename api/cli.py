@@ -316,20 +316,10 @@ def cmd_segments(args: argparse.Namespace) -> int:
 
 def cmd_isolate(args: argparse.Namespace) -> int:
     from gis.io import plan_to_geojson
-    from gis.isolation import Isolator, combined_shutdown
+    from gis.isolation import combined_shutdown
 
-    network = _load(args)
-    with _status("computing valve segments"):
-        isolator = Isolator(network)
-    failed = [v.strip() for v in args.inoperable.split(",") if v.strip()]
-    for v in failed:
-        network.valve_index(v)  # unknown ids fail early with a clear message
-    if args.at:
-        lon, lat = _parse_point(args.at)
-        pipes = [isolator.nearest_pipe(lon, lat)]
-        err.print(f"[dim]{args.at} snapped to pipe {pipes[0]}[/dim]")
-    else:
-        pipes = [p.strip() for arg in args.pipe for p in arg.split(",") if p.strip()]
+    isolator, pipes, failed = _shutdown(args)
+    network = isolator.network
     overlap = None
     if len(pipes) > 1:
         overlap = combined_shutdown(isolator, [[p] for p in pipes], failed)
@@ -365,18 +355,9 @@ def cmd_isolate(args: argparse.Namespace) -> int:
 
 
 def _parse_point(text: str) -> tuple[float, float]:
-    from gis.errors import OutsideNetwork
+    from gis.io import parse_lonlat
 
-    try:
-        lon_s, lat_s = text.split(",")
-        lon, lat = float(lon_s), float(lat_s)
-    except ValueError:
-        raise OutsideNetwork(
-            f"--at takes LON,LAT in degrees, e.g. 114.35,34.80; got {text!r}"
-        ) from None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise OutsideNetwork(f"{text!r} is not a longitude,latitude pair")
-    return lon, lat
+    return parse_lonlat(text)
 
 
 def _print_plan(plan: Any) -> None:
@@ -606,7 +587,7 @@ def _shutdown(args: argparse.Namespace) -> tuple[Any, list[str], list[str]]:
         isolator = isolator_for(network)
     failed = [v.strip() for v in args.inoperable.split(",") if v.strip()]
     for v in failed:
-        network.valve_index(v)
+        network.valve_index(v)  # unknown ids fail early with a clear message
     if args.at:
         lon, lat = _parse_point(args.at)
         pipes = [isolator.nearest_pipe(lon, lat)]

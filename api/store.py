@@ -95,6 +95,14 @@ def calendar(request: Request) -> WorkCalendar:
     return cal
 
 
+def get_or_404(session: Session, model: Any, key: Any, what: str) -> Any:
+    """The row of ``model`` with primary key ``key``, or a 404 that names it."""
+    row = session.get(model, key)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {what} {key}")
+    return row
+
+
 # -- idempotency ---------------------------------------------------------------------------
 
 

@@ -401,3 +401,20 @@ def plan_to_geojson(network: Network, plan: Any) -> dict[str, Any]:
                 }
             )
     return {"type": "FeatureCollection", "features": features}
+
+
+def parse_lonlat(text: str) -> tuple[float, float]:
+    """``"114.35,34.80"`` → (lon, lat); :class:`gis.errors.OutsideNetwork` when it is not a
+    longitude,latitude pair in degrees (the command line and the service share this)."""
+    from gis.errors import OutsideNetwork
+
+    try:
+        lon_s, lat_s = str(text).split(",")
+        lon, lat = float(lon_s), float(lat_s)
+    except ValueError:
+        raise OutsideNetwork(
+            f"{text!r} is not a point: write LON,LAT in degrees, e.g. 114.35,34.80"
+        ) from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise OutsideNetwork(f"{text!r} is not a longitude,latitude pair (LON,LAT in degrees)")
+    return lon, lat

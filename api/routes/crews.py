@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import Response
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from api.db import tables as t
 from api.deps import Dispatcher, IfMatch, Reader, SessionDep, check_version, etag
 from api.routes.networks import json_response
-from api.store import crew_dict
+from api.store import crew_dict, get_or_404
 
 router = APIRouter(prefix="/api/crews", tags=["crews"])
 
@@ -70,10 +70,8 @@ def add_crew(body: CrewNew, _: Dispatcher, session: SessionDep) -> Response:
     return json_response(crew_dict(row), 201, etag(row.version))
 
 
-def _crew(session: SessionDep, crew_id: str) -> t.Crew:
-    row = session.get(t.Crew, crew_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no crew {crew_id}")
+def _crew(session: Any, crew_id: Any) -> t.Crew:
+    row: t.Crew = get_or_404(session, t.Crew, crew_id, "crew")
     return row
 
 

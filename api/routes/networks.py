@@ -434,16 +434,6 @@ async def isolation(
 
 
 def _point(text: str) -> tuple[float, float]:
-    try:
-        lon_s, lat_s = text.split(",")
-        lon, lat = float(lon_s), float(lat_s)
-    except ValueError:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"at={text!r}: write LON,LAT in degrees, e.g. at=114.35,34.80",
-        ) from None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"at={text!r} is not a longitude,latitude"
-        )
-    return lon, lat
+    from gis.io import parse_lonlat
+
+    return parse_lonlat(text)  # OutsideNetwork: a 422 that says how to write it

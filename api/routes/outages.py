@@ -14,7 +14,16 @@ from sqlalchemy import select
 from api.db import tables as t
 from api.deps import Dispatcher, IfMatch, OptionalId, Reader, SessionDep, When, check_version, etag
 from api.routes.networks import json_response
-from api.store import idempotent, local, next_id, now_local, outage_dict, outage_value, save_outage
+from api.store import (
+    get_or_404,
+    idempotent,
+    local,
+    next_id,
+    now_local,
+    outage_dict,
+    outage_value,
+    save_outage,
+)
 
 router = APIRouter(prefix="/api/outages", tags=["outages"])
 public = APIRouter(prefix="/public", tags=["public"])
@@ -177,10 +186,8 @@ def list_outages(
     return json_response([outage_dict(r, outage_value(session, r)) for r in session.scalars(query)])
 
 
-def _outage(session: Any, outage_id: str) -> t.Outage:
-    row = session.get(t.Outage, outage_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no outage {outage_id}")
+def _outage(session: Any, outage_id: Any) -> t.Outage:
+    row: t.Outage = get_or_404(session, t.Outage, outage_id, "outage")
     return row
 
 

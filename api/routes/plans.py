@@ -19,6 +19,7 @@ from api.planner import encode_problem
 from api.routes.networks import json_response
 from api.store import (
     crew_value,
+    get_or_404,
     idempotent,
     job_value,
     links_of,
@@ -153,10 +154,8 @@ def list_plans(
     return json_response([plan_dict(r, full=False) for r in session.scalars(query)])
 
 
-def _plan(session: Any, plan_id: int) -> t.Plan:
-    row = session.get(t.Plan, plan_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no plan {plan_id}")
+def _plan(session: Any, plan_id: Any) -> t.Plan:
+    row: t.Plan = get_or_404(session, t.Plan, plan_id, "plan")
     return row
 
 

@@ -24,7 +24,16 @@ from api.deps import (
     etag,
 )
 from api.routes.networks import json_response
-from api.store import add_jobs, calendar, idempotent, job_dict, local, next_id, now_local
+from api.store import (
+    add_jobs,
+    calendar,
+    get_or_404,
+    idempotent,
+    job_dict,
+    local,
+    next_id,
+    now_local,
+)
 
 router = APIRouter(prefix="/api", tags=["work"])
 
@@ -134,10 +143,8 @@ def list_connections(
     return json_response([_application_dict(r) for r in session.scalars(query)])
 
 
-def _application(session: Any, app_id: str) -> t.Application:
-    row = session.get(t.Application, app_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no application {app_id}")
+def _application(session: Any, app_id: Any) -> t.Application:
+    row: t.Application = get_or_404(session, t.Application, app_id, "application")
     return row
 
 
@@ -371,10 +378,8 @@ def list_jobs(
     return json_response([job_dict(r) for r in session.scalars(query)])
 
 
-def _job(session: Any, job_id: str) -> t.Job:
-    row = session.get(t.Job, job_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id}")
+def _job(session: Any, job_id: Any) -> t.Job:
+    row: t.Job = get_or_404(session, t.Job, job_id, "job")
     return row
 
 
