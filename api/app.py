@@ -84,7 +84,6 @@ def start(app: FastAPI, settings: Settings) -> None:
     app.state.reader_sessions = session_factory(app.state.reader_engine)
     app.state.signing_key = settings.signing_key()
     app.state.registry = NetworkRegistry(settings.data_dir.resolve())
-    app.state.criticality = {}
     app.state.planner = Planner(url, settings.data_dir.resolve())
     with app.state.sessions() as session, session.begin():
         from api.store import ensure_counters
@@ -146,27 +145,24 @@ DEMO_USERS = {
 def _seed_network(session: Any, settings: Settings, path: Path) -> None:
     import hashlib
 
-    from gis.io import read_layers
-    from gis.network import build_network
-    from gis.validate import validate_layers
+    from api.registry import check_network_files
 
-    folder = settings.data_dir.resolve() / "networks" / "sample-v1"
+    data_dir = settings.data_dir.resolve()
+    folder = data_dir / "networks" / "sample-v1"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / path.name
     shutil.copyfile(path, target)
-    layers = read_layers(target)
-    report = validate_layers(layers)
-    summary = build_network(layers).summary() if report.ok else {}
+    report, summary = check_network_files(target, None, None, data_dir)
     session.add(
         t.NetworkVersion(
             name="sample",
             version=1,
             filename=path.name,
-            stored_path=str(target.relative_to(settings.data_dir.resolve())),
+            stored_path=str(target.relative_to(data_dir)),
             sha256=hashlib.sha256(target.read_bytes()).hexdigest(),
-            status="ready" if report.ok else "invalid",
-            summary={k: v for k, v in summary.items() if isinstance(v, str | int | float)},
-            report={**report.to_dict(), "ok": report.ok},
+            status="ready" if report["ok"] else "invalid",
+            summary=summary,
+            report=report,
             created_by="setup",
         )
     )

@@ -529,21 +529,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _road_model(path: Path) -> Any:
-    import geopandas as gpd
-
-    from routing.travel import RoadNetwork
+    from routing.io import PlanInputError, read_roads
 
     try:
-        roads = gpd.read_file(path, layer="roads", engine="pyogrio")
-    except Exception as exc:
-        err.print(f"[red]error:[/red] {path}: no readable roads layer ({exc})")
+        with _status(f"building the road graph of {path}"):
+            return read_roads(path, required=True)
+    except PlanInputError as exc:
+        err.print(f"[red]error:[/red] {exc}")
         return None
-    missing = [c for c in ("speed_kmh",) if c not in roads.columns]
-    if missing or roads.crs is None:
-        err.print(f"[red]error:[/red] {path}: the roads layer needs speed_kmh and a CRS")
-        return None
-    with _status(f"building the road graph of {path}"):
-        return RoadNetwork(roads)
 
 
 def _moment(text: str | None, what: str) -> Any:

@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -206,10 +207,17 @@ def _travel(session: Session, network_id: int | None, data_dir: Path) -> Any:
     row = session.get(t.NetworkVersion, network_id)
     if row is None:
         return None
-    from api.registry import _roads
-
     path = data_dir / row.stored_path
-    return _roads(path) if path.suffix.lower() == ".gpkg" else None
+    return _roads(str(path)) if path.suffix.lower() == ".gpkg" else None
+
+
+@lru_cache(maxsize=2)
+def _roads(path: str) -> Any:
+    """The road model of a stored network, built once per worker process (the worker lives on
+    between plans; network files never change)."""
+    from routing.io import read_roads
+
+    return read_roads(path)
 
 
 def encode_problem(
@@ -225,7 +233,7 @@ def encode_problem(
         "day": day.isoformat(),
         "jobs": [j.to_dict() for j in jobs],
         "links": [lk.to_dict() for lk in links],
-        "crews": [_crew_dict(c) for c in crews],
+        "crews": [c.to_dict() for c in crews],
         "repairs": [
             {
                 "ticket": c.ticket,
@@ -237,56 +245,14 @@ def encode_problem(
     }
 
 
-def _crew_dict(c: Any) -> dict[str, Any]:
-    def clock(value: dt.time | None) -> str | None:
-        return None if value is None else value.strftime("%H:%M")
-
-    return {
-        "id": c.id,
-        "skills": sorted(c.skills),
-        "depot": list(c.depot),
-        "start": clock(c.start),
-        "end": clock(c.end),
-        "lunch_from": clock(c.lunch_from),
-        "lunch_to": clock(c.lunch_to),
-        "lunch_minutes": c.lunch_minutes,
-        "on_call": c.on_call,
-    }
-
-
 def decode_problem(problem: dict[str, Any]) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
     from ops.dispatch import CrewShift
     from ops.jobs import JobLink, field_job_from_dict
     from ops.repairs import chain_from_jobs
 
-    def clock(value: str | None) -> dt.time | None:
-        return None if value is None else dt.time.fromisoformat(value)
-
     jobs = [field_job_from_dict(j) for j in problem["jobs"]]
-    links = [
-        JobLink(
-            lk["before"],
-            lk["after"],
-            dt.timedelta(minutes=lk["gap_min"]),
-            None if lk.get("max_gap_min") is None else dt.timedelta(minutes=lk["max_gap_min"]),
-            bool(lk.get("required", False)),
-        )
-        for lk in problem["links"]
-    ]
-    crews = [
-        CrewShift(
-            id=c["id"],
-            skills=frozenset(c["skills"]),
-            depot=(float(c["depot"][0]), float(c["depot"][1])),
-            start=clock(c["start"]) or dt.time(8),
-            end=clock(c["end"]) or dt.time(17),
-            lunch_from=clock(c.get("lunch_from")),
-            lunch_to=clock(c.get("lunch_to")),
-            lunch_minutes=int(c.get("lunch_minutes", 45)),
-            on_call=bool(c.get("on_call", False)),
-        )
-        for c in problem["crews"]
-    ]
+    links = [JobLink.from_dict(lk) for lk in problem["links"]]
+    crews = [CrewShift.from_dict(c) for c in problem["crews"]]
     chains = [
         chain_from_jobs(
             r["ticket"],

@@ -35,6 +35,9 @@ class LoadedNetwork:
     # answers already given for this network state: the same break is asked about again and
     # again (engineers, dispatchers, the console); a new valve report starts a new cache
     answers: OrderedDict[Any, bytes] = field(default_factory=OrderedDict)
+    # the valve-criticality ranking of this isolator (computed on first request, kept while
+    # the isolator is: field reports of failed valves do not change it, repaired ones do)
+    criticality: list[dict[str, Any]] | None = None
 
     def remember(self, key: Any, body: bytes, keep: int = 4096) -> None:
         self.answers[key] = body
@@ -168,7 +171,9 @@ class NetworkRegistry:
         network = read_network(path, valves=valves, crs=row.crs)
         roads = None
         if path.suffix.lower() == ".gpkg":
-            roads = _roads(path)
+            from routing.io import read_roads
+
+            roads = read_roads(path)
         return network, roads
 
 
@@ -181,20 +186,6 @@ def _mark(connection: Any, network_id: int) -> tuple[int, int]:
 
     count, last = connection.execute(text(MARK_SQL), {"network": network_id}).one()
     return int(count), int(last)
-
-
-def _roads(path: Path) -> Any:
-    import geopandas as gpd
-    import pyogrio
-
-    from routing.travel import RoadNetwork
-
-    if "roads" not in {name for name, _ in pyogrio.list_layers(path)}:
-        return None
-    roads = gpd.read_file(path, layer="roads", engine="pyogrio")
-    if roads.crs is None or "speed_kmh" not in roads.columns or len(roads) == 0:
-        return None
-    return RoadNetwork(roads)
 
 
 def valve_position(loaded: LoadedNetwork, valve_id: str) -> dict[str, Any]:
@@ -212,3 +203,60 @@ def valve_position(loaded: LoadedNetwork, valve_id: str) -> dict[str, Any]:
         lonlat = network.to_wgs84(np.asarray(network.valves.xy[i : i + 1]))
         out["location"] = [round(float(lonlat[0, 0]), 7), round(float(lonlat[0, 1]), 7)]
     return out
+
+
+def _file_problem(message: str) -> dict[str, Any]:
+    return {
+        "ok": False,
+        "errors": 1,
+        "warnings": 0,
+        "problems": [
+            {
+                "severity": "error",
+                "layer": "file",
+                "id": None,
+                "message": message,
+                "fix": "upload a GeoPackage, a zip of nodes, pipes, valves ... layers, or an "
+                "EPANET file with its valve CSV",
+            }
+        ],
+    }
+
+
+def _strip(report: dict[str, Any], prefix: str) -> None:
+    """No server paths in what users read."""
+    for problem in report["problems"]:
+        for key, value in problem.items():
+            if isinstance(value, str):
+                problem[key] = value.replace(prefix, "")
+
+
+def check_network_files(
+    path: Path, valves_rel: str | None, crs: str | None, data_dir: Path
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Read and validate the files of a network: (report, summary). Anything unreadable is a
+    problem in the report, never an exception; no server paths appear in it."""
+    from gis.errors import NetworkError, ValidationError
+    from gis.io import read_layers
+    from gis.network import build_network
+    from gis.validate import validate_layers
+
+    prefix = str(data_dir) + "/"
+    try:
+        layers = read_layers(path, valves=data_dir / valves_rel if valves_rel else None, crs=crs)
+        checked = validate_layers(layers)
+    except ValidationError as exc:  # the reader's own report: unreadable layers, say
+        data = exc.report.to_dict()
+        _strip(data, prefix)
+        return {**data, "ok": False}, {}
+    except NetworkError as exc:
+        return _file_problem(str(exc).replace(prefix, "")), {}
+    except Exception as exc:  # a file the readers choke on is bad input, not a server error
+        return _file_problem(f"the file cannot be read ({type(exc).__name__})"), {}
+    data = checked.to_dict()
+    data["ok"] = checked.ok
+    _strip(data, prefix)
+    if not checked.ok:
+        return data, {}
+    summary = build_network(layers).summary()
+    return data, {k: v for k, v in summary.items() if isinstance(v, str | int | float)}

@@ -21,7 +21,7 @@ from ops.dispatch import CrewShift
 from ops.jobs import FieldJob, JobLink, field_job_from_dict
 from ops.outages import NoticeState, Outage, OutageKind, Revision, content_from_dict
 
-COUNTERS = {"APP": "APP", "T": "T", "OUT": "OUT", "LS": "LS"}
+COUNTERS = ("APP", "T", "OUT", "LS")  # id sequences: applications, tickets, outages, surveys
 
 
 def next_id(session: Session, prefix: str) -> str:
@@ -209,7 +209,11 @@ def job_dict(row: t.Job) -> dict[str, Any]:
 
 
 def links_of(session: Session, job_ids: set[str]) -> list[JobLink]:
-    rows = session.scalars(select(t.JobLink)).all()
+    """The links between the given jobs (selected in the database, not over the whole table)."""
+    rows: list[t.JobLink] = []
+    ids = sorted(job_ids)
+    for k in range(0, len(ids), 5000):  # under every database's limit of bound parameters
+        rows += session.scalars(select(t.JobLink).where(t.JobLink.before.in_(ids[k : k + 5000])))
     return [
         JobLink(
             r.before,
@@ -219,7 +223,7 @@ def links_of(session: Session, job_ids: set[str]) -> list[JobLink]:
             bool(r.required),
         )
         for r in rows
-        if r.before in job_ids and r.after in job_ids
+        if r.after in job_ids
     ]
 
 
@@ -267,26 +271,31 @@ def crew_dict(row: t.Crew) -> dict[str, Any]:
 
 
 def outage_value(session: Session, row: t.Outage) -> Outage:
-    revisions = session.scalars(
-        select(t.OutageRevision)
-        .where(t.OutageRevision.outage_id == row.id)
-        .order_by(t.OutageRevision.number)
-    ).all()
-    return Outage(
-        row.id,
-        OutageKind(row.kind),
-        tuple(
-            Revision(
-                r.number,
-                NoticeState(r.state),
-                local(r.at),
-                content_from_dict(r.content),
-                r.note,
+    return outage_values(session, [row])[0]
+
+
+def outage_values(session: Session, rows: Sequence[t.Outage]) -> list[Outage]:
+    """The outages of ``rows`` with their revisions, read in one query (the public feeds list
+    every live notice on every request)."""
+    by_outage: dict[str, list[Revision]] = {r.id: [] for r in rows}
+    if rows:
+        for r in session.scalars(
+            select(t.OutageRevision)
+            .where(t.OutageRevision.outage_id.in_(list(by_outage)))
+            .order_by(t.OutageRevision.outage_id, t.OutageRevision.number)
+        ):
+            by_outage[r.outage_id].append(
+                Revision(
+                    r.number,
+                    NoticeState(r.state),
+                    local(r.at),
+                    content_from_dict(r.content),
+                    r.note,
+                )
             )
-            for r in revisions
-        ),
-        row.source,
-    )
+    return [
+        Outage(row.id, OutageKind(row.kind), tuple(by_outage[row.id]), row.source) for row in rows
+    ]
 
 
 def save_outage(

@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -453,14 +452,3 @@ def type_help() -> str:
             limit = f"{lo:g}–{hi:g} {unit} by DN and length"
         lines.append(f"{rule.type.value}: {rule.chinese} ({limit})")
     return "; ".join(lines)
-
-
-def complete_papers(papers: PapersFollowUp, at: dt.datetime) -> PapersFollowUp:
-    return replace(papers, completed_at=at)
-
-
-def cases_at_risk(
-    cases: Sequence[ConnectionCase], now: dt.datetime, calendar: WorkCalendar, *, within: float
-) -> list[ConnectionCase]:
-    """Open cases whose deadline is less than ``within`` working days away (or passed)."""
-    return [c for c in cases if calendar.working_days_between(now, c.deadline.due) < within]

@@ -53,6 +53,42 @@ class CrewShift:
     end_depot: Location | None = None
     on_call: bool = False
 
+    def to_dict(self) -> dict[str, Any]:
+        def clock(value: dt.time | None) -> str | None:
+            return None if value is None else value.strftime("%H:%M")
+
+        return {
+            "id": self.id,
+            "skills": sorted(self.skills),
+            "depot": list(self.depot),
+            "start": clock(self.start),
+            "end": clock(self.end),
+            "lunch_from": clock(self.lunch_from),
+            "lunch_to": clock(self.lunch_to),
+            "lunch_minutes": self.lunch_minutes,
+            "end_depot": list(self.end_depot) if self.end_depot else None,
+            "on_call": self.on_call,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CrewShift:
+        def clock(value: str | None) -> dt.time | None:
+            return None if value is None else dt.time.fromisoformat(value)
+
+        end_depot = data.get("end_depot")
+        return cls(
+            id=str(data["id"]),
+            skills=frozenset(data["skills"]),
+            depot=(float(data["depot"][0]), float(data["depot"][1])),
+            start=clock(data.get("start")) or dt.time(8),
+            end=clock(data.get("end")) or dt.time(17),
+            lunch_from=clock(data.get("lunch_from")),
+            lunch_to=clock(data.get("lunch_to")),
+            lunch_minutes=int(data.get("lunch_minutes", 45)),
+            end_depot=(float(end_depot[0]), float(end_depot[1])) if end_depot else None,
+            on_call=bool(data.get("on_call", False)),
+        )
+
     def to_crew(
         self,
         day: dt.date,
@@ -528,18 +564,3 @@ def jobs_of(cases: Iterable[Any]) -> tuple[list[FieldJob], list[JobLink]]:
         jobs.extend(case.jobs)
         links.extend(case.links)
     return jobs, links
-
-
-def without_done(
-    jobs: Sequence[FieldJob], links: Sequence[JobLink], done: Iterable[str]
-) -> tuple[list[FieldJob], list[JobLink]]:
-    """Drop finished jobs and the links from them (their followers may start any time now)."""
-    finished = set(done)
-    return (
-        [j for j in jobs if j.id not in finished],
-        [
-            replace(link)
-            for link in links
-            if link.before not in finished and link.after not in finished
-        ],
-    )

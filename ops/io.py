@@ -11,10 +11,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ops.dispatch import CrewShift
 from ops.errors import InvalidRequest
+from routing.io import PlanInputError, is_blank, parse_bool, parse_skills, read_table
 
 REQUIRED = ("id", "skills", "depot_lon", "depot_lat", "shift_start", "shift_end")
 
@@ -27,19 +26,12 @@ def _clock(value: Any, what: str) -> dt.time:
         raise InvalidRequest(f"{what} {value!r} is not a time of day: write HH:MM") from None
 
 
-def _blank(value: Any) -> bool:
-    return value is None or str(value).strip() == ""
-
-
 def read_roster(path: str | Path) -> list[CrewShift]:
     """The crews of ``roster.csv``; a bad row is an error that names the row and the fix."""
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(f"{path}: cannot be read as CSV ({exc})") from None
-    missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
-        raise InvalidRequest(f"{path}: the roster lacks the column(s) {', '.join(missing)}")
+        df = read_table(path, REQUIRED, "roster")
+    except PlanInputError as exc:
+        raise InvalidRequest(str(exc)) from None
     crews = []
     seen: set[str] = set()
     for row_no, row in enumerate(df.to_dict("records"), start=2):
@@ -50,19 +42,17 @@ def read_roster(path: str | Path) -> list[CrewShift]:
         try:
             depot = (float(row["depot_lon"]), float(row["depot_lat"]))
             end_depot = None
-            if not _blank(row.get("end_lon")):
+            if not is_blank(row.get("end_lon")):
                 end_depot = (float(row["end_lon"]), float(row["end_lat"]))
             lunch_min = int(float(row.get("lunch_min") or 45))
         except ValueError as exc:
             raise InvalidRequest(f"{where}: {exc}") from None
-        lunch_from = None if _blank(row.get("lunch_start")) else _clock(row["lunch_start"], where)
-        lunch_to = None if _blank(row.get("lunch_end")) else _clock(row["lunch_end"], where)
+        lunch_from = None if is_blank(row.get("lunch_start")) else _clock(row["lunch_start"], where)
+        lunch_to = None if is_blank(row.get("lunch_end")) else _clock(row["lunch_end"], where)
         crews.append(
             CrewShift(
                 id=str(row["id"]),
-                skills=frozenset(
-                    s.strip() for s in str(row["skills"]).replace(",", ";").split(";") if s.strip()
-                ),
+                skills=parse_skills(row["skills"]),
                 depot=depot,
                 start=_clock(row["shift_start"], where),
                 end=_clock(row["shift_end"], where),
@@ -70,7 +60,7 @@ def read_roster(path: str | Path) -> list[CrewShift]:
                 lunch_to=lunch_to,
                 lunch_minutes=lunch_min if lunch_from is not None else 0,
                 end_depot=end_depot,
-                on_call=str(row.get("on_call") or "").strip().lower() in {"1", "true", "yes", "y"},
+                on_call=parse_bool(row.get("on_call")),
             )
         )
     return crews

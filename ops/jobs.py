@@ -156,6 +156,42 @@ class JobLink:
             "required": self.required,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobLink:
+        max_gap = data.get("max_gap_min")
+        return cls(
+            str(data["before"]),
+            str(data["after"]),
+            dt.timedelta(minutes=float(data.get("gap_min", 0))),
+            None if max_gap is None else dt.timedelta(minutes=float(max_gap)),
+            bool(data.get("required", False)),
+        )
+
+
+def leak_survey(
+    job_id: str,
+    location: Location,
+    duration: dt.timedelta,
+    earliest: dt.datetime,
+    *,
+    due: dt.datetime | None = None,
+    area: str = "",
+) -> FieldJob:
+    """A leak survey (acoustic listening along a street or a DMA): a leak crew, optional, low
+    priority, soft-due when the programme says."""
+    return FieldJob(
+        id=job_id,
+        kind=JobKind.LEAK_SURVEY,
+        location=location,
+        duration=duration,
+        skills=frozenset({Skill.LEAK}),
+        source="leak programme",
+        earliest=earliest,
+        due=due,
+        priority=2,
+        description=f"leak survey {area}".strip(),
+    )
+
 
 def chain_deadlines(
     jobs: list[FieldJob], deadline: dt.datetime, *, travel: dt.timedelta = dt.timedelta(0)

@@ -175,15 +175,7 @@ def content_from_dict(data: dict[str, Any]) -> NoticeContent:
         accounts=int(customers.get("accounts", 0)),
         critical=tuple(customers.get("critical", ())),
         reduced_pressure_streets=tuple(data.get("reduced_pressure_streets", ())),
-        tanker_points=tuple(
-            TankerPoint(
-                t["name"],
-                (float(t["location"][0]), float(t["location"][1])),
-                t.get("customer"),
-                bool(t.get("critical", False)),
-            )
-            for t in data.get("tanker_points", ())
-        ),
+        tanker_points=tuple(TankerPoint.from_dict(t) for t in data.get("tanker_points", ())),
         area=data.get("area"),
         hotline=str(data.get("hotline", DEFAULT_HOTLINE)),
         breaks=tuple(data.get("breaks", ())),
@@ -398,6 +390,38 @@ def update(
     return _step(outage, NoticeState.UPDATED, now, new, note)
 
 
+def follow_window(
+    outage: Outage,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    *,
+    why: str,
+    lead: dt.timedelta = DEFAULT_LEAD,
+) -> Outage | None:
+    """A live notice moved to the window a new plan schedules (None: nothing to change).
+
+    A start already past is left as it is (the water went off when it went off); a planned
+    outage is never moved earlier than its notice lead allows.
+    """
+    _require(outage, "moved to a plan's window", LIVE)
+    start, end, now = local_time(start), local_time(end), max(local_time(now), outage.latest.at)
+    current = outage.content
+    new_start = current.start if start <= now or current.start <= now else start
+    if outage.kind == OutageKind.PLANNED and new_start < current.start and new_start - now < lead:
+        new_start = current.start
+    if new_start == current.start and end == current.end:
+        return None
+    return update(
+        outage,
+        now,
+        start=new_start,
+        end=end,
+        note=f"{why}: {new_start:%H:%M}–{end:%H:%M}",
+        lead=lead,
+    )
+
+
 def restore(outage: Outage, at: dt.datetime, note: str = "water restored") -> Outage:
     """Water is back on: the notice ends (an all-clear)."""
     _require(outage, "restored", LIVE)
@@ -534,6 +558,50 @@ def check_overlaps(
     return warnings
 
 
+REPAIR_REASONS = {  # severity -> the reason a notice gives, in English and Chinese
+    "burst": ("emergency repair of a burst water main", "供水管道爆管抢修"),
+    "major_leak": ("emergency repair of a leaking water main", "供水管道漏水抢修"),
+    "minor_leak": ("repair of a leaking water main", "供水管道漏水维修"),
+}
+
+
+def repair_outage_kind(severity: str) -> OutageKind:
+    """A planned repair is a planned outage (24 h notice); the others are emergencies."""
+    from ops.repairs import DEFAULT_TARGETS, Severity
+
+    return (
+        OutageKind.PLANNED if DEFAULT_TARGETS[Severity(severity)].planned else OutageKind.EMERGENCY
+    )
+
+
+def notice_for_repair(
+    severity: str,
+    isolation: IsolationPlan,
+    start: dt.datetime,
+    end: dt.datetime,
+    isolator: Isolator,
+    *,
+    tankers: Sequence[TankerPoint] = (),
+    failed_valves: Sequence[str] = (),
+    hotline: str = DEFAULT_HOTLINE,
+) -> NoticeContent:
+    """The notice of a repair of ``severity`` with its isolation plan, for a window."""
+    from gis.isolation import surroundings
+
+    reason, reason_zh = REPAIR_REASONS[severity]
+    return notice_content(
+        isolation,
+        start,
+        end,
+        reason,
+        surroundings=surroundings(isolator, isolation),
+        tankers=tankers,
+        hotline=hotline,
+        failed_valves=failed_valves,
+        reason_zh=reason_zh,
+    )
+
+
 def repair_notice_content(
     case: Any,
     start: dt.datetime,
@@ -543,23 +611,13 @@ def repair_notice_content(
     hotline: str = DEFAULT_HOTLINE,
 ) -> NoticeContent:
     """The notice of a repair (:class:`ops.repairs.RepairCase`) for the window a plan gives."""
-    from gis.isolation import surroundings
-
-    severity = case.report.severity.value
-    reasons = {
-        "burst": ("emergency repair of a burst water main", "供水管道爆管抢修"),
-        "major_leak": ("emergency repair of a leaking water main", "供水管道漏水抢修"),
-        "minor_leak": ("repair of a leaking water main", "供水管道漏水维修"),
-    }
-    reason, reason_zh = reasons[severity]
-    return notice_content(
+    return notice_for_repair(
+        case.report.severity.value,
         case.isolation,
         start,
         end,
-        reason,
-        surroundings=surroundings(isolator, case.isolation),
+        isolator,
         tankers=case.tankers,
-        hotline=hotline,
         failed_valves=case.report.inoperable_valves,
-        reason_zh=reason_zh,
+        hotline=hotline,
     )

@@ -128,6 +128,15 @@ class TankerPoint:
             "critical": self.critical,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TankerPoint:
+        return cls(
+            data["name"],
+            (float(data["location"][0]), float(data["location"][1])),
+            data.get("customer"),
+            bool(data.get("critical", False)),
+        )
+
 
 @dataclass(frozen=True)
 class RepairCase:
@@ -508,10 +517,6 @@ class RepairChain:
     closures: tuple[FieldJob, ...]
     reopenings: tuple[FieldJob, ...]
     expected: tuple[dt.datetime, dt.datetime]
-
-    @property
-    def report_id(self) -> str:
-        return self.ticket
 
     def expected_window(self) -> tuple[dt.datetime, dt.datetime]:
         return self.expected

@@ -86,6 +86,15 @@ def valves_due(
     return out
 
 
+def exercise_job_id(valve_id: str, day: dt.date) -> str:
+    return f"EX-{valve_id}-{day:%Y%m%d}"
+
+
+def exercised_valve(job_id: str) -> str:
+    """The valve of an exercise job id (the inverse of :func:`exercise_job_id`)."""
+    return job_id[3:-9]
+
+
 def exercise_jobs(
     network: Network,
     due: Sequence[ValveDue],
@@ -113,7 +122,7 @@ def exercise_jobs(
         size = float(network.pipes.diameter_mm[network.valves.pipe[idx[k]]])
         jobs.append(
             FieldJob(
-                id=f"EX-{v.valve_id}-{day:%Y%m%d}",
+                id=exercise_job_id(v.valve_id, day),
                 kind=JobKind.VALVE_EXERCISE,
                 location=(float(lonlat[k, 0]), float(lonlat[k, 1])),
                 duration=large if size >= large_mm else small,

@@ -58,21 +58,22 @@ def format_time(seconds: int, base_date: dt.date | None = None) -> str:
     return f"+{day}d {clock}"
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and pd.isna(value)) or str(value) == ""
 
 
-def _skills(value: Any) -> frozenset[str]:
-    if _blank(value):
+def parse_skills(value: Any) -> frozenset[str]:
+    if is_blank(value):
         return frozenset()
     return frozenset(s.strip() for s in str(value).replace(",", ";").split(";") if s.strip())
 
 
-def _bool(value: Any) -> bool:
-    return not _blank(value) and str(value).strip().lower() in {"1", "true", "yes", "y", "t"}
+def parse_bool(value: Any) -> bool:
+    return not is_blank(value) and str(value).strip().lower() in {"1", "true", "yes", "y", "t"}
 
 
-def _read(path: str | Path, required: tuple[str, ...], what: str) -> pd.DataFrame:
+def read_table(path: str | Path, required: tuple[str, ...], what: str) -> pd.DataFrame:
+    """A CSV of strings with its required columns; :class:`PlanInputError` says what is wrong."""
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -84,21 +85,21 @@ def _read(path: str | Path, required: tuple[str, ...], what: str) -> pd.DataFram
 
 
 def _time_or_none(row: Any, key: str, base_date: dt.date) -> int | None:
-    return None if _blank(row.get(key)) else parse_time(row[key], base_date)
+    return None if is_blank(row.get(key)) else parse_time(row[key], base_date)
 
 
 def read_jobs(path: str | Path, base_date: dt.date) -> tuple[list[Job], list[Precedence]]:
     """Jobs and their precedences from ``jobs.csv``."""
-    df = _read(path, ("id", "lon", "lat", "duration_min"), "jobs")
+    df = read_table(path, ("id", "lon", "lat", "duration_min"), "jobs")
     jobs, precedences = [], []
     for row_no, row in enumerate(df.to_dict("records"), start=2):
         try:
             windows: list[TimeWindow] = []
-            if not _blank(row.get("windows")):
+            if not is_blank(row.get("windows")):
                 for part in str(row["windows"]).split(";"):
                     a, b = part.split("-")
                     windows.append(TimeWindow(parse_time(a, base_date), parse_time(b, base_date)))
-            elif not _blank(row.get("window_start")) or not _blank(row.get("window_end")):
+            elif not is_blank(row.get("window_start")) or not is_blank(row.get("window_end")):
                 a = row.get("window_start") or "00:00"
                 b = row.get("window_end") or "23:59"
                 windows.append(TimeWindow(parse_time(a, base_date), parse_time(b, base_date)))
@@ -108,14 +109,14 @@ def read_jobs(path: str | Path, base_date: dt.date) -> tuple[list[Job], list[Pre
                 location=(float(row["lon"]), float(row["lat"])),
                 duration=round(float(row["duration_min"]) * 60),
                 kind=str(row.get("kind") or "job"),
-                skills=_skills(row.get("skills")),
+                skills=parse_skills(row.get("skills")),
                 windows=tuple(windows),
                 deadline=_time_or_none(row, "deadline", base_date),
                 due=_time_or_none(row, "due", base_date),
                 lateness_cost=float(row.get("lateness_cost") or (1.0 if row.get("due") else 0)),
                 priority=int(row.get("priority") or 3),
-                mandatory=_bool(row.get("mandatory")),
-                pinned_crew=None if _blank(row.get("pinned_crew")) else str(row["pinned_crew"]),
+                mandatory=parse_bool(row.get("mandatory")),
+                pinned_crew=None if is_blank(row.get("pinned_crew")) else str(row["pinned_crew"]),
                 crews_required=int(row.get("crews_required") or 1),
             )
         except (ValueError, KeyError) as exc:
@@ -130,7 +131,7 @@ def read_jobs(path: str | Path, base_date: dt.date) -> tuple[list[Job], list[Pre
 
 def read_crews(path: str | Path, base_date: dt.date) -> list[Crew]:
     """Crews and their shifts from ``crews.csv``."""
-    df = _read(path, ("id", "depot_lon", "depot_lat", "shift_start", "shift_end"), "crews")
+    df = read_table(path, ("id", "depot_lon", "depot_lat", "shift_start", "shift_end"), "crews")
     crews = []
     for row_no, row in enumerate(df.to_dict("records"), start=2):
         try:
@@ -143,7 +144,7 @@ def read_crews(path: str | Path, base_date: dt.date) -> list[Crew]:
             for day in range(days):
                 offset = day * 86_400
                 breaks: tuple[Break, ...] = ()
-                if not _blank(row.get("lunch_start")):
+                if not is_blank(row.get("lunch_start")):
                     breaks = (
                         Break(
                             TimeWindow(
@@ -157,21 +158,21 @@ def read_crews(path: str | Path, base_date: dt.date) -> list[Crew]:
                 label = str(base_date + dt.timedelta(days=(start + offset) // 86_400))
                 shifts.append(Shift(start + offset, end + offset, breaks, day=label))
             end_location: Location | None = None
-            if not _blank(row.get("end_lon")):
+            if not is_blank(row.get("end_lon")):
                 end_location = (float(row["end_lon"]), float(row["end_lat"]))
             current: Location | None = None
-            if not _blank(row.get("current_lon")):
+            if not is_blank(row.get("current_lon")):
                 current = (float(row["current_lon"]), float(row["current_lat"]))
             crews.append(
                 Crew(
                     id=str(row["id"]),
-                    skills=_skills(row.get("skills")),
+                    skills=parse_skills(row.get("skills")),
                     start_location=(float(row["depot_lon"]), float(row["depot_lat"])),
                     shifts=tuple(shifts),
                     end_location=end_location,
                     current_location=current,
                     available_from=None
-                    if _blank(row.get("available_from"))
+                    if is_blank(row.get("available_from"))
                     else parse_time(row["available_from"], base_date),
                 )
             )
@@ -266,3 +267,31 @@ def plan_from_state(data: dict[str, Any]) -> Plan:
         moved=tuple(data.get("moved", ())),
         stats=dict(data.get("stats", {})),
     )
+
+
+def read_roads(path: str | Path, *, required: bool = False) -> Any:
+    """The :class:`routing.travel.RoadNetwork` of a file's ``roads`` layer (WGS84 or projected
+    lines with ``speed_kmh``). Without a usable layer: None, or :class:`PlanInputError` that
+    says what is missing when ``required``."""
+    import geopandas as gpd
+    import pyogrio
+
+    from routing.travel import RoadNetwork
+
+    def missing(why: str) -> None:
+        if required:
+            raise PlanInputError(f"{path}: {why}")
+
+    try:
+        layers = {name for name, _ in pyogrio.list_layers(path)}
+    except Exception as exc:  # not a file of layers at all
+        missing(f"cannot be read as a file of layers ({exc})")
+        return None
+    if "roads" not in layers:
+        missing("has no roads layer")
+        return None
+    roads = gpd.read_file(path, layer="roads", engine="pyogrio")
+    if roads.crs is None or "speed_kmh" not in roads.columns or len(roads) == 0:
+        missing("the roads layer needs lines, a CRS and a speed_kmh column")
+        return None
+    return RoadNetwork(roads)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from api.db.tables import NetworkVersion, ValveStatus
 from api.deps import Engineer, NetworkId, Reader, SessionDep
-from api.registry import valve_position
+from api.registry import check_network_files, valve_position
 from api.store import local
 
 router = APIRouter(prefix="/api/networks", tags=["networks"])
@@ -156,7 +156,7 @@ def upload_network(
         if suffix == ".zip":
             (folder / "layers").mkdir()
             read_path = _unzip(stored, folder / "layers", limit)
-        report, summary = _validate(read_path, valves_rel, crs, data_dir)
+        report, summary = check_network_files(read_path, valves_rel, crs, data_dir)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -204,61 +204,6 @@ def _check_crs(crs: str) -> None:
         ) from None
 
 
-def _file_problem(message: str) -> dict[str, Any]:
-    return {
-        "ok": False,
-        "errors": 1,
-        "warnings": 0,
-        "problems": [
-            {
-                "severity": "error",
-                "layer": "file",
-                "id": None,
-                "message": message,
-                "fix": "upload a GeoPackage, a zip of nodes, pipes, valves ... layers, or an "
-                "EPANET file with its valve CSV",
-            }
-        ],
-    }
-
-
-def _strip(report: dict[str, Any], prefix: str) -> None:
-    """No server paths in what users read."""
-    for problem in report["problems"]:
-        for key, value in problem.items():
-            if isinstance(value, str):
-                problem[key] = value.replace(prefix, "")
-
-
-def _validate(
-    path: Path, valves_rel: str | None, crs: str | None, data_dir: Path
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    from gis.errors import NetworkError, ValidationError
-    from gis.io import read_layers
-    from gis.network import build_network
-    from gis.validate import validate_layers
-
-    prefix = str(data_dir) + "/"
-    try:
-        layers = read_layers(path, valves=data_dir / valves_rel if valves_rel else None, crs=crs)
-        checked = validate_layers(layers)
-    except ValidationError as exc:  # the reader's own report: unreadable layers, say
-        data = exc.report.to_dict()
-        _strip(data, prefix)
-        return {**data, "ok": False}, {}
-    except NetworkError as exc:
-        return _file_problem(str(exc).replace(prefix, "")), {}
-    except Exception as exc:  # a file the readers choke on is bad input, not a server error
-        return _file_problem(f"the file cannot be read ({type(exc).__name__})"), {}
-    data = checked.to_dict()
-    data["ok"] = checked.ok
-    _strip(data, prefix)
-    if not checked.ok:
-        return data, {}
-    summary = build_network(layers).summary()
-    return data, {k: v for k, v in summary.items() if isinstance(v, str | int | float)}
-
-
 @router.get("", summary="every uploaded network version")
 def list_networks(_: Reader, session: SessionDep) -> Response:
     rows = session.scalars(select(NetworkVersion).order_by(NetworkVersion.id)).all()
@@ -297,7 +242,9 @@ def get_segments(
     from gis.segments import segment_network, segments_summary, segments_table
 
     loaded = request.app.state.registry.get(session, network_id)
-    seg = segment_network(loaded.network)
+    seg = loaded.isolator.segmentation
+    if seg.hydraulic:  # the isolator's treats closed pipes as shut: the report is topological
+        seg = segment_network(loaded.network)
     table = segments_table(loaded.network, seg)
     if full:
         return json_response({"segments": table})
@@ -316,11 +263,9 @@ def get_criticality(
     from gis.criticality import valve_criticality
 
     loaded = request.app.state.registry.get(session, network_id)
-    cache = request.app.state.criticality
-    key = (network_id, loaded.status_mark)
-    if key not in cache:
-        cache[key] = [r.to_dict() for r in valve_criticality(loaded.isolator)]
-    ranked = cache[key]
+    if loaded.criticality is None:
+        loaded.criticality = [r.to_dict() for r in valve_criticality(loaded.isolator)]
+    ranked = loaded.criticality
     return json_response({"valves": ranked[:top], "total": len(ranked)})
 
 

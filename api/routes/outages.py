@@ -22,6 +22,7 @@ from api.store import (
     now_local,
     outage_dict,
     outage_value,
+    outage_values,
     save_outage,
 )
 
@@ -123,14 +124,11 @@ class FromRepairIn(BaseModel):
 def outage_from_repair(
     ticket: str, body: FromRepairIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
-    from gis.isolation import surroundings
     from ops.outages import create_outage as new_outage
-    from ops.outages import notice_content
+    from ops.outages import notice_for_repair, repair_outage_kind
     from ops.repairs import TankerPoint
 
-    repair = session.get(t.RepairTicket, ticket)
-    if repair is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no repair ticket {ticket}")
+    repair = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
     start, end = (local(dt.datetime.fromisoformat(x)) for x in repair.report["expected"])
     if body.plan_id is not None:
         plan = session.get(t.Plan, body.plan_id)
@@ -144,29 +142,18 @@ def outage_from_repair(
             end = local(dt.datetime.fromisoformat(window["end"]))
     loaded = request.app.state.registry.get(session, repair.network_id)
     isolator = loaded.isolator
-    plan_iso = isolator.isolate(repair.pipe_id, repair.report.get("inoperable", []))
-    reasons = {
-        "burst": ("emergency repair of a burst water main", "供水管道爆管抢修"),
-        "major_leak": ("emergency repair of a leaking water main", "供水管道漏水抢修"),
-        "minor_leak": ("repair of a leaking water main", "供水管道漏水维修"),
-    }
-    reason, reason_zh = reasons[repair.severity]
-    tankers = [
-        TankerPoint(x["name"], (x["location"][0], x["location"][1]), x["customer"], x["critical"])
-        for x in repair.case.get("tankers", [])
-    ]
-    content = notice_content(
-        plan_iso,
+    failed = repair.report.get("inoperable", [])
+    content = notice_for_repair(
+        repair.severity,
+        isolator.isolate(repair.pipe_id, failed),
         start,
         end,
-        reason,
-        surroundings=surroundings(isolator, plan_iso),
-        tankers=tankers,
+        isolator,
+        tankers=[TankerPoint.from_dict(x) for x in repair.case.get("tankers", [])],
+        failed_valves=failed,
         hotline=request.app.state.settings.hotline,
-        failed_valves=repair.report.get("inoperable", []),
-        reason_zh=reason_zh,
     )
-    kind = "planned" if repair.severity == "minor_leak" else "emergency"
+    kind = repair_outage_kind(repair.severity)
     outage = new_outage(next_id(session, "OUT"), kind, content, now_local(), source=ticket)
     return _created(session, request, user, outage, repair.network_id)
 
@@ -183,7 +170,10 @@ def list_outages(
     query = select(t.Outage).order_by(t.Outage.id.desc()).limit(limit)
     if state:
         query = query.where(t.Outage.state == state)
-    return json_response([outage_dict(r, outage_value(session, r)) for r in session.scalars(query)])
+    rows = session.scalars(query).all()
+    return json_response(
+        [outage_dict(r, o) for r, o in zip(rows, outage_values(session, rows), strict=True)]
+    )
 
 
 def _outage(session: Any, outage_id: Any) -> t.Outage:
@@ -200,17 +190,17 @@ def get_outage(outage_id: str, _: Reader, session: SessionDep) -> Response:
 def _overlaps(session: Any, request: Request, row: t.Outage, outage: Any) -> list[Any]:
     from ops.outages import check_overlaps
 
-    others = [
-        outage_value(session, r)
-        for r in session.scalars(
+    others = outage_values(
+        session,
+        session.scalars(
             select(t.Outage).where(
                 t.Outage.id != row.id,
                 t.Outage.network_id == row.network_id,
                 t.Outage.kind == "planned",
                 t.Outage.state.in_(("draft", "published", "updated")),
             )
-        )
-    ]
+        ).all(),
+    )
     if not others:
         return []
     loaded = request.app.state.registry.get(session, row.network_id)
@@ -236,8 +226,11 @@ def _step(
     version: int,
     key: str | None,
     change: Any,
-    payload: Any = None,
+    body: BaseModel,
 ) -> Response:
+    """One lifecycle step of an outage: version check, the change, its new revisions, once per
+    idempotency key (the key is bound to the version and the body it came with)."""
+
     def produce() -> tuple[int, Any, dict[str, str]]:
         row = _outage(session, outage_id)
         check_version(row.version, version, f"outage {outage_id}")
@@ -247,6 +240,7 @@ def _step(
         save_outage(session, row, outage, user.username, first_new=first_new)
         return 200, outage_dict(row, outage), etag(row.version)
 
+    payload = {"version": version, **body.model_dump(mode="json")}
     return idempotent(session, request, key, user.username, produce, payload)
 
 
@@ -274,16 +268,7 @@ def publish_outage(
             acknowledge_overlaps=body.acknowledge_overlaps,
         )
 
-    return _step(
-        session,
-        request,
-        user,
-        outage_id,
-        version,
-        idempotency_key,
-        change,
-        {"version": version, **body.model_dump(mode="json")},
-    )
+    return _step(session, request, user, outage_id, version, idempotency_key, change, body)
 
 
 class EditIn(BaseModel):
@@ -332,16 +317,7 @@ def update_outage(
             lead=lead(request),
         )
 
-    return _step(
-        session,
-        request,
-        user,
-        outage_id,
-        version,
-        idempotency_key,
-        change,
-        {"version": version, **body.model_dump(mode="json")},
-    )
+    return _step(session, request, user, outage_id, version, idempotency_key, change, body)
 
 
 class RestoreIn(BaseModel):
@@ -364,16 +340,7 @@ def restore_outage(
     def change(row: t.Outage, outage: Any) -> Any:
         return restore(outage, max(local(body.at), outage.latest.at), body.note)
 
-    return _step(
-        session,
-        request,
-        user,
-        outage_id,
-        version,
-        idempotency_key,
-        change,
-        {"version": version, **body.model_dump(mode="json")},
-    )
+    return _step(session, request, user, outage_id, version, idempotency_key, change, body)
 
 
 class CancelIn(BaseModel):
@@ -395,16 +362,7 @@ def cancel_outage(
     def change(row: t.Outage, outage: Any) -> Any:
         return cancel(outage, max(now_local(), outage.latest.at), body.reason)
 
-    return _step(
-        session,
-        request,
-        user,
-        outage_id,
-        version,
-        idempotency_key,
-        change,
-        {"version": version, **body.model_dump(mode="json")},
-    )
+    return _step(session, request, user, outage_id, version, idempotency_key, change, body)
 
 
 NoticeFormat = Literal["zh", "en", "cap", "ics", "geojson"]
@@ -446,7 +404,7 @@ def _published(session: Any) -> list[Any]:
     rows = session.scalars(
         select(t.Outage).where(t.Outage.state.in_(("published", "updated"))).order_by(t.Outage.id)
     ).all()
-    return [outage_value(session, r) for r in rows]
+    return outage_values(session, rows)
 
 
 @public.get("/notices", summary="current and planned outage notices (JSON)")
@@ -499,7 +457,7 @@ def public_atom(
         .order_by(t.Outage.id)
     ).all()
     live = current_notices(
-        [outage_value(session, r) for r in rows], now_local(), ended_within=dt.timedelta(days=3)
+        outage_values(session, rows), now_local(), ended_within=dt.timedelta(days=3)
     )
     return Response(
         render_atom(live, now_local(), issuer(request), lang=lang),

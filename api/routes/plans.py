@@ -28,6 +28,7 @@ from api.store import (
     outage_value,
     save_outage,
 )
+from ops.jobs import field_job_from_dict
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
@@ -237,9 +238,10 @@ def _assign_jobs(session: Any, row: t.Plan, username: str) -> int:
 
 def _follow_windows(session: Any, request: Request, row: t.Plan, username: str) -> list[str]:
     """Live notices of the plan's repairs take the window the published plan schedules."""
-    from ops.outages import update
+    from ops.outages import follow_window
 
     assert row.result is not None
+    lead = dt.timedelta(hours=request.app.state.settings.notice_lead_hours)
     changed = []
     for ticket, window in row.result.get("outage_windows", {}).items():
         if not window.get("scheduled"):
@@ -252,19 +254,12 @@ def _follow_windows(session: Any, request: Request, row: t.Plan, username: str) 
             )
         ):
             outage = outage_value(session, orow)
-            if outage.content.start == start and outage.content.end == end:
-                continue
-            first_new = len(outage.revisions) + 1
-            moment = max(now_local(), outage.latest.at)
-            outage = update(
-                outage,
-                moment,
-                start=start if start > moment else None,
-                end=end,
-                note=f"window of plan {row.id}: {start:%H:%M}–{end:%H:%M}",
-                lead=dt.timedelta(hours=request.app.state.settings.notice_lead_hours),
+            moved = follow_window(
+                outage, start, end, now_local(), why=f"window of plan {row.id}", lead=lead
             )
-            save_outage(session, orow, outage, username, first_new=first_new)
+            if moved is None:
+                continue
+            save_outage(session, orow, moved, username, first_new=len(outage.revisions) + 1)
             changed.append(orow.id)
     return changed
 
@@ -306,7 +301,7 @@ def replan_plan(
             )
         new = list(body.new_jobs)
     parent_jobs = [
-        j for j in (job_value_from(d) for d in parent.problem["jobs"]) if j.id not in set(new)
+        j for j in (field_job_from_dict(d) for d in parent.problem["jobs"]) if j.id not in set(new)
     ]
     all_jobs = parent_jobs + [j for j in jobs if j.id in set(new)]
     ids = {j.id for j in all_jobs}
@@ -341,12 +336,6 @@ def replan_plan(
         created_by=user.username,
     )
     return _queue(session, request, row)
-
-
-def job_value_from(data: dict[str, Any]) -> Any:
-    from ops.jobs import field_job_from_dict
-
-    return field_job_from_dict(data)
 
 
 SHEET_COLUMNS = (

@@ -297,20 +297,15 @@ class LeakSurveyIn(BaseModel):
 
 @router.post("/leak-surveys", status_code=201, summary="add a leak survey job")
 def create_leak_survey(body: LeakSurveyIn, user: Dispatcher, session: SessionDep) -> Response:
-    from ops.jobs import FieldJob, JobKind, Skill
+    from ops.jobs import leak_survey
 
-    survey_id = next_id(session, "LS")
-    job = FieldJob(
-        id=survey_id,
-        kind=JobKind.LEAK_SURVEY,
-        location=(body.lon, body.lat),
-        duration=dt.timedelta(minutes=body.duration_min),
-        skills=frozenset({Skill.LEAK}),
-        source="leak programme",
-        earliest=now_local(),
+    job = leak_survey(
+        next_id(session, "LS"),
+        (body.lon, body.lat),
+        dt.timedelta(minutes=body.duration_min),
+        now_local(),
         due=local(body.due) if body.due else None,
-        priority=2,
-        description=f"leak survey {body.area}".strip(),
+        area=body.area,
     )
     add_jobs(session, [job], [], user.username)
     return json_response(job.to_dict(), 201)
@@ -326,13 +321,13 @@ class ExercisesIn(BaseModel):
 def create_valve_exercises(
     body: ExercisesIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
-    from ops.valves import exercise_jobs, valves_due
+    from ops.valves import exercise_jobs, exercised_valve, valves_due
 
     registry = request.app.state.registry
     loaded = registry.get(session, body.network_id or registry.latest_id(session))
     today = now_local().date()
     open_exercises = {
-        job_id[3:-9]  # EX-<valve>-<YYYYMMDD>
+        exercised_valve(job_id)
         for job_id in session.scalars(
             select(t.Job.id).where(
                 t.Job.kind == "valve exercise", t.Job.status.notin_(("done", "cancelled"))

@@ -7,7 +7,16 @@ each test module gets a fresh schema of its own.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +27,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ops.calendar import TZ
+from tests.conftest import ROOT
 
 POSTGRES = os.environ.get("WATEROPS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 # Thursday 26 November 2026, 08:00 in Kaifeng: the service's clock in the tests
@@ -130,3 +140,87 @@ def wait_for_plan(svc: Service, plan_id: int, timeout: float = 120.0) -> dict[st
         if time.monotonic() > deadline:
             raise AssertionError(f"plan {plan_id} still {data['status']} after {timeout} s")
         time.sleep(0.25)
+
+
+class LiveServer:
+    """A real ``waterops serve --demo`` in its own process group, on a free port."""
+
+    def __init__(self, data: Path, database: str = "", env: dict[str, str] | None = None) -> None:
+        self.data = data
+        self.database = database
+        self.env = env or {}
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, **self.env}
+        if self.database:
+            env["DATABASE_URL"] = self.database
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "api.cli",
+                "serve",
+                "--demo",
+                "--data",
+                str(self.data),
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for _ in range(240):
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.5)
+        raise AssertionError("the server did not start")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGKILL)  # the server and its planner process
+        self.proc.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=30)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any, dict[str, str]]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.url + path,
+            data=data,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                **(headers or {}),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as r:
+                return r.status, json.loads(r.read() or b"null"), dict(r.headers)
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null"), dict(e.headers)
+
+    def token(self, role: str = "dispatcher") -> str:
+        body = urllib.parse.urlencode({"username": role, "password": "waterops-demo"}).encode()
+        with urllib.request.urlopen(f"{self.url}/api/auth/token", body) as r:
+            return str(json.load(r)["access_token"])

@@ -5,26 +5,16 @@ is duplicated. Real server processes, real databases (SQLite file and PostgreSQL
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import random
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.api.conftest import drop_schema, postgres_url
-from tests.conftest import ROOT
+from tests.api.conftest import LiveServer, drop_schema, postgres_url
 
 pytestmark = pytest.mark.slow
 
@@ -43,92 +33,11 @@ def next_working_day() -> dt.date:
         return tomorrow
 
 
-class Server:
-    def __init__(self, data: Path, database: str) -> None:
-        self.data = data
-        self.database = database
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {**os.environ, "WATEROPS_SOLVER_SECONDS": "20"}
-        if self.database:
-            env["DATABASE_URL"] = self.database
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "api.cli",
-                "serve",
-                "--demo",
-                "--data",
-                str(self.data),
-                "--port",
-                str(self.port),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        for _ in range(240):
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.5)
-        raise AssertionError("the server did not start")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGKILL)  # the server and its planner process
-        self.proc.wait(timeout=20)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=30)
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        token: str,
-        body: Any = None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, Any, dict[str, str]]:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.url + path,
-            data=data,
-            method=method,
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Content-Type": "application/json",
-                **(headers or {}),
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=60) as r:
-                return r.status, json.loads(r.read() or b"null"), dict(r.headers)
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"null"), dict(e.headers)
-
-    def token(self, role: str = "dispatcher") -> str:
-        body = urllib.parse.urlencode({"username": role, "password": "waterops-demo"}).encode()
-        with urllib.request.urlopen(f"{self.url}/api/auth/token", body) as r:
-            return str(json.load(r)["access_token"])
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     schema = f"waterops_crash_{uuid.uuid4().hex[:8]}"
     database = postgres_url(schema) if request.param == "postgres" else ""
-    srv = Server(tmp_path / "data", database)
+    srv = LiveServer(tmp_path / "data", database, {"WATEROPS_SOLVER_SECONDS": "20"})
     srv.start()
     yield srv
     srv.stop()
@@ -136,7 +45,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
         drop_schema(schema)
 
 
-def test_kill_during_publishing_loses_and_duplicates_nothing(server: Server) -> None:
+def test_kill_during_publishing_loses_and_duplicates_nothing(server: LiveServer) -> None:
     token = server.token()
     start = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
     drafts = []
@@ -218,7 +127,7 @@ def test_kill_during_publishing_loses_and_duplicates_nothing(server: Server) -> 
     assert acknowledged, "nothing was acknowledged before the kill: the test proved nothing"
 
 
-def test_kill_while_a_plan_is_solving_or_saving(server: Server) -> None:
+def test_kill_while_a_plan_is_solving_or_saving(server: LiveServer) -> None:
     token = server.token()
     code, body, _ = server.call(
         "POST", "/api/repairs", token, {"severity": "burst", "pipe_id": "P000590"}

@@ -8,24 +8,15 @@ A real ``waterops serve`` (SQLite, fresh data directory) is started; every opera
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.parse
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.api.conftest import LiveServer
 
 schemathesis = pytest.importorskip("schemathesis")
 
@@ -35,63 +26,23 @@ EXAMPLES_PER_OPERATION = 40  # x 2 modes x ~50 operations: well over 2,000 cases
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def server() -> Iterator[LiveServer]:
     data = Path(tempfile.mkdtemp(prefix="waterops-fuzz-"))
-    env = {**os.environ, "WATEROPS_SOLVER_SECONDS": "1", "WATEROPS_MAX_UPLOAD_MB": "5"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "api.cli",
-            "serve",
-            "--demo",
-            "--data",
-            str(data),
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
+    srv = LiveServer(data, env={"WATEROPS_SOLVER_SECONDS": "1", "WATEROPS_MAX_UPLOAD_MB": "5"})
+    srv.start()
     try:
-        for _ in range(240):
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    message = proc.stderr.read().decode() if proc.stderr else ""
-                    raise AssertionError(message) from None
-                time.sleep(0.5)
-        yield url
+        yield srv
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        srv.stop()
         shutil.rmtree(data, ignore_errors=True)
 
 
-def sign_in(url: str, role: str) -> str:
-    body = urllib.parse.urlencode({"username": role, "password": "waterops-demo"}).encode()
-    with urllib.request.urlopen(f"{url}/api/auth/token", body) as r:
-        return str(json.load(r)["access_token"])
-
-
-def test_no_generated_request_breaks_the_service(server: str) -> None:
+def test_no_generated_request_breaks_the_service(server: LiveServer) -> None:
     from hypothesis import HealthCheck, given, settings
     from schemathesis import GenerationMode
 
-    schema = schemathesis.openapi.from_url(f"{server}/openapi.json")
-    headers = {"Authorization": f"Bearer {sign_in(server, 'dispatcher')}"}
+    schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
+    headers = {"Authorization": f"Bearer {server.token('dispatcher')}"}
     seen: Counter[int] = Counter()
     failures: list[str] = []
 
@@ -108,7 +59,7 @@ def test_no_generated_request_breaks_the_service(server: str) -> None:
             )
             @given(case=operation.as_strategy(generation_mode=mode))
             def run(case: object) -> None:
-                response = case.call(base_url=server, headers=headers, timeout=30)  # type: ignore[attr-defined]
+                response = case.call(base_url=server.url, headers=headers, timeout=30)  # type: ignore[attr-defined]
                 code = response.status_code
                 seen[code] += 1
                 label = f"{case.method} {case.formatted_path}"  # type: ignore[attr-defined]

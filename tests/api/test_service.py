@@ -714,5 +714,8 @@ def test_valve_exercises_are_not_doubled(service: Service) -> None:
         second = service.post("/api/valve-exercises", json={"count": 3}).json()
     finally:
         service.clock.now = START
-    valve = lambda job_id: job_id[3:-9]  # noqa: E731
-    assert not {valve(j["id"]) for j in first} & {valve(j["id"]) for j in second}
+    from ops.valves import exercised_valve
+
+    assert not {exercised_valve(j["id"]) for j in first} & {
+        exercised_valve(j["id"]) for j in second
+    }

@@ -317,3 +317,23 @@ def test_feeds_keep_recent_all_clears_and_cancellations(street: Isolator) -> Non
     }
     assert "恢复供水通知" in (atom.findtext("a:entry/a:content", namespaces=ns) or "")
     assert "ORGANIZER" in render_ical(done)
+
+
+def test_a_live_notice_follows_a_new_plans_window(street: Isolator) -> None:
+    from ops.outages import follow_window
+
+    start = NOW + dt.timedelta(days=2)
+    outage = publish(planned(street, "P2", start), NOW)
+    assert follow_window(outage, outage.content.start, outage.content.end, NOW, why="x") is None
+    later = follow_window(
+        outage, start + dt.timedelta(hours=1), start + dt.timedelta(hours=9), NOW, why="plan 7"
+    )
+    assert later is not None and later.state == NoticeState.UPDATED
+    assert later.content.start == (start + dt.timedelta(hours=1)).replace(tzinfo=TZ)
+    assert later.latest.note.startswith("plan 7")
+    # a planned outage is not pulled earlier than its notice allows: only the end moves
+    soon = follow_window(
+        outage, NOW + dt.timedelta(hours=2), start + dt.timedelta(hours=7), NOW, why="plan 8"
+    )
+    assert soon is not None and soon.content.start == outage.content.start
+    assert soon.content.end == (start + dt.timedelta(hours=7)).replace(tzinfo=TZ)
