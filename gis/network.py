@@ -133,6 +133,8 @@ class Network:
     name: str = "network"
     warnings: tuple[str, ...] = field(default=())
     dma_names: dict[str, str] = field(default_factory=dict)  # DMA id -> name (neighbourhood)
+    # DMA id -> its boundary (a shapely polygon in the metric CRS), when the layer has them
+    dma_areas: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def _pipe_index(self) -> dict[str, int]:
@@ -372,12 +374,19 @@ def build_network(layers: NetworkLayers) -> Network:
             address=_optional(customers_df, "address", n_cust),
         )
     dma_names: dict[str, str] = {}
+    dma_areas: dict[str, Any] = {}
     if layers.dmas is not None and "id" in layers.dmas.columns:
         names = layers.dmas["name"] if "name" in layers.dmas.columns else layers.dmas["id"]
         dma_names = {
             str(i): str(n) if n is not None and n == n else str(i)
             for i, n in zip(layers.dmas["id"], names, strict=True)
         }
+        if crs is not None and isinstance(layers.dmas, gpd.GeoDataFrame):
+            dmas = layers.dmas[layers.dmas.geometry.notna()]
+            if len(dmas) and dmas.crs is not None:
+                dma_areas = dict(
+                    zip(dmas["id"].astype(str), dmas.to_crs(crs).geometry.to_numpy(), strict=True)
+                )
 
     return Network(
         nodes=Nodes(ids=node_ids, kind=node_kind, xy=node_xy, name=node_name),
@@ -388,6 +397,7 @@ def build_network(layers: NetworkLayers) -> Network:
         name=layers.source,
         warnings=tuple(layers.warnings),
         dma_names=dma_names,
+        dma_areas=dma_areas,
     )
 
 
