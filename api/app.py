@@ -34,6 +34,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         start(app, settings)
+        if settings.seed_demo_work:
+            from api.demo import seed_in_background
+
+            seed_in_background(settings.public_url.replace("0.0.0.0", "127.0.0.1"), DEMO_PASSWORD)
         try:
             yield
         finally:
@@ -53,12 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from api.store import ClockMiddleware
 
     app.add_middleware(ClockMiddleware)
-    from api.routes import auth, crews, networks, outages, plans, work
+    from api.routes import auth, crews, networks, outages, plans, web, work
 
     for module in (auth, networks, work, crews, plans):
         app.include_router(module.router)
     app.include_router(outages.router)
     app.include_router(outages.public)
+    app.include_router(web.router)
+    web.mount_static(app)
 
     @app.get("/healthz", tags=["health"], summary="the service is up and the database answers")
     def healthz(request: Request) -> dict[str, Any]:

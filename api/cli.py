@@ -758,10 +758,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _service_env(args)
     if args.demo:
         os.environ["WATEROPS_SEED_DEMO_USERS"] = "true"
+        os.environ.setdefault("WATEROPS_SEED_DEMO_WORK", "true")
     os.environ.setdefault("WATEROPS_PUBLIC_URL", f"http://{args.host}:{args.port}")
     url = f"http://{args.host}:{args.port}"
     out.print(f"[bold]waterops[/bold] at {url}")
-    out.print(f"API docs {url}/docs · public notices {url}/public/notices")
+    out.print(f"console {url}/ · public outages {url}/outages · API docs {url}/docs")
     if args.demo:
         users = ", ".join(DEMO_USERS)
         out.print(

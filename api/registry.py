@@ -38,6 +38,8 @@ class LoadedNetwork:
     # the valve-criticality ranking of this isolator (computed on first request, kept while
     # the isolator is: field reports of failed valves do not change it, repaired ones do)
     criticality: list[dict[str, Any]] | None = None
+    # map layers as gzipped GeoJSON, keyed by (layer, field-inoperable valves)
+    map_layers: dict[tuple[str, tuple[str, ...]], bytes] = field(default_factory=dict)
 
     def remember(self, key: Any, body: bytes, keep: int = 4096) -> None:
         self.answers[key] = body

@@ -54,6 +54,15 @@ class Settings(BaseSettings):
         default=4096, ge=0, description="isolation answers kept per network state (0: none)"
     )
     seed_demo_users: bool = False
+    seed_demo_work: bool = Field(
+        default=False, description="an empty job list gets a sample day of work (demo)"
+    )
+    map_tiles: str = Field(
+        default="",
+        description="background tile URL template ({z}/{x}/{y}) for the console's map; "
+        "empty: no background, the console works offline",
+    )
+    map_attribution: str = Field(default="", max_length=500)
 
     @classmethod
     def settings_customise_sources(

@@ -269,6 +269,53 @@ def get_criticality(
     return json_response({"valves": ranked[:top], "total": len(ranked)})
 
 
+MapLayer = Literal["pipes", "valves", "dmas", "customers", "sources"]
+
+
+@router.get("/{network_id}/map/{layer}", summary="a map layer of the network (WGS84 GeoJSON)")
+def get_map_layer(
+    network_id: NetworkId, layer: MapLayer, request: Request, _: Reader, session: SessionDep
+) -> Response:
+    """Valves carry ``found_inoperable`` from field reports. Sent gzipped with an ETag: the
+    console downloads each layer once per network state."""
+    from gis.mapview import map_layer
+
+    loaded = request.app.state.registry.get(session, network_id)
+
+    def build() -> Any:
+        data = map_layer(loaded.network, layer)
+        if layer == "valves":
+            failed = set(loaded.failed)
+            for feature in data["features"]:
+                feature["properties"]["found_inoperable"] = feature["id"] in failed
+        return data
+
+    key = (layer, loaded.failed if layer == "valves" else ())
+    return geojson_once(request, loaded, key, build, "private, no-cache")
+
+
+def geojson_once(
+    request: Request, loaded: Any, key: tuple[str, tuple[str, ...]], build: Any, cache: str
+) -> Response:
+    """A map layer built once per network state and kept gzipped; sent with an ETag (304 when
+    the browser has it) and gzipped to clients that take it."""
+    import gzip
+
+    body = loaded.map_layers.get(key)
+    if body is None:
+        body = gzip.compress(orjson.dumps(build()), compresslevel=6, mtime=0)
+        loaded.map_layers[key] = body
+    tag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+    headers = {"ETag": tag, "Cache-Control": cache, "Vary": "Accept-Encoding"}
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+    else:
+        body = gzip.decompress(body)
+    return Response(body, media_type="application/geo+json", headers=headers)
+
+
 @router.get("/{network_id}/valves/{valve_id}", summary="a valve and its field status")
 def get_valve(
     network_id: NetworkId, valve_id: str, request: Request, _: Reader, session: SessionDep

@@ -142,13 +142,30 @@ def wait_for_plan(svc: Service, plan_id: int, timeout: float = 120.0) -> dict[st
         time.sleep(0.25)
 
 
+def next_working_day() -> dt.date:
+    """Tomorrow or later: the plan's jobs (reported now) can all start within its shifts."""
+    from ops.calendar import WorkCalendar
+    from ops.errors import CalendarYearMissing
+
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    try:
+        return WorkCalendar().working_days_from(tomorrow, 1)[0]
+    except CalendarYearMissing:  # the new year's schedule is not published yet
+        while tomorrow.weekday() >= 5:
+            tomorrow += dt.timedelta(days=1)
+        return tomorrow
+
+
 class LiveServer:
-    """A real ``waterops serve --demo`` in its own process group, on a free port."""
+    """A real ``waterops serve --demo`` in its own process group, on a free port.
+
+    Without the demo's sample day of work unless ``env`` asks for it
+    (``WATEROPS_SEED_DEMO_WORK=true``): tests count what they create."""
 
     def __init__(self, data: Path, database: str = "", env: dict[str, str] | None = None) -> None:
         self.data = data
         self.database = database
-        self.env = env or {}
+        self.env = {"WATEROPS_SEED_DEMO_WORK": "false", **(env or {})}
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]

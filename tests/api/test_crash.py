@@ -14,23 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import LiveServer, drop_schema, postgres_url
+from tests.api.conftest import LiveServer, drop_schema, next_working_day, postgres_url
 
 pytestmark = pytest.mark.slow
-
-
-def next_working_day() -> dt.date:
-    """Tomorrow or later: the plan's jobs (reported now) can all start within its shifts."""
-    from ops.calendar import WorkCalendar
-    from ops.errors import CalendarYearMissing
-
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
-    try:
-        return WorkCalendar().working_days_from(tomorrow, 1)[0]
-    except CalendarYearMissing:  # the new year's schedule is not published yet
-        while tomorrow.weekday() >= 5:
-            tomorrow += dt.timedelta(days=1)
-        return tomorrow
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import warnings
 import zipfile
 from typing import Any
@@ -719,3 +720,63 @@ def test_valve_exercises_are_not_doubled(service: Service) -> None:
     assert not {exercised_valve(j["id"]) for j in first} & {
         exercised_valve(j["id"]) for j in second
     }
+
+
+def test_map_layers_for_the_console(service: Service) -> None:
+    r = service.get("/api/networks/1/map/pipes", "viewer", headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200
+    assert r.headers["content-encoding"] == "gzip"
+    assert r.headers["content-type"] == "application/geo+json"
+    assert len(r.json()["features"]) == 3508
+    again = service.get(
+        "/api/networks/1/map/pipes", "viewer", headers={"If-None-Match": r.headers["etag"]}
+    )
+    assert again.status_code == 304
+    assert service.get("/api/networks/1/map/roads", "viewer").status_code == 422
+    assert service.client.get("/api/networks/1/map/pipes").status_code == 401
+
+    # a valve reported inoperable in the field shows at once on the map
+    valve = "V000851"
+    before = service.get("/api/networks/1/map/valves", "viewer")
+    status_of = {f["id"]: f["properties"] for f in before.json()["features"]}
+    assert status_of[valve]["found_inoperable"] is False
+    service.put(f"/api/networks/1/valves/{valve}/status", "engineer", json={"operable": False})
+    after = service.get("/api/networks/1/map/valves", "viewer")
+    assert after.headers["etag"] != before.headers["etag"]
+    status_of = {f["id"]: f["properties"] for f in after.json()["features"]}
+    assert status_of[valve]["found_inoperable"] is True
+    service.put(f"/api/networks/1/valves/{valve}/status", "engineer", json={"operable": True})
+    status_of = {
+        f["id"]: f["properties"]
+        for f in service.get("/api/networks/1/map/valves", "viewer").json()["features"]
+    }
+    assert status_of[valve]["found_inoperable"] is False
+
+
+def test_the_web_pages_are_served_without_a_cdn(service: Service) -> None:
+    r = service.client.get("/", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/console"
+    for page in ("/console", "/outages"):
+        r = service.client.get(page)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        assert "script-src 'self'" in r.headers["content-security-policy"]
+        scripts = re.findall(r'(?:src|href)="([^"]+)"', r.text)
+        assert scripts and all(s.startswith("/") for s in scripts), scripts
+        for asset in scripts:
+            assert service.client.get(asset).status_code == 200, asset
+    config = service.client.get("/public/config").json()
+    assert config["tiles"] is None and config["network"] == 1
+    (south, west), (north, east) = config["bounds"]
+    assert 34.7 < south < north < 34.9 and 114.2 < west < east < 114.5
+    roads = service.client.get("/public/map/roads").json()
+    assert len(roads["features"]) == 1678
+
+
+def test_a_tile_server_is_allowed_only_when_configured(tmp_path: Any) -> None:
+    from tests.api.conftest import make_service
+
+    tiles = "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+    for svc in make_service("sqlite", tmp_path, map_tiles=tiles, map_attribution="© example"):
+        csp = svc.client.get("/console").headers["content-security-policy"]
+        assert "img-src 'self' data: blob: https://*.tiles.example.org;" in csp
+        assert svc.client.get("/public/config").json()["tiles"] == tiles

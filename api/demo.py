@@ -1,0 +1,81 @@
+"""The demo's sample day: ``waterops serve --demo`` on an empty job list posts
+``sample_data/demo_day.json`` to its own API as the demo dispatcher, as soon as it answers.
+
+The work goes through the same routes, checks and services as a dispatcher's requests; deadlines
+count from the moment the service starts. Failures are logged, never fatal: a demo without its
+sample day is still a working service.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("waterops.demo")
+
+DEMO_DAY = Path(__file__).resolve().parent.parent / "sample_data" / "demo_day.json"
+
+
+def seed_in_background(base_url: str, password: str, path: Path = DEMO_DAY) -> threading.Thread:
+    thread = threading.Thread(
+        target=_seed, args=(base_url.rstrip("/"), password, path), name="demo-day", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _call(url: str, body: Any = None, token: str | None = None, form: bool = False) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    data = None
+    if form:
+        data = urllib.parse.urlencode(body).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    elif body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, data=data, headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return json.loads(answer.read() or b"null")
+
+
+def _seed(base: str, password: str, path: Path) -> None:
+    for _ in range(240):  # the server binds its port after start-up
+        try:
+            _call(f"{base}/healthz")
+            break
+        except OSError:
+            time.sleep(0.25)
+    else:
+        log.warning("demo day: the service did not answer at %s; no sample work", base)
+        return
+    try:
+        token = _call(
+            f"{base}/api/auth/token", {"username": "dispatcher", "password": password}, form=True
+        )["access_token"]
+        if _call(f"{base}/api/jobs?limit=1", token=token):
+            return  # work is there already: never add the sample day twice
+        requests = json.loads(path.read_text(encoding="utf-8"))["requests"]
+    except (OSError, KeyError, ValueError) as exc:
+        log.warning("demo day: sample work not loaded (%s)", _detail(exc))
+        return
+    posted = 0
+    for route, body in requests:
+        try:
+            _call(f"{base}{route}", body, token=token)
+            posted += 1
+        except (OSError, ValueError) as exc:  # one bad request does not lose the others
+            log.warning("demo day: %s refused (%s)", route, _detail(exc))
+    log.info("demo day: %d of %d requests of sample work posted", posted, len(requests))
+
+
+def _detail(exc: Exception) -> str:
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.read().decode(errors="replace")
+    return str(exc)

@@ -1,0 +1,115 @@
+"""The web console and the public outage page: static files served by the service itself.
+
+No CDN: the pages, their scripts and the vendored Leaflet (``make vendor``) come from
+``api/web/static``. The console signs in through ``/api/auth/token`` like any client; the public
+page reads ``/public/*`` only. See docs/console.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request, status
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from api.routes.networks import geojson_once, json_response
+
+STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+
+router = APIRouter(tags=["web"])
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+def _security_headers(request: Request) -> dict[str, str]:
+    """Scripts and data from this origin only; images may also come from the tile server."""
+    tiles = request.app.state.settings.map_tiles
+    tile_origin = ""
+    if tiles:
+        parts = urlsplit(tiles.replace("{s}", "a"))
+        host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tiles else parts.netloc
+        tile_origin = f" {parts.scheme}://{host}"
+    return {
+        "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
+        "style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: blob:{tile_origin}; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-cache",
+    }
+
+
+def _page(request: Request, name: str) -> Response:
+    return FileResponse(STATIC / name, media_type="text/html", headers=_security_headers(request))
+
+
+@router.get("/", include_in_schema=False)
+def root() -> Response:
+    return RedirectResponse("/console", status_code=status.HTTP_307_TEMPORARY_REDIRECT)
+
+
+@router.get("/console", include_in_schema=False)
+def console(request: Request) -> Response:
+    return _page(request, "console.html")
+
+
+@router.get("/outages", include_in_schema=False)
+def public_page(request: Request) -> Response:
+    return _page(request, "outages.html")
+
+
+@router.get("/public/map/roads", tags=["public"], summary="the streets of the newest network")
+def public_roads(request: Request) -> Response:
+    """Street centrelines (WGS84 GeoJSON) for the public outage map; the pipes stay private."""
+    from gis.mapview import roads_layer
+
+    registry = request.app.state.registry
+    with request.app.state.reader_sessions() as session:
+        try:
+            network_id = registry.latest_id(session)
+        except HTTPException:
+            return json_response({"type": "FeatureCollection", "features": []})
+        loaded = registry.get(session, network_id)
+        path = registry.data_dir / registry.row(session, network_id).stored_path
+    return geojson_once(
+        request, loaded, ("roads", ()), lambda: roads_layer(path), "public, max-age=300"
+    )
+
+
+@router.get("/public/config", tags=["public"], summary="map settings of the web pages")
+def public_config(request: Request) -> Response:
+    """The background tiles (none by default) and the extent of the newest network."""
+    settings = request.app.state.settings
+    out: dict[str, Any] = {
+        "tiles": settings.map_tiles or None,
+        "attribution": settings.map_attribution,
+        "hotline": settings.hotline,
+        "bounds": None,
+        "network": None,
+    }
+    registry = request.app.state.registry
+    with request.app.state.reader_sessions() as session:
+        try:
+            network_id = registry.latest_id(session)
+            loaded = registry.get(session, network_id)
+        except HTTPException:
+            return json_response(out)
+    network = loaded.network
+    if network.has_map and len(network.nodes):
+        lonlat = network.to_wgs84(network.nodes.xy)
+        lo, hi = lonlat.min(axis=0), lonlat.max(axis=0)
+        out["bounds"] = [
+            [round(float(lo[1]), 6), round(float(lo[0]), 6)],
+            [
+                round(float(hi[1]), 6),
+                round(float(hi[0]), 6),
+            ],
+        ]
+        out["network"] = network_id
+    return json_response(out)
