@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SAMPLE := sample_data/kaifeng.gpkg
 
-.PHONY: run demo test lint typecheck pytest install clean sample
+.PHONY: run demo test lint typecheck pytest install clean sample vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,15 @@ test: lint typecheck pytest
 
 sample: $(STAMP)
 	$(BIN)/python -m sample_data.generate --out $(SAMPLE)
+
+# The console's front-end libraries, from npm, copied into the served folder (committed, so
+# that neither `make run` nor the service needs npm or a CDN).
+VENDOR := api/web/static/vendor
+vendor:
+	cd web && npm ci --no-audit --no-fund
+	rm -rf $(VENDOR)/leaflet && mkdir -p $(VENDOR)/leaflet
+	cp -r web/node_modules/leaflet/dist/leaflet.js web/node_modules/leaflet/dist/leaflet.css \
+	    web/node_modules/leaflet/dist/images web/node_modules/leaflet/LICENSE $(VENDOR)/leaflet/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

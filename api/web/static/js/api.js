@@ -1,0 +1,67 @@
+// The console's HTTP client: the bearer token in sessionStorage, errors as readable messages.
+const KEY = "waterops.token";
+
+export class ApiError extends Error {
+  constructor(status, message, body) { super(message); this.status = status; this.body = body; }
+}
+
+export function token() { return sessionStorage.getItem(KEY); }
+export function signOut() { sessionStorage.removeItem(KEY); sessionStorage.removeItem("waterops.user"); }
+
+export async function signIn(username, password) {
+  const r = await fetch("/api/auth/token", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ username, password }),
+  });
+  if (!r.ok) throw new ApiError(r.status, (await r.json().catch(() => ({}))).detail || r.statusText);
+  const data = await r.json();
+  sessionStorage.setItem(KEY, data.access_token);
+  const me = await api("GET", "/api/auth/me");
+  sessionStorage.setItem("waterops.user", JSON.stringify(me));
+  return me;
+}
+
+export function me() {
+  try { return JSON.parse(sessionStorage.getItem("waterops.user") || "null"); } catch { return null; }
+}
+
+let onUnauthorised = () => {};
+export function whenSignedOut(fn) { onUnauthorised = fn; }
+
+function message(detail, fallback) {
+  if (!detail) return fallback;
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) return detail.map((d) => d.msg || JSON.stringify(d)).join("; ");
+  return JSON.stringify(detail);
+}
+
+// api("POST", "/api/plans", {day}) → parsed JSON; options.version sends If-Match
+export async function api(method, path, body, options = {}) {
+  const headers = { Authorization: `Bearer ${token()}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (options.version !== undefined) headers["If-Match"] = `"${options.version}"`;
+  if (options.idempotent) headers["Idempotency-Key"] = crypto.randomUUID();
+  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (r.status === 401) { signOut(); onUnauthorised(); throw new ApiError(401, "signed out"); }
+  const type = r.headers.get("content-type") || "";
+  const data = type.includes("json") ? await r.json() : await r.text();
+  if (!r.ok) throw new ApiError(r.status, message(data && data.detail, r.statusText), data);
+  return data;
+}
+
+// a file the API makes (crew sheets): fetched with the token, then saved by the browser
+export async function download(path, filename) {
+  const r = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
+  if (!r.ok) throw new ApiError(r.status, r.statusText);
+  const url = URL.createObjectURL(await r.blob());
+  const a = Object.assign(document.createElement("a"), { href: url, download: filename });
+  document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export async function publicJson(path) {
+  const r = await fetch(path);
+  if (!r.ok) throw new ApiError(r.status, r.statusText);
+  return r.json();
+}

@@ -1,0 +1,675 @@
+// The dispatcher's and engineer's console: a thin client of the service's API (docs/console.md).
+/* global L */
+import { api, ApiError, download, me, signIn, signOut, token, whenSignedOut } from "./api.js";
+import { applyStrings, currentLang, escapeHtml, onLangChange, setLang, shortTime, t } from "./i18n.js";
+import { COLOURS, ROUTE_COLOURS, createMap, customerLayers, legend, networkLayers, numberedIcon } from "./map.js";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const state = {
+  config: null, networkId: null, map: null, layers: null, tab: "isolation",
+  whatif: new Set(), lastIsolation: null, isoOverlay: null, planOverlay: null, pickOverlay: null,
+  pick: null, crews: [], jobs: new Map(), plan: null, polling: null, outage: null, criticality: null,
+};
+
+// -- start ---------------------------------------------------------------------------------
+
+async function boot() {
+  applyStrings();
+  $("#lang").addEventListener("click", () => setLang(currentLang() === "zh" ? "en" : "zh"));
+  onLangChange(() => rerender());
+  whenSignedOut(showLogin);
+  $("#login-form").addEventListener("submit", onLogin);
+  $("#sign-out").addEventListener("click", () => { signOut(); location.reload(); });
+  state.config = await fetch("/public/config").then((r) => r.json());
+  if (token() && me()) await start(); else showLogin();
+}
+
+function showLogin() {
+  $("#app").hidden = true;
+  $("#login").hidden = false;
+  $("#sign-out").hidden = true;
+  $("#who").textContent = "";
+  $("#login-form [name=username]").focus();
+}
+
+async function onLogin(event) {
+  event.preventDefault();
+  const form = event.target;
+  $("#login-error").textContent = "";
+  try {
+    await signIn(form.username.value.trim(), form.password.value);
+    form.password.value = "";
+    await start();
+  } catch (err) {
+    $("#login-error").textContent = err.status === 401 ? t("bad_login") : err.message;
+  }
+}
+
+async function start() {
+  $("#login").hidden = true;
+  $("#app").hidden = false;
+  $("#sign-out").hidden = false;
+  const user = me();
+  $("#who").textContent = t("signed_in_as", { user: user.username, role: user.role });
+  document.body.dataset.role = user.role;
+  if (state.map) return;
+  state.networkId = state.config.network;
+  $("#network-name").textContent = state.networkId ? `#${state.networkId}` : "";
+  state.map = await createMap("map", state.config);
+  state.isoOverlay = L.layerGroup().addTo(state.map);
+  state.planOverlay = L.layerGroup().addTo(state.map);
+  state.pickOverlay = L.layerGroup().addTo(state.map);
+  for (const b of document.querySelectorAll("[data-tab]")) {
+    b.addEventListener("click", () => showTab(b.dataset.tab));
+  }
+  wireIsolation();
+  wirePlan();
+  wireWork();
+  wireNotices();
+  showTab(location.hash.slice(1) || "isolation");
+  await busy(async () => {
+    state.layers = await networkLayers(state.map, state.networkId, layerJson, {
+      pipe: (feature, latlng) => onMapPick(latlng, feature.id),
+    });
+    customerLayers(state.map, state.networkId, layerJson);
+    state.map.on("click", (e) => onMapPick(e.latlng, null));
+    await loadCrews();
+    addLayerControl();
+    legend(state.map);
+  });
+}
+
+async function layerJson(path) { return api("GET", path); }
+
+function addLayerControl() {
+  const c = state.layers;
+  L.control.layers(null, {
+    [t("pipes")]: c.pipes, [t("dmas")]: c.dmas, [t("sources")]: c.sources,
+    [t("depots")]: state.depots, [t("tab_isolation")]: state.isoOverlay,
+    [t("routes")]: state.planOverlay,
+  }, { collapsed: true }).addTo(state.map);
+}
+
+async function loadCrews() {
+  state.crews = await api("GET", "/api/crews");
+  state.depots = L.layerGroup().addTo(state.map);
+  const seen = new Set();
+  for (const c of state.crews) {
+    const key = c.depot.join(",");
+    if (seen.has(key)) continue;
+    seen.add(key);
+    L.marker([c.depot[1], c.depot[0]], { icon: L.divIcon({ className: "icon-depot", html: "■", iconSize: [16, 16] }) })
+      .bindTooltip(`${t("depots")}: ${state.crews.filter((x) => x.depot.join(",") === key).map((x) => x.id).join(", ")}`)
+      .addTo(state.depots);
+  }
+}
+
+function showTab(name) {
+  if (!document.querySelector(`[data-panel="${name}"]`)) name = "isolation";
+  state.tab = name;
+  for (const p of document.querySelectorAll("[data-panel]")) p.hidden = p.dataset.panel !== name;
+  for (const b of document.querySelectorAll("[data-tab]")) b.setAttribute("aria-selected", String(b.dataset.tab === name));
+  $("#timeline").hidden = name !== "plan" || !state.plan?.result;
+  history.replaceState(null, "", `#${name}`);
+  if (name === "valves" && !state.criticality) loadCriticality();
+  if (name === "plan") loadPlans();
+  if (name === "work") loadJobs();
+  if (name === "notices") loadNotices();
+  setTimeout(() => state.map && state.map.invalidateSize(), 0);
+}
+
+function rerender() {
+  const user = me();
+  if (user) $("#who").textContent = t("signed_in_as", { user: user.username, role: user.role });
+  if (state.lastIsolation) renderIsolation(state.lastIsolation);
+  if (state.criticality) renderCriticality();
+  if (state.plan) renderPlan(state.plan);
+  if (state.tab === "notices") loadNotices();
+  if (state.tab === "work") loadJobs();
+}
+
+// the status line: what is happening, what went wrong
+function say(text, kind = "") {
+  const el = $("#status");
+  el.textContent = text;
+  el.className = `status ${kind}`;
+}
+
+async function busy(fn) {
+  say(t("loading"));
+  try {
+    const out = await fn();
+    say("");
+    return out;
+  } catch (err) {
+    say(`${t("error")}: ${err.message}`, "error");
+    if (!(err instanceof ApiError)) console.error(err);
+    return undefined;
+  }
+}
+
+// -- picking points on the map -------------------------------------------------------------
+
+function onMapPick(latlng, pipeId) {
+  if (state.pick) {
+    const form = $(`#${state.pick}`);
+    form.lon.value = latlng.lng.toFixed(6);
+    form.lat.value = latlng.lat.toFixed(6);
+    if (form.pipe_id && pipeId) form.pipe_id.value = pipeId;
+    $(".picked", form).textContent = t("picked", { lon: form.lon.value, lat: form.lat.value });
+    state.pickOverlay.clearLayers();
+    L.circleMarker(latlng, { radius: 8, color: COLOURS.close, weight: 3, fill: false }).addTo(state.pickOverlay);
+    state.pick = null;
+    state.map.getContainer().classList.remove("picking");
+    return;
+  }
+  if (state.tab !== "isolation") return;
+  if (pipeId) isolate({ pipe: pipeId }); else isolate({ at: `${latlng.lng.toFixed(6)},${latlng.lat.toFixed(6)}` });
+}
+
+function wirePicks() {
+  for (const b of document.querySelectorAll("button.pick")) {
+    b.addEventListener("click", () => {
+      state.pick = b.dataset.target;
+      state.map.getContainer().classList.add("picking");
+    });
+  }
+}
+
+// -- isolation -----------------------------------------------------------------------------
+
+function wireIsolation() {
+  $("#iso-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const pipe = e.target.pipe.value.trim();
+    if (pipe) isolate({ pipe });
+  });
+  $("#whatif-clear").addEventListener("click", () => {
+    state.whatif.clear();
+    if (state.lastQuery) isolate(state.lastQuery);
+    renderWhatif();
+  });
+  renderWhatif();
+  wirePicks();
+}
+
+function renderWhatif() {
+  $("#whatif").textContent = state.whatif.size ? [...state.whatif].join(", ") : t("none");
+}
+
+async function isolate(query) {
+  state.lastQuery = query;
+  const params = new URLSearchParams(query);
+  if (state.whatif.size) params.set("inoperable", [...state.whatif].join(","));
+  const plan = await busy(() => api("GET", `/api/networks/${state.networkId}/isolation?${params}`));
+  if (!plan) return;
+  state.lastIsolation = plan;
+  renderIsolation(plan);
+  drawIsolation(plan);
+}
+
+function drawIsolation(plan) {
+  const overlay = state.isoOverlay;
+  overlay.clearLayers();
+  if (plan.area) {
+    L.geoJSON(plan.area, { style: { color: COLOURS.area, weight: 1, fillOpacity: 0.12 }, interactive: false }).addTo(overlay);
+  }
+  const bounds = L.latLngBounds([]);
+  for (const [ids, colour] of [[plan.unintended_pipes, COLOURS.unintended], [plan.isolated_pipes, COLOURS.isolated]]) {
+    for (const id of ids) {
+      const layer = state.layers.pipeById.get(id);
+      if (!layer) continue;
+      const line = L.polyline(layer.getLatLngs(), { color: colour, weight: 6, opacity: 0.85, interactive: false });
+      line.addTo(overlay);
+      bounds.extend(line.getBounds());
+    }
+  }
+  plan.valves_to_close.forEach((v, i) => {
+    const m = L.marker([v.location[1], v.location[0]], { icon: numberedIcon(i + 1), zIndexOffset: 1000 })
+      .bindTooltip(`${i + 1}. ${escapeHtml(v.id)}`);
+    m.on("click", () => markInoperable(v.id));
+    m.addTo(overlay);
+    bounds.extend(m.getLatLng());
+  });
+  for (const v of plan.bypassed_valves) {
+    L.marker([v.location[1], v.location[0]], { icon: numberedIcon("✕", "icon-valve-bypassed") })
+      .bindTooltip(`${escapeHtml(v.id)}: ${t("bypassed")}`).addTo(overlay);
+  }
+  if (bounds.isValid()) state.map.fitBounds(bounds.pad(0.4), { maxZoom: 17 });
+}
+
+function categoryTable(byCategory) {
+  const rows = Object.entries(byCategory).filter(([, n]) => n > 0)
+    .map(([c, n]) => `<tr><td>${escapeHtml(t(`cat_${c}`))}</td><td class="num">${n}</td></tr>`).join("");
+  return `<table class="data"><thead><tr><th>${t("category")}</th><th class="num">${t("count")}</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function renderIsolation(plan) {
+  const c = plan.customers;
+  const valves = plan.valves_to_close.map((v, i) => `<li data-valve="${escapeHtml(v.id)}">
+      <span class="badge close">${i + 1}</span> <code>${escapeHtml(v.id)}</code> <span class="muted">${escapeHtml(v.pipe)}</span>
+      <button type="button" class="link mark" data-valve="${escapeHtml(v.id)}">${t("mark_inoperable")}</button>
+      <button type="button" class="link report engineer-only" data-valve="${escapeHtml(v.id)}">${t("report_valve")}</button></li>`).join("");
+  const bypassed = plan.bypassed_valves.length
+    ? `<p><strong>${t("bypassed")}:</strong> ${plan.bypassed_valves.map((v) => `<code>${escapeHtml(v.id)}</code>`).join(", ")}</p>` : "";
+  const critical = c.critical.length
+    ? `<h4>${t("critical_list")}</h4><ul class="critical">${c.critical.map((x) => `<li>✚ ${escapeHtml(x.name || x.id)} <span class="muted">${escapeHtml(x.kind || "")}</span></li>`).join("")}</ul>` : "";
+  const warnings = plan.warnings.length ? `<div class="warn">${plan.warnings.map(escapeHtml).join("<br>")}</div>` : "";
+  $("#iso-result").innerHTML = `
+    <div class="summary">
+      <div><span class="big">${c.total}</span> ${t("customers_cut")} · ${c.accounts} ${t("accounts")}</div>
+      <div><span class="swatch" style="background:${COLOURS.isolated}"></span>${t("isolated_area")}: ${c.in_isolated_area} · ${plan.isolated_length_m} m</div>
+      <div><span class="swatch" style="background:${COLOURS.unintended}"></span>${t("unintended_area")}: ${c.in_unintended_area} · ${plan.unintended_length_m} m</div>
+      <div>${t("streets")}: ${plan.streets.map(escapeHtml).join("、") || "—"}</div>
+    </div>
+    ${warnings}
+    <h4>${t("valves_to_close")} (${plan.valves_to_close.length})</h4>
+    <ol class="valves" id="valves-to-close">${valves}</ol>
+    ${bypassed}
+    ${categoryTable(c.by_category)}
+    ${critical}
+    <div class="row">
+      <button type="button" id="iso-notice" class="primary dispatcher-only">${t("draft_notice")}</button>
+    </div>`;
+  for (const b of document.querySelectorAll("#iso-result button.mark")) b.addEventListener("click", () => markInoperable(b.dataset.valve));
+  for (const b of document.querySelectorAll("#iso-result button.report")) b.addEventListener("click", () => reportValve(b.dataset.valve));
+  $("#iso-notice").addEventListener("click", () => draftFromIsolation(plan));
+}
+
+function markInoperable(valveId) {
+  state.whatif.add(valveId);
+  renderWhatif();
+  if (state.lastQuery) isolate(state.lastQuery);
+}
+
+async function reportValve(valveId) {
+  const ok = await busy(() => api("PUT", `/api/networks/${state.networkId}/valves/${encodeURIComponent(valveId)}/status`,
+    { operable: false, note: "reported from the console" }));
+  if (ok) { say(t("valve_reported", { id: valveId }), "ok"); markInoperable(valveId); }
+}
+
+// -- valve criticality ---------------------------------------------------------------------
+
+async function loadCriticality() {
+  $("#crit-table").textContent = t("loading");
+  const data = await busy(() => api("GET", `/api/networks/${state.networkId}/criticality?top=50`));
+  if (!data) return;
+  state.criticality = data.valves;
+  renderCriticality();
+}
+
+function renderCriticality() {
+  const rows = state.criticality.map((v, i) => `<tr data-valve="${escapeHtml(v.valve)}" data-pipe="${escapeHtml(v.worst_break_pipe || "")}">
+      <td class="num">${i + 1}</td><td><code>${escapeHtml(v.valve)}</code></td><td class="num">${v.extra_customers}</td>
+      <td class="num">${v.extra_critical}</td><td class="num">${v.extra_length_m}</td><td>${v.operable ? t("yes") : t("no")}</td>
+      <td><button type="button" class="link worst">${t("isolate_worst")}</button></td></tr>`).join("");
+  $("#crit-table").innerHTML = `<table class="data clickable"><thead><tr><th>${t("rank")}</th><th>${t("valve")}</th>
+      <th class="num">${t("extra_customers")}</th><th class="num">${t("extra_critical")}</th><th class="num">${t("extra_length")}</th>
+      <th>${t("operable")}</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+  for (const tr of document.querySelectorAll("#crit-table tbody tr")) {
+    tr.addEventListener("click", (e) => {
+      if (e.target.classList.contains("worst")) {
+        if (tr.dataset.pipe) { state.whatif = new Set([tr.dataset.valve]); renderWhatif(); showTab("isolation"); isolate({ pipe: tr.dataset.pipe }); }
+        return;
+      }
+      for (const x of document.querySelectorAll("#crit-table tr.selected")) x.classList.remove("selected");
+      tr.classList.add("selected");
+      focusValve(tr.dataset.valve);
+    });
+  }
+}
+
+function focusValve(valveId) {
+  const layer = state.layers.valveById.get(valveId);
+  if (!layer) return;
+  state.map.setView(layer.getLatLng(), 17);
+  state.isoOverlay.clearLayers();
+  L.circleMarker(layer.getLatLng(), { radius: 14, color: COLOURS.critical, weight: 3, fill: false })
+    .bindTooltip(valveId, { permanent: true }).addTo(state.isoOverlay);
+}
+
+// -- day plan ------------------------------------------------------------------------------
+
+// dates in Kaifeng (the service's time zone), whatever the browser's zone
+function kaifengDate(offsetDays = 0) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" })
+    .format(new Date(Date.now() + offsetDays * 86_400_000));
+}
+function tomorrow() { return kaifengDate(1); }
+
+function wirePlan() {
+  const form = $("#plan-form");
+  form.day.value = tomorrow();
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = { day: form.day.value, seconds: Number(form.seconds.value) || undefined };
+    const plan = await busy(() => api("POST", "/api/plans", body));
+    if (plan) { await loadPlans(plan.id); follow(plan.id); }
+  });
+  $("#plan-stop").addEventListener("click", () => {
+    if (state.polling) api("POST", `/api/plans/${state.polling}/stop`).catch(() => {});
+  });
+  $("#plan-select").addEventListener("change", (e) => openPlan(Number(e.target.value)));
+  $("#emergency-form").addEventListener("submit", onEmergency);
+}
+
+async function loadPlans(select) {
+  const plans = await api("GET", "/api/plans").catch(() => []);
+  const sel = $("#plan-select");
+  sel.innerHTML = plans.map((p) => `<option value="${p.id}">${escapeHtml(t("plan_n", { id: p.id, day: p.day, status: p.status }))}</option>`).join("");
+  const want = select ?? state.plan?.id ?? plans[0]?.id;
+  if (want) { sel.value = String(want); if (!state.plan || state.plan.id !== want) await openPlan(want); }
+  else $("#plan-result").textContent = t("no_plan");
+}
+
+async function openPlan(id) {
+  const plan = await busy(() => api("GET", `/api/plans/${id}`));
+  if (!plan) return;
+  if (plan.status === "queued" || plan.status === "solving") { follow(id); return; }
+  await showPlan(plan);
+}
+
+async function showPlan(plan) {
+  const jobs = await api("GET", "/api/jobs?limit=5000");
+  state.jobs = new Map(jobs.map((j) => [j.id, j]));
+  state.plan = plan;
+  renderPlan(plan);
+}
+
+function follow(id) {
+  state.polling = id;
+  const bar = $("#plan-progress");
+  bar.hidden = false; $("#plan-stop").hidden = false;
+  bar.removeAttribute("value");
+  const tick = async () => {
+    if (state.polling !== id) return;
+    let plan;
+    try { plan = await api("GET", `/api/plans/${id}`); } catch (err) { say(err.message, "error"); return; }
+    const p = plan.progress || {};
+    if (p.seconds) { bar.max = p.seconds; bar.value = Math.min(p.elapsed || 0, p.seconds); }
+    say(`${t("solving")} ${p.solutions ?? 0} · ${p.elapsed ?? 0} s`);
+    if (plan.status === "queued" || plan.status === "solving") { setTimeout(tick, 600); return; }
+    state.polling = null; bar.hidden = true; $("#plan-stop").hidden = true;
+    say(plan.error ? `${t("error")}: ${plan.error}` : "", plan.error ? "error" : "");
+    await showPlan(plan);
+    await loadPlans(id);
+  };
+  tick();
+}
+
+function crewColour(index) { return ROUTE_COLOURS[index % ROUTE_COLOURS.length]; }
+
+function jobLocation(jobId) {
+  const job = state.jobs.get(jobId.split("#")[0]);
+  return job && job.location ? [job.location[1], job.location[0]] : null;
+}
+
+function renderPlan(plan) {
+  const result = plan.result;
+  const overlay = state.planOverlay;
+  overlay.clearLayers();
+  if (!result) { $("#plan-result").innerHTML = `<p>${escapeHtml(plan.status)} ${escapeHtml(plan.error || "")}</p>`; $("#timeline").hidden = true; return; }
+  const s = result.summary;
+  const depotOf = new Map(state.crews.map((c) => [c.id, [c.depot[1], c.depot[0]]]));
+  const used = result.routes.filter((r) => r.stops.length);
+  const bounds = L.latLngBounds([]);
+  used.forEach((route, i) => {
+    const colour = crewColour(i);
+    const depot = depotOf.get(route.crew);
+    const points = [depot, ...route.stops.map((st) => jobLocation(st.job)), depot].filter(Boolean);
+    L.polyline(points, { color: colour, weight: 4, opacity: 0.85 }).bindTooltip(route.crew, { sticky: true }).addTo(overlay);
+    route.stops.forEach((st, k) => {
+      const at = jobLocation(st.job);
+      if (!at) return;
+      L.circleMarker(at, { radius: 7, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 1 })
+        .bindTooltip(`${route.crew} #${k + 1} · ${escapeHtml(st.job)} · ${escapeHtml(st.kind || "")} · ${shortTime(st.start)}–${shortTime(st.end)}`)
+        .addTo(overlay);
+      bounds.extend(at);
+    });
+  });
+  if (bounds.isValid() && state.tab === "plan") state.map.fitBounds(bounds.pad(0.1));
+  const legend = used.map((r, i) => `<tr><td><span class="swatch" style="background:${crewColour(i)}"></span>${escapeHtml(r.crew)}</td>
+      <td class="num">${r.stops.length}</td><td>${shortTime(r.depart).slice(6)}–${shortTime(r.arrive).slice(6)}</td>
+      <td class="num">${(r.distance_m / 1000).toFixed(1)}</td></tr>`).join("");
+  const unplaced = result.unassigned.length
+    ? `<h4>${t("unplaced")} (${result.unassigned.length})</h4><ul class="unplaced">${result.unassigned.map((u) =>
+      `<li><code>${escapeHtml(u.job)}</code> — ${escapeHtml(u.reason)}${u.detail ? `: ${escapeHtml(u.detail)}` : ""}</li>`).join("")}</ul>` : "";
+  const risk = result.at_risk.length
+    ? `<h4>${t("at_risk")} (${result.at_risk.length})</h4><ul class="at-risk">${result.at_risk.map((a) =>
+      `<li><code>${escapeHtml(a.job)}</code> ${escapeHtml(a.reason)} · ${t("deadline")} ${shortTime(a.deadline)}${a.detail ? ` — ${escapeHtml(a.detail)}` : ""}</li>`).join("")}</ul>` : "";
+  const moved = result.moved && result.moved.length
+    ? `<h4>${t("moved")} (${result.moved.length})</h4><ul class="moved">${result.moved.map((m) => `<li>${escapeHtml(typeof m === "string" ? m : JSON.stringify(m))}</li>`).join("")}</ul>` : "";
+  const published = plan.status === "published";
+  $("#plan-result").dataset.plan = String(plan.id);
+  $("#plan-result").innerHTML = `
+    <div class="summary" id="plan-summary">
+      <div><span class="big">${s.jobs_planned}</span> ${t("jobs_planned")} · ${s.jobs_unassigned} ${t("jobs_unassigned")} · ${s.late} ${t("late")}</div>
+      <div>${s.distance_km} ${t("travel_km")} · ${t("utilisation")} ${Math.round(s.utilisation * 100)} %</div>
+    </div>
+    <table class="data" id="routes-table"><thead><tr><th>${t("crew")}</th><th class="num">${t("stops")}</th><th></th><th class="num">km</th></tr></thead><tbody>${legend}</tbody></table>
+    ${unplaced}${risk}${moved}
+    <div class="row">
+      ${published ? `<span class="badge ok">${t("published")}</span>` : `<button type="button" id="plan-publish" class="primary">${t("publish_plan")}</button>`}
+      <button type="button" id="sheets-csv">${t("export_csv")}</button>
+      <button type="button" id="sheets-xlsx">${t("export_xlsx")}</button>
+      <button type="button" id="sheets-print">${t("print_sheets")}</button>
+    </div>`;
+  $("#plan-publish")?.addEventListener("click", async () => {
+    const done = await busy(() => api("POST", `/api/plans/${plan.id}/publish`, {}, { version: plan.version }));
+    if (done) { await openPlan(plan.id); await loadPlans(plan.id); }
+  });
+  $("#sheets-csv").addEventListener("click", () => busy(() => download(`/api/plans/${plan.id}/sheets.csv`, `plan-${plan.id}-${plan.day}.csv`)));
+  $("#sheets-xlsx").addEventListener("click", () => busy(() => download(`/api/plans/${plan.id}/sheets.xlsx`, `plan-${plan.id}-${plan.day}.xlsx`)));
+  $("#sheets-print").addEventListener("click", () => { renderSheets(plan); window.print(); });
+  renderTimeline(plan, used);
+}
+
+function minutes(iso) {
+  const m = /T(\d{2}):(\d{2})/.exec(iso || "");
+  const day = iso ? iso.slice(0, 10) : "";
+  return m ? Number(m[1]) * 60 + Number(m[2]) + (day > (state.plan?.day || day) ? 1440 : 0) : 0;
+}
+
+function renderTimeline(plan, routes) {
+  const el = $("#timeline");
+  if (!routes.length) { el.hidden = true; return; }
+  let lo = Math.min(...routes.map((r) => minutes(r.depart)));
+  let hi = Math.max(...routes.map((r) => minutes(r.arrive)));
+  lo = Math.floor(lo / 60) * 60; hi = Math.ceil(hi / 60) * 60;
+  const span = Math.max(hi - lo, 60);
+  const x = (iso) => `${((minutes(iso) - lo) / span) * 100}%`;
+  const w = (a, b) => `${(Math.max(minutes(b) - minutes(a), 1) / span) * 100}%`;
+  const risky = new Set(plan.result.at_risk.map((a) => a.job));
+  const hours = [];
+  for (let m = lo; m <= hi; m += 60) hours.push(`<span class="hour" style="left:${((m - lo) / span) * 100}%">${String(Math.floor(m / 60) % 24).padStart(2, "0")}:00</span>`);
+  const rows = routes.map((r, i) => {
+    const colour = crewColour(i);
+    const bars = r.stops.map((st) => {
+      const travelStart = new Date(Date.parse(`${st.arrival}:00`) - st.travel * 1000);
+      const late = st.deadline_status && st.deadline_status !== "on_time";
+      const travel = st.travel > 60 ? `<div class="bar travel" style="left:${x(isoMinute(travelStart))};width:${w(isoMinute(travelStart), st.arrival)}"></div>` : "";
+      return `${travel}<div class="bar job${late || risky.has(st.job) ? " late" : ""}" style="left:${x(st.start)};width:${w(st.start, st.end)};background:${colour}"
+        title="${escapeHtml(st.job)} · ${escapeHtml(st.kind || "")} · ${shortTime(st.start)}–${shortTime(st.end)}${late ? ` · ${escapeHtml(st.deadline_status)}` : ""}"></div>`;
+    }).join("");
+    const breaks = r.breaks.map((b) => `<div class="bar break" style="left:${x(b.start)};width:${w(b.start, b.end)}" title="${t("break")} ${shortTime(b.start)}–${shortTime(b.end)}"></div>`).join("");
+    return `<div class="lane"><div class="lane-name"><span class="swatch" style="background:${colour}"></span>${escapeHtml(r.crew)}</div>
+      <div class="track">${breaks}${bars}</div></div>`;
+  }).join("");
+  el.innerHTML = `<div class="lane head"><div class="lane-name">${t("timeline")} ${escapeHtml(plan.day)}</div><div class="track scale">${hours.join("")}</div></div>${rows}`;
+  el.hidden = state.tab !== "plan";
+}
+
+function isoMinute(date) {
+  // a Date of Kaifeng wall time parsed as local → back to "YYYY-MM-DDTHH:MM" of the same wall time
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+function renderSheets(plan) {
+  const routes = plan.result.routes.filter((r) => r.stops.length);
+  $("#sheets").innerHTML = routes.map((r) => `<section class="sheet"><h2>${escapeHtml(r.crew)} · ${escapeHtml(plan.day)}</h2>
+    <table class="data"><thead><tr><th>#</th><th>${t("job")}</th><th>${t("kind")}</th><th>${t("start")}</th><th>${t("end")}</th><th>${t("address")}</th></tr></thead><tbody>
+    ${r.stops.map((st, k) => { const job = state.jobs.get(st.job.split("#")[0]) || {}; return `<tr><td>${k + 1}</td><td>${escapeHtml(st.job)}</td><td>${escapeHtml(st.kind || "")}</td>
+      <td>${shortTime(st.start)}</td><td>${shortTime(st.end)}</td><td>${escapeHtml(job.description || "")} ${job.location ? `(${job.location[0].toFixed(5)}, ${job.location[1].toFixed(5)})` : ""}</td></tr>`; }).join("")}
+    </tbody></table></section>`).join("");
+}
+
+async function onEmergency(e) {
+  e.preventDefault();
+  const form = e.target;
+  if (!state.plan) { say(t("no_plan"), "error"); return; }
+  if (!form.lon.value) { say(t("emergency_help"), "error"); return; }
+  const parent = state.plan.id;
+  const ticket = await busy(() => api("POST", "/api/repairs", {
+    severity: form.severity.value, lon: Number(form.lon.value), lat: Number(form.lat.value),
+    description: "reported from the console",
+  }, { idempotent: true }));
+  if (!ticket) return;
+  // a plan for a later day is re-planned from its start; today's from now
+  const body = {};
+  if (state.plan.day > kaifengDate(0)) {
+    const departs = state.plan.result.routes.map((r) => r.depart).sort();
+    body.now = departs[0] || `${state.plan.day}T08:00`;
+  }
+  const child = await busy(() => api("POST", `/api/plans/${parent}/replan`, body));
+  if (!child) return;
+  $("#moved").textContent = `${ticket.ticket || ticket.id || ""} → ${t("plan_n", { id: child.id, day: child.day, status: child.status })}`;
+  await loadPlans(child.id);
+  follow(child.id);
+}
+
+// -- new work ------------------------------------------------------------------------------
+
+function formBody(form, numbers = []) {
+  const out = {};
+  for (const el of form.elements) {
+    if (!el.name || el.type === "submit" || el.type === "button") continue;
+    if (el.type === "checkbox") out[el.name] = el.checked;
+    else if (el.value !== "") out[el.name] = numbers.includes(el.name) ? Number(el.value) : el.value;
+  }
+  return out;
+}
+
+function wireWork() {
+  $("#conn-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = formBody(e.target, ["lon", "lat", "dn_mm", "line_length_m"]);
+    if (body.lon === undefined) { say(t("pick_on_map"), "error"); return; }
+    const app = await busy(() => api("POST", "/api/connections", body, { idempotent: true }));
+    if (app) {
+      $("#work-result").innerHTML = `<p class="ok">${t("created", { id: escapeHtml(app.application) })} · ${t("deadline")} ${shortTime(app.deadline?.due || app.deadline)}</p>`;
+      e.target.reset(); $(".picked", e.target).textContent = ""; loadJobs();
+    }
+  });
+  $("#repair-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = formBody(e.target, ["lon", "lat"]);
+    if (body.pipe_id) { delete body.lon; delete body.lat; }
+    const ticket = await busy(() => api("POST", "/api/repairs", body, { idempotent: true }));
+    if (ticket) {
+      $("#work-result").innerHTML = `<p class="ok">${t("created", { id: escapeHtml(ticket.ticket || "") })} · ${ticket.jobs?.length ?? 0} ${t("job")}</p>`;
+      e.target.reset(); $(".picked", e.target).textContent = ""; loadJobs();
+      if (ticket.isolation) { state.lastIsolation = ticket.isolation; drawIsolation(ticket.isolation); }
+    }
+  });
+}
+
+async function loadJobs() {
+  const jobs = await api("GET", "/api/jobs?status=open&limit=500").catch(() => []);
+  $("#jobs").innerHTML = `<table class="data"><thead><tr><th>${t("job")}</th><th>${t("kind")}</th><th>${t("due")}</th></tr></thead><tbody>
+    ${jobs.map((j) => `<tr><td><code>${escapeHtml(j.id)}</code></td><td>${escapeHtml(j.kind)}</td><td>${shortTime(j.deadline || j.due)}</td></tr>`).join("")}</tbody></table>`;
+}
+
+// -- notices -------------------------------------------------------------------------------
+
+function localInput(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+function draftFromIsolation(plan) {
+  const form = $("#notice-form");
+  form.pipes.value = plan.breaks.join(",");
+  form.inoperable.value = [...state.whatif].join(",");
+  const start = new Date(Date.now() + 2 * 24 * 3600 * 1000);
+  start.setHours(9, 0, 0, 0);
+  form.start.value = localInput(start);
+  form.end.value = localInput(new Date(start.getTime() + 6 * 3600 * 1000));
+  if (!form.reason.value) form.reason.value = "pipe repair";
+  if (!form.reason_zh.value) form.reason_zh.value = "管道维修";
+  $("#notice-new").open = true;
+  showTab("notices");
+}
+
+function wireNotices() {
+  $("#notice-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target;
+    const body = {
+      kind: f.kind.value, start: f.start.value, end: f.end.value, reason: f.reason.value,
+      reason_zh: f.reason_zh.value || undefined,
+      pipes: f.pipes.value.split(",").map((x) => x.trim()).filter(Boolean),
+      inoperable: f.inoperable.value.split(",").map((x) => x.trim()).filter(Boolean),
+    };
+    const outage = await busy(() => api("POST", "/api/outages", body));
+    if (outage) { $("#notice-new").open = false; await loadNotices(); await openNotice(outage.id); }
+  });
+}
+
+async function loadNotices() {
+  const outages = await api("GET", "/api/outages").catch(() => []);
+  $("#notice-list").innerHTML = `<table class="data clickable"><thead><tr><th>ID</th><th>${t("kind")}</th><th>${t("status")}</th><th>${t("time_window")}</th></tr></thead><tbody>
+    ${outages.map((o) => `<tr data-outage="${escapeHtml(o.id)}"><td><code>${escapeHtml(o.id)}</code></td><td>${t(`kind_${o.kind}`)}</td>
+      <td><span class="badge state-${escapeHtml(o.state)}">${t(`state_${o.state}`)}</span></td>
+      <td>${shortTime(o.content.start)} – ${shortTime(o.content.end)}</td></tr>`).join("")}</tbody></table>`;
+  for (const tr of document.querySelectorAll("#notice-list tbody tr")) tr.addEventListener("click", () => openNotice(tr.dataset.outage));
+  if (state.outage && outages.some((o) => o.id === state.outage.id)) await openNotice(state.outage.id);
+}
+
+async function openNotice(id) {
+  const outage = await busy(() => api("GET", `/api/outages/${encodeURIComponent(id)}`));
+  if (!outage) return;
+  state.outage = outage;
+  const [zh, en] = await Promise.all(["zh", "en"].map((f) => api("GET", `/api/outages/${encodeURIComponent(id)}/notice?format=${f}`).catch((e) => e.message)));
+  const live = ["draft", "published", "updated"].includes(outage.state);
+  const c = outage.content;
+  $("#notice-detail").innerHTML = `
+    <h3><code>${escapeHtml(outage.id)}</code> <span class="badge state-${escapeHtml(outage.state)}" id="notice-state">${t(`state_${outage.state}`)}</span></h3>
+    <div class="previews">
+      <figure><figcaption>中文</figcaption><pre class="notice-text" id="preview-zh">${escapeHtml(zh)}</pre></figure>
+      <figure><figcaption>English</figcaption><pre class="notice-text" id="preview-en">${escapeHtml(en)}</pre></figure>
+    </div>
+    ${live ? `<form id="notice-edit" class="grid2">
+      <label><span>${t("start")}</span><input name="start" type="datetime-local" value="${c.start.slice(0, 16)}"></label>
+      <label><span>${t("end")}</span><input name="end" type="datetime-local" value="${c.end.slice(0, 16)}"></label>
+      <label class="wide"><span>${t("note")}</span><input name="note" maxlength="500"></label>
+      ${outage.state === "draft" ? `<button type="button" id="notice-publish" class="primary">${t("publish")}</button>` : ""}
+      <button type="submit">${t("update")}</button>
+      ${outage.state !== "draft" && Date.parse(c.start) <= Date.now() ? `<button type="button" id="notice-restore">${t("restore")}</button>` : ""}
+      <button type="button" id="notice-cancel" class="danger">${t("cancel")}</button>
+    </form>` : ""}
+    <h4>${t("revisions")}</h4>
+    <ol class="revisions">${outage.revisions.map((r) => `<li>${shortTime(r.at)} · ${t(`state_${r.state}`)} ${escapeHtml(r.note || "")}</li>`).join("")}</ol>`;
+  const step = async (path, body) => {
+    const done = await busy(() => api("POST", `/api/outages/${encodeURIComponent(id)}/${path}`, body, { version: outage.version, idempotent: true }));
+    if (done) await loadNotices();
+  };
+  $("#notice-publish")?.addEventListener("click", () => step("publish", { acknowledge_overlaps: false }));
+  $("#notice-restore")?.addEventListener("click", () => step("restore", {}));
+  $("#notice-cancel")?.addEventListener("click", () => {
+    const reason = prompt(t("cancel_reason"));
+    if (reason) step("cancel", { reason });
+  });
+  $("#notice-edit")?.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = e.target;
+    step("update", { start: f.start.value || undefined, end: f.end.value || undefined, note: f.note.value });
+  });
+  if (c.area) {
+    state.isoOverlay.clearLayers();
+    const area = L.geoJSON(c.area, { style: { color: COLOURS.area, weight: 2, fillOpacity: 0.15 } }).addTo(state.isoOverlay);
+    state.map.fitBounds(area.getBounds().pad(0.3));
+  }
+}
+
+boot();

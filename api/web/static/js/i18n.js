@@ -1,0 +1,146 @@
+// Chinese and English for the console and the public page. Chinese is the default; the choice
+// is kept in localStorage ("waterops.lang") and can be forced with ?lang=en.
+const STRINGS = {
+  zh: {
+    title: "供水调度与漏损管理", public_title: "停水公告", lang_other: "English",
+    sign_in: "登录", username: "用户名", password: "密码", sign_out: "退出",
+    signed_in_as: "{user}（{role}）", bad_login: "用户名或密码错误",
+    tab_isolation: "关阀分析", tab_valves: "阀门重要度", tab_plan: "日计划", tab_work: "新建工单",
+    tab_notices: "停水公告",
+    layers: "图层", pipes: "管道", valves: "阀门", dmas: "计量分区", customers: "用户",
+    critical_customers: "重要用户", depots: "班组驻地", sources: "水厂与水塔",
+    legend_inoperable: "无法操作的阀门", legend_normally_closed: "常闭阀门",
+    iso_help: "在地图上点击管道或位置，或输入管道编号。", pipe_id: "管道编号", isolate: "分析",
+    iso_whatif: "假设无法关闭的阀门", none: "无", clear: "清除",
+    valves_to_close: "需关闭的阀门", mark_inoperable: "标记为无法操作", bypassed: "无法关闭，已绕行",
+    isolated_area: "停水区域", unintended_area: "连带停水区域",
+    customers_cut: "停水用户", accounts: "户数", length: "管长", streets: "涉及道路",
+    category: "类别", count: "数量", critical_list: "重要用户", warnings: "提示",
+    cat_residential: "居民", cat_commercial: "商业", cat_industrial: "工业",
+    cat_institution: "机关单位", cat_critical: "重要用户",
+    draft_notice: "起草停水公告", report_repair: "在此报修",
+    report_valve: "记入阀门台账", valve_reported: "已记录：阀门 {id} 无法操作",
+    crit_help: "阀门失效时额外停水的用户数（最坏一侧）。点击一行在地图上定位。",
+    rank: "排名", valve: "阀门", extra_customers: "额外停水用户", extra_critical: "额外重要用户",
+    extra_length: "额外管长 (m)", operable: "可操作", yes: "是", no: "否", isolate_worst: "分析最坏情况",
+    day: "日期", seconds: "求解时间 (秒)", plan_day: "编制计划", stop: "停止", solving: "求解中…",
+    plans: "已有计划", plan_n: "计划 {id} · {day} · {status}", summary: "概况",
+    jobs_planned: "已安排", jobs_unassigned: "未安排", late: "逾期", travel_km: "行驶 km",
+    utilisation: "利用率", routes: "路线", crew: "班组", stops: "工单数", unplaced: "未安排的工单",
+    at_risk: "有超期风险的工单", publish_plan: "发布计划", published: "已发布", export_csv: "导出 CSV",
+    export_xlsx: "导出 Excel", print_sheets: "打印派工单", timeline: "时间线", break: "午休",
+    emergency: "突发事件", emergency_help: "在地图上选点报告爆管，然后重新编制计划。",
+    replan: "重新编制", moved: "调整的工单", no_moves: "没有工单被调整", pick_on_map: "在地图上选点",
+    picked: "已选：{lon}, {lat}", severity: "严重程度", sev_burst: "爆管", sev_major_leak: "严重漏水",
+    sev_minor_leak: "轻微漏水", description: "说明", submit: "提交",
+    connection_application: "接水申请", repair_report: "报修", conn_type: "申请类型", customer: "申请人",
+    address: "地址", dn: "管径 DN (mm)", line_length: "管线长度 (m)", residential: "居民",
+    created: "已创建 {id}", deadline: "办结时限", open_jobs: "待办工单",
+    job: "工单", kind: "类型", due: "期限", status: "状态",
+    notices: "公告", new_notice: "新建公告", kind_planned: "计划停水", kind_emergency: "突发停水",
+    start: "开始", end: "结束", reason_en: "原因（英文）", reason_zh: "原因（中文）",
+    pipes_from_isolation: "停水管道", create_draft: "创建草稿", preview: "预览",
+    publish: "发布", update: "更新", restore: "恢复供水", cancel: "取消停水", cancel_reason: "取消原因",
+    state_draft: "草稿", state_published: "已发布", state_updated: "已更新", state_restored: "已恢复",
+    state_cancelled: "已取消", revisions: "修订记录", note: "备注",
+    public_current: "当前及计划停水", public_none: "目前没有停水公告。", hotline: "服务热线",
+    time_window: "停水时间", affected_streets: "影响道路", affected_customers: "影响用户",
+    updated_at: "更新于", open_console: "调度台", map_no_tiles: "（无底图：离线模式）",
+    loading: "加载中…", error: "出错", no_plan: "还没有计划。",
+  },
+  en: {
+    title: "Water operations & leak management", public_title: "Water outage notices",
+    lang_other: "中文",
+    sign_in: "Sign in", username: "User name", password: "Password", sign_out: "Sign out",
+    signed_in_as: "{user} ({role})", bad_login: "Wrong user name or password",
+    tab_isolation: "Isolation", tab_valves: "Valve criticality", tab_plan: "Day plan",
+    tab_work: "New work", tab_notices: "Notices",
+    layers: "Layers", pipes: "Pipes", valves: "Valves", dmas: "DMAs", customers: "Customers",
+    critical_customers: "Critical customers", depots: "Depots", sources: "Plants and tank",
+    legend_inoperable: "inoperable valve", legend_normally_closed: "normally closed",
+    iso_help: "Click a pipe or a point on the map, or enter a pipe id.", pipe_id: "Pipe id",
+    isolate: "Isolate", iso_whatif: "Valves assumed not to close", none: "none", clear: "Clear",
+    valves_to_close: "Valves to close", mark_inoperable: "Mark inoperable",
+    bypassed: "Could not close, bypassed", isolated_area: "Isolated area",
+    unintended_area: "Unintended isolation", customers_cut: "Customers cut off",
+    accounts: "accounts", length: "pipe length", streets: "Streets", category: "Category",
+    count: "Count", critical_list: "Critical customers", warnings: "Warnings",
+    cat_residential: "Residential", cat_commercial: "Commercial", cat_industrial: "Industrial",
+    cat_institution: "Institution", cat_critical: "Critical",
+    draft_notice: "Draft a notice", report_repair: "Report a repair here",
+    report_valve: "Record in valve register", valve_reported: "Recorded: valve {id} inoperable",
+    crit_help: "Extra customers cut off when the valve fails (worst side). Click a row to find it.",
+    rank: "Rank", valve: "Valve", extra_customers: "Extra customers", extra_critical: "Extra critical",
+    extra_length: "Extra length (m)", operable: "Operable", yes: "yes", no: "no",
+    isolate_worst: "Isolate worst case",
+    day: "Day", seconds: "Solver time (s)", plan_day: "Plan the day", stop: "Stop",
+    solving: "Solving…", plans: "Plans", plan_n: "Plan {id} · {day} · {status}", summary: "Summary",
+    jobs_planned: "planned", jobs_unassigned: "unplaced", late: "late", travel_km: "km driven",
+    utilisation: "utilisation", routes: "Routes", crew: "Crew", stops: "jobs",
+    unplaced: "Unplaced jobs", at_risk: "Jobs at risk of their deadline", publish_plan: "Publish plan",
+    published: "published", export_csv: "Export CSV", export_xlsx: "Export Excel",
+    print_sheets: "Print crew sheets", timeline: "Timeline", break: "break",
+    emergency: "Emergency", emergency_help: "Pick a point on the map to report a burst, then re-plan.",
+    replan: "Re-plan", moved: "Jobs that moved", no_moves: "No job moved", pick_on_map: "Pick on map",
+    picked: "Picked: {lon}, {lat}", severity: "Severity", sev_burst: "Burst",
+    sev_major_leak: "Major leak", sev_minor_leak: "Minor leak", description: "Description",
+    submit: "Submit", connection_application: "Connection application", repair_report: "Repair report",
+    conn_type: "Type", customer: "Customer", address: "Address", dn: "DN (mm)",
+    line_length: "Line length (m)", residential: "Residential", created: "Created {id}",
+    deadline: "Deadline", open_jobs: "Open jobs", job: "Job", kind: "Kind", due: "Due", status: "Status",
+    notices: "Notices", new_notice: "New notice", kind_planned: "Planned", kind_emergency: "Emergency",
+    start: "Start", end: "End", reason_en: "Reason (English)", reason_zh: "Reason (Chinese)",
+    pipes_from_isolation: "Pipes shut", create_draft: "Create draft", preview: "Preview",
+    publish: "Publish", update: "Update", restore: "Water restored", cancel: "Cancel outage",
+    cancel_reason: "Why cancelled",
+    state_draft: "draft", state_published: "published", state_updated: "updated",
+    state_restored: "restored", state_cancelled: "cancelled", revisions: "Revisions", note: "Note",
+    public_current: "Current and planned outages", public_none: "No outage notices at present.",
+    hotline: "Hotline", time_window: "When", affected_streets: "Streets",
+    affected_customers: "Customers affected", updated_at: "Updated", open_console: "Dispatch console",
+    map_no_tiles: "(no background map: offline mode)", loading: "Loading…", error: "Error",
+    no_plan: "No plan yet.",
+  },
+};
+
+const params = new URLSearchParams(location.search);
+let lang = params.get("lang") || localStorage.getItem("waterops.lang") || "zh";
+if (!(lang in STRINGS)) lang = "zh";
+const listeners = [];
+
+export function currentLang() { return lang; }
+
+export function t(key, vars = {}) {
+  const text = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`));
+}
+
+export function applyStrings(root = document) {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) {
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+  }
+  for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
+}
+
+export function setLang(next) {
+  lang = next in STRINGS ? next : "zh";
+  localStorage.setItem("waterops.lang", lang);
+  applyStrings();
+  for (const fn of listeners) fn(lang);
+}
+
+export function onLangChange(fn) { listeners.push(fn); }
+
+// "2026-11-27T08:30" → "11-27 08:30" (times are Kaifeng local as the service sends them)
+export function shortTime(iso) {
+  if (!iso) return "";
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso);
+  return m ? `${m[2]}-${m[3]} ${m[4]}:${m[5]}` : iso;
+}
+
+export function escapeHtml(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => (
+    { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}

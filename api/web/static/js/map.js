@@ -1,0 +1,173 @@
+// The map: Leaflet on a canvas renderer (thousands of pipes and valves), no background tiles
+// unless the service is configured with a tile URL (WATEROPS_MAP_TILES).
+/* global L */
+import { escapeHtml, onLangChange, t } from "./i18n.js";
+
+export const COLOURS = {
+  isolated: "#e8590c", unintended: "#9c36b5", close: "#c92a2a", area: "#f08c00",
+  inoperable: "#c92a2a", normallyClosed: "#1c7ed6", valve: "#495057", critical: "#d6336c",
+};
+// routes: distinct colours per crew (Okabe–Ito and friends, readable on white)
+export const ROUTE_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",
+  "#7b2d26", "#3f007d", "#2b8a3e", "#868e96", "#f03e3e", "#1864ab"];
+
+export function pipeWeight(dn) {
+  if (!dn) return 1;
+  if (dn >= 600) return 5;
+  if (dn >= 300) return 3.5;
+  if (dn >= 200) return 2.2;
+  if (dn >= 100) return 1.4;
+  return 0.9;
+}
+
+export function pipeColour(dn) {
+  if (!dn) return "#adb5bd";
+  if (dn >= 600) return "#1b3a5c";
+  if (dn >= 300) return "#1c5d99";
+  if (dn >= 150) return "#4a90c2";
+  return "#8fb8d8";
+}
+
+export async function createMap(elementId, config) {
+  const map = L.map(elementId, { preferCanvas: true, zoomControl: true, attributionControl: true });
+  if (config.tiles) {
+    L.tileLayer(config.tiles, { maxZoom: 19, attribution: escapeHtml(config.attribution || "") }).addTo(map);
+  } else {
+    map.getContainer().classList.add("no-tiles");
+    map.attributionControl.setPrefix(false);
+    let note = t("map_no_tiles");
+    map.attributionControl.addAttribution(note);
+    onLangChange(() => {
+      map.attributionControl.removeAttribution(note);
+      note = t("map_no_tiles");
+      map.attributionControl.addAttribution(note);
+    });
+  }
+  if (config.bounds) map.fitBounds(config.bounds, { padding: [10, 10] });
+  else map.setView([34.8, 114.35], 13);
+  L.control.scale({ imperial: false }).addTo(map);
+  return map;
+}
+
+// the network's layers, fetched with the token; returns {pipes, valves, dmas, ...} Leaflet layers
+export async function networkLayers(map, networkId, fetchLayer, handlers) {
+  const [pipes, valves, dmas, sources] = await Promise.all(
+    ["pipes", "valves", "dmas", "sources"].map((l) => fetchLayer(`/api/networks/${networkId}/map/${l}`)),
+  );
+  const renderer = L.canvas({ tolerance: 6 });
+  const out = {};
+  out.dmas = L.geoJSON(dmas, {
+    style: () => ({ color: "#2f9e44", weight: 1.5, dashArray: "6 4", fill: true, fillOpacity: 0.03 }),
+    interactive: false,
+    onEachFeature: (f, layer) => layer.bindTooltip(`${f.id} ${f.properties.name || ""}`,
+      { permanent: false, sticky: true }),
+  }).addTo(map);
+  out.pipeById = new Map();
+  out.pipes = L.geoJSON(pipes, {
+    renderer,
+    style: (f) => ({ color: pipeColour(f.properties.dn), weight: pipeWeight(f.properties.dn), opacity: 0.9 }),
+    onEachFeature: (f, layer) => {
+      out.pipeById.set(f.id, layer);
+      layer.on("click", (e) => { L.DomEvent.stopPropagation(e); handlers.pipe(f, e.latlng); });
+    },
+  }).addTo(map);
+  out.valveById = new Map();
+  out.valves = L.geoJSON(valves, {
+    pointToLayer: (f, latlng) => {
+      const p = f.properties;
+      const bad = !p.operable || p.found_inoperable;
+      return L.circleMarker(latlng, {
+        renderer, radius: bad ? 4.5 : 2.5, weight: bad ? 2 : 1,
+        color: bad ? COLOURS.inoperable : p.normally_closed ? COLOURS.normallyClosed : COLOURS.valve,
+        fillColor: bad ? "#fff" : p.normally_closed ? COLOURS.normallyClosed : "#fff", fillOpacity: 1,
+      });
+    },
+    onEachFeature: (f, layer) => {
+      out.valveById.set(f.id, layer);
+      const p = f.properties;
+      layer.bindTooltip(() => `${escapeHtml(f.id)} · ${escapeHtml(p.pipe)}` +
+        `${!p.operable || p.found_inoperable ? ` · ${t("legend_inoperable")}` : ""}` +
+        `${p.normally_closed ? ` · ${t("legend_normally_closed")}` : ""}`);
+    },
+  });
+  out.sources = L.geoJSON(sources, {
+    pointToLayer: (f, latlng) => L.marker(latlng, { icon: L.divIcon({ className: "icon-source", html: "▲", iconSize: [18, 18] }) })
+      .bindTooltip(escapeHtml(f.properties.name || f.id)),
+  }).addTo(map);
+  const toggleValves = () => {
+    if (map.getZoom() >= 15) out.valves.addTo(map); else out.valves.remove();
+  };
+  map.on("zoomend", toggleValves);
+  toggleValves();
+  return out;
+}
+
+// customers: loaded on first zoom-in; the critical ones always shown, highlighted
+export function customerLayers(map, networkId, fetchLayer) {
+  const critical = L.layerGroup().addTo(map);
+  const all = L.layerGroup();
+  let loaded = null;
+  async function load() {
+    if (!loaded) {
+      loaded = fetchLayer(`/api/networks/${networkId}/map/customers`).then((data) => {
+        const renderer = L.canvas();
+        for (const f of data.features) {
+          const [lon, lat] = f.geometry.coordinates;
+          const p = f.properties;
+          const label = `${escapeHtml(p.name || f.id)} · ${escapeHtml(t(`cat_${p.category}`))}` +
+            `${p.address ? ` · ${escapeHtml(p.address)}` : ""}`;
+          if (p.critical) {
+            L.marker([lat, lon], { icon: L.divIcon({ className: "icon-critical", html: "✚", iconSize: [16, 16] }) })
+              .bindTooltip(`${label} (${escapeHtml(p.critical)})`).addTo(critical);
+          } else {
+            L.circleMarker([lat, lon], { renderer, radius: 2, weight: 0, fillColor: "#868e96", fillOpacity: 0.8 })
+              .bindTooltip(label).addTo(all);
+          }
+        }
+      });
+    }
+    return loaded;
+  }
+  const toggle = () => {
+    if (map.getZoom() >= 16) { load(); all.addTo(map); } else all.remove();
+  };
+  map.on("zoomend", toggle);
+  load();
+  toggle();
+  return { critical, all };
+}
+
+export function numberedIcon(n, cls = "icon-valve-close") {
+  return L.divIcon({ className: cls, html: String(n), iconSize: [22, 22] });
+}
+
+// streets for orientation (the public page: no pipes)
+export async function roadLayer(map) {
+  const data = await fetch("/public/map/roads").then((r) => (r.ok ? r.json() : null)).catch(() => null);
+  if (!data) return null;
+  return L.geoJSON(data, {
+    renderer: L.canvas({ tolerance: 4 }),
+    style: () => ({ color: "#adb5bd", weight: 2, opacity: 0.9 }),
+    onEachFeature: (f, layer) => { if (f.properties.name) layer.bindTooltip(escapeHtml(f.properties.name), { sticky: true }); },
+  }).addTo(map);
+}
+
+// what the colours mean, in the current language
+export function legend(map) {
+  const control = L.control({ position: "bottomleft" });
+  const swatch = (colour, w = 12, h = 4) => `<span class="swatch" style="background:${colour};width:${w}px;height:${h}px"></span>`;
+  const draw = () => `
+    <div>${swatch(pipeColour(600), 14, 5)}DN≥600 ${swatch(pipeColour(300), 14, 4)}≥300 ${swatch(pipeColour(150), 14, 3)}≥150 ${swatch(pipeColour(100), 14, 2)}&lt;150</div>
+    <div><span class="dot" style="border-color:${COLOURS.inoperable}"></span>${t("legend_inoperable")}
+      <span class="dot" style="background:${COLOURS.normallyClosed};border-color:${COLOURS.normallyClosed}"></span>${t("legend_normally_closed")}</div>
+    <div><span class="icon-critical">✚</span>${t("critical_customers")} <span class="icon-depot">■</span>${t("depots")} <span class="icon-source">▲</span>${t("sources")}</div>
+    <div>${swatch(COLOURS.isolated, 14, 5)}${t("isolated_area")} ${swatch(COLOURS.unintended, 14, 5)}${t("unintended_area")}</div>`;
+  control.onAdd = () => {
+    const div = L.DomUtil.create("div", "legend");
+    div.innerHTML = draw();
+    onLangChange(() => { div.innerHTML = draw(); });
+    return div;
+  };
+  control.addTo(map);
+  return control;
+}
