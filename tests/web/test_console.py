@@ -368,3 +368,18 @@ def test_connection_application_from_the_console(page: Any, server: LiveServer) 
     status, app, _ = server.call("GET", f"/api/connections/{app_id.group(0)}", server.token())
     assert status == 200 and app["customer"] == "Zhao Lei"
     assert app["type"] == "meter_retrofit"
+
+
+def test_a_viewer_reads_but_is_not_offered_changes(page: Any, server: LiveServer) -> None:
+    sign_in(page, server, "viewer")
+    assert page.locator("[data-tab=work]").is_hidden()
+    page.click("[data-tab=plan]")
+    assert page.locator("#plan-form").is_hidden()
+    assert page.locator("#plan-select").is_visible()
+    page.click("[data-tab=isolation]")
+    page.fill("#iso-form input[name=pipe]", "P000658")
+    page.click("#iso-form button[type=submit]")
+    page.wait_for_selector("#valves-to-close li")
+    assert page.locator("#iso-notice").is_hidden()
+    assert page.locator("#valves-to-close button.report").first.is_hidden()
+    assert page.locator("#valves-to-close button.mark").first.is_visible()  # a what-if only

@@ -249,7 +249,7 @@ function renderIsolation(plan) {
   const valves = plan.valves_to_close.map((v, i) => `<li data-valve="${escapeHtml(v.id)}">
       <span class="badge close">${i + 1}</span> <code>${escapeHtml(v.id)}</code> <span class="muted">${escapeHtml(v.pipe)}</span>
       <button type="button" class="link mark" data-valve="${escapeHtml(v.id)}">${t("mark_inoperable")}</button>
-      <button type="button" class="link report engineer-only" data-valve="${escapeHtml(v.id)}">${t("report_valve")}</button></li>`).join("");
+      <button type="button" class="link report needs-engineer" data-valve="${escapeHtml(v.id)}">${t("report_valve")}</button></li>`).join("");
   const bypassed = plan.bypassed_valves.length
     ? `<p><strong>${t("bypassed")}:</strong> ${plan.bypassed_valves.map((v) => `<code>${escapeHtml(v.id)}</code>`).join(", ")}</p>` : "";
   const critical = c.critical.length
@@ -269,7 +269,7 @@ function renderIsolation(plan) {
     ${categoryTable(c.by_category)}
     ${critical}
     <div class="row">
-      <button type="button" id="iso-notice" class="primary dispatcher-only">${t("draft_notice")}</button>
+      <button type="button" id="iso-notice" class="primary needs-dispatcher">${t("draft_notice")}</button>
     </div>`;
   for (const b of document.querySelectorAll("#iso-result button.mark")) b.addEventListener("click", () => markInoperable(b.dataset.valve));
   for (const b of document.querySelectorAll("#iso-result button.report")) b.addEventListener("click", () => reportValve(b.dataset.valve));
@@ -449,7 +449,7 @@ function renderPlan(plan) {
     <table class="data" id="routes-table"><thead><tr><th>${t("crew")}</th><th class="num">${t("stops")}</th><th></th><th class="num">km</th></tr></thead><tbody>${legend}</tbody></table>
     ${unplaced}${risk}${moved}
     <div class="row">
-      ${published ? `<span class="badge ok">${t("published")}</span>` : `<button type="button" id="plan-publish" class="primary">${t("publish_plan")}</button>`}
+      ${published ? `<span class="badge ok">${t("published")}</span>` : `<button type="button" id="plan-publish" class="primary needs-dispatcher">${t("publish_plan")}</button>`}
       <button type="button" id="sheets-csv">${t("export_csv")}</button>
       <button type="button" id="sheets-xlsx">${t("export_xlsx")}</button>
       <button type="button" id="sheets-print">${t("print_sheets")}</button>
@@ -508,7 +508,7 @@ function isoMinute(date) {
 function renderSheets(plan) {
   const routes = plan.result.routes.filter((r) => r.stops.length);
   $("#sheets").innerHTML = routes.map((r) => `<section class="sheet"><h2>${escapeHtml(r.crew)} · ${escapeHtml(plan.day)}</h2>
-    <table class="data"><thead><tr><th>#</th><th>${t("job")}</th><th>${t("kind")}</th><th>${t("start")}</th><th>${t("end")}</th><th>${t("address")}</th></tr></thead><tbody>
+    <table class="data"><thead><tr><th>#</th><th>${t("job")}</th><th>${t("kind")}</th><th>${t("start")}</th><th>${t("end")}</th><th>${t("description")}</th></tr></thead><tbody>
     ${r.stops.map((st, k) => { const job = state.jobs.get(st.job.split("#")[0]) || {}; return `<tr><td>${k + 1}</td><td>${escapeHtml(st.job)}</td><td>${escapeHtml(st.kind || "")}</td>
       <td>${shortTime(st.start)}</td><td>${shortTime(st.end)}</td><td>${escapeHtml(job.description || "")} ${job.location ? `(${job.location[0].toFixed(5)}, ${job.location[1].toFixed(5)})` : ""}</td></tr>`; }).join("")}
     </tbody></table></section>`).join("");
@@ -639,7 +639,7 @@ async function openNotice(id) {
       <figure><figcaption>中文</figcaption><pre class="notice-text" id="preview-zh">${escapeHtml(zh)}</pre></figure>
       <figure><figcaption>English</figcaption><pre class="notice-text" id="preview-en">${escapeHtml(en)}</pre></figure>
     </div>
-    ${live ? `<form id="notice-edit" class="grid2">
+    ${live ? `<form id="notice-edit" class="grid2 needs-dispatcher">
       <label><span>${t("start")}</span><input name="start" type="datetime-local" value="${c.start.slice(0, 16)}"></label>
       <label><span>${t("end")}</span><input name="end" type="datetime-local" value="${c.end.slice(0, 16)}"></label>
       <label class="wide"><span>${t("note")}</span><input name="note" maxlength="500"></label>
