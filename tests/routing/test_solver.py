@@ -1244,7 +1244,8 @@ def test_replan_whole_day_starts_where_the_published_route_started() -> None:
 def as_replanned(problem: Problem, published: Plan, now: int) -> Problem:
     """The problem a re-planned day must satisfy (``replan``'s docstring): a crew with a job
     started by ``now`` in its current shift keeps its whole day; any other crew is free from
-    ``now`` at its ``current_location`` (or depot)."""
+    ``now`` (or the end of the break it is on) at its ``current_location`` (or depot), without
+    the breaks it has begun."""
     busy = {
         r.crew_id
         for r in published.routes
@@ -1253,16 +1254,31 @@ def as_replanned(problem: Problem, published: Plan, now: int) -> Problem:
         and c.shifts[r.shift].start <= now < c.shifts[r.shift].end
         and any(s.start <= now for s in r.stops)
     }
-    crews = tuple(
-        c
-        if c.id in busy
-        else dataclasses.replace(
+    # a break begun by ``now`` is not given again; a crew on it is free at its end
+    begun = {
+        (r.crew_id, r.shift): [b for b in r.breaks if b.start <= now] for r in published.routes
+    }
+
+    def rest_of_day(c: Crew) -> Crew:
+        shifts, free = [], max(now, c.available_from or now)
+        for k, shift in enumerate(c.shifts):
+            had = begun.get((c.id, k), [])
+            left = tuple(
+                b
+                for b in shift.breaks
+                if not any(b.window.start <= t.start <= b.window.end for t in had)
+            )
+            shifts.append(dataclasses.replace(shift, breaks=left))
+            if shift.start <= now < shift.end:
+                free = max([free, *(t.end for t in had if t.end > now)])
+        return dataclasses.replace(
             c,
+            shifts=tuple(shifts),
             current_location=c.current_location or c.start_location,
-            available_from=max(now, c.available_from or now),
+            available_from=free,
         )
-        for c in problem.crews
-    )
+
+    crews = tuple(c if c.id in busy else rest_of_day(c) for c in problem.crews)
     return dataclasses.replace(problem, crews=crews)
 
 
