@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from ops.jobs import FieldJob, JobKind, Skill
@@ -137,3 +138,212 @@ def exercise_jobs(
             )
         )
     return jobs
+
+
+# -- the programme: critical valves yearly, others on a longer cycle, grouped by area ----------
+
+
+@dataclass(frozen=True)
+class ProgrammeSettings:
+    """Which valves are critical and how often each class is exercised."""
+
+    critical_cycle: dt.timedelta = dt.timedelta(days=365)
+    other_cycle: dt.timedelta = dt.timedelta(days=3 * 365)
+    critical_share: float = 0.10  # the top 10 % of valves by extra customers if they fail
+    critical_min_customers: int = 1  # a valve whose failure costs nobody is never critical
+
+    def critical(self, criticality: Mapping[str, int]) -> frozenset[str]:
+        ranked = sorted(
+            (v for v, c in criticality.items() if c >= self.critical_min_customers),
+            key=lambda v: (-criticality[v], v),
+        )
+        return frozenset(ranked[: round(self.critical_share * len(criticality))])
+
+
+@dataclass(frozen=True)
+class ProgrammeItem:
+    """A valve of the programme: when it is due and where it is."""
+
+    valve_id: str
+    critical: bool
+    area: str  # the DMA of its pipe ("" for trunk mains)
+    last_exercised: dt.date | None
+    due_on: dt.date  # last exercise + its cycle (the day the programme starts if never)
+    extra_customers_if_failed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valve": self.valve_id,
+            "critical": self.critical,
+            "area": self.area,
+            "last_exercised": self.last_exercised.isoformat() if self.last_exercised else None,
+            "due_on": self.due_on.isoformat(),
+            "extra_customers_if_failed": self.extra_customers_if_failed,
+        }
+
+
+def exercise_programme(
+    network: Network,
+    criticality: Mapping[str, int],
+    on: dt.date,
+    *,
+    settings: ProgrammeSettings = ProgrammeSettings(),
+    exercised: Mapping[str, dt.date] | None = None,
+    failed: Sequence[str] = (),
+    horizon: dt.timedelta = dt.timedelta(0),
+) -> list[ProgrammeItem]:
+    """The operable valves due by ``on + horizon``, critical ones first, then by how overdue.
+
+    ``criticality`` maps valve id to the extra customers cut off if it fails
+    (:func:`gis.criticality.valve_criticality`); ``exercised`` gives exercise dates recorded
+    since the data was loaded (they override the layer's ``last_exercised``); ``failed``
+    valves (found inoperable) wait for repair instead."""
+    valves = network.valves
+    critical = settings.critical(criticality)
+    latest = dict(exercised or {})
+    broken = set(failed)
+    until = on + horizon
+    out = []
+    for i in range(len(valves)):
+        vid = str(valves.ids[i])
+        if not valves.operable[i] or vid in broken:
+            continue
+        last = latest.get(vid) or _date(valves.last_exercised[i])
+        cycle = settings.critical_cycle if vid in critical else settings.other_cycle
+        due_on = on if last is None else last + cycle
+        if due_on > until:
+            continue
+        dma = network.pipes.dma[valves.pipe[i]]
+        area = "" if dma is None or dma != dma else str(dma)
+        out.append(
+            ProgrammeItem(vid, vid in critical, area, last, due_on, int(criticality.get(vid, 0)))
+        )
+    # critical first; then the longest without a check (never exercised first), the costliest
+    out.sort(
+        key=lambda v: (
+            not v.critical,
+            v.last_exercised or dt.date.min,
+            -v.extra_customers_if_failed,
+            v.valve_id,
+        )
+    )
+    return out
+
+
+def programme_jobs(
+    network: Network, items: Sequence[ProgrammeItem], day: dt.date, *, limit: int = 20
+) -> list[FieldJob]:
+    """Exercise jobs for the ``limit`` most urgent valves, grouped by area (a crew works one
+    DMA at a time); each job's description names its area."""
+    chosen = list(items[:limit])
+    chosen.sort(key=lambda v: (v.area, v.valve_id))
+    due = [
+        ValveDue(v.valve_id, v.last_exercised, None, v.extra_customers_if_failed) for v in chosen
+    ]
+    jobs = exercise_jobs(network, due, day, limit=len(due))
+    area_of = {v.valve_id: v.area for v in chosen}
+    critical = {v.valve_id for v in chosen if v.critical}
+    out = []
+    for job in jobs:
+        valve = str(job.meta.get("valve"))
+        area = area_of.get(valve, "")
+        out.append(
+            replace(
+                job,
+                description=f"{job.description} [{area or 'trunk main'}]",
+                meta={**job.meta, "area": area, "critical": valve in critical},
+            )
+        )
+    return out
+
+
+class ExerciseResult(StrEnum):
+    """What a crew found when it exercised a valve."""
+
+    OPERABLE = "operable"  # closed and reopened, turns counted
+    STUCK = "stuck"  # would not turn: inoperable until repaired
+    LEAKING = "leaking"  # works, but the gland or body leaks: a repair job
+    NOT_FOUND = "not_found"  # buried, paved over, not where the map says: inoperable
+
+    @property
+    def operable(self) -> bool:
+        return self in (ExerciseResult.OPERABLE, ExerciseResult.LEAKING)
+
+    @property
+    def needs_repair(self) -> bool:
+        return self is not ExerciseResult.OPERABLE
+
+
+# -- what the programme buys: the worst case before and after --------------------------------
+
+
+@dataclass(frozen=True)
+class ProgrammeEffect:
+    """Customers cut off beyond the plan if the most critical valves fail when needed."""
+
+    top: int
+    before: int  # extra customers over the top valves not verified within their cycle
+    after: int  # the same once the programme's exercises are done (found faults left)
+    worst_before: int  # the largest single extra loss among them
+    worst_after: int
+    unverified_before: tuple[str, ...]
+    unverified_after: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "top_valves": self.top,
+            "extra_customers_at_risk_before": self.before,
+            "extra_customers_at_risk_after": self.after,
+            "worst_single_valve_before": self.worst_before,
+            "worst_single_valve_after": self.worst_after,
+            "unverified_before": list(self.unverified_before),
+            "unverified_after": list(self.unverified_after),
+            "reduction_pct": round(100 * (1 - self.after / self.before), 1) if self.before else 0.0,
+        }
+
+
+def programme_effect(
+    network: Network,
+    criticality: Mapping[str, int],
+    on: dt.date,
+    *,
+    top: int = 50,
+    settings: ProgrammeSettings = ProgrammeSettings(),
+    exercised: Mapping[str, dt.date] | None = None,
+    results: Mapping[str, ExerciseResult] | None = None,
+    horizon: dt.timedelta = dt.timedelta(days=365),
+) -> ProgrammeEffect:
+    """Among the ``top`` most critical valves, those not verified (exercised within their
+    cycle) are the ones that may fail when a repair needs them: each would cut off its extra
+    customers. Before: as the data stands on ``on``. After: once the programme has exercised
+    every valve due within ``horizon``; valves whose result was stuck or not found still
+    count, as do the ones already known inoperable."""
+    valves = network.valves
+    ranked = sorted(criticality, key=lambda v: (-criticality[v], v))[:top]
+    known = dict(exercised or {})
+    found = dict(results or {})
+    critical = settings.critical(criticality)
+
+    def verified(vid: str, day: dt.date, extra_days: dt.timedelta) -> bool:
+        i = network.valve_index(vid)
+        if not valves.operable[i]:
+            return False
+        if vid in found and not found[vid].operable:
+            return False
+        last = known.get(vid) or _date(valves.last_exercised[i])
+        cycle = settings.critical_cycle if vid in critical else settings.other_cycle
+        if extra_days:  # the programme exercises every valve due within the horizon
+            return True
+        return last is not None and day - last < cycle
+
+    before = [v for v in ranked if not verified(v, on, dt.timedelta(0))]
+    after = [v for v in ranked if not verified(v, on, horizon)]
+    return ProgrammeEffect(
+        top=len(ranked),
+        before=sum(criticality[v] for v in before),
+        after=sum(criticality[v] for v in after),
+        worst_before=max((criticality[v] for v in before), default=0),
+        worst_after=max((criticality[v] for v in after), default=0),
+        unverified_before=tuple(before),
+        unverified_after=tuple(after),
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from gis.network import Network
 from ops.jobs import JobKind
 from ops.valves import exercise_jobs, valves_due
@@ -45,3 +47,83 @@ def test_exercise_jobs_are_optional_valve_work_due_this_month(sample_city: Netwo
         assert job.due == dt.datetime(2026, 11, 30, 17, 0)
         lon, lat = job.location
         assert 114.2 < lon < 114.5 and 34.7 < lat < 34.9
+
+
+@pytest.fixture(scope="module")
+def criticality(sample_city: Network) -> dict[str, int]:
+    from gis.criticality import valve_criticality
+    from gis.isolation import Isolator
+
+    return {r.valve_id: r.extra_customers for r in valve_criticality(Isolator(sample_city))}
+
+
+def test_programme_exercises_critical_valves_yearly_and_others_on_a_longer_cycle(
+    sample_city: Network, criticality: dict[str, int]
+) -> None:
+    from ops.valves import ProgrammeSettings, exercise_programme
+
+    on = dt.date(2026, 11, 26)
+    settings = ProgrammeSettings()
+    critical = settings.critical(criticality)
+    assert len(critical) == round(0.10 * len(criticality))
+    assert min(criticality[v] for v in critical) >= max(
+        criticality[v] for v in set(criticality) - critical
+    )
+    items = exercise_programme(sample_city, criticality, on)
+    by_id = {i.valve_id: i for i in items}
+    for item in items:
+        cycle = 365 if item.critical else 3 * 365
+        if item.last_exercised is not None:
+            assert (on - item.last_exercised).days >= cycle
+    # a critical valve exercised 400 days ago is due, an ordinary one is not
+    idx = {str(v): k for k, v in enumerate(sample_city.valves.ids)}
+    crit = next(v for v in sorted(critical) if sample_city.valves.operable[idx[v]])
+    other = next(
+        v for v in sorted(set(criticality) - critical) if sample_city.valves.operable[idx[v]]
+    )
+    seen = {crit: on - dt.timedelta(days=400), other: on - dt.timedelta(days=400)}
+    again = {i.valve_id for i in exercise_programme(sample_city, criticality, on, exercised=seen)}
+    assert crit in again and other not in again
+    # inoperable valves wait for repair, field failures too; critical ones come first
+    assert not any(not sample_city.valves.operable[idx[v]] for v in by_id)
+    assert crit not in {
+        i.valve_id for i in exercise_programme(sample_city, criticality, on, failed=[crit])
+    }
+    flags = [i.critical for i in items]
+    assert flags == sorted(flags, reverse=True)
+
+
+def test_programme_jobs_are_grouped_by_area(
+    sample_city: Network, criticality: dict[str, int]
+) -> None:
+    from ops.valves import exercise_programme, programme_jobs
+
+    on = dt.date(2026, 11, 26)
+    items = exercise_programme(sample_city, criticality, on)
+    jobs = programme_jobs(sample_city, items, on, limit=30)
+    assert len(jobs) == 30
+    areas = [j.meta["area"] for j in jobs]
+    assert areas == sorted(areas)  # one DMA after the other
+    assert {j.meta["valve"] for j in jobs} == {i.valve_id for i in items[:30]}
+    assert all(f"[{j.meta['area'] or 'trunk main'}]" in j.description for j in jobs)
+
+
+def test_programme_shrinks_the_worst_case(
+    sample_city: Network, criticality: dict[str, int]
+) -> None:
+    from ops.valves import ExerciseResult, programme_effect
+
+    on = dt.date(2026, 11, 26)
+    effect = programme_effect(sample_city, criticality, on, top=50)
+    assert effect.top == 50
+    assert effect.before == sum(criticality[v] for v in effect.unverified_before) > 0
+    assert effect.after < effect.before
+    # a valve found stuck stays a risk after the programme, until it is repaired
+    stuck = effect.unverified_before[0]
+    found = programme_effect(
+        sample_city, criticality, on, top=50, results={stuck: ExerciseResult.STUCK}
+    )
+    assert stuck in found.unverified_after
+    assert found.after == effect.after + criticality[stuck]
+    assert ExerciseResult.LEAKING.operable and ExerciseResult.LEAKING.needs_repair
+    assert not ExerciseResult.NOT_FOUND.operable
