@@ -122,6 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_plan)
 
     _ops_parsers(sub, network_args)
+    from api.cli_programmes import add_parsers
+
+    add_parsers(sub, network_args)
 
     p = sub.add_parser("serve", help="run the dispatch service (FastAPI) on this machine")
     p.add_argument("--database", help="database URL (default: SQLite in the data directory)")

@@ -268,7 +268,17 @@ class WaterBalance:
             "non_revenue_m3": r(self.non_revenue),
             "non_revenue_pct": round(100 * self.non_revenue / si, 2),
             "assumptions": self.assumptions.to_dict(),
+            "warnings": self.warnings(),
         }
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.real_losses < 0:
+            out.append(
+                "real losses come out negative: the apparent-loss assumptions are too high for "
+                "this area, or its inlet meters read low; check the meters before the numbers"
+            )
+        return out
 
 
 def water_balance(

@@ -1,0 +1,309 @@
+"""``waterops leakage ...`` and ``waterops valves ...``: the leakage analysis and the valve
+programme on the command line (a human table by default, ``--json`` for machines)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from api.cli import DEFAULT_NETWORK, _load, _print_json, _status, err, out
+
+
+def add_parsers(sub: Any, network_args: Callable[[argparse.ArgumentParser], None]) -> None:
+    leak = sub.add_parser("leakage", help="water balance, night flow, bursts, leak surveys")
+    lsub = leak.add_subparsers(title="leakage commands", metavar="COMMAND")
+
+    p = lsub.add_parser("sample", help="generate DMA meter data with known leaks (synthetic)")
+    p.add_argument("--out", type=Path, default=Path("sample_data/leakage"))
+    p.add_argument("--seed", type=int, default=2022)
+    p.add_argument("--days", type=int, default=56)
+    p.set_defaults(run=cmd_leakage_sample)
+
+    def data_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("data", type=Path, help="folder with meters.csv, flows.csv, billing.csv ...")
+        p.add_argument("--network", type=Path, default=DEFAULT_NETWORK, help="the network")
+        p.add_argument("--valves", type=Path, help=argparse.SUPPRESS)
+        p.add_argument("--crs", help=argparse.SUPPRESS)
+        p.add_argument(
+            "--outlet-pressure", type=float, default=0.32, help="mean plant outlet pressure, MPa"
+        )
+        p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+    p = lsub.add_parser("report", help="balance, CJJ 92 rate, ILI, ranking, bursts, outreach")
+    data_args(p)
+    p.set_defaults(run=cmd_leakage_report)
+
+    p = lsub.add_parser("survey", help="leak-survey jobs for the DMAs with most to recover")
+    data_args(p)
+    p.add_argument("--top", type=int, default=3, help="DMAs to survey")
+    p.add_argument("--km-per-day", type=float, default=6.0, help="mains a crew surveys a day")
+    p.set_defaults(run=cmd_leakage_survey)
+
+    valves = sub.add_parser("valves", help="the valve-exercise programme")
+    vsub = valves.add_subparsers(title="valve commands", metavar="COMMAND")
+
+    def programme_args(p: argparse.ArgumentParser) -> None:
+        network_args(p)
+        p.add_argument("--on", help="the programme's day, YYYY-MM-DD (default today)")
+        p.add_argument("--critical-days", type=int, default=365, help="cycle of critical valves")
+        p.add_argument("--other-days", type=int, default=3 * 365, help="cycle of the others")
+        p.add_argument(
+            "--critical-share", type=float, default=0.10, help="share of valves that is critical"
+        )
+
+    p = vsub.add_parser("programme", help="valves due for exercise, critical first, by area")
+    programme_args(p)
+    p.add_argument("--top", type=int, default=20, help="valves to list")
+    p.set_defaults(run=cmd_valves_programme)
+
+    p = vsub.add_parser("report", help="extra customers at risk before and after the programme")
+    programme_args(p)
+    p.add_argument("--top", type=int, default=50, help="most critical valves considered")
+    p.add_argument(
+        "--results", type=Path, help="exercise results CSV: valve, result[, date] (stuck, ...)"
+    )
+    p.set_defaults(run=cmd_valves_report)
+
+
+def _network(args: argparse.Namespace) -> Any:
+    if not hasattr(args, "valves"):
+        args.valves = None
+    if not hasattr(args, "crs"):
+        args.crs = None
+    args.network = getattr(args, "network", DEFAULT_NETWORK)
+    return _load(args)
+
+
+def cmd_leakage_sample(args: argparse.Namespace) -> int:
+    from sample_data.leakage import generate
+
+    with _status("generating meter data"):
+        truth = generate(args.out, days=args.days, seed=args.seed)
+    out.print(
+        f"{args.out}: {args.days} days of 15-minute flows and pressures for "
+        f"{len(truth['households'])} DMAs, {len(truth['events'])} leaks and bursts, "
+        f"{len(truth['pressure_changes'])} pressure changes (truth in truth.json; synthetic)"
+    )
+    return 0
+
+
+def _report(args: argparse.Namespace) -> tuple[Any, Any]:
+    from ops.leakage import analyse
+
+    network = _network(args)
+    with _status("analysing meter data"):
+        report = analyse(args.data, network, outlet_pressure_mpa=args.outlet_pressure)
+    return network, report
+
+
+def cmd_leakage_report(args: argparse.Namespace) -> int:
+    _, report = _report(args)
+    data = report.to_dict()
+    if args.json:
+        _print_json(data)
+        return 0
+    s = data["system"]
+    out.rule(f"Water balance {data['period']['start']} – {data['period']['end']} (IWA)")
+    table = Table()
+    for column in ("", "system input", "authorised", "apparent losses", "real losses", "NRW"):
+        table.add_column(column, justify="left" if not column else "right")
+    for b in [s, *data["dmas"]]:
+        table.add_row(
+            b["name"],
+            f"{b['system_input_m3']:,.0f}",
+            f"{b['authorised_m3']:,.0f}",
+            f"{b['apparent_losses_m3']:,.0f}",
+            f"{b['real_losses_m3']:,.0f}",
+            f"{b['non_revenue_pct']:.1f} %",
+        )
+    out.print(table)
+    for b in [s, *data["dmas"]]:
+        for w in b["warnings"]:
+            out.print(f"[yellow]{b['name']}:[/yellow] {w}")
+    a = s["assumptions"]
+    out.print(
+        f"m3 over {s['days']:g} days; assumed: customer meters under-register "
+        f"{a['meter_under_registration']:.1%}, unauthorised use {a['unauthorised_share']:.2%} "
+        "of system input"
+    )
+    c = data["cjj92"]
+    corr = c["corrections_pct"]
+    out.print(
+        f"CJJ 92-2016: gross {c['gross_rate_pct']:.2f} % − corrections "
+        f"(R1 {corr['r1_residential_metering']:.2f}, R2 {corr['r2_mains_length']:.2f}, "
+        f"R3 {corr['r3_outlet_pressure']:.2f}, R4 {corr['r4_frost_depth']:.2f}) = "
+        f"[bold]{c['rate_pct']:.2f} %[/bold], {c['grade']}; national target 9 %: "
+        f"{'met' if c['meets_national_target_9pct'] else 'not met'}"
+    )
+    i = data["ili"]
+    out.print(
+        f"ILI {i['ili']:.2f} (CARL {i['carl_m3_per_day']:,.0f} m3/d, UARL "
+        f"{i['uarl_m3_per_day']:,.0f} m3/d)" + "".join(f"\n  ! {w}" for w in i["warnings"])
+    )
+    out.rule("DMAs by recoverable leakage (night flow, last 7 nights)")
+    table = Table()
+    for column in ("DMA", "name", "real losses m3/d", "UARL m3/d", "ILI", "recoverable m3/d"):
+        table.add_column(column, justify="right" if "m3" in column or column == "ILI" else "left")
+    for r in data["ranking"]:
+        table.add_row(
+            r["dma"],
+            r["name"],
+            f"{r['real_losses_m3_per_day']:,.0f}",
+            f"{r['uarl_m3_per_day']:,.0f}",
+            f"{r['ili']:.1f}",
+            f"{r['recoverable_m3_per_day']:,.0f}",
+        )
+    out.print(table)
+    out.rule(f"New leaks and bursts ({len(data['bursts'])})")
+    for b in data["bursts"]:
+        out.print(
+            f"{b['dma']}: +{b['size_m3h']:.1f} m3/h from the night of {b['started']} "
+            f"(seen {b['detected']}, level before {b['baseline_m3h']:.1f} m3/h)"
+        )
+    out.rule(f"High-water-use customers to call ({len(data['outreach'])})")
+    for f in data["outreach"][:30]:
+        what = "monthly use" if f["kind"] == "jump" else "night use"
+        out.print(
+            f"{f['customer']}: {what} {f['value']:g} in {f['month']}, usually {f['usual']:g} "
+            f"(×{f['ratio']})"
+        )
+    return 0
+
+
+def cmd_leakage_survey(args: argparse.Namespace) -> int:
+    from ops.calendar import TZ
+    from ops.leakage import rank_dmas, survey_jobs
+
+    network, report = _report(args)
+    now = dt.datetime.now(TZ).replace(tzinfo=None, second=0, microsecond=0)
+    jobs = survey_jobs(
+        network, rank_dmas(report.levels), now, top=args.top, km_per_crew_day=args.km_per_day
+    )
+    if args.json:
+        _print_json({"jobs": [j.to_dict() for j in jobs]})
+        return 0
+    table = Table(title=f"Leak-survey jobs ({len(jobs)}): one crew-day each")
+    for column in ("job", "lon", "lat", "hours", "due", "what"):
+        table.add_column(column)
+    for j in jobs:
+        table.add_row(
+            j.id,
+            f"{j.location[0]:.5f}",
+            f"{j.location[1]:.5f}",
+            f"{j.duration.total_seconds() / 3600:g}",
+            j.due.strftime("%Y-%m-%d") if j.due else "",
+            j.description,
+        )
+    out.print(table)
+    return 0
+
+
+def _programme_inputs(args: argparse.Namespace) -> tuple[Any, dict[str, int], dt.date, Any]:
+    from rich.progress import Progress
+
+    from gis.criticality import valve_criticality
+    from gis.isolation import Isolator
+    from ops.valves import ProgrammeSettings
+
+    network = _network(args)
+    with _status("computing valve segments"):
+        isolator = Isolator(network)
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("valve criticality", total=len(network.valves))
+        rows = valve_criticality(
+            isolator, progress=lambda done, total: progress.update(task, completed=done)
+        )
+    on = dt.date.fromisoformat(args.on) if args.on else dt.date.today()
+    settings = ProgrammeSettings(
+        critical_cycle=dt.timedelta(days=args.critical_days),
+        other_cycle=dt.timedelta(days=args.other_days),
+        critical_share=args.critical_share,
+    )
+    return network, {r.valve_id: r.extra_customers for r in rows}, on, settings
+
+
+def cmd_valves_programme(args: argparse.Namespace) -> int:
+    from ops.valves import exercise_programme
+
+    network, criticality, on, settings = _programme_inputs(args)
+    items = exercise_programme(network, criticality, on, settings=settings)
+    if args.json:
+        _print_json({"due": [i.to_dict() for i in items]})
+        return 0
+    critical = sum(i.critical for i in items)
+    table = Table(
+        title=f"Valves due on {on}: {len(items):,} ({critical:,} critical, cycle "
+        f"{args.critical_days} d; others {args.other_days} d)"
+    )
+    for column in ("valve", "critical", "area", "last exercised", "due on", "extra customers"):
+        table.add_column(column, justify="right" if column == "extra customers" else "left")
+    for i in items[: args.top]:
+        table.add_row(
+            i.valve_id,
+            "yes" if i.critical else "",
+            i.area or "trunk",
+            i.last_exercised.isoformat() if i.last_exercised else "never",
+            i.due_on.isoformat(),
+            f"{i.extra_customers_if_failed:,}",
+        )
+    out.print(table)
+    return 0
+
+
+def read_results(path: Path) -> tuple[dict[str, Any], dict[str, dt.date]]:
+    """An exercise-results CSV: ``valve, result[, date]``."""
+    import csv
+
+    from ops.errors import InvalidRequest
+    from ops.valves import ExerciseResult
+
+    results: dict[str, Any] = {}
+    dates: dict[str, dt.date] = {}
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        for line, row in enumerate(csv.DictReader(f), start=2):
+            try:
+                valve = row["valve"].strip()
+                results[valve] = ExerciseResult(row["result"].strip())
+                if row.get("date"):
+                    dates[valve] = dt.date.fromisoformat(row["date"].strip())
+            except (KeyError, ValueError, AttributeError):
+                raise InvalidRequest(
+                    f"{path.name} line {line}: expected valve, result (one of "
+                    f"{', '.join(r.value for r in ExerciseResult)}) and an optional date"
+                ) from None
+    return results, dates
+
+
+def cmd_valves_report(args: argparse.Namespace) -> int:
+    from ops.valves import programme_effect
+
+    network, criticality, on, settings = _programme_inputs(args)
+    results, dates = read_results(args.results) if args.results else ({}, {})
+    effect = programme_effect(
+        network,
+        criticality,
+        on,
+        top=args.top,
+        settings=settings,
+        exercised=dates,
+        results=results,
+    )
+    data = effect.to_dict()
+    if args.json:
+        _print_json(data)
+        return 0
+    out.print(
+        f"The {effect.top} most critical valves: {len(effect.unverified_before)} not verified "
+        f"within their cycle on {on}; if each failed when needed, "
+        f"[bold]{effect.before:,}[/bold] extra customers in all would lose water (the worst one "
+        f"{effect.worst_before:,}).\nAfter a year of the programme: "
+        f"{len(effect.unverified_after)} left (faults found, valves known inoperable), "
+        f"[bold]{effect.after:,}[/bold] extra customers (worst {effect.worst_after:,}): "
+        f"{data['reduction_pct']:.0f} % less."
+    )
+    return 0
