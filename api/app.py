@@ -57,9 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from api.store import ClockMiddleware
 
     app.add_middleware(ClockMiddleware)
-    from api.routes import auth, crews, networks, outages, plans, web, work
+    from api.routes import auth, crews, networks, outages, plans, programmes, web, work
 
-    for module in (auth, networks, work, crews, plans):
+    for module in (auth, networks, work, crews, plans, programmes):
         app.include_router(module.router)
     app.include_router(outages.router)
     app.include_router(outages.public)

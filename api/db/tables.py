@@ -110,6 +110,23 @@ class ValveStatus(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     changed_by: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # an exercise of the valve programme: what was found (ops.valves.ExerciseResult), when
+    result: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    exercised_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class LeakageAnalysis(Base):
+    """An uploaded set of DMA meter data and what ops.leakage found in it."""
+
+    __tablename__ = "leakage_analyses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"))
+    folder: Mapped[str] = mapped_column(String(255))  # under the data directory
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Crew(Base):

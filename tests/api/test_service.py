@@ -59,6 +59,7 @@ def _fill(path: str) -> str:
         .replace("{outage_id}", "OUT-000001")
         .replace("{app_id}", "APP-000001")
         .replace("{ticket}", "T-000001")
+        .replace("{analysis_id}", "1")
         .replace("{job_id}", "J-1")
         .replace("{crew_id}", "valve-01")
         .replace("{username}", "viewer")
@@ -68,7 +69,10 @@ def _fill(path: str) -> str:
 WRITE_ROLES = {
     # path prefix -> roles that may write there (admin always may)
     "/api/users": set(),
+    "/api/networks/{network_id}/valves/{valve_id}/exercise": {"dispatcher", "engineer"},
     "/api/networks": {"engineer"},
+    "/api/leakage/analyses/{analysis_id}/survey-jobs": {"dispatcher"},
+    "/api/leakage": {"dispatcher", "engineer"},
     "/api/repairs": {"dispatcher", "engineer"},
 }
 
@@ -783,3 +787,68 @@ def test_a_tile_server_is_allowed_only_when_configured(tmp_path: Any) -> None:
         assert 34.7 < south < north < 34.9 and 114.2 < west < east < 114.5
         roads = svc.client.get("/public/map/roads").json()
         assert len(roads["features"]) == 1678
+
+
+def test_leakage_analysis_and_survey_jobs(service: Service, tmp_path: Any) -> None:
+    from sample_data.leakage import generate
+
+    truth = generate(tmp_path, seed=3)
+    names = ("meters", "flows", "billing", "pressure", "usage")
+    files = {n: (f"{n}.csv", (tmp_path / f"{n}.csv").read_bytes(), "text/csv") for n in names}
+    r = service.post("/api/leakage/analyses", "engineer", files=files)
+    assert r.status_code == 201, r.text
+    analysis = r.json()
+    assert len(analysis["dmas"]) == 8 and analysis["cjj92"]["grade"]
+    assert len(analysis["bursts"]) >= len(truth["events"]) - 2
+    listed = service.get("/api/leakage/analyses", "viewer").json()
+    assert listed[0]["id"] == analysis["id"] and listed[0]["bursts"] == len(analysis["bursts"])
+    whole = service.get(f"/api/leakage/analyses/{analysis['id']}", "viewer").json()
+    assert whole["ranking"] == analysis["ranking"]
+
+    url = f"/api/leakage/analyses/{analysis['id']}/survey-jobs"
+    assert service.post(url, "engineer", json={"top": 1}).status_code == 403
+    jobs = service.post(url, json={"top": 1, "km_per_crew_day": 8}).json()
+    worst = analysis["ranking"][0]
+    assert len(jobs) == -(-worst["mains_km"] // 8)
+    assert all(j["kind"] == "leak survey" and worst["dma"] in j["id"] for j in jobs)
+    assert service.post(url, json={"top": 1, "km_per_crew_day": 8}).json() == []  # once
+
+    bad = dict(files)
+    bad["flows"] = ("flows.csv", b"time,meter,flow_m3h\nyesterday,M-DMA-01-1,3\n", "text/csv")
+    r = service.post("/api/leakage/analyses", "engineer", files=bad)
+    assert r.status_code == 422 and "line 2: time 'yesterday'" in r.json()["detail"]
+
+
+def test_valve_programme_exercise_results_and_report(service: Service) -> None:
+    from ops.valves import exercised_valve
+
+    programme = service.get("/api/networks/1/valve-programme", "viewer", params={"top": 5})
+    assert programme.status_code == 200
+    assert programme.json()["due"][0]["critical"]
+    jobs = service.post("/api/valve-exercises", json={"count": 5}).json()
+    areas = [j["description"].rsplit("[", 1)[1] for j in jobs]
+    assert areas == sorted(areas)  # grouped by area
+    valve = exercised_valve(jobs[0]["id"])
+    every = {"top": 10_000}
+    before = service.get("/api/networks/1/valve-programme/report", "viewer", params=every)
+    assert valve in before.json()["unverified_before"]
+    url = f"/api/networks/1/valves/{valve}/exercise"
+    assert service.post(url, "viewer", json={"result": "stuck"}).status_code == 403
+    r = service.post(url, json={"result": "stuck", "note": "spindle seized"})
+    assert r.status_code == 200 and r.json()["operable"] is False
+    assert len(r.json()["jobs_closed"]) == 1
+    # at once: the isolation plans bypass it, the programme waits for its repair
+    assert service.get(f"/api/networks/1/valves/{valve}").json()["found_inoperable"]
+    again = service.get("/api/networks/1/valve-programme", "viewer", params={"top": 100000})
+    assert valve not in {d["valve"] for d in again.json()["due"]}
+    after = service.get("/api/networks/1/valve-programme/report", "viewer", params=every)
+    assert valve in after.json()["unverified_after"]
+    # repaired and exercised: verified, and off the list for a year
+    r = service.post(url, "engineer", json={"result": "operable"})
+    assert r.status_code == 200 and r.json()["operable"]
+    assert not service.get(f"/api/networks/1/valves/{valve}").json()["found_inoperable"]
+    final = service.get("/api/networks/1/valve-programme/report", "viewer", params=every).json()
+    assert valve not in final["unverified_before"] and valve not in final["unverified_after"]
+    assert service.post(url, json={"result": "broken"}).status_code == 422
+    nope = "/api/networks/1/valves/V-NOPE/exercise"
+    assert service.post(nope, json={"result": "stuck"}).status_code == 404

@@ -1,0 +1,313 @@
+"""Leakage analyses (DMA meter data in, balance, ranking and bursts out, leak-survey jobs) and
+the valve-exercise programme (what is due, results from the field, what the programme buys)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from api.db import tables as t
+from api.deps import Dispatcher, NetworkId, Operator, Reader, SessionDep
+from api.routes.networks import _save, json_response
+from api.store import add_jobs, get_or_404, now_local
+
+router = APIRouter(prefix="/api", tags=["leakage", "valves"])
+
+
+# -- leakage -----------------------------------------------------------------------------------
+
+
+def _summary(row: t.LeakageAnalysis) -> dict[str, Any]:
+    r = row.result
+    return {
+        "id": row.id,
+        "network": row.network_id,
+        "period": r["period"],
+        "non_revenue_pct": r["system"]["non_revenue_pct"],
+        "cjj92_rate_pct": r["cjj92"]["rate_pct"],
+        "ili": r["ili"]["ili"],
+        "bursts": len(r["bursts"]),
+        "outreach": len(r["outreach"]),
+        "created_by": row.created_by,
+        "created_at": row.created_at.isoformat(timespec="seconds"),
+    }
+
+
+@router.post(
+    "/leakage/analyses", status_code=201, summary="analyse DMA meter data (CSV files, see docs)"
+)
+def create_analysis(
+    request: Request,
+    user: Operator,
+    session: SessionDep,
+    meters: Annotated[UploadFile, File(description="meters.csv: meter, dma, from_dma")],
+    flows: Annotated[UploadFile, File(description="flows.csv: time, meter, flow_m3h")],
+    billing: Annotated[UploadFile, File(description="billing.csv: dma, start, end, volumes")],
+    pressure: Annotated[UploadFile | None, File(description="pressure.csv")] = None,
+    usage: Annotated[UploadFile | None, File(description="usage.csv (outreach list)")] = None,
+    outlet_pressure_mpa: Annotated[float, Form(gt=0, le=2)] = 0.32,
+    network_id: Annotated[int | None, Form(ge=1)] = None,
+) -> Response:
+    from ops.leakage import analyse
+
+    settings = request.app.state.settings
+    registry = request.app.state.registry
+    network_id = network_id or registry.latest_id(session)
+    loaded = registry.get(session, network_id)
+    data_dir = settings.data_dir.resolve()
+    folder = data_dir / "leakage" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    files = {"meters": meters, "flows": flows, "billing": billing, "pressure": pressure}
+    files["usage"] = usage
+    for name, upload in files.items():
+        if upload is not None:
+            _save(upload, folder / f"{name}.csv", settings.max_upload_bytes)
+    result = analyse(folder, loaded.network, outlet_pressure_mpa=outlet_pressure_mpa).to_dict()
+    row = t.LeakageAnalysis(
+        network_id=network_id,
+        folder=str(folder.relative_to(data_dir)),
+        settings={"outlet_pressure_mpa": outlet_pressure_mpa},
+        result=result,
+        created_by=user.username,
+    )
+    session.add(row)
+    session.flush()
+    return json_response(
+        {"id": row.id, **result}, 201, {"Location": f"/api/leakage/analyses/{row.id}"}
+    )
+
+
+@router.get("/leakage/analyses", summary="leakage analyses, newest first")
+def list_analyses(
+    _: Reader, session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> Response:
+    rows = session.scalars(
+        select(t.LeakageAnalysis).order_by(t.LeakageAnalysis.id.desc()).limit(limit)
+    )
+    return json_response([_summary(r) for r in rows])
+
+
+@router.get("/leakage/analyses/{analysis_id}", summary="one analysis, whole")
+def get_analysis(analysis_id: NetworkId, _: Reader, session: SessionDep) -> Response:
+    row: t.LeakageAnalysis = get_or_404(session, t.LeakageAnalysis, analysis_id, "analysis")
+    return json_response({"id": row.id, "network": row.network_id, **row.result})
+
+
+class SurveyIn(BaseModel):
+    top: int = Field(default=3, ge=1, le=50, description="DMAs to survey, most to recover first")
+    km_per_crew_day: float = Field(default=6.0, gt=0, le=50)
+    hours_per_day: float = Field(default=6.0, gt=0, le=12)
+    due_days: int = Field(default=14, ge=1, le=120)
+
+
+@router.post(
+    "/leakage/analyses/{analysis_id}/survey-jobs",
+    status_code=201,
+    summary="leak-survey jobs for the DMAs with the most recoverable leakage",
+)
+def survey_from_analysis(
+    analysis_id: NetworkId, body: SurveyIn, request: Request, user: Dispatcher, session: SessionDep
+) -> Response:
+    from ops.leakage import DmaLeakage, survey_jobs
+
+    row: t.LeakageAnalysis = get_or_404(session, t.LeakageAnalysis, analysis_id, "analysis")
+    loaded = request.app.state.registry.get(session, row.network_id)
+    ranking = [
+        DmaLeakage(
+            r["dma"],
+            r["name"],
+            r["real_losses_m3_per_day"],
+            r["uarl_m3_per_day"],
+            r["mains_km"],
+            r["connections"],
+            r["night_pressure_m"],
+        )
+        for r in row.result["ranking"]
+    ]
+    now = now_local().replace(tzinfo=None, second=0, microsecond=0)
+    jobs = survey_jobs(
+        loaded.network,
+        ranking,
+        now,
+        top=body.top,
+        km_per_crew_day=body.km_per_crew_day,
+        hours_per_day=body.hours_per_day,
+        due_days=body.due_days,
+    )
+    fresh = [j for j in jobs if session.get(t.Job, j.id) is None]  # asked twice: once
+    add_jobs(session, fresh, [], user.username)
+    return json_response([j.to_dict() for j in fresh], 201)
+
+
+# -- the valve programme -----------------------------------------------------------------------
+
+
+def _criticality(loaded: Any) -> dict[str, int]:
+    from gis.criticality import valve_criticality
+
+    if loaded.criticality is None:
+        loaded.criticality = [r.to_dict() for r in valve_criticality(loaded.isolator)]
+    return {r["valve"]: int(r["extra_customers"]) for r in loaded.criticality}
+
+
+def _field_record(session: Any, network_id: int) -> tuple[dict[str, dt.date], dict[str, Any]]:
+    """The latest exercise date and result per valve, as the field reported them."""
+    from ops.valves import ExerciseResult
+
+    rows = session.execute(
+        select(t.ValveStatus.valve_id, t.ValveStatus.result, t.ValveStatus.exercised_on)
+        .where(t.ValveStatus.network_id == network_id, t.ValveStatus.result.is_not(None))
+        .order_by(t.ValveStatus.id)
+    ).all()
+    dates = {str(v): d for v, _, d in rows if d is not None}
+    results = {str(v): ExerciseResult(r) for v, r, _ in rows}
+    return dates, results
+
+
+def _settings(critical_days: int, other_days: int, critical_share: float) -> Any:
+    from ops.valves import ProgrammeSettings
+
+    return ProgrammeSettings(
+        critical_cycle=dt.timedelta(days=critical_days),
+        other_cycle=dt.timedelta(days=other_days),
+        critical_share=critical_share,
+    )
+
+
+CriticalDays = Annotated[int, Query(ge=30, le=3650, description="cycle of critical valves")]
+OtherDays = Annotated[int, Query(ge=30, le=7300, description="cycle of the other valves")]
+CriticalShare = Annotated[float, Query(ge=0, le=1, description="share of valves that is critical")]
+
+
+@router.get(
+    "/networks/{network_id}/valve-programme", summary="valves due for exercise, critical first"
+)
+def valve_programme(
+    network_id: NetworkId,
+    request: Request,
+    _: Reader,
+    session: SessionDep,
+    critical_days: CriticalDays = 365,
+    other_days: OtherDays = 3 * 365,
+    critical_share: CriticalShare = 0.10,
+    horizon_days: Annotated[int, Query(ge=0, le=3650)] = 0,
+    top: Annotated[int, Query(ge=1, le=100_000)] = 100,
+) -> Response:
+    from ops.valves import exercise_programme
+
+    loaded = request.app.state.registry.get(session, network_id)
+    dates = _field_record(session, network_id)[0]
+    items = exercise_programme(
+        loaded.network,
+        _criticality(loaded),
+        now_local().date(),
+        settings=_settings(critical_days, other_days, critical_share),
+        exercised=dates,
+        failed=loaded.failed,
+        horizon=dt.timedelta(days=horizon_days),
+    )
+    return json_response(
+        {
+            "total": len(items),
+            "critical": sum(i.critical for i in items),
+            "due": [i.to_dict() for i in items[:top]],
+        }
+    )
+
+
+@router.get(
+    "/networks/{network_id}/valve-programme/report",
+    summary="extra customers at risk among the most critical valves, before and after",
+)
+def valve_programme_report(
+    network_id: NetworkId,
+    request: Request,
+    _: Reader,
+    session: SessionDep,
+    top: Annotated[int, Query(ge=1, le=10_000)] = 50,
+    critical_days: CriticalDays = 365,
+    other_days: OtherDays = 3 * 365,
+    critical_share: CriticalShare = 0.10,
+) -> Response:
+    from ops.valves import programme_effect
+
+    loaded = request.app.state.registry.get(session, network_id)
+    dates, results = _field_record(session, network_id)
+    effect = programme_effect(
+        loaded.network,
+        _criticality(loaded),
+        now_local().date(),
+        top=top,
+        settings=_settings(critical_days, other_days, critical_share),
+        exercised=dates,
+        results=results,
+    )
+    return json_response(effect.to_dict())
+
+
+class ExerciseIn(BaseModel):
+    result: str = Field(pattern="^(operable|stuck|leaking|not_found)$")
+    on: dt.date | None = Field(default=None, description="the day of the exercise (today)")
+    note: str = Field(default="", max_length=2000)
+
+
+@router.post(
+    "/networks/{network_id}/valves/{valve_id}/exercise",
+    summary="a valve exercise's result: the valve's status changes at once",
+)
+def record_exercise(
+    network_id: NetworkId,
+    valve_id: str,
+    body: ExerciseIn,
+    request: Request,
+    user: Operator,
+    session: SessionDep,
+) -> Response:
+    from ops.valves import ExerciseResult, exercised_valve
+
+    loaded = request.app.state.registry.get(session, network_id)
+    loaded.network.valve_index(valve_id)  # 404 for an unknown valve
+    result = ExerciseResult(body.result)
+    on = body.on or now_local().date()
+    if on > now_local().date():
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "on: a date in the future")
+    session.add(
+        t.ValveStatus(
+            network_id=network_id,
+            valve_id=valve_id,
+            operable=result.operable,
+            note=body.note or f"exercise: {result.value}",
+            changed_by=user.username,
+            result=result.value,
+            exercised_on=on,
+        )
+    )
+    closed = []
+    for job in session.scalars(
+        select(t.Job).where(
+            t.Job.kind == "valve exercise", t.Job.status.notin_(("done", "cancelled"))
+        )
+    ):
+        if exercised_valve(job.id) == valve_id:
+            job.status = "done"
+            job.updated_by = user.username
+            job.updated_at = now_local()
+            session.add(t.JobEvent(job_id=job.id, status="done", by=user.username, note=result))
+            closed.append(job.id)
+    session.flush()
+    return json_response(
+        {
+            "valve": valve_id,
+            "result": result.value,
+            "operable": result.operable,
+            "needs_repair": result.needs_repair,
+            "exercised_on": on.isoformat(),
+            "jobs_closed": closed,
+        }
+    )
