@@ -58,8 +58,10 @@ def _table(path: str | Path, required: Sequence[str]) -> pd.DataFrame:
     path = Path(path)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise LeakageDataError(f"{path.name}: cannot be read ({exc})") from None
+    except pd.errors.EmptyDataError:
+        raise LeakageDataError(f"{path.name}: the file is empty") from None
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise LeakageDataError(f"{path.name}: cannot be read as CSV ({exc})") from None
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise LeakageDataError(
@@ -95,9 +97,14 @@ def _times(df: pd.DataFrame, name: str) -> pd.Series:
 def read_meters(path: str | Path) -> list[MeterLink]:
     df = _table(path, ("meter", "dma"))
     out = []
-    for _, row in df.iterrows():
-        source = row.get("from_dma", "").strip() or None
-        out.append(MeterLink(row["meter"].strip(), row["dma"].strip(), source))
+    for line, (_, row) in enumerate(df.iterrows(), start=2):
+        source = str(row.get("from_dma", "")).strip() or None
+        meter, dma = str(row["meter"]).strip(), str(row["dma"]).strip()
+        if not meter or not dma:
+            raise LeakageDataError(
+                f"{Path(path).name} line {line}: a meter needs its id and the DMA it feeds"
+            )
+        out.append(MeterLink(meter, dma, source))
     if not out:
         raise LeakageDataError(f"{Path(path).name}: no meters")
     return out
@@ -889,6 +896,10 @@ def analyse(
         else None
     )
     billing = read_billing(folder / "billing.csv")
+    if len(inflow) < 2 or inflow.index[-1] - inflow.index[0] < pd.Timedelta(hours=23):
+        raise LeakageDataError(
+            "flows: less than a day of readings; night flow needs whole nights (weeks for bursts)"
+        )
     step_h = pd.Timedelta(pd.Series(inflow.index).diff().median()) / pd.Timedelta(hours=1)
     days = len(inflow) * step_h / 24.0
     assets = dma_assets(network)

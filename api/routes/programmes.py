@@ -4,6 +4,7 @@ the valve-exercise programme (what is due, results from the field, what the prog
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import uuid
 from typing import Annotated, Any
 
@@ -65,10 +66,23 @@ def create_analysis(
     folder.mkdir(parents=True)
     files = {"meters": meters, "flows": flows, "billing": billing, "pressure": pressure}
     files["usage"] = usage
-    for name, upload in files.items():
-        if upload is not None:
-            _save(upload, folder / f"{name}.csv", settings.max_upload_bytes)
-    result = analyse(folder, loaded.network, outlet_pressure_mpa=outlet_pressure_mpa).to_dict()
+    try:
+        for name, upload in files.items():
+            if upload is not None:
+                _save(upload, folder / f"{name}.csv", settings.max_upload_bytes)
+        report = analyse(folder, loaded.network, outlet_pressure_mpa=outlet_pressure_mpa)
+    except (ValueError, KeyError, IndexError, TypeError, ArithmeticError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        # files that parse as CSV but hold nonsense the checks did not name
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"the files could not be analysed ({type(exc).__name__}: {exc}); check them "
+            "against docs/leakage.md",
+        ) from None
+    except Exception:  # refused (LeakageDataError, too large): keep nothing of it
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    result = report.to_dict()
     row = t.LeakageAnalysis(
         network_id=network_id,
         folder=str(folder.relative_to(data_dir)),

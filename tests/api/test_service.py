@@ -815,8 +815,13 @@ def test_leakage_analysis_and_survey_jobs(service: Service, tmp_path: Any) -> No
 
     bad = dict(files)
     bad["flows"] = ("flows.csv", b"time,meter,flow_m3h\nyesterday,M-DMA-01-1,3\n", "text/csv")
+    kept = sorted((service.data_dir / "leakage").iterdir())
     r = service.post("/api/leakage/analyses", "engineer", files=bad)
     assert r.status_code == 422 and "line 2: time 'yesterday'" in r.json()["detail"]
+    bad["meters"] = ("meters.csv", b"", "text/csv")
+    r = service.post("/api/leakage/analyses", "engineer", files=bad)
+    assert r.status_code == 422 and "meters.csv: the file is empty" in r.json()["detail"]
+    assert sorted((service.data_dir / "leakage").iterdir()) == kept  # nothing left of them
 
 
 def test_valve_programme_exercise_results_and_report(service: Service) -> None:
