@@ -347,3 +347,33 @@ def programme_effect(
         unverified_before=tuple(before),
         unverified_after=tuple(after),
     )
+
+
+def valve_repair_job(
+    network: Network, valve_id: str, result: ExerciseResult, now: dt.datetime, *, critical: bool
+) -> FieldJob | None:
+    """The repair a failed exercise calls for (None when the valve was fine): a pipe crew
+    (a stuck or leaking valve is dug out and repacked or replaced; a lost one located and
+    raised). Critical valves within 3 days, others within 14."""
+    if not result.needs_repair:
+        return None
+    i = network.valve_index(valve_id)
+    lonlat = network.to_wgs84(network.valves.xy[i : i + 1])[0] if network.has_map else (0.0, 0.0)
+    what = {
+        ExerciseResult.STUCK: "free or replace the seized valve",
+        ExerciseResult.LEAKING: "repack the gland / stop the leak",
+        ExerciseResult.NOT_FOUND: "locate the valve box and raise it to the surface",
+    }[result]
+    return FieldJob(
+        id=f"VR-{valve_id}-{now:%Y%m%d}",
+        kind=JobKind.REPAIR,
+        location=(float(lonlat[0]), float(lonlat[1])),
+        duration=dt.timedelta(hours=2),
+        skills=frozenset({Skill.PIPE, Skill.VALVE}),
+        source="valve programme",
+        earliest=now,
+        due=now + dt.timedelta(days=3 if critical else 14),
+        priority=1 if critical else 2,
+        description=f"valve {valve_id} {result.value}: {what}",
+        meta={"valve": valve_id},
+    )

@@ -283,7 +283,7 @@ def record_exercise(
     user: Operator,
     session: SessionDep,
 ) -> Response:
-    from ops.valves import ExerciseResult, exercised_valve
+    from ops.valves import ExerciseResult, ProgrammeSettings, exercised_valve, valve_repair_job
 
     loaded = request.app.state.registry.get(session, network_id)
     loaded.network.valve_index(valve_id)  # 404 for an unknown valve
@@ -314,6 +314,11 @@ def record_exercise(
             job.updated_at = now_local()
             session.add(t.JobEvent(job_id=job.id, status="done", by=user.username, note=result))
             closed.append(job.id)
+    critical = valve_id in ProgrammeSettings().critical(_criticality(loaded))
+    now = now_local().replace(tzinfo=None, second=0, microsecond=0)
+    repair = valve_repair_job(loaded.network, valve_id, result, now, critical=critical)
+    if repair is not None and session.get(t.Job, repair.id) is None:
+        add_jobs(session, [repair], [], user.username)
     session.flush()
     return json_response(
         {
@@ -323,5 +328,6 @@ def record_exercise(
             "needs_repair": result.needs_repair,
             "exercised_on": on.isoformat(),
             "jobs_closed": closed,
+            "repair_job": repair.to_dict() if repair is not None else None,
         }
     )

@@ -842,6 +842,9 @@ def test_valve_programme_exercise_results_and_report(service: Service) -> None:
     r = service.post(url, json={"result": "stuck", "note": "spindle seized"})
     assert r.status_code == 200 and r.json()["operable"] is False
     assert len(r.json()["jobs_closed"]) == 1
+    repair = r.json()["repair_job"]  # and a pipe crew is sent to free or replace it
+    assert repair["kind"] == "repair" and set(repair["skills"]) == {"pipe", "valve"}
+    assert service.get(f"/api/jobs/{repair['id']}").json()["status"] == "open"
     # at once: the isolation plans bypass it, the programme waits for its repair
     assert service.get(f"/api/networks/1/valves/{valve}").json()["found_inoperable"]
     again = service.get("/api/networks/1/valve-programme", "viewer", params={"top": 100000})
@@ -850,7 +853,7 @@ def test_valve_programme_exercise_results_and_report(service: Service) -> None:
     assert valve in after.json()["unverified_after"]
     # repaired and exercised: verified, and off the list for a year
     r = service.post(url, "engineer", json={"result": "operable"})
-    assert r.status_code == 200 and r.json()["operable"]
+    assert r.status_code == 200 and r.json()["operable"] and r.json()["repair_job"] is None
     assert not service.get(f"/api/networks/1/valves/{valve}").json()["found_inoperable"]
     final = service.get("/api/networks/1/valve-programme/report", "viewer", params=every).json()
     assert valve not in final["unverified_before"] and valve not in final["unverified_after"]

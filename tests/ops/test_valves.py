@@ -127,3 +127,17 @@ def test_programme_shrinks_the_worst_case(
     assert found.after == effect.after + criticality[stuck]
     assert ExerciseResult.LEAKING.operable and ExerciseResult.LEAKING.needs_repair
     assert not ExerciseResult.NOT_FOUND.operable
+
+
+def test_a_failed_exercise_sends_a_repair(sample_city: Network) -> None:
+    from ops.valves import ExerciseResult, valve_repair_job
+
+    now = dt.datetime(2026, 11, 26, 10, 0)
+    valve = str(sample_city.valves.ids[0])
+    assert valve_repair_job(sample_city, valve, ExerciseResult.OPERABLE, now, critical=True) is None
+    job = valve_repair_job(sample_city, valve, ExerciseResult.STUCK, now, critical=True)
+    assert job is not None and job.kind == JobKind.REPAIR
+    assert job.due == now + dt.timedelta(days=3) and job.priority == 1
+    lost = valve_repair_job(sample_city, valve, ExerciseResult.NOT_FOUND, now, critical=False)
+    assert lost is not None and lost.due == now + dt.timedelta(days=14)
+    assert "raise it" in lost.description
