@@ -16,7 +16,7 @@ from sqlalchemy import select
 from api.db import tables as t
 from api.deps import Dispatcher, NetworkId, Operator, Reader, SessionDep
 from api.routes.networks import _save, json_response
-from api.store import add_jobs, get_or_404, now_local
+from api.store import add_jobs, get_or_404, local, now_local
 
 router = APIRouter(prefix="/api", tags=["leakage", "valves"])
 
@@ -36,7 +36,7 @@ def _summary(row: t.LeakageAnalysis) -> dict[str, Any]:
         "bursts": len(r["bursts"]),
         "outreach": len(r["outreach"]),
         "created_by": row.created_by,
-        "created_at": row.created_at.isoformat(timespec="seconds"),
+        "created_at": local(row.created_at).isoformat(timespec="seconds"),
     }
 
 

@@ -383,3 +383,31 @@ def test_a_viewer_reads_but_is_not_offered_changes(page: Any, server: LiveServer
     assert page.locator("#iso-notice").is_hidden()
     assert page.locator("#valves-to-close button.report").first.is_hidden()
     assert page.locator("#valves-to-close button.mark").first.is_visible()  # a what-if only
+
+
+def test_leakage_and_the_valve_programme(page: Any, server: LiveServer) -> None:
+    token = server.token()
+    deadline = time.monotonic() + 60
+    while not server.call("GET", "/api/leakage/analyses", token)[1]:  # the demo's upload
+        assert time.monotonic() < deadline, "the demo's meter data was not analysed"
+        time.sleep(0.5)
+    sign_in(page, server, "dispatcher")
+    page.click("[data-tab=leakage]")
+    page.wait_for_selector("#ranking-table tbody tr")
+    _, listed, _ = server.call("GET", "/api/leakage/analyses", token)
+    _, analysis, _ = server.call("GET", f"/api/leakage/analyses/{listed[0]['id']}", token)
+    rows = page.locator("#ranking-table tbody tr")
+    assert rows.count() == len(analysis["ranking"])
+    assert rows.first.get_attribute("data-dma") == analysis["ranking"][0]["dma"]
+    assert page.locator("#bursts-table tbody tr").count() == len(analysis["bursts"])
+    rows.first.click()
+    page.click("#survey-jobs")
+    sync_api.expect(page.locator("#survey-result")).not_to_have_text("")
+    made = int(re.search(r"\d+", page.locator("#survey-result").inner_text()).group(0))
+    _, jobs, _ = server.call("GET", "/api/jobs?kind=leak%20survey&limit=1000", token)
+    assert made > 0 and sum(analysis["ranking"][0]["dma"] in j["id"] for j in jobs) >= 1
+
+    page.wait_for_selector("#programme-table tbody tr")
+    _, report, _ = server.call("GET", "/api/networks/1/valve-programme/report", token)
+    summary = page.locator("#programme-summary").inner_text()
+    assert f"{report['extra_customers_at_risk_before']:,}" in summary

@@ -50,6 +50,15 @@ export async function api(method, path, body, options = {}) {
   return data;
 }
 
+// a multipart form (file uploads) with the token
+export async function upload(path, formData) {
+  const r = await fetch(path, { method: "POST", headers: { Authorization: `Bearer ${token()}` }, body: formData });
+  if (r.status === 401) { signOut(); onUnauthorised(); throw new ApiError(401, "signed out"); }
+  const data = await r.json().catch(() => ({}));
+  if (!r.ok) throw new ApiError(r.status, message(data && data.detail, r.statusText), data);
+  return data;
+}
+
 // a file the API makes (crew sheets): fetched with the token, then saved by the browser
 export async function download(path, filename) {
   const r = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
