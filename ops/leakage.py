@@ -679,15 +679,20 @@ class DmaLeakage:
         }
 
 
+def _pipe_dmas(network: Network) -> np.ndarray:
+    """Each pipe's DMA id, None for trunk mains (and missing values)."""
+    return np.asarray(
+        [None if d is None or d != d else str(d) for d in network.pipes.dma], dtype=object
+    )
+
+
 def dma_assets(network: Network) -> dict[str, dict[str, float]]:
     """Per DMA: mains km, service connections, household and other accounts."""
     from gis.network import CUSTOMER_CATEGORIES
 
     pipes = network.pipes
     out: dict[str, dict[str, float]] = {}
-    dma_of_pipe = np.asarray(
-        [None if d is None or d != d else str(d) for d in pipes.dma], dtype=object
-    )
+    dma_of_pipe = _pipe_dmas(network)
     residential = CUSTOMER_CATEGORIES.index("residential")
     for d in sorted({x for x in dma_of_pipe if x is not None}):
         mask = dma_of_pipe == d
@@ -729,9 +734,7 @@ def survey_jobs(
     if geometry is None:
         raise LeakageDataError("the network has no map: survey jobs need places")
     jobs: list[FieldJob] = []
-    dma_of_pipe = np.asarray(
-        [None if d is None or d != d else str(d) for d in pipes.dma], dtype=object
-    )
+    dma_of_pipe = _pipe_dmas(network)
     for level in [r for r in ranking if r.recoverable_m3d(target_ili) > 0][:top]:
         idx = np.flatnonzero(dma_of_pipe == level.dma)
         mid = shapely.get_coordinates(
