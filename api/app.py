@@ -35,9 +35,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         start(app, settings)
         if settings.seed_demo_work:
-            from api.demo import seed_in_background
+            from api.demo import claim, seed_in_background
 
-            seed_in_background(settings.public_url.replace("0.0.0.0", "127.0.0.1"), DEMO_PASSWORD)
+            if claim(settings.data_dir):  # one server process of several does it, once
+                url = settings.public_url.replace("0.0.0.0", "127.0.0.1")
+                seed_in_background(url, DEMO_PASSWORD)
         try:
             yield
         finally:

@@ -24,6 +24,19 @@ log = logging.getLogger("waterops.demo")
 DEMO_DAY = Path(__file__).resolve().parent.parent / "sample_data" / "demo_day.json"
 
 
+def claim(data_dir: Path) -> bool:
+    """True for the one process that is to post the sample day into this data directory: the
+    first to create its marker file (server processes start together; a restart finds it)."""
+    import os
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(data_dir / "demo-day.claimed", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
 def seed_in_background(base_url: str, password: str, path: Path = DEMO_DAY) -> threading.Thread:
     thread = threading.Thread(
         target=_seed, args=(base_url.rstrip("/"), password, path), name="demo-day", daemon=True

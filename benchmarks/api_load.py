@@ -74,7 +74,8 @@ def start_server(
             str(workers),
         ],
         cwd=ROOT,
-        env={**os.environ, **env},
+        # the demo users, not the demo's sample day: its uploads would load the server at start
+        env={**os.environ, "WATEROPS_SEED_DEMO_WORK": "false", **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
