@@ -368,6 +368,9 @@ def test_connection_application_from_the_console(page: Any, server: LiveServer) 
     status, app, _ = server.call("GET", f"/api/connections/{app_id.group(0)}", server.token())
     assert status == 200 and app["customer"] == "Zhao Lei"
     assert app["type"] == "meter_retrofit"
+    # its jobs in the open-jobs table, their kinds in Chinese (the API sends codes)
+    row = page.locator("#jobs tr", has_text=f"{app_id.group(0)}-survey")
+    sync_api.expect(row).to_contain_text("现场勘查")
 
 
 def test_a_viewer_reads_but_is_not_offered_changes(page: Any, server: LiveServer) -> None:

@@ -1,7 +1,7 @@
 // The dispatcher's and engineer's console: a thin client of the service's API (docs/console.md).
 /* global L */
 import { api, ApiError, download, me, signIn, signOut, token, upload, whenSignedOut } from "./api.js";
-import { applyStrings, currentLang, escapeHtml, onLangChange, setLang, shortTime, t } from "./i18n.js";
+import { applyStrings, code, currentLang, escapeHtml, onLangChange, setLang, shortTime, t } from "./i18n.js";
 import { COLOURS, ROUTE_COLOURS, createMap, customerLayers, legend, networkLayers, numberedIcon } from "./map.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -425,7 +425,7 @@ function renderPlan(plan) {
       const at = jobLocation(st.job);
       if (!at) return;
       L.circleMarker(at, { radius: 7, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 1 })
-        .bindTooltip(`${route.crew} #${k + 1} · ${escapeHtml(st.job)} · ${escapeHtml(st.kind || "")} · ${shortTime(st.start)}–${shortTime(st.end)}`)
+        .bindTooltip(`${route.crew} #${k + 1} · ${escapeHtml(st.job)} · ${escapeHtml(code("kind", st.kind))} · ${shortTime(st.start)}–${shortTime(st.end)}`)
         .addTo(overlay);
       bounds.extend(at);
     });
@@ -436,10 +436,10 @@ function renderPlan(plan) {
       <td class="num">${(r.distance_m / 1000).toFixed(1)}</td></tr>`).join("");
   const unplaced = result.unassigned.length
     ? `<h4>${t("unplaced")} (${result.unassigned.length})</h4><ul class="unplaced">${result.unassigned.map((u) =>
-      `<li><code>${escapeHtml(u.job)}</code> — ${escapeHtml(u.reason)}${u.detail ? `: ${escapeHtml(u.detail)}` : ""}</li>`).join("")}</ul>` : "";
+      `<li><code>${escapeHtml(u.job)}</code> — ${escapeHtml(code("reason", u.reason))}${u.detail ? `: ${escapeHtml(u.detail)}` : ""}</li>`).join("")}</ul>` : "";
   const risk = result.at_risk.length
     ? `<h4>${t("at_risk")} (${result.at_risk.length})</h4><ul class="at-risk">${result.at_risk.map((a) =>
-      `<li><code>${escapeHtml(a.job)}</code> ${escapeHtml(a.reason)} · ${t("deadline")} ${shortTime(a.deadline)}${a.detail ? ` — ${escapeHtml(a.detail)}` : ""}</li>`).join("")}</ul>` : "";
+      `<li><code>${escapeHtml(a.job)}</code> ${escapeHtml(code("reason", a.reason))} · ${t("deadline")} ${shortTime(a.deadline)}${a.detail ? ` — ${escapeHtml(a.detail)}` : ""}</li>`).join("")}</ul>` : "";
   const moved = result.moved && result.moved.length
     ? `<h4>${t("moved")} (${result.moved.length})</h4><ul class="moved">${result.moved.map((m) => `<li>${escapeHtml(typeof m === "string" ? m : JSON.stringify(m))}</li>`).join("")}</ul>` : "";
   const published = plan.status === "published";
@@ -492,7 +492,7 @@ function renderTimeline(plan, routes) {
       const late = st.deadline_status && st.deadline_status !== "on_time";
       const travel = st.travel > 60 ? `<div class="bar travel" style="left:${x(isoMinute(travelStart))};width:${w(isoMinute(travelStart), st.arrival)}"></div>` : "";
       return `${travel}<div class="bar job${late || risky.has(st.job) ? " late" : ""}" style="left:${x(st.start)};width:${w(st.start, st.end)};background:${colour}"
-        title="${escapeHtml(st.job)} · ${escapeHtml(st.kind || "")} · ${shortTime(st.start)}–${shortTime(st.end)}${late ? ` · ${escapeHtml(st.deadline_status)}` : ""}"></div>`;
+        title="${escapeHtml(st.job)} · ${escapeHtml(code("kind", st.kind))} · ${shortTime(st.start)}–${shortTime(st.end)}${late ? ` · ${escapeHtml(st.deadline_status)}` : ""}"></div>`;
     }).join("");
     const breaks = r.breaks.map((b) => `<div class="bar break" style="left:${x(b.start)};width:${w(b.start, b.end)}" title="${t("break")} ${shortTime(b.start)}–${shortTime(b.end)}"></div>`).join("");
     return `<div class="lane"><div class="lane-name"><span class="swatch" style="background:${colour}"></span>${escapeHtml(r.crew)}</div>
@@ -512,7 +512,7 @@ function renderSheets(plan) {
   const routes = plan.result.routes.filter((r) => r.stops.length);
   $("#sheets").innerHTML = routes.map((r) => `<section class="sheet"><h2>${escapeHtml(r.crew)} · ${escapeHtml(plan.day)}</h2>
     <table class="data"><thead><tr><th>#</th><th>${t("job")}</th><th>${t("kind")}</th><th>${t("start")}</th><th>${t("end")}</th><th>${t("description")}</th></tr></thead><tbody>
-    ${r.stops.map((st, k) => { const job = state.jobs.get(st.job.split("#")[0]) || {}; return `<tr><td>${k + 1}</td><td>${escapeHtml(st.job)}</td><td>${escapeHtml(st.kind || "")}</td>
+    ${r.stops.map((st, k) => { const job = state.jobs.get(st.job.split("#")[0]) || {}; return `<tr><td>${k + 1}</td><td>${escapeHtml(st.job)}</td><td>${escapeHtml(code("kind", st.kind))}</td>
       <td>${shortTime(st.start)}</td><td>${shortTime(st.end)}</td><td>${escapeHtml(job.description || "")} ${job.location ? `(${job.location[0].toFixed(5)}, ${job.location[1].toFixed(5)})` : ""}</td></tr>`; }).join("")}
     </tbody></table></section>`).join("");
 }
@@ -580,7 +580,7 @@ function wireWork() {
 async function loadJobs() {
   const jobs = await api("GET", "/api/jobs?status=open&limit=500").catch(() => []);
   $("#jobs").innerHTML = `<table class="data"><thead><tr><th>${t("job")}</th><th>${t("kind")}</th><th>${t("due")}</th></tr></thead><tbody>
-    ${jobs.map((j) => `<tr><td><code>${escapeHtml(j.id)}</code></td><td>${escapeHtml(j.kind)}</td><td>${shortTime(j.deadline || j.due)}</td></tr>`).join("")}</tbody></table>`;
+    ${jobs.map((j) => `<tr><td><code>${escapeHtml(j.id)}</code></td><td>${escapeHtml(code("kind", j.kind))}</td><td>${shortTime(j.deadline || j.due)}</td></tr>`).join("")}</tbody></table>`;
 }
 
 // -- notices -------------------------------------------------------------------------------
@@ -720,7 +720,7 @@ async function openAnalysis(id) {
     <table class="data" id="bursts-table"><thead><tr><th>DMA</th><th>${t("started")}</th><th class="num">${t("size")}</th></tr></thead><tbody>
       ${a.bursts.map((b) => `<tr><td>${escapeHtml(b.dma)}</td><td>${escapeHtml(b.started)}</td><td class="num">${fmt(b.size_m3h, 1)}</td></tr>`).join("")}</tbody></table>
     <h4>${t("outreach")} (${a.outreach.length})</h4>
-    <ul class="outreach">${a.outreach.slice(0, 15).map((f) => `<li><code>${escapeHtml(f.customer)}</code> ${escapeHtml(f.kind)} ${fmt(f.value, 2)} (×${fmt(f.ratio, 1)})</li>`).join("")}</ul>`;
+    <ul class="outreach">${a.outreach.slice(0, 15).map((f) => `<li><code>${escapeHtml(f.customer)}</code> ${escapeHtml(code("outreach", f.kind))} ${fmt(f.value, 2)} (×${fmt(f.ratio, 1)})</li>`).join("")}</ul>`;
   for (const tr of document.querySelectorAll("#ranking-table tbody tr")) tr.addEventListener("click", () => focusDma(tr.dataset.dma, tr));
   $("#survey-jobs").addEventListener("click", async () => {
     const jobs = await busy(() => api("POST", `/api/leakage/analyses/${a.id}/survey-jobs`, { top: 3 }));

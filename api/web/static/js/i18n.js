@@ -56,6 +56,18 @@ const STRINGS = {
     at_risk_before: "关键阀门失效风险（现在）", at_risk_after: "执行计划一年后",
     extra_customers_short: "额外停水用户", due_valves: "应维护阀门", add_exercises: "生成阀门维护工单",
     last_exercised: "上次维护", never: "从未", area: "区域", no_analysis: "还没有漏损分析。",
+    "kind:survey": "现场勘查", "kind:meter installation": "装表", "kind:valve opening": "开阀供水",
+    "kind:valve closure": "关阀", "kind:repair": "维修", "kind:valve reopening": "恢复开阀",
+    "kind:flushing": "冲洗", "kind:water tanker": "送水车", "kind:follow-up visit": "回访",
+    "kind:leak survey": "检漏", "kind:valve exercise": "阀门维护",
+    "reason:no_crew": "没有班组当班", "reason:no_skill": "没有具备技能的班组",
+    "reason:pinned_crew": "指定班组无法完成", "reason:needs_two_crews": "需要两个班组",
+    "reason:window_outside_shifts": "时间窗不在班次内", "reason:break_conflict": "与午休冲突",
+    "reason:window_unreachable": "无法按时到达", "reason:shift_too_short": "班次时间不够",
+    "reason:precedence": "前后工序无法排入", "reason:capacity": "容量不足",
+    "reason:carried_over": "顺延到下一工作日", "reason:overdue": "已超期",
+    "reason:not_planned": "未排入计划", "reason:planned_late": "排入但会超期",
+    "outreach:jump": "月用水量突增", "outreach:night_use": "夜间用水上升",
   },
   en: {
     title: "Water operations & leak management", public_title: "Water outage notices",
@@ -119,6 +131,7 @@ const STRINGS = {
     at_risk_before: "Extra customers at risk now (critical valves)", at_risk_after: "After a year of the programme",
     extra_customers_short: "extra customers", due_valves: "Valves due", add_exercises: "Create valve-exercise jobs",
     last_exercised: "Last exercised", never: "never", area: "Area", no_analysis: "No leakage analysis yet.",
+    "outreach:jump": "monthly use jumped", "outreach:night_use": "night use rose",
   },
 };
 
@@ -151,6 +164,12 @@ export function setLang(next) {
 }
 
 export function onLangChange(fn) { listeners.push(fn); }
+
+// a code the API sends (a job kind, a reason): in Chinese when we have it, else as sent
+export function code(prefix, value) {
+  const key = `${prefix}:${value}`;
+  return (lang === "zh" && STRINGS.zh[key]) || STRINGS.en[key] || String(value ?? "");
+}
 
 // "2026-11-27T08:30" → "11-27 08:30" (times are Kaifeng local as the service sends them)
 export function shortTime(iso) {
