@@ -345,8 +345,11 @@ def test_language_switch_is_kept(page: Any, server: LiveServer) -> None:
     assert page.locator("#login-form button[type=submit]").inner_text() == "Sign in"
     sign_in(page, server, "dispatcher")
     assert page.locator("[data-tab=plan]").inner_text() == "Day plan"
+    assert page.locator("#whatif").inner_text() == "none"
     page.click("#lang")
     assert page.locator("[data-tab=plan]").inner_text() == "日计划"
+    assert page.locator("#whatif").inner_text() == "无"  # what was drawn follows the switch
+    assert "调度员" in page.locator("#who").inner_text()
     sync_api.expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
 
 

@@ -50,7 +50,7 @@ async function start() {
   $("#app").hidden = false;
   $("#sign-out").hidden = false;
   const user = me();
-  $("#who").textContent = t("signed_in_as", { user: user.username, role: user.role });
+  $("#who").textContent = t("signed_in_as", { user: user.username, role: code("role", user.role) });
   document.body.dataset.role = user.role;
   if (state.map) return;
   state.networkId = state.config.network;
@@ -122,7 +122,8 @@ function showTab(name) {
 
 function rerender() {
   const user = me();
-  if (user) $("#who").textContent = t("signed_in_as", { user: user.username, role: user.role });
+  if (user) $("#who").textContent = t("signed_in_as", { user: user.username, role: code("role", user.role) });
+  renderWhatif();
   if (state.lastIsolation) renderIsolation(state.lastIsolation);
   if (state.criticality) renderCriticality();
   if (state.plan) renderPlan(state.plan);

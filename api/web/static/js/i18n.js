@@ -68,6 +68,7 @@ const STRINGS = {
     "reason:carried_over": "顺延到下一工作日", "reason:overdue": "已超期",
     "reason:not_planned": "未排入计划", "reason:planned_late": "排入但会超期",
     "outreach:jump": "月用水量突增", "outreach:night_use": "夜间用水上升",
+    "role:admin": "管理员", "role:dispatcher": "调度员", "role:engineer": "工程师", "role:viewer": "只读",
   },
   en: {
     title: "Water operations & leak management", public_title: "Water outage notices",
