@@ -241,6 +241,15 @@ class DayPlan:
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = self.plan.to_dict()
         by_id = {j.id: j for j in self.jobs}
+        for route, taken in zip(data["routes"], self.plan.routes, strict=True):
+            if taken.geometry is not None:  # the road path, for maps (lon/lat, 6 decimals)
+                route["geometry"] = {
+                    "type": "LineString",
+                    "coordinates": [
+                        [round(float(x), 6), round(float(y), 6)]
+                        for x, y in taken.geometry["coordinates"]
+                    ],
+                }
         for route in data["routes"]:
             for stop in route["stops"]:
                 job = by_id.get(stop["job"].split("#")[0])

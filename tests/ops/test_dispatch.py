@@ -168,6 +168,22 @@ def test_a_day_of_programme_work_follow_ups_and_connections(
             assert {str(s) for s in job.skills} <= crews[route.crew_id].skills
     left = {u.job_id: u.reason for u in plan.unassigned}
     assert all(left[j.id] in ("capacity", "carried_over") for j in exercises if j.id in left)
+    # the map's routes follow the roads: from the depot, past every stop, back
+    import math
+
+    def metres(a: Any, b: Any) -> float:
+        return math.hypot((a[0] - b[0]) * 91_500, (a[1] - b[1]) * 111_000)
+
+    data = day.to_dict()
+    for route, taken in zip(data["routes"], plan.routes, strict=True):
+        if not taken.stops:
+            continue
+        line = route["geometry"]["coordinates"]
+        depot = crews[route["crew"]].depot
+        assert metres(line[0], depot) < 50 and metres(line[-1], depot) < 50
+        for stop in taken.stops:
+            place = day.job(stop.job_id.split("#")[0]).location
+            assert min(metres(p, place) for p in line) < 150, (route["crew"], stop.job_id)
 
 
 def test_a_week_view_spreads_work_over_working_days_on_time(city_roads: Any) -> None:

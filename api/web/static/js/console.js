@@ -56,6 +56,10 @@ async function start() {
   state.networkId = state.config.network;
   $("#network-name").textContent = state.networkId ? `#${state.networkId}` : "";
   state.map = await createMap("map", state.config);
+  // what the console draws over the network (isolations, routes, picks) has its own pane and
+  // renderer above the pipes' canvas, so that a route along a street is not hidden by its pipe
+  state.map.createPane("work").style.zIndex = 450;
+  state.work = L.svg({ pane: "work" });
   state.isoOverlay = L.layerGroup().addTo(state.map);
   state.planOverlay = L.layerGroup().addTo(state.map);
   state.pickOverlay = L.layerGroup().addTo(state.map);
@@ -162,7 +166,7 @@ function onMapPick(latlng, pipeId) {
     if (form.pipe_id && pipeId) form.pipe_id.value = pipeId;
     $(".picked", form).textContent = t("picked", { lon: form.lon.value, lat: form.lat.value });
     state.pickOverlay.clearLayers();
-    L.circleMarker(latlng, { radius: 8, color: COLOURS.close, weight: 3, fill: false }).addTo(state.pickOverlay);
+    L.circleMarker(latlng, { renderer: state.work, radius: 8, color: COLOURS.close, weight: 3, fill: false }).addTo(state.pickOverlay);
     state.pick = null;
     state.map.getContainer().classList.remove("picking");
     return;
@@ -216,14 +220,14 @@ function drawIsolation(plan) {
   const overlay = state.isoOverlay;
   overlay.clearLayers();
   if (plan.area) {
-    L.geoJSON(plan.area, { style: { color: COLOURS.area, weight: 1, fillOpacity: 0.12 }, interactive: false }).addTo(overlay);
+    L.geoJSON(plan.area, { renderer: state.work, style: { color: COLOURS.area, weight: 1, fillOpacity: 0.12 }, interactive: false }).addTo(overlay);
   }
   const bounds = L.latLngBounds([]);
   for (const [ids, colour] of [[plan.unintended_pipes, COLOURS.unintended], [plan.isolated_pipes, COLOURS.isolated]]) {
     for (const id of ids) {
       const layer = state.layers.pipeById.get(id);
       if (!layer) continue;
-      const line = L.polyline(layer.getLatLngs(), { color: colour, weight: 6, opacity: 0.85, interactive: false });
+      const line = L.polyline(layer.getLatLngs(), { renderer: state.work, color: colour, weight: 6, opacity: 0.85, interactive: false });
       line.addTo(overlay);
       bounds.extend(line.getBounds());
     }
@@ -328,7 +332,7 @@ function focusValve(valveId) {
   if (!layer) return;
   state.map.setView(layer.getLatLng(), 17);
   state.isoOverlay.clearLayers();
-  L.circleMarker(layer.getLatLng(), { radius: 14, color: COLOURS.critical, weight: 3, fill: false })
+  L.circleMarker(layer.getLatLng(), { renderer: state.work, radius: 14, color: COLOURS.critical, weight: 3, fill: false })
     .bindTooltip(valveId, { permanent: true }).addTo(state.isoOverlay);
 }
 
@@ -420,12 +424,16 @@ function renderPlan(plan) {
   used.forEach((route, i) => {
     const colour = crewColour(i);
     const depot = depotOf.get(route.crew);
-    const points = [depot, ...route.stops.map((st) => jobLocation(st.job)), depot].filter(Boolean);
-    L.polyline(points, { color: colour, weight: 4, opacity: 0.85 }).bindTooltip(route.crew, { sticky: true }).addTo(overlay);
+    // the road path when the plan has one (roads layer), else straight legs between stops
+    const points = route.geometry
+      ? route.geometry.coordinates.map(([lon, lat]) => [lat, lon])
+      : [depot, ...route.stops.map((st) => jobLocation(st.job)), depot].filter(Boolean);
+    L.polyline(points, { renderer: state.work, color: "#fff", weight: 7, opacity: 0.9, interactive: false }).addTo(overlay);
+    L.polyline(points, { renderer: state.work, color: colour, weight: 4, opacity: 0.95 }).bindTooltip(route.crew, { sticky: true }).addTo(overlay);
     route.stops.forEach((st, k) => {
       const at = jobLocation(st.job);
       if (!at) return;
-      L.circleMarker(at, { radius: 7, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 1 })
+      L.circleMarker(at, { renderer: state.work, radius: 7, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 1 })
         .bindTooltip(`${route.crew} #${k + 1} · ${escapeHtml(st.job)} · ${escapeHtml(code("kind", st.kind))} · ${shortTime(st.start)}–${shortTime(st.end)}`)
         .addTo(overlay);
       bounds.extend(at);
@@ -671,7 +679,7 @@ async function openNotice(id) {
   });
   if (c.area) {
     state.isoOverlay.clearLayers();
-    const area = L.geoJSON(c.area, { style: { color: COLOURS.area, weight: 2, fillOpacity: 0.15 } }).addTo(state.isoOverlay);
+    const area = L.geoJSON(c.area, { renderer: state.work, style: { color: COLOURS.area, weight: 2, fillOpacity: 0.15 } }).addTo(state.isoOverlay);
     state.map.fitBounds(area.getBounds().pad(0.3));
   }
 }
@@ -735,7 +743,7 @@ function focusDma(dma, row) {
   state.isoOverlay.clearLayers();
   state.layers.dmas.eachLayer((layer) => {
     if (layer.feature.id !== dma) return;
-    L.geoJSON(layer.feature, { style: { color: COLOURS.area, weight: 3, fillOpacity: 0.12 }, interactive: false }).addTo(state.isoOverlay);
+    L.geoJSON(layer.feature, { renderer: state.work, style: { color: COLOURS.area, weight: 3, fillOpacity: 0.12 }, interactive: false }).addTo(state.isoOverlay);
     state.map.fitBounds(layer.getBounds());
   });
 }
