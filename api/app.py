@@ -231,34 +231,33 @@ def _handlers(app: FastAPI) -> None:
             extra["overlaps"] = [o.to_dict() for o in overlaps]
         return error(code, str(exc), **extra)
 
-    @app.exception_handler(DataError)
-    async def _data(request: Request, exc: DataError) -> JSONResponse:
-        return error(
+    # database and range errors a client's input can cause: one message each, says what to do
+    plain: dict[type[Exception], tuple[int, str]] = {
+        DataError: (
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             "a value does not fit the database (too long or out of range): shorten it",
-        )
-
-    @app.exception_handler(IntegrityError)
-    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
-        return error(
+        ),
+        IntegrityError: (
             status.HTTP_409_CONFLICT,
             "this conflicts with what is stored (a duplicate, or a reference to nothing): "
             "GET the resource and check",
-        )
-
-    @app.exception_handler(OverflowError)
-    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
-        return error(
+        ),
+        OverflowError: (
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             "a date or number is out of range: give times within this century",
-        )
-
-    @app.exception_handler(StaleDataError)
-    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
-        return error(
+        ),
+        StaleDataError: (
             status.HTTP_412_PRECONDITION_FAILED,
             "someone changed this at the same moment: GET it again and redo your change",
-        )
+        ),
+    }
+
+    async def _plain(request: Request, exc: Exception) -> JSONResponse:
+        code, message = next(v for k, v in plain.items() if isinstance(exc, k))
+        return error(code, message)
+
+    for kind in plain:
+        app.add_exception_handler(kind, _plain)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:

@@ -70,15 +70,6 @@ def add_parsers(sub: Any, network_args: Callable[[argparse.ArgumentParser], None
     p.set_defaults(run=cmd_valves_report)
 
 
-def _network(args: argparse.Namespace) -> Any:
-    if not hasattr(args, "valves"):
-        args.valves = None
-    if not hasattr(args, "crs"):
-        args.crs = None
-    args.network = getattr(args, "network", DEFAULT_NETWORK)
-    return _load(args)
-
-
 def cmd_leakage_sample(args: argparse.Namespace) -> int:
     from sample_data.leakage import generate
 
@@ -95,7 +86,7 @@ def cmd_leakage_sample(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> tuple[Any, Any]:
     from ops.leakage import analyse
 
-    network = _network(args)
+    network = _load(args)
     with _status("analysing meter data"):
         report = analyse(args.data, network, outlet_pressure_mpa=args.outlet_pressure)
     return network, report
@@ -210,7 +201,7 @@ def _programme_inputs(args: argparse.Namespace) -> tuple[Any, dict[str, int], dt
     from gis.isolation import Isolator
     from ops.valves import ProgrammeSettings
 
-    network = _network(args)
+    network = _load(args)
     with _status("computing valve segments"):
         isolator = Isolator(network)
     with Progress(console=err, transient=True) as progress:

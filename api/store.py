@@ -327,3 +327,31 @@ def outage_dict(row: t.Outage, outage: Outage) -> dict[str, Any]:
     data["network"] = row.network_id
     data["created_by"] = row.created_by
     return data
+
+
+def record_valve_status(
+    session: Session,
+    loaded: Any,
+    valve_id: str,
+    operable: bool,
+    note: str,
+    by: str,
+    *,
+    result: str | None = None,
+    exercised_on: dt.date | None = None,
+) -> None:
+    """A field report on a valve (found inoperable, repaired, or an exercise's result): the
+    latest row per valve counts for every isolation from the next request on (the registry
+    reloads on the new row). UnknownValve (a 404) for a valve the network does not have."""
+    loaded.network.valve_index(valve_id)
+    session.add(
+        t.ValveStatus(
+            network_id=loaded.row_id,
+            valve_id=valve_id,
+            operable=operable,
+            note=note,
+            changed_by=by,
+            result=result,
+            exercised_on=exercised_on,
+        )
+    )

@@ -324,20 +324,19 @@ def programme_effect(
     found = dict(results or {})
     critical = settings.critical(criticality)
 
-    def verified(vid: str, day: dt.date, extra_days: dt.timedelta) -> bool:
-        i = network.valve_index(vid)
-        if not valves.operable[i]:
-            return False
-        if vid in found and not found[vid].operable:
-            return False
-        last = known.get(vid) or _date(valves.last_exercised[i])
-        cycle = settings.critical_cycle if vid in critical else settings.other_cycle
-        if extra_days:  # the programme exercises every valve due within the horizon
-            return True
-        return last is not None and day - last < cycle
+    def fails(vid: str) -> bool:  # known not to close: in the data, or found by an exercise
+        return not valves.operable[network.valve_index(vid)] or (
+            vid in found and not found[vid].operable
+        )
 
-    before = [v for v in ranked if not verified(v, on, dt.timedelta(0))]
-    after = [v for v in ranked if not verified(v, on, horizon)]
+    def checked(vid: str) -> bool:  # exercised within its cycle
+        last = known.get(vid) or _date(valves.last_exercised[network.valve_index(vid)])
+        cycle = settings.critical_cycle if vid in critical else settings.other_cycle
+        return last is not None and on - last < cycle
+
+    before = [v for v in ranked if fails(v) or not checked(v)]
+    # within the horizon the programme exercises every operable valve that is due
+    after = [v for v in ranked if fails(v) or (not checked(v) and horizon <= dt.timedelta(0))]
     return ProgrammeEffect(
         top=len(ranked),
         before=sum(criticality[v] for v in before),

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from api.db.tables import NetworkVersion, ValveStatus
 from api.deps import Engineer, NetworkId, Reader, SessionDep
 from api.registry import check_network_files, valve_position
-from api.store import local
+from api.store import local, record_valve_status
 
 router = APIRouter(prefix="/api/networks", tags=["networks"])
 
@@ -260,12 +260,7 @@ def get_criticality(
     session: SessionDep,
     top: Annotated[int, Query(ge=1, le=100_000)] = 20,
 ) -> Response:
-    from gis.criticality import valve_criticality
-
-    loaded = request.app.state.registry.get(session, network_id)
-    if loaded.criticality is None:
-        loaded.criticality = [r.to_dict() for r in valve_criticality(loaded.isolator)]
-    ranked = loaded.criticality
+    ranked = request.app.state.registry.get(session, network_id).criticality_ranking()
     return json_response({"valves": ranked[:top], "total": len(ranked)})
 
 
@@ -356,16 +351,7 @@ def set_valve_status(
     session: SessionDep,
 ) -> Response:
     loaded = request.app.state.registry.get(session, network_id)
-    loaded.network.valve_index(valve_id)  # 404 for an unknown valve
-    session.add(
-        ValveStatus(
-            network_id=network_id,
-            valve_id=valve_id,
-            operable=body.operable,
-            note=body.note,
-            changed_by=user.username,
-        )
-    )
+    record_valve_status(session, loaded, valve_id, body.operable, body.note, user.username)
     session.flush()
     return json_response({"valve": valve_id, "operable": body.operable, "note": body.note})
 

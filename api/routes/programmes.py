@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.db import tables as t
-from api.deps import Dispatcher, NetworkId, Operator, Reader, SessionDep
+from api.deps import Dispatcher, NetworkId, Operator, OptionalId, Reader, SessionDep
 from api.routes.networks import _save, json_response
-from api.store import add_jobs, get_or_404, local, now_local
+from api.store import add_jobs, get_or_404, local, now_local, record_valve_status
 
 router = APIRouter(prefix="/api", tags=["leakage", "valves"])
 
@@ -162,12 +162,9 @@ def survey_from_analysis(
 # -- the valve programme -----------------------------------------------------------------------
 
 
-def _criticality(loaded: Any) -> dict[str, int]:
-    from gis.criticality import valve_criticality
-
-    if loaded.criticality is None:
-        loaded.criticality = [r.to_dict() for r in valve_criticality(loaded.isolator)]
-    return {r["valve"]: int(r["extra_customers"]) for r in loaded.criticality}
+def extra_customers(loaded: Any) -> dict[str, int]:
+    """Valve id → the extra customers cut off if it fails (the criticality ranking)."""
+    return {r["valve"]: int(r["extra_customers"]) for r in loaded.criticality_ranking()}
 
 
 def _field_record(session: Any, network_id: int) -> tuple[dict[str, dt.date], dict[str, Any]]:
@@ -219,7 +216,7 @@ def valve_programme(
     dates = _field_record(session, network_id)[0]
     items = exercise_programme(
         loaded.network,
-        _criticality(loaded),
+        extra_customers(loaded),
         now_local().date(),
         settings=_settings(critical_days, other_days, critical_share),
         exercised=dates,
@@ -255,7 +252,7 @@ def valve_programme_report(
     dates, results = _field_record(session, network_id)
     effect = programme_effect(
         loaded.network,
-        _criticality(loaded),
+        extra_customers(loaded),
         now_local().date(),
         top=top,
         settings=_settings(critical_days, other_days, critical_share),
@@ -286,35 +283,36 @@ def record_exercise(
     from ops.valves import ExerciseResult, ProgrammeSettings, exercised_valve, valve_repair_job
 
     loaded = request.app.state.registry.get(session, network_id)
-    loaded.network.valve_index(valve_id)  # 404 for an unknown valve
     result = ExerciseResult(body.result)
     on = body.on or now_local().date()
     if on > now_local().date():
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "on: a date in the future")
-    session.add(
-        t.ValveStatus(
-            network_id=network_id,
-            valve_id=valve_id,
-            operable=result.operable,
-            note=body.note or f"exercise: {result.value}",
-            changed_by=user.username,
-            result=result.value,
-            exercised_on=on,
-        )
+    note = body.note or f"exercise: {result.value}"
+    record_valve_status(
+        session,
+        loaded,
+        valve_id,
+        result.operable,
+        note,
+        user.username,
+        result=result.value,
+        exercised_on=on,
     )
     closed = []
-    for job in session.scalars(
-        select(t.Job).where(
-            t.Job.kind == "valve exercise", t.Job.status.notin_(("done", "cancelled"))
-        )
-    ):
-        if exercised_valve(job.id) == valve_id:
-            job.status = "done"
-            job.updated_by = user.username
-            job.updated_at = now_local()
-            session.add(t.JobEvent(job_id=job.id, status="done", by=user.username, note=result))
-            closed.append(job.id)
-    critical = valve_id in ProgrammeSettings().critical(_criticality(loaded))
+    open_jobs = select(t.Job).where(
+        t.Job.kind == "valve exercise",
+        t.Job.status.notin_(("done", "cancelled")),
+        t.Job.id.startswith(f"EX-{valve_id}-", autoescape=True),
+    )
+    for job in session.scalars(open_jobs):
+        if exercised_valve(job.id) != valve_id:  # a longer valve id with this one as prefix
+            continue
+        job.status = "done"
+        job.updated_by = user.username
+        job.updated_at = now_local()
+        session.add(t.JobEvent(job_id=job.id, status="done", by=user.username, note=note))
+        closed.append(job.id)
+    critical = valve_id in ProgrammeSettings().critical(extra_customers(loaded))
     now = now_local().replace(tzinfo=None, second=0, microsecond=0)
     repair = valve_repair_job(loaded.network, valve_id, result, now, critical=critical)
     if repair is not None and session.get(t.Job, repair.id) is None:
@@ -331,3 +329,60 @@ def record_exercise(
             "repair_job": repair.to_dict() if repair is not None else None,
         }
     )
+
+
+class ExercisesIn(BaseModel):
+    count: int = Field(default=20, ge=1, le=500)
+    network_id: OptionalId = None
+    critical_days: int = Field(default=365, ge=30, le=3650, description="cycle, critical valves")
+    other_days: int = Field(default=3 * 365, ge=30, le=7300, description="cycle, the others")
+    critical_share: float = Field(default=0.10, ge=0, le=1)
+    cycle_days: int | None = Field(
+        default=None, ge=30, le=3650, description="one cycle for every valve (older clients)"
+    )
+
+
+@router.post(
+    "/valve-exercises",
+    status_code=201,
+    summary="add the next valve exercises due (critical valves first, grouped by area)",
+)
+def create_valve_exercises(
+    body: ExercisesIn, request: Request, user: Dispatcher, session: SessionDep
+) -> Response:
+    from ops.valves import exercise_programme, exercised_valve, programme_jobs
+
+    registry = request.app.state.registry
+    network_id = body.network_id or registry.latest_id(session)
+    loaded = registry.get(session, network_id)
+    today = now_local().date()
+    open_exercises = {
+        exercised_valve(job_id)
+        for job_id in session.scalars(
+            select(t.Job.id).where(
+                t.Job.kind == "valve exercise", t.Job.status.notin_(("done", "cancelled"))
+            )
+        )
+    }
+    critical_days = body.cycle_days or body.critical_days
+    other_days = body.cycle_days or body.other_days
+    dates = _field_record(session, network_id)[0]
+    due = [
+        item
+        for item in exercise_programme(
+            loaded.network,
+            extra_customers(loaded),
+            today,
+            settings=_settings(critical_days, other_days, body.critical_share),
+            exercised=dates,
+            failed=loaded.failed,
+        )
+        if item.valve_id not in open_exercises
+    ]
+    jobs = [
+        j
+        for j in programme_jobs(loaded.network, due, today, limit=body.count)
+        if session.get(t.Job, j.id) is None
+    ]
+    add_jobs(session, jobs, [], user.username)
+    return json_response([j.to_dict() for j in jobs], 201)

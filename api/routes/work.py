@@ -311,64 +311,6 @@ def create_leak_survey(body: LeakSurveyIn, user: Dispatcher, session: SessionDep
     return json_response(job.to_dict(), 201)
 
 
-class ExercisesIn(BaseModel):
-    count: int = Field(default=20, ge=1, le=500)
-    network_id: OptionalId = None
-    critical_days: int = Field(default=365, ge=30, le=3650, description="cycle, critical valves")
-    other_days: int = Field(default=3 * 365, ge=30, le=7300, description="cycle, the others")
-    critical_share: float = Field(default=0.10, ge=0, le=1)
-    cycle_days: int | None = Field(
-        default=None, ge=30, le=3650, description="one cycle for every valve (older clients)"
-    )
-
-
-@router.post(
-    "/valve-exercises",
-    status_code=201,
-    summary="add the next valve exercises due (critical valves first, grouped by area)",
-)
-def create_valve_exercises(
-    body: ExercisesIn, request: Request, user: Dispatcher, session: SessionDep
-) -> Response:
-    from api.routes.programmes import _criticality, _field_record, _settings
-    from ops.valves import exercise_programme, exercised_valve, programme_jobs
-
-    registry = request.app.state.registry
-    network_id = body.network_id or registry.latest_id(session)
-    loaded = registry.get(session, network_id)
-    today = now_local().date()
-    open_exercises = {
-        exercised_valve(job_id)
-        for job_id in session.scalars(
-            select(t.Job.id).where(
-                t.Job.kind == "valve exercise", t.Job.status.notin_(("done", "cancelled"))
-            )
-        )
-    }
-    critical_days = body.cycle_days or body.critical_days
-    other_days = body.cycle_days or body.other_days
-    dates, _ = _field_record(session, network_id)
-    due = [
-        item
-        for item in exercise_programme(
-            loaded.network,
-            _criticality(loaded),
-            today,
-            settings=_settings(critical_days, other_days, body.critical_share),
-            exercised=dates,
-            failed=loaded.failed,
-        )
-        if item.valve_id not in open_exercises
-    ]
-    jobs = [
-        j
-        for j in programme_jobs(loaded.network, due, today, limit=body.count)
-        if session.get(t.Job, j.id) is None
-    ]
-    add_jobs(session, jobs, [], user.username)
-    return json_response([j.to_dict() for j in jobs], 201)
-
-
 JobStatus = Literal["open", "assigned", "en_route", "on_site", "done", "cancelled"]
 
 
