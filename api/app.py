@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     _handlers(app)
-    from api.store import ClockMiddleware
+    from api.clock import ClockMiddleware
 
     app.add_middleware(ClockMiddleware)
     from api.routes import auth, crews, networks, outages, plans, programmes, web, work

@@ -462,7 +462,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from routing.solver import SolverOptions, solve
 
     try:
-        base = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+        from ops.calendar import TZ
+
+        base = dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(TZ).date()
         jobs, precedences = read_jobs(args.jobs, base)
         crews = read_crews(args.crews, base)
     except (PlanInputError, ValueError) as exc:
@@ -545,10 +547,11 @@ def _road_model(path: Path) -> Any:
 def _moment(text: str | None, what: str) -> Any:
     import datetime as dt
 
+    from ops.calendar import TZ
     from ops.errors import InvalidRequest
 
-    if text is None:
-        return dt.datetime.now().replace(second=0, microsecond=0)
+    if text is None:  # the utility's wall time (the machine may keep UTC)
+        return dt.datetime.now(TZ).replace(tzinfo=None, second=0, microsecond=0)
     try:
         return dt.datetime.fromisoformat(str(text).strip())
     except ValueError:

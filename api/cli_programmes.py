@@ -199,6 +199,7 @@ def _programme_inputs(args: argparse.Namespace) -> tuple[Any, dict[str, int], dt
 
     from gis.criticality import valve_criticality
     from gis.isolation import Isolator
+    from ops.calendar import TZ
     from ops.valves import ProgrammeSettings
 
     network = _load(args)
@@ -209,7 +210,7 @@ def _programme_inputs(args: argparse.Namespace) -> tuple[Any, dict[str, int], dt
         rows = valve_criticality(
             isolator, progress=lambda done, total: progress.update(task, completed=done)
         )
-    on = dt.date.fromisoformat(args.on) if args.on else dt.date.today()
+    on = dt.date.fromisoformat(args.on) if args.on else dt.datetime.now(TZ).date()
     settings = ProgrammeSettings(
         critical_cycle=dt.timedelta(days=args.critical_days),
         other_cycle=dt.timedelta(days=args.other_days),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
-from contextvars import ContextVar
 from typing import Any
 
 from fastapi import HTTPException, Request, status
@@ -15,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from api.clock import now_local
 from api.db import tables as t
 from ops.calendar import TZ, WorkCalendar, calendar_from_config
 from ops.dispatch import CrewShift
@@ -42,40 +42,6 @@ def ensure_counters(session: Session) -> None:
     for name in COUNTERS:
         if session.get(t.Counter, name) is None:
             session.add(t.Counter(name=name, value=0))
-
-
-CLOCK: ContextVar[Callable[[], dt.datetime] | None] = ContextVar("clock", default=None)
-
-
-def now_local() -> dt.datetime:
-    """Now in Kaifeng, from the app's clock (tests and demos set one; see ``ClockMiddleware``)."""
-    clock = CLOCK.get()
-    moment = clock() if clock is not None else dt.datetime.now(TZ)
-    return local_aware(moment).replace(microsecond=0)
-
-
-def local_aware(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=TZ)
-    return moment.astimezone(TZ)
-
-
-class ClockMiddleware:
-    """Makes ``app.state.clock`` (when set) the clock of every request."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        clock = getattr(scope["app"].state, "clock", None) if "app" in scope else None
-        if clock is None:
-            await self.app(scope, receive, send)
-            return
-        token = CLOCK.set(clock)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            CLOCK.reset(token)
 
 
 def local(moment: dt.datetime | None) -> dt.datetime:

@@ -27,9 +27,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.expression import false
 
+from api.clock import now_utc
+
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return now_utc()  # the app's clock: a history agrees with the times the service decides on
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
