@@ -95,6 +95,17 @@ class CustomerImpact:
         }
 
 
+# The English of the plan's warnings, by key; the console holds the same keys in Chinese
+# (``"msg:<key>"`` in api/web/static/js/i18n.js).
+WARNINGS: dict[str, str] = {
+    "source_inside": (
+        "the isolated area contains {sources} ({kinds}): no valve separates the break from it; "
+        "shut its outlet or pumps"
+    ),
+    "break_closed": "a broken pipe is closed (status closed): it carries no water",
+}
+
+
 @dataclass(frozen=True)
 class IsolationPlan:
     """What to close for a break, and its consequences (the keys of ``isolate --json``)."""
@@ -114,8 +125,9 @@ class IsolationPlan:
     unintended_length_m: float
     streets: tuple[str, ...]
     area: dict[str, Any] | None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # the English of warning_keys
     isolated_from_sources: bool = True
+    warning_keys: tuple[tuple[str, dict[str, str]], ...] = ()
     isolated_segments: frozenset[int] = field(default=frozenset(), repr=False, compare=False)
     unintended_segments: frozenset[int] = field(default=frozenset(), repr=False, compare=False)
 
@@ -138,6 +150,7 @@ class IsolationPlan:
             "area": self.area,
             "isolated_from_sources": self.isolated_from_sources,
             "warnings": list(self.warnings),
+            "warning_keys": [{"key": k, "params": p} for k, p in self.warning_keys],
         }
 
 
@@ -491,7 +504,7 @@ class Isolator:
         iso_len = float(seg.seg_length_m[iso_segments].sum())
         dry_len = float(seg.seg_length_m[dry_segments].sum())
 
-        warnings: list[str] = []
+        notes: list[tuple[str, dict[str, str]]] = []
         for s in cut.sources_inside:
             src = [
                 str(network.nodes.ids[n])
@@ -499,12 +512,11 @@ class Isolator:
                 if network.nodes.kind[n] > 0
             ]
             kinds = {NODE_KINDS[int(network.nodes.kind[network.node_index(n)])] for n in src}
-            warnings.append(
-                f"the isolated area contains {', '.join(src)} ({'/'.join(sorted(kinds))}): "
-                "no valve separates the break from it; shut its outlet or pumps"
+            notes.append(
+                ("source_inside", {"sources": ", ".join(src), "kinds": "/".join(sorted(kinds))})
             )
         if any(not network.pipes.is_open[i] for i in (network.pipe_index(b) for b in breaks)):
-            warnings.append("a broken pipe is closed (status closed): it carries no water")
+            notes.append(("break_closed", {}))
 
         area = None
         if with_area and network.has_map and len(all_pipes):
@@ -535,7 +547,8 @@ class Isolator:
             unintended_length_m=dry_len,
             streets=_streets(network, all_pipes),
             area=area,
-            warnings=tuple(warnings),
+            warnings=tuple(WARNINGS[key].format(**params) for key, params in notes),
+            warning_keys=tuple(notes),
             isolated_from_sources=not cut.sources_inside,
             isolated_segments=cut.isolated,
             unintended_segments=cut.unintended,

@@ -28,6 +28,7 @@ from typing import Any
 from ops.calendar import WorkCalendar, local_time
 from ops.jobs import FieldJob, JobLink, Location
 from ops.repairs import OutageWindow, RepairCase, RepairChain, outage_window, repair_chain
+from routing.model import DETAILS
 
 EMERGENCY_LUNCH_DELAY = dt.timedelta(hours=2)
 # seconds of travel per second late, by priority (1..5)
@@ -191,6 +192,16 @@ def rostered(
     return out
 
 
+# The English of the at-risk details (the unplaced ones are routing's DETAILS), by key; the
+# console holds the same keys in Chinese (``"msg:<key>"``).
+AT_RISK_DETAILS: dict[str, str] = {
+    "overdue_now": "due {due}: cannot be on time any more, planned at once",
+    "was_due": "was due {due}",
+    "planned_late": "planned to finish {end}, due {due}",
+    "not_in_plan": "not in today's plan",
+}
+
+
 @dataclass(frozen=True)
 class AtRisk:
     """A job that may miss its deadline, and why."""
@@ -199,7 +210,22 @@ class AtRisk:
     source: str
     deadline: dt.datetime | None
     reason: str  # overdue, not_planned, planned_late, carried_over
-    detail: str
+    detail: str  # the English of key + params (see routing.model.DETAILS)
+    key: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def because(
+        cls,
+        job: FieldJob,
+        deadline: dt.datetime | None,
+        reason: str,
+        key: str,
+        /,
+        **params: Any,
+    ) -> AtRisk:
+        text = (AT_RISK_DETAILS.get(key) or DETAILS[key]).format(**params)
+        return cls(job.id, job.source, deadline, reason, text, key, params)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -208,6 +234,8 @@ class AtRisk:
             "deadline": self.deadline.isoformat(timespec="minutes") if self.deadline else None,
             "reason": self.reason,
             "detail": self.detail,
+            "detail_key": self.key,
+            "params": self.params,
         }
 
 
@@ -475,14 +503,12 @@ def _at_risk(
         stop = plan.stop(job.id)
         if limit is not None and limit - job.duration < start_of_day:
             out.append(
-                AtRisk(
-                    job.id,
-                    job.source,
+                AtRisk.because(
+                    job,
                     limit,
                     "overdue",
-                    f"due {limit:%Y-%m-%d %H:%M}: cannot be on time any more, planned at once"
-                    if limit > start_of_day
-                    else f"was due {limit:%Y-%m-%d %H:%M}",
+                    "overdue_now" if limit > start_of_day else "was_due",
+                    due=f"{limit:%Y-%m-%d %H:%M}",
                 )
             )
             continue
@@ -490,12 +516,13 @@ def _at_risk(
             end = from_seconds(stop.end, day)
             if limit is not None and end > limit:
                 out.append(
-                    AtRisk(
-                        job.id,
-                        job.source,
+                    AtRisk.because(
+                        job,
                         limit,
                         "planned_late",
-                        f"planned to finish {end:%H:%M}, due {limit:%Y-%m-%d %H:%M}",
+                        "planned_late",
+                        end=f"{end:%H:%M}",
+                        due=f"{limit:%Y-%m-%d %H:%M}",
                     )
                 )
             continue
@@ -503,8 +530,12 @@ def _at_risk(
             continue
         u = left_out.get(job.id)
         reason = "carried_over" if u is not None and u.reason == "carried_over" else "not_planned"
-        detail = u.detail if u is not None else "not in today's plan"
-        out.append(AtRisk(job.id, job.source, limit, reason, detail))
+        if u is not None and u.key:
+            out.append(AtRisk.because(job, limit, reason, u.key, **u.params))
+        elif u is not None:  # a plan stored before details had keys
+            out.append(AtRisk(job.id, job.source, limit, reason, u.detail))
+        else:
+            out.append(AtRisk.because(job, limit, reason, "not_in_plan"))
     return out
 
 

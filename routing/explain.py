@@ -37,8 +37,7 @@ def prefilter(problem: Problem, vehicles: Sequence[_Vehicle]) -> tuple[list[Job]
     crews = {c.id for c in problem.crews}
     if not vehicles:
         return [], [
-            Unassigned(j.id, "no_crew", "no crew has a shift in the plan", j.mandatory)
-            for j in problem.jobs
+            Unassigned.because(j.id, "no_crew", j.mandatory, "no_crew_shift") for j in problem.jobs
         ]
     places: list[Location] = [v.start for v in vehicles] + [v.end for v in vehicles]
     places += [j.location for j in problem.jobs]
@@ -56,37 +55,43 @@ def prefilter(problem: Problem, vehicles: Sequence[_Vehicle]) -> tuple[list[Job]
             and (job.pinned_crew is None or job.pinned_crew == v.crew.id)
         ]
         if job.pinned_crew is not None and job.pinned_crew not in crews:
-            rejected[job.id] = Unassigned(
-                job.id,
-                "pinned_crew",
-                f"pinned to crew {job.pinned_crew}, which is not in the plan",
-                job.mandatory,
+            rejected[job.id] = Unassigned.because(
+                job.id, "pinned_crew", job.mandatory, "pinned_crew_absent", crew=job.pinned_crew
             )
             continue
         if not capable:
-            missing = ", ".join(sorted(job.skills)) or "(none)"
+            missing = ", ".join(sorted(job.skills)) or "-"
             pinned = [v for v in vehicles if v.crew.id == job.pinned_crew]
             if job.pinned_crew is not None and not pinned:
-                reason, detail = (
+                rejected[job.id] = Unassigned.because(
+                    job.id,
                     "pinned_crew",
-                    f"pinned to crew {job.pinned_crew}, which has no free shift in the plan",
+                    job.mandatory,
+                    "pinned_crew_no_shift",
+                    crew=job.pinned_crew,
                 )
             elif job.pinned_crew is not None:
-                reason, detail = (
+                rejected[job.id] = Unassigned.because(
+                    job.id,
                     "no_skill",
-                    f"pinned to crew {job.pinned_crew}, which lacks the skill(s) {missing}",
+                    job.mandatory,
+                    "pinned_crew_no_skill",
+                    crew=job.pinned_crew,
+                    skills=missing,
                 )
             else:
-                reason, detail = "no_skill", f"no crew has the skill(s) {missing}"
-            rejected[job.id] = Unassigned(job.id, reason, detail, job.mandatory)
+                rejected[job.id] = Unassigned.because(
+                    job.id, "no_skill", job.mandatory, "no_skill", skills=missing
+                )
             continue
         if job.crews_required == 2 and len({vehicles[vi].crew.id for vi in capable}) < 2:
-            rejected[job.id] = Unassigned(
+            rejected[job.id] = Unassigned.because(
                 job.id,
                 "needs_two_crews",
-                f"needs two crews with {', '.join(sorted(job.skills)) or 'any skill'}; "
-                f"only {len({vehicles[vi].crew.id for vi in capable})} has it",
                 job.mandatory,
+                "needs_two_crews",
+                skills=", ".join(sorted(job.skills)) or "-",
+                count=len({vehicles[vi].crew.id for vi in capable}),
             )
             continue
         in_shift = unreachable = too_short = break_clash = 0
@@ -128,34 +133,17 @@ def prefilter(problem: Problem, vehicles: Sequence[_Vehicle]) -> tuple[list[Job]
 
 
 def _no_fit(job: Job, in_shift: int, unreachable: int, too_short: int, clash: int) -> Unassigned:
-    windows = ", ".join(f"{_clock(w.start)}–{_clock(w.end)}" for w in job.windows) or "any time"
+    windows = ", ".join(f"{_clock(w.start)}–{_clock(w.end)}" for w in job.windows) or "-"
     if in_shift == 0:
-        return Unassigned(
-            job.id,
-            "window_outside_shifts",
-            f"its window ({windows}) and deadline fall outside every capable crew's shift",
-            job.mandatory,
-        )
-    if clash and not unreachable and not too_short:
-        return Unassigned(
-            job.id,
-            "break_conflict",
-            f"the lunch break cannot be taken around it: window {windows}, "
-            f"{job.duration // 60} min of work",
-            job.mandatory,
-        )
-    if unreachable >= too_short:
-        return Unassigned(
-            job.id,
-            "window_unreachable",
-            f"no capable crew can reach it within its window ({windows}) from its depot",
-            job.mandatory,
-        )
-    return Unassigned(
-        job.id,
-        "shift_too_short",
-        f"{job.duration // 60} min of work plus travel does not fit any capable crew's shift",
-        job.mandatory,
+        reason = "window_outside_shifts"
+    elif clash and not unreachable and not too_short:
+        reason = "break_conflict"
+    elif unreachable >= too_short:
+        reason = "window_unreachable"
+    else:
+        reason = "shift_too_short"
+    return Unassigned.because(
+        job.id, reason, job.mandatory, reason, windows=windows, minutes=job.duration // 60
     )
 
 
@@ -209,11 +197,8 @@ def _precedence_filter(
             k = stack.pop()
             if k == start:
                 if start in jobs and start not in rejected:
-                    rejected[start] = Unassigned(
-                        start,
-                        "precedence",
-                        "its precedences form a cycle (it must follow itself)",
-                        jobs[start].mandatory,
+                    rejected[start] = Unassigned.because(
+                        start, "precedence", jobs[start].mandatory, "precedence_cycle"
                     )
                 break
             if k not in seen:
@@ -226,22 +211,33 @@ def _precedence_filter(
         for p in problem.precedences:
             if p.after not in jobs or p.after in rejected:
                 continue
+            mandatory = jobs[p.after].mandatory
             if p.before not in jobs:
-                detail = f"must follow job {p.before}, which is not in the problem"
+                why = Unassigned.because(
+                    p.after, "precedence", mandatory, "follows_missing", job=p.before
+                )
             elif p.before in rejected:
-                detail = (
-                    f"must follow job {p.before}, which cannot be planned "
-                    f"({rejected[p.before].reason})"
+                why = Unassigned.because(
+                    p.after,
+                    "precedence",
+                    mandatory,
+                    "follows_unplannable",
+                    job=p.before,
+                    reason=rejected[p.before].reason,
                 )
             elif earliest_end[p.before] + p.gap > latest_start[p.after]:
-                detail = (
-                    f"must start after job {p.before} ends (earliest "
-                    f"{_clock(earliest_end[p.before] + p.gap)}), but its window closes at "
-                    f"{_clock(latest_start[p.after])}"
+                why = Unassigned.because(
+                    p.after,
+                    "precedence",
+                    mandatory,
+                    "follows_too_late",
+                    job=p.before,
+                    earliest=_clock(earliest_end[p.before] + p.gap),
+                    latest=_clock(latest_start[p.after]),
                 )
             else:
                 continue
-            rejected[p.after] = Unassigned(p.after, "precedence", detail, jobs[p.after].mandatory)
+            rejected[p.after] = why
             changed = True
 
 
@@ -269,41 +265,24 @@ def explain_unassigned(
             and job.deadline // 86_400 > horizon_end // 86_400
         ):
             out.append(
-                Unassigned(
-                    job.id,
-                    "carried_over",
-                    f"due by {_clock(job.deadline)}, after this plan: left for a later day",
-                    job.mandatory,
+                Unassigned.because(
+                    job.id, "carried_over", job.mandatory, "carried_over", due=_clock(job.deadline)
                 )
             )
         elif pred is not None:
             out.append(
-                Unassigned(
-                    job.id,
-                    "precedence",
-                    f"must follow job {pred}, which is not planned",
-                    job.mandatory,
+                Unassigned.because(
+                    job.id, "precedence", job.mandatory, "follows_unplanned", job=pred
                 )
             )
         elif succ is not None:
             out.append(
-                Unassigned(
-                    job.id,
-                    "precedence",
-                    f"must be followed by job {succ}, which cannot be planned: left out so "
-                    "that nothing is left half-done",
-                    job.mandatory,
+                Unassigned.because(
+                    job.id, "precedence", job.mandatory, "followed_by_unplannable", job=succ
                 )
             )
         elif job.crews_required == 2:
-            out.append(
-                Unassigned(
-                    job.id,
-                    "capacity",
-                    "no two capable crews are free at the same time in its window",
-                    job.mandatory,
-                )
-            )
+            out.append(Unassigned.because(job.id, "capacity", job.mandatory, "no_two_crews_free"))
         else:
             capable = sorted(
                 {v.crew.id for v in vehicles if job.skills <= v.crew.skills}
@@ -312,11 +291,6 @@ def explain_unassigned(
             )
             shown = ", ".join(capable[:5]) + (" …" if len(capable) > 5 else "")
             out.append(
-                Unassigned(
-                    job.id,
-                    "capacity",
-                    f"the crews that can do it ({shown}) are fully booked in its window",
-                    job.mandatory,
-                )
+                Unassigned.because(job.id, "capacity", job.mandatory, "fully_booked", crews=shown)
             )
     return out

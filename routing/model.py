@@ -226,20 +226,70 @@ class Route:
         }
 
 
+# The English of every reason's detail, by key. Clients that speak another language keep the
+# same keys (the console: ``"msg:<key>"`` in api/web/static/js/i18n.js, held in step by a test)
+# and fill in ``params``; ``detail`` is the English, for logs, the CLI and older clients.
+DETAILS: dict[str, str] = {
+    "no_crew_shift": "no crew has a shift in the plan",
+    "no_crew_available": "no crew shift is available",
+    "no_solution": "the solver found no plan in time",
+    "pinned_crew_absent": "pinned to crew {crew}, which is not in the plan",
+    "pinned_crew_no_shift": "pinned to crew {crew}, which has no free shift in the plan",
+    "pinned_crew_no_skill": "pinned to crew {crew}, which lacks the skill(s) {skills}",
+    "no_skill": "no crew has the skill(s) {skills}",
+    "needs_two_crews": "needs two crews with {skills}; only {count} has it",
+    "window_outside_shifts": (
+        "its window ({windows}) and deadline fall outside every capable crew's shift"
+    ),
+    "break_conflict": (
+        "the lunch break cannot be taken around it: window {windows}, {minutes} min of work"
+    ),
+    "window_unreachable": (
+        "no capable crew can reach it within its window ({windows}) from its depot"
+    ),
+    "shift_too_short": "{minutes} min of work plus travel does not fit any capable crew's shift",
+    "precedence_cycle": "its precedences form a cycle (it must follow itself)",
+    "follows_missing": "must follow job {job}, which is not in the problem",
+    "follows_unplannable": "must follow job {job}, which cannot be planned ({reason})",
+    "follows_too_late": (
+        "must start after job {job} ends (earliest {earliest}), but its window closes at {latest}"
+    ),
+    "carried_over": "due by {due}, after this plan: left for a later day",
+    "follows_unplanned": "must follow job {job}, which is not planned",
+    "followed_by_unplannable": (
+        "must be followed by job {job}, which cannot be planned: left out so that nothing is "
+        "left half-done"
+    ),
+    "no_two_crews_free": "no two capable crews are free at the same time in its window",
+    "fully_booked": "the crews that can do it ({crews}) are fully booked in its window",
+}
+
+
 @dataclass(frozen=True)
 class Unassigned:
-    """A job the plan leaves out, and why."""
+    """A job the plan leaves out, and why: a reason code, and a detail (``key`` + ``params``,
+    rendered in English as ``detail``)."""
 
     job_id: str
     reason: str  # a code: no_skill, window_unreachable, shift_too_short, break_conflict, ...
     detail: str
     mandatory: bool = False
+    key: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def because(
+        cls, job_id: str, reason: str, mandatory: bool, key: str, /, **params: Any
+    ) -> Unassigned:
+        return cls(job_id, reason, DETAILS[key].format(**params), mandatory, key, params)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "job": self.job_id,
             "reason": self.reason,
             "detail": self.detail,
+            "detail_key": self.key,
+            "params": self.params,
             "mandatory": self.mandatory,
         }
 

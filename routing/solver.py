@@ -203,7 +203,7 @@ def solve(
         unassigned = list(rejected)
         for job in feasible_jobs:
             unassigned.append(
-                Unassigned(job.id, "no_crew", "no crew shift is available", job.mandatory)
+                Unassigned.because(job.id, "no_crew", job.mandatory, "no_crew_available")
             )
         return replace(plan, unassigned=tuple(unassigned), status=_status(unassigned))
 
@@ -381,7 +381,7 @@ def solve(
     if assignment is None:
         plan = _empty_plan(problem, vehicles, matrix, started)
         unassigned = list(rejected) + [
-            Unassigned(j.id, "no_solution", "the solver found no plan in time", j.mandatory)
+            Unassigned.because(j.id, "no_solution", j.mandatory, "no_solution")
             for j in feasible_jobs
         ]
         return replace(plan, unassigned=tuple(unassigned), status="no_solution")

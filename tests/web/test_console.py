@@ -160,6 +160,23 @@ def test_dispatcher_plans_the_sample_day_and_replans_after_a_burst(
     page: Any, server: LiveServer
 ) -> None:
     sign_in(page, server, "dispatcher")
+    # an application accepted three weeks ago: its survey is overdue, at risk with a reason
+    accepted = dt.datetime.now(TZ).replace(tzinfo=None, microsecond=0) - dt.timedelta(days=21)
+    status, late, _ = server.call(
+        "POST",
+        "/api/connections",
+        server.token(),
+        {
+            "type": "general_construction",
+            "customer": "逾期测试",
+            "lon": 114.36,
+            "lat": 34.80,
+            "accepted_at": accepted.isoformat(),
+            "dn_mm": 100,
+            "line_length_m": 60,
+        },
+    )
+    assert status == 201, late
     page.click("[data-tab=plan]")
     day = next_working_day().isoformat()
     page.fill("#plan-form input[name=day]", day)
@@ -180,6 +197,14 @@ def test_dispatcher_plans_the_sample_day_and_replans_after_a_burst(
     summary = page.locator("#plan-summary").inner_text()
     assert str(result["summary"]["jobs_planned"]) in summary
     assert page.locator("#timeline").is_visible()
+    # what is unplaced or at risk, and why, in the dispatcher's language (Chinese here)
+    explained = [*result["unassigned"], *result["at_risk"]]
+    assert any(a["job"].startswith(late["application"]) for a in result["at_risk"]), result["at_risk"]
+    for item in explained:
+        shown = page.locator("ul.unplaced li, ul.at-risk li", has_text=item["job"]).first
+        text = shown.inner_text()
+        assert item["detail_key"] and item["detail"] not in text, text
+        assert re.search(r"[\u4e00-\u9fff]", text.split(" — ")[-1].split(": ")[-1]), text
 
     # the crew sheets as CSV: every planned job once
     with page.expect_download() as download:

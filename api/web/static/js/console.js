@@ -1,7 +1,7 @@
 // The dispatcher's and engineer's console: a thin client of the service's API (docs/console.md).
 /* global L */
 import { api, ApiError, download, me, signIn, signOut, token, upload, whenSignedOut } from "./api.js";
-import { applyStrings, code, currentLang, escapeHtml, onLangChange, setLang, shortTime, t } from "./i18n.js";
+import { applyStrings, code, currentLang, escapeHtml, message, onLangChange, setLang, shortTime, t } from "./i18n.js";
 import { COLOURS, ROUTE_COLOURS, createMap, customerLayers, legend, networkLayers, numberedIcon } from "./map.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -262,7 +262,11 @@ function renderIsolation(plan) {
     ? `<p><strong>${t("bypassed")}:</strong> ${plan.bypassed_valves.map((v) => `<code>${escapeHtml(v.id)}</code>`).join(", ")}</p>` : "";
   const critical = c.critical.length
     ? `<h4>${t("critical_list")}</h4><ul class="critical">${c.critical.map((x) => `<li>✚ ${escapeHtml(x.name || x.id)} <span class="muted">${escapeHtml(x.kind || "")}</span></li>`).join("")}</ul>` : "";
-  const warnings = plan.warnings.length ? `<div class="warn">${plan.warnings.map(escapeHtml).join("<br>")}</div>` : "";
+  const notes = plan.warnings.map((text, i) => {
+    const w = (plan.warning_keys || [])[i];
+    return escapeHtml(w ? message(w.key, w.params, text) : text);
+  });
+  const warnings = notes.length ? `<div class="warn">${notes.join("<br>")}</div>` : "";
   $("#iso-result").innerHTML = `
     <div class="summary">
       <div><span class="big">${c.total}</span> ${t("customers_cut")} · ${c.accounts} ${t("accounts")}</div>
@@ -445,10 +449,10 @@ function renderPlan(plan) {
       <td class="num">${(r.distance_m / 1000).toFixed(1)}</td></tr>`).join("");
   const unplaced = result.unassigned.length
     ? `<h4>${t("unplaced")} (${result.unassigned.length})</h4><ul class="unplaced">${result.unassigned.map((u) =>
-      `<li><code>${escapeHtml(u.job)}</code> — ${escapeHtml(code("reason", u.reason))}${u.detail ? `: ${escapeHtml(u.detail)}` : ""}</li>`).join("")}</ul>` : "";
+      `<li><code>${escapeHtml(u.job)}</code> — ${escapeHtml(code("reason", u.reason))}${u.detail ? `: ${escapeHtml(message(u.detail_key, u.params, u.detail))}` : ""}</li>`).join("")}</ul>` : "";
   const risk = result.at_risk.length
     ? `<h4>${t("at_risk")} (${result.at_risk.length})</h4><ul class="at-risk">${result.at_risk.map((a) =>
-      `<li><code>${escapeHtml(a.job)}</code> ${escapeHtml(code("reason", a.reason))} · ${t("deadline")} ${shortTime(a.deadline)}${a.detail ? ` — ${escapeHtml(a.detail)}` : ""}</li>`).join("")}</ul>` : "";
+      `<li><code>${escapeHtml(a.job)}</code> ${escapeHtml(code("reason", a.reason))} · ${t("deadline")} ${shortTime(a.deadline)}${a.detail ? ` — ${escapeHtml(message(a.detail_key, a.params, a.detail))}` : ""}</li>`).join("")}</ul>` : "";
   const moved = result.moved && result.moved.length
     ? `<h4>${t("moved")} (${result.moved.length})</h4><ul class="moved">${result.moved.map((m) => `<li>${escapeHtml(typeof m === "string" ? m : JSON.stringify(m))}</li>`).join("")}</ul>` : "";
   const published = plan.status === "published";

@@ -67,6 +67,38 @@ const STRINGS = {
     "reason:precedence": "前后工序无法排入", "reason:capacity": "容量不足",
     "reason:carried_over": "顺延到下一工作日", "reason:overdue": "已超期",
     "reason:not_planned": "未排入计划", "reason:planned_late": "排入但会超期",
+    "reason:no_solution": "求解未得出计划",
+    // details the API sends as key + params ("detail" is their English): routing.model.DETAILS,
+    // ops.dispatch.AT_RISK_DETAILS, gis.isolation.WARNINGS — tests/web/test_messages.py keeps
+    // these in step with them
+    "msg:no_crew_shift": "计划中没有班组当班",
+    "msg:no_crew_available": "没有可用的班组班次",
+    "msg:no_solution": "求解器未能在限定时间内找到计划",
+    "msg:pinned_crew_absent": "指定由班组 {crew} 完成，但该班组不在计划中",
+    "msg:pinned_crew_no_shift": "指定由班组 {crew} 完成，但该班组在计划中没有空闲班次",
+    "msg:pinned_crew_no_skill": "指定由班组 {crew} 完成，但该班组不具备技能 {skills}",
+    "msg:no_skill": "没有班组具备技能 {skills}",
+    "msg:needs_two_crews": "需要两个具备 {skills} 技能的班组，只有 {count} 个",
+    "msg:window_outside_shifts": "时间窗（{windows}）和期限都在所有可承担班组的班次之外",
+    "msg:break_conflict": "无法在其前后安排午休：时间窗 {windows}，作业 {minutes} 分钟",
+    "msg:window_unreachable": "没有可承担的班组能从驻地在时间窗（{windows}）内赶到",
+    "msg:shift_too_short": "{minutes} 分钟作业加上路程，超出所有可承担班组的班次",
+    "msg:precedence_cycle": "前后工序构成循环（须在自身之后进行）",
+    "msg:follows_missing": "须在工单 {job} 之后进行，但该工单不在本次计划中",
+    "msg:follows_unplannable": "须在工单 {job} 之后进行，但该工单无法安排（{reason}）",
+    "msg:follows_too_late": "须在工单 {job} 完成后开始（最早 {earliest}），但其时间窗于 {latest} 结束",
+    "msg:carried_over": "期限为 {due}，在本计划之后：留待以后安排",
+    "msg:follows_unplanned": "须在工单 {job} 之后进行，但该工单未安排",
+    "msg:followed_by_unplannable": "其后须进行工单 {job}，但该工单无法安排：为免半途而废，暂不安排",
+    "msg:no_two_crews_free": "时间窗内没有两个可承担的班组同时空闲",
+    "msg:fully_booked": "可承担的班组（{crews}）在其时间窗内已排满",
+    "msg:overdue_now": "期限 {due}：已无法按时完成，立即安排",
+    "msg:was_due": "已于 {due} 到期",
+    "msg:planned_late": "计划 {end} 完成，期限 {due}",
+    "msg:not_in_plan": "未排入今日计划",
+    "msg:source_inside": "停水区域内有 {sources}（{kinds}）：没有阀门能将其与爆管处隔开，须关闭其出水或停泵",
+    "msg:break_closed": "爆管所在管道处于关闭状态：管内无水",
+    "node:source": "水厂", "node:tank": "水塔/水池", "node:junction": "节点",
     "outreach:jump": "月用水量突增", "outreach:night_use": "夜间用水上升",
     "role:admin": "管理员", "role:dispatcher": "调度员", "role:engineer": "工程师", "role:viewer": "只读",
   },
@@ -170,6 +202,19 @@ export function onLangChange(fn) { listeners.push(fn); }
 export function code(prefix, value) {
   const key = `${prefix}:${value}`;
   return (lang === "zh" && STRINGS.zh[key]) || STRINGS.en[key] || String(value ?? "");
+}
+
+// a detail the API sends as a key and params, with its English: in Chinese when we have the
+// key, else the English as sent (params that are codes are translated too)
+export function message(key, params = {}, english = "") {
+  const template = lang === "zh" && key ? STRINGS.zh[`msg:${key}`] : null;
+  if (!template) return english;
+  const value = (name, v) => {
+    if (name === "reason") return code("reason", v);
+    if (name === "kinds") return String(v).split("/").map((k) => code("node", k)).join("/");
+    return String(v);
+  };
+  return template.replace(/\{(\w+)\}/g, (_, k) => (k in params ? value(k, params[k]) : `{${k}}`));
 }
 
 // "2026-11-27T08:30" → "11-27 08:30" (times are Kaifeng local as the service sends them)

@@ -1,0 +1,53 @@
+"""The details the API sends as key + params have a Chinese template in the console, with the
+same placeholders: a new detail without its Chinese would show English to a dispatcher who
+chose Chinese, and a placeholder spelled differently would show as ``{name}``."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from gis.isolation import WARNINGS
+from ops.dispatch import AT_RISK_DETAILS
+from routing.model import DETAILS, Unassigned
+
+I18N = Path(__file__).parents[2] / "api" / "web" / "static" / "js" / "i18n.js"
+
+
+def chinese_templates() -> dict[str, str]:
+    text = I18N.read_text(encoding="utf-8")
+    zh = text[text.index("zh: {") : text.index("en: {")]
+    return dict(re.findall(r'"msg:(\w+)":\s*"([^"]*)"', zh))
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+ENGLISH = {**DETAILS, **AT_RISK_DETAILS, **WARNINGS}
+
+
+def test_every_key_is_defined_once() -> None:
+    assert len(ENGLISH) == len(DETAILS) + len(AT_RISK_DETAILS) + len(WARNINGS)
+
+
+@pytest.mark.parametrize("key", sorted(ENGLISH))
+def test_every_detail_has_its_chinese(key: str) -> None:
+    zh = chinese_templates()
+    assert key in zh, f'add "msg:{key}" to the zh strings of {I18N.name}'
+    assert placeholders(zh[key]) == placeholders(ENGLISH[key])
+    assert not re.search(r"[A-Za-z]{3,}", re.sub(r"\{\w+\}", "", zh[key])), zh[key]
+
+
+def test_the_console_has_no_stale_keys() -> None:
+    assert set(chinese_templates()) <= set(ENGLISH)
+
+
+def test_a_detail_is_its_key_and_params_in_english() -> None:
+    u = Unassigned.because("J1", "no_skill", False, "no_skill", skills="excavation, valve")
+    assert u.detail == "no crew has the skill(s) excavation, valve"
+    assert u.to_dict()["detail_key"] == "no_skill"
+    assert u.to_dict()["params"] == {"skills": "excavation, valve"}
