@@ -44,6 +44,7 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 class CurrentUser:
     username: str
     role: str
+    signed_in_at: int = 0  # epoch seconds: when the password was given (renewals keep it)
 
 
 USER_SQL = "SELECT role, active FROM users WHERE username = :name"
@@ -74,7 +75,8 @@ async def current_user(
     if found is None or not found[1]:
         unauthorized.detail = "this account is disabled or no longer exists"
         raise unauthorized
-    return CurrentUser(str(claims["sub"]), str(found[0]))
+    signed_in = int(claims.get("auth_time", claims.get("iat", 0)))
+    return CurrentUser(str(claims["sub"]), str(found[0]), signed_in)
 
 
 _VERIFIED: OrderedDict[str, dict[str, Any]] = OrderedDict()  # token -> its checked claims

@@ -29,13 +29,18 @@ def verify_password(password: str, hashed: str) -> bool:
         return False
 
 
-def create_token(username: str, role: str, key: str, minutes: int) -> tuple[str, int]:
+def create_token(
+    username: str, role: str, key: str, minutes: int, signed_in_at: int | None = None
+) -> tuple[str, int]:
+    """A token for ``minutes``; ``signed_in_at`` (epoch seconds, default now) is when the
+    password was given: a renewed token keeps it, so a session cannot be renewed for ever."""
     now = dt.datetime.now(dt.UTC)
     payload = {
         "sub": username,
         "role": role,
         "iat": now,
         "exp": now + dt.timedelta(minutes=minutes),
+        "auth_time": int(now.timestamp()) if signed_in_at is None else signed_in_at,
     }
     return jwt.encode(payload, key, algorithm=ALGORITHM), minutes * 60
 

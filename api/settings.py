@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), description="uploads, the SQLite file, keys")
     secret_key: str = Field(default="", description="JWT signing key; empty: kept in data_dir")
     token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_hours: float = Field(
+        default=12, gt=0, le=24 * 7, description="a token is renewed up to this long after sign-in"
+    )
     max_upload_mb: float = Field(default=200.0, gt=0)
     sample_network: Path | None = Field(
         default=SAMPLE_CITY, description="loaded as network 1 when the database has none"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -61,6 +62,29 @@ def sign_in(
         user.username, user.role, request.app.state.signing_key, settings.token_minutes
     )
     return Token(access_token=token, expires_in=seconds, role=user.role)
+
+
+@router.post("/auth/refresh", summary="renew a token that has not expired (sliding session)")
+def refresh(request: Request, user: Reader) -> Token:
+    """A fresh token for the same user, with the role the account has now. A console renews
+    while its user is at work; a token left idle expires, and no renewal reaches past
+    ``WATEROPS_SESSION_HOURS`` after the password was given (then: sign in again)."""
+    settings = request.app.state.settings
+    if time.time() - user.signed_in_at > settings.session_hours * 3600:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            f"signed in more than {settings.session_hours:g} h ago: sign in again "
+            "(POST /api/auth/token)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    token, seconds = create_token(
+        user.username,
+        user.role,
+        request.app.state.signing_key,
+        settings.token_minutes,
+        signed_in_at=user.signed_in_at,
+    )
+    return Token(access_token=token, expires_in=seconds, role=user.role)  # type: ignore[arg-type]
 
 
 @router.get("/auth/me", summary="who the token belongs to")

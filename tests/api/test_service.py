@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import re
+import time
 import warnings
 import zipfile
 from typing import Any
@@ -48,6 +49,44 @@ def test_expired_tokens_are_refused(service: Service) -> None:
     key = service.client.app.state.signing_key  # type: ignore[attr-defined]
     token, _ = create_token("dispatcher", "dispatcher", key, minutes=-1)
     r = service.client.get("/api/jobs", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401 and "expired" in r.json()["detail"]
+
+
+def test_a_token_is_renewed_within_the_session_and_not_past_it(service: Service) -> None:
+    from api.security import create_token, decode_token
+
+    key = service.client.app.state.signing_key  # type: ignore[attr-defined]
+    signed_in = int(time.time()) - 3600
+    token, _ = create_token("dispatcher", "dispatcher", key, minutes=2, signed_in_at=signed_in)
+    r = service.client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    renewed = r.json()
+    claims = decode_token(renewed["access_token"], key)
+    assert renewed["expires_in"] == 30 * 60 and claims["exp"] - time.time() > 29 * 60
+    assert claims["auth_time"] == signed_in  # the sign-in moment travels with the renewals
+    headers = {"Authorization": f"Bearer {renewed['access_token']}"}
+    assert service.client.get("/api/jobs", headers=headers).status_code == 200
+
+    # the account's role now, not the one the old token carried
+    user = {"username": "wang.renew", "password": "renew-pass-1", "role": "viewer"}
+    assert service.post("/api/users", "admin", json=user).status_code == 201
+    old, _ = create_token("wang.renew", "viewer", key, minutes=5)
+    changed = service.client.patch(
+        "/api/users/wang.renew", json={"role": "engineer"}, headers=service.auth("admin")
+    )
+    assert changed.status_code == 200, changed.text
+    r = service.client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {old}"})
+    assert r.json()["role"] == "engineer"
+    assert decode_token(r.json()["access_token"], key)["role"] == "engineer"
+
+    # twelve hours after the password, no more renewals; an expired token is not renewed
+    stale, _ = create_token(
+        "dispatcher", "dispatcher", key, minutes=5, signed_in_at=int(time.time()) - 13 * 3600
+    )
+    r = service.client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {stale}"})
+    assert r.status_code == 401 and "sign in again" in r.json()["detail"]
+    expired, _ = create_token("dispatcher", "dispatcher", key, minutes=-1)
+    r = service.client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {expired}"})
     assert r.status_code == 401 and "expired" in r.json()["detail"]
 
 

@@ -199,7 +199,8 @@ def test_dispatcher_plans_the_sample_day_and_replans_after_a_burst(
     assert page.locator("#timeline").is_visible()
     # what is unplaced or at risk, and why, in the dispatcher's language (Chinese here)
     explained = [*result["unassigned"], *result["at_risk"]]
-    assert any(a["job"].startswith(late["application"]) for a in result["at_risk"]), result["at_risk"]
+    overdue = [a for a in result["at_risk"] if a["job"].startswith(late["application"])]
+    assert overdue, result["at_risk"]
     for item in explained:
         shown = page.locator("ul.unplaced li, ul.at-risk li", has_text=item["job"]).first
         text = shown.inner_text()
@@ -414,6 +415,34 @@ def test_a_viewer_reads_but_is_not_offered_changes(page: Any, server: LiveServer
     assert page.locator("#iso-notice").is_hidden()
     assert page.locator("#valves-to-close button.report").first.is_hidden()
     assert page.locator("#valves-to-close button.mark").first.is_visible()  # a what-if only
+
+
+def test_a_console_in_use_renews_its_token_and_an_idle_one_does_not(
+    page: Any, server: LiveServer
+) -> None:
+    page.clock.install()  # the page's timers run on a clock the test can move
+    sign_in(page, server, "viewer")
+    issued = "Number(sessionStorage.getItem('waterops.token.issued'))"
+    minutes_left = "(Number(sessionStorage.getItem('waterops.token.expires')) - Date.now()) / 60000"
+    assert 29 < page.evaluate(minutes_left) <= 30
+    first = page.evaluate(issued)
+
+    # nobody touches the console while its token nears its end: it is left to expire
+    page.evaluate("sessionStorage.setItem('waterops.token.expires', String(Date.now() + 120000))")
+    page.clock.run_for(31_000)
+    assert page.evaluate(issued) == first and page.evaluate(minutes_left) < 2
+
+    # the viewer works (a click): the token is renewed before it runs out
+    with page.expect_response("**/api/auth/refresh") as renewal:
+        page.click("[data-tab=plan]")
+        page.clock.run_for(31_000)
+    assert renewal.value.status == 200
+    page.wait_for_function(f"{issued} > {first}")
+    assert 29 < page.evaluate(minutes_left) <= 30
+    _, me, _ = server.call(
+        "GET", "/api/auth/me", page.evaluate("sessionStorage.getItem('waterops.token')")
+    )
+    assert me["username"] == "viewer"
 
 
 def test_leakage_and_the_valve_programme(page: Any, server: LiveServer) -> None:

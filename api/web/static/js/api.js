@@ -5,8 +5,41 @@ export class ApiError extends Error {
   constructor(status, message, body) { super(message); this.status = status; this.body = body; }
 }
 
+const EXPIRES = "waterops.token.expires"; // epoch ms
+const ISSUED = "waterops.token.issued";
+
 export function token() { return sessionStorage.getItem(KEY); }
-export function signOut() { sessionStorage.removeItem(KEY); sessionStorage.removeItem("waterops.user"); }
+export function signOut() {
+  for (const k of [KEY, EXPIRES, ISSUED, "waterops.user"]) sessionStorage.removeItem(k);
+}
+
+function keep(data) {
+  sessionStorage.setItem(KEY, data.access_token);
+  sessionStorage.setItem(ISSUED, String(Date.now()));
+  sessionStorage.setItem(EXPIRES, String(Date.now() + data.expires_in * 1000));
+}
+
+// A sliding session: while the user works (a key or a click in the last token's lifetime), the
+// token is renewed a few minutes before it expires; a console left idle since the token came
+// expires and asks for the password again; the service refuses renewals past its session limit.
+let lastInput = Date.now();
+for (const ev of ["pointerdown", "keydown"]) addEventListener(ev, () => { lastInput = Date.now(); }, true);
+
+export async function renew() {
+  const r = await fetch("/api/auth/refresh", { method: "POST", headers: { Authorization: `Bearer ${token()}` } });
+  if (r.status === 401) { signOut(); onUnauthorised(); throw new ApiError(401, "signed out"); }
+  if (!r.ok) throw new ApiError(r.status, r.statusText);
+  keep(await r.json());
+}
+
+setInterval(() => {
+  const expires = Number(sessionStorage.getItem(EXPIRES) || 0);
+  if (!token() || !expires) return;
+  const issued = Number(sessionStorage.getItem(ISSUED) || 0);
+  if (expires - Date.now() < 5 * 60_000 && lastInput > issued) {
+    renew().catch(() => {}); // a refused renewal signs out (above); a network blip retries
+  }
+}, 30_000);
 
 export async function signIn(username, password) {
   const r = await fetch("/api/auth/token", {
@@ -15,8 +48,7 @@ export async function signIn(username, password) {
     body: new URLSearchParams({ username, password }),
   });
   if (!r.ok) throw new ApiError(r.status, (await r.json().catch(() => ({}))).detail || r.statusText);
-  const data = await r.json();
-  sessionStorage.setItem(KEY, data.access_token);
+  keep(await r.json());
   const me = await api("GET", "/api/auth/me");
   sessionStorage.setItem("waterops.user", JSON.stringify(me));
   return me;
