@@ -108,6 +108,7 @@ def _fill(path: str) -> str:
 WRITE_ROLES = {
     # path prefix -> roles that may write there (admin always may)
     "/api/users": set(),
+    "/api/auth/refresh": {"viewer", "dispatcher", "engineer"},  # every signed-in user
     "/api/networks/{network_id}/valves/{valve_id}/exercise": {"dispatcher", "engineer"},
     "/api/networks": {"engineer"},
     "/api/leakage/analyses/{analysis_id}/survey-jobs": {"dispatcher"},
