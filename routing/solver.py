@@ -149,6 +149,167 @@ def _job_range(job: Job, lo: int, hi: int) -> list[tuple[int, int]]:
 ProgressCallback = Callable[[dict[str, Any]], bool]
 
 
+@dataclass
+class _Model:
+    """An OR-Tools routing model of the feasible jobs (see :func:`solve`).
+
+    ``relaxed``: without the precedences' constraints on whether a job is planned (the after
+    job only with the before one) and on the largest gap: the insertion heuristics' filters do
+    not see these plain solver constraints, so a first solution that breaks one fails as a
+    whole, and OR-Tools then starts from "nothing planned" (an overloaded day came back empty).
+    The relaxed model's first solution, with the jobs that break them taken out, seeds the
+    full model instead (:func:`_seed_routes`).
+    """
+
+    manager: Any
+    routing: Any
+    time_dim: Any
+
+    @classmethod
+    def build(
+        cls,
+        problem: Problem,
+        feasible_jobs: Sequence[Job],
+        vehicles: list[_Vehicle],
+        copies: list[tuple[Job, int]],
+        matrix: Any,
+        service: npt.NDArray[np.int64],
+        published: Plan | None,
+        *,
+        relaxed: bool = False,
+    ) -> _Model:
+        n_v = len(vehicles)
+        manager = pywrapcp.RoutingIndexManager(
+            len(service), n_v, list(range(n_v)), list(range(n_v, 2 * n_v))
+        )
+        routing = pywrapcp.RoutingModel(manager)
+        solver = routing.solver()
+
+        travel = matrix.seconds.copy()
+        # A vehicle's own start and end are where it is; other vehicles never visit them.
+        transit = travel + service[:, None]
+        arc_index = routing.RegisterTransitMatrix((travel * COST_SCALE).tolist())
+        if published is None:
+            routing.SetArcCostEvaluatorOfAllVehicles(arc_index)
+        else:
+            _reassignment_costs(routing, travel, copies, vehicles, published, n_v)
+        time_index = routing.RegisterTransitMatrix(transit.tolist())
+        horizon = max(v.shift.end for v in vehicles)
+        day_start = min(v.shift.start for v in vehicles)
+        routing.AddDimension(time_index, horizon, horizon, False, "Time")
+        time_dim = routing.GetDimensionOrDie("Time")
+
+        for vi, v in enumerate(vehicles):
+            time_dim.CumulVar(routing.Start(vi)).SetRange(v.earliest, v.shift.end)
+            time_dim.CumulVar(routing.End(vi)).SetRange(v.earliest, v.shift.end)
+            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(vi)))
+            routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(vi)))
+
+        if any(v.crew.capacity is not None for v in vehicles):
+            demand = [0] * len(service)
+            for k, (job, _) in enumerate(copies):
+                demand[2 * n_v + k] = job.demand
+            demand_index = routing.RegisterUnaryTransitVector(demand)
+            routing.AddDimensionWithVehicleCapacity(
+                demand_index,
+                0,
+                [v.crew.capacity if v.crew.capacity is not None else 10**9 for v in vehicles],
+                True,
+                "Load",
+            )
+
+        crew_vehicles: dict[str, list[int]] = {}
+        for vi, v in enumerate(vehicles):
+            crew_vehicles.setdefault(v.crew.id, []).append(vi)
+        first_copy: dict[str, int] = {}
+        for k, (job, c) in enumerate(copies):
+            index = manager.NodeToIndex(2 * n_v + k)
+            if c == 0:
+                first_copy[job.id] = index
+            allowed = [
+                vi
+                for vi, v in enumerate(vehicles)
+                if job.skills <= v.crew.skills
+                and (job.pinned_crew is None or job.pinned_crew == v.crew.id)
+            ]
+            if len(allowed) < n_v:
+                routing.VehicleVar(index).SetValues([-1, *allowed])
+            ranges = _job_range(job, day_start, horizon)
+            cumul = time_dim.CumulVar(index)
+            cumul.SetRange(ranges[0][0], ranges[-1][1])
+            for (_, b), (a, _) in itertools.pairwise(ranges):
+                cumul.RemoveInterval(b + 1, a - 1)
+            if job.due is not None and job.lateness_cost > 0:
+                time_dim.SetCumulVarSoftUpperBound(
+                    index,
+                    max(0, job.due - job.duration),
+                    max(1, round(job.lateness_cost * COST_SCALE)),
+                )
+            routing.AddDisjunction([index], drop_penalty(job, day_start) * COST_SCALE)
+            routing.AddToAssignment(time_dim.SlackVar(index))
+
+        for k, (job, c) in enumerate(copies):
+            if c == 1:
+                a, b = first_copy[job.id], manager.NodeToIndex(2 * n_v + k)
+                # The second crew can only join a job the first is on, at the same start time.
+                # (Tying both ActiveVars together would stop the insertion heuristics, which add
+                # one node at a time; a first crew left alone is dropped from the plan below.)
+                solver.Add(time_dim.CumulVar(a) == time_dim.CumulVar(b))
+                solver.Add(routing.ActiveVar(b) <= routing.ActiveVar(a))
+                solver.Add(
+                    solver.IsDifferentVar(routing.VehicleVar(a), routing.VehicleVar(b))
+                    >= routing.ActiveVar(a)
+                )
+
+        jobs_by_id = {job.id: job for job in feasible_jobs}
+        for p in problem.precedences:
+            if p.before not in first_copy or p.after not in first_copy:
+                continue
+            a, b = first_copy[p.before], first_copy[p.after]
+            # only binding when both are planned: on the start times of dropped jobs too, it
+            # made a model infeasible outright (a re-plan found "no solution" in 10 ms)
+            lag = jobs_by_id[p.before].duration + p.gap
+            solver.Add(
+                time_dim.CumulVar(b)
+                >= time_dim.CumulVar(a)
+                + lag
+                - (horizon + lag) * (2 - routing.ActiveVar(a) - routing.ActiveVar(b))
+            )
+            if relaxed:
+                continue
+            solver.Add(routing.ActiveVar(b) <= routing.ActiveVar(a))
+            if p.max_gap is not None:
+                # only binding when ``after`` is planned: an unplanned node's time is free
+                solver.Add(
+                    time_dim.CumulVar(b)
+                    <= time_dim.CumulVar(a)
+                    + jobs_by_id[p.before].duration
+                    + p.max_gap
+                    + horizon * (1 - routing.ActiveVar(b))
+                )
+
+        node_visit = [0] * routing.Size()
+        for index in range(routing.Size()):
+            node = manager.IndexToNode(index)
+            node_visit[index] = int(service[node])
+        for vi, v in enumerate(vehicles):
+            intervals = []
+            for bi, brk in enumerate(v.shift.breaks):
+                lo = max(brk.window.start, v.earliest)
+                hi = min(brk.window.end, v.shift.end - brk.duration)
+                if lo > hi:
+                    continue  # the break is past (re-planning) or cannot fit the shift
+                intervals.append(
+                    solver.FixedDurationIntervalVar(lo, hi, brk.duration, False, f"break {vi}-{bi}")
+                )
+            if intervals:
+                time_dim.SetBreakIntervalsOfVehicle(intervals, vi, node_visit)
+                for interval in intervals:  # so that every solution (hinted ones too) holds them
+                    routing.AddIntervalToAssignment(interval)
+
+        return cls(manager, routing, time_dim)
+
+
 def solve(
     problem: Problem,
     options: SolverOptions | None = None,
@@ -207,125 +368,9 @@ def solve(
             )
         return replace(plan, unassigned=tuple(unassigned), status=_status(unassigned))
 
-    manager = pywrapcp.RoutingIndexManager(
-        len(places), n_v, list(range(n_v)), list(range(n_v, 2 * n_v))
-    )
-    routing = pywrapcp.RoutingModel(manager)
-    solver = routing.solver()
-
-    travel = matrix.seconds.copy()
-    # A vehicle's own start and end are where it is; other vehicles never visit them.
-    transit = travel + service[:, None]
-    arc_index = routing.RegisterTransitMatrix((travel * COST_SCALE).tolist())
-    if published is None:
-        routing.SetArcCostEvaluatorOfAllVehicles(arc_index)
-    else:
-        _reassignment_costs(routing, travel, copies, vehicles, published, n_v)
-    time_index = routing.RegisterTransitMatrix(transit.tolist())
-    horizon = max(v.shift.end for v in vehicles)
-    day_start = min(v.shift.start for v in vehicles)
-    routing.AddDimension(time_index, horizon, horizon, False, "Time")
-    time_dim = routing.GetDimensionOrDie("Time")
-
-    for vi, v in enumerate(vehicles):
-        time_dim.CumulVar(routing.Start(vi)).SetRange(v.earliest, v.shift.end)
-        time_dim.CumulVar(routing.End(vi)).SetRange(v.earliest, v.shift.end)
-        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(vi)))
-        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(vi)))
-
-    if any(v.crew.capacity is not None for v in vehicles):
-        demand = [0] * len(places)
-        for k, (job, _) in enumerate(copies):
-            demand[2 * n_v + k] = job.demand
-        demand_index = routing.RegisterUnaryTransitVector(demand)
-        routing.AddDimensionWithVehicleCapacity(
-            demand_index,
-            0,
-            [v.crew.capacity if v.crew.capacity is not None else 10**9 for v in vehicles],
-            True,
-            "Load",
-        )
-
-    crew_vehicles: dict[str, list[int]] = {}
-    for vi, v in enumerate(vehicles):
-        crew_vehicles.setdefault(v.crew.id, []).append(vi)
-    first_copy: dict[str, int] = {}
-    for k, (job, c) in enumerate(copies):
-        index = manager.NodeToIndex(2 * n_v + k)
-        if c == 0:
-            first_copy[job.id] = index
-        allowed = [
-            vi
-            for vi, v in enumerate(vehicles)
-            if job.skills <= v.crew.skills
-            and (job.pinned_crew is None or job.pinned_crew == v.crew.id)
-        ]
-        if len(allowed) < n_v:
-            routing.VehicleVar(index).SetValues([-1, *allowed])
-        ranges = _job_range(job, day_start, horizon)
-        cumul = time_dim.CumulVar(index)
-        cumul.SetRange(ranges[0][0], ranges[-1][1])
-        for (_, b), (a, _) in itertools.pairwise(ranges):
-            cumul.RemoveInterval(b + 1, a - 1)
-        if job.due is not None and job.lateness_cost > 0:
-            time_dim.SetCumulVarSoftUpperBound(
-                index,
-                max(0, job.due - job.duration),
-                max(1, round(job.lateness_cost * COST_SCALE)),
-            )
-        routing.AddDisjunction([index], drop_penalty(job, day_start) * COST_SCALE)
-        routing.AddToAssignment(time_dim.SlackVar(index))
-
-    for k, (job, c) in enumerate(copies):
-        if c == 1:
-            a, b = first_copy[job.id], manager.NodeToIndex(2 * n_v + k)
-            # The second crew can only join a job the first is on, at the same start time.
-            # (Tying both ActiveVars together would stop the insertion heuristics, which add
-            # one node at a time; a first crew left alone is dropped from the plan below.)
-            solver.Add(time_dim.CumulVar(a) == time_dim.CumulVar(b))
-            solver.Add(routing.ActiveVar(b) <= routing.ActiveVar(a))
-            solver.Add(
-                solver.IsDifferentVar(routing.VehicleVar(a), routing.VehicleVar(b))
-                >= routing.ActiveVar(a)
-            )
-
-    jobs_by_id = {job.id: job for job in feasible_jobs}
-    for p in problem.precedences:
-        if p.before not in first_copy or p.after not in first_copy:
-            continue
-        a, b = first_copy[p.before], first_copy[p.after]
-        solver.Add(
-            time_dim.CumulVar(b) >= time_dim.CumulVar(a) + jobs_by_id[p.before].duration + p.gap
-        )
-        solver.Add(routing.ActiveVar(b) <= routing.ActiveVar(a))
-        if p.max_gap is not None:
-            # only binding when ``after`` is planned: an unplanned node's time is free
-            solver.Add(
-                time_dim.CumulVar(b)
-                <= time_dim.CumulVar(a)
-                + jobs_by_id[p.before].duration
-                + p.max_gap
-                + horizon * (1 - routing.ActiveVar(b))
-            )
-
-    node_visit = [0] * routing.Size()
-    for index in range(routing.Size()):
-        node = manager.IndexToNode(index)
-        node_visit[index] = int(service[node])
-    for vi, v in enumerate(vehicles):
-        intervals = []
-        for bi, brk in enumerate(v.shift.breaks):
-            lo = max(brk.window.start, v.earliest)
-            hi = min(brk.window.end, v.shift.end - brk.duration)
-            if lo > hi:
-                continue  # the break is past (re-planning) or cannot fit the shift
-            intervals.append(
-                solver.FixedDurationIntervalVar(lo, hi, brk.duration, False, f"break {vi}-{bi}")
-            )
-        if intervals:
-            time_dim.SetBreakIntervalsOfVehicle(intervals, vi, node_visit)
-            for interval in intervals:  # so that every solution (hinted ones too) holds them
-                routing.AddIntervalToAssignment(interval)
+    model = _Model.build(problem, feasible_jobs, vehicles, copies, matrix, service, published)
+    manager, routing, time_dim = model.manager, model.routing, model.time_dim
+    travel = matrix.seconds
 
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(
@@ -355,9 +400,13 @@ def solve(
     params.guided_local_search_lambda_coefficient = options.gls_lambda
     if iterated:
         _iterated_local_search(params, options)
-    # ``seconds`` is the whole budget: what building the model took comes off the search.
-    budget = options.seconds - (time.perf_counter() - started) - 0.3
-    params.time_limit.FromMilliseconds(int(max(0.2, budget) * 1000))
+
+    def time_left() -> None:
+        # ``seconds`` is the whole budget: what building the model took comes off the search.
+        budget = options.seconds - (time.perf_counter() - started) - 0.3
+        params.time_limit.FromMilliseconds(int(max(0.2, budget) * 1000))
+
+    time_left()
     if options.solution_limit is not None:
         params.solution_limit = options.solution_limit
     params.log_search = options.log
@@ -365,11 +414,24 @@ def solve(
     if on_progress is not None:
         _watch(routing, on_progress, started)
 
-    assignment = None
+    seed = None
     if published is not None:
-        routes = _published_routes(published, vehicles, copies, manager, n_v)
+        seed = _published_routes(published, vehicles, copies, manager, n_v)
+    elif problem.precedences and not iterated:
+        # The first solution, found on a model of its own: when the heuristic fails on the
+        # precedences (see _Model), OR-Tools would start from "nothing planned", and local
+        # search rarely gets far from there; the relaxed model's first solution then seeds it.
+        share = (options.seconds - (time.perf_counter() - started)) / 4
+        args = (problem, feasible_jobs, vehicles, copies, matrix, service, params, share)
+        seed = _seed_routes(*args)
+        if seed is None or not any(seed):
+            seed = _seed_routes(*args, relaxed=True)
+        time_left()
+
+    assignment = None
+    if seed is not None and any(seed):
         routing.CloseModelWithParameters(params)
-        hint = routing.ReadAssignmentFromRoutes(routes, True)
+        hint = routing.ReadAssignmentFromRoutes(seed, True)
         if hint is not None:
             assignment = routing.SolveFromAssignmentWithParameters(hint, params)
     if assignment is None:
@@ -644,6 +706,70 @@ def _reassignment_costs(
             if crew is not None and crew != v.crew.id:
                 cost[:, 2 * n_v + k] += REASSIGN_PENALTY * COST_SCALE
         routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(cost.tolist()), vi)
+
+
+def _seed_routes(
+    problem: Problem,
+    feasible_jobs: Sequence[Job],
+    vehicles: list[_Vehicle],
+    copies: list[tuple[Job, int]],
+    matrix: Any,
+    service: npt.NDArray[np.int64],
+    params: Any,
+    seconds: float,
+    *,
+    relaxed: bool = False,
+) -> list[list[int]] | None:
+    """The routes of a first solution, on a model of its own: the full one, or the relaxed one
+    (see :class:`_Model`) without the jobs planned although a job they must follow is not, or
+    too long after it (and, in turn, what follows those), so that the full model accepts
+    them. Node indices are the same in every model of the problem."""
+    model = _Model.build(
+        problem, feasible_jobs, vehicles, copies, matrix, service, None, relaxed=relaxed
+    )
+    manager, routing, time_dim = model.manager, model.routing, model.time_dim
+    first = pywrapcp.DefaultRoutingSearchParameters()
+    first.CopyFrom(params)
+    first.solution_limit = 1
+    first.log_search = False
+    first.time_limit.FromMilliseconds(int(max(0.2, seconds) * 1000))
+    assignment = routing.SolveWithParameters(first)
+    if assignment is None:
+        return None
+    n_v = len(vehicles)
+    routes: list[list[int]] = []
+    start: dict[str, int] = {}
+    for vi in range(n_v):
+        route = []
+        index = assignment.Value(routing.NextVar(routing.Start(vi)))
+        while not routing.IsEnd(index):
+            job, c = copies[manager.IndexToNode(index) - 2 * n_v]
+            if c == 0:
+                start[job.id] = assignment.Value(time_dim.CumulVar(index))
+            route.append(index)
+            index = assignment.Value(routing.NextVar(index))
+        routes.append(route)
+    duration = {job.id: job.duration for job in feasible_jobs}
+    in_model = [p for p in problem.precedences if p.before in duration and p.after in duration]
+    out: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for p in in_model:
+            if p.after not in start or p.after in out:
+                continue
+            late = (
+                p.before in start
+                and p.max_gap is not None
+                and start[p.after] > start[p.before] + duration[p.before] + p.max_gap
+            )
+            if p.before not in start or p.before in out or late:
+                out.add(p.after)
+                changed = True
+    return [
+        [i for i in route if copies[manager.IndexToNode(i) - 2 * n_v][0].id not in out]
+        for route in routes
+    ]
 
 
 def _published_routes(

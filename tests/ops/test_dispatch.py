@@ -250,3 +250,45 @@ def test_a_planned_repair_is_done_whole_or_not_at_all(city_isolator: Isolator) -
         assert len(closed) == len(reopened)
         if closed:
             assert len(closed) == len(case.closures)
+
+
+@pytest.mark.slow
+def test_a_day_with_more_work_than_crews_is_planned_and_replanned(
+    city_isolator: Isolator, city_roads: Any
+) -> None:
+    """More work than the ten crews of the sample roster can do. OR-Tools' first-solution
+    heuristic failed on the chains of connection steps and the day came back empty; a re-plan
+    on it found "no solution" at once (a precedence bound the times of dropped jobs)."""
+    from ops.io import read_roster
+    from sample_data.busy_day import DAY as BUSY
+    from sample_data.busy_day import ROSTER as SAMPLE_ROSTER
+    from sample_data.busy_day import busy_day
+
+    jobs, links, repairs = busy_day(city_isolator, seed=1)
+    roster = read_roster(SAMPLE_ROSTER)
+    day = plan_day(BUSY, jobs, links, roster, CAL, repairs=repairs, travel=city_roads, seconds=5)
+    planned = {s.job_id for r in day.plan.routes for s in r.stops}
+    assert len(planned) >= 0.6 * len(jobs), day.plan.unassigned
+    assert {r.crew_id for r in day.plan.routes if r.stops} >= {"meter-01", "meter-02", "valve-01"}
+    # every chain is whole: nothing planned before what it must follow
+    for link in links:
+        if link.after in planned:
+            assert link.before in planned, link
+            assert day.stop_times(link.after)[0] >= day.stop_times(link.before)[1]  # type: ignore[index]
+
+    now = dt.datetime.combine(BUSY, dt.time(10, 30))
+    burst = open_repair(RepairReport("T-300", now, "burst", pipe_id="P000300"), city_isolator)
+    after = replan_emergency(
+        day,
+        now,
+        burst.jobs,
+        burst.links,
+        new_repairs=[burst],
+        calendar=CAL,
+        travel=city_roads,
+        seconds=8,
+    )
+    assert after.plan.status != "no_solution"
+    for job in burst.jobs:
+        if job.kind.value in ("valve closure", "repair", "valve reopening"):
+            assert after.plan.stop(job.id) is not None, after.plan.unassigned
