@@ -275,6 +275,11 @@ class _Model:
                 + lag
                 - (horizon + lag) * (2 - routing.ActiveVar(a) - routing.ActiveVar(b))
             )
+            if p.max_gap is not None:
+                # b - a <= lag + max_gap when both are planned, as a node precedence: the
+                # insertion heuristics' filters see it, so a first solution places a repair
+                # soon enough after its closures
+                time_dim.AddNodePrecedence(b, a, -(lag + p.max_gap))
             if relaxed:
                 continue
             solver.Add(routing.ActiveVar(b) <= routing.ActiveVar(a))
@@ -282,15 +287,14 @@ class _Model:
                 # only binding when ``after`` is planned: an unplanned node's time is free
                 solver.Add(
                     time_dim.CumulVar(b)
-                    <= time_dim.CumulVar(a)
-                    + jobs_by_id[p.before].duration
-                    + p.max_gap
-                    + horizon * (1 - routing.ActiveVar(b))
+                    <= time_dim.CumulVar(a) + lag + p.max_gap + horizon * (1 - routing.ActiveVar(b))
                 )
 
-        node_visit = [0] * routing.Size()
+        node_visit = [0] * routing.Size()  # what a break may not overlap, per node
         for index in range(routing.Size()):
             node = manager.IndexToNode(index)
+            if node >= 2 * n_v and copies[node - 2 * n_v][0].break_on_site:
+                continue
             node_visit[index] = int(service[node])
         for vi, v in enumerate(vehicles):
             intervals = []
@@ -415,8 +419,21 @@ def solve(
         _watch(routing, on_progress, started)
 
     seed = None
+    seeds: list[list[list[int]] | None] = []
     if published is not None:
-        seed = _published_routes(published, vehicles, copies, manager, n_v)
+        seeds.append(_published_routes(published, vehicles, copies, manager, n_v))
+        if any(j.id not in published_ids(published) for j in feasible_jobs):
+            # New jobs (an emergency): local search from the published plan inserts them one
+            # at a time, which cannot place a chain whose repair must follow its closures
+            # within a limit. A first solution with the re-planning costs is the other
+            # candidate; the better of the two is the start.
+            share = (options.seconds - (time.perf_counter() - started)) / 4
+            args = (problem, feasible_jobs, vehicles, copies, matrix, service, params, share)
+            first = _seed_routes(*args, published=published)
+            if first is None or not any(first):
+                first = _seed_routes(*args, relaxed=True, published=published)
+            seeds.append(first)
+            time_left()
     elif problem.precedences and not iterated:
         # The first solution, found on a model of its own: when the heuristic fails on the
         # precedences (see _Model), OR-Tools would start from "nothing planned", and local
@@ -428,11 +445,19 @@ def solve(
             seed = _seed_routes(*args, relaxed=True)
         time_left()
 
+    if seed is not None:
+        seeds.append(seed)
     assignment = None
-    if seed is not None and any(seed):
+    candidates = [routes for routes in seeds if routes is not None and any(routes)]
+    if candidates:
         routing.CloseModelWithParameters(params)
-        hint = routing.ReadAssignmentFromRoutes(seed, True)
-        if hint is not None:
+        costs = []
+        for routes in candidates:
+            hint = routing.ReadAssignmentFromRoutes(routes, True)
+            costs.append(float("inf") if hint is None else hint.ObjectiveValue())
+        best = min(range(len(candidates)), key=costs.__getitem__)
+        if costs[best] < float("inf"):
+            hint = routing.ReadAssignmentFromRoutes(candidates[best], True)
             assignment = routing.SolveFromAssignmentWithParameters(hint, params)
     if assignment is None:
         if iterated:
@@ -719,13 +744,14 @@ def _seed_routes(
     seconds: float,
     *,
     relaxed: bool = False,
+    published: Plan | None = None,
 ) -> list[list[int]] | None:
     """The routes of a first solution, on a model of its own: the full one, or the relaxed one
     (see :class:`_Model`) without the jobs planned although a job they must follow is not, or
     too long after it (and, in turn, what follows those), so that the full model accepts
     them. Node indices are the same in every model of the problem."""
     model = _Model.build(
-        problem, feasible_jobs, vehicles, copies, matrix, service, None, relaxed=relaxed
+        problem, feasible_jobs, vehicles, copies, matrix, service, published, relaxed=relaxed
     )
     manager, routing, time_dim = model.manager, model.routing, model.time_dim
     first = pywrapcp.DefaultRoutingSearchParameters()
@@ -770,6 +796,10 @@ def _seed_routes(
         [i for i in route if copies[manager.IndexToNode(i) - 2 * n_v][0].id not in out]
         for route in routes
     ]
+
+
+def published_ids(published: Plan) -> set[str]:
+    return {s.job_id.split("#")[0] for r in published.routes for s in r.stops}
 
 
 def _published_routes(

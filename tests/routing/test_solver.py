@@ -214,7 +214,8 @@ def check_plan(problem: Problem, plan: Plan, totals: bool = True) -> None:
             if job.pinned_crew is not None:
                 assert c.id == job.pinned_crew
             for b in breaks:
-                assert b.end <= s.start or b.start >= s.end, f"{s.job_id} overlaps break {b}"
+                if not job.break_on_site:
+                    assert b.end <= s.start or b.start >= s.end, f"{s.job_id} overlaps break {b}"
             if job.due is not None:
                 assert s.deadline_status == ("on_time" if s.end <= job.due else "late")
             elif job.deadline is not None:
@@ -513,13 +514,15 @@ def small_problems(draw: st.DrawFn) -> Problem:
                 mandatory=draw(st.booleans()),
                 pinned_crew=draw(st.one_of(st.none(), st.sampled_from(["c0", "c1"]))),
                 crews_required=draw(st.sampled_from([1, 1, 1, 2])),
+                break_on_site=draw(st.booleans()),
             )
         )
     precedences = []
     if len(jobs) >= 2 and draw(st.booleans()):
         # (a two-crew predecessor is left out here: it has its own, failing, test below)
         jobs[0] = dataclasses.replace(jobs[0], crews_required=1)
-        precedences.append(Precedence("j0", "j1", draw(st.integers(0, H))))
+        max_gap = draw(st.one_of(st.none(), st.integers(H, 3 * H)))
+        precedences.append(Precedence("j0", "j1", draw(st.integers(0, H)), max_gap=max_gap))
     return Problem(tuple(crews), tuple(jobs), tuple(precedences), travel=PLANE)
 
 
@@ -1371,3 +1374,34 @@ def test_progress_is_reported_and_a_stop_returns_the_best_plan_so_far() -> None:
     assert all({"solutions", "objective", "elapsed"} <= set(p) for p in seen)
     check_plan(problem, plan)
     assert len(plan.assignments) == 40  # the best plan so far, complete
+
+
+def test_an_emergency_crew_takes_its_lunch_on_site() -> None:
+    """A six-hour repair that must start at 10:00 cannot leave room for a lunch due between
+    12:00 and 13:00; a burst's repair is not stopped for lunch: the crew eats in turns on
+    site, and its day is still that much longer."""
+    c = crew("c")
+    plans = {}
+    for on_site in (False, True):
+        job = Job(
+            "repair",
+            (600.0, 0.0),
+            6 * H,
+            windows=(TimeWindow(10 * H, 10 * H),),
+            mandatory=True,
+            break_on_site=on_site,
+        )
+        problem = Problem((replace_shift(c, day_shift(LUNCH)),), (job,), travel=PLANE)
+        plans[on_site] = solve(problem, opts(1))
+        check_plan(problem, plans[on_site])
+    assert [u.reason for u in plans[False].unassigned] == ["break_conflict"]
+    (route,) = plans[True].routes
+    (stop,) = route.stops
+    (lunch,) = route.breaks
+    assert (stop.start, stop.end) == (10 * H, 16 * H)
+    assert stop.start <= lunch.start and lunch.end <= stop.end
+    assert route.arrive == stop.end + 600 + LUNCH.duration
+
+
+def replace_shift(c: Crew, shift: Shift) -> Crew:
+    return dataclasses.replace(c, shifts=(shift,))
