@@ -149,6 +149,20 @@ def _job_range(job: Job, lo: int, hi: int) -> list[tuple[int, int]]:
 ProgressCallback = Callable[[dict[str, Any]], bool]
 
 
+@dataclass(frozen=True)
+class _Nodes:
+    """What every model of a problem is built from: the jobs some crew could do, the crew
+    shifts (vehicles), the nodes (vehicle starts, vehicle ends, then one per job copy), their
+    travel matrix and service times."""
+
+    problem: Problem
+    feasible_jobs: Sequence[Job]
+    vehicles: list[_Vehicle]
+    copies: list[tuple[Job, int]]
+    matrix: Any
+    service: npt.NDArray[np.int64]
+
+
 @dataclass
 class _Model:
     """An OR-Tools routing model of the feasible jobs (see :func:`solve`).
@@ -166,18 +180,14 @@ class _Model:
     time_dim: Any
 
     @classmethod
-    def build(
-        cls,
-        problem: Problem,
-        feasible_jobs: Sequence[Job],
-        vehicles: list[_Vehicle],
-        copies: list[tuple[Job, int]],
-        matrix: Any,
-        service: npt.NDArray[np.int64],
-        published: Plan | None,
-        *,
-        relaxed: bool = False,
-    ) -> _Model:
+    def build(cls, nodes: _Nodes, published: Plan | None, *, relaxed: bool = False) -> _Model:
+        problem, feasible_jobs, vehicles, copies = (
+            nodes.problem,
+            nodes.feasible_jobs,
+            nodes.vehicles,
+            nodes.copies,
+        )
+        matrix, service = nodes.matrix, nodes.service
         n_v = len(vehicles)
         manager = pywrapcp.RoutingIndexManager(
             len(service), n_v, list(range(n_v)), list(range(n_v, 2 * n_v))
@@ -372,7 +382,8 @@ def solve(
             )
         return replace(plan, unassigned=tuple(unassigned), status=_status(unassigned))
 
-    model = _Model.build(problem, feasible_jobs, vehicles, copies, matrix, service, published)
+    instance = _Nodes(problem, feasible_jobs, vehicles, copies, matrix, service)
+    model = _Model.build(instance, published)
     manager, routing, time_dim = model.manager, model.routing, model.time_dim
     travel = matrix.seconds
 
@@ -428,10 +439,9 @@ def solve(
             # within a limit. A first solution with the re-planning costs is the other
             # candidate; the better of the two is the start.
             share = (options.seconds - (time.perf_counter() - started)) / 4
-            args = (problem, feasible_jobs, vehicles, copies, matrix, service, params, share)
-            first = _seed_routes(*args, published=published)
+            first = _seed_routes(instance, params, share, published=published)
             if first is None or not any(first):
-                first = _seed_routes(*args, relaxed=True, published=published)
+                first = _seed_routes(instance, params, share, relaxed=True, published=published)
             seeds.append(first)
             time_left()
     elif problem.precedences and not iterated:
@@ -439,10 +449,9 @@ def solve(
         # precedences (see _Model), OR-Tools would start from "nothing planned", and local
         # search rarely gets far from there; the relaxed model's first solution then seeds it.
         share = (options.seconds - (time.perf_counter() - started)) / 4
-        args = (problem, feasible_jobs, vehicles, copies, matrix, service, params, share)
-        seed = _seed_routes(*args)
+        seed = _seed_routes(instance, params, share)
         if seed is None or not any(seed):
-            seed = _seed_routes(*args, relaxed=True)
+            seed = _seed_routes(instance, params, share, relaxed=True)
         time_left()
 
     if seed is not None:
@@ -734,12 +743,7 @@ def _reassignment_costs(
 
 
 def _seed_routes(
-    problem: Problem,
-    feasible_jobs: Sequence[Job],
-    vehicles: list[_Vehicle],
-    copies: list[tuple[Job, int]],
-    matrix: Any,
-    service: npt.NDArray[np.int64],
+    nodes: _Nodes,
     params: Any,
     seconds: float,
     *,
@@ -750,9 +754,13 @@ def _seed_routes(
     (see :class:`_Model`) without the jobs planned although a job they must follow is not, or
     too long after it (and, in turn, what follows those), so that the full model accepts
     them. Node indices are the same in every model of the problem."""
-    model = _Model.build(
-        problem, feasible_jobs, vehicles, copies, matrix, service, published, relaxed=relaxed
+    problem, feasible_jobs, vehicles, copies = (
+        nodes.problem,
+        nodes.feasible_jobs,
+        nodes.vehicles,
+        nodes.copies,
     )
+    model = _Model.build(nodes, published, relaxed=relaxed)
     manager, routing, time_dim = model.manager, model.routing, model.time_dim
     first = pywrapcp.DefaultRoutingSearchParameters()
     first.CopyFrom(params)
@@ -850,7 +858,10 @@ def replan(
             frozen[(r.crew_id, r.shift)] = done
             for stop in done:
                 started.setdefault(stop.job_id.split("#")[0], stop)
-        begun = [b for b in r.breaks if b.start <= now]
+        # begun, or taken on site during a started job (break_on_site): kept as published
+        begun = [
+            b for b in r.breaks if b.start <= now or any(s.start <= b.start < s.end for s in done)
+        ]
         if begun:
             taken[(r.crew_id, r.shift)] = begun
     crews = []
