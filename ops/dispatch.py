@@ -348,7 +348,6 @@ def routing_job(
         priority=priority,
         mandatory=mandatory,
         crews_required=job.crews_required,
-        break_on_site=job.emergency,  # a burst is not left for lunch: the crew eats in turns
     )
 
 

@@ -149,8 +149,6 @@ def _no_fit(job: Job, in_shift: int, unreachable: int, too_short: int, clash: in
 
 def _break_fits(v: _Vehicle, job: Job, ranges: list[tuple[int, int]], go: int, back: int) -> bool:
     """Whether every break of the shift can be taken before or after this job alone."""
-    if job.break_on_site:
-        return True
     for brk in v.shift.breaks:
         lo = max(brk.window.start, v.earliest)
         hi = min(brk.window.end, v.shift.end - brk.duration)

@@ -97,9 +97,6 @@ class Job:
         Only this crew may do the job.
     crews_required
         2 for jobs that need two crews starting together (a large main repair).
-    break_on_site
-        The crew may take its breaks during this job, in turns on site (an emergency repair
-        is not stopped for lunch): a break need not fall outside it.
     """
 
     id: str
@@ -116,7 +113,6 @@ class Job:
     pinned_crew: str | None = None
     crews_required: int = 1
     demand: int = 0
-    break_on_site: bool = False
 
     def __post_init__(self) -> None:
         if self.duration < 0:

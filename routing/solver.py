@@ -286,10 +286,10 @@ class _Model:
                 - (horizon + lag) * (2 - routing.ActiveVar(a) - routing.ActiveVar(b))
             )
             if p.max_gap is not None:
-                # b - a <= lag + max_gap when both are planned, as a node precedence: the
+                # start(b) <= end(a) + max_gap when both are planned, as a node precedence: the
                 # insertion heuristics' filters see it, so a first solution places a repair
                 # soon enough after its closures
-                time_dim.AddNodePrecedence(b, a, -(lag + p.max_gap))
+                time_dim.AddNodePrecedence(b, a, -(jobs_by_id[p.before].duration + p.max_gap))
             if relaxed:
                 continue
             solver.Add(routing.ActiveVar(b) <= routing.ActiveVar(a))
@@ -297,14 +297,15 @@ class _Model:
                 # only binding when ``after`` is planned: an unplanned node's time is free
                 solver.Add(
                     time_dim.CumulVar(b)
-                    <= time_dim.CumulVar(a) + lag + p.max_gap + horizon * (1 - routing.ActiveVar(b))
+                    <= time_dim.CumulVar(a)
+                    + jobs_by_id[p.before].duration
+                    + p.max_gap
+                    + horizon * (1 - routing.ActiveVar(b))
                 )
 
         node_visit = [0] * routing.Size()  # what a break may not overlap, per node
         for index in range(routing.Size()):
             node = manager.IndexToNode(index)
-            if node >= 2 * n_v and copies[node - 2 * n_v][0].break_on_site:
-                continue
             node_visit[index] = int(service[node])
         for vi, v in enumerate(vehicles):
             intervals = []
@@ -433,7 +434,8 @@ def solve(
     seeds: list[list[list[int]] | None] = []
     if published is not None:
         seeds.append(_published_routes(published, vehicles, copies, manager, n_v))
-        if any(j.id not in published_ids(published) for j in feasible_jobs):
+        in_published = published_ids(published)
+        if any(j.id not in in_published for j in feasible_jobs):
             # New jobs (an emergency): local search from the published plan inserts them one
             # at a time, which cannot place a chain whose repair must follow its closures
             # within a limit. A first solution with the re-planning costs is the other
@@ -550,21 +552,22 @@ def solve(
             for pause in breaks_of.get(vi, []):
                 if prev_end <= pause.start < arrival:  # the break interrupts the drive
                     arrival = pause.end + (arrival - pause.start)
+            end = start + job.duration
             stops.append(
                 Stop(
                     job_id=job.id if c == 0 else f"{job.id}#2",
                     arrival=min(arrival, start),
                     start=start,
-                    end=start + job.duration,
+                    end=end,
                     travel=leg,
-                    deadline_status=_deadline_status(job, start + job.duration),
+                    deadline_status=_deadline_status(job, end),
                     location=job.location,
                 )
             )
             placed.add(job.id)
             travel_total += leg
             distance += float(matrix.meters[prev_node, node])
-            prev_node, prev_end = node, start + job.duration
+            prev_node, prev_end = node, end
             nodes.append(node)
             index = assignment.Value(routing.NextVar(index))
         end_node = manager.IndexToNode(index)
@@ -800,6 +803,11 @@ def _seed_routes(
             if p.before not in start or p.before in out or late:
                 out.add(p.after)
                 changed = True
+        for p in in_model:  # a closure whose repair is out goes too (nothing left half-done)
+            half_done = p.after not in start or p.after in out
+            if p.required and p.before in start and p.before not in out and half_done:
+                out.add(p.before)
+                changed = True
     return [
         [i for i in route if copies[manager.IndexToNode(i) - 2 * n_v][0].id not in out]
         for route in routes
@@ -858,10 +866,7 @@ def replan(
             frozen[(r.crew_id, r.shift)] = done
             for stop in done:
                 started.setdefault(stop.job_id.split("#")[0], stop)
-        # begun, or taken on site during a started job (break_on_site): kept as published
-        begun = [
-            b for b in r.breaks if b.start <= now or any(s.start <= b.start < s.end for s in done)
-        ]
+        begun = [b for b in r.breaks if b.start <= now]
         if begun:
             taken[(r.crew_id, r.shift)] = begun
     crews = []

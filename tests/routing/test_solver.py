@@ -208,14 +208,13 @@ def check_plan(problem: Problem, plan: Plan, totals: bool = True) -> None:
             assert t + leg + pause <= s.start, f"{s.job_id}: cannot be reached by {s.start}"
             if job.windows:
                 assert any(w.start <= s.start <= w.end for w in job.windows), (s, job.windows)
-            if job.deadline is not None:
-                assert s.end <= job.deadline, (s, job.deadline)
+            if job.deadline is not None:  # (a pause on site may run past it: documented)
+                assert s.start + job.duration <= job.deadline, (s, job.deadline)
             assert job.skills <= c.skills, f"{s.job_id} needs {job.skills}, {c.id} has {c.skills}"
             if job.pinned_crew is not None:
                 assert c.id == job.pinned_crew
             for b in breaks:
-                if not job.break_on_site:
-                    assert b.end <= s.start or b.start >= s.end, f"{s.job_id} overlaps break {b}"
+                assert b.end <= s.start or b.start >= s.end, f"{s.job_id} overlaps break {b}"
             if job.due is not None:
                 assert s.deadline_status == ("on_time" if s.end <= job.due else "late")
             elif job.deadline is not None:
@@ -514,7 +513,6 @@ def small_problems(draw: st.DrawFn) -> Problem:
                 mandatory=draw(st.booleans()),
                 pinned_crew=draw(st.one_of(st.none(), st.sampled_from(["c0", "c1"]))),
                 crews_required=draw(st.sampled_from([1, 1, 1, 2])),
-                break_on_site=draw(st.booleans()),
             )
         )
     precedences = []
@@ -1376,32 +1374,16 @@ def test_progress_is_reported_and_a_stop_returns_the_best_plan_so_far() -> None:
     assert len(plan.assignments) == 40  # the best plan so far, complete
 
 
-def test_an_emergency_crew_takes_its_lunch_on_site() -> None:
-    """A six-hour repair that must start at 10:00 cannot leave room for a lunch due between
-    12:00 and 13:00; a burst's repair is not stopped for lunch: the crew eats in turns on
-    site, and its day is still that much longer."""
-    c = crew("c")
-    plans = {}
-    for on_site in (False, True):
-        job = Job(
-            "repair",
-            (600.0, 0.0),
-            6 * H,
-            windows=(TimeWindow(10 * H, 10 * H),),
-            mandatory=True,
-            break_on_site=on_site,
-        )
-        problem = Problem((replace_shift(c, day_shift(LUNCH)),), (job,), travel=PLANE)
-        plans[on_site] = solve(problem, opts(1))
-        check_plan(problem, plans[on_site])
-    assert [u.reason for u in plans[False].unassigned] == ["break_conflict"]
-    (route,) = plans[True].routes
-    (stop,) = route.stops
-    (lunch,) = route.breaks
-    assert (stop.start, stop.end) == (10 * H, 16 * H)
-    assert stop.start <= lunch.start and lunch.end <= stop.end
-    assert route.arrive == stop.end + 600 + LUNCH.duration
-
-
-def replace_shift(c: Crew, shift: Shift) -> Crew:
-    return dataclasses.replace(c, shifts=(shift,))
+def test_a_maximum_gap_counts_from_the_end_of_the_job_before() -> None:
+    """``max_gap`` is from the end of ``before``, whatever its minimum ``gap``: a repair that
+    could only start two hours after its closure is left out, not planned late."""
+    jobs = (
+        Job("close", (100.0, 0.0), 20 * MINUTE, windows=(TimeWindow(8 * H, 8 * H),)),
+        Job("repair", (200.0, 0.0), H, windows=(TimeWindow(10 * H, 17 * H),)),
+    )
+    problem = Problem(
+        (crew("c"),), jobs, (Precedence("close", "repair", H, max_gap=H),), travel=PLANE
+    )
+    plan = solve(problem, opts())
+    check_plan(problem, plan)
+    assert plan.stop("repair") is None
