@@ -462,13 +462,16 @@ def solve(
     candidates = [routes for routes in seeds if routes is not None and any(routes)]
     if candidates:
         routing.CloseModelWithParameters(params)
-        costs = []
+        # (the model owns the assignment a read returns: the next read overwrites it, so the
+        # best is read again only when it was not the last one read)
+        best, best_cost, hint = None, float("inf"), None
         for routes in candidates:
             hint = routing.ReadAssignmentFromRoutes(routes, True)
-            costs.append(float("inf") if hint is None else hint.ObjectiveValue())
-        best = min(range(len(candidates)), key=costs.__getitem__)
-        if costs[best] < float("inf"):
-            hint = routing.ReadAssignmentFromRoutes(candidates[best], True)
+            if hint is not None and hint.ObjectiveValue() < best_cost:
+                best, best_cost = routes, hint.ObjectiveValue()
+        if best is not None:
+            if best is not candidates[-1] or hint is None:
+                hint = routing.ReadAssignmentFromRoutes(best, True)
             assignment = routing.SolveFromAssignmentWithParameters(hint, params)
     if assignment is None:
         if iterated:
