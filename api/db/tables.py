@@ -172,6 +172,11 @@ class Application(Base):
     case: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # when the application reached the utility and how (an online one must be accepted within
+    # 0.25 working day of it); back_entered: a counter application entered afterwards
+    received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    channel: Mapped[str] = mapped_column(String(16), default="counter")
+    back_entered: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class RepairTicket(Base):
@@ -311,3 +316,38 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CalendarYear(Base):
+    """A year's holidays and make-up working days as the utility entered them from the State
+    Council's notice; it overrides the library and the TOML file for that year."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    days_off: Mapped[list[Any]] = mapped_column(JSON)  # ISO dates
+    workdays: Mapped[list[Any]] = mapped_column(JSON)  # make-up working days, ISO dates
+    document: Mapped[str] = mapped_column(String(128))  # e.g. 国办发明电〔2026〕X号
+    published_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    entered_by: Mapped[str] = mapped_column(String(64))
+    entered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it)
+
+
+class DeadlineChange(Base):
+    """A deadline that moved because a year's calendar changed (kept as history)."""
+
+    __tablename__ = "deadline_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    application_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    job_id: Mapped[str | None] = mapped_column(String(96), nullable=True, index=True)
+    field: Mapped[str] = mapped_column(String(16))  # deadline, due, papers_due
+    old: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    new: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
