@@ -174,6 +174,14 @@ def _ops_parsers(sub: Any, network_args: Callable[[argparse.ArgumentParser], Non
     p.add_argument("--dn", type=float, help="connection pipe size, mm (size-dependent types)")
     p.add_argument("--length-m", type=float, help="external line length, m")
     p.add_argument("--holidays", type=Path, help="holiday override TOML (default: the project's)")
+    p.add_argument(
+        "--day-reading",
+        choices=["calendar", "civil_code"],
+        default="calendar",
+        help="how plain 日 (fast connection, missing papers) is counted: calendar = N x 24 h "
+        "(default); civil_code = 《民法典》 arts. 201/203, from the next day to the office's "
+        "closing on the last day, moved past rest days",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_deadline)
 
@@ -560,12 +568,15 @@ def _moment(text: str | None, what: str) -> Any:
 
 def cmd_deadline(args: argparse.Namespace) -> int:
     from ops.calendar import HolidaySchedule, WorkCalendar
-    from ops.connections import RULES, connection_deadline, connection_type
+    from ops.connections import RULES, ConnectionRules, connection_deadline, connection_type
 
     calendar = WorkCalendar(holidays=HolidaySchedule.load(args.holidays))
     accepted = _moment(args.accepted, "--accepted")
     kind = connection_type(args.type)
-    deadline = connection_deadline(kind, accepted, calendar, dn_mm=args.dn, length_m=args.length_m)
+    rules = ConnectionRules(day_reading=args.day_reading)
+    deadline = connection_deadline(
+        kind, accepted, calendar, dn_mm=args.dn, length_m=args.length_m, rules=rules
+    )
     if args.json:
         _print_json({"type": kind.value, "accepted": accepted.isoformat(), **deadline.to_dict()})
         return 0
@@ -575,6 +586,9 @@ def cmd_deadline(args: argparse.Namespace) -> int:
         f"{deadline.days:g} {deadline.unit} after acceptance at {accepted:%Y-%m-%d %H:%M}"
     )
     out.print(f"{kind.value} — {rule.chinese}; {deadline.basis}")
+    if deadline.calendar is not None:
+        style = "yellow" if deadline.calendar.provisional_years else "dim"
+        out.print(f"[{style}]calendar: {deadline.calendar.describe()}[/{style}]")
     return 0
 
 

@@ -4,9 +4,11 @@ Table 1 of the service plan counts deadlines in **working days (工作日)**. A 
 day the utility's offices are open: Monday to Friday, except the statutory holidays, plus the
 weekend days that the State Council declares make-up working days (调休上班). The schedule comes
 from `chinesecalendar <https://pypi.org/project/chinesecalendar/>`_, which knows the years the
-State Council has announced and refuses the others; a project-owned TOML file
-(``ops/data/holidays.toml``, or one the deployment names) adds a year as soon as it is published,
-or corrects one. A year that neither knows is an error that names the year and the file.
+State Council has announced; a project-owned TOML file (``ops/data/holidays.toml``, or one the
+deployment names) and the years the utility enters itself (the service keeps them in its
+database) add or correct a year. A year that none of them knows is never a refusal: it is
+*provisional*, computed from the statutory rules (lunar dates and the 清明 solar term from
+``lunar_python``), and every result says which calendar made it (:class:`CalendarBasis`).
 
 Fractions of a working day are fractions of that day's office hours: with the default hours
 (08:30–12:00 and 14:00–18:00, 7.5 h) a quarter day is 1 h 52 min 30 s of open office. Time
@@ -23,12 +25,12 @@ import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ops.errors import CalendarConfigError, CalendarYearMissing
+from ops.errors import CalendarConfigError
 
 TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_OVERRIDES = Path(__file__).parent / "data" / "holidays.toml"
@@ -116,38 +118,243 @@ class Season:
         return key >= self.start or key <= self.end
 
 
+# The statutory holidays of 《全国年节及纪念日放假办法》 as amended in 2024 (in force from
+# 2025): name → days. Lunar dates are (month, day) of the lunar year; 除夕 is the last day of the
+# lunar year before 春节.
+STATUTORY_RULES = "《全国年节及纪念日放假办法》(2024)"
+OFFICIAL = "official"
+PROVISIONAL = "provisional"
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """One year's days off and make-up working days (调休上班), and where they come from.
+
+    A working day is a weekday that is not a day off, or a make-up day (a Saturday or Sunday).
+    """
+
+    year: int
+    days_off: frozenset[dt.date]
+    workdays: frozenset[dt.date]
+    source: str
+    status: str = OFFICIAL  # or PROVISIONAL
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.days_off
+
+
+@dataclass(frozen=True)
+class YearBasis:
+    """Which calendar decided a year: ``official`` (with its source) or ``provisional``."""
+
+    year: int
+    status: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "source": self.source}
+
+
+@dataclass(frozen=True)
+class CalendarBasis:
+    """The calendars a computation counted on, year by year; provisional if any year was."""
+
+    years: Mapping[int, YearBasis]
+
+    @property
+    def status(self) -> str:
+        return PROVISIONAL if self.provisional_years else OFFICIAL
+
+    @property
+    def provisional_years(self) -> tuple[int, ...]:
+        return tuple(y for y, b in sorted(self.years.items()) if b.status == PROVISIONAL)
+
+    def describe(self) -> str:
+        """One line for people: ``official (chinesecalendar 1.11.0)`` or which years are
+        provisional and what to do about it."""
+        if not self.provisional_years:
+            sources = sorted({b.source for b in self.years.values()})
+            return f"official ({'; '.join(sources)})"
+        years = ", ".join(str(y) for y in self.provisional_years)
+        return (
+            f"provisional for {years}: the State Council's schedule is not in the calendar yet, "
+            "so the statutory holidays were computed; an admin enters the notice in the "
+            "console's calendar screen (or the holidays_file setting) and the deadline is "
+            "recomputed"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "provisional_years": list(self.provisional_years),
+            "years": {str(y): b.to_dict() for y, b in sorted(self.years.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CalendarBasis:
+        return cls(
+            {
+                int(y): YearBasis(int(y), str(b["status"]), str(b["source"]))
+                for y, b in dict(data.get("years", {})).items()
+            }
+        )
+
+
+def statutory_days(year: int) -> dict[dt.date, str]:
+    """The statutory holiday dates of ``year`` by the 2024 rules: 元旦 1 day, 春节 4 (除夕 and
+    初一 to 初三), 清明 1 (the solar term), 劳动节 2, 端午 1, 中秋 1, 国庆 3.
+
+    Lunar dates and the 清明 solar term come from ``lunar_python`` (computed, no table).
+    """
+    from lunar_python import Lunar
+
+    new_year = Lunar.fromYmd(year, 1, 1)
+    spring = dt.date.fromisoformat(new_year.getSolar().toYmd())
+
+    def lunar(month: int, day: int) -> dt.date:
+        return dt.date.fromisoformat(Lunar.fromYmd(year, month, day).getSolar().toYmd())
+
+    qingming = dt.date.fromisoformat(new_year.getJieQiTable()["清明"].toYmd())
+    days: dict[dt.date, str] = {dt.date(year, 1, 1): "元旦"}
+    for k in range(-1, 3):
+        days[spring + dt.timedelta(days=k)] = "春节"
+    days[qingming] = "清明节"
+    days[dt.date(year, 5, 1)] = days[dt.date(year, 5, 2)] = "劳动节"
+    days[lunar(5, 5)] = "端午节"
+    days[lunar(8, 15)] = "中秋节"
+    for d in (1, 2, 3):
+        days.setdefault(dt.date(year, 10, d), "国庆节")  # 中秋 may fall on one of them
+    return {d: n for d, n in sorted(days.items()) if d.year == year}
+
+
+@lru_cache(maxsize=64)
+def provisional_year(year: int) -> YearSchedule:
+    """A year the State Council has not announced, from the statutory rules.
+
+    Every statutory day is a day off. A statutory day on a Saturday or Sunday is made up on a
+    working day (the rules' article 6: 适逢星期六、星期日，应当在工作日补假): the first weekday
+    after its holiday block that is not a day off already. The make-up working days (调休上班)
+    that a notice adds to bridge holidays are the State Council's choice and are not guessed:
+    a provisional year has none. See ``docs/decisions.md``.
+    """
+    statutory = statutory_days(year)
+    off = set(statutory)
+    for day in sorted(statutory):
+        if day.weekday() < 5:
+            continue
+        spare = day + dt.timedelta(days=1)
+        while spare in off or spare.weekday() >= 5:
+            spare += dt.timedelta(days=1)
+        if spare.year == year:
+            off.add(spare)
+    return YearSchedule(
+        year,
+        frozenset(off),
+        frozenset(),
+        f"provisional: computed from the statutory rules {STATUTORY_RULES}",
+        PROVISIONAL,
+    )
+
+
+def year_schedule(
+    year: int,
+    *,
+    days_off: Iterable[Any],
+    workdays: Iterable[Any] = (),
+    source: str,
+) -> YearSchedule:
+    """A year as the utility enters it from the State Council's notice, checked.
+
+    Dates are ``YYYY-MM-DD`` or ranges ``YYYY-MM-DD..YYYY-MM-DD``. Every problem is reported
+    at once: a date outside the year, a make-up working day that is not a Saturday or Sunday,
+    a day both off and on.
+    """
+    problems: list[str] = []
+    off = _collect(days_off, year, "days off", problems)
+    on = _collect(workdays, year, "make-up working days", problems)
+    for day in sorted(on):
+        if day.weekday() < 5:
+            problems.append(
+                f"make-up working day {day} is a {day:%A}, not a Saturday or Sunday: a "
+                "weekday is a working day already; list only the weekend days worked"
+            )
+    for day in sorted(off & on):
+        problems.append(f"{day} is listed both as a day off and as a make-up working day")
+    if not str(source).strip():
+        problems.append("give the notice's document number (e.g. 国办发明电〔2026〕X号)")
+    if problems:
+        raise CalendarConfigError(f"the {year} calendar cannot be used: " + "; ".join(problems))
+    return YearSchedule(year, frozenset(off), frozenset(on), str(source).strip())
+
+
+def _collect(values: Iterable[Any], year: int, what: str, problems: list[str]) -> set[dt.date]:
+    out: set[dt.date] = set()
+    for value in [values] if isinstance(values, str) else values:
+        try:
+            out.update(_dates([value], year, what))
+        except CalendarConfigError as exc:
+            problems.append(str(exc))
+    return out
+
+
 @dataclass(frozen=True)
 class HolidaySchedule:
-    """Which dates are working days: chinesecalendar, with project-owned years on top.
+    """Which dates are working days, year by year, from the first of these that has the year:
+
+    1. ``kept``: the years the utility entered from the State Council's notice (the service
+       stores them in its database);
+    2. ``overrides``: a project- or deployment-owned TOML file (``holidays_file``);
+    3. chinesecalendar, for the years it knows;
+    4. a *provisional* year computed from the statutory rules (:func:`provisional_year`), so
+       that a year not yet announced is never a refusal. Every result can say which it used
+       (:meth:`year_basis`).
 
     Parameters
     ----------
     overrides
-        Year → (days off, make-up working days). A year listed here replaces the library's
-        schedule for that year: a working day is a weekday not in the days off, or a date among
-        the make-up days.
+        Year → (days off, make-up working days), from the TOML file.
     source
-        Where the overrides came from, for error messages.
+        What the overrides are called in messages (never a file system path).
     """
 
     overrides: Mapping[int, tuple[frozenset[dt.date], frozenset[dt.date]]] = field(
         default_factory=dict
     )
     source: str | None = None
+    kept: Mapping[int, YearSchedule] = field(default_factory=dict)
+    override_sources: Mapping[int, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> HolidaySchedule:
         """The library's schedule plus the overrides in ``path`` (default: the project's file)."""
         path = Path(path) if path is not None else DEFAULT_OVERRIDES
+        name = "the project's holiday file" if path == DEFAULT_OVERRIDES else "holidays_file"
         if not path.exists():
             if path == DEFAULT_OVERRIDES:
                 return cls()
-            raise CalendarConfigError(f"holiday override file {path} does not exist")
+            raise CalendarConfigError(
+                f"the holiday file named by the holidays_file setting (WATEROPS_HOLIDAYS_FILE) "
+                f"does not exist ({path.name}): correct the setting or remove it"
+            )
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise CalendarConfigError(f"{path}: not a valid TOML file ({exc})") from None
-        return cls(parse_overrides(data, str(path)), str(path))
+            raise CalendarConfigError(
+                f"{name} ({path.name}) is not a valid TOML file ({exc}): correct it, or enter "
+                "the year in the console's calendar screen instead"
+            ) from None
+        sources = {
+            int(k): str(v.get("source") or name)
+            for k, v in data.items()
+            if isinstance(v, Mapping) and str(k).isdigit()
+        }
+        return cls(parse_overrides(data, name), name, override_sources=sources)
+
+    def with_kept(self, kept: Mapping[int, YearSchedule]) -> HolidaySchedule:
+        """The same schedule with the utility's own years on top."""
+        return HolidaySchedule(self.overrides, self.source, dict(kept), self.override_sources)
 
     @cached_property
     def library_years(self) -> tuple[int, int]:
@@ -156,27 +363,68 @@ class HolidaySchedule:
         years = [d.year for d in holidays]
         return min(years), max(years)
 
+    @cached_property
+    def library_source(self) -> str:
+        from importlib.metadata import version
+
+        return f"chinesecalendar {version('chinesecalendar')}"
+
     @property
     def covered(self) -> tuple[int, int]:
+        """The first and last year of the official span (library, file, kept years)."""
         lo, hi = self.library_years
-        years = [lo, hi, *self.overrides]
-        # the span is only contiguous where the overrides extend it year by year
-        while hi + 1 in self.overrides:
+        official = {*self.overrides, *self.kept}
+        years = [lo, hi, *official]
+        while hi + 1 in official:  # contiguous only where the years extend it one by one
             hi += 1
         return min(years), hi
 
+    def year_basis(self, year: int) -> YearBasis:
+        """Which calendar decides ``year``."""
+        if year in self.kept:
+            return YearBasis(year, OFFICIAL, self.kept[year].source)
+        if year in self.overrides:
+            return YearBasis(year, OFFICIAL, self.override_sources.get(year, "holidays_file"))
+        lo, hi = self.library_years
+        if lo <= year <= hi:
+            return YearBasis(year, OFFICIAL, self.library_source)
+        return YearBasis(year, PROVISIONAL, provisional_year(year).source)
+
     def is_working_day(self, day: dt.date) -> bool:
+        if day.year in self.kept:
+            return self.kept[day.year].is_working_day(day)
         if day.year in self.overrides:
             days_off, make_up = self.overrides[day.year]
             if day in make_up:
                 return True
             return day.weekday() < 5 and day not in days_off
         lo, hi = self.library_years
-        if not lo <= day.year <= hi:
-            raise CalendarYearMissing(day.year, self.covered, self.source)
-        from chinese_calendar import is_workday
+        if lo <= day.year <= hi:
+            from chinese_calendar import is_workday
 
-        return bool(is_workday(day))
+            return bool(is_workday(day))
+        return provisional_year(day.year).is_working_day(day)
+
+    def schedule_of(self, year: int) -> YearSchedule:
+        """The whole of ``year`` as a :class:`YearSchedule` (days off are the weekdays off and
+        the holidays' weekend days as the source lists them; make-up days the weekend days
+        worked)."""
+        if year in self.kept:
+            return self.kept[year]
+        basis = self.year_basis(year)
+        if basis.status == PROVISIONAL:
+            return provisional_year(year)
+        if year in self.overrides:
+            off, on = self.overrides[year]
+            return YearSchedule(year, off, on, basis.source)
+        from chinese_calendar.constants import holidays, workdays
+
+        return YearSchedule(
+            year,
+            frozenset(d for d in holidays if d.year == year),
+            frozenset(d for d in workdays if d.year == year and d.weekday() >= 5),
+            basis.source,
+        )
 
 
 def parse_overrides(
@@ -212,6 +460,7 @@ def parse_overrides(
 
 
 def _dates(values: Iterable[Any], year: int, source: str) -> Iterator[dt.date]:
+    """The dates of ``values`` (dates or ranges), each checked to lie in ``year``."""
     if isinstance(values, str):
         values = [values]
     for value in values:
@@ -261,6 +510,17 @@ class WorkCalendar:
         if isinstance(day, dt.datetime):
             day = _local(day).date()
         return self.holidays.is_working_day(day)
+
+    def basis(self, start: dt.date | dt.datetime, end: dt.date | dt.datetime) -> CalendarBasis:
+        """Which calendars decided the working days from ``start`` to ``end`` (every year the
+        span touches): a deadline counted across them is as sure as the least sure year."""
+        first = _local(start).date() if isinstance(start, dt.datetime) else start
+        last = _local(end).date() if isinstance(end, dt.datetime) else end
+        if last < first:
+            first, last = last, first
+        return CalendarBasis(
+            {y: self.holidays.year_basis(y) for y in range(first.year, last.year + 1)}
+        )
 
     def hours_on(self, day: dt.date) -> OfficeHours | None:
         """The office hours of ``day``, or None when it is not a working day."""
@@ -376,7 +636,9 @@ def _restore(local: dt.datetime, like: dt.datetime) -> dt.datetime:
 
 def calendar_from_config(config: Mapping[str, Any]) -> WorkCalendar:
     """A calendar from settings: ``{"hours": "08:30-12:00,14:00-18:00", "seasons": [{"from":
-    "10-01", "to": "04-30", "hours": "08:30-12:00,13:30-17:30"}], "holidays_file": PATH}``."""
+    "10-01", "to": "04-30", "hours": "08:30-12:00,13:30-17:30"}], "holidays_file": PATH,
+    "years": {"2027": {"days_off": [...], "workdays": [...], "source": "国办发明电…"}}}``
+    (``years``: the utility's own entries, which win over the file and the library)."""
     hours = OfficeHours.parse(config["hours"]) if config.get("hours") else OfficeHours()
     seasons = []
     for entry in config.get("seasons", []):
@@ -392,4 +654,24 @@ def calendar_from_config(config: Mapping[str, Any]) -> WorkCalendar:
             raise CalendarConfigError(f"season {entry!r}: from and to are MM-DD")
         seasons.append(Season((start[0], start[1]), (end[0], end[1]), season_hours))
     holidays = HolidaySchedule.load(config.get("holidays_file"))
+    kept = {
+        int(year): year_schedule(
+            int(year),
+            days_off=entry.get("days_off", []),
+            workdays=entry.get("workdays", []),
+            source=str(entry.get("source", "")),
+        )
+        for year, entry in dict(config.get("years", {})).items()
+    }
+    if kept:
+        holidays = holidays.with_kept(kept)
     return WorkCalendar(hours, tuple(seasons), holidays)
+
+
+def kept_year_config(schedule: YearSchedule) -> dict[str, Any]:
+    """A kept year as the ``years`` entry of :func:`calendar_from_config` (JSON-ready)."""
+    return {
+        "days_off": sorted(d.isoformat() for d in schedule.days_off),
+        "workdays": sorted(d.isoformat() for d in schedule.workdays),
+        "source": schedule.source,
+    }

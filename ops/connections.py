@@ -26,15 +26,17 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from ops.calendar import WorkCalendar
+from ops.calendar import CalendarBasis, WorkCalendar, local_time
 from ops.errors import InvalidRequest, UnknownConnectionType
 from ops.jobs import FieldJob, JobKind, JobLink, Location, Skill, chain_deadlines
 
-PAPERS_DAYS = 5  # calendar days to complete technical papers accepted as missing (容缺受理)
+PAPERS_DAYS = 5  # days to complete technical papers accepted as missing (容缺受理)
+ACCEPTANCE_WORKING_DAYS = 0.25  # a remote application is accepted within this of its receipt
 FILING_MAX_DN_MM = 40  # non-residential DN40 and below: filing only, free external connection
 
 
@@ -168,6 +170,155 @@ RULES: dict[ConnectionType, TypeRule] = {
 }
 
 
+CHANNELS: dict[str, str] = {
+    # how an application reaches the utility (the plan's channels: one system for all of them)
+    "counter": "营业厅窗口",
+    "hotline": "24小时服务热线",
+    "website": "网站",
+    "wechat": "微信公众号",
+    "gov_portal": "政务服务网",
+    "approval_platform": "工程建设项目审批平台推送",
+}
+DAY_READINGS = ("calendar", "civil_code")
+
+
+@dataclass(frozen=True)
+class ConnectionRules:
+    """The rules a deployment may set: the size tables, how plain 日 is read, the papers'
+    days and how soon a remote application must be accepted.
+
+    ``day_reading``: ``"calendar"`` (default) reads "N 日" as N × 24 h from acceptance
+    (自然日, the stricter promise); ``"civil_code"`` reads it as 《民法典》 arts. 201 and 203
+    do: counted from the next day, the period ends when the office closes on its last day, and
+    a last day that is a rest day moves to the next working day.
+    """
+
+    appointment_limits: tuple[SizeLimit, ...] = APPOINTMENT_LIMITS
+    fast_limits: tuple[SizeLimit, ...] = FAST_LIMITS
+    day_reading: str = "calendar"
+    papers_days: int = PAPERS_DAYS
+    acceptance_working_days: float = ACCEPTANCE_WORKING_DAYS
+
+    def __post_init__(self) -> None:
+        if self.day_reading not in DAY_READINGS:
+            raise InvalidRequest(f"day_reading {self.day_reading!r}: write calendar or civil_code")
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> ConnectionRules:
+        """From settings: ``{"appointment_limits": [{"max_dn_mm": 50, "max_length_m": 30,
+        "days": 0.5}, …, {"days": 6}], "fast_limits": […], "day_reading": "civil_code",
+        "papers_days": 5, "acceptance_working_days": 0.25}``. The last row of a table has no
+        bounds, so that every size has a limit."""
+        unknown = set(config) - {
+            "appointment_limits",
+            "fast_limits",
+            "day_reading",
+            "papers_days",
+            "acceptance_working_days",
+        }
+        if unknown:
+            raise InvalidRequest(f"unknown connection rule settings {sorted(unknown)}")
+        out: dict[str, Any] = {}
+        for name in ("appointment_limits", "fast_limits"):
+            if config.get(name) is not None:
+                out[name] = _size_table(name, config[name])
+        if config.get("day_reading") is not None:
+            out["day_reading"] = str(config["day_reading"])
+        for name, kind in (("papers_days", int), ("acceptance_working_days", float)):
+            if config.get(name) is not None:
+                try:
+                    value = kind(config[name])
+                except (TypeError, ValueError):
+                    raise InvalidRequest(f"{name} must be a number") from None
+                if value <= 0:
+                    raise InvalidRequest(f"{name} must be positive")
+                out[name] = value
+        return cls(**out)
+
+    def types(self) -> dict[ConnectionType, TypeRule]:
+        """Table 1 with this deployment's size tables."""
+        out = {}
+        for kind, rule in RULES.items():
+            if rule.table is APPOINTMENT_LIMITS:
+                rule = replace(rule, table=self.appointment_limits)
+            elif rule.table is FAST_LIMITS:
+                rule = replace(rule, table=self.fast_limits)
+            out[kind] = rule
+        return out
+
+
+DEFAULT_RULES = ConnectionRules()
+
+
+def _size_table(name: str, rows: Any) -> tuple[SizeLimit, ...]:
+    if not isinstance(rows, list | tuple) or not rows:
+        raise InvalidRequest(
+            f"{name} must be a list of rows like {{max_dn_mm = 50, max_length_m = 30, "
+            "days = 0.5}, the last one without bounds"
+        )
+    table = []
+    for k, row in enumerate(rows, 1):
+        if not isinstance(row, dict):
+            raise InvalidRequest(f"{name} row {k} must be a table of max_dn_mm, max_length_m, days")
+        unknown = set(row) - {"max_dn_mm", "max_length_m", "days"}
+        if unknown:
+            raise InvalidRequest(
+                f"{name} row {k} has unknown keys {sorted(unknown)}: use max_dn_mm, "
+                "max_length_m, days"
+            )
+        try:
+            dn = None if row.get("max_dn_mm") is None else int(row["max_dn_mm"])
+            length = None if row.get("max_length_m") is None else float(row["max_length_m"])
+            days = float(row["days"])
+        except (KeyError, TypeError, ValueError):
+            raise InvalidRequest(
+                f"{name} row {k}: days (and max_dn_mm, max_length_m when given) must be a number"
+            ) from None
+        if days <= 0 or (dn is not None and dn <= 0) or (length is not None and length < 0):
+            raise InvalidRequest(f"{name} row {k}: days and sizes must be positive")
+        table.append(SizeLimit(dn, length, days))
+    if table[-1].max_dn_mm is not None or table[-1].max_length_m is not None:
+        raise InvalidRequest(
+            f"{name}: the last row must have no max_dn_mm and no max_length_m, so that every "
+            "size has a limit"
+        )
+    return tuple(table)
+
+
+def acceptance_due(
+    received_at: dt.datetime,
+    channel: str,
+    calendar: WorkCalendar,
+    rules: ConnectionRules = DEFAULT_RULES,
+) -> dt.datetime:
+    """When an application received through ``channel`` must be accepted (受理).
+
+    At the counter it is accepted at once (即办): the moment it is received. Through any other
+    channel (hotline, website, WeChat, 政务服务网, pushes of the approval platform) within
+    0.25 working day of its receipt (``rules.acceptance_working_days``).
+    """
+    if channel not in CHANNELS:
+        raise InvalidRequest(f"unknown channel {channel!r}: use one of {', '.join(CHANNELS)}")
+    if channel == "counter":
+        return received_at
+    return calendar.add_working_days(received_at, rules.acceptance_working_days)
+
+
+def intake_status(
+    received_at: dt.datetime,
+    channel: str,
+    accepted_at: dt.datetime | None,
+    now: dt.datetime,
+    calendar: WorkCalendar,
+    rules: ConnectionRules = DEFAULT_RULES,
+) -> str:
+    """``waiting`` or ``late`` (not accepted yet), ``accepted`` or ``accepted_late``."""
+    due = acceptance_due(received_at, channel, calendar, rules)
+    if accepted_at is None:
+        return "late" if now > due else "waiting"
+    return "accepted_late" if accepted_at > due else "accepted"
+
+
 def connection_type(name: str) -> ConnectionType:
     """The type named ``name`` (snake_case, as in ``waterops deadline --type``)."""
     try:
@@ -187,6 +338,7 @@ class Deadline:
     days: float
     unit: str  # "working days" or "calendar days"
     basis: str  # the Table 1 row and, for the tables, the size class
+    calendar: CalendarBasis | None = None  # the holiday calendars counted on (None: none)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -194,6 +346,7 @@ class Deadline:
             "days": self.days,
             "unit": self.unit,
             "basis": self.basis,
+            "calendar": None if self.calendar is None else self.calendar.to_dict(),
         }
 
 
@@ -204,7 +357,7 @@ def connection_deadline(
     *,
     dn_mm: float | None = None,
     length_m: float | None = None,
-    rules: dict[ConnectionType, TypeRule] | None = None,
+    rules: ConnectionRules = DEFAULT_RULES,
 ) -> Deadline:
     """The Table 1 deadline of an application accepted at ``accepted_at``.
 
@@ -212,7 +365,7 @@ def connection_deadline(
     by the types whose limit depends on them (appointment projects, fast connection).
     """
     kind = connection_type(kind) if isinstance(kind, str) else kind
-    rule = (rules or RULES)[kind]
+    rule = rules.types()[kind]
     basis = f"Table 1 row {rule.row} ({rule.chinese})"
     if rule.working_days is not None:
         days = rule.working_days
@@ -233,8 +386,32 @@ def connection_deadline(
         length = "" if row.max_length_m is None else f", ≤ {row.max_length_m:g} m"
         basis += f": DN{dn_mm:g}, {length_m:g} m → class {size}{length}"
     if rule.calendar_days:
-        return Deadline(accepted_at + dt.timedelta(days=days), days, "calendar days", basis)
-    return Deadline(calendar.add_working_days(accepted_at, days), days, "working days", basis)
+        due = days_after(accepted_at, days, calendar, rules)
+        used = calendar.basis(accepted_at, due) if rules.day_reading == "civil_code" else None
+        return Deadline(due, days, "calendar days", basis, used)
+    due = calendar.add_working_days(accepted_at, days)
+    return Deadline(due, days, "working days", basis, calendar.basis(accepted_at, due))
+
+
+def days_after(
+    start: dt.datetime, days: float, calendar: WorkCalendar, rules: ConnectionRules
+) -> dt.datetime:
+    """The end of a period of ``days`` plain days (日) from ``start``, read as ``rules`` say.
+
+    ``calendar``: ``start`` + ``days`` × 24 h. ``civil_code`` (《民法典》 arts. 201, 203): the
+    day of ``start`` does not count; the period ends when the office closes on its last day
+    (art. 203: 有业务时间的，停止业务活动的时间为截止时间), and a last day that is a rest day
+    moves to the next working day. Fractional days round up to whole days in that reading.
+    """
+    if rules.day_reading == "calendar":
+        return start + dt.timedelta(days=days)
+    local = local_time(start)
+    last = local.date() + dt.timedelta(days=math.ceil(days))
+    last = calendar.working_days_from(last, 1)[0]
+    hours = calendar.hours_on(last)
+    assert hours is not None  # a working day has office hours
+    end = dt.datetime.combine(last, hours.periods[-1][1])
+    return end if start.tzinfo is None else local_time(end)
 
 
 @dataclass(frozen=True)
@@ -265,7 +442,9 @@ class ConnectionApplication:
     residential: bool = True
     papers_missing: bool = False  # technical papers accepted as missing (容缺受理)
     representative: str | None = None  # 项目客户代表: one per project
-    channel: str = "business hall"
+    channel: str = "counter"  # one of CHANNELS
+    received_at: dt.datetime | None = None  # when it reached the utility (None: on acceptance)
+    back_entered: bool = False  # a counter application entered after the fact
 
     def __post_init__(self) -> None:
         if not isinstance(self.type, ConnectionType):
@@ -334,7 +513,7 @@ def open_connection(
     calendar: WorkCalendar,
     *,
     durations: DurationRules | None = None,
-    rules: dict[ConnectionType, TypeRule] | None = None,
+    rules: ConnectionRules = DEFAULT_RULES,
 ) -> ConnectionCase:
     """Accept an application: its deadline, flags and field jobs.
 
@@ -349,7 +528,7 @@ def open_connection(
     step meet the Table 1 limit.
     """
     durations = durations or DurationRules()
-    rule = (rules or RULES)[app.type]
+    rule = rules.types()[app.type]
     deadline = connection_deadline(
         app.type,
         app.accepted_at,
@@ -394,7 +573,9 @@ def open_connection(
     links = tuple(JobLink(a.id, b.id) for a, b in itertools.pairwise(steps))
     papers = None
     if app.papers_missing:
-        papers = PapersFollowUp(app.id, app.accepted_at + dt.timedelta(days=PAPERS_DAYS))
+        papers = PapersFollowUp(
+            app.id, days_after(app.accepted_at, rules.papers_days, calendar, rules)
+        )
         notes.append(
             f"technical papers accepted as missing (容缺受理): due {papers.due:%Y-%m-%d %H:%M}"
         )
@@ -424,6 +605,7 @@ def follow_up_visit(
     """
     durations = durations or DurationRules()
     app = case.application if isinstance(case, ConnectionCase) else case
+    deadline = calendar.add_working_days(completed_at, durations.follow_up_deadline_working_days)
     return FieldJob(
         id=f"{app.id}-followup",
         kind=JobKind.FOLLOW_UP,
@@ -433,10 +615,14 @@ def follow_up_visit(
         source=app.id,
         earliest=calendar.next_opening(completed_at),
         due=calendar.add_working_days(completed_at, durations.follow_up_due_working_days),
-        deadline=calendar.add_working_days(completed_at, durations.follow_up_deadline_working_days),
+        deadline=deadline,
         priority=2,
         description=f"回访 follow-up visit: {app.customer}, {app.address}".rstrip(", "),
-        meta={"application": app.id},
+        meta={
+            "application": app.id,
+            "water_on": completed_at.isoformat(),
+            "calendar": calendar.basis(completed_at, deadline).to_dict(),
+        },
     )
 
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ops.calendar import WorkCalendar, local_time
+from ops.calendar import CalendarBasis, WorkCalendar, local_time
 from ops.jobs import FieldJob, JobLink, Location
 from ops.repairs import OutageWindow, RepairCase, RepairChain, outage_window, repair_chain
 from routing.model import DETAILS
@@ -253,6 +253,7 @@ class DayPlan:
     repairs: tuple[RepairChain, ...] = ()
     future: tuple[FieldJob, ...] = ()  # open jobs that may not start in the plan
     dates: tuple[dt.date, ...] = ()  # the dates planned (a week view: several)
+    calendar: CalendarBasis | None = None  # the holiday calendars the plan counted on
 
     def job(self, job_id: str) -> FieldJob:
         for j in self.jobs:
@@ -295,6 +296,7 @@ class DayPlan:
         data["at_risk"] = [a.to_dict() for a in self.at_risk]
         data["outage_windows"] = {k: w.to_dict() for k, w in self.outage_windows.items()}
         data["not_yet_startable"] = [j.id for j in self.future]
+        data["calendar"] = None if self.calendar is None else self.calendar.to_dict()
         return data
 
 
@@ -466,7 +468,10 @@ def _day_plan(
     dates: Sequence[dt.date] = (),
     begin: int = 0,
 ) -> DayPlan:
-    at_risk = _at_risk(day, plan, today, calendar, dates[-1] if dates else day, begin)
+    last = dates[-1] if dates else day
+    at_risk = _at_risk(day, plan, today, calendar, last, begin)
+    # the plan's dates and the next working day, which the at-risk check looks at
+    horizon = calendar.working_days_from(last + dt.timedelta(days=1), 1)[0]
     chains = tuple(repair_chain(r) for r in repairs)
     windows = {chain.ticket: outage_window(chain, plan, day) for chain in chains}
     return DayPlan(
@@ -480,6 +485,7 @@ def _day_plan(
         repairs=chains,
         future=tuple(later),
         dates=tuple(dates) or (day,),
+        calendar=calendar.basis(day, horizon),
     )
 
 

@@ -11,21 +11,6 @@ class OpsError(Exception):
     """Base class of every error :mod:`ops` raises."""
 
 
-class CalendarYearMissing(OpsError):
-    """The working-day calendar has no holiday schedule for a year."""
-
-    def __init__(self, year: int, covered: tuple[int, int] | None, override: str | None) -> None:
-        self.year = year
-        span = f"{covered[0]}–{covered[1]}" if covered else "no years"
-        where = override or "ops/data/holidays.toml"
-        super().__init__(
-            f"no holiday schedule for {year}: the calendar knows {span}. When the State "
-            f"Council publishes the {year} schedule "
-            f"(国务院办公厅关于{year}年部分节假日安排的通知), add its days off and make-up "
-            f"working days to {where} under [{year}]"
-        )
-
-
 class CalendarConfigError(OpsError):
     """An office-hours setting or a holiday override file that cannot be used."""
 

@@ -145,15 +145,10 @@ def wait_for_plan(svc: Service, plan_id: int, timeout: float = 120.0) -> dict[st
 def next_working_day() -> dt.date:
     """Tomorrow or later: the plan's jobs (reported now) can all start within its shifts."""
     from ops.calendar import TZ, WorkCalendar
-    from ops.errors import CalendarYearMissing
 
     tomorrow = dt.datetime.now(TZ).date() + dt.timedelta(days=1)  # Kaifeng's, not the machine's
-    try:
-        return WorkCalendar().working_days_from(tomorrow, 1)[0]
-    except CalendarYearMissing:  # the new year's schedule is not published yet
-        while tomorrow.weekday() >= 5:
-            tomorrow += dt.timedelta(days=1)
-        return tomorrow
+    # an unannounced year is provisional, never a refusal (issue 11)
+    return WorkCalendar().working_days_from(tomorrow, 1)[0]
 
 
 class LiveServer:

@@ -26,11 +26,25 @@ def test_deadline_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["days"] == 1.0 and data["unit"] == "working days"
 
 
+def test_a_deadline_into_an_unannounced_year_says_it_is_provisional(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["deadline", "--type", "pre_other", "--accepted", "2026-12-28 16:00"]) == 0
+    text = capsys.readouterr().out
+    assert "2027-01-06 16:00" in text and "provisional" in text and "2027" in text
+    args = ["deadline", "--type", "pre_other", "--accepted", "2026-12-28 16:00", "--json"]
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["calendar"]["status"] == "provisional"
+    assert main(["deadline", "--type", "pre_other", "--accepted", "2026-09-30 16:00"]) == 0
+    assert "official (chinesecalendar" in capsys.readouterr().out
+    fast = ["deadline", "--type", "fast_connection", "--accepted", "2026-11-27 10:00"]
+    assert main([*fast, "--dn", "100", "--length-m", "50", "--day-reading", "civil_code"]) == 0
+    assert "2026-11-30 18:00" in capsys.readouterr().out
+
+
 def test_deadline_errors_say_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["deadline", "--type", "meter_retrofit", "--accepted", "2026-09-30 16:00"]) == 1
     assert "--dn MM --length-m M" in capsys.readouterr().err.replace("\n", " ")
-    assert main(["deadline", "--type", "pre_other", "--accepted", "2026-12-28 16:00"]) == 1
-    assert "2027" in capsys.readouterr().err
     assert main(["deadline", "--type", "pre_other", "--accepted", "yesterday"]) == 1
     assert "YYYY-MM-DD HH:MM" in capsys.readouterr().err
     with pytest.raises(SystemExit) as info:

@@ -16,8 +16,10 @@ from ops.calendar import (
     Season,
     WorkCalendar,
     calendar_from_config,
+    provisional_year,
+    year_schedule,
 )
-from ops.errors import CalendarConfigError, CalendarYearMissing
+from ops.errors import CalendarConfigError
 
 CAL = WorkCalendar()
 WED_1600 = dt.datetime(2026, 9, 30, 16, 0)
@@ -125,12 +127,105 @@ def test_winter_hours_apply_in_their_season() -> None:
     assert cal.hours_on(dt.date(2026, 6, 10)) == OfficeHours()
 
 
-def test_a_year_without_schedule_is_an_error_that_names_it() -> None:
+def test_an_unannounced_year_is_provisional_never_a_refusal() -> None:
     december = dt.datetime(2026, 12, 28, 9, 0)
-    with pytest.raises(CalendarYearMissing, match="2027") as info:
-        CAL.add_working_days(december, 6)
-    assert "holidays.toml" in str(info.value)
-    assert "[2027]" in str(info.value)
+    due = CAL.add_working_days(december, 6)
+    # 12-29, 12-30, 12-31 at 09:00 are 1-3; 01-01 is New Year's Day, then Sat and Sun: 4-6
+    # fall on Mon 01-04 to Wed 01-06
+    assert due == dt.datetime(2027, 1, 6, 9, 0)
+    basis = CAL.basis(december, due)
+    assert basis.status == "provisional"
+    assert basis.provisional_years == (2027,)
+    assert basis.years[2026].status == "official"
+    assert basis.years[2026].source.startswith("chinesecalendar ")
+    assert CAL.basis(WED_1600, WED_1600 + dt.timedelta(days=10)).status == "official"
+
+
+def test_provisional_2027_from_the_statutory_rules() -> None:
+    year = provisional_year(2027)
+    off = year.days_off
+    # 春节: 除夕 02-05 to 初三 02-08; Saturday and Sunday 02-06/07 are made up on 02-09 and 02-10
+    assert {dt.date(2027, 2, d) for d in range(5, 11)} <= off
+    assert dt.date(2027, 2, 11) not in off
+    assert dt.date(2027, 9, 15) in off  # 中秋
+    assert dt.date(2027, 4, 5) in off  # 清明, the solar term
+    assert dt.date(2027, 6, 9) in off  # 端午, lunar 5-5
+    assert {dt.date(2027, 5, d) for d in (1, 2, 3, 4)} <= off  # 劳动节 on a weekend: 05-03/04
+    assert {dt.date(2027, 10, d) for d in (1, 2, 3, 4, 5)} <= off  # 国庆 Fri-Sun: Mon, Tue
+    assert dt.date(2027, 1, 1) in off
+    assert not year.workdays  # make-up working days are the State Council's choice: none guessed
+    assert not CAL.is_working_day(dt.date(2027, 2, 9))
+    assert CAL.is_working_day(dt.date(2027, 2, 11))
+    assert "provisional" in CAL.holidays.year_basis(2027).source
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_provisional_days_off_agree_with_the_announced_years(year: int) -> None:
+    """Under the 2024 rules every statutory day and every weekday made up for one that fell on
+    a weekend was a day off in the State Council's own schedule."""
+    import chinese_calendar
+
+    for day in provisional_year(year).days_off:
+        assert chinese_calendar.is_holiday(day), day
+
+
+def test_qingming_and_the_lunar_festivals_match_the_library_every_year() -> None:
+    import chinese_calendar
+
+    from ops.calendar import statutory_days
+
+    for year in range(2008, 2027):
+        days = statutory_days(year)
+        eve = min(d for d, name in days.items() if name == "春节")
+        for day, name in days.items():
+            # 2014-2024 the Spring Festival holiday began on 初一 rather than on 除夕
+            if name in ("清明节", "端午节", "中秋节", "春节") and day != eve:
+                assert chinese_calendar.is_holiday(day), (year, name, day)
+
+
+def test_the_utility_kept_year_overrides_the_library_and_the_file() -> None:
+    kept = year_schedule(
+        2027,
+        days_off=["2027-01-01", "2027-02-05..2027-02-12"],
+        workdays=["2027-02-13"],
+        source="国办发明电〔2026〕9号 (2026-11-20)",
+    )
+    cal = WorkCalendar(holidays=HolidaySchedule(kept={2027: kept}))
+    assert not cal.is_working_day(dt.date(2027, 2, 11))
+    assert cal.is_working_day(dt.date(2027, 2, 13))  # a make-up Saturday
+    basis = cal.holidays.year_basis(2027)
+    assert basis.status == "official" and "国办发明电" in basis.source
+    # 2026 still comes from the library, exactly
+    assert cal.is_working_day(dt.date(2026, 10, 10)) and not cal.is_working_day(
+        dt.date(2026, 10, 7)
+    )
+
+
+@pytest.mark.parametrize(
+    ("days_off", "workdays", "message"),
+    [
+        (["2026-12-31"], [], "not in 2027"),
+        (["2027-02-30"], [], "not a date"),
+        ([], ["2027-02-10"], "not a Saturday or Sunday"),
+        (["2027-02-13"], ["2027-02-13"], "both"),
+        (["2027-02-12..2027-02-05"], [], "ends before it starts"),
+    ],
+)
+def test_a_kept_year_is_checked_with_what_to_fix(
+    days_off: list[str], workdays: list[str], message: str
+) -> None:
+    with pytest.raises(CalendarConfigError, match=message) as info:
+        year_schedule(2027, days_off=days_off, workdays=workdays, source="notice")
+    assert "/" not in str(info.value).replace("YYYY-MM-DD", "")
+
+
+def test_calendar_errors_never_name_a_file_system_path(tmp_path: Path) -> None:
+    path = tmp_path / "secret" / "holidays.toml"
+    path.parent.mkdir()
+    path.write_text("[2027\n", encoding="utf-8")
+    with pytest.raises(CalendarConfigError) as info:
+        HolidaySchedule.load(path)
+    assert str(tmp_path) not in str(info.value) and "holidays_file" in str(info.value)
 
 
 def test_override_file_adds_a_year(tmp_path: Path) -> None:
@@ -188,8 +283,9 @@ def test_calendar_from_settings(tmp_path: Path) -> None:
     assert cal.hours_on(dt.date(2026, 7, 1)) == OfficeHours.parse("08:00-12:00,15:00-18:00")
     with pytest.raises(CalendarConfigError):
         calendar_from_config({"seasons": [{"from": "June", "to": "08-31", "hours": "x"}]})
-    with pytest.raises(CalendarConfigError, match="does not exist"):
+    with pytest.raises(CalendarConfigError, match="does not exist") as info:
         calendar_from_config({"holidays_file": str(tmp_path / "missing.toml")})
+    assert str(tmp_path) not in str(info.value)
 
 
 def test_zero_days_is_the_next_opening_and_microseconds_count() -> None:

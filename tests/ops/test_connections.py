@@ -10,10 +10,13 @@ from ops.calendar import WorkCalendar
 from ops.connections import (
     RULES,
     ConnectionApplication,
+    ConnectionRules,
     ConnectionType,
+    acceptance_due,
     connection_deadline,
     connection_type,
     follow_up_visit,
+    intake_status,
     open_connection,
 )
 from ops.errors import InvalidRequest, UnknownConnectionType
@@ -170,3 +173,105 @@ def test_completion_creates_a_follow_up_visit() -> None:
     assert visit.due == dt.datetime(2026, 10, 10, 10, 0)  # Saturday 10th is a working day
     assert visit.deadline == CAL.add_working_days(done, 5)
     assert visit.source == "APP-13"
+
+
+# -- issue 11: provisional years, the rules as settings, the civil-code reading, intake --------
+
+
+def test_a_deadline_into_an_unannounced_year_is_made_and_says_it_is_provisional() -> None:
+    deadline = connection_deadline("pre_other", dt.datetime(2026, 12, 24, 9, 0), CAL)
+    assert deadline.due.year == 2027
+    assert deadline.calendar is not None and deadline.calendar.status == "provisional"
+    data = deadline.to_dict()
+    assert data["calendar"]["status"] == "provisional"
+    assert data["calendar"]["provisional_years"] == [2027]
+    october = connection_deadline("pre_other", ACCEPTED, CAL).to_dict()
+    assert october["calendar"]["status"] == "official"
+    assert october["calendar"]["years"]["2026"]["source"].startswith("chinesecalendar")
+
+
+def test_the_size_tables_are_settings_a_deployment_can_replace() -> None:
+    rules = ConnectionRules.from_config(
+        {
+            "appointment_limits": [
+                {"max_dn_mm": 100, "max_length_m": 50, "days": 1},
+                {"days": 3},
+            ],
+            "fast_limits": [{"days": 2}],
+        }
+    )
+    small = connection_deadline(
+        "general_construction", ACCEPTED, CAL, dn_mm=80, length_m=20, rules=rules
+    )
+    assert small.days == 1
+    big = connection_deadline("meter_retrofit", ACCEPTED, CAL, dn_mm=300, length_m=20, rules=rules)
+    assert big.days == 3
+    fast = connection_deadline("fast_connection", ACCEPTED, CAL, dn_mm=80, length_m=20, rules=rules)
+    assert fast.days == 2
+    # the built-in table still gives the defaults
+    assert connection_deadline("meter_retrofit", ACCEPTED, CAL, dn_mm=300, length_m=20).days == 4
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"appointment_limits": [{"max_dn_mm": 100, "max_length_m": 50, "days": 1}]}, "last row"),
+        ({"appointment_limits": [{"days": 0}]}, "positive"),
+        ({"appointment_limits": [{"days": "six"}]}, "number"),
+        ({"fast_limits": "1-5"}, "list of rows"),
+        ({"day_reading": "lunar"}, "calendar or civil_code"),
+        ({"appointment_limits": [{"max_dn": 100, "days": 1}, {"days": 6}]}, "unknown"),
+    ],
+)
+def test_bad_rule_settings_say_what_to_fix(config: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidRequest, match=message):
+        ConnectionRules.from_config(config)
+
+
+def test_the_civil_code_reading_of_days() -> None:
+    friday = dt.datetime(2026, 11, 27, 10, 0)
+    natural = connection_deadline("fast_connection", friday, CAL, dn_mm=100, length_m=50)
+    assert natural.due == dt.datetime(2026, 11, 28, 10, 0)  # calendar days: 24 h later
+    civil = ConnectionRules(day_reading="civil_code")
+    due = connection_deadline(
+        "fast_connection", friday, CAL, dn_mm=100, length_m=50, rules=civil
+    ).due
+    # 《民法典》 arts. 201, 203: counted from the next day (Sat 11-28 is the first and last);
+    # a last day on a rest day moves to the next working day, ending when the office closes
+    assert due == dt.datetime(2026, 11, 30, 18, 0)
+    wednesday = dt.datetime(2026, 11, 25, 10, 0)
+    assert connection_deadline(
+        "fast_connection", wednesday, CAL, dn_mm=100, length_m=50, rules=civil
+    ).due == dt.datetime(2026, 11, 26, 18, 0)
+    papers = open_connection(
+        ConnectionApplication("APP-20", "pre_other", friday, HERE, "Zhao", papers_missing=True),
+        CAL,
+        rules=civil,
+    ).papers
+    assert papers is not None and papers.due == dt.datetime(2026, 12, 2, 18, 0)  # Wed
+
+
+def test_acceptance_of_remote_applications_within_a_quarter_working_day() -> None:
+    received = dt.datetime(2026, 11, 27, 17, 30)  # Friday evening, through WeChat
+    due = acceptance_due(received, "wechat", CAL)
+    assert due == CAL.add_working_days(received, 0.25)
+    assert due == dt.datetime(2026, 11, 30, 9, 52, 30)
+    assert acceptance_due(received, "counter", CAL) == received  # accepted at once (即办)
+    assert (
+        intake_status(received, "wechat", None, dt.datetime(2026, 11, 30, 9, 0), CAL) == "waiting"
+    )
+    assert intake_status(received, "wechat", None, dt.datetime(2026, 11, 30, 10, 0), CAL) == "late"
+    accepted = dt.datetime(2026, 11, 30, 9, 30)
+    assert intake_status(received, "wechat", accepted, accepted, CAL) == "accepted"
+    late = dt.datetime(2026, 11, 30, 11, 0)
+    assert intake_status(received, "wechat", late, late, CAL) == "accepted_late"
+    with pytest.raises(InvalidRequest, match="channel"):
+        acceptance_due(received, "fax", CAL)
+
+
+def test_a_follow_up_visit_remembers_when_the_water_came_on() -> None:
+    app = ConnectionApplication("APP-21", "no_external_works", ACCEPTED, HERE, "Sun")
+    done = dt.datetime(2026, 12, 28, 10, 0)
+    visit = follow_up_visit(app, done, CAL)
+    assert visit.meta["water_on"] == done.isoformat()
+    assert visit.meta["calendar"]["status"] == "provisional"

@@ -292,3 +292,46 @@ def test_a_day_with_more_work_than_crews_is_planned_and_replanned(
     for job in burst.jobs:
         if job.kind.value in ("valve closure", "repair", "valve reopening"):
             assert after.plan.stop(job.id) is not None, after.plan.unassigned
+
+
+@pytest.mark.parametrize("day", [dt.date(2026, 12, 31), dt.date(2027, 1, 4)])
+def test_plans_at_the_year_end_are_made_and_say_their_calendar(day: dt.date) -> None:
+    """Issue 11: the at-risk check looks at the next working day, which is in 2027, a year the
+    State Council had not announced when this was written: the plan is made, provisional."""
+    apps = [
+        ConnectionApplication(
+            f"APP-Y{k}",
+            "pre_other",
+            dt.datetime.combine(day, dt.time(8, 40)),
+            (114.32 + 0.01 * k, 34.79),
+            f"Customer {k}",
+        )
+        for k in range(4)
+    ]
+    jobs, links = jobs_of(open_connection(a, CAL) for a in apps)
+    plan = plan_day(day, jobs, links, ROSTER, CAL, seconds=2)
+    assert plan.plan.status == "ok"
+    assert {s.job_id for r in plan.plan.routes for s in r.stops} == {j.id for j in jobs}
+    data = plan.to_dict()
+    assert data["calendar"]["status"] == "provisional"
+    assert 2027 in data["calendar"]["provisional_years"]
+
+
+def test_a_week_plan_across_the_new_year() -> None:
+    monday = dt.date(2026, 12, 28)
+    apps = [
+        ConnectionApplication(
+            f"APP-W{k}",
+            "pre_standard_factory",
+            dt.datetime(2026, 12, 28, 9, 0),
+            (114.32 + 0.01 * (k % 8), 34.78 + 0.01 * (k // 8)),
+            f"Factory {k}",
+        )
+        for k in range(12)
+    ]
+    jobs, links = jobs_of(open_connection(a, CAL) for a in apps)
+    week = plan_day(monday, jobs, links, ROSTER[:2], CAL, seconds=3, days=5)
+    assert week.plan.status == "ok"
+    # Mon-Thu, New Year's Day off, the weekend, then Monday 4 January: the fifth working day
+    assert week.to_dict()["days"][-1] == "2027-01-04"
+    assert week.to_dict()["calendar"]["status"] == "provisional"
