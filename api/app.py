@@ -57,8 +57,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     _handlers(app)
     from api.clock import ClockMiddleware
+    from api.guard import RequestGuard
 
     app.add_middleware(ClockMiddleware)
+    app.add_middleware(RequestGuard)  # outermost: before anything reads a body
     from api.routes import auth, crews, networks, outages, plans, programmes, web, work
 
     for module in (auth, networks, work, crews, plans, programmes):
@@ -91,6 +93,12 @@ def start(app: FastAPI, settings: Settings) -> None:
     app.state.sessions = session_factory(engine)
     app.state.reader_sessions = session_factory(app.state.reader_engine)
     app.state.signing_key = settings.signing_key()
+    from api.security import SignInLimits, prepare_hashing
+
+    app.state.sign_in_limits = SignInLimits(
+        settings.sign_in_account_limit, settings.sign_in_address_limit
+    )
+    prepare_hashing()
     app.state.registry = NetworkRegistry(settings.data_dir.resolve())
     app.state.planner = Planner(url, settings.data_dir.resolve())
     with app.state.sessions() as session, session.begin():

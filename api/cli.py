@@ -833,9 +833,10 @@ def cmd_adduser(args: argparse.Namespace) -> int:
             out.print(f"added {args.username} ({args.role})")
         else:
             user.password_hash = hash_password(password)
+            user.token_generation += 1  # the tokens of the old password stop working
             user.role = args.role
             user.active = True
-            out.print(f"reset {args.username} ({args.role})")
+            out.print(f"reset {args.username} ({args.role}); its tokens no longer work")
     engine.dispose()
     return 0
 

@@ -45,38 +45,51 @@ class CurrentUser:
     username: str
     role: str
     signed_in_at: int = 0  # epoch seconds: when the password was given (renewals keep it)
+    generation: int = 0  # the account's token generation (renewals carry it)
 
 
-USER_SQL = "SELECT role, active FROM users WHERE username = :name"
+USER_SQL = "SELECT role, active, token_generation FROM users WHERE username = :name"
+
+
+class NotSignedIn(HTTPException):
+    """401 with the reason and the way to sign in."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(status.HTTP_401_UNAUTHORIZED, detail, {"WWW-Authenticate": "Bearer"})
+
+
+def authenticate(state: Any, token: str | None) -> CurrentUser:
+    """The user a bearer token stands for, or :class:`NotSignedIn`. ``state`` is the app's
+    state; this runs on every request (and in front of the app before a body is read), so it
+    costs one indexed lookup on a pooled connection once the token's signature is known."""
+    if not token:
+        raise NotSignedIn(
+            "sign in first: POST /api/auth/token with username and password, then send "
+            "'Authorization: Bearer <token>'"
+        )
+    try:
+        claims = _claims(token, state.signing_key)
+    except jwt.ExpiredSignatureError:
+        raise NotSignedIn("the token has expired: sign in again (POST /api/auth/token)") from None
+    except jwt.PyJWTError:
+        raise NotSignedIn("the token is not valid: sign in again (POST /api/auth/token)") from None
+    # a disabled account is refused at once, whatever its token says
+    found = query_one(state.reader_engine, USER_SQL, {"name": claims["sub"]})
+    if found is None or not found[1]:
+        raise NotSignedIn("this account is disabled or no longer exists")
+    if int(claims.get("gen", 0)) != int(found[2] or 0):
+        raise NotSignedIn(
+            "the password of this account was changed (or its sessions were ended) after this "
+            "token was issued: sign in again (POST /api/auth/token)"
+        )
+    signed_in = int(claims.get("auth_time", claims.get("iat", 0)))
+    return CurrentUser(str(claims["sub"]), str(found[0]), signed_in, int(found[2] or 0))
 
 
 async def current_user(
     request: Request, token: Annotated[str | None, Depends(oauth2)]
 ) -> CurrentUser:
-    unauthorized = HTTPException(
-        status.HTTP_401_UNAUTHORIZED,
-        "sign in first: POST /api/auth/token with username and password, then send "
-        "'Authorization: Bearer <token>'",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
-    if not token:
-        raise unauthorized
-    try:
-        claims = _claims(token, request.app.state.signing_key)
-    except jwt.ExpiredSignatureError:
-        unauthorized.detail = "the token has expired: sign in again (POST /api/auth/token)"
-        raise unauthorized from None
-    except jwt.PyJWTError:
-        unauthorized.detail = "the token is not valid: sign in again (POST /api/auth/token)"
-        raise unauthorized from None
-    # a disabled account is refused at once, whatever its token says: one indexed lookup
-    # (plain SQL on a pooled connection; this runs on every request)
-    found = query_one(request.app.state.reader_engine, USER_SQL, {"name": claims["sub"]})
-    if found is None or not found[1]:
-        unauthorized.detail = "this account is disabled or no longer exists"
-        raise unauthorized
-    signed_in = int(claims.get("auth_time", claims.get("iat", 0)))
-    return CurrentUser(str(claims["sub"]), str(found[0]), signed_in)
+    return authenticate(request.app.state, token)
 
 
 _VERIFIED: OrderedDict[str, dict[str, Any]] = OrderedDict()  # token -> its checked claims

@@ -6,13 +6,15 @@ The core packages take their parameters as arguments; only ``api/`` reads settin
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,6 +25,14 @@ from pydantic_settings import (
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CITY = ROOT / "sample_data" / "kaifeng.gpkg"
 SAMPLE_ROSTER = ROOT / "sample_data" / "roster.csv"
+MIN_KEY_BYTES = 32  # HS256: a key as long as the hash (RFC 7518 §3.2)
+MIN_KEY_BITS = 128  # estimated from length and alphabet: refuses "aaaa…" and "abcabc…"
+
+log = logging.getLogger("waterops.api")
+
+
+class WeakSigningKey(ValueError):
+    """The token signing key is missing, unreadable or too weak: the service does not start."""
 
 
 class Settings(BaseSettings):
@@ -36,12 +46,28 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; empty: a SQLite file in the data directory",
     )
     data_dir: Path = Field(default=Path("data"), description="uploads, the SQLite file, keys")
-    secret_key: str = Field(default="", description="JWT signing key; empty: kept in data_dir")
+    secret_key: str = Field(default="", description="JWT signing key; empty: see secret_key_file")
+    secret_key_file: Path | None = Field(
+        default=None,
+        description="a file holding the JWT signing key, outside the data directory and its "
+        "backups; neither set: a key generated once into data_dir (one machine, the demo)",
+    )
     token_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_hours: float = Field(
         default=12, gt=0, le=24 * 7, description="a token is renewed up to this long after sign-in"
     )
     max_upload_mb: float = Field(default=200.0, gt=0)
+    max_body_kb: float = Field(
+        default=1024.0, gt=0, description="any other request body (JSON, forms), in KiB"
+    )
+    sign_in_account_limit: str = Field(
+        default="10 per 15 minutes",
+        description="failed sign-ins per username before it is refused for a while (429)",
+    )
+    sign_in_address_limit: str = Field(
+        default="30 per 15 minutes",
+        description="failed sign-ins per client address (IPv6: per /64) before it is refused",
+    )
     sample_network: Path | None = Field(
         default=SAMPLE_CITY, description="loaded as network 1 when the database has none"
     )
@@ -82,6 +108,19 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config)))
         return tuple(sources)
 
+    @field_validator("sign_in_account_limit", "sign_in_address_limit")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a rate: write it as '10 per 15 minutes' or '30/hour'"
+            ) from None
+        return value
+
     @property
     def database(self) -> str:
         if self.database_url:
@@ -92,13 +131,31 @@ class Settings(BaseSettings):
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
 
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.max_body_kb * 1024)
+
     def signing_key(self) -> str:
-        """The JWT key: the setting, or one generated once and kept in the data directory."""
+        """The JWT key: ``WATEROPS_SECRET_KEY``, else the file ``WATEROPS_SECRET_KEY_FILE``,
+        else one generated once into the data directory. A weak key is refused
+        (:class:`WeakSigningKey`): whoever knows it can sign in as anyone."""
         if self.secret_key:
-            return self.secret_key
+            return _strong(self.secret_key, "WATEROPS_SECRET_KEY")
+        if self.secret_key_file is not None:
+            path = self.secret_key_file
+            try:
+                text = path.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise WeakSigningKey(
+                    f"the signing key file {path} cannot be read ({exc.strerror}): "
+                    "check WATEROPS_SECRET_KEY_FILE"
+                ) from None
+            if path.stat().st_mode & 0o077:
+                log.warning("the signing key file %s can be read by others: chmod 600 it", path)
+            return _strong(text, f"the key file {path} (WATEROPS_SECRET_KEY_FILE)")
         path = self.data_dir / "secret.key"
         if path.exists():
-            return path.read_text(encoding="utf-8").strip()
+            return _strong(path.read_text(encoding="utf-8").strip(), f"the key file {path}")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -111,6 +168,20 @@ class Settings(BaseSettings):
         if self.holidays_file is not None:
             out["holidays_file"] = str(self.holidays_file)
         return out
+
+
+def _strong(key: str, where: str) -> str:
+    size = len(key.encode())
+    alphabet = len(set(key))
+    bits = len(key) * math.log2(alphabet) if alphabet > 1 else 0.0
+    if size < MIN_KEY_BYTES or bits < MIN_KEY_BITS:
+        raise WeakSigningKey(
+            f"{where}: the token signing key is too weak ({size} bytes, about {bits:.0f} bits; "
+            f"at least {MIN_KEY_BYTES} random bytes are needed). Make one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` and set "
+            "WATEROPS_SECRET_KEY_FILE to a file holding it (or WATEROPS_SECRET_KEY)"
+        )
+    return key
 
 
 @lru_cache

@@ -6,6 +6,8 @@ Reading never raises a traceback at the user: a file that cannot be read becomes
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ import pandas as pd
 from gis.errors import NoMap, ValidationError
 from gis.network import Network, build_network
 from gis.validate import Problem, ValidationReport, validate_layers
+
+log = logging.getLogger(__name__)
 
 REQUIRED_LAYERS = ("nodes", "pipes")
 OPTIONAL_LAYERS = ("valves", "customers", "dmas", "roads", "depots")
@@ -115,11 +119,21 @@ def read_layers(
 def read_valve_csv(path: str | Path) -> pd.DataFrame:
     """Read a valve-layer CSV: columns ``link,node`` and optional ``id, operable,
     normally_closed``; a valve without ``id`` is named by its 0-based row number."""
+    import io
+
     path = Path(path)
+    text, _ = read_text(path, "valves")
     try:
-        df = pd.read_csv(path, dtype={"link": str, "node": str, "id": str})
+        df = pd.read_csv(io.StringIO(text), dtype={"link": str, "node": str, "id": str})
     except Exception as exc:
-        _fail("valves", str(path), f"cannot be read as CSV ({exc})", "give a CSV file")
+        log.info("%s: not a CSV: %s", path, exc)
+        _fail(
+            "valves",
+            str(path),
+            "cannot be read as CSV (it is empty, or its rows do not have the same columns)",
+            "give a CSV file with a header line link,node (and optional id, operable, "
+            "normally_closed)",
+        )
     missing = [c for c in ("link", "node") if c not in df.columns]
     if missing:
         _fail(
@@ -139,13 +153,67 @@ def _fail(layer: str, ident: str, message: str, fix: str) -> Any:
     raise ValidationError(ValidationReport([Problem("error", layer, ident, message, fix)]))
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+GPKG_FIX = (
+    "export the GeoPackage again from the GIS (and check the copy is complete: its size must "
+    "match the original)"
+)
+
+
+def _check_geopackage(path: Path) -> None:
+    """Say what is wrong with a file that is not a whole GeoPackage, in words: GDAL's and
+    SQLite's own messages name internal paths and queries."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(100)
+    if size == 0:
+        _fail("file", str(path), "is empty (0 bytes): the file did not arrive whole", GPKG_FIX)
+    if not head.startswith(SQLITE_HEADER):
+        looks = "text" if _is_text(head) else "something else"
+        _fail(
+            "file",
+            str(path),
+            f"is not a GeoPackage: it holds {looks}, not an SQLite database",
+            "give a real GeoPackage (.gpkg); CSV, GeoJSON and Shapefiles go in a .zip of layers",
+        )
+    if len(head) == 100:
+        page = int.from_bytes(head[16:18], "big")
+        page = 65536 if page == 1 else page
+        pages = int.from_bytes(head[28:32], "big")
+        counter_valid = head[24:28] == head[92:96]  # the page count is trustworthy then
+        if counter_valid and pages and size < page * pages:
+            _fail(
+                "file",
+                str(path),
+                f"is damaged: truncated ({size:,} of {page * pages:,} bytes)",
+                GPKG_FIX,
+            )
+
+
+def _is_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _read_gpkg(path: Path) -> NetworkLayers:
     import pyogrio
 
+    is_gpkg = path.suffix.lower() == ".gpkg"
+    if is_gpkg:
+        _check_geopackage(path)
     try:
         available = {str(name) for name in pyogrio.list_layers(path)[:, 0]}
     except Exception as exc:
-        _fail("file", str(path), f"cannot be opened ({exc})", "give a valid GeoPackage")
+        log.info("%s: cannot be opened: %s", path, exc)
+        _fail(
+            "file",
+            str(path),
+            "cannot be opened: it is damaged, or not a file of layers",
+            GPKG_FIX if is_gpkg else "give a valid GeoPackage, GeoJSON or Shapefile",
+        )
     frames: dict[str, Any] = {}
     for name in (*REQUIRED_LAYERS, *OPTIONAL_LAYERS):
         if name in available:
@@ -168,7 +236,14 @@ def _read_layer(path: Path, name: str, layer: str | None = None) -> gpd.GeoDataF
     try:
         gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:
-        _fail(name, str(path), f"cannot be read ({exc})", "check the file is a valid layer")
+        log.info("%s (layer %s): cannot be read: %s", path, name, exc)
+        what = "GeoPackage" if path.suffix.lower() == ".gpkg" else f"{path.suffix} layer"
+        _fail(
+            name,
+            str(path),
+            f"cannot be read: the file is damaged, empty or not a valid {what}",
+            "export the layer again (GeoPackage, GeoJSON, or a Shapefile with its .shx and .dbf)",
+        )
     return _normalise_ids(_restore_column_names(gdf, name))
 
 
@@ -270,11 +345,105 @@ def _read_inp(path: Path, crs: str | None) -> NetworkLayers:
             "is an EPANET file, and reading one needs WNTR",
             "install the extra: pip install 'waterops[inp]'",
         )
+    text, encoding = read_text(path, "file")
+    sections = {m.upper() for m in re.findall(r"^\s*\[([A-Za-z_]+)\]", text, re.MULTILINE)}
+    if "OPTIONS" not in sections:
+        _fail(
+            "file",
+            str(path),
+            "has no [OPTIONS] section: without it the units of lengths and diameters are unknown",
+            "add an [OPTIONS] section with a UNITS line (e.g. UNITS LPS for metric), or save the "
+            "file again from EPANET",
+        )
+    if "PIPES" not in sections:
+        _fail(
+            "file",
+            str(path),
+            "has no pipes: the [PIPES] section is missing",
+            "export the network with its [PIPES] section (a network needs pipes)",
+        )
+    import tempfile
+
     try:
-        wn = wntr.network.WaterNetworkModel(str(path))
+        if encoding == "utf-8":
+            wn = wntr.network.WaterNetworkModel(str(path))
+        else:  # WNTR reads UTF-8 without a byte-order mark only: give it such a copy
+            with tempfile.TemporaryDirectory(prefix="waterops-inp-") as tmp:
+                copy = Path(tmp) / path.name
+                copy.write_text(text, encoding="utf-8")
+                wn = wntr.network.WaterNetworkModel(str(copy))
     except Exception as exc:
-        _fail("file", str(path), f"cannot be read as EPANET input ({exc})", "check the file")
-    return layers_from_wntr(wn, source=path.name, crs=crs)
+        log.info("%s: WNTR cannot read it: %r", path, exc)
+        _fail(
+            "file",
+            str(path),
+            f"cannot be read as EPANET input: {_epanet_problem(exc)}",
+            "open the file in EPANET, correct what it reports, and save it again",
+        )
+    if wn.num_links == 0:
+        _fail(
+            "file",
+            str(path),
+            "has no pipes: the [PIPES] section is empty",
+            "export the network with its pipes (a network needs pipes)",
+        )
+    layers = layers_from_wntr(wn, source=path.name, crs=crs)
+    if encoding not in ("utf-8", "utf-8-sig"):
+        layers.warnings.append(
+            f"{path.name}: read as {encoding.upper()} (not UTF-8); check the names with "
+            "non-ASCII characters, or save the file as UTF-8"
+        )
+    return layers
+
+
+def _epanet_problem(exc: Exception) -> str:
+    """What an EPANET reader's exception says, without internals."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    number = re.search(r"could not convert string to float: '([^']*)'", text)
+    if number:
+        return f"a number was expected where the file has {number.group(1)!r}"
+    if re.match(r"(Error \d+|\(Error \d+\))", text) or type(exc).__name__.startswith("EN"):
+        return text  # EPANET's own numbered messages say the section and the line
+    return "a section or a value is not what EPANET expects"
+
+
+# Encodings the utilities' tools write, besides UTF-8: GB18030 (a superset of GBK and GB2312,
+# mainland Chinese Windows), Big5 (Hong Kong, Taiwan), UTF-16/32 (with a byte-order mark),
+# Windows-1252 (EPANET on western Windows). Detection is charset-normalizer's.
+TEXT_ENCODINGS = ("gb18030", "big5", "utf_16", "utf_32", "cp1252")
+
+
+def read_text(path: Path, layer: str) -> tuple[str, str]:
+    """A text file's contents and its encoding: UTF-8 (``utf-8-sig`` with a byte-order mark), or
+    one that charset-normalizer tells apart from the others without doubt.
+
+    A file it cannot decode, or could decode two ways into different text (a few non-ASCII
+    bytes can be GBK or Big5 or Windows-1252 alike), is refused: "save it as UTF-8"."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    import charset_normalizer
+
+    matches = list(charset_normalizer.from_bytes(raw, cp_isolation=list(TEXT_ENCODINGS)))
+    fix = "save the file as UTF-8 (in a text editor: Save as, encoding UTF-8) and give it again"
+    if not matches:
+        _fail(layer, str(path), "is not text in UTF-8 or an encoding we can tell", fix)
+    best = min(matches, key=lambda m: m.chaos)
+    text = str(best)
+    rivals = sorted(
+        {m.encoding for m in matches if m.chaos <= best.chaos + 1e-9 and str(m) != text}
+    )
+    if rivals:
+        _fail(
+            layer,
+            str(path),
+            f"is not UTF-8, and its encoding cannot be told for sure ({best.encoding} or "
+            f"{', '.join(rivals)}: the names would differ)",
+            fix,
+        )
+    return text, best.encoding
 
 
 def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) -> NetworkLayers:

@@ -298,8 +298,9 @@ def build_network(layers: NetworkLayers) -> Network:
     start = _lookup(node_pos, pipes_df["from_node"])
     end = _lookup(node_pos, pipes_df["to_node"])
     geometry = None
-    if "length_m" in pipes_df.columns and pipes_df["length_m"].notna().all():
-        length = pipes_df["length_m"].to_numpy(dtype=np.float64)
+    given = number_column(pipes_df["length_m"]) if "length_m" in pipes_df.columns else None
+    if given is not None and np.isfinite(given).all():  # complete: the file's lengths
+        length = given
     else:
         length = shapely.length(pipes_df.geometry.to_numpy()).astype(np.float64)
     if crs is not None:
@@ -311,7 +312,7 @@ def build_network(layers: NetworkLayers) -> Network:
         start=start,
         end=end,
         length_m=length,
-        diameter_mm=pipes_df["diameter_mm"].to_numpy(dtype=np.float64, na_value=np.nan),
+        diameter_mm=number_column(pipes_df["diameter_mm"]),
         street=_optional(pipes_df, "street", len(pipe_ids)),
         dma=_optional(pipes_df, "dma", len(pipe_ids)),
         is_open=is_open,
@@ -322,7 +323,12 @@ def build_network(layers: NetworkLayers) -> Network:
     n_valves = len(valves_df)
     valve_pipe = _lookup(pipe_pos, valves_df["pipe_id"]) if n_valves else np.zeros(0, np.int64)
     valve_node = _lookup(node_pos, valves_df["node_id"]) if n_valves else np.zeros(0, np.int64)
-    if isinstance(valves_df, gpd.GeoDataFrame) and n_valves and crs is not None:
+    if (
+        isinstance(valves_df, gpd.GeoDataFrame)
+        and n_valves
+        and crs is not None
+        and not (valves_df.geometry.isna() | valves_df.geometry.is_empty).any()
+    ):
         valve_xy = shapely.get_coordinates(valves_df.geometry.to_numpy()).astype(np.float64)
     else:
         valve_xy = node_xy[valve_node] if n_valves else np.zeros((0, 2))
@@ -351,12 +357,15 @@ def build_network(layers: NetworkLayers) -> Network:
         cat_code = {c: i for i, c in enumerate(CUSTOMER_CATEGORIES)}
         n_cust = len(customers_df)
         accounts = (
-            customers_df["accounts"].fillna(1).to_numpy(dtype=np.int64)
+            np.nan_to_num(number_column(customers_df["accounts"]), nan=1.0).astype(np.int64)
             if "accounts" in customers_df.columns
             else np.ones(n_cust, dtype=np.int64)
         )
         customer_pipe = _lookup(pipe_pos, customers_df["pipe_id"])
-        points = isinstance(customers_df, gpd.GeoDataFrame) and customers_df.geometry.notna().all()
+        points = (
+            isinstance(customers_df, gpd.GeoDataFrame)
+            and not (customers_df.geometry.isna() | customers_df.geometry.is_empty).any()
+        )
         if points and crs is not None and customers_df.crs is not None:
             customer_xy = shapely.get_coordinates(
                 customers_df.to_crs(crs).geometry.to_numpy()
@@ -408,6 +417,15 @@ def _lookup(index: pd.Index, column: Any) -> IntArray:
     return positions.astype(np.int64)
 
 
+def number_column(column: Any) -> FloatArray:
+    """A number column as floats, empty values NaN (text such as " 200" was validated)."""
+    values = pd.Series(column)
+    if pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    text = values.astype(str).str.strip()
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+
+
 def _optional(df: Any, column: str, n: int, default: Any = None) -> ObjArray:
     if column not in df.columns:
         return np.full(n, default, dtype=object)
@@ -423,8 +441,9 @@ def _bool_column(df: Any, column: str, default: bool) -> BoolArray:
     return np.array([_as_bool(v, default) for v in df[column].tolist()], dtype=bool)
 
 
-_TRUE = frozenset({"true", "t", "yes", "y", "1"})
-_FALSE = frozenset({"false", "f", "no", "n", "0"})
+# yes/no values accepted in the data (validation refuses anything else)
+BOOL_TRUE = frozenset({"true", "t", "yes", "y", "1", "是"})
+BOOL_FALSE = frozenset({"false", "f", "no", "n", "0", "否"})
 
 
 def _as_bool(value: Any, default: bool) -> bool:
@@ -435,8 +454,8 @@ def _as_bool(value: Any, default: bool) -> bool:
     if isinstance(value, (int, np.integer, float)):
         return bool(value)
     text = str(value).strip().lower()
-    if text in _TRUE:
+    if text in BOOL_TRUE:
         return True
-    if text in _FALSE:
+    if text in BOOL_FALSE:
         return False
     return default

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from gis.network import CUSTOMER_CATEGORIES, NODE_KINDS, SOURCE_KINDS
+from gis.network import CUSTOMER_CATEGORIES, NODE_KINDS, SOURCE_KINDS, number_column
 
 if TYPE_CHECKING:
     from gis.io import NetworkLayers
@@ -128,6 +128,31 @@ class _Collector:
             Problem(severity, layer, None if _missing(ident) else str(ident), message, fix)
         )
 
+    def each(
+        self,
+        severity: Severity,
+        layer: str,
+        ids: Any,
+        messages: Any,
+        summary: str,
+        fix: str,
+    ) -> None:
+        """One problem per id with a message of its own (it quotes the row's value), capped
+        like :meth:`add`; ``summary`` describes the rows past the cap."""
+        ids, messages = list(ids), list(messages)
+        for ident, message in zip(ids[:MAX_PER_KIND], messages[:MAX_PER_KIND], strict=True):
+            self.one(severity, layer, ident, message, fix)
+        if len(ids) > MAX_PER_KIND:
+            self.problems.append(
+                Problem(
+                    severity,
+                    layer,
+                    None,
+                    f"{len(ids) - MAX_PER_KIND} more rows with the same problem: {summary}",
+                    fix,
+                )
+            )
+
 
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
@@ -147,6 +172,17 @@ def validate_layers(layers: NetworkLayers) -> ValidationReport:
         if df is None:
             usable[name] = False
             continue
+        if len(df) == 0:
+            usable[name] = False
+            if name in ("nodes", "pipes"):  # an empty valves or customers layer is no valves
+                out.one(
+                    "error",
+                    name,
+                    None,
+                    "has no features (the layer is empty)",
+                    f"export the {name} layer with its features: a network needs nodes and pipes",
+                )
+            continue
         missing = [c for c in REQUIRED_COLUMNS[name] if c not in df.columns]
         if missing:
             out.one(
@@ -160,7 +196,13 @@ def validate_layers(layers: NetworkLayers) -> ValidationReport:
             continue
         usable[name] = True
         _check_ids(out, name, df)
+        _check_values(out, name, df)
 
+    for name, df in frames.items():
+        if df is not None and usable[name]:
+            _check_geometry(out, name, df)
+    if layers.dmas is not None and len(layers.dmas):
+        _check_geometry(out, "dmas", layers.dmas)
     crs_ok = _check_crs(out, layers)
     if not (usable["nodes"] and usable["pipes"]):
         return ValidationReport(out.problems)
@@ -175,7 +217,6 @@ def validate_layers(layers: NetworkLayers) -> ValidationReport:
         f"kind is not one of {', '.join(NODE_KINDS)}",
         "set kind to junction, source (reservoir or plant) or tank",
     )
-    _check_geometry(out, "nodes", nodes)
 
     for end in ("from_node", "to_node"):
         dangling = ~pipes[end].astype(str).isin(node_ids)
@@ -194,7 +235,6 @@ def validate_layers(layers: NetworkLayers) -> ValidationReport:
         "starts and ends at the same node",
         "split the pipe at a junction or remove it",
     )
-    _check_geometry(out, "pipes", pipes)
     if crs_ok:
         _check_lengths(out, layers)
     diam = pd.to_numeric(pipes["diameter_mm"], errors="coerce")
@@ -232,6 +272,119 @@ def validate_layers(layers: NetworkLayers) -> ValidationReport:
     return ValidationReport(out.problems)
 
 
+# Number columns of the contract: a value must be a finite number or left empty.
+NUMBER_COLUMNS: dict[str, dict[str, str]] = {
+    "nodes": {"elevation_m": "write the elevation in metres as a number, or leave it empty"},
+    "pipes": {
+        "diameter_mm": "write the nominal diameter in millimetres as a number (DN200 → 200)",
+        "length_m": "write the length in metres as a number, or leave it empty (the length of "
+        "the drawn line is used)",
+        "install_year": "write the year as a number (e.g. 1995), or leave it empty",
+    },
+    "valves": {"diameter_mm": "write the diameter in millimetres as a number (DN200 → 200)"},
+    "customers": {
+        "accounts": "write the number of accounts as a whole number (1 for a single customer), "
+        "or leave it empty for 1",
+        "demand_m3d": "write the demand in m³ per day as a number, or leave it empty",
+    },
+}
+WHOLE_COLUMNS = frozenset({("customers", "accounts")})
+# Yes/no columns, and what an empty value means.
+BOOL_COLUMNS: dict[str, dict[str, bool]] = {"valves": {"operable": True, "normally_closed": False}}
+CHOICE_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {"pipes": {"status": ("open", "closed")}}
+
+
+def _show(value: Any) -> str:
+    """A cell's value as the report quotes it: text in quotes, numbers as numbers."""
+    if isinstance(value, str):
+        text = repr(value.strip())
+    elif isinstance(value, int | float | np.integer | np.floating):
+        text = str(float(value)) if isinstance(value, float | np.floating) else str(int(value))
+    else:
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _blank(values: pd.Series) -> Any:
+    """Null, or text that is only spaces: a value left empty."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.isna().to_numpy()
+    return (values.isna() | values.astype(str).str.strip().eq("")).to_numpy()
+
+
+def _check_values(out: _Collector, name: str, df: pd.DataFrame) -> None:
+    """Numbers that are numbers, yes/no that is yes or no, status that is open or closed: one
+    problem per row, quoting its value (text in a number column used to crash the build, and
+    an unknown yes/no was silently taken as the default)."""
+    from gis.network import BOOL_FALSE, BOOL_TRUE
+
+    ids = _row_ids(df)
+    for column, fix in NUMBER_COLUMNS.get(name, {}).items():
+        if column not in df.columns:
+            continue
+        raw = df[column].reset_index(drop=True)
+        given = ~_blank(raw)
+        number = number_column(raw)
+        bad = given & ~np.isfinite(number)
+        what = "is not a number"
+        if (name, column) in WHOLE_COLUMNS:
+            with np.errstate(invalid="ignore"):
+                bad |= given & np.isfinite(number) & ((number != np.round(number)) | (number < 0))
+            what = "is not a whole number (0 or more)"
+        rows = np.flatnonzero(bad)
+        out.each(
+            "error",
+            name,
+            ids.iloc[rows],
+            [
+                f"{column} {_show(raw.iloc[i])} " + ("is infinite" if np.isinf(number[i]) else what)
+                for i in rows
+            ],
+            f"{column} {what}",
+            fix,
+        )
+    words = ", ".join(sorted(BOOL_TRUE)) + " / " + ", ".join(sorted(BOOL_FALSE))
+    for column, default in BOOL_COLUMNS.get(name, {}).items():
+        if column not in df.columns:
+            continue
+        raw = df[column].reset_index(drop=True)
+        known = raw.map(_is_yes_no).to_numpy(dtype=bool)
+        rows = np.flatnonzero(~_blank(raw) & ~known)
+        out.each(
+            "error",
+            name,
+            ids.iloc[rows],
+            [f"{column} {_show(raw.iloc[i])} is not yes or no" for i in rows],
+            f"{column} is not yes or no",
+            f"write {column} as yes or no ({words}), or leave it empty for "
+            f"{'yes' if default else 'no'}",
+        )
+    for column, choices in CHOICE_COLUMNS.get(name, {}).items():
+        if column not in df.columns:
+            continue
+        raw = df[column].reset_index(drop=True)
+        known = raw.map(lambda v, ok=choices: str(v).strip().lower() in ok).to_numpy(dtype=bool)
+        rows = np.flatnonzero(~_blank(raw) & ~known)
+        out.each(
+            "error",
+            name,
+            ids.iloc[rows],
+            [f"{column} {_show(raw.iloc[i])} is not {' or '.join(choices)}" for i in rows],
+            f"{column} is not {' or '.join(choices)}",
+            f"write {column} as {' or '.join(choices)}, or leave it empty for {choices[0]}",
+        )
+
+
+def _is_yes_no(value: Any) -> bool:
+    from gis.network import BOOL_FALSE, BOOL_TRUE
+
+    if isinstance(value, bool | np.bool_):
+        return True
+    if isinstance(value, int | float | np.integer | np.floating):
+        return bool(value in (0, 1))
+    return str(value).strip().lower() in BOOL_TRUE | BOOL_FALSE
+
+
 def _check_ids(out: _Collector, name: str, df: pd.DataFrame) -> None:
     ids = df["id"]
     out.add(
@@ -252,15 +405,19 @@ def _check_ids(out: _Collector, name: str, df: pd.DataFrame) -> None:
 
 
 def _check_crs(out: _Collector, layers: NetworkLayers) -> bool:
-    """Check every layer has a CRS its coordinates fit; False when lengths cannot be measured."""
-    if layers.local_coordinates:
-        return True
+    """Check every layer has a CRS its coordinates fit; False when lengths cannot be measured.
+
+    Coordinates are checked row by row as well: NaN or infinite values, and points that the
+    layer's CRS cannot place on Earth, would otherwise pass and break every map and area later.
+    """
     ok = True
     for name in ("nodes", "pipes", "valves", "customers", "dmas"):
         df = getattr(layers, name)
-        if df is None or not hasattr(df, "crs") or "geometry" not in df.columns:
+        if df is None or not hasattr(df, "crs") or "geometry" not in df.columns or not len(df):
             continue
-        if df.crs is None:
+        if layers.local_coordinates:
+            _check_coordinates(out, name, df, None)
+        elif df.crs is None:
             out.one(
                 "error",
                 name,
@@ -268,20 +425,12 @@ def _check_crs(out: _Collector, layers: NetworkLayers) -> bool:
                 "has no CRS (coordinate reference system)",
                 "set the layer's CRS when exporting it (e.g. EPSG:4326 or EPSG:4547)",
             )
+            _check_coordinates(out, name, df, None)
             ok = False
-        elif df.crs.is_geographic and len(df) and not df.geometry.isna().all():
-            minx, miny, maxx, maxy = df.total_bounds
-            if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-                out.one(
-                    "error",
-                    name,
-                    None,
-                    f"coordinates (x up to {maxx:,.0f}, y up to {maxy:,.0f}) are not degrees, "
-                    f"but the layer's CRS is geographic ({df.crs.to_string()}); GeoJSON "
-                    "without a CRS is read as WGS84",
-                    "set the layer's real (projected) CRS, or export it in WGS84",
-                )
-                ok = False
+        elif not _check_coordinates(out, name, df, df.crs):
+            ok = False
+    if layers.local_coordinates:
+        return True
     nodes, pipes = layers.nodes, layers.pipes
     if (
         getattr(nodes, "crs", None) is not None
@@ -298,23 +447,126 @@ def _check_crs(out: _Collector, layers: NetworkLayers) -> bool:
     return ok
 
 
-def _check_geometry(out: _Collector, name: str, df: pd.DataFrame) -> None:
-    if "geometry" not in df.columns:
-        return
-    empty = df.geometry.isna() | df.geometry.is_empty
-    out.add(
+def _row_ids(df: pd.DataFrame) -> pd.Series:
+    """The id of every row, or "row N" where the layer has no id column."""
+    if "id" in df.columns:
+        return df["id"].reset_index(drop=True)
+    return pd.Series([f"row {i}" for i in range(len(df))])
+
+
+_REDRAW = (
+    "correct the feature's coordinates or redraw it (NaN and infinite values often come "
+    "from a failed reprojection or a bad export)"
+)
+
+
+def _check_coordinates(out: _Collector, name: str, df: pd.DataFrame, crs: Any) -> bool:
+    """Every vertex finite, and where it has a CRS, somewhere that CRS can put on Earth.
+    False when the whole layer is not in its CRS (the coordinates are not degrees, say)."""
+    import shapely
+
+    geoms = np.asarray(df.geometry.to_numpy(), dtype=object)
+    n = len(geoms)
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    if not len(coords):
+        return True
+    ids = _row_ids(df)
+
+    def rows(bad: Any) -> Any:
+        return np.bincount(index[bad], minlength=n) > 0
+
+    nan = rows(np.isnan(coords).any(axis=1))
+    inf = rows(np.isinf(coords).any(axis=1)) & ~nan
+    out.add("error", name, ids[nan], "has a coordinate that is not a number (NaN)", _REDRAW)
+    out.add("error", name, ids[inf], "has an infinite coordinate", _REDRAW)
+    measurable = not (nan.any() or inf.any())
+    if crs is None:
+        return measurable
+    finite = np.isfinite(coords).all(axis=1)
+    x, y = coords[:, 0], coords[:, 1]
+    if crs.is_geographic:
+        lon, lat = x, y
+    else:
+        from pyproj import Transformer
+
+        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    with np.errstate(invalid="ignore"):
+        off = finite & ~(np.isfinite(lon) & np.isfinite(lat) & (abs(lon) <= 180) & (abs(lat) <= 90))
+    outside = rows(off) & ~nan & ~inf
+    if not outside.any():
+        return measurable
+    if crs.is_geographic and outside.sum() > n / 2:
+        # the whole layer: metric coordinates under a geographic CRS (GeoJSON without a CRS)
+        maxx, maxy = np.abs(coords[finite]).max(axis=0)
+        out.one(
+            "error",
+            name,
+            None,
+            f"coordinates (x up to {maxx:,.0f}, y up to {maxy:,.0f}) are not degrees, "
+            f"but the layer's CRS is geographic ({crs.to_string()}); GeoJSON "
+            "without a CRS is read as WGS84",
+            "set the layer's real (projected) CRS, or export it in WGS84",
+        )
+        return False
+    first: dict[int, tuple[float, float]] = {}
+    for i, row in zip(np.flatnonzero(off), index[off], strict=True):
+        first.setdefault(int(row), (x[i], y[i]))
+    bad_rows = np.flatnonzero(outside)
+    out.each(
         "error",
         name,
-        df.loc[empty, "id"],
-        "has no geometry",
-        "draw the feature or remove the row",
+        ids.iloc[bad_rows],
+        [
+            f"lies outside what its CRS ({crs.to_string()}) can place on Earth "
+            f"(x {first[int(r)][0]:.6g}, y {first[int(r)][1]:.6g})"
+            for r in bad_rows
+        ],
+        "coordinates outside the CRS's range",
+        "correct the coordinates, or set the layer's real CRS",
+    )
+    return measurable
+
+
+# The geometry each layer's rows must have (DESIGN §2), and how to fix another one.
+GEOMETRY_TYPES: dict[str, tuple[tuple[str, ...], str]] = {
+    "nodes": (("Point",), "draw each node as one point (split multi-part features)"),
+    "pipes": (
+        ("LineString",),
+        "draw each pipe as one line from its from_node to its to_node (a multi-part line is "
+        "several pipes: split it)",
+    ),
+    "valves": (("Point",), "draw each valve as one point (split multi-part features)"),
+    "customers": (("Point",), "draw each customer as one point (split multi-part features)"),
+    "dmas": (("Polygon", "MultiPolygon"), "draw each DMA as a polygon"),
+}
+
+
+def _check_geometry(out: _Collector, name: str, df: pd.DataFrame) -> None:
+    if "geometry" not in df.columns or not hasattr(df, "geom_type"):
+        return
+    empty = (df.geometry.isna() | df.geometry.is_empty).to_numpy()
+    ids = _row_ids(df)
+    if name in ("nodes", "pipes"):  # valves and customers may go without: placed from pipes
+        out.add("error", name, ids[empty], "has no geometry", "draw the feature or remove the row")
+    allowed, fix = GEOMETRY_TYPES[name]
+    kinds = df.geom_type.to_numpy(dtype=object)
+    wrong = np.flatnonzero(~empty & ~np.isin(kinds, allowed))
+    out.each(
+        "error",
+        name,
+        ids.iloc[wrong],
+        [f"is a {kinds[i]}, not a {' or '.join(allowed)}" for i in wrong],
+        f"geometry is not a {' or '.join(allowed)}",
+        fix,
     )
 
 
 def _check_lengths(out: _Collector, layers: NetworkLayers) -> None:
     pipes = layers.pipes
-    if "length_m" in pipes.columns and pipes["length_m"].notna().all():
-        length = pd.to_numeric(pipes["length_m"], errors="coerce").fillna(0).to_numpy()
+    given = number_column(pipes["length_m"]) if "length_m" in pipes.columns else None
+    if given is not None and np.isfinite(given).all():  # complete: the file's lengths (as built)
+        length = given
     elif "geometry" in pipes.columns and pipes.crs is not None and pipes.crs.is_geographic:
         length = pipes.geometry.to_crs(layers.metric_crs()).length.to_numpy()
     elif "geometry" in pipes.columns:
@@ -400,6 +652,19 @@ def _check_sources(out: _Collector, nodes: pd.DataFrame, pipes: pd.DataFrame) ->
     fed = np.zeros(n_comp, dtype=bool)
     fed[labels[nodes["kind"].astype(str).isin(SOURCE_KINDS).to_numpy()]] = True
     if fed.all():
+        return
+    if not fed.any():
+        # One line, not one per part: the whole network is dry, so every isolation would find
+        # nothing to close and nobody to cut off. Usually the kind column lost its values.
+        out.one(
+            "warning",
+            "nodes",
+            None,
+            f"the network has no source or tank at all ({n_comp} parts, {n} nodes): no part "
+            "can receive water, so isolation plans would close nothing and cut off nobody",
+            "set kind = source on reservoirs and plants and kind = tank on tanks (check the kind "
+            "column survived the export)",
+        )
         return
     dry = np.flatnonzero(~fed)
     sizes = np.bincount(labels, minlength=n_comp)

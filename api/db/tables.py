@@ -76,6 +76,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # carried in every token ("gen"); a password change or disabling raises it, and the
+    # tokens issued before stop working at once
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class NetworkVersion(Base):

@@ -10,9 +10,10 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from api.db.fast import query_one
 from api.db.tables import User
 from api.deps import Admin, Reader, SessionDep
-from api.security import create_token, hash_password, verify_password
+from api.security import SignInLimits, check_password, client_address, create_token, hash_password
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -44,24 +45,62 @@ class UserChange(BaseModel):
     password: str | None = Field(default=None, min_length=8, max_length=256)
 
 
-@router.post("/auth/token", summary="sign in: a short-lived bearer token")
-def sign_in(
+SIGN_IN_SQL = (
+    "SELECT username, password_hash, role, active, token_generation FROM users "
+    "WHERE username = :name"
+)
+
+
+@router.post(
+    "/auth/token",
+    summary="sign in: a short-lived bearer token",
+    responses={429: {"description": "too many failed sign-ins: wait Retry-After seconds"}},
+)
+async def sign_in(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> Token:
-    with request.app.state.reader_sessions() as session:  # a read: no write lock
-        user = session.scalar(select(User).where(User.username == form.username))
-    if user is None or not user.active or not verify_password(form.password, user.password_hash):
+    """Failed sign-ins are limited per username and per client address
+    (``WATEROPS_SIGN_IN_ACCOUNT_LIMIT``, ``WATEROPS_SIGN_IN_ADDRESS_LIMIT``): past either,
+    429 with ``Retry-After``, even for the right password. Every answer takes the time of one
+    password check, whether the username exists or not."""
+    state = request.app.state
+    limits: SignInLimits = state.sign_in_limits
+    address = client_address(request.client.host if request.client else None)
+    _refuse_if_limited(limits, form.username, address)
+    found = query_one(state.reader_engine, SIGN_IN_SQL, {"name": form.username})
+    ok = await check_password(
+        form.password,
+        None if found is None else str(found[1]),
+        lambda: limits.refusal(form.username, address) is None,
+    )
+    if ok is None:
+        _refuse_if_limited(limits, form.username, address)
+    if not ok or found is None or not found[3]:
+        limits.failed(form.username, address)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "wrong username or password (or the account is disabled)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    settings = request.app.state.settings
+    limits.succeeded(form.username)
+    username, role, generation = str(found[0]), str(found[2]), int(found[4] or 0)
     token, seconds = create_token(
-        user.username, user.role, request.app.state.signing_key, settings.token_minutes
+        username, role, state.signing_key, state.settings.token_minutes, generation=generation
     )
-    return Token(access_token=token, expires_in=seconds, role=user.role)
+    return Token(access_token=token, expires_in=seconds, role=role)  # type: ignore[arg-type]
+
+
+def _refuse_if_limited(limits: SignInLimits, username: str, address: str) -> None:
+    refused = limits.refusal(username, address)
+    if refused is not None:
+        seconds, why = refused
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many failed sign-ins {why}: try again in {seconds} s (or ask an admin to "
+            "check the account)",
+            headers={"Retry-After": str(seconds)},
+        )
 
 
 @router.post("/auth/refresh", summary="renew a token that has not expired (sliding session)")
@@ -83,6 +122,7 @@ def refresh(request: Request, user: Reader) -> Token:
         request.app.state.signing_key,
         settings.token_minutes,
         signed_in_at=user.signed_in_at,
+        generation=user.generation,
     )
     return Token(access_token=token, expires_in=seconds, role=user.role)  # type: ignore[arg-type]
 
@@ -124,7 +164,10 @@ def change_user(username: str, body: UserChange, admin: Admin, session: SessionD
     if body.role is not None:
         user.role = body.role
     if body.active is not None:
+        if not body.active and user.active:
+            user.token_generation += 1  # disabled: its tokens do not come back with it
         user.active = body.active
     if body.password is not None:
         user.password_hash = hash_password(body.password)
+        user.token_generation += 1  # a new password ends every token of the old one
     return UserOut(username=user.username, role=user.role, active=user.active)  # type: ignore[arg-type]

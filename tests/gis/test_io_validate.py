@@ -494,7 +494,7 @@ def test_unreadable_geopackage(tmp_path: Path) -> None:
     path = tmp_path / "x.gpkg"
     path.write_bytes(b"\x00\x01garbage, not a database\xff" * 50)
     report = _report_of(path)
-    problem = _find(report, "file", str(path), "error", "cannot be opened")
+    problem = _find(report, "file", str(path), "error", "not a GeoPackage")
     assert len(report) == 1
     assert problem.fix
 
@@ -522,9 +522,12 @@ def test_unknown_extension(tmp_path: Path) -> None:
 def test_unreadable_epanet_file(tmp_path: Path) -> None:
     pytest.importorskip("wntr")
     path = tmp_path / "broken.inp"
-    path.write_text("[JUNCTIONS]\nJ1 not-a-number\n[PIPES]\nP1 J1 J9 x y z\n[END]\n")
+    path.write_text(
+        "[JUNCTIONS]\nJ1 not-a-number\n[PIPES]\nP1 J1 J9 x y z\n[OPTIONS]\nUnits LPS\n[END]\n"
+    )
     report = _report_of(path)
-    _find(report, "file", str(path), "error", "EPANET")
+    problem = _find(report, "file", str(path), "error", "EPANET")
+    assert "'not-a-number'" in problem.message  # what is wrong, in words
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
