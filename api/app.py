@@ -7,6 +7,7 @@ the sample city as network 1 and the sample roster as its crews.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 from collections.abc import AsyncIterator
@@ -61,9 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(ClockMiddleware)
     app.add_middleware(RequestGuard)  # outermost: before anything reads a body
-    from api.routes import auth, crews, networks, outages, plans, programmes, web, work
+    from api.routes import auth, calendar, crews, networks, outages, plans, programmes, web, work
 
-    for module in (auth, networks, work, crews, plans, programmes):
+    for module in (auth, networks, work, crews, plans, programmes, calendar):
         app.include_router(module.router)
     app.include_router(outages.router)
     app.include_router(outages.public)
@@ -88,6 +89,11 @@ def start(app: FastAPI, settings: Settings) -> None:
     engine = make_engine(url)
     migrate(engine)
     app.state.settings = settings
+    if settings.demo_clock:
+        from api.clock import DemoClock
+
+        log.warning("demo clock: the service's time starts at %s", settings.demo_clock)
+        app.state.clock = DemoClock(dt.datetime.fromisoformat(settings.demo_clock))
     app.state.engine = engine
     app.state.reader_engine = make_engine(url, writer=False)
     app.state.sessions = session_factory(engine)

@@ -74,6 +74,14 @@ class Settings(BaseSettings):
     sample_roster: Path | None = Field(default=SAMPLE_ROSTER)
     office_hours: str = "08:30-12:00,14:00-18:00"
     holidays_file: Path | None = None
+    connection_rules: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Table 1 rules a deployment sets (ops.connections.ConnectionRules): "
+        "appointment_limits, fast_limits (rows of max_dn_mm, max_length_m, days; the last "
+        "without bounds), day_reading (calendar | civil_code), papers_days, "
+        "acceptance_working_days; a [connection_rules] table in the TOML file or JSON in "
+        "WATEROPS_CONNECTION_RULES",
+    )
     notice_lead_hours: float = 24.0
     hotline: str = "12319"
     sender: str = "notices@waterops.example"
@@ -81,6 +89,11 @@ class Settings(BaseSettings):
     solver_seconds: float = Field(default=30.0, gt=0, le=600)
     answer_cache: int = Field(
         default=4096, ge=0, description="isolation answers kept per network state (0: none)"
+    )
+    demo_clock: str = Field(
+        default="",
+        description="demos and tests only: the service's clock starts at this Kaifeng time "
+        "(YYYY-MM-DDTHH:MM) and runs on from there; empty: the real time",
     )
     seed_demo_users: bool = False
     seed_demo_work: bool = Field(

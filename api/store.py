@@ -17,11 +17,14 @@ from sqlalchemy.orm.attributes import flag_modified
 from api.clock import now_local
 from api.db import tables as t
 from ops.calendar import TZ, WorkCalendar, calendar_from_config
+from ops.connections import ConnectionApplication, ConnectionRules
 from ops.dispatch import CrewShift
 from ops.jobs import FieldJob, JobLink, field_job_from_dict
 from ops.outages import NoticeState, Outage, OutageKind, Revision, content_from_dict
 
-COUNTERS = ("APP", "T", "OUT", "LS")  # id sequences: applications, tickets, outages, surveys
+# id sequences: applications, tickets, outages, surveys; CAL counts changes of the kept
+# calendar years, so that every process of the service rebuilds its calendar after one
+COUNTERS = ("APP", "T", "OUT", "LS", "CAL")
 
 
 def next_id(session: Session, prefix: str) -> str:
@@ -53,12 +56,42 @@ def local(moment: dt.datetime | None) -> dt.datetime:
     return moment.astimezone(TZ)
 
 
-def calendar(request: Request) -> WorkCalendar:
-    cal: WorkCalendar | None = getattr(request.app.state, "calendar", None)
-    if cal is None:
-        cal = calendar_from_config(request.app.state.settings.calendar_config())
-        request.app.state.calendar = cal
-    return cal
+def calendar_config(session: Session, request: Request) -> dict[str, Any]:
+    """The calendar's settings with the years the utility kept (what a planner worker needs
+    to build the same calendar in its own process)."""
+    config = request.app.state.settings.calendar_config()
+    years = {
+        str(row.year): {"days_off": row.days_off, "workdays": row.workdays, "source": _source(row)}
+        for row in session.scalars(select(t.CalendarYear))
+    }
+    if years:
+        config["years"] = years
+    return config
+
+
+def _source(row: t.CalendarYear) -> str:
+    published = f", {row.published_on.isoformat()}" if row.published_on else ""
+    return f"{row.document}{published}"
+
+
+def calendar(request: Request, session: Session) -> WorkCalendar:
+    """The working-day calendar: the settings and the kept years, rebuilt when an admin has
+    changed a year (the CAL counter moved) in this process or another."""
+    counter = session.get(t.Counter, "CAL")
+    generation = 0 if counter is None else counter.value
+    cached: tuple[int, WorkCalendar] | None = getattr(request.app.state, "calendar", None)
+    if cached is None or cached[0] != generation:
+        cached = (generation, calendar_from_config(calendar_config(session, request)))
+        request.app.state.calendar = cached
+    return cached[1]
+
+
+def connection_rules(request: Request) -> ConnectionRules:
+    rules: ConnectionRules | None = getattr(request.app.state, "connection_rules", None)
+    if rules is None:
+        rules = ConnectionRules.from_config(request.app.state.settings.connection_rules)
+        request.app.state.connection_rules = rules
+    return rules
 
 
 def get_or_404(session: Session, model: Any, key: Any, what: str) -> Any:
@@ -321,3 +354,117 @@ def record_valve_status(
             exercised_on=exercised_on,
         )
     )
+
+
+# -- connection applications ---------------------------------------------------------------
+
+
+def application_value(row: t.Application) -> ConnectionApplication:
+    """The :class:`ops.connections.ConnectionApplication` a stored row stands for."""
+    return ConnectionApplication(
+        id=row.id,
+        type=row.type,  # type: ignore[arg-type]
+        accepted_at=local(row.accepted_at) if row.accepted_at else local(row.received_at),
+        location=(row.lon, row.lat),
+        customer=row.customer,
+        address=row.address,
+        dn_mm=row.dn_mm,
+        line_length_m=row.line_length_m,
+        residential=row.residential,
+        papers_missing=bool((row.case or {}).get("papers_missing")) or row.papers_due is not None,
+        representative=(row.case or {}).get("representative"),
+        channel=row.channel,
+        received_at=local(row.received_at) if row.received_at else None,
+        back_entered=row.back_entered,
+    )
+
+
+def recompute_deadlines(
+    session: Session, request: Request, year: int, username: str
+) -> list[dict[str, Any]]:
+    """Recompute every open application and open job whose deadline counted working days of
+    ``year`` (its calendar changed), keep each change (``deadline_changes`` and the job's
+    history) and return the list of what moved."""
+    from ops.calendar import CalendarBasis
+    from ops.connections import follow_up_visit, open_connection
+
+    cal = calendar(request, session)
+    rules = connection_rules(request)
+    source = cal.holidays.year_basis(year).source
+    note = f"the {year} calendar was entered ({source}): deadline recomputed"
+    moved: list[dict[str, Any]] = []
+
+    def counted_on(basis: Any) -> bool:
+        return bool(basis) and CalendarBasis.from_dict(basis).counts_on(year)
+
+    def record(field: str, old: Any, new: Any, app_id: str | None, job_id: str | None) -> None:
+        old_t = None if old is None else local(_moment(old))
+        new_t = None if new is None else local(_moment(new))
+        if old_t == new_t:
+            return
+        session.add(
+            t.DeadlineChange(
+                year=year,
+                application_id=app_id,
+                job_id=job_id,
+                field=field,
+                old=old_t,
+                new=new_t,
+                by=username,
+            )
+        )
+        moved.append(
+            {
+                "application": app_id,
+                "job": job_id,
+                "field": field,
+                "old": None if old_t is None else old_t.isoformat(timespec="seconds"),
+                "new": None if new_t is None else new_t.isoformat(timespec="seconds"),
+            }
+        )
+
+    def update_job(new: FieldJob, app_id: str | None) -> None:
+        row = session.get(t.Job, new.id)
+        if row is None or row.status in ("done", "cancelled"):
+            return
+        before = len(moved)
+        for field in ("deadline", "due"):
+            record(field, row.spec.get(field), getattr(new, field), app_id, new.id)
+        if len(moved) > before:
+            row.spec = new.to_dict()
+            row.updated_by = username
+            session.add(
+                t.JobEvent(
+                    job_id=row.id, status=row.status, crew_id=row.crew_id, note=note, by=username
+                )
+            )
+
+    for app_row in session.scalars(select(t.Application).where(t.Application.status == "open")):
+        case_data = app_row.case or {}
+        if not counted_on((case_data.get("deadline") or {}).get("calendar")):
+            continue  # counted on other years, or in calendar days: it stays as it is
+        case = open_connection(application_value(app_row), cal, rules=rules)
+        record("deadline", app_row.deadline, case.deadline.due, app_row.id, None)
+        if case.papers is not None:
+            record("papers_due", app_row.papers_due, case.papers.due, app_row.id, None)
+            app_row.papers_due = case.papers.due
+        app_row.deadline = case.deadline.due
+        app_row.case = {**case_data, **case.to_dict()}
+        for job in case.jobs:
+            update_job(job, app_row.id)
+    followups = select(t.Job).where(
+        t.Job.kind == "follow-up visit", t.Job.status.not_in(("done", "cancelled"))
+    )
+    for job_row in session.scalars(followups):
+        meta = job_row.spec.get("meta") or {}
+        done = session.get(t.Application, job_row.source)
+        if done is None or not meta.get("water_on") or not counted_on(meta.get("calendar")):
+            continue
+        visit = follow_up_visit(application_value(done), _moment(meta["water_on"]), cal)
+        update_job(visit, done.id)
+    session.flush()
+    return moved
+
+
+def _moment(value: Any) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))

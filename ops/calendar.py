@@ -171,6 +171,10 @@ class CalendarBasis:
     def provisional_years(self) -> tuple[int, ...]:
         return tuple(y for y, b in sorted(self.years.items()) if b.status == PROVISIONAL)
 
+    def counts_on(self, year: int) -> bool:
+        """True when the computation counted working days of ``year``."""
+        return year in self.years
+
     def describe(self) -> str:
         """One line for people: ``official (chinesecalendar 1.11.0)`` or which years are
         provisional and what to do about it."""

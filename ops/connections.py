@@ -557,7 +557,12 @@ def open_connection(
             earliest=app.accepted_at,
             priority=4 if deadline.days <= 0.5 else 3,
             description=f"{text}: {app.customer}, {app.address}".rstrip(", "),
-            meta={"application": app.id, "connection_type": app.type.value},
+            meta={
+                "application": app.id,
+                "connection_type": app.type.value,
+                # the calendar the chain's deadlines were counted on (recomputed when it changes)
+                "calendar": None if deadline.calendar is None else deadline.calendar.to_dict(),
+            },
         )
 
     opening = job("open", JobKind.VALVE_OPENING, durations.valve_opening, Skill.VALVE, "开阀供水")

@@ -104,6 +104,7 @@ class FieldJob:
             "crews_required": self.crews_required,
             "emergency": self.emergency,
             "description": self.description,
+            "meta": dict(self.meta),  # where the job comes from (JSON values only)
         }
 
 
@@ -130,6 +131,7 @@ def field_job_from_dict(data: dict[str, Any]) -> FieldJob:
         crews_required=int(data.get("crews_required", 1)),
         description=str(data.get("description", "")),
         emergency=bool(data.get("emergency", False)),
+        meta=dict(data.get("meta") or {}),
     )
 
 

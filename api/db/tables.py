@@ -160,7 +160,7 @@ class Application(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     type: Mapped[str] = mapped_column(String(32))
-    accepted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     customer: Mapped[str] = mapped_column(String(255))
     address: Mapped[str] = mapped_column(String(255), default="")
     lon: Mapped[float] = mapped_column(Float)
@@ -170,8 +170,8 @@ class Application(Base):
     residential: Mapped[bool] = mapped_column(Boolean, default=True)
     papers_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     papers_completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open, completed
+    deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # received, open, completed
     case: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,6 +18,7 @@ from api.deps import Day, Dispatcher, IfMatch, PlanId, Reader, SessionDep, When,
 from api.planner import encode_problem
 from api.routes.networks import json_response
 from api.store import (
+    calendar_config,
     crew_value,
     get_or_404,
     idempotent,
@@ -125,7 +126,7 @@ def create_plan(body: PlanIn, request: Request, user: Dispatcher, session: Sessi
         links,
         crews,
         chains,
-        calendar=settings.calendar_config(),
+        calendar=calendar_config(session, request),
         network_id=network_id,
         overtime_hours=body.overtime_hours,
         now=local(body.now).isoformat() if body.now else None,
@@ -319,7 +320,7 @@ def replan_plan(
         all_links,
         crews,
         chains,
-        calendar=settings.calendar_config(),
+        calendar=calendar_config(session, request),
         network_id=parent.network_id,
         new_jobs=new,
         positions=positions,

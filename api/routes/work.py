@@ -26,7 +26,9 @@ from api.deps import (
 from api.routes.networks import json_response
 from api.store import (
     add_jobs,
+    application_value,
     calendar,
+    connection_rules,
     get_or_404,
     idempotent,
     job_dict,
@@ -51,14 +53,32 @@ Lon = Annotated[float, Field(ge=-180, le=180)]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 
 
+Channel = Literal["counter", "hotline", "website", "wechat", "gov_portal", "approval_platform"]
+
+
 class ConnectionIn(BaseModel):
     type: ConnectionKind = Field(description="Table 1 type (waterops deadline --help lists them)")
     customer: str = Field(min_length=1, max_length=255)
     lon: Lon
     lat: Lat
     address: str = Field(default="", max_length=255)
+    channel: Channel = Field(
+        default="counter",
+        description="how the application reached the utility (counter, hotline, website, "
+        "wechat, gov_portal 政务服务网, approval_platform 审批平台推送)",
+    )
+    received_at: When | None = Field(
+        default=None, description="when it reached the utility; default now"
+    )
+    accept: bool = Field(
+        default=True,
+        description="accept now (受理); false: record it as received, to be accepted with "
+        "POST /api/connections/{id}/accept (within 0.25 working day of receipt)",
+    )
     accepted_at: When | None = Field(
-        default=None, description="acceptance time (Kaifeng time if no offset); default now"
+        default=None,
+        description="only to back-enter a counter application accepted earlier (recorded as "
+        "back-entered); otherwise the service stamps the acceptance",
     )
     dn_mm: float | None = Field(default=None, gt=0, le=3000)
     line_length_m: float | None = Field(default=None, ge=0, le=100_000)
@@ -67,10 +87,34 @@ class ConnectionIn(BaseModel):
     representative: str | None = Field(default=None, max_length=64)
 
 
-def _application_dict(row: t.Application) -> dict[str, Any]:
+def _intake(row: t.Application, request: Request, session: Any) -> dict[str, Any]:
+    from ops.connections import acceptance_due, intake_status
+
+    received = local(row.received_at or row.accepted_at)
+    accepted = local(row.accepted_at) if row.accepted_at else None
+    cal = calendar(request, session)
+    rules = connection_rules(request)
+    return {
+        "channel": row.channel,
+        "received_at": received.isoformat(timespec="seconds"),
+        "acceptance_due": acceptance_due(received, row.channel, cal, rules).isoformat(
+            timespec="seconds"
+        ),
+        "status": intake_status(received, row.channel, accepted, now_local(), cal, rules),
+        "back_entered": row.back_entered,
+    }
+
+
+def _application_dict(row: t.Application, request: Request, session: Any) -> dict[str, Any]:
     return {
         **row.case,
+        "application": row.id,
+        "accepted_at": local(row.accepted_at).isoformat(timespec="seconds")
+        if row.accepted_at
+        else None,
+        "deadline": (row.case or {}).get("deadline"),
         "status": row.status,
+        "intake": _intake(row, request, session),
         "papers_completed_at": row.papers_completed_at.isoformat(timespec="seconds")
         if row.papers_completed_at
         else None,
@@ -78,7 +122,25 @@ def _application_dict(row: t.Application) -> dict[str, Any]:
     }
 
 
-@router.post("/connections", status_code=201, summary="accept a connection application")
+def _accept(row: t.Application, request: Request, session: Any, username: str) -> None:
+    """Acceptance (受理): the Table 1 deadline, the flags and the field jobs."""
+    from ops.connections import open_connection
+
+    case = open_connection(
+        application_value(row), calendar(request, session), rules=connection_rules(request)
+    )
+    row.status = "open"
+    row.deadline = case.deadline.due
+    row.papers_due = case.papers.due if case.papers else None
+    row.case = {
+        **case.to_dict(),
+        "representative": case.application.representative,
+        "papers_missing": case.application.papers_missing,
+    }
+    add_jobs(session, case.jobs, case.links, username)
+
+
+@router.post("/connections", status_code=201, summary="receive and accept a connection application")
 def create_connection(
     body: ConnectionIn,
     request: Request,
@@ -86,28 +148,43 @@ def create_connection(
     session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    from ops.connections import ConnectionApplication, open_connection
+    now = now_local()
+    back_entered = body.accepted_at is not None
+    if back_entered and body.channel != "counter":
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "accepted_at is stamped by the service; only a counter application accepted "
+            "earlier may be back-entered with its time (channel counter)",
+        )
+    if body.channel == "counter" and not body.accept:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "a counter application is accepted at once (即办): leave accept true",
+        )
+    accepted_at = local(body.accepted_at) if body.accepted_at else (now if body.accept else None)
+    received_at = local(body.received_at) if body.received_at else (accepted_at or now)
+    slack = dt.timedelta(minutes=5)  # clocks of clients differ a little
+    for name, moment in (("accepted_at", accepted_at), ("received_at", received_at)):
+        if moment is not None and moment > now + slack:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"{name} {moment:%Y-%m-%d %H:%M} is in the future: give the time it happened",
+            )
+    if accepted_at is not None and received_at > accepted_at:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "received_at is after accepted_at: an application is received before it is accepted",
+        )
 
     def produce() -> tuple[int, Any, dict[str, str]]:
         app_id = next_id(session, "APP")
-        application = ConnectionApplication(
-            id=app_id,
-            type=body.type,  # type: ignore[arg-type]
-            accepted_at=local(body.accepted_at),
-            location=(body.lon, body.lat),
-            customer=body.customer,
-            address=body.address,
-            dn_mm=body.dn_mm,
-            line_length_m=body.line_length_m,
-            residential=body.residential,
-            papers_missing=body.papers_missing,
-            representative=body.representative,
-        )
-        case = open_connection(application, calendar(request))
         row = t.Application(
             id=app_id,
             type=body.type,
-            accepted_at=application.accepted_at,
+            accepted_at=accepted_at,
+            received_at=received_at,
+            channel=body.channel,
+            back_entered=back_entered,
             customer=body.customer,
             address=body.address,
             lon=body.lon,
@@ -115,15 +192,22 @@ def create_connection(
             dn_mm=body.dn_mm,
             line_length_m=body.line_length_m,
             residential=body.residential,
-            papers_due=case.papers.due if case.papers else None,
-            deadline=case.deadline.due,
-            case=case.to_dict(),
+            status="received",
+            case={
+                "application": app_id,
+                "type": body.type,
+                "customer": body.customer,
+                "representative": body.representative,
+                "papers_missing": body.papers_missing,
+            },
             created_by=user.username,
         )
+        if accepted_at is not None:
+            _accept(row, request, session, user.username)
         session.add(row)
-        add_jobs(session, case.jobs, case.links, user.username)
         session.flush()
-        return 201, _application_dict(row), {"Location": f"/api/connections/{app_id}"}
+        data = _application_dict(row, request, session)
+        return 201, data, {"Location": f"/api/connections/{app_id}"}
 
     return idempotent(
         session, request, idempotency_key, user.username, produce, body.model_dump(mode="json")
@@ -132,15 +216,37 @@ def create_connection(
 
 @router.get("/connections", summary="connection applications")
 def list_connections(
+    request: Request,
     _: Reader,
     session: SessionDep,
-    status_: Annotated[Literal["open", "completed"] | None, Query(alias="status")] = None,
+    status_: Annotated[
+        Literal["received", "open", "completed"] | None, Query(alias="status")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> Response:
     query = select(t.Application).order_by(t.Application.id.desc()).limit(limit)
     if status_:
         query = query.where(t.Application.status == status_)
-    return json_response([_application_dict(r) for r in session.scalars(query)])
+    return json_response([_application_dict(r, request, session) for r in session.scalars(query)])
+
+
+@router.get("/connections/intake", summary="applications received and not yet accepted")
+def intake(request: Request, _: Reader, session: SessionDep) -> Response:
+    """Those still within their 0.25 working day (``waiting``) and those past it (``late``),
+    the most urgent first."""
+    rows = session.scalars(
+        select(t.Application).where(t.Application.status == "received").limit(1000)
+    )
+    items = sorted(
+        (_application_dict(r, request, session) for r in rows),
+        key=lambda a: a["intake"]["acceptance_due"],
+    )
+    return json_response(
+        {
+            "waiting": [a for a in items if a["intake"]["status"] == "waiting"],
+            "late": [a for a in items if a["intake"]["status"] == "late"],
+        }
+    )
 
 
 def _application(session: Any, app_id: Any) -> t.Application:
@@ -149,8 +255,31 @@ def _application(session: Any, app_id: Any) -> t.Application:
 
 
 @router.get("/connections/{app_id}", summary="one application with its deadline and jobs")
-def get_connection(app_id: str, _: Reader, session: SessionDep) -> Response:
-    return json_response(_application_dict(_application(session, app_id)))
+def get_connection(app_id: str, request: Request, _: Reader, session: SessionDep) -> Response:
+    row = _application(session, app_id)
+    data = _application_dict(row, request, session)
+    changes = session.scalars(
+        select(t.DeadlineChange)
+        .where(t.DeadlineChange.application_id == app_id, t.DeadlineChange.job_id.is_(None))
+        .order_by(t.DeadlineChange.id)
+    )
+    from api.routes.calendar import change_dict
+
+    data["deadline_history"] = [change_dict(c) for c in changes]
+    return json_response(data)
+
+
+@router.post("/connections/{app_id}/accept", summary="accept (受理) a received application")
+def accept_connection(
+    app_id: str, request: Request, user: Dispatcher, session: SessionDep
+) -> Response:
+    row = _application(session, app_id)
+    if row.status != "received":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{app_id} is {row.status} already")
+    row.accepted_at = now_local()
+    _accept(row, request, session, user.username)
+    session.flush()
+    return json_response(_application_dict(row, request, session))
 
 
 class PapersIn(BaseModel):
@@ -158,7 +287,9 @@ class PapersIn(BaseModel):
 
 
 @router.post("/connections/{app_id}/papers", summary="the missing technical papers are in")
-def papers_completed(app_id: str, body: PapersIn, _: Dispatcher, session: SessionDep) -> Response:
+def papers_completed(
+    app_id: str, body: PapersIn, request: Request, _: Dispatcher, session: SessionDep
+) -> Response:
     row = _application(session, app_id)
     if row.papers_due is None:
         raise HTTPException(
@@ -166,7 +297,7 @@ def papers_completed(app_id: str, body: PapersIn, _: Dispatcher, session: Sessio
         )
     if row.papers_completed_at is None:
         row.papers_completed_at = local(body.at)
-    return json_response(_application_dict(row))
+    return json_response(_application_dict(row, request, session))
 
 
 class CompleteIn(BaseModel):
@@ -177,20 +308,16 @@ class CompleteIn(BaseModel):
 def complete_connection(
     app_id: str, body: CompleteIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
-    from ops.connections import ConnectionApplication, follow_up_visit
+    from ops.connections import follow_up_visit
 
     row = _application(session, app_id)
     if row.status == "completed":
         raise HTTPException(status.HTTP_409_CONFLICT, f"{app_id} is completed already")
-    application = ConnectionApplication(
-        row.id,
-        row.type,  # type: ignore[arg-type]
-        local(row.accepted_at),
-        (row.lon, row.lat),
-        row.customer,
-        row.address,
-    )
-    visit = follow_up_visit(application, local(body.at), calendar(request))
+    if row.status == "received":
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"{app_id} is not accepted yet: accept it first"
+        )
+    visit = follow_up_visit(application_value(row), local(body.at), calendar(request, session))
     row.status = "completed"
     for job in session.scalars(select(t.Job).where(t.Job.source == app_id)):
         if job.status not in ("done", "cancelled"):
@@ -198,7 +325,7 @@ def complete_connection(
             job.updated_by = user.username
             session.add(t.JobEvent(job_id=job.id, status="done", by=user.username, note="water on"))
     add_jobs(session, [visit], [], user.username)
-    return json_response({**_application_dict(row), "follow_up": visit.to_dict()})
+    return json_response({**_application_dict(row, request, session), "follow_up": visit.to_dict()})
 
 
 class RepairIn(BaseModel):

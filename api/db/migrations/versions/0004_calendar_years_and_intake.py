@@ -50,10 +50,17 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("back_entered", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        # an application received online waits for acceptance: no acceptance time or deadline
+        batch_op.alter_column("accepted_at", existing_type=sa.DateTime(timezone=True), nullable=True)
+        batch_op.alter_column("deadline", existing_type=sa.DateTime(timezone=True), nullable=True)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("applications") as batch_op:
+        batch_op.alter_column("deadline", existing_type=sa.DateTime(timezone=True), nullable=False)
+        batch_op.alter_column(
+            "accepted_at", existing_type=sa.DateTime(timezone=True), nullable=False
+        )
         batch_op.drop_column("back_entered")
         batch_op.drop_column("channel")
         batch_op.drop_column("received_at")

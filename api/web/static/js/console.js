@@ -71,6 +71,7 @@ async function start() {
   wireWork();
   wireNotices();
   wireLeakage();
+  wireCalendar();
   showTab(location.hash.slice(1) || "isolation");
   await busy(async () => {
     state.layers = await networkLayers(state.map, state.networkId, layerJson, {
@@ -121,6 +122,7 @@ function showTab(name) {
   if (name === "work") loadJobs();
   if (name === "notices") loadNotices();
   if (name === "leakage") loadLeakage();
+  if (name === "calendar") loadCalendar();
   setTimeout(() => state.map && state.map.invalidateSize(), 0);
 }
 
@@ -134,6 +136,7 @@ function rerender() {
   if (state.tab === "notices") loadNotices();
   if (state.tab === "work") loadJobs();
   if (state.tab === "leakage") loadLeakage();
+  if (state.tab === "calendar") loadCalendar();
 }
 
 // the status line: what is happening, what went wrong
@@ -461,6 +464,7 @@ function renderPlan(plan) {
     <div class="summary" id="plan-summary">
       <div><span class="big">${s.jobs_planned}</span> ${t("jobs_planned")} · ${s.jobs_unassigned} ${t("jobs_unassigned")} · ${s.late} ${t("late")}</div>
       <div>${s.distance_km} ${t("travel_km")} · ${t("utilisation")} ${Math.round(s.utilisation * 100)} %</div>
+      ${calendarBadge(result.calendar) ? `<div id="plan-calendar">${calendarBadge(result.calendar)} ${escapeHtml(t("provisional_hint", { years: result.calendar.provisional_years.join(", ") }))}</div>` : ""}
     </div>
     <table class="data" id="routes-table"><thead><tr><th>${t("crew")}</th><th class="num">${t("stops")}</th><th></th><th class="num">km</th></tr></thead><tbody>${legend}</tbody></table>
     ${unplaced}${risk}${moved}
@@ -573,10 +577,21 @@ function wireWork() {
     if (body.lon === undefined) { say(t("pick_on_map"), "error"); return; }
     const app = await busy(() => api("POST", "/api/connections", body, { idempotent: true }));
     if (app) {
-      $("#work-result").innerHTML = `<p class="ok">${t("created", { id: escapeHtml(app.application) })} · ${t("deadline")} ${shortTime(app.deadline?.due || app.deadline)}</p>`;
+      const when = app.deadline
+        ? `${t("deadline")} ${shortTime(app.deadline.due)} ${calendarBadge(app.deadline.calendar)}`
+        : `${t("acceptance_due")} ${shortTime(app.intake.acceptance_due)}`;
+      $("#work-result").innerHTML = `<p class="ok" id="conn-created">${t("created", { id: escapeHtml(app.application) })} · ${when}</p>`;
       e.target.reset(); $(".picked", e.target).textContent = ""; loadJobs();
     }
   });
+  // a counter application is accepted at once (即办); a remote one may wait for acceptance
+  const channel = $("#conn-form select[name=channel]");
+  const accept = $("#conn-form input[name=accept]");
+  channel.addEventListener("change", () => {
+    accept.disabled = channel.value === "counter";
+    if (accept.disabled) accept.checked = true;
+  });
+  accept.disabled = true;
   $("#repair-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const body = formBody(e.target, ["lon", "lat"]);
@@ -590,10 +605,41 @@ function wireWork() {
   });
 }
 
+// "暂定" / "provisional" beside a deadline or a plan counted on a year not yet announced
+function calendarBadge(basis) {
+  if (!basis || basis.status !== "provisional") return "";
+  const years = basis.provisional_years.join(", ");
+  return `<span class="badge provisional" title="${escapeHtml(t("provisional_hint", { years }))}">${t("provisional")}</span>`;
+}
+
+async function loadIntake() {
+  const intake = await api("GET", "/api/connections/intake").catch(() => null);
+  if (!intake) return;
+  const rows = [...intake.late, ...intake.waiting];
+  $("#intake").innerHTML = rows.length ? `<table class="data" id="intake-table"><thead><tr><th>ID</th><th>${t("customer")}</th><th>${t("channel")}</th>
+      <th>${t("received")}</th><th>${t("acceptance_due")}</th><th></th></tr></thead><tbody>
+    ${rows.map((a) => `<tr data-app="${escapeHtml(a.application)}"><td><code>${escapeHtml(a.application)}</code></td><td>${escapeHtml(a.customer)}</td>
+      <td>${escapeHtml(t(`ch_${a.intake.channel}`))}</td><td>${shortTime(a.intake.received_at)}</td>
+      <td>${shortTime(a.intake.acceptance_due)} ${a.intake.status === "late" ? `<span class="badge late">${t("late_intake")}</span>` : ""}</td>
+      <td><button type="button" class="accept needs-dispatcher">${t("accept")}</button></td></tr>`).join("")}</tbody></table>`
+    : `<p class="help">${t("intake_none")}</p>`;
+  for (const b of document.querySelectorAll("#intake-table button.accept")) {
+    b.addEventListener("click", async () => {
+      const id = b.closest("tr").dataset.app;
+      const app = await busy(() => api("POST", `/api/connections/${encodeURIComponent(id)}/accept`, {}));
+      if (app) {
+        $("#work-result").innerHTML = `<p class="ok">${escapeHtml(app.application)} · ${t("deadline")} ${shortTime(app.deadline.due)} ${calendarBadge(app.deadline.calendar)}</p>`;
+        loadIntake(); loadJobs();
+      }
+    });
+  }
+}
+
 async function loadJobs() {
+  loadIntake();
   const jobs = await api("GET", "/api/jobs?status=open&limit=500").catch(() => []);
-  $("#jobs").innerHTML = `<table class="data"><thead><tr><th>${t("job")}</th><th>${t("kind")}</th><th>${t("due")}</th></tr></thead><tbody>
-    ${jobs.map((j) => `<tr><td><code>${escapeHtml(j.id)}</code></td><td>${escapeHtml(code("kind", j.kind))}</td><td>${shortTime(j.deadline || j.due)}</td></tr>`).join("")}</tbody></table>`;
+  $("#jobs").innerHTML = `<table class="data" id="jobs-table"><thead><tr><th>${t("job")}</th><th>${t("kind")}</th><th>${t("due")}</th></tr></thead><tbody>
+    ${jobs.map((j) => `<tr data-job="${escapeHtml(j.id)}"><td><code>${escapeHtml(j.id)}</code></td><td>${escapeHtml(code("kind", j.kind))}</td><td>${shortTime(j.deadline || j.due)} ${calendarBadge(j.meta?.calendar)}</td></tr>`).join("")}</tbody></table>`;
 }
 
 // -- notices -------------------------------------------------------------------------------
@@ -776,3 +822,39 @@ async function loadProgramme() {
 }
 
 boot();
+
+// -- the working-day calendar ---------------------------------------------------------------
+
+async function loadCalendar() {
+  const cal = await api("GET", "/api/calendar").catch(() => null);
+  if (!cal) return;
+  const kept = new Map(cal.kept.map((k) => [k.year, k]));
+  $("#cal-years").innerHTML = `<table class="data" id="cal-table"><thead><tr><th>${t("cal_year")}</th><th>${t("status")}</th><th>${t("cal_source")}</th></tr></thead><tbody>
+    ${cal.years.map((y) => `<tr data-year="${y.year}"><td>${y.year}</td>
+      <td><span class="badge ${y.status === "provisional" ? "provisional" : "ok"}">${t(y.status)}</span></td>
+      <td>${escapeHtml(y.status === "provisional" ? t("provisional_source") : y.source)}${kept.has(y.year) ? ` · ${escapeHtml(t("cal_kept", { by: kept.get(y.year).entered_by, at: shortTime(kept.get(y.year).entered_at) }))}` : ""}</td></tr>`).join("")}</tbody></table>`;
+}
+
+function dateLines(text) {
+  return String(text || "").split(/[\s,，、]+/).map((x) => x.trim()).filter(Boolean);
+}
+
+function wireCalendar() {
+  $("#cal-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target;
+    const body = {
+      document: f.document.value.trim(),
+      published_on: f.published_on.value || null,
+      days_off: dateLines(f.days_off.value),
+      workdays: dateLines(f.workdays.value),
+    };
+    const year = Number(f.year.value);
+    const saved = await busy(() => api("PUT", `/api/calendar/years/${year}`, body));
+    if (!saved) return;
+    const moved = saved.moved.map((m) => `<li><code>${escapeHtml(m.job || m.application)}</code> ${escapeHtml(m.field)}: ${shortTime(m.old)} → ${shortTime(m.new)}</li>`).join("");
+    $("#cal-result").innerHTML = `<p class="ok">${escapeHtml(t("cal_saved", { year }))}</p>
+      <h4>${escapeHtml(t("cal_moved", { n: saved.moved.length }))}</h4><ul id="cal-moved">${moved}</ul>`;
+    loadCalendar();
+  });
+}
