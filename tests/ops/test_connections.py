@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from ops.calendar import WorkCalendar
+from ops.calendar import HolidaySchedule, WorkCalendar, year_schedule
 from ops.connections import (
     RULES,
     ConnectionApplication,
@@ -275,3 +275,21 @@ def test_a_follow_up_visit_remembers_when_the_water_came_on() -> None:
     visit = follow_up_visit(app, done, CAL)
     assert visit.meta["water_on"] == done.isoformat()
     assert visit.meta["calendar"]["status"] == "provisional"
+
+
+def test_a_deadline_over_the_2027_spring_festival_provisional_then_official() -> None:
+    accepted = dt.datetime(2027, 2, 4, 9, 0)  # Thursday before 除夕
+    provisional = connection_deadline("pre_standard_factory", accepted, CAL)
+    # 02-05 除夕 to 02-08 初三, Sat/Sun made up on 02-09 and 02-10: Thu, Fri, Mon, Tue after
+    assert provisional.due == dt.datetime(2027, 2, 16, 9, 0)
+    assert provisional.calendar is not None and provisional.calendar.status == "provisional"
+    kept = year_schedule(
+        2027,
+        days_off=["2027-01-01", "2027-02-05..2027-02-13"],
+        workdays=["2027-02-20"],
+        source="国办发明电〔2026〕99号 (test)",
+    )
+    official = WorkCalendar(holidays=HolidaySchedule(kept={2027: kept}))
+    due = connection_deadline("pre_standard_factory", accepted, official)
+    assert due.due == dt.datetime(2027, 2, 18, 9, 0)
+    assert due.calendar is not None and due.calendar.status == "official"
