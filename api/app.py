@@ -106,15 +106,19 @@ def start(app: FastAPI, settings: Settings) -> None:
     )
     prepare_hashing()
     app.state.registry = NetworkRegistry(settings.data_dir.resolve())
-    app.state.planner = Planner(url, settings.data_dir.resolve())
+    app.state.planner = Planner(url, settings.data_dir.resolve(), settings.planner_workers)
     with app.state.sessions() as session, session.begin():
         from api.store import ensure_counters
 
         ensure_counters(session)
-        for plan in session.scalars(select(t.Plan).where(t.Plan.status.in_(("queued", "solving")))):
-            plan.status = "failed"
-            plan.error = "the service restarted while this plan was being solved: solve again"
         seed(session, settings)
+    # a plan whose worker died with the last run is failed; queued plans wait for a worker
+    from api.planner import reap_abandoned
+
+    reap_abandoned(engine, settings.data_dir.resolve() / "planner")
+    with app.state.reader_sessions() as session:
+        if session.scalar(select(t.Plan.id).where(t.Plan.status == "queued").limit(1)):
+            app.state.planner.start()
     # load the newest network now, not on the first query (a second or two of work that
     # would otherwise hold up the first requests)
     with app.state.reader_sessions() as session, suppress(HTTPException):  # none yet: fine

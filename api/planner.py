@@ -1,11 +1,19 @@
-"""Solving plans in the background, in a separate process.
+"""Solving plans in the background, in separate worker processes.
 
 OR-Tools holds the interpreter lock for the whole search, so a solve in a thread would freeze
-the service; it runs in a worker process instead. The request stores what to plan (the jobs,
-links, crews and repair chains of the day, as JSON) in a ``plans`` row and returns 202; the
-worker reads it, solves with :func:`ops.dispatch.plan_day` (or :func:`replan_emergency` from a
-published plan), writes its progress into the row twice a second, checks for a stop request at
-every solution, and stores the result. A stop ends the search with the best plan found so far.
+the service; it runs in worker processes instead. The request stores what to plan (the jobs,
+links, crews and repair chains of the day, as JSON) in a ``plans`` row with status ``queued``
+and returns 202. The plans table is the queue: a worker claims the next plan with a
+compare-and-set (``queued`` to ``solving``, with a fresh attempt token in ``progress``), solves
+it with :func:`ops.dispatch.plan_day` (or :func:`replan_emergency` from a published plan),
+writes its progress twice a second, checks for a stop request at every solution, and stores the
+result. Every write of an attempt is conditional on the row still being ``solving`` with that
+attempt's token: an attempt that lost its plan (marked failed after a restart) stores nothing.
+
+A worker dies with the server process that started it (``PR_SET_PDEATHSIG`` on Linux, and a
+thread that watches the parent elsewhere). While it solves, it holds an ``flock`` on a file
+named after its attempt: a plan ``solving`` whose lock nobody holds has lost its worker, and is
+marked failed (at start-up and by any idle worker on the same host).
 """
 
 from __future__ import annotations
@@ -13,13 +21,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import multiprocessing
+import os
+import signal
+import socket
+import sys
+import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+import uuid
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from api.db import tables as t
@@ -27,88 +40,307 @@ from api.db.session import make_engine, session_factory
 
 log = logging.getLogger("waterops.planner")
 
+ABANDONED = (
+    "the service restarted (or its planner stopped) while this plan was being solved: solve again"
+)
+HOST = socket.gethostname()
+
 
 class Planner:
-    """A pool of one worker process per service process (the machine has two cores)."""
+    """Planner worker processes of one server process, started on the first plan.
 
-    def __init__(self, database_url: str, data_dir: Path) -> None:
+    A supervisor thread starts ``workers`` processes and replaces one that dies (its plan is
+    then marked failed by the others). The processes are children of that thread, which lives
+    as long as the planner: the parent-death signal is tied to the thread that forked.
+    """
+
+    def __init__(self, database_url: str, data_dir: Path, workers: int = 2) -> None:
         self.database_url = database_url
         self.data_dir = data_dir
-        self._pool: ProcessPoolExecutor | None = None
-        self.futures: dict[int, Future[None]] = {}
+        self.workers = workers
+        self._context = multiprocessing.get_context("spawn")
+        self._wake: Any = None
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
+        self._processes: list[Any] = []
+        self._lock = threading.Lock()
 
     def submit(self, plan_id: int) -> None:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
-            )
-        future = self._pool.submit(run_plan, plan_id, self.database_url, str(self.data_dir))
-        self.futures[plan_id] = future
+        """A plan was queued (or will be when the request commits): wake a worker."""
+        self.start()
+        self._wake.release()
 
-    def wait(self, plan_id: int, timeout: float | None = None) -> None:
-        future = self.futures.get(plan_id)
-        if future is not None:
-            future.result(timeout=timeout)
+    def start(self) -> None:
+        with self._lock:
+            if self._supervisor is not None or self._stopping.is_set():
+                return
+            self._wake = self._context.Semaphore(0)
+            self._supervisor = threading.Thread(
+                target=self._supervise, name="planner-supervisor", daemon=True
+            )
+            self._supervisor.start()
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self._processes if p.pid is not None]
+
+    def _spawn(self) -> Any:
+        process = self._context.Process(
+            target=work,
+            args=(self.database_url, str(self.data_dir), self._wake, os.getpid()),
+            name="waterops-planner",
+            daemon=True,
+        )
+        process.start()
+        return process
+
+    def _supervise(self) -> None:
+        from multiprocessing.connection import wait
+
+        try:
+            self._processes = [self._spawn() for _ in range(self.workers)]
+            while not self._stopping.is_set():
+                wait([p.sentinel for p in self._processes], timeout=1.0)
+                for k, process in enumerate(self._processes):
+                    if process.is_alive() or self._stopping.is_set():
+                        continue
+                    log.error(
+                        "planner worker %s ended (%s): starting another",
+                        process.pid,
+                        process.exitcode,
+                    )
+                    time.sleep(1.0)  # a worker that cannot start must not spin
+                    self._processes[k] = self._spawn()
+        except Exception:
+            log.exception("the planner supervisor failed: plans stay queued")
+        finally:
+            for process in self._processes:
+                if process.is_alive():
+                    process.kill()
+            for process in self._processes:
+                process.join(timeout=5)
 
     def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        self._stopping.set()
+        if self._supervisor is not None:
+            self._supervisor.join(timeout=10)
+            self._supervisor = None
 
 
-def run_plan(plan_id: int, database_url: str, data_dir: str) -> None:
-    """Solve plan ``plan_id`` (in the worker process)."""
+def die_with_parent(parent_pid: int) -> None:
+    """End this process when ``parent_pid`` (the server) ends, even by ``kill -9``."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os._exit(1)
+
+    def watch() -> None:  # elsewhere, and as a second line: re-parented means orphaned
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def work(database_url: str, data_dir: str, wake: Any, parent_pid: int) -> None:
+    """A worker's life: claim the next queued plan, solve it, again; reap abandoned plans."""
+    die_with_parent(parent_pid)
+    logging.basicConfig(level=logging.INFO)
     engine = make_engine(database_url)
     reader = make_engine(database_url, writer=False)
+    locks = Path(data_dir) / "planner"
+    locks.mkdir(parents=True, exist_ok=True)
+    last_reap = 0.0
+    while True:
+        try:
+            if time.monotonic() - last_reap > 5.0:
+                reap_abandoned(engine, locks)
+                last_reap = time.monotonic()
+            claimed = claim_next(engine, reader, locks)
+        except Exception:  # the database is away for a moment: try again
+            log.exception("planner could not claim a plan")
+            claimed = None
+            time.sleep(2.0)
+        if claimed is None:
+            wake.acquire(timeout=2.0)
+            continue
+        plan_id, attempt, lock = claimed
+        try:
+            run_plan(plan_id, attempt, engine, reader, Path(data_dir))
+        finally:
+            release(lock, locks / f"{attempt}.lock")
+
+
+def _owned(attempt: str) -> Any:
+    """The condition that the plan is still being solved by ``attempt``."""
+    return (t.Plan.status == "solving") & (t.Plan.progress["attempt"].as_string() == attempt)
+
+
+def claim_next(engine: Engine, reader: Engine, locks: Path) -> tuple[int, str, int] | None:
+    """Claim the next plan to solve: emergency re-plans first, then plans of users with no
+    plan solving, oldest first (a user's second plan waits while their first solves, so one
+    user's long plans cannot take every worker). Returns (plan id, attempt, lock fd)."""
+    with reader.connect() as c:
+        queued = c.execute(
+            select(t.Plan.id, t.Plan.created_by, t.Plan.parent_id)
+            .where(t.Plan.status == "queued")
+            .order_by(t.Plan.id)
+            .limit(500)
+        ).all()
+        if not queued:
+            return None
+        solving = dict(
+            c.execute(
+                select(t.Plan.created_by, func.count())
+                .where(t.Plan.status == "solving")
+                .group_by(t.Plan.created_by)
+            ).all()
+        )
+    candidates = [
+        (0 if parent is not None else 1, plan_id)
+        for plan_id, user, parent in queued
+        if parent is not None or not solving.get(user)
+    ]
+    if not candidates:
+        return None
+    attempt = uuid.uuid4().hex
+    lock = hold(locks / f"{attempt}.lock")  # held before the claim: never solving unlocked
+    for _, plan_id in sorted(candidates):
+        with engine.begin() as c:
+            seconds = c.scalar(select(t.Plan.seconds).where(t.Plan.id == plan_id))
+            done = c.execute(
+                update(t.Plan)
+                .where(t.Plan.id == plan_id, t.Plan.status == "queued")
+                .values(
+                    status="solving",
+                    version=t.Plan.version + 1,
+                    progress={
+                        "solutions": 0,
+                        "elapsed": 0.0,
+                        "seconds": seconds,
+                        "attempt": attempt,
+                        "host": HOST,
+                        "pid": os.getpid(),
+                    },
+                )
+            )
+        if done.rowcount == 1:
+            return plan_id, attempt, lock
+    release(lock, locks / f"{attempt}.lock")
+    return None
+
+
+def hold(path: Path) -> int:
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def release(fd: int, path: Path) -> None:
+    path.unlink(missing_ok=True)
+    os.close(fd)
+
+
+def reap_abandoned(engine: Engine, locks: Path) -> list[int]:
+    """Mark failed the plans ``solving`` on this host whose worker is gone (nobody holds the
+    attempt's lock). Plans of other hosts are theirs to judge. Returns the plans marked."""
+    import fcntl
+
+    with engine.connect() as c:
+        rows = c.execute(select(t.Plan.id, t.Plan.progress).where(t.Plan.status == "solving")).all()
+    reaped = []
+    for plan_id, progress in rows:
+        attempt = (progress or {}).get("attempt")
+        if attempt is not None and (progress or {}).get("host") != HOST:
+            continue
+        if attempt is not None:
+            path = locks / f"{attempt}.lock"
+            if path.exists():
+                fd = os.open(path, os.O_RDWR)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # its worker is alive and solving
+                finally:
+                    os.close(fd)
+            condition = _owned(attempt)
+        else:  # solving before attempts existed
+            condition = t.Plan.status == "solving"
+        with engine.begin() as c:
+            done = c.execute(
+                update(t.Plan)
+                .where(t.Plan.id == plan_id, condition)
+                .values(status="failed", error=ABANDONED, version=t.Plan.version + 1)
+            )
+        if done.rowcount == 1:
+            log.warning("plan %s lost its worker: marked failed", plan_id)
+            reaped.append(plan_id)
+        if attempt is not None:
+            (locks / f"{attempt}.lock").unlink(missing_ok=True)
+    return reaped
+
+
+def run_plan(plan_id: int, attempt: str, engine: Engine, reader: Engine, data_dir: Path) -> None:
+    """Solve plan ``plan_id`` as ``attempt`` (in a worker process). Every write is conditional
+    on the attempt still owning the plan."""
     sessions = session_factory(engine)
     reads = session_factory(reader)
     try:
-        deadline = time.monotonic() + 30
-        while True:  # the request that queued the plan commits after submitting it
-            with sessions() as session:
-                if session.get(t.Plan, plan_id) is not None:
-                    break
-            if time.monotonic() > deadline:
-                return  # the request failed and rolled back: nothing to plan
-            time.sleep(0.05)
-        with sessions() as session, session.begin():
+        with reads() as session:
             row = session.get(t.Plan, plan_id)
-            if row is None or row.status not in ("queued",):
-                return
-            row.status = "solving"
-            row.progress = {"solutions": 0, "elapsed": 0.0, "seconds": row.seconds}
+            assert row is not None
             problem = dict(row.problem)
             parent_id = row.parent_id
             seconds = row.seconds
         last_check = [0.0]
         stop = [False]
+        lost = [False]
 
         def on_progress(progress: dict[str, Any]) -> bool:
             now = time.perf_counter()
             if now - last_check[0] >= 0.5:
                 last_check[0] = now
-                with sessions() as s, s.begin():
-                    s.execute(
+                with engine.begin() as c:
+                    done = c.execute(
                         update(t.Plan)
-                        .where(t.Plan.id == plan_id)
-                        .values(progress={**progress, "seconds": seconds})
-                        .execution_options(synchronize_session=False)
+                        .where(t.Plan.id == plan_id, _owned(attempt))
+                        .values(
+                            progress={
+                                **progress,
+                                "seconds": seconds,
+                                "attempt": attempt,
+                                "host": HOST,
+                                "pid": os.getpid(),
+                            }
+                        )
                     )
-                    stop[0] = bool(
-                        s.scalar(select(t.Plan.stop_requested).where(t.Plan.id == plan_id))
+                    lost[0] = done.rowcount != 1
+                    stop[0] = lost[0] or bool(
+                        c.scalar(select(t.Plan.stop_requested).where(t.Plan.id == plan_id))
                     )
             return stop[0]
 
-        day_plan = _solve(reads, problem, parent_id, seconds, Path(data_dir), on_progress)
+        day_plan = _solve(reads, problem, parent_id, seconds, data_dir, on_progress)
         result = day_plan.to_dict()
         from routing.io import plan_to_state
 
         with sessions() as session, session.begin():
-            row = session.get(t.Plan, plan_id)
-            assert row is not None
+            row = session.get(t.Plan, plan_id, with_for_update=True, populate_existing=True)
+            if row is None or not _owns(row, attempt):
+                log.warning("plan %s is no longer this attempt's: its result is dropped", plan_id)
+                return
             row.result = result
             row.state = plan_to_state(day_plan.plan)
             row.status = "ready"
+            row.error = None
             row.progress = {
                 **(row.progress or {}),
                 "elapsed": round(day_plan.plan.solve_seconds, 2),
@@ -118,13 +350,14 @@ def run_plan(plan_id: int, database_url: str, data_dir: str) -> None:
     except Exception as exc:  # the row says what went wrong; the service stays up
         log.exception("plan %s failed", plan_id)
         with sessions() as session, session.begin():
-            row = session.get(t.Plan, plan_id)
-            if row is not None:
+            row = session.get(t.Plan, plan_id, with_for_update=True, populate_existing=True)
+            if row is not None and _owns(row, attempt):
                 row.status = "failed"  # the traceback is in the log, not for every reader
                 row.error = f"{type(exc).__name__}: {exc}"
-    finally:
-        engine.dispose()
-        reader.dispose()
+
+
+def _owns(row: t.Plan, attempt: str) -> bool:
+    return row.status == "solving" and (row.progress or {}).get("attempt") == attempt
 
 
 def _solve(

@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     sender: str = "notices@waterops.example"
     public_url: str = "http://127.0.0.1:8000"
     solver_seconds: float = Field(default=30.0, gt=0, le=600)
+    planner_workers: int = Field(
+        default=2, ge=1, le=32, description="planner processes per server process"
+    )
+    plans_per_user: int = Field(
+        default=3, ge=1, le=100, description="plans one user may have queued or solving at once"
+    )
     answer_cache: int = Field(
         default=4096, ge=0, description="isolation answers kept per network state (0: none)"
     )

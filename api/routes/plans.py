@@ -95,6 +95,23 @@ def _gather(session: Any, request: Request) -> tuple[list[Any], list[Any], list[
 
 
 def _queue(session: Any, request: Request, row: t.Plan) -> Response:
+    limit = request.app.state.settings.plans_per_user
+    # the user's row is locked so that two requests of one user count one after the other
+    # (SQLite's writers queue already; PostgreSQL needs the lock)
+    session.execute(select(t.User.id).where(t.User.username == row.created_by).with_for_update())
+    pending = session.scalars(
+        select(t.Plan.id)
+        .where(t.Plan.created_by == row.created_by, t.Plan.status.in_(("queued", "solving")))
+        .order_by(t.Plan.id)
+    ).all()
+    if len(pending) >= limit:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"you have {len(pending)} plans queued or solving (plans "
+            f"{', '.join(str(p) for p in pending)}); the limit is {limit} per user: wait for "
+            "one to finish, or stop one (POST /api/plans/{id}/stop)",
+            headers={"Retry-After": "10"},
+        )
     session.add(row)
     session.flush()
     plan_id = row.id
@@ -175,6 +192,9 @@ def stop_plan(plan_id: PlanId, _: Dispatcher, session: SessionDep) -> Response:
             status.HTTP_409_CONFLICT, f"plan {plan_id} is {row.status}, not solving"
         )
     row.stop_requested = True
+    if row.status == "queued":  # nothing found yet to keep: it ends now and frees its place
+        row.status = "failed"
+        row.error = "stopped before solving started"
     session.flush()
     return json_response(plan_dict(row, full=False), headers=etag(row.version))
 
