@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "plans and outage notices. Sign in at POST /api/auth/token; /public/* needs no sign-in.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # /docs is served from the vendored Swagger UI (api/routes/web.py)
+        redoc_url=None,  # ReDoc would come from a CDN
     )
     _handlers(app)
     from api.clock import ClockMiddleware

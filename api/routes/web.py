@@ -1,17 +1,21 @@
 """The web console and the public outage page: static files served by the service itself.
 
-No CDN: the pages, their scripts and the vendored Leaflet (``make vendor``) come from
-``api/web/static``. The console signs in through ``/api/auth/token`` like any client; the public
-page reads ``/public/*`` only. See docs/console.md.
+No CDN: the pages, their scripts, the vendored Leaflet and the Swagger UI of ``/docs``
+(``make vendor``) come from ``api/web/static``. The console signs in through
+``/api/auth/token`` like any client; the public page reads ``/public/*`` only. See docs/console.md.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, status
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -47,6 +51,42 @@ def _security_headers(request: Request) -> dict[str, str]:
 
 def _page(request: Request, name: str) -> Response:
     return FileResponse(STATIC / name, media_type="text/html", headers=_security_headers(request))
+
+
+@router.get("/docs", include_in_schema=False)
+def api_docs(request: Request) -> Response:
+    """Swagger UI from the vendored copy (``make vendor``): /docs works offline."""
+    vendor = "/static/vendor/swagger-ui"
+    page = get_swagger_ui_html(
+        openapi_url=request.app.openapi_url or "/openapi.json",
+        title=f"{request.app.title} — API",
+        swagger_js_url=f"{vendor}/swagger-ui-bundle.js",
+        swagger_css_url=f"{vendor}/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
+        oauth2_redirect_url="/docs/oauth2-redirect",
+    )
+    return _with_inline_scripts(request, page)
+
+
+@router.get("/docs/oauth2-redirect", include_in_schema=False)
+def api_docs_redirect(request: Request) -> Response:
+    return _with_inline_scripts(request, get_swagger_ui_oauth2_redirect_html())
+
+
+def _with_inline_scripts(request: Request, page: Response) -> Response:
+    """The page with the console's Content-Security-Policy, its own inline start-up script
+    allowed by hash (and nothing else inline)."""
+    html = bytes(page.body)
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
+        for script in re.findall(rb"<script>(.*?)</script>", html, flags=re.S)
+    )
+    headers = _security_headers(request)
+    csp = headers["Content-Security-Policy"]
+    headers["Content-Security-Policy"] = csp.replace(
+        "script-src 'self';", f"script-src 'self' {hashes};"
+    )
+    return Response(html, media_type="text/html", headers=headers)
 
 
 @router.get("/", include_in_schema=False)

@@ -1,6 +1,6 @@
 """Hardening (issue 12): request bodies are capped and authenticated before they are read,
 a password change ends the old tokens, sign-in is rate limited per account and per address and
-takes the same time for every username, and the signing key must be strong.
+takes the same time for every username, the signing key must be strong, /docs works offline.
 
 Bodies are tested against a real uvicorn (``LiveServer``) with raw sockets: a client that claims
 2 GB, or streams without end, must get its answer at once, while it has sent almost nothing."""
@@ -423,3 +423,23 @@ def test_the_service_does_not_start_with_a_weak_key(tmp_path: Path) -> None:
     with pytest.raises(WeakSigningKey):
         for _ in make_service("sqlite", tmp_path, secret_key="1"):
             pass
+
+
+# -- 17. /docs without a CDN --------------------------------------------------------------------
+
+
+def test_the_api_documentation_is_served_without_a_cdn(service: Service) -> None:
+    c = service.client
+    r = c.get("/docs")
+    assert r.status_code == 200 and "swagger-ui" in r.text
+    urls = re.findall(r"""(?:src|href|url)\s*[:=]\s*['"]([^'"]+)['"]""", r.text)
+    assert urls and all(u.startswith("/") for u in urls), urls
+    for asset in urls:
+        assert c.get(asset).status_code == 200, asset
+    csp = r.headers["content-security-policy"]
+    scripts = re.findall(r"<script>(.*?)</script>", r.text, flags=re.S)
+    assert scripts and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    for script in scripts:  # the inline start-up script is allowed by its hash only
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in csp
+    assert c.get("/docs/oauth2-redirect").status_code == 200

@@ -471,3 +471,23 @@ def test_leakage_and_the_valve_programme(page: Any, server: LiveServer) -> None:
     _, report, _ = server.call("GET", "/api/networks/1/valve-programme/report", token)
     summary = page.locator("#programme-summary").inner_text()
     assert f"{report['extra_customers_at_risk_before']:,}" in summary
+
+
+def test_the_api_documentation_renders_offline(page: Any, server: LiveServer) -> None:
+    """/docs is Swagger UI from the service itself, under its Content-Security-Policy: with every
+    other host unreachable it still draws the operations (a CSP refusal is a console error)."""
+    outside: list[str] = []
+
+    def only_the_service(route: Any) -> None:
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_service)
+    page.goto(f"{server.url}/docs")
+    sync_api.expect(page.locator(".swagger-ui .info .title")).to_contain_text("waterops")
+    page.wait_for_selector(".opblock-summary-path[data-path='/api/auth/token']")
+    assert page.locator(".opblock").count() > 40
+    assert not outside, outside
