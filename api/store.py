@@ -126,7 +126,7 @@ def idempotent(
             raise HTTPException(
                 status.HTTP_400_BAD_REQUEST, "Idempotency-Key must be 1 to 128 characters"
             )
-        seen = session.get(t.IdempotencyKey, (key, username))
+        seen = _take_key(session, key, username, request, fingerprint)
         if seen is not None:
             if (
                 seen.path != request.url.path
@@ -144,20 +144,56 @@ def idempotent(
                 headers={**(seen.headers or {}), "Idempotent-Replayed": "true"},
             )
     code, body, headers = produce()
-    if key is not None:
-        session.add(
-            t.IdempotencyKey(
-                key=key,
-                username=username,
-                method=request.method,
-                path=request.url.path,
+    if key is not None:  # the answer goes into the key's row, in the effect's transaction
+        session.execute(
+            update(t.IdempotencyKey)
+            .where(t.IdempotencyKey.key == key, t.IdempotencyKey.username == username)
+            .values(
                 status_code=code,
                 body=json.dumps(body, ensure_ascii=False, default=str),
-                request_hash=fingerprint,
                 headers=dict(headers),
             )
         )
     return JSONResponse(body, status_code=code, headers=headers)
+
+
+def _take_key(
+    session: Session, key: str, username: str, request: Request, fingerprint: str
+) -> t.IdempotencyKey | None:
+    """Take ``key`` for this request (None), or return the stored answer of the request that
+    took it. The key's row is inserted before the effect: a concurrent request with the same
+    key waits on the unique index until the first commits (then its answer is read and
+    replayed) or rolls back (then the key is this request's)."""
+    seen = session.get(t.IdempotencyKey, (key, username))
+    if seen is not None:
+        return seen
+    values = {
+        "key": key,
+        "username": username,
+        "method": request.method,
+        "path": request.url.path,
+        "status_code": 0,  # replaced by the answer before the transaction commits
+        "body": "null",
+        "request_hash": fingerprint,
+        "headers": {},
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = pg_insert(t.IdempotencyKey).values(values).on_conflict_do_nothing()
+    else:  # SQLite (writers queue on its lock already, so the first read above saw any other)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(t.IdempotencyKey).values(values).on_conflict_do_nothing()
+    taken = session.execute(statement.returning(t.IdempotencyKey.key)).first()
+    if taken is not None:
+        return None
+    return session.scalars(
+        select(t.IdempotencyKey)
+        .where(t.IdempotencyKey.key == key, t.IdempotencyKey.username == username)
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 # -- jobs ----------------------------------------------------------------------------------
