@@ -9,7 +9,10 @@ network be rebuilt with it operable (rare, and a few hundred milliseconds on the
 from __future__ import annotations
 
 import gc
+import logging
+import shutil
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,6 +24,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db.tables import NetworkVersion, ValveStatus
+
+log = logging.getLogger(__name__)
+
+# Statuses of a stored network: "ready" (passed validation; the newest is the default network),
+# "no_source" (passed, but no node feeds it: used only when asked for by id), "invalid".
+USABLE = ("ready", "no_source")
+# An upload's folder stays unreferenced only while that upload runs (seconds, a minute for a
+# very large network): one older than this, with no row, belongs to a killed upload.
+ORPHAN_AGE_S = 3600.0
+INCOMING = "networks/.incoming"  # uploads in progress, under the data directory
 
 
 @dataclass
@@ -65,6 +78,8 @@ class NetworkRegistry:
         self._cache: OrderedDict[int, LoadedNetwork] = OrderedDict()
         self._base: dict[int, tuple[Any, Any]] = {}  # id -> (network as stored, roads)
         self._lock = threading.Lock()
+        # nothing of this process is in flight yet: what killed uploads left can go
+        sweep_incoming(data_dir)
 
     def row(self, session: Session, network_id: int) -> NetworkVersion:
         row = session.get(NetworkVersion, network_id)
@@ -73,7 +88,7 @@ class NetworkRegistry:
                 status.HTTP_404_NOT_FOUND,
                 f"no network {network_id}: GET /api/networks lists the uploaded ones",
             )
-        if row.status != "ready":
+        if row.status not in USABLE:
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
                 f"network {network_id} did not pass validation: see "
@@ -234,40 +249,115 @@ def _file_problem(message: str) -> dict[str, Any]:
     }
 
 
-def _strip(report: dict[str, Any], prefix: str) -> None:
-    """No server paths in what users read."""
+def _strip(report: dict[str, Any], hide: dict[str, str]) -> None:
+    """No server paths in what users read: each of ``hide`` (longest first) is replaced by
+    what the user knows it as (the name of the file they uploaded, or nothing)."""
+    order = sorted(hide, key=len, reverse=True)
     for problem in report["problems"]:
         for key, value in problem.items():
             if isinstance(value, str):
-                problem[key] = value.replace(prefix, "")
+                for path in order:
+                    value = value.replace(path, hide[path])
+                problem[key] = value
 
 
 def check_network_files(
-    path: Path, valves_rel: str | None, crs: str | None, data_dir: Path
+    path: Path,
+    valves_rel: str | None,
+    crs: str | None,
+    data_dir: Path,
+    shown_as: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Read and validate the files of a network: (report, summary). Anything unreadable is a
-    problem in the report, never an exception; no server paths appear in it."""
+    problem in the report, never an exception; no server paths appear in it.
+
+    ``shown_as`` is what the report calls ``path`` when it is a folder the service made (the
+    layers of an uploaded zip): the zip's name."""
     from gis.errors import NetworkError, ValidationError
     from gis.io import read_layers
     from gis.network import build_network
     from gis.validate import validate_layers
 
-    prefix = str(data_dir) + "/"
+    folder = path if path.is_dir() else path.parent
+    hide = {str(data_dir) + "/": "", str(folder.parent) + "/": "", str(folder) + "/": ""}
+    if path.is_dir():
+        hide[str(path)] = shown_as or path.name
     try:
         layers = read_layers(path, valves=data_dir / valves_rel if valves_rel else None, crs=crs)
         checked = validate_layers(layers)
     except ValidationError as exc:  # the reader's own report: unreadable layers, say
         data = exc.report.to_dict()
-        _strip(data, prefix)
+        _strip(data, hide)
+        if path.is_dir() and shown_as:  # the folder by its own name: "layers"
+            for problem in data["problems"]:
+                if problem["id"] == path.name:
+                    problem["id"] = shown_as
         return {**data, "ok": False}, {}
     except NetworkError as exc:
-        return _file_problem(str(exc).replace(prefix, "")), {}
+        data = _file_problem(str(exc))
+        _strip(data, hide)
+        return data, {}
     except Exception as exc:  # a file the readers choke on is bad input, not a server error
+        log.exception("%s: unexpected error while reading an upload", path)
         return _file_problem(f"the file cannot be read ({type(exc).__name__})"), {}
     data = checked.to_dict()
     data["ok"] = checked.ok
-    _strip(data, prefix)
+    _strip(data, hide)
     if not checked.ok:
         return data, {}
     summary = build_network(layers).summary()
     return data, {k: v for k, v in summary.items() if isinstance(v, str | int | float)}
+
+
+def _older_than(path: Path, age_s: float) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > age_s
+    except OSError:  # gone meanwhile
+        return False
+
+
+def sweep_incoming(data_dir: Path, age_s: float = ORPHAN_AGE_S) -> list[str]:
+    """Remove what uploads killed in flight left in ``networks/.incoming``; the names removed.
+
+    Only folders older than ``age_s``: another process of the service may be uploading now."""
+    incoming = data_dir / INCOMING
+    if not incoming.is_dir():
+        return []
+    removed = []
+    for folder in incoming.iterdir():
+        if _older_than(folder, age_s):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    if removed:
+        log.warning("removed %d folders of uploads killed in flight: %s", len(removed), removed)
+    return removed
+
+
+def remove_orphans(session: Session, data_dir: Path, age_s: float = ORPHAN_AGE_S) -> list[str]:
+    """Remove upload folders that no network row refers to (a process killed between moving
+    the files into place and storing the row), and what :func:`sweep_incoming` removes."""
+    removed = sweep_incoming(data_dir, age_s)
+    networks = data_dir / "networks"
+    if not networks.is_dir():
+        return removed
+    referenced = set()
+    for stored, valves in session.execute(
+        select(NetworkVersion.stored_path, NetworkVersion.valves_path)
+    ).all():
+        for rel in (stored, valves):
+            parts = Path(rel).parts if rel else ()
+            if len(parts) >= 2 and parts[0] == "networks":
+                referenced.add(parts[1])
+    orphans = [
+        folder
+        for folder in networks.iterdir()
+        if folder.is_dir()
+        and not folder.name.startswith(".")
+        and folder.name not in referenced
+        and _older_than(folder, age_s)
+    ]
+    for folder in orphans:
+        shutil.rmtree(folder, ignore_errors=True)
+    if orphans:
+        log.warning("removed %d upload folders no network refers to", len(orphans))
+    return removed + [f.name for f in orphans]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import stat
 import zipfile
 import zlib
 from pathlib import Path
@@ -18,7 +19,7 @@ from sqlalchemy import func, select
 
 from api.db.tables import NetworkVersion, ValveStatus
 from api.deps import Engineer, NetworkId, Reader, SessionDep
-from api.registry import check_network_files, valve_position
+from api.registry import INCOMING, check_network_files, remove_orphans, valve_position
 from api.store import local, record_valve_status
 
 router = APIRouter(prefix="/api/networks", tags=["networks"])
@@ -79,32 +80,88 @@ def _save(upload: UploadFile, target: Path, limit: int) -> str:
     return digest.hexdigest()
 
 
+# What a zip of layers may hold: the contract's layers as GeoJSON, GeoPackage or Shapefile
+# (with its side files). Nothing else is unpacked.
+LAYER_PARTS = (".geojson", ".json", ".gpkg", ".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
 def _unzip(archive: Path, folder: Path, limit: int) -> Path:
-    """Extract a zip of layer files safely: no path leaves ``folder``, no zip bomb."""
-    unreadable = HTTPException(
+    """Unpack the layer files of a zip into ``folder``, flat, and nothing else.
+
+    Only files named after a layer (``nodes.geojson``, ``pipes.shp`` + ``.shx``/``.dbf``/...)
+    are written, so padding and other files never reach the disk; together they may unpack to
+    at most ``limit`` bytes (counted as written, not as the zip claims). Symbolic links and
+    two files for the same layer file are refused; no path leaves ``folder``."""
+    from gis.io import OPTIONAL_LAYERS, REQUIRED_LAYERS
+
+    layers = (*REQUIRED_LAYERS, *OPTIONAL_LAYERS)
+
+    def refuse(code: int, message: str) -> HTTPException:
+        return HTTPException(code, message)
+
+    unreadable = refuse(
         status.HTTP_422_UNPROCESSABLE_CONTENT,
         "the .zip file cannot be read (damaged, encrypted or an unknown compression): zip the "
         "layer files (.shp/.shx/.dbf/.prj or .geojson) of nodes, pipes, valves, customers ... "
         "without a password and upload again",
     )
+    too_big = refuse(
+        status.HTTP_413_CONTENT_TOO_LARGE,
+        f"the zip's layer files unpack to more than the upload limit of {limit / 2**20:g} MB "
+        "(setting WATEROPS_MAX_UPLOAD_MB): upload fewer or smaller layers",
+    )
     try:
         with zipfile.ZipFile(archive) as z:
-            members = [m for m in z.infolist() if not m.is_dir()]
-            if sum(m.file_size for m in members) > 10 * limit:
-                raise HTTPException(
-                    status.HTTP_413_CONTENT_TOO_LARGE,
-                    "the zip unpacks to more than ten times the upload limit",
-                )
-            root = folder.resolve()
-            for m in members:
-                name = Path(m.filename)
-                if name.is_absolute() or ".." in name.parts or name.name.startswith("."):
-                    continue  # never write outside the folder; skip hidden files
-                dest = (root / name.name).resolve()
-                if dest.parent != root:
+            wanted: dict[str, zipfile.ZipInfo] = {}
+            others: list[str] = []
+            for m in z.infolist():
+                if m.is_dir():
                     continue
-                with z.open(m) as src, dest.open("wb") as out:
-                    shutil.copyfileobj(src, out)
+                name = Path(m.filename.replace("\\", "/"))
+                hidden = any(part.startswith(".") or part == "__MACOSX" for part in name.parts)
+                target = name.name.lower()
+                if (
+                    name.is_absolute()
+                    or ".." in name.parts
+                    or hidden
+                    or Path(target).stem not in layers
+                    or Path(target).suffix not in LAYER_PARTS
+                ):
+                    if not hidden:
+                        others.append(m.filename)
+                    continue  # never written: not a layer, hidden, or outside the folder
+                if stat.S_ISLNK(m.external_attr >> 16):
+                    raise refuse(
+                        status.HTTP_422_UNPROCESSABLE_CONTENT,
+                        f"{m.filename} in the zip is a symbolic link, not a file: zip the layer "
+                        "files themselves (without links) and upload again",
+                    )
+                if target in wanted:
+                    raise refuse(
+                        status.HTTP_422_UNPROCESSABLE_CONTENT,
+                        f"the zip holds two files for {target}: {wanted[target].filename} and "
+                        f"{m.filename} (layers are read side by side, one file each): keep one "
+                        "and upload again",
+                    )
+                wanted[target] = m
+            if not wanted:
+                found = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
+                raise refuse(
+                    status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    f"the zip holds no layer files (it has: {found or 'nothing'}): name them after "
+                    "their layer — nodes, pipes, valves, customers, dmas, roads, depots — as "
+                    ".geojson, .gpkg or .shp with its .shx, .dbf and .prj",
+                )
+            if sum(m.file_size for m in wanted.values()) > limit:
+                raise too_big
+            written = 0
+            for target, m in wanted.items():
+                with z.open(m) as src, (folder / target).open("wb") as out:
+                    while chunk := src.read(1 << 20):
+                        written += len(chunk)
+                        if written > limit:  # the sizes the zip declares can lie
+                            raise too_big
+                        out.write(chunk)
     except HTTPException:
         raise
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, zlib.error):
@@ -140,29 +197,42 @@ def upload_network(
     if crs is not None:
         _check_crs(crs)
     data_dir: Path = settings.data_dir.resolve()
-    # a folder of its own, never an existing one: nothing else's files are touched
-    folder_rel = Path("networks") / f"{_safe_name(name, 'network')[:60]}-{uuid.uuid4().hex[:12]}"
-    folder = data_dir / folder_rel
-    folder.mkdir(parents=True, exist_ok=False)
+    with request.app.state.reader_sessions() as session:
+        remove_orphans(session, data_dir)  # what uploads killed in flight left behind
+    # A folder of its own, never an existing one: nothing else's files are touched. The files
+    # are written and checked under networks/.incoming and moved into place only when valid.
+    folder_name = f"{_safe_name(name, 'network')[:60]}-{uuid.uuid4().hex[:12]}"
+    folder_rel = Path("networks") / folder_name
+    staging = data_dir / INCOMING / folder_name
+    staging.mkdir(parents=True, exist_ok=False)
     try:
-        stored = folder / filename
+        stored = staging / filename
         sha = _save(file, stored, limit)
         valves_rel = None
         if valves is not None:
             vname = _safe_name(valves.filename, "valves.csv")
-            _save(valves, folder / vname, limit)
+            _save(valves, staging / vname, limit)
             valves_rel = str(folder_rel / vname)
-        read_path = stored
+        read_rel = folder_rel / filename
         if suffix == ".zip":
-            (folder / "layers").mkdir()
-            read_path = _unzip(stored, folder / "layers", limit)
-        report, summary = check_network_files(read_path, valves_rel, crs, data_dir)
+            (staging / "layers").mkdir()
+            _unzip(stored, staging / "layers", limit)
+            stored.unlink()  # the layers are kept, not the archive (nor what else it held)
+            stored = staging / "layers"
+            read_rel = folder_rel / "layers"
+        staged_valves = str(Path(INCOMING) / folder_name / vname) if valves_rel else None
+        report, summary = check_network_files(stored, staged_valves, crs, data_dir, filename)
+        if report["ok"]:
+            staging.rename(data_dir / folder_rel)
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
         raise
     ok = report["ok"]
     if not ok:
-        shutil.rmtree(folder, ignore_errors=True)  # keep the report, not the bad files
+        shutil.rmtree(staging, ignore_errors=True)  # keep the report, not the bad files
+    # Valid, but nothing feeds it (no source, no tank): kept, usable by its id, and never the
+    # default network that requests without a network id use.
+    state = "invalid" if not ok else "ready" if summary.get("sources", 1) else "no_source"
     with request.app.state.sessions() as session, session.begin():
         version = (
             session.scalar(
@@ -174,11 +244,11 @@ def upload_network(
             name=name,
             version=version,
             filename=filename,
-            stored_path=str(read_path.relative_to(data_dir)),
+            stored_path=str(read_rel),
             valves_path=valves_rel,
             crs=crs,
             sha256=sha,
-            status="ready" if ok else "invalid",
+            status=state,
             summary=summary,
             report=report,
             created_by=user.username,
@@ -186,6 +256,11 @@ def upload_network(
         session.add(row)
         session.flush()
         body = {**network_dict(row), "report": report}
+    if state == "no_source":
+        body["note"] = (
+            "stored, but the network has no source or tank: it is not the default network; "
+            f"use it by its id ({row.id}) or upload it with its sources"
+        )
     if not ok:
         return json_response(body, status.HTTP_422_UNPROCESSABLE_CONTENT)
     return json_response(body, status.HTTP_201_CREATED, {"Location": f"/api/networks/{row.id}"})
