@@ -491,3 +491,51 @@ def test_the_api_documentation_renders_offline(page: Any, server: LiveServer) ->
     page.wait_for_selector(".opblock-summary-path[data-path='/api/auth/token']")
     assert page.locator(".opblock").count() > 40
     assert not outside, outside
+
+
+HOSTILE = "<img src=x onerror=\"document.title='pwned'\">V-1"
+
+
+def test_ids_from_the_network_data_are_shown_as_text(page: Any, server: LiveServer) -> None:
+    """A valve id (or a crew's, a DMA's name ...) comes from uploaded data: it is shown as text
+    in the lists, the table and the map's tooltips, never made into markup."""
+    import json
+
+    status, ranking, _ = server.call("GET", "/api/networks/1/criticality?top=1", server.token())
+    assert status == 200
+    target = ranking["valves"][0]["valve"]
+
+    def hostile(route: Any) -> None:
+        """The service's answer with the ``target`` valve renamed to HOSTILE."""
+        data = route.fetch().json()
+        text = json.dumps(data).replace(json.dumps(target), json.dumps(HOSTILE))
+        route.fulfill(status=200, content_type="application/json", body=text)
+
+    for path in ("**/api/networks/1/map/valves*", "**/api/networks/1/criticality*"):
+        page.route(path, hostile)
+
+    def hostile_plan(route: Any) -> None:
+        """An isolation whose first valve to close and street are HOSTILE."""
+        plan = route.fetch().json()
+        first, *others = plan["valves_to_close"]
+        plan["valves_to_close"] = [{**first, "id": HOSTILE}, *others]
+        plan["streets"] = [HOSTILE]
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(plan))
+
+    page.route("**/api/networks/1/isolation*", hostile_plan)
+    sign_in(page, server, "engineer")
+    page.fill("#iso-form input[name=pipe]", "P000658")
+    page.click("#iso-form button[type=submit]")
+    page.wait_for_selector("#valves-to-close li")
+    assert shown_valves(page)[0] == HOSTILE
+    page.locator(".icon-valve-close").first.hover()  # the numbered marker's tooltip
+    sync_api.expect(page.locator(".leaflet-tooltip", has_text=f"1. {HOSTILE}")).to_be_visible()
+
+    page.click("[data-tab=valves]")
+    page.wait_for_selector("#crit-table tbody tr")
+    row = page.locator("#crit-table tbody tr").first
+    assert row.locator("code").inner_text() == HOSTILE
+    row.click()  # the valve found on the map: a permanent tooltip with its id
+    sync_api.expect(page.locator(".leaflet-tooltip", has_text=HOSTILE).last).to_be_visible()
+    assert page.locator("img[src=x]").count() == 0
+    assert page.title() != "pwned"

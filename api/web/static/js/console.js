@@ -105,7 +105,7 @@ async function loadCrews() {
     if (seen.has(key)) continue;
     seen.add(key);
     L.marker([c.depot[1], c.depot[0]], { icon: L.divIcon({ className: "icon-depot", html: "■", iconSize: [16, 16] }) })
-      .bindTooltip(`${t("depots")}: ${state.crews.filter((x) => x.depot.join(",") === key).map((x) => x.id).join(", ")}`)
+      .bindTooltip(`${t("depots")}: ${state.crews.filter((x) => x.depot.join(",") === key).map((x) => escapeHtml(x.id)).join(", ")}`)
       .addTo(state.depots);
   }
 }
@@ -340,7 +340,7 @@ function focusValve(valveId) {
   state.map.setView(layer.getLatLng(), 17);
   state.isoOverlay.clearLayers();
   L.circleMarker(layer.getLatLng(), { renderer: state.work, radius: 14, color: COLOURS.critical, weight: 3, fill: false })
-    .bindTooltip(valveId, { permanent: true }).addTo(state.isoOverlay);
+    .bindTooltip(escapeHtml(valveId), { permanent: true }).addTo(state.isoOverlay);
 }
 
 // -- day plan ------------------------------------------------------------------------------
@@ -371,7 +371,7 @@ function wirePlan() {
 async function loadPlans(select) {
   const plans = await api("GET", "/api/plans").catch(() => []);
   const sel = $("#plan-select");
-  sel.innerHTML = plans.map((p) => `<option value="${p.id}">${escapeHtml(t("plan_n", { id: p.id, day: p.day, status: p.status }))}</option>`).join("");
+  sel.innerHTML = plans.map((p) => `<option value="${escapeHtml(p.id)}">${escapeHtml(t("plan_n", { id: p.id, day: p.day, status: p.status }))}</option>`).join("");
   const want = select ?? state.plan?.id ?? plans[0]?.id;
   if (want) { sel.value = String(want); if (!state.plan || state.plan.id !== want) await openPlan(want); }
   else $("#plan-result").textContent = t("no_plan");
@@ -436,12 +436,12 @@ function renderPlan(plan) {
       ? route.geometry.coordinates.map(([lon, lat]) => [lat, lon])
       : [depot, ...route.stops.map((st) => jobLocation(st.job)), depot].filter(Boolean);
     L.polyline(points, { renderer: state.work, color: "#fff", weight: 7, opacity: 0.9, interactive: false }).addTo(overlay);
-    L.polyline(points, { renderer: state.work, color: colour, weight: 4, opacity: 0.95 }).bindTooltip(route.crew, { sticky: true }).addTo(overlay);
+    L.polyline(points, { renderer: state.work, color: colour, weight: 4, opacity: 0.95 }).bindTooltip(escapeHtml(route.crew), { sticky: true }).addTo(overlay);
     route.stops.forEach((st, k) => {
       const at = jobLocation(st.job);
       if (!at) return;
       L.circleMarker(at, { renderer: state.work, radius: 7, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 1 })
-        .bindTooltip(`${route.crew} #${k + 1} · ${escapeHtml(st.job)} · ${escapeHtml(code("kind", st.kind))} · ${shortTime(st.start)}–${shortTime(st.end)}`)
+        .bindTooltip(`${escapeHtml(route.crew)} #${k + 1} · ${escapeHtml(st.job)} · ${escapeHtml(code("kind", st.kind))} · ${shortTime(st.start)}–${shortTime(st.end)}`)
         .addTo(overlay);
       bounds.extend(at);
     });
@@ -681,8 +681,8 @@ function wireNotices() {
 async function loadNotices() {
   const outages = await api("GET", "/api/outages").catch(() => []);
   $("#notice-list").innerHTML = `<table class="data clickable"><thead><tr><th>ID</th><th>${t("kind")}</th><th>${t("status")}</th><th>${t("time_window")}</th></tr></thead><tbody>
-    ${outages.map((o) => `<tr data-outage="${escapeHtml(o.id)}"><td><code>${escapeHtml(o.id)}</code></td><td>${t(`kind_${o.kind}`)}</td>
-      <td><span class="badge state-${escapeHtml(o.state)}">${t(`state_${o.state}`)}</span></td>
+    ${outages.map((o) => `<tr data-outage="${escapeHtml(o.id)}"><td><code>${escapeHtml(o.id)}</code></td><td>${escapeHtml(t(`kind_${o.kind}`))}</td>
+      <td><span class="badge state-${escapeHtml(o.state)}">${escapeHtml(t(`state_${o.state}`))}</span></td>
       <td>${shortTime(o.content.start)} – ${shortTime(o.content.end)}</td></tr>`).join("")}</tbody></table>`;
   for (const tr of document.querySelectorAll("#notice-list tbody tr")) tr.addEventListener("click", () => openNotice(tr.dataset.outage));
   if (state.outage && outages.some((o) => o.id === state.outage.id)) await openNotice(state.outage.id);
@@ -696,14 +696,14 @@ async function openNotice(id) {
   const live = ["draft", "published", "updated"].includes(outage.state);
   const c = outage.content;
   $("#notice-detail").innerHTML = `
-    <h3><code>${escapeHtml(outage.id)}</code> <span class="badge state-${escapeHtml(outage.state)}" id="notice-state">${t(`state_${outage.state}`)}</span></h3>
+    <h3><code>${escapeHtml(outage.id)}</code> <span class="badge state-${escapeHtml(outage.state)}" id="notice-state">${escapeHtml(t(`state_${outage.state}`))}</span></h3>
     <div class="previews">
       <figure><figcaption>中文</figcaption><pre class="notice-text" id="preview-zh">${escapeHtml(zh)}</pre></figure>
       <figure><figcaption>English</figcaption><pre class="notice-text" id="preview-en">${escapeHtml(en)}</pre></figure>
     </div>
     ${live ? `<form id="notice-edit" class="grid2 needs-dispatcher">
-      <label><span>${t("start")}</span><input name="start" type="datetime-local" value="${c.start.slice(0, 16)}"></label>
-      <label><span>${t("end")}</span><input name="end" type="datetime-local" value="${c.end.slice(0, 16)}"></label>
+      <label><span>${t("start")}</span><input name="start" type="datetime-local" value="${escapeHtml(c.start.slice(0, 16))}"></label>
+      <label><span>${t("end")}</span><input name="end" type="datetime-local" value="${escapeHtml(c.end.slice(0, 16))}"></label>
       <label class="wide"><span>${t("note")}</span><input name="note" maxlength="500"></label>
       ${outage.state === "draft" ? `<button type="button" id="notice-publish" class="primary">${t("publish")}</button>` : ""}
       <button type="submit">${t("update")}</button>
@@ -711,7 +711,7 @@ async function openNotice(id) {
       <button type="button" id="notice-cancel" class="danger">${t("cancel")}</button>
     </form>` : ""}
     <h4>${t("revisions")}</h4>
-    <ol class="revisions">${outage.revisions.map((r) => `<li>${shortTime(r.at)} · ${t(`state_${r.state}`)} ${escapeHtml(r.note || "")}</li>`).join("")}</ol>`;
+    <ol class="revisions">${outage.revisions.map((r) => `<li>${shortTime(r.at)} · ${escapeHtml(t(`state_${r.state}`))} ${escapeHtml(r.note || "")}</li>`).join("")}</ol>`;
   const step = async (path, body) => {
     const done = await busy(() => api("POST", `/api/outages/${encodeURIComponent(id)}/${path}`, body, { version: outage.version, idempotent: true }));
     if (done) await loadNotices();
@@ -750,7 +750,7 @@ function wireLeakage() {
 async function loadLeakage(select) {
   const analyses = await api("GET", "/api/leakage/analyses").catch(() => []);
   const sel = $("#analysis-select");
-  sel.innerHTML = analyses.map((a) => `<option value="${a.id}">#${a.id} · ${a.period.start} – ${a.period.end}</option>`).join("");
+  sel.innerHTML = analyses.map((a) => `<option value="${escapeHtml(a.id)}">#${escapeHtml(a.id)} · ${escapeHtml(a.period.start)} – ${escapeHtml(a.period.end)}</option>`).join("");
   const want = select ?? state.analysis?.id ?? analyses[0]?.id;
   if (want) { sel.value = String(want); await openAnalysis(want); } else $("#leak-result").textContent = t("no_analysis");
   loadProgramme();
@@ -830,8 +830,8 @@ async function loadCalendar() {
   if (!cal) return;
   const kept = new Map(cal.kept.map((k) => [k.year, k]));
   $("#cal-years").innerHTML = `<table class="data" id="cal-table"><thead><tr><th>${t("cal_year")}</th><th>${t("status")}</th><th>${t("cal_source")}</th></tr></thead><tbody>
-    ${cal.years.map((y) => `<tr data-year="${y.year}"><td>${y.year}</td>
-      <td><span class="badge ${y.status === "provisional" ? "provisional" : "ok"}">${t(y.status)}</span></td>
+    ${cal.years.map((y) => `<tr data-year="${escapeHtml(y.year)}"><td>${escapeHtml(y.year)}</td>
+      <td><span class="badge ${y.status === "provisional" ? "provisional" : "ok"}">${escapeHtml(t(y.status))}</span></td>
       <td>${escapeHtml(y.status === "provisional" ? t("provisional_source") : y.source)}${kept.has(y.year) ? ` · ${escapeHtml(t("cal_kept", { by: kept.get(y.year).entered_by, at: shortTime(kept.get(y.year).entered_at) }))}` : ""}</td></tr>`).join("")}</tbody></table>`;
 }
 

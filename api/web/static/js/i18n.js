@@ -241,9 +241,14 @@ export function message(key, params = {}, english = "") {
 export function shortTime(iso) {
   if (!iso) return "";
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso);
-  return m ? `${m[2]}-${m[3]} ${m[4]}:${m[5]}` : iso;
+  // anything else is shown as sent, less what could be markup (times go into HTML unescaped)
+  return m ? `${m[2]}-${m[3]} ${m[4]}:${m[5]}` : String(iso).replace(/[^\w:+\-. ]/g, "");
 }
 
+// The one escape of the pages: every value that comes from the API (network data, names,
+// notes, ids) or from a user is passed through it before it meets HTML — innerHTML, Leaflet's
+// bindTooltip/bindPopup (they set innerHTML too) and attribute values. Translations with a
+// key fixed in the code are ours; t() of a key built from data is escaped like data.
 export function escapeHtml(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => (
     { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));

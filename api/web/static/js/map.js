@@ -59,7 +59,7 @@ export async function networkLayers(map, networkId, fetchLayer, handlers) {
   out.dmas = L.geoJSON(dmas, {
     style: () => ({ color: "#2f9e44", weight: 1.5, dashArray: "6 4", fill: true, fillOpacity: 0.03 }),
     interactive: false,
-    onEachFeature: (f, layer) => layer.bindTooltip(`${f.id} ${f.properties.name || ""}`,
+    onEachFeature: (f, layer) => layer.bindTooltip(`${escapeHtml(f.id)} ${escapeHtml(f.properties.name || "")}`,
       { permanent: false, sticky: true }),
   }).addTo(map);
   out.pipeById = new Map();

@@ -39,10 +39,10 @@ function render() {
     const reason = zh ? n.reason_zh || n.reason : n.reason;
     const streets = n.streets.join(zh ? "、" : ", ");
     return `<article class="notice card" id="notice-${escapeHtml(n.id)}" data-outage="${escapeHtml(n.id)}">
-      <h3>${t(`kind_${n.kind}`)} · ${escapeHtml(reason)} <span class="badge state-${escapeHtml(n.state)}">${t(`state_${n.state}`)}</span></h3>
+      <h3>${escapeHtml(t(`kind_${n.kind}`))} · ${escapeHtml(reason)} <span class="badge state-${escapeHtml(n.state)}">${escapeHtml(t(`state_${n.state}`))}</span></h3>
       <p><strong>${t("time_window")}:</strong> ${shortTime(n.start)} – ${shortTime(n.end)}</p>
       <p><strong>${t("affected_streets")}:</strong> ${escapeHtml(streets) || "—"}</p>
-      <p><strong>${t("affected_customers")}:</strong> ${n.customers.total} · ${n.customers.accounts} ${t("accounts")}</p>
+      <p><strong>${t("affected_customers")}:</strong> ${escapeHtml(n.customers.total)} · ${escapeHtml(n.customers.accounts)} ${t("accounts")}</p>
       <p class="muted">${t("updated_at")} ${shortTime(n.updated_at)} · <a href="/public/notices/${encodeURIComponent(n.id)}.ics">iCal</a> · <a href="/public/notices/${encodeURIComponent(n.id)}.cap">CAP</a></p>
     </article>`;
   }).join("");
