@@ -11,7 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import JSON, func, select, type_coerce
+from sqlalchemy.orm import defer
 
 from api.db import tables as t
 from api.deps import Day, Dispatcher, IfMatch, PlanId, Reader, SessionDep, When, check_version, etag
@@ -48,7 +49,17 @@ class PlanIn(BaseModel):
     )
 
 
-def plan_dict(row: t.Plan, *, full: bool = True) -> dict[str, Any]:
+def plan_dict(
+    row: t.Plan, *, full: bool = True, listed: tuple[int, int, Any] | None = None
+) -> dict[str, Any]:
+    """A plan for the API; ``listed``: (jobs, crews, summary) counted in the database, so a
+    listing does not load the problems and results."""
+    if listed is None:
+        listed = (
+            len(row.problem.get("jobs", [])),
+            len(row.problem.get("crews", [])),
+            (row.result or {}).get("summary"),
+        )
     data: dict[str, Any] = {
         "id": row.id,
         "day": row.day.isoformat(),
@@ -65,14 +76,27 @@ def plan_dict(row: t.Plan, *, full: bool = True) -> dict[str, Any]:
         else None,
         "published_by": row.published_by,
         "version": row.version,
-        "jobs": len(row.problem.get("jobs", [])),
-        "crews": len(row.problem.get("crews", [])),
+        "jobs": listed[0],
+        "crews": listed[1],
     }
     if full:
         data["result"] = row.result
-    elif row.result:
-        data["summary"] = row.result.get("summary")
+    elif listed[2] is not None:
+        data["summary"] = listed[2]
     return data
+
+
+def _in_json(session: Any, column: Any, key: str) -> tuple[Any, Any]:
+    """The length of the list at ``key`` of a JSON column, and the value at ``key``, computed
+    by the database (PostgreSQL's ``->``, SQLite's JSON1 paths)."""
+    if session.get_bind().dialect.name == "postgresql":
+        part = column.op("->")(key)
+        return func.coalesce(func.json_array_length(part), 0), type_coerce(part, JSON)
+    path = f"$.{key}"
+    return (
+        func.coalesce(func.json_array_length(column, path), 0),
+        type_coerce(func.json_extract(column, path), JSON),
+    )
 
 
 def _gather(session: Any, request: Request) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
@@ -167,10 +191,20 @@ def list_plans(
     day: Annotated[dt.date | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
-    query = select(t.Plan).order_by(t.Plan.id.desc()).limit(limit)
+    jobs, _ = _in_json(session, t.Plan.problem, "jobs")
+    crews, _ = _in_json(session, t.Plan.problem, "crews")
+    _, summary = _in_json(session, t.Plan.result, "summary")
+    query = (
+        select(t.Plan, jobs, crews, summary)
+        .options(defer(t.Plan.problem), defer(t.Plan.result), defer(t.Plan.state))
+        .order_by(t.Plan.id.desc())
+        .limit(limit)
+    )
     if day is not None:
         query = query.where(t.Plan.day == day)
-    return json_response([plan_dict(r, full=False) for r in session.scalars(query)])
+    return json_response(
+        [plan_dict(r, full=False, listed=(n, m, s)) for r, n, m, s in session.execute(query)]
+    )
 
 
 def _plan(session: Any, plan_id: Any) -> t.Plan:

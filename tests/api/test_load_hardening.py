@@ -4,13 +4,14 @@ databases (SQLite file and PostgreSQL)."""
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from typing import Any
 
 import pytest
 
-from tests.api.conftest import LiveServer, drop_schema, postgres_url
+from tests.api.conftest import LiveServer, Service, drop_schema, postgres_url
 
 pytestmark = pytest.mark.slow
 
@@ -58,3 +59,47 @@ def test_concurrent_retries_with_one_key_all_get_the_answer(server: LiveServer) 
     # one repair, once
     jobs = server.call("GET", "/api/jobs", token)[1]
     assert {j["source"] for j in jobs if j["source"].startswith("T-")} == tickets
+
+
+def test_the_plan_list_counts_in_the_database_and_loads_no_problem(service: Service) -> None:
+    """GET /api/plans loaded every plan's whole problem to count its jobs: 4.4 s for 130."""
+    import datetime as dt
+
+    from sqlalchemy import event
+
+    from api.db import tables as t
+
+    app = service.client.app
+    jobs = [{"id": f"J{k}", "kind": "repair", "note": "x" * 200} for k in range(300)]
+    with app.state.sessions() as session, session.begin():  # type: ignore[attr-defined]
+        for k in range(30):
+            session.add(
+                t.Plan(
+                    day=dt.date(2026, 11, 27),
+                    status="ready",
+                    seconds=1.0,
+                    problem={"day": "2026-11-27", "jobs": jobs[: 10 * k], "crews": [{}] * 3},
+                    result={"summary": {"jobs_planned": k}, "routes": [{"stops": jobs}]},
+                    created_by="dispatcher",
+                )
+            )
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = app.state.reader_engine  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        listed = service.get("/api/plans?limit=30")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert listed.status_code == 200, listed.text
+    plans = listed.json()
+    assert [p["jobs"] for p in plans] == [10 * k for k in reversed(range(30))]
+    assert all(p["crews"] == 3 for p in plans)
+    assert [p["summary"] for p in plans] == [{"jobs_planned": k} for k in reversed(range(30))]
+    reads = [s for s in statements if "plans" in s]
+    assert reads, statements
+    for statement in reads:  # the big JSON columns stay in the database: only parts of them
+        assert not re.search(r"(?<!\()plans\.(problem|result)\b(?!\s*->)", statement), statement
