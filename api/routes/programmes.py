@@ -59,8 +59,11 @@ def create_analysis(
 
     settings = request.app.state.settings
     registry = request.app.state.registry
-    network_id = network_id or registry.latest_id(session)
-    loaded = registry.get(session, network_id)
+    # the network is read, the files saved and analysed before the write transaction begins
+    # (on SQLite it holds the one write lock: an analysis takes a second or more)
+    with request.app.state.reader_sessions() as reads:
+        network_id = network_id or registry.latest_id(reads)
+        loaded = registry.get(reads, network_id)
     data_dir = settings.data_dir.resolve()
     folder = data_dir / "leakage" / uuid.uuid4().hex
     folder.mkdir(parents=True)
@@ -91,7 +94,7 @@ def create_analysis(
         created_by=user.username,
     )
     session.add(row)
-    session.flush()
+    session.flush()  # the session's first statement: the write is the whole transaction
     return json_response(
         {"id": row.id, **result}, 201, {"Location": f"/api/leakage/analyses/{row.id}"}
     )

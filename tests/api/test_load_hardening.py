@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,3 +105,73 @@ def test_the_plan_list_counts_in_the_database_and_loads_no_problem(service: Serv
     assert reads, statements
     for statement in reads:  # the big JSON columns stay in the database: only parts of them
         assert not re.search(r"(?<!\()plans\.(problem|result)\b(?!\s*->)", statement), statement
+
+
+def test_a_leakage_upload_does_not_hold_the_write_lock_while_it_analyses(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    """The upload held SQLite's write lock for its whole analysis (1.25 s): other writers
+    waited. Now the files are saved and analysed first, and the row is written briefly."""
+    import sqlite3
+
+    from sample_data.leakage import generate
+
+    if server.database:  # PostgreSQL writers do not share one lock; nothing to measure
+        pytest.skip("the write lock is SQLite's")
+    generate(tmp_path, seed=3, days=120)
+    names = ("meters", "flows", "billing", "pressure", "usage")
+    token = server.token("engineer")
+    outcome: dict[str, Any] = {}
+
+    def upload() -> None:
+        started = time.monotonic()
+        outcome["answer"] = upload_files(server, token, {n: tmp_path / f"{n}.csv" for n in names})
+        outcome["seconds"] = time.monotonic() - started
+
+    db = sqlite3.connect(server.data / "waterops.sqlite3", timeout=30, isolation_level=None)
+    thread = threading.Thread(target=upload)
+    thread.start()
+    longest = 0.0
+    while thread.is_alive():  # another writer, as often as it can
+        asked = time.monotonic()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
+        longest = max(longest, time.monotonic() - asked)
+        time.sleep(0.01)
+    thread.join()
+    db.close()
+    assert outcome["answer"][0] == 201, outcome["answer"]
+    assert outcome["seconds"] > 0.8, "the analysis was too quick to prove anything"
+    assert longest < 0.3, f"another writer waited {longest:.2f} s for the upload"
+
+
+def upload_files(server: LiveServer, token: str, files: dict[str, Path]) -> tuple[int, Any]:
+    """A multipart POST of CSV files to /api/leakage/analyses (urllib has no multipart)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, path in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{path.name}"\r\nContent-Type: text/csv\r\n\r\n'.encode()
+            + path.read_bytes()
+            + b"\r\n"
+        )
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        f"{server.url}/api/leakage/analyses",
+        data=body,
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=120) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
