@@ -39,6 +39,7 @@ class NetworkLayers:
     valves: pd.DataFrame
     customers: gpd.GeoDataFrame | None = None
     dmas: gpd.GeoDataFrame | None = None
+    roads: gpd.GeoDataFrame | None = None  # validated here, used by routing (crew travel)
     source: str = "network"
     local_coordinates: bool = False
     warnings: list[str] = field(default_factory=list)
@@ -331,6 +332,7 @@ def _assemble(frames: dict[str, Any], source: str) -> NetworkLayers:
         valves=valves,
         customers=frames.get("customers"),
         dmas=frames.get("dmas"),
+        roads=frames.get("roads"),
         source=source,
     )
 

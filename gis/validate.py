@@ -203,6 +203,7 @@ def validate_layers(layers: NetworkLayers) -> ValidationReport:
             _check_geometry(out, name, df)
     if layers.dmas is not None and len(layers.dmas):
         _check_geometry(out, "dmas", layers.dmas)
+    _check_roads(out, layers.roads)
     crs_ok = _check_crs(out, layers)
     if not (usable["nodes"] and usable["pipes"]):
         return ValidationReport(out.problems)
@@ -287,10 +288,16 @@ NUMBER_COLUMNS: dict[str, dict[str, str]] = {
         "or leave it empty for 1",
         "demand_m3d": "write the demand in m³ per day as a number, or leave it empty",
     },
+    "roads": {"speed_kmh": "write the speed in km/h as a number above 0"},
 }
+# Number columns that must be given, and above 0 (crew travel divides by the speed).
+POSITIVE_COLUMNS = frozenset({("roads", "speed_kmh")})
 WHOLE_COLUMNS = frozenset({("customers", "accounts")})
 # Yes/no columns, and what an empty value means.
-BOOL_COLUMNS: dict[str, dict[str, bool]] = {"valves": {"operable": True, "normally_closed": False}}
+BOOL_COLUMNS: dict[str, dict[str, bool]] = {
+    "valves": {"operable": True, "normally_closed": False},
+    "roads": {"oneway": False},
+}
 CHOICE_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {"pipes": {"status": ("open", "closed")}}
 
 
@@ -327,6 +334,11 @@ def _check_values(out: _Collector, name: str, df: pd.DataFrame) -> None:
         number = number_column(raw)
         bad = given & ~np.isfinite(number)
         what = "is not a number"
+        if (name, column) in POSITIVE_COLUMNS:
+            given = np.ones(len(raw), dtype=bool)
+            with np.errstate(invalid="ignore"):
+                bad = ~np.isfinite(number) | (number <= 0)
+            what = "is not a number above 0"
         if (name, column) in WHOLE_COLUMNS:
             with np.errstate(invalid="ignore"):
                 bad |= given & np.isfinite(number) & ((number != np.round(number)) | (number < 0))
@@ -385,6 +397,26 @@ def _is_yes_no(value: Any) -> bool:
     return str(value).strip().lower() in BOOL_TRUE | BOOL_FALSE
 
 
+def _check_roads(out: _Collector, roads: pd.DataFrame | None) -> None:
+    """The roads layer is for crew travel times (routing), not the network: one without
+    speeds is ignored (travel is then straight-line), with a warning; bad speeds, yes/no or
+    geometries are errors, since the service reads the layer when it loads the network."""
+    if roads is None or not len(roads):
+        return
+    if "speed_kmh" not in roads.columns:
+        out.one(
+            "warning",
+            "roads",
+            None,
+            "has no speed_kmh column: it is ignored, and crew travel times use straight-line "
+            "distances",
+            "add speed_kmh (km/h) to every road to plan with road travel times",
+        )
+        return
+    _check_values(out, "roads", roads)
+    _check_geometry(out, "roads", roads)
+
+
 def _check_ids(out: _Collector, name: str, df: pd.DataFrame) -> None:
     ids = df["id"]
     out.add(
@@ -411,7 +443,7 @@ def _check_crs(out: _Collector, layers: NetworkLayers) -> bool:
     layer's CRS cannot place on Earth, would otherwise pass and break every map and area later.
     """
     ok = True
-    for name in ("nodes", "pipes", "valves", "customers", "dmas"):
+    for name in ("nodes", "pipes", "valves", "customers", "dmas", "roads"):
         df = getattr(layers, name)
         if df is None or not hasattr(df, "crs") or "geometry" not in df.columns or not len(df):
             continue
@@ -539,6 +571,7 @@ GEOMETRY_TYPES: dict[str, tuple[tuple[str, ...], str]] = {
     "valves": (("Point",), "draw each valve as one point (split multi-part features)"),
     "customers": (("Point",), "draw each customer as one point (split multi-part features)"),
     "dmas": (("Polygon", "MultiPolygon"), "draw each DMA as a polygon"),
+    "roads": (("LineString",), "draw each road as one line (split multi-part features)"),
 }
 
 

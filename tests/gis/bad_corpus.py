@@ -238,6 +238,20 @@ def _empty_layer(layer: str) -> Callable[[Layers], None]:
     return change
 
 
+def _roads(speed: Any, geometry: Any = None) -> Callable[[Layers], None]:
+    """A roads layer (for crew travel) whose first road has ``speed`` and ``geometry``."""
+
+    def change(layers: Layers) -> None:
+        first = geometry or shapely.LineString([lonlat(0, -20), lonlat(300, -20)])
+        layers["roads"] = gpd.GeoDataFrame(
+            {"id": ["R1", "R2"], "speed_kmh": [speed, 30.0], "oneway": ["no", "no"]},
+            geometry=[first, shapely.LineString([lonlat(0, -20), lonlat(0, 200)])],
+            crs="EPSG:4326",
+        )
+
+    return change
+
+
 def _no_source(layers: Layers) -> None:
     layers["nodes"]["kind"] = "junction"
 
@@ -469,6 +483,26 @@ CASES: list[Case] = [
         "J2",
         "infinite",
     ),
+    Case(
+        "roads-speed-text",
+        "4",
+        'roads.speed_kmh = "fast" (the service read roads only when loading: every query 500)',
+        _gpkg(_roads("fast")),
+        "refused",
+        "roads",
+        "R1",
+        "speed_kmh",
+    ),
+    Case(
+        "roads-nan-vertex",
+        "4",
+        "a road with a NaN vertex",
+        _gpkg(_roads(30.0, shapely.LineString([lonlat(0, -20), (float("nan"), float("nan"))]))),
+        "refused",
+        "roads",
+        "R1",
+        "not a number",
+    ),
     # -- item 5: files that got raw errors ----------------------------------------------------
     Case(
         "inp-no-options",
@@ -594,6 +628,13 @@ CASES: list[Case] = [
         "accepted",
     ),
     Case("clean-inp", "ok", "EPANET file with a valve CSV", _inp(valves=SMALL_VALVES), "accepted"),
+    Case(
+        "clean-with-roads",
+        "ok",
+        "the clean network with a roads layer",
+        _gpkg(_roads(40.0)),
+        "accepted",
+    ),
     Case(
         "dry-part",
         "ok",
