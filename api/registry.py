@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from fastapi import HTTPException, status
@@ -48,6 +48,7 @@ class LoadedNetwork:
     # answers already given for this network state: the same break is asked about again and
     # again (engineers, dispatchers, the console); a new valve report starts a new cache
     answers: OrderedDict[Any, bytes] = field(default_factory=OrderedDict)
+    answer_bytes: int = 0  # the bytes of ``answers``: the cache is bounded by them too
     # the valve-criticality ranking of this isolator (computed on first request, kept while
     # the isolator is: field reports of failed valves do not change it, repaired ones do)
     criticality: list[dict[str, Any]] | None = None
@@ -63,10 +64,22 @@ class LoadedNetwork:
             self.criticality = [r.to_dict() for r in valve_criticality(self.isolator)]
         return self.criticality
 
-    def remember(self, key: Any, body: bytes, keep: int = 4096) -> None:
+    def remember(
+        self, key: Any, body: bytes, keep: int = 4096, max_bytes: int = 64 * 1024 * 1024
+    ) -> None:
+        """Keep an answer: at most ``keep`` of them and ``max_bytes`` in all (the least
+        recently used go first). An answer above a quarter of ``max_bytes`` is not kept: it
+        would push out many others."""
+        if len(body) > max_bytes // 4:
+            return
+        old = self.answers.pop(key, None)
+        if old is not None:
+            self.answer_bytes -= len(old)
         self.answers[key] = body
-        if len(self.answers) > keep:
-            self.answers.popitem(last=False)
+        self.answer_bytes += len(body)
+        while len(self.answers) > keep or self.answer_bytes > max_bytes:
+            _, dropped = self.answers.popitem(last=False)
+            self.answer_bytes -= len(dropped)
 
 
 class NetworkRegistry:
@@ -77,6 +90,8 @@ class NetworkRegistry:
         self.keep = keep
         self._cache: OrderedDict[int, LoadedNetwork] = OrderedDict()
         self._base: dict[int, tuple[Any, Any]] = {}  # id -> (network as stored, roads)
+        # id -> why its stored files do not read: they never change, so they are not read again
+        self._unreadable: dict[int, str] = {}
         self._lock = threading.Lock()
         # nothing of this process is in flight yet: what killed uploads left can go
         sweep_incoming(data_dir)
@@ -131,8 +146,14 @@ class NetworkRegistry:
                 self._base.pop(old, None)
         return loaded
 
-    def get_fast(self, engine: Any, network_id: int) -> LoadedNetwork:
-        """:meth:`get` for the hot read paths: one plain query when the network is loaded."""
+    @overload
+    def get_fast(self, engine: Any, network_id: int) -> LoadedNetwork: ...
+    @overload
+    def get_fast(self, engine: Any, network_id: int, load: bool) -> LoadedNetwork | None: ...
+
+    def get_fast(self, engine: Any, network_id: int, load: bool = True) -> LoadedNetwork | None:
+        """:meth:`get` for the hot read paths: one plain query when the network is loaded.
+        With ``load=False``: None when it would have to be loaded (seconds: off the loop)."""
         from api.db.fast import query_one
 
         found = query_one(engine, MARK_SQL, {"network": network_id})
@@ -141,6 +162,8 @@ class NetworkRegistry:
             loaded = self._cache.get(network_id)
             if loaded is not None and loaded.status_mark == mark:
                 return loaded
+        if not load:
+            return None
         from sqlalchemy.orm import Session as OrmSession
 
         with OrmSession(engine) as session:
@@ -166,7 +189,13 @@ class NetworkRegistry:
 
         base = self._base.get(row.id)
         if base is None:
-            base = self._read(row)
+            if row.id in self._unreadable:
+                raise HTTPException(status.HTTP_409_CONFLICT, self._unreadable[row.id])
+            try:
+                base = self._read(row)
+            except HTTPException as exc:
+                self._unreadable[row.id] = str(exc.detail)
+                raise
             self._base[row.id] = base
         network, roads = base
         operable = network.valves.operable
@@ -179,7 +208,9 @@ class NetworkRegistry:
             sorted(v for v, ok in statuses.items() if not ok and v in known and operable[known[v]])
         )
         if previous is not None and previous.repaired == repaired:
-            return replace(previous, failed=failed, status_mark=mark, answers=OrderedDict())
+            return replace(
+                previous, failed=failed, status_mark=mark, answers=OrderedDict(), answer_bytes=0
+            )
         if repaired:
             fixed = operable.copy()
             for v in repaired:
@@ -190,16 +221,39 @@ class NetworkRegistry:
         )
 
     def _read(self, row: NetworkVersion) -> tuple[Any, Any]:
+        """The stored files of a network, as a model and its roads. Files stored as valid can
+        stop reading (stricter validation since, a damaged disk): a 409 that says so, not a
+        500 on every query, nor a service that cannot start when it is the newest."""
+        from gis.errors import ValidationError
         from gis.io import read_network
 
         path = self.data_dir / row.stored_path
         valves = self.data_dir / row.valves_path if row.valves_path else None
-        network = read_network(path, valves=valves, crs=row.crs)
-        roads = None
-        if path.suffix.lower() == ".gpkg":
-            from routing.io import read_roads
+        try:
+            network = read_network(path, valves=valves, crs=row.crs)
+            roads = None
+            if path.suffix.lower() == ".gpkg":
+                from routing.io import read_roads
 
-            roads = read_roads(path)
+                roads = read_roads(path)
+        except ValidationError as exc:
+            first = exc.report.errors[0] if exc.report.errors else None
+            log.error("network %s no longer passes validation:\n%s", row.id, exc.report)
+            problem = f"{first.layer} {first.id or ''}".strip() if first else "its files"
+            if first is not None and first.layer == "file":
+                problem = "its file"
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"network {row.id} was stored as valid but its files no longer pass validation "
+                f"({len(exc.report.errors)} problems, the first in {problem}: "
+                f"{first.message if first else 'unreadable'}): upload a corrected file",
+            ) from None
+        except Exception:
+            log.exception("network %s: its stored files cannot be read", row.id)
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"network {row.id}'s stored files cannot be read: upload the network again",
+            ) from None
         return network, roads
 
 

@@ -300,3 +300,28 @@ def _disk(folder: Path) -> int:
 
 def _folders(svc: Service) -> set[str]:
     return {p.name for p in (svc.data_dir / "networks").iterdir() if not p.name.startswith(".")}
+
+
+# -- stored files that no longer read ---------------------------------------------------------
+
+
+def test_a_stored_network_that_no_longer_reads_is_a_409_not_a_500(tmp_path: Path) -> None:
+    # Files stored as valid can stop reading: validation got stricter (a yes/no of "maybe"
+    # was accepted before issue 12), or the disk lost them. Queries then say so (409), and
+    # the service still starts when it is the newest network (it used to fail to start).
+    from tests.api.conftest import make_service
+
+    data = tmp_path / "data"
+    for svc in make_service("sqlite", data):
+        r = upload(svc, case("clean-gpkg").build(tmp_path), "later-broken")
+        assert r.status_code == 201, r.text
+        network_id = r.json()["id"]
+        stored = svc.data_dir / _stored(svc, network_id)
+    stored.write_bytes(b"\x00" * 4096)  # the file is gone bad on disk
+    for svc in make_service("sqlite", data):
+        assert svc.client.get("/healthz").status_code == 200
+        r = svc.get(f"/api/networks/{network_id}/isolation", params={"pipe": "P1"})
+        assert r.status_code == 409, r.text
+        assert "upload" in r.json()["detail"] and str(data) not in r.text
+        # the other networks still answer
+        assert svc.get("/api/networks/1/isolation", params={"pipe": "P000100"}).status_code == 200
