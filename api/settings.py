@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     answer_cache: int = Field(
         default=4096, ge=0, description="isolation answers kept per network state (0: none)"
     )
+    answer_cache_mb: float = Field(
+        default=64, gt=0, description="and at most this many MiB of them per network state"
+    )
     demo_clock: str = Field(
         default="",
         description="demos and tests only: the service's clock starts at this Kaifeng time "

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -431,6 +432,10 @@ def set_valve_status(
     return json_response({"valve": valve_id, "operable": body.operable, "note": body.note})
 
 
+MAX_BREAK_PIPES = 100  # pipes of one isolation query: a break is one pipe, or a few
+INLINE_PIPES = 4  # up to this many, a query is computed on the event loop
+
+
 @router.get("/{network_id}/isolation", summary="valves to close for a break, and who loses water")
 async def isolation(
     network_id: NetworkId,
@@ -453,14 +458,23 @@ async def isolation(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             "give either pipe=ID (repeatable) or at=LON,LAT",
         )
-    # Computed inline on the event loop: a query takes well under a millisecond, less than
-    # handing it to a thread would cost (the first query of a network loads it: a second).
-    loaded = request.app.state.registry.get_fast(request.app.state.reader_engine, network_id)
+    pipes = tuple(p for p in pipe or [] if p)
+    if len(pipes) > MAX_BREAK_PIPES:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"pipe: at most {MAX_BREAK_PIPES} pipes in one query (this one has {len(pipes)}): "
+            "name the broken pipes of one break",
+        )
+    registry = request.app.state.registry
+    engine = request.app.state.reader_engine
+    # loading a network (the first query, or after a valve report) takes a second: a thread
+    loaded = registry.get_fast(engine, network_id, load=False)
+    if loaded is None:
+        loaded = await run_in_threadpool(registry.get_fast, engine, network_id)
     isolator = loaded.isolator
     extra = tuple(sorted({v.strip() for v in inoperable.split(",") if v.strip()}))
     failed = [*loaded.failed, *extra]
     where = _point(at) if at else None
-    pipes = tuple(p for p in pipe or [] if p)
     with_area = area or format == "geojson"
 
     def serialise(plan: Any) -> bytes:
@@ -472,17 +486,26 @@ async def isolation(
             data["field_inoperable"] = list(loaded.failed)
         return orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY)
 
+    settings = request.app.state.settings
     key = (pipes, where, extra, format, with_area)
-    keep = request.app.state.settings.answer_cache
+    keep = settings.answer_cache
     if keep and (found := loaded.answers.get(key)) is not None:
+        loaded.answers.move_to_end(key)
         return Response(found, media_type="application/json")
-    broken = [isolator.nearest_pipe(*where)] if where else list(pipes)
-    # inline, the big polygons too: handing them to threads (GEOS releases the lock) measured
-    # slower under load than keeping every request on the loop (benchmarks/README.md)
-    plan = isolator.isolate(broken, failed, with_area=with_area)
-    body = serialise(plan)
+
+    def answer() -> bytes:
+        broken = [isolator.nearest_pipe(*where)] if where else list(pipes)
+        return serialise(isolator.isolate(broken, failed, with_area=with_area))
+
+    # A break of a pipe or a few takes a millisecond or so: inline on the loop, cheaper than a
+    # thread hop. Many pipes whose areas merge take up to half a second: in a thread, so that
+    # everyone else's requests keep being answered meanwhile.
+    if len(pipes) <= INLINE_PIPES:
+        body = answer()
+    else:
+        body = await run_in_threadpool(answer)
     if keep:
-        loaded.remember(key, body, keep)
+        loaded.remember(key, body, keep, int(settings.answer_cache_mb * 1024 * 1024))
     return Response(body, media_type="application/json")
 
 

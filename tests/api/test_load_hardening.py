@@ -175,3 +175,73 @@ def upload_files(server: LiveServer, token: str, files: dict[str, Path]) -> tupl
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())
+
+
+def test_too_many_pipes_in_one_isolation_query_is_a_clear_422(service: Service) -> None:
+    pipes = "&".join(f"pipe=P{k:06d}" for k in range(1, 3001))
+    r = service.get(f"/api/networks/1/isolation?{pipes}", "viewer")
+    assert r.status_code == 422, r.status_code
+    assert "at most 100" in r.json()["detail"] and "3000" in r.json()["detail"]
+    ok = "&".join(f"pipe=P{k:06d}" for k in range(1, 101))
+    assert service.get(f"/api/networks/1/isolation?{ok}", "viewer").status_code == 200
+
+
+def test_the_answer_cache_is_bounded_by_bytes(tmp_path: Path) -> None:
+    from tests.api.conftest import make_service
+
+    for svc in make_service("sqlite", tmp_path, answer_cache_mb=1.0):
+        sizes = []
+        for k in range(40):  # distinct answers of 50 to 300 kB (affected areas as GeoJSON)
+            pipes = "&".join(f"pipe=P{100 + k + 7 * j:06d}" for j in range(60))
+            r = svc.get(f"/api/networks/1/isolation?{pipes}&format=geojson", "viewer")
+            assert r.status_code == 200, r.status_code
+            sizes.append(len(r.content))
+        loaded = svc.client.app.state.registry.get_fast(  # type: ignore[attr-defined]
+            svc.client.app.state.reader_engine,  # type: ignore[attr-defined]
+            1,
+        )
+        kept = sum(len(b) for b in loaded.answers.values())
+        assert sum(sizes) > 2 * 1024 * 1024  # more was asked than the cache may keep
+        assert 0 < kept <= 1024 * 1024 and loaded.answer_bytes == kept
+        # what is kept is still answered from the cache: the same bytes again
+        pipes = "&".join(f"pipe=P{100 + 39 + 7 * j:06d}" for j in range(60))
+        again = svc.get(f"/api/networks/1/isolation?{pipes}&format=geojson", "viewer")
+        assert len(again.content) == sizes[-1]
+
+
+def test_long_isolation_queries_do_not_stall_the_event_loop(tmp_path: Path) -> None:
+    """Queries of many pipes take a tenth of a second and more: in a thread, not on the loop,
+    so that the short requests of everyone else keep being answered."""
+    import urllib.request
+
+    server = LiveServer(tmp_path / "data", env={"WATEROPS_ANSWER_CACHE": "0"})
+    server.start()
+    try:
+        token = server.token("viewer")
+        heavy: list[float] = []
+
+        def long_queries() -> None:
+            for k in range(12):  # every 7th pipe from P000004: their areas merge, slowly
+                pipes = "&".join(f"pipe=P{4 + 7 * (k + j):06d}" for j in range(100))
+                started = time.monotonic()
+                code, _, _ = server.call("GET", f"/api/networks/1/isolation?{pipes}", token)
+                heavy.append(time.monotonic() - started)
+                assert code == 200
+
+        thread = threading.Thread(target=long_queries)
+        waits = []
+        thread.start()
+        while thread.is_alive():
+            started = time.monotonic()
+            with urllib.request.urlopen(f"{server.url}/public/notices", timeout=10) as r:
+                r.read()
+            waits.append(time.monotonic() - started)
+            time.sleep(0.005)
+        thread.join()
+        assert len(heavy) == 12
+        assert sorted(heavy)[6] > 0.1, f"the long queries were too quick to prove anything: {heavy}"
+        waits.sort()
+        # a stall of the loop shows in the slowest short requests
+        assert waits[int(len(waits) * 0.95)] < 0.5 * sorted(heavy)[6], (waits[-10:], heavy)
+    finally:
+        server.stop()
