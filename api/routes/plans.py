@@ -35,6 +35,7 @@ from ops.jobs import field_job_from_dict
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
 OPEN = ("open", "assigned")
+WORKER_KEYS = ("attempt", "host", "pid")
 
 
 class PlanIn(BaseModel):
@@ -67,7 +68,8 @@ def plan_dict(
         "parent": row.parent_id,
         "network": row.network_id,
         "seconds": row.seconds,
-        "progress": row.progress,
+        # the worker's attempt token, host and process are the planner's business
+        "progress": {k: v for k, v in (row.progress or {}).items() if k not in WORKER_KEYS},
         "error": row.error,
         "created_by": row.created_by,
         "created_at": local(row.created_at).isoformat(timespec="seconds"),

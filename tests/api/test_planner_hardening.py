@@ -97,7 +97,8 @@ def test_a_worker_dies_with_its_server_and_stores_nothing_after(
         token = server.token()
         some_work(server, token)
         plan = queue_plan(server, token, 30)
-        wait_status(server, token, plan["id"], {"solving"}, 60)
+        solving = wait_status(server, token, plan["id"], {"solving"}, 60)
+        assert not {"attempt", "host", "pid"} & set(solving["progress"])  # the planner's own
         assert server.proc is not None
         workers = [p for p in children(server.proc.pid) if alive(p)]
         assert workers, "no planner worker under the server"
