@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ops.calendar import CalendarBasis, WorkCalendar, local_time
+from ops.emergency import DEFAULT_CALL_OUT, CallOutRules
 from ops.jobs import FieldJob, JobLink, Location
 from ops.repairs import OutageWindow, RepairCase, RepairChain, outage_window, repair_chain
 from routing.model import DETAILS
@@ -307,18 +308,23 @@ def routing_job(
     *,
     finish_by: int | None = None,
     begin: int = 0,
+    ordinary_from: int | None = None,
 ) -> Any:
     """A :class:`routing.model.Job` on ``day``'s axis (``day_end``: when the last shift ends).
 
     ``finish_by``: jobs that are not part of an emergency must end by then (the normal end of
     the shift when crews work overtime for an emergency). ``begin``: when the plan starts (the
     first shift, or now): a job that cannot be finished by its deadline from then on is late
-    already, and is planned as soon as possible instead of being left out.
+    already, and is planned as soon as possible instead of being left out. ``ordinary_from``:
+    jobs that are not part of an emergency start no earlier (crews called out at night do
+    only emergency work before the ordinary shifts).
     """
     from routing.model import Job, TimeWindow
 
     duration = round(job.duration.total_seconds())
     earliest = 0 if job.earliest is None else max(0, to_seconds(job.earliest, day))
+    if ordinary_from is not None and not job.emergency:
+        earliest = max(earliest, ordinary_from)
     latest = None if job.latest_start is None else to_seconds(job.latest_start, day)
     if finish_by is not None and not job.emergency:
         latest = min(latest if latest is not None else finish_by, finish_by - duration)
@@ -353,6 +359,31 @@ def routing_job(
     )
 
 
+def _call_out(
+    on_shift: Sequence[tuple[CrewShift, list[dt.date]]],
+    crews: Sequence[Any],
+    now: dt.datetime,
+    day: dt.date,
+    rules: CallOutRules,
+) -> tuple[list[Any], dict[str, int]]:
+    """The crews with the on-call ones called out at ``now``: their first shift starts when
+    they can leave, and ends within ``max_duty`` (the limit also caps overtime)."""
+    out, max_end = [], {}
+    for (roster, _), crew in zip(on_shift, crews, strict=True):
+        leave = rules.call_out(roster, now)
+        first = crew.shifts[0] if crew.shifts else None
+        if leave is None or first is None or first.day != day.isoformat():
+            out.append(crew)
+            continue
+        at = to_seconds(leave, day)
+        start, end = rules.called_out_shift(first.start, first.end, at)
+        breaks = first.breaks if at < first.start else ()  # a night's work has no lunch
+        shifts = (replace(first, start=start, end=end, breaks=breaks), *crew.shifts[1:])
+        out.append(replace(crew, shifts=shifts, available_from=at))
+        max_end[crew.id] = start + round(rules.max_duty.total_seconds())
+    return out, max_end
+
+
 def _problem(
     day: dt.date,
     jobs: Sequence[FieldJob],
@@ -360,6 +391,9 @@ def _problem(
     crews: Sequence[Any],
     travel: Any,
     overtime: dt.timedelta = dt.timedelta(0),
+    *,
+    max_end: Mapping[str, int] | None = None,
+    ordinary_from: int | None = None,
 ) -> tuple[Any, list[FieldJob], list[FieldJob]]:
     from routing.model import Precedence, Problem
 
@@ -372,6 +406,19 @@ def _problem(
             replace(c, shifts=tuple(replace(s, end=s.end + extra) for s in c.shifts)) for c in crews
         ]
         finish_by = normal_end
+    if max_end:  # a called-out crew's duty limit caps its overtime too
+        crews = [
+            replace(
+                c,
+                shifts=tuple(
+                    replace(s, end=min(s.end, max_end[c.id])) if k == 0 else s
+                    for k, s in enumerate(c.shifts)
+                ),
+            )
+            if c.id in max_end
+            else c
+            for c in crews
+        ]
     day_end = max((s.end for c in crews for s in c.shifts), default=DAY)
     today, later = [], []
     for job in jobs:
@@ -393,7 +440,12 @@ def _problem(
     )
     problem = Problem(
         crews=tuple(crews),
-        jobs=tuple(routing_job(j, day, day_end, finish_by=finish_by, begin=begin) for j in today),
+        jobs=tuple(
+            routing_job(
+                j, day, day_end, finish_by=finish_by, begin=begin, ordinary_from=ordinary_from
+            )
+            for j in today
+        ),
         precedences=precedences,
         travel=travel,
     )
@@ -414,9 +466,14 @@ def plan_day(
     now: dt.datetime | None = None,
     on_progress: Callable[[dict[str, Any]], bool] | None = None,
     days: int = 1,
+    call_out: CallOutRules = DEFAULT_CALL_OUT,
 ) -> DayPlan:
     """Plan ``day`` (or ``days`` working days from it, a week view): every open job that may
     start by the end of the plan, the crews on shift each day.
+
+    With emergency jobs and ``now`` outside the shifts (a burst at night, on a day off), the
+    crews on call are called out (:mod:`ops.emergency`): they start after the call-out delay
+    and work at most its ``max_duty``; only emergency work is done before the ordinary shifts.
 
     Parameters
     ----------
@@ -444,11 +501,20 @@ def plan_day(
 
     dates = plan_dates(day, days, calendar)
     on_shift = rostered(roster, dates, calendar)
-    delay = EMERGENCY_LUNCH_DELAY if any(j.emergency for j in jobs) else dt.timedelta(0)
+    emergency = any(j.emergency for j in jobs)
+    delay = EMERGENCY_LUNCH_DELAY if emergency else dt.timedelta(0)
     crews = [
         c.to_crew(day, dates=mine, lunch_delay=delay, available_from=now) for c, mine in on_shift
     ]
-    problem, today, later = _problem(day, jobs, links, crews, travel, overtime)
+    max_end: dict[str, int] = {}
+    ordinary_from = None
+    if emergency and now is not None and local_time(now).date() == day:
+        crews, max_end = _call_out(on_shift, crews, now, day, call_out)
+        if max_end:  # ordinary work waits for the ordinary shifts
+            ordinary_from = min(_clock(c.start) for c, _ in on_shift)
+    problem, today, later = _problem(
+        day, jobs, links, crews, travel, overtime, max_end=max_end, ordinary_from=ordinary_from
+    )
     plan = solve(problem, SolverOptions(seconds=seconds), on_progress=on_progress)
     crews_used = [c for c, _ in on_shift]
     return _day_plan(

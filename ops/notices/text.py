@@ -19,11 +19,21 @@ ADVICE_ZH = (
     "恢复供水初期如出现水质浑浊，请打开水龙头放水片刻至水清。",
     "高层住宅二次供水设施恢复时间可能稍晚，请耐心等待。",
 )
+# an emergency outage has begun by the time it is announced: no "store water in advance"
+EMERGENCY_ADVICE_ZH = (
+    "停水期间请关闭水龙头，以免恢复供水时跑水；请节约用水，需要临时用水请拨打服务热线。",
+    *ADVICE_ZH[1:],
+)
 ADVICE_EN = (
     "Please store enough water before the outage starts, and keep your taps closed while the "
     "water is off so that nothing overflows when it comes back.",
     "If the water is cloudy when supply returns, run the tap for a few minutes until it is clear.",
     "Booster pumps of high-rise buildings may take a little longer to restart.",
+)
+EMERGENCY_ADVICE_EN = (
+    "Keep your taps closed while the water is off so that nothing overflows when it comes "
+    "back; please use water sparingly, and call the hotline if you need water meanwhile.",
+    *ADVICE_EN[1:],
 )
 
 
@@ -105,7 +115,7 @@ def _zh(outage: Outage, issuer: Issuer) -> str:
         lines.append("临时供水点：" + "；".join(t.name for t in c.tanker_points) + "。")
     if state not in (NoticeState.CANCELLED, NoticeState.RESTORED):
         lines.append("")
-        lines.extend(ADVICE_ZH)
+        lines.extend(EMERGENCY_ADVICE_ZH if emergency else ADVICE_ZH)
     lines += ["", f"服务热线：{c.hotline}", issuer.name_zh, f"{_zh_time(outage.latest.at)}"]
     return "\n".join(lines) + "\n"
 
@@ -164,6 +174,6 @@ def _en(outage: Outage, issuer: Issuer) -> str:
         lines.append("Water tankers: " + "; ".join(t.name for t in c.tanker_points) + ".")
     if state not in (NoticeState.CANCELLED, NoticeState.RESTORED):
         lines.append("")
-        lines.extend(ADVICE_EN)
+        lines.extend(EMERGENCY_ADVICE_EN if emergency else ADVICE_EN)
     lines += ["", f"Hotline: {c.hotline}", issuer.name_en, _en_time(outage.latest.at)]
     return "\n".join(lines) + "\n"

@@ -335,3 +335,64 @@ def test_a_week_plan_across_the_new_year() -> None:
     # Mon-Thu, New Year's Day off, the weekend, then Monday 4 January: the fifth working day
     assert week.to_dict()["days"][-1] == "2027-01-04"
     assert week.to_dict()["calendar"]["status"] == "provisional"
+
+
+# -- issue 13: call-out at any hour ----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_night_burst_is_isolated_at_night_by_the_on_call_crews(
+    city_isolator: Isolator,
+) -> None:
+    """The issue's example: a burst on P000590 reported at 03:10 was first closed at 08:03,
+    though valve-03, repair-01 and tanker-01 are on call. Now the on-call crews are called out:
+    every valve is closed before 05:00, the repair goes on through the night, and no ordinary
+    job starts before its crew's shift."""
+    from ops.io import read_roster
+    from tests.conftest import ROOT
+
+    roster = read_roster(ROOT / "sample_data" / "roster.csv")
+    reported = dt.datetime(2026, 12, 2, 3, 10)
+    case = open_repair(RepairReport("T-N", reported, "burst", pipe_id="P000590"), city_isolator)
+    apps = [
+        ConnectionApplication(
+            f"APP-N{k}", "pre_other", dt.datetime(2026, 12, 1, 9, 0), (114.33 + 0.01 * k, 34.8), "x"
+        )
+        for k in range(3)
+    ]
+    jobs, links = jobs_of([case, *(open_connection(a, CAL) for a in apps)])
+    day = plan_day(
+        reported.date(), jobs, links, roster, CAL, repairs=[case], seconds=5, now=reported
+    )
+    closures = [j.id for j in case.jobs if j.kind.value == "valve closure"]
+    ends = [day.stop_times(j) for j in closures]
+    assert all(e is not None for e in ends)
+    assert max(e[1] for e in ends if e) <= dt.datetime(2026, 12, 2, 5, 0)
+    on_call = {c.id for c in roster if c.on_call}
+    shift_start = {c.id: c.start for c in roster}
+    for route in day.plan.routes:
+        for stop in route.stops:
+            job = day.job(stop.job_id.split("#")[0])
+            start = dt.datetime.combine(reported.date(), dt.time(0)) + dt.timedelta(
+                seconds=stop.start
+            )
+            if not job.emergency:
+                assert start.time() >= shift_start[route.crew_id], (job.id, route.crew_id, start)
+            elif start.time() < shift_start[route.crew_id]:
+                assert route.crew_id in on_call  # only on-call crews are called out
+    repair = day.stop_times("T-N-repair")
+    assert repair is not None and repair[0] < dt.datetime(2026, 12, 2, 8, 0)
+
+
+def test_call_out_rules() -> None:
+    from ops.emergency import CallOutRules
+
+    rules = CallOutRules()
+    night = dt.datetime(2026, 12, 2, 3, 10)
+    assert rules.delay(night) == rules.night_delay
+    assert rules.delay(dt.datetime(2026, 12, 2, 18, 30)) == rules.day_delay
+    crew = ROSTER[-1]  # tanker-1, on call
+    start = rules.call_out(crew, night)
+    assert start == night + rules.night_delay
+    assert rules.call_out(ROSTER[0], night) is None  # not on call
+    assert rules.call_out(crew, dt.datetime(2026, 12, 2, 9, 0)) is None  # on shift already

@@ -248,6 +248,13 @@ def test_repair_notice_window_comes_from_the_case(street: Isolator) -> None:
     assert [t.name for t in content.tanker_points] == ["Test Hospital"]
     outage = publish(create_outage("OUT-T1", "emergency", content, NOW, source="T1"), NOW)
     assert "临时供水点：Test Hospital" in render_text(outage, "zh")
+    # an emergency has begun already: nobody can store water "in advance" (issue 13)
+    assert "提前做好储水准备" not in render_text(outage, "zh")
+    assert "before the outage starts" not in render_text(outage, "en")
+    assert "关闭水龙头" in render_text(outage, "zh")
+    assert "提前做好储水准备" in render_text(
+        planned(street, "P2", NOW + dt.timedelta(days=2)), "zh"
+    )
 
 
 def test_moving_the_whole_window_later_in_one_update(street: Isolator) -> None:
