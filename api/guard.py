@@ -9,7 +9,8 @@ Limits (see docs/service.md): a file upload route ``WATEROPS_MAX_UPLOAD_MB`` for
 request (and a MiB for the form around the files); any other signed-in route
 ``WATEROPS_MAX_BODY_KB``; a public route (the sign-in form) :data:`PUBLIC_BODY_BYTES`. A
 ``Content-Length`` over the limit is answered at once; a chunked body is counted as it comes
-and cut off at the limit.
+and cut off at the limit. A sign-in from an address past its limit of failed sign-ins is
+answered 429 here too, before FastAPI parses the form.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from fastapi import HTTPException, status
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import authenticate
+from api.security import client_address, refusal_detail
 
 PUBLIC_BODY_BYTES = 64 * 1024  # the sign-in form, and anything sent to a public route
 FORM_MARGIN_BYTES = 1 << 20  # the multipart framing and the small fields beside the files
@@ -82,6 +84,8 @@ class RequestGuard:
         if length is not None and length > limit:
             await _answer(send, 413, too_large)
             return
+        if path in PUBLIC_API and await _refused_sign_in(scope, receive, send, limit):
+            return
 
         received = 0
         started = False
@@ -137,17 +141,45 @@ class RequestGuard:
         return self._uploads
 
 
+async def _refused_sign_in(scope: Scope, receive: Receive, send: Send, limit: int) -> bool:
+    """An address past its limit of failed sign-ins gets its 429 here, without FastAPI reading
+    the form: a flood of refused guesses costs the event loop as little as it can."""
+    limits = scope["app"].state.sign_in_limits
+    client = scope.get("client")
+    refused = limits.refusal(None, client_address(client[0] if client else None))
+    if refused is None:
+        return False
+    received, more = 0, True
+    while more:  # the small form is read (and dropped), so that the connection stays usable
+        message = await receive()
+        if message["type"] != "http.request":
+            return True
+        received += len(message.get("body", b""))
+        more = message.get("more_body", False)
+        if received > limit:
+            await _answer(send, 413, "the sign-in form is larger than a sign-in form")
+            return True
+    seconds, why = refused
+    await _answer(send, 429, refusal_detail(seconds, why), {"Retry-After": str(seconds)}, True)
+    return True
+
+
 async def _answer(
-    send: Send, code: int, detail: str, headers: Mapping[str, str] | None = None
+    send: Send,
+    code: int,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+    body_read: bool = False,
 ) -> None:
-    """A JSON error sent before the body was read; the connection is closed after it (the
+    """A JSON error; sent before the body was read, the connection is closed after it (the
     rest of the body is never read)."""
     body = orjson.dumps({"detail": detail})
     raw = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
         *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items()),
     ]
+    if not body_read:
+        raw.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": code, "headers": raw})
     await send({"type": "http.response.body", "body": body})

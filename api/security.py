@@ -104,12 +104,14 @@ class SignInLimits:
         self.per_account: RateLimitItem = parse(per_account)
         self.per_address: RateLimitItem = parse(per_address)
 
-    def refusal(self, username: str, address: str) -> tuple[int, str] | None:
-        """(seconds to wait, why) when sign-in is refused now; None when it may be tried."""
-        for item, key, why in (
-            (self.per_address, ("address", address), "from this address"),
-            (self.per_account, ("account", _account(username)), f"for {username[:64]!r}"),
-        ):
+    def refusal(self, username: str | None, address: str) -> tuple[int, str] | None:
+        """(seconds to wait, why) when sign-in is refused now; None when it may be tried.
+        Without a username: whether the address alone is refused (before the form is read)."""
+        checks = [(self.per_address, ("address", address), "from this address")]
+        if username is not None:
+            account = (self.per_account, ("account", _account(username)), f"for {username[:64]!r}")
+            checks.append(account)
+        for item, key, why in checks:
             if not self._limiter.test(item, *key):
                 reset = self._limiter.get_window_stats(item, *key).reset_time
                 return max(1, math.ceil(reset - time.time())), why
@@ -121,6 +123,13 @@ class SignInLimits:
 
     def succeeded(self, username: str) -> None:
         self._limiter.clear(self.per_account, "account", _account(username))
+
+
+def refusal_detail(seconds: int, why: str) -> str:
+    return (
+        f"too many failed sign-ins {why}: try again in {seconds} s (or ask an admin to check "
+        "the account)"
+    )
 
 
 def _account(username: str) -> str:

@@ -13,7 +13,14 @@ from sqlalchemy import select
 from api.db.fast import query_one
 from api.db.tables import User
 from api.deps import Admin, Reader, SessionDep
-from api.security import SignInLimits, check_password, client_address, create_token, hash_password
+from api.security import (
+    SignInLimits,
+    check_password,
+    client_address,
+    create_token,
+    hash_password,
+    refusal_detail,
+)
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -97,8 +104,7 @@ def _refuse_if_limited(limits: SignInLimits, username: str, address: str) -> Non
         seconds, why = refused
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
-            f"too many failed sign-ins {why}: try again in {seconds} s (or ask an admin to "
-            "check the account)",
+            refusal_detail(seconds, why),
             headers={"Retry-After": str(seconds)},
         )
 

@@ -1,0 +1,260 @@
+"""Isolation latency while clients guess passwords (issue 12, item 9).
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/auth_load.py [--queries 2000] [--guessers 16] [--peer REV]
+
+Starts ``waterops serve --demo`` on the sample city (127.0.0.1 only, one server process, a fresh
+data directory, ``WATEROPS_ANSWER_CACHE=0`` so that every query computes its isolation), signs
+in as the demo engineer and asks ``GET /api/networks/1/isolation?pipe=…`` for ``--queries``
+pipes drawn from the city's 3,508 (the same pipes in the same order in every run), one after
+the other on one keep-alive connection: p50 and p99 of those answers. Then the same again while
+``--guessers`` processes post wrong passwords to ``POST /api/auth/token`` as fast as they are
+answered (each at most ``--max-guesses``; usernames real and unknown), starting ``--ramp``
+seconds before the queries (10: long enough for the limits to be reached). Side by side:
+without guessers, with guessers, and the ratio, for
+
+- ``this service``: as configured by default (the per-address limit answers most guesses 429),
+- ``limits off``: the sign-in limits raised out of reach — the worst case, as if the guessers
+  came from many addresses: every guess costs a full Argon2 check,
+- ``before (REV)`` with ``--peer REV``: the service at that revision (``git archive``), e.g. the
+  commit before the sign-in hardening, on the same machine in the same run.
+
+The guessers run on this machine: their own processor time is part of what the server
+competes with (a remote attacker's would not be).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PIPES = 3508
+SERVE = [sys.executable, "-m", "api.cli", "serve", "--demo"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(
+    tree: Path, port: int, env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], Path]:
+    data = Path(tempfile.mkdtemp(prefix="waterops-auth-"))
+    proc = subprocess.Popen(
+        [*SERVE, "--data", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tree,  # `python -m api.cli` imports the service of this tree
+        env={
+            **os.environ,
+            "WATEROPS_SEED_DEMO_WORK": "false",
+            "WATEROPS_ANSWER_CACHE": "0",
+            **env,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if json.load(r)["networks"]:
+                    time.sleep(2)
+                    return proc, data
+        except OSError:
+            time.sleep(0.5)
+    stop_server(proc, data)
+    raise SystemExit("the service did not start within two minutes")
+
+
+def stop_server(proc: subprocess.Popen[bytes], data: Path) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def sign_in(port: int) -> str:
+    body = urllib.parse.urlencode({"username": "engineer", "password": "waterops-demo"}).encode()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/auth/token", body) as r:
+        return str(json.load(r)["access_token"])
+
+
+def isolation_latencies(port: int, token: str, pipes: list[str]) -> list[float]:
+    """Milliseconds per answer, one query after the other on one connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    headers = {"Authorization": f"Bearer {token}"}
+    out = []
+    for pipe in pipes:
+        t0 = time.perf_counter()
+        conn.request("GET", f"/api/networks/1/isolation?pipe={pipe}", headers=headers)
+        r = conn.getresponse()
+        r.read()
+        out.append((time.perf_counter() - t0) * 1000)
+        if r.status != 200:
+            raise SystemExit(f"isolation of {pipe} answered {r.status}")
+    conn.close()
+    return out
+
+
+def guesser(port: int, seed: int, limit: int, stop: Any, counts: Any) -> None:
+    """Wrong passwords as fast as they are answered, until ``stop`` or ``limit`` guesses."""
+    rng = random.Random(seed)
+    names = ["admin", "dispatcher", "engineer", "viewer", *(f"user{k}" for k in range(20))]
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    seen: dict[int, int] = {}
+    for _ in range(limit):
+        if stop.is_set():
+            break
+        body = urllib.parse.urlencode(
+            {"username": rng.choice(names), "password": f"guess-{rng.randrange(10**9)}"}
+        )
+        try:
+            conn.request(
+                "POST",
+                "/api/auth/token",
+                body=body,
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+            r = conn.getresponse()
+            r.read()
+            seen[r.status] = seen.get(r.status, 0) + 1
+            if r.getheader("connection", "").lower() == "close":
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    counts.put(seen)
+
+
+def quantiles(ms: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(ms, n=100, method="inclusive")
+    return {"p50": statistics.median(ms), "p99": cuts[98]}
+
+
+def measure(name: str, tree: Path, env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    rng = random.Random(2026)
+    pipes = [f"P{rng.randint(1, PIPES):06d}" for _ in range(args.queries)]
+    warm = [f"P{rng.randint(1, PIPES):06d}" for _ in range(50)]
+    port = free_port()
+    proc, data = start_server(tree, port, env)
+    try:
+        token = sign_in(port)
+        isolation_latencies(port, token, warm)
+        quiet = quantiles(isolation_latencies(port, token, pipes))
+        ctx = mp.get_context("fork")
+        stop, counts = ctx.Event(), ctx.Queue()
+        workers = [
+            ctx.Process(target=guesser, args=(port, k, args.max_guesses, stop, counts))
+            for k in range(args.guessers)
+        ]
+        for w in workers:
+            w.start()
+        time.sleep(args.ramp)  # every guesser is at it (and, limited, past the limit)
+        t0 = time.monotonic()
+        loud = quantiles(isolation_latencies(port, token, pipes))
+        seconds = time.monotonic() - t0
+        stop.set()
+        statuses: dict[int, int] = {}
+        for _ in workers:
+            for code, n in counts.get(timeout=300).items():
+                statuses[code] = statuses.get(code, 0) + n
+        for w in workers:
+            w.join(timeout=60)
+    finally:
+        stop_server(proc, data)
+    return {
+        "run": name,
+        "without": quiet,
+        "with": loud,
+        "ratio": {k: loud[k] / quiet[k] for k in quiet},
+        "guesses": statuses,
+        "guess_rate": sum(statuses.values()) / (seconds + args.ramp),
+    }
+
+
+def peer_tree(rev: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="waterops-peer-"))
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", rev], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    archive_path = folder / "tree.tar"
+    archive_path.write_bytes(archive)
+    with tarfile.open(archive_path) as tar:
+        tar.extractall(folder / "tree", filter="data")
+    return folder / "tree"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=2000, help="isolation queries per run")
+    parser.add_argument("--guessers", type=int, default=16)
+    parser.add_argument("--max-guesses", type=int, default=20_000, help="per guesser")
+    parser.add_argument(
+        "--ramp", type=float, default=10.0, help="seconds of guessing before the queries"
+    )
+    parser.add_argument("--peer", help="a git revision to measure the same way (e.g. HEAD~5)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    off = "1000000 per minute"
+    runs = [
+        ("this service", ROOT, {}),
+        (
+            "limits off",
+            ROOT,
+            {"WATEROPS_SIGN_IN_ACCOUNT_LIMIT": off, "WATEROPS_SIGN_IN_ADDRESS_LIMIT": off},
+        ),
+    ]
+    peer = None
+    if args.peer:
+        peer = peer_tree(args.peer)
+        runs.append((f"before ({args.peer})", peer, {}))
+    try:
+        results = [measure(name, tree, env, args) for name, tree, env in runs]
+    finally:
+        if peer is not None:
+            shutil.rmtree(peer.parent, ignore_errors=True)
+    if args.json:
+        print(json.dumps(results, indent=1))
+        return
+    print(
+        f"isolation latency, sample city, 1 server process, no answers kept, {args.queries} "
+        f"queries one after the other; {args.guessers} password guessers (127.0.0.1)"
+    )
+    print(f"{'':>22}  {'without guessers':>18}  {'with guessers':>18}  {'ratio':>13}  guesses")
+    for r in results:
+        q, g, x = r["without"], r["with"], r["ratio"]
+        codes = ", ".join(f"{c}: {n}" for c, n in sorted(r["guesses"].items()))
+        print(
+            f"{r['run']:>22}  p50 {q['p50']:5.1f} p99 {q['p99']:6.1f}  "
+            f"p50 {g['p50']:5.1f} p99 {g['p99']:6.1f}  ×{x['p50']:4.1f} ×{x['p99']:5.1f}  "
+            f"{r['guess_rate']:6.0f}/s ({codes})"
+        )
+    print("(milliseconds; ratio = with / without)")
+
+
+if __name__ == "__main__":
+    main()
