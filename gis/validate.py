@@ -360,7 +360,7 @@ def _check_values(out: _Collector, name: str, df: pd.DataFrame) -> None:
         if column not in df.columns:
             continue
         raw = df[column].reset_index(drop=True)
-        known = raw.map(_is_yes_no).to_numpy(dtype=bool)
+        known = _yes_no(raw)
         rows = np.flatnonzero(~_blank(raw) & ~known)
         out.each(
             "error",
@@ -375,7 +375,7 @@ def _check_values(out: _Collector, name: str, df: pd.DataFrame) -> None:
         if column not in df.columns:
             continue
         raw = df[column].reset_index(drop=True)
-        known = raw.map(lambda v, ok=choices: str(v).strip().lower() in ok).to_numpy(dtype=bool)
+        known = raw.astype(str).str.strip().str.lower().isin(choices).to_numpy()
         rows = np.flatnonzero(~_blank(raw) & ~known)
         out.each(
             "error",
@@ -387,14 +387,22 @@ def _check_values(out: _Collector, name: str, df: pd.DataFrame) -> None:
         )
 
 
-def _is_yes_no(value: Any) -> bool:
+def _yes_no(values: pd.Series) -> Any:
+    """Which values are a yes or a no (vectorised: bool columns pass at once)."""
     from gis.network import BOOL_FALSE, BOOL_TRUE
 
-    if isinstance(value, bool | np.bool_):
-        return True
-    if isinstance(value, int | float | np.integer | np.floating):
-        return bool(value in (0, 1))
-    return str(value).strip().lower() in BOOL_TRUE | BOOL_FALSE
+    if pd.api.types.is_bool_dtype(values):
+        return np.ones(len(values), dtype=bool)
+    if pd.api.types.is_numeric_dtype(values):
+        return values.isin([0, 1]).to_numpy()
+    words = values.astype(str).str.strip().str.lower().isin(BOOL_TRUE | BOOL_FALSE)
+    flags = values.map(  # True/False and 0/1 as values in a column of text
+        lambda v: (
+            isinstance(v, bool | np.bool_)
+            or (isinstance(v, int | float | np.integer | np.floating) and v in (0, 1))
+        )
+    )
+    return (words | flags.astype(bool)).to_numpy()
 
 
 def _check_roads(out: _Collector, roads: pd.DataFrame | None) -> None:
