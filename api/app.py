@@ -117,7 +117,7 @@ def start(app: FastAPI, settings: Settings) -> None:
     # a plan whose worker died with the last run is failed; queued plans wait for a worker
     from api.planner import reap_abandoned
 
-    reap_abandoned(engine, settings.data_dir.resolve() / "planner")
+    reap_abandoned(engine, settings.data_dir.resolve() / "planner", app.state.reader_engine)
     with app.state.reader_sessions() as session:
         if session.scalar(select(t.Plan.id).where(t.Plan.status == "queued").limit(1)):
             app.state.planner.start()

@@ -160,7 +160,7 @@ def work(database_url: str, data_dir: str, wake: Any, parent_pid: int) -> None:
     while True:
         try:
             if time.monotonic() - last_reap > 5.0:
-                reap_abandoned(engine, locks)
+                reap_abandoned(engine, locks, reader)
                 last_reap = time.monotonic()
             claimed = claim_next(engine, reader, locks)
         except Exception:  # the database is away for a moment: try again
@@ -249,12 +249,12 @@ def release(fd: int, path: Path) -> None:
     os.close(fd)
 
 
-def reap_abandoned(engine: Engine, locks: Path) -> list[int]:
+def reap_abandoned(engine: Engine, locks: Path, reader: Engine | None = None) -> list[int]:
     """Mark failed the plans ``solving`` on this host whose worker is gone (nobody holds the
     attempt's lock). Plans of other hosts are theirs to judge. Returns the plans marked."""
     import fcntl
 
-    with engine.connect() as c:
+    with (reader or engine).connect() as c:  # a read: on SQLite, not under the write lock
         rows = c.execute(select(t.Plan.id, t.Plan.progress).where(t.Plan.status == "solving")).all()
     reaped = []
     for plan_id, progress in rows:
