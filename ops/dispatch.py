@@ -462,7 +462,7 @@ def plan_day(
     repairs: Sequence[RepairCase | RepairChain] = (),
     travel: Any = None,
     seconds: float = 10.0,
-    overtime: dt.timedelta = dt.timedelta(0),
+    overtime: dt.timedelta | None = None,
     now: dt.datetime | None = None,
     on_progress: Callable[[dict[str, Any]], bool] | None = None,
     days: int = 1,
@@ -487,7 +487,8 @@ def plan_day(
         Solver time limit.
     overtime
         How long crews may stay past their shift for emergency jobs (``FieldJob.emergency``);
-        every other job still ends within the normal shift.
+        every other job still ends within the normal shift. Default: ``call_out.overtime``
+        when there is emergency work, none otherwise.
     now
         Plan from this moment on (crews leave their depots then); default: the shifts' start.
     on_progress
@@ -502,6 +503,8 @@ def plan_day(
     dates = plan_dates(day, days, calendar)
     on_shift = rostered(roster, dates, calendar)
     emergency = any(j.emergency for j in jobs)
+    if overtime is None:
+        overtime = call_out.overtime if emergency else dt.timedelta(0)
     delay = EMERGENCY_LUNCH_DELAY if emergency else dt.timedelta(0)
     crews = [
         c.to_crew(day, dates=mine, lunch_delay=delay, available_from=now) for c, mine in on_shift

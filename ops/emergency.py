@@ -31,6 +31,9 @@ class CallOutRules:
         When night duty applies (the crew is at home).
     max_duty
         The longest a called-out crew works in one stretch, call-out and shift together.
+    overtime
+        How long a crew may stay past its shift on emergency work when the planner is not
+        told otherwise (never beyond ``max_duty`` for a called-out crew).
     """
 
     day_delay: dt.timedelta = dt.timedelta(minutes=20)
@@ -38,6 +41,7 @@ class CallOutRules:
     night_from: dt.time = dt.time(20, 0)
     night_to: dt.time = dt.time(7, 0)
     max_duty: dt.timedelta = dt.timedelta(hours=16)
+    overtime: dt.timedelta = dt.timedelta(hours=4)
 
     def is_night(self, moment: dt.datetime) -> bool:
         clock = local_time(moment).time()

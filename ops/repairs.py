@@ -281,7 +281,12 @@ def open_repair(
     max_gap = rules.outage_slack + serial
     jobs.extend(closures)
     jobs.append(repair)
-    links.extend(JobLink(c.id, repair.id, max_gap=max_gap, required=True) for c in closures)
+    if target.planned:  # shut just before the dig: the shortest outage; all or nothing
+        links.extend(JobLink(c.id, repair.id, max_gap=max_gap, required=True) for c in closures)
+    else:
+        # a burst runs until its valves are shut: they are closed at once, whether or not a
+        # repair crew can follow now (on a night or a day off the repair may wait for one)
+        links.extend(JobLink(c.id, repair.id) for c in closures)
     reopenings = []
     for v in plan.valves_to_close:
         reopenings.append(
@@ -341,7 +346,13 @@ def open_repair(
         # tight by the maximum gaps alone, and due times tied to the earliest day would call
         # it late before any work.
         reopenings = [replace(r, due=min(r.due or expected_end, expected_end)) for r in reopenings]
-        jobs = [j for j in jobs if j.kind != JobKind.VALVE_REOPENING] + reopenings
+        # and the repair is due when it would end on that schedule: with the closures free to
+        # go at once (no maximum gap), this is what keeps the dig right behind them
+        repair = replace(repair, due=min(repair.due or expected_end, expected_end - reopening))
+        jobs = [j for j in jobs if j.kind not in (JobKind.VALVE_REOPENING, JobKind.REPAIR)] + [
+            repair,
+            *reopenings,
+        ]
         jobs.sort(key=lambda j: _CHAIN_ORDER[j.kind])
     # Tankers are sent on the worst case: one crew working through the valves in turn.
     serial = (
