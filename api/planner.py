@@ -80,9 +80,6 @@ class Planner:
             )
             self._supervisor.start()
 
-    def pids(self) -> list[int]:
-        return [p.pid for p in self._processes if p.pid is not None]
-
     def _spawn(self) -> Any:
         process = self._context.Process(
             target=work,

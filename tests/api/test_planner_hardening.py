@@ -4,6 +4,7 @@ queue without limit. Real server processes, real solver, real databases."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -188,5 +189,31 @@ def test_a_long_plan_does_not_hold_up_another_users_plan(tmp_path: Path) -> None
         assert done["status"] == "ready", done
         kept = wait_status(server, dispatcher, long_plan["id"], {"ready", "failed"}, 30)
         assert kept["status"] == "ready" and kept["progress"]["stopped"]
+    finally:
+        server.stop()
+
+
+def test_a_plan_whose_worker_is_killed_is_failed_and_the_worker_replaced(tmp_path: Path) -> None:
+    server = LiveServer(tmp_path / "data")
+    server.start()
+    try:
+        token = server.token()
+        some_work(server, token)
+        plan = queue_plan(server, token, 60)
+        wait_status(server, token, plan["id"], {"solving"}, 60)
+        engine = engine_of(server)  # the worker's process is the planner's, not in the API
+        with engine.connect() as c:
+            progress = c.execute(
+                sa.text("SELECT progress FROM plans WHERE id = :id"), {"id": plan["id"]}
+            ).scalar_one()
+        engine.dispose()
+        if isinstance(progress, str):  # SQLite gives the JSON text
+            progress = json.loads(progress)
+        os.kill(int(progress["pid"]), signal.SIGKILL)  # the kernel's OOM killer, say
+        failed = wait_status(server, token, plan["id"], {"failed", "ready"}, 30)
+        assert failed["status"] == "failed" and "solve again" in failed["error"]
+        again = queue_plan(server, token, 2)
+        ready = wait_status(server, token, again["id"], {"ready", "failed"}, 60)
+        assert ready["status"] == "ready", ready
     finally:
         server.stop()
