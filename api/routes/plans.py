@@ -125,17 +125,25 @@ def _queue(session: Any, request: Request, row: t.Plan) -> Response:
     # the user's row is locked so that two requests of one user count one after the other
     # (SQLite's writers queue already; PostgreSQL needs the lock)
     session.execute(select(t.User.id).where(t.User.username == row.created_by).with_for_update())
+    # re-plans (emergencies) and day plans count apart: routine plans never hold up a re-plan
+    replan = row.parent_id is not None
+    kind = t.Plan.parent_id.is_not(None) if replan else t.Plan.parent_id.is_(None)
     pending = session.scalars(
         select(t.Plan.id)
-        .where(t.Plan.created_by == row.created_by, t.Plan.status.in_(("queued", "solving")))
+        .where(
+            t.Plan.created_by == row.created_by,
+            t.Plan.status.in_(("queued", "solving")),
+            kind,
+        )
         .order_by(t.Plan.id)
     ).all()
     if len(pending) >= limit:
+        what = "re-plans" if replan else "plans"
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
-            f"you have {len(pending)} plans queued or solving (plans "
-            f"{', '.join(str(p) for p in pending)}); the limit is {limit} per user: wait for "
-            "one to finish, or stop one (POST /api/plans/{id}/stop)",
+            f"you have {len(pending)} {what} queued or solving "
+            f"({', '.join(str(p) for p in pending)}); the limit is {limit} {what} per user: "
+            "wait for one to finish, or stop one (POST /api/plans/{id}/stop)",
             headers={"Retry-After": "10"},
         )
     session.add(row)

@@ -189,6 +189,17 @@ def test_a_long_plan_does_not_hold_up_another_users_plan(tmp_path: Path) -> None
         assert done["status"] == "ready", done
         kept = wait_status(server, dispatcher, long_plan["id"], {"ready", "failed"}, 30)
         assert kept["status"] == "ready" and kept["progress"]["stopped"]
+        # two routine plans queued again: an emergency re-plan is still accepted, and goes first
+        routine = [queue_plan(server, dispatcher, 300) for _ in range(2)]
+        code, replan, _ = server.call(
+            "POST",
+            f"/api/plans/{long_plan['id']}/replan",
+            dispatcher,
+            {"seconds": 2, "now": f"{long_plan['day']}T10:00:00"},
+        )
+        assert code == 202, replan
+        for plan in routine:
+            server.call("POST", f"/api/plans/{plan['id']}/stop", dispatcher, {})
     finally:
         server.stop()
 
