@@ -32,6 +32,9 @@ from ops.repairs import OutageWindow, RepairCase, RepairChain, outage_window, re
 from routing.model import DETAILS
 
 EMERGENCY_LUNCH_DELAY = dt.timedelta(hours=2)
+# An emergency is planned first, alone, with this share of the budget; the day is then planned
+# around it (routing.solver's urgent_first): routine work yields.
+EMERGENCY_SHARE = 0.3
 # seconds of travel per second late, by priority (1..5)
 LATENESS_COST = {1: 0.25, 2: 0.5, 3: 1.0, 4: 3.0, 5: 10.0}
 DAY = 86_400
@@ -518,7 +521,11 @@ def plan_day(
     problem, today, later = _problem(
         day, jobs, links, crews, travel, overtime, max_end=max_end, ordinary_from=ordinary_from
     )
-    plan = solve(problem, SolverOptions(seconds=seconds), on_progress=on_progress)
+    # the emergency first, the day around it (routing.solver: urgent_first)
+    first = EMERGENCY_SHARE if emergency and now is not None else 0.0
+    plan = solve(
+        problem, SolverOptions(seconds=seconds, urgent_first=first), on_progress=on_progress
+    )
     crews_used = [c for c, _ in on_shift]
     return _day_plan(
         day, plan, today, later, links, crews_used, calendar, repairs, dates, plan_begin(crews)
@@ -625,7 +632,7 @@ def replan_emergency(
     calendar: WorkCalendar,
     travel: Any = None,
     seconds: float = 10.0,
-    overtime: dt.timedelta = dt.timedelta(hours=3),
+    overtime: dt.timedelta = DEFAULT_CALL_OUT.overtime,
     on_progress: Callable[[dict[str, Any]], bool] | None = None,
 ) -> DayPlan:
     """Insert new (urgent) jobs into a published day plan at ``now``.
@@ -664,8 +671,13 @@ def replan_emergency(
     jobs += list(new_jobs)
     links = [*current.links, *new_links]
     problem, today, later = _problem(day, jobs, links, crews, travel, overtime)
+    first = EMERGENCY_SHARE if any(j.emergency for j in new_jobs) else 0.0
     plan = replan(
-        problem, current.plan, at, SolverOptions(seconds=seconds), on_progress=on_progress
+        problem,
+        current.plan,
+        at,
+        SolverOptions(seconds=seconds, urgent_first=first),
+        on_progress=on_progress,
     )
     repairs = [*current.repairs, *new_repairs]
     return _day_plan(day, plan, today, later, links, current.crews, calendar, repairs, dates, at)

@@ -27,10 +27,17 @@ DAY = dt.date(2026, 12, 3)  # a Thursday
 
 
 def busy_day(
-    isolator: Any, seed: int = 2022, day: dt.date = DAY
+    isolator: Any,
+    seed: int = 2022,
+    day: dt.date = DAY,
+    *,
+    n_applications: int = 24,
+    n_exercises: int = 18,
+    n_surveys: int = 6,
+    n_leaks: int = 4,
 ) -> tuple[list[FieldJob], list[JobLink], list[RepairCase]]:
     """The day's open work as the service would hold it: jobs, links, and the repair cases
-    (whose jobs and links are among them)."""
+    (whose jobs and links are among them). Smaller counts give an ordinary day."""
     rng = np.random.default_rng(seed)
     network = isolator.network
     calendar = WorkCalendar()
@@ -48,7 +55,7 @@ def busy_day(
         ConnectionType.PRE_CONSULTATION,
     ]
     applications = []
-    for k in range(24):
+    for k in range(n_applications):
         accepted = dt.datetime.combine(
             day - dt.timedelta(days=int(rng.integers(0, 4))), dt.time(int(rng.integers(8, 17)))
         )
@@ -65,11 +72,14 @@ def busy_day(
         )
     jobs, links = jobs_of(open_connection(a, calendar) for a in applications)
     jobs = [j for j in jobs if j.earliest is None or j.earliest.date() <= day]
-    jobs += exercise_jobs(network, valves_due(network, day), day, limit=18)
+    jobs += exercise_jobs(network, valves_due(network, day), day, limit=n_exercises)
     start = dt.datetime.combine(day, dt.time(8))
-    jobs += [leak_survey(f"LS-{k}", somewhere(), dt.timedelta(minutes=90), start) for k in range(6)]
+    jobs += [
+        leak_survey(f"LS-{k}", somewhere(), dt.timedelta(minutes=90), start)
+        for k in range(n_surveys)
+    ]
     repairs = []
-    for k in range(4):
+    for k in range(n_leaks):
         pipe = str(network.pipes.ids[int(rng.integers(len(network.pipes.ids)))])
         report = RepairReport(f"T-L{k}", start - dt.timedelta(days=2), Severity.MINOR_LEAK, pipe)
         repairs.append(open_repair(report, isolator))

@@ -1387,3 +1387,52 @@ def test_a_maximum_gap_counts_from_the_end_of_the_job_before() -> None:
     plan = solve(problem, opts())
     check_plan(problem, plan)
     assert plan.stop("repair") is None
+
+
+def test_urgent_jobs_first_and_the_day_around_them() -> None:
+    """A burst's chain (priority 5, mandatory) with a full day of routine work: planned
+    first, its closure is at once and the routine work yields; every constraint still holds."""
+    crews = tuple(
+        Crew(f"c{k}", frozenset({"valve"}), (0.0, 0.0), (Shift(8 * H, 17 * H, (LUNCH,)),))
+        for k in range(2)
+    )
+    routine = tuple(
+        Job(
+            f"r{k}",
+            (100.0 * (k % 5), 100.0 * (k // 5)),
+            40 * MINUTE,
+            skills=frozenset({"valve"}),
+            priority=2,
+        )
+        for k in range(20)
+    )
+    close = Job(
+        "close",
+        (3000.0, 0.0),
+        20 * MINUTE,
+        skills=frozenset({"valve"}),
+        priority=5,
+        mandatory=True,
+        due=8 * H + 30 * MINUTE,
+        lateness_cost=10.0,
+    )
+    reopen = Job(
+        "reopen",
+        (3000.0, 0.0),
+        15 * MINUTE,
+        skills=frozenset({"valve"}),
+        priority=5,
+        mandatory=True,
+        due=11 * H,
+        lateness_cost=10.0,
+    )
+    problem = Problem(
+        crews, (*routine, close, reopen), (Precedence("close", "reopen", 2 * H),), PLANE
+    )
+    plan = solve(problem, SolverOptions(seconds=3, urgent_first=0.3))
+    check_plan(problem, plan)
+    closing = plan.stop("close")
+    reopening = plan.stop("reopen")
+    assert closing is not None and reopening is not None
+    assert closing.start <= 8 * H + 3000 + 60  # straight from the depot
+    assert reopening.start >= closing.end + 2 * H

@@ -1,0 +1,398 @@
+"""Emergency response as the public feels it: bursts at any hour, ours against a good dispatcher.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/emergency.py [--bursts 36] [--seconds 10] [--plan-seconds 20]
+
+Bursts on DN >= 100 pipes of the sample city (seeded), reported at times spread over the 24
+hours, on a working day (Thu 2026-12-03), a weekend day (Sat 2026-12-05) and a holiday
+(Thu 2026-10-01, National Day), each with the ordinary day's work and with the busy day's
+(``sample_data/busy_day.py``): six scenarios, the bursts dealt out among them.
+
+**Ours**: what the service does. A report while the day's published plan is running is
+re-planned from it (:func:`ops.dispatch.replan_emergency`, the console's Emergency button);
+a report outside it (night, evening, a day off before the on-call crews' hours) plans the day
+from the report on (:func:`ops.dispatch.plan_day` with ``now``: the on-call crews are called
+out). Solver limit: ``--seconds`` (the console's default is 10 s).
+
+**Baseline**: a good dispatcher by hand, written here. At the report each valve closure goes,
+in turn, to the valve crew that can finish it first — a crew at work leaves when its current
+job is done (from where it is), an on-call crew off shift leaves its depot after the same
+call-out delay ours uses, other crews only when their shift begins; the repair goes to the
+pipe crew(s) that can start first once the valves are shut; the reopenings likewise after the
+repair, then the flushing. Routine work of the crews it takes is pushed back (counted as
+moved). It never stops for lunch or at the end of a shift (a generous baseline).
+
+Per burst: time to first closure, time to isolation (report -> last closure done: water
+running out of the main), time to water back (report -> last reopening done), customer-hours
+without water (customers cut off, critical ones x10, from the report to the water back),
+published jobs moved, chain planned. Printed per scenario and overall: medians, worst cases,
+and the ratio ours / baseline. Targets (issue 13): every chain planned; median time to
+isolation <= 60 min by day and <= 90 min at night; median customer-hours no worse than the
+baseline's on any kind of day and <= 0.8x the baseline's on the busy day; no burst more than
+10 % worse than the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ops.calendar import WorkCalendar  # noqa: E402
+from ops.dispatch import crews_on_shift, plan_day, replan_emergency  # noqa: E402
+from ops.emergency import DEFAULT_CALL_OUT  # noqa: E402
+from ops.io import read_roster  # noqa: E402
+from ops.jobs import JobKind  # noqa: E402
+from ops.repairs import RepairReport, Severity, open_repair  # noqa: E402
+from sample_data.busy_day import ROSTER, busy_day  # noqa: E402
+
+SEED = 2022
+SAMPLE = ROOT / "sample_data" / "kaifeng.gpkg"
+DAYS = {"working day": dt.date(2026, 12, 3), "weekend": dt.date(2026, 12, 5),
+        "holiday": dt.date(2026, 10, 1)}  # fmt: skip
+LOADS: dict[str, dict[str, int]] = {
+    "ordinary": {"n_applications": 8, "n_exercises": 8, "n_surveys": 2, "n_leaks": 1},
+    "busy": {},
+}
+CRITICAL_WEIGHT = 10
+NIGHT = DEFAULT_CALL_OUT
+
+
+@dataclasses.dataclass
+class Outcome:
+    planned: bool  # the valves are closed (the repair may wait for a crew: then whole is False)
+    whole: bool = False  # closures, repair and reopenings all planned
+    first: float = float("nan")  # hours from the report
+    isolated: float = float("nan")
+    back: float = float("nan")
+    customer_hours: float = float("nan")
+    moved: int = 0
+
+
+def weight(case: Any) -> int:
+    c = case.isolation.to_dict()["customers"]
+    critical = c["by_category"].get("critical", 0)
+    return int(c["total"] - critical + CRITICAL_WEIGHT * critical)
+
+
+def hours(a: dt.datetime, b: dt.datetime) -> float:
+    return (b - a).total_seconds() / 3600
+
+
+def outcome_of(day_plan: Any, case: Any, reported: dt.datetime, moved: int) -> Outcome:
+    def times(kind: JobKind) -> list[tuple[dt.datetime, dt.datetime] | None]:
+        return [day_plan.stop_times(j.id) for j in case.jobs if j.kind == kind]
+
+    closures, reopenings = times(JobKind.VALVE_CLOSURE), times(JobKind.VALVE_REOPENING)
+    repair = times(JobKind.REPAIR)
+    if any(t is None for t in closures):
+        return Outcome(False, moved=moved)
+    first = min(t[0] for t in closures if t)
+    isolated = max(t[1] for t in closures if t)
+    if any(t is None for t in (*reopenings, *repair)):  # shut; the repair waits for a crew
+        return Outcome(True, False, hours(reported, first), hours(reported, isolated), moved=moved)
+    back = max(t[1] for t in (*reopenings, *repair) if t)
+    return Outcome(
+        True,
+        True,
+        hours(reported, first),
+        hours(reported, isolated),
+        hours(reported, back),
+        weight(case) * hours(reported, back),
+        moved,
+    )
+
+
+def moved_jobs(before: Any, after: Any, at: int, tolerance: int = 900) -> int:
+    """Published jobs still to come whose crew or start changed by more than 15 minutes."""
+    was = {
+        s.job_id: (r.crew_id, s.start) for r in before.plan.routes for s in r.stops if s.start > at
+    }
+    now = {s.job_id: (r.crew_id, s.start) for r in after.plan.routes for s in r.stops}
+    return sum(
+        1
+        for job, (crew, start) in was.items()
+        if job not in now or now[job][0] != crew or abs(now[job][1] - start) > tolerance
+    )
+
+
+def ours(
+    scenario: dict[str, Any], case: Any, reported: dt.datetime, seconds: float, ctx: Any
+) -> Outcome:
+    morning = scenario["plan"]
+    day = morning.day
+    at = round((reported - dt.datetime.combine(day, dt.time(0))).total_seconds())
+    routes = [r for r in morning.plan.routes if r.stops]
+    running = bool(routes) and min(r.depart for r in routes) <= at < max(r.arrive for r in routes)
+    if running:
+        after = replan_emergency(
+            morning, reported, case.jobs, case.links, new_repairs=[case],
+            calendar=ctx.calendar, travel=ctx.travel, seconds=seconds,
+        )  # fmt: skip
+        return outcome_of(after, case, reported, moved_jobs(morning, after, at))
+    before_work = not routes or at < min(r.depart for r in routes)
+    jobs = [*scenario["jobs"], *case.jobs] if before_work else list(case.jobs)
+    links = [*scenario["links"], *case.links] if before_work else list(case.links)
+    repairs = [*scenario["repairs"], case] if before_work else [case]
+    plan = plan_day(
+        day, jobs, links, ctx.roster, ctx.calendar, repairs=repairs, travel=ctx.travel,
+        seconds=seconds, now=reported,
+    )  # fmt: skip
+    moved = moved_jobs(morning, plan, at) if before_work else 0
+    return outcome_of(plan, case, reported, moved)
+
+
+class Baseline:
+    """The dispatcher by hand (see the module's docstring)."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+
+    def crews_at(self, scenario: dict[str, Any], reported: dt.datetime) -> dict[str, Any]:
+        """Each crew that can come: skills, when it is free, where from."""
+        morning = scenario["plan"]
+        day = morning.day
+        midnight = dt.datetime.combine(day, dt.time(0))
+        at = round((reported - midnight).total_seconds())
+        rostered = {c.id for c in crews_on_shift(self.ctx.roster, day, self.ctx.calendar)}
+        working = self.ctx.calendar.is_working_day(day)
+        routes = {r.crew_id: r for r in morning.plan.routes if r.day in (None, day.isoformat())}
+        out = {}
+        for crew in self.ctx.roster:
+            start = (dt.datetime.combine(day, crew.start) - midnight).total_seconds()
+            end = (dt.datetime.combine(day, crew.end) - midnight).total_seconds()
+            on_shift = crew.id in rostered and working and start <= at < end
+            where, free, pushed = crew.depot, at, 0
+            if on_shift and crew.id in routes:
+                for stop in routes[crew.id].stops:
+                    if stop.start <= at < stop.end:  # finish the job in hand
+                        free, where = stop.end, stop.location or crew.depot
+                    elif stop.end <= at:
+                        where = stop.location or crew.depot
+                    else:
+                        pushed += 1
+            elif crew.on_call:
+                leave = DEFAULT_CALL_OUT.call_out(crew, reported)
+                free = at + round(DEFAULT_CALL_OUT.delay(reported).total_seconds())
+                if leave is None and not on_shift:  # on call but nothing to wait for
+                    free = at
+            elif working and at < start:
+                free = int(start)  # comes at the start of its shift
+            else:
+                continue  # off duty and not on call
+            out[crew.id] = {"skills": crew.skills, "free": free, "at": where, "pushed": pushed}
+        return out
+
+    def run(self, scenario: dict[str, Any], case: Any, reported: dt.datetime) -> Outcome:
+        crews = self.crews_at(scenario, reported)
+        day = scenario["plan"].day
+        at = round((reported - dt.datetime.combine(day, dt.time(0))).total_seconds())
+        places = [c["at"] for c in crews.values()] + [j.location for j in case.jobs]
+        matrix = self.ctx.travel.matrix(places).seconds
+        index = {p: k for k, p in enumerate(places)}
+        taken: set[str] = set()
+
+        def go(job: Any, ready: int, how_many: int = 1) -> tuple[int, int] | None:
+            capable = [
+                (cid, c)
+                for cid, c in crews.items()
+                if all(str(s) in {str(x) for x in c["skills"]} for s in job.skills)
+            ]
+            if len(capable) < how_many:
+                return None
+            arrival = {
+                cid: max(c["free"] + int(matrix[index[c["at"]], index[job.location]]), ready)
+                for cid, c in capable
+            }
+            chosen = sorted(arrival, key=arrival.__getitem__)[:how_many]
+            start = max(arrival[c] for c in chosen)
+            end = start + round(job.duration.total_seconds())
+            for cid in chosen:
+                crews[cid].update(free=end, at=job.location)
+                taken.add(cid)
+            return start, end
+
+        midnight = dt.datetime.combine(day, dt.time(0))
+
+        def h(seconds: int) -> float:
+            return hours(reported, midnight + dt.timedelta(seconds=seconds))
+
+        closures = [j for j in case.jobs if j.kind == JobKind.VALVE_CLOSURE]
+        done = [go(j, at) for j in closures]
+        if any(d is None for d in done):
+            return Outcome(False)
+        first = min(d[0] for d in done if d)
+        isolated = max(d[1] for d in done if d)
+        pushed = sum(crews[c]["pushed"] for c in taken)
+        repair = next(j for j in case.jobs if j.kind == JobKind.REPAIR)
+        fixed = go(repair, isolated, repair.crews_required)
+        reopened = (
+            []
+            if fixed is None
+            else [go(j, fixed[1]) for j in case.jobs if j.kind == JobKind.VALVE_REOPENING]
+        )
+        if fixed is None or any(d is None for d in reopened):
+            return Outcome(True, False, h(first), h(isolated), moved=pushed)
+        back = max(max(d[1] for d in reopened if d), fixed[1])
+        return Outcome(True, True, h(first), h(isolated), h(back), weight(case) * h(back), pushed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bursts", type=int, default=36)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--plan-seconds", type=float, default=20.0)
+    args = parser.parse_args()
+
+    import geopandas as gpd
+
+    from gis.io import read_network
+    from gis.isolation import isolator_for
+    from routing.travel import RoadNetwork
+
+    t0 = time.perf_counter()
+    network = read_network(SAMPLE)
+    isolator = isolator_for(network)
+    ctx = argparse.Namespace(
+        travel=RoadNetwork(gpd.read_file(SAMPLE, layer="roads")),
+        roster=read_roster(ROSTER),
+        calendar=WorkCalendar(),
+    )
+    scenarios = []
+    for kind, day in DAYS.items():
+        for load, sizes in LOADS.items():
+            jobs, links, repairs = busy_day(isolator, SEED, day, **sizes)
+            plan = plan_day(
+                day, jobs, links, ctx.roster, ctx.calendar, repairs=repairs, travel=ctx.travel,
+                seconds=args.plan_seconds,
+            )  # fmt: skip
+            scenarios.append(
+                {
+                    "kind": kind,
+                    "load": load,
+                    "jobs": jobs,
+                    "links": links,
+                    "repairs": repairs,
+                    "plan": plan,
+                }
+            )
+    print(
+        f"{len(scenarios)} scenarios planned in {time.perf_counter() - t0:.0f} s; "
+        f"{args.bursts} bursts, solver limit {args.seconds:g} s"
+    )
+
+    rng = np.random.default_rng(SEED)
+    large = np.flatnonzero(np.asarray(network.pipes.diameter_mm) >= 100)
+    baseline = Baseline(ctx)
+    rows = []
+    for k in range(args.bursts):
+        scenario = scenarios[k % len(scenarios)]
+        minutes = (k * 24 * 60 // args.bursts + int(rng.integers(0, 40))) % (24 * 60)
+        reported = dt.datetime.combine(scenario["plan"].day, dt.time(minutes // 60, minutes % 60))
+        pipe = str(network.pipes.ids[int(rng.choice(large))])
+        case = open_repair(RepairReport(f"T-E{k:02d}", reported, Severity.BURST, pipe), isolator)
+        mine = ours(scenario, case, reported, args.seconds, ctx)
+        theirs = baseline.run(scenario, case, reported)
+        night = NIGHT.is_night(reported)
+        rows.append((scenario, reported, night, mine, theirs))
+        print(
+            f"{case.report.id} {scenario['kind']:<11} {scenario['load']:<8} {reported:%H:%M} "
+            f"{pipe} {weight(case):>4} cust  ours: "
+            + (
+                f"isolated {mine.isolated * 60:5.0f} min, back {mine.back:5.2f} h, "
+                f"moved {mine.moved:>2}"
+                if mine.whole
+                else f"isolated {mine.isolated * 60:5.0f} min, repair waits for a crew"
+                if mine.planned
+                else "NOT PLANNED"
+            )
+            + "  baseline: "
+            + (
+                f"isolated {theirs.isolated * 60:5.0f} min, back {theirs.back:5.2f} h"
+                if theirs.whole
+                else f"isolated {theirs.isolated * 60:5.0f} min, repair waits for a crew"
+                if theirs.planned
+                else "no crew"
+            )
+        )
+    report(rows)
+
+
+def _median(values: list[float]) -> float:
+    values = [v for v in values if v == v]
+    return statistics.median(values) if values else float("nan")
+
+
+def report(rows: list[Any]) -> None:
+    def summary(label: str, group: list[Any]) -> None:
+        if not group:
+            return
+        mine = [r[3] for r in group]
+        theirs = [r[4] for r in group]
+        both = [(m, t) for m, t in zip(mine, theirs, strict=True) if m.whole and t.whole]
+        ratio = _median([m.customer_hours / t.customer_hours for m, t in both if t.customer_hours])
+        worst = max((m.customer_hours / t.customer_hours for m, t in both if t.customer_hours),
+                    default=float("nan"))  # fmt: skip
+        print(
+            f"{label:<22} n={len(group):>2} shut {sum(m.planned for m in mine)}/{len(group)} "
+            f"whole {sum(m.whole for m in mine)} (base {sum(t.whole for t in theirs)}) | "
+            f"first closure {_median([m.first for m in mine]) * 60:4.0f} min "
+            f"(base {_median([t.first for t in theirs]) * 60:4.0f}) | isolation "
+            f"{_median([m.isolated for m in mine]) * 60:4.0f} min "
+            f"(base {_median([t.isolated for t in theirs]) * 60:4.0f}, worst "
+            f"{max(m.isolated for m in mine if m.planned) * 60:4.0f}) | water back "
+            f"{_median([m.back for m in mine]):5.2f} h "
+            f"(base {_median([t.back for t in theirs]):5.2f})"
+            f" | cust-h {_median([m.customer_hours for m in mine]):6.1f} "
+            f"(base {_median([t.customer_hours for t in theirs]):6.1f}) ratio median {ratio:.2f} "
+            f"worst {worst:.2f} | moved median {_median([float(m.moved) for m in mine]):.0f} "
+            f"(base {_median([float(t.moved) for t in theirs]):.0f})"
+        )
+
+    print()
+    for kind in DAYS:
+        for load in LOADS:
+            summary(
+                f"{kind}, {load}",
+                [r for r in rows if r[0]["kind"] == kind and r[0]["load"] == load],
+            )
+    summary("by day (07-20)", [r for r in rows if not r[2]])
+    summary("at night (20-07)", [r for r in rows if r[2]])
+    summary("all", rows)
+    planned = all(r[3].planned for r in rows)
+    whole_ours = sum(r[3].whole for r in rows)
+    whole_base = sum(r[4].whole for r in rows)
+    print(f"whole chains planned: ours {whole_ours}, baseline {whole_base} of {len(rows)}")
+    day_iso = _median([r[3].isolated for r in rows if not r[2]]) * 60
+    night_iso = _median([r[3].isolated for r in rows if r[2]]) * 60
+    print(
+        f"\ntargets: every burst shut (closures planned): {'met' if planned else 'NOT met'}; "
+        "median isolation by "
+        f"day {day_iso:.0f} min (<= 60: {'met' if day_iso <= 60 else 'NOT met'}), at night "
+        f"{night_iso:.0f} min (<= 90: {'met' if night_iso <= 90 else 'NOT met'})"
+    )
+    for kind in DAYS:
+        group = [r for r in rows if r[0]["kind"] == kind and r[3].whole and r[4].whole]
+        ratio = _median([r[3].customer_hours / r[4].customer_hours for r in group])
+        print(f"  customer-hours ours / baseline, {kind}: median {ratio:.2f} (<= 1.00)")
+    busy = [r for r in rows if r[0]["load"] == "busy" and r[3].whole and r[4].whole]
+    ratio = _median([r[3].customer_hours / r[4].customer_hours for r in busy])
+    print(f"  customer-hours ours / baseline, busy day: median {ratio:.2f} (<= 0.80)")
+    both = [r for r in rows if r[3].whole and r[4].whole]
+    worse = sum(r[3].customer_hours > 1.1 * r[4].customer_hours for r in both)
+    print(f"  bursts more than 10 % worse than the baseline: {worse} of {len(both)} (target 0)")
+
+
+if __name__ == "__main__":
+    main()
