@@ -72,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(outages.public)
     app.include_router(web.router)
     web.mount_static(app)
+    from api.openapi import install
+
+    install(app)  # the schema declares every answer a route gives, in one error shape
 
     @app.get("/healthz", tags=["health"], summary="the service is up and the database answers")
     def healthz(request: Request) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from api.db.fast import query_one
 from api.db.tables import User
 from api.deps import Admin, Reader, SessionDep
+from api.openapi import answers
 from api.security import (
     SignInLimits,
     check_password,
@@ -61,7 +62,7 @@ SIGN_IN_SQL = (
 @router.post(
     "/auth/token",
     summary="sign in: a short-lived bearer token",
-    responses={429: {"description": "too many failed sign-ins: wait Retry-After seconds"}},
+    responses=answers(401, 429),  # wrong password; too many failed sign-ins
 )
 async def sign_in(
     request: Request,

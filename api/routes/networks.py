@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from api.db.tables import NetworkVersion, ValveStatus
 from api.deps import Engineer, NetworkId, Reader, SessionDep
+from api.openapi import answers
 from api.registry import INCOMING, check_network_files, remove_orphans, valve_position
 from api.store import local, record_valve_status
 
@@ -170,7 +171,12 @@ def _unzip(archive: Path, folder: Path, limit: int) -> Path:
     return folder
 
 
-@router.post("", status_code=201, summary="upload a network (new version); validated at once")
+@router.post(
+    "",
+    status_code=201,
+    summary="upload a network (new version); validated at once",
+    responses=answers(415),  # a file type it does not read
+)
 def upload_network(
     request: Request,
     user: Engineer,
@@ -343,7 +349,11 @@ def get_criticality(
 MapLayer = Literal["pipes", "valves", "dmas", "customers", "sources"]
 
 
-@router.get("/{network_id}/map/{layer}", summary="a map layer of the network (WGS84 GeoJSON)")
+@router.get(
+    "/{network_id}/map/{layer}",
+    summary="a map layer of the network (WGS84 GeoJSON)",
+    responses=answers(304, media=("application/geo+json",)),
+)
 def get_map_layer(
     network_id: NetworkId, layer: MapLayer, request: Request, _: Reader, session: SessionDep
 ) -> Response:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from api.db import tables as t
 from api.deps import Dispatcher, IfMatch, OptionalId, Reader, SessionDep, When, check_version, etag
+from api.openapi import answers
 from api.routes.networks import json_response
 from api.store import (
     get_or_404,
@@ -385,7 +386,15 @@ def render(request: Request, outage: Any, fmt: str) -> Response:
     return json_response(render_geojson(outage, who))
 
 
-@router.get("/{outage_id}/notice", summary="the notice rendered (text, CAP, iCalendar, GeoJSON)")
+# what ?format= gives: zh and en as text, cap, ics, geojson (as JSON)
+NOTICE_MEDIA = ("text/plain", "application/cap+xml", "text/calendar", "application/json")
+
+
+@router.get(
+    "/{outage_id}/notice",
+    summary="the notice rendered (text, CAP, iCalendar, GeoJSON)",
+    responses=answers(409, media=NOTICE_MEDIA),  # 409: a draft has no CAP message
+)
 def outage_notice(
     outage_id: str,
     request: Request,

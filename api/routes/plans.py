@@ -16,6 +16,7 @@ from sqlalchemy.orm import defer
 
 from api.db import tables as t
 from api.deps import Day, Dispatcher, IfMatch, PlanId, Reader, SessionDep, When, check_version, etag
+from api.openapi import answers
 from api.planner import encode_problem
 from api.routes.networks import json_response
 from api.store import (
@@ -158,7 +159,12 @@ def _queue(session: Any, request: Request, row: t.Plan) -> Response:
     )
 
 
-@router.post("", status_code=202, summary="solve a day in the background (poll GET /plans/{id})")
+@router.post(
+    "",
+    status_code=202,
+    summary="solve a day in the background (poll GET /plans/{id})",
+    responses=answers(429),  # too many plans of this user queued or solving
+)
 def create_plan(body: PlanIn, request: Request, user: Dispatcher, session: SessionDep) -> Response:
     settings = request.app.state.settings
     jobs, links, crews, chains = _gather(session, request)
@@ -451,7 +457,7 @@ def _sheet_rows(row: t.Plan, crew: str | None) -> list[list[Any]]:
     return rows
 
 
-@router.get("/{plan_id}/sheets.csv", summary="the crews' sheets as CSV")
+@router.get("/{plan_id}/sheets.csv", summary="the crews' sheets as CSV", responses=answers(409))
 def sheets_csv(
     plan_id: PlanId,
     _: Reader,
@@ -470,7 +476,11 @@ def sheets_csv(
     )
 
 
-@router.get("/{plan_id}/sheets.xlsx", summary="the crews' sheets as XLSX, one sheet per crew")
+@router.get(
+    "/{plan_id}/sheets.xlsx",
+    summary="the crews' sheets as XLSX, one sheet per crew",
+    responses=answers(409),  # no result yet
+)
 def sheets_xlsx(plan_id: PlanId, _: Reader, session: SessionDep) -> Response:
     from openpyxl import Workbook
 

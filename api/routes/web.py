@@ -19,6 +19,7 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from api.openapi import answers
 from api.routes.networks import geojson_once, json_response
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -104,7 +105,13 @@ def public_page(request: Request) -> Response:
     return _page(request, "outages.html")
 
 
-@router.get("/public/map/roads", tags=["public"], summary="the streets of the newest network")
+@router.get(
+    "/public/map/roads",
+    tags=["public"],
+    summary="the streets of the newest network",
+    # geo+json, or an empty collection as plain JSON before any network is uploaded
+    responses=answers(304, media=("application/geo+json", "application/json")),
+)
 def public_roads(request: Request) -> Response:
     """Street centrelines (WGS84 GeoJSON) for the public outage map; the pipes stay private."""
     from gis.mapview import roads_layer
