@@ -638,7 +638,14 @@ def solve(
         leg = int(travel[prev_node, end_node])
         travel_total += leg
         distance += float(matrix.meters[prev_node, end_node])
-        arrive = assignment.Value(time_dim.CumulVar(index))
+        # the real return: the drive home from the last job, and a break taken on the way or
+        # after it; not the end cumul, which a solution read from routes (the published plan
+        # of a re-plan) may leave at the end of the shift
+        arrive = prev_end + leg
+        for pause in sorted(breaks_of.get(vi, []), key=lambda b: b.start):
+            if pause.start >= prev_end:
+                arrive = max(arrive + (pause.end - pause.start), pause.end)
+        arrive = min(arrive, assignment.Value(time_dim.CumulVar(index)))
         nodes.append(end_node)
         if not stops:
             travel_total, distance, arrive = 0, 0.0, depart

@@ -396,3 +396,35 @@ def test_call_out_rules() -> None:
     assert start == night + rules.night_delay
     assert rules.call_out(ROSTER[0], night) is None  # not on call
     assert rules.call_out(crew, dt.datetime(2026, 12, 2, 9, 0)) is None  # on shift already
+
+
+@pytest.mark.slow
+def test_replanned_routes_return_when_the_work_is_done(
+    city_isolator: Isolator, city_roads: Any
+) -> None:
+    """Issue 13: after a re-plan, routes read the end of the shift with overtime as their
+    return (21:30 for a crew whose last job ended at 17:44)."""
+    from ops.io import read_roster
+    from sample_data.busy_day import ROSTER as SAMPLE_ROSTER
+    from sample_data.busy_day import busy_day
+
+    day = dt.date(2026, 12, 3)
+    jobs, links, repairs = busy_day(
+        city_isolator, 2022, day, n_applications=8, n_exercises=8, n_surveys=2, n_leaks=1
+    )
+    roster = read_roster(SAMPLE_ROSTER)
+    morning = plan_day(day, jobs, links, roster, CAL, repairs=repairs, travel=city_roads, seconds=4)
+    now = dt.datetime.combine(day, dt.time(10, 30))
+    burst = open_repair(RepairReport("T-R", now, "burst", pipe_id="P000326"), city_isolator)
+    after = replan_emergency(
+        morning, now, burst.jobs, burst.links, new_repairs=[burst], calendar=CAL,
+        travel=city_roads, seconds=4,
+    )
+    for plan in (morning, after):
+        for route in plan.plan.routes:
+            if not route.stops:
+                continue
+            last = route.stops[-1]
+            home = city_roads.matrix([last.location, route.end_location or route.start_location])
+            pauses = sum(b.end - b.start for b in route.breaks if b.start >= last.end)
+            assert route.arrive <= last.end + int(home.seconds[0, 1]) + pauses + 1, route.crew_id
