@@ -359,6 +359,7 @@ def routing_job(
         priority=priority,
         mandatory=mandatory,
         crews_required=job.crews_required,
+        urgent=job.emergency,
     )
 
 

@@ -95,6 +95,9 @@ class Job:
         A mandatory job is never left out while any crew can do it.
     pinned_crew
         Only this crew may do the job.
+    urgent
+        Part of an emergency: with ``SolverOptions.urgent_first`` it is planned first and the
+        rest of the work around it.
     crews_required
         2 for jobs that need two crews starting together (a large main repair).
     """
@@ -113,6 +116,7 @@ class Job:
     pinned_crew: str | None = None
     crews_required: int = 1
     demand: int = 0
+    urgent: bool = False
 
     def __post_init__(self) -> None:
         if self.duration < 0:

@@ -76,8 +76,8 @@ class SolverOptions:
     log
         Print the search log.
     urgent_first
-        A share of the budget (0 to 1) to plan the urgent jobs (priority 5 and mandatory: an
-        emergency) first, alone, with every crew free for them; each is then held to the crew
+        A share of the budget (0 to 1) to plan the urgent jobs (``Job.urgent``: an emergency)
+        first, alone, with every crew free for them; each is then held to the crew
         and, within :data:`URGENT_HOLD`, the start found, and the rest of the work is planned
         around them. 0: one search for everything.
     """
@@ -95,6 +95,7 @@ class SolverOptions:
 
 
 URGENT_HOLD = 15 * 60  # urgent_first: how far an urgent job may move from where it was put
+URGENT_WEIGHT = 10  # an urgent mandatory job weighs ten routine mandatory ones
 
 
 @dataclass
@@ -116,7 +117,7 @@ def _urgent_first(
     A dispatcher does the same with a burst. The search alone, given a full day, often put a
     burst's closures where they cost least in travel and found nothing better in time (the
     closures of a night burst at 08:06 and the repair at 15:40, on a busy day)."""
-    urgent = {j.id for j in problem.jobs if j.priority == 5 and j.mandatory}
+    urgent = {j.id for j in problem.jobs if j.urgent}
     if not urgent:
         return problem
     alone = replace(
@@ -157,8 +158,8 @@ def drop_penalty(job: Job, horizon_start: int) -> int:
     Grows with the square of priority, and with the nearness of the deadline: a job due within a
     day weighs three times one due in a week.
     """
-    if job.mandatory:
-        return MANDATORY_PENALTY
+    if job.mandatory:  # an emergency's jobs go before any routine job that is due
+        return MANDATORY_PENALTY * (URGENT_WEIGHT if job.urgent else 1)
     base = HOUR * (1 + 2 * job.priority**2)
     if job.deadline is not None:
         days_left = max(0.0, (job.deadline - horizon_start) / 86_400)

@@ -1413,6 +1413,7 @@ def test_urgent_jobs_first_and_the_day_around_them() -> None:
         skills=frozenset({"valve"}),
         priority=5,
         mandatory=True,
+        urgent=True,
         due=8 * H + 30 * MINUTE,
         lateness_cost=10.0,
     )
@@ -1423,6 +1424,7 @@ def test_urgent_jobs_first_and_the_day_around_them() -> None:
         skills=frozenset({"valve"}),
         priority=5,
         mandatory=True,
+        urgent=True,
         due=11 * H,
         lateness_cost=10.0,
     )
