@@ -10,11 +10,13 @@ request (and a MiB for the form around the files); any other signed-in route
 ``WATEROPS_MAX_BODY_KB``; a public route (the sign-in form) :data:`PUBLIC_BODY_BYTES`. A
 ``Content-Length`` over the limit is answered at once; a chunked body is counted as it comes
 and cut off at the limit. A sign-in from an address past its limit of failed sign-ins is
-answered 429 here too, before FastAPI parses the form.
+answered 429 here too, a second late (:data:`~api.security.REFUSAL_DELAY_S`), before FastAPI
+parses the form.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -24,7 +26,7 @@ from fastapi import HTTPException, status
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import authenticate
-from api.security import client_address, refusal_detail
+from api.security import REFUSAL_DELAY_S, client_address, refusal_detail
 
 PUBLIC_BODY_BYTES = 64 * 1024  # the sign-in form, and anything sent to a public route
 FORM_MARGIN_BYTES = 1 << 20  # the multipart framing and the small fields beside the files
@@ -160,6 +162,7 @@ async def _refused_sign_in(scope: Scope, receive: Receive, send: Send, limit: in
             await _answer(send, 413, "the sign-in form is larger than a sign-in form")
             return True
     seconds, why = refused
+    await asyncio.sleep(REFUSAL_DELAY_S)
     await _answer(send, 429, refusal_detail(seconds, why), {"Retry-After": str(seconds)}, True)
     return True
 

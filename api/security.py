@@ -50,6 +50,9 @@ def verify_password(password: str, hashed: str) -> bool:
 
 
 HASHING_NICE = 10  # the password thread's niceness: the event loop wins the processor
+# a refused sign-in (429) is answered after this long: a client hammering on one connection
+# is slowed to one refusal a second, instead of a flood that takes the event loop
+REFUSAL_DELAY_S = 1.0
 
 
 def _lower_priority() -> None:

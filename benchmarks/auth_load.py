@@ -8,10 +8,12 @@ Starts ``waterops serve --demo`` on the sample city (127.0.0.1 only, one server 
 data directory, ``WATEROPS_ANSWER_CACHE=0`` so that every query computes its isolation), signs
 in as the demo engineer and asks ``GET /api/networks/1/isolation?pipe=…`` for ``--queries``
 pipes drawn from the city's 3,508 (the same pipes in the same order in every run), one after
-the other on one keep-alive connection: p50 and p99 of those answers. Then the same again while
-``--guessers`` processes post wrong passwords to ``POST /api/auth/token`` as fast as they are
-answered (each at most ``--max-guesses``; usernames real and unknown), starting ``--ramp``
-seconds before the queries (10: long enough for the limits to be reached). Side by side:
+the other on one keep-alive connection: p50 and p99 of those answers, and of the same queries
+while ``--guessers`` processes post wrong passwords to ``POST /api/auth/token`` as fast as they
+are answered (each at most ``--max-guesses``; usernames real and unknown). Quiet and loud are
+taken in turn, in ``--blocks`` blocks (5) on the same pipes, so that the shared machine's own
+load weighs on both; the first loud block starts ``--ramp`` seconds (10) after the guessers, long
+enough for the limits to be reached, the others 1 s after. Side by side:
 without guessers, with guessers, and the ratio, for
 
 - ``this service``: as configured by default (the per-address limit answers most guesses 429),
@@ -119,18 +121,21 @@ def isolation_latencies(port: int, token: str, pipes: list[str]) -> list[float]:
     return out
 
 
-def guesser(port: int, seed: int, limit: int, stop: Any, counts: Any) -> None:
-    """Wrong passwords as fast as they are answered, until ``stop`` or ``limit`` guesses."""
+def guesser(port: int, seed: int, limit: int, go: Any, stop: Any, counts: Any) -> None:
+    """Wrong passwords as fast as they are answered while ``go`` is set, until ``stop`` or
+    ``limit`` guesses."""
     rng = random.Random(seed)
     names = ["admin", "dispatcher", "engineer", "viewer", *(f"user{k}" for k in range(20))]
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     seen: dict[int, int] = {}
-    for _ in range(limit):
-        if stop.is_set():
-            break
+    sent = 0
+    while sent < limit and not stop.is_set():
+        if not go.wait(0.1):
+            continue
         body = urllib.parse.urlencode(
             {"username": rng.choice(names), "password": f"guess-{rng.randrange(10**9)}"}
         )
+        sent += 1
         try:
             conn.request(
                 "POST",
@@ -161,22 +166,33 @@ def measure(name: str, tree: Path, env: dict[str, str], args: argparse.Namespace
     warm = [f"P{rng.randint(1, PIPES):06d}" for _ in range(50)]
     port = free_port()
     proc, data = start_server(tree, port, env)
+    quiet_ms: list[float] = []
+    loud_ms: list[float] = []
+    loud_seconds = 0.0
     try:
         token = sign_in(port)
         isolation_latencies(port, token, warm)
-        quiet = quantiles(isolation_latencies(port, token, pipes))
         ctx = mp.get_context("fork")
-        stop, counts = ctx.Event(), ctx.Queue()
+        go, stop, counts = ctx.Event(), ctx.Event(), ctx.Queue()
         workers = [
-            ctx.Process(target=guesser, args=(port, k, args.max_guesses, stop, counts))
+            ctx.Process(target=guesser, args=(port, k, args.max_guesses, go, stop, counts))
             for k in range(args.guessers)
         ]
         for w in workers:
             w.start()
-        time.sleep(args.ramp)  # every guesser is at it (and, limited, past the limit)
-        t0 = time.monotonic()
-        loud = quantiles(isolation_latencies(port, token, pipes))
-        seconds = time.monotonic() - t0
+        # quiet and loud blocks taken in turn on the same pipes: the machine's own load (it is
+        # shared) weighs on both sides alike
+        size = max(1, len(pipes) // args.blocks)
+        for b in range(args.blocks):
+            block = pipes[b * size : (b + 1) * size]
+            quiet_ms += isolation_latencies(port, token, block)
+            t0 = time.monotonic()
+            go.set()
+            time.sleep(args.ramp if b == 0 else 1.0)  # every guesser is at it
+            loud_ms += isolation_latencies(port, token, block)
+            loud_seconds += time.monotonic() - t0
+            go.clear()
+            time.sleep(3.0)  # guesses in flight are answered (before: seconds of queued hashes)
         stop.set()
         statuses: dict[int, int] = {}
         for _ in workers:
@@ -186,13 +202,14 @@ def measure(name: str, tree: Path, env: dict[str, str], args: argparse.Namespace
             w.join(timeout=60)
     finally:
         stop_server(proc, data)
+    quiet, loud = quantiles(quiet_ms), quantiles(loud_ms)
     return {
         "run": name,
         "without": quiet,
         "with": loud,
         "ratio": {k: loud[k] / quiet[k] for k in quiet},
         "guesses": statuses,
-        "guess_rate": sum(statuses.values()) / (seconds + args.ramp),
+        "guess_rate": sum(statuses.values()) / loud_seconds,
     }
 
 
@@ -214,8 +231,9 @@ def main() -> None:
     parser.add_argument("--guessers", type=int, default=16)
     parser.add_argument("--max-guesses", type=int, default=20_000, help="per guesser")
     parser.add_argument(
-        "--ramp", type=float, default=10.0, help="seconds of guessing before the queries"
+        "--ramp", type=float, default=10.0, help="seconds of guessing before the first queries"
     )
+    parser.add_argument("--blocks", type=int, default=5, help="quiet/loud blocks in turn")
     parser.add_argument("--peer", help="a git revision to measure the same way (e.g. HEAD~5)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

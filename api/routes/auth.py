@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Annotated, Literal
 
@@ -15,6 +16,7 @@ from api.db.tables import User
 from api.deps import Admin, Reader, SessionDep
 from api.openapi import answers
 from api.security import (
+    REFUSAL_DELAY_S,
     SignInLimits,
     check_password,
     client_address,
@@ -75,7 +77,7 @@ async def sign_in(
     state = request.app.state
     limits: SignInLimits = state.sign_in_limits
     address = client_address(request.client.host if request.client else None)
-    _refuse_if_limited(limits, form.username, address)
+    await _refuse_if_limited(limits, form.username, address)
     found = query_one(state.reader_engine, SIGN_IN_SQL, {"name": form.username})
     ok = await check_password(
         form.password,
@@ -83,7 +85,7 @@ async def sign_in(
         lambda: limits.refusal(form.username, address) is None,
     )
     if ok is None:
-        _refuse_if_limited(limits, form.username, address)
+        await _refuse_if_limited(limits, form.username, address)
     if not ok or found is None or not found[3]:
         limits.failed(form.username, address)
         raise HTTPException(
@@ -99,10 +101,11 @@ async def sign_in(
     return Token(access_token=token, expires_in=seconds, role=role)  # type: ignore[arg-type]
 
 
-def _refuse_if_limited(limits: SignInLimits, username: str, address: str) -> None:
+async def _refuse_if_limited(limits: SignInLimits, username: str, address: str) -> None:
     refused = limits.refusal(username, address)
     if refused is not None:
         seconds, why = refused
+        await asyncio.sleep(REFUSAL_DELAY_S)
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             refusal_detail(seconds, why),
