@@ -42,6 +42,13 @@ class RoleRun:
         self.failures[key] += 1
         self.examples.setdefault(key, " ".join(message.split())[:300])
 
+    def by_check(self) -> Counter[str]:
+        """Failures per check (or ``4xx without a message``)."""
+        out: Counter[str] = Counter()
+        for key, n in self.failures.items():
+            out[key.split(": ", 1)[0]] += n
+        return out
+
     def report(self, limit: int = 40) -> str:
         """The failures, grouped by check, operation and status, most frequent first."""
         return "\n".join(
