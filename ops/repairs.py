@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ops.errors import InvalidRequest
 from ops.jobs import FieldJob, JobKind, JobLink, Location, Skill
@@ -193,6 +195,58 @@ _CHAIN_ORDER = {
 }
 
 
+def locate(report: RepairReport, isolator: Isolator) -> tuple[str, Location]:
+    """The broken pipe of a report and the place of the dig: the pipe given, or the one
+    nearest the point seen; the point seen, or the middle of the pipe."""
+    network = isolator.network
+    if report.pipe_id is not None:
+        pipe_id = report.pipe_id
+        network.pipe_index(pipe_id)  # unknown ids fail here with a clear message
+    else:
+        assert report.location is not None
+        pipe_id = isolator.nearest_pipe(*report.location)
+    p = network.pipe_index(pipe_id)
+    site = report.location if report.location is not None else _pipe_middle(isolator, p)
+    return pipe_id, site
+
+
+@dataclass(frozen=True)
+class OpenBreak:
+    """A repair ticket still open: where its break is and what its isolation shuts."""
+
+    ticket: str
+    pipe_id: str
+    site: Location
+    isolated_pipes: frozenset[str]
+
+
+SAME_BREAK_WITHIN_M = 150.0  # two reports this close are one break (the water surfaces apart)
+
+
+def same_break(
+    pipe_id: str,
+    site: Location,
+    open_breaks: Iterable[OpenBreak],
+    within_m: float = SAME_BREAK_WITHIN_M,
+) -> tuple[OpenBreak, float] | None:
+    """The open ticket a new report most likely repeats, with the distance between the two
+    sites: one whose isolated area holds the reported pipe, or whose break is within
+    ``within_m``; the nearest of them. One burst is reported by many callers; two tickets
+    would send two crews to close the same valves."""
+    from routing.travel import haversine_m
+
+    best: tuple[OpenBreak, float] | None = None
+    for other in open_breaks:
+        metres = float(
+            np.ravel(haversine_m(np.asarray([site], float), np.asarray([other.site], float)))[0]
+        )
+        if (pipe_id in other.isolated_pipes or metres <= within_m) and (
+            best is None or metres < best[1]
+        ):
+            best = (other, metres)
+    return best
+
+
 def open_repair(
     report: RepairReport,
     isolator: Isolator,
@@ -203,16 +257,10 @@ def open_repair(
     rules = rules or RepairRules()
     network = isolator.network
     target = rules.targets[report.severity]
-    if report.pipe_id is not None:
-        pipe_id = report.pipe_id
-        network.pipe_index(pipe_id)  # unknown ids fail here with a clear message
-    else:
-        assert report.location is not None
-        pipe_id = isolator.nearest_pipe(*report.location)
+    pipe_id, site = locate(report, isolator)
     plan = isolator.isolate(pipe_id, report.inoperable_valves)
     p = network.pipe_index(pipe_id)
     diameter = float(network.pipes.diameter_mm[p])
-    site = report.location if report.location is not None else _pipe_middle(isolator, p)
 
     notes: list[str] = list(plan.warnings)
     earliest = report.reported_at

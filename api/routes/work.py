@@ -337,9 +337,19 @@ class RepairIn(BaseModel):
     description: str = Field(default="", max_length=2000)
     inoperable: list[str] = Field(default_factory=list, max_length=200)
     network_id: OptionalId = Field(default=None, description="default: the newest network")
+    second_break: bool = Field(
+        default=False,
+        description="the dispatcher confirms a second break near an open ticket's (otherwise "
+        "the report is linked to that ticket)",
+    )
 
 
-@router.post("/repairs", status_code=201, summary="report a leak or burst: isolation and job chain")
+@router.post(
+    "/repairs",
+    status_code=201,
+    summary="report a leak or burst: isolation and job chain",
+    responses={200: {"description": "the same break as an open ticket: linked to it"}},
+)
 def create_repair(
     body: RepairIn,
     request: Request,
@@ -358,6 +368,10 @@ def create_repair(
     loaded = registry.get(session, network_id)
 
     def produce() -> tuple[int, Any, dict[str, str]]:
+        if not body.second_break and body.severity != "minor_leak":
+            linked = _same_break(session, loaded, network_id, body)
+            if linked is not None:
+                return linked
         ticket = next_id(session, "T")
         location = (body.lon, body.lat) if body.lon is not None and body.lat is not None else None
         report = RepairReport(
@@ -395,6 +409,102 @@ def create_repair(
 
     return idempotent(
         session, request, idempotency_key, user.username, produce, body.model_dump(mode="json")
+    )
+
+
+def _same_break(
+    session: Any, loaded: Any, network_id: int, body: RepairIn
+) -> tuple[int, Any, dict[str, str]] | None:
+    """A report of a break that an open ticket has already: linked to that ticket (kept in
+    its list of reports), answered 200 with the ticket and what to send for a second break."""
+    from ops.repairs import OpenBreak, RepairReport, Severity, locate, same_break
+
+    location = (body.lon, body.lat) if body.lon is not None and body.lat is not None else None
+    probe = RepairReport("probe", now_local(), Severity(body.severity), body.pipe_id, location)
+    pipe_id, site = locate(probe, loaded.isolator)
+    rows = session.scalars(
+        select(t.RepairTicket).where(
+            t.RepairTicket.status == "open", t.RepairTicket.network_id == network_id
+        )
+    ).all()
+    breaks = []
+    for row in rows:
+        repair = next((j for j in row.case.get("jobs", []) if j.get("kind") == "repair"), None)
+        if repair is None:
+            continue
+        isolated = row.case.get("isolation", {}).get("isolated_pipes", [])
+        loc = repair["location"]
+        breaks.append(OpenBreak(row.id, row.pipe_id, (loc[0], loc[1]), frozenset(isolated)))
+    found = same_break(pipe_id, site, breaks)
+    if found is None:
+        return None
+    other, metres = found
+    row = session.get(t.RepairTicket, other.ticket)
+    reports = [
+        *row.report.get("reports", []),
+        {
+            "at": now_local().isoformat(timespec="seconds"),
+            "pipe_id": pipe_id,
+            "location": list(site),
+            "severity": body.severity,
+            "description": body.description,
+        },
+    ]
+    row.report = {**row.report, "reports": reports}
+    message = (
+        f"linked to open ticket {other.ticket}: this report (pipe {pipe_id}, {metres:.0f} m from "
+        f"its break on {other.pipe_id}) is taken as the same break; if it is a second break, "
+        "send it again with second_break: true"
+    )
+    body_out = {
+        **row.case,
+        "status": row.status,
+        "network": row.network_id,
+        "linked": True,
+        "message": message,
+        "reports": len(reports) + 1,
+    }
+    return 200, body_out, {"Location": f"/api/repairs/{other.ticket}"}
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="why (kept in the history)")
+
+
+@router.post("/repairs/{ticket}/cancel", summary="cancel a repair ticket and its open jobs")
+def cancel_repair(ticket: str, body: CancelIn, user: Operator, session: SessionDep) -> Response:
+    row: t.RepairTicket = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
+    if row.status != "open":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"ticket {ticket} is {row.status} already")
+    started = session.scalars(
+        select(t.Job.id).where(t.Job.source == ticket, t.Job.status.in_(("en_route", "on_site")))
+    ).all()
+    if started:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"ticket {ticket} has work under way ({', '.join(started)}): finish or stop those "
+            "jobs first (a shut valve must be reopened)",
+        )
+    row.status = "cancelled"
+    row.report = {**row.report, "cancelled": {"by": user.username, "reason": body.reason}}
+    cancelled = []
+    for job in session.scalars(select(t.Job).where(t.Job.source == ticket)):
+        if job.status in ("open", "assigned"):
+            job.status = "cancelled"
+            job.updated_by = user.username
+            session.add(
+                t.JobEvent(
+                    job_id=job.id,
+                    status="cancelled",
+                    crew_id=job.crew_id,
+                    note=f"ticket cancelled: {body.reason}",
+                    by=user.username,
+                )
+            )
+            cancelled.append(job.id)
+    session.flush()
+    return json_response(
+        {**row.case, "status": row.status, "network": row.network_id, "cancelled_jobs": cancelled}
     )
 
 

@@ -137,3 +137,24 @@ def test_outage_window_is_first_closure_to_last_reopening(street: Isolator) -> N
     for e in ends:
         assert e is not None and e[0] >= repair[1]
     assert dp.outage_windows["T7"] == window
+
+
+def test_a_second_report_of_the_same_burst_is_the_same_ticket(street: Isolator) -> None:
+    """Issue 13: two reports of one burst made two tickets and two chains; the same valve was
+    closed twice by two crews."""
+    from ops.repairs import OpenBreak, locate, same_break
+
+    first = open_repair(RepairReport("T1", REPORTED, "burst", pipe_id="P2"), street)
+    pipe, site = locate(first.report, street)
+    opened = [OpenBreak("T1", pipe, site, frozenset(first.isolation.isolated_pipes))]
+    # on a pipe inside the first's isolated area, or a few metres away: the same break
+    for report in (
+        RepairReport("T2", REPORTED, "burst", pipe_id=first.isolation.isolated_pipes[-1]),
+        RepairReport("T3", REPORTED, "burst", location=(site[0] + 0.0003, site[1])),
+    ):
+        found = same_break(*locate(report, street), opened)
+        assert found is not None and found[0].ticket == "T1"
+    # far away and outside the area: another break
+    far = next(p for p in street.network.pipes.ids if p not in first.isolation.isolated_pipes)
+    there = locate(RepairReport("T4", REPORTED, "burst", pipe_id=far), street)
+    assert same_break(*there, opened, within_m=1.0) is None
