@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -370,9 +371,10 @@ def _solve(
 
     day = dt.date.fromisoformat(problem["day"])
     jobs, links, crews, chains = decode_problem(problem)
-    calendar = calendar_from_config(problem.get("calendar", {}))
+    request = PlanRequest.of(problem)
+    calendar = calendar_from_config(request.calendar)
     with reads() as session:  # a short read: the solve must not hold a transaction open
-        travel = _travel(session, problem.get("network_id"), data_dir)
+        travel = _travel(session, request.network_id, data_dir)
         parent = session.get(t.Plan, parent_id) if parent_id is not None else None
     if parent is None:
         return plan_day(
@@ -384,18 +386,20 @@ def _solve(
             repairs=chains,
             travel=travel,
             seconds=seconds,
-            overtime=dt.timedelta(hours=float(problem.get("overtime_hours", 0))),
-            now=dt.datetime.fromisoformat(problem["now"]) if problem.get("now") else None,
+            overtime=request.overtime,
+            now=request.moment,
             on_progress=on_progress,
-            days=int(problem.get("days", 1)),
+            days=request.days,
         )
-    assert parent.state is not None
-    current = published_day_plan(parent, calendar)
-    new_ids = set(problem.get("new_jobs", []))
-    positions = {k: (float(v[0]), float(v[1])) for k, v in problem.get("positions", {}).items()}
+    assert parent.state is not None and request.moment is not None
+    # the crews on duty now, not those of the plan re-planned (a crew may have come or gone)
+    current = replace(published_day_plan(parent, calendar), crews=tuple(crews))
+    new_ids = set(request.new_jobs)
+    positions = {k: (float(v[0]), float(v[1])) for k, v in request.positions.items()}
+    extra = {} if request.overtime is None else {"overtime": request.overtime}
     return replan_emergency(
         current,
-        dt.datetime.fromisoformat(problem["now"]),
+        request.moment,
         [j for j in jobs if j.id in new_ids],
         [lk for lk in links if lk.after in new_ids or lk.before in new_ids],
         new_repairs=[c for c in chains if c.ticket not in {r.ticket for r in current.repairs}],
@@ -404,6 +408,7 @@ def _solve(
         travel=travel,
         seconds=seconds,
         on_progress=on_progress,
+        **extra,
     )
 
 
@@ -450,13 +455,64 @@ def _roads(path: str) -> Any:
     return read_roads(path)
 
 
+@dataclass(frozen=True)
+class PlanRequest:
+    """How to plan, besides the work itself: typed, so that a setting the request validated
+    cannot be dropped on its way to the solver (``overtime_hours`` of a re-plan once was).
+
+    ``overtime_hours`` None: the call-out rules' default for emergency work (none for routine
+    work). ``now``, ``new_jobs`` and ``positions`` are a re-plan's.
+    """
+
+    calendar: dict[str, Any] = field(default_factory=dict)
+    network_id: int | None = None
+    overtime_hours: float | None = None
+    now: str | None = None
+    days: int = 1
+    new_jobs: tuple[str, ...] = ()
+    positions: dict[str, list[float]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "calendar": self.calendar,
+            "network_id": self.network_id,
+            "overtime_hours": self.overtime_hours,
+            "now": self.now,
+            "days": self.days,
+            "new_jobs": list(self.new_jobs),
+            "positions": self.positions,
+        }
+
+    @classmethod
+    def of(cls, problem: dict[str, Any]) -> PlanRequest:
+        """The request stored with a problem (older rows lack some keys: the defaults)."""
+        overtime = problem.get("overtime_hours")
+        return cls(
+            calendar=dict(problem.get("calendar") or {}),
+            network_id=problem.get("network_id"),
+            overtime_hours=None if overtime is None else float(overtime),
+            now=problem.get("now"),
+            days=int(problem.get("days") or 1),
+            new_jobs=tuple(problem.get("new_jobs") or ()),
+            positions=dict(problem.get("positions") or {}),
+        )
+
+    @property
+    def overtime(self) -> dt.timedelta | None:
+        return None if self.overtime_hours is None else dt.timedelta(hours=self.overtime_hours)
+
+    @property
+    def moment(self) -> dt.datetime | None:
+        return None if self.now is None else dt.datetime.fromisoformat(self.now)
+
+
 def encode_problem(
     day: dt.date,
     jobs: list[Any],
     links: list[Any],
     crews: list[Any],
     chains: list[Any],
-    **extra: Any,
+    request: PlanRequest,
 ) -> dict[str, Any]:
     """What to plan, as JSON (stored in the plan row, so a plan can be re-solved and audited)."""
     return {
@@ -471,7 +527,7 @@ def encode_problem(
             }
             for c in chains
         ],
-        **extra,
+        **request.to_dict(),
     }
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import defer
 from api.db import tables as t
 from api.deps import Day, Dispatcher, IfMatch, PlanId, Reader, SessionDep, When, check_version, etag
 from api.openapi import answers
-from api.planner import encode_problem
+from api.planner import PlanRequest, encode_problem
 from api.routes.networks import json_response
 from api.store import (
     calendar_config,
@@ -45,7 +45,13 @@ class PlanIn(BaseModel):
     now: When | None = Field(
         default=None, description="plan from this time on (crews leave their depots then)"
     )
-    overtime_hours: float = Field(default=0, ge=0, le=6)
+    overtime_hours: float | None = Field(
+        default=None,
+        ge=0,
+        le=6,
+        description="how long crews may stay on emergency work past their shift; default: "
+        "the call-out rules (4 h) when there is emergency work",
+    )
     days: int = Field(
         default=1, ge=1, le=7, description="working days to plan at once (a week view)"
     )
@@ -183,11 +189,13 @@ def create_plan(body: PlanIn, request: Request, user: Dispatcher, session: Sessi
         links,
         crews,
         chains,
-        calendar=calendar_config(session, request),
-        network_id=network_id,
-        overtime_hours=body.overtime_hours,
-        now=local(body.now).isoformat() if body.now else None,
-        days=body.days,
+        PlanRequest(
+            calendar=calendar_config(session, request),
+            network_id=network_id,
+            overtime_hours=body.overtime_hours,
+            now=local(body.now).isoformat() if body.now else None,
+            days=body.days,
+        ),
     )
     row = t.Plan(
         day=body.day,
@@ -344,7 +352,9 @@ class ReplanIn(BaseModel):
         default_factory=dict, description="crew -> [lon, lat] from GPS"
     )
     seconds: float | None = Field(default=None, gt=0, le=600)
-    overtime_hours: float = Field(default=3, ge=0, le=6)
+    overtime_hours: float | None = Field(
+        default=None, ge=0, le=6, description="default: the call-out rules (4 h)"
+    )
 
 
 @router.post("/{plan_id}/replan", status_code=202, summary="insert new urgent jobs (emergency)")
@@ -390,12 +400,14 @@ def replan_plan(
         all_links,
         crews,
         chains,
-        calendar=calendar_config(session, request),
-        network_id=parent.network_id,
-        new_jobs=new,
-        positions=positions,
-        now=now.isoformat(),
-        overtime_hours=body.overtime_hours,
+        PlanRequest(
+            calendar=calendar_config(session, request),
+            network_id=parent.network_id,
+            new_jobs=tuple(new),
+            positions=positions,
+            now=now.isoformat(),
+            overtime_hours=body.overtime_hours,
+        ),
     )
     row = t.Plan(
         day=parent.day,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import Service
+from pathlib import Path
+
+from tests.api.conftest import START, Service, make_service, wait_for_plan
 
 
 def test_a_repeat_report_is_linked_to_the_open_ticket(service: Service) -> None:
@@ -41,3 +43,34 @@ def test_a_repeat_report_is_linked_to_the_open_ticket(service: Service) -> None:
         ).status_code
         == 403
     )
+
+
+def test_a_late_burst_is_repaired_within_the_overtime_asked_for(tmp_path: Path) -> None:
+    """Issue 13: a re-plan's overtime_hours was validated and stored but never reached the
+    solver (every re-plan used 3 h)."""
+    for svc in make_service("sqlite", tmp_path):
+        svc.clock.now = START  # Thursday 08:00: plan and publish the day
+        r = svc.post("/api/plans", json={"day": "2026-11-26", "seconds": 4})
+        plan = wait_for_plan(svc, r.json()["id"])
+        assert plan["status"] == "ready", plan["error"]
+        r = svc.post(
+            f"/api/plans/{plan['id']}/publish",
+            json={},
+            headers={"If-Match": f'"{plan["version"]}"'},
+        )
+        assert r.status_code == 200, r.text
+        svc.clock.now = START.replace(hour=15, minute=30)
+        r = svc.post("/api/repairs", json={"severity": "burst", "pipe_id": "P000590"})
+        assert r.status_code == 201, r.text
+        repair = f"{r.json()['ticket']}-repair"
+        planned = {}
+        for hours in (0.5, 4.0):
+            body = {"now": "2026-11-26T15:30:00", "seconds": 4, "overtime_hours": hours}
+            r = svc.post(f"/api/plans/{plan['id']}/replan", json=body)
+            assert r.status_code == 202, r.text
+            child = wait_for_plan(svc, r.json()["id"])
+            assert child["status"] == "ready", child["error"]
+            stops = [s["job"] for route in child["result"]["routes"] for s in route["stops"]]
+            planned[hours] = repair in stops
+        # the 4 h repair from about 16:00 cannot end by 17:30; with four hours of overtime it can
+        assert planned == {0.5: False, 4.0: True}
