@@ -537,25 +537,38 @@ function renderSheets(plan) {
 async function onEmergency(e) {
   e.preventDefault();
   const form = e.target;
-  if (!state.plan) { say(t("no_plan"), "error"); return; }
   if (!form.lon.value) { say(t("emergency_help"), "error"); return; }
-  const parent = state.plan.id;
   const ticket = await busy(() => api("POST", "/api/repairs", {
     severity: form.severity.value, lon: Number(form.lon.value), lat: Number(form.lat.value),
     description: "reported from the console",
   }, { idempotent: true }));
   if (!ticket) return;
-  // a plan for a later day is re-planned from its start; today's from now
-  const body = {};
-  if (state.plan.day > kaifengDate(0)) {
-    const departs = state.plan.result.routes.map((r) => r.depart).sort();
-    body.now = departs[0] || `${state.plan.day}T08:00`;
-  }
-  const child = await busy(() => api("POST", `/api/plans/${parent}/replan`, body));
+  if (ticket.linked) { $("#moved").textContent = ticket.message; return; }
+  // the plan of the day the burst is reported on (today in Kaifeng), whichever plan is open:
+  // today's published plan is re-planned from now; without one, today is planned from now
+  const today = kaifengDate(0);
+  const plans = await busy(() => api("GET", "/api/plans"));
+  if (!plans) return;
+  const published = plans.filter((p) => p.day === today && p.status === "published")
+    .sort((a, b) => b.id - a.id)[0];
+  const child = published
+    ? await busy(() => api("POST", `/api/plans/${published.id}/replan`, {}))
+    : await busy(() => api("POST", "/api/plans", { day: today, now: kaifengNow() }));
   if (!child) return;
-  $("#moved").textContent = `${ticket.ticket || ticket.id || ""} → ${t("plan_n", { id: child.id, day: child.day, status: child.status })}`;
+  const how = published ? t("replanned_today", { id: published.id }) : t("planned_today_from_now");
+  $("#moved").textContent = `${ticket.ticket || ""} → ${t("plan_n", { id: child.id, day: child.day, status: child.status })} · ${how}`;
   await loadPlans(child.id);
   follow(child.id);
+}
+
+// now in Kaifeng as YYYY-MM-DDTHH:MM
+function kaifengNow() {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(new Date());
+  const v = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return `${v.year}-${v.month}-${v.day}T${v.hour}:${v.minute}`;
 }
 
 // -- new work ------------------------------------------------------------------------------
