@@ -27,7 +27,7 @@ from typing import Any
 
 from ops.calendar import CalendarBasis, WorkCalendar, local_time
 from ops.emergency import DEFAULT_CALL_OUT, CallOutRules
-from ops.jobs import FieldJob, JobLink, Location
+from ops.jobs import FieldJob, JobKind, JobLink, Location
 from ops.repairs import OutageWindow, RepairCase, RepairChain, outage_window, repair_chain
 from routing.model import DETAILS
 
@@ -346,6 +346,11 @@ def routing_job(
     elif deadline is not None and deadline <= day_end:
         mandatory = True
     due = None if job.due is None else to_seconds(job.due, day)
+    if job.emergency and job.kind == JobKind.VALVE_CLOSURE and due is not None:
+        # time to isolation comes before travel: the water runs out of a burst main until its
+        # valves are shut, so every minute costs, not only those past the response target
+        # (which stays the job's due for the at-risk report)
+        due = max(begin, earliest) + duration
     return Job(
         id=job.id,
         location=job.location,
