@@ -417,8 +417,14 @@ def test_replanned_routes_return_when_the_work_is_done(
     now = dt.datetime.combine(day, dt.time(10, 30))
     burst = open_repair(RepairReport("T-R", now, "burst", pipe_id="P000326"), city_isolator)
     after = replan_emergency(
-        morning, now, burst.jobs, burst.links, new_repairs=[burst], calendar=CAL,
-        travel=city_roads, seconds=4,
+        morning,
+        now,
+        burst.jobs,
+        burst.links,
+        new_repairs=[burst],
+        calendar=CAL,
+        travel=city_roads,
+        seconds=4,
     )
     for plan in (morning, after):
         for route in plan.plan.routes:

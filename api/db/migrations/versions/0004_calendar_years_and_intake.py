@@ -51,7 +51,9 @@ def upgrade() -> None:
             sa.Column("back_entered", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         # an application received online waits for acceptance: no acceptance time or deadline
-        batch_op.alter_column("accepted_at", existing_type=sa.DateTime(timezone=True), nullable=True)
+        batch_op.alter_column(
+            "accepted_at", existing_type=sa.DateTime(timezone=True), nullable=True
+        )
         batch_op.alter_column("deadline", existing_type=sa.DateTime(timezone=True), nullable=True)
 
 
