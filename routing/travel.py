@@ -84,6 +84,22 @@ class Euclidean:
         return [a, b]
 
 
+TRUE_TEXT = frozenset({"1", "true", "t", "yes", "y", "是", "单向"})
+
+
+def one_way_flags(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """The ``oneway`` column as booleans: true, 1 or yes (是) is one-way; false, 0, no, empty
+    is two-way. Text is read as text: ``astype(bool)`` took every non-empty text ("no"
+    included) for one-way."""
+    out = np.zeros(len(values), dtype=bool)
+    for k, v in enumerate(values):
+        if isinstance(v, str):
+            out[k] = v.strip().lower() in TRUE_TEXT
+        elif v is not None and v == v:  # not None, not NaN
+            out[k] = bool(v)
+    return out
+
+
 class RoadNetwork:
     """Travel over a road layer.
 
@@ -126,7 +142,7 @@ class RoadNetwork:
         speed = projected["speed_kmh"].to_numpy(dtype=np.float64)[line_index[:-1][same_line]]
         seconds = seg_len / (np.maximum(speed, 1.0) / 3.6)
         oneway = (
-            projected["oneway"].fillna(False).astype(bool).to_numpy()
+            one_way_flags(projected["oneway"].to_numpy())
             if "oneway" in projected.columns
             else np.zeros(len(projected), dtype=bool)
         )[line_index[:-1][same_line]]

@@ -390,3 +390,17 @@ def test_city_path_starts_and_ends_at_the_places(
     m: TravelMatrix = city.matrix([a, b])
     access = great_circle(path[0], path[1]) + great_circle(path[-2], path[-1])
     assert m.meters[0, 1] <= length + access + 1.0
+
+
+@pytest.mark.parametrize(
+    ("yes", "no"), [("yes", "no"), ("Y", "N"), ("1", "0"), ("true", "false"), ("是", "否")]
+)
+def test_one_way_written_as_text(yes: str, no: str) -> None:
+    """A GeoPackage or Shapefile from a utility often writes the flag as text: "no" is two-way
+    (it was read as one-way, since any non-empty text is true)."""
+    roads = block_roads()
+    roads["oneway"] = [yes if flag else no for flag in roads["oneway"]]
+    s = RoadNetwork(roads).matrix(PLACES[:3]).seconds
+    assert s[0, 1] == pytest.approx(100, abs=1)  # A -> B along the one-way street
+    assert s[1, 0] == pytest.approx(300, abs=1)  # and back around the block
+    assert s[2, 1] == pytest.approx(72, abs=1)  # E -> B on the fast road: two-way
