@@ -243,6 +243,57 @@ class AtRisk:
         }
 
 
+MOVED_TOLERANCE = dt.timedelta(minutes=15)  # a published job that starts this much off moved
+
+
+@dataclass(frozen=True)
+class MovedJob:
+    """A published job that a re-plan gave another crew or time (``to`` None: left out)."""
+
+    job: str
+    from_crew: str
+    from_start: dt.datetime
+    to_crew: str | None
+    to_start: dt.datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        def at(t: dt.datetime | None) -> str | None:
+            return None if t is None else t.isoformat(timespec="minutes")
+
+        return {
+            "job": self.job,
+            "from": {"crew": self.from_crew, "start": at(self.from_start)},
+            "to": None
+            if self.to_crew is None
+            else {"crew": self.to_crew, "start": at(self.to_start)},
+        }
+
+
+def moved_jobs(
+    before: Any, after: Any, day: dt.date, at: int, tolerance: dt.timedelta = MOVED_TOLERANCE
+) -> tuple[MovedJob, ...]:
+    """Every job of the published plan ``before`` still to start at ``at`` whose crew changed,
+    or whose start moved by more than ``tolerance``, in the re-planned ``after``, from → to."""
+    was = {s.job_id: (r.crew_id, s.start) for r in before.routes for s in r.stops if s.start > at}
+    now = {s.job_id: (r.crew_id, s.start) for r in after.routes for s in r.stops}
+    limit = tolerance.total_seconds()
+    out = []
+    for job, (crew, start) in sorted(was.items(), key=lambda kv: kv[1][1]):
+        new = now.get(job)
+        if new is not None and new[0] == crew and abs(new[1] - start) <= limit:
+            continue
+        out.append(
+            MovedJob(
+                job,
+                crew,
+                from_seconds(start, day),
+                None if new is None else new[0],
+                None if new is None else from_seconds(new[1], day),
+            )
+        )
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class DayPlan:
     """A date's plan, with the jobs it was made of and what is at risk."""
@@ -258,6 +309,7 @@ class DayPlan:
     future: tuple[FieldJob, ...] = ()  # open jobs that may not start in the plan
     dates: tuple[dt.date, ...] = ()  # the dates planned (a week view: several)
     calendar: CalendarBasis | None = None  # the holiday calendars the plan counted on
+    moved: tuple[MovedJob, ...] = ()  # a re-plan: published jobs given another crew or time
 
     def job(self, job_id: str) -> FieldJob:
         for j in self.jobs:
@@ -301,6 +353,7 @@ class DayPlan:
         data["outage_windows"] = {k: w.to_dict() for k, w in self.outage_windows.items()}
         data["not_yet_startable"] = [j.id for j in self.future]
         data["calendar"] = None if self.calendar is None else self.calendar.to_dict()
+        data["moved"] = [m.to_dict() for m in self.moved]
         return data
 
 
@@ -686,7 +739,8 @@ def replan_emergency(
         on_progress=on_progress,
     )
     repairs = [*current.repairs, *new_repairs]
-    return _day_plan(day, plan, today, later, links, current.crews, calendar, repairs, dates, at)
+    after = _day_plan(day, plan, today, later, links, current.crews, calendar, repairs, dates, at)
+    return replace(after, moved=moved_jobs(current.plan, plan, day, at))
 
 
 def jobs_of(cases: Iterable[Any]) -> tuple[list[FieldJob], list[JobLink]]:

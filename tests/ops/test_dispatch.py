@@ -426,6 +426,22 @@ def test_replanned_routes_return_when_the_work_is_done(
         travel=city_roads,
         seconds=4,
     )
+    # the moved list (issue 13): every published job still to start whose crew changed or
+    # whose start moved by more than 15 minutes, from -> to; nothing else
+    at = 10 * 3600 + 30 * 60
+    was = {s.job_id: (r.crew_id, s.start) for r in morning.plan.routes for s in r.stops}
+    now = {s.job_id: (r.crew_id, s.start) for r in after.plan.routes for s in r.stops}
+    listed = {m.job: m for m in after.moved}
+    for job, (crew, start) in was.items():
+        if start <= at:
+            assert job not in listed
+            continue
+        changed = job not in now or now[job][0] != crew or abs(now[job][1] - start) > 900
+        assert changed == (job in listed), job
+        if changed:
+            m = listed[job]
+            assert m.from_crew == crew and m.to_crew == (now[job][0] if job in now else None)
+    assert after.to_dict()["moved"] == [m.to_dict() for m in after.moved]
     for plan in (morning, after):
         for route in plan.plan.routes:
             if not route.stops:

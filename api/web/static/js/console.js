@@ -457,7 +457,7 @@ function renderPlan(plan) {
     ? `<h4>${t("at_risk")} (${result.at_risk.length})</h4><ul class="at-risk">${result.at_risk.map((a) =>
       `<li><code>${escapeHtml(a.job)}</code> ${escapeHtml(code("reason", a.reason))} · ${t("deadline")} ${shortTime(a.deadline)}${a.detail ? ` — ${escapeHtml(message(a.detail_key, a.params, a.detail))}` : ""}</li>`).join("")}</ul>` : "";
   const moved = result.moved && result.moved.length
-    ? `<h4>${t("moved")} (${result.moved.length})</h4><ul class="moved">${result.moved.map((m) => `<li>${escapeHtml(typeof m === "string" ? m : JSON.stringify(m))}</li>`).join("")}</ul>` : "";
+    ? `<h4>${t("moved")} (${result.moved.length})</h4><ul class="moved">${result.moved.map((m) => `<li>${movedLine(m)}</li>`).join("")}</ul>` : "";
   const published = plan.status === "published";
   $("#plan-result").dataset.plan = String(plan.id);
   $("#plan-result").innerHTML = `
@@ -616,6 +616,14 @@ function wireWork() {
       if (ticket.isolation) { state.lastIsolation = ticket.isolation; drawIsolation(ticket.isolation); }
     }
   });
+}
+
+// a published job the re-plan gave another crew or time: job, crew and start from -> to
+function movedLine(m) {
+  if (typeof m === "string") return escapeHtml(m);
+  const from = `${escapeHtml(m.from.crew)} ${shortTime(m.from.start)}`;
+  const to = m.to ? `${escapeHtml(m.to.crew)} ${shortTime(m.to.start)}` : escapeHtml(t("left_out"));
+  return `<code>${escapeHtml(m.job)}</code> ${from} → ${to}`;
 }
 
 // "暂定" / "provisional" beside a deadline or a plan counted on a year not yet announced

@@ -110,7 +110,7 @@ const STRINGS = {
     cal_enter: "录入年度节假日安排", cal_year: "年份", cal_document: "通知文号", cal_published_on: "发布日期",
     cal_days_off: "放假日期（每行一个日期或 起..止）", cal_workdays: "调休上班日期（周六、周日）", save: "保存",
     cal_source: "依据", cal_kept: "录入：{by}，{at}", cal_moved: "重算的时限 ({n})", cal_saved: "已保存 {year} 年",
-    back_entered: "补录", replanned_today: "已按今日发布的计划 {id} 从现在起重新编制", planned_today_from_now: "今日没有已发布的计划：从现在起编制今日计划", provisional_source: "暂定：按《全国年节及纪念日放假办法》(2024) 推算，无调休上班日",
+    back_entered: "补录", left_out: "未再安排", replanned_today: "已按今日发布的计划 {id} 从现在起重新编制", planned_today_from_now: "今日没有已发布的计划：从现在起编制今日计划", provisional_source: "暂定：按《全国年节及纪念日放假办法》(2024) 推算，无调休上班日",
   },
   en: {
     title: "Water operations & leak management", public_title: "Water outage notices",
@@ -184,7 +184,7 @@ const STRINGS = {
     cal_enter: "Enter a year's holidays", cal_year: "Year", cal_document: "Notice number", cal_published_on: "Published on",
     cal_days_off: "Days off (one date or from..to per line)", cal_workdays: "Make-up working days (Saturdays, Sundays)", save: "Save",
     cal_source: "Source", cal_kept: "entered by {by}, {at}", cal_moved: "Deadlines recomputed ({n})", cal_saved: "Saved {year}",
-    back_entered: "back-entered", replanned_today: "today's published plan {id} re-planned from now", planned_today_from_now: "no published plan today: today planned from now", provisional_source: "provisional: computed from the statutory holiday rules (2024), no make-up working days",
+    back_entered: "back-entered", left_out: "left out", replanned_today: "today's published plan {id} re-planned from now", planned_today_from_now: "no published plan today: today planned from now", provisional_source: "provisional: computed from the statutory holiday rules (2024), no make-up working days",
   },
 };
 
