@@ -24,19 +24,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
+
+import serving
+from serving import free_port, sign_in, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 WATEROPS = Path(sys.executable).parent / "waterops"
@@ -51,61 +47,12 @@ end
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(
     port: int, workers: int, env: dict[str, str]
 ) -> tuple[subprocess.Popen[bytes], Path]:
-    data = Path(tempfile.mkdtemp(prefix="waterops-load-"))
-    proc = subprocess.Popen(
-        [
-            str(WATEROPS),
-            "serve",
-            "--demo",
-            "--data",
-            str(data),
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        cwd=ROOT,
-        # the demo users, not the demo's sample day: its uploads would load the server at start
-        env={**os.environ, "WATEROPS_SEED_DEMO_WORK": "false", **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                if json.load(r)["networks"]:
-                    time.sleep(3)  # every worker loads the network at start-up
-                    return proc, data
-        except OSError:
-            time.sleep(0.5)
-    stop_server(proc, data)
-    raise SystemExit("the service did not start within two minutes")
-
-
-def stop_server(proc: subprocess.Popen[bytes], data: Path) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    shutil.rmtree(data, ignore_errors=True)
-
-
-def token(port: int) -> str:
-    body = urllib.parse.urlencode({"username": "engineer", "password": "waterops-demo"}).encode()
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/auth/token", body) as r:
-        return str(json.load(r)["access_token"])
+    command = [str(WATEROPS), "serve", "--demo", "--workers", str(workers)]
+    # every worker loads the network at start-up: three seconds more
+    return serving.start_server(command, port, env, cwd=ROOT, settle=3, prefix="waterops-load-")
 
 
 def wrk(port: int, script: Path, seconds: int, clients: int) -> dict[str, float]:
@@ -154,7 +101,7 @@ def run(name: str, env: dict[str, str], args: argparse.Namespace) -> dict[str, A
         proc, data = start_server(port, args.workers, env)
         try:
             script = data / "isolation.lua"
-            script.write_text(LUA % {"seed": 2022 + k, "pipes": 3508, "token": token(port)})
+            script.write_text(LUA % {"seed": 2022 + k, "pipes": 3508, "token": sign_in(port)})
             wrk(port, script, 5, args.clients)  # warm-up
             results.append(wrk(port, script, args.seconds, args.clients))
         finally:

@@ -32,11 +32,8 @@ import argparse
 import http.client
 import json
 import multiprocessing as mp
-import os
 import random
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,60 +45,22 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import serving
+from serving import free_port, sign_in, stop_server
+
 ROOT = Path(__file__).resolve().parent.parent
 PIPES = 3508
 SERVE = [sys.executable, "-m", "api.cli", "serve", "--demo"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(
     tree: Path, port: int, env: dict[str, str]
 ) -> tuple[subprocess.Popen[bytes], Path]:
-    data = Path(tempfile.mkdtemp(prefix="waterops-auth-"))
-    proc = subprocess.Popen(
-        [*SERVE, "--data", str(data), "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tree,  # `python -m api.cli` imports the service of this tree
-        env={
-            **os.environ,
-            "WATEROPS_SEED_DEMO_WORK": "false",
-            "WATEROPS_ANSWER_CACHE": "0",
-            **env,
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                if json.load(r)["networks"]:
-                    time.sleep(2)
-                    return proc, data
-        except OSError:
-            time.sleep(0.5)
-    stop_server(proc, data)
-    raise SystemExit("the service did not start within two minutes")
-
-
-def stop_server(proc: subprocess.Popen[bytes], data: Path) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    shutil.rmtree(data, ignore_errors=True)
-
-
-def sign_in(port: int) -> str:
-    body = urllib.parse.urlencode({"username": "engineer", "password": "waterops-demo"}).encode()
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/auth/token", body) as r:
-        return str(json.load(r)["access_token"])
+    # `python -m api.cli` imports the service of this tree; every query computes its isolation
+    return serving.start_server(
+        SERVE, port, {"WATEROPS_ANSWER_CACHE": "0", **env}, cwd=tree, settle=2,
+        prefix="waterops-auth-",
+    )  # fmt: skip
 
 
 def isolation_latencies(port: int, token: str, pipes: list[str]) -> list[float]:

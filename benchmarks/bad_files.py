@@ -33,7 +33,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.gis.bad_corpus import CASES, Built, Case, clean_layers, write_folder  # noqa: E402
+from tests.gis.bad_corpus import (  # noqa: E402
+    CASES,
+    Built,
+    Case,
+    clean_layers,
+    write_folder,
+)
 
 
 @dataclass
@@ -151,25 +157,8 @@ class Upload:
         return f"{'5xx' if worst >= 500 else 'no 5xx'} ({len(codes)} queries)"
 
 
-def _zip_folder(folder: Path) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for f in sorted(folder.iterdir()):
-            z.write(f, f"export/{f.name}")
-    return out.getvalue()
-
-
 def run_upload(svc: Upload, built: Built, name: str, row: Row) -> None:
-    files: dict[str, Any] = {}
-    if built.path.is_dir():
-        files["file"] = (f"{name}.zip", _zip_folder(built.path))
-    else:
-        files["file"] = (built.path.name, built.path.read_bytes())
-    if built.valves is not None:
-        files["valves"] = (built.valves.name, built.valves.read_bytes())
-    data = {"name": name}
-    if built.crs is not None:
-        data["crs"] = built.crs
+    files, data = built.upload_form(name)
     record(svc, svc.post(files, data), row)
 
 

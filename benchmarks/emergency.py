@@ -50,21 +50,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ops.calendar import WorkCalendar  # noqa: E402
-from ops.dispatch import crews_on_shift, plan_day, replan_emergency  # noqa: E402
+from ops.dispatch import crews_on_shift, moved_jobs, plan_day, replan_emergency  # noqa: E402
 from ops.emergency import DEFAULT_CALL_OUT  # noqa: E402
 from ops.io import read_roster  # noqa: E402
 from ops.jobs import JobKind  # noqa: E402
 from ops.repairs import RepairReport, Severity, open_repair  # noqa: E402
-from sample_data.busy_day import ROSTER, busy_day  # noqa: E402
+from sample_data.busy_day import ORDINARY, ROSTER, busy_day  # noqa: E402
 
 SEED = 2022
 SAMPLE = ROOT / "sample_data" / "kaifeng.gpkg"
 DAYS = {"working day": dt.date(2026, 12, 3), "weekend": dt.date(2026, 12, 5),
         "holiday": dt.date(2026, 10, 1)}  # fmt: skip
-LOADS: dict[str, dict[str, int]] = {
-    "ordinary": {"n_applications": 8, "n_exercises": 8, "n_surveys": 2, "n_leaks": 1},
-    "busy": {},
-}
+LOADS: dict[str, dict[str, int]] = {"ordinary": ORDINARY, "busy": {}}
 CRITICAL_WEIGHT = 10
 NIGHT = DEFAULT_CALL_OUT
 
@@ -114,19 +111,6 @@ def outcome_of(day_plan: Any, case: Any, reported: dt.datetime, moved: int) -> O
     )
 
 
-def moved_jobs(before: Any, after: Any, at: int, tolerance: int = 900) -> int:
-    """Published jobs still to come whose crew or start changed by more than 15 minutes."""
-    was = {
-        s.job_id: (r.crew_id, s.start) for r in before.plan.routes for s in r.stops if s.start > at
-    }
-    now = {s.job_id: (r.crew_id, s.start) for r in after.plan.routes for s in r.stops}
-    return sum(
-        1
-        for job, (crew, start) in was.items()
-        if job not in now or now[job][0] != crew or abs(now[job][1] - start) > tolerance
-    )
-
-
 def ours(
     scenario: dict[str, Any], case: Any, reported: dt.datetime, seconds: float, ctx: Any
 ) -> Outcome:
@@ -140,7 +124,7 @@ def ours(
             morning, reported, case.jobs, case.links, new_repairs=[case],
             calendar=ctx.calendar, travel=ctx.travel, seconds=seconds,
         )  # fmt: skip
-        return outcome_of(after, case, reported, moved_jobs(morning, after, at))
+        return outcome_of(after, case, reported, len(after.moved))
     before_work = not routes or at < min(r.depart for r in routes)
     jobs = [*scenario["jobs"], *case.jobs] if before_work else list(case.jobs)
     links = [*scenario["links"], *case.links] if before_work else list(case.links)
@@ -149,7 +133,7 @@ def ours(
         day, jobs, links, ctx.roster, ctx.calendar, repairs=repairs, travel=ctx.travel,
         seconds=seconds, now=reported,
     )  # fmt: skip
-    moved = moved_jobs(morning, plan, at) if before_work else 0
+    moved = len(moved_jobs(morning.plan, plan.plan, day, at)) if before_work else 0
     return outcome_of(plan, case, reported, moved)
 
 

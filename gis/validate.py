@@ -109,19 +109,8 @@ class _Collector:
         fix: str,
     ) -> None:
         """Add one problem per id (capped), with ``{id}``-free messages."""
-        ids = [None if _missing(i) else str(i) for i in ids]
-        for ident in ids[:MAX_PER_KIND]:
-            self.problems.append(Problem(severity, layer, ident, message, fix))
-        if len(ids) > MAX_PER_KIND:
-            self.problems.append(
-                Problem(
-                    severity,
-                    layer,
-                    None,
-                    f"{len(ids) - MAX_PER_KIND} more rows with the same problem: {message}",
-                    fix,
-                )
-            )
+        ids = list(ids)
+        self.each(severity, layer, ids, [message] * len(ids), message, fix)
 
     def one(self, severity: Severity, layer: str, ident: Any, message: str, fix: str) -> None:
         self.problems.append(

@@ -297,11 +297,56 @@ def acceptance_due(
     channel (hotline, website, WeChat, 政务服务网, pushes of the approval platform) within
     0.25 working day of its receipt (``rules.acceptance_working_days``).
     """
-    if channel not in CHANNELS:
-        raise InvalidRequest(f"unknown channel {channel!r}: use one of {', '.join(CHANNELS)}")
+    _check_channel(channel)
     if channel == "counter":
         return received_at
     return calendar.add_working_days(received_at, rules.acceptance_working_days)
+
+
+def _check_channel(channel: str) -> None:
+    if channel not in CHANNELS:
+        raise InvalidRequest(f"unknown channel {channel!r}: use one of {', '.join(CHANNELS)}")
+
+
+CLOCK_SLACK = dt.timedelta(minutes=5)  # a client's clock may run a little ahead
+
+
+def intake_times(
+    channel: str,
+    now: dt.datetime,
+    *,
+    accept: bool = True,
+    received_at: dt.datetime | None = None,
+    accepted_at: dt.datetime | None = None,
+) -> tuple[dt.datetime, dt.datetime | None, bool]:
+    """When a new application was received and accepted, and whether it is back-entered.
+
+    The service stamps the acceptance (``now``); only a counter application accepted earlier
+    may be entered with its acceptance time (back-entered, and flagged so). A counter
+    application is accepted at once (即办); a remote one may be recorded as received, to be
+    accepted later. Times may not lie in the future, and receipt comes before acceptance.
+    """
+    _check_channel(channel)
+    back_entered = accepted_at is not None
+    if back_entered and channel != "counter":
+        raise InvalidRequest(
+            "accepted_at is stamped by the service; only a counter application accepted "
+            "earlier may be back-entered with its time (channel counter)"
+        )
+    if channel == "counter" and not accept:
+        raise InvalidRequest("a counter application is accepted at once (即办): leave accept true")
+    accepted = accepted_at if accepted_at is not None else (now if accept else None)
+    received = received_at if received_at is not None else (accepted or now)
+    for name, moment in (("accepted_at", accepted), ("received_at", received)):
+        if moment is not None and moment > now + CLOCK_SLACK:
+            raise InvalidRequest(
+                f"{name} {moment:%Y-%m-%d %H:%M} is in the future: give the time it happened"
+            )
+    if accepted is not None and received > accepted:
+        raise InvalidRequest(
+            "received_at is after accepted_at: an application is received before it is accepted"
+        )
+    return received, accepted, back_entered
 
 
 def intake_status(

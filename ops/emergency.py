@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ops.calendar import local_time
+
+if TYPE_CHECKING:
+    from ops.dispatch import CrewShift
 
 
 @dataclass(frozen=True)
@@ -51,14 +55,13 @@ class CallOutRules:
         """How long after a call at ``moment`` a crew can leave its depot."""
         return self.night_delay if self.is_night(moment) else self.day_delay
 
-    def call_out(self, crew: object, now: dt.datetime) -> dt.datetime | None:
-        """When ``crew`` (a :class:`ops.dispatch.CrewShift`) can start on an emergency called
-        at ``now``, if that is before its shift of the day; None when it is not on call or its
-        shift has begun (it is at work: the ordinary re-plan applies)."""
-        if not getattr(crew, "on_call", False):
+    def call_out(self, crew: CrewShift, now: dt.datetime) -> dt.datetime | None:
+        """When ``crew`` can start on an emergency called at ``now``, if that is outside its
+        shift of the day; None when it is not on call or its shift has begun (it is at work:
+        the ordinary re-plan applies)."""
+        if not crew.on_call:
             return None
-        start: dt.time = crew.start  # type: ignore[attr-defined]
-        end: dt.time = crew.end  # type: ignore[attr-defined]
+        start, end = crew.start, crew.end
         local = local_time(now).replace(tzinfo=None)
         if start <= local.time() < end:
             return None

@@ -24,6 +24,8 @@ from ops.valves import exercise_jobs, valves_due
 
 ROSTER = Path(__file__).with_name("roster.csv")
 DAY = dt.date(2026, 12, 3)  # a Thursday
+# the counts of an ordinary day's work, which the ten crews can do: busy_day(..., **ORDINARY)
+ORDINARY = {"n_applications": 8, "n_exercises": 8, "n_surveys": 2, "n_leaks": 1}
 
 
 def busy_day(

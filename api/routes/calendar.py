@@ -109,7 +109,9 @@ def put_year(
         update(t.Counter).where(t.Counter.name == "CAL").values(value=t.Counter.value + 1)
     )
     session.flush()
-    session.expire_all()  # the counter moved: calendar() rebuilds with the new year
+    counter = session.get(t.Counter, "CAL")
+    if counter is not None:  # moved by the UPDATE above: read it again, calendar() rebuilds
+        session.refresh(counter)
     moved = recompute_deadlines(session, request, year, user.username)
     return json_response({**_year_dict(request, session, year), "moved": moved})
 

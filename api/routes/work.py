@@ -148,33 +148,15 @@ def create_connection(
     session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    now = now_local()
-    back_entered = body.accepted_at is not None
-    if back_entered and body.channel != "counter":
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "accepted_at is stamped by the service; only a counter application accepted "
-            "earlier may be back-entered with its time (channel counter)",
-        )
-    if body.channel == "counter" and not body.accept:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "a counter application is accepted at once (即办): leave accept true",
-        )
-    accepted_at = local(body.accepted_at) if body.accepted_at else (now if body.accept else None)
-    received_at = local(body.received_at) if body.received_at else (accepted_at or now)
-    slack = dt.timedelta(minutes=5)  # clocks of clients differ a little
-    for name, moment in (("accepted_at", accepted_at), ("received_at", received_at)):
-        if moment is not None and moment > now + slack:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                f"{name} {moment:%Y-%m-%d %H:%M} is in the future: give the time it happened",
-            )
-    if accepted_at is not None and received_at > accepted_at:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "received_at is after accepted_at: an application is received before it is accepted",
-        )
+    from ops.connections import intake_times
+
+    received_at, accepted_at, back_entered = intake_times(
+        body.channel,
+        now_local(),
+        accept=body.accept,
+        received_at=local(body.received_at) if body.received_at else None,
+        accepted_at=local(body.accepted_at) if body.accepted_at else None,
+    )
 
     def produce() -> tuple[int, Any, dict[str, str]]:
         app_id = next_id(session, "APP")

@@ -23,7 +23,14 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import Service
-from tests.gis.bad_corpus import CASES, Built, Case, case, clean_layers, write_folder
+from tests.gis.bad_corpus import (
+    CASES,
+    Built,
+    Case,
+    case,
+    clean_layers,
+    write_folder,
+)
 
 pytest.importorskip("wntr")
 
@@ -32,14 +39,6 @@ RAW = re.compile(
     r"not recognized as being|Traceback|could not convert|invalid literal|networks/",
     re.IGNORECASE,
 )
-
-
-def _zip_folder(folder: Path) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for f in sorted(folder.iterdir()):
-            z.write(f, f"export/{f.name}")
-    return out.getvalue()
 
 
 def _zip(files: dict[str, bytes]) -> bytes:
@@ -57,16 +56,7 @@ def _layer_files(tmp_path: Path) -> dict[str, bytes]:
 
 def upload(svc: Service, built: Built, name: str) -> Any:
     """POST a case's files the way a user would."""
-    files: dict[str, Any] = {}
-    if built.path.is_dir():
-        files["file"] = (f"{name}.zip", _zip_folder(built.path))
-    else:
-        files["file"] = (built.path.name, built.path.read_bytes())
-    if built.valves is not None:
-        files["valves"] = (built.valves.name, built.valves.read_bytes())
-    data = {"name": name}
-    if built.crs is not None:
-        data["crs"] = built.crs
+    files, data = built.upload_form(name)
     return svc.post("/api/networks", "engineer", files=files, data=data)
 
 

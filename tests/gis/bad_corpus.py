@@ -9,8 +9,10 @@ problem naming the layer, the row and the fix; or accepted (with a warning, perh
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +139,30 @@ class Built:
     path: Path
     valves: Path | None = None
     crs: str | None = None
+
+    def upload_form(self, name: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """The multipart files and fields a user sends to ``POST /api/networks``: the file
+        (a folder zipped, as an export is), the valve CSV, the CRS."""
+        files: dict[str, Any] = {}
+        if self.path.is_dir():
+            files["file"] = (f"{name}.zip", zip_folder(self.path))
+        else:
+            files["file"] = (self.path.name, self.path.read_bytes())
+        if self.valves is not None:
+            files["valves"] = (self.valves.name, self.valves.read_bytes())
+        data = {"name": name}
+        if self.crs is not None:
+            data["crs"] = self.crs
+        return files, data
+
+
+def zip_folder(folder: Path) -> bytes:
+    """A folder of layer files as a zip of an ``export/`` folder."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(folder.iterdir()):
+            z.write(f, f"export/{f.name}")
+    return out.getvalue()
 
 
 @dataclass(frozen=True)

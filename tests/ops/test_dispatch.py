@@ -405,13 +405,11 @@ def test_replanned_routes_return_when_the_work_is_done(
     """Issue 13: after a re-plan, routes read the end of the shift with overtime as their
     return (21:30 for a crew whose last job ended at 17:44)."""
     from ops.io import read_roster
+    from sample_data.busy_day import ORDINARY, busy_day
     from sample_data.busy_day import ROSTER as SAMPLE_ROSTER
-    from sample_data.busy_day import busy_day
 
     day = dt.date(2026, 12, 3)
-    jobs, links, repairs = busy_day(
-        city_isolator, 2022, day, n_applications=8, n_exercises=8, n_surveys=2, n_leaks=1
-    )
+    jobs, links, repairs = busy_day(city_isolator, 2022, day, **ORDINARY)
     roster = read_roster(SAMPLE_ROSTER)
     morning = plan_day(day, jobs, links, roster, CAL, repairs=repairs, travel=city_roads, seconds=4)
     now = dt.datetime.combine(day, dt.time(10, 30))
