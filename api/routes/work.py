@@ -468,7 +468,12 @@ def cancel_repair(ticket: str, body: CancelIn, user: Operator, session: SessionD
             "jobs first (a shut valve must be reopened)",
         )
     row.status = "cancelled"
-    row.report = {**row.report, "cancelled": {"by": user.username, "reason": body.reason}}
+    cancelled_by = {
+        "by": user.username,
+        "reason": body.reason,
+        "at": now_local().isoformat(timespec="seconds"),
+    }
+    row.report = {**row.report, "cancelled": cancelled_by}
     cancelled = []
     for job in session.scalars(select(t.Job).where(t.Job.source == ticket)):
         if job.status in ("open", "assigned"):
@@ -485,9 +490,16 @@ def cancel_repair(ticket: str, body: CancelIn, user: Operator, session: SessionD
             )
             cancelled.append(job.id)
     session.flush()
-    return json_response(
-        {**row.case, "status": row.status, "network": row.network_id, "cancelled_jobs": cancelled}
-    )
+    return json_response({**_ticket_dict(row), "cancelled_jobs": cancelled})
+
+
+def _ticket_dict(row: t.RepairTicket) -> dict[str, Any]:
+    """A ticket as answered: its case, where it stands and, once cancelled, who cancelled it,
+    when and why."""
+    data = {**row.case, "status": row.status, "network": row.network_id}
+    if "cancelled" in row.report:
+        data["cancelled"] = row.report["cancelled"]
+    return data
 
 
 @router.get("/repairs", summary="repair tickets")
@@ -495,7 +507,7 @@ def list_repairs(
     _: Reader, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> Response:
     rows = session.scalars(select(t.RepairTicket).order_by(t.RepairTicket.id.desc()).limit(limit))
-    return json_response([{**r.case, "status": r.status, "network": r.network_id} for r in rows])
+    return json_response([_ticket_dict(r) for r in rows])
 
 
 @router.get("/repairs/{ticket}", summary="one repair ticket")
@@ -503,7 +515,7 @@ def get_repair(ticket: str, _: Reader, session: SessionDep) -> Response:
     row = session.get(t.RepairTicket, ticket)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no repair ticket {ticket}")
-    return json_response({**row.case, "status": row.status, "network": row.network_id})
+    return json_response(_ticket_dict(row))
 
 
 class LeakSurveyIn(BaseModel):

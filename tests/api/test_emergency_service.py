@@ -36,6 +36,11 @@ def test_a_repeat_report_is_linked_to_the_open_ticket(service: Service) -> None:
     assert done.json()["status"] == "cancelled" and done.json()["cancelled_jobs"]
     job = service.get(f"/api/jobs/{done.json()['cancelled_jobs'][0]}").json()
     assert job["status"] == "cancelled" and "same break, double" in job["history"][-1]["note"]
+    # the ticket says who cancelled it and why, in the list as in its own answer
+    kept = service.get(f"/api/repairs/{other}").json()["cancelled"]
+    assert kept["reason"] == "same break, double" and kept["by"] == "dispatcher" and kept["at"]
+    listed = {r["ticket"]: r for r in service.get("/api/repairs").json()}
+    assert listed[other]["cancelled"] == kept and "cancelled" not in listed[ticket]
     assert service.post(f"/api/repairs/{other}/cancel", json={"reason": "x"}).status_code == 409
     assert (
         service.post(
