@@ -51,3 +51,38 @@ def test_a_detail_is_its_key_and_params_in_english() -> None:
     assert u.detail == "no crew has the skill(s) excavation, valve"
     assert u.to_dict()["detail_key"] == "no_skill"
     assert u.to_dict()["params"] == {"skills": "excavation, valve"}
+
+
+def catalogue(lang: str) -> dict[str, str]:
+    """The strings of one language in ``i18n.js``, by key."""
+    text = I18N.read_text(encoding="utf-8")
+    start = text.index(f"{lang}: {{")
+    end = text.index("en: {") if lang == "zh" else text.index("const params")
+    pairs = re.findall(r'(?:^|[\s{,])("[^"]+"|\w+):\s*"([^"]*)"', text[start:end])
+    return {key.strip('"'): value for key, value in pairs}
+
+
+def test_every_string_of_the_console_is_in_both_languages() -> None:
+    """A string of the pages' own (no prefix) has its Chinese and its English, with the same
+    placeholders; the codes the API sends (``kind:``, ``msg:`` ...) may fall back to it."""
+    zh, en = catalogue("zh"), catalogue("en")
+    own_zh = {k for k in zh if ":" not in k}
+    own_en = {k for k in en if ":" not in k}
+    assert own_zh == own_en, (sorted(own_zh - own_en), sorted(own_en - own_zh))
+    for key in own_zh:
+        assert placeholders(zh[key]) == placeholders(en[key]), key
+    assert {k for k in en if ":" in k} <= set(zh)
+
+
+def test_every_key_the_pages_use_is_in_both_languages() -> None:
+    static = I18N.parents[1]
+    used: set[str] = set()
+    for js in static.glob("js/*.js"):
+        used |= set(re.findall(r'\bt\("(\w+)"', js.read_text(encoding="utf-8")))
+    for html in static.glob("*.html"):
+        used |= set(
+            re.findall(r'data-i18n(?:-placeholder|-title)?="(\w+)"', html.read_text("utf-8"))
+        )
+    assert "cancel_ticket" in used and "repairs" in used
+    for lang in ("zh", "en"):
+        assert not used - set(catalogue(lang)), (lang, sorted(used - set(catalogue(lang))))

@@ -9,6 +9,7 @@ const state = {
   config: null, networkId: null, map: null, layers: null, tab: "isolation",
   whatif: new Set(), lastIsolation: null, isoOverlay: null, planOverlay: null, pickOverlay: null,
   pick: null, crews: [], jobs: new Map(), plan: null, polling: null, outage: null, criticality: null,
+  openJob: null, ticketOutcome: null, // in New work: the job opened under its row, the last ticket cancelled
 };
 
 // -- start ---------------------------------------------------------------------------------
@@ -656,11 +657,148 @@ async function loadIntake() {
   }
 }
 
+// the jobs still to do: open, assigned, on the way, on site (done and cancelled ones are not)
+const ACTIVE = ["open", "assigned", "en_route", "on_site"];
+
 async function loadJobs() {
   loadIntake();
-  const jobs = await api("GET", "/api/jobs?status=open&limit=500").catch(() => []);
-  $("#jobs").innerHTML = `<table class="data" id="jobs-table"><thead><tr><th>${t("job")}</th><th>${t("kind")}</th><th>${t("due")}</th></tr></thead><tbody>
-    ${jobs.map((j) => `<tr data-job="${escapeHtml(j.id)}"><td><code>${escapeHtml(j.id)}</code></td><td>${escapeHtml(code("kind", j.kind))}</td><td>${shortTime(j.deadline || j.due)} ${calendarBadge(j.meta?.calendar)}</td></tr>`).join("")}</tbody></table>`;
+  const tickets = loadRepairs();
+  const lists = await Promise.all(ACTIVE.map((s) => api("GET", `/api/jobs?status=${s}&limit=500`).catch(() => [])));
+  const jobs = lists.flat().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  $("#jobs").innerHTML = `<table class="data clickable" id="jobs-table"><thead><tr><th>${t("job")}</th><th>${t("kind")}</th><th>${t("status")}</th><th>${t("due")}</th></tr></thead><tbody>
+    ${jobs.map((j) => `<tr data-job="${escapeHtml(j.id)}"><td><code>${escapeHtml(j.id)}</code></td><td>${escapeHtml(code("kind", j.kind))}</td>
+      <td class="job-status">${jobStatus(j.status)}</td><td>${shortTime(j.deadline || j.due)} ${calendarBadge(j.meta?.calendar)}</td></tr>`).join("")}</tbody></table>`;
+  for (const tr of document.querySelectorAll("#jobs-table tr[data-job]")) {
+    tr.addEventListener("click", () => (state.openJob === tr.dataset.job ? closeJob() : openJob(tr.dataset.job)));
+  }
+  if (state.openJob && jobs.some((j) => j.id === state.openJob)) openJob(state.openJob);
+  await tickets;
+}
+
+// -- one job, its history, and cancelling jobs and repair tickets ------------------------
+
+const CANCELLABLE = new Set(ACTIVE);
+
+function jobStatus(status) {
+  return `<span class="badge job-${escapeHtml(status)}">${escapeHtml(code("status", status))}</span>`;
+}
+
+function closeJob() {
+  document.querySelector("#jobs-table tr.job-detail")?.remove();
+  document.querySelector("#jobs-table tr.selected")?.classList.remove("selected");
+  state.openJob = null;
+}
+
+// a job opened under its row: what it is, its history (who changed it, when, why) and, for a
+// dispatcher, *Cancel job*; `notice` is markup of ours (an outcome) shown at its top
+async function openJob(id, notice = "") {
+  let job;
+  try { job = await api("GET", `/api/jobs/${encodeURIComponent(id)}`); } catch (err) { say(`${t("error")}: ${err.message}`, "error"); return; }
+  closeJob();
+  const row = document.querySelector(`#jobs-table tr[data-job="${CSS.escape(id)}"]`);
+  if (!row) return;
+  state.openJob = id;
+  row.classList.add("selected");
+  row.querySelector(".job-status").innerHTML = jobStatus(job.status);
+  const history = job.history.map((h) => `<li>${shortTime(h.at)} · ${jobStatus(h.status)}${h.crew ? ` · ${escapeHtml(h.crew)}` : ""} · ${escapeHtml(h.by)}${h.note ? ` — <span class="note">${escapeHtml(h.note)}</span>` : ""}</li>`).join("");
+  const detail = document.createElement("tr");
+  detail.className = "job-detail";
+  detail.innerHTML = `<td colspan="4"><div id="job-detail">
+    ${notice}
+    <div><code>${escapeHtml(job.id)}</code> ${escapeHtml(code("kind", job.kind))} · ${jobStatus(job.status)}${job.crew ? ` · ${t("crew")} ${escapeHtml(job.crew)}` : ""}</div>
+    ${job.description ? `<div class="muted">${escapeHtml(job.description)}</div>` : ""}
+    ${job.source ? `<div class="muted">${t("source")}: <code>${escapeHtml(job.source)}</code></div>` : ""}
+    <h4>${t("history")}</h4>
+    <ol class="history" id="job-history">${history}</ol>
+    ${CANCELLABLE.has(job.status) ? `<div class="row needs-dispatcher"><button type="button" class="danger" id="cancel-job">${t("cancel_job")}</button></div>` : ""}
+    <div class="reason-host"></div></div></td>`;
+  row.after(detail);
+  $("#cancel-job", detail)?.addEventListener("click", () => askReason($(".reason-host", detail), {
+    confirm: t("cancel_job_confirm"),
+    close: () => { $(".reason-host", detail).innerHTML = ""; },
+    // the version the dispatcher read: a job changed meanwhile (a crew arrived) is refused
+    // (412) and opened again as it now is, rather than cancelled unseen
+    send: async (reason) => {
+      await api("POST", `/api/jobs/${encodeURIComponent(id)}/status`, { status: "cancelled", note: reason }, { version: job.version });
+      await openJob(id, `<p class="ok" id="job-outcome">${escapeHtml(t("job_cancelled", { job: id }))}</p>`);
+    },
+    refused: async (err) => {
+      if (err.status !== 412) return t("job_not_cancelled", { job: id, why: err.message });
+      await openJob(id, `<p class="warn" id="job-outcome">${escapeHtml(t("job_changed", { job: id }))}</p>`);
+      return null;
+    },
+  }));
+}
+
+// A reason asked for in place — a cancellation needs one, kept in the history — instead of a
+// browser prompt: a small form in `host`. `send(reason)` makes the request; a refusal is shown
+// in the form in the words `refused(err)` gives (null: it has dealt with it), the service's own
+// message included (refusals stay English, docs/console.md).
+function askReason(host, { confirm, send, refused, close }) {
+  host.innerHTML = `<form class="reason-form" novalidate>
+    <label><span>${t("cancel_why")}</span><input name="reason" required aria-required="true" maxlength="2000" autocomplete="off"></label>
+    <div class="row"><button type="submit" class="danger">${escapeHtml(confirm)}</button><button type="button" class="back">${t("back")}</button></div>
+    <p class="error" role="alert"></p></form>`;
+  const form = $("form", host);
+  const error = $(".error", form);
+  $(".back", form).addEventListener("click", close);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const reason = form.reason.value.trim();
+    if (!reason) { error.textContent = t("reason_required"); form.reason.focus(); return; }
+    const button = $("button[type=submit]", form);
+    button.disabled = true;
+    error.textContent = "";
+    try {
+      await send(reason);
+    } catch (err) {
+      if (!(err instanceof ApiError)) console.error(err);
+      const text = await refused(err);
+      if (text !== null) error.textContent = text;
+      button.disabled = false;
+    }
+  });
+  form.reason.focus();
+}
+
+async function loadRepairs() {
+  const tickets = await api("GET", "/api/repairs?limit=50").catch(() => null);
+  if (!tickets) return;
+  const outcome = state.ticketOutcome; // the last ticket cancelled here, in today's language
+  $("#repairs-result").innerHTML = outcome ? `<p class="ok" id="ticket-outcome">${escapeHtml(t("ticket_cancelled", { ticket: outcome.ticket, n: outcome.jobs.length }))}
+    ${outcome.jobs.map((j) => `<code class="job-id">${escapeHtml(j)}</code>`).join(" ") || t("none")}</p>` : "";
+  const cancelled = (c) => (c ? `<div class="muted cancelled-reason">${escapeHtml(t("cancelled_by", { reason: c.reason, by: c.by, at: c.at ? shortTime(c.at) : "—" }))}</div>` : "");
+  $("#repairs").innerHTML = tickets.length ? `<table class="data" id="repairs-table"><thead><tr><th>${t("ticket")}</th>
+      <th>${t("reported")}</th><th>${t("status")}</th><th></th></tr></thead><tbody>
+    ${tickets.map((r) => `<tr data-ticket="${escapeHtml(r.ticket)}"><td><code>${escapeHtml(r.ticket)}</code>
+        <div class="muted">${escapeHtml(r.pipe)} · ${escapeHtml(t(`sev_${r.severity}`))}</div></td>
+      <td>${shortTime(r.reported_at)}</td>
+      <td><span class="badge ticket-${escapeHtml(r.status)}">${escapeHtml(code("ticket", r.status))}</span>${cancelled(r.cancelled)}</td>
+      <td class="action">${r.status === "open" ? `<button type="button" class="cancel-ticket needs-operator">${t("cancel_ticket")}</button>` : ""}</td></tr>`).join("")}</tbody></table>`
+    : `<p class="help">${t("repairs_none")}</p>`;
+  for (const b of document.querySelectorAll("#repairs-table button.cancel-ticket")) b.addEventListener("click", () => askTicketCancel(b.closest("tr")));
+}
+
+// *Cancel ticket*: the ticket and its jobs not yet started are cancelled, the reason in each
+// job's history; the service refuses (409) while a crew is on the way or on site
+function askTicketCancel(tr) {
+  const ticket = tr.dataset.ticket;
+  document.querySelector("#repairs-table tr.reason-row")?.remove();
+  const row = document.createElement("tr");
+  row.className = "reason-row";
+  row.innerHTML = `<td colspan="4"></td>`;
+  tr.after(row);
+  askReason(row.firstElementChild, {
+    confirm: t("cancel_ticket_confirm"),
+    close: () => row.remove(),
+    send: async (reason) => {
+      const done = await api("POST", `/api/repairs/${encodeURIComponent(ticket)}/cancel`, { reason });
+      state.ticketOutcome = { ticket, jobs: done.cancelled_jobs };
+      await loadJobs(); // the ticket's row and its jobs, as they now stand
+      $("#repairs-result").scrollIntoView({ block: "nearest" });
+    },
+    refused: (err) => t("ticket_not_cancelled", { ticket, why: err.message }),
+  });
 }
 
 // -- notices -------------------------------------------------------------------------------
