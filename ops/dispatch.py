@@ -26,7 +26,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ops.calendar import CalendarBasis, WorkCalendar, local_time
-from ops.emergency import DEFAULT_CALL_OUT, CallOutRules
+from ops.emergency import (
+    DEFAULT_CALL_OUT,
+    DEFAULT_INTERRUPTION,
+    CallOutRules,
+    InterruptionRules,
+    Suspension,
+    rest_of,
+)
 from ops.jobs import FieldJob, JobKind, JobLink, Location
 from ops.repairs import OutageWindow, RepairCase, RepairChain, outage_window, repair_chain
 from routing.model import DETAILS
@@ -310,6 +317,7 @@ class DayPlan:
     dates: tuple[dt.date, ...] = ()  # the dates planned (a week view: several)
     calendar: CalendarBasis | None = None  # the holiday calendars the plan counted on
     moved: tuple[MovedJob, ...] = ()  # a re-plan: published jobs given another crew or time
+    suspended: tuple[Suspension, ...] = ()  # a re-plan: started jobs left for an emergency
 
     def job(self, job_id: str) -> FieldJob:
         for j in self.jobs:
@@ -354,6 +362,7 @@ class DayPlan:
         data["not_yet_startable"] = [j.id for j in self.future]
         data["calendar"] = None if self.calendar is None else self.calendar.to_dict()
         data["moved"] = [m.to_dict() for m in self.moved]
+        data["suspended"] = [{**x.to_dict(), "rest_job": x.rest.to_dict()} for x in self.suspended]
         return data
 
 
@@ -693,6 +702,7 @@ def replan_emergency(
     seconds: float = 10.0,
     overtime: dt.timedelta = DEFAULT_CALL_OUT.overtime,
     on_progress: Callable[[dict[str, Any]], bool] | None = None,
+    interruption: InterruptionRules = DEFAULT_INTERRUPTION,
 ) -> DayPlan:
     """Insert new (urgent) jobs into a published day plan at ``now``.
 
@@ -702,6 +712,11 @@ def replan_emergency(
     up to ``overtime`` past their shift on emergency jobs. A job whose chain has begun (a valve
     of its repair is closed) becomes mandatory: the water must come back. Outage windows of
     every repair follow the new plan.
+
+    For an emergency, a crew able to do some of its work may leave a started job that
+    ``interruption`` allows (:mod:`ops.emergency`): it leaves the site safe, and the rest of
+    the work becomes a new job, linked to the first, which takes over the first's successors
+    (``DayPlan.suspended``). A crew that is not needed for the emergency finishes its job.
     """
     from routing.solver import SolverOptions, replan
 
@@ -729,18 +744,68 @@ def replan_emergency(
     ]
     jobs += list(new_jobs)
     links = [*current.links, *new_links]
+    urgent = [j for j in new_jobs if j.emergency]
+    leaving = _may_leave(current, now, urgent, jobs, interruption)
+    for s in leaving.values():
+        jobs.append(s.rest)
+        links = [replace(lk, before=s.rest.id) if lk.before == s.job else lk for lk in links]
+        links.append(JobLink(s.job, s.rest.id))
     problem, today, later = _problem(day, jobs, links, crews, travel, overtime)
-    first = EMERGENCY_SHARE if any(j.emergency for j in new_jobs) else 0.0
+    first = EMERGENCY_SHARE if urgent else 0.0
     plan = replan(
         problem,
         current.plan,
         at,
         SolverOptions(seconds=seconds, urgent_first=first),
         on_progress=on_progress,
+        suspend={k: (to_seconds(s.leave, day), s.rest.id) for k, s in leaving.items()},
     )
+    kept = plan.stats.get("suspended", {})
+    for job_id, s in leaving.items():  # a crew not needed elsewhere finished its job
+        if job_id not in kept:
+            today = [j for j in today if j.id != s.rest.id]
+            links = [lk for lk in links if lk.after != s.rest.id]
+            links = [replace(lk, before=job_id) if lk.before == s.rest.id else lk for lk in links]
     repairs = [*current.repairs, *new_repairs]
     after = _day_plan(day, plan, today, later, links, current.crews, calendar, repairs, dates, at)
-    return replace(after, moved=moved_jobs(current.plan, plan, day, at))
+    suspended = tuple(s for k, s in leaving.items() if k in kept)
+    return replace(after, moved=moved_jobs(current.plan, plan, day, at), suspended=suspended)
+
+
+def _may_leave(
+    current: DayPlan,
+    now: dt.datetime,
+    urgent: Sequence[FieldJob],
+    jobs: Sequence[FieldJob],
+    rules: InterruptionRules,
+) -> dict[str, Suspension]:
+    """The started jobs of ``current`` whose crews may leave them at ``now`` for the
+    ``urgent`` jobs: a job the rules let be interrupted, of a crew that can do one of them."""
+    if not urgent:
+        return {}
+    day = current.day
+    skills = {c.id: c.skills for c in current.crews}
+    by_id = {j.id: j for j in jobs}
+    at = to_seconds(now, day)
+    out = {}
+    for route in current.plan.routes:
+        able = skills.get(route.crew_id, frozenset())
+        if not any(j.skills <= able for j in urgent):
+            continue
+        for stop in route.stops:
+            job = by_id.get(stop.job_id)
+            if job is None or job.crews_required != 1 or not stop.start <= at < stop.end:
+                continue
+            start, end = from_seconds(stop.start, day), from_seconds(stop.end, day)
+            rule = rules.interruption(job, start, from_seconds(at, day), end)
+            if rule is None:
+                continue
+            leave = from_seconds(at, day) + rule.safe
+            why = ", ".join(sorted({j.source for j in urgent if j.skills <= able}))
+            out[job.id] = Suspension(
+                job.id, route.crew_id, leave, rest_of(job, leave, end, rule), why
+            )
+    return out
 
 
 def jobs_of(cases: Iterable[Any]) -> tuple[list[FieldJob], list[JobLink]]:

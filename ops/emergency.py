@@ -14,10 +14,12 @@ crew's ordinary shift; ordinary work waits for it. See ``docs/decisions.md``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from ops.calendar import local_time
+from ops.jobs import FieldJob, JobKind
 
 if TYPE_CHECKING:
     from ops.dispatch import CrewShift
@@ -82,3 +84,106 @@ class CallOutRules:
 
 
 DEFAULT_CALL_OUT = CallOutRules()
+
+
+# -- interrupting started work ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interruption:
+    """How a started job of one kind is left for an emergency: the crew needs ``safe`` to leave
+    the site safe (a valve turned back to where it was, a meter refitted so the customer has
+    water, a trench covered), and the rest of the work takes ``restart`` more when the crew
+    comes back (setting up again)."""
+
+    safe: dt.timedelta
+    restart: dt.timedelta
+
+
+@dataclass(frozen=True)
+class InterruptionRules:
+    """Which started jobs a crew may leave for an emergency (documented defaults; a deployment
+    sets its own).
+
+    Low-priority routine work may be interrupted: leak surveys, valve exercises, connection
+    surveys, meter work and follow-up visits. A planned (minor-leak) repair may be left only
+    before the dig: in its first ``dig_after`` (marking out, traffic control, locating); once
+    the trench is open the crew finishes. Emergency work (closures, repairs, reopenings,
+    flushing, tankers) and valve closures and openings of any kind are never interrupted: a
+    valve half-shut is worse than either. A job with less than ``min_rest`` of work left is
+    finished first (leaving would save nothing).
+    """
+
+    kinds: Mapping[JobKind, Interruption] = field(
+        default_factory=lambda: {
+            JobKind.LEAK_SURVEY: Interruption(dt.timedelta(minutes=5), dt.timedelta(minutes=5)),
+            JobKind.VALVE_EXERCISE: Interruption(
+                dt.timedelta(minutes=10), dt.timedelta(minutes=10)
+            ),
+            JobKind.SURVEY: Interruption(dt.timedelta(minutes=5), dt.timedelta(minutes=5)),
+            JobKind.METER_INSTALLATION: Interruption(
+                dt.timedelta(minutes=15), dt.timedelta(minutes=10)
+            ),
+            JobKind.FOLLOW_UP: Interruption(dt.timedelta(minutes=5), dt.timedelta(minutes=0)),
+            JobKind.REPAIR: Interruption(dt.timedelta(minutes=15), dt.timedelta(minutes=15)),
+        }
+    )
+    dig_after: dt.timedelta = dt.timedelta(minutes=30)
+    min_rest: dt.timedelta = dt.timedelta(minutes=20)
+
+    def interruption(
+        self, job: FieldJob, started: dt.datetime, now: dt.datetime, end: dt.datetime
+    ) -> Interruption | None:
+        """How ``job`` (started at ``started``, planned to end at ``end``) may be left at
+        ``now``; None when the crew must finish it."""
+        rule = self.kinds.get(job.kind)
+        if rule is None or job.emergency or not started <= now < end:
+            return None
+        if job.kind == JobKind.REPAIR and now - started >= self.dig_after:
+            return None  # the trench is open
+        if end - (now + rule.safe) < self.min_rest:
+            return None
+        return rule
+
+
+DEFAULT_INTERRUPTION = InterruptionRules()
+
+
+@dataclass(frozen=True)
+class Suspension:
+    """A started job left for an emergency: its crew leaves at ``leave``; ``rest`` is the rest
+    of the work, a new job linked to the first (``FieldJob.meta["rest_of"]``)."""
+
+    job: str
+    crew: str
+    leave: dt.datetime
+    rest: FieldJob
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job": self.job,
+            "crew": self.crew,
+            "leave": self.leave.isoformat(timespec="minutes"),
+            "rest": self.rest.id,
+            "rest_minutes": round(self.rest.duration.total_seconds() / 60),
+            "why": self.why,
+        }
+
+
+def rest_of(job: FieldJob, leave: dt.datetime, end: dt.datetime, rule: Interruption) -> FieldJob:
+    """The rest of ``job`` when its crew leaves at ``leave`` instead of finishing at ``end``:
+    the work left plus the restart, from ``leave`` on, with the job's deadline and priority,
+    due when the job would have ended (so a crew not needed elsewhere carries on at once)."""
+    base = str(job.meta.get("rest_of") or job.id)
+    count = int(job.meta.get("part", 1)) + 1
+    return replace(
+        job,
+        id=f"{base}-part{count}",
+        duration=(end - leave) + rule.restart,
+        earliest=leave,
+        latest_start=None,
+        due=min(job.due, end + rule.restart) if job.due else end + rule.restart,
+        description=f"{job.description} (rest, part {count})".strip(),
+        meta={**job.meta, "rest_of": base, "part": count, "suspended": job.id},
+    )

@@ -394,6 +394,9 @@ def open_repair(
         # tight by the maximum gaps alone, and due times tied to the earliest day would call
         # it late before any work.
         reopenings = [replace(r, due=min(r.due or expected_end, expected_end)) for r in reopenings]
+        # the mains are flushed as soon as the water is back, not at the end of the overtime
+        flushed = expected_end + rules.flushing
+        jobs = [replace(j, due=min(j.due or flushed, flushed)) if j is flush else j for j in jobs]
         # and the repair is due when it would end on that schedule: with the closures free to
         # go at once (no maximum gap), this is what keeps the dig right behind them
         repair = replace(repair, due=min(repair.due or expected_end, expected_end - reopening))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,6 +34,7 @@ from routing.model import (
     Job,
     Location,
     Plan,
+    Precedence,
     Problem,
     Route,
     Shift,
@@ -520,6 +521,8 @@ def solve(
 
     if seed is not None:
         seeds.append(seed)
+    if feasible_jobs and all(job.urgent for job in feasible_jobs):  # an emergency, alone
+        seeds.append(_earliest_finish_routes(instance, manager))
     assignment = None
     candidates = [routes for routes in seeds if routes is not None and any(routes)]
     if candidates:
@@ -817,6 +820,69 @@ def _reassignment_costs(
         routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(cost.tolist()), vi)
 
 
+def _earliest_finish_routes(nodes: _Nodes, manager: Any) -> list[list[int]] | None:
+    """The routes a good dispatcher makes of an emergency by hand: job after job, in the order
+    the precedences allow (most urgent first), each to the capable crew that can finish it
+    first, from where its last job left it; a two-crew job to the two that can start it
+    together first. Lunch is taken when a job would end past the lunch window. A seed for
+    the search: it starts from the dispatcher's plan and improves on it."""
+    problem, vehicles, copies = nodes.problem, nodes.vehicles, nodes.copies
+    n_v = len(vehicles)
+    seconds = nodes.matrix.seconds
+    node_of: dict[str, list[int]] = {}
+    for k, (job, _) in enumerate(copies):
+        node_of.setdefault(job.id, []).append(2 * n_v + k)
+    jobs = {job.id: job for job, c in copies if c == 0}
+    before: dict[str, list[Precedence]] = {j: [] for j in jobs}
+    for p in problem.precedences:
+        if p.before in jobs and p.after in jobs:
+            before[p.after].append(p)
+    free = [v.earliest for v in vehicles]
+    at = list(range(n_v))  # the node each vehicle is at
+    lunch = [list(v.shift.breaks) for v in vehicles]
+    routes: list[list[int]] = [[] for _ in vehicles]
+    end: dict[str, int] = {}
+    todo = sorted(jobs, key=lambda j: (jobs[j].due or 10**12, -jobs[j].priority))
+    while todo:
+        ready = [j for j in todo if all(p.before in end or p.before not in jobs for p in before[j])]
+        ready = ready or todo[:1]
+        job_id = ready[0]
+        todo.remove(job_id)
+        job = jobs[job_id]
+        if any(p.before not in end for p in before[job_id]):
+            continue  # what it must follow was not planned
+        after = max((end[p.before] + p.gap for p in before[job_id]), default=0)
+        window = job.windows[0] if job.windows else None
+        options = []
+        for vi, v in enumerate(vehicles):
+            if not job.skills <= v.crew.skills or job.pinned_crew not in (None, v.crew.id):
+                continue
+            node = node_of[job_id][0]
+            t, left = free[vi], []
+            for brk in lunch[vi]:  # lunch first when the job would end past its window
+                if t + int(seconds[at[vi], node]) + job.duration > brk.window.end:
+                    t = max(t, brk.window.start) + brk.duration
+                else:
+                    left.append(brk)
+            start = max(t + int(seconds[at[vi], node]), after, window.start if window else 0)
+            if window is not None and start > window.end:
+                continue
+            if start + job.duration + int(seconds[node, n_v + vi]) > v.shift.end:
+                continue
+            options.append((start, vi, left))
+        options.sort(key=lambda o: (o[0], o[1]))
+        if len(options) < job.crews_required:
+            continue
+        chosen = options[: job.crews_required]
+        start = max(o[0] for o in chosen)
+        for (_, vi, left), node in zip(chosen, node_of[job_id], strict=True):
+            lunch[vi] = left
+            routes[vi].append(manager.NodeToIndex(node))
+            free[vi], at[vi] = start + job.duration, node
+        end[job_id] = start + job.duration
+    return routes if any(routes) else None
+
+
 def _seed_routes(
     nodes: _Nodes,
     params: Any,
@@ -917,6 +983,7 @@ def replan(
     options: SolverOptions | None = None,
     *,
     on_progress: ProgressCallback | None = None,
+    suspend: Mapping[str, tuple[int, str]] | None = None,
 ) -> Plan:
     """Re-plan the rest of the day after something changed (an emergency came in).
 
@@ -928,12 +995,23 @@ def replan(
     :data:`REASSIGN_PENALTY`, so as little changes as the new jobs need. A job that must follow
     a started one may start only after that one's end. The returned plan holds every frozen
     stop, with whole-day route totals; ``moved`` lists the published jobs now on another crew.
+
+    ``suspend``: started jobs their crew may leave, job id -> (when the crew can leave, the id
+    of the job in ``problem`` that is the rest of the work). The crew is free from then on; a
+    suspension that gains nothing (the same crew's next work is that rest, at once, or nothing)
+    is undone. ``stats["suspended"]`` maps the jobs left to their rests.
     """
+    suspend = dict(suspend or {})
     frozen: dict[tuple[str, int], list[Stop]] = {}
     started: dict[str, Stop] = {}
     taken: dict[tuple[str, int], list[BreakTaken]] = {}
+    whole: dict[str, Stop] = {}  # the published stops of the jobs left, before the cut
     for r in published.routes:
         done = [s for s in r.stops if s.start <= now]
+        for k, stop in enumerate(done):
+            if stop.job_id in suspend and stop.start <= now < stop.end:
+                whole[stop.job_id] = stop
+                done[k] = replace(stop, end=max(now, min(stop.end, suspend[stop.job_id][0])))
         if done:
             frozen[(r.crew_id, r.shift)] = done
             for stop in done:
@@ -1004,20 +1082,60 @@ def replan(
     published_route = {(r.crew_id, r.shift): r for r in published.routes}
     routes = []
     seen: set[tuple[str, int]] = set()
+    planned = {s.job_id for r in plan.routes for s in r.stops}
+    kept: dict[str, str] = {}
     for r in plan.routes:
         key = (r.crew_id, r.shift)
         seen.add(key)
+        if key in frozen and frozen[key][-1].job_id in whole:
+            r, undone = _resume_at_once(r, frozen[key], whole, suspend, planned)
+            if undone:
+                frozen[key] = [*frozen[key][:-1], whole[frozen[key][-1].job_id]]
+            else:
+                kept[frozen[key][-1].job_id] = suspend[frozen[key][-1].job_id][1]
         if key in frozen:
             r = _whole_day(published_route[key], r, frozen[key], taken.get(key, []), travel_model)
         routes.append(r)
     # shifts the new solve has no vehicle for (over, or the crew busy to their end)
     for key, done in frozen.items():
         if key not in seen:
+            if done[-1].job_id in whole and suspend[done[-1].job_id][1] not in planned:
+                done = [*done[:-1], whole[done[-1].job_id]]  # nothing else to do: finish it
+            elif done[-1].job_id in whole:
+                kept[done[-1].job_id] = suspend[done[-1].job_id][1]
             routes.append(
                 _whole_day(published_route[key], None, done, taken.get(key, []), travel_model)
             )
     routes.sort(key=lambda r: (r.crew_id, r.shift))
-    return replace(plan, routes=tuple(routes), stats={**plan.stats, "frozen": sorted(started)})
+    unassigned = tuple(u for u in plan.unassigned if u.job_id not in _rests_undone(suspend, kept))
+    stats = {**plan.stats, "frozen": sorted(started), "suspended": kept}
+    return replace(plan, routes=tuple(routes), unassigned=unassigned, stats=stats)
+
+
+def _rests_undone(suspend: Mapping[str, tuple[int, str]], kept: Mapping[str, str]) -> set[str]:
+    return {rest for job, (_, rest) in suspend.items() if job not in kept}
+
+
+def _resume_at_once(
+    route: Route,
+    done: list[Stop],
+    whole: Mapping[str, Stop],
+    suspend: Mapping[str, tuple[int, str]],
+    planned: set[str],
+) -> tuple[Route, bool]:
+    """``route`` without the rest of the job its crew left, and True, when leaving gained
+    nothing: the crew's next work is that rest, at once and at the same place, or it has no
+    other work (and the rest is planned nowhere else)."""
+    job = done[-1].job_id
+    leave, rest = suspend[job]
+    if not route.stops:
+        return route, rest not in planned
+    first = route.stops[0]
+    if first.job_id != rest or first.start > leave + 60:
+        return route, False
+    if any(leave <= b.start < first.start for b in route.breaks):
+        return route, False
+    return replace(route, stops=route.stops[1:]), True
 
 
 def _not_before(job: Job, earliest: int, latest: int | None = None) -> Job:
