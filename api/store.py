@@ -461,7 +461,7 @@ def recompute_deadlines(
 
     def update_job(new: FieldJob, app_id: str | None) -> None:
         row = session.get(t.Job, new.id)
-        if row is None or row.status in ("done", "cancelled"):
+        if row is None or row.status in ("done", "cancelled", "suspended"):
             return
         before = len(moved)
         for field in ("deadline", "due"):
@@ -489,7 +489,7 @@ def recompute_deadlines(
         for job in case.jobs:
             update_job(job, app_row.id)
     followups = select(t.Job).where(
-        t.Job.kind == "follow-up visit", t.Job.status.not_in(("done", "cancelled"))
+        t.Job.kind == "follow-up visit", t.Job.status.not_in(("done", "cancelled", "suspended"))
     )
     for job_row in session.scalars(followups):
         meta = job_row.spec.get("meta") or {}

@@ -14,6 +14,7 @@ crew's ordinary shift; ordinary work waits for it. See ``docs/decisions.md``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -169,6 +170,14 @@ class Suspension:
             "rest_minutes": round(self.rest.duration.total_seconds() / 60),
             "why": self.why,
         }
+
+
+REST_SUFFIX = re.compile(r"-part\d+$")
+
+
+def first_part(job_id: str) -> str:
+    """The id of the job a rest (:func:`rest_of`) continues; a job's own id otherwise."""
+    return REST_SUFFIX.sub("", job_id)
 
 
 def rest_of(job: FieldJob, leave: dt.datetime, end: dt.datetime, rule: Interruption) -> FieldJob:

@@ -92,8 +92,11 @@ def exercise_job_id(valve_id: str, day: dt.date) -> str:
 
 
 def exercised_valve(job_id: str) -> str:
-    """The valve of an exercise job id (the inverse of :func:`exercise_job_id`)."""
-    return job_id[3:-9]
+    """The valve of an exercise job id (the inverse of :func:`exercise_job_id`), also of the
+    rest of an exercise left for an emergency (:func:`ops.emergency.rest_of`)."""
+    from ops.emergency import first_part
+
+    return first_part(job_id)[3:-9]
 
 
 def exercise_jobs(

@@ -20,6 +20,7 @@ from api.openapi import answers
 from api.planner import PlanRequest, encode_problem
 from api.routes.networks import json_response
 from api.store import (
+    add_jobs,
     calendar_config,
     crew_value,
     get_or_404,
@@ -31,7 +32,7 @@ from api.store import (
     outage_value,
     save_outage,
 )
-from ops.jobs import field_job_from_dict
+from ops.jobs import JobLink, field_job_from_dict
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
@@ -281,13 +282,54 @@ def publish_plan(
         row.status = "published"
         row.published_at = now_local()
         row.published_by = user.username
+        suspended = _suspend_jobs(session, row, user.username)
         assigned = _assign_jobs(session, row, user.username)
         notices = _follow_windows(session, request, row, user.username)
         session.flush()
-        body = {**plan_dict(row), "jobs_assigned": assigned, "notices_updated": notices}
+        body = {
+            **plan_dict(row),
+            "jobs_assigned": assigned,
+            "jobs_suspended": suspended,
+            "notices_updated": notices,
+        }
         return 200, body, etag(row.version)
 
     return idempotent(session, request, idempotency_key, user.username, produce, version)
+
+
+def _suspend_jobs(session: Any, row: t.Plan, username: str) -> list[str]:
+    """The started jobs the plan has their crews leave for an emergency: each is closed as
+    ``suspended`` and the rest of its work is stored as a new job, linked to it, which takes
+    over its successors (:func:`ops.dispatch.replan_emergency`)."""
+    assert row.result is not None
+    out = []
+    for left in row.result.get("suspended", []):
+        job = session.get(t.Job, left["job"])
+        if job is None or job.status in ("done", "cancelled", "suspended"):
+            continue
+        rest = field_job_from_dict(left["rest_job"])
+        if session.get(t.Job, rest.id) is None:
+            add_jobs(session, [rest], [JobLink(job.id, rest.id)], username)
+            for link in session.scalars(
+                select(t.JobLink).where(t.JobLink.before == job.id, t.JobLink.after != rest.id)
+            ):
+                link.before = rest.id
+        job.status = "suspended"
+        job.updated_by = username
+        job.updated_at = now_local()
+        session.add(
+            t.JobEvent(
+                job_id=job.id,
+                status="suspended",
+                crew_id=job.crew_id,
+                note=f"plan {row.id}: left at {left['leave']} for {left['why']}; "
+                f"the rest is {rest.id}",
+                by=username,
+            )
+        )
+        out.append(job.id)
+    session.flush()
+    return out
 
 
 def _assign_jobs(session: Any, row: t.Plan, username: str) -> int:

@@ -304,7 +304,7 @@ def record_exercise(
     closed = []
     open_jobs = select(t.Job).where(
         t.Job.kind == "valve exercise",
-        t.Job.status.notin_(("done", "cancelled")),
+        t.Job.status.notin_(("done", "cancelled", "suspended")),
         t.Job.id.startswith(f"EX-{valve_id}-", autoescape=True),
     )
     for job in session.scalars(open_jobs):
@@ -363,7 +363,8 @@ def create_valve_exercises(
         exercised_valve(job_id)
         for job_id in session.scalars(
             select(t.Job.id).where(
-                t.Job.kind == "valve exercise", t.Job.status.notin_(("done", "cancelled"))
+                t.Job.kind == "valve exercise",
+                t.Job.status.notin_(("done", "cancelled", "suspended")),
             )
         )
     }

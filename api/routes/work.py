@@ -542,7 +542,9 @@ def create_leak_survey(body: LeakSurveyIn, user: Dispatcher, session: SessionDep
     return json_response(job.to_dict(), 201)
 
 
-JobStatus = Literal["open", "assigned", "en_route", "on_site", "done", "cancelled"]
+# suspended: left for an emergency, the rest of its work a new job (only a published re-plan
+# suspends a job; see ops.emergency)
+JobStatus = Literal["open", "assigned", "en_route", "on_site", "done", "cancelled", "suspended"]
 
 
 @router.get("/jobs", summary="field jobs, filtered")
@@ -605,6 +607,7 @@ TRANSITIONS = {
     "on_site": {"done", "assigned", "cancelled"},
     "done": set(),
     "cancelled": set(),
+    "suspended": set(),
 }
 
 

@@ -79,3 +79,82 @@ def test_a_late_burst_is_repaired_within_the_overtime_asked_for(tmp_path: Path) 
             planned[hours] = repair in stops
         # the 4 h repair from about 16:00 cannot end by 17:30; with four hours of overtime it can
         assert planned == {0.5: False, 4.0: True}
+
+
+def test_a_survey_left_for_a_burst_is_suspended_and_its_rest_stored(tmp_path: Path) -> None:
+    """Issue 13, item 3: the only valve crew leaves its leak survey for a burst; publishing
+    the re-plan closes the survey as suspended and stores the rest as a new, linked job."""
+    for svc in make_service("sqlite", tmp_path):
+        svc.clock.now = START  # Thursday 08:00
+        for crew in svc.get("/api/crews").json():  # valve-01 (valve, leak) the only valve crew
+            if "valve" in crew["skills"] and crew["id"] != "valve-01":
+                now = svc.get(f"/api/crews/{crew['id']}")
+                body = {**crew, "active": False}
+                body["depot_lon"], body["depot_lat"] = body.pop("depot")
+                for key in ("id", "version"):
+                    body.pop(key)
+                r = svc.put(
+                    f"/api/crews/{crew['id']}",
+                    json=body,
+                    headers={"If-Match": now.headers["ETag"]},
+                )
+                assert r.status_code == 200, r.text
+        survey = svc.post(
+            "/api/leak-surveys",
+            json={"lon": 114.3105, "lat": 34.8105, "duration_min": 200, "area": "depot street"},
+        )
+        assert survey.status_code == 201, survey.text
+        survey_id = survey.json()["id"]
+        r = svc.post("/api/plans", json={"day": "2026-11-26", "seconds": 4})
+        plan = wait_for_plan(svc, r.json()["id"])
+        assert plan["status"] == "ready", plan["error"]
+        stops = {s["job"]: s for route in plan["result"]["routes"] for s in route["stops"]}
+        assert survey_id in stops, (plan["result"]["unassigned"], plan["result"]["routes"])
+        assert stops[survey_id]["start"] < "2026-11-26T09:30"  # under way at the report
+        r = svc.post(
+            f"/api/plans/{plan['id']}/publish",
+            json={},
+            headers={"If-Match": f'"{plan["version"]}"'},
+        )
+        assert r.status_code == 200, r.text
+        svc.clock.now = START.replace(hour=9, minute=30)
+        r = svc.post("/api/repairs", json={"severity": "burst", "pipe_id": "P000590"})
+        assert r.status_code == 201, r.text
+        ticket = r.json()["ticket"]
+        r = svc.post(
+            f"/api/plans/{plan['id']}/replan", json={"now": "2026-11-26T09:30:00", "seconds": 6}
+        )
+        child = wait_for_plan(svc, r.json()["id"])
+        assert child["status"] == "ready", child["error"]
+        (left,) = child["result"]["suspended"]
+        assert left["job"] == survey_id and left["crew"] == "valve-01"
+        assert left["leave"] == "2026-11-26T09:35" and left["why"] == ticket
+        rest = left["rest"]
+        r = svc.post(
+            f"/api/plans/{child['id']}/publish",
+            json={},
+            headers={"If-Match": f'"{child["version"]}"'},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["jobs_suspended"] == [survey_id]
+        first = svc.get(f"/api/jobs/{survey_id}").json()
+        assert first["status"] == "suspended"
+        assert rest in first["history"][-1]["note"] and "09:35" in first["history"][-1]["note"]
+        stored = svc.get(f"/api/jobs/{rest}").json()
+        assert stored["meta"]["rest_of"] == survey_id and stored["kind"] == "leak survey"
+        planned = {s["job"] for route in child["result"]["routes"] for s in route["stops"]}
+        assert stored["status"] == ("assigned" if rest in planned else "open")
+        # a suspended job is closed: no status change reopens it
+        r = svc.post(
+            f"/api/jobs/{survey_id}/status",
+            json={"status": "open"},
+            headers={"If-Match": f'"{first["version"]}"'},
+        )
+        assert r.status_code == 409
+        # a re-plan of the re-plan knows the rest as open work, not the survey
+        svc.clock.now = START.replace(hour=10)
+        r = svc.post(
+            f"/api/plans/{child['id']}/replan", json={"now": "2026-11-26T10:00:00", "seconds": 4}
+        )
+        again = wait_for_plan(svc, r.json()["id"])
+        assert again["status"] == "ready", again["error"]
