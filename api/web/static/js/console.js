@@ -459,6 +459,9 @@ function renderPlan(plan) {
       `<li><code>${escapeHtml(a.job)}</code> ${escapeHtml(code("reason", a.reason))} · ${t("deadline")} ${shortTime(a.deadline)}${a.detail ? ` — ${escapeHtml(message(a.detail_key, a.params, a.detail))}` : ""}</li>`).join("")}</ul>` : "";
   const moved = result.moved && result.moved.length
     ? `<h4>${t("moved")} (${result.moved.length})</h4><ul class="moved">${result.moved.map((m) => `<li>${movedLine(m)}</li>`).join("")}</ul>` : "";
+  const suspended = result.suspended && result.suspended.length
+    ? `<h4>${t("suspended")} (${result.suspended.length})</h4><ul class="suspended">${result.suspended.map((x) =>
+      `<li><code>${escapeHtml(x.job)}</code> ${escapeHtml(t("suspended_line", { crew: x.crew, leave: shortTime(x.leave), why: x.why, rest: x.rest, minutes: x.rest_minutes }))}</li>`).join("")}</ul>` : "";
   const published = plan.status === "published";
   $("#plan-result").dataset.plan = String(plan.id);
   $("#plan-result").innerHTML = `
@@ -468,7 +471,7 @@ function renderPlan(plan) {
       ${calendarBadge(result.calendar) ? `<div id="plan-calendar">${calendarBadge(result.calendar)} ${escapeHtml(t("provisional_hint", { years: result.calendar.provisional_years.join(", ") }))}</div>` : ""}
     </div>
     <table class="data" id="routes-table"><thead><tr><th>${t("crew")}</th><th class="num">${t("stops")}</th><th></th><th class="num">km</th></tr></thead><tbody>${legend}</tbody></table>
-    ${unplaced}${risk}${moved}
+    ${unplaced}${risk}${moved}${suspended}
     <div class="row">
       ${published ? `<span class="badge ok">${t("published")}</span>` : `<button type="button" id="plan-publish" class="primary needs-dispatcher">${t("publish_plan")}</button>`}
       <button type="button" id="sheets-csv">${t("export_csv")}</button>
