@@ -148,7 +148,10 @@ def _no_fit(job: Job, in_shift: int, unreachable: int, too_short: int, clash: in
 
 
 def _break_fits(v: _Vehicle, job: Job, ranges: list[tuple[int, int]], go: int, back: int) -> bool:
-    """Whether every break of the shift can be taken before or after this job alone."""
+    """Whether every break of the shift can be taken before or after this job alone (or
+    during it, in turns: :attr:`Job.breaks_in_turns`)."""
+    if job.breaks_in_turns:
+        return True
     for brk in v.shift.breaks:
         lo = max(brk.window.start, v.earliest)
         hi = min(brk.window.end, v.shift.end - brk.duration)

@@ -14,6 +14,7 @@ Location = tuple[float, float]  # (lon, lat), WGS84
 
 HOUR = 3600
 MINUTE = 60
+IN_TURNS = 2 * HOUR  # an urgent job this long: its crew may take its breaks in turns on site
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,14 @@ class Job:
     crews_required: int = 1
     demand: int = 0
     urgent: bool = False
+
+    @property
+    def breaks_in_turns(self) -> bool:
+        """Whether a crew may take its breaks in turns during this job, on site: an urgent job
+        of at least :data:`IN_TURNS` (a burst's repair does not stop for lunch). The job still
+        ends ``duration`` after its start — its successors follow that end — and the crew's
+        own next job comes after the break, as after any other job."""
+        return self.urgent and self.duration >= IN_TURNS
 
     def __post_init__(self) -> None:
         if self.duration < 0:

@@ -362,6 +362,8 @@ class _Model:
         for index in range(routing.Size()):
             node = manager.IndexToNode(index)
             node_visit[index] = int(service[node])
+            if node >= 2 * n_v and copies[node - 2 * n_v][0].breaks_in_turns:
+                node_visit[index] = 0  # the crew eats in turns on site; the work goes on
         for vi, v in enumerate(vehicles):
             intervals = []
             for bi, brk in enumerate(v.shift.breaks):
