@@ -262,6 +262,7 @@ class MovedJob:
     from_start: dt.datetime
     to_crew: str | None
     to_start: dt.datetime | None
+    why: str = ""  # what it yields to: the emergency tickets of the re-plan
 
     def to_dict(self) -> dict[str, Any]:
         def at(t: dt.datetime | None) -> str | None:
@@ -273,14 +274,22 @@ class MovedJob:
             "to": None
             if self.to_crew is None
             else {"crew": self.to_crew, "start": at(self.to_start)},
+            "why": self.why,
         }
 
 
 def moved_jobs(
-    before: Any, after: Any, day: dt.date, at: int, tolerance: dt.timedelta = MOVED_TOLERANCE
+    before: Any,
+    after: Any,
+    day: dt.date,
+    at: int,
+    tolerance: dt.timedelta = MOVED_TOLERANCE,
+    *,
+    why: str = "",
 ) -> tuple[MovedJob, ...]:
     """Every job of the published plan ``before`` still to start at ``at`` whose crew changed,
-    or whose start moved by more than ``tolerance``, in the re-planned ``after``, from → to."""
+    or whose start moved by more than ``tolerance``, in the re-planned ``after``, from → to;
+    ``why``: what the re-plan was for (the emergency they yield to)."""
     was = {s.job_id: (r.crew_id, s.start) for r in before.routes for s in r.stops if s.start > at}
     now = {s.job_id: (r.crew_id, s.start) for r in after.routes for s in r.stops}
     limit = tolerance.total_seconds()
@@ -296,6 +305,7 @@ def moved_jobs(
                 from_seconds(start, day),
                 None if new is None else new[0],
                 None if new is None else from_seconds(new[1], day),
+                why,
             )
         )
     return tuple(out)
@@ -769,7 +779,9 @@ def replan_emergency(
     repairs = [*current.repairs, *new_repairs]
     after = _day_plan(day, plan, today, later, links, current.crews, calendar, repairs, dates, at)
     suspended = tuple(s for k, s in leaving.items() if k in kept)
-    return replace(after, moved=moved_jobs(current.plan, plan, day, at), suspended=suspended)
+    why = ", ".join(sorted({j.source for j in urgent}))
+    moved = moved_jobs(current.plan, plan, day, at, why=why)
+    return replace(after, moved=moved, suspended=suspended)
 
 
 def _may_leave(

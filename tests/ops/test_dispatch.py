@@ -440,6 +440,7 @@ def test_replanned_routes_return_when_the_work_is_done(
             m = listed[job]
             assert m.from_crew == crew and m.to_crew == (now[job][0] if job in now else None)
     assert after.to_dict()["moved"] == [m.to_dict() for m in after.moved]
+    assert after.moved and all(m.why == "T-R" for m in after.moved)  # what they yield to
     for plan in (morning, after):
         for route in plan.plan.routes:
             if not route.stops:

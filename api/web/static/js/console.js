@@ -627,7 +627,8 @@ function movedLine(m) {
   if (typeof m === "string") return escapeHtml(m);
   const from = `${escapeHtml(m.from.crew)} ${shortTime(m.from.start)}`;
   const to = m.to ? `${escapeHtml(m.to.crew)} ${shortTime(m.to.start)}` : escapeHtml(t("left_out"));
-  return `<code>${escapeHtml(m.job)}</code> ${from} → ${to}`;
+  const why = m.why ? ` · ${escapeHtml(t("yields_to", { why: m.why }))}` : "";
+  return `<code>${escapeHtml(m.job)}</code> ${from} → ${to}${why}`;
 }
 
 // "暂定" / "provisional" beside a deadline or a plan counted on a year not yet announced
