@@ -109,7 +109,7 @@ def prefilter(problem: Problem, vehicles: Sequence[_Vehicle]) -> tuple[list[Job]
             if not starts:
                 unreachable += 1
                 continue
-            fits = [s for s in starts if s + job.duration + back <= v.shift.end]
+            fits = [s for s in starts if _ends_in_time(v, job, s, back)]
             if not fits:
                 too_short += 1
                 continue
@@ -147,6 +147,13 @@ def _no_fit(job: Job, in_shift: int, unreachable: int, too_short: int, clash: in
     )
 
 
+def _ends_in_time(v: _Vehicle, job: Job, start: int, back: int) -> bool:
+    """Whether ``job``, started at ``start``, ends in time in the shift: by the ordinary end
+    when it is not urgent (overtime is for urgent jobs), and back before the shift's end."""
+    end = start + job.duration
+    return end <= v.shift.finish_by(job) and end + back <= v.shift.end
+
+
 def _break_fits(v: _Vehicle, job: Job, ranges: list[tuple[int, int]], go: int, back: int) -> bool:
     """Whether every break of the shift can be taken before or after this job alone (or
     during it, in turns: :attr:`Job.breaks_in_turns`)."""
@@ -163,7 +170,7 @@ def _break_fits(v: _Vehicle, job: Job, ranges: list[tuple[int, int]], go: int, b
         earliest = max(v.earliest + go + brk.duration, lo + brk.duration)
         for a, b in ranges:
             s = max(a, earliest)
-            if s <= b and s + job.duration + back <= v.shift.end:
+            if s <= b and _ends_in_time(v, job, s, back):
                 ok = True
                 break
         if not ok:
@@ -174,7 +181,11 @@ def _break_fits(v: _Vehicle, job: Job, ranges: list[tuple[int, int]], go: int, b
                 if s > b:
                     continue
                 brk_start = max(lo, s + job.duration)
-                if brk_start <= hi and brk_start + brk.duration + back <= v.shift.end:
+                if (
+                    brk_start <= hi
+                    and brk_start + brk.duration + back <= v.shift.end
+                    and s + job.duration <= v.shift.finish_by(job)
+                ):
                     ok = True
                     break
         if not ok:

@@ -39,16 +39,35 @@ class Break:
 
 @dataclass(frozen=True)
 class Shift:
-    """One working period of a crew: a day, with its breaks."""
+    """One working period of a crew: a day, with its breaks.
+
+    ``end`` is when the crew's work may end at the latest, overtime included. With overtime,
+    ``ordinary_end`` is the end of the shift as rostered: from then on the crew works on
+    urgent jobs only (``Job.urgent``, an emergency), and every other job of the shift must be
+    finished by then (:meth:`finish_by`). None: no overtime.
+    """
 
     start: int
     end: int
     breaks: tuple[Break, ...] = ()
     day: str | None = None  # label for reports, e.g. "2026-11-26"
+    ordinary_end: int | None = None
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
             raise ValueError(f"shift ends ({self.end}) before it starts ({self.start})")
+        if self.ordinary_end is not None and not self.start <= self.ordinary_end <= self.end:
+            raise ValueError(
+                f"shift {self.start}-{self.end}: its ordinary work ends ({self.ordinary_end}) "
+                "outside it"
+            )
+
+    def finish_by(self, job: Job) -> int:
+        """When ``job`` must be finished in this shift: ``end`` for an urgent job, the end of
+        the ordinary shift for any other."""
+        if job.urgent or self.ordinary_end is None:
+            return self.end
+        return self.ordinary_end
 
 
 @dataclass(frozen=True)

@@ -223,11 +223,12 @@ class _Model:
     """An OR-Tools routing model of the feasible jobs (see :func:`solve`).
 
     ``relaxed``: without the precedences' constraints on whether a job is planned (the after
-    job only with the before one) and on the largest gap: the insertion heuristics' filters do
-    not see these plain solver constraints, so a first solution that breaks one fails as a
-    whole, and OR-Tools then starts from "nothing planned" (an overloaded day came back empty).
-    The relaxed model's first solution, with the jobs that break them taken out, seeds the
-    full model instead (:func:`_seed_routes`).
+    job only with the before one) and on the largest gap, and without each ordinary job's
+    end by its own crew's ordinary shift end (overtime is for urgent jobs): the insertion
+    heuristics' filters do not see these plain solver constraints, so a first solution that
+    breaks one fails as a whole, and OR-Tools then starts from "nothing planned" (an
+    overloaded day came back empty). The relaxed model's first solution, with the jobs that
+    break them taken out, seeds the full model instead (:func:`_seed_routes`).
     """
 
     manager: Any
@@ -299,11 +300,19 @@ class _Model:
             ]
             if len(allowed) < n_v:
                 routing.VehicleVar(index).SetValues([-1, *allowed])
-            ranges = _job_range(job, day_start, horizon)
+            # Overtime is for urgent jobs: any other job ends by the ordinary end of the shift
+            # that serves it. The latest of the capable shifts bounds its start (the filters
+            # see that); its own shift's, by vehicle, is a constraint (index 0: not planned).
+            finish = [vehicles[vi].shift.finish_by(job) for vi in allowed]
+            ranges = _job_range(job, day_start, min(horizon, max(finish) - job.duration))
             cumul = time_dim.CumulVar(index)
             cumul.SetRange(ranges[0][0], ranges[-1][1])
             for (_, b), (a, _) in itertools.pairwise(ranges):
                 cumul.RemoveInterval(b + 1, a - 1)
+            if min(finish) < max(finish) and not relaxed:
+                by_vehicle = [max(finish), *(v.shift.finish_by(job) for v in vehicles)]
+                vehicle = (routing.VehicleVar(index) + 1).Var()
+                solver.Add(cumul + job.duration <= solver.Element(by_vehicle, vehicle))
             if job.due is not None and job.lateness_cost > 0:
                 time_dim.SetCumulVarSoftUpperBound(
                     index,
@@ -468,6 +477,7 @@ def solve(
         and not problem.precedences
         and all(job.crews_required == 1 for job in feasible_jobs)
         and not any(v.shift.breaks for v in vehicles)
+        and not _overtime(vehicles)
         # ruin and recreate is for instances much larger than one ruin; the tiny models that
         # hung are far below this
         and len(copies) >= 4 * options.ruin_visits
@@ -511,10 +521,11 @@ def solve(
                 first = _seed_routes(instance, params, share, relaxed=True, published=published)
             seeds.append(first)
             time_left()
-    elif problem.precedences and not iterated:
+    elif (problem.precedences or _overtime(vehicles)) and not iterated:
         # The first solution, found on a model of its own: when the heuristic fails on the
-        # precedences (see _Model), OR-Tools would start from "nothing planned", and local
-        # search rarely gets far from there; the relaxed model's first solution then seeds it.
+        # precedences or the ordinary ends of shifts with overtime (see _Model), OR-Tools
+        # would start from "nothing planned", and local search rarely gets far from there;
+        # the relaxed model's first solution then seeds it.
         share = (options.seconds - (time.perf_counter() - started)) / 4
         seed = _seed_routes(instance, params, share)
         if seed is None or not any(seed):
@@ -718,6 +729,11 @@ def _watch(routing: Any, on_progress: ProgressCallback, started: float) -> None:
     routing.AddAtSolutionCallback(at_solution)
 
 
+def _overtime(vehicles: Sequence[_Vehicle]) -> bool:
+    """Whether some shift has overtime (for urgent jobs only: see :meth:`Shift.finish_by`)."""
+    return any(v.shift.ordinary_end not in (None, v.shift.end) for v in vehicles)
+
+
 def _status(unassigned: Sequence[Unassigned]) -> str:
     return "mandatory_unassigned" if any(u.mandatory for u in unassigned) else "ok"
 
@@ -895,8 +911,9 @@ def _seed_routes(
 ) -> list[list[int]] | None:
     """The routes of a first solution, on a model of its own: the full one, or the relaxed one
     (see :class:`_Model`) without the jobs planned although a job they must follow is not, or
-    too long after it (and, in turn, what follows those), so that the full model accepts
-    them. Node indices are the same in every model of the problem."""
+    too long after it, or past the ordinary end of their shift (and, in turn, what follows
+    those), so that the full model accepts them. Node indices are the same in every model of
+    the problem."""
     problem, feasible_jobs, vehicles, copies = (
         nodes.problem,
         nodes.feasible_jobs,
@@ -916,19 +933,22 @@ def _seed_routes(
     n_v = len(vehicles)
     routes: list[list[int]] = []
     start: dict[str, int] = {}
+    out: set[str] = set()
     for vi in range(n_v):
         route = []
         index = assignment.Value(routing.NextVar(routing.Start(vi)))
         while not routing.IsEnd(index):
             job, c = copies[manager.IndexToNode(index) - 2 * n_v]
+            at = assignment.Value(time_dim.CumulVar(index))
             if c == 0:
-                start[job.id] = assignment.Value(time_dim.CumulVar(index))
+                start[job.id] = at
+            if at + job.duration > vehicles[vi].shift.finish_by(job):
+                out.add(job.id)  # an ordinary job in the overtime (the relaxed model)
             route.append(index)
             index = assignment.Value(routing.NextVar(index))
         routes.append(route)
     duration = {job.id: job.duration for job in feasible_jobs}
     in_model = [p for p in problem.precedences if p.before in duration and p.after in duration]
-    out: set[str] = set()
     changed = True
     while changed:
         changed = False

@@ -193,6 +193,7 @@ def check_plan(problem: Problem, plan: Plan, totals: bool = True) -> None:
 
         t = r.depart
         total = 0
+        owed = 0  # breaks taken in turns during the stop before: the crew rests after it
         for k, s in enumerate(r.stops):
             job = jobs[base_id(s.job_id)]
             leg = int(seconds[k, k + 1])
@@ -205,16 +206,19 @@ def check_plan(problem: Problem, plan: Plan, totals: bool = True) -> None:
             if k == 0 and not totals:
                 t = s.start - leg
             pause = sum(b.end - b.start for b in breaks if t <= b.start and b.end <= s.start)
-            assert t + leg + pause <= s.start, f"{s.job_id}: cannot be reached by {s.start}"
+            assert t + leg + pause + owed <= s.start, f"{s.job_id}: cannot be reached by {s.start}"
             if job.windows:
                 assert any(w.start <= s.start <= w.end for w in job.windows), (s, job.windows)
             if job.deadline is not None:  # (a pause on site may run past it: documented)
                 assert s.start + job.duration <= job.deadline, (s, job.deadline)
+            if not job.urgent and shift.ordinary_end is not None:  # overtime: urgent jobs only
+                assert s.end <= shift.ordinary_end, f"{s.job_id} in {c.id}'s overtime"
             assert job.skills <= c.skills, f"{s.job_id} needs {job.skills}, {c.id} has {c.skills}"
             if job.pinned_crew is not None:
                 assert c.id == job.pinned_crew
-            for b in breaks:
-                assert b.end <= s.start or b.start >= s.end, f"{s.job_id} overlaps break {b}"
+            inside = [b for b in breaks if b.start < s.end and b.end > s.start]
+            assert not inside or job.breaks_in_turns, f"{s.job_id} overlaps break {inside}"
+            owed = sum(b.end - b.start for b in inside)
             if job.due is not None:
                 assert s.deadline_status == ("on_time" if s.end <= job.due else "late")
             elif job.deadline is not None:
@@ -466,7 +470,8 @@ def later(brk: Break, by: int) -> Break:
 
 @st.composite
 def small_problems(draw: st.DrawFn) -> Problem:
-    """1-3 crews (some on two days, some busy at first, some ending elsewhere), 1-7 jobs."""
+    """1-3 crews (some on two days, some busy at first, some ending elsewhere, some with
+    overtime for urgent jobs), 1-7 jobs."""
     n_crews = draw(st.integers(1, 3))
     two_days = draw(st.booleans())
     skills = st.frozensets(st.sampled_from(["valve", "weld"]), max_size=2)
@@ -475,9 +480,17 @@ def small_problems(draw: st.DrawFn) -> Problem:
         start = draw(st.integers(7, 9)) * H
         end = draw(st.integers(14, 18)) * H
         breaks = draw(st.sampled_from([(), (LUNCH,), (TEA, LUNCH)]))
-        shifts = [Shift(start, end, breaks)]
+        ordinary = draw(st.one_of(st.none(), st.integers(end - 2 * H, end)))
+        shifts = [Shift(start, end, breaks, ordinary_end=ordinary)]
         if two_days:
-            shifts.append(Shift(DAY + start, DAY + end, tuple(later(b, DAY) for b in breaks)))
+            shifts.append(
+                Shift(
+                    DAY + start,
+                    DAY + end,
+                    tuple(later(b, DAY) for b in breaks),
+                    ordinary_end=None if ordinary is None else DAY + ordinary,
+                )
+            )
         busy = draw(st.booleans())
         crews.append(
             Crew(
@@ -513,6 +526,7 @@ def small_problems(draw: st.DrawFn) -> Problem:
                 mandatory=draw(st.booleans()),
                 pinned_crew=draw(st.one_of(st.none(), st.sampled_from(["c0", "c1"]))),
                 crews_required=draw(st.sampled_from([1, 1, 1, 2])),
+                urgent=draw(st.booleans()),
             )
         )
     precedences = []
@@ -1438,3 +1452,89 @@ def test_urgent_jobs_first_and_the_day_around_them() -> None:
     assert closing is not None and reopening is not None
     assert closing.start <= 8 * H + 3000 + 60  # straight from the depot
     assert reopening.start >= closing.end + 2 * H
+
+
+# --------------------------------------------------------------------------------------------
+# 14. Overtime is for urgent jobs, and each crew's ordinary work ends with its own shift
+
+
+def overtime_day() -> Problem:
+    """Two valve crews with an hour of overtime each: ``early`` on 08:00-17:00 (18:00 with
+    overtime) where the jobs are, ``late`` on 08:30-17:30 (18:30), ten minutes away."""
+    crews = (
+        crew("early", (0.0, 0.0), ["valve"], [Shift(8 * H, 18 * H, ordinary_end=17 * H)]),
+        crew(
+            "late",
+            (600.0, 0.0),
+            ["valve"],
+            [Shift(8 * H + 30 * MINUTE, 18 * H + 30 * MINUTE, ordinary_end=17 * H + 30 * MINUTE)],
+        ),
+    )
+    valve = frozenset({"valve"})
+
+    def job(job_id: str, window: tuple[int, int], **kw: object) -> Job:
+        return Job(
+            job_id,
+            (0.0, 0.0),
+            45 * MINUTE,
+            skills=valve,
+            windows=(TimeWindow(*window),),
+            **kw,  # type: ignore[arg-type]
+        )
+
+    late_afternoon = (16 * H + 30 * MINUTE, 17 * H + 30 * MINUTE)
+    jobs = (
+        # any crew: ``early`` is next to it, but would end at 17:15, past its shift
+        job("ordinary", late_afternoon, mandatory=True),
+        # ``early`` only: nothing of it fits before 17:00
+        job("early's ordinary", late_afternoon, pinned_crew="early", mandatory=True),
+        # an emergency may use ``early``'s hour of overtime ...
+        job("urgent", (17 * H, 17 * H + 15 * MINUTE), pinned_crew="early", urgent=True),
+        # ... but no more
+        job(
+            "urgent past the overtime",
+            (17 * H + 30 * MINUTE, 17 * H + 45 * MINUTE),
+            pinned_crew="early",
+            urgent=True,
+            mandatory=True,
+        ),
+    )
+    return Problem(crews, jobs, travel=PLANE)
+
+
+@pytest.mark.parametrize("how", ["solve", "urgent first", "replan"])
+def test_ordinary_work_ends_with_its_own_crews_shift_and_overtime_is_for_urgent_jobs(
+    how: str,
+) -> None:
+    """Issue 13: with overtime for an emergency, an ordinary job of a crew whose shift ends at
+    17:00 was planned to 17:15 because another crew's shift ends at 17:30 (every ordinary job
+    had to end by the latest ordinary end of all crews)."""
+    problem = overtime_day()
+    if how == "solve":
+        plan = solve(problem, opts())
+    elif how == "urgent first":
+        plan = solve(problem, SolverOptions(seconds=1.0, urgent_first=0.3))
+    else:
+        plan = replan(problem, solve(problem, opts()), 12 * H, opts())
+    check_plan(problem, plan, totals=how != "replan")
+    crew_of = plan.assignments
+    ordinary = plan.stop("ordinary")
+    assert ordinary is not None and crew_of["ordinary"] == "late"
+    assert ordinary.end <= 17 * H + 30 * MINUTE
+    urgent = plan.stop("urgent")
+    assert urgent is not None and crew_of["urgent"] == "early"
+    assert 17 * H < urgent.end <= 18 * H  # in the overtime
+    left = {u.job_id: u.reason for u in plan.unassigned}
+    assert left == {
+        "early's ordinary": "shift_too_short",
+        "urgent past the overtime": "shift_too_short",
+    }
+
+
+def test_a_shifts_ordinary_work_ends_inside_it() -> None:
+    with pytest.raises(ValueError, match="ordinary work ends"):
+        Shift(8 * H, 17 * H, ordinary_end=18 * H)
+    shift = Shift(8 * H, 18 * H, ordinary_end=17 * H)
+    assert shift.finish_by(Job("a", (0.0, 0.0), H)) == 17 * H
+    assert shift.finish_by(Job("b", (0.0, 0.0), H, urgent=True)) == 18 * H
+    assert Shift(8 * H, 17 * H).finish_by(Job("c", (0.0, 0.0), H)) == 17 * H
