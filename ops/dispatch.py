@@ -381,18 +381,17 @@ def routing_job(
     day: dt.date,
     day_end: int,
     *,
-    finish_by: int | None = None,
     begin: int = 0,
     ordinary_from: int | None = None,
 ) -> Any:
     """A :class:`routing.model.Job` on ``day``'s axis (``day_end``: when the last shift ends).
 
-    ``finish_by``: jobs that are not part of an emergency must end by then (the normal end of
-    the shift when crews work overtime for an emergency). ``begin``: when the plan starts (the
-    first shift, or now): a job that cannot be finished by its deadline from then on is late
-    already, and is planned as soon as possible instead of being left out. ``ordinary_from``:
-    jobs that are not part of an emergency start no earlier (crews called out at night do
-    only emergency work before the ordinary shifts).
+    ``begin``: when the plan starts (the first shift, or now): a job that cannot be finished
+    by its deadline from then on is late already, and is planned as soon as possible instead
+    of being left out. ``ordinary_from``: jobs that are not part of an emergency start no
+    earlier (crews called out at night do only emergency work before the ordinary shifts).
+    That they also end with their crew's shift, when crews have overtime for an emergency,
+    is the shift's (:meth:`routing.model.Shift.finish_by`).
     """
     from routing.model import Job, TimeWindow
 
@@ -401,8 +400,6 @@ def routing_job(
     if ordinary_from is not None and not job.emergency:
         earliest = max(earliest, ordinary_from)
     latest = None if job.latest_start is None else to_seconds(job.latest_start, day)
-    if finish_by is not None and not job.emergency:
-        latest = min(latest if latest is not None else finish_by, finish_by - duration)
     windows: tuple[TimeWindow, ...] = ()
     if latest is not None:
         windows = (TimeWindow(earliest, max(earliest, latest)),)
@@ -448,7 +445,9 @@ def _call_out(
     rules: CallOutRules,
 ) -> tuple[list[Any], dict[str, int]]:
     """The crews with the on-call ones called out at ``now``: their first shift starts when
-    they can leave, and ends within ``max_duty`` (the limit also caps overtime)."""
+    they can leave, and ends within ``max_duty`` (the limit also caps overtime). Called out
+    in the evening, after their shift, they do emergency work only: the night's work has no
+    ordinary part (ordinary work starts with the shifts)."""
     out, max_end = [], {}
     for (roster, _), crew in zip(on_shift, crews, strict=True):
         leave = rules.call_out(roster, now)
@@ -459,7 +458,9 @@ def _call_out(
         at = to_seconds(leave, day)
         start, end = rules.called_out_shift(first.start, first.end, at)
         breaks = first.breaks if at < first.start else ()  # a night's work has no lunch
-        shifts = (replace(first, start=start, end=end, breaks=breaks), *crew.shifts[1:])
+        ordinary = end if at < first.start else start  # nor ordinary work
+        called = replace(first, start=start, end=end, breaks=breaks, ordinary_end=ordinary)
+        shifts = (called, *crew.shifts[1:])
         out.append(replace(crew, shifts=shifts, available_from=at))
         max_end[crew.id] = start + round(rules.max_duty.total_seconds())
     return out, max_end
@@ -479,27 +480,9 @@ def _problem(
     from routing.model import Precedence, Problem
 
     begin = plan_begin(crews)
-    normal_end = max((s.end for c in crews for s in c.shifts), default=DAY)
-    finish_by = None
-    if overtime > dt.timedelta(0):
-        extra = round(overtime.total_seconds())
-        crews = [
-            replace(c, shifts=tuple(replace(s, end=s.end + extra) for s in c.shifts)) for c in crews
-        ]
-        finish_by = normal_end
-    if max_end:  # a called-out crew's duty limit caps its overtime too
-        crews = [
-            replace(
-                c,
-                shifts=tuple(
-                    replace(s, end=min(s.end, max_end[c.id])) if k == 0 else s
-                    for k, s in enumerate(c.shifts)
-                ),
-            )
-            if c.id in max_end
-            else c
-            for c in crews
-        ]
+    extra = round(overtime.total_seconds())
+    if extra > 0 or max_end:
+        crews = [_with_overtime(c, extra, (max_end or {}).get(c.id)) for c in crews]
     day_end = max((s.end for c in crews for s in c.shifts), default=DAY)
     today, later = [], []
     for job in jobs:
@@ -522,15 +505,27 @@ def _problem(
     problem = Problem(
         crews=tuple(crews),
         jobs=tuple(
-            routing_job(
-                j, day, day_end, finish_by=finish_by, begin=begin, ordinary_from=ordinary_from
-            )
-            for j in today
+            routing_job(j, day, day_end, begin=begin, ordinary_from=ordinary_from) for j in today
         ),
         precedences=precedences,
         travel=travel,
     )
     return problem, today, later
+
+
+def _with_overtime(crew: Any, extra: int, duty_end: int | None = None) -> Any:
+    """``crew`` with ``extra`` seconds of overtime after each of its shifts, for emergency
+    work only: its ordinary work still ends with the shift (``Shift.ordinary_end``), its own,
+    not the latest of all crews'. ``duty_end``: a called-out crew's first shift ends by then
+    (``max_duty``), overtime included."""
+    shifts = []
+    for k, shift in enumerate(crew.shifts):
+        end = shift.end + extra
+        if k == 0 and duty_end is not None:
+            end = min(end, duty_end)
+        ordinary = shift.end if shift.ordinary_end is None else shift.ordinary_end
+        shifts.append(replace(shift, end=end, ordinary_end=min(ordinary, end)))
+    return replace(crew, shifts=tuple(shifts))
 
 
 def plan_day(
@@ -568,7 +563,7 @@ def plan_day(
         Solver time limit.
     overtime
         How long crews may stay past their shift for emergency jobs (``FieldJob.emergency``);
-        every other job still ends within the normal shift. Default: ``call_out.overtime``
+        every other job still ends within its own crew's shift. Default: ``call_out.overtime``
         when there is emergency work, none otherwise.
     now
         Plan from this moment on (crews leave their depots then); default: the shifts' start.
