@@ -658,7 +658,9 @@ def _check_valves(
         "node_id is not an end of its pipe",
         "set node_id to the pipe's from_node or to_node (the end the valve is next to)",
     )
-    position = vpipe + "\x00" + vnode
+    # (pipe, node) pairs, never one joined string: a separator can be lost (NUL with pandas 3
+    # string columns) and then pipe 29 at node 252 is pipe 292 at node 52
+    position = pd.MultiIndex.from_arrays([vpipe, vnode])
     twice = valves.loc[known & position.duplicated(keep="first"), "id"]
     out.add(
         "warning",
