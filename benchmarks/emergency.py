@@ -159,7 +159,8 @@ class Baseline:
         for crew in self.ctx.roster:
             start = (dt.datetime.combine(day, crew.start) - midnight).total_seconds()
             end = (dt.datetime.combine(day, crew.end) - midnight).total_seconds()
-            on_shift = crew.id in rostered and working and start <= at < end
+            # at work: on a day off too, the on-call crews work the day's plan in their hours
+            on_shift = crew.id in rostered and start <= at < end
             where, free, pushed = crew.depot, at, 0
             if on_shift and crew.id in routes:
                 for stop in routes[crew.id].stops:
