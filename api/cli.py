@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -33,7 +34,7 @@ err = Console(stderr=True, highlight=False)
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_points_west_of_greenwich(sys.argv[1:] if argv is None else argv))
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
@@ -62,6 +63,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             "and report the traceback."
         )
         return 3
+
+
+# A LON,LAT whose longitude is negative (west of Greenwich: -86.23,37.12) starts with "-":
+# argparse takes it for an option, and "--at -86.23,37.12" fails with "expected one argument".
+POINT_OPTIONS = frozenset({"--at"})
+_NEGATIVE = re.compile(r"^-[\d.]")  # a number, not an option (those start with a letter)
+
+
+def _points_west_of_greenwich(argv: Sequence[str]) -> list[str]:
+    """``--at -86.23,37.12`` as ``--at=-86.23,37.12``, which argparse reads as a value."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] in POINT_OPTIONS and _NEGATIVE.match(arg):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
 
 
 def _parser() -> argparse.ArgumentParser:

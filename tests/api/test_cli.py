@@ -403,3 +403,46 @@ def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     code, stdout, _ = _run(capsys)
     assert code == 2
     assert "validate" in stdout and "isolate" in stdout
+
+
+# -- a point west of Greenwich (issue 14) ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kentucky(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.gis.feet_city import write_feet_city
+
+    return write_feet_city(tmp_path_factory.mktemp("cli") / "kentucky.gpkg")
+
+
+@pytest.mark.parametrize(
+    "at", [["--at", "-86.23,37.12"], ["--at=-86.23,37.12"], ["--at", "-86.23, 37.12"]]
+)
+def test_isolate_at_a_negative_longitude(
+    at: list[str], capsys: pytest.CaptureFixture[str], kentucky: Path
+) -> None:
+    # BUG: argparse read "-86.23,37.12" as an option: "expected one argument"
+    plan = _json(capsys, "isolate", str(kentucky), *at, "--json")
+    assert plan["isolated_pipes"] == ["P1"]  # the point is the source's end of P1
+
+
+def test_repair_and_notice_take_a_negative_longitude_too(
+    capsys: pytest.CaptureFixture[str], kentucky: Path
+) -> None:
+    data = _json(capsys, "repair", str(kentucky), "--at", "-86.23,37.12", "--json")
+    assert data["pipe"] == "P1"
+
+
+def test_negative_longitude_through_the_installed_command(kentucky: Path) -> None:
+    command = Path(sys.executable).with_name("waterops")
+    assert command.exists(), command
+    proc = subprocess.run(
+        [str(command), "isolate", str(kentucky), "--at", "-86.23,37.12", "--json"],
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["isolated_pipes"] == ["P1"]
