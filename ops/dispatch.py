@@ -476,13 +476,28 @@ def _problem(
     *,
     max_end: Mapping[str, int] | None = None,
     ordinary_from: int | None = None,
+    on_duty: Mapping[str, int] | None = None,
+    now: int | None = None,
 ) -> tuple[Any, list[FieldJob], list[FieldJob]]:
+    """The routing problem of ``day``. ``overtime``: for emergency work past each shift;
+    ``max_end``: a called-out crew's duty limit; ``on_duty``: how late an on-call crew at work
+    may go on with emergency work (:meth:`CallOutRules.on_duty_until`); ``now``: a crew whose
+    shift is over by then has gone home and gets no overtime (it is called out, or not)."""
     from routing.model import Precedence, Problem
 
     begin = plan_begin(crews)
     extra = round(overtime.total_seconds())
-    if extra > 0 or max_end:
-        crews = [_with_overtime(c, extra, (max_end or {}).get(c.id)) for c in crews]
+    if extra > 0 or max_end or on_duty:
+        crews = [
+            _with_overtime(
+                c,
+                extra,
+                (max_end or {}).get(c.id),
+                (on_duty or {}).get(c.id),
+                gone=now,
+            )
+            for c in crews
+        ]
     day_end = max((s.end for c in crews for s in c.shifts), default=DAY)
     today, later = [], []
     for job in jobs:
@@ -513,16 +528,48 @@ def _problem(
     return problem, today, later
 
 
-def _with_overtime(crew: Any, extra: int, duty_end: int | None = None) -> Any:
+def _on_duty(
+    on_shift: Sequence[tuple[CrewShift, list[dt.date]]],
+    crews: Sequence[Any],
+    day: dt.date,
+    rules: CallOutRules,
+    emergency: bool,
+) -> dict[str, int]:
+    """How late each on-call crew at work on ``day`` may go on with emergency work."""
+    out = {}
+    for (roster, _), crew in zip(on_shift, crews, strict=True):
+        first = crew.shifts[0] if crew.shifts else None
+        if first is None or first.day != day.isoformat():
+            continue
+        until = rules.on_duty_until(roster, first.start, emergency)
+        if until is not None:
+            out[crew.id] = until
+    return out
+
+
+def _with_overtime(
+    crew: Any,
+    extra: int,
+    duty_end: int | None = None,
+    on_duty: int | None = None,
+    *,
+    gone: int | None = None,
+) -> Any:
     """``crew`` with ``extra`` seconds of overtime after each of its shifts, for emergency
     work only: its ordinary work still ends with the shift (``Shift.ordinary_end``), its own,
     not the latest of all crews'. ``duty_end``: a called-out crew's first shift ends by then
-    (``max_duty``), overtime included."""
+    (``max_duty``), overtime included. ``on_duty``: an on-call crew's first shift may go on
+    with emergency work until then. ``gone``: a shift over by then gets no overtime (the crew
+    went home)."""
     shifts = []
     for k, shift in enumerate(crew.shifts):
         end = shift.end + extra
+        if k == 0 and on_duty is not None:
+            end = max(end, on_duty)
         if k == 0 and duty_end is not None:
             end = min(end, duty_end)
+        if gone is not None and shift.end <= gone and duty_end is None:
+            end = shift.end
         ordinary = shift.end if shift.ordinary_end is None else shift.ordinary_end
         shifts.append(replace(shift, end=end, ordinary_end=min(ordinary, end)))
     return replace(crew, shifts=tuple(shifts))
@@ -591,8 +638,18 @@ def plan_day(
         crews, max_end = _call_out(on_shift, crews, now, day, call_out)
         if max_end:  # ordinary work waits for the ordinary shifts
             ordinary_from = min(_clock(c.start) for c, _ in on_shift)
+    duty = _on_duty(on_shift, crews, day, call_out, emergency)
     problem, today, later = _problem(
-        day, jobs, links, crews, travel, overtime, max_end=max_end, ordinary_from=ordinary_from
+        day,
+        jobs,
+        links,
+        crews,
+        travel,
+        overtime,
+        max_end=max_end,
+        ordinary_from=ordinary_from,
+        on_duty=duty,
+        now=None if now is None or local_time(now).date() != day else to_seconds(now, day),
     )
     # the emergency first, the day around it (routing.solver: urgent_first)
     first = EMERGENCY_SHARE if emergency and now is not None else 0.0
@@ -755,7 +812,11 @@ def replan_emergency(
         jobs.append(s.rest)
         links = [replace(lk, before=s.rest.id) if lk.before == s.job else lk for lk in links]
         links.append(JobLink(s.job, s.rest.id))
-    problem, today, later = _problem(day, jobs, links, crews, travel, overtime)
+    rosters = rostered(current.crews, dates, calendar)
+    duty = _on_duty(rosters, crews, day, DEFAULT_CALL_OUT, bool(urgent))
+    problem, today, later = _problem(
+        day, jobs, links, crews, travel, overtime, on_duty=duty, now=at
+    )
     first = EMERGENCY_SHARE if urgent else 0.0
     plan = replan(
         problem,

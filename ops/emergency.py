@@ -71,6 +71,15 @@ class CallOutRules:
         leave = now + self.delay(now)
         return leave if local_time(leave).time() < start or local.time() >= end else None
 
+    def on_duty_until(self, crew: CrewShift, day_start: int, emergency: bool) -> int | None:
+        """How late (seconds on the plan's axis whose shift of ``crew`` starts at
+        ``day_start``) an on-call crew at work may go on with emergency work: a burst's repair
+        through the evening and the night, within ``max_duty`` from its shift's start. None for
+        crews not on call, or without emergency work (their overtime is ``overtime``)."""
+        if not crew.on_call or not emergency:
+            return None
+        return day_start + round(self.max_duty.total_seconds())
+
     def called_out_shift(
         self, start: int, end: int, leave: int, day_seconds: int = 86_400
     ) -> tuple[int, int]:

@@ -55,6 +55,7 @@ def test_a_late_burst_is_repaired_within_the_overtime_asked_for(tmp_path: Path) 
     solver (every re-plan used 3 h)."""
     for svc in make_service("sqlite", tmp_path):
         svc.clock.now = START  # Thursday 08:00: plan and publish the day
+        on_call = set_on_call(svc, "repair-01", False)  # overtime alone: no crew on call
         r = svc.post("/api/plans", json={"day": "2026-11-26", "seconds": 4})
         plan = wait_for_plan(svc, r.json()["id"])
         assert plan["status"] == "ready", plan["error"]
@@ -79,6 +80,31 @@ def test_a_late_burst_is_repaired_within_the_overtime_asked_for(tmp_path: Path) 
             planned[hours] = repair in stops
         # the 4 h repair from about 16:00 cannot end by 17:30; with four hours of overtime it can
         assert planned == {0.5: False, 4.0: True}
+        # a pipe crew on call goes on through the evening whatever the overtime (its duty is
+        # the call-out rules' 16 h from the start of its shift)
+        set_on_call(svc, "repair-01", on_call)
+        body = {"now": "2026-11-26T15:30:00", "seconds": 4, "overtime_hours": 0.5}
+        r = svc.post(f"/api/plans/{plan['id']}/replan", json=body)
+        child = wait_for_plan(svc, r.json()["id"])
+        stops = {
+            s["job"]: route["crew"] for route in child["result"]["routes"] for s in route["stops"]
+        }
+        assert stops.get(repair) == "repair-01"
+
+
+def set_on_call(svc: Service, crew_id: str, on_call: bool) -> bool:
+    """Set a crew's on-call flag; its value before."""
+    now = svc.get(f"/api/crews/{crew_id}")
+    crew = now.json()
+    body = {k: v for k, v in crew.items() if k not in ("id", "version", "depot")}
+    body["depot_lon"], body["depot_lat"] = crew["depot"]
+    r = svc.put(
+        f"/api/crews/{crew_id}",
+        json={**body, "on_call": on_call},
+        headers={"If-Match": now.headers["ETag"]},
+    )
+    assert r.status_code == 200, r.text
+    return bool(crew["on_call"])
 
 
 def test_a_survey_left_for_a_burst_is_suspended_and_its_rest_stored(tmp_path: Path) -> None:
