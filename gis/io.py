@@ -6,6 +6,7 @@ Reading never raises a traceback at the user: a file that cannot be read becomes
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -46,13 +47,44 @@ class NetworkLayers:
     _metric_crs: Any = field(default=None, init=False, repr=False)
 
     def metric_crs(self) -> Any:
-        """The CRS lengths are measured in: the nodes' CRS if projected, else its UTM zone."""
+        """The CRS lengths are measured in: the nodes' CRS if it measures true metres, else
+        their UTM zone (geographic input, feet, Web Mercator)."""
         if self._metric_crs is None and not self.local_coordinates:
             crs = self.nodes.crs
-            if crs is not None and crs.is_geographic:
-                crs = self.nodes.estimate_utm_crs()
+            if crs is not None and not _measures_metres(crs, self.nodes):
+                # no UTM zone when the coordinates are out of range: validation reports them
+                with contextlib.suppress(RuntimeError, ValueError):
+                    crs = self.nodes.estimate_utm_crs()
             self._metric_crs = crs
         return self._metric_crs
+
+
+# A projected CRS is used as is when a unit of it is a metre on the ground, within this much
+# at the network: UTM zones (0.04 %) and Gauss-Krüger zones pass, Web Mercator (25 % at 37°)
+# does not.
+METRE_SCALE_TOLERANCE = 0.005
+
+
+def _measures_metres(crs: Any, layer: gpd.GeoDataFrame) -> bool:
+    """Whether distances in ``crs`` are metres: its axes are in metres (not feet, not degrees)
+    and its scale where ``layer`` lies is true to within :data:`METRE_SCALE_TOLERANCE`."""
+    if crs.is_geographic:
+        return False
+    if any(abs(axis.unit_conversion_factor - 1.0) > 1e-12 for axis in crs.axis_info):
+        return False
+    import numpy as np
+    from pyproj import Proj, Transformer
+
+    try:
+        x0, y0, x1, y1 = layer.total_bounds
+        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
+            (x0 + x1) / 2, (y0 + y1) / 2
+        )
+        factors = Proj(crs).get_factors(lon, lat)
+        scale = np.array([factors.meridional_scale, factors.parallel_scale], dtype=float)
+    except Exception:  # a CRS pyproj cannot take factors of (engineering, compound)
+        return True
+    return bool(np.all(np.abs(scale - 1.0) <= METRE_SCALE_TOLERANCE))
 
 
 def read_network(
