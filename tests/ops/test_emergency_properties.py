@@ -14,7 +14,7 @@ re-plan. Every plan is then checked, from the roster and the call-out rules alon
     crew works no longer than ``max_duty``;
 (d) the stops of a route never overlap, nor do its breaks overlap a stop (but a long
     emergency job, during which the crew eats in turns);
-(e) every started job is finished or suspended with its remainder (to come, see below).
+(e) every started job is finished or suspended with its remainder (check_started).
 
 Travel is straight-line (fast), solves are short (1-2 s) and the cases few and fixed
 (``derandomize``): the file runs in well under a minute.
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -175,8 +175,6 @@ def routine_work(
 
 
 def _from(job: FieldJob, earliest: dt.datetime) -> FieldJob:
-    from dataclasses import replace
-
     return replace(job, earliest=max(earliest, job.earliest or earliest))
 
 
@@ -282,9 +280,34 @@ def check(
                 if in_turns(by_id[stop.job_id.split("#")[0]]):
                     continue  # the crew eats in turns on site (docs/decisions.md)
                 assert pause.end <= stop.start or pause.start >= stop.end, (where, pause, stop)
-    # (e) TO COME: every started job either finished or suspended with its remainder. The
-    # suspension of started low-priority work for an emergency is being built (issue 13,
-    # replan_emergency); its check belongs here.
+    # (e), across a re-plan: see check_started
+
+
+def check_started(before: DayPlan, after: DayPlan, now: dt.datetime) -> None:
+    """(e) Every job started by ``now`` in ``before`` is, in the re-planned ``after``, either
+    done as it was (same crew, start and end) or suspended: cut where its crew leaves (no
+    sooner than ``now``), with the rest of its work a job of ``after``, linked to it, planned
+    no sooner than the crew left."""
+    at = to_seconds(now, before.day)
+    left = {s.job: s for s in after.suspended}
+    rests = {j.id: j for j in after.jobs}
+    for route in before.plan.routes:
+        for stop in route.stops:
+            if stop.start > at:
+                continue
+            again = after.plan.stop(stop.job_id)
+            assert again is not None and again.start == stop.start, (stop, again)
+            if stop.job_id not in left:
+                assert again.end == stop.end, (stop, again)
+                continue
+            gone = left[stop.job_id]
+            assert stop.start <= at < stop.end and gone.crew == route.crew_id
+            assert again.end == to_seconds(gone.leave, before.day) and now <= gone.leave
+            rest = rests[gone.rest.id]
+            assert rest.meta["rest_of"] == stop.job_id.split("#")[0]
+            assert any(lk.before == stop.job_id and lk.after == rest.id for lk in after.links)
+            times = after.stop_times(rest.id)
+            assert times is None or times[0] >= gone.leave
 
 
 # -- the cases -------------------------------------------------------------------------------
@@ -322,6 +345,7 @@ def test_an_emergency_replanned_into_a_running_day_keeps_every_rule(
     current = morning
     for repair in bursts(case, report, city, city_isolator):
         now = repair.report.reported_at
+        before = current
         current = replan_emergency(
             current,
             now,
@@ -333,3 +357,45 @@ def test_an_emergency_replanned_into_a_running_day_keeps_every_rule(
         )
         assert current.plan.status != "no_solution"
         check(current, now)
+        check_started(before, current, now)
+
+
+long_surveys = st.builds(
+    Ordinary, st.just("survey"), st.integers(0, 10**6), st.none(), st.sampled_from([150, 200])
+)
+
+
+@settings(CASES, max_examples=4)
+@given(
+    case=st.builds(
+        Case,
+        st.sampled_from(sorted(DAYS)),
+        minutes((8, 11)),
+        st.tuples(st.builds(Burst, st.integers(0, 10**6), st.just(0))),
+        st.lists(long_surveys, min_size=1, max_size=2).map(tuple),
+    )
+)
+def test_a_burst_taking_the_only_valve_crews_from_their_surveys_keeps_every_rule(
+    case: Case, roster: list[CrewShift], city: dict[str, Any], city_isolator: Isolator
+) -> None:
+    """The valve crews are out on long leak surveys when the burst comes: they leave them
+    (property e with suspensions) or finish them, and every rule holds."""
+    note(repr(case))
+    day = DAYS[case.day]
+    report = dt.datetime.combine(day, dt.time(0)) + dt.timedelta(minutes=case.report)
+    crews = [c for c in roster if c.id in ("valve-01", "valve-02", "repair-03", "tanker-01")]
+    crews = [replace(c, on_call=True) for c in crews]  # at work on a day off too
+    jobs, links = routine_work(case, day, city, city_isolator)
+    morning = plan_day(day, jobs, links, crews, CAL, seconds=1.0)
+    (repair,) = bursts(case, report, city, city_isolator)
+    after = replan_emergency(
+        morning,
+        report,
+        repair.jobs,
+        repair.links,
+        new_repairs=[repair],
+        calendar=CAL,
+        seconds=SECONDS,
+    )
+    check(after, report)
+    check_started(morning, after, report)
