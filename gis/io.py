@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ class NetworkLayers:
 
     ``valves`` may be a plain DataFrame (from a valve-layer CSV) without geometry.
     ``local_coordinates`` marks data whose coordinates have no CRS by nature (EPANET files).
+    ``problems`` are what reading found (sections skipped, an encoding guessed, the EPANET
+    reader's warnings), reported with the validation's own.
     """
 
     nodes: gpd.GeoDataFrame
@@ -44,6 +47,8 @@ class NetworkLayers:
     source: str = "network"
     local_coordinates: bool = False
     warnings: list[str] = field(default_factory=list)
+    # what the reader skipped, guessed or was warned of: the validation report starts with them
+    problems: list[Problem] = field(default_factory=list)
     _metric_crs: Any = field(default=None, init=False, repr=False)
 
     def metric_crs(self) -> Any:
@@ -371,7 +376,7 @@ def _assemble(frames: dict[str, Any], source: str) -> NetworkLayers:
 
 def _read_inp(path: Path, crs: str | None) -> NetworkLayers:
     try:
-        import wntr
+        import wntr  # noqa: F401  (the reader is WNTR's: say so before reading)
     except ImportError:
         _fail(
             "file",
@@ -400,18 +405,18 @@ def _read_inp(path: Path, crs: str | None) -> NetworkLayers:
 
     try:
         if encoding == "utf-8":
-            wn = wntr.network.WaterNetworkModel(str(path))
+            wn, notes = _read_epanet(path, path)
         else:  # WNTR reads UTF-8 without a byte-order mark only: give it such a copy
             with tempfile.TemporaryDirectory(prefix="waterops-inp-") as tmp:
                 copy = Path(tmp) / path.name
                 copy.write_text(text, encoding="utf-8")
-                wn = wntr.network.WaterNetworkModel(str(copy))
+                wn, notes = _read_epanet(copy, path)
     except Exception as exc:
         log.info("%s: WNTR cannot read it: %r", path, exc)
         _fail(
             "file",
             str(path),
-            f"cannot be read as EPANET input: {_epanet_problem(exc)}",
+            f"cannot be read as EPANET input: {_epanet_problem(exc, path.name)}",
             "open the file in EPANET, correct what it reports, and save it again",
         )
     if wn.num_links == 0:
@@ -423,16 +428,179 @@ def _read_inp(path: Path, crs: str | None) -> NetworkLayers:
         )
     layers = layers_from_wntr(wn, source=path.name, crs=crs)
     if encoding not in ("utf-8", "utf-8-sig"):
-        layers.warnings.append(
-            f"{path.name}: read as {encoding.upper()} (not UTF-8); check the names with "
-            "non-ASCII characters, or save the file as UTF-8"
-        )
+        layers.problems.append(_encoding_note("file", path, encoding))
+    layers.problems.extend(
+        Problem("warning", "file", str(path), message, fix) for message, fix in notes
+    )
     return layers
 
 
-def _epanet_problem(exc: Exception) -> str:
-    """What an EPANET reader's exception says, without internals."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+def _encoding_note(layer: str, path: Path, encoding: str) -> Problem:
+    return Problem(
+        "warning",
+        layer,
+        str(path),
+        f"is not UTF-8: read as {encoding.upper()}",
+        "check the names with non-ASCII characters, or save the file as UTF-8",
+    )
+
+
+# Sections the network model does not use: times, controls, rules, water quality, energy,
+# labels... When the EPANET reader (WNTR) cannot parse one, it is skipped with a warning
+# rather than the whole file refused; what the model is built from (options, junctions,
+# reservoirs, tanks, pipes, pumps, valves, curves, patterns, demands, status, coordinates)
+# must still read. Keyed by WNTR's reader method (``InpFile._read_times`` ...).
+SKIPPABLE_SECTIONS: dict[str, str] = {
+    "_read_times": "TIMES",
+    "_read_controls": "CONTROLS",
+    "_read_rules": "RULES",
+    "_read_energy": "ENERGY",
+    "_read_reactions": "REACTIONS",
+    "_read_sources": "SOURCES",
+    "_read_quality": "QUALITY",
+    "_read_mixing": "MIXING",
+    "_read_emitters": "EMITTERS",
+    "_read_report": "REPORT",
+    "_read_vertices": "VERTICES",
+    "_read_labels": "LABELS",
+    "_read_backdrop": "BACKDROP",
+    "_read_tags": "TAGS",
+    "_read_title": "TITLE",
+}
+SKIPPED_FIX = (
+    "nothing, for segments and isolation; to simulate the model, correct the section in EPANET "
+    "(your file keeps it)"
+)
+WNTR_NOTE_FIX = (
+    "nothing, for segments and isolation (they use the links, not the hydraulics); check it "
+    "in EPANET if you simulate the model"
+)
+MAX_READER_NOTES = 20
+# WNTR's warnings go through the process-wide ``warnings`` filters: one EPANET read at a time,
+# so that each file's report gets its own.
+_EPANET_READ = threading.Lock()
+
+
+def _read_epanet(path: Path, shown: Path) -> tuple[Any, list[tuple[str, str]]]:
+    """A WNTR model of an EPANET file, with the sections it could not parse skipped, and what
+    was skipped and what WNTR warned of, as (message, fix) pairs in our words.
+
+    ``path`` is the file WNTR reads (perhaps a UTF-8 copy), ``shown`` the user's name of it."""
+    import warnings
+
+    from wntr.epanet.io import InpFile
+    from wntr.network import WaterNetworkModel
+
+    skipped: list[tuple[str, Exception, list[tuple[int, str]]]] = []
+
+    def lenient(method: str, section: str) -> Any:
+        def read(self: Any) -> None:
+            try:
+                getattr(InpFile, method)(self)
+            except Exception as exc:
+                skipped.append((section, exc, list(self.sections.get(f"[{section}]", []))))
+
+        return read
+
+    reader_class = type(
+        "LenientInpFile",
+        (InpFile,),
+        {
+            method: lenient(method, section)
+            for method, section in SKIPPABLE_SECTIONS.items()
+            if hasattr(InpFile, method)  # a WNTR without it: that section stays strict
+        },
+    )
+    said: list[str] = []
+    handler = _CollectLog(said, threading.get_ident())
+    wntr_log = logging.getLogger("wntr")
+    with _EPANET_READ, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        wntr_log.addHandler(handler)
+        try:
+            wn = reader_class().read(str(path), wn=WaterNetworkModel())
+        finally:
+            wntr_log.removeHandler(handler)
+    for w in caught:
+        if "wntr" in Path(w.filename).parts:
+            said.append(str(w.message))
+        else:  # not WNTR's: on to wherever it would have gone
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    notes = [
+        (_skipped_section(section, exc, lines, shown.name), SKIPPED_FIX)
+        for section, exc, lines in skipped
+    ]
+    for text in dict.fromkeys(" ".join(s.replace(str(path), shown.name).split()) for s in said):
+        if (note := _wntr_note(text)) is not None:
+            notes.append((note, WNTR_NOTE_FIX))
+    if len(notes) > MAX_READER_NOTES:
+        more = f"{len(notes) - MAX_READER_NOTES} more warnings of the EPANET reader (WNTR)"
+        notes = [*notes[:MAX_READER_NOTES], (more, WNTR_NOTE_FIX)]
+    return wn, notes
+
+
+# WNTR's warnings in the report's words; None: a note on WNTR's own state, not on the file
+# (it reads every file as H-W first and then switches to the file's formula).
+_WNTR_NOTES: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (re.compile(r"^Changing the headloss formula from"), None),
+    (re.compile(r"^Not all curves were used"), None),  # each one is named below
+    (
+        re.compile(r'^Curve was not used: "([^"]*)"'),
+        r'[CURVES] curve "\1" is used by no pump, valve or tank (it is kept, and ignored)',
+    ),
+    (
+        re.compile(r"^Unknown report parameter: (.*)"),
+        r"[REPORT] has an option the EPANET reader (WNTR) does not know, \1: it is ignored",
+    ),
+)
+
+
+def _wntr_note(text: str) -> str | None:
+    """A warning of WNTR's as a line of the report (None: not worth one)."""
+    if not text:
+        return None
+    for pattern, words in _WNTR_NOTES:
+        if (match := pattern.search(text)) is not None:
+            return None if words is None else match.expand(words)
+    return f"the EPANET reader (WNTR) warns: {text}"
+
+
+class _CollectLog(logging.Handler):
+    """The warnings WNTR logs while this thread reads a file."""
+
+    def __init__(self, into: list[str], thread: int) -> None:
+        super().__init__(logging.WARNING)
+        self.into, self.thread = into, thread
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.into.append(record.getMessage())
+
+
+def _skipped_section(section: str, exc: Exception, lines: list[tuple[int, str]], shown: str) -> str:
+    """Why a section was skipped, with the line that stopped the reader when it can be told."""
+    reason = _epanet_problem(exc, shown)
+    value = re.search(r"could not convert string to float: '([^']*)'|value '([^']*)'", str(exc))
+    where = ""
+    if value and "at line" not in reason:
+        text = value.group(1) or value.group(2)
+        for number, line in lines:
+            if re.search(rf"(?<![\w.:]){re.escape(text)}(?![\w.:])", line):
+                where = f" at line {number} ({' '.join(line.split())!r})"
+                break
+    return f"[{section}] was not read{where}: {reason}; segments and isolation do not use it"
+
+
+def _epanet_problem(exc: BaseException, shown: str | None = None) -> str:
+    """What an EPANET reader's exception says, without internals: the cause, not WNTR's
+    "(Error 200) one or more errors in input file" over it, and no file paths."""
+    while exc.__cause__ is not None and re.match(r"\(Error 200\)", str(exc).strip()):
+        exc = exc.__cause__
+    lines = [" ".join(line.split()) for line in str(exc).strip().splitlines()]
+    text = " ".join(line for line in lines if line)
+    text = re.sub(r" \['([^']*)'\]", r": \1", text)  # ... value '20' ['Cannot specify ...']
+    if shown is not None:  # WNTR names the file by the path it read
+        text = re.sub(r"input file '[^']*'", f"input file {shown!r}", text)
     number = re.search(r"could not convert string to float: '([^']*)'", text)
     if number:
         return f"a number was expected where the file has {number.group(1)!r}"

@@ -148,8 +148,9 @@ def _missing(value: Any) -> bool:
 
 
 def validate_layers(layers: NetworkLayers) -> ValidationReport:
-    """Check a network's layers; return every problem found."""
+    """Check a network's layers; return every problem found (those the reader found first)."""
     out = _Collector()
+    out.problems.extend(layers.problems)
     frames: dict[str, pd.DataFrame | None] = {
         "nodes": layers.nodes,
         "pipes": layers.pipes,

@@ -4,8 +4,16 @@ that are numbers. Each is read, and what was skipped or guessed is in the valida
 
 from __future__ import annotations
 
-from gis.validate import validate_layers
+from pathlib import Path
+
+import pytest
+
+from gis.errors import ValidationError
+from gis.io import read_layers, read_network
+from gis.validate import Problem, ValidationReport, validate_layers
 from tests.conftest import make_layers
+
+pytest.importorskip("wntr")
 
 # -- ids that are numbers ----------------------------------------------------------------------
 
@@ -26,3 +34,85 @@ def test_valves_at_different_pipe_ends_are_not_in_series_whatever_the_ids() -> N
     report = validate_layers(layers)
     in_series = [p.id for p in report.warnings if "same pipe end" in p.message]
     assert in_series == ["2"], str(report)  # only the real duplicate
+
+
+# -- EPANET files WNTR cannot read whole -------------------------------------------------------
+
+DATA = Path(__file__).parent / "data" / "epanet"
+
+
+def _warnings_about(report: ValidationReport, *words: str) -> list[Problem]:
+    return [p for p in report.warnings if all(w in p.message for w in words)]
+
+
+def test_clock_time_rules_are_skipped_and_reported() -> None:
+    # MICROPOLIS: "could not convert string to float: '6 AM'" refused the whole file
+    path = DATA / "clocktime_rules.inp"
+    report = validate_layers(read_layers(path))
+    assert report.ok, str(report)
+    (skipped,) = _warnings_about(report, "[RULES]")
+    assert (skipped.layer, skipped.id) == ("file", str(path))
+    assert "'6 AM'" in skipped.message and "line 45" in skipped.message
+    assert "SYSTEM CLOCKTIME >= 6 AM" in skipped.message
+    network = read_network(path)
+    assert network.summary()["pipes"] == 6  # 4 pipes, the pump and the PRV
+    assert any("[RULES]" in w for w in network.warnings)
+
+
+def test_an_invalid_start_clock_time_is_skipped_with_epanets_own_reason() -> None:
+    # EXNET: "(Error 200) one or more errors in input file" hid "(Error 213) ... '20 PM'"
+    path = DATA / "start_clocktime.inp"
+    report = validate_layers(read_layers(path))
+    assert report.ok, str(report)
+    (skipped,) = _warnings_about(report, "[TIMES]")
+    assert "Error 213" in skipped.message and "Start ClockTime 20 PM" in skipped.message
+    assert "Error 200" not in skipped.message
+    assert read_network(path).summary()["nodes"] == 7
+
+
+def test_a_bad_section_the_model_needs_is_refused_with_the_real_cause(tmp_path: Path) -> None:
+    text = (DATA / "start_clocktime.inp").read_text()
+    path = tmp_path / "bad.inp"
+    path.write_text(
+        text.replace(" V1    J2     J4     100   PRV", " V1    J2     J4     100   XYZ")
+    )
+    with pytest.raises(ValidationError) as info:
+        read_network(path)
+    (problem,) = info.value.report.errors
+    assert "Error 213" in problem.message and "valve type" in problem.message, problem
+    assert "Error 200" not in problem.message
+    assert str(tmp_path) not in problem.message and "waterops-inp" not in problem.message
+
+
+def test_wntr_warnings_go_into_the_report_not_to_stderr(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Balerma: WNTR printed "UserWarning: Changing the headloss formula from H-W to D-W ..."
+    text = (DATA / "clocktime_rules.inp").read_text()
+    path = tmp_path / "dw.inp"
+    path.write_text(
+        text.replace(" Headloss  H-W", " Headloss  D-W").replace(
+            "[CURVES]\n", "[CURVES]\n C9    10  10\n"
+        )
+    )
+    capfd.readouterr()
+    report = validate_layers(read_layers(path))
+    printed = capfd.readouterr()
+    assert printed.err == "" and printed.out == ""
+    assert report.ok
+    # one line per unused curve, in words; WNTR's note on switching its own default to the
+    # file's D-W formula is not about the file
+    assert [p.message for p in report.warnings if "[RULES]" not in p.message] == [
+        '[CURVES] curve "C9" is used by no pump, valve or tank (it is kept, and ignored)'
+    ]
+    assert all(p.fix for p in report.warnings)
+
+
+def test_the_capture_of_warnings_ends_with_the_read() -> None:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_layers(DATA / "clocktime_rules.inp")
+        warnings.warn("someone else's", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in caught] == ["someone else's"]
