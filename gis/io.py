@@ -150,19 +150,41 @@ def read_layers(
             "give a GeoPackage (.gpkg), a folder of .geojson/.shp layers, or an EPANET .inp",
         )
     if valves is not None:
-        layers.valves = read_valve_csv(valves)
+        layers.valves, notes = _valve_csv(Path(valves))
+        layers.problems.extend(notes)
     return layers
 
 
 def read_valve_csv(path: str | Path) -> pd.DataFrame:
     """Read a valve-layer CSV: columns ``link,node`` and optional ``id, operable,
-    normally_closed``; a valve without ``id`` is named by its 0-based row number."""
+    normally_closed``; a valve without ``id`` is named by its 0-based row number.
+
+    The text may be in another encoding than UTF-8 (see :func:`read_text`), the separator a
+    semicolon, a tab or a bar, and the column names in capitals or with spaces around."""
+    return _valve_csv(Path(path))[0]
+
+
+VALVE_COLUMNS = ("link", "node", "id", "operable", "normally_closed")
+CSV_SEPARATORS = (",", ";", "\t", "|")
+
+
+def _valve_csv(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
+    """The valve CSV and what reading it guessed (its encoding)."""
+    import csv
     import io
 
-    path = Path(path)
-    text, _ = read_text(path, "valves")
+    text, encoding = read_text(path, "valves")
+    notes = [] if encoding in ("utf-8", "utf-8-sig") else [_encoding_note("valves", path, encoding)]
+    separator = _separator(text)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    header = next(csv.reader([first], delimiter=separator), [])
+    names = {h: h.strip().lower() for h in header if h.strip().lower() in VALVE_COLUMNS}
     try:
-        df = pd.read_csv(io.StringIO(text), dtype={"link": str, "node": str, "id": str})
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=separator,
+            dtype={h: str for h, name in names.items() if name in ("link", "node", "id")},
+        )
     except Exception as exc:
         log.info("%s: not a CSV: %s", path, exc)
         _fail(
@@ -172,6 +194,7 @@ def read_valve_csv(path: str | Path) -> pd.DataFrame:
             "give a CSV file with a header line link,node (and optional id, operable, "
             "normally_closed)",
         )
+    df = df.rename(columns=names)
     missing = [c for c in ("link", "node") if c not in df.columns]
     if missing:
         _fail(
@@ -184,7 +207,23 @@ def read_valve_csv(path: str | Path) -> pd.DataFrame:
         df["id"] = [str(i) for i in range(len(df))]
     if "Unnamed: 0" in df.columns:
         df = df.drop(columns="Unnamed: 0")
-    return df.rename(columns={"link": "pipe_id", "node": "node_id"})
+    return df.rename(columns={"link": "pipe_id", "node": "node_id"}), notes
+
+
+def _separator(text: str) -> str:
+    """The separator of a CSV: the one that splits the header into ``link`` and ``node``,
+    else what :class:`csv.Sniffer` finds, else a comma."""
+    import csv
+
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    for separator in CSV_SEPARATORS:
+        fields = {f.strip().lower() for f in first.split(separator)}
+        if {"link", "node"} <= fields:
+            return separator
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters="".join(CSV_SEPARATORS)).delimiter
+    except csv.Error:
+        return ","
 
 
 def _fail(layer: str, ident: str, message: str, fix: str) -> Any:
@@ -634,18 +673,51 @@ def read_text(path: Path, layer: str) -> tuple[str, str]:
         _fail(layer, str(path), "is not text in UTF-8 or an encoding we can tell", fix)
     best = min(matches, key=lambda m: m.chaos)
     text = str(best)
-    rivals = sorted(
-        {m.encoding for m in matches if m.chaos <= best.chaos + 1e-9 and str(m) != text}
-    )
+    rivals = {
+        m.encoding: str(m) for m in matches if m.chaos <= best.chaos + 1e-9 and str(m) != text
+    }
     if rivals:
+        readings = {best.encoding: text, **dict(sorted(rivals.items()))}
         _fail(
             layer,
             str(path),
-            f"is not UTF-8, and its encoding cannot be told for sure ({best.encoding} or "
-            f"{', '.join(rivals)}: the names would differ)",
+            f"is not UTF-8, and its encoding cannot be told for sure: {_how_each_reads(readings)}",
             fix,
         )
     return text, best.encoding
+
+
+def _how_each_reads(readings: dict[str, str]) -> str:
+    """The first word the readings of a text disagree on, as each reads it: "line 8 reads
+    'Jöns' as CP1252, 'J鰊s' as GB18030" (the user sees which is right)."""
+    split = {encoding: text.splitlines() for encoding, text in readings.items()}
+    for number, lines in enumerate(zip(*split.values(), strict=False), start=1):
+        if len(set(lines)) == 1:
+            continue
+        words = [line.split() for line in lines]
+        for column in zip(*words, strict=False):
+            if len(set(column)) > 1:
+                shown = ", ".join(
+                    f"{w[:30]!r} as {e.upper()}" for e, w in zip(split, column, strict=True)
+                )
+                return f"line {number} reads {shown}"
+        break
+    return f"it reads differently as {', '.join(e.upper() for e in readings)}"
+
+
+# EPANET valves that pass water only from their start to their end node while they regulate
+# (PRV and PSV close against reverse flow; an FCV is taken as delivering only in its direction).
+# TCV, PBV and GPV pass it both ways; so does a valve fixed open in [STATUS] (it no longer
+# regulates).
+ONE_WAY_VALVES = frozenset({"PRV", "PSV", "FCV"})
+# Customer categories of EPANET demand categories ([DEMANDS] names), by the first word found in
+# them; any other demand is residential.
+DEMAND_CATEGORIES = (
+    ("critical", ("hospital", "clinic", "critical", "医院")),
+    ("institution", ("school", "institution", "public", "学校")),
+    ("industrial", ("industr", "factory", "工业")),
+    ("commercial", ("commerc", "business", "shop", "office", "商业")),
+)
 
 
 def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) -> NetworkLayers:

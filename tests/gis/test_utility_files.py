@@ -12,6 +12,7 @@ from gis.errors import ValidationError
 from gis.io import read_layers, read_network
 from gis.validate import Problem, ValidationReport, validate_layers
 from tests.conftest import make_layers
+from tests.gis.bad_corpus import GBK_TEXT, SMALL_INP
 
 pytest.importorskip("wntr")
 
@@ -116,3 +117,65 @@ def test_the_capture_of_warnings_ends_with_the_read() -> None:
         read_layers(DATA / "clocktime_rules.inp")
         warnings.warn("someone else's", UserWarning, stacklevel=1)
     assert [str(w.message) for w in caught] == ["someone else's"]
+
+
+# -- text as utilities' tools write it ---------------------------------------------------------
+
+
+def _inp(tmp_path: Path, text: str, encoding: str, name: str = "network.inp") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize(
+    "csv",
+    [
+        "link;node\nP2;J1\nP3;J2\n",  # Excel with a comma as the decimal mark
+        "link\tnode\nP2\tJ1\nP3\tJ2\n",
+        "link|node\nP2|J1\nP3|J2\n",
+        "\ufeffLink;Node\nP2;J1\nP3;J2\n",  # and a byte-order mark, and capitals
+        " link , node \nP2,J1\nP3,J2\n",
+    ],
+    ids=["semicolon", "tab", "bar", "bom-capitals", "spaces"],
+)
+def test_valve_csv_separator_and_header_as_they_come(csv: str, tmp_path: Path) -> None:
+    inp = _inp(tmp_path, SMALL_INP, "utf-8")
+    valves = tmp_path / "valves.csv"
+    valves.write_text(csv, encoding="utf-8")
+    network = read_network(inp, valves=valves)
+    assert network.valves.ids.tolist() == ["0", "1"]
+    assert [network.pipes.ids[p] for p in network.valves.pipe] == ["P2", "P3"]
+
+
+def test_gbk_semicolon_valve_csv_with_a_gbk_network(tmp_path: Path) -> None:
+    inp = _inp(tmp_path, GBK_TEXT(SMALL_INP), "gbk")
+    valves = tmp_path / "valves.csv"
+    valves.write_bytes(
+        "编号;link;node;备注\nV1;P2;J1;东门阀\nV2;P3;新区三号;新区三号阀门\n".encode("gbk")
+    )
+    layers = read_layers(inp, valves=valves)
+    report = validate_layers(layers)
+    assert report.ok, str(report)
+    guessed = {(p.layer, Path(str(p.id)).name) for p in _warnings_about(report, "GB18030")}
+    assert guessed == {("file", "network.inp"), ("valves", "valves.csv")}
+    network = read_network(inp, valves=valves)
+    assert network.nodes.ids[network.valves.node[1]] == "新区三号"
+
+
+def test_latin1_epanet_file(tmp_path: Path) -> None:
+    text = SMALL_INP.replace("small test network", "Réseau de la Forêt, près de l'église")
+    inp = _inp(tmp_path, text.replace("J3", "Brücke"), "latin-1")
+    network = read_network(inp)
+    assert "Brücke" in network.nodes.ids.tolist()
+    assert any("CP1252" in w for w in network.warnings)
+
+
+def test_an_encoding_that_cannot_be_told_shows_how_each_reads(tmp_path: Path) -> None:
+    inp = _inp(tmp_path, SMALL_INP.replace("J3", "Jöns"), "latin-1")
+    with pytest.raises(ValidationError) as info:
+        read_network(inp)
+    (problem,) = info.value.report.errors
+    assert "'Jöns'" in problem.message  # as Windows-1252 reads it
+    assert "line 8" in problem.message
+    assert "UTF-8" in problem.fix
