@@ -45,6 +45,9 @@ EMERGENCY_SHARE = 0.3
 # seconds of travel per second late, by priority (1..5)
 LATENESS_COST = {1: 0.25, 2: 0.5, 3: 1.0, 4: 3.0, 5: 10.0}
 DAY = 86_400
+# the steps of an emergency whose every minute the public feels: water running out of the main
+# until the closures, customers without water until the reopenings
+OUTAGE_STEPS = frozenset({JobKind.VALVE_CLOSURE, JobKind.REPAIR, JobKind.VALVE_REOPENING})
 
 
 @dataclass(frozen=True)
@@ -415,10 +418,11 @@ def routing_job(
     elif deadline is not None and deadline <= day_end:
         mandatory = True
     due = None if job.due is None else to_seconds(job.due, day)
-    if job.emergency and job.kind == JobKind.VALVE_CLOSURE and due is not None:
-        # time to isolation comes before travel: the water runs out of a burst main until its
-        # valves are shut, so every minute costs, not only those past the response target
-        # (which stays the job's due for the at-risk report)
+    if job.emergency and job.kind in OUTAGE_STEPS and due is not None:
+        # time to isolation and customer-hours come before travel: the water runs out of a
+        # burst main until its valves are shut, and the customers are without water until they
+        # are reopened, so every minute costs, not only those past the response or
+        # restoration target (which stays the job's due for the at-risk report)
         due = max(begin, earliest) + duration
     return Job(
         id=job.id,
