@@ -95,6 +95,8 @@ class SolverOptions:
     urgent_first: float = 0.0
 
 
+# the seeds of urgent_first: published routine work this far clear of urgent work is kept
+URGENT_CLEAR = (30 * 60, 90 * 60, 4 * 3600)
 URGENT_HOLD = 15 * 60  # urgent_first: how far an urgent job may move from where it was put
 URGENT_WEIGHT = 10  # an urgent mandatory job weighs ten routine mandatory ones
 
@@ -111,7 +113,7 @@ class _Vehicle:
 
 def _urgent_first(
     problem: Problem, options: SolverOptions, on_progress: ProgressCallback | None
-) -> Problem:
+) -> tuple[Problem, Plan | None]:
     """Plan the urgent jobs alone, then hold each to its crew (one-crew jobs) and to a window
     of :data:`URGENT_HOLD` from the start found: the rest of the work yields to them.
 
@@ -120,7 +122,7 @@ def _urgent_first(
     closures of a night burst at 08:06 and the repair at 15:40, on a busy day)."""
     urgent = {j.id for j in problem.jobs if j.urgent}
     if not urgent:
-        return problem
+        return problem, None
     alone = replace(
         problem,
         jobs=tuple(j for j in problem.jobs if j.id in urgent),
@@ -150,7 +152,7 @@ def _urgent_first(
                 windows=(TimeWindow(start, start + URGENT_HOLD),),
             )
         jobs.append(job)
-    return replace(problem, jobs=tuple(jobs))
+    return replace(problem, jobs=tuple(jobs)), first
 
 
 def drop_penalty(job: Job, horizon_start: int) -> int:
@@ -423,8 +425,9 @@ def solve(
 
     options = options or SolverOptions()
     started = time.perf_counter()
+    alone = None  # the urgent jobs planned first, alone (urgent_first)
     if options.urgent_first > 0:
-        problem = _urgent_first(problem, options, on_progress)
+        problem, alone = _urgent_first(problem, options, on_progress)
         options = replace(
             options,
             seconds=max(0.5, options.seconds - (time.perf_counter() - started)),
@@ -536,6 +539,8 @@ def solve(
         seeds.append(seed)
     if feasible_jobs and all(job.urgent for job in feasible_jobs):  # an emergency, alone
         seeds.append(_earliest_finish_routes(instance, manager))
+    if alone is not None:  # the emergency as planned alone, the routine work around it
+        seeds += _urgent_seeds(alone, published, problem, vehicles, copies, manager, n_v)
     assignment = None
     candidates = [routes for routes in seeds if routes is not None and any(routes)]
     if candidates:
@@ -836,6 +841,63 @@ def _reassignment_costs(
             if crew is not None and crew != v.crew.id:
                 cost[:, 2 * n_v + k] += REASSIGN_PENALTY * COST_SCALE
         routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(cost.tolist()), vi)
+
+
+def _urgent_seeds(
+    alone: Plan,
+    published: Plan | None,
+    problem: Problem,
+    vehicles: list[_Vehicle],
+    copies: list[tuple[Job, int]],
+    manager: Any,
+    n_v: int,
+) -> list[list[list[int]] | None]:
+    """Routes with the urgent jobs where the plan of them alone put them (both crews of a
+    two-crew job too) and, when re-planning, the published routine work of each crew that
+    keeps clear of them (by each of :data:`URGENT_CLEAR`), in time order, without what would
+    be left half-done (a job whose predecessor is out, a closure whose repair is out): the
+    start a dispatcher makes, the emergency first and the rest of the day where it still
+    fits. The search then puts back what was pushed out. One seed per clearance."""
+    node_of = {
+        (job.id if c == 0 else f"{job.id}#2"): 2 * n_v + k for k, (job, c) in enumerate(copies)
+    }
+    in_model = {job.id for job, _ in copies}
+    urgent = {(r.crew_id, r.shift): r.stops for r in alone.routes}
+    placed_alone = {s.job_id for r in alone.routes for s in r.stops}
+    routine = {(r.crew_id, r.shift): r.stops for r in published.routes} if published else {}
+    precedences = [p for p in problem.precedences if p.before in in_model and p.after in in_model]
+    out: list[list[list[int]] | None] = []
+    for clear in URGENT_CLEAR if published is not None else (0,):
+        chosen: list[list[tuple[int, int, str]]] = []
+        for v in vehicles:
+            key = (v.crew.id, v.shift_index)
+            mine = [(s.start, s.end, s.job_id) for s in urgent.get(key, ()) if s.job_id in node_of]
+            busy = [(a - clear, b + clear) for a, b, _ in mine]
+            for s in routine.get(key, ()):
+                if s.job_id not in node_of or s.start < v.earliest or s.job_id in placed_alone:
+                    continue
+                if all(s.end <= a or s.start >= b for a, b in busy):
+                    mine.append((s.start, s.end, s.job_id))
+            chosen.append(sorted(mine))
+        kept = {job.split("#")[0] for route in chosen for _, _, job in route}
+        changed = True
+        while changed:  # nothing half-done
+            changed = False
+            for p in precedences:
+                if p.after in kept and p.before not in kept:
+                    kept.discard(p.after)
+                    changed = True
+                if p.required and p.before in kept and p.after not in kept:
+                    kept.discard(p.before)
+                    changed = True
+        seen: set[str] = set()
+        routes = []
+        for route in chosen:
+            ids = [job for _, _, job in route if job.split("#")[0] in kept and job not in seen]
+            seen.update(ids)
+            routes.append([manager.NodeToIndex(node_of[job]) for job in ids])
+        out.append(routes if any(routes) else None)
+    return out
 
 
 def _earliest_finish_routes(nodes: _Nodes, manager: Any) -> list[list[int]] | None:

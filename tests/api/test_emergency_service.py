@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tests.api.conftest import START, Service, make_service, wait_for_plan
 
@@ -59,12 +60,7 @@ def test_a_late_burst_is_repaired_within_the_overtime_asked_for(tmp_path: Path) 
         r = svc.post("/api/plans", json={"day": "2026-11-26", "seconds": 4})
         plan = wait_for_plan(svc, r.json()["id"])
         assert plan["status"] == "ready", plan["error"]
-        r = svc.post(
-            f"/api/plans/{plan['id']}/publish",
-            json={},
-            headers={"If-Match": f'"{plan["version"]}"'},
-        )
-        assert r.status_code == 200, r.text
+        r = publish(svc, plan)
         svc.clock.now = START.replace(hour=15, minute=30)
         r = svc.post("/api/repairs", json={"severity": "burst", "pipe_id": "P000590"})
         assert r.status_code == 201, r.text
@@ -90,6 +86,15 @@ def test_a_late_burst_is_repaired_within_the_overtime_asked_for(tmp_path: Path) 
             s["job"]: route["crew"] for route in child["result"]["routes"] for s in route["stops"]
         }
         assert stops.get(repair) == "repair-01"
+
+
+def publish(svc: Service, plan: dict[str, Any]) -> Any:
+    """Publish a ready plan; the answer."""
+    r = svc.post(
+        f"/api/plans/{plan['id']}/publish", json={}, headers={"If-Match": f'"{plan["version"]}"'}
+    )
+    assert r.status_code == 200, r.text
+    return r
 
 
 def set_on_call(svc: Service, crew_id: str, on_call: bool) -> bool:
@@ -137,12 +142,7 @@ def test_a_survey_left_for_a_burst_is_suspended_and_its_rest_stored(tmp_path: Pa
         stops = {s["job"]: s for route in plan["result"]["routes"] for s in route["stops"]}
         assert survey_id in stops, (plan["result"]["unassigned"], plan["result"]["routes"])
         assert stops[survey_id]["start"] < "2026-11-26T09:30"  # under way at the report
-        r = svc.post(
-            f"/api/plans/{plan['id']}/publish",
-            json={},
-            headers={"If-Match": f'"{plan["version"]}"'},
-        )
-        assert r.status_code == 200, r.text
+        r = publish(svc, plan)
         svc.clock.now = START.replace(hour=9, minute=30)
         r = svc.post("/api/repairs", json={"severity": "burst", "pipe_id": "P000590"})
         assert r.status_code == 201, r.text
@@ -156,12 +156,7 @@ def test_a_survey_left_for_a_burst_is_suspended_and_its_rest_stored(tmp_path: Pa
         assert left["job"] == survey_id and left["crew"] == "valve-01"
         assert left["leave"] == "2026-11-26T09:35" and left["why"] == ticket
         rest = left["rest"]
-        r = svc.post(
-            f"/api/plans/{child['id']}/publish",
-            json={},
-            headers={"If-Match": f'"{child["version"]}"'},
-        )
-        assert r.status_code == 200, r.text
+        r = publish(svc, child)
         assert r.json()["jobs_suspended"] == [survey_id]
         first = svc.get(f"/api/jobs/{survey_id}").json()
         assert first["status"] == "suspended"
