@@ -10,7 +10,8 @@ minor-leak repairs, more than the crews can do), with road travel times and a 30
 what the console's "plan day" does. Then, one at a time, ``--bursts`` bursts
 (seeded: random pipes, DN 100 and above) are reported at 10:30 and the day is re-planned with
 :func:`ops.dispatch.replan_emergency` at each solver limit of ``--seconds``: started work stays,
-crews may do up to three hours of overtime on the emergency.
+crews may work overtime on the emergency (the call-out rules: 4 h, an on-call crew up to 16 h
+from the start of its shift), and leave started low-priority work for it.
 
 Per limit it prints: the share of bursts whose whole chain (valve closures, repair, reopening)
 is planned; the median and worst time from the report to the water back on (the outage the
