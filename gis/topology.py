@@ -1,0 +1,782 @@
+"""Topology from geometry: the links a GIS export leaves out, built from where things are drawn.
+
+A utility's export rarely carries the contract's links: pipes without ``from_node``/``to_node``
+(and often no nodes layer), valves without the pipe and the pipe end they sit at, customers
+without their pipe. :func:`build_topology` fills them in:
+
+- **nodes** are the pipe ends: an end within ``node_tolerance_m`` of a node of the nodes layer
+  is that node; ends within the tolerance of each other are one new junction;
+- a **valve** goes on its nearest pipe (within ``valve_max_m``), at that pipe's nearer end
+  (along the pipe): the end it cuts;
+- a **customer** goes on its nearest pipe (within ``customer_max_m``).
+
+Distances are metres: the caller passes the layers' metric CRS (``NetworkLayers.metric_crs``).
+What was joined or moved how far, and what could not be placed, comes back as a
+:class:`TopologyReport` whose :meth:`~TopologyReport.problems` go into the validation report.
+The searches are shapely STRtree (GEOS) queries over all points at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from gis.validate import MAX_PER_KIND, Problem
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+ObjArray = npt.NDArray[np.object_]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class TopologyOptions:
+    """How far things may be from where they connect (metres, whatever the CRS's unit).
+
+    Parameters
+    ----------
+    node_tolerance_m
+        Pipe ends this close to each other (or to a node of the nodes layer) are one node.
+        Digitising slivers are millimetres to centimetres; a gap of a metre is a real gap.
+    valve_max_m
+        A valve farther than this from every pipe is not placed (an error): it is drawn
+        somewhere else than on the network.
+    customer_max_m
+        The same for customers, whose points are drawn on the building, tens of metres from
+        the main.
+    report_over_m
+        Valves moved farther than this onto their pipe are listed one by one (warnings): a
+        valve drawn beside its pipe may be put on the wrong one.
+    """
+
+    node_tolerance_m: float = 0.5
+    valve_max_m: float = 5.0
+    customer_max_m: float = 100.0
+    report_over_m: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name, value in self.to_dict().items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{name} must be a distance in metres, not {value!r}")
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a distance in metres (0 or more), not {value}")
+
+    def to_dict(self) -> dict[str, float]:
+        return {
+            "node_tolerance_m": self.node_tolerance_m,
+            "valve_max_m": self.valve_max_m,
+            "customer_max_m": self.customer_max_m,
+            "report_over_m": self.report_over_m,
+        }
+
+
+@dataclass(frozen=True)
+class Snaps:
+    """The rows of one layer placed from their geometry: on which pipe, and how far away.
+
+    ``pipe_ids[i]`` is None when row ``i`` could not be placed: ``distance_m[i]`` is then NaN
+    when it has no point, else the distance to the nearest pipe (inf: there is none).
+    """
+
+    layer: str
+    ids: tuple[str, ...]
+    pipe_ids: tuple[str | None, ...]
+    node_ids: tuple[str | None, ...]  # valves: the pipe end they cut; customers: None
+    distance_m: tuple[float, ...]
+    given_pipe: tuple[bool, ...] = ()  # valves whose pipe_id was given (only the end is found)
+
+    @property
+    def placed(self) -> BoolArray:
+        return np.array([p is not None for p in self.pipe_ids], dtype=bool)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "layer": self.layer,
+                "id": list(self.ids),
+                "pipe_id": list(self.pipe_ids),
+                "node_id": list(self.node_ids),
+                "distance_m": list(self.distance_m),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class NodeBuild:
+    """How the pipe ends became nodes."""
+
+    ends: int  # pipe ends with a geometry
+    on_layer_nodes: int  # ends joined to a node of the nodes layer
+    layer_nodes: int  # nodes of the layer that pipe ends reached
+    new_nodes: int  # junctions made of ends that met no node of the layer
+    moved: int  # ends that were not exactly at their node
+    largest_move_m: float
+    unconnected_sources: tuple[tuple[str, float], ...]  # (node id, distance to the nearest end)
+    unconnected_nodes: int  # other nodes of the layer that no pipe end reached
+    loose_ends: tuple[tuple[str, str, str, float], ...]  # (pipe, its end node, other pipe, m)
+
+
+@dataclass(frozen=True)
+class TopologyReport:
+    """What :func:`build_topology` built, for the validation report."""
+
+    options: TopologyOptions
+    nodes: NodeBuild | None = None  # None: the pipes had their from_node/to_node
+    valves: Snaps | None = None  # None: every valve had its pipe_id and node_id
+    customers: Snaps | None = None
+    ambiguous_valves: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (valve, equally near pipes)
+    metric: bool = True  # False: the layers have no CRS, distances are in their own units
+
+    @property
+    def built(self) -> bool:
+        return self.nodes is not None or self.valves is not None or self.customers is not None
+
+    def snaps(self) -> pd.DataFrame:
+        """Every valve and customer placed from its geometry (or not placed), one row each:
+        ``layer, id, pipe_id, node_id, distance_m`` (for a CSV the GIS can join back)."""
+        frames = [s.to_frame() for s in (self.valves, self.customers) if s is not None]
+        if not frames:
+            return pd.DataFrame(columns=["layer", "id", "pipe_id", "node_id", "distance_m"])
+        return pd.concat(frames, ignore_index=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"options": self.options.to_dict(), "metric": self.metric}
+        if self.nodes is not None:
+            n = self.nodes
+            out["nodes"] = {
+                "ends": n.ends,
+                "on_layer_nodes": n.on_layer_nodes,
+                "layer_nodes": n.layer_nodes,
+                "new_nodes": n.new_nodes,
+                "moved": n.moved,
+                "largest_move_m": round(n.largest_move_m, 3),
+                "unconnected_sources": [s[0] for s in n.unconnected_sources],
+                "unconnected_nodes": n.unconnected_nodes,
+                "loose_ends": len(n.loose_ends),
+            }
+        for snaps in (self.valves, self.customers):
+            if snaps is None:
+                continue
+            d = np.asarray(snaps.distance_m, dtype=float)
+            placed = snaps.placed
+            out[snaps.layer] = {
+                "snapped": int(placed.sum()),
+                "not_placed": [i for i, ok in zip(snaps.ids, placed, strict=True) if not ok],
+                "median_m": round(float(np.median(d[placed])), 3) if placed.any() else None,
+                "largest_m": round(float(d[placed].max()), 3) if placed.any() else None,
+            }
+        return out
+
+    def problems(self) -> list[Problem]:
+        """The report as validation problems: one summary line per layer built (a warning: the
+        user should know links were made, and check them), the valves moved far or placed
+        where pipes meet (warnings, one per valve), and what could not be placed (errors)."""
+        out: list[Problem] = []
+        if self.nodes is not None:
+            out.extend(self._node_problems())
+        for snaps in (self.valves, self.customers):
+            if snaps is not None:
+                out.extend(self._snap_problems(snaps))
+        rows = [
+            Problem(
+                "warning",
+                "valves",
+                valve,
+                f"is as near to pipes {', '.join(pipes)} (it sits where they meet): placed on "
+                f"{pipes[0]}",
+                "draw the valve a little along the pipe it shuts, or give its pipe_id",
+            )
+            for valve, pipes in self.ambiguous_valves
+        ]
+        out.extend(_capped(rows, "valves sit where pipes meet"))
+        return out
+
+    @property
+    def _unit(self) -> str:
+        return " m" if self.metric else " (file units: no CRS)"
+
+    def _node_problems(self) -> list[Problem]:
+        n, tol, u = self.nodes, self.options.node_tolerance_m, self._unit
+        assert n is not None
+        out = [
+            Problem(
+                "warning",
+                "pipes",
+                None,
+                f"from_node/to_node built from the geometry: {n.ends} pipe ends meet at "
+                f"{n.layer_nodes + n.new_nodes} nodes ({n.layer_nodes} of the nodes layer, "
+                f"{n.new_nodes} new junctions); {n.moved} ends were apart from their node, the "
+                f"farthest {n.largest_move_m:.2f}{u} (tolerance {tol:g}{u})",
+                "check the joins on the map; give from_node and to_node to use your own, or "
+                "change node_tolerance_m ([topology] in the mapping)",
+            )
+        ]
+        for node, gap in n.unconnected_sources:
+            out.append(
+                Problem(
+                    "warning",
+                    "nodes",
+                    node,
+                    f"is a source or tank that no pipe end reaches (the nearest end is "
+                    f"{gap:.2f}{u} away; tolerance {tol:g}{u}): it feeds nothing",
+                    "move the node onto the end of its main, or raise node_tolerance_m",
+                )
+            )
+        if n.unconnected_nodes:
+            out.append(
+                Problem(
+                    "warning",
+                    "nodes",
+                    None,
+                    f"{n.unconnected_nodes} nodes of the nodes layer are at no pipe end (within "
+                    f"{tol:g}{u}): they stay unconnected",
+                    "nothing if they are not network nodes; otherwise move them onto the pipe ends",
+                )
+            )
+        rows = [
+            Problem(
+                "warning",
+                "pipes",
+                pipe,
+                f"ends (node {node}) {gap:.2f}{u} from pipe {other}, not at an end of it: the "
+                "two are not joined",
+                f"split pipe {other} where {pipe} meets it, if they are connected",
+            )
+            for pipe, node, other, gap in n.loose_ends
+        ]
+        out.extend(_capped(rows, "pipes end beside another pipe's middle, not joined"))
+        return out
+
+    def _snap_problems(self, snaps: Snaps) -> list[Problem]:
+        u, layer = self._unit, snaps.layer
+        is_valve = layer == "valves"
+        reach = self.options.valve_max_m if is_valve else self.options.customer_max_m
+        d = np.asarray(snaps.distance_m, dtype=float)
+        placed = snaps.placed
+        out: list[Problem] = []
+        if placed.any():
+            out.append(
+                Problem(
+                    "warning",
+                    layer,
+                    None,
+                    f"{int(placed.sum())} {layer} joined to their nearest pipe"
+                    f"{' (at its nearer end)' if is_valve else ''} from the geometry: median "
+                    f"{np.median(d[placed]):.2f}{u}, farthest {d[placed].max():.2f}{u}",
+                    f"check them (waterops validate --snaps FILE lists every one); give pipe_id"
+                    f"{' and node_id' if is_valve else ''} to set your own",
+                )
+            )
+        if is_valve:
+            rows = [
+                Problem(
+                    "warning",
+                    layer,
+                    snaps.ids[i],
+                    f"was {d[i]:.2f}{u} from the nearest pipe: placed on pipe "
+                    f"{snaps.pipe_ids[i]} at node {snaps.node_ids[i]}",
+                    "check that it is that pipe's valve; move it onto its pipe, or give its "
+                    "pipe_id and node_id",
+                )
+                for i in np.flatnonzero(placed & (d > self.options.report_over_m))
+            ]
+            out.extend(_capped(rows, "valves were placed far from their pipe"))
+        setting = "valve_max_m" if is_valve else "customer_max_m"
+        rows = []
+        given = snaps.given_pipe or (False,) * len(snaps.ids)
+        for i in np.flatnonzero(~placed):
+            if given[i]:
+                rows.append(
+                    Problem(
+                        "error",
+                        layer,
+                        snaps.ids[i],
+                        "has a pipe_id but no node_id, and no point to tell which end of the "
+                        "pipe it is at",
+                        "give its node_id (the pipe end it is next to), or draw it",
+                    )
+                )
+                continue
+            if np.isnan(d[i]):
+                message = "cannot be placed: it has no pipe_id and no point"
+            elif np.isinf(d[i]):
+                message = "cannot be placed: there is no pipe to join it to"
+            else:
+                message = (
+                    f"cannot be placed: the nearest pipe is {d[i]:.1f}{u} away (at most "
+                    f"{reach:g}{u})"
+                )
+            rows.append(
+                Problem(
+                    "error",
+                    layer,
+                    snaps.ids[i],
+                    message,
+                    f"draw it on its pipe, give its pipe_id, or raise {setting} ([topology] in "
+                    "the mapping)",
+                )
+            )
+        out.extend(_capped(rows, f"{layer} cannot be placed"))
+        return out
+
+
+def _capped(rows: list[Problem], what: str) -> list[Problem]:
+    """At most :data:`gis.validate.MAX_PER_KIND` rows, then one line counting the rest."""
+    if len(rows) <= MAX_PER_KIND:
+        return rows
+    last = rows[MAX_PER_KIND]
+    more = Problem(
+        last.severity, last.layer, None, f"{len(rows) - MAX_PER_KIND} more {what}", last.fix
+    )
+    return [*rows[:MAX_PER_KIND], more]
+
+
+@dataclass(frozen=True)
+class Topology:
+    """The layers with their links filled in, and the report of how."""
+
+    nodes: gpd.GeoDataFrame
+    pipes: gpd.GeoDataFrame
+    valves: pd.DataFrame
+    customers: gpd.GeoDataFrame | None
+    report: TopologyReport
+
+
+def missing_links(
+    nodes: gpd.GeoDataFrame | None,
+    pipes: gpd.GeoDataFrame,
+    valves: pd.DataFrame | None,
+    customers: gpd.GeoDataFrame | None,
+) -> dict[str, bool]:
+    """Which links the layers lack that their geometry can give: ``nodes`` (the pipes have
+    neither from_node nor to_node, or there is no nodes layer), ``valves`` (a valve without
+    pipe_id or node_id), ``customers`` (a customer without pipe_id)."""
+    lines = isinstance(pipes, gpd.GeoDataFrame) and len(pipes) > 0
+    # both ends missing: an export without topology; one of them missing is a broken contract
+    # layer, which validation reports
+    ends = nodes is None or not {"from_node", "to_node"} & set(pipes.columns)
+    return {
+        "nodes": bool(ends and lines),
+        "valves": valves is not None and len(valves) > 0 and bool(_unlinked(valves, True).any()),
+        "customers": customers is not None
+        and len(customers) > 0
+        and bool(_unlinked(customers, False).any()),
+    }
+
+
+def _unlinked(df: pd.DataFrame, with_node: bool) -> BoolArray:
+    """Rows without their link: the column is missing, or the value is empty."""
+    missing = np.zeros(len(df), dtype=bool)
+    for column in ("pipe_id", "node_id") if with_node else ("pipe_id",):
+        if column not in df.columns:
+            return np.ones(len(df), dtype=bool)
+        values = df[column]
+        missing |= (values.isna() | values.astype(str).str.strip().eq("")).to_numpy()
+    return missing
+
+
+def build_topology(
+    nodes: gpd.GeoDataFrame | None,
+    pipes: gpd.GeoDataFrame,
+    valves: pd.DataFrame,
+    customers: gpd.GeoDataFrame | None,
+    metric_crs: Any,
+    options: TopologyOptions | None = None,
+) -> Topology:
+    """Fill in the links the layers lack from their geometry (see the module's docstring).
+
+    Only what is missing is built: pipes with ``from_node``/``to_node`` keep them, a valve or a
+    customer with its ``pipe_id`` keeps it. Layers keep their own CRS; distances are measured
+    in ``metric_crs`` (None: in the coordinates' own units). A new junction is named after the
+    smallest pipe id among the pipes that end there, and that pipe's end (``P12-from``,
+    ``P12-to``): the name does not depend on the order of the rows, and it survives the next
+    export as long as that pipe does.
+    """
+    options = options or TopologyOptions()
+    needs = missing_links(nodes, pipes, valves, customers)
+    metric = metric_crs is not None
+    if "id" not in pipes.columns:  # nothing can refer to a pipe: validation says so
+        return Topology(
+            nodes if nodes is not None else _no_nodes(pipes),
+            pipes,
+            valves,
+            customers,
+            TopologyReport(options, metric=metric),
+        )
+    lines = _geoms(pipes, metric_crs)
+    pipe_ids = pipes["id"].astype(str).to_numpy(dtype=object)
+    node_build = None
+    if needs["nodes"]:
+        nodes, pipes, node_build = _build_nodes(nodes, pipes, lines, pipe_ids, metric_crs, options)
+    assert nodes is not None or not needs["nodes"]
+    if nodes is None:
+        nodes = _no_nodes(pipes)
+    valve_snaps = customer_snaps = None
+    ambiguous: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    usable = np.asarray(shapely.get_type_id(lines) == shapely.GeometryType.LINESTRING)
+    tree = shapely.STRtree(_only(lines, usable))
+    ends_known = {"from_node", "to_node"} <= set(pipes.columns)
+    if needs["valves"] and ends_known:
+        valves, valve_snaps, ambiguous = _snap_valves(
+            valves, pipes, lines, tree, pipe_ids, metric_crs, options
+        )
+    if needs["customers"] and customers is not None:
+        customers, customer_snaps = _snap_customers(customers, tree, pipe_ids, metric_crs, options)
+    report = TopologyReport(
+        options, node_build, valve_snaps, customer_snaps, ambiguous_valves=ambiguous, metric=metric
+    )
+    return Topology(nodes, pipes, valves, customers, report)
+
+
+def _no_nodes(pipes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": pd.Series([], dtype=object), "kind": pd.Series([], dtype=object)},
+        geometry=[],
+        crs=getattr(pipes, "crs", None),
+    )
+
+
+def _geoms(df: Any, metric_crs: Any) -> ObjArray:
+    """A layer's geometries in the metric CRS (as they are when there is none)."""
+    if not isinstance(df, gpd.GeoDataFrame) or "geometry" not in df.columns:
+        return np.full(len(df), None, dtype=object)
+    geo = df.geometry
+    if metric_crs is not None and geo.crs is not None and geo.crs != metric_crs:
+        geo = geo.to_crs(metric_crs)
+    return np.asarray(geo.to_numpy(), dtype=object)
+
+
+def _absent(geoms: ObjArray) -> BoolArray:
+    return np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms), dtype=bool)
+
+
+def _only(geoms: ObjArray, keep: BoolArray) -> ObjArray:
+    """``geoms`` with None where ``keep`` is false."""
+    out = np.full(len(geoms), None, dtype=object)
+    out[keep] = geoms[keep]
+    return out
+
+
+def _build_nodes(
+    nodes: gpd.GeoDataFrame | None,
+    pipes: gpd.GeoDataFrame,
+    lines: ObjArray,
+    pipe_ids: ObjArray,
+    metric_crs: Any,
+    options: TopologyOptions,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, NodeBuild]:
+    """Nodes from pipe ends, and each pipe's from_node/to_node."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    tol = options.node_tolerance_m
+    p = len(pipes)
+    usable = ~_absent(lines) & np.asarray(
+        shapely.get_type_id(lines) == shapely.GeometryType.LINESTRING
+    )
+    ends = np.full(2 * p, None, dtype=object)
+    ends[:p][usable] = shapely.get_point(lines[usable], 0)
+    ends[p:][usable] = shapely.get_point(lines[usable], -1)
+    has_end = np.concatenate([usable, usable])
+    end_pipe = np.concatenate([np.arange(p), np.arange(p)])
+    end_side = np.repeat(np.array([0, 1], dtype=np.int64), p)
+    node_of_end = np.full(2 * p, -1, dtype=np.int64)  # index into layer nodes + new nodes
+    gap = np.zeros(2 * p)
+
+    # 1. an end within the tolerance of a node of the layer is that node (nearest; ties: the
+    # first row)
+    layer_ids: list[str] = []
+    layer_points = np.zeros(0, dtype=object)
+    if nodes is not None and len(nodes) and "id" in nodes.columns:
+        layer_ids = nodes["id"].astype(str).tolist()
+        layer_points = _geoms(nodes, metric_crs)
+        tree = shapely.STRtree(_only(layer_points, ~_absent(layer_points)))
+        at = np.flatnonzero(has_end)
+        (e, n), dist = tree.query_nearest(
+            ends[at], max_distance=tol, return_distance=True, all_matches=True
+        )
+        order = np.lexsort((n, dist, e))
+        e, n, dist = e[order], n[order], dist[order]
+        first = np.unique(e, return_index=True)[1]
+        node_of_end[at[e[first]]] = n[first]
+        gap[at[e[first]]] = dist[first]
+    n_layer = len(layer_ids)
+
+    # 2. the other ends: those within the tolerance of each other are one new junction
+    rest = np.flatnonzero(has_end & (node_of_end < 0))
+    new_ids: list[str] = []
+    new_points: ObjArray = np.zeros(0, dtype=object)
+    if len(rest):
+        a, b = shapely.STRtree(ends[rest]).query(ends[rest], predicate="dwithin", distance=tol)
+        m = len(rest)
+        _, label = connected_components(
+            coo_matrix((np.ones(len(a)), (a, b)), shape=(m, m)), directed=False
+        )
+        names = pipe_ids[end_pipe[rest]].astype(str)
+        order = np.lexsort((end_side[rest], names, label))
+        first = order[np.unique(label[order], return_index=True)[1]]  # by label
+        taken = set(layer_ids)
+        for k in first:
+            base = f"{names[k]}-{'from' if end_side[rest[k]] == 0 else 'to'}"
+            ident, i = base, 1
+            while ident in taken:  # a node of the layer has that name already
+                i += 1
+                ident = f"{base}~{i}"
+            taken.add(ident)
+            new_ids.append(ident)
+        rep = rest[first]
+        node_of_end[rest] = n_layer + label
+        gap[rest] = shapely.distance(ends[rest], ends[rep[label]])
+        geoms = np.asarray(pipes.geometry.to_numpy(), dtype=object)[end_pipe[rep]]
+        new_points = np.where(
+            end_side[rep] == 0, shapely.get_point(geoms, 0), shapely.get_point(geoms, -1)
+        )
+
+    node_ids = np.array([*layer_ids, *new_ids], dtype=object)
+    found = node_of_end >= 0
+    named = np.full(2 * p, None, dtype=object)
+    named[found] = node_ids[node_of_end[found]]
+    pipes = pipes.copy()
+    pipes["from_node"] = named[:p]
+    pipes["to_node"] = named[p:]
+    nodes = _with_new_nodes(nodes, pipes, new_ids, new_points)
+
+    # what the layer has that no end reached: sources cut off, and how many others
+    reached = np.zeros(n_layer, dtype=bool)
+    reached[node_of_end[found & (node_of_end < n_layer)]] = True
+    unconnected_sources: list[tuple[str, float]] = []
+    unconnected = 0
+    if n_layer:
+        kinds = (
+            nodes["kind"].astype(str).str.strip().str.lower().to_numpy()[:n_layer]
+            if "kind" in nodes.columns
+            else np.full(n_layer, "junction")
+        )
+        lonely = np.flatnonzero(~reached)
+        is_source = np.isin(kinds[lonely], ("source", "tank"))
+        unconnected = int((~is_source).sum())
+        sources = lonely[is_source]
+        dist = np.full(len(sources), np.inf)
+        pts = layer_points[sources]
+        ok = np.flatnonzero(~_absent(pts))
+        if len(ok) and has_end.any():
+            (k, _), d = shapely.STRtree(ends[has_end]).query_nearest(pts[ok], return_distance=True)
+            dist[ok[k]] = d
+        unconnected_sources = [(layer_ids[i], float(g)) for i, g in zip(sources, dist, strict=True)]
+
+    build = NodeBuild(
+        ends=int(has_end.sum()),
+        on_layer_nodes=int((found & (node_of_end < n_layer)).sum()),
+        layer_nodes=int(reached.sum()),
+        new_nodes=len(new_ids),
+        moved=int((gap > 1e-9).sum()),
+        largest_move_m=float(gap.max()) if len(gap) else 0.0,
+        unconnected_sources=tuple(unconnected_sources),
+        unconnected_nodes=unconnected,
+        loose_ends=_loose_ends(lines, pipe_ids, node_of_end, node_ids, ends, tol),
+    )
+    return nodes, pipes, build
+
+
+def _with_new_nodes(
+    nodes: gpd.GeoDataFrame | None,
+    pipes: gpd.GeoDataFrame,
+    new_ids: list[str],
+    new_points: ObjArray,
+) -> gpd.GeoDataFrame:
+    """The nodes layer and the new junctions (drawn at their pipe end, in the layer's CRS)."""
+    made = gpd.GeoDataFrame(
+        {"id": new_ids, "kind": ["junction"] * len(new_ids)},
+        geometry=list(new_points),
+        crs=pipes.crs,
+    )
+    if nodes is None or not len(nodes):
+        return made if len(made) or nodes is None else nodes
+    if not len(made):
+        return nodes
+    if nodes.crs is not None and made.crs is not None:
+        made = made.to_crs(nodes.crs)
+    both = pd.concat([nodes, made], ignore_index=True)
+    return gpd.GeoDataFrame(both, geometry=nodes.geometry.name, crs=nodes.crs)
+
+
+def _loose_ends(
+    lines: ObjArray,
+    pipe_ids: ObjArray,
+    node_of_end: IntArray,
+    node_ids: ObjArray,
+    ends: ObjArray,
+    tol: float,
+) -> tuple[tuple[str, str, str, float], ...]:
+    """Dead ends within the tolerance of another pipe that does not end there: a tee the GIS
+    did not split the main at. Reported, not joined: joining would split a pipe, and its id
+    would no longer be the utility's."""
+    p = len(lines)
+    found = node_of_end >= 0
+    degree = np.bincount(node_of_end[found], minlength=len(node_ids))
+    dead = np.flatnonzero(found & (degree[np.maximum(node_of_end, 0)] == 1))
+    if not len(dead):
+        return ()
+    e, q = shapely.STRtree(lines).query(ends[dead], predicate="dwithin", distance=tol)
+    node = node_of_end[dead[e]]
+    keep = (q != dead[e] % p) & (node_of_end[q] != node) & (node_of_end[q + p] != node)
+    e, q = e[keep], q[keep]
+    if not len(e):
+        return ()
+    dist = shapely.distance(ends[dead[e]], lines[q])
+    order = np.lexsort((pipe_ids[q].astype(str), dist, dead[e]))
+    e, q, dist = e[order], q[order], dist[order]
+    first = np.unique(e, return_index=True)[1]
+    rows = [
+        (
+            str(pipe_ids[dead[e[k]] % p]),
+            str(node_ids[node_of_end[dead[e[k]]]]),
+            str(pipe_ids[q[k]]),
+            float(dist[k]),
+        )
+        for k in first
+    ]
+    return tuple(sorted(rows))
+
+
+def _nearest_pipe(
+    tree: shapely.STRtree, points: ObjArray, pipe_ids: ObjArray, reach: float
+) -> tuple[IntArray, FloatArray, list[tuple[int, tuple[int, ...]]]]:
+    """Each point's nearest pipe within ``reach`` (-1: none) and its distance (NaN: no point;
+    beyond reach: the distance to the nearest pipe, inf when there is none). Ties go to the
+    smallest pipe id; the points with ties come back with their tied pipes."""
+    n = len(points)
+    pipe = np.full(n, -1, dtype=np.int64)
+    dist = np.full(n, np.nan)
+    ok = np.flatnonzero(~_absent(points))
+    ties: list[tuple[int, tuple[int, ...]]] = []
+    if not len(ok):
+        return pipe, dist, ties
+    (i, j), d = tree.query_nearest(
+        points[ok], max_distance=reach, return_distance=True, all_matches=True
+    )
+    order = np.lexsort((pipe_ids[j].astype(str), d, i))
+    i, j, d = i[order], j[order], d[order]
+    _, starts, counts = np.unique(i, return_index=True, return_counts=True)
+    pipe[ok[i[starts]]] = j[starts]
+    dist[ok[i[starts]]] = d[starts]
+    for s, c in zip(starts[counts > 1], counts[counts > 1], strict=True):
+        ties.append((int(ok[i[s]]), tuple(int(x) for x in j[s : s + c])))
+    far = ok[pipe[ok] < 0]
+    dist[far] = np.inf
+    if len(far):  # how far the nearest pipe is, for the report
+        (k, _), fd = tree.query_nearest(points[far], return_distance=True)
+        dist[far[k]] = fd
+    return pipe, dist, ties
+
+
+def _points(df: pd.DataFrame, metric_crs: Any) -> ObjArray:
+    """A layer's points in the metric CRS; None where a row has no point."""
+    geoms = _geoms(df, metric_crs)
+    is_point = np.asarray(shapely.get_type_id(geoms) == shapely.GeometryType.POINT)
+    return _only(geoms, is_point & ~_absent(geoms))
+
+
+def _column(df: pd.DataFrame, name: str) -> ObjArray:
+    if name not in df.columns:
+        return np.full(len(df), None, dtype=object)
+    values = df[name].astype(object).to_numpy(dtype=object, copy=True)
+    values[df[name].isna().to_numpy()] = None
+    return values
+
+
+def _snap_valves(
+    valves: pd.DataFrame,
+    pipes: gpd.GeoDataFrame,
+    lines: ObjArray,
+    tree: shapely.STRtree,
+    pipe_ids: ObjArray,
+    metric_crs: Any,
+    options: TopologyOptions,
+) -> tuple[pd.DataFrame, Snaps, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """Each valve without its link on its nearest pipe, at that pipe's nearer end along it. A
+    valve with a pipe_id but no node_id keeps its pipe and gets its nearer end."""
+    rows = np.flatnonzero(_unlinked(valves, True))
+    points = _points(valves, metric_crs)[rows]
+    given = _column(valves, "pipe_id")[rows]
+    has_pipe = np.array([g is not None and str(g).strip() != "" for g in given], dtype=bool)
+    pipe = np.full(len(rows), -1, dtype=np.int64)
+    dist = np.full(len(rows), np.nan)
+    ties: list[tuple[int, tuple[int, ...]]] = []
+    if has_pipe.any():  # its own pipe
+        at = np.flatnonzero(has_pipe)
+        pipe[at] = pd.Index(pipe_ids.astype(str)).get_indexer(
+            pd.Index([str(g).strip() for g in given[at]])
+        )
+        hit = at[(pipe[at] >= 0) & ~_absent(points[at])]
+        dist[hit] = shapely.distance(points[hit], lines[pipe[hit]])
+        pipe[at[_absent(points[at])]] = -1  # no point: its end cannot be told
+        # an unknown pipe is validation's to report ("refers to a pipe that does not exist")
+        known = ~has_pipe | (pipe >= 0) | _absent(points)
+        rows, points, given = rows[known], points[known], given[known]
+        has_pipe, pipe, dist = has_pipe[known], pipe[known], dist[known]
+    if (~has_pipe).any():
+        at = np.flatnonzero(~has_pipe)
+        p, d, t = _nearest_pipe(tree, points[at], pipe_ids, options.valve_max_m)
+        pipe[at], dist[at] = p, d
+        ties = [(int(at[k]), js) for k, js in t]
+    placed = pipe >= 0
+    node = np.full(len(rows), None, dtype=object)
+    if placed.any():
+        along = shapely.line_locate_point(lines[pipe[placed]], points[placed], normalized=True)
+        ends = pipes[["from_node", "to_node"]].to_numpy(dtype=object)[pipe[placed]]
+        node[placed] = np.where(along <= 0.5, ends[:, 0], ends[:, 1])
+    out = valves.copy()
+    pipe_col, node_col = _column(out, "pipe_id"), _column(out, "node_id")
+    pipe_col[rows[placed]] = pipe_ids[pipe[placed]]
+    node_col[rows[placed]] = node[placed]
+    out["pipe_id"], out["node_id"] = pipe_col, node_col
+    ids = _ids(valves, rows)
+    snaps = Snaps(
+        "valves",
+        ids,
+        tuple(str(pipe_ids[j]) if j >= 0 else None for j in pipe),
+        tuple(None if n is None else str(n) for n in node),
+        tuple(float(x) for x in dist),
+        tuple(bool(g) for g in has_pipe),
+    )
+    ambiguous = tuple((ids[k], tuple(str(pipe_ids[j]) for j in js)) for k, js in ties)
+    return out, snaps, ambiguous
+
+
+def _snap_customers(
+    customers: gpd.GeoDataFrame,
+    tree: shapely.STRtree,
+    pipe_ids: ObjArray,
+    metric_crs: Any,
+    options: TopologyOptions,
+) -> tuple[gpd.GeoDataFrame, Snaps]:
+    """Each customer without its pipe on its nearest pipe."""
+    rows = np.flatnonzero(_unlinked(customers, False))
+    pipe, dist, _ = _nearest_pipe(
+        tree, _points(customers, metric_crs)[rows], pipe_ids, options.customer_max_m
+    )
+    placed = pipe >= 0
+    out = customers.copy()
+    col = _column(out, "pipe_id")
+    col[rows[placed]] = pipe_ids[pipe[placed]]
+    out["pipe_id"] = col
+    snaps = Snaps(
+        "customers",
+        _ids(customers, rows),
+        tuple(str(pipe_ids[j]) if j >= 0 else None for j in pipe),
+        (None,) * len(rows),
+        tuple(float(x) for x in dist),
+    )
+    return out, snaps
+
+
+def _ids(df: pd.DataFrame, rows: IntArray) -> tuple[str, ...]:
+    values = _column(df, "id")[rows]
+    return tuple(f"row {r}" if v is None else str(v) for v, r in zip(values, rows, strict=True))
