@@ -34,6 +34,11 @@ CUSTOMER_CATEGORIES: tuple[str, ...] = (
     "critical",
 )
 SOURCE_KINDS = frozenset({"source", "tank"})
+# The optional ``direction`` of a link: water passes both ways (an ordinary pipe), or only from
+# ``from_node`` to ``to_node`` (a pump, a check valve, a pressure-reducing valve).
+LINK_DIRECTIONS: tuple[str, ...] = ("both", "one-way")
+# How water can pass a link, as :attr:`Pipes.flow` codes it.
+LINK_FLOW: tuple[str, ...] = ("two-way", "one-way", "closed")
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -72,9 +77,16 @@ class Pipes:
     dma: ObjArray
     is_open: BoolArray
     geometry: ObjArray | None  # shapely LineStrings in the metric CRS, None for local data
+    one_way: BoolArray  # water passes only from start to end (pumps, check valves, PRVs)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def flow(self) -> npt.NDArray[np.int8]:
+        """How water can pass each link, as an index into :data:`LINK_FLOW`: 0 both ways, 1 only
+        from start to end, 2 not at all (closed)."""
+        return np.where(self.is_open, self.one_way.astype(np.int8), np.int8(2)).astype(np.int8)
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,7 +107,7 @@ class Valves:
 
 @dataclass(frozen=True, eq=False)
 class Customers:
-    """Service connections, each fed from one pipe."""
+    """Service connections, each fed from one pipe (or, from an EPANET file, at one node)."""
 
     ids: ObjArray
     pipe: IntArray
@@ -105,6 +117,9 @@ class Customers:
     critical_kind: ObjArray
     xy: FloatArray  # (n, 2), metric; the middle of their pipe when the layer has no points
     address: ObjArray
+    # The node a customer draws from (an EPANET demand node), or -1: their water then follows
+    # that node rather than the pipe (a valve may sit between the two).
+    node: IntArray
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -224,8 +239,10 @@ class Network:
     def to_networkx(self) -> nx.MultiGraph:
         """The network as a networkx multigraph: nodes by id, one edge per pipe keyed by pipe id.
 
-        Node attributes: ``kind``; edge attributes: ``length_m``, ``diameter_mm``, ``is_open``.
-        Valves are listed on the edges as ``valves`` (ids of the valves on that pipe).
+        Node attributes: ``kind``; edge attributes: ``length_m``, ``diameter_mm``, ``is_open``,
+        ``one_way`` (water passes only from the pipe's ``from_node``, edge attribute ``start``,
+        to its other end). Valves are listed on the edges as ``valves`` (ids of the valves on
+        that pipe).
         """
         import networkx as nx
 
@@ -244,6 +261,8 @@ class Network:
                 length_m=float(self.pipes.length_m[i]),
                 diameter_mm=float(self.pipes.diameter_mm[i]),
                 is_open=bool(self.pipes.is_open[i]),
+                one_way=bool(self.pipes.one_way[i]),
+                start=nid[self.pipes.start[i]],
                 valves=on_pipe.get(i, []),
             )
         return g
@@ -307,6 +326,8 @@ def build_network(layers: NetworkLayers) -> Network:
         geometry = pipes_df.geometry.to_numpy()
     status = _optional(pipes_df, "status", len(pipe_ids), "open")
     is_open = np.array([str(s).strip().lower() != "closed" for s in status], dtype=bool)
+    direction = _optional(pipes_df, "direction", len(pipe_ids), "both")
+    one_way = np.array([str(d).strip().lower() == "one-way" for d in direction], dtype=bool)
     pipes = Pipes(
         ids=pipe_ids,
         start=start,
@@ -317,6 +338,7 @@ def build_network(layers: NetworkLayers) -> Network:
         dma=_optional(pipes_df, "dma", len(pipe_ids)),
         is_open=is_open,
         geometry=geometry,
+        one_way=one_way,
     )
     pipe_pos = pd.Index(pipe_ids)
 
@@ -352,6 +374,7 @@ def build_network(layers: NetworkLayers) -> Network:
             critical_kind=np.zeros(0, dtype=object),
             xy=np.zeros((0, 2)),
             address=np.zeros(0, dtype=object),
+            node=np.zeros(0, dtype=np.int64),
         )
     else:
         cat_code = {c: i for i, c in enumerate(CUSTOMER_CATEGORIES)}
@@ -362,6 +385,11 @@ def build_network(layers: NetworkLayers) -> Network:
             else np.ones(n_cust, dtype=np.int64)
         )
         customer_pipe = _lookup(pipe_pos, customers_df["pipe_id"])
+        customer_node = np.full(n_cust, -1, dtype=np.int64)
+        if "node_id" in customers_df.columns:  # EPANET demand nodes; anything else is ignored
+            given_node = customers_df["node_id"].notna().to_numpy()
+            found = node_pos.get_indexer(pd.Index(customers_df["node_id"].astype(str)))
+            customer_node = np.where(given_node, found, -1).astype(np.int64)
         points = (
             isinstance(customers_df, gpd.GeoDataFrame)
             and not (customers_df.geometry.isna() | customers_df.geometry.is_empty).any()
@@ -370,8 +398,10 @@ def build_network(layers: NetworkLayers) -> Network:
             customer_xy = shapely.get_coordinates(
                 customers_df.to_crs(crs).geometry.to_numpy()
             ).astype(np.float64)
-        else:  # no map points: the middle of the pipe that feeds them
+        else:  # no map points: their node, or the middle of the pipe that feeds them
             customer_xy = (node_xy[start[customer_pipe]] + node_xy[end[customer_pipe]]) / 2.0
+            at_node = customer_node >= 0
+            customer_xy[at_node] = node_xy[customer_node[at_node]]
         customers = Customers(
             ids=customers_df["id"].astype(str).to_numpy(dtype=object),
             pipe=customer_pipe,
@@ -381,6 +411,7 @@ def build_network(layers: NetworkLayers) -> Network:
             critical_kind=_optional(customers_df, "critical_kind", n_cust),
             xy=customer_xy,
             address=_optional(customers_df, "address", n_cust),
+            node=customer_node,
         )
     dma_names: dict[str, str] = {}
     dma_areas: dict[str, Any] = {}

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from gis.network import CUSTOMER_CATEGORIES, NODE_KINDS, SOURCE_KINDS, number_column
+from gis.network import (
+    CUSTOMER_CATEGORIES,
+    LINK_DIRECTIONS,
+    NODE_KINDS,
+    SOURCE_KINDS,
+    number_column,
+)
 
 if TYPE_CHECKING:
     from gis.io import NetworkLayers
@@ -288,7 +294,9 @@ BOOL_COLUMNS: dict[str, dict[str, bool]] = {
     "valves": {"operable": True, "normally_closed": False},
     "roads": {"oneway": False},
 }
-CHOICE_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {"pipes": {"status": ("open", "closed")}}
+CHOICE_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "pipes": {"status": ("open", "closed"), "direction": LINK_DIRECTIONS}
+}
 
 
 def _show(value: Any) -> str:
