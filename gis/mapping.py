@@ -357,6 +357,51 @@ def _column_rule(layer: str, target: str, spec: Any, where: str) -> ColumnRule:
     )
 
 
+def mapping_toml(mapping: ColumnMapping) -> str:
+    """A mapping as a TOML file, for the user to check and keep: every rule as given, and a
+    comment after each guess saying what it was guessed from."""
+    lines = ["# waterops column mapping (docs/decisions.md, network model: column mapping)"]
+    for name, rule in mapping.layers.items():
+        if not rule.layer and not rule.columns:
+            continue
+        lines += ["", f"[{name}]"]
+        if rule.layer:
+            lines.append(f"layer = {_toml(rule.layer)}" + ("  # guessed" * rule.guessed_layer))
+        for target, col in rule.columns.items():
+            plain = replace(col, guessed=False, why="").to_dict()
+            note = f"  # guessed{': ' + col.why if col.why else ''}" if col.guessed else ""
+            lines.append(f"{target} = {_toml(plain)}{note}")
+    if mapping.topology != TopologyOptions():
+        lines += ["", "[topology]"]
+        lines += [f"{k} = {v!r}" for k, v in mapping.topology.to_dict().items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_mapping(mapping: ColumnMapping, path: str | Path) -> Path:
+    """Write a mapping as TOML (``.toml``) or JSON (anything else)."""
+    path = Path(path)
+    if path.suffix.lower() == ".toml":
+        path.write_text(mapping_toml(mapping), encoding="utf-8")
+    else:
+        text = json.dumps(mapping.to_dict(), ensure_ascii=False, indent=1)
+        path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string is a JSON string
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml(key)
+
+
 def _value_text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -895,7 +940,7 @@ def _length_unit(source: str, crs: Any) -> tuple[str, str]:
     unit = _crs_unit(crs)
     if unit in ("ft", "us_ft"):
         return unit, "the CRS is in feet"
-    return "m", "the CRS is metric" if unit == "m" else "assumed"
+    return "m", "the CRS is metric" if unit == "m" else "metres assumed"
 
 
 def _crs_unit(crs: Any) -> str | None:
