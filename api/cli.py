@@ -94,14 +94,35 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "network",
             type=Path,
-            help="GeoPackage, folder of GeoJSON/Shapefile layers, or EPANET .inp",
+            help="GeoPackage, File Geodatabase (.gdb), DXF, folder of GeoJSON/Shapefile layers, "
+            "or EPANET .inp",
         )
         p.add_argument("--valves", type=Path, help="valve-layer CSV (link,node[,id,operable,...])")
-        p.add_argument("--crs", help="CRS of an EPANET file's coordinates, e.g. EPSG:32650")
+        p.add_argument(
+            "--crs",
+            help="CRS of coordinates that have none (an EPANET file, a Shapefile without .prj, "
+            "a GeoPackage layer or DXF without a CRS), e.g. EPSG:32650",
+        )
+        p.add_argument(
+            "--mapping",
+            type=Path,
+            help="TOML or JSON file of the export's layer and column names, units and values "
+            "(without it common names are guessed and reported)",
+        )
         p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     p = sub.add_parser("validate", help="check network data and report every problem")
     network_args(p)
+    p.add_argument(
+        "--snaps", type=Path, help="write every valve and customer placed from its geometry (CSV)"
+    )
+    p.add_argument(
+        "--write-mapping",
+        type=Path,
+        metavar="FILE",
+        help="write the mapping used, guesses included, to check and pass as --mapping "
+        "(.toml or .json)",
+    )
     p.set_defaults(run=cmd_validate)
 
     p = sub.add_parser("segments", help="valve segments of the network")
@@ -257,7 +278,7 @@ def _load(args: argparse.Namespace) -> Network:
     from gis.io import read_network
 
     with _status(f"reading {args.network}"):
-        network = read_network(args.network, valves=args.valves, crs=args.crs)
+        network = read_network(args.network, valves=args.valves, crs=args.crs, mapping=args.mapping)
     for warning in network.warnings:
         err.print(f"[yellow]warning:[/yellow] {warning}")
     return network
@@ -288,8 +309,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from gis.validate import validate_layers
 
     with _status(f"validating {args.network}"):
-        layers = read_layers(args.network, valves=args.valves, crs=args.crs)
+        layers = read_layers(args.network, valves=args.valves, crs=args.crs, mapping=args.mapping)
         report = validate_layers(layers)
+    if args.snaps is not None and layers.topology is not None:
+        layers.topology.snaps().to_csv(args.snaps, index=False)
+        err.print(f"[dim]wrote {args.snaps}[/dim]")
+    if args.write_mapping is not None and layers.mapping is not None:
+        from gis.mapping import write_mapping
+
+        write_mapping(layers.mapping, args.write_mapping)
+        err.print(f"[dim]wrote {args.write_mapping}: check it, then pass it as --mapping[/dim]")
     if args.json:
         _print_json(report.to_dict())
     elif report.problems:

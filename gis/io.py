@@ -10,14 +10,17 @@ import contextlib
 import logging
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from gis.errors import NoMap, ValidationError
+from gis.mapping import CONTRACT_COLUMNS, choose_layers
 from gis.network import Network, build_network
 from gis.validate import Problem, ValidationReport, validate_layers
 
@@ -25,7 +28,7 @@ log = logging.getLogger(__name__)
 
 REQUIRED_LAYERS = ("nodes", "pipes")
 OPTIONAL_LAYERS = ("valves", "customers", "dmas", "roads", "depots")
-LAYER_FILE_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
+LAYER_FILE_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".gdb")
 
 
 @dataclass
@@ -49,6 +52,10 @@ class NetworkLayers:
     warnings: list[str] = field(default_factory=list)
     # what the reader skipped, guessed or was warned of: the validation report starts with them
     problems: list[Problem] = field(default_factory=list)
+    # GIS layers: the column mapping they were read with (gis.mapping.ColumnMapping), and how
+    # their missing links were built from the geometry (gis.topology.TopologyReport, or None)
+    mapping: Any = None
+    topology: Any = None
     _metric_crs: Any = field(default=None, init=False, repr=False)
 
     def metric_crs(self) -> Any:
@@ -96,6 +103,7 @@ def read_network(
     path: str | Path,
     valves: str | Path | None = None,
     crs: str | None = None,
+    mapping: Any = None,
 ) -> Network:
     """Read, validate and build a network.
 
@@ -108,14 +116,19 @@ def read_network(
         A valve-layer CSV (``link,node`` as WNTR writes it, optional ``id, operable,
         normally_closed``) that replaces the valves layer.
     crs
-        The CRS of an EPANET file's coordinates (they have none of their own).
+        The CRS of coordinates that have none: an EPANET file's, and GIS layers without one
+        (a Shapefile without .prj, a GeoPackage layer or a DXF without a CRS).
+    mapping
+        The export's names for the contract's layers and columns: a
+        :class:`gis.mapping.ColumnMapping`, its dict form, or a TOML/JSON mapping file.
+        Without one, common names are recognised and reported as guesses.
 
     Raises
     ------
     gis.errors.ValidationError
         With the whole report, when the data has errors.
     """
-    layers = read_layers(path, valves=valves, crs=crs)
+    layers = read_layers(path, valves=valves, crs=crs, mapping=mapping)
     report = validate_layers(layers)
     if not report.ok:
         raise ValidationError(report)
@@ -127,27 +140,37 @@ def read_layers(
     path: str | Path,
     valves: str | Path | None = None,
     crs: str | None = None,
+    mapping: Any = None,
 ) -> NetworkLayers:
-    """Read the layers of a network without validating them.
+    """Read the layers of a network without validating them (parameters as
+    :func:`read_network`).
 
-    Raises :class:`gis.errors.ValidationError` (with a ``file`` problem) when a file cannot be
-    read or a required layer is missing.
+    GIS layers are read with the mapping (and guesses for what it leaves out), and the links
+    they lack (pipe ends, valves and customers on pipes) are built from their geometry; the
+    mapping used is ``layers.mapping``, the topology report ``layers.topology``, and both are
+    in ``layers.problems``. Raises :class:`gis.errors.ValidationError` (with a ``file``
+    problem) when a file cannot be read or a required layer is missing.
     """
     path = Path(path)
     if not path.exists():
         _fail("file", str(path), "does not exist", "check the path")
-    if path.suffix.lower() == ".inp":
+    suffix = path.suffix.lower()
+    column_mapping = _mapping_of(mapping)
+    if suffix == ".inp":
         layers = _read_inp(path, crs)
-    elif path.is_dir():
-        layers = _read_folder(path)
-    elif path.suffix.lower() in LAYER_FILE_SUFFIXES:
-        layers = _read_gpkg(path)
+    elif suffix == ".dxf":
+        layers = _read_dxf(path, crs, column_mapping)
+    elif path.is_dir() and suffix != ".gdb":
+        layers = _read_folder(path, crs, column_mapping)
+    elif suffix in LAYER_FILE_SUFFIXES:
+        layers = _read_gpkg(path, crs, column_mapping)
     else:
         _fail(
             "file",
             str(path),
             f"is not a format we read ({path.suffix or 'no extension'})",
-            "give a GeoPackage (.gpkg), a folder of .geojson/.shp layers, or an EPANET .inp",
+            "give a GeoPackage (.gpkg), a File Geodatabase (.gdb), a DXF drawing, a folder of "
+            ".geojson/.shp layers, or an EPANET .inp",
         )
     if valves is not None:
         layers.valves, notes = _valve_csv(Path(valves))
@@ -275,41 +298,151 @@ def _is_text(head: bytes) -> bool:
     return True
 
 
-def _read_gpkg(path: Path) -> NetworkLayers:
+def _read_gpkg(path: Path, crs: str | None = None, mapping: Any = None) -> NetworkLayers:
+    """A file of layers: a GeoPackage, an ESRI File Geodatabase (``.gdb`` folder), a GeoJSON
+    or Shapefile (one layer each); its layers chosen by name (the mapping's, the contract's,
+    or recognised: :func:`gis.mapping.choose_layers`)."""
     import pyogrio
 
-    is_gpkg = path.suffix.lower() == ".gpkg"
+    suffix = path.suffix.lower()
+    is_gpkg = suffix == ".gpkg"
     if is_gpkg:
         _check_geopackage(path)
+    if suffix == ".gdb":
+        _need_driver(path, "OpenFileGDB", "an ESRI File Geodatabase")
     try:
-        available = {str(name) for name in pyogrio.list_layers(path)[:, 0]}
+        available = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
     except Exception as exc:
         log.info("%s: cannot be opened: %s", path, exc)
         _fail(
             "file",
             str(path),
             "cannot be opened: it is damaged, or not a file of layers",
-            GPKG_FIX if is_gpkg else "give a valid GeoPackage, GeoJSON or Shapefile",
+            GPKG_FIX
+            if is_gpkg
+            else "give a valid GeoPackage, File Geodatabase, GeoJSON or Shapefile",
         )
+    chosen, guessed, notes = choose_layers(available, mapping)
+    frames = {name: _read_layer(path, name, layer=found, crs=crs) for name, found in chosen.items()}
+    return _assemble(frames, path.name, crs, mapping, chosen, guessed, notes)
+
+
+# Files of a folder that hold layers, in the order one is taken when a layer has several.
+FOLDER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
+# Files and folders that hold a whole network (several layers) when a folder has one of them.
+DATASET_SUFFIXES = (".gdb", ".dxf", ".gpkg")
+
+
+def _read_folder(path: Path, crs: str | None = None, mapping: Any = None) -> NetworkLayers:
+    """A folder of layer files (``pipes.shp``, ``WaterMains.shp``, ``管线.geojson`` ...): each
+    file is a layer, named by its stem; or a folder that holds one File Geodatabase, DXF or
+    GeoPackage of the whole network (an unzipped upload)."""
+    files: dict[str, Path] = {}
+    for suffix in FOLDER_SUFFIXES:
+        for candidate in sorted(path.iterdir()):
+            if candidate.is_file() and candidate.suffix.lower() == suffix:
+                files.setdefault(candidate.stem, candidate)
+    chosen, guessed, notes = choose_layers(files, mapping)
+    if not chosen:
+        datasets = [p for p in sorted(path.iterdir()) if p.suffix.lower() in DATASET_SUFFIXES]
+        if len(datasets) == 1:
+            return _read_dataset(datasets[0], crs, mapping)
+    frames = {name: _read_layer(files[found], name, crs=crs) for name, found in chosen.items()}
+    return _assemble(frames, path.name, crs, mapping, chosen, guessed, notes)
+
+
+def _read_dataset(path: Path, crs: str | None, mapping: Any) -> NetworkLayers:
+    if path.suffix.lower() == ".dxf":
+        return _read_dxf(path, crs, mapping)
+    return _read_gpkg(path, crs, mapping)
+
+
+def _need_driver(path: Path, driver: str, what: str) -> None:
+    """Refuse a format this machine's GDAL cannot read, naming the driver it lacks."""
+    import pyogrio
+
+    if driver not in pyogrio.list_drivers(read=True):
+        _fail(
+            "file",
+            str(path),
+            f"is {what}, and this machine's GDAL ({pyogrio.__gdal_version_string__}) has no "
+            f"{driver} driver to read it",
+            "export the layers as a GeoPackage or Shapefiles, or install a GDAL built with "
+            f"the {driver} driver",
+        )
+
+
+# What a DXF drawing holds besides the CAD layer: GDAL's own fields of every entity.
+DXF_FIELDS = ("Layer", "PaperSpace", "SubClasses", "Linetype", "EntityHandle", "Text")
+
+
+def _read_dxf(path: Path, crs: str | None, mapping: Any) -> NetworkLayers:
+    """A CAD drawing (DXF): GDAL reads every entity into one table with its CAD ``Layer``;
+    each CAD layer is a layer of the network, by its name (``PIPES``, ``给水管线``,
+    ``VALVES`` ...). Pipes are its lines, the other layers its points (text is left out); ids
+    are the entity handles. A DXF has no CRS: give ``crs``."""
+    _need_driver(path, "DXF", "a DXF drawing")
+    drawing = _read_layer(path, "file", crs=crs)
+    if "Layer" not in drawing.columns:
+        _fail("file", str(path), "has no CAD layers", "save the drawing again as DXF")
+    drawing["Layer"] = drawing["Layer"].map(_utf8_as_latin1)
+    cad_layers = [str(v) for v in pd.unique(drawing["Layer"].dropna())]
+    chosen, guessed, notes = choose_layers(cad_layers, mapping)
+    text = drawing["SubClasses"].astype(str).str.contains("Text", na=False)
+    kinds = drawing.geom_type
     frames: dict[str, Any] = {}
-    for name in (*REQUIRED_LAYERS, *OPTIONAL_LAYERS):
-        if name in available:
-            frames[name] = _read_layer(path, name, layer=name)
-    return _assemble(frames, source=path.name)
+    for name, found in chosen.items():
+        rows = drawing["Layer"].astype(str).eq(found) & ~text
+        rows &= (
+            kinds.isin(("LineString",))
+            if name in ("pipes", "roads")
+            else ~kinds.isin(("LineString", "MultiLineString"))
+        )
+        frame = drawing.loc[rows].reset_index(drop=True)
+        if "id" not in frame.columns and "EntityHandle" in frame.columns:
+            frame = frame.rename(columns={"EntityHandle": "id"})
+        frames[name] = frame.drop(columns=[c for c in DXF_FIELDS if c in frame.columns])
+    # a drawing has geometry, not attributes: what the contract requires is left empty or
+    # its default, and the report says so
+    filled = []
+    if "pipes" in frames and "diameter_mm" not in frames["pipes"].columns:
+        frames["pipes"]["diameter_mm"] = np.nan
+        filled.append("pipes have no diameter")
+    if "nodes" in frames and "kind" not in frames["nodes"].columns:
+        frames["nodes"]["kind"] = "junction"
+        filled.append("its nodes are junctions")
+    told: list[str | Problem] = list(notes)
+    if filled:
+        told.append(
+            Problem(
+                "warning",
+                "file",
+                path.name,
+                f"is a drawing without attributes: {' and '.join(filled)}",
+                "give the pipes' diameters and the sources (kind = source) in GIS layers, or "
+                "use the drawing for segments only",
+            )
+        )
+    return _assemble(frames, path.name, crs, mapping, chosen, guessed, told)
 
 
-def _read_folder(path: Path) -> NetworkLayers:
-    frames: dict[str, Any] = {}
-    for name in (*REQUIRED_LAYERS, *OPTIONAL_LAYERS):
-        for suffix in (".gpkg", ".geojson", ".json", ".shp"):
-            candidate = path / f"{name}{suffix}"
-            if candidate.exists():
-                frames[name] = _read_layer(candidate, name)
-                break
-    return _assemble(frames, source=path.name)
+def _utf8_as_latin1(text: Any) -> Any:
+    """UTF-8 text that GDAL decoded byte by byte (a DXF saved as UTF-8 whose header declares
+    ANSI_1252: 给水管线 comes back as ç»\x99æ°´...), decoded again; anything else as it is."""
+    if not isinstance(text, str) or text.isascii() or max(map(ord, text)) > 255:
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        return text
 
 
-def _read_layer(path: Path, name: str, layer: str | None = None) -> gpd.GeoDataFrame:
+def _read_layer(
+    path: Path, name: str, layer: str | None = None, crs: str | None = None
+) -> gpd.GeoDataFrame:
+    """One layer as read, with ``crs`` where it has none (a Shapefile without .prj, a
+    GeoPackage layer or a DXF without a CRS) and single-part multi-geometries as the one part
+    they are (a File Geodatabase stores every line as a MultiLineString)."""
     try:
         gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:
@@ -321,45 +454,34 @@ def _read_layer(path: Path, name: str, layer: str | None = None) -> gpd.GeoDataF
             f"cannot be read: the file is damaged, empty or not a valid {what}",
             "export the layer again (GeoPackage, GeoJSON, or a Shapefile with its .shx and .dbf)",
         )
-    return _normalise_ids(_restore_column_names(gdf, name))
+    if crs is not None and gdf.crs is None and "geometry" in gdf.columns:
+        gdf = gdf.set_crs(crs)
+    elif crs is not None and gdf.crs is not None:
+        gdf.attrs["crs_ignored"] = crs  # the layer's own CRS wins: reported by _assemble
+    return _single_parts(_restore_column_names(gdf, name))
+
+
+def _single_parts(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Multi-geometries of one part as that part; multi-part ones stay (validation refuses
+    them: a two-part pipe is two pipes)."""
+    import shapely
+
+    if "geometry" not in gdf.columns or not len(gdf):
+        return gdf
+    geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
+    multi = np.isin(
+        shapely.get_type_id(geoms),
+        (shapely.GeometryType.MULTIPOINT, shapely.GeometryType.MULTILINESTRING),
+    ) & (shapely.get_num_geometries(geoms) == 1)
+    if multi.any():
+        geoms = geoms.copy()
+        geoms[multi] = shapely.get_geometry(geoms[multi], 0)
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+    return gdf
 
 
 # Shapefile field names are cut to 10 characters: map them back to the contract's names.
-_CONTRACT_COLUMNS = {
-    "nodes": ("id", "kind", "elevation_m", "name"),
-    "pipes": (
-        "id",
-        "from_node",
-        "to_node",
-        "diameter_mm",
-        "material",
-        "install_year",
-        "street",
-        "dma",
-        "status",
-        "length_m",
-    ),
-    "valves": (
-        "id",
-        "pipe_id",
-        "node_id",
-        "kind",
-        "diameter_mm",
-        "normally_closed",
-        "operable",
-        "last_exercised",
-    ),
-    "customers": (
-        "id",
-        "pipe_id",
-        "category",
-        "accounts",
-        "address",
-        "critical_kind",
-        "name",
-        "demand_m3d",
-    ),
-}
+_CONTRACT_COLUMNS = CONTRACT_COLUMNS
 
 
 _ID_COLUMNS = ("id", "from_node", "to_node", "pipe_id", "node_id")
@@ -390,27 +512,177 @@ def _restore_column_names(gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame
     return gdf.rename(columns=renames) if renames else gdf
 
 
-def _assemble(frames: dict[str, Any], source: str) -> NetworkLayers:
-    missing = [name for name in REQUIRED_LAYERS if name not in frames]
-    if missing:
+_LAYER_ORDER = (*REQUIRED_LAYERS, *OPTIONAL_LAYERS)
+# Ids made for the rows of a layer without an id column: P1, P2 ... in the order of the file.
+ID_PREFIXES = {"nodes": "N", "pipes": "P", "valves": "V", "customers": "C", "dmas": "DMA"}
+
+
+def _assemble(
+    frames: dict[str, Any],
+    source: str,
+    crs: str | None = None,
+    mapping: Any = None,
+    chosen: dict[str, str] | None = None,
+    guessed: dict[str, bool] | None = None,
+    notes: Sequence[str | Problem] = (),
+) -> NetworkLayers:
+    """The layers of a network from the frames read: the mapping applied (the given one, and
+    guesses for what it leaves out), ids made where a layer has none, and the links the layers
+    lack built from their geometry (:mod:`gis.topology`). What was guessed and built is in
+    ``problems``, at the head of the validation report."""
+    from gis.mapping import ColumnMapping, LayerRule, apply_rules, guess_mapping
+    from gis.topology import build_topology, missing_links
+
+    problems = [
+        note
+        if isinstance(note, Problem)
+        else Problem("warning", "file", source, note, "name the layer in a mapping file")
+        for note in notes
+    ]
+    if "pipes" not in frames:
         _fail(
             "file",
             source,
-            f"has no {' or '.join(missing)} layer",
-            "add the layers named in the data contract (nodes, pipes, valves, customers, ...)",
+            f"has no {'pipes' if 'nodes' in frames else 'nodes or pipes'} layer"
+            + "".join(f"; {note}" for note in notes if isinstance(note, str)),
+            "add the layers named in the data contract (nodes, pipes, valves, customers, ...), "
+            "or name yours in a mapping file (--mapping)",
         )
+    given = mapping if isinstance(mapping, ColumnMapping) else None
+    pipes_crs = getattr(frames["pipes"], "crs", None)
+    used = guess_mapping(frames, given, crs=pipes_crs)
+    chosen, guessed = chosen or {}, guessed or {}
+    layers_used = {}
+    for name in sorted(frames, key=_LAYER_ORDER.index):
+        rule = used.rule(name)
+        found = chosen.get(name, name)
+        layers_used[name] = LayerRule(
+            found if found != name or rule.layer else None, rule.columns, guessed.get(name, False)
+        )
+    used = ColumnMapping(layers_used, used.topology)
+    for name, frame in list(frames.items()):
+        frame, errors = apply_rules(frame, name, used.rule(name))
+        problems.extend(
+            Problem("error", name, None, e, "correct the column name in the mapping")
+            for e in errors
+        )
+        frame, made = _ids_for(frame, name)
+        if made:
+            problems.append(made)
+        ignored = frame.attrs.pop("crs_ignored", None) if hasattr(frame, "attrs") else None
+        if ignored is not None and getattr(frame, "crs", None) is not None:
+            problems.append(
+                Problem(
+                    "warning",
+                    name,
+                    None,
+                    f"has its own CRS ({frame.crs.to_string()}): the CRS given ({ignored}) is "
+                    "used only for layers without one",
+                    "nothing if the layer's CRS is right; otherwise correct it in the export",
+                )
+            )
+        frames[name] = _normalise_ids(frame)
+    problems.extend(_guess_notes(used, source))
+
+    nodes, pipes = frames.get("nodes"), frames["pipes"]
     valves = frames.get("valves")
     if valves is None:
         valves = pd.DataFrame({"id": [], "pipe_id": [], "node_id": []}, dtype=str)
-    return NetworkLayers(
-        nodes=frames["nodes"],
-        pipes=frames["pipes"],
+    customers = frames.get("customers")
+    report = None
+    if nodes is None and {"from_node", "to_node"} <= set(pipes.columns):
+        _fail(
+            "file",
+            source,
+            "has no nodes layer, and its pipes name their from_node and to_node",
+            "add the nodes layer, or leave out from_node and to_node: the nodes are then made "
+            "from the pipe ends",
+        )
+    if any(missing_links(nodes, pipes, valves, customers).values()):
+        built = build_topology(
+            nodes, pipes, valves, customers, _metric_crs_of(pipes), used.topology
+        )
+        nodes, pipes, valves, customers = built.nodes, built.pipes, built.valves, built.customers
+        report = built.report
+        problems.extend(report.problems())
+    layers = NetworkLayers(
+        nodes=nodes,
+        pipes=pipes,
         valves=valves,
-        customers=frames.get("customers"),
+        customers=customers,
         dmas=frames.get("dmas"),
         roads=frames.get("roads"),
         source=source,
+        problems=problems,
     )
+    layers.mapping = used
+    layers.topology = report
+    return layers
+
+
+def _ids_for(frame: Any, layer: str) -> tuple[Any, Problem | None]:
+    """A layer without an id column gets ids in the order of its rows (``P1``, ``P2`` ...),
+    with a warning: they change when the rows do."""
+    prefix = ID_PREFIXES.get(layer)
+    if prefix is None or "id" in frame.columns or not len(frame):
+        return frame, None
+    frame = frame.copy()
+    frame["id"] = [f"{prefix}{i}" for i in range(1, len(frame) + 1)]
+    return frame, Problem(
+        "warning",
+        layer,
+        None,
+        f"has no id column: its rows are named {prefix}1 … {prefix}{len(frame)} in the order of "
+        "the file (these names change when the export's order does)",
+        "give the layer an id column (or name the export's in the mapping), so that tickets "
+        "and reports keep their ids from one version to the next",
+    )
+
+
+def _guess_notes(mapping: Any, source: str) -> list[Problem]:
+    """One warning per layer read by guesses: what was taken for what, to confirm."""
+    out = []
+    for name, rule in mapping.layers.items():
+        parts = [c.describe(t) for t, c in rule.columns.items() if c.guessed]
+        if rule.guessed_layer and rule.layer:
+            parts.insert(0, f"layer {rule.layer!r}")
+        if parts:
+            out.append(
+                Problem(
+                    "warning",
+                    name,
+                    None,
+                    "read by a guessed mapping: " + "; ".join(parts),
+                    "check it; confirm or correct it in a mapping file (--mapping) or on the "
+                    "console's upload screen",
+                )
+            )
+    return out
+
+
+def _mapping_of(mapping: Any) -> Any:
+    """A :class:`gis.mapping.ColumnMapping` from what the caller gave: one, its dict form, or
+    the path of a mapping file (a bad one is a ``mapping`` problem of the report)."""
+    from gis.mapping import ColumnMapping, MappingError, mapping_from_dict, read_mapping
+
+    if mapping is None or isinstance(mapping, ColumnMapping):
+        return mapping
+    try:
+        if isinstance(mapping, dict):
+            return mapping_from_dict(mapping)
+        return read_mapping(mapping)
+    except MappingError as exc:
+        where = "mapping" if isinstance(mapping, dict) else Path(mapping).name
+        _fail("mapping", where, str(exc), "correct the mapping (see docs/decisions.md)")
+
+
+def _metric_crs_of(layer: Any) -> Any:
+    """The CRS a layer's distances are metres in (see :meth:`NetworkLayers.metric_crs`)."""
+    crs = getattr(layer, "crs", None)
+    if crs is not None and len(layer) and not _measures_metres(crs, layer):
+        with contextlib.suppress(RuntimeError, ValueError):
+            crs = layer.estimate_utm_crs()
+    return crs
 
 
 def _read_inp(path: Path, crs: str | None) -> NetworkLayers:
@@ -720,32 +992,9 @@ DEMAND_CATEGORIES = (
 )
 
 
-# EPANET valves that pass water only from their start to their end node while they regulate
-# (PRV and PSV close against reverse flow; an FCV is taken as delivering only in its direction).
-# TCV, PBV and GPV pass it both ways; so does a valve fixed open in [STATUS] (it no longer
-# regulates).
-ONE_WAY_VALVES = frozenset({"PRV", "PSV", "FCV"})
-# Customer categories of EPANET demand categories ([DEMANDS] names), by the first word found in
-# them; any other demand is residential.
-DEMAND_CATEGORIES = (
-    ("critical", ("hospital", "clinic", "critical", "医院")),
-    ("institution", ("school", "institution", "public", "学校")),
-    ("industrial", ("industr", "factory", "工业")),
-    ("commercial", ("commerc", "business", "shop", "office", "商业")),
-)
-
-
 def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) -> NetworkLayers:
-    """Layers from a WNTR ``WaterNetworkModel``.
-
-    Reservoirs and tanks are sources; pipes, pumps and control valves are links (``kind`` pipe,
-    pump or valve) with the way water passes them: ``direction`` one-way for pumps, check-valve
-    pipes and active PRV, PSV and FCV (start to end node), both for the others; ``status``
-    closed for links closed in the file (initial status, or a pump at speed 0). A TCV between two
-    junctions is an isolation valve: it is a valve of the valves layer, at its start node,
-    normally closed when the file closes it. Every junction with a base demand above 0 is a
-    customer at that node (see ``docs/decisions.md``).
-    """
+    """Layers from a WNTR ``WaterNetworkModel``: reservoirs and tanks are sources; pipes, pumps
+    and control valves are links (``kind`` pipe, pump or valve)."""
     import shapely
 
     node_rows = []
@@ -763,34 +1012,20 @@ def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) ->
         crs=crs,
     )
     xy = {r[0]: (r[3], r[4]) for r in node_rows}
-    junction = {r[0] for r in node_rows if r[1] == "junction"}
     link_rows = []
     geoms = []
-    valve_rows = []
     for name, link in wn.links():
         kind = {"Pipe": "pipe", "Pump": "pump"}.get(link.link_type, "valve")
         start, end = link.start_node_name, link.end_node_name
-        closed = getattr(link.initial_status, "name", str(link.initial_status)) == "Closed"
         if kind == "pipe":
             length = float(link.length)
             diameter = float(link.diameter) * 1000.0
-            one_way = bool(getattr(link, "check_valve", False))
-        elif kind == "pump":
-            length, diameter, one_way = 0.0, 0.0, True
-            speed = getattr(link, "initial_setting", None)
-            closed = closed or (speed is not None and float(speed) == 0.0)
+            status = "closed" if str(link.initial_status).lower().endswith("closed") else "open"
         else:
             length = 0.0
             diameter = float(getattr(link, "diameter", 0.0) or 0.0) * 1000.0
-            fixed = getattr(link.initial_status, "name", "") in ("Open", "Closed")
-            one_way = link.valve_type in ONE_WAY_VALVES and not fixed
-            if link.valve_type == "TCV" and start in junction and end in junction:
-                # an isolation valve; closed in the file, its link stays closed too, so that a
-                # valve CSV given instead of the file's valves keeps it shut
-                valve_rows.append((name, name, start, closed))
-        status = "closed" if closed else "open"
-        direction = "one-way" if one_way and not closed else "both"
-        link_rows.append((name, start, end, diameter, length, kind, status, direction))
+            status = "open"
+        link_rows.append((name, start, end, diameter, length, kind, status))
         coords = [xy[start], *list(link.vertices), xy[end]]
         geoms.append(shapely.linestrings(coords))
     pipes = gpd.GeoDataFrame(
@@ -802,21 +1037,11 @@ def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) ->
             "length_m": [r[4] for r in link_rows],
             "kind": [r[5] for r in link_rows],
             "status": [r[6] for r in link_rows],
-            "direction": [r[7] for r in link_rows],
         },
         geometry=geoms,
         crs=crs,
     )
-    valves = pd.DataFrame(
-        {
-            "id": [r[0] for r in valve_rows],
-            "pipe_id": [r[1] for r in valve_rows],
-            "node_id": [r[2] for r in valve_rows],
-            "kind": ["TCV"] * len(valve_rows),
-            "operable": [True] * len(valve_rows),
-            "normally_closed": [r[3] for r in valve_rows],
-        }
-    ).astype({"id": str, "pipe_id": str, "node_id": str})
+    valves = pd.DataFrame({"id": [], "pipe_id": [], "node_id": []}, dtype=str)
     warnings = []
     if crs is None:
         warnings.append(
@@ -827,51 +1052,9 @@ def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) ->
         nodes=nodes,
         pipes=pipes,
         valves=valves,
-        customers=_demand_customers(wn, link_rows, xy, crs),
         source=source,
         local_coordinates=crs is None,
         warnings=warnings,
-    )
-
-
-def _demand_customers(
-    wn: Any, link_rows: list[tuple[Any, ...]], xy: dict[str, tuple[float, float]], crs: Any
-) -> gpd.GeoDataFrame:
-    """One customer per junction with a base demand above 0, at that node: its demand in m³/d,
-    its category from the name of its largest demand (:data:`DEMAND_CATEGORIES`), and the
-    pipe it is drawn on (an open two-way pipe of the node when it has one)."""
-    best: dict[str, tuple[int, int, str]] = {}  # node -> (rank, row, link id)
-    for i, (name, start, end, _, _, kind, status, direction) in enumerate(link_rows):
-        rank = 0 if kind == "pipe" and status == "open" and direction == "both" else 1
-        rank += 0 if kind == "pipe" else 1
-        for node in (start, end):
-            if node not in best or (rank, i) < best[node][:2]:
-                best[node] = (rank, i, name)
-    rows = []
-    for name, node in wn.junctions():
-        demands = list(node.demand_timeseries_list)
-        total = sum(float(d.base_value) for d in demands)
-        if total <= 0 or name not in best:
-            continue
-        largest = max(demands, key=lambda d: float(d.base_value))
-        words = str(largest.category or "").lower()
-        category = next(
-            (cat for cat, keys in DEMAND_CATEGORIES if any(k in words for k in keys)),
-            "residential",
-        )
-        rows.append((name, best[name][2], category, total * 86400.0, largest.category))
-    return gpd.GeoDataFrame(
-        {
-            "id": [r[0] for r in rows],
-            "pipe_id": [r[1] for r in rows],
-            "node_id": [r[0] for r in rows],
-            "category": [r[2] for r in rows],
-            "demand_m3d": [r[3] for r in rows],
-            "accounts": [1] * len(rows),
-            "critical_kind": [r[4] if r[2] == "critical" else None for r in rows],
-        },
-        geometry=gpd.points_from_xy([xy[r[0]][0] for r in rows], [xy[r[0]][1] for r in rows]),
-        crs=crs,
     )
 
 

@@ -102,7 +102,7 @@ class Snaps:
                 "id": list(self.ids),
                 "pipe_id": list(self.pipe_ids),
                 "node_id": list(self.node_ids),
-                "distance_m": list(self.distance_m),
+                "distance_m": np.round(np.asarray(self.distance_m, dtype=float), 3),
             }
         )
 

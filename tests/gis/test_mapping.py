@@ -7,10 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
+from gis.errors import ValidationError
+from gis.io import read_layers
 from gis.mapping import (
     ColumnMapping,
     ColumnRule,
@@ -23,6 +27,7 @@ from gis.mapping import (
     mapping_from_dict,
     read_mapping,
 )
+from gis.validate import validate_layers
 from tests.conftest import ORIGIN, TEST_CRS
 
 OX, OY = ORIGIN
@@ -73,6 +78,15 @@ def test_a_toml_and_a_json_mapping_are_the_same(tmp_path: Path) -> None:
 def test_a_bad_mapping_says_what_to_fix(data: dict[str, object], words: str) -> None:
     with pytest.raises(MappingError, match=words.replace("(", r"\(")):
         mapping_from_dict(data)
+
+
+def test_a_bad_mapping_file_is_a_problem_of_the_report(tmp_path: Path) -> None:
+    bad = tmp_path / "mapping.toml"
+    bad.write_text("[pipes\nid = 1", encoding="utf-8")
+    with pytest.raises(ValidationError) as info:
+        read_layers(tmp_path, mapping=bad)
+    (problem,) = info.value.report.errors
+    assert problem.layer == "mapping" and "cannot be read as TOML" in problem.message
 
 
 @pytest.mark.parametrize(
@@ -208,3 +222,42 @@ def test_value_maps_are_guessed_for_categories_and_kinds() -> None:
         "三通": "junction",
     }
     assert dict(mapping.rule("valves").columns["normally_closed"].values) == {"Closed": "yes"}
+
+
+def _write_export(folder: Path) -> Path:
+    """A tiny export: Chinese names, diameters in metres, no topology."""
+    folder.mkdir()
+    pipes = gpd.GeoDataFrame(
+        {"编号": ["G1", "G2"], "管径": [0.3, 0.2], "材质": ["球墨铸铁", "PE"]},
+        geometry=[
+            shapely.LineString([(OX, OY), (OX + 100, OY)]),
+            shapely.LineString([(OX + 100, OY), (OX + 200, OY)]),
+        ],
+        crs=TEST_CRS,
+    )
+    nodes = gpd.GeoDataFrame(
+        {"编号": ["S"], "类型": ["水厂"]}, geometry=[shapely.Point(OX, OY)], crs=TEST_CRS
+    )
+    users = gpd.GeoDataFrame(
+        {"户号": ["U1"], "类别": ["居民"]},
+        geometry=[shapely.Point(OX + 150, OY + 15)],
+        crs=TEST_CRS,
+    )
+    for name, frame in (("管线", pipes), ("管点", nodes), ("用户", users)):
+        frame.to_file(folder / f"{name}.geojson", engine="pyogrio")
+    return folder
+
+
+def test_an_export_reads_by_guesses_reported_as_such(tmp_path: Path) -> None:
+    layers = read_layers(_write_export(tmp_path / "gis"))
+    report = validate_layers(layers)
+    assert report.ok, str(report)
+    guessed = {p.layer: p.message for p in report.warnings if "guessed" in p.message}
+    assert "layer '管线'; id ← 编号; diameter_mm ← 管径 (m, values 0.2–0.3" in guessed["pipes"]
+    assert "material ← 材质" in guessed["pipes"]
+    assert layers.pipes["diameter_mm"].tolist() == [300.0, 200.0]
+    assert layers.nodes["kind"].tolist()[0] == "source"
+    assert layers.customers is not None and layers.customers["pipe_id"].tolist() == ["G2"]
+    saved = layers.mapping.to_dict()
+    assert saved["pipes"]["diameter_mm"]["guessed"] is True
+    assert mapping_from_dict(saved).rule("pipes").columns["diameter_mm"].unit == "m"
