@@ -64,22 +64,24 @@ def valve_criticality(
     isolates anything) and inoperable valves (they already fail; the isolation plans count
     with that) score zero.
     """
-    network, seg = isolator.network, isolator.segmentation
+    network, seg, units = isolator.network, isolator.segmentation, isolator.units
     valves = network.valves
     critical_code = CUSTOMER_CATEGORIES.index("critical")
     seg_pipe_count = np.diff(seg.seg_pipes_ptr)
+    unit_pipe_count = np.diff(units.unit_pipes_ptr)
     baseline: dict[int, Cut] = {}
 
-    def cost(segments: frozenset[int]) -> tuple[int, int, int, float, int]:
-        if not segments:
+    def cost(lost: frozenset[int]) -> tuple[int, int, int, float, int]:
+        """What the supply units ``lost`` hold."""
+        if not lost:
             return (0, 0, 0, 0.0, 0)
-        s = np.fromiter(segments, dtype=np.int64)
+        u = np.fromiter(lost, dtype=np.int64)
         return (
-            int(seg.seg_customers[s].sum()),
-            int(seg.seg_accounts[s].sum()),
-            int(seg.seg_customers[s, critical_code].sum()),
-            float(seg.seg_length_m[s].sum()),
-            int(seg_pipe_count[s].sum()),
+            int(units.unit_customers[u].sum()),
+            int(units.unit_accounts[u].sum()),
+            int(units.unit_customers[u, critical_code].sum()),
+            float(units.unit_length_m[u].sum()),
+            int(unit_pipe_count[u].sum()),
         )
 
     results: list[ValveCriticality] = []
@@ -102,8 +104,8 @@ def valve_criticality(
                 if base is None:
                     base = baseline[side] = isolator.cut([side])
                 failed = isolator.cut([side], frozenset({v}))
-                before = base.isolated | base.unintended
-                after = failed.isolated | failed.unintended
+                before = base.isolated_units | base.unintended
+                after = failed.isolated_units | failed.unintended
                 extra = cost(frozenset(after - before))
                 if extra > best:
                     best, worst_side = extra, side

@@ -13,6 +13,11 @@ The search works on the segment graph computed once per network (:mod:`gis.segme
    "mincut" makes the same distinction). The last search still going in a connected part of the
    network is decided by counting that part's sources, so the search stays local: its cost
    depends on the size of the dry parts, not of the network.
+3. Water passes a pump, a check valve or a PRV only from its start to its end node (issue 14).
+   In a network with such links, what is dry is worked out on the directed graph of supply
+   units (:class:`gis.segments.SupplyUnits`: the parts of segments that are fed together),
+   upstream from each part the shut area fed (:meth:`Isolator._dry_units`); a boundary valve
+   that water cannot pass into the area need not close, nor be bypassed when it will not.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import numpy.typing as npt
 
 from gis.errors import OutsideNetwork
 from gis.network import CUSTOMER_CATEGORIES, NODE_KINDS, Network
-from gis.segments import Segmentation, segment_network
+from gis.segments import Segmentation, SupplyUnits, segment_network, segment_units, supply_units
 
 IntArray = npt.NDArray[np.int64]
 AREA_BUFFER_M = 25.0  # corridor half-width of the affected area (properties along the pipe)
@@ -129,7 +134,9 @@ class IsolationPlan:
     isolated_from_sources: bool = True
     warning_keys: tuple[tuple[str, dict[str, str]], ...] = ()
     isolated_segments: frozenset[int] = field(default=frozenset(), repr=False, compare=False)
-    unintended_segments: frozenset[int] = field(default=frozenset(), repr=False, compare=False)
+    # supply units (gis.segments.SupplyUnits) of the isolated area and of the unintended one
+    isolated_units: frozenset[int] = field(default=frozenset(), repr=False, compare=False)
+    unintended_units: frozenset[int] = field(default=frozenset(), repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -156,15 +163,21 @@ class IsolationPlan:
 
 @dataclass(frozen=True)
 class Cut:
-    """The outcome of the segment-level search, before it is turned into ids."""
+    """The outcome of the segment-level search, before it is turned into ids.
+
+    Segments are shut whole; what loses water besides is counted in supply units
+    (:class:`gis.segments.SupplyUnits`), which are the segments themselves where every open link
+    is two-way.
+    """
 
     isolated: frozenset[int]  # segments shut by the valves
-    unintended: frozenset[int]  # segments left with no source
+    unintended: frozenset[int]  # supply units left with no source
     close: tuple[int, ...]  # valves to close
-    not_needed: tuple[int, ...]  # boundary valves into dry parts
+    not_needed: tuple[int, ...]  # boundary valves into dry parts (or that water cannot pass in)
     bypassed: tuple[int, ...]  # boundary valves that could not be closed
     closed_on_boundary: tuple[int, ...]  # normally-closed valves on the boundary
     sources_inside: tuple[int, ...]  # segments of the isolated area holding a source
+    isolated_units: frozenset[int] = frozenset()  # the supply units of ``isolated``
 
 
 class Isolator:
@@ -172,9 +185,28 @@ class Isolator:
 
     Builds the hydraulic segmentation once (closed pipes count as shut); each query then touches
     only the segments it needs.
+
+    Parameters
+    ----------
+    network
+        The network.
+    segmentation
+        Its segmentation, if already computed (the hydraulic one is computed when pipes are
+        closed and this one is not).
+    directed
+        Follow the direction water can flow (pumps, check valves, PRVs pass it one way only):
+        None, the default, does so when the network has an open one-way link; False treats every
+        open link as two-way (the answer before issue 14); True always runs the directed search
+        (on a network without one-way links it gives the two-way answer).
     """
 
-    def __init__(self, network: Network, segmentation: Segmentation | None = None) -> None:
+    def __init__(
+        self,
+        network: Network,
+        segmentation: Segmentation | None = None,
+        *,
+        directed: bool | None = None,
+    ) -> None:
         self.network = network
         if segmentation is None or not segmentation.hydraulic:
             if segmentation is not None and not network.pipes.is_open.all():
@@ -200,11 +232,55 @@ class Isolator:
         self._seg_sources: list[int] = seg.seg_sources.tolist()
         self._component: list[int] = seg.base_component.tolist()
         self._component_sources: list[int] = seg.component_sources.tolist()
-        self._tree_start, self._tree_end = _source_tree(seg)
-        self._corridors: dict[int, Any] = {}  # segment -> metric corridor polygon
-        self._single_areas: dict[int, dict[str, Any] | None] = {}  # segment -> GeoJSON
+        if directed is None:
+            directed = bool((network.pipes.one_way & network.pipes.is_open).any())
+        self.directed = directed
+        self.units = supply_units(network, seg) if directed else segment_units(seg)
+        units = self.units
+        # Per entry of the segment graph (from segment s across cut c to t): can water pass c
+        # from t's side into s's, and which supply unit is just across.
+        origin = np.repeat(np.arange(seg.n_segments), np.diff(seg.adj_ptr))
+        pipe_across = seg.cut_side_pipe[seg.adj_cut] != origin
+        self._adj_inward: list[bool] = np.where(
+            pipe_across, units.cut_into_node[seg.adj_cut], units.cut_into_pipe[seg.adj_cut]
+        ).tolist()
+        self._adj_across_unit: list[int] = np.where(
+            pipe_across,
+            units.pipe_unit[seg.cut_pipe[seg.adj_cut]],
+            units.node_unit[seg.cut_node[seg.adj_cut]],
+        ).tolist()
+        self._seg_units: list[list[int]] = []
+        if directed:
+            self._index_flow(units)
+        else:
+            self._tree_start, self._tree_end = _source_tree(seg)
+        self._corridors: dict[int, Any] = {}  # supply unit -> metric corridor polygon
+        self._single_areas: dict[int, dict[str, Any] | None] = {}  # supply unit -> GeoJSON
         self._cache_lock = threading.Lock()
         self._valve_lonlat = network.to_wgs84(network.valves.xy) if network.has_map else None
+
+    def _index_flow(self, units: SupplyUnits) -> None:
+        """The directed search's structures: the unit graph both ways (CSR) and the pre-order
+        ranges of a shortest-hop tree of it rooted at the sources."""
+        assert units.edge_from is not None and units.edge_to is not None
+        n = units.n_units
+        order = np.argsort(units.edge_from, kind="stable")
+        out_ptr = _ptr(np.bincount(units.edge_from, minlength=n))
+        out_to = units.edge_to[order]
+        order = np.argsort(units.edge_to, kind="stable")
+        in_ptr = _ptr(np.bincount(units.edge_to, minlength=n))
+        in_from = units.edge_from[order]
+        fed = np.flatnonzero(units.unit_sources > 0)
+        rows = np.concatenate([units.edge_from, np.full(len(fed), n)])
+        cols = np.concatenate([units.edge_to, fed])
+        start, end = _tree_ranges(n, rows, cols, directed=True)
+        self._out_ptr: list[int] = out_ptr.tolist()
+        self._out_to: list[int] = out_to.tolist()
+        self._in_ptr: list[int] = in_ptr.tolist()
+        self._in_from: list[int] = in_from.tolist()
+        self._flow_start: list[int] = start.tolist()
+        self._flow_end: list[int] = end.tolist()
+        self._seg_units = [units.units_of(s).tolist() for s in range(self.segmentation.n_segments)]
 
     # -- segment-level search -------------------------------------------------------------
 
@@ -213,9 +289,10 @@ class Isolator:
         adj_ptr, adj_segment, adj_cut = self._adj_ptr, self._adj_segment, self._adj_cut
         cut_nc, cut_valves = self._cut_nc, self._cut_valves
 
+        inward = self._adj_inward
         area: set[int] = set(start_segments)
         stack = list(area)
-        candidates: list[tuple[int, int]] = []  # (cut, segment across)
+        candidates: list[tuple[int, int, int]] = []  # (cut, segment across, graph entry)
         bypassed: list[int] = []
         closed_boundary: list[tuple[int, int]] = []
         while stack:
@@ -228,24 +305,35 @@ class Isolator:
                 if cut_nc[c]:
                     closed_boundary.append((c, t))
                 elif self._closable(c, failed):
-                    candidates.append((c, t))
-                else:
+                    candidates.append((c, t, k))
+                elif inward[k]:
                     bypassed.extend(cut_valves[c])
                     area.add(t)
                     stack.append(t)
+                # else: a one-way link out of the area: no water comes back in across it
 
-        across: dict[int, list[int]] = {}
-        for c, t in candidates:
+        across: dict[int, list[tuple[int, int]]] = {}
+        for c, t, k in candidates:
             if t not in area:
-                across.setdefault(t, []).append(c)
-        fed, dry = self._search_outward(area, list(across))
-
+                across.setdefault(t, []).append((c, k))
         close: list[int] = []
         not_needed: list[int] = []
-        for t, cuts in across.items():
-            target = close if t in fed else not_needed
-            for c in dict.fromkeys(cuts):
-                target.append(self._valve_to_close(c, failed))
+        if self.directed:
+            area_units = {u for s in area for u in self._seg_units[s]}
+            dry = self._dry_units(area_units)
+            tree, across_unit = self._flow_start, self._adj_across_unit
+            for entries in across.values():
+                for c, k in dict.fromkeys(entries):
+                    x = across_unit[k]
+                    needed = inward[k] and tree[x] >= 0 and x not in dry
+                    (close if needed else not_needed).append(self._valve_to_close(c, failed))
+        else:
+            area_units = area
+            fed, dry = self._search_outward(area, list(across))
+            for t, entries in across.items():
+                target = close if t in fed else not_needed
+                for c in dict.fromkeys(c for c, _ in entries):
+                    target.append(self._valve_to_close(c, failed))
         nc_cuts = dict.fromkeys(c for c, t in closed_boundary if t not in area)
         nc_valves = [v for c in nc_cuts for v in cut_valves[c]]
         return Cut(
@@ -256,6 +344,7 @@ class Isolator:
             bypassed=tuple(dict.fromkeys(bypassed)),
             closed_on_boundary=tuple(dict.fromkeys(nc_valves)),
             sources_inside=tuple(s for s in area if self._seg_sources[s]),
+            isolated_units=frozenset(area_units),
         )
 
     def _closable(self, c: int, failed: frozenset[int]) -> bool:
@@ -416,6 +505,69 @@ class Isolator:
 
         return fed
 
+    def _dry_units(self, area: set[int]) -> set[int]:
+        """The supply units that lose their water when the units ``area`` are shut.
+
+        A unit can only lose it if water reached it through the area: the candidates are the
+        units the area feeds, and then the units fed by those found dry. Each candidate is
+        searched upstream (against the flow) until the search proves it fed — it meets a unit
+        whose path in the source tree (a shortest-hop tree of the directed unit graph rooted
+        at the sources) avoids the area, or one already found fed — or runs out: then every
+        unit it met is dry. The cost depends on the size of the dry parts and on how far the
+        search must go round the area, not on the size of the network. Units that no source
+        reached before are not counted.
+        """
+        start, end = self._flow_start, self._flow_end
+        lows: list[int] = []
+        highs: list[int] = []
+        for lo, hi in sorted((start[a], end[a]) for a in area if start[a] >= 0):
+            if highs and lo < highs[-1]:
+                continue  # nested in the previous range
+            lows.append(lo)
+            highs.append(hi)
+
+        def tree_fed(u: int) -> bool:
+            pos = start[u]
+            if pos < 0:
+                return False  # no source reached it before
+            i = bisect_right(lows, pos) - 1
+            return i < 0 or pos >= highs[i]
+
+        in_ptr, in_from, out_ptr, out_to = self._in_ptr, self._in_from, self._out_ptr, self._out_to
+        fed: set[int] = set()
+        dry: set[int] = set()
+        candidates = [w for a in area for w in out_to[out_ptr[a] : out_ptr[a + 1]]]
+        while candidates:
+            t = candidates.pop()
+            if t in area or t in fed or t in dry:
+                continue
+            if tree_fed(t):
+                fed.add(t)
+                continue
+            came_from = {t: t}
+            queue = deque([t])
+            found = False
+            while queue and not found:
+                u = queue.popleft()
+                for w in in_from[in_ptr[u] : in_ptr[u + 1]]:
+                    if w in came_from or w in area or w in dry:
+                        continue
+                    if w in fed or tree_fed(w):
+                        found = True
+                        break
+                    came_from[w] = u
+                    queue.append(w)
+            if found:  # u and every unit on the way from it to t are fed
+                while True:
+                    fed.add(u)
+                    if u == t:
+                        break
+                    u = came_from[u]
+            else:
+                dry.update(came_from)
+                candidates.extend(w for u in came_from for w in out_to[out_ptr[u] : out_ptr[u + 1]])
+        return {u for u in dry if start[u] >= 0}
+
     # -- queries by id --------------------------------------------------------------------
 
     def isolate(
@@ -491,18 +643,19 @@ class Isolator:
         """Turn a segment-level :class:`Cut` into an :class:`IsolationPlan` with ids."""
         from gis.area import affected_area
 
-        network, seg = self.network, self.segmentation
+        network, seg, units = self.network, self.segmentation, self.units
         iso_segments = np.fromiter(sorted(cut.isolated), dtype=np.int64)
-        dry_segments = np.fromiter(sorted(cut.unintended), dtype=np.int64)
+        iso_units = np.fromiter(sorted(cut.isolated_units), dtype=np.int64)
+        dry_units = np.fromiter(sorted(cut.unintended), dtype=np.int64)
         iso_pipes = _members(seg.seg_pipes_ptr, seg.seg_pipes, iso_segments)
-        dry_pipes = _members(seg.seg_pipes_ptr, seg.seg_pipes, dry_segments)
+        dry_pipes = _members(units.unit_pipes_ptr, units.unit_pipes, dry_units)
         iso_nodes = _members(seg.seg_nodes_ptr, seg.seg_nodes, iso_segments)
-        dry_nodes = _members(seg.seg_nodes_ptr, seg.seg_nodes, dry_segments)
+        dry_nodes = _members(units.unit_nodes_ptr, units.unit_nodes, dry_units)
         all_pipes = np.concatenate([iso_pipes, dry_pipes])
 
-        customers = self.customer_impact(iso_segments, dry_segments)
+        customers = self.customer_impact(iso_units, dry_units)
         iso_len = float(seg.seg_length_m[iso_segments].sum())
-        dry_len = float(seg.seg_length_m[dry_segments].sum())
+        dry_len = float(units.unit_length_m[dry_units].sum())
 
         notes: list[tuple[str, dict[str, str]]] = []
         for s in cut.sources_inside:
@@ -521,7 +674,7 @@ class Isolator:
         area = None
         if with_area and network.has_map and len(all_pipes):
             if area_buffer_m == AREA_BUFFER_M:
-                area = self._area(np.concatenate([iso_segments, dry_segments]))
+                area = self._area(np.concatenate([iso_units, dry_units]))
             else:
                 area = affected_area(network, all_pipes, buffer_m=area_buffer_m)
 
@@ -551,7 +704,8 @@ class Isolator:
             warning_keys=tuple(notes),
             isolated_from_sources=not cut.sources_inside,
             isolated_segments=cut.isolated,
-            unintended_segments=cut.unintended,
+            isolated_units=cut.isolated_units,
+            unintended_units=cut.unintended,
         )
 
     def area_of(self, plan: IsolationPlan) -> dict[str, Any] | None:
@@ -559,17 +713,16 @@ class Isolator:
         work and releases the interpreter lock: callers may run it in a thread)."""
         if not self.network.has_map:
             return None
-        segments = np.fromiter(
-            sorted(plan.isolated_segments | plan.unintended_segments), dtype=np.int64
-        )
-        return self._area(segments)
+        units = np.fromiter(sorted(plan.isolated_units | plan.unintended_units), dtype=np.int64)
+        return self._area(units)
 
     def _area(self, segments: npt.NDArray[np.int64]) -> dict[str, Any] | None:
-        """The affected area from per-segment corridors, computed once per segment: the union
-        of the corridors of the pipes is the union of the corridors of their segments."""
+        """The affected area from per-unit corridors, computed once per supply unit (a segment,
+        where every link is two-way): the union of the corridors of the pipes is the union of
+        the corridors of their units."""
         from gis.area import area_geojson, corridor
 
-        seg = self.segmentation
+        seg = self.units
 
         def segment_corridor(s: int) -> Any:
             found = self._corridors.get(s)
@@ -601,14 +754,14 @@ class Isolator:
     def customer_impact(
         self, isolated: npt.NDArray[np.int64], unintended: npt.NDArray[np.int64]
     ) -> CustomerImpact:
-        """Customers of the given segments, by category, with the critical ones named."""
-        seg, cust, network = self.segmentation, self.network.customers, self.network
+        """Customers of the given supply units, by category, with the critical ones named."""
+        units, cust, network = self.units, self.network.customers, self.network
         both = np.concatenate([isolated, unintended])
-        counts = seg.seg_customers[both].sum(axis=0) if len(both) else np.zeros(5, np.int64)
-        critical = _members(seg.seg_critical_ptr, seg.seg_critical, both)
+        counts = units.unit_customers[both].sum(axis=0) if len(both) else np.zeros(5, np.int64)
+        critical = _members(units.unit_critical_ptr, units.unit_critical, both)
         return CustomerImpact(
             total=int(counts.sum()),
-            accounts=int(seg.seg_accounts[both].sum()),
+            accounts=int(units.unit_accounts[both].sum()),
             by_category={c: int(n) for c, n in zip(CUSTOMER_CATEGORIES, counts, strict=True)},
             critical=tuple(
                 CriticalCustomer(
@@ -619,8 +772,8 @@ class Isolator:
                 )
                 for i in critical.tolist()
             ),
-            isolated=int(seg.seg_customers[isolated].sum()),
-            unintended=int(seg.seg_customers[unintended].sum()),
+            isolated=int(units.unit_customers[isolated].sum()),
+            unintended=int(units.unit_customers[unintended].sum()),
         )
 
     def _valve_refs(
@@ -651,25 +804,33 @@ class Isolator:
 
 def _source_tree(seg: Segmentation) -> tuple[list[int], list[int]]:
     """Pre-order ranges of a shortest-hop spanning tree of the segment graph, rooted at the
-    sources.
-
-    A virtual root is joined to every segment holding a source. The tree is the breadth-first
-    tree from it (shallow: a segment's subtree is the part of the network fed through it), and
-    its pre-order comes from a depth-first walk of that tree; both walks are scipy's compiled
-    ones. Returns, per segment, the start and end of its subtree's range in pre-order (-1 for
-    segments no source reaches).
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import breadth_first_order, depth_first_order
-
+    sources (see :func:`_tree_ranges`)."""
     n = seg.n_segments
     open_cut = np.flatnonzero(seg.cut_active & ~seg.cut_normally_closed)
     fed = np.flatnonzero(seg.seg_sources > 0)
     rows = np.concatenate([seg.cut_side_pipe[open_cut], np.full(len(fed), n)])
     cols = np.concatenate([seg.cut_side_node[open_cut], fed])
+    start, end = _tree_ranges(n, rows, cols, directed=False)
+    return start.tolist(), end.tolist()
+
+
+def _tree_ranges(
+    n: int, rows: IntArray, cols: IntArray, *, directed: bool
+) -> tuple[IntArray, IntArray]:
+    """Pre-order ranges of a shortest-hop spanning tree of a graph on ``n`` vertices whose
+    vertex ``n`` is a virtual root joined to the sources.
+
+    The tree is the breadth-first tree from the root (shallow: a vertex's subtree is the part of
+    the network fed through it), and its pre-order comes from a depth-first walk of that tree;
+    both walks are scipy's compiled ones. Returns, per vertex, the start and end of its
+    subtree's range in pre-order (-1 for vertices no source reaches).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import breadth_first_order, depth_first_order
+
     graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n + 1, n + 1))
     reached, parent = breadth_first_order(
-        graph.tocsr(), n, directed=False, return_predecessors=True
+        graph.tocsr(), n, directed=directed, return_predecessors=True
     )
     children = reached[1:]
     tree = coo_matrix(
@@ -685,7 +846,13 @@ def _source_tree(seg: Segmentation) -> tuple[list[int], list[int]]:
     start[order] = np.arange(len(order))
     end = start + np.asarray(sizes, dtype=np.int64)
     end[start < 0] = -1
-    return start[:n].tolist(), end[:n].tolist()
+    return start[:n], end[:n]
+
+
+def _ptr(counts: npt.NDArray[Any]) -> IntArray:
+    ptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return ptr
 
 
 def _members(ptr: IntArray, values: IntArray, groups: IntArray) -> IntArray:
@@ -740,17 +907,23 @@ def surroundings(isolator: Isolator, plan: IsolationPlan) -> Surroundings:
     The segments next to the shut area (across the valves closed and the inoperable ones
     bypassed) stay in supply, but they lose a feed and their water now comes the long way
     round: the notice warns them of reduced pressure. Streets already in the dry area are not
-    repeated.
+    repeated. A segment only partly dry (its part behind a pump or a PRV) is next to it too.
     """
-    network, seg = isolator.network, isolator.segmentation
-    shut = plan.isolated_segments | plan.unintended_segments
+    network, seg, units = isolator.network, isolator.segmentation, isolator.units
+    shut_units = plan.isolated_units | plan.unintended_units
+    touched = {int(units.unit_segment[u]) for u in shut_units}
+    shut = {s for s in touched if set(units.units_of(s).tolist()) <= shut_units}
     ptr, adj = seg.adj_ptr, seg.adj_segment
-    near: set[int] = set()
-    for s in shut:
+    near: set[int] = touched - shut
+    for s in touched:
         near.update(adj[ptr[s] : ptr[s + 1]].tolist())
     near -= shut
     near_segments = np.fromiter(sorted(near), dtype=np.int64)
     near_pipes = _members(seg.seg_pipes_ptr, seg.seg_pipes, near_segments)
+    if len(touched) > len(shut):  # leave out the dry pipes of the partly dry segments
+        dry_unit = np.zeros(units.n_units, dtype=bool)
+        dry_unit[np.fromiter(shut_units, dtype=np.int64)] = True
+        near_pipes = near_pipes[~dry_unit[units.pipe_unit[near_pipes]]]
     dry = set(plan.streets)
     streets = tuple(s for s in _streets(network, near_pipes) if s not in dry)
     pipe_idx = np.array(
@@ -806,16 +979,16 @@ def combined_shutdown(
     every = [p for s in shutdowns for p in s]
     combined = isolator.isolate(every, failed, with_area=with_area)
     alone: frozenset[int] = frozenset().union(
-        *(p.isolated_segments | p.unintended_segments for p in separate)
+        *(p.isolated_units | p.unintended_units for p in separate)
     )
-    extra = (combined.isolated_segments | combined.unintended_segments) - alone
-    extra_segments = np.fromiter(sorted(extra), dtype=np.int64)
-    seg = isolator.segmentation
-    extra_pipes = _members(seg.seg_pipes_ptr, seg.seg_pipes, extra_segments)
+    extra = (combined.isolated_units | combined.unintended_units) - alone
+    extra_units = np.fromiter(sorted(extra), dtype=np.int64)
+    units = isolator.units
+    extra_pipes = _members(units.unit_pipes_ptr, units.unit_pipes, extra_units)
     return ShutdownOverlap(
         combined=combined,
         separate=separate,
-        extra_customers=isolator.customer_impact(extra_segments, np.zeros(0, dtype=np.int64)),
+        extra_customers=isolator.customer_impact(extra_units, np.zeros(0, dtype=np.int64)),
         extra_pipes=tuple(isolator.network.pipes.ids[extra_pipes].tolist()),
     )
 

@@ -135,13 +135,8 @@ def segment_network(network: Network, *, hydraulic: bool = False) -> Segmentatio
         Also treat closed pipes (``status`` closed) as shut at both ends, so that no water
         passes them. Off, the partition is WNTR's (topological); isolation switches it on.
     """
-    nodes, pipes, valves, customers = (
-        network.nodes,
-        network.pipes,
-        network.valves,
-        network.customers,
-    )
-    n_nodes, n_pipes = len(nodes), len(pipes)
+    pipes, valves = network.pipes, network.valves
+    n_nodes, n_pipes = len(network.nodes), len(pipes)
     start, end = pipes.start, pipes.end
 
     # Cuts: distinct valved pipe ends, keyed pipe * 2 + (0 at from_node, 1 at to_node).
@@ -195,25 +190,14 @@ def segment_network(network: Network, *, hydraulic: bool = False) -> Segmentatio
     seg_nodes_ptr = _ptr(np.bincount(node_segment, minlength=n_segments))
     seg_nodes = np.argsort(node_segment, kind="stable").astype(np.int64)
 
-    seg_sources = np.bincount(node_segment[nodes.is_source], minlength=n_segments).astype(np.int64)
-    seg_length_m = np.bincount(pipe_segment, weights=pipes.length_m, minlength=n_segments).astype(
-        np.float64
-    )
-
-    n_cat = len(CUSTOMER_CATEGORIES)
-    cust_segment = pipe_segment[customers.pipe]
-    seg_customers = (
-        np.bincount(cust_segment * n_cat + customers.category, minlength=n_segments * n_cat)
-        .reshape(n_segments, n_cat)
-        .astype(np.int64)
-    )
-    seg_accounts = np.bincount(
-        cust_segment, weights=customers.accounts, minlength=n_segments
-    ).astype(np.int64)
-    critical = np.flatnonzero(customers.category == CUSTOMER_CATEGORIES.index("critical"))
-    crit_order = np.argsort(cust_segment[critical], kind="stable")
-    seg_critical = critical[crit_order].astype(np.int64)
-    seg_critical_ptr = _ptr(np.bincount(cust_segment[critical], minlength=n_segments))
+    (
+        seg_sources,
+        seg_length_m,
+        seg_customers,
+        seg_accounts,
+        seg_critical_ptr,
+        seg_critical,
+    ) = _group_totals(network, n_segments, node_segment, pipe_segment)
 
     # Normal operation: normally-closed cuts are shut.
     open_cut = boundary[~cut_normally_closed[boundary]]
@@ -258,10 +242,227 @@ def segment_network(network: Network, *, hydraulic: bool = False) -> Segmentatio
     )
 
 
+def _group_totals(
+    network: Network, n_groups: int, node_group: IntArray, pipe_group: IntArray
+) -> tuple[IntArray, FloatArray, IntArray, IntArray, IntArray, IntArray]:
+    """Per group of a partition of the nodes and pipes: sources, pipe length, customers by
+    category, accounts, and (CSR) the critical customers. A customer drawing from a node (an
+    EPANET demand) belongs to that node's group, any other to its pipe's."""
+    nodes, pipes, customers = network.nodes, network.pipes, network.customers
+    sources = np.bincount(node_group[nodes.is_source], minlength=n_groups).astype(np.int64)
+    length = np.bincount(pipe_group, weights=pipes.length_m, minlength=n_groups).astype(np.float64)
+    n_cat = len(CUSTOMER_CATEGORIES)
+    at_node = customers.node >= 0
+    cust_group = np.where(
+        at_node, node_group[np.where(at_node, customers.node, 0)], pipe_group[customers.pipe]
+    ).astype(np.int64)
+    by_category = (
+        np.bincount(cust_group * n_cat + customers.category, minlength=n_groups * n_cat)
+        .reshape(n_groups, n_cat)
+        .astype(np.int64)
+    )
+    accounts = np.bincount(cust_group, weights=customers.accounts, minlength=n_groups).astype(
+        np.int64
+    )
+    critical = np.flatnonzero(customers.category == CUSTOMER_CATEGORIES.index("critical"))
+    crit_order = np.argsort(cust_group[critical], kind="stable")
+    critical_ptr = _ptr(np.bincount(cust_group[critical], minlength=n_groups))
+    in_order = critical[crit_order].astype(np.int64)
+    return sources, length, by_category, accounts, critical_ptr, in_order
+
+
 def _ptr(counts: npt.NDArray[Any]) -> IntArray:
     ptr = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=ptr[1:])
     return ptr
+
+
+@dataclass(frozen=True, eq=False)
+class SupplyUnits:
+    """The parts of the segments that have water or lose it together (issue 14).
+
+    Water passes an open two-way link both ways, a one-way link (a pump, a check valve, a
+    pressure-reducing valve) only from its start to its end node, and a closed link not at all.
+    Inside a segment the part downstream of a one-way link can then be fed from the part
+    upstream, but not the other way round. A *supply unit* is a strongly connected part of a
+    segment (in the directed incidence graph of nodes and pipes, with normally-closed valves
+    shut): isolation shuts whole segments, so every unit of the others is fed or dry as a whole.
+    Where no open link is one-way, the units are the segments themselves (same numbers).
+
+    Attributes
+    ----------
+    n_units
+        Number of units; unit ids are ``0 .. n_units - 1``.
+    node_unit, pipe_unit, unit_segment
+        The unit of every node and pipe; the segment of every unit.
+    seg_units_ptr, seg_units
+        The units of each segment (CSR).
+    unit_pipes_ptr, unit_pipes, unit_nodes_ptr, unit_nodes
+        Members of each unit (CSR).
+    unit_sources, unit_length_m, unit_customers, unit_accounts, unit_critical_ptr, unit_critical
+        Per unit, as the ``seg_*`` totals of :class:`Segmentation`.
+    edge_from, edge_to
+        The unit graph: water can pass from unit ``edge_from[k]`` to ``edge_to[k]`` in normal
+        operation (each pair once). None when not computed (:func:`segment_units`: the
+        two-way search works on the segment graph).
+    cut_into_pipe, cut_into_node
+        Per cut of the segmentation: whether water can pass it from the node into the pipe, and
+        from the pipe into the node (both, on a two-way link).
+    one_way
+        Whether some open link is one-way and was followed (False: every open link counts as
+        two-way, and the units are the segments).
+    """
+
+    n_units: int
+    node_unit: IntArray
+    pipe_unit: IntArray
+    unit_segment: IntArray
+    seg_units_ptr: IntArray
+    seg_units: IntArray
+    unit_pipes_ptr: IntArray
+    unit_pipes: IntArray
+    unit_nodes_ptr: IntArray
+    unit_nodes: IntArray
+    unit_sources: IntArray
+    unit_length_m: FloatArray
+    unit_customers: IntArray  # (n_units, len(CUSTOMER_CATEGORIES))
+    unit_accounts: IntArray
+    unit_critical_ptr: IntArray
+    unit_critical: IntArray
+    edge_from: IntArray | None
+    edge_to: IntArray | None
+    cut_into_pipe: BoolArray
+    cut_into_node: BoolArray
+    one_way: bool
+
+    def pipes_of(self, unit: int) -> IntArray:
+        """Pipe indices of one unit."""
+        return self.unit_pipes[self.unit_pipes_ptr[unit] : self.unit_pipes_ptr[unit + 1]]
+
+    def nodes_of(self, unit: int) -> IntArray:
+        """Node indices of one unit."""
+        return self.unit_nodes[self.unit_nodes_ptr[unit] : self.unit_nodes_ptr[unit + 1]]
+
+    def units_of(self, segment: int) -> IntArray:
+        """Unit ids of one segment."""
+        return self.seg_units[self.seg_units_ptr[segment] : self.seg_units_ptr[segment + 1]]
+
+
+def segment_units(seg: Segmentation) -> SupplyUnits:
+    """The segments as supply units (every open link two-way), without the unit graph."""
+    n = seg.n_segments
+    ids = np.arange(n, dtype=np.int64)
+    every = np.ones(len(seg.cut_pipe), dtype=bool)
+    return SupplyUnits(
+        n_units=n,
+        node_unit=seg.node_segment,
+        pipe_unit=seg.pipe_segment,
+        unit_segment=ids,
+        seg_units_ptr=np.arange(n + 1, dtype=np.int64),
+        seg_units=ids,
+        unit_pipes_ptr=seg.seg_pipes_ptr,
+        unit_pipes=seg.seg_pipes,
+        unit_nodes_ptr=seg.seg_nodes_ptr,
+        unit_nodes=seg.seg_nodes,
+        unit_sources=seg.seg_sources,
+        unit_length_m=seg.seg_length_m,
+        unit_customers=seg.seg_customers,
+        unit_accounts=seg.seg_accounts,
+        unit_critical_ptr=seg.seg_critical_ptr,
+        unit_critical=seg.seg_critical,
+        edge_from=None,
+        edge_to=None,
+        cut_into_pipe=every,
+        cut_into_node=every,
+        one_way=False,
+    )
+
+
+def supply_units(network: Network, seg: Segmentation, *, one_way: bool = True) -> SupplyUnits:
+    """The supply units of a segmentation and the directed graph between them.
+
+    Parameters
+    ----------
+    network, seg
+        The network and its segmentation (the hydraulic one when some pipes are closed).
+    one_way
+        Follow one-way links (:attr:`gis.network.Pipes.one_way`); False treats every open link
+        as two-way, which makes the units the segments.
+    """
+    pipes = network.pipes
+    n_nodes, n_pipes = len(network.nodes), len(pipes)
+    start, end = pipes.start, pipes.end
+    one = pipes.one_way & pipes.is_open if one_way else np.zeros(n_pipes, dtype=bool)
+
+    # Every pipe end that passes water in normal operation: open pipes, normally-closed
+    # valves shut (valves that are open pass water, inside a segment or between two).
+    at_start_cut = seg.cut_node == start[seg.cut_pipe]
+    cut_keys = seg.cut_pipe * 2 + (~at_start_cut).astype(np.int64)
+    shut = np.zeros(2 * n_pipes, dtype=bool)
+    shut[cut_keys[seg.cut_normally_closed]] = True
+    pipe_vertex = n_nodes + np.arange(n_pipes, dtype=np.int64)
+    at_start = pipes.is_open & ~shut[0::2]
+    at_end = pipes.is_open & ~shut[1::2]
+    # Vertices 0..n_nodes-1 are nodes, then pipes; a one-way link takes water in at its start
+    # and gives it out at its end.
+    src = np.concatenate(
+        [start[at_start], pipe_vertex[at_start & ~one], pipe_vertex[at_end], end[at_end & ~one]]
+    )
+    dst = np.concatenate(
+        [pipe_vertex[at_start], start[at_start & ~one], end[at_end], pipe_vertex[at_end & ~one]]
+    )
+    vertex_segment = np.concatenate([seg.node_segment, seg.pipe_segment])
+    size = n_nodes + n_pipes
+    if one.any():
+        inside = vertex_segment[src] == vertex_segment[dst]
+        graph = coo_matrix(
+            (np.ones(int(inside.sum()), dtype=np.int8), (src[inside], dst[inside])),
+            shape=(size, size),
+        )
+        n_units, labels = connected_components(graph, directed=True, connection="strong")
+        labels = labels.astype(np.int64)
+        unit_segment = np.zeros(n_units, dtype=np.int64)
+        unit_segment[labels] = vertex_segment
+    else:
+        n_units, labels = seg.n_segments, vertex_segment
+        unit_segment = np.arange(n_units, dtype=np.int64)
+    node_unit, pipe_unit = labels[:n_nodes], labels[n_nodes:]
+
+    a, b = labels[src], labels[dst]
+    between = a != b
+    pairs = np.unique(a[between] * n_units + b[between])
+    (
+        unit_sources,
+        unit_length_m,
+        unit_customers,
+        unit_accounts,
+        unit_critical_ptr,
+        unit_critical,
+    ) = _group_totals(network, int(n_units), node_unit, pipe_unit)
+    one_at_cut = one[seg.cut_pipe]
+    return SupplyUnits(
+        n_units=int(n_units),
+        node_unit=node_unit,
+        pipe_unit=pipe_unit,
+        unit_segment=unit_segment,
+        seg_units_ptr=_ptr(np.bincount(unit_segment, minlength=seg.n_segments)),
+        seg_units=np.argsort(unit_segment, kind="stable").astype(np.int64),
+        unit_pipes_ptr=_ptr(np.bincount(pipe_unit, minlength=n_units)),
+        unit_pipes=np.argsort(pipe_unit, kind="stable").astype(np.int64),
+        unit_nodes_ptr=_ptr(np.bincount(node_unit, minlength=n_units)),
+        unit_nodes=np.argsort(node_unit, kind="stable").astype(np.int64),
+        unit_sources=unit_sources,
+        unit_length_m=unit_length_m,
+        unit_customers=unit_customers,
+        unit_accounts=unit_accounts,
+        unit_critical_ptr=unit_critical_ptr,
+        unit_critical=unit_critical,
+        edge_from=(pairs // n_units).astype(np.int64),
+        edge_to=(pairs % n_units).astype(np.int64),
+        cut_into_pipe=~one_at_cut | at_start_cut,
+        cut_into_node=~one_at_cut | ~at_start_cut,
+        one_way=bool(one.any()),
+    )
 
 
 def segments_table(network: Network, seg: Segmentation) -> list[dict[str, Any]]:
