@@ -52,6 +52,8 @@ class NetworkLayers:
     warnings: list[str] = field(default_factory=list)
     # what the reader skipped, guessed or was warned of: the validation report starts with them
     problems: list[Problem] = field(default_factory=list)
+    # EPANET nodes without coordinates: in the model, at NaN, left off maps (flagged)
+    unplaced: frozenset[str] = frozenset()
     # GIS layers: the column mapping they were read with (gis.mapping.ColumnMapping), and how
     # their missing links were built from the geometry (gis.topology.TopologyReport, or None)
     mapping: Any = None
@@ -738,12 +740,55 @@ def _read_inp(path: Path, crs: str | None) -> NetworkLayers:
             "export the network with its pipes (a network needs pipes)",
         )
     layers = layers_from_wntr(wn, source=path.name, crs=crs)
+    _leave_off_maps(layers, set(wn.node_name_list) - _listed_in_coordinates(text))
     if encoding not in ("utf-8", "utf-8-sig"):
         layers.problems.append(_encoding_note("file", path, encoding))
     layers.problems.extend(
         Problem("warning", "file", str(path), message, fix) for message, fix in notes
     )
     return layers
+
+
+def _listed_in_coordinates(text: str) -> set[str]:
+    """The node ids an EPANET file gives coordinates to (its ``[COORDINATES]`` lines)."""
+    listed: set[str] = set()
+    inside = False
+    for line in text.splitlines():
+        line = line.split(";", 1)[0].strip()
+        if line.startswith("["):
+            inside = line.upper().startswith("[COORDINATE")
+        elif inside and line:
+            listed.add(line.split()[0])
+    return listed
+
+
+def _leave_off_maps(layers: NetworkLayers, unplaced: set[str]) -> None:
+    """Nodes an EPANET file gives no coordinates (WNTR puts them at 0,0) have no position: a
+    NaN point; the links and customers at them no geometry. Validation flags them."""
+    if not unplaced:
+        return
+    import shapely
+
+    nodes, pipes = layers.nodes, layers.pipes
+    nowhere = nodes["id"].astype(str).isin(unplaced).to_numpy()
+    geometry = nodes.geometry.to_numpy().copy()
+    geometry[nowhere] = shapely.Point(float("nan"), float("nan"))
+    layers.nodes = nodes.set_geometry(gpd.GeoSeries(geometry, index=nodes.index, crs=nodes.crs))
+    touching = (
+        pipes["from_node"].astype(str).isin(unplaced) | pipes["to_node"].astype(str).isin(unplaced)
+    ).to_numpy()
+    lines = pipes.geometry.to_numpy().copy()
+    lines[touching] = None
+    layers.pipes = pipes.set_geometry(gpd.GeoSeries(lines, index=pipes.index, crs=pipes.crs))
+    customers = layers.customers
+    if customers is not None and "node_id" in customers.columns and len(customers):
+        at = customers["node_id"].astype(str).isin(unplaced).to_numpy()
+        points = customers.geometry.to_numpy().copy()
+        points[at] = None
+        layers.customers = customers.set_geometry(
+            gpd.GeoSeries(points, index=customers.index, crs=customers.crs)
+        )
+    layers.unplaced = frozenset(unplaced)
 
 
 def _encoding_note(layer: str, path: Path, encoding: str) -> Problem:
@@ -1062,9 +1107,12 @@ def plan_to_geojson(network: Network, plan: Any) -> dict[str, Any]:
     """An :class:`gis.isolation.IsolationPlan` as a WGS84 GeoJSON FeatureCollection.
 
     Features: the affected area (``role`` area, with the plan's summary), the valves to close,
-    bypassed and not needed, and the isolated and unintended pipes.
+    bypassed and not needed, and the isolated and unintended pipes. A valve or pipe with no
+    place on a map has a ``null`` geometry and ``unmapped`` says why (see :mod:`gis.mapview`).
     """
     import shapely
+
+    from gis.mapview import NO_COORDINATES, line_geometry
 
     if not network.has_map:
         raise NoMap(
@@ -1093,12 +1141,10 @@ def plan_to_geojson(network: Network, plan: Any) -> dict[str, Any]:
         ("not_needed", plan.valves_not_needed),
     ):
         for ref in refs:
+            placed = ref.lon is not None and ref.lat is not None
+            point = {"type": "Point", "coordinates": [ref.lon, ref.lat]}
             features.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [ref.lon, ref.lat]},
-                    "properties": {"role": f"valve_{role}", **ref.to_dict()},
-                }
+                _feature(point if placed else NO_COORDINATES, role=f"valve_{role}", **ref.to_dict())
             )
     geometry = network.pipes.geometry
     assert geometry is not None
@@ -1108,14 +1154,21 @@ def plan_to_geojson(network: Network, plan: Any) -> dict[str, Any]:
         idx = [network.pipe_index(p) for p in ids]
         lines = shapely.transform(geometry[idx], network.to_wgs84)
         for pid, line in zip(ids, lines, strict=True):
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": shapely.geometry.mapping(line),
-                    "properties": {"role": f"pipe_{role}", "id": pid},
-                }
-            )
+            shape = line_geometry(shapely.get_coordinates(line))
+            features.append(_feature(shape, role=f"pipe_{role}", id=pid))
     return {"type": "FeatureCollection", "features": features}
+
+
+def _feature(geometry: dict[str, Any] | str, **properties: Any) -> dict[str, Any]:
+    """A plan's Feature: a geometry given as a reason is ``null``, the reason in ``unmapped``
+    (as in the map layers, :mod:`gis.mapview`)."""
+    if isinstance(geometry, str):
+        return {
+            "type": "Feature",
+            "geometry": None,
+            "properties": {**properties, "unmapped": geometry},
+        }
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
 
 
 def parse_lonlat(text: str) -> tuple[float, float]:

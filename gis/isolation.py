@@ -60,8 +60,8 @@ class ValveRef:
         out: dict[str, Any] = {"id": self.id, "pipe": self.pipe_id, "node": self.node_id}
         if self.lon is not None and self.lat is not None:
             out["location"] = [round(self.lon, 7), round(self.lat, 7)]
-        else:
-            out["location"] = [self.x, self.y]
+        else:  # local coordinates; none for a valve at a node without coordinates
+            out["location"] = [self.x, self.y] if np.isfinite([self.x, self.y]).all() else None
         if self.reason is not None:
             out["reason"] = self.reason
         return out
@@ -785,6 +785,8 @@ class Isolator:
         v = np.asarray(valves, dtype=np.int64)
         xy = network.valves.xy[v]
         lonlat = self._valve_lonlat[v] if self._valve_lonlat is not None else None
+        # a valve at an EPANET node without coordinates has no place (NaN): no lon, lat
+        placed = [lonlat is not None and bool(np.isfinite(lonlat[k]).all()) for k in range(len(v))]
         out = []
         for k, i in enumerate(v.tolist()):
             out.append(
@@ -794,8 +796,8 @@ class Isolator:
                     node_id=str(network.nodes.ids[network.valves.node[i]]),
                     x=float(xy[k, 0]),
                     y=float(xy[k, 1]),
-                    lon=float(lonlat[k, 0]) if lonlat is not None else None,
-                    lat=float(lonlat[k, 1]) if lonlat is not None else None,
+                    lon=float(lonlat[k, 0]) if lonlat is not None and placed[k] else None,
+                    lat=float(lonlat[k, 1]) if lonlat is not None and placed[k] else None,
                     reason=reasons[k] if reasons is not None else None,
                 )
             )

@@ -4,6 +4,12 @@ Each layer is a FeatureCollection whose features carry an ``id`` and only the pr
 draws or a click shows; coordinates are rounded to 6 decimals (about 0.1 m). Pipes are simplified
 by 0.5 m, below what a screen shows at any zoom.
 
+A feature that has no place on a map keeps its id and properties, with a ``null`` geometry
+(valid GeoJSON: an unlocated feature; web maps skip it) and ``unmapped`` saying why:
+``"no_coordinates"`` (an EPANET node that its file gives no coordinates, and what sits at it)
+or ``"zero_length"`` (a link whose two ends are at one spot, as pumps and valves are often
+drawn: a LineString needs two distinct positions).
+
 >>> from gis.mapview import map_layer
 >>> map_layer(network, "valves")["features"][0]["properties"]  # doctest: +SKIP
 {'pipe': 'P000001', 'node': 'J000001', 'operable': True, 'normally_closed': False, ...}
@@ -45,14 +51,39 @@ def map_layer(network: Network, layer: str) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": build(network)}
 
 
-def _points(network: Network, xy: Any) -> list[list[float]]:
+NO_COORDINATES = "no_coordinates"
+ZERO_LENGTH = "zero_length"
+
+
+def _points(network: Network, xy: Any) -> list[dict[str, Any] | str]:
+    """GeoJSON Points of metric coordinates; :data:`NO_COORDINATES` where there is none."""
     if len(xy) == 0:
         return []
     lonlat = np.round(network.to_wgs84(np.asarray(xy, dtype=np.float64)), DIGITS)
-    return lonlat.tolist()
+    return [
+        {"type": "Point", "coordinates": p.tolist()} if np.isfinite(p).all() else NO_COORDINATES
+        for p in lonlat
+    ]
 
 
-def _feature(fid: str, geometry: dict[str, Any], **properties: Any) -> dict[str, Any]:
+def line_geometry(coords: Any) -> dict[str, Any] | str:
+    """A GeoJSON LineString of WGS84 positions, or why there is none: :data:`NO_COORDINATES`
+    (no line, or a position that is not finite) or :data:`ZERO_LENGTH` (fewer than two
+    distinct positions: a LineString of two identical points is not a valid geometry)."""
+    coords = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
+    if not len(coords) or not np.isfinite(coords).all():
+        return NO_COORDINATES
+    if len(np.unique(coords, axis=0)) < 2:
+        return ZERO_LENGTH
+    return {"type": "LineString", "coordinates": coords.tolist()}
+
+
+def _feature(fid: str, geometry: dict[str, Any] | str | None, **properties: Any) -> dict[str, Any]:
+    """A Feature; a geometry given as a reason (:data:`NO_COORDINATES` ...) is ``null``, the
+    reason in ``unmapped``."""
+    if isinstance(geometry, str):
+        properties["unmapped"] = geometry
+        geometry = None
     return {"type": "Feature", "id": fid, "geometry": geometry, "properties": properties}
 
 
@@ -69,12 +100,12 @@ def _pipes(network: Network) -> list[dict[str, Any]]:
     lines = shapely.transform(shapely.simplify(geometry, 0.5), network.to_wgs84)
     out = []
     for i, line in enumerate(lines):
-        coords = np.round(shapely.get_coordinates(line), DIGITS).tolist()
+        coords = np.round(shapely.get_coordinates(line), DIGITS)
         diameter = float(pipes.diameter_mm[i])
         out.append(
             _feature(
                 str(pipes.ids[i]),
-                {"type": "LineString", "coordinates": coords},
+                line_geometry(coords),
                 dn=None if diameter != diameter else round(diameter),
                 street=_text(pipes.street[i]),
                 dma=_text(pipes.dma[i]),
@@ -91,7 +122,7 @@ def _valves(network: Network) -> list[dict[str, Any]]:
     return [
         _feature(
             str(valves.ids[i]),
-            {"type": "Point", "coordinates": points[i]},
+            points[i],
             pipe=str(network.pipes.ids[valves.pipe[i]]),
             node=str(network.nodes.ids[valves.node[i]]),
             operable=bool(valves.operable[i]),
@@ -119,7 +150,7 @@ def _dmas(network: Network) -> list[dict[str, Any]]:
         out.append(
             _feature(
                 dma_id,
-                shapely.geometry.mapping(polygon),
+                NO_COORDINATES if polygon.is_empty else shapely.geometry.mapping(polygon),
                 name=network.dma_names.get(dma_id, dma_id),
             )
         )
@@ -133,7 +164,7 @@ def _customers(network: Network) -> list[dict[str, Any]]:
     return [
         _feature(
             str(customers.ids[i]),
-            {"type": "Point", "coordinates": points[i]},
+            points[i],
             category=str(categories[i]),
             accounts=int(customers.accounts[i]),
             name=_text(customers.name[i]),
@@ -152,7 +183,7 @@ def _sources(network: Network) -> list[dict[str, Any]]:
     return [
         _feature(
             str(nodes.ids[n]),
-            {"type": "Point", "coordinates": points[k]},
+            points[k],
             kind=NODE_KINDS[int(nodes.kind[n])],
             name=_text(nodes.name[n]),
         )

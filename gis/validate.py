@@ -196,11 +196,12 @@ def validate_layers(layers: NetworkLayers) -> ValidationReport:
 
     for name, df in frames.items():
         if df is not None and usable[name]:
-            _check_geometry(out, name, df)
+            _check_geometry(out, name, df, layers.unplaced)
     if layers.dmas is not None and len(layers.dmas):
         _check_geometry(out, "dmas", layers.dmas)
     _check_roads(out, layers.roads)
     crs_ok = _check_crs(out, layers)
+    _check_unplaced(out, layers)
     if not (usable["nodes"] and usable["pipes"]):
         return ValidationReport(out.problems)
 
@@ -453,6 +454,8 @@ def _check_crs(out: _Collector, layers: NetworkLayers) -> bool:
         df = getattr(layers, name)
         if df is None or not hasattr(df, "crs") or "geometry" not in df.columns or not len(df):
             continue
+        if name == "nodes" and layers.unplaced and "id" in df.columns:
+            df = df[~df["id"].astype(str).isin(layers.unplaced)]  # at NaN: flagged apart
         if layers.local_coordinates:
             _check_coordinates(out, name, df, None)
         elif df.crs is None:
@@ -483,6 +486,35 @@ def _check_crs(out: _Collector, layers: NetworkLayers) -> bool:
             "nothing if intended (layers are reprojected); otherwise export all in one CRS",
         )
     return ok
+
+
+def _check_unplaced(out: _Collector, layers: NetworkLayers) -> None:
+    """EPANET nodes without coordinates: in the model, but nowhere on a map (WNTR put them
+    at 0,0, and a report said "no problems found"). One line when none has any."""
+    if not layers.unplaced:
+        return
+    ids = layers.nodes["id"].astype(str)
+    nowhere = ids[ids.isin(layers.unplaced)]
+    if len(nowhere) == len(ids):
+        out.one(
+            "warning",
+            "nodes",
+            None,
+            f"none of its {len(ids)} nodes has coordinates (the EPANET file has no "
+            "[COORDINATES]): segments and isolation work, but nothing can be drawn on a map, "
+            "found from a map point or given an affected area",
+            "save the network from EPANET with its map (the [COORDINATES] section), or give "
+            "breaks by pipe id",
+        )
+        return
+    out.add(
+        "warning",
+        "nodes",
+        nowhere,
+        "has no coordinates (the EPANET file's [COORDINATES] does not list it): it is in the "
+        "model, but it and its links are left off maps",
+        "add the node's x y to [COORDINATES] (in EPANET: place the node on the map and save)",
+    )
 
 
 def _row_ids(df: pd.DataFrame) -> pd.Series:
@@ -581,13 +613,20 @@ GEOMETRY_TYPES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-def _check_geometry(out: _Collector, name: str, df: pd.DataFrame) -> None:
+def _check_geometry(
+    out: _Collector, name: str, df: pd.DataFrame, unplaced: frozenset[str] = frozenset()
+) -> None:
     if "geometry" not in df.columns or not hasattr(df, "geom_type"):
         return
     empty = (df.geometry.isna() | df.geometry.is_empty).to_numpy()
     ids = _row_ids(df)
+    missing = empty
+    if name == "pipes" and unplaced:  # an EPANET link to a node without coordinates
+        ends = df["from_node"].astype(str).isin(unplaced) | df["to_node"].astype(str).isin(unplaced)
+        missing = empty & ~ends.to_numpy()
     if name in ("nodes", "pipes"):  # valves and customers may go without: placed from pipes
-        out.add("error", name, ids[empty], "has no geometry", "draw the feature or remove the row")
+        fix = "draw the feature or remove the row"
+        out.add("error", name, ids[missing], "has no geometry", fix)
     allowed, fix = GEOMETRY_TYPES[name]
     kinds = df.geom_type.to_numpy(dtype=object)
     wrong = np.flatnonzero(~empty & ~np.isin(kinds, allowed))
