@@ -783,6 +783,8 @@ def replan_emergency(
     ``interruption`` allows (:mod:`ops.emergency`): it leaves the site safe, and the rest of
     the work becomes a new job, linked to the first, which takes over the first's successors
     (``DayPlan.suspended``). A crew that is not needed for the emergency finishes its job.
+    A crew at lunch is called from it: the break ends at ``now`` (the crew eats in turns on
+    site during a long emergency job).
     """
     from routing.solver import SolverOptions, replan
 
@@ -829,6 +831,7 @@ def replan_emergency(
         SolverOptions(seconds=seconds, urgent_first=first),
         on_progress=on_progress,
         suspend={k: (to_seconds(s.leave, day), s.rest.id) for k, s in leaving.items()},
+        calls_from_breaks=bool(urgent),
     )
     kept = plan.stats.get("suspended", {})
     for job_id, s in leaving.items():  # a crew not needed elsewhere finished its job

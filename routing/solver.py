@@ -1073,6 +1073,7 @@ def replan(
     *,
     on_progress: ProgressCallback | None = None,
     suspend: Mapping[str, tuple[int, str]] | None = None,
+    calls_from_breaks: bool = False,
 ) -> Plan:
     """Re-plan the rest of the day after something changed (an emergency came in).
 
@@ -1089,6 +1090,9 @@ def replan(
     of the job in ``problem`` that is the rest of the work). The crew is free from then on; a
     suspension that gains nothing (the same crew's next work is that rest, at once, or nothing)
     is undone. ``stats["suspended"]`` maps the jobs left to their rests.
+
+    ``calls_from_breaks``: crews on a break at ``now`` are free at once (an emergency); the
+    break is cut short, and not given again.
     """
     suspend = dict(suspend or {})
     frozen: dict[tuple[str, int], list[Stop]] = {}
@@ -1106,6 +1110,8 @@ def replan(
             for stop in done:
                 started.setdefault(stop.job_id.split("#")[0], stop)
         begun = [b for b in r.breaks if b.start <= now]
+        if calls_from_breaks:  # a break under way ends now: the crew goes
+            begun = [replace(b, end=min(b.end, now)) for b in begun]
         if begun:
             taken[(r.crew_id, r.shift)] = begun
     crews = []

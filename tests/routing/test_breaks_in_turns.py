@@ -68,3 +68,39 @@ def test_routine_work_still_stops_for_lunch() -> None:
     assert repair is not None
     (lunch,) = next(r for r in plan.routes if r.crew_id == "pipe").breaks
     assert lunch.end <= repair.start or repair.end <= lunch.start
+
+
+def test_an_emergency_calls_a_crew_from_its_lunch() -> None:
+    from routing.solver import replan
+
+    lunch = (Break(TimeWindow(11 * HOUR + 1800, 11 * HOUR + 1800), 45 * 60),)  # 11:30-12:15
+    crew = Crew(
+        "valve", frozenset({"valve"}), (114.35, 34.78), (Shift(8 * HOUR, 21 * HOUR, lunch),)
+    )
+    routine = Job("exercise", SITE, 30 * 60, skills=frozenset({"valve"}), priority=2)
+    morning = solve(Problem((crew,), (routine,)), SolverOptions(seconds=1))
+    (taken,) = morning.routes[0].breaks
+    assert taken.start == 11 * HOUR + 1800
+    closure = Job(
+        "closure",
+        (114.351, 34.781),
+        20 * 60,
+        skills=frozenset({"valve"}),
+        due=11 * HOUR + 3600,
+        lateness_cost=10.0,
+        priority=5,
+        mandatory=True,
+        urgent=True,
+    )
+    now = 11 * HOUR + 40 * 60  # ten minutes into lunch
+    problem = Problem((crew,), (routine, closure))
+    starts = {}
+    for called in (False, True):
+        plan = replan(problem, morning, now, SolverOptions(seconds=1), calls_from_breaks=called)
+        stop = plan.stop("closure")
+        assert stop is not None
+        starts[called] = stop.start
+        (brk,) = plan.routes[0].breaks
+        assert brk.end == (now if called else taken.end)  # cut short, not given again
+    assert starts[False] >= taken.end
+    assert now <= starts[True] < now + 10 * 60
