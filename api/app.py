@@ -201,7 +201,14 @@ def _seed_network(session: Any, settings: Settings, path: Path) -> None:
 
 def _handlers(app: FastAPI) -> None:
     """Every error a client can cause is a 4xx that says what to fix; bugs are 500s, logged."""
-    from gis.errors import NetworkError, OutsideNetwork, UnknownPipe, UnknownValve, ValidationError
+    from gis.errors import (
+        NetworkError,
+        NoMap,
+        OutsideNetwork,
+        UnknownPipe,
+        UnknownValve,
+        ValidationError,
+    )
     from ops.errors import NoticeStateError, OpsError
 
     def error(code: int, message: str, **extra: Any) -> JSONResponse:
@@ -236,6 +243,16 @@ def _handlers(app: FastAPI) -> None:
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             "the network data has problems",
             report=exc.report.to_dict(),
+        )
+
+    @app.exception_handler(NoMap)
+    async def _no_map(request: Request, exc: NoMap) -> JSONResponse:
+        # the library says what cannot be done; how to give a CRS is the API's own way
+        return error(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"{exc}: upload the network again with the CRS of its coordinates in the form "
+            "field crs of POST /api/networks (e.g. crs=EPSG:32650); isolation by pipe id "
+            "works without one",
         )
 
     @app.exception_handler(NetworkError)

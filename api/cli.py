@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -20,7 +21,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from gis.errors import NetworkError, ValidationError
+from gis.errors import NetworkError, NoMap, ValidationError
 from gis.network import Network
 from ops.errors import OpsError
 
@@ -43,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except ValidationError as exc:
         _print_report(exc.report, as_json=getattr(args, "json", False))
+        return 1
+    except NoMap as exc:
+        err.print(f"[red]error:[/red] {exc}: pass --crs EPSG:XXXX, the CRS of its coordinates")
         return 1
     except (NetworkError, OpsError) as exc:
         err.print(f"[red]error:[/red] {exc}")
@@ -423,10 +427,17 @@ def _print_plan(plan: Any) -> None:
     for warning in plan.warnings:
         out.print(f"[yellow]warning:[/yellow] {warning}")
     table = Table(title=f"Valves to close ({len(plan.valves_to_close)})")
-    for column in ("valve", "pipe", "at node", "lon, lat"):
+    # without a CRS the positions are the file's own x, y, not degrees
+    local = any(v.lon is None and math.isfinite(v.x) for v in plan.valves_to_close)
+    for column in ("valve", "pipe", "at node", "x, y (no CRS)" if local else "lon, lat"):
         table.add_column(column)
     for v in plan.valves_to_close:
-        where = f"{v.lon:.6f}, {v.lat:.6f}" if v.lon is not None else f"{v.x:.1f}, {v.y:.1f}"
+        if v.lon is not None and v.lat is not None:
+            where = f"{v.lon:.6f}, {v.lat:.6f}"
+        elif math.isfinite(v.x) and math.isfinite(v.y):
+            where = f"{v.x:.1f}, {v.y:.1f}"
+        else:  # at a node the file gives no coordinates
+            where = "-"
         table.add_row(v.id, v.pipe_id, v.node_id, where)
     out.print(table)
     if plan.bypassed_valves:

@@ -239,7 +239,10 @@ class NetworkRegistry:
         except ValidationError as exc:
             first = exc.report.errors[0] if exc.report.errors else None
             log.error("network %s no longer passes validation:\n%s", row.id, exc.report)
-            problem = f"{first.layer} {first.id or ''}".strip() if first else "its files"
+            ident = first.id if first else None
+            if ident and Path(ident).is_absolute():  # a file of ours: its name, not its path
+                ident = Path(ident).name
+            problem = f"{first.layer} {ident or ''}".strip() if first else "its files"
             if first is not None and first.layer == "file":
                 problem = "its file"
             raise HTTPException(

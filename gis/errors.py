@@ -52,7 +52,10 @@ class UnknownValve(NetworkError, KeyError):
 
 
 class NoMap(NetworkError):
-    """The network has no CRS, so nothing can be placed on or drawn on a map."""
+    """The network has no CRS, so nothing can be placed on or drawn on a map.
+
+    The message says what cannot be done; each interface adds how to give the CRS (the command
+    line's ``--crs``, the upload's ``crs`` field), which the library cannot know."""
 
 
 class OutsideNetwork(NetworkError):

@@ -1115,9 +1115,7 @@ def plan_to_geojson(network: Network, plan: Any) -> dict[str, Any]:
     from gis.mapview import NO_COORDINATES, line_geometry
 
     if not network.has_map:
-        raise NoMap(
-            "this network has no CRS: its plan cannot be drawn on a map (pass --crs EPSG:XXXX)"
-        )
+        raise NoMap("this network has no CRS: its plan cannot be drawn on a map")
     features: list[dict[str, Any]] = []
     if plan.area is not None:
         features.append(

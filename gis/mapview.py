@@ -40,7 +40,7 @@ def map_layer(network: Network, layer: str) -> dict[str, Any]:
         ``layer`` is not one of :data:`LAYERS`.
     """
     if not network.has_map:
-        raise NoMap("this network has no CRS: it cannot be drawn on a map (upload it with its CRS)")
+        raise NoMap("this network has no CRS: it cannot be drawn on a map")
     build = {
         "pipes": _pipes,
         "valves": _valves,

@@ -218,10 +218,7 @@ class Network:
         """Metric coordinates ``(n, 2)`` as longitude, latitude ``(n, 2)``."""
         tr = self._to_wgs84
         if tr is None:
-            raise NoMap(
-                "this network has no CRS: its coordinates cannot be put on a map "
-                "(give the CRS of an EPANET file with --crs)"
-            )
+            raise NoMap("this network has no CRS: its coordinates cannot be put on a map")
         lon, lat = tr.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([lon, lat])
 
@@ -230,8 +227,7 @@ class Network:
         tr = self._from_wgs84
         if tr is None:
             raise NoMap(
-                "this network has no CRS: a map point cannot be placed on it "
-                "(give the pipe id, or the CRS with --crs)"
+                "this network has no CRS: a map point cannot be placed on it (give the pipe id)"
             )
         x, y = tr.transform(lon, lat)
         return float(x), float(y)

@@ -446,3 +446,23 @@ def test_negative_longitude_through_the_installed_command(kentucky: Path) -> Non
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["isolated_pipes"] == ["P1"]
+
+
+# -- no CRS: what the table says, what to pass (issue 14) -----------------------------------------
+
+
+def test_plan_table_without_crs_labels_local_coordinates(
+    capsys: pytest.CaptureFixture[str], net3_valves: Path
+) -> None:
+    code, stdout, _ = _run(
+        capsys, "isolate", str(NET3), "--valves", str(net3_valves), "--pipe", "101"
+    )
+    assert code == 0
+    assert "lon, lat" not in stdout  # they are the file's x, y
+    assert "x, y" in stdout
+
+
+def test_no_crs_on_the_command_line_says_pass_crs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, stderr = _run(capsys, "isolate", str(NET3), "--pipe", "101", "--geojson")
+    assert code == 1 and stdout == ""
+    assert "--crs" in stderr
