@@ -230,7 +230,7 @@ class NetworkRegistry:
         path = self.data_dir / row.stored_path
         valves = self.data_dir / row.valves_path if row.valves_path else None
         try:
-            network = read_network(path, valves=valves, crs=row.crs)
+            network = read_network(path, valves=valves, crs=row.crs, mapping=row.mapping)
             roads = None
             if path.suffix.lower() == ".gpkg":
                 from routing.io import read_roads
@@ -324,12 +324,16 @@ def check_network_files(
     crs: str | None,
     data_dir: Path,
     shown_as: str | None = None,
+    mapping: Any = None,
+    details: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Read and validate the files of a network: (report, summary). Anything unreadable is a
     problem in the report, never an exception; no server paths appear in it.
 
     ``shown_as`` is what the report calls ``path`` when it is a folder the service made (the
-    layers of an uploaded zip): the zip's name."""
+    layers of an uploaded zip): the zip's name. GIS layers are read with ``mapping`` (see
+    :func:`gis.io.read_layers`); ``details``, when given, receives the mapping used
+    (``mapping``, its JSON form, guesses marked) and the topology report (``topology``)."""
     from gis.errors import NetworkError, ValidationError
     from gis.io import read_layers
     from gis.network import build_network
@@ -340,8 +344,13 @@ def check_network_files(
     if path.is_dir():
         hide[str(path)] = shown_as or path.name
     try:
-        layers = read_layers(path, valves=data_dir / valves_rel if valves_rel else None, crs=crs)
+        layers = read_layers(
+            path, valves=data_dir / valves_rel if valves_rel else None, crs=crs, mapping=mapping
+        )
         checked = validate_layers(layers)
+        if details is not None:
+            details["mapping"] = layers.mapping.to_dict() if layers.mapping is not None else None
+            details["topology"] = layers.topology.to_dict() if layers.topology else None
     except ValidationError as exc:  # the reader's own report: unreadable layers, say
         data = exc.report.to_dict()
         _strip(data, hide)

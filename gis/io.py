@@ -662,6 +662,63 @@ def _guess_notes(mapping: Any, source: str) -> list[Problem]:
     return out
 
 
+CHOICE_VALUES = 30  # a column with at most this many distinct values is shown whole
+
+
+def describe_export(path: str | Path, samples: int = 5) -> dict[str, dict[str, Any]]:
+    """The layers of a GIS export as they are, before any mapping: for each layer (file,
+    GeoPackage or File Geodatabase layer, CAD layer) its geometry types, rows, and columns with
+    their values (all of them up to :data:`CHOICE_VALUES` distinct ones, else ``samples``) —
+    what a user picks from when writing the mapping."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    frames: dict[str, Any] = {}
+    if suffix == ".dxf":
+        _need_driver(path, "DXF", "a DXF drawing")
+        drawing = _read_layer(path, "file")
+        if "Layer" in drawing.columns:
+            drawing["Layer"] = drawing["Layer"].map(_utf8_as_latin1)
+            for name, part in drawing.groupby("Layer", sort=True):
+                frames[str(name)] = part.drop(columns=[c for c in DXF_FIELDS if c in part])
+    elif path.is_dir() and suffix != ".gdb":
+        files: dict[str, Path] = {}
+        for ending in FOLDER_SUFFIXES:
+            for candidate in sorted(path.iterdir()):
+                if candidate.is_file() and candidate.suffix.lower() == ending:
+                    files.setdefault(candidate.stem, candidate)
+        if not files:
+            datasets = [p for p in sorted(path.iterdir()) if p.suffix.lower() in DATASET_SUFFIXES]
+            return describe_export(datasets[0], samples) if len(datasets) == 1 else {}
+        frames = {name: _read_layer(file, "file") for name, file in files.items()}
+    else:
+        import pyogrio
+
+        if suffix == ".gdb":
+            _need_driver(path, "OpenFileGDB", "an ESRI File Geodatabase")
+        try:
+            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        except Exception:
+            return {}
+        frames = {name: _read_layer(path, "file", layer=name) for name in names}
+    out: dict[str, dict[str, Any]] = {}
+    for name, frame in frames.items():
+        columns = {}
+        geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+        for column in frame.columns:
+            if column == geometry:
+                continue
+            distinct = pd.unique(frame[column].dropna().astype(str).str.strip())
+            # every value of a column of few (categories, kinds: for a value map), else a few
+            shown = distinct if len(distinct) <= CHOICE_VALUES else distinct[:samples]
+            columns[str(column)] = {
+                "values": [str(v) for v in shown],
+                "distinct": len(distinct),
+            }
+        kinds = sorted(set(frame.geom_type.dropna())) if geometry is not None else []
+        out[name] = {"rows": len(frame), "geometry": kinds, "columns": columns}
+    return out
+
+
 def _mapping_of(mapping: Any) -> Any:
     """A :class:`gis.mapping.ColumnMapping` from what the caller gave: one, its dict form, or
     the path of a mapping file (a bad one is a ``mapping`` problem of the report)."""

@@ -852,6 +852,18 @@ VALUE_WORDS: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
         ),
     },
 }
+
+
+def contract_description() -> dict[str, Any]:
+    """The contract as a mapping editor needs it: the columns of each layer, the units each
+    column may come in, and the values each choice column takes (``"customers.category"``)."""
+    return {
+        "columns": {layer: list(columns) for layer, columns in CONTRACT_COLUMNS.items()},
+        "units": {column: list(units) for column, units in UNITS.items()},
+        "values": {f"{layer}.{column}": list(v) for (layer, column), v in VALUE_WORDS.items()},
+    }
+
+
 # The contract's own values of the choice columns (a column already in them needs no map).
 CONTRACT_VALUES: dict[tuple[str, str], frozenset[str]] = {
     ("nodes", "kind"): frozenset({"junction", "source", "tank"}),

@@ -99,6 +99,9 @@ class NetworkVersion(Base):
     report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the column mapping a GIS upload was read with (gis.mapping, JSON form): the next version
+    # of the same network is read with it unless the upload gives another
+    mapping: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (UniqueConstraint("name", "version"),)
 

@@ -8,6 +8,8 @@ import shutil
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,12 +23,18 @@ from sqlalchemy import func, select
 from api.db.tables import NetworkVersion, ValveStatus
 from api.deps import Engineer, NetworkId, Reader, SessionDep
 from api.openapi import answers
-from api.registry import INCOMING, check_network_files, remove_orphans, valve_position
+from api.registry import (
+    INCOMING,
+    USABLE,
+    check_network_files,
+    remove_orphans,
+    valve_position,
+)
 from api.store import local, record_valve_status
 
 router = APIRouter(prefix="/api/networks", tags=["networks"])
 
-ALLOWED = (".gpkg", ".zip", ".inp")
+ALLOWED = (".gpkg", ".zip", ".inp", ".dxf")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -51,6 +59,7 @@ def network_dict(row: NetworkVersion) -> dict[str, Any]:
         "crs": row.crs,
         "sha256": row.sha256,
         "summary": row.summary,
+        "mapping": row.mapping,
         "created_by": row.created_by,
         "created_at": local(row.created_at).isoformat(timespec="seconds"),
     }
@@ -82,21 +91,30 @@ def _save(upload: UploadFile, target: Path, limit: int) -> str:
     return digest.hexdigest()
 
 
-# What a zip of layers may hold: the contract's layers as GeoJSON, GeoPackage or Shapefile
-# (with its side files). Nothing else is unpacked.
-LAYER_PARTS = (".geojson", ".json", ".gpkg", ".shp", ".shx", ".dbf", ".prj", ".cpg")
+# What a zip of layers may hold: layers as GeoJSON, GeoPackage or Shapefile (with its side
+# files), a DXF drawing, or one ESRI File Geodatabase (a .gdb folder). Nothing else is unpacked.
+LAYER_PARTS = (".geojson", ".json", ".gpkg", ".shp", ".shx", ".dbf", ".prj", ".cpg", ".dxf")
 
 
-def _unzip(archive: Path, folder: Path, limit: int) -> Path:
+def _unzip(archive: Path, folder: Path, limit: int, names: Iterable[str] = ()) -> Path:
     """Unpack the layer files of a zip into ``folder``, flat, and nothing else.
 
-    Only files named after a layer (``nodes.geojson``, ``pipes.shp`` + ``.shx``/``.dbf``/...)
-    are written, so padding and other files never reach the disk; together they may unpack to
-    at most ``limit`` bytes (counted as written, not as the zip claims). Symbolic links and
-    two files for the same layer file are refused; no path leaves ``folder``."""
+    Only files named after a layer are written — the contract's names (``nodes.geojson``,
+    ``pipes.shp`` + ``.shx``/``.dbf``/...), ``names`` (the layers a mapping names), or names a
+    utility's export uses (``WaterMains.shp``, ``管线.shp``: :func:`gis.mapping.layer_for_name`)
+    — and DXF drawings, and the files of one ``.gdb`` folder (kept in it), so padding and other
+    files never reach the disk; together they may unpack to at most ``limit`` bytes (counted as
+    written, not as the zip claims). Symbolic links and two files for the same layer file are
+    refused; no path leaves ``folder``."""
     from gis.io import OPTIONAL_LAYERS, REQUIRED_LAYERS
+    from gis.mapping import layer_for_name
 
-    layers = (*REQUIRED_LAYERS, *OPTIONAL_LAYERS)
+    layers = {*REQUIRED_LAYERS, *OPTIONAL_LAYERS, *(n.lower() for n in names)}
+
+    def is_layer(stem: str, suffix: str) -> bool:
+        if suffix not in LAYER_PARTS:
+            return False
+        return suffix == ".dxf" or stem.lower() in layers or layer_for_name(stem) is not None
 
     def refuse(code: int, message: str) -> HTTPException:
         return HTTPException(code, message)
@@ -115,19 +133,27 @@ def _unzip(archive: Path, folder: Path, limit: int) -> Path:
     try:
         with zipfile.ZipFile(archive) as z:
             wanted: dict[str, zipfile.ZipInfo] = {}
+            targets: dict[str, str] = {}  # the name as written, by the name compared
             others: list[str] = []
+            databases: set[str] = set()
             for m in z.infolist():
                 if m.is_dir():
                     continue
                 name = Path(m.filename.replace("\\", "/"))
                 hidden = any(part.startswith(".") or part == "__MACOSX" for part in name.parts)
-                target = name.name.lower()
+                gdb = next((p for p in name.parts[:-1] if p.lower().endswith(".gdb")), None)
+                if gdb is not None:  # a File Geodatabase's own files, kept in their folder
+                    place = f"{gdb}/{name.name}"
+                    databases.add(gdb.lower())
+                else:
+                    place = Path(name.name).stem + Path(name.name).suffix.lower()
+                target = place.lower()
                 if (
                     name.is_absolute()
                     or ".." in name.parts
                     or hidden
-                    or Path(target).stem not in layers
-                    or Path(target).suffix not in LAYER_PARTS
+                    or (gdb is None and not is_layer(Path(place).stem, Path(place).suffix))
+                    or name.name in ("", ".", "..")
                 ):
                     if not hidden:
                         others.append(m.filename)
@@ -146,19 +172,30 @@ def _unzip(archive: Path, folder: Path, limit: int) -> Path:
                         "and upload again",
                     )
                 wanted[target] = m
+                targets[target] = place
+            if len(databases) > 1:
+                raise refuse(
+                    status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    f"the zip holds {len(databases)} File Geodatabases "
+                    f"({', '.join(sorted(databases))}): upload one network at a time",
+                )
             if not wanted:
                 found = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
                 raise refuse(
                     status.HTTP_422_UNPROCESSABLE_CONTENT,
                     f"the zip holds no layer files (it has: {found or 'nothing'}): name them after "
-                    "their layer — nodes, pipes, valves, customers, dmas, roads, depots — as "
-                    ".geojson, .gpkg or .shp with its .shx, .dbf and .prj",
+                    "their layer — nodes, pipes, valves, customers, dmas, roads, depots — or as "
+                    "your mapping names them, as .geojson, .gpkg or .shp with its .shx, .dbf and "
+                    ".prj (or zip a .gdb folder or a .dxf drawing)",
                 )
             if sum(m.file_size for m in wanted.values()) > limit:
                 raise too_big
             written = 0
+            for place in targets.values():
+                if "/" in place:  # in its .gdb folder
+                    (folder / place).parent.mkdir(exist_ok=True)
             for target, m in wanted.items():
-                with z.open(m) as src, (folder / target).open("wb") as out:
+                with z.open(m) as src, (folder / targets[target]).open("wb") as out:
                     while chunk := src.read(1 << 20):
                         written += len(chunk)
                         if written > limit:  # the sizes the zip declares can lie
@@ -171,24 +208,86 @@ def _unzip(archive: Path, folder: Path, limit: int) -> Path:
     return folder
 
 
-@router.post(
-    "",
-    status_code=201,
-    summary="upload a network (new version); validated at once",
-    responses=answers(415),  # a file type it does not read
-)
-def upload_network(
+@dataclass
+class _Received:
+    """An upload's files, written and checked in their staging folder."""
+
+    staging: Path
+    folder_rel: Path
+    filename: str
+    suffix: str
+    sha: str
+    stored: Path  # what is read: the file, or the folder of a zip's layers
+    read_rel: Path
+    valves_rel: str | None
+    report: dict[str, Any]
+    summary: dict[str, Any]
+    details: dict[str, Any]  # the mapping used, the topology report
+
+
+MappingField = Annotated[
+    str | None,
+    Form(
+        max_length=200_000,
+        description="column mapping of a GIS upload (JSON; docs/decisions.md, column mapping). "
+        "Without it, the mapping of this network's last valid version is used, and common names "
+        "are guessed for what it leaves out",
+    ),
+]
+
+
+def _given_mapping(text: str | None) -> Any:
+    """The upload's ``mapping`` field as a :class:`gis.mapping.ColumnMapping` (a 422 that says
+    what is wrong), or None."""
+    from gis.mapping import MappingError, mapping_from_dict
+
+    if text is None or not text.strip():
+        return None
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"mapping: not JSON ({exc}): send the mapping as JSON, e.g. "
+            '{"pipes": {"layer": "WaterMains", "diameter_mm": {"column": "DIAMETER", '
+            '"unit": "inch"}}}',
+        ) from None
+    try:
+        return mapping_from_dict(data)
+    except MappingError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+
+
+def _remembered_mapping(session: Any, name: str) -> tuple[Any, dict[str, Any] | None]:
+    """The mapping of the newest valid version of network ``name`` that has one, and which
+    version that is ({"network", "version"}); (None, None) when there is none."""
+    from gis.mapping import mapping_from_dict
+
+    row = session.scalars(
+        select(NetworkVersion)
+        .where(
+            NetworkVersion.name == name,
+            NetworkVersion.mapping.is_not(None),
+            NetworkVersion.status.in_(USABLE),
+        )
+        .order_by(NetworkVersion.version.desc())
+        .limit(1)
+    ).first()
+    if row is None or not row.mapping:
+        return None, None
+    return mapping_from_dict(row.mapping), {"network": row.id, "version": row.version}
+
+
+def _receive(
     request: Request,
-    user: Engineer,
-    file: Annotated[UploadFile, File(description="GeoPackage, zipped Shapefile/GeoJSON, or .inp")],
-    name: Annotated[str, Form(min_length=1, max_length=128)] = "network",
-    valves: Annotated[
-        UploadFile | None, File(description="valve-layer CSV (with an .inp file)")
-    ] = None,
-    crs: Annotated[str | None, Form(max_length=64)] = None,
-) -> Response:
-    # Files first, then the validation, and only then a short write transaction: an upload
-    # never holds the database while it reads and checks megabytes.
+    file: UploadFile,
+    name: str,
+    valves: UploadFile | None,
+    crs: str | None,
+    mapping: Any,
+) -> _Received:
+    """Write an upload's files to a staging folder of their own and check them. The caller
+    moves the folder into place or removes it."""
     import uuid
 
     settings = request.app.state.settings
@@ -199,7 +298,8 @@ def upload_network(
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             f"{file.filename!r}: upload a GeoPackage (.gpkg), a zip of Shapefile or GeoJSON "
-            "layers (.zip), or an EPANET file (.inp) with a valve CSV",
+            "layers or of a File Geodatabase (.zip), a DXF drawing (.dxf), or an EPANET file "
+            "(.inp) with a valve CSV",
         )
     if crs is not None:
         _check_crs(crs)
@@ -223,20 +323,94 @@ def upload_network(
         read_rel = folder_rel / filename
         if suffix == ".zip":
             (staging / "layers").mkdir()
-            _unzip(stored, staging / "layers", limit)
+            names = [r.layer for r in mapping.layers.values() if r.layer] if mapping else []
+            _unzip(stored, staging / "layers", limit, names)
             stored.unlink()  # the layers are kept, not the archive (nor what else it held)
             stored = staging / "layers"
             read_rel = folder_rel / "layers"
         staged_valves = str(Path(INCOMING) / folder_name / vname) if valves_rel else None
-        report, summary = check_network_files(stored, staged_valves, crs, data_dir, filename)
-        if report["ok"]:
-            staging.rename(data_dir / folder_rel)
+        details: dict[str, Any] = {}
+        report, summary = check_network_files(
+            stored, staged_valves, crs, data_dir, filename, mapping=mapping, details=details
+        )
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return _Received(
+        staging,
+        folder_rel,
+        filename,
+        suffix,
+        sha,
+        stored,
+        read_rel,
+        valves_rel,
+        report,
+        summary,
+        details,
+    )
+
+
+def _mapping_answer(
+    received: _Received, given: Any, remembered: dict[str, Any] | None
+) -> dict[str, Any]:
+    """How an upload's GIS layers were read: the mapping used (guesses marked), where it came
+    from ("given", a previous version, or "guessed" / None), and the topology report."""
+    used = received.details.get("mapping")
+    if received.suffix == ".inp":
+        return {"mapping": None, "mapping_from": None, "topology": None}
+    if given is not None:
+        source: Any = "given"
+    elif remembered is not None:
+        source = remembered
+    else:
+        source = "guessed" if used else None
+    return {"mapping": used, "mapping_from": source, "topology": received.details.get("topology")}
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="upload a network (new version); validated at once",
+    responses=answers(415),  # a file type it does not read
+)
+def upload_network(
+    request: Request,
+    user: Engineer,
+    file: Annotated[
+        UploadFile,
+        File(description="GeoPackage, zipped Shapefile/GeoJSON or File Geodatabase, DXF, or .inp"),
+    ],
+    name: Annotated[str, Form(min_length=1, max_length=128)] = "network",
+    valves: Annotated[
+        UploadFile | None, File(description="valve-layer CSV (with an .inp file)")
+    ] = None,
+    crs: Annotated[
+        str | None, Form(max_length=64, description="CRS of coordinates that have none")
+    ] = None,
+    mapping: MappingField = None,
+) -> Response:
+    # Files first, then the validation, and only then a short write transaction: an upload
+    # never holds the database while it reads and checks megabytes.
+    given = _given_mapping(mapping)
+    remembered = None
+    used = given
+    if given is None:
+        with request.app.state.reader_sessions() as session:
+            used, remembered = _remembered_mapping(session, name)
+    received = _receive(request, file, name, valves, crs, used)
+    data_dir: Path = request.app.state.settings.data_dir.resolve()
+    report, summary = received.report, received.summary
     ok = report["ok"]
+    try:
+        if ok:
+            received.staging.rename(data_dir / received.folder_rel)
+    except BaseException:
+        shutil.rmtree(received.staging, ignore_errors=True)
+        raise
     if not ok:
-        shutil.rmtree(staging, ignore_errors=True)  # keep the report, not the bad files
+        shutil.rmtree(received.staging, ignore_errors=True)  # keep the report, not the files
+    how = _mapping_answer(received, given, remembered)
     # Valid, but nothing feeds it (no source, no tank): kept, usable by its id, and never the
     # default network that requests without a network id use.
     state = "invalid" if not ok else "ready" if summary.get("sources", 1) else "no_source"
@@ -250,19 +424,20 @@ def upload_network(
         row = NetworkVersion(
             name=name,
             version=version,
-            filename=filename,
-            stored_path=str(read_rel),
-            valves_path=valves_rel,
+            filename=received.filename,
+            stored_path=str(received.read_rel),
+            valves_path=received.valves_rel,
             crs=crs,
-            sha256=sha,
+            sha256=received.sha,
             status=state,
             summary=summary,
             report=report,
             created_by=user.username,
+            mapping=how["mapping"],
         )
         session.add(row)
         session.flush()
-        body = {**network_dict(row), "report": report}
+        body = {**network_dict(row), "report": report, **how}
     if state == "no_source":
         body["note"] = (
             "stored, but the network has no source or tank: it is not the default network; "
@@ -271,6 +446,58 @@ def upload_network(
     if not ok:
         return json_response(body, status.HTTP_422_UNPROCESSABLE_CONTENT)
     return json_response(body, status.HTTP_201_CREATED, {"Location": f"/api/networks/{row.id}"})
+
+
+@router.post(
+    "/inspect",
+    summary="read an upload without storing it: its layers and columns, the mapping, the report",
+    responses=answers(415),
+)
+def inspect_network(
+    request: Request,
+    _: Engineer,
+    file: Annotated[
+        UploadFile,
+        File(description="GeoPackage, zipped Shapefile/GeoJSON or File Geodatabase, DXF, or .inp"),
+    ],
+    name: Annotated[str, Form(min_length=1, max_length=128)] = "network",
+    valves: Annotated[UploadFile | None, File(description="valve-layer CSV")] = None,
+    crs: Annotated[str | None, Form(max_length=64)] = None,
+    mapping: MappingField = None,
+) -> Response:
+    """The console's review step before an upload: the export's layers as they are (columns
+    and their values), the mapping the upload would be read with (given, remembered from the
+    last version of ``name``, or guessed: each guess marked), the validation report it would
+    get and the topology built. Nothing is stored."""
+    from gis.io import describe_export
+    from gis.mapping import contract_description
+
+    given = _given_mapping(mapping)
+    remembered = None
+    used = given
+    if given is None:
+        with request.app.state.reader_sessions() as session:
+            used, remembered = _remembered_mapping(session, name)
+    received = _receive(request, file, name, valves, crs, used)
+    try:
+        layers: dict[str, Any] = {}
+        if received.suffix != ".inp":
+            try:
+                layers = describe_export(received.stored)
+            except Exception:  # unreadable: the report already says so
+                layers = {}
+    finally:
+        shutil.rmtree(received.staging, ignore_errors=True)
+    body = {
+        "name": name,
+        "filename": received.filename,
+        "layers": layers,
+        "report": received.report,
+        "summary": received.summary,
+        **_mapping_answer(received, given, remembered),
+        "contract": contract_description(),
+    }
+    return json_response(body)
 
 
 def _check_crs(crs: str) -> None:

@@ -3,6 +3,7 @@
 import { api, ApiError, download, me, signIn, signOut, token, upload, whenSignedOut } from "./api.js";
 import { applyStrings, code, currentLang, escapeHtml, message, onLangChange, setLang, shortTime, t } from "./i18n.js";
 import { COLOURS, ROUTE_COLOURS, createMap, customerLayers, legend, networkLayers, numberedIcon } from "./map.js";
+import { loadNetworks, rerenderNetworks, wireNetworks } from "./networks.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const state = {
@@ -73,6 +74,7 @@ async function start() {
   wireNotices();
   wireLeakage();
   wireCalendar();
+  wireNetworks(busy);
   showTab(location.hash.slice(1) || "isolation");
   await busy(async () => {
     state.layers = await networkLayers(state.map, state.networkId, layerJson, {
@@ -124,6 +126,7 @@ function showTab(name) {
   if (name === "notices") loadNotices();
   if (name === "leakage") loadLeakage();
   if (name === "calendar") loadCalendar();
+  if (name === "networks") loadNetworks();
   setTimeout(() => state.map && state.map.invalidateSize(), 0);
 }
 
@@ -138,6 +141,7 @@ function rerender() {
   if (state.tab === "work") loadJobs();
   if (state.tab === "leakage") loadLeakage();
   if (state.tab === "calendar") loadCalendar();
+  if (state.tab === "networks") rerenderNetworks();
 }
 
 // the status line: what is happening, what went wrong
