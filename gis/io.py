@@ -1095,8 +1095,16 @@ DEMAND_CATEGORIES = (
 
 
 def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) -> NetworkLayers:
-    """Layers from a WNTR ``WaterNetworkModel``: reservoirs and tanks are sources; pipes, pumps
-    and control valves are links (``kind`` pipe, pump or valve)."""
+    """Layers from a WNTR ``WaterNetworkModel``.
+
+    Reservoirs and tanks are sources; pipes, pumps and control valves are links (``kind`` pipe,
+    pump or valve) with the way water passes them: ``direction`` one-way for pumps, check-valve
+    pipes and active PRV, PSV and FCV (start to end node), both for the others; ``status``
+    closed for links closed in the file (initial status, or a pump at speed 0). A TCV between two
+    junctions is an isolation valve: it is a valve of the valves layer, at its start node,
+    normally closed when the file closes it. Every junction with a base demand above 0 is a
+    customer at that node (see ``docs/decisions.md``).
+    """
     import shapely
 
     node_rows = []
@@ -1114,20 +1122,34 @@ def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) ->
         crs=crs,
     )
     xy = {r[0]: (r[3], r[4]) for r in node_rows}
+    junction = {r[0] for r in node_rows if r[1] == "junction"}
     link_rows = []
     geoms = []
+    valve_rows = []
     for name, link in wn.links():
         kind = {"Pipe": "pipe", "Pump": "pump"}.get(link.link_type, "valve")
         start, end = link.start_node_name, link.end_node_name
+        closed = getattr(link.initial_status, "name", str(link.initial_status)) == "Closed"
         if kind == "pipe":
             length = float(link.length)
             diameter = float(link.diameter) * 1000.0
-            status = "closed" if str(link.initial_status).lower().endswith("closed") else "open"
+            one_way = bool(getattr(link, "check_valve", False))
+        elif kind == "pump":
+            length, diameter, one_way = 0.0, 0.0, True
+            speed = getattr(link, "initial_setting", None)
+            closed = closed or (speed is not None and float(speed) == 0.0)
         else:
             length = 0.0
             diameter = float(getattr(link, "diameter", 0.0) or 0.0) * 1000.0
-            status = "open"
-        link_rows.append((name, start, end, diameter, length, kind, status))
+            fixed = getattr(link.initial_status, "name", "") in ("Open", "Closed")
+            one_way = link.valve_type in ONE_WAY_VALVES and not fixed
+            if link.valve_type == "TCV" and start in junction and end in junction:
+                # an isolation valve; closed in the file, its link stays closed too, so that a
+                # valve CSV given instead of the file's valves keeps it shut
+                valve_rows.append((name, name, start, closed))
+        status = "closed" if closed else "open"
+        direction = "one-way" if one_way and not closed else "both"
+        link_rows.append((name, start, end, diameter, length, kind, status, direction))
         coords = [xy[start], *list(link.vertices), xy[end]]
         geoms.append(shapely.linestrings(coords))
     pipes = gpd.GeoDataFrame(
@@ -1139,11 +1161,21 @@ def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) ->
             "length_m": [r[4] for r in link_rows],
             "kind": [r[5] for r in link_rows],
             "status": [r[6] for r in link_rows],
+            "direction": [r[7] for r in link_rows],
         },
         geometry=geoms,
         crs=crs,
     )
-    valves = pd.DataFrame({"id": [], "pipe_id": [], "node_id": []}, dtype=str)
+    valves = pd.DataFrame(
+        {
+            "id": [r[0] for r in valve_rows],
+            "pipe_id": [r[1] for r in valve_rows],
+            "node_id": [r[2] for r in valve_rows],
+            "kind": ["TCV"] * len(valve_rows),
+            "operable": [True] * len(valve_rows),
+            "normally_closed": [r[3] for r in valve_rows],
+        }
+    ).astype({"id": str, "pipe_id": str, "node_id": str})
     warnings = []
     if crs is None:
         warnings.append(
@@ -1154,9 +1186,51 @@ def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) ->
         nodes=nodes,
         pipes=pipes,
         valves=valves,
+        customers=_demand_customers(wn, link_rows, xy, crs),
         source=source,
         local_coordinates=crs is None,
         warnings=warnings,
+    )
+
+
+def _demand_customers(
+    wn: Any, link_rows: list[tuple[Any, ...]], xy: dict[str, tuple[float, float]], crs: Any
+) -> gpd.GeoDataFrame:
+    """One customer per junction with a base demand above 0, at that node: its demand in m³/d,
+    its category from the name of its largest demand (:data:`DEMAND_CATEGORIES`), and the
+    pipe it is drawn on (an open two-way pipe of the node when it has one)."""
+    best: dict[str, tuple[int, int, str]] = {}  # node -> (rank, row, link id)
+    for i, (name, start, end, _, _, kind, status, direction) in enumerate(link_rows):
+        rank = 0 if kind == "pipe" and status == "open" and direction == "both" else 1
+        rank += 0 if kind == "pipe" else 1
+        for node in (start, end):
+            if node not in best or (rank, i) < best[node][:2]:
+                best[node] = (rank, i, name)
+    rows = []
+    for name, node in wn.junctions():
+        demands = list(node.demand_timeseries_list)
+        total = sum(float(d.base_value) for d in demands)
+        if total <= 0 or name not in best:
+            continue
+        largest = max(demands, key=lambda d: float(d.base_value))
+        words = str(largest.category or "").lower()
+        category = next(
+            (cat for cat, keys in DEMAND_CATEGORIES if any(k in words for k in keys)),
+            "residential",
+        )
+        rows.append((name, best[name][2], category, total * 86400.0, largest.category))
+    return gpd.GeoDataFrame(
+        {
+            "id": [r[0] for r in rows],
+            "pipe_id": [r[1] for r in rows],
+            "node_id": [r[0] for r in rows],
+            "category": [r[2] for r in rows],
+            "demand_m3d": [r[3] for r in rows],
+            "accounts": [1] * len(rows),
+            "critical_kind": [r[4] if r[2] == "critical" else None for r in rows],
+        },
+        geometry=gpd.points_from_xy([xy[r[0]][0] for r in rows], [xy[r[0]][1] for r in rows]),
+        crs=crs,
     )
 
 
