@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from gis.errors import NetworkError, NoMap, ValidationError
@@ -283,8 +284,8 @@ def _load(args: argparse.Namespace) -> Network:
 
     with _status(f"reading {args.network}"):
         network = read_network(args.network, valves=args.valves, crs=args.crs, mapping=args.mapping)
-    for warning in network.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}")
+    for warning in network.warnings:  # the report's warnings come as "WARNING layer id: ..."
+        err.print(f"[yellow]warning:[/yellow] {escape(warning.removeprefix('WARNING '))}")
     return network
 
 
@@ -301,7 +302,9 @@ def _print_report(report: Any, as_json: bool) -> None:
         table.add_column(column, overflow="fold")
     for p in report:
         colour = "red" if p.severity == "error" else "yellow"
-        table.add_row(f"[{colour}]{p.severity}[/{colour}]", p.layer, p.id or "", p.message, p.fix)
+        # the data's own text is not markup: "[RULES] was not read" keeps its brackets
+        row = (p.layer, p.id or "", p.message, p.fix)
+        table.add_row(f"[{colour}]{p.severity}[/{colour}]", *(escape(text) for text in row))
     (out if report.ok else err).print(table)
 
 

@@ -466,3 +466,12 @@ def test_no_crs_on_the_command_line_says_pass_crs(capsys: pytest.CaptureFixture[
     code, stdout, stderr = _run(capsys, "isolate", str(NET3), "--pipe", "101", "--geojson")
     assert code == 1 and stdout == ""
     assert "--crs" in stderr
+
+
+def test_reader_warnings_are_printed_once_in_words(capsys: pytest.CaptureFixture[str]) -> None:
+    rules = ROOT / "tests" / "gis" / "data" / "epanet" / "clocktime_rules.inp"
+    code, _, stderr = _run(capsys, "isolate", str(rules), "--pipe", "P2", "--json")
+    assert code == 0
+    stderr = " ".join(stderr.split())  # as rich wrapped it
+    assert "[RULES] was not read" in stderr
+    assert "warning: WARNING" not in stderr and "UserWarning" not in stderr
