@@ -170,3 +170,28 @@ def test_a_zip_of_a_file_geodatabase(service: Service, tmp_path: Path) -> None:
     assert r.status_code == 201, r.text
     assert r.json()["summary"]["pipes"] == 2
     assert r.json()["mapping"]["pipes"]["diameter_mm"]["unit"] == "inch"
+
+
+def test_a_zip_may_hold_layers_named_as_the_mapping_names_them(
+    service: Service, tmp_path: Path
+) -> None:
+    lines = gpd.GeoDataFrame(
+        {"gid": ["A", "B"], "dn": [150, 150]},
+        geometry=[
+            shapely.LineString([(OX, OY), (OX + 100, OY)]),
+            shapely.LineString([(OX + 100, OY), (OX + 200, OY)]),
+        ],
+        crs=TEST_CRS,
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("layer_07.geojson", lines.to_json())
+        z.writestr("notes.txt", "not a layer")
+    data = out.getvalue()
+    r = _post(service, "/api/networks", data, name="layer7")
+    assert r.status_code == 422 and "the zip holds no layer files" in r.json()["detail"]
+    mapping = {"pipes": {"layer": "layer_07", "id": "gid", "diameter_mm": "dn"}}
+    r = _post(service, "/api/networks", data, name="layer7", mapping=json.dumps(mapping))
+    assert r.status_code == 201, r.text  # valid, with no source: kept, never the default
+    assert r.json()["status"] == "no_source" and r.json()["summary"]["pipes"] == 2
+    assert not list(service.data_dir.rglob("notes.txt"))
