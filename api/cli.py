@@ -283,7 +283,9 @@ def _load(args: argparse.Namespace) -> Network:
     from gis.io import read_network
 
     with _status(f"reading {args.network}"):
-        network = read_network(args.network, valves=args.valves, crs=args.crs, mapping=args.mapping)
+        # (the programme commands read a network without the mapping options)
+        mapping = getattr(args, "mapping", None)
+        network = read_network(args.network, valves=args.valves, crs=args.crs, mapping=mapping)
     for warning in network.warnings:  # the report's warnings come as "WARNING layer id: ..."
         err.print(f"[yellow]warning:[/yellow] {escape(warning.removeprefix('WARNING '))}")
     return network
