@@ -189,7 +189,9 @@ Day = Annotated[dt.date, AfterValidator(_plausible_day)]
 MAX_ID = 2_147_483_647  # ids are 32-bit integers in every database we run on
 NetworkId = Annotated[int, Path(ge=1, le=MAX_ID, description="network id")]
 PlanId = Annotated[int, Path(ge=1, le=MAX_ID, description="plan id")]
-OptionalId = Annotated[int | None, Field(default=None, ge=1, le=MAX_ID)]
+# strict: "1", 1.0 or true are not a network's id (the schema says integer; lax parsing took
+# them, and the fuzzing found a schema-violating body accepted)
+OptionalId = Annotated[int | None, Field(default=None, ge=1, le=MAX_ID, strict=True)]
 
 
 def etag(version: int) -> dict[str, Any]:

@@ -218,7 +218,8 @@ def duties(
     plan: DayPlan, now: dt.datetime | None, overtime: dt.timedelta, called_out: bool
 ) -> dict[str, Duty]:
     """Each crew's duty from the roster and the call-out rules, without the planner's code:
-    the rostered shift, the overtime after it; a crew called out at ``now`` (on call, off
+    the rostered shift, the overtime after it (an on-call crew at work: up to ``max_duty``
+    from its start, see CallOutRules.on_duty_until); a crew called out at ``now`` (on call, off
     shift) from when it can leave, through its shift, within ``max_duty`` in all; a call in the
     evening gives a night's work, and no ordinary work (that starts with the shifts)."""
     day, extra = plan.day, round(overtime.total_seconds())
@@ -228,7 +229,9 @@ def duties(
         start, end = clock(crew.start), clock(crew.end)
         leave = RULES.call_out(crew, now) if called_out and now is not None else None
         if leave is None:
-            out[crew.id] = Duty(start, (start, end), end + extra)
+            # an on-call crew at work stays on for an emergency within max_duty of its start
+            latest = max(end + extra, start + duty) if crew.on_call and extra else end + extra
+            out[crew.id] = Duty(start, (start, end), latest)
             continue
         at = to_seconds(leave, day)
         if at < start:  # before the shift: through it, within max_duty
