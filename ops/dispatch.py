@@ -33,6 +33,7 @@ from ops.emergency import (
     InterruptionRules,
     Suspension,
     rest_of,
+    take_over,
 )
 from ops.jobs import FieldJob, JobKind, JobLink, Location
 from ops.repairs import OutageWindow, RepairCase, RepairChain, outage_window, repair_chain
@@ -814,10 +815,9 @@ def replan_emergency(
     links = [*current.links, *new_links]
     urgent = [j for j in new_jobs if j.emergency]
     leaving = _may_leave(current, now, urgent, jobs, interruption)
-    for s in leaving.values():
-        jobs.append(s.rest)
-        links = [replace(lk, before=s.rest.id) if lk.before == s.job else lk for lk in links]
-        links.append(JobLink(s.job, s.rest.id))
+    for key, left in leaving.items():
+        jobs.append(left.rest)
+        links, leaving[key] = take_over(links, left)
     rosters = rostered(current.crews, dates, calendar)
     duty = _on_duty(rosters, crews, day, DEFAULT_CALL_OUT, bool(urgent))
     problem, today, later = _problem(

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ops.calendar import local_time
-from ops.jobs import FieldJob, JobKind
+from ops.jobs import FieldJob, JobKind, JobLink
 
 if TYPE_CHECKING:
     from ops.dispatch import CrewShift
@@ -169,6 +169,7 @@ class Suspension:
     leave: dt.datetime
     rest: FieldJob
     why: str
+    successors: tuple[str, ...] = ()  # the jobs that now follow the rest, not the first part
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -178,7 +179,17 @@ class Suspension:
             "rest": self.rest.id,
             "rest_minutes": round(self.rest.duration.total_seconds() / 60),
             "why": self.why,
+            "successors": list(self.successors),
         }
+
+
+def take_over(links: Sequence[JobLink], left: Suspension) -> tuple[list[JobLink], Suspension]:
+    """``links`` with the rest of a job left for an emergency in its place before its
+    successors (a minor repair's reopenings follow the rest of the work), and the link from
+    the first part to the rest; the suspension records which successors moved."""
+    moved = tuple(lk.after for lk in links if lk.before == left.job)
+    out = [replace(lk, before=left.rest.id) if lk.before == left.job else lk for lk in links]
+    return [*out, JobLink(left.job, left.rest.id)], replace(left, successors=moved)
 
 
 REST_SUFFIX = re.compile(r"-part\d+$")

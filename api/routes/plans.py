@@ -299,8 +299,8 @@ def publish_plan(
 
 def _suspend_jobs(session: Any, row: t.Plan, username: str) -> list[str]:
     """The started jobs the plan has their crews leave for an emergency: each is closed as
-    ``suspended`` and the rest of its work is stored as a new job, linked to it, which takes
-    over its successors (:func:`ops.dispatch.replan_emergency`)."""
+    ``suspended`` and the rest of its work is stored as a new job, linked to it, with the
+    successors the plan gave it (:func:`ops.emergency.take_over`)."""
     assert row.result is not None
     out = []
     for left in row.result.get("suspended", []):
@@ -310,8 +310,9 @@ def _suspend_jobs(session: Any, row: t.Plan, username: str) -> list[str]:
         rest = field_job_from_dict(left["rest_job"])
         if session.get(t.Job, rest.id) is None:
             add_jobs(session, [rest], [JobLink(job.id, rest.id)], username)
+            moved = left.get("successors", [])  # as the plan moved them (ops.emergency)
             for link in session.scalars(
-                select(t.JobLink).where(t.JobLink.before == job.id, t.JobLink.after != rest.id)
+                select(t.JobLink).where(t.JobLink.before == job.id, t.JobLink.after.in_(moved))
             ):
                 link.before = rest.id
         job.status = "suspended"
