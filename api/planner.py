@@ -368,7 +368,6 @@ def _solve(
 ) -> Any:
     from ops.calendar import calendar_from_config
     from ops.dispatch import plan_day, replan_emergency
-    from ops.emergency import DEFAULT_CALL_OUT
 
     day = dt.date.fromisoformat(problem["day"])
     jobs, links, crews, chains = decode_problem(problem)
@@ -397,7 +396,6 @@ def _solve(
     current = replace(published_day_plan(parent, calendar), crews=tuple(crews))
     new_ids = set(request.new_jobs)
     positions = {k: (float(v[0]), float(v[1])) for k, v in request.positions.items()}
-    overtime = DEFAULT_CALL_OUT.overtime if request.overtime is None else request.overtime
     return replan_emergency(
         current,
         request.moment,
@@ -409,7 +407,7 @@ def _solve(
         travel=travel,
         seconds=seconds,
         on_progress=on_progress,
-        overtime=overtime,
+        overtime=request.overtime,
     )
 
 

@@ -767,7 +767,7 @@ def replan_emergency(
     calendar: WorkCalendar,
     travel: Any = None,
     seconds: float = 10.0,
-    overtime: dt.timedelta = DEFAULT_CALL_OUT.overtime,
+    overtime: dt.timedelta | None = None,
     on_progress: Callable[[dict[str, Any]], bool] | None = None,
     interruption: InterruptionRules = DEFAULT_INTERRUPTION,
 ) -> DayPlan:
@@ -789,6 +789,8 @@ def replan_emergency(
     """
     from routing.solver import SolverOptions, replan
 
+    if overtime is None:  # the call-out rules' default, as for a day plan
+        overtime = DEFAULT_CALL_OUT.overtime
     day = current.day
     positions = positions or {}
     dates = list(current.dates or (day,))
