@@ -99,17 +99,22 @@ def publish(svc: Service, plan: dict[str, Any]) -> Any:
 
 def set_on_call(svc: Service, crew_id: str, on_call: bool) -> bool:
     """Set a crew's on-call flag; its value before."""
+    return bool(change_crew(svc, crew_id, on_call=on_call)["on_call"])
+
+
+def change_crew(svc: Service, crew_id: str, **changes: Any) -> dict[str, Any]:
+    """Change some of a crew's fields (PUT takes the whole crew); the crew as it was."""
     now = svc.get(f"/api/crews/{crew_id}")
-    crew = now.json()
+    crew: dict[str, Any] = now.json()
     body = {k: v for k, v in crew.items() if k not in ("id", "version", "depot")}
     body["depot_lon"], body["depot_lat"] = crew["depot"]
     r = svc.put(
         f"/api/crews/{crew_id}",
-        json={**body, "on_call": on_call},
+        json={**body, **changes},
         headers={"If-Match": now.headers["ETag"]},
     )
     assert r.status_code == 200, r.text
-    return bool(crew["on_call"])
+    return crew
 
 
 def test_a_survey_left_for_a_burst_is_suspended_and_its_rest_stored(tmp_path: Path) -> None:
@@ -119,17 +124,7 @@ def test_a_survey_left_for_a_burst_is_suspended_and_its_rest_stored(tmp_path: Pa
         svc.clock.now = START  # Thursday 08:00
         for crew in svc.get("/api/crews").json():  # valve-01 (valve, leak) the only valve crew
             if "valve" in crew["skills"] and crew["id"] != "valve-01":
-                now = svc.get(f"/api/crews/{crew['id']}")
-                body = {**crew, "active": False}
-                body["depot_lon"], body["depot_lat"] = body.pop("depot")
-                for key in ("id", "version"):
-                    body.pop(key)
-                r = svc.put(
-                    f"/api/crews/{crew['id']}",
-                    json=body,
-                    headers={"If-Match": now.headers["ETag"]},
-                )
-                assert r.status_code == 200, r.text
+                change_crew(svc, crew["id"], active=False)
         survey = svc.post(
             "/api/leak-surveys",
             json={"lon": 114.3105, "lat": 34.8105, "duration_min": 200, "area": "depot street"},
