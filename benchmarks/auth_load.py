@@ -37,8 +37,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -46,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import serving
+from peer import peer_tree
 from serving import free_port, sign_in, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,18 +169,6 @@ def measure(name: str, tree: Path, env: dict[str, str], args: argparse.Namespace
         "guesses": statuses,
         "guess_rate": sum(statuses.values()) / loud_seconds,
     }
-
-
-def peer_tree(rev: str) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="waterops-peer-"))
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", rev], cwd=ROOT, capture_output=True, check=True
-    ).stdout
-    archive_path = folder / "tree.tar"
-    archive_path.write_bytes(archive)
-    with tarfile.open(archive_path) as tar:
-        tar.extractall(folder / "tree", filter="data")
-    return folder / "tree"
 
 
 def main() -> None:
