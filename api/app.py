@@ -209,7 +209,7 @@ def _handlers(app: FastAPI) -> None:
         UnknownValve,
         ValidationError,
     )
-    from ops.errors import NoticeStateError, OpsError
+    from ops.errors import Conflict, NotFound, OpsError
 
     def error(code: int, message: str, **extra: Any) -> JSONResponse:
         return JSONResponse({"detail": message, **extra}, status_code=code)
@@ -259,10 +259,14 @@ def _handlers(app: FastAPI) -> None:
     async def _network(request: Request, exc: NetworkError) -> JSONResponse:
         return error(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
 
+    # the one place a domain error becomes an HTTP status: below the routes nothing raises
+    # HTTPException for a rule (ops.errors: NotFound 404, Conflict 409, any other 422)
     @app.exception_handler(OpsError)
     async def _ops(request: Request, exc: OpsError) -> JSONResponse:
         code = status.HTTP_422_UNPROCESSABLE_CONTENT
-        if isinstance(exc, NoticeStateError):
+        if isinstance(exc, NotFound):
+            code = status.HTTP_404_NOT_FOUND
+        elif isinstance(exc, Conflict):
             code = status.HTTP_409_CONFLICT
         extra: dict[str, Any] = {}
         overlaps = getattr(exc, "overlaps", None)

@@ -21,6 +21,7 @@ from ops.connections import ConnectionApplication, ConnectionRules
 from ops.dispatch import CrewShift
 from ops.jobs import FieldJob, JobLink, field_job_from_dict
 from ops.outages import NoticeState, Outage, OutageKind, Revision, content_from_dict
+from ops.workflow import JobChange
 
 # id sequences: applications, tickets, outages, surveys; CAL counts changes of the kept
 # calendar years, so that every process of the service rebuilds its calendar after one
@@ -212,6 +213,9 @@ def add_jobs(
                 kind=str(job.kind),
                 spec=job.to_dict(),
                 status="open",
+                ticket=job.ticket,
+                valve=job.valve,
+                step=None if job.step is None else str(job.step),
                 updated_by=username,
             )
         )
@@ -241,6 +245,25 @@ def job_dict(row: t.Job) -> dict[str, Any]:
         "updated_at": local(row.updated_at).isoformat(timespec="seconds"),
         "updated_by": row.updated_by,
     }
+
+
+def store_job_change(session: Session, row: t.Job, change: JobChange) -> None:
+    """Store a step of the job status machine (:mod:`ops.workflow`): the row and its history."""
+    event = change.event
+    row.status = str(change.job.status)
+    row.crew_id = change.job.crew
+    row.updated_by = event.by
+    row.updated_at = event.at
+    session.add(
+        t.JobEvent(
+            job_id=event.job,
+            status=str(event.status),
+            crew_id=event.crew,
+            note=event.note,
+            by=event.by,
+            at=event.at,
+        )
+    )
 
 
 def links_of(session: Session, job_ids: set[str]) -> list[JobLink]:

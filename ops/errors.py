@@ -23,9 +23,22 @@ class InvalidRequest(OpsError):
     """Input that breaks a rule of the utility; the message says which and how to fix it."""
 
 
+class NotFound(OpsError):
+    """A thing asked for by its id (a job, a ticket, a plan, a network) that does not exist."""
+
+
+class Conflict(OpsError):
+    """A step that where the thing stands does not allow (a closed job reopened, a completed
+    application completed again, a network that failed validation used)."""
+
+
+class UnknownCrew(InvalidRequest):
+    """A crew named in a request that the roster does not have."""
+
+
 class LeadTimeTooShort(OpsError):
     """A planned outage published with less notice than the rules require."""
 
 
-class NoticeStateError(OpsError):
+class NoticeStateError(Conflict):
     """A lifecycle step that the notice's current state does not allow."""

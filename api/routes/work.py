@@ -35,7 +35,9 @@ from api.store import (
     local,
     next_id,
     now_local,
+    store_job_change,
 )
+from ops.workflow import JobState, JobStatus, change_status
 
 router = APIRouter(prefix="/api", tags=["work"])
 
@@ -542,11 +544,6 @@ def create_leak_survey(body: LeakSurveyIn, user: Dispatcher, session: SessionDep
     return json_response(job.to_dict(), 201)
 
 
-# suspended: left for an emergency, the rest of its work a new job (only a published re-plan
-# suspends a job; see ops.emergency)
-JobStatus = Literal["open", "assigned", "en_route", "on_site", "done", "cancelled", "suspended"]
-
-
 @router.get("/jobs", summary="field jobs, filtered")
 def list_jobs(
     _: Reader,
@@ -600,40 +597,26 @@ class JobStatusIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-TRANSITIONS = {
-    "open": {"assigned", "cancelled", "en_route", "on_site", "done"},
-    "assigned": {"open", "en_route", "on_site", "done", "cancelled"},
-    "en_route": {"on_site", "assigned", "done", "cancelled"},
-    "on_site": {"done", "assigned", "cancelled"},
-    "done": set(),
-    "cancelled": set(),
-    "suspended": set(),
-}
-
-
 @router.post("/jobs/{job_id}/status", summary="a job's status changes (who and when recorded)")
 def change_job_status(
     job_id: str, body: JobStatusIn, user: Dispatcher, version: IfMatch, session: SessionDep
 ) -> Response:
     row = _job(session, job_id)
     check_version(row.version, version, f"job {job_id}")
-    if body.status != row.status and body.status not in TRANSITIONS[row.status]:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"job {job_id} is {row.status}: it can go to "
-            + (", ".join(sorted(TRANSITIONS[row.status])) or "nothing (it is closed)"),
-        )
-    if body.crew is not None and session.get(t.Crew, body.crew) is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no crew {body.crew}")
-    row.status = body.status
-    if body.crew is not None:
-        row.crew_id = body.crew
-    row.updated_by = user.username
-    row.updated_at = now_local()
-    session.add(
-        t.JobEvent(
-            job_id=job_id, status=body.status, crew_id=row.crew_id, note=body.note, by=user.username
-        )
+    crews = (
+        ()
+        if body.crew is None
+        else session.scalars(select(t.Crew.id).where(t.Crew.id == body.crew)).all()
     )
+    change = change_status(
+        JobState(row.id, JobStatus(row.status), row.crew_id),
+        body.status,
+        by=user.username,
+        at=now_local(),
+        crew=body.crew,
+        note=body.note,
+        crews=crews,
+    )
+    store_job_change(session, row, change)
     session.flush()
     return json_response(job_dict(row), headers=etag(row.version))

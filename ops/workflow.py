@@ -1,0 +1,155 @@
+"""The life of a field job and of a day's plan: their states and the steps between them.
+
+Plain functions over values: each takes where a thing stands and the step asked for, and returns
+where it stands afterwards with what to record (a history entry), or raises a domain error
+(:class:`~ops.errors.Conflict` for a step the state does not allow). The service and the CLI
+store what comes back; the HTTP status of an error is decided once, in ``api/app.py``.
+
+A job::
+
+    open ⇄ assigned → en_route → on_site → done
+      (any open one)  → cancelled        (a started one may go back to assigned)
+    suspended: left for an emergency by a published re-plan (see :mod:`ops.emergency`)
+
+A plan: queued → solving → ready → published → superseded (by the next published plan of the
+same day), or failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Container, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ops.errors import Conflict, UnknownCrew
+
+
+class JobStatus(StrEnum):
+    """Where a field job stands (stored as its value)."""
+
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    EN_ROUTE = "en_route"
+    ON_SITE = "on_site"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    SUSPENDED = "suspended"  # left for an emergency; the rest of its work is a new job
+
+
+#: The steps a dispatcher may ask for, from each status (staying put is always allowed: a note,
+#: or a new crew). ``suspended`` is reached only by publishing a re-plan, never by a request.
+TRANSITIONS: Mapping[JobStatus, frozenset[JobStatus]] = {
+    JobStatus.OPEN: frozenset(
+        {
+            JobStatus.ASSIGNED,
+            JobStatus.CANCELLED,
+            JobStatus.EN_ROUTE,
+            JobStatus.ON_SITE,
+            JobStatus.DONE,
+        }
+    ),
+    JobStatus.ASSIGNED: frozenset(
+        {JobStatus.OPEN, JobStatus.EN_ROUTE, JobStatus.ON_SITE, JobStatus.DONE, JobStatus.CANCELLED}
+    ),
+    JobStatus.EN_ROUTE: frozenset(
+        {JobStatus.ON_SITE, JobStatus.ASSIGNED, JobStatus.DONE, JobStatus.CANCELLED}
+    ),
+    JobStatus.ON_SITE: frozenset({JobStatus.DONE, JobStatus.ASSIGNED, JobStatus.CANCELLED}),
+    JobStatus.DONE: frozenset(),
+    JobStatus.CANCELLED: frozenset(),
+    JobStatus.SUSPENDED: frozenset(),
+}
+
+#: A job in one of these is finished with: nothing more happens to it.
+CLOSED: frozenset[JobStatus] = frozenset(s for s, steps in TRANSITIONS.items() if not steps)
+
+#: A crew is out for it (on the way or at work): it cannot simply be cancelled with its ticket.
+UNDER_WAY: frozenset[JobStatus] = frozenset({JobStatus.EN_ROUTE, JobStatus.ON_SITE})
+
+#: Not started yet: cancelling its ticket cancels it.
+NOT_STARTED: frozenset[JobStatus] = frozenset({JobStatus.OPEN, JobStatus.ASSIGNED})
+
+
+@dataclass(frozen=True)
+class JobState:
+    """What the status machine needs of a job: its id, status and crew."""
+
+    id: str
+    status: JobStatus
+    crew: str | None = None
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """One entry of a job's history: the status it went to, with whom, who said so and when."""
+
+    job: str
+    status: JobStatus
+    crew: str | None
+    note: str
+    by: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class JobChange:
+    """The outcome of a step: the job as it now stands and the history entry to record."""
+
+    job: JobState
+    event: JobEvent
+
+
+def change_status(
+    job: JobState,
+    to: JobStatus,
+    *,
+    by: str,
+    at: dt.datetime,
+    crew: str | None = None,
+    note: str = "",
+    crews: Container[str] = (),
+) -> JobChange:
+    """A dispatcher's status change of ``job``.
+
+    Parameters
+    ----------
+    to
+        The status asked for; the job's own status records a note (or a new crew).
+    crew
+        The crew to give the job; None keeps its crew.
+    crews
+        The crews that exist (at least the one named by ``crew``).
+
+    Raises
+    ------
+    Conflict
+        ``to`` cannot be reached from the job's status; the message lists what can.
+    UnknownCrew
+        ``crew`` is not one of ``crews``.
+    """
+    if to != job.status and to not in TRANSITIONS[job.status]:
+        allowed = ", ".join(sorted(TRANSITIONS[job.status])) or "nothing (it is closed)"
+        raise Conflict(f"job {job.id} is {job.status}: it can go to {allowed}")
+    if crew is not None and crew not in crews:
+        raise UnknownCrew(f"no crew {crew}")
+    new = JobState(job.id, to, crew if crew is not None else job.crew)
+    return JobChange(new, JobEvent(job.id, to, new.crew, note, by, at))
+
+
+def close_jobs(
+    jobs: list[JobState],
+    to: JobStatus,
+    *,
+    among: frozenset[JobStatus],
+    by: str,
+    at: dt.datetime,
+    note: str,
+) -> list[JobChange]:
+    """The jobs of ``jobs`` whose status is one of ``among``, sent to ``to`` (a ticket cancelled,
+    a connection's water on): a change for each, in the order given; the others are left."""
+    return [
+        JobChange(JobState(j.id, to, j.crew), JobEvent(j.id, to, j.crew, note, by, at))
+        for j in jobs
+        if j.status in among
+    ]
