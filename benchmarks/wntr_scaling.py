@@ -6,6 +6,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/wntr_scaling.py                      # WNTR's networks + cities
     .venv/bin/python benchmarks/wntr_scaling.py --networks DIR       # and every .inp in DIR
     .venv/bin/python benchmarks/wntr_scaling.py --commands           # and the cold commands
+    .venv/bin/python benchmarks/wntr_scaling.py --commands-only --only Net3 Net6   # those alone
     .venv/bin/python benchmarks/wntr_scaling.py --quick              # up to 5,000 links
 
 Networks, by number of links: WNTR's own (Net3, ky10, ky4, Net6, from ``wntr/library``) with
@@ -51,6 +52,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -137,8 +139,7 @@ def city_case(pipes: int) -> Case:
     )
     layer = pd.DataFrame(
         {"node": valves["node_id"].astype(str), "link": valves["pipe_id"].astype(str)}
-    ).drop_duplicates()
-    layer.index = range(len(layer))
+    ).drop_duplicates(ignore_index=True)
     closed = set(pipe_rows["id"][pipe_rows["status"] == "closed"].astype(str))
     closed |= set(valves["pipe_id"][valves["normally_closed"].astype(bool)].astype(str))
     kinds = layers["nodes"]["kind"]
@@ -387,7 +388,7 @@ def cases(args: argparse.Namespace) -> list[Callable[[], Case]]:
 
     for name in WNTR_NETWORKS:
         path = library / f"{name}.inp"
-        makers.append((size(path), lambda n=name, p=path: epanet_case(n, p, "WNTR library")))
+        makers.append((size(path), partial(epanet_case, name, path, "WNTR library")))
     if args.networks:
         for path in sorted(Path(args.networks).glob("*.inp")):
             try:
@@ -396,11 +397,15 @@ def cases(args: argparse.Namespace) -> list[Callable[[], Case]]:
                 print(f"-- {path.name}: WNTR cannot read it ({error}); left out", flush=True)
                 continue
             if n >= args.min_links:
-                makers.append((n, lambda p=path: epanet_case(p.stem, p, str(p.parent))))
+                makers.append((n, partial(epanet_case, path.stem, path, str(path.parent))))
     for pipes in args.city_pipes:
-        makers.append((pipes, lambda n=pipes: city_case(n)))
+        makers.append((pipes, partial(city_case, pipes)))
     makers.sort(key=lambda m: m[0])
     return [m for n, m in makers if not (args.quick and n > 5000)]
+
+
+def wanted(case: Case, args: argparse.Namespace) -> bool:
+    return not args.only or case.name in args.only or case.name.split()[0] in args.only
 
 
 def main() -> None:
@@ -416,6 +421,8 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=5000, help="links above which WNTR runs once")
     parser.add_argument("--commands", action="store_true", help="time the cold commands too")
     parser.add_argument("--command-repeat", type=int, default=3)
+    parser.add_argument("--commands-only", action="store_true", help="the cold commands alone")
+    parser.add_argument("--only", nargs="*", help="these networks only (names as printed)")
     parser.add_argument("--quick", action="store_true", help="networks up to 5,000 links only")
     parser.add_argument("--json", action="store_true", help="print one JSON document at the end")
     args = parser.parse_args()
@@ -434,6 +441,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for make in cases(args):
             case = make()
+            if not wanted(case, args):
+                continue
+            if args.commands_only:
+                if case.inp is not None:
+                    commands.append(bench_commands(case, args, Path(tmp)))
+                continue
             r = bench(case, args, rng)
             results.append(r)
             print(
