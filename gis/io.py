@@ -592,14 +592,6 @@ def _assemble(
         valves = pd.DataFrame({"id": [], "pipe_id": [], "node_id": []}, dtype=str)
     customers = frames.get("customers")
     report = None
-    if nodes is None and {"from_node", "to_node"} <= set(pipes.columns):
-        _fail(
-            "file",
-            source,
-            "has no nodes layer, and its pipes name their from_node and to_node",
-            "add the nodes layer, or leave out from_node and to_node: the nodes are then made "
-            "from the pipe ends",
-        )
     metric = None
     if any(missing_links(nodes, pipes, valves, customers).values()):
         metric = _metric_crs_of(pipes)

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from shapely.ops import substring
 
 from gis.validate import MAX_PER_KIND, Problem
 
@@ -108,6 +109,21 @@ class Snaps:
 
 
 @dataclass(frozen=True)
+class TeeSplit:
+    """A pipe split where other pipes end on its middle (a tee the export did not split).
+
+    ``parts`` are the pieces in the order of the pipe's geometry (from its ``from`` end): the
+    first keeps the pipe's id, the next are ``<id>.2``, ``<id>.3`` ...; ``at_nodes[k]`` is the
+    node between ``parts[k]`` and ``parts[k + 1]``, ``gaps_m[k]`` how far that node is from
+    the pipe."""
+
+    pipe: str
+    parts: tuple[str, ...]
+    at_nodes: tuple[str, ...]
+    gaps_m: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class NodeBuild:
     """How the pipe ends became nodes."""
 
@@ -120,6 +136,19 @@ class NodeBuild:
     unconnected_sources: tuple[tuple[str, float], ...]  # (node id, distance to the nearest end)
     unconnected_nodes: int  # other nodes of the layer that no pipe end reached
     loose_ends: tuple[tuple[str, str, str, float], ...]  # (pipe, its end node, other pipe, m)
+    splits: tuple[TeeSplit, ...] = ()  # pipes split where another pipe ends on their middle
+
+
+@dataclass(frozen=True)
+class NamedEnds:
+    """The nodes made from the pipes' own ``from_node``/``to_node`` when there is no nodes
+    layer: one per name, drawn where the first pipe (by id) ends at it."""
+
+    ends: int  # pipe ends with a name and a geometry
+    nodes: int
+    largest_gap_m: float  # the farthest an end is from its node (within the tolerance)
+    # a name at two places farther apart than the tolerance: (node, pipe, other pipe, m)
+    conflicts: tuple[tuple[str, str, str, float], ...]
 
 
 @dataclass(frozen=True)
@@ -132,15 +161,32 @@ class TopologyReport:
     customers: Snaps | None = None
     ambiguous_valves: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (valve, equally near pipes)
     metric: bool = True  # False: the layers have no CRS, distances are in their own units
+    # valves and customers whose given pipe_id is a pipe split at a tee: (layer, id, pipe, part)
+    onto_parts: tuple[tuple[str, str, str, str], ...] = ()
+    named_ends: NamedEnds | None = None  # no nodes layer: nodes from the pipes' node ids
 
     @property
     def built(self) -> bool:
-        return self.nodes is not None or self.valves is not None or self.customers is not None
+        return (
+            self.nodes is not None
+            or self.named_ends is not None
+            or self.valves is not None
+            or self.customers is not None
+        )
 
     def snaps(self) -> pd.DataFrame:
         """Every valve and customer placed from its geometry (or not placed), one row each:
         ``layer, id, pipe_id, node_id, distance_m`` (for a CSV the GIS can join back)."""
         frames = [s.to_frame() for s in (self.valves, self.customers) if s is not None]
+        listed = {
+            (s.layer, i) for s in (self.valves, self.customers) if s is not None for i in s.ids
+        }
+        moved = [
+            (layer, i, part) for layer, i, _, part in self.onto_parts if (layer, i) not in listed
+        ]
+        if moved:
+            rows = pd.DataFrame(moved, columns=["layer", "id", "pipe_id"])
+            frames.append(rows.assign(node_id=None, distance_m=np.nan))
         if not frames:
             return pd.DataFrame(columns=["layer", "id", "pipe_id", "node_id", "distance_m"])
         return pd.concat(frames, ignore_index=True)
@@ -159,6 +205,18 @@ class TopologyReport:
                 "unconnected_sources": [s[0] for s in n.unconnected_sources],
                 "unconnected_nodes": n.unconnected_nodes,
                 "loose_ends": len(n.loose_ends),
+                "splits": [
+                    {"pipe": t.pipe, "parts": list(t.parts), "at_nodes": list(t.at_nodes)}
+                    for t in n.splits
+                ],
+            }
+        if self.named_ends is not None:
+            e = self.named_ends
+            out["named_nodes"] = {
+                "ends": e.ends,
+                "nodes": e.nodes,
+                "largest_gap_m": round(e.largest_gap_m, 3),
+                "conflicts": [list(c[:3]) for c in e.conflicts],
             }
         for snaps in (self.valves, self.customers):
             if snaps is None:
@@ -180,6 +238,22 @@ class TopologyReport:
         out: list[Problem] = []
         if self.nodes is not None:
             out.extend(self._node_problems())
+        if self.named_ends is not None:
+            out.extend(self._named_problems())
+        if self.onto_parts:
+            layers = [n for n in ("valves", "customers") if any(r[0] == n for r in self.onto_parts)]
+            out.append(
+                Problem(
+                    "warning",
+                    layers[0] if len(layers) == 1 else "file",
+                    None,
+                    f"{len(self.onto_parts)} {' and '.join(layers)} given on a pipe split at a "
+                    "tee were put on its part nearest them (on the part at their node_id, for "
+                    "valves)",
+                    "check them (waterops validate --snaps FILE lists them); give the part's id "
+                    "as pipe_id to set your own",
+                )
+            )
         for snaps in (self.valves, self.customers):
             if snaps is not None:
                 out.extend(self._snap_problems(snaps))
@@ -201,6 +275,34 @@ class TopologyReport:
     def _unit(self) -> str:
         return " m" if self.metric else " (file units: no CRS)"
 
+    def _named_problems(self) -> list[Problem]:
+        e, tol, u = self.named_ends, self.options.node_tolerance_m, self._unit
+        assert e is not None
+        out = [
+            Problem(
+                "warning",
+                "nodes",
+                None,
+                f"there is no nodes layer: {e.nodes} nodes made from the pipes' from_node and "
+                f"to_node, each drawn at a pipe end ({e.ends} ends, the farthest "
+                f"{e.largest_gap_m:.2f}{u} from its node); all are junctions",
+                "add the nodes layer to give sources, tanks and elevations",
+            )
+        ]
+        rows = [
+            Problem(
+                "error",
+                "pipes",
+                pipe,
+                f"ends at node {node} {gap:.2f}{u} from where pipe {other} ends at node {node} "
+                f"(more than the tolerance, {tol:g}{u}): one node cannot be at two places",
+                f"correct from_node/to_node of pipe {pipe} or pipe {other}, or add the nodes layer",
+            )
+            for node, pipe, other, gap in e.conflicts
+        ]
+        out.extend(_capped(rows, "node ids at two places"))
+        return out
+
     def _node_problems(self) -> list[Problem]:
         n, tol, u = self.nodes, self.options.node_tolerance_m, self._unit
         assert n is not None
@@ -212,7 +314,12 @@ class TopologyReport:
                 f"from_node/to_node built from the geometry: {n.ends} pipe ends meet at "
                 f"{n.layer_nodes + n.new_nodes} nodes ({n.layer_nodes} of the nodes layer, "
                 f"{n.new_nodes} new junctions); {n.moved} ends were apart from their node, the "
-                f"farthest {n.largest_move_m:.2f}{u} (tolerance {tol:g}{u})",
+                f"farthest {n.largest_move_m:.2f}{u} (tolerance {tol:g}{u})"
+                + (
+                    f"; {len(n.splits)} pipes split where another pipe ends on their middle"
+                    if n.splits
+                    else ""
+                ),
                 "check the joins on the map; give from_node and to_node to use your own, or "
                 "change node_tolerance_m ([topology] in the mapping)",
             )
@@ -239,6 +346,19 @@ class TopologyReport:
                     "nothing if they are not network nodes; otherwise move them onto the pipe ends",
                 )
             )
+        rows = [
+            Problem(
+                "warning",
+                "pipes",
+                split.pipe,
+                f"split where {'other pipes end' if len(split.at_nodes) > 1 else 'a pipe ends'} "
+                f"on its middle (a tee), at node{'s' if len(split.at_nodes) > 1 else ''} "
+                f"{', '.join(split.at_nodes)}: its parts are {', '.join(split.parts)}",
+                "check the tee on the map; split the pipe in the GIS to name the parts yourself",
+            )
+            for split in n.splits
+        ]
+        out.extend(_capped(rows, "pipes split at tees"))
         rows = [
             Problem(
                 "warning",
@@ -411,9 +531,20 @@ def build_topology(
         )
     lines = _geoms(pipes, metric_crs)
     pipe_ids = pipes["id"].astype(str).to_numpy(dtype=object)
-    node_build = None
-    if needs["nodes"]:
-        nodes, pipes, node_build = _build_nodes(nodes, pipes, lines, pipe_ids, metric_crs, options)
+    node_build = named = None
+    onto_parts: tuple[tuple[str, str, str, str], ...] = ()
+    if nodes is None and {"from_node", "to_node"} <= set(pipes.columns):
+        # the pipes name their nodes and there is no nodes layer: the names are the topology
+        nodes, named = _nodes_from_names(pipes, lines, pipe_ids, metric_crs, options)
+    elif needs["nodes"]:
+        nodes, pipes, lines, node_build = _build_nodes(
+            nodes, pipes, lines, pipe_ids, metric_crs, options
+        )
+        if node_build.splits:
+            pipe_ids = pipes["id"].astype(str).to_numpy(dtype=object)
+            valves, customers, onto_parts = _onto_parts(
+                valves, customers, node_build.splits, pipes, lines, metric_crs
+            )
     assert nodes is not None or not needs["nodes"]
     if nodes is None:
         nodes = _no_nodes(pipes)
@@ -429,9 +560,83 @@ def build_topology(
     if needs["customers"] and customers is not None:
         customers, customer_snaps = _snap_customers(customers, tree, pipe_ids, metric_crs, options)
     report = TopologyReport(
-        options, node_build, valve_snaps, customer_snaps, ambiguous_valves=ambiguous, metric=metric
+        options,
+        node_build,
+        valve_snaps,
+        customer_snaps,
+        ambiguous_valves=ambiguous,
+        metric=metric,
+        onto_parts=onto_parts,
+        named_ends=named,
     )
     return Topology(nodes, pipes, valves, customers, report)
+
+
+def _nodes_from_names(
+    pipes: gpd.GeoDataFrame,
+    lines: ObjArray,
+    pipe_ids: ObjArray,
+    metric_crs: Any,
+    options: TopologyOptions,
+) -> tuple[gpd.GeoDataFrame, NamedEnds]:
+    """One junction per node id the pipes name, drawn where the smallest pipe id ends at it
+    (in the pipes' CRS); ends of one name farther apart than the tolerance are conflicts.
+    Ends without a name make no node (validation reports the pipe)."""
+    p = len(pipes)
+    usable = ~_absent(lines) & np.asarray(
+        shapely.get_type_id(lines) == shapely.GeometryType.LINESTRING
+    )
+    drawn = np.asarray(pipes.geometry.to_numpy(), dtype=object)
+    names = np.concatenate([_column(pipes, "from_node"), _column(pipes, "to_node")])
+    named = np.array([n is not None and str(n).strip() != "" for n in names], dtype=bool)
+    names = np.array([str(n).strip() if ok else "" for n, ok in zip(names, named, strict=True)])
+    pipe = np.concatenate([np.arange(p), np.arange(p)])
+    side = np.repeat(np.array([0, -1]), p)
+    ends = np.full(2 * p, None, dtype=object)
+    at = np.concatenate([usable, usable])
+    ends[:p][usable] = shapely.get_point(lines[usable], 0)
+    ends[p:][usable] = shapely.get_point(lines[usable], -1)
+    keep = np.flatnonzero(named)
+    # per name, its ends by pipe id: the first is where the node is drawn
+    order = keep[np.lexsort((side[keep], pipe_ids[pipe[keep]].astype(str), names[keep]))]
+    unique = np.unique(names[order])
+    placed = order[at[order]]  # ends with a point, by name and pipe
+    p_label = np.searchsorted(unique, names[placed])
+    # the reference of a name: its first end with a point
+    ref = np.full(len(unique), -1, dtype=np.int64)
+    seen = np.unique(p_label, return_index=True)
+    ref[seen[0]] = placed[seen[1]]
+    gap = shapely.distance(ends[placed], ends[ref[p_label]])
+    far = np.flatnonzero(gap > options.node_tolerance_m)
+    conflicts: dict[str, tuple[str, str, str, float]] = {}
+    for k in far:  # the first pipe at each conflicting name (few)
+        node = str(unique[p_label[k]])
+        if node not in conflicts:
+            conflicts[node] = (
+                node,
+                str(pipe_ids[pipe[placed[k]]]),
+                str(pipe_ids[pipe[ref[p_label[k]]]]),
+                float(gap[k]),
+            )
+    points = np.full(len(unique), None, dtype=object)
+    has = ref >= 0
+    geoms = drawn[pipe[ref[has]]]
+    points[has] = np.where(
+        side[ref[has]] == 0, shapely.get_point(geoms, 0), shapely.get_point(geoms, -1)
+    )
+    nodes = gpd.GeoDataFrame(
+        {"id": unique.astype(object), "kind": ["junction"] * len(unique)},
+        geometry=list(points),
+        crs=pipes.crs,
+    )
+    within = gap[gap <= options.node_tolerance_m]
+    report = NamedEnds(
+        ends=len(placed),
+        nodes=len(unique),
+        largest_gap_m=float(within.max()) if len(within) else 0.0,
+        conflicts=tuple(sorted(conflicts.values())),
+    )
+    return nodes, report
 
 
 def _no_nodes(pipes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -470,8 +675,10 @@ def _build_nodes(
     pipe_ids: ObjArray,
     metric_crs: Any,
     options: TopologyOptions,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, NodeBuild]:
-    """Nodes from pipe ends, and each pipe's from_node/to_node."""
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, ObjArray, NodeBuild]:
+    """Nodes from pipe ends, and each pipe's from_node/to_node; pipes split at the tees the
+    export did not split. Returns the nodes, the pipes, their lines in the metric CRS (the
+    parts of the split pipes), and how the nodes were built."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -511,6 +718,7 @@ def _build_nodes(
     rest = np.flatnonzero(has_end & (node_of_end < 0))
     new_ids: list[str] = []
     new_points: ObjArray = np.zeros(0, dtype=object)
+    new_metric: ObjArray = np.zeros(0, dtype=object)  # the same, in the metric CRS
     if len(rest):
         a, b = shapely.STRtree(ends[rest]).query(ends[rest], predicate="dwithin", distance=tol)
         m = len(rest)
@@ -532,6 +740,7 @@ def _build_nodes(
         rep = rest[first]
         node_of_end[rest] = n_layer + label
         gap[rest] = shapely.distance(ends[rest], ends[rep[label]])
+        new_metric = ends[rep]
         geoms = np.asarray(pipes.geometry.to_numpy(), dtype=object)[end_pipe[rep]]
         new_points = np.where(
             end_side[rep] == 0, shapely.get_point(geoms, 0), shapely.get_point(geoms, -1)
@@ -569,6 +778,12 @@ def _build_nodes(
             dist[ok[k]] = d
         unconnected_sources = [(layer_ids[i], float(g)) for i, g in zip(sources, dist, strict=True)]
 
+    loose = _loose_ends(lines, pipe_ids, node_of_end, node_ids, ends, tol)
+    node_points = np.concatenate([layer_points, new_metric]) if n_layer else new_metric
+    pipes, lines, splits = _split_at_tees(
+        pipes, lines, node_points, node_ids, node_of_end, metric_crs, tol
+    )
+    joined = {node for split in splits for node in split.at_nodes}
     build = NodeBuild(
         ends=int(has_end.sum()),
         on_layer_nodes=int((found & (node_of_end < n_layer)).sum()),
@@ -578,9 +793,114 @@ def _build_nodes(
         largest_move_m=float(gap.max()) if len(gap) else 0.0,
         unconnected_sources=tuple(unconnected_sources),
         unconnected_nodes=unconnected,
-        loose_ends=_loose_ends(lines, pipe_ids, node_of_end, node_ids, ends, tol),
+        loose_ends=tuple(row for row in loose if row[1] not in joined),
+        splits=splits,
     )
-    return nodes, pipes, build
+    return nodes, pipes, lines, build
+
+
+def _split_at_tees(
+    pipes: gpd.GeoDataFrame,
+    lines: ObjArray,
+    node_points: ObjArray,
+    node_ids: ObjArray,
+    node_of_end: IntArray,
+    metric_crs: Any,
+    tol: float,
+) -> tuple[gpd.GeoDataFrame, ObjArray, tuple[TeeSplit, ...]]:
+    """Split every pipe at the nodes that lie within ``tol`` of its middle (farther than
+    ``tol`` along it from both its ends) and that it does not end at: a pipe ends there, on
+    the main the export did not split. The parts keep the pipe's row (its attributes), the
+    first its id, the next ``<id>.2``, ``<id>.3`` ... in the order of the geometry; a
+    ``length_m`` the file gave is shared in proportion to the parts' lengths. Nodes that
+    are near a pipe's end but not joined to it stay as they are (:func:`_loose_ends`)."""
+    p = len(lines)
+    none: tuple[TeeSplit, ...] = ()
+    used = np.unique(node_of_end[node_of_end >= 0])
+    points = node_points[used]
+    keep = ~_absent(points)
+    used, points = used[keep], points[keep]
+    usable = ~_absent(lines) & np.asarray(
+        shapely.get_type_id(lines) == shapely.GeometryType.LINESTRING
+    )
+    if not len(used) or not usable.any():
+        return pipes, lines, none
+    k, q = shapely.STRtree(_only(lines, usable)).query(points, predicate="dwithin", distance=tol)
+    node = used[k]
+    keep = (node_of_end[q] != node) & (node_of_end[q + p] != node)
+    k, q, node = k[keep], q[keep], node[keep]
+    along = shapely.line_locate_point(lines[q], points[k])
+    inside = (along > tol) & (along < shapely.length(lines[q]) - tol)
+    k, q, node, along = k[inside], q[inside], node[inside], along[inside]
+    if not len(q):
+        return pipes, lines, none
+    gap = shapely.distance(points[k], lines[q])
+    order = np.lexsort((along, q))
+    q, node, along, gap = q[order], node[order], along[order], gap[order]
+    # the cut points on the pipe as drawn, in the layer's own CRS
+    cuts = shapely.line_interpolate_point(lines[q], along)
+    layer_lines = np.asarray(pipes.geometry.to_numpy(), dtype=object)
+    if metric_crs is not None and pipes.crs is not None and pipes.crs != metric_crs:
+        cuts = np.asarray(
+            gpd.GeoSeries(cuts, crs=metric_crs).to_crs(pipes.crs).to_numpy(), dtype=object
+        )
+    along_layer = shapely.line_locate_point(layer_lines[q], cuts)
+
+    split, starts, counts = np.unique(q, return_index=True, return_counts=True)
+    parts_of = np.ones(p, dtype=np.int64)
+    parts_of[split] = counts + 1
+    rows = np.repeat(np.arange(p), parts_of)
+    first = np.cumsum(parts_of) - parts_of  # the row of each pipe's first part
+    out = pipes.iloc[rows].reset_index(drop=True)
+    ids = out["id"].astype(str).to_numpy(dtype=object)
+    from_node = out["from_node"].to_numpy(dtype=object).copy()
+    to_node = out["to_node"].to_numpy(dtype=object).copy()
+    geoms = np.asarray(out.geometry.to_numpy(), dtype=object).copy()
+    metric = lines[rows].copy()
+    given_length = (
+        pd.to_numeric(out["length_m"], errors="coerce").to_numpy(dtype=float).copy()
+        if "length_m" in out.columns
+        else None
+    )
+    taken = set(pipes["id"].astype(str))
+    splits = []
+    for pipe, s, c in zip(split.tolist(), starts.tolist(), counts.tolist(), strict=True):
+        at = slice(s, s + c)
+        whole = float(shapely.length(lines[pipe]))
+        marks = [0.0, *along[at].tolist(), whole]
+        layer_whole = float(shapely.length(layer_lines[pipe]))
+        # monotone along the drawn line too (a projection keeps the order, rounding may not)
+        layer_marks = [0.0, *np.maximum.accumulate(along_layer[at]).tolist(), layer_whole]
+        chain = [from_node[first[pipe]], *node_ids[node[at]].tolist(), to_node[first[pipe]]]
+        names = [str(ids[first[pipe]])]
+        for j in range(2, c + 2):
+            ident, n = f"{names[0]}.{j}", 1
+            while ident in taken:
+                n += 1
+                ident = f"{names[0]}.{j}~{n}"
+            taken.add(ident)
+            names.append(ident)
+        for j in range(c + 1):
+            row = first[pipe] + j
+            ids[row] = names[j]
+            from_node[row], to_node[row] = chain[j], chain[j + 1]
+            metric[row] = substring(lines[pipe], marks[j], marks[j + 1])
+            geoms[row] = substring(layer_lines[pipe], layer_marks[j], layer_marks[j + 1])
+            if given_length is not None and np.isfinite(given_length[row]) and whole > 0:
+                given_length[row] *= (marks[j + 1] - marks[j]) / whole
+        splits.append(
+            TeeSplit(
+                str(pipes["id"].iloc[pipe]),
+                tuple(names),
+                tuple(str(n) for n in node_ids[node[at]]),
+                tuple(float(g) for g in gap[at]),
+            )
+        )
+    out["id"], out["from_node"], out["to_node"] = ids, from_node, to_node
+    if given_length is not None:
+        out["length_m"] = given_length
+    out[out.geometry.name] = gpd.GeoSeries(geoms, index=out.index, crs=pipes.crs)
+    return out, metric, tuple(sorted(splits, key=lambda t: t.pipe))
 
 
 def _with_new_nodes(
@@ -613,9 +933,9 @@ def _loose_ends(
     ends: ObjArray,
     tol: float,
 ) -> tuple[tuple[str, str, str, float], ...]:
-    """Dead ends within the tolerance of another pipe that does not end there: a tee the GIS
-    did not split the main at. Reported, not joined: joining would split a pipe, and its id
-    would no longer be the utility's."""
+    """Dead ends within the tolerance of another pipe that does not end there. Those on the
+    pipe's middle are tees the GIS did not split the main at (:func:`_split_at_tees` joins
+    them); those near its end but not joined to it stay apart, reported."""
     p = len(lines)
     found = node_of_end >= 0
     degree = np.bincount(node_of_end[found], minlength=len(node_ids))
@@ -768,6 +1088,52 @@ def _snap_valves(
     )
     ambiguous = tuple((ids[k], tuple(str(pipe_ids[j]) for j in js)) for k, js in ties)
     return out, snaps, ambiguous
+
+
+def _onto_parts(
+    valves: pd.DataFrame,
+    customers: gpd.GeoDataFrame | None,
+    splits: tuple[TeeSplit, ...],
+    pipes: gpd.GeoDataFrame,
+    lines: ObjArray,
+    metric_crs: Any,
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame | None, tuple[tuple[str, str, str, str], ...]]:
+    """Valves and customers whose given ``pipe_id`` is a pipe split at a tee, on the part
+    nearest their point; a valve with a ``node_id`` on a part that ends at that node. Without
+    a point (or a tie), the first of the candidate parts: the one that kept the id."""
+    index = pd.Index(pipes["id"].astype(str))
+    parts = {t.pipe: index.get_indexer(pd.Index(t.parts)) for t in splits}
+    ends = pipes[["from_node", "to_node"]].astype(str).to_numpy(dtype=object)
+    moved: list[tuple[str, str, str, str]] = []
+    out: list[Any] = []
+    for layer, df in (("valves", valves), ("customers", customers)):
+        if df is None or not len(df) or "pipe_id" not in df.columns:
+            out.append(df)
+            continue
+        given = _column(df, "pipe_id")
+        rows = np.flatnonzero([g is not None and str(g).strip() in parts for g in given])
+        if not len(rows):
+            out.append(df)
+            continue
+        points = _points(df, metric_crs)[rows]
+        nodes = _column(df, "node_id")[rows] if layer == "valves" else [None] * len(rows)
+        ids = _ids(df, rows)
+        for r, point, node, ident in zip(rows, points, nodes, ids, strict=True):
+            pipe = str(given[r]).strip()
+            candidates = parts[pipe]
+            if node is not None and str(node).strip():
+                at = [c for c in candidates if str(node).strip() in ends[c]]
+                candidates = np.asarray(at or candidates)
+            if point is not None and len(candidates) > 1:
+                nearest = int(np.argmin(shapely.distance(point, lines[candidates])))
+                candidates = candidates[[nearest]]
+            given[r] = str(pipes["id"].iloc[int(candidates[0])])
+            if given[r] != pipe:
+                moved.append((layer, ident, pipe, given[r]))
+        df = df.copy()
+        df["pipe_id"] = given
+        out.append(df)
+    return out[0], out[1], tuple(moved)
 
 
 def _snap_customers(

@@ -120,13 +120,152 @@ def test_a_source_no_pipe_end_reaches_is_reported() -> None:
     assert "P1-from" in set(topo.pipes["from_node"])
 
 
-def test_a_tee_the_gis_did_not_split_is_reported_not_joined() -> None:
+def _lengths(pipes: gpd.GeoDataFrame) -> dict[str, float]:
+    return dict(zip(pipes["id"], pipes.geometry.length.round(3), strict=True))
+
+
+def test_a_tee_the_gis_did_not_split_is_split_there() -> None:
     lines = dict(LINES)
     lines["P5"] = [(150, 50), (150, 0.1)]  # ends on P2's middle, 0.1 m off
+    pipes = _pipes(lines)
+    pipes["material"] = ["PE", "DI", "PE", "PE", "PVC"]
+    topo = build_topology(None, pipes, pd.DataFrame(), None, TEST_CRS)
+    ends = _ends(topo.pipes)
+    # P2 (A to B) becomes P2 (A to the tee) and P2.2 (the tee to B): P5 is joined to both
+    assert ends["P2"] == ("P1-to", "P5-to")
+    assert ends["P2.2"] == ("P5-to", "P2-to")
+    assert ends["P5"] == ("P5-from", "P5-to")
+    assert _lengths(topo.pipes)["P2"] == 50.0 and _lengths(topo.pipes)["P2.2"] == 50.0
+    parts = topo.pipes.set_index("id")
+    assert parts.loc[["P2", "P2.2"], "material"].tolist() == ["DI", "DI"]  # its attributes
+    assert parts.loc[["P2", "P2.2"], "diameter_mm"].tolist() == [150.0, 150.0]
+    assert topo.pipes.crs == pipes.crs
+    build = topo.report.nodes
+    assert build is not None and build.loose_ends == ()
+    (split,) = build.splits
+    assert (split.pipe, split.parts, split.at_nodes) == ("P2", ("P2", "P2.2"), ("P5-to",))
+    assert split.gaps_m == pytest.approx((0.1,))
+    problems = topo.report.problems()
+    (message,) = _messages(problems, "pipes", "P2")
+    assert message == (
+        "split where a pipe ends on its middle (a tee), at node P5-to: its parts are P2, P2.2"
+    )
+    assert (
+        "1 pipes split where another pipe ends on their middle" in _messages(problems, "pipes")[0]
+    )
+    assert topo.report.to_dict()["nodes"]["splits"] == [
+        {"pipe": "P2", "parts": ["P2", "P2.2"], "at_nodes": ["P5-to"]}
+    ]
+    # not split without the tee
+    plain = build_topology(None, _pipes(LINES), pd.DataFrame(), None, TEST_CRS)
+    assert plain.report.nodes is not None and plain.report.nodes.splits == ()
+    assert sorted(plain.pipes["id"]) == ["P1", "P2", "P3", "P4"]
+
+
+def test_two_tees_and_a_cross_on_one_pipe() -> None:
+    lines = dict(LINES)
+    lines["P5"] = [(130, 40), (130, 0.2)]  # a tee 30 m along P2
+    lines["P6"] = [(170, 40), (170, 0)]  # and a cross 70 m along: P6 from the north ...
+    lines["P7"] = [(170, -0.3), (170, -40)]  # ... and P7 to the south, 0.3 m apart
+    lines["P2.2"] = [(300, 0), (400, 0)]  # a part's name is taken: that part is P2.2~2
+    topo = build_topology(None, _pipes(lines), pd.DataFrame(), None, TEST_CRS)
+    ends = _ends(topo.pipes)
+    assert ends["P2"] == ("P1-to", "P5-to")
+    assert ends["P2.2~2"] == ("P5-to", "P6-to")
+    assert ends["P2.3"] == ("P6-to", "P2-to")
+    assert ends["P2.2"] == ("P2.2-from", "P2.2-to")  # the export's own P2.2: untouched
+    assert ends["P3"] == ("P2-to", "P2.2-from")
+    assert ends["P7"] == ("P6-to", "P7-to")
+    (split,) = [s for s in topo.report.nodes.splits if s.pipe == "P2"]  # type: ignore[union-attr]
+    assert split.at_nodes == ("P5-to", "P6-to")
+    lengths = _lengths(topo.pipes)
+    assert [lengths[p] for p in split.parts] == [30.0, 40.0, 30.0]
+    assert sum(lengths[p] for p in split.parts) == pytest.approx(100.0)
+
+
+def test_a_length_the_file_gives_is_shared_by_the_parts() -> None:
+    lines = dict(LINES)
+    lines["P5"] = [(150, 50), (150, 0)]
+    pipes = _pipes(lines)
+    pipes["length_m"] = [100.0, 104.0, 100.0, 100.0, 50.0]  # P2 is longer than drawn
+    topo = build_topology(None, pipes, pd.DataFrame(), None, TEST_CRS)
+    length = topo.pipes.set_index("id")["length_m"]
+    assert length["P2"] == pytest.approx(52.0) and length["P2.2"] == pytest.approx(52.0)
+    assert length["P5"] == 50.0
+
+
+def test_an_end_beside_a_pipe_near_its_end_is_reported_not_split() -> None:
+    lines = dict(LINES)
+    # 0.3 m beside P2, 0.45 m along it from A (0.54 m from A: not joined to it either)
+    lines["P5"] = [(100.45, 50), (100.45, 0.3)]
     topo = build_topology(None, _pipes(lines), pd.DataFrame(), None, TEST_CRS)
     (message,) = _messages(topo.report.problems(), "pipes", "P5")
-    assert "ends (node P5-to) 0.10 m from pipe P2, not at an end of it" in message
+    assert "ends (node P5-to) 0.30 m from pipe P2, not at an end of it" in message
     assert _ends(topo.pipes)["P5"] == ("P5-from", "P5-to")
+    assert sorted(topo.pipes["id"]) == ["P1", "P2", "P3", "P4", "P5"]
+
+
+def test_valves_and_customers_go_on_the_right_part() -> None:
+    lines = dict(LINES)
+    lines["P5"] = [(150, 50), (150, 0)]
+    valves = _points({"V1": (190, 0), "V2": (160, 1), "V3": (130, 0), "V4": (140, 0)})
+    # V1 has no link (nearest pipe); V2 and V3 are given P2 (the part is found); V4 is given
+    # P2 at node B (the far end: the second part)
+    valves["pipe_id"] = [None, "P2", "P2", "P2"]
+    valves["node_id"] = [None, None, None, "B"]
+    nodes = _points(
+        {"S": (0, 0), "A": (100, 0), "B": (200, 0), "C": (300, 0)},
+        kind=["source", "junction", "junction", "junction"],
+    )
+    customers = _points({"C1": (180, 10), "C2": (120, 10)}, category=["residential"] * 2)
+    customers["pipe_id"] = ["P2", "P2"]
+    topo = build_topology(nodes, _pipes(lines), valves, customers, TEST_CRS)
+    assert _ends(topo.pipes)["P2.2"] == ("P5-to", "B")
+    placed = topo.valves.set_index("id")[["pipe_id", "node_id"]].to_dict("index")
+    assert placed == {
+        "V1": {"pipe_id": "P2.2", "node_id": "B"},
+        "V2": {"pipe_id": "P2.2", "node_id": "P5-to"},
+        "V3": {"pipe_id": "P2", "node_id": "P5-to"},
+        "V4": {"pipe_id": "P2.2", "node_id": "B"},
+    }
+    assert topo.customers is not None
+    assert topo.customers["pipe_id"].tolist() == ["P2.2", "P2"]
+    assert sorted(topo.report.onto_parts) == [
+        ("customers", "C1", "P2", "P2.2"),
+        ("valves", "V2", "P2", "P2.2"),
+        ("valves", "V4", "P2", "P2.2"),
+    ]
+    (moved,) = [m for p in topo.report.problems() for m in [p.message] if "split at a tee" in m]
+    assert moved.startswith("3 valves and customers given on a pipe split at a tee")
+    snaps = topo.report.snaps().set_index(["layer", "id"])["pipe_id"]
+    assert snaps["customers", "C1"] == "P2.2" and snaps["valves", "V4"] == "P2.2"
+
+
+def test_a_tee_in_a_feet_crs_is_found_and_measured_in_metres() -> None:
+    from pyproj import Transformer
+
+    feet = "EPSG:3089"
+    x0, y0 = Transformer.from_crs("EPSG:4326", feet, always_xy=True).transform(-86.23, 37.12)
+    ft = 1200 / 3937
+    pipes = gpd.GeoDataFrame(
+        {"id": ["P1", "P2"]},
+        geometry=[
+            shapely.LineString([(x0, y0), (x0 + 100 / ft, y0)]),
+            # ends 0.3 m (1 ft) from P1's middle, 40 m along it: joined within 0.5 m
+            shapely.LineString([(x0 + 40 / ft, y0 + 50 / ft), (x0 + 40 / ft, y0 + 0.3 / ft)]),
+        ],
+        crs=feet,
+    )
+    utm = pipes.estimate_utm_crs()
+    topo = build_topology(None, pipes, pd.DataFrame(), None, utm)
+    assert topo.pipes.crs == pipes.crs  # the parts are drawn in the layer's own CRS
+    metres = dict(zip(topo.pipes["id"], topo.pipes.to_crs(utm).length, strict=True))
+    whole = float(pipes.to_crs(utm).length.iloc[0])
+    assert metres["P1"] + metres["P1.2"] == pytest.approx(whole, rel=1e-9)
+    assert metres["P1"] / whole == pytest.approx(0.4, abs=1e-4)
+    assert _ends(topo.pipes)["P1"][1] == _ends(topo.pipes)["P2"][1]
+    (split,) = topo.report.nodes.splits  # type: ignore[union-attr]
+    assert split.gaps_m == pytest.approx((0.3,), abs=0.001)  # metres, not 0.3 ft
 
 
 def _network(**valves: tuple[float, float]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -268,3 +407,95 @@ def test_options_are_distances() -> None:
         TopologyOptions(node_tolerance_m=-1)
     with pytest.raises(ValueError, match="valve_max_m"):
         TopologyOptions(valve_max_m="far")  # type: ignore[arg-type]
+
+
+def test_an_export_with_an_unsplit_tee_reads_as_one_connected_network(tmp_path: Any) -> None:
+    from gis.io import read_network
+    from gis.isolation import Isolator
+
+    # S --P1-- A --P2-- B --P4-- tank C, and P3 from P2's middle north to D; valves on P2 by A
+    # and by B
+    lines = {
+        "P1": [(0, 0), (100, 0)],
+        "P2": [(100, 0), (200, 0)],
+        "P3": [(150, 0), (150, 80)],
+        "P4": [(200, 0), (300, 0)],
+    }
+    path = tmp_path / "export.gpkg"
+    nodes = _points(
+        {"S": (0, 0), "A": (100, 0), "B": (200, 0), "C": (300, 0), "D": (150, 80)},
+        kind=["source", "junction", "junction", "tank", "junction"],
+    )
+    nodes.to_file(path, layer="nodes", engine="pyogrio")
+    _pipes(lines).to_file(path, layer="pipes", engine="pyogrio")
+    _points({"V1": (103, 0), "V2": (197, 0)}).to_file(path, layer="valves", engine="pyogrio")
+    network = read_network(path)
+    assert sorted(network.pipes.ids) == ["P1", "P2", "P2.2", "P3", "P4"]
+    assert not any("no source" in w for w in network.warnings)
+    plan = Isolator(network).isolate("P3", with_area=False)
+    assert sorted(v.id for v in plan.valves_to_close) == ["V1", "V2"]
+    assert sorted(plan.isolated_pipes) == ["P2", "P2.2", "P3"]
+    assert plan.length_m == pytest.approx(180.0)
+
+
+def _named_pipes(lines: dict[str, list[tuple[float, float]]]) -> gpd.GeoDataFrame:
+    pipes = _pipes(lines)
+    pipes["from_node"] = ["S", "A", "B", "B"][: len(pipes)]
+    pipes["to_node"] = ["A", "B", "C", "D"][: len(pipes)]
+    return pipes
+
+
+def test_pipes_that_name_their_nodes_without_a_nodes_layer_make_the_nodes() -> None:
+    lines = dict(LINES)
+    lines["P3"] = [(200.3, 0), (300, 0)]  # 0.3 m from where P2 ends at B: within 0.5 m
+    pipes = _named_pipes(lines)
+    topo = build_topology(None, pipes, pd.DataFrame(), None, TEST_CRS)
+    assert _ends(topo.pipes) == _ends(pipes)  # the pipes' own names are kept
+    nodes = topo.nodes.set_index("id")
+    assert sorted(nodes.index) == ["A", "B", "C", "D", "S"]
+    assert (nodes["kind"] == "junction").all()
+    assert nodes.crs == pipes.crs
+    # drawn at the end of the smallest pipe id that ends there: B where P2 ends
+    assert (nodes.geometry["B"].x - OX, nodes.geometry["B"].y - OY) == (200.0, 0.0)
+    assert (nodes.geometry["D"].x - OX, nodes.geometry["D"].y - OY) == (200.0, 100.0)
+    problems = topo.report.problems()
+    assert [p.severity for p in problems] == ["warning"]
+    assert problems[0].message.startswith(
+        "there is no nodes layer: 5 nodes made from the pipes' from_node and to_node"
+    )
+    assert "the farthest 0.30 m from its node" in problems[0].message
+    assert topo.report.nodes is None and topo.report.named_ends is not None
+
+
+def test_one_node_id_at_two_places_is_an_error_naming_both_pipes() -> None:
+    lines = dict(LINES)
+    lines["P4"] = [(210, 0), (200, 100)]  # says it starts at B, but 10 m from where P2 ends
+    topo = build_topology(None, _named_pipes(lines), pd.DataFrame(), None, TEST_CRS)
+    (error,) = [p for p in topo.report.problems() if p.severity == "error"]
+    assert (error.layer, error.id) == ("pipes", "P4")
+    assert error.message.startswith("ends at node B 10.00 m from where pipe P2 ends at node B")
+    assert "pipe P4 or pipe P2" in error.fix
+    assert topo.report.to_dict()["named_nodes"]["conflicts"] == [["B", "P4", "P2"]]
+
+
+def test_a_network_read_without_its_nodes_layer_uses_the_pipes_node_ids(tmp_path: Any) -> None:
+    from gis.io import read_layers, read_network
+    from gis.validate import validate_layers
+
+    path = tmp_path / "pipes-only.gpkg"
+    _named_pipes(LINES).to_file(path, layer="pipes", engine="pyogrio")
+    valves = _points({"V1": (103, 0)})
+    valves["pipe_id"], valves["node_id"] = ["P2"], ["A"]
+    valves.to_file(path, layer="valves", engine="pyogrio")
+    network = read_network(path)
+    assert sorted(network.nodes.ids) == ["A", "B", "C", "D", "S"]
+    assert network.valves.ids.tolist() == ["V1"]
+    assert network.nodes.ids[network.valves.node[0]] == "A"
+    # a conflict stops the read
+    lines = dict(LINES)
+    lines["P4"] = [(210, 0), (200, 100)]
+    bad = tmp_path / "bad.gpkg"
+    _named_pipes(lines).to_file(bad, layer="pipes", engine="pyogrio")
+    report = validate_layers(read_layers(bad))
+    assert not report.ok
+    assert any(p.id == "P4" and "node B" in p.message for p in report.errors)
