@@ -1,4 +1,4 @@
-"""The ``waterops`` command line (DESIGN §4).
+"""The ``waterops`` command line (docs/design.md §4).
 
 A thin layer: parse arguments, call :mod:`gis`, print a human table or JSON. Data problems are
 reported with what to fix and exit with status 1; never a traceback.

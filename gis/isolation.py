@@ -1,4 +1,4 @@
-"""Isolating a break: which valves to close, and who loses water (DESIGN §3).
+"""Isolating a break: which valves to close, and who loses water (docs/design.md §3).
 
 The search works on the segment graph computed once per network (:mod:`gis.segments`):
 

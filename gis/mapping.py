@@ -40,7 +40,7 @@ import pandas as pd
 from gis.errors import NetworkError
 from gis.topology import TopologyOptions
 
-# The contract's columns of each layer (DESIGN §2, with the optional columns we read).
+# The contract's columns of each layer (docs/design.md §2, with the optional columns we read).
 CONTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
     "nodes": ("id", "kind", "elevation_m", "name"),
     "pipes": (

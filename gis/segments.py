@@ -1,4 +1,4 @@
-"""Valve segments (DESIGN §3).
+"""Valve segments (docs/design.md §3).
 
 A valve on pipe *p* at node *n* cuts *p* from *n*. A segment is a maximal set of pipes and nodes
 connected without crossing a valve (Walski 1993). We find them all at once as the connected

@@ -1,4 +1,4 @@
-"""Validation of network layers against the data contract (DESIGN §2).
+"""Validation of network layers against the data contract (docs/design.md §2).
 
 Every problem names the layer, the row id and what to fix. Errors stop the network from being
 built; warnings are reported and the network is still usable (a component with no source is
@@ -186,7 +186,7 @@ def validate_layers(layers: NetworkLayers) -> ValidationReport:
                 name,
                 None,
                 f"lacks the required column(s) {', '.join(missing)}",
-                f"add {', '.join(missing)} (see the data contract, DESIGN §2)",
+                f"add {', '.join(missing)} (see the data contract, docs/design.md §2)",
             )
             usable[name] = False
             continue
@@ -598,7 +598,7 @@ def _check_coordinates(out: _Collector, name: str, df: pd.DataFrame, crs: Any) -
     return measurable
 
 
-# The geometry each layer's rows must have (DESIGN §2), and how to fix another one.
+# The geometry each layer's rows must have (docs/design.md §2), and how to fix another one.
 GEOMETRY_TYPES: dict[str, tuple[tuple[str, ...], str]] = {
     "nodes": (("Point",), "draw each node as one point (split multi-part features)"),
     "pipes": (

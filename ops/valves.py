@@ -3,9 +3,12 @@
 The service plan asks that valves be inspected and maintained so that a repair shuts off the
 smallest area for the shortest time. A valve that has not been turned for years is the one that
 fails when it is needed; so every operable valve is exercised (closed and reopened, its turns
-counted) once per cycle (default two years). The programme picks the valves that are due:
-never-exercised valves first, then the longest unexercised; with a criticality ranking
-(:func:`gis.criticality.valve_criticality`), the valves whose failure costs most go first.
+counted) once per cycle. The programme (:func:`exercise_programme`) has two cycles
+(:class:`ProgrammeSettings`): the critical valves (the top 10 % by the extra customers cut off
+if they fail) yearly, the others every three years; :func:`valves_due` is the plain list with one
+cycle for every valve (default two years). The programme puts the critical valves first; then,
+in both, never-exercised valves, then the longest unexercised, and with a criticality ranking
+(:func:`gis.criticality.valve_criticality`) the valves whose failure costs most.
 Normally-closed boundary valves are exercised too (they are DMA boundaries that a repair may
 need to open). Inoperable valves are not exercised but listed for replacement.
 """

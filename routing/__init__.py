@@ -1,1 +1,1 @@
-"""Crew scheduling with OR-Tools (DESIGN §5). Built in issue 3."""
+"""Crew scheduling with OR-Tools (docs/design.md §5). Built in issue 3."""

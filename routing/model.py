@@ -1,4 +1,4 @@
-"""Value objects of crew scheduling: what goes into the solver and what comes out (DESIGN §5).
+"""Value objects of crew scheduling: the solver's input and output (docs/design.md §5).
 
 Times are whole seconds on one time axis chosen by the caller (``ops/`` uses seconds since
 midnight of the first planned day), so a week plan is the same model as a day plan. Locations

@@ -106,8 +106,8 @@ class RoadNetwork:
     Parameters
     ----------
     roads
-        A GeoDataFrame of LineStrings with ``speed_kmh`` and optional ``oneway`` (the DESIGN §2
-        ``roads`` layer), in any CRS.
+        A GeoDataFrame of LineStrings with ``speed_kmh`` and optional ``oneway`` (the
+        ``roads`` layer of docs/design.md §2), in any CRS.
     access_speed_kmh
         Speed from a place to the nearest road node (parking, walking to the valve).
     cache_size

@@ -546,7 +546,7 @@ def get_segments(
     _: Reader,
     session: SessionDep,
     top: Annotated[int, Query(ge=0, le=1000)] = 20,
-    full: Annotated[bool, Query(description="every segment (DESIGN §4 shape)")] = False,
+    full: Annotated[bool, Query(description="every segment (docs/design.md §4 shape)")] = False,
 ) -> Response:
     from gis.segments import segment_network, segments_summary, segments_table
 

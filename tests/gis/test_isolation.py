@@ -1,4 +1,4 @@
-"""Isolation of a break (DESIGN §3): hand-built cases and properties against an oracle.
+"""Isolation of a break (docs/design.md §3): hand-built cases and properties against an oracle.
 
 The oracle is independent of :mod:`gis.segments` and :mod:`gis.isolation`: it works on the plain
 tuples a network is built from and on the *element graph* (vertices ``("N", node)`` and
@@ -54,7 +54,7 @@ class Spec:
 
 
 class Oracle:
-    """Isolation worked out on the element graph with networkx, straight from DESIGN §3."""
+    """Isolation worked out on the element graph with networkx, straight from docs/design.md §3."""
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
@@ -140,7 +140,7 @@ def cut_off(plan: IsolationPlan) -> set[str]:
 def check_plan(
     oracle: Oracle, plan: IsolationPlan, broken: Sequence[str], failed: Sequence[str]
 ) -> None:
-    """Every property of DESIGN §3 that a plan must have, checked against the oracle."""
+    """Every property of docs/design.md §3 that a plan must have, checked against the oracle."""
     valve = oracle.valve
     failed_set = set(failed)
     close = [v.id for v in plan.valves_to_close]

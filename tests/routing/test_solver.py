@@ -1,4 +1,4 @@
-"""The crew scheduler (DESIGN §5): real OR-Tools solves on small problems, no mocks.
+"""The crew scheduler (docs/design.md §5): real OR-Tools solves on small problems, no mocks.
 
 Every constraint is exercised by a case that a solver without it would get wrong, and every plan
 is checked by :func:`check_plan`, an oracle that recomputes the travel from the problem's own
