@@ -64,12 +64,20 @@ test: lint typecheck pytest
 LOCK_FLAGS := --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade) \
 	$(if $(UPGRADE_PACKAGE),--upgrade-package $(UPGRADE_PACKAGE))
+# Each lock is compiled on a copy (uv keeps the pins it finds there) and replaces the lock only
+# when it changed, so that an unchanged lock does not make the venvs install again.
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	cp $(LOCKS)/run.txt $(LOCKS)/run.txt.new
 	$(BIN)/uv pip compile $(LOCK_FLAGS) --extra inp \
-	    pyproject.toml $(LOCKS)/build.in -o $(LOCKS)/run.txt
+	    pyproject.toml $(LOCKS)/build.in -o $(LOCKS)/run.txt.new
+	cmp -s $(LOCKS)/run.txt.new $(LOCKS)/run.txt && rm $(LOCKS)/run.txt.new \
+	    || mv $(LOCKS)/run.txt.new $(LOCKS)/run.txt
+	cp $(LOCKS)/dev.txt $(LOCKS)/dev.txt.new
 	$(BIN)/uv pip compile $(LOCK_FLAGS) --extra inp --extra dev --constraint $(LOCKS)/run.txt \
-	    pyproject.toml $(LOCKS)/build.in -o $(LOCKS)/dev.txt
+	    pyproject.toml $(LOCKS)/build.in -o $(LOCKS)/dev.txt.new
+	cmp -s $(LOCKS)/dev.txt.new $(LOCKS)/dev.txt && rm $(LOCKS)/dev.txt.new \
+	    || mv $(LOCKS)/dev.txt.new $(LOCKS)/dev.txt
 
 sample: $(RUN_STAMP)
 	$(BIN)/python -m sample_data.generate --out $(SAMPLE)
