@@ -38,48 +38,13 @@ import numpy as np
 import pandas as pd
 
 from gis.errors import NetworkError
+from gis.network import CUSTOMER_CATEGORIES, NODE_KINDS
 from gis.topology import TopologyOptions
+from gis.validate import CHOICE_COLUMNS, contract_columns
 
-# The contract's columns of each layer (docs/design.md §2, with the optional columns we read).
-CONTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "nodes": ("id", "kind", "elevation_m", "name"),
-    "pipes": (
-        "id",
-        "from_node",
-        "to_node",
-        "diameter_mm",
-        "material",
-        "install_year",
-        "street",
-        "dma",
-        "status",
-        "length_m",
-        "direction",
-    ),
-    "valves": (
-        "id",
-        "pipe_id",
-        "node_id",
-        "kind",
-        "diameter_mm",
-        "normally_closed",
-        "operable",
-        "last_exercised",
-    ),
-    "customers": (
-        "id",
-        "pipe_id",
-        "category",
-        "accounts",
-        "address",
-        "critical_kind",
-        "name",
-        "demand_m3d",
-    ),
-    "dmas": ("id", "name"),
-    "roads": ("id", "speed_kmh", "name", "oneway"),
-    "depots": ("id", "name"),
-}
+# The contract's columns of each layer (docs/design.md §2, with the optional columns we read):
+# made of the lists validation checks them by (gis.validate), so that there is one list.
+CONTRACT_COLUMNS: dict[str, tuple[str, ...]] = contract_columns()
 MAPPED_LAYERS = tuple(CONTRACT_COLUMNS)
 
 # Units a column may come in, as the factor to the contract's unit.
@@ -866,11 +831,13 @@ def contract_description() -> dict[str, Any]:
 
 # The contract's own values of the choice columns (a column already in them needs no map).
 CONTRACT_VALUES: dict[tuple[str, str], frozenset[str]] = {
-    ("nodes", "kind"): frozenset({"junction", "source", "tank"}),
-    ("customers", "category"): frozenset(
-        {"residential", "commercial", "industrial", "institution", "critical"}
-    ),
-    ("pipes", "status"): frozenset({"open", "closed"}),
+    ("nodes", "kind"): frozenset(NODE_KINDS),
+    ("customers", "category"): frozenset(CUSTOMER_CATEGORIES),
+    **{
+        (layer, column): frozenset(values)
+        for layer, choices in CHOICE_COLUMNS.items()
+        for column, values in choices.items()
+    },
     ("valves", "normally_closed"): frozenset(
         {"true", "t", "yes", "y", "1", "是", "false", "f", "no", "n", "0", "否", "1.0", "0.0"}
     ),

@@ -37,6 +37,9 @@ SOURCE_KINDS = frozenset({"source", "tank"})
 # The optional ``direction`` of a link: water passes both ways (an ordinary pipe), or only from
 # ``from_node`` to ``to_node`` (a pump, a check valve, a pressure-reducing valve).
 LINK_DIRECTIONS: tuple[str, ...] = ("both", "one-way")
+# The optional ``kind`` of a link (EPANET's pipes, pumps and control valves; GIS pipes may say
+# pump too). A pump whose ``direction`` is empty is one-way (see :func:`link_one_way`).
+LINK_KINDS: tuple[str, ...] = ("pipe", "pump", "valve")
 # How water can pass a link, as :attr:`Pipes.flow` codes it.
 LINK_FLOW: tuple[str, ...] = ("two-way", "one-way", "closed")
 
@@ -322,8 +325,7 @@ def build_network(layers: NetworkLayers) -> Network:
         geometry = pipes_df.geometry.to_numpy()
     status = _optional(pipes_df, "status", len(pipe_ids), "open")
     is_open = np.array([str(s).strip().lower() != "closed" for s in status], dtype=bool)
-    direction = _optional(pipes_df, "direction", len(pipe_ids), "both")
-    one_way = np.array([str(d).strip().lower() == "one-way" for d in direction], dtype=bool)
+    one_way, _ = link_one_way(pipes_df)
     pipes = Pipes(
         ids=pipe_ids,
         start=start,
@@ -451,6 +453,22 @@ def number_column(column: Any) -> FloatArray:
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
     text = values.astype(str).str.strip()
     return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+
+
+def link_one_way(pipes_df: Any) -> tuple[BoolArray, BoolArray]:
+    """Which links water passes only from ``from_node`` to ``to_node``, and which of them are
+    pumps taken as one-way because their ``direction`` is empty (for the report).
+
+    ``direction`` says it (``one-way`` or ``both``); where it is empty, a link of ``kind``
+    pump is one-way (a pump lifts water one way: from its from_node, where the geometry
+    starts when the nodes are built from it) and any other link two-way."""
+    n = len(pipes_df)
+    direction = _optional(pipes_df, "direction", n, "")
+    said = pd.Series(direction, dtype=object).astype(str).str.strip().str.lower().to_numpy()
+    kind = pd.Series(_optional(pipes_df, "kind", n, ""), dtype=object).astype(str)
+    pump = kind.str.strip().str.lower().eq("pump").to_numpy(dtype=bool)
+    assumed = pump & (said == "")
+    return (said == "one-way") | assumed, assumed
 
 
 def _optional(df: Any, column: str, n: int, default: Any = None) -> ObjArray:

@@ -17,6 +17,7 @@ import pandas as pd
 from gis.network import (
     CUSTOMER_CATEGORIES,
     LINK_DIRECTIONS,
+    LINK_KINDS,
     NODE_KINDS,
     SOURCE_KINDS,
     number_column,
@@ -27,11 +28,28 @@ if TYPE_CHECKING:
 
 Severity = Literal["error", "warning"]
 
-REQUIRED_COLUMNS = {
+# The data contract's columns (docs/design.md §2), each named once: the required ones here, the
+# optional ones by what they hold (NUMBER_COLUMNS, BOOL_COLUMNS, CHOICE_COLUMNS, TEXT_COLUMNS
+# below). gis.mapping.CONTRACT_COLUMNS is made of them. The network layers' required columns
+# are checked; the other layers' ids are what their rows are named by.
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "nodes": ("id", "kind"),
     "pipes": ("id", "from_node", "to_node", "diameter_mm"),
     "valves": ("id", "pipe_id", "node_id"),
     "customers": ("id", "pipe_id", "category"),
+    "dmas": ("id",),
+    "roads": ("id",),
+    "depots": ("id",),
+}
+# Optional columns read as text as they are (names, streets, materials, dates).
+TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "nodes": ("name",),
+    "pipes": ("material", "street", "dma"),
+    "valves": ("kind", "last_exercised"),
+    "customers": ("address", "critical_kind", "name"),
+    "dmas": ("name",),
+    "roads": ("name",),
+    "depots": ("name",),
 }
 
 # Reports on big networks stay readable: past this many problems of one kind, one line says how
@@ -245,6 +263,8 @@ def validate_layers(layers: NetworkLayers) -> ValidationReport:
         "fill in the nominal diameter in millimetres",
     )
 
+    _check_pump_directions(out, pipes)
+
     pipe_ids = set(pipes["id"].astype(str))
     if usable["valves"]:
         _check_valves(out, layers.valves, pipes, pipe_ids, node_ids)
@@ -296,8 +316,24 @@ BOOL_COLUMNS: dict[str, dict[str, bool]] = {
     "roads": {"oneway": False},
 }
 CHOICE_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
-    "pipes": {"status": ("open", "closed"), "direction": LINK_DIRECTIONS}
+    "pipes": {"status": ("open", "closed"), "direction": LINK_DIRECTIONS, "kind": LINK_KINDS}
 }
+
+
+def contract_columns() -> dict[str, tuple[str, ...]]:
+    """The contract's columns of each layer: the required ones, then the optional ones (text,
+    numbers, choices, yes/no), each once."""
+    out: dict[str, tuple[str, ...]] = {}
+    for layer, required in REQUIRED_COLUMNS.items():
+        columns = [
+            *required,
+            *TEXT_COLUMNS.get(layer, ()),
+            *NUMBER_COLUMNS.get(layer, {}),
+            *CHOICE_COLUMNS.get(layer, {}),
+            *BOOL_COLUMNS.get(layer, {}),
+        ]
+        out[layer] = tuple(dict.fromkeys(columns))
+    return out
 
 
 def _show(value: Any) -> str:
@@ -384,6 +420,23 @@ def _check_values(out: _Collector, name: str, df: pd.DataFrame) -> None:
             f"{column} is not {' or '.join(choices)}",
             f"write {column} as {' or '.join(choices)}, or leave it empty for {choices[0]}",
         )
+
+
+def _check_pump_directions(out: _Collector, pipes: pd.DataFrame) -> None:
+    """Pumps without a direction are taken as one-way, from_node to to_node: say so (a pump
+    drawn backwards would feed the wrong side)."""
+    from gis.network import link_one_way
+
+    _, assumed = link_one_way(pipes)
+    out.add(
+        "warning",
+        "pipes",
+        pipes.loc[assumed, "id"],
+        "is a pump without a direction: water is taken to pass it only from its from_node to "
+        "its to_node (the way it is drawn, when the nodes are built from the geometry)",
+        "set direction = one-way to confirm, or both for a link water passes both ways; "
+        "redraw a pump drawn backwards",
+    )
 
 
 def _yes_no(values: pd.Series) -> Any:

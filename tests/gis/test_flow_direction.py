@@ -605,6 +605,40 @@ def test_direction_column_is_validated() -> None:
     assert [LINK_FLOW[f] for f in network.pipes.flow] == ["one-way"]
 
 
+def test_a_gis_pump_without_a_direction_is_one_way_and_said_so() -> None:
+    """S –P1– a –PU– b –P2– T, PU a pump from a to b in a GIS pipes layer (kind = pump) with
+    no direction: breaking P1 dries a (the tank cannot feed it back through the pump)."""
+    nodes = (
+        ("S", "source", 0.0, 0.0),
+        ("a", "junction", 100.0, 0.0),
+        ("b", "junction", 200.0, 0.0),
+        ("T", "tank", 300.0, 0.0),
+    )
+    valves = (("V1", "P1", "S", True, False), ("V2", "P1", "a", True, False))
+    layers = make_layers(nodes, (("P1", "S", "a"), ("PU", "a", "b"), ("P2", "b", "T")), valves)
+    layers.pipes["kind"] = ["pipe", "pump", None]
+    layers.pipes["direction"] = [None, None, None]
+    report = validate_layers(layers)
+    assert report.ok
+    (warning,) = [p for p in report.warnings if p.layer == "pipes"]
+    assert warning.id == "PU"
+    assert warning.message.startswith("is a pump without a direction: water is taken to pass")
+    network = build_network(layers)
+    assert network.pipes.one_way.tolist() == [False, True, False]
+    assert set(Isolator(network).isolate("P1").unintended_nodes) == {"a"}
+    # a direction given is the direction: both makes the pump two-way, and nothing is assumed
+    for direction, one_way, dry in (("both", False, set()), ("one-way", True, {"a"})):
+        layers.pipes["direction"] = [None, direction, None]
+        report = validate_layers(layers)
+        assert report.ok and not [p for p in report.warnings if p.layer == "pipes"]
+        network = build_network(layers)
+        assert network.pipes.one_way.tolist() == [False, one_way, False]
+        assert set(Isolator(network).isolate("P1").unintended_nodes) == dry
+    layers.pipes["kind"] = ["pipe", "turbine", None]
+    (error,) = [p for p in validate_layers(layers).errors if p.layer == "pipes"]
+    assert error.id == "PU" and "pipe or pump or valve" in error.message
+
+
 # -- EPANET files: directions, closed links, TCVs as valves, demands as customers -------------
 
 EPANET = """\

@@ -195,6 +195,25 @@ def test_install_dates_become_years() -> None:
     assert out["install_year"].tolist() == [1995.0, 2010.0]
 
 
+def test_the_contract_columns_are_the_ones_validation_checks() -> None:
+    from gis.mapping import CONTRACT_COLUMNS, contract_description
+    from gis.validate import BOOL_COLUMNS, CHOICE_COLUMNS, NUMBER_COLUMNS, REQUIRED_COLUMNS
+
+    for layer, columns in CONTRACT_COLUMNS.items():
+        assert len(set(columns)) == len(columns), layer
+        assert columns[: len(REQUIRED_COLUMNS[layer])] == REQUIRED_COLUMNS[layer]
+    for checked in (NUMBER_COLUMNS, BOOL_COLUMNS, CHOICE_COLUMNS):
+        for layer, columns in checked.items():
+            assert set(columns) <= set(CONTRACT_COLUMNS[layer]), layer
+    # a pipe's kind (pump ...) is a contract column: a mapping can give it, with its values
+    assert "kind" in contract_description()["columns"]["pipes"]
+    mapping = mapping_from_dict(
+        {"pipes": {"kind": {"column": "类型", "values": {"泵": "pump", "管道": "pipe"}}}}
+    )
+    out, problems = apply_rules(_frame(类型=["管道", "泵"]), "pipes", mapping.rule("pipes"))
+    assert problems == [] and out["kind"].tolist() == ["pipe", "pump"]
+
+
 def test_a_column_the_mapping_names_must_exist() -> None:
     rule = LayerRule(None, {"diameter_mm": ColumnRule("DIAM")})
     _, problems = apply_rules(_frame(id=["a"], SIZE=[1]), "pipes", rule)
