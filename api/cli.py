@@ -807,11 +807,13 @@ def _print_repair_schedule(case: Any, day_plan: Any, window: Any, outage: Any) -
     for column in ("job", "crew", "start", "end"):
         table.add_column(column)
     rows = []
+    mine = {j.id for j in case.jobs}
     for route in day_plan.plan.routes:
         for stop in route.stops:
-            if stop.job_id.split("#")[0].startswith(f"{case.report.id}-"):
+            if stop.job_id in mine:
                 times = day_plan.stop_times(stop.job_id)
-                rows.append((times[0], stop.job_id, route.crew_id, times[1]))
+                name = stop.job_id if stop.slot == 1 else f"{stop.job_id} (crew {stop.slot})"
+                rows.append((times[0], name, route.crew_id, times[1]))
     for start, job, crew, end in sorted(rows):
         table.add_row(job, crew, f"{start:%H:%M}", f"{end:%H:%M}")
     out.print(table)

@@ -419,7 +419,7 @@ def published_day_plan(row: t.Plan, calendar: Any) -> Any:
     assert row.state is not None
     jobs, links, crews, chains = decode_problem(row.problem)
     plan = plan_from_state(row.state)
-    planned = {s.job_id.split("#")[0] for r in plan.routes for s in r.stops}
+    planned = {s.job_id for r in plan.routes for s in r.stops}
     future = tuple(j for j in jobs if j.id in set(row.problem.get("future", [])))
     result_days = (row.result or {}).get("days") or [row.problem["day"]]
     return DayPlan(

@@ -83,7 +83,7 @@ def main() -> None:
         travel=travel,
         seconds=args.plan_seconds,
     )
-    planned = {s.job_id.split("#")[0] for r in morning.plan.routes for s in r.stops}
+    planned = {s.job_id for r in morning.plan.routes for s in r.stops}
     print(
         f"day {DAY}: {len(jobs)} jobs, {len(roster)} crews, planned {len(planned)} in "
         f"{morning.plan.solve_seconds:.1f} s (setup {setup:.1f} s); bursts reported at "
@@ -120,7 +120,7 @@ def main() -> None:
                 back = max(t[1] for t in times if t is not None)
                 outages.append((back - REPORTED).total_seconds() / 3600)
             moved.append(len(after.plan.moved))
-            kept = {s.job_id.split("#")[0] for r in after.plan.routes for s in r.stops}
+            kept = {s.job_id for r in after.plan.routes for s in r.stops}
             dropped.append(len(planned - kept))
         rows[seconds] = outages
         med = statistics.median(outages) if outages else float("nan")

@@ -359,9 +359,12 @@ class DayPlan:
                 }
         for route in data["routes"]:
             for stop in route["stops"]:
-                job = by_id.get(stop["job"].split("#")[0])
+                job = by_id.get(stop["job"])
                 stop["kind"] = str(job.kind) if job else None
                 stop["source"] = job.source if job else None
+                stop["ticket"] = job.ticket if job else None
+                stop["valve"] = job.valve if job else None
+                stop["step"] = str(job.step) if job and job.step else None
                 for key in ("arrival", "start", "end"):
                     stop[key] = from_seconds(stop[key], self.day).isoformat(timespec="minutes")
             for key in ("depart", "arrive"):

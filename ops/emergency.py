@@ -14,7 +14,6 @@ crew's ordinary shift; ordinary work waits for it. See ``docs/decisions.md``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -190,14 +189,6 @@ def take_over(links: Sequence[JobLink], left: Suspension) -> tuple[list[JobLink]
     moved = tuple(lk.after for lk in links if lk.before == left.job)
     out = [replace(lk, before=left.rest.id) if lk.before == left.job else lk for lk in links]
     return [*out, JobLink(left.job, left.rest.id)], replace(left, successors=moved)
-
-
-REST_SUFFIX = re.compile(r"-part\d+$")
-
-
-def first_part(job_id: str) -> str:
-    """The id of the job a rest (:func:`rest_of`) continues; a job's own id otherwise."""
-    return REST_SUFFIX.sub("", job_id)
 
 
 def rest_of(job: FieldJob, leave: dt.datetime, end: dt.datetime, rule: Interruption) -> FieldJob:

@@ -39,6 +39,16 @@ class JobKind(StrEnum):
     VALVE_EXERCISE = "valve exercise"
 
 
+class RepairStep(StrEnum):
+    """A job's place in the chain of a repair ticket (:func:`ops.repairs.open_repair`)."""
+
+    CLOSE = "close"  # shut a valve of the isolation
+    REPAIR = "repair"  # the repair itself
+    REOPEN = "reopen"  # reopen a valve shut for it
+    FLUSH = "flush"  # flush the mains after reopening
+    TANKER = "tanker"  # water to a customer cut off
+
+
 @dataclass(frozen=True)
 class FieldJob:
     """One visit of one crew (two for a two-crew job) to one place.
@@ -59,6 +69,13 @@ class FieldJob:
         Part of an emergency (a repair chain, a tanker): crews may work overtime for it.
     source
         The application, ticket or programme it comes from, e.g. ``"APP-0001"``.
+    ticket, step
+        The repair ticket whose chain it belongs to and its step in it (None: no repair's).
+    valve
+        The valve it works on (a closure, reopening, exercise or valve repair), else None.
+    meta
+        What else the job came with, for people and reports (JSON values); nothing reads
+        structure from it or from the id.
     """
 
     id: str
@@ -76,6 +93,9 @@ class FieldJob:
     crews_required: int = 1
     description: str = ""
     emergency: bool = False  # crews may stay past their shift for it (overtime)
+    ticket: str | None = None
+    valve: str | None = None
+    step: RepairStep | None = None
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -104,6 +124,9 @@ class FieldJob:
             "crews_required": self.crews_required,
             "emergency": self.emergency,
             "description": self.description,
+            "ticket": self.ticket,
+            "valve": self.valve,
+            "step": None if self.step is None else str(self.step),
             "meta": dict(self.meta),  # where the job comes from (JSON values only)
         }
 
@@ -114,6 +137,10 @@ def field_job_from_dict(data: dict[str, Any]) -> FieldJob:
     def when(key: str) -> dt.datetime | None:
         value = data.get(key)
         return None if value is None else dt.datetime.fromisoformat(value)
+
+    meta = dict(data.get("meta") or {})
+    # a job stored before these were fields (migration 0007 moves them) had them in ``meta``
+    typed = {key: data[key] if key in data else meta.pop(key, None) for key in TYPED}
 
     return FieldJob(
         id=str(data["id"]),
@@ -131,8 +158,15 @@ def field_job_from_dict(data: dict[str, Any]) -> FieldJob:
         crews_required=int(data.get("crews_required", 1)),
         description=str(data.get("description", "")),
         emergency=bool(data.get("emergency", False)),
-        meta=dict(data.get("meta") or {}),
+        ticket=None if typed["ticket"] is None else str(typed["ticket"]),
+        valve=None if typed["valve"] is None else str(typed["valve"]),
+        step=None if typed["step"] is None else RepairStep(typed["step"]),
+        meta=meta,
     )
+
+
+#: The fields of a job that were keys of ``meta`` before they were fields.
+TYPED = ("ticket", "valve", "step")
 
 
 @dataclass(frozen=True)

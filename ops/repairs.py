@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ops.errors import InvalidRequest
-from ops.jobs import FieldJob, JobKind, JobLink, Location, Skill
+from ops.jobs import FieldJob, JobKind, JobLink, Location, RepairStep, Skill
 
 if TYPE_CHECKING:
     from gis.isolation import IsolationPlan, Isolator
@@ -163,6 +163,11 @@ class RepairCase:
     def reopenings(self) -> tuple[FieldJob, ...]:
         return tuple(j for j in self.jobs if j.kind == JobKind.VALVE_REOPENING)
 
+    @property
+    def repairs(self) -> tuple[FieldJob, ...]:
+        """The repair job (and the rest of it, when its crew was called away)."""
+        return tuple(j for j in self.jobs if j.step == RepairStep.REPAIR)
+
     def expected_window(self) -> tuple[dt.datetime, dt.datetime]:
         return self.expected_start, self.expected_start + self.expected_outage
 
@@ -295,7 +300,9 @@ def open_repair(
                 mandatory=mandatory,
                 emergency=not target.planned,
                 description=f"close valve {v.id} on {v.pipe_id} at {v.node_id}",
-                meta={"ticket": ticket, "valve": v.id, "step": "close"},
+                ticket=ticket,
+                valve=v.id,
+                step=RepairStep.CLOSE,
             )
         )
     hours = next((h for dn, h in rules.repair_hours if diameter <= dn), rules.repair_hours_largest)
@@ -323,7 +330,9 @@ def open_repair(
         crews_required=crews,
         description=f"repair DN{diameter:g} pipe {pipe_id}"
         + (" (two crews)" if crews == 2 else ""),
-        meta={"ticket": ticket, "pipe": pipe_id, "step": "repair"},
+        ticket=ticket,
+        step=RepairStep.REPAIR,
+        meta={"pipe": pipe_id},
     )
     serial = sum((c.duration + rules.travel_estimate for c in closures[1:]), dt.timedelta(0))
     max_gap = rules.outage_slack + serial
@@ -351,7 +360,9 @@ def open_repair(
                 mandatory=mandatory,
                 emergency=not target.planned,
                 description=f"reopen valve {v.id}",
-                meta={"ticket": ticket, "valve": v.id, "step": "reopen"},
+                ticket=ticket,
+                valve=v.id,
+                step=RepairStep.REOPEN,
             )
         )
     jobs.extend(reopenings)
@@ -369,7 +380,8 @@ def open_repair(
         mandatory=mandatory,
         emergency=not target.planned,
         description=f"flush the mains around {pipe_id} after reopening",
-        meta={"ticket": ticket, "step": "flush"},
+        ticket=ticket,
+        step=RepairStep.FLUSH,
     )
     jobs.append(flush)
     links.extend(JobLink(r.id, flush.id) for r in reopenings)
@@ -429,7 +441,9 @@ def open_repair(
                 mandatory=t.critical and mandatory,
                 emergency=not target.planned,
                 description=f"water tanker to {t.name}",
-                meta={"ticket": ticket, "step": "tanker", "critical": t.critical},
+                ticket=ticket,
+                step=RepairStep.TANKER,
+                meta={"critical": t.critical},
             )
         )
     if tankers:
@@ -579,6 +593,7 @@ class RepairChain:
     closures: tuple[FieldJob, ...]
     reopenings: tuple[FieldJob, ...]
     expected: tuple[dt.datetime, dt.datetime]
+    repairs: tuple[FieldJob, ...] = ()  # the repair job (what a chain with no closures times)
 
     def expected_window(self) -> tuple[dt.datetime, dt.datetime]:
         return self.expected
@@ -587,19 +602,22 @@ class RepairChain:
 def repair_chain(case: RepairCase | RepairChain) -> RepairChain:
     if isinstance(case, RepairChain):
         return case
-    return RepairChain(case.report.id, case.closures, case.reopenings, case.expected_window())
+    return RepairChain(
+        case.report.id, case.closures, case.reopenings, case.expected_window(), case.repairs
+    )
 
 
 def chain_from_jobs(
     ticket: str, jobs: Sequence[FieldJob], expected: tuple[dt.datetime, dt.datetime]
 ) -> RepairChain:
-    """A repair's chain from its stored jobs."""
-    mine = [j for j in jobs if j.source == ticket]
+    """A repair's chain from its stored jobs (those of its ``ticket``)."""
+    mine = [j for j in jobs if j.ticket == ticket]
     return RepairChain(
         ticket,
-        tuple(j for j in mine if j.kind == JobKind.VALVE_CLOSURE),
-        tuple(j for j in mine if j.kind == JobKind.VALVE_REOPENING),
+        tuple(j for j in mine if j.step == RepairStep.CLOSE),
+        tuple(j for j in mine if j.step == RepairStep.REOPEN),
         expected,
+        tuple(j for j in mine if j.step == RepairStep.REPAIR),
     )
 
 
@@ -622,12 +640,12 @@ def outage_window(case: RepairCase | RepairChain, plan: Plan, day: dt.date) -> O
         else:
             ends.append(stop.end)
     if not case.closures:  # nothing to close (a source in the area): the repair itself
-        stop = plan.stop(f"{case.ticket}-repair")
-        if stop is not None:
-            starts.append(stop.start)
-            ends.append(stop.end)
-        else:
-            missing = True
+        stops = [plan.stop(job.id) for job in case.repairs[:1]]
+        for stop in stops:
+            if stop is not None:
+                starts.append(stop.start)
+                ends.append(stop.end)
+        missing = missing or not stops or None in stops
     if missing or not starts or not ends:
         start, end = case.expected_window()
         return OutageWindow(start, end, scheduled=False)

@@ -91,15 +91,8 @@ def valves_due(
 
 
 def exercise_job_id(valve_id: str, day: dt.date) -> str:
+    """A readable id for the exercise of a valve; the valve itself is the job's ``valve``."""
     return f"EX-{valve_id}-{day:%Y%m%d}"
-
-
-def exercised_valve(job_id: str) -> str:
-    """The valve of an exercise job id (the inverse of :func:`exercise_job_id`), also of the
-    rest of an exercise left for an emergency (:func:`ops.emergency.rest_of`)."""
-    from ops.emergency import first_part
-
-    return first_part(job_id)[3:-9]
 
 
 def exercise_jobs(
@@ -140,7 +133,7 @@ def exercise_jobs(
                 priority=2,
                 description=f"exercise valve {v.valve_id} (DN{size:g}); last "
                 + (v.last_exercised.isoformat() if v.last_exercised else "never"),
-                meta={"valve": v.valve_id},
+                valve=v.valve_id,
             )
         )
     return jobs
@@ -251,7 +244,7 @@ def programme_jobs(
     critical = {v.valve_id for v in chosen if v.critical}
     out = []
     for job in jobs:
-        valve = str(job.meta.get("valve"))
+        valve = str(job.valve)
         area = area_of.get(valve, "")
         out.append(
             replace(
@@ -380,5 +373,5 @@ def valve_repair_job(
         due=now + dt.timedelta(days=3 if critical else 14),
         priority=1 if critical else 2,
         description=f"valve {valve_id} {result.value}: {what}",
-        meta={"valve": valve_id},
+        valve=valve_id,
     )

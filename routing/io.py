@@ -238,6 +238,7 @@ def plan_from_state(data: dict[str, Any]) -> Plan:
                 travel=int(s["travel"]),
                 deadline_status=s["deadline_status"],
                 location=loc(s.get("location")),
+                slot=int(s.get("slot", 1)),
             )
             for s in r["stops"]
         )

@@ -198,7 +198,11 @@ class Problem:
 
 @dataclass(frozen=True)
 class Stop:
-    """A job on a route, with its times (seconds)."""
+    """A job on a route, with its times (seconds).
+
+    ``slot``: which crew of the job this stop is, 1 or 2 (a two-crew job has a stop on the
+    route of each of its crews, with the same ``job_id``: 1 for the first, 2 for the second).
+    """
 
     job_id: str
     arrival: int
@@ -207,10 +211,17 @@ class Stop:
     travel: int  # from the previous stop
     deadline_status: str  # on_time, late (soft due missed), no_deadline
     location: Location | None = None
+    slot: int = 1
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """The job and the crew's place in it: unique among the stops of a plan."""
+        return self.job_id, self.slot
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "job": self.job_id,
+            "slot": self.slot,
             "arrival": self.arrival,
             "start": self.start,
             "end": self.end,
@@ -340,13 +351,23 @@ class Plan:
 
     @property
     def assignments(self) -> dict[str, str]:
-        """Job id -> crew id (each crew of a two-crew job appears under ``id#2``)."""
-        return {s.job_id: r.crew_id for r in self.routes for s in r.stops}
+        """Job id -> the crew of its first slot (:meth:`crews` gives both of a two-crew job)."""
+        return {s.job_id: r.crew_id for r in self.routes for s in r.stops if s.slot == 1}
 
-    def stop(self, job_id: str) -> Stop | None:
+    @property
+    def slots(self) -> dict[tuple[str, int], str]:
+        """(job id, slot) -> crew id: every crew of every planned job."""
+        return {s.key: r.crew_id for r in self.routes for s in r.stops}
+
+    def crews(self, job_id: str) -> tuple[str, ...]:
+        """The crews of a job, by slot (two for a two-crew job; none when it is not planned)."""
+        return tuple(crew for (job, _), crew in sorted(self.slots.items()) if job == job_id)
+
+    def stop(self, job_id: str, slot: int = 1) -> Stop | None:
+        """The stop of a job (of its ``slot``-th crew), or None when it is not planned."""
         for r in self.routes:
             for s in r.stops:
-                if s.job_id == job_id:
+                if s.job_id == job_id and s.slot == slot:
                     return s
         return None
 
@@ -356,7 +377,7 @@ class Plan:
         used = [r for r in self.routes if r.stops]
         shift_time = sum(r.arrive - r.depart for r in used)
         return {
-            "jobs_planned": len({s.job_id.split("#")[0] for s in stops}),
+            "jobs_planned": len({s.job_id for s in stops}),
             "jobs_unassigned": len(self.unassigned),
             "mandatory_unassigned": sum(u.mandatory for u in self.unassigned),
             "late": late,

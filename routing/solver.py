@@ -137,7 +137,7 @@ def _urgent_first(
     held: dict[str, tuple[str | None, int]] = {}
     for route in first.routes:
         for stop in route.stops:
-            job_id = stop.job_id.split("#")[0]
+            job_id = stop.job_id
             if job_id in held:  # the second crew of a two-crew job: same start
                 held[job_id] = (None, min(held[job_id][1], stop.start))
             else:
@@ -646,13 +646,14 @@ def solve(
             end = start + job.duration
             stops.append(
                 Stop(
-                    job_id=job.id if c == 0 else f"{job.id}#2",
+                    job_id=job.id,
                     arrival=min(arrival, start),
                     start=start,
                     end=end,
                     travel=leg,
                     deadline_status=_deadline_status(job, end),
                     location=job.location,
+                    slot=c + 1,
                 )
             )
             placed.add(job.id)
@@ -698,8 +699,15 @@ def solve(
     unassigned = list(rejected) + explain_unassigned(problem, vehicles, left_out, placed)
     moved: tuple[str, ...] = ()
     if published is not None:
-        before = {k.split("#")[0]: v for k, v in published.assignments.items()}
-        now = {s.job_id.split("#")[0]: r.crew_id for r in routes_out for s in r.stops}
+        # a job moved when its crews changed (the two crews of a two-crew job trading places
+        # is no move)
+        before: dict[str, set[str]] = {}
+        for (job_id, _), crew_id in published.slots.items():
+            before.setdefault(job_id, set()).add(crew_id)
+        now: dict[str, set[str]] = {}
+        for r in routes_out:
+            for s in r.stops:
+                now.setdefault(s.job_id, set()).add(r.crew_id)
         moved = tuple(sorted(j for j in before if j in now and now[j] != before[j]))
     status = _status(unassigned)
     return Plan(
@@ -834,15 +842,11 @@ def _reassignment_costs(
 ) -> None:
     """Per-vehicle arc costs: travel, plus a penalty for entering a job that the published plan
     gave to another crew."""
-    owner = {}
-    for r in published.routes:
-        for s in r.stops:
-            owner[s.job_id] = r.crew_id
+    owner = published.slots
     for vi, v in enumerate(vehicles):
         cost = travel * COST_SCALE
         for k, (job, c) in enumerate(copies):
-            key = job.id if c == 0 else f"{job.id}#2"
-            crew = owner.get(key)
+            crew = owner.get((job.id, c + 1))
             if crew is not None and crew != v.crew.id:
                 cost[:, 2 * n_v + k] += REASSIGN_PENALTY * COST_SCALE
         routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(cost.tolist()), vi)
@@ -863,28 +867,26 @@ def _urgent_seeds(
     be left half-done (a job whose predecessor is out, a closure whose repair is out): the
     start a dispatcher makes, the emergency first and the rest of the day where it still
     fits. The search then puts back what was pushed out. One seed per clearance."""
-    node_of = {
-        (job.id if c == 0 else f"{job.id}#2"): 2 * n_v + k for k, (job, c) in enumerate(copies)
-    }
+    node_of = {(job.id, c + 1): 2 * n_v + k for k, (job, c) in enumerate(copies)}
     in_model = {job.id for job, _ in copies}
     urgent = {(r.crew_id, r.shift): r.stops for r in alone.routes}
-    placed_alone = {s.job_id for r in alone.routes for s in r.stops}
+    placed_alone = {s.key for r in alone.routes for s in r.stops}
     routine = {(r.crew_id, r.shift): r.stops for r in published.routes} if published else {}
     precedences = [p for p in problem.precedences if p.before in in_model and p.after in in_model]
     out: list[list[list[int]] | None] = []
     for clear in URGENT_CLEAR if published is not None else (0,):
-        chosen: list[list[tuple[int, int, str]]] = []
+        chosen: list[list[tuple[int, int, tuple[str, int]]]] = []
         for v in vehicles:
             key = (v.crew.id, v.shift_index)
-            mine = [(s.start, s.end, s.job_id) for s in urgent.get(key, ()) if s.job_id in node_of]
+            mine = [(s.start, s.end, s.key) for s in urgent.get(key, ()) if s.key in node_of]
             busy = [(a - clear, b + clear) for a, b, _ in mine]
             for s in routine.get(key, ()):
-                if s.job_id not in node_of or s.start < v.earliest or s.job_id in placed_alone:
+                if s.key not in node_of or s.start < v.earliest or s.key in placed_alone:
                     continue
                 if all(s.end <= a or s.start >= b for a, b in busy):
-                    mine.append((s.start, s.end, s.job_id))
+                    mine.append((s.start, s.end, s.key))
             chosen.append(sorted(mine))
-        kept = {job.split("#")[0] for route in chosen for _, _, job in route}
+        kept = {job for route in chosen for _, _, (job, _) in route}
         changed = True
         while changed:  # nothing half-done
             changed = False
@@ -895,12 +897,12 @@ def _urgent_seeds(
                 if p.required and p.before in kept and p.after not in kept:
                     kept.discard(p.before)
                     changed = True
-        seen: set[str] = set()
+        seen: set[tuple[str, int]] = set()
         routes = []
         for route in chosen:
-            ids = [job for _, _, job in route if job.split("#")[0] in kept and job not in seen]
+            ids = [stop for _, _, stop in route if stop[0] in kept and stop not in seen]
             seen.update(ids)
-            routes.append([manager.NodeToIndex(node_of[job]) for job in ids])
+            routes.append([manager.NodeToIndex(node_of[stop]) for stop in ids])
         out.append(routes if any(routes) else None)
     return out
 
@@ -1042,7 +1044,7 @@ def _seed_routes(
 
 
 def published_ids(published: Plan) -> set[str]:
-    return {s.job_id.split("#")[0] for r in published.routes for s in r.stops}
+    return {s.job_id for r in published.routes for s in r.stops}
 
 
 def _published_routes(
@@ -1052,15 +1054,13 @@ def _published_routes(
     manager: Any,
     n_v: int,
 ) -> list[list[int]]:
-    node_of = {
-        (job.id if c == 0 else f"{job.id}#2"): 2 * n_v + k for k, (job, c) in enumerate(copies)
-    }
+    node_of = {(job.id, c + 1): 2 * n_v + k for k, (job, c) in enumerate(copies)}
     by_vehicle: list[list[int]] = [[] for _ in vehicles]
     for r in published.routes:
         for vi, v in enumerate(vehicles):
             if v.crew.id == r.crew_id and v.shift_index == r.shift:
                 by_vehicle[vi] = [
-                    manager.NodeToIndex(node_of[s.job_id]) for s in r.stops if s.job_id in node_of
+                    manager.NodeToIndex(node_of[s.key]) for s in r.stops if s.key in node_of
                 ]
     return by_vehicle
 
@@ -1098,17 +1098,18 @@ def replan(
     frozen: dict[tuple[str, int], list[Stop]] = {}
     started: dict[str, Stop] = {}
     taken: dict[tuple[str, int], list[BreakTaken]] = {}
-    whole: dict[str, Stop] = {}  # the published stops of the jobs left, before the cut
+    # the published stops of the jobs left, before the cut (a two-crew job's first crew leaves)
+    whole: dict[tuple[str, int], Stop] = {}
     for r in published.routes:
         done = [s for s in r.stops if s.start <= now]
         for k, stop in enumerate(done):
-            if stop.job_id in suspend and stop.start <= now < stop.end:
-                whole[stop.job_id] = stop
+            if stop.slot == 1 and stop.job_id in suspend and stop.start <= now < stop.end:
+                whole[stop.key] = stop
                 done[k] = replace(stop, end=max(now, min(stop.end, suspend[stop.job_id][0])))
         if done:
             frozen[(r.crew_id, r.shift)] = done
             for stop in done:
-                started.setdefault(stop.job_id.split("#")[0], stop)
+                started.setdefault(stop.job_id, stop)
         begun = [b for b in r.breaks if b.start <= now]
         if calls_from_breaks:  # a break under way ends now: the crew goes
             begun = [replace(b, end=min(b.end, now)) for b in begun]
@@ -1182,10 +1183,10 @@ def replan(
     for r in plan.routes:
         key = (r.crew_id, r.shift)
         seen.add(key)
-        if key in frozen and frozen[key][-1].job_id in whole:
-            r, undone = _resume_at_once(r, frozen[key], whole, suspend, planned)
+        if key in frozen and frozen[key][-1].key in whole:
+            r, undone = _resume_at_once(r, frozen[key], suspend, planned)
             if undone:
-                frozen[key] = [*frozen[key][:-1], whole[frozen[key][-1].job_id]]
+                frozen[key] = [*frozen[key][:-1], whole[frozen[key][-1].key]]
             else:
                 kept[frozen[key][-1].job_id] = suspend[frozen[key][-1].job_id][1]
         if key in frozen:
@@ -1194,9 +1195,9 @@ def replan(
     # shifts the new solve has no vehicle for (over, or the crew busy to their end)
     for key, done in frozen.items():
         if key not in seen:
-            if done[-1].job_id in whole and suspend[done[-1].job_id][1] not in planned:
-                done = [*done[:-1], whole[done[-1].job_id]]  # nothing else to do: finish it
-            elif done[-1].job_id in whole:
+            if done[-1].key in whole and suspend[done[-1].job_id][1] not in planned:
+                done = [*done[:-1], whole[done[-1].key]]  # nothing else to do: finish it
+            elif done[-1].key in whole:
                 kept[done[-1].job_id] = suspend[done[-1].job_id][1]
             routes.append(
                 _whole_day(published_route[key], None, done, taken.get(key, []), travel_model)
@@ -1214,7 +1215,6 @@ def _rests_undone(suspend: Mapping[str, tuple[int, str]], kept: Mapping[str, str
 def _resume_at_once(
     route: Route,
     done: list[Stop],
-    whole: Mapping[str, Stop],
     suspend: Mapping[str, tuple[int, str]],
     planned: set[str],
 ) -> tuple[Route, bool]:
@@ -1226,7 +1226,7 @@ def _resume_at_once(
     if not route.stops:
         return route, rest not in planned
     first = route.stops[0]
-    if first.job_id != rest or first.start > leave + 60:
+    if first.key != (rest, 1) or first.start > leave + 60:
         return route, False
     if any(leave <= b.start < first.start for b in route.breaks):
         return route, False

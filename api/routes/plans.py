@@ -117,7 +117,7 @@ def _gather(session: Any, request: Request) -> tuple[list[Any], list[Any], list[
     ids = {j.id for j in jobs}
     links = links_of(session, ids)
     crews = [crew_value(c) for c in session.scalars(select(t.Crew).where(t.Crew.active))]
-    tickets = {j.source for j in jobs if j.source.startswith("T-")}
+    tickets = {j.ticket for j in jobs if j.ticket is not None}
     chains = []
     for ticket in sorted(tickets):
         row = session.get(t.RepairTicket, ticket)
@@ -338,7 +338,7 @@ def _assign_jobs(session: Any, row: t.Plan, username: str) -> int:
     count = 0
     for route in row.result["routes"]:
         for stop in route["stops"]:
-            job = session.get(t.Job, stop["job"].split("#")[0])
+            job = session.get(t.Job, stop["job"])
             if job is None or job.status not in OPEN:
                 continue
             if job.status != "assigned" or job.crew_id != route["crew"]:
@@ -468,6 +468,7 @@ SHEET_COLUMNS = (
     "crew",
     "order",
     "job",
+    "slot",  # which crew of the job this is: 1, or 2 for the second crew of a two-crew job
     "kind",
     "source",
     "arrival",
@@ -490,13 +491,14 @@ def _sheet_rows(row: t.Plan, crew: str | None) -> list[list[Any]]:
         if crew is not None and route["crew"] != crew:
             continue
         for k, stop in enumerate(route["stops"], start=1):
-            spec = specs.get(stop["job"].split("#")[0], {})
+            spec = specs.get(stop["job"], {})
             location = spec.get("location") or [None, None]
             rows.append(
                 [
                     route["crew"],
                     k,
                     stop["job"],
+                    stop.get("slot", 1),
                     stop.get("kind") or spec.get("kind"),
                     stop.get("source") or spec.get("source"),
                     stop["arrival"][11:16],

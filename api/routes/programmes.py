@@ -283,7 +283,7 @@ def record_exercise(
     user: Operator,
     session: SessionDep,
 ) -> Response:
-    from ops.valves import ExerciseResult, ProgrammeSettings, exercised_valve, valve_repair_job
+    from ops.valves import ExerciseResult, ProgrammeSettings, valve_repair_job
 
     loaded = request.app.state.registry.get(session, network_id)
     result = ExerciseResult(body.result)
@@ -305,11 +305,9 @@ def record_exercise(
     open_jobs = select(t.Job).where(
         t.Job.kind == "valve exercise",
         t.Job.status.notin_(("done", "cancelled", "suspended")),
-        t.Job.id.startswith(f"EX-{valve_id}-", autoescape=True),
+        t.Job.valve == valve_id,
     )
     for job in session.scalars(open_jobs):
-        if exercised_valve(job.id) != valve_id:  # a longer valve id with this one as prefix
-            continue
         job.status = "done"
         job.updated_by = user.username
         job.updated_at = now_local()
@@ -353,21 +351,20 @@ class ExercisesIn(BaseModel):
 def create_valve_exercises(
     body: ExercisesIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
-    from ops.valves import exercise_programme, exercised_valve, programme_jobs
+    from ops.valves import exercise_programme, programme_jobs
 
     registry = request.app.state.registry
     network_id = body.network_id or registry.latest_id(session)
     loaded = registry.get(session, network_id)
     today = now_local().date()
-    open_exercises = {
-        exercised_valve(job_id)
-        for job_id in session.scalars(
-            select(t.Job.id).where(
+    open_exercises = set(
+        session.scalars(
+            select(t.Job.valve).where(
                 t.Job.kind == "valve exercise",
                 t.Job.status.notin_(("done", "cancelled", "suspended")),
             )
         )
-    }
+    )
     critical_days = body.cycle_days or body.critical_days
     other_days = body.cycle_days or body.other_days
     dates = _field_record(session, network_id)[0]

@@ -64,7 +64,7 @@ def test_a_late_burst_is_repaired_within_the_overtime_asked_for(tmp_path: Path) 
         svc.clock.now = START.replace(hour=15, minute=30)
         r = svc.post("/api/repairs", json={"severity": "burst", "pipe_id": "P000590"})
         assert r.status_code == 201, r.text
-        repair = f"{r.json()['ticket']}-repair"
+        repair = next(j["id"] for j in r.json()["jobs"] if j["step"] == "repair")
         planned = {}
         for hours in (0.5, 4.0):
             body = {"now": "2026-11-26T15:30:00", "seconds": 4, "overtime_hours": hours}

@@ -3,6 +3,7 @@ session; a column added to a model and forgotten in its migration would only fai
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -40,3 +41,141 @@ def test_the_migrated_schema_is_the_declared_one(backend: str, tmp_path: Path) -
         engine.dispose()
         if backend == "postgres":
             drop_schema(schema)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_stored_jobs_and_plans_of_before_0007_come_out_typed(backend: str, tmp_path: Path) -> None:
+    """Jobs and plans stored before 0007 (a job's ticket, valve and step in ``meta``; the second
+    crew of a two-crew job a stop ``"<job>#2"``) read after it as the code writes them now:
+    the same plan back, each stop with its slot, each job with its fields and columns; a job
+    whose own id ends in ``#2`` stays that job."""
+    import datetime as dt
+    from dataclasses import asdict, replace
+
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from api.db.session import MIGRATIONS, make_engine
+    from routing.io import plan_from_state, plan_to_state
+    from routing.model import Crew, Job, Problem, Shift
+    from routing.solver import SolverOptions, solve
+
+    crews = tuple(Crew(c, frozenset(), (0.0, 0.0), (Shift(8 * 3600, 17 * 3600),)) for c in "ab")
+    problem = Problem(
+        crews,
+        (
+            Job("main", (0.001, 0.001), 3600, crews_required=2, mandatory=True),
+            Job("A#2", (0.002, 0.0), 1800, mandatory=True),
+        ),
+    )
+    plan = solve(problem, SolverOptions(seconds=0.5))
+    assert len(plan.crews("main")) == 2 and plan.stop("A#2") is not None, plan.unassigned
+
+    def old_stop(stop: dict[str, object], key: str) -> dict[str, object]:
+        # as the code before 0007 wrote a stop: no slot, the second crew's id with "#2"
+        slot = stop.pop("slot")
+        return {**stop, key: f"{stop[key]}#2"} if slot == 2 else stop
+
+    state = plan_to_state(plan)
+    for route in state["routes"]:
+        route["stops"] = [old_stop(s, "job_id") for s in route["stops"]]
+    result = plan.to_dict()
+    for route in result["routes"]:
+        route["stops"] = [old_stop(s, "job") for s in route["stops"]]
+    old_spec = {
+        "id": "opaque-7",
+        "kind": "valve closure",
+        "source": "call centre",
+        "location": [0.0, 0.0],
+        "duration_min": 15.0,
+        "skills": ["valve"],
+        "crews_required": 1,
+        "meta": {"ticket": "R/2026/9", "valve": "V-1#a", "step": "close", "pipe": "P1"},
+    }
+    problem_json = {
+        "jobs": [
+            {**old_spec, "id": "main", "crews_required": 2, "meta": {}},
+            {**old_spec, "id": "A#2", "meta": {}},
+            old_spec,
+        ]
+    }
+
+    schema = f"waterops_{uuid.uuid4().hex[:10]}"
+    url = postgres_url(schema) if backend == "postgres" else f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0006")
+            now = dt.datetime(2026, 12, 2, 8, tzinfo=dt.UTC)
+            jobs = sa.table(
+                "jobs",
+                *(sa.column(c) for c in ("id", "source", "kind", "status", "version")),
+                sa.column("spec", sa.JSON),
+                sa.column("updated_at", sa.DateTime),
+                sa.column("updated_by"),
+            )
+            connection.execute(
+                jobs.insert().values(
+                    id="opaque-7",
+                    source="call centre",
+                    kind="valve closure",
+                    status="open",
+                    version=1,
+                    spec=old_spec,
+                    updated_at=now,
+                    updated_by="admin",
+                )
+            )
+            plans = sa.table(
+                "plans",
+                *(sa.column(c) for c in ("id", "day", "status", "seconds", "version")),
+                sa.column("problem", sa.JSON),
+                sa.column("result", sa.JSON),
+                sa.column("state", sa.JSON),
+                sa.column("progress", sa.JSON),
+                sa.column("created_by"),
+                sa.column("created_at", sa.DateTime),
+                sa.column("stop_requested", sa.Boolean),
+            )
+            connection.execute(
+                plans.insert().values(
+                    id=1,
+                    day=dt.date(2026, 12, 2),
+                    status="published",
+                    seconds=1.0,
+                    version=1,
+                    problem=problem_json,
+                    result=result,
+                    state=state,
+                    progress={},
+                    created_by="admin",
+                    created_at=now,
+                    stop_requested=False,
+                )
+            )
+            command.upgrade(config, "head")
+            job = connection.execute(sa.text("SELECT ticket, valve, step, spec FROM jobs")).one()
+            stored = connection.execute(sa.text("SELECT result, state FROM plans")).one()
+    finally:
+        engine.dispose()
+        if backend == "postgres":
+            drop_schema(schema)
+
+    from ops.jobs import RepairStep, field_job_from_dict
+
+    assert tuple(job[:3]) == ("R/2026/9", "V-1#a", "close")
+    spec = job[3] if isinstance(job[3], dict) else json.loads(job[3])
+    value = field_job_from_dict(spec)
+    assert (value.ticket, value.valve, value.step) == ("R/2026/9", "V-1#a", RepairStep.CLOSE)
+    assert value.meta == {"pipe": "P1"}
+    result_after, state_after = (x if isinstance(x, dict) else json.loads(x) for x in stored)
+    assert plan_from_state(state_after) == replace(plan, stats=plan_from_state(state).stats)
+    assert [asdict(s) for r in plan_from_state(state_after).routes for s in r.stops] == [
+        asdict(s) for r in plan.routes for s in r.stops
+    ]
+    stops = sorted((s["job"], s["slot"]) for r in result_after["routes"] for s in r["stops"])
+    assert stops == [("A#2", 1), ("main", 1), ("main", 2)]

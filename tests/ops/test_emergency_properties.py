@@ -253,7 +253,7 @@ def check(
     stops: dict[str, list[Any]] = {}
     for route in plan.plan.routes:
         for stop in route.stops:
-            stops.setdefault(stop.job_id.split("#")[0], []).append(stop)
+            stops.setdefault(stop.job_id, []).append(stop)
     # (a) a successor starts after every crew of its predecessor is done, plus the gap
     for link in plan.links:
         if link.before in stops and link.after in stops:
@@ -265,7 +265,7 @@ def check(
         mine = duty[route.crew_id]
         where = f"{route.crew_id} ({mine})"
         for stop in route.stops:
-            job = by_id[stop.job_id.split("#")[0]]
+            job = by_id[stop.job_id]
             assert stop.start >= mine.start, (where, stop)
             if job.emergency:  # (c) within the overtime allowed
                 assert stop.end <= mine.latest, (where, stop)
@@ -280,7 +280,7 @@ def check(
             assert first.end <= second.start, (where, first, second)
         for pause in route.breaks:
             for stop in route.stops:
-                if in_turns(by_id[stop.job_id.split("#")[0]]):
+                if in_turns(by_id[stop.job_id]):
                     continue  # the crew eats in turns on site (docs/decisions.md)
                 assert pause.end <= stop.start or pause.start >= stop.end, (where, pause, stop)
     # (e), across a re-plan: see check_started
@@ -298,16 +298,16 @@ def check_started(before: DayPlan, after: DayPlan, now: dt.datetime) -> None:
         for stop in route.stops:
             if stop.start > at:
                 continue
-            again = after.plan.stop(stop.job_id)
+            again = after.plan.stop(*stop.key)
             assert again is not None and again.start == stop.start, (stop, again)
-            if stop.job_id not in left:
+            if stop.slot != 1 or stop.job_id not in left:  # (the first crew of a job leaves)
                 assert again.end == stop.end, (stop, again)
                 continue
             gone = left[stop.job_id]
             assert stop.start <= at < stop.end and gone.crew == route.crew_id
             assert again.end == to_seconds(gone.leave, before.day) and now <= gone.leave
             rest = rests[gone.rest.id]
-            assert rest.meta["rest_of"] == stop.job_id.split("#")[0]
+            assert rest.meta["rest_of"] == stop.job_id
             assert any(lk.before == stop.job_id and lk.after == rest.id for lk in after.links)
             times = after.stop_times(rest.id)
             assert times is None or times[0] >= gone.leave

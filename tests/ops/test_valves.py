@@ -104,7 +104,7 @@ def test_programme_jobs_are_grouped_by_area(
     assert len(jobs) == 30
     areas = [j.meta["area"] for j in jobs]
     assert areas == sorted(areas)  # one DMA after the other
-    assert {j.meta["valve"] for j in jobs} == {i.valve_id for i in items[:30]}
+    assert {j.valve for j in jobs} == {i.valve_id for i in items[:30]}
     assert all(f"[{j.meta['area'] or 'trunk main'}]" in j.description for j in jobs)
 
 

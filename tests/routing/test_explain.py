@@ -49,7 +49,7 @@ def reasons(plan: Plan) -> dict[str, str]:
 
 def run(problem: Problem) -> Plan:
     plan = solve(problem, SolverOptions(seconds=0.3))
-    planned = {s.job_id.split("#")[0] for r in plan.routes for s in r.stops}
+    planned = {s.job_id for r in plan.routes for s in r.stops}
     assert planned.isdisjoint(reasons(plan))
     assert planned | set(reasons(plan)) == {j.id for j in problem.jobs}
     for u in plan.unassigned:

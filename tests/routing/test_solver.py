@@ -88,10 +88,6 @@ def crew(
 # The oracle
 
 
-def base_id(stop_id: str) -> str:
-    return stop_id.split("#")[0]
-
-
 def vehicle_start(c: Crew, shift: Shift) -> tuple[Location, int]:
     """Where and when a crew's shift really starts (re-planning: after its job in progress)."""
     if c.available_from is not None and c.available_from > shift.start:
@@ -99,8 +95,8 @@ def vehicle_start(c: Crew, shift: Shift) -> tuple[Location, int]:
     return c.start_location, shift.start
 
 
-def stops_of(plan: Plan) -> dict[str, tuple[Route, Stop]]:
-    return {s.job_id: (r, s) for r in plan.routes for s in r.stops}
+def stops_of(plan: Plan) -> dict[tuple[str, int], tuple[Route, Stop]]:
+    return {s.key: (r, s) for r in plan.routes for s in r.stops}
 
 
 def expected_status(plan: Plan) -> str:
@@ -120,9 +116,9 @@ def check_plan(problem: Problem, plan: Plan, totals: bool = True) -> None:
     crews = {c.id: c for c in problem.crews}
 
     # Every job is in a route or unassigned, never both, never lost, never twice.
-    stop_ids = [s.job_id for r in plan.routes for s in r.stops]
+    stop_ids = [s.key for r in plan.routes for s in r.stops]
     assert len(stop_ids) == len(set(stop_ids)), f"a stop appears twice: {stop_ids}"
-    planned = {base_id(s) for s in stop_ids}
+    planned = {job_id for job_id, _ in stop_ids}
     left = [u.job_id for u in plan.unassigned]
     assert len(left) == len(set(left)), f"a job is unassigned twice: {left}"
     assert planned.isdisjoint(left), f"planned and unassigned: {planned & set(left)}"
@@ -133,17 +129,17 @@ def check_plan(problem: Problem, plan: Plan, totals: bool = True) -> None:
         assert u.detail
     for job_id in planned:
         job = jobs[job_id]
-        copies = [s for s in stop_ids if base_id(s) == job_id]
+        copies = [slot for j, slot in stop_ids if j == job_id]
         if job.crews_required == 2:
-            assert sorted(copies) == sorted([job_id, f"{job_id}#2"])
+            assert sorted(copies) == [1, 2]
         else:
-            assert copies == [job_id]
+            assert copies == [1]
 
     by_stop = stops_of(plan)
     for job_id in planned:
         job = jobs[job_id]
         if job.crews_required == 2:
-            (r1, s1), (r2, s2) = by_stop[job_id], by_stop[f"{job_id}#2"]
+            (r1, s1), (r2, s2) = by_stop[(job_id, 1)], by_stop[(job_id, 2)]
             assert r1.crew_id != r2.crew_id, f"{job_id}: both copies on crew {r1.crew_id}"
             assert s1.start == s2.start, f"{job_id}: crews start apart ({s1.start}, {s2.start})"
 
@@ -152,9 +148,10 @@ def check_plan(problem: Problem, plan: Plan, totals: bool = True) -> None:
             assert p.after in planned, f"{p.before} planned without its required {p.after}"
         if p.after in planned:
             assert p.before in planned, f"{p.after} planned without its predecessor {p.before}"
-            assert by_stop[p.after][1].start >= by_stop[p.before][1].end + p.gap, p
+            after, before = by_stop[(p.after, 1)][1], by_stop[(p.before, 1)][1]
+            assert after.start >= before.end + p.gap, p
             if p.max_gap is not None:
-                assert by_stop[p.after][1].start <= by_stop[p.before][1].end + p.max_gap, p
+                assert after.start <= before.end + p.max_gap, p
 
     seen_vehicles = set()
     for r in plan.routes:
@@ -169,7 +166,7 @@ def check_plan(problem: Problem, plan: Plan, totals: bool = True) -> None:
         assert r.arrive <= shift.end
         if totals:
             assert earliest <= r.depart <= r.arrive, (r.depart, r.arrive, shift)
-        places = [start_at, *(jobs[base_id(s.job_id)].location for s in r.stops), end_at]
+        places = [start_at, *(jobs[s.job_id].location for s in r.stops), end_at]
         seconds = travel.matrix(places).seconds
         breaks = list(r.breaks)
         for b in breaks:
@@ -195,7 +192,7 @@ def check_plan(problem: Problem, plan: Plan, totals: bool = True) -> None:
         total = 0
         owed = 0  # breaks taken in turns during the stop before: the crew rests after it
         for k, s in enumerate(r.stops):
-            job = jobs[base_id(s.job_id)]
+            job = jobs[s.job_id]
             leg = int(seconds[k, k + 1])
             if k == 0 and not totals:
                 leg = s.travel  # re-planning: the crew may start the rest of its day elsewhere
@@ -714,7 +711,7 @@ def test_successor_of_an_unplanned_two_crew_job_is_not_planned() -> None:
     )
     problem = Problem(crews, jobs, (Precedence("close", "repair"),), travel=PLANE)
     plan = solve(problem, opts(0.3))
-    planned = {base_id(j) for j in plan.assignments}
+    planned = set(plan.assignments)
     assert "repair" not in planned or "close" in planned, (
         plan.assignments,
         [u.to_dict() for u in plan.unassigned],
@@ -736,10 +733,10 @@ def test_two_crew_job_has_two_crews_starting_together() -> None:
     )
     plan = solve(problem, opts())
     check_plan(problem, plan)
-    assignments = plan.assignments
-    assert {"main", "main#2"} <= set(assignments)
-    assert assignments["main"] != assignments["main#2"]
-    first, second = plan.stop("main"), plan.stop("main#2")
+    crews = plan.crews("main")
+    assert len(crews) == 2
+    assert crews[0] != crews[1]
+    first, second = plan.stop("main"), plan.stop("main", slot=2)
     assert first is not None and second is not None
     assert first.start == second.start and first.end == second.end
     # the crew that arrives first waits for the other one
@@ -755,7 +752,7 @@ def test_two_crew_job_needs_two_capable_crews() -> None:
     )
     plan = solve(problem, opts(0.3))
     check_plan(problem, plan)
-    assert sorted([plan.assignments["weld-main"], plan.assignments["weld-main#2"]]) == ["a", "b"]
+    assert sorted(plan.crews("weld-main")) == ["a", "b"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1030,7 +1027,7 @@ def test_replanning_inserts_urgent_job_and_moves_few(day_plan: tuple[Problem, Pl
 
     assert published.to_dict() == frozen_before, "the published plan was changed"
     assert plan.stop("URGENT") is not None
-    assert started.job_id not in {base_id(s) for s in plan.assignments}
+    assert started.job_id not in set(plan.assignments)
     assert started.job_id not in {u.job_id for u in plan.unassigned}
     busy = next(r for r in plan.routes if r.crew_id == route.crew_id)
     assert busy.depart >= started.end
@@ -1179,7 +1176,7 @@ def test_replan_never_loses_a_started_job() -> None:
     assert set(published.assignments) == {"last", "early"}
     plan = replan(problem, published, 16 * H + 30 * MINUTE, opts(0.3))
     assert plan.stats["frozen"] == ["early", "last"]
-    kept = {base_id(j) for j in plan.assignments} | {u.job_id for u in plan.unassigned}
+    kept = set(plan.assignments) | {u.job_id for u in plan.unassigned}
     assert kept == {"last", "early"}, (plan.routes, plan.unassigned)
 
 
@@ -1234,7 +1231,7 @@ def test_replan_when_a_started_job_is_no_longer_in_the_problem() -> None:
     first = published.routes[0].stops[0]
     rest = Problem(problem.crews, tuple(j for j in jobs if j.id != first.job_id), travel=PLANE)
     plan = replan(rest, published, first.start + MINUTE, opts(0.3))
-    assert {base_id(j) for j in plan.assignments} - {first.job_id} == {j.id for j in rest.jobs}
+    assert set(plan.assignments) - {first.job_id} == {j.id for j in rest.jobs}
 
 
 def test_replan_whole_day_starts_where_the_published_route_started() -> None:
@@ -1308,11 +1305,11 @@ def test_replanned_days_never_break_a_constraint(problem: Problem, now: int) -> 
     problem = dataclasses.replace(problem, precedences=())
     published = solve(problem, opts(0.3))
     plan = replan(problem, published, now, opts(0.3))
-    started = {s.job_id for r in published.routes for s in r.stops if s.start <= now}
+    started = {s.key for r in published.routes for s in r.stops if s.start <= now}
     for r in plan.routes:
         for s in r.stops:
-            if s.job_id in started:
-                assert published.stop(s.job_id) == s, "a started job was changed"
+            if s.key in started:
+                assert published.stop(*s.key) == s, "a started job was changed"
             else:
                 assert s.start >= now, f"{s.job_id} planned before now"
     check_plan(as_replanned(problem, published, now), plan)

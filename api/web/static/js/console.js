@@ -420,8 +420,14 @@ function follow(id) {
 function crewColour(index) { return ROUTE_COLOURS[index % ROUTE_COLOURS.length]; }
 
 function jobLocation(jobId) {
-  const job = state.jobs.get(jobId.split("#")[0]);
+  const job = state.jobs.get(jobId);
   return job && job.location ? [job.location[1], job.location[0]] : null;
+}
+
+// A stop's job as the dispatcher reads it: the second crew of a two-crew job says so (the stop's
+// slot; older plans have none and are read as the first crew).
+function stopName(st) {
+  return (st.slot || 1) > 1 ? `${st.job} · ${t("second_crew")}` : st.job;
 }
 
 function renderPlan(plan) {
@@ -446,7 +452,7 @@ function renderPlan(plan) {
       const at = jobLocation(st.job);
       if (!at) return;
       L.circleMarker(at, { renderer: state.work, radius: 7, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 1 })
-        .bindTooltip(`${escapeHtml(route.crew)} #${k + 1} · ${escapeHtml(st.job)} · ${escapeHtml(code("kind", st.kind))} · ${shortTime(st.start)}–${shortTime(st.end)}`)
+        .bindTooltip(`${escapeHtml(route.crew)} #${k + 1} · ${escapeHtml(stopName(st))} · ${escapeHtml(code("kind", st.kind))} · ${shortTime(st.start)}–${shortTime(st.end)}`)
         .addTo(overlay);
       bounds.extend(at);
     });
@@ -517,7 +523,7 @@ function renderTimeline(plan, routes) {
       const late = st.deadline_status && st.deadline_status !== "on_time";
       const travel = st.travel > 60 ? `<div class="bar travel" style="left:${x(isoMinute(travelStart))};width:${w(isoMinute(travelStart), st.arrival)}"></div>` : "";
       return `${travel}<div class="bar job${late || risky.has(st.job) ? " late" : ""}" style="left:${x(st.start)};width:${w(st.start, st.end)};background:${colour}"
-        title="${escapeHtml(st.job)} · ${escapeHtml(code("kind", st.kind))} · ${shortTime(st.start)}–${shortTime(st.end)}${late ? ` · ${escapeHtml(st.deadline_status)}` : ""}"></div>`;
+        title="${escapeHtml(stopName(st))} · ${escapeHtml(code("kind", st.kind))} · ${shortTime(st.start)}–${shortTime(st.end)}${late ? ` · ${escapeHtml(st.deadline_status)}` : ""}"></div>`;
     }).join("");
     const breaks = r.breaks.map((b) => `<div class="bar break" style="left:${x(b.start)};width:${w(b.start, b.end)}" title="${t("break")} ${shortTime(b.start)}–${shortTime(b.end)}"></div>`).join("");
     return `<div class="lane"><div class="lane-name"><span class="swatch" style="background:${colour}"></span>${escapeHtml(r.crew)}</div>
@@ -537,7 +543,7 @@ function renderSheets(plan) {
   const routes = plan.result.routes.filter((r) => r.stops.length);
   $("#sheets").innerHTML = routes.map((r) => `<section class="sheet"><h2>${escapeHtml(r.crew)} · ${escapeHtml(plan.day)}</h2>
     <table class="data"><thead><tr><th>#</th><th>${t("job")}</th><th>${t("kind")}</th><th>${t("start")}</th><th>${t("end")}</th><th>${t("description")}</th></tr></thead><tbody>
-    ${r.stops.map((st, k) => { const job = state.jobs.get(st.job.split("#")[0]) || {}; return `<tr><td>${k + 1}</td><td>${escapeHtml(st.job)}</td><td>${escapeHtml(code("kind", st.kind))}</td>
+    ${r.stops.map((st, k) => { const job = state.jobs.get(st.job) || {}; return `<tr><td>${k + 1}</td><td>${escapeHtml(stopName(st))}</td><td>${escapeHtml(code("kind", st.kind))}</td>
       <td>${shortTime(st.start)}</td><td>${shortTime(st.end)}</td><td>${escapeHtml(job.description || "")} ${job.location ? `(${job.location[0].toFixed(5)}, ${job.location[1].toFixed(5)})` : ""}</td></tr>`; }).join("")}
     </tbody></table></section>`).join("");
 }
