@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from api.db import tables as t
 from api.db.session import make_engine, migrate, session_factory
 from api.settings import Settings, get_settings
+from ops.workflow import PlanStatus
 
 log = logging.getLogger("waterops.api")
 
@@ -122,7 +123,7 @@ def start(app: FastAPI, settings: Settings) -> None:
 
     reap_abandoned(engine, settings.data_dir.resolve() / "planner", app.state.reader_engine)
     with app.state.reader_sessions() as session:
-        if session.scalar(select(t.Plan.id).where(t.Plan.status == "queued").limit(1)):
+        if session.scalar(select(t.Plan.id).where(t.Plan.status == PlanStatus.QUEUED).limit(1)):
             app.state.planner.start()
     # load the newest network now, not on the first query (a second or two of work that
     # would otherwise hold up the first requests)

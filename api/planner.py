@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from api.db import tables as t
 from api.db.session import make_engine, session_factory
+from ops.workflow import PlanStatus
 
 log = logging.getLogger("waterops.planner")
 
@@ -177,7 +178,9 @@ def work(database_url: str, data_dir: str, wake: Any, parent_pid: int) -> None:
 
 def _owned(attempt: str) -> Any:
     """The condition that the plan is still being solved by ``attempt``."""
-    return (t.Plan.status == "solving") & (t.Plan.progress["attempt"].as_string() == attempt)
+    return (t.Plan.status == PlanStatus.SOLVING) & (
+        t.Plan.progress["attempt"].as_string() == attempt
+    )
 
 
 def claim_next(engine: Engine, reader: Engine, locks: Path) -> tuple[int, str, int] | None:
@@ -187,7 +190,7 @@ def claim_next(engine: Engine, reader: Engine, locks: Path) -> tuple[int, str, i
     with reader.connect() as c:
         queued = c.execute(
             select(t.Plan.id, t.Plan.created_by, t.Plan.parent_id)
-            .where(t.Plan.status == "queued")
+            .where(t.Plan.status == PlanStatus.QUEUED)
             .order_by(t.Plan.id)
             .limit(500)
         ).all()
@@ -196,7 +199,7 @@ def claim_next(engine: Engine, reader: Engine, locks: Path) -> tuple[int, str, i
         solving = dict(
             c.execute(
                 select(t.Plan.created_by, func.count())
-                .where(t.Plan.status == "solving")
+                .where(t.Plan.status == PlanStatus.SOLVING)
                 .group_by(t.Plan.created_by)
             ).all()
         )
@@ -214,9 +217,9 @@ def claim_next(engine: Engine, reader: Engine, locks: Path) -> tuple[int, str, i
             seconds = c.scalar(select(t.Plan.seconds).where(t.Plan.id == plan_id))
             done = c.execute(
                 update(t.Plan)
-                .where(t.Plan.id == plan_id, t.Plan.status == "queued")
+                .where(t.Plan.id == plan_id, t.Plan.status == PlanStatus.QUEUED)
                 .values(
-                    status="solving",
+                    status=PlanStatus.SOLVING,
                     version=t.Plan.version + 1,
                     progress={
                         "solutions": 0,
@@ -253,7 +256,9 @@ def reap_abandoned(engine: Engine, locks: Path, reader: Engine | None = None) ->
     import fcntl
 
     with (reader or engine).connect() as c:  # a read: on SQLite, not under the write lock
-        rows = c.execute(select(t.Plan.id, t.Plan.progress).where(t.Plan.status == "solving")).all()
+        rows = c.execute(
+            select(t.Plan.id, t.Plan.progress).where(t.Plan.status == PlanStatus.SOLVING)
+        ).all()
     reaped = []
     for plan_id, progress in rows:
         attempt = (progress or {}).get("attempt")
@@ -271,12 +276,12 @@ def reap_abandoned(engine: Engine, locks: Path, reader: Engine | None = None) ->
                     os.close(fd)
             condition = _owned(attempt)
         else:  # solving before attempts existed
-            condition = t.Plan.status == "solving"
+            condition = t.Plan.status == PlanStatus.SOLVING
         with engine.begin() as c:
             done = c.execute(
                 update(t.Plan)
                 .where(t.Plan.id == plan_id, condition)
-                .values(status="failed", error=ABANDONED, version=t.Plan.version + 1)
+                .values(status=PlanStatus.FAILED, error=ABANDONED, version=t.Plan.version + 1)
             )
         if done.rowcount == 1:
             log.warning("plan %s lost its worker: marked failed", plan_id)
@@ -337,7 +342,7 @@ def run_plan(plan_id: int, attempt: str, engine: Engine, reader: Engine, data_di
                 return
             row.result = result
             row.state = plan_to_state(day_plan.plan)
-            row.status = "ready"
+            row.status = PlanStatus.READY
             row.error = None
             row.progress = {
                 **(row.progress or {}),
@@ -350,12 +355,12 @@ def run_plan(plan_id: int, attempt: str, engine: Engine, reader: Engine, data_di
         with sessions() as session, session.begin():
             row = session.get(t.Plan, plan_id, with_for_update=True, populate_existing=True)
             if row is not None and _owns(row, attempt):
-                row.status = "failed"  # the traceback is in the log, not for every reader
+                row.status = PlanStatus.FAILED  # the traceback is in the log, not for every reader
                 row.error = f"{type(exc).__name__}: {exc}"
 
 
 def _owns(row: t.Plan, attempt: str) -> bool:
-    return row.status == "solving" and (row.progress or {}).get("attempt") == attempt
+    return row.status == PlanStatus.SOLVING and (row.progress or {}).get("attempt") == attempt
 
 
 def _solve(

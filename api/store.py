@@ -21,7 +21,7 @@ from ops.connections import ConnectionApplication, ConnectionRules
 from ops.dispatch import CrewShift
 from ops.jobs import FieldJob, JobLink, field_job_from_dict
 from ops.outages import NoticeState, Outage, OutageKind, Revision, content_from_dict
-from ops.workflow import JobChange
+from ops.workflow import CLOSED, JobChange
 
 # id sequences: applications, tickets, outages, surveys; CAL counts changes of the kept
 # calendar years, so that every process of the service rebuilds its calendar after one
@@ -484,7 +484,7 @@ def recompute_deadlines(
 
     def update_job(new: FieldJob, app_id: str | None) -> None:
         row = session.get(t.Job, new.id)
-        if row is None or row.status in ("done", "cancelled", "suspended"):
+        if row is None or row.status in CLOSED:
             return
         before = len(moved)
         for field in ("deadline", "due"):
@@ -511,9 +511,7 @@ def recompute_deadlines(
         app_row.case = {**case_data, **case.to_dict()}
         for job in case.jobs:
             update_job(job, app_row.id)
-    followups = select(t.Job).where(
-        t.Job.kind == "follow-up visit", t.Job.status.not_in(("done", "cancelled", "suspended"))
-    )
+    followups = select(t.Job).where(t.Job.kind == "follow-up visit", t.Job.status.not_in(CLOSED))
     for job_row in session.scalars(followups):
         meta = job_row.spec.get("meta") or {}
         done = session.get(t.Application, job_row.source)

@@ -71,6 +71,30 @@ UNDER_WAY: frozenset[JobStatus] = frozenset({JobStatus.EN_ROUTE, JobStatus.ON_SI
 NOT_STARTED: frozenset[JobStatus] = frozenset({JobStatus.OPEN, JobStatus.ASSIGNED})
 
 
+class PlanStatus(StrEnum):
+    """Where a day's plan stands (stored as its value).
+
+    ``queued`` waits for a planning worker, ``solving`` is being planned, ``ready`` can be
+    published, ``published`` is the day's plan (its jobs assigned), ``superseded`` was the day's
+    plan until another was published, ``failed`` ended without a plan (stopped while queued,
+    its worker lost, an error).
+    """
+
+    QUEUED = "queued"
+    SOLVING = "solving"
+    READY = "ready"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+    FAILED = "failed"
+
+
+#: Plans still being made: they count against a user's limit and can be stopped.
+PLANNING: frozenset[PlanStatus] = frozenset({PlanStatus.QUEUED, PlanStatus.SOLVING})
+
+#: Plans with a result a re-plan can start from.
+PLANNED: frozenset[PlanStatus] = frozenset({PlanStatus.READY, PlanStatus.PUBLISHED})
+
+
 @dataclass(frozen=True)
 class JobState:
     """What the status machine needs of a job: its id, status and crew."""

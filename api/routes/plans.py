@@ -33,6 +33,7 @@ from api.store import (
     save_outage,
 )
 from ops.jobs import JobLink, field_job_from_dict
+from ops.workflow import PLANNED, PLANNING, PlanStatus
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
@@ -140,7 +141,7 @@ def _queue(session: Any, request: Request, row: t.Plan) -> Response:
         select(t.Plan.id)
         .where(
             t.Plan.created_by == row.created_by,
-            t.Plan.status.in_(("queued", "solving")),
+            t.Plan.status.in_(PLANNING),
             kind,
         )
         .order_by(t.Plan.id)
@@ -201,7 +202,7 @@ def create_plan(body: PlanIn, request: Request, user: Dispatcher, session: Sessi
     row = t.Plan(
         day=body.day,
         network_id=network_id,
-        status="queued",
+        status=PlanStatus.QUEUED,
         seconds=body.seconds or settings.solver_seconds,
         problem=problem,
         created_by=user.username,
@@ -246,13 +247,13 @@ def get_plan(plan_id: PlanId, _: Reader, session: SessionDep) -> Response:
 @router.post("/{plan_id}/stop", summary="stop solving: the best plan so far is kept")
 def stop_plan(plan_id: PlanId, _: Dispatcher, session: SessionDep) -> Response:
     row = _plan(session, plan_id)
-    if row.status not in ("queued", "solving"):
+    if row.status not in PLANNING:
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"plan {plan_id} is {row.status}, not solving"
         )
     row.stop_requested = True
-    if row.status == "queued":  # nothing found yet to keep: it ends now and frees its place
-        row.status = "failed"
+    if row.status == PlanStatus.QUEUED:  # nothing found yet to keep: it ends now, frees its place
+        row.status = PlanStatus.FAILED
         row.error = "stopped before solving started"
     session.flush()
     return json_response(plan_dict(row, full=False), headers=etag(row.version))
@@ -270,16 +271,16 @@ def publish_plan(
     def produce() -> tuple[int, Any, dict[str, str]]:
         row = _plan(session, plan_id)
         check_version(row.version, version, f"plan {plan_id}")
-        if row.status != "ready" or row.result is None:
+        if row.status != PlanStatus.READY or row.result is None:
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
                 f"plan {plan_id} is {row.status}: only a ready plan can be published",
             )
         for other in session.scalars(
-            select(t.Plan).where(t.Plan.day == row.day, t.Plan.status == "published")
+            select(t.Plan).where(t.Plan.day == row.day, t.Plan.status == PlanStatus.PUBLISHED)
         ):
-            other.status = "superseded"
-        row.status = "published"
+            other.status = PlanStatus.SUPERSEDED
+        row.status = PlanStatus.PUBLISHED
         row.published_at = now_local()
         row.published_by = user.username
         suspended = _suspend_jobs(session, row, user.username)
@@ -405,7 +406,7 @@ def replan_plan(
     plan_id: PlanId, body: ReplanIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
     parent = _plan(session, plan_id)
-    if parent.status not in ("published", "ready") or parent.state is None:
+    if parent.status not in PLANNED or parent.state is None:
         raise HTTPException(
             status.HTTP_409_CONFLICT,
             f"plan {plan_id} is {parent.status}: re-plan from a ready or published plan",
@@ -456,7 +457,7 @@ def replan_plan(
         day=parent.day,
         network_id=parent.network_id,
         parent_id=parent.id,
-        status="queued",
+        status=PlanStatus.QUEUED,
         seconds=body.seconds or min(settings.solver_seconds, 30.0),
         problem=problem,
         created_by=user.username,
