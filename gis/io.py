@@ -1170,11 +1170,18 @@ def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) ->
             "normally_closed": [r[3] for r in valve_rows],
         }
     ).astype({"id": str, "pipe_id": str, "node_id": str})
-    warnings = []
-    if crs is None:
-        warnings.append(
-            f"{source}: EPANET coordinates have no CRS; lengths come from the file, but map "
-            "points and affected-area polygons need one (pass --crs EPSG:XXXX)"
+    problems = []
+    if crs is None:  # a problem of the report, so that every interface shows it
+        problems.append(
+            Problem(
+                "warning",
+                "file",
+                source,
+                "EPANET coordinates have no CRS: lengths come from the file, but the network "
+                "cannot be drawn on a map (map points and affected-area polygons need a CRS)",
+                "give the CRS of the file's coordinates, e.g. EPSG:32650 (the command line's "
+                "--crs, the crs field of an upload)",
+            )
         )
     return NetworkLayers(
         nodes=nodes,
@@ -1183,7 +1190,7 @@ def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) ->
         customers=_demand_customers(wn, link_rows, xy, crs),
         source=source,
         local_coordinates=crs is None,
-        warnings=warnings,
+        problems=problems,
     )
 
 

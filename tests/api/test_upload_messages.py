@@ -46,6 +46,24 @@ def test_no_crs_says_what_to_do_in_the_api(
     assert "crs" in detail and "POST /api/networks" in detail, detail
 
 
+def test_the_upload_report_says_an_epanet_file_has_no_crs(sqlite_service: Service) -> None:
+    files = {"file": ("network.inp", SMALL_INP.encode()), "valves": ("valves.csv", SMALL_VALVES)}
+    for form, warned in (({}, True), ({"crs": "EPSG:32650"}, False)):
+        name = f"report-crs-{bool(form)}"
+        r = sqlite_service.post(
+            "/api/networks", "engineer", files=files, data={"name": name, **form}
+        )
+        assert r.status_code == 201, r.text
+        report = r.json()["report"]
+        no_crs = [p for p in report["problems"] if "no CRS" in p["message"]]
+        assert bool(no_crs) is warned, report
+        if warned:
+            (problem,) = no_crs
+            assert problem["severity"] == "warning" and problem["id"] == "network.inp"
+            stored = sqlite_service.get(f"/api/networks/{r.json()['id']}/report")
+            assert any("no CRS" in p["message"] for p in stored.json()["problems"])
+
+
 def test_a_stored_valve_csv_that_no_longer_reads_names_no_server_path(tmp_path: Path) -> None:
     from api.db.tables import NetworkVersion
 

@@ -592,6 +592,22 @@ def test_epanet_without_crs_loads_with_local_coordinates() -> None:
         network.to_wgs84(network.nodes.xy[:1])
 
 
+def test_epanet_without_crs_is_a_warning_of_the_validation_report() -> None:
+    """The report every interface shows (validate, the API's upload) says it, not only the
+    command line's loading."""
+    from gis.io import read_layers
+
+    report = validate_layers(read_layers(_net3()))
+    assert report.ok
+    (warning,) = [p for p in report.warnings if "no CRS" in p.message]
+    assert (warning.layer, warning.id) == ("file", _net3().name)
+    assert "cannot be drawn on a map" in warning.message
+    assert "EPSG" in warning.fix
+    assert not any(
+        "no CRS" in p.message for p in validate_layers(read_layers(_net3(), crs=UTM_50N))
+    )
+
+
 def test_epanet_with_crs_can_be_put_on_a_map() -> None:
     network = read_network(_net3(), crs=UTM_50N)
     assert network.crs is not None
