@@ -749,7 +749,7 @@ def _plan_repair(args: argparse.Namespace, case: Any, isolator: Any) -> tuple[An
     from ops.calendar import WorkCalendar
     from ops.dispatch import plan_day
     from ops.io import read_roster
-    from ops.outages import create_outage, publish, repair_notice_content
+    from ops.outages import OutageKind, publish, repair_outage
 
     roster = read_roster(args.roster)
     travel = _road_model(args.network) if args.network.suffix == ".gpkg" else None
@@ -767,10 +767,21 @@ def _plan_repair(args: argparse.Namespace, case: Any, isolator: Any) -> tuple[An
             now=case.report.reported_at,
         )
     window = day_plan.outage_windows[case.report.id]
-    content = repair_notice_content(case, window.start, window.end, isolator)
-    outage = create_outage(f"OUT-{case.report.id}", "emergency", content, case.report.reported_at)
-    if not case.target.planned:
-        outage = publish(outage, case.report.reported_at)
+    report = case.report
+    outage = repair_outage(
+        f"OUT-{report.id}",
+        report.severity.value,
+        case.pipe_id,
+        window.start,
+        window.end,
+        isolator,
+        report.reported_at,
+        failed_valves=report.inoperable_valves,
+        tankers=case.tankers,
+        source=report.id,
+    )
+    if outage.kind is OutageKind.EMERGENCY:  # notified at once; a planned one awaits approval
+        outage = publish(outage, report.reported_at)
     return day_plan, window, outage
 
 

@@ -566,7 +566,12 @@ REPAIR_REASONS = {  # severity -> the reason a notice gives, in English and Chin
 
 
 def repair_outage_kind(severity: str) -> OutageKind:
-    """A planned repair is a planned outage (24 h notice); the others are emergencies."""
+    """The kind of a repair's outage, by its target (:data:`ops.repairs.DEFAULT_TARGETS`).
+
+    A repair that is planned (a minor leak: its chain may not start before the notice lead,
+    24 h) is a planned outage, published ahead once approved; a burst or a major leak is an
+    emergency, notified while it is repaired (城市供水条例 §22). See ``docs/decisions.md``.
+    """
     from ops.repairs import DEFAULT_TARGETS, Severity
 
     return (
@@ -621,3 +626,39 @@ def repair_notice_content(
         failed_valves=case.report.inoperable_valves,
         hotline=hotline,
     )
+
+
+def repair_outage(
+    outage_id: str,
+    severity: str,
+    pipe_id: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    isolator: Isolator,
+    now: dt.datetime,
+    *,
+    failed_valves: Sequence[str] = (),
+    tankers: Sequence[TankerPoint] = (),
+    hotline: str = DEFAULT_HOTLINE,
+    source: str | None = None,
+) -> Outage:
+    """The outage of a repair, its notice in draft: the one way from a break to an outage.
+
+    The broken pipe isolated with the valves known not to close, the notice of that isolation
+    and its surroundings for the window ``start``–``end``, and an outage of the kind the
+    repair's target gives (:func:`repair_outage_kind`). The CLI (``waterops repair
+    --roster``) and the service (``POST /api/outages/from-repair/{ticket}``) both make it here;
+    the CLI then publishes an emergency at once, the service waits for a dispatcher.
+    """
+    isolation = isolator.isolate(pipe_id, failed_valves)
+    content = notice_for_repair(
+        severity,
+        isolation,
+        start,
+        end,
+        isolator,
+        tankers=tankers,
+        failed_valves=failed_valves,
+        hotline=hotline,
+    )
+    return create_outage(outage_id, repair_outage_kind(severity), content, now, source=source)

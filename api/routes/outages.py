@@ -125,8 +125,7 @@ class FromRepairIn(BaseModel):
 def outage_from_repair(
     ticket: str, body: FromRepairIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
-    from ops.outages import create_outage as new_outage
-    from ops.outages import notice_for_repair, repair_outage_kind
+    from ops.outages import repair_outage
     from ops.repairs import TankerPoint
 
     repair = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
@@ -142,20 +141,19 @@ def outage_from_repair(
             start = local(dt.datetime.fromisoformat(window["start"]))
             end = local(dt.datetime.fromisoformat(window["end"]))
     loaded = request.app.state.registry.get(session, repair.network_id)
-    isolator = loaded.isolator
-    failed = repair.report.get("inoperable", [])
-    content = notice_for_repair(
+    outage = repair_outage(
+        next_id(session, "OUT"),
         repair.severity,
-        isolator.isolate(repair.pipe_id, failed),
+        repair.pipe_id,
         start,
         end,
-        isolator,
+        loaded.isolator,
+        now_local(),
+        failed_valves=repair.report.get("inoperable", []),
         tankers=[TankerPoint.from_dict(x) for x in repair.case.get("tankers", [])],
-        failed_valves=failed,
         hotline=request.app.state.settings.hotline,
+        source=ticket,
     )
-    kind = repair_outage_kind(repair.severity)
-    outage = new_outage(next_id(session, "OUT"), kind, content, now_local(), source=ticket)
     return _created(session, request, user, outage, repair.network_id)
 
 
