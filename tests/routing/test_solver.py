@@ -744,6 +744,30 @@ def test_two_crew_job_has_two_crews_starting_together() -> None:
     assert plan.summary()["jobs_planned"] == 2
 
 
+def test_a_job_id_says_nothing_of_its_crews() -> None:
+    """Nothing is read from an id (issue 15): a job named like the second crew of another
+    (``main#2``) is a job of its own, and a two-crew job with a ``#`` in its id has its two
+    crews by slot, in the plan and in a re-plan of it."""
+    problem = Problem(
+        (crew("a", (0.0, 0.0)), crew("b", (100.0, 0.0))),
+        (
+            Job("main", (500.0, 0.0), H, mandatory=True),
+            Job("main#2", (600.0, 0.0), H, mandatory=True),
+            Job("weld#1", (700.0, 0.0), H, crews_required=2, mandatory=True),
+        ),
+        travel=PLANE,
+    )
+    plan = solve(problem, opts(0.5))
+    check_plan(problem, plan)
+    assert plan.summary()["jobs_planned"] == 3 and not plan.unassigned
+    assert sorted(plan.crews("weld#1")) == ["a", "b"]
+    assert len(plan.crews("main")) == 1 and len(plan.crews("main#2")) == 1
+    again = replan(problem, plan, 8 * H, opts(0.5))
+    check_plan(as_replanned(problem, plan, 8 * H), again)
+    assert sorted(again.crews("weld#1")) == ["a", "b"] and again.moved == ()
+    assert again.assignments["main"] == plan.assignments["main"]
+
+
 def test_two_crew_job_needs_two_capable_crews() -> None:
     problem = Problem(
         (crew("a", skills=("weld",)), crew("b", (100.0, 0.0), ("weld",)), crew("c")),
