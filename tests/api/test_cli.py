@@ -154,9 +154,14 @@ def test_validate_bad_geopackage_json(capsys: pytest.CaptureFixture[str], bad_gp
 
 
 def test_validate_net3_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    code, stdout, _ = _run(capsys, "validate", str(NET3))
+    code, stdout, _ = _run(capsys, "validate", str(NET3), "--crs", "EPSG:32650")
     assert code == 0
     assert "no problems found" in stdout
+    assert "pipes 119" in stdout
+    # without a CRS it is still valid, and the report says it cannot be mapped (issue 14)
+    code, stdout, _ = _run(capsys, "validate", str(NET3))
+    assert code == 0
+    assert "0 errors, 1 warnings" in stdout and "no CRS" in stdout
     assert "pipes 119" in stdout
 
 
@@ -177,8 +182,10 @@ def test_validate_missing_file_exits_1(capsys: pytest.CaptureFixture[str], tmp_p
 def test_validate_in_a_real_process(which: str, expected: int, bad_gpkg: Path) -> None:
     network = bad_gpkg if which == "bad" else NET3
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    # Net3 with the CRS of its coordinates (without one, the report warns that it has none)
+    crs = ["--crs", "EPSG:32650"] if which == "net3" else []
     proc = subprocess.run(
-        [sys.executable, "-m", "api.cli", "validate", str(network)],
+        [sys.executable, "-m", "api.cli", "validate", str(network), *crs],
         cwd=ROOT,
         env=env,
         capture_output=True,
