@@ -451,9 +451,9 @@ def _print_plan(plan: Any) -> None:
             + ", ".join(f"{v.id} ({v.reason})" for v in plan.bypassed_valves)
         )
     if plan.valves_not_needed:
-        out.print(
-            "Not needed (no source beyond them): " + ", ".join(v.id for v in plan.valves_not_needed)
-        )
+        # each with its reason: no source beyond it, or water cannot pass it in (one-way)
+        reasons = (f"{v.id} ({v.reason})" for v in plan.valves_not_needed)
+        out.print("Not needed: " + ", ".join(reasons))
     c = plan.customers
     summary = Table(title="Who loses water", show_header=False)
     summary.add_column("measure")

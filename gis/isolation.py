@@ -161,6 +161,16 @@ class IsolationPlan:
         }
 
 
+# Why a boundary valve of a shut area need not be closed (``ValveRef.reason`` of
+# ``IsolationPlan.valves_not_needed``): the part beyond it has no water to send in (no source
+# left there), or water cannot pass it into the area (the link it sits on is one-way out of it:
+# a pump, a check valve, a PRV).
+NOT_NEEDED_REASONS: tuple[str, str] = (
+    "no source beyond it",
+    "one-way: water cannot pass it into the shut area",
+)
+
+
 @dataclass(frozen=True)
 class Cut:
     """The outcome of the segment-level search, before it is turned into ids.
@@ -177,6 +187,8 @@ class Cut:
     bypassed: tuple[int, ...]  # boundary valves that could not be closed
     closed_on_boundary: tuple[int, ...]  # normally-closed valves on the boundary
     sources_inside: tuple[int, ...]  # segments of the isolated area holding a source
+    # why each of not_needed need not close (NOT_NEEDED_REASONS), in the same order
+    not_needed_reasons: tuple[str, ...] = ()
     isolated_units: frozenset[int] = frozenset()  # the supply units of ``isolated``
 
 
@@ -318,6 +330,8 @@ class Isolator:
                 across.setdefault(t, []).append((c, k))
         close: list[int] = []
         not_needed: list[int] = []
+        why: list[str] = []
+        no_source, one_way = NOT_NEEDED_REASONS
         if self.directed:
             area_units = {u for s in area for u in self._seg_units[s]}
             dry = self._dry_units(area_units)
@@ -325,15 +339,21 @@ class Isolator:
             for entries in across.values():
                 for c, k in dict.fromkeys(entries):
                     x = across_unit[k]
-                    needed = inward[k] and tree[x] >= 0 and x not in dry
-                    (close if needed else not_needed).append(self._valve_to_close(c, failed))
+                    if inward[k] and tree[x] >= 0 and x not in dry:
+                        close.append(self._valve_to_close(c, failed))
+                    else:
+                        not_needed.append(self._valve_to_close(c, failed))
+                        why.append(one_way if not inward[k] else no_source)
         else:
             area_units = area
             fed, dry = self._search_outward(area, list(across))
             for t, entries in across.items():
-                target = close if t in fed else not_needed
                 for c in dict.fromkeys(c for c, _ in entries):
-                    target.append(self._valve_to_close(c, failed))
+                    if t in fed:
+                        close.append(self._valve_to_close(c, failed))
+                    else:
+                        not_needed.append(self._valve_to_close(c, failed))
+                        why.append(no_source)
         nc_cuts = dict.fromkeys(c for c, t in closed_boundary if t not in area)
         nc_valves = [v for c in nc_cuts for v in cut_valves[c]]
         return Cut(
@@ -341,6 +361,7 @@ class Isolator:
             unintended=frozenset(dry),
             close=tuple(close),
             not_needed=tuple(not_needed),
+            not_needed_reasons=tuple(why),
             bypassed=tuple(dict.fromkeys(bypassed)),
             closed_on_boundary=tuple(dict.fromkeys(nc_valves)),
             sources_inside=tuple(s for s in area if self._seg_sources[s]),
@@ -688,7 +709,7 @@ class Isolator:
                     for v in cut.bypassed
                 ],
             ),
-            valves_not_needed=self._valve_refs(cut.not_needed),
+            valves_not_needed=self._valve_refs(cut.not_needed, reasons=cut.not_needed_reasons),
             closed_on_boundary=self._valve_refs(cut.closed_on_boundary),
             isolated_pipes=tuple(network.pipes.ids[iso_pipes].tolist()),
             isolated_nodes=tuple(network.nodes.ids[iso_nodes].tolist()),

@@ -267,6 +267,35 @@ def test_isolate_json_keys_and_plan(capsys: pytest.CaptureFixture[str], kaifeng:
     assert plan["valves_to_close"][0]["location"] == pytest.approx(_lonlat(200, 0), abs=1e-6)
 
 
+def test_isolate_names_why_a_valve_is_not_needed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The table output says why each boundary valve need not close, as the JSON does: here
+    VP, on a pump's outlet, that water cannot pass into the shut pump (issue 14)."""
+    from tests.gis.test_flow_direction import pump_outlet_spec
+
+    flow = pump_outlet_spec()
+    spec = flow.spec
+    layers = make_layers(spec.nodes, spec.pipes, spec.valves, spec.customers)
+    layers.pipes["direction"] = [
+        "one-way" if p in flow.one_way else "both" for p in layers.pipes["id"]
+    ]
+    path = tmp_path / "pump.gpkg"
+    layers.nodes.to_file(path, layer="nodes", engine="pyogrio")
+    layers.pipes.to_file(path, layer="pipes", engine="pyogrio")
+    valves = tmp_path / "valves.csv"
+    layers.valves.rename(columns={"pipe_id": "link", "node_id": "node"}).to_csv(valves, index=False)
+    code, stdout, stderr = _run(
+        capsys, "isolate", str(path), "--valves", str(valves), "--pipe", "PU"
+    )
+    assert code == 0, stderr
+    assert "Not needed: VP (one-way: water cannot pass it into the shut area)" in stdout
+    plan = _json(capsys, "isolate", str(path), "--valves", str(valves), "--pipe", "PU", "--json")
+    assert [(v["id"], v["reason"]) for v in plan["valves_not_needed"]] == [
+        ("VP", "one-way: water cannot pass it into the shut area")
+    ]
+
+
 def test_isolate_with_a_failed_valve(capsys: pytest.CaptureFixture[str], kaifeng: Path) -> None:
     plan = _json(capsys, "isolate", str(kaifeng), "--pipe", "P3", "--inoperable", "V2", "--json")
     assert [(v["id"], v.get("reason")) for v in plan["bypassed_valves"]] == [

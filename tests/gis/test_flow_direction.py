@@ -546,6 +546,18 @@ def test_a_valve_on_a_pump_outlet_need_not_close() -> None:
     assert [v.id for v in plan.valves_to_close] == ["V2"]
     assert [v.id for v in plan.valves_not_needed] == ["VP"]
     assert plan.unintended_nodes == ()
+    # and says why: the valve's link is one-way out of the shut area
+    (vp,) = plan.valves_not_needed
+    assert vp.reason == "one-way: water cannot pass it into the shut area"
+    assert plan.to_dict()["valves_not_needed"][0]["reason"] == vp.reason
+
+
+def test_a_valve_into_a_dry_part_need_not_close_for_want_of_a_source() -> None:
+    """The PRV zone's valve V2 is not needed because nothing beyond it has water, not because
+    of its direction (P1 is two-way)."""
+    plan = Isolator(prv_zone_spec().build()).isolate("P1")
+    (v2,) = plan.valves_not_needed
+    assert v2.reason == "no source beyond it"
 
 
 def test_a_closed_pipe_does_not_carry_water() -> None:
