@@ -722,6 +722,8 @@ async function openJob(id, notice = "") {
     <div><code>${escapeHtml(job.id)}</code> ${escapeHtml(code("kind", job.kind))} · ${jobStatus(job.status)}${job.crew ? ` · ${t("crew")} ${escapeHtml(job.crew)}` : ""}</div>
     ${job.description ? `<div class="muted">${escapeHtml(job.description)}</div>` : ""}
     ${job.source ? `<div class="muted">${t("source")}: <code>${escapeHtml(job.source)}</code></div>` : ""}
+    ${job.ticket ? `<div class="muted job-ticket">${t("ticket")}: <code>${escapeHtml(job.ticket)}</code></div>` : ""}
+    ${job.valve ? `<div class="muted job-valve">${t("valve")}: <code>${escapeHtml(job.valve)}</code></div>` : ""}
     <h4>${t("history")}</h4>
     <ol class="history" id="job-history">${history}</ol>
     ${CANCELLABLE.has(job.status) ? `<div class="row needs-dispatcher"><button type="button" class="danger" id="cancel-job">${t("cancel_job")}</button></div>` : ""}
