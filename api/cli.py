@@ -578,7 +578,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         rows = [
             (
                 stop.start,
-                stop.job_id,
+                _stop_name(stop),
                 format_time(stop.arrival),
                 format_time(stop.start),
                 format_time(stop.end),
@@ -811,6 +811,11 @@ def _print_case(case: Any) -> None:
         out.print(f"  note: {note}")
 
 
+def _stop_name(stop: Any) -> str:
+    """A stop's job as the tables print it: the second crew of a two-crew job says so."""
+    return stop.job_id if stop.slot == 1 else f"{stop.job_id} (crew {stop.slot})"
+
+
 def _print_repair_schedule(case: Any, day_plan: Any, window: Any, outage: Any) -> None:
     from ops.notices import render_text
 
@@ -823,8 +828,7 @@ def _print_repair_schedule(case: Any, day_plan: Any, window: Any, outage: Any) -
         for stop in route.stops:
             if stop.job_id in mine:
                 times = day_plan.stop_times(stop.job_id)
-                name = stop.job_id if stop.slot == 1 else f"{stop.job_id} (crew {stop.slot})"
-                rows.append((times[0], name, route.crew_id, times[1]))
+                rows.append((times[0], _stop_name(stop), route.crew_id, times[1]))
     for start, job, crew, end in sorted(rows):
         table.add_row(job, crew, f"{start:%H:%M}", f"{end:%H:%M}")
     out.print(table)

@@ -87,3 +87,31 @@ def test_plan_bad_csv_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFix
     missing.write_text("id,skills\nc1,pipe\n")
     assert main(["plan", str(JOBS), str(missing), "--seconds", "1"]) == 1
     assert "depot_lon" in capsys.readouterr().err
+
+
+def test_plan_gives_each_crew_of_a_two_crew_job_its_slot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The two crews of a job are one job id with slots 1 and 2 (issue 15: no ``main#2``); a job
+    whose own id ends in ``#2`` is just that job. The table says which stop is the second crew."""
+    jobs = tmp_path / "jobs.csv"
+    jobs.write_text(
+        "id,lon,lat,duration_min,skills,mandatory,crews_required\n"
+        "main,114.34,34.795,120,pipe,true,2\n"
+        "main#2,114.35,34.79,30,pipe,true,1\n"
+    )
+    crews = tmp_path / "crews.csv"
+    crews.write_text(
+        "id,skills,depot_lon,depot_lat,shift_start,shift_end\n"
+        "north,pipe,114.33,34.82,08:00,17:00\n"
+        "south,pipe,114.35,34.78,08:00,17:00\n"
+    )
+    assert main(["plan", str(jobs), str(crews), "--seconds", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    stops = sorted((s["job"], s["slot"], r["crew"]) for r in data["routes"] for s in r["stops"])
+    assert [(job, slot) for job, slot, _ in stops] == [("main", 1), ("main", 2), ("main#2", 1)]
+    assert stops[0][2] != stops[1][2]
+    assert data["summary"]["jobs_planned"] == 2
+    assert main(["plan", str(jobs), str(crews), "--seconds", "1"]) == 0
+    table = capsys.readouterr().out
+    assert table.count("main (crew 2)") == 1
