@@ -8,6 +8,7 @@ Matrices are cached per road network and set of places.
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -84,6 +85,47 @@ class Euclidean:
         return [a, b]
 
 
+# A projected CRS is used as is when a unit of it is a metre on the ground, within this much
+# where the roads lie: UTM zones (0.04 %) and Gauss-Krüger zones pass, Web Mercator (25 % at
+# 37°) does not. The same rule as gis's (``gis.io.NetworkLayers.metric_crs``): routing may not
+# import gis (docs/design.md §1), so it is kept here too, and tests/routing/test_travel.py
+# checks that both choose the same CRS.
+METRE_SCALE_TOLERANCE = 0.005
+
+
+def measures_metres(crs: Any, layer: Any) -> bool:
+    """Whether distances in ``crs`` are metres: its axes are in metres (not feet, not degrees)
+    and its scale where ``layer`` (a GeoDataFrame) lies is true to within
+    :data:`METRE_SCALE_TOLERANCE`."""
+    from pyproj import CRS, Proj, Transformer
+
+    crs = CRS.from_user_input(crs)
+    if crs.is_geographic:
+        return False
+    if any(abs(axis.unit_conversion_factor - 1.0) > 1e-12 for axis in crs.axis_info):
+        return False
+    try:
+        x0, y0, x1, y1 = layer.total_bounds
+        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
+            (x0 + x1) / 2, (y0 + y1) / 2
+        )
+        factors = Proj(crs).get_factors(lon, lat)
+        scale = np.array([factors.meridional_scale, factors.parallel_scale], dtype=float)
+    except Exception:  # a CRS pyproj cannot take factors of (engineering, compound)
+        return True
+    return bool(np.all(np.abs(scale - 1.0) <= METRE_SCALE_TOLERANCE))
+
+
+def metric_crs(layer: Any) -> Any:
+    """The CRS ``layer``'s lengths are true metres in: its own when it :func:`measures_metres`,
+    else its UTM zone (its own when it has none: coordinates out of range, or no rows)."""
+    crs = layer.crs
+    if crs is not None and len(layer) and not measures_metres(crs, layer):
+        with contextlib.suppress(RuntimeError, ValueError):
+            crs = layer.estimate_utm_crs()
+    return crs
+
+
 TRUE_TEXT = frozenset({"1", "true", "t", "yes", "y", "是", "单向"})
 
 
@@ -122,7 +164,8 @@ class RoadNetwork:
 
         if roads.crs is None:
             raise ValueError("the roads layer has no CRS")
-        metric = roads.estimate_utm_crs() if roads.crs.is_geographic else roads.crs
+        # lengths in true metres: a CRS in feet, degrees or Web Mercator goes to its UTM zone
+        metric = metric_crs(roads)
         projected = roads.to_crs(metric)
         self._to_metric = Transformer.from_crs("EPSG:4326", metric, always_xy=True)
         self._to_wgs84 = Transformer.from_crs(metric, "EPSG:4326", always_xy=True)

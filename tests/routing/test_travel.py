@@ -204,6 +204,73 @@ def test_projected_roads_give_the_same_times(block: RoadNetwork) -> None:
     assert np.abs(projected.matrix(PLACES).seconds - block.matrix(PLACES).seconds).max() <= 1
 
 
+def _kentucky_roads() -> gpd.GeoDataFrame:
+    """A 4 x 4 km grid of streets every 500 m at (-86.23, 37.12), in WGS84, 30 km/h, and a
+    50 km/h avenue along its diagonal (issue 14: a utility in Kentucky draws in EPSG:3089, US
+    survey feet). Streets cross at their vertices."""
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:32616", always_xy=True)
+    to_wgs84 = Transformer.from_crs("EPSG:32616", "EPSG:4326", always_xy=True)
+    x0, y0 = to_utm.transform(-86.23, 37.12)
+    steps = range(0, 4001, 500)
+
+    def line(points: list[tuple[int, int]]) -> shapely.LineString:
+        return shapely.LineString([to_wgs84.transform(x0 + x, y0 + y) for x, y in points])
+
+    lines = [line([(x, k) for x in steps]) for k in steps]
+    lines += [line([(k, y) for y in steps]) for k in steps]
+    lines.append(line([(k, k) for k in steps]))
+    speeds = [30.0] * (len(lines) - 1) + [50.0]
+    return gpd.GeoDataFrame({"speed_kmh": speeds}, geometry=lines, crs="EPSG:4326")
+
+
+@pytest.mark.parametrize("crs", ["EPSG:3089", "EPSG:3857"])
+def test_roads_in_feet_or_web_mercator_give_the_times_of_their_utm_zone(crs: str) -> None:
+    """EPSG:3089 counts US survey feet and Web Mercator 1.25 "metres" per metre at 37°: road
+    lengths are measured in the UTM zone instead, as gis measures pipes (spatial.crs)."""
+    roads = _kentucky_roads()
+    to_wgs84 = Transformer.from_crs("EPSG:32616", "EPSG:4326", always_xy=True)
+    x0, y0 = Transformer.from_crs("EPSG:4326", "EPSG:32616", always_xy=True).transform(
+        -86.23, 37.12
+    )
+    places = [
+        tuple(to_wgs84.transform(x0 + x, y0 + y))
+        for x, y in ((0, 0), (4000, 4000), (4000, 0), (1500, 3000), (250, 2000))
+    ]
+    utm = RoadNetwork(roads.to_crs("EPSG:32616")).matrix(places)
+    other = RoadNetwork(roads.to_crs(crs)).matrix(places)
+    off = ~np.eye(len(places), dtype=bool)
+    assert utm.meters[0, 1] == pytest.approx(4000 * math.sqrt(2), rel=0.01)  # the avenue
+    np.testing.assert_allclose(other.seconds[off], utm.seconds[off], rtol=0.01)
+    np.testing.assert_allclose(other.meters[off], utm.meters[off], rtol=0.01)
+
+
+@pytest.mark.parametrize(
+    ("crs", "lonlat"),
+    [
+        ("EPSG:4326", (114.35, 34.8)),  # degrees: the UTM zone
+        ("EPSG:3089", (-86.23, 37.12)),  # US survey feet: the UTM zone
+        ("EPSG:3857", (114.35, 34.8)),  # Web Mercator: the UTM zone
+        ("EPSG:32650", (114.35, 34.8)),  # a UTM zone: itself
+        ("EPSG:4547", (114.35, 34.8)),  # CGCS2000 3-degree Gauss-Krüger: itself
+    ],
+)
+def test_routing_measures_in_the_crs_gis_measures_in(crs: str, lonlat: tuple[float, float]) -> None:
+    """routing may not import gis: its copy of the metres rule must choose as gis's does."""
+    import pandas as pd
+
+    from gis.io import NetworkLayers
+    from routing.travel import metric_crs
+
+    points = gpd.GeoDataFrame(
+        {"id": ["a", "b"]},
+        geometry=[shapely.Point(lonlat), shapely.Point(lonlat[0] + 0.05, lonlat[1] + 0.05)],
+        crs="EPSG:4326",
+    ).to_crs(crs)
+    layers = NetworkLayers(nodes=points, pipes=points, valves=pd.DataFrame())
+    assert metric_crs(points) == layers.metric_crs()
+    assert (metric_crs(points) == points.crs) == (crs in ("EPSG:32650", "EPSG:4547"))
+
+
 def test_roads_without_crs_are_refused() -> None:
     roads = block_roads().set_crs(None, allow_override=True)
     with pytest.raises(ValueError, match="CRS"):
