@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from api.db import tables as t
 from api.db.session import make_engine, migrate, session_factory
 from api.settings import Settings, get_settings
+from ops.errors import Conflict, NotFound
 from ops.workflow import PlanStatus
 
 log = logging.getLogger("waterops.api")
@@ -127,7 +128,7 @@ def start(app: FastAPI, settings: Settings) -> None:
             app.state.planner.start()
     # load the newest network now, not on the first query (a second or two of work that
     # would otherwise hold up the first requests)
-    with app.state.reader_sessions() as session, suppress(HTTPException):  # none yet: fine
+    with app.state.reader_sessions() as session, suppress(Conflict, NotFound):  # none yet: fine
         app.state.registry.get(session, app.state.registry.latest_id(session))
 
 
@@ -210,7 +211,7 @@ def _handlers(app: FastAPI) -> None:
         UnknownValve,
         ValidationError,
     )
-    from ops.errors import Conflict, NotFound, OpsError
+    from ops.errors import OpsError
 
     def error(code: int, message: str, **extra: Any) -> JSONResponse:
         return JSONResponse({"detail": message, **extra}, status_code=code)

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
-from fastapi import HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db.tables import NetworkVersion, ValveStatus
+from ops.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -99,13 +99,9 @@ class NetworkRegistry:
     def row(self, session: Session, network_id: int) -> NetworkVersion:
         row = session.get(NetworkVersion, network_id)
         if row is None:
-            raise HTTPException(
-                status.HTTP_404_NOT_FOUND,
-                f"no network {network_id}: GET /api/networks lists the uploaded ones",
-            )
+            raise NotFound(f"no network {network_id}: GET /api/networks lists the uploaded ones")
         if row.status not in USABLE:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
+            raise Conflict(
                 f"network {network_id} did not pass validation: see "
                 f"GET /api/networks/{network_id}/report and upload a corrected file",
             )
@@ -119,9 +115,7 @@ class NetworkRegistry:
             .limit(1)
         )
         if found is None:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, "no network uploaded yet: POST /api/networks first"
-            )
+            raise Conflict("no network uploaded yet: POST /api/networks first")
         return int(found)
 
     def get(self, session: Session, network_id: int) -> LoadedNetwork:
@@ -190,11 +184,11 @@ class NetworkRegistry:
         base = self._base.get(row.id)
         if base is None:
             if row.id in self._unreadable:
-                raise HTTPException(status.HTTP_409_CONFLICT, self._unreadable[row.id])
+                raise Conflict(self._unreadable[row.id])
             try:
                 base = self._read(row)
-            except HTTPException as exc:
-                self._unreadable[row.id] = str(exc.detail)
+            except Conflict as exc:
+                self._unreadable[row.id] = str(exc)
                 raise
             self._base[row.id] = base
         network, roads = base
@@ -245,17 +239,15 @@ class NetworkRegistry:
             problem = f"{first.layer} {ident or ''}".strip() if first else "its files"
             if first is not None and first.layer == "file":
                 problem = "its file"
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
+            raise Conflict(
                 f"network {row.id} was stored as valid but its files no longer pass validation "
                 f"({len(exc.report.errors)} problems, the first in {problem}: "
                 f"{first.message if first else 'unreadable'}): upload a corrected file",
             ) from None
         except Exception:
             log.exception("network %s: its stored files cannot be read", row.id)
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"network {row.id}'s stored files cannot be read: upload the network again",
+            raise Conflict(
+                f"network {row.id}'s stored files cannot be read: upload the network again"
             ) from None
         return network, roads
 

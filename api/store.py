@@ -19,6 +19,7 @@ from api.db import tables as t
 from ops.calendar import TZ, WorkCalendar, calendar_from_config
 from ops.connections import ConnectionApplication, ConnectionRules
 from ops.dispatch import CrewShift
+from ops.errors import Conflict, NotFound
 from ops.jobs import FieldJob, JobLink, field_job_from_dict
 from ops.outages import NoticeState, Outage, OutageKind, Revision, content_from_dict
 from ops.workflow import CLOSED, JobChange
@@ -96,10 +97,11 @@ def connection_rules(request: Request) -> ConnectionRules:
 
 
 def get_or_404(session: Session, model: Any, key: Any, what: str) -> Any:
-    """The row of ``model`` with primary key ``key``, or a 404 that names it."""
+    """The row of ``model`` with primary key ``key``; :class:`~ops.errors.NotFound` (404)
+    that names it when there is none."""
     row = session.get(model, key)
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {what} {key}")
+        raise NotFound(f"no {what} {key}")
     return row
 
 
@@ -205,7 +207,7 @@ def add_jobs(
 ) -> None:
     for job in jobs:
         if session.get(t.Job, job.id) is not None:
-            raise HTTPException(status.HTTP_409_CONFLICT, f"job {job.id} exists already")
+            raise Conflict(f"job {job.id} exists already")
         session.add(
             t.Job(
                 id=job.id,

@@ -32,6 +32,7 @@ from api.store import (
     outage_value,
     save_outage,
 )
+from ops.errors import Conflict
 from ops.jobs import JobLink, field_job_from_dict
 from ops.workflow import PLANNED, PLANNING, PlanStatus
 
@@ -183,7 +184,7 @@ def create_plan(body: PlanIn, request: Request, user: Dispatcher, session: Sessi
     registry = request.app.state.registry
     try:
         network_id: int | None = registry.latest_id(session)
-    except HTTPException:
+    except Conflict:  # no network yet: plans without one
         network_id = None
     problem = encode_problem(
         body.day,

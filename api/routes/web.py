@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.openapi import answers
 from api.routes.networks import geojson_once, json_response
+from ops.errors import Conflict, NotFound
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 
@@ -120,7 +121,7 @@ def public_roads(request: Request) -> Response:
     with request.app.state.reader_sessions() as session:
         try:
             network_id = registry.latest_id(session)
-        except HTTPException:
+        except Conflict:  # no network yet
             return json_response({"type": "FeatureCollection", "features": []})
         loaded = registry.get(session, network_id)
         path = registry.data_dir / registry.row(session, network_id).stored_path
@@ -145,7 +146,7 @@ def public_config(request: Request) -> Response:
         try:
             network_id = registry.latest_id(session)
             loaded = registry.get(session, network_id)
-        except HTTPException:
+        except (Conflict, NotFound):  # no network yet, or none usable
             return json_response(out)
     network = loaded.network
     if network.has_map and len(network.nodes):

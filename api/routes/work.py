@@ -514,9 +514,7 @@ def list_repairs(
 
 @router.get("/repairs/{ticket}", summary="one repair ticket")
 def get_repair(ticket: str, _: Reader, session: SessionDep) -> Response:
-    row = session.get(t.RepairTicket, ticket)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no repair ticket {ticket}")
+    row: t.RepairTicket = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
     return json_response(_ticket_dict(row))
 
 

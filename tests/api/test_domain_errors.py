@@ -1,0 +1,32 @@
+"""Errors below the routes are domain errors (ops.errors: NotFound, Conflict, InvalidRequest),
+answered with their status and the one error body in one place (api/app.py)."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Service
+
+
+def test_not_found_is_404_with_what_is_missing(service: Service) -> None:
+    r = service.get("/api/jobs/LS-nothing")
+    assert r.status_code == 404 and r.json() == {"detail": "no job LS-nothing"}
+    r = service.get("/api/networks/99/segments")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "no network 99: GET /api/networks lists the uploaded ones"}
+    r = service.get("/api/repairs/T-nothing")
+    assert r.status_code == 404 and r.json() == {"detail": "no repair ticket T-nothing"}
+
+
+def test_the_job_status_machine_answers_conflict_and_bad_crews(service: Service) -> None:
+    r = service.post("/api/leak-surveys", json={"lon": 114.35, "lat": 34.79, "area": "Sihou Jie"})
+    assert r.status_code == 201, r.text
+    url = f"/api/jobs/{r.json()['id']}/status"
+    etag = service.get(url.removesuffix("/status")).headers["etag"]
+    r = service.post(
+        url, json={"status": "assigned", "crew": "pipe-99"}, headers={"If-Match": etag}
+    )
+    assert r.status_code == 422 and r.json() == {"detail": "no crew pipe-99"}
+    r = service.post(url, json={"status": "done"}, headers={"If-Match": etag})
+    assert r.status_code == 200, r.text
+    r = service.post(url, json={"status": "open"}, headers={"If-Match": r.headers["etag"]})
+    assert r.status_code == 409
+    assert r.json()["detail"].endswith("is done: it can go to nothing (it is closed)")
