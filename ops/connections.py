@@ -27,13 +27,15 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from ops.calendar import CalendarBasis, WorkCalendar, local_time
-from ops.errors import InvalidRequest, UnknownConnectionType
+from ops.errors import Conflict, InvalidRequest, UnknownConnectionType
 from ops.jobs import FieldJob, JobKind, JobLink, Location, Skill, chain_deadlines
+from ops.workflow import JobChange, JobState, JobStatus, close_jobs
 
 PAPERS_DAYS = 5  # days to complete technical papers accepted as missing (容缺受理)
 ACCEPTANCE_WORKING_DAYS = 0.25  # a remote application is accepted within this of its receipt
@@ -674,6 +676,63 @@ def follow_up_visit(
             "calendar": calendar.basis(completed_at, deadline).to_dict(),
         },
     )
+
+
+class ApplicationStatus(StrEnum):
+    """Where a connection application stands (stored as its value)."""
+
+    RECEIVED = "received"  # reached the utility, not yet accepted (受理)
+    OPEN = "open"  # accepted: its Table 1 deadline runs, its field jobs are out
+    COMPLETED = "completed"  # water on
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What completing a connection gives: the follow-up visit to add and the application's
+    jobs closed (each with its history entry)."""
+
+    follow_up: FieldJob
+    closed: tuple[JobChange, ...]
+    status: ApplicationStatus = ApplicationStatus.COMPLETED
+
+
+def complete_connection(
+    app: ConnectionApplication,
+    status: ApplicationStatus | str,
+    jobs: Sequence[JobState],
+    water_on: dt.datetime,
+    calendar: WorkCalendar,
+    *,
+    by: str,
+    at: dt.datetime,
+    durations: DurationRules | None = None,
+) -> Completion:
+    """The water is on at ``water_on``: the application is completed, every job of it not yet
+    closed is done (a crew no longer needs to go), and the follow-up visit (回访) is due.
+
+    Parameters
+    ----------
+    status
+        Where the application stands; only an accepted (open) one can be completed.
+    jobs
+        The application's field jobs as they stand.
+    by, at
+        Who records the completion, and when (the jobs' history).
+
+    Raises
+    ------
+    Conflict
+        The application is completed already, or not accepted yet.
+    """
+    status = ApplicationStatus(status)
+    if status is ApplicationStatus.COMPLETED:
+        raise Conflict(f"{app.id} is completed already")
+    if status is ApplicationStatus.RECEIVED:
+        raise Conflict(f"{app.id} is not accepted yet: accept it first")
+    visit = follow_up_visit(app, water_on, calendar, durations=durations)
+    still_open = frozenset(JobStatus) - {JobStatus.DONE, JobStatus.CANCELLED}
+    closed = close_jobs(list(jobs), JobStatus.DONE, among=still_open, by=by, at=at, note="water on")
+    return Completion(visit, tuple(closed))
 
 
 def type_help() -> str:

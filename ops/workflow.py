@@ -18,7 +18,7 @@ same day), or failed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Container, Mapping
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -177,3 +177,40 @@ def close_jobs(
         for j in jobs
         if j.status in among
     ]
+
+
+class TicketStatus(StrEnum):
+    """Where a repair ticket stands (stored as its value)."""
+
+    OPEN = "open"
+    CANCELLED = "cancelled"
+
+
+def cancel_ticket(
+    ticket: str,
+    status: TicketStatus | str,
+    jobs: Sequence[JobState],
+    *,
+    reason: str,
+    by: str,
+    at: dt.datetime,
+) -> list[JobChange]:
+    """Cancel an open repair ticket: its jobs not started yet are cancelled, the reason in each
+    one's history (the changes returned, in the order of ``jobs``); finished ones are left.
+
+    Raises
+    ------
+    Conflict
+        The ticket is not open, or a crew is on the way or on site for one of its jobs (a
+        valve shut for it must be reopened first).
+    """
+    if TicketStatus(status) is not TicketStatus.OPEN:
+        raise Conflict(f"ticket {ticket} is {status} already")
+    started = [j.id for j in jobs if j.status in UNDER_WAY]
+    if started:
+        raise Conflict(
+            f"ticket {ticket} has work under way ({', '.join(started)}): finish or stop those "
+            "jobs first (a shut valve must be reopened)"
+        )
+    note = f"ticket cancelled: {reason}"
+    return close_jobs(list(jobs), JobStatus.CANCELLED, among=NOT_STARTED, by=by, at=at, note=note)

@@ -37,7 +37,8 @@ from api.store import (
     now_local,
     store_job_change,
 )
-from ops.workflow import JobState, JobStatus, change_status
+from ops.connections import ApplicationStatus
+from ops.workflow import JobState, JobStatus, TicketStatus, cancel_ticket, change_status
 
 router = APIRouter(prefix="/api", tags=["work"])
 
@@ -131,7 +132,7 @@ def _accept(row: t.Application, request: Request, session: Any, username: str) -
     case = open_connection(
         application_value(row), calendar(request, session), rules=connection_rules(request)
     )
-    row.status = "open"
+    row.status = ApplicationStatus.OPEN
     row.deadline = case.deadline.due
     row.papers_due = case.papers.due if case.papers else None
     row.case = {
@@ -176,7 +177,7 @@ def create_connection(
             dn_mm=body.dn_mm,
             line_length_m=body.line_length_m,
             residential=body.residential,
-            status="received",
+            status=ApplicationStatus.RECEIVED,
             case={
                 "application": app_id,
                 "type": body.type,
@@ -203,9 +204,7 @@ def list_connections(
     request: Request,
     _: Reader,
     session: SessionDep,
-    status_: Annotated[
-        Literal["received", "open", "completed"] | None, Query(alias="status")
-    ] = None,
+    status_: Annotated[ApplicationStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> Response:
     query = select(t.Application).order_by(t.Application.id.desc()).limit(limit)
@@ -219,7 +218,7 @@ def intake(request: Request, _: Reader, session: SessionDep) -> Response:
     """Those still within their 0.25 working day (``waiting``) and those past it (``late``),
     the most urgent first."""
     rows = session.scalars(
-        select(t.Application).where(t.Application.status == "received").limit(1000)
+        select(t.Application).where(t.Application.status == ApplicationStatus.RECEIVED).limit(1000)
     )
     items = sorted(
         (_application_dict(r, request, session) for r in rows),
@@ -258,7 +257,7 @@ def accept_connection(
     app_id: str, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
     row = _application(session, app_id)
-    if row.status != "received":
+    if row.status != ApplicationStatus.RECEIVED:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{app_id} is {row.status} already")
     row.accepted_at = now_local()
     _accept(row, request, session, user.username)
@@ -292,24 +291,25 @@ class CompleteIn(BaseModel):
 def complete_connection(
     app_id: str, body: CompleteIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
-    from ops.connections import follow_up_visit
+    from ops.connections import complete_connection
 
     row = _application(session, app_id)
-    if row.status == "completed":
-        raise HTTPException(status.HTTP_409_CONFLICT, f"{app_id} is completed already")
-    if row.status == "received":
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"{app_id} is not accepted yet: accept it first"
-        )
-    visit = follow_up_visit(application_value(row), local(body.at), calendar(request, session))
-    row.status = "completed"
-    for job in session.scalars(select(t.Job).where(t.Job.source == app_id)):
-        if job.status not in ("done", "cancelled"):
-            job.status = "done"
-            job.updated_by = user.username
-            session.add(t.JobEvent(job_id=job.id, status="done", by=user.username, note="water on"))
-    add_jobs(session, [visit], [], user.username)
-    return json_response({**_application_dict(row, request, session), "follow_up": visit.to_dict()})
+    jobs = {j.id: j for j in session.scalars(select(t.Job).where(t.Job.source == app_id))}
+    done = complete_connection(
+        application_value(row),
+        row.status,
+        [JobState(j.id, JobStatus(j.status), j.crew_id) for j in jobs.values()],
+        local(body.at),
+        calendar(request, session),
+        by=user.username,
+        at=now_local(),
+    )
+    row.status = done.status
+    for change in done.closed:
+        store_job_change(session, jobs[change.job.id], change)
+    add_jobs(session, [done.follow_up], [], user.username)
+    visit = done.follow_up.to_dict()
+    return json_response({**_application_dict(row, request, session), "follow_up": visit})
 
 
 class RepairIn(BaseModel):
@@ -408,7 +408,7 @@ def _same_break(
     pipe_id, site = locate(probe, loaded.isolator)
     rows = session.scalars(
         select(t.RepairTicket).where(
-            t.RepairTicket.status == "open", t.RepairTicket.network_id == network_id
+            t.RepairTicket.status == TicketStatus.OPEN, t.RepairTicket.network_id == network_id
         )
     ).all()
     breaks = []
@@ -458,41 +458,29 @@ class CancelIn(BaseModel):
 @router.post("/repairs/{ticket}/cancel", summary="cancel a repair ticket and its open jobs")
 def cancel_repair(ticket: str, body: CancelIn, user: Operator, session: SessionDep) -> Response:
     row: t.RepairTicket = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
-    if row.status != "open":
-        raise HTTPException(status.HTTP_409_CONFLICT, f"ticket {ticket} is {row.status} already")
-    started = session.scalars(
-        select(t.Job.id).where(t.Job.source == ticket, t.Job.status.in_(("en_route", "on_site")))
-    ).all()
-    if started:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"ticket {ticket} has work under way ({', '.join(started)}): finish or stop those "
-            "jobs first (a shut valve must be reopened)",
-        )
-    row.status = "cancelled"
+    jobs = {j.id: j for j in session.scalars(select(t.Job).where(t.Job.source == ticket))}
+    now = now_local()
+    changes = cancel_ticket(
+        ticket,
+        row.status,
+        [JobState(j.id, JobStatus(j.status), j.crew_id) for j in jobs.values()],
+        reason=body.reason,
+        by=user.username,
+        at=now,
+    )
+    row.status = TicketStatus.CANCELLED
     cancelled_by = {
         "by": user.username,
         "reason": body.reason,
-        "at": now_local().isoformat(timespec="seconds"),
+        "at": now.isoformat(timespec="seconds"),
     }
     row.report = {**row.report, "cancelled": cancelled_by}
-    cancelled = []
-    for job in session.scalars(select(t.Job).where(t.Job.source == ticket)):
-        if job.status in ("open", "assigned"):
-            job.status = "cancelled"
-            job.updated_by = user.username
-            session.add(
-                t.JobEvent(
-                    job_id=job.id,
-                    status="cancelled",
-                    crew_id=job.crew_id,
-                    note=f"ticket cancelled: {body.reason}",
-                    by=user.username,
-                )
-            )
-            cancelled.append(job.id)
+    for change in changes:
+        store_job_change(session, jobs[change.job.id], change)
     session.flush()
-    return json_response({**_ticket_dict(row), "cancelled_jobs": cancelled})
+    return json_response(
+        {**_ticket_dict(row), "cancelled_jobs": [change.job.id for change in changes]}
+    )
 
 
 def _ticket_dict(row: t.RepairTicket) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from ops.workflow import (
     TRANSITIONS,
     JobState,
     JobStatus,
+    TicketStatus,
+    cancel_ticket,
     change_status,
     close_jobs,
 )
@@ -42,11 +44,11 @@ def test_a_closed_job_goes_nowhere_and_the_message_says_so() -> None:
     for closed in CLOSED:
         with pytest.raises(Conflict, match="it is closed"):
             change_status(JobState("J", closed), JobStatus.OPEN, by="d", at=AT)
-    assert CLOSED == {JobStatus.DONE, JobStatus.CANCELLED, JobStatus.SUSPENDED}
+    assert {JobStatus.DONE, JobStatus.CANCELLED, JobStatus.SUSPENDED} == CLOSED
 
 
 def test_a_step_not_allowed_lists_the_allowed_ones() -> None:
-    with pytest.raises(Conflict, match="on_site: it can go to assigned, cancelled, done$"):
+    with pytest.raises(Conflict, match=r"on_site: it can go to assigned, cancelled, done$"):
         change_status(JobState("J", JobStatus.ON_SITE), JobStatus.OPEN, by="d", at=AT)
 
 
@@ -94,3 +96,28 @@ def test_close_jobs_changes_only_those_in_the_given_states() -> None:
         JobState("C", JobStatus.CANCELLED, "pipe-02"),
     ]
     assert all(c.event.note == "ticket cancelled" and c.event.by == "engineer" for c in changes)
+
+
+def test_cancelling_a_ticket_cancels_the_jobs_not_started() -> None:
+    jobs = [
+        JobState("T-0001-close-V1", JobStatus.DONE, "valve-01"),
+        JobState("T-0001-repair", JobStatus.ASSIGNED, "pipe-01"),
+        JobState("T-0001-reopen-V1", JobStatus.OPEN),
+    ]
+    changes = cancel_ticket("T-0001", "open", jobs, reason="a false alarm", by="op", at=AT)
+    assert [(c.job.id, c.job.status, c.job.crew) for c in changes] == [
+        ("T-0001-repair", JobStatus.CANCELLED, "pipe-01"),
+        ("T-0001-reopen-V1", JobStatus.CANCELLED, None),
+    ]
+    assert {c.event.note for c in changes} == {"ticket cancelled: a false alarm"}
+
+
+def test_a_ticket_with_a_crew_out_or_cancelled_already_is_not_cancelled() -> None:
+    out = [
+        JobState("T-1-close-V1", JobStatus.ON_SITE),
+        JobState("T-1-close-V2", JobStatus.EN_ROUTE),
+    ]
+    with pytest.raises(Conflict, match=r"work under way \(T-1-close-V1, T-1-close-V2\)"):
+        cancel_ticket("T-1", "open", out, reason="x", by="op", at=AT)
+    with pytest.raises(Conflict, match="ticket T-1 is cancelled already"):
+        cancel_ticket("T-1", TicketStatus.CANCELLED, [], reason="x", by="op", at=AT)
