@@ -38,6 +38,7 @@ def issuer(request: Request) -> Any:
     return Issuer(
         sender=settings.sender,
         web=f"{settings.public_url.rstrip('/')}/public/notices",
+        pages=f"{settings.public_url.rstrip('/')}/outages",
     )
 
 
@@ -472,7 +473,8 @@ def public_atom(
     )
 
 
-def _public_outage(session: Any, outage_id: str) -> Any:
+def public_outage(session: Any, outage_id: str) -> Any:
+    """A notice the public may see (one that was sent), or 404."""
     row = session.get(t.Outage, outage_id)
     outage = outage_value(session, row) if row is not None else None
     if outage is None or not outage.sent_revisions:
@@ -482,12 +484,12 @@ def _public_outage(session: Any, outage_id: str) -> Any:
 
 @public.get("/notices/{outage_id}.cap", summary="one notice as CAP 1.2 XML")
 def public_cap(outage_id: str, request: Request, session: SessionDep) -> Response:
-    return render(request, _public_outage(session, outage_id), "cap")
+    return render(request, public_outage(session, outage_id), "cap")
 
 
 @public.get("/notices/{outage_id}.ics", summary="one notice's window as iCalendar")
 def public_ics(outage_id: str, request: Request, session: SessionDep) -> Response:
-    return render(request, _public_outage(session, outage_id), "ics")
+    return render(request, public_outage(session, outage_id), "ics")
 
 
 @public.get("/notices/{outage_id}.txt", summary="one notice as text")
@@ -497,9 +499,9 @@ def public_text(
     session: SessionDep,
     lang: Annotated[Literal["zh", "en"], Query()] = "zh",
 ) -> Response:
-    return render(request, _public_outage(session, outage_id), lang)
+    return render(request, public_outage(session, outage_id), lang)
 
 
 @public.get("/notices/{outage_id}", summary="one published notice (JSON)")
 def public_notice(outage_id: str, session: SessionDep) -> Response:
-    return json_response(_public_dict(_public_outage(session, outage_id)))
+    return json_response(_public_dict(public_outage(session, outage_id)))

@@ -11,7 +11,7 @@ import base64
 import hashlib
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Request, status
@@ -19,6 +19,7 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from api.deps import SessionDep
 from api.openapi import answers
 from api.routes.networks import geojson_once, json_response
 from ops.errors import Conflict, NotFound
@@ -104,6 +105,39 @@ def console(request: Request) -> Response:
 @router.get("/outages", include_in_schema=False)
 def public_page(request: Request) -> Response:
     return _page(request, "outages.html")
+
+
+@router.get("/outages/{outage_id}", include_in_schema=False)
+def notice_page(
+    outage_id: str,
+    request: Request,
+    session: SessionDep,
+    lang: Literal["zh", "en"] = "zh",
+) -> Response:
+    """One published notice as a page of its own, Chinese (the notice of record) or English."""
+    return _notice_page(request, session, outage_id, lang, printable=False)
+
+
+@router.get("/outages/{outage_id}/print", include_in_schema=False)
+def notice_sheet(
+    outage_id: str,
+    request: Request,
+    session: SessionDep,
+    lang: Literal["zh", "en"] = "zh",
+) -> Response:
+    """The notice as an A4 sheet (its text and the map of the area) to post at a gate."""
+    return _notice_page(request, session, outage_id, lang, printable=True)
+
+
+def _notice_page(
+    request: Request, session: Any, outage_id: str, lang: str, *, printable: bool
+) -> Response:
+    from api.routes.outages import issuer, public_outage
+    from ops.notices.page import render_page
+
+    outage = public_outage(session, outage_id)
+    html = render_page(outage, issuer(request), lang, printable=printable)
+    return Response(html, media_type="text/html; charset=utf-8", headers=_security_headers(request))
 
 
 @router.get(

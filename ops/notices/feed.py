@@ -28,7 +28,7 @@ def render_atom(
     fg.id(f"tag:{issuer.sender.split('@')[-1]},2026:notices")
     fg.title(f"{issuer.name_zh} 停水公告" if lang == "zh" else f"{issuer.name_en}: water outages")
     fg.author({"name": issuer.name_zh if lang == "zh" else issuer.name_en})
-    fg.link(href=issuer.web, rel="alternate")
+    fg.link(href=issuer.pages if lang == "zh" else f"{issuer.pages}?lang={lang}", rel="alternate")
     fg.link(href=feed_url or f"{issuer.web.rstrip('/')}/feed.atom", rel="self")
     fg.language("zh-CN" if lang == "zh" else "en")
     latest = max((o.latest.at for o in outages), default=local_time(now))
@@ -48,9 +48,9 @@ def render_atom(
         published = outage.published_at
         if published is not None:
             entry.published(published)
-        entry.link(href=issuer.url(outage.id), rel="alternate")
+        entry.link(href=issuer.url(outage.id, lang), rel="alternate")
         entry.link(
-            href=f"{issuer.url(outage.id)}.cap",
+            href=issuer.cap_url(outage.id),
             rel="alternate",
             type="application/cap+xml",
         )

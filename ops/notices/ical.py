@@ -29,7 +29,7 @@ def render_ical(outage: Outage, issuer: Issuer | None = None, *, lang: str = "zh
     event.add("summary", text.partition("\n")[0] + " " + ", ".join(c.streets[:3]))
     event.add("description", text)
     event.add("location", ", ".join(c.streets[:10]))
-    event.add("url", issuer.url(outage.id))
+    event.add("url", issuer.url(outage.id, lang))
     organizer = vCalAddress(f"mailto:{issuer.sender}")
     organizer.params["cn"] = issuer.name_en
     event.add("organizer", organizer)
