@@ -91,6 +91,8 @@ def start(app: FastAPI, settings: Settings) -> None:
     from api.planner import Planner
     from api.registry import NetworkRegistry
 
+    # who signs the notices and the hotline they give: without them the service does not start
+    app.state.issuer, app.state.hotline = settings.notice_issuer()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.database
     engine = make_engine(url)

@@ -241,8 +241,8 @@ def _ops_parsers(sub: Any, network_args: Callable[[argparse.ArgumentParser], Non
     p.add_argument("--start", required=True, help='"YYYY-MM-DD HH:MM" (Kaifeng time)')
     p.add_argument("--end", required=True, help="expected restoration, same format")
     p.add_argument("--kind", choices=["planned", "emergency"], default="planned")
-    p.add_argument("--reason", default="maintenance of the water mains", help="reason (English)")
     p.add_argument("--reason-zh", default=None, help="reason in Chinese, e.g. 管道维修")
+    p.add_argument("--reason", default="", help="reason in English (optional)")
     p.add_argument("--id", default="OUT-1", help="notice id (default OUT-1)")
     p.add_argument("--now", help='publication time (default: now), "YYYY-MM-DD HH:MM"')
     p.add_argument("--lead-hours", type=float, default=24.0, help="notice lead for planned")
@@ -673,6 +673,24 @@ def _shutdown(args: argparse.Namespace) -> tuple[Any, list[str], list[str]]:
     return isolator, pipes, failed
 
 
+def _notice_issuer() -> tuple[Any, str]:
+    """Who signs the notices the CLI renders, and their hotline: the service's settings
+    (WATEROPS_HOTLINE, WATEROPS_ISSUER_NAME_ZH, or the TOML file); unset, the demo's invented
+    ones, which every notice then says are invented."""
+    from api.settings import MissingSetting, Settings
+
+    try:
+        return Settings().notice_issuer()
+    except MissingSetting as exc:
+        from ops.notices.issuer import DEMO_HOTLINE, Issuer
+
+        err.print(
+            f"[yellow]{exc}[/yellow]\n"
+            "[dim]the notice is signed by the demo's invented utility[/dim]"
+        )
+        return Issuer(demo=True), DEMO_HOTLINE
+
+
 def cmd_notice(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -681,6 +699,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
     from ops.outages import create_outage, notice_content, publish
 
     isolator, pipes, failed = _shutdown(args)
+    issuer, hotline = _notice_issuer()
     plan = isolator.isolate(pipes, failed)
     content = notice_content(
         plan,
@@ -688,6 +707,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
         _moment(args.end, "--end"),
         args.reason,
         surroundings=surroundings(isolator, plan),
+        hotline=hotline,
         failed_valves=failed,
         reason_zh=args.reason_zh,
     )
@@ -697,15 +717,15 @@ def cmd_notice(args: argparse.Namespace) -> int:
         outage = publish(outage, now, lead=dt.timedelta(hours=args.lead_hours))
     fmt = args.format
     if fmt in ("zh", "en"):
-        sys.stdout.write(render_text(outage, fmt))
+        sys.stdout.write(render_text(outage, fmt, issuer))
     elif fmt == "cap":
-        sys.stdout.write(render_cap(outage))
+        sys.stdout.write(render_cap(outage, issuer))
     elif fmt == "geojson":
-        _print_json(render_geojson(outage))
+        _print_json(render_geojson(outage, issuer))
     elif fmt == "ical":
-        sys.stdout.write(render_ical(outage))
+        sys.stdout.write(render_ical(outage, issuer))
     elif fmt == "atom":
-        sys.stdout.write(render_atom([outage], now))
+        sys.stdout.write(render_atom([outage], now, issuer))
     else:
         _print_json(outage.to_dict())
     return 0
@@ -778,6 +798,7 @@ def _plan_repair(args: argparse.Namespace, case: Any, isolator: Any) -> tuple[An
         report.reported_at,
         failed_valves=report.inoperable_valves,
         tankers=case.tankers,
+        hotline=_notice_issuer()[1],
         source=report.id,
     )
     if outage.kind is OutageKind.EMERGENCY:  # notified at once; a planned one awaits approval
@@ -840,7 +861,7 @@ def _print_repair_schedule(case: Any, day_plan: Any, window: Any, outage: Any) -
         f"{window.end:%H:%M} (first closure to last reopening)"
     )
     out.rule("notice (zh)")
-    out.print(render_text(outage, "zh"), end="")
+    out.print(render_text(outage, "zh", _notice_issuer()[0]), end="")
 
 
 def _service_env(args: argparse.Namespace) -> None:

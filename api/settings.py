@@ -35,6 +35,10 @@ class WeakSigningKey(ValueError):
     """The token signing key is missing, unreadable or too weak: the service does not start."""
 
 
+class MissingSetting(ValueError):
+    """A setting the service cannot run without is not set: the service does not start."""
+
+
 class Settings(BaseSettings):
     """Every setting of the service; see ``docs/service.md``."""
 
@@ -82,8 +86,25 @@ class Settings(BaseSettings):
         "acceptance_working_days; a [connection_rules] table in the TOML file or JSON in "
         "WATEROPS_CONNECTION_RULES",
     )
-    notice_lead_hours: float = 24.0
-    hotline: str = "12319"
+    notice_lead_hours: float = Field(
+        default=24.0,
+        description="planned outages are published at least this long ahead; 24 h or more "
+        "(城市供水条例 §22)",
+    )
+    hotline: str = Field(
+        default="",
+        max_length=40,
+        description="required: the utility's own service hotline, printed on every notice "
+        "(not 12319, the city-management line); the demo uses an invented number",
+    )
+    issuer_name_zh: str = Field(
+        default="",
+        max_length=100,
+        description="required: the utility's full legal name in Chinese, signing its notices",
+    )
+    issuer_name_en: str = Field(
+        default="", max_length=200, description="its English name (default: the Chinese one)"
+    )
     sender: str = "notices@waterops.example"
     public_url: str = "http://127.0.0.1:8000"
     solver_seconds: float = Field(default=30.0, gt=0, le=600)
@@ -142,6 +163,55 @@ class Settings(BaseSettings):
                 f"{value!r} is not a rate: write it as '10 per 15 minutes' or '30/hour'"
             ) from None
         return value
+
+    @field_validator("notice_lead_hours")
+    @classmethod
+    def _lawful_lead(cls, value: float) -> float:
+        if not value >= 24:
+            raise ValueError(
+                f"notice_lead_hours {value:g} is below 24: the 城市供水条例 (§22) requires "
+                "planned stoppages to be announced at least 24 h ahead; set 24 or more"
+            )
+        return value
+
+    def notice_issuer(self) -> Any:
+        """Who signs the notices (:class:`ops.notices.Issuer`) and the hotline they give.
+
+        Raises :class:`MissingSetting` when the hotline or the legal name is not set, except
+        in the demo (``seed_demo_users``), which signs with invented names and says so.
+        """
+        from ops.notices.issuer import DEMO_HOTLINE, Issuer
+
+        public = self.public_url.rstrip("/")
+        links = {
+            "sender": self.sender,
+            "web": f"{public}/public/notices",
+            "pages": f"{public}/outages",
+        }
+        if self.hotline.strip() and self.issuer_name_zh.strip():
+            issuer = Issuer(
+                name_zh=self.issuer_name_zh.strip(),
+                name_en=self.issuer_name_en.strip() or self.issuer_name_zh.strip(),
+                demo=False,
+                **links,
+            )
+            return issuer, self.hotline.strip()
+        if self.seed_demo_users:
+            return Issuer(demo=True, **links), self.hotline.strip() or DEMO_HOTLINE
+        missing = [
+            name
+            for name, value in (
+                ("WATEROPS_HOTLINE", self.hotline),
+                ("WATEROPS_ISSUER_NAME_ZH", self.issuer_name_zh),
+            )
+            if not value.strip()
+        ]
+        raise MissingSetting(
+            f"{' and '.join(missing)} not set: every outage notice gives the utility's own "
+            "service hotline and is signed with its full legal name; set them in the "
+            "environment or the TOML file (WATEROPS_CONFIG). 12319 is the city-management "
+            "line, not a water utility's"
+        )
 
     @property
     def database(self) -> str:

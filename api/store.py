@@ -351,6 +351,7 @@ def outage_values(session: Session, rows: Sequence[t.Outage]) -> list[Outage]:
                     local(r.at),
                     content_from_dict(r.content),
                     r.note,
+                    r.note_zh or "",
                 )
             )
     return [
@@ -372,6 +373,7 @@ def save_outage(
                 state=revision.state.value,
                 at=revision.at,
                 note=revision.note,
+                note_zh=revision.note_zh,
                 content=revision.content.to_dict(),
                 by=username,
             )

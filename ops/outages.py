@@ -34,8 +34,10 @@ from ops.repairs import TankerPoint
 if TYPE_CHECKING:
     from gis.isolation import IsolationPlan, Isolator, Surroundings
 
-DEFAULT_LEAD = dt.timedelta(hours=24)
-DEFAULT_HOTLINE = "12319"  # 城建服务热线, which takes water-supply calls; configurable
+# 城市供水条例 §22: a planned stoppage is announced at least 24 h ahead; a deployment may ask
+# for more, never for less
+MIN_LEAD = dt.timedelta(hours=24)
+DEFAULT_LEAD = MIN_LEAD
 
 
 class OutageKind(StrEnum):
@@ -79,7 +81,7 @@ class NoticeContent:
     reduced_pressure_streets: tuple[str, ...] = ()
     tanker_points: tuple[TankerPoint, ...] = ()
     area: dict[str, Any] | None = None  # GeoJSON geometry, WGS84
-    hotline: str = DEFAULT_HOTLINE
+    hotline: str = ""  # the utility's service line (a required setting); publishing needs it
     breaks: tuple[str, ...] = ()  # pipe ids (for the overlap check; not shown to the public)
     failed_valves: tuple[str, ...] = ()
     reason_zh: str | None = None  # the reason in Chinese, when the dispatcher wrote one
@@ -134,7 +136,7 @@ def notice_content(
     *,
     surroundings: Surroundings | None = None,
     tankers: Sequence[TankerPoint] = (),
-    hotline: str = DEFAULT_HOTLINE,
+    hotline: str,
     failed_valves: Sequence[str] = (),
     reason_zh: str | None = None,
 ) -> NoticeContent:
@@ -177,7 +179,7 @@ def content_from_dict(data: dict[str, Any]) -> NoticeContent:
         reduced_pressure_streets=tuple(data.get("reduced_pressure_streets", ())),
         tanker_points=tuple(TankerPoint.from_dict(t) for t in data.get("tanker_points", ())),
         area=data.get("area"),
-        hotline=str(data.get("hotline", DEFAULT_HOTLINE)),
+        hotline=str(data.get("hotline", "")),
         breaks=tuple(data.get("breaks", ())),
         failed_valves=tuple(data.get("failed_valves", ())),
     )
@@ -191,7 +193,8 @@ class Revision:
     state: NoticeState
     at: dt.datetime
     content: NoticeContent
-    note: str = ""
+    note: str = ""  # the history's note (who moved it and why: may name a plan); not public
+    note_zh: str = ""  # a remark in Chinese the dispatcher wrote for the public notice
 
     @property
     def msg_type(self) -> str | None:
@@ -211,6 +214,7 @@ class Revision:
             "at": self.at.isoformat(timespec="seconds"),
             "msg_type": self.msg_type,
             "note": self.note,
+            "note_zh": self.note_zh,
             "content": self.content.to_dict(),
         }
 
@@ -287,7 +291,12 @@ def create_outage(
 
 
 def _step(
-    outage: Outage, state: NoticeState, now: dt.datetime, content: NoticeContent, note: str
+    outage: Outage,
+    state: NoticeState,
+    now: dt.datetime,
+    content: NoticeContent,
+    note: str,
+    note_zh: str = "",
 ) -> Outage:
     now = local_time(now)
     if now < outage.latest.at:
@@ -295,7 +304,9 @@ def _step(
             f"outage {outage.id}: {now:%Y-%m-%d %H:%M} is before its last change "
             f"({outage.latest.at:%Y-%m-%d %H:%M}); changes are kept in time order"
         )
-    revision = Revision(len(outage.revisions) + 1, state, now, content, xml_safe(note))
+    revision = Revision(
+        len(outage.revisions) + 1, state, now, content, xml_safe(note), xml_safe(note_zh).strip()
+    )
     return replace(outage, revisions=(*outage.revisions, revision))
 
 
@@ -332,6 +343,11 @@ def publish(
     _require(outage, "published", (NoticeState.DRAFT,))
     now = local_time(now)
     content = outage.content
+    if not content.hotline.strip():
+        raise InvalidRequest(
+            f"outage {outage.id} has no service hotline: set the utility's hotline "
+            "(WATEROPS_HOTLINE) and create the notice again"
+        )
     if content.end <= now:
         raise InvalidRequest(
             f"outage {outage.id} ended at {content.end:%Y-%m-%d %H:%M}, before now: "
@@ -344,14 +360,25 @@ def publish(
     return _step(outage, NoticeState.PUBLISHED, now, content, "published")
 
 
+def check_lead_setting(lead: dt.timedelta) -> dt.timedelta:
+    """``lead`` if the law allows it (at least :data:`MIN_LEAD`), else :class:`InvalidRequest`."""
+    if lead < MIN_LEAD:
+        raise InvalidRequest(
+            f"a notice lead of {lead.total_seconds() / 3600:g} h is shorter than the 24 h the "
+            "城市供水条例 (§22) requires for a planned stoppage: set it to 24 h or more"
+        )
+    return lead
+
+
 def _check_lead(outage_id: str, start: dt.datetime, now: dt.datetime, lead: dt.timedelta) -> None:
+    check_lead_setting(lead)
     if start - now < lead:
         hours = lead.total_seconds() / 3600
         raise LeadTimeTooShort(
             f"planned outage {outage_id} starts {start:%Y-%m-%d %H:%M}, "
             f"{max(0.0, (start - now).total_seconds() / 3600):.1f} h from now; planned outages "
             f"must be published at least {hours:g} h ahead: move the start to "
-            f"{now + lead:%Y-%m-%d %H:%M} or later, or publish it as an emergency"
+            f"{now + lead:%Y-%m-%d %H:%M} or later"
         )
 
 
@@ -363,11 +390,15 @@ def update(
     end: dt.datetime | None = None,
     content: NoticeContent | None = None,
     note: str = "",
+    note_zh: str = "",
     lead: dt.timedelta = DEFAULT_LEAD,
 ) -> Outage:
     """Change a published notice: restoration moved or extended, or new content.
 
-    A planned outage's start may be moved earlier only while it keeps the lead time.
+    A planned outage's start may be moved earlier only while it keeps the lead time. ``note``
+    goes into the history; the public text says what changed from the two revisions
+    (:func:`ops.notices.text.change_lines`), with ``note_zh``, a remark for the public, in
+    the Chinese notice.
     """
     _require(outage, "updated", LIVE)
     now = local_time(now)
@@ -387,7 +418,7 @@ def update(
             note = f"restoration moved to {new.end:%Y-%m-%d %H:%M}"
         else:
             note = "updated"
-    return _step(outage, NoticeState.UPDATED, now, new, note)
+    return _step(outage, NoticeState.UPDATED, now, new, note, note_zh)
 
 
 def follow_window(
@@ -435,12 +466,18 @@ def restore(outage: Outage, at: dt.datetime, note: str = "water restored") -> Ou
     return _step(outage, NoticeState.RESTORED, at, replace(content, end=at), note)
 
 
-def cancel(outage: Outage, now: dt.datetime, reason: str) -> Outage:
-    """Call the outage off (a draft, or a published notice that has not been restored)."""
+def cancel(outage: Outage, now: dt.datetime, reason: str, reason_zh: str = "") -> Outage:
+    """Call the outage off (a draft, or a published notice that has not been restored).
+
+    ``reason_zh`` is the reason the Chinese notice gives (without it, it gives none: an
+    English reason is not put into the Chinese notice of record).
+    """
     _require(outage, "cancelled", (NoticeState.DRAFT, *LIVE))
-    if not reason.strip():
+    if not reason.strip() and not reason_zh.strip():
         raise InvalidRequest(f"outage {outage.id}: say why it is cancelled")
-    return _step(outage, NoticeState.CANCELLED, now, outage.content, reason.strip())
+    return _step(
+        outage, NoticeState.CANCELLED, now, outage.content, reason.strip() or reason_zh, reason_zh
+    )
 
 
 def current_notices(
@@ -588,7 +625,7 @@ def notice_for_repair(
     *,
     tankers: Sequence[TankerPoint] = (),
     failed_valves: Sequence[str] = (),
-    hotline: str = DEFAULT_HOTLINE,
+    hotline: str,
 ) -> NoticeContent:
     """The notice of a repair of ``severity`` with its isolation plan, for a window."""
     from gis.isolation import surroundings
@@ -613,7 +650,7 @@ def repair_notice_content(
     end: dt.datetime,
     isolator: Isolator,
     *,
-    hotline: str = DEFAULT_HOTLINE,
+    hotline: str,
 ) -> NoticeContent:
     """The notice of a repair (:class:`ops.repairs.RepairCase`) for the window a plan gives."""
     return notice_for_repair(
@@ -639,7 +676,7 @@ def repair_outage(
     *,
     failed_valves: Sequence[str] = (),
     tankers: Sequence[TankerPoint] = (),
-    hotline: str = DEFAULT_HOTLINE,
+    hotline: str,
     source: str | None = None,
 ) -> Outage:
     """The outage of a repair, its notice in draft: the one way from a break to an outage.

@@ -297,6 +297,7 @@ class OutageRevision(Base):
     state: Mapped[str] = mapped_column(String(16))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text, default="")
+    note_zh: Mapped[str] = mapped_column(Text, default="", server_default="")
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     by: Mapped[str] = mapped_column(String(64))
 

@@ -32,14 +32,12 @@ public = APIRouter(prefix="/public", tags=["public"])
 
 
 def issuer(request: Request) -> Any:
-    from ops.notices import Issuer
+    """Who signs the notices (:meth:`api.settings.Settings.notice_issuer`, read at start-up)."""
+    return request.app.state.issuer
 
-    settings = request.app.state.settings
-    return Issuer(
-        sender=settings.sender,
-        web=f"{settings.public_url.rstrip('/')}/public/notices",
-        pages=f"{settings.public_url.rstrip('/')}/outages",
-    )
+
+def hotline(request: Request) -> str:
+    return str(request.app.state.hotline)
 
 
 def lead(request: Request) -> dt.timedelta:
@@ -50,8 +48,10 @@ class OutageIn(BaseModel):
     kind: Literal["planned", "emergency"]
     start: When
     end: When
-    reason: str = Field(min_length=1, max_length=500, description="in English")
-    reason_zh: str | None = Field(default=None, max_length=500)
+    reason_zh: str | None = Field(
+        default=None, max_length=500, description="in Chinese: the notice of record gives it"
+    )
+    reason: str = Field(default="", max_length=500, description="in English (optional)")
     pipes: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         default_factory=list, max_length=100
     )
@@ -91,6 +91,12 @@ def create_outage(
     from ops.outages import create_outage as new_outage
     from ops.outages import notice_content
 
+    if not (body.reason_zh or "").strip() and not body.reason.strip():
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "give the reason of the outage: reason_zh (Chinese, the notice of record), and "
+            "reason in English if you can",
+        )
     if bool(body.pipes) == (body.lon is not None and body.lat is not None):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "give pipes (ids), or lon and lat of a point"
@@ -106,11 +112,11 @@ def create_outage(
         plan,
         local(body.start),
         local(body.end),
-        body.reason,
+        body.reason.strip(),
         surroundings=surroundings(isolator, plan),
-        hotline=request.app.state.settings.hotline,
+        hotline=hotline(request),
         failed_valves=failed,
-        reason_zh=body.reason_zh,
+        reason_zh=(body.reason_zh or "").strip() or None,
     )
     outage = new_outage(
         next_id(session, "OUT"), body.kind, content, now_local(), source=body.source
@@ -152,7 +158,7 @@ def outage_from_repair(
         now_local(),
         failed_valves=repair.report.get("inoperable", []),
         tankers=[TankerPoint.from_dict(x) for x in repair.case.get("tankers", [])],
-        hotline=request.app.state.settings.hotline,
+        hotline=hotline(request),
         source=ticket,
     )
     return _created(session, request, user, outage, repair.network_id)
@@ -276,7 +282,10 @@ class EditIn(BaseModel):
     end: When | None = None
     reason: str | None = Field(default=None, min_length=1, max_length=500)
     reason_zh: str | None = Field(default=None, max_length=500)
-    note: str = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=500, description="for the history (not public)")
+    note_zh: str = Field(
+        default="", max_length=500, description="a remark in Chinese for the public notice"
+    )
 
 
 @router.post("/{outage_id}/update", summary="change a notice: window, reason (draft or published)")
@@ -314,6 +323,7 @@ def update_outage(
             end=local(body.end) if body.end else None,
             content=content,
             note=body.note,
+            note_zh=body.note_zh,
             lead=lead(request),
         )
 
@@ -344,7 +354,10 @@ def restore_outage(
 
 
 class CancelIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=1, max_length=500, description="for the history and English")
+    reason_zh: str = Field(
+        default="", max_length=500, description="the reason the Chinese notice gives"
+    )
 
 
 @router.post("/{outage_id}/cancel", summary="call the outage off")
@@ -360,7 +373,7 @@ def cancel_outage(
     from ops.outages import cancel
 
     def change(row: t.Outage, outage: Any) -> Any:
-        return cancel(outage, max(now_local(), outage.latest.at), body.reason)
+        return cancel(outage, max(now_local(), outage.latest.at), body.reason, body.reason_zh)
 
     return _step(session, request, user, outage_id, version, idempotency_key, change, body)
 

@@ -171,7 +171,7 @@ def public_config(request: Request) -> Response:
     out: dict[str, Any] = {
         "tiles": settings.map_tiles or None,
         "attribution": settings.map_attribution,
-        "hotline": settings.hotline,
+        "hotline": request.app.state.hotline,  # the setting, or the demo's invented one
         "bounds": None,
         "network": None,
     }

@@ -17,7 +17,7 @@ from typing import Any
 from lxml import etree
 
 from ops.notices.issuer import Issuer
-from ops.notices.text import render_text
+from ops.notices.text import area_zh, change_lines, render_text
 from ops.outages import NoticeState, Outage, OutageKind, Revision
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -58,6 +58,55 @@ def cap_polygons(area: dict[str, Any] | None) -> list[str]:
     return out
 
 
+def cap_urgency(start: dt.datetime, at: dt.datetime, ended: bool = False) -> str:
+    """CAP ``urgency`` at ``at`` of an outage starting ``start``: Immediate when it is under way,
+    Expected when it starts within the hour (CAP: "responsive action should be taken soon
+    (within next hour)"), Future further ahead, Past once it is over."""
+    if ended:
+        return "Past"
+    if start <= at:
+        return "Immediate"
+    return "Expected" if start - at <= dt.timedelta(hours=1) else "Future"
+
+
+def _instruction(under_way: bool, lang: str) -> str:
+    if lang == "zh":
+        return (
+            "停水期间请关闭水龙头，节约用水。" if under_way else "请提前储水，停水期间关闭水龙头。"
+        )
+    if under_way:
+        return "Keep taps closed while the water is off; use water sparingly."
+    return "Store water before the outage; keep taps closed while it is off."
+
+
+def cap_headline(outage: Outage, content: Any, state: NoticeState, lang: str) -> str:
+    """Place and time, as a headline: ``鼓楼片区 12月3日 09:00–17:00 停水``."""
+    start, end = content.start, content.end
+    if lang == "zh":
+        place = area_zh(content.neighbourhoods[:1]) or (content.streets[:1] or ("",))[0]
+        until = (
+            f"{end:%H:%M}" if end.date() == start.date() else f"{end.month}月{end.day}日{end:%H:%M}"
+        )
+        when = f"{start.month}月{start.day}日 {start:%H:%M}–{until}"
+        what = {
+            NoticeState.RESTORED: "停水已恢复供水",
+            NoticeState.CANCELLED: "停水取消",
+            NoticeState.UPDATED: "停水（变更）",
+        }.get(state, "紧急停水" if outage.kind == OutageKind.EMERGENCY else "停水")
+        return " ".join(x for x in (place, when, what) if x)
+    place = (content.neighbourhoods[:1] or content.streets[:1] or ("",))[0]
+    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %d %b %H:%M}"
+    when = f"{start:%a %d %b} {start:%H:%M}–{until}"
+    what = {
+        NoticeState.RESTORED: "water restored after outage",
+        NoticeState.CANCELLED: "water outage cancelled",
+        NoticeState.UPDATED: "water outage (changed)",
+    }.get(
+        state, "emergency water outage" if outage.kind == OutageKind.EMERGENCY else "water outage"
+    )
+    return f"{place}: {what} {when}" if place else f"{what} {when}"
+
+
 def render_cap(
     outage: Outage, issuer: Issuer | None = None, revision: Revision | None = None
 ) -> str:
@@ -78,8 +127,13 @@ def render_cap(
     _sub(alert, "status", "Actual")
     _sub(alert, "msgType", revision.msg_type)
     _sub(alert, "scope", "Public")
-    if revision.note and revision.msg_type != "Alert":
-        _sub(alert, "note", revision.note)
+    # the history's note may name a plan or a crew: the public note says what changed
+    if revision.msg_type == "Cancel" and revision.note:
+        _sub(alert, "note", f"cancelled: {revision.note}")
+    elif revision.state == NoticeState.RESTORED:
+        _sub(alert, "note", "water supply restored")
+    elif revision.msg_type == "Update":
+        _sub(alert, "note", " ".join(change_lines(outage, revision, "en")))
     if earlier:
         _sub(
             alert,
@@ -98,17 +152,17 @@ def render_cap(
     state = revision.state
     emergency = outage.kind == OutageKind.EMERGENCY
     ended = state in (NoticeState.RESTORED, NoticeState.CANCELLED)
-    if ended:
-        urgency, certainty = "Past", "Observed"
-    elif emergency:
-        urgency, certainty = "Immediate", "Observed"
-    else:
-        urgency, certainty = "Expected", "Likely"
+    # an emergency is notified while it is repaired: respond now
+    urgency = (
+        "Immediate" if emergency and not ended else cap_urgency(content.start, revision.at, ended)
+    )
+    certainty = "Observed" if ended or emergency else "Likely"
     severity = "Moderate" if content.critical or content.customers_total >= 1000 else "Minor"
     response = "AllClear" if ended else "Prepare"
     for lang, cap_lang in (("zh", "zh-CN"), ("en", "en-US")):
         text = render_text(snapshot, lang, issuer)
-        headline, _, body = text.partition("\n")
+        _, _, body = text.partition("\n")
+        headline = cap_headline(outage, content, state, lang)
         info = _sub(alert, "info")
         _sub(info, "language", cap_lang)
         _sub(info, "category", "Infra")
@@ -126,11 +180,9 @@ def render_cap(
             _sub(
                 info,
                 "instruction",
-                "请提前储水，停水期间关闭水龙头。"
-                if lang == "zh"
-                else "Store water before the outage; keep taps closed while it is off.",
+                _instruction(emergency or content.start <= revision.at, lang),
             )
-        _sub(info, "web", issuer.url(outage.id))
+        _sub(info, "web", issuer.url(outage.id, lang))
         _sub(info, "contact", content.hotline)
         for name, value in (
             ("outage_kind", outage.kind.value),

@@ -1,9 +1,20 @@
-"""Who publishes the notices (settings; the defaults are placeholders a deployment replaces)."""
+"""Who publishes the notices: the utility's full legal name, its addresses on the web.
+
+A deployment sets them (``api/settings.py``: ``WATEROPS_ISSUER_NAME_ZH`` …, required); the
+defaults here are the demo's, invented and marked so (``demo=True`` adds a line saying so to
+every notice).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import quote
+
+DEMO_NAME_ZH = "开封示例供水有限责任公司"  # invented: no such company
+DEMO_NAME_EN = "Kaifeng Example Water Supply Co., Ltd."
+DEMO_HOTLINE = "0371-00000000"  # invented: an obviously unused number
+DEMO_NOTE_ZH = "（演示数据：发布单位与服务热线均为虚构，请勿拨打。）"
+DEMO_NOTE_EN = "(Demo data: the publisher and the hotline are invented; do not call.)"
 
 
 @dataclass(frozen=True)
@@ -15,20 +26,23 @@ class Issuer:
     sender
         CAP ``sender``: a globally unique id of the publisher (a domain or mailbox).
     name_zh, name_en
-        The utility's name as it signs its notices.
+        The utility's full legal name as it signs its notices (营业执照上的名称).
     web
         Base URL of the public machine-readable notices (``/public/notices``: JSON, the Atom
         feed, CAP, iCalendar).
     pages
         Base URL of the public HTML pages (``/outages``): each notice has one, Chinese and
         English, that the Atom feed, CAP ``web``, the iCalendar ``URL`` and GeoJSON link to.
+    demo
+        The names (and the hotline given with them) are the demo's, invented: the notices say so.
     """
 
     sender: str = "notices@waterops.example"
-    name_zh: str = "开封市城市水务集团"
-    name_en: str = "Kaifeng Water Group"
+    name_zh: str = DEMO_NAME_ZH
+    name_en: str = DEMO_NAME_EN
     web: str = "http://127.0.0.1:8000/public/notices"
     pages: str = "http://127.0.0.1:8000/outages"
+    demo: bool = True
 
     def identifier(self, outage_id: str, revision: int) -> str:
         """The CAP identifier of one revision of a notice."""

@@ -63,7 +63,9 @@ def test_full_repair_from_break_to_notice(city_isolator: Isolator, city_roads: A
     assert window.scheduled
     assert window == outage_window(case, plan, DAY)
     # the notice says what the plan does
-    content = repair_notice_content(case, window.start, window.end, city_isolator)
+    content = repair_notice_content(
+        case, window.start, window.end, city_isolator, hotline="0371-00000000"
+    )
     outage = publish(create_outage("OUT-1", "emergency", content, report.reported_at), window.start)
     cap = render_cap(outage)
     assert f"<onset>{window.start.isoformat(timespec='seconds')}+08:00</onset>" in cap
@@ -97,7 +99,9 @@ def test_emergency_during_the_day_moves_little_and_the_notice_follows(
     assert morning.plan.status == "ok"
     now = dt.datetime(2026, 11, 26, 10, 0)
     burst = open_repair(RepairReport("T-200", now, "burst", pipe_id="P000100"), city_isolator)
-    content = repair_notice_content(burst, *burst.expected_window(), city_isolator)
+    content = repair_notice_content(
+        burst, *burst.expected_window(), city_isolator, hotline="0371-00000000"
+    )
     notice = publish(create_outage("OUT-2", "emergency", content, now), now)
 
     after = replan_emergency(

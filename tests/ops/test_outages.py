@@ -49,6 +49,7 @@ def planned(isolator: Isolator, pipe: str, start: dt.datetime, hours: float = 6)
         start + dt.timedelta(hours=hours),
         "replacement of a valve",
         surroundings=surroundings(isolator, plan),
+        hotline="12319",
         reason_zh="阀门更换",
     )
     return create_outage(f"OUT-{pipe}", "planned", content, NOW)
@@ -121,7 +122,8 @@ def test_cap_message_content(street: Isolator, cap_schema: etree.XMLSchema) -> N
     for info in infos:
         assert info.findtext("cap:category", namespaces=NS) == "Infra"
         assert info.findtext("cap:onset", namespaces=NS) == "2026-11-28T09:00:00+08:00"
-        assert info.findtext("cap:urgency", namespaces=NS) == "Expected"
+        # two days ahead: Future (CAP's Expected is "within the next hour"; issue 16)
+        assert info.findtext("cap:urgency", namespaces=NS) == "Future"
         polygons = [p.text for p in info.findall("cap:area/cap:polygon", NS)]
         assert polygons
         for polygon in polygons:
@@ -137,8 +139,14 @@ def test_planned_outage_needs_24_hours_notice(street: Isolator) -> None:
     soon = planned(street, "P2", NOW + dt.timedelta(hours=20))
     with pytest.raises(LeadTimeTooShort, match="at least 24 h"):
         publish(soon, NOW)
-    # a shorter configured lead allows it
-    assert publish(soon, NOW, lead=dt.timedelta(hours=12)).state == NoticeState.PUBLISHED
+    # the law is the floor: a shorter configured lead does not allow it (issue 16); a longer
+    # one asks for more
+    with pytest.raises(InvalidRequest, match="城市供水条例"):
+        publish(soon, NOW, lead=dt.timedelta(hours=12))
+    later = planned(street, "P2", NOW + dt.timedelta(hours=30))
+    with pytest.raises(LeadTimeTooShort, match="at least 48 h"):
+        publish(later, NOW, lead=dt.timedelta(hours=48))
+    assert publish(later, NOW).state == NoticeState.PUBLISHED
     # an emergency can be published at once
     emergency = create_outage("OUT-E", "emergency", soon.content, NOW)
     assert publish(emergency, NOW).state == NoticeState.PUBLISHED
@@ -243,7 +251,7 @@ def test_repair_notice_window_comes_from_the_case(street: Isolator) -> None:
 
     case = open_repair(RepairReport("T1", NOW, "burst", pipe_id="P2"), street)
     start, end = case.expected_window()
-    content = repair_notice_content(case, start, end, street)
+    content = repair_notice_content(case, start, end, street, hotline="0371-00000000")
     assert content.reason_zh == "供水管道爆管抢修"
     assert [t.name for t in content.tanker_points] == ["Test Hospital"]
     outage = publish(create_outage("OUT-T1", "emergency", content, NOW, source="T1"), NOW)
@@ -298,6 +306,7 @@ def test_control_characters_never_break_a_rendering(
         NOW + dt.timedelta(days=2),
         NOW + dt.timedelta(days=2, hours=2),
         "burst\x1b[0m main\x00",
+        hotline="0371-00000000",
     )
     outage = publish(create_outage("OUT-X", "planned", content, NOW), NOW)
     assert outage.content.reason == "burst[0m main"
@@ -344,3 +353,134 @@ def test_a_live_notice_follows_a_new_plans_window(street: Isolator) -> None:
     )
     assert soon is not None and soon.content.start == outage.content.start
     assert soon.content.end == (start + dt.timedelta(hours=7)).replace(tzinfo=TZ)
+
+
+# -- issue 16: the notice as a Chinese utility publishes it -------------------------------
+
+
+def _cap_info(outage: Outage, lang: str = "zh-CN") -> etree._Element:
+    doc = etree.fromstring(render_cap(outage).encode("utf-8"))
+    return next(
+        i for i in doc.findall("cap:info", NS) if i.findtext("cap:language", namespaces=NS) == lang
+    )
+
+
+def test_cap_urgency_follows_the_start_and_the_headline_gives_place_and_time(
+    street: Isolator, cap_schema: etree.XMLSchema
+) -> None:
+    start = NOW + dt.timedelta(days=2)
+    outage = publish(planned(street, "P2", start), NOW)
+    assert _cap_info(outage).findtext("cap:urgency", namespaces=NS) == "Future"
+    # changed 40 minutes before the start: within the hour
+    soon = update(outage, start - dt.timedelta(minutes=40), end=start + dt.timedelta(hours=7))
+    assert _cap_info(soon).findtext("cap:urgency", namespaces=NS) == "Expected"
+    # changed while the water is off: under way
+    during = update(soon, start + dt.timedelta(hours=1), end=start + dt.timedelta(hours=8))
+    info = _cap_info(during)
+    assert info.findtext("cap:urgency", namespaces=NS) == "Immediate"
+    # no advance advice once the water is off
+    assert "提前" not in (info.findtext("cap:instruction", namespaces=NS) or "")
+    assert "提前做好储水准备" not in render_text(during, "zh")
+    for o in (outage, soon, during):
+        assert cap_schema.validate(etree.fromstring(render_cap(o).encode("utf-8")))
+    headline = _cap_info(outage).findtext("cap:headline", namespaces=NS)
+    assert headline == "Street P2 11月28日 09:00–15:00 停水"
+    en = _cap_info(outage, "en-US").findtext("cap:headline", namespaces=NS)
+    assert en == "Street P2: water outage Sat 28 Nov 09:00–15:00"
+
+
+def test_the_lead_cannot_be_below_the_law(street: Isolator) -> None:
+    from ops.outages import check_lead_setting
+
+    outage = planned(street, "P2", NOW + dt.timedelta(days=2))
+    with pytest.raises(InvalidRequest, match="24 h"):
+        publish(outage, NOW, lead=dt.timedelta(hours=12))
+    assert check_lead_setting(dt.timedelta(hours=48)) == dt.timedelta(hours=48)
+    late = planned(street, "P2", NOW + dt.timedelta(hours=20))
+    with pytest.raises(LeadTimeTooShort) as info:
+        publish(late, NOW)
+    assert "emergency" not in str(info.value)  # it does not invite misclassification
+
+
+def test_the_chinese_notice_carries_no_english_and_no_internal_id(street: Isolator) -> None:
+    from dataclasses import replace
+
+    from ops.outages import follow_window
+
+    start = NOW + dt.timedelta(days=2)
+    outage = planned(street, "P2", start)
+    # a dispatcher who wrote no Chinese reason: the Chinese notice does not print the English
+    english_only = replace(outage.content, reason_zh=None, reason="valve replacement")
+    outage = publish(edit_draft(outage, english_only, NOW), NOW)
+    zh = render_text(outage, "zh")
+    assert "valve replacement" not in zh and "因供水设施施工" in zh
+    assert "valve replacement" in render_text(outage, "en")
+    moved = follow_window(
+        outage, start + dt.timedelta(hours=1), start + dt.timedelta(hours=9), NOW, why="plan 7"
+    )
+    assert moved is not None
+    zh = render_text(moved, "zh")
+    assert "plan" not in zh and "extended" not in zh
+    assert (
+        "停水时间由2026年11月28日09:00至15:00（星期六）调整为2026年11月28日10:00至18:00（星期六）"
+        in zh
+    )
+    en = render_text(moved, "en")
+    assert "plan 7" not in en and "now runs from Sat 28 Nov 2026, 10:00 to 18:00" in en
+    cap = render_cap(moved)
+    assert "plan 7" not in cap
+    longer = update(moved, NOW + dt.timedelta(hours=1), end=start + dt.timedelta(hours=10))
+    assert "恢复供水时间由2026年11月28日18:00调整为2026年11月28日19:00" in render_text(longer, "zh")
+    called_off = cancel(longer, NOW + dt.timedelta(hours=2), "works postponed", "施工推迟")
+    zh = render_text(called_off, "zh")
+    assert "取消原因：施工推迟。" in zh and "postponed" not in zh
+    assert "Reason: works postponed." in render_text(called_off, "en")
+
+
+def test_the_notice_says_what_a_real_one_does(street: Isolator) -> None:
+    from dataclasses import replace
+
+    from ops.notices import Issuer
+
+    outage = planned(street, "P2", NOW + dt.timedelta(days=2))
+    outage = edit_draft(
+        outage, replace(outage.content, neighbourhoods=("鼓楼片区", "Jinming 1")), NOW
+    )
+    issuer = Issuer(name_zh="开封某某供水有限公司", name_en="Kaifeng X Water Co., Ltd.", demo=False)
+    zh = render_text(publish(outage, NOW), "zh", issuer)
+    assert "（鼓楼片区、Jinming 1片区）" in zh and "片区片区" not in zh
+    assert "共计停水约6小时" in zh and "如遇特殊情况，恢复供水时间将顺延。" in zh
+    assert "敬请谅解" in zh and "特此通知。" in zh
+    assert zh.rstrip().endswith("开封某某供水有限公司\n2026年11月26日 09:00")
+    assert "http://127.0.0.1:8000/outages/OUT-P2" in zh and "演示" not in zh
+    # 户 counts accounts (households); service points are said to be points
+    assert "约3户，分布在3个供水点" in zh and "供水点指用户水表接入管网之处" in zh
+    en = render_text(publish(outage, NOW), "en", issuer)
+    assert "about 6 hours" in en and "outages/OUT-P2?lang=en" in en
+    assert "Kaifeng X Water Co., Ltd." in en
+    # the demo issuer says its names and number are invented
+    assert "虚构" in render_text(publish(outage, NOW), "zh")
+
+
+def test_an_emergency_under_way_gives_no_advance_advice(street: Isolator) -> None:
+    plan = street.isolate("P2")
+    content = notice_content(
+        plan,
+        NOW - dt.timedelta(minutes=30),
+        NOW + dt.timedelta(hours=4),
+        "burst main",
+        hotline="0371-00000000",
+        reason_zh="供水管道爆管抢修",
+    )
+    outage = publish(create_outage("OUT-E", "emergency", content, NOW), NOW)
+    zh = render_text(outage, "zh")
+    assert zh.startswith("紧急停水通知") and "提前" not in zh and "正在全力抢修" in zh
+    assert _cap_info(outage).findtext("cap:urgency", namespaces=NS) == "Immediate"
+
+
+def test_a_notice_without_a_hotline_is_not_published(street: Isolator) -> None:
+    plan = street.isolate("P2")
+    start = NOW + dt.timedelta(days=2)
+    content = notice_content(plan, start, start + dt.timedelta(hours=2), "x", hotline=" ")
+    with pytest.raises(InvalidRequest, match="hotline"):
+        publish(create_outage("OUT-H", "planned", content, NOW), NOW)

@@ -843,8 +843,9 @@ function wireNotices() {
     e.preventDefault();
     const f = e.target;
     const body = {
-      kind: f.kind.value, start: f.start.value, end: f.end.value, reason: f.reason.value,
-      reason_zh: f.reason_zh.value || undefined,
+      // Chinese first: the notice of record; the English reason is optional
+      kind: f.kind.value, start: f.start.value, end: f.end.value, reason_zh: f.reason_zh.value.trim(),
+      reason: f.reason.value.trim(),
       pipes: f.pipes.value.split(",").map((x) => x.trim()).filter(Boolean),
       inoperable: f.inoperable.value.split(",").map((x) => x.trim()).filter(Boolean),
     };
@@ -880,13 +881,14 @@ async function openNotice(id) {
       <label><span>${t("start")}</span><input name="start" type="datetime-local" value="${escapeHtml(c.start.slice(0, 16))}"></label>
       <label><span>${t("end")}</span><input name="end" type="datetime-local" value="${escapeHtml(c.end.slice(0, 16))}"></label>
       <label class="wide"><span>${t("note")}</span><input name="note" maxlength="500"></label>
+      ${outage.state === "draft" ? "" : `<label class="wide"><span>${t("note_zh")}</span><input name="note_zh" maxlength="500" lang="zh-CN"></label>`}
       ${outage.state === "draft" ? `<button type="button" id="notice-publish" class="primary">${t("publish")}</button>` : ""}
       <button type="submit">${t("update")}</button>
       ${outage.state !== "draft" && Date.parse(c.start) <= Date.now() ? `<button type="button" id="notice-restore">${t("restore")}</button>` : ""}
       <button type="button" id="notice-cancel" class="danger">${t("cancel")}</button>
     </form>` : ""}
     <h4>${t("revisions")}</h4>
-    <ol class="revisions">${outage.revisions.map((r) => `<li>${shortTime(r.at)} · ${escapeHtml(t(`state_${r.state}`))} ${escapeHtml(r.note || "")}</li>`).join("")}</ol>`;
+    <ol class="revisions">${outage.revisions.map((r) => `<li>${shortTime(r.at)} · ${escapeHtml(t(`state_${r.state}`))} ${escapeHtml(r.note || "")}${r.note_zh ? ` — ${escapeHtml(r.note_zh)}` : ""}</li>`).join("")}</ol>`;
   const step = async (path, body) => {
     const done = await busy(() => api("POST", `/api/outages/${encodeURIComponent(id)}/${path}`, body, { version: outage.version, idempotent: true }));
     if (done) await loadNotices();
@@ -895,12 +897,13 @@ async function openNotice(id) {
   $("#notice-restore")?.addEventListener("click", () => step("restore", {}));
   $("#notice-cancel")?.addEventListener("click", () => {
     const reason = prompt(t("cancel_reason"));
-    if (reason) step("cancel", { reason });
+    // a reason in Chinese goes into the Chinese notice; one in English only into the English
+    if (reason) step("cancel", { reason, reason_zh: /[\u3400-\u9fff]/.test(reason) ? reason : "" });
   });
   $("#notice-edit")?.addEventListener("submit", (e) => {
     e.preventDefault();
     const f = e.target;
-    step("update", { start: f.start.value || undefined, end: f.end.value || undefined, note: f.note.value });
+    step("update", { start: f.start.value || undefined, end: f.end.value || undefined, note: f.note.value, note_zh: f.note_zh?.value || "" });
   });
   if (c.area) {
     state.isoOverlay.clearLayers();

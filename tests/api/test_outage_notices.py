@@ -1,0 +1,120 @@
+"""Outage notices in the service (issue 16): the issuer and the hotline are required settings,
+the law's lead is the floor, the Chinese notice carries no English and no internal id."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from tests.api.conftest import START, Service, make_service
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_hotline_and_the_legal_name_are_required(tmp_path: Path) -> None:
+    from api.app import create_app
+    from api.settings import MissingSetting, Settings
+
+    bare = Settings(data_dir=tmp_path / "a", seed_demo_users=False)
+    with pytest.raises(MissingSetting, match="WATEROPS_HOTLINE and WATEROPS_ISSUER_NAME_ZH"):
+        bare.notice_issuer()
+    # the service does not start without them
+    with (
+        pytest.raises(MissingSetting, match="12319 is the city-management"),
+        TestClient(create_app(bare)),
+    ):
+        pass
+    issuer, hotline = Settings(
+        data_dir=tmp_path / "b", hotline="0371-12345678", issuer_name_zh="开封某某供水有限公司"
+    ).notice_issuer()
+    assert (issuer.name_zh, issuer.name_en, issuer.demo, hotline) == (
+        "开封某某供水有限公司",
+        "开封某某供水有限公司",
+        False,
+        "0371-12345678",
+    )
+    assert issuer.url("OUT-1", "en") == "http://127.0.0.1:8000/outages/OUT-1?lang=en"
+    # the demo signs with invented ones and says so
+    demo, number = Settings(data_dir=tmp_path / "c", seed_demo_users=True).notice_issuer()
+    assert demo.demo and number == "0371-00000000"
+
+
+def test_the_notice_lead_cannot_be_set_below_the_law(tmp_path: Path) -> None:
+    from api.settings import Settings
+
+    with pytest.raises(ValidationError, match="城市供水条例"):
+        Settings(data_dir=tmp_path, notice_lead_hours=12)
+    assert Settings(data_dir=tmp_path, notice_lead_hours=48).notice_lead_hours == 48
+
+
+@contextmanager
+def _service(tmp_path: Path, **settings: Any) -> Any:
+    yield from make_service("sqlite", tmp_path, **settings)
+
+
+def _create(svc: Service, **body: Any) -> Any:
+    start = START + dt.timedelta(days=2)
+    return svc.post(
+        "/api/outages",
+        json={
+            "kind": "planned",
+            "start": start.isoformat(),
+            "end": (start + dt.timedelta(hours=6)).isoformat(),
+            "pipes": ["P000300"],
+            **body,
+        },
+    )
+
+
+def test_a_notice_in_the_service_is_chinese_first_and_signed_by_the_utility(
+    tmp_path: Path,
+) -> None:
+    with _service(
+        tmp_path,
+        hotline="0371-12345678",
+        issuer_name_zh="开封某某供水有限公司",
+        issuer_name_en="Kaifeng X Water Co., Ltd.",
+    ) as svc:
+        svc.clock.now = START
+        assert _create(svc).status_code == 422  # no reason at all
+        r = _create(svc, reason="valve replacement")  # English only
+        assert r.status_code == 201, r.text
+        outage = r.json()
+        url = f"/api/outages/{outage['id']}"
+        zh = svc.get(f"{url}/notice?format=zh").text
+        assert "valve replacement" not in zh and "因供水设施施工" in zh
+        assert "服务热线：0371-12345678" in zh and "开封某某供水有限公司" in zh and "虚构" not in zh
+        assert f"/outages/{outage['id']}" in zh
+        published = svc.post(f"{url}/publish", json={}, headers={"If-Match": r.headers["etag"]})
+        assert published.status_code == 200, published.text
+        moved = svc.post(
+            f"{url}/update",
+            json={
+                "end": (START + dt.timedelta(days=2, hours=8)).isoformat(),
+                "note": "crew delayed by plan 12",
+                "note_zh": "施工难度超出预期",
+            },
+            headers={"If-Match": published.headers["etag"]},
+        )
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["revisions"][-1]["note_zh"] == "施工难度超出预期"
+        zh = svc.get(f"{url}/notice?format=zh").text
+        assert "说明：施工难度超出预期。" in zh and "plan 12" not in zh and "crew" not in zh
+        assert "恢复供水时间由2026年11月28日14:00调整为2026年11月28日16:00" in zh
+        cap = svc.client.get(f"/public/notices/{outage['id']}.cap").text
+        assert "plan 12" not in cap and "<urgency>Future</urgency>" in cap
+        gone = svc.post(
+            f"{url}/cancel",
+            json={"reason": "works postponed", "reason_zh": "施工推迟"},
+            headers={"If-Match": moved.headers["etag"]},
+        )
+        assert gone.status_code == 200, gone.text
+        zh = svc.get(f"{url}/notice?format=zh").text
+        assert zh.startswith("取消停水通知") and "取消原因：施工推迟。" in zh
+        assert "postponed" not in zh
