@@ -15,6 +15,7 @@ from api.db import tables as t
 from api.deps import Dispatcher, IfMatch, OptionalId, Reader, SessionDep, When, check_version, etag
 from api.openapi import answers
 from api.routes.networks import json_response
+from api.schemas import OutageOut
 from api.store import (
     get_or_404,
     idempotent,
@@ -83,7 +84,12 @@ def _created(session: Any, request: Request, user: Any, outage: Any, network_id:
     )
 
 
-@router.post("", status_code=201, summary="a new outage (draft) from an isolation and a window")
+@router.post(
+    "",
+    status_code=201,
+    summary="a new outage (draft) from an isolation and a window",
+    response_model=OutageOut,
+)
 def create_outage(
     body: OutageIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
@@ -128,7 +134,12 @@ class FromRepairIn(BaseModel):
     plan_id: OptionalId = Field(default=None, description="take the window this plan schedules")
 
 
-@router.post("/from-repair/{ticket}", status_code=201, summary="the outage of a repair (draft)")
+@router.post(
+    "/from-repair/{ticket}",
+    status_code=201,
+    summary="the outage of a repair (draft)",
+    response_model=OutageOut,
+)
 def outage_from_repair(
     ticket: str, body: FromRepairIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
@@ -164,7 +175,7 @@ def outage_from_repair(
     return _created(session, request, user, outage, repair.network_id)
 
 
-@router.get("", summary="outages")
+@router.get("", summary="outages", response_model=list[OutageOut])
 def list_outages(
     _: Reader,
     session: SessionDep,
@@ -187,7 +198,7 @@ def _outage(session: Any, outage_id: Any) -> t.Outage:
     return row
 
 
-@router.get("/{outage_id}", summary="an outage with every revision")
+@router.get("/{outage_id}", summary="an outage with every revision", response_model=OutageOut)
 def get_outage(outage_id: str, _: Reader, session: SessionDep) -> Response:
     row = _outage(session, outage_id)
     return json_response(outage_dict(row, outage_value(session, row)), headers=etag(row.version))
@@ -250,7 +261,11 @@ def _step(
     return idempotent(session, request, key, user.username, produce, payload)
 
 
-@router.post("/{outage_id}/publish", summary="publish the notice (24 h ahead for planned works)")
+@router.post(
+    "/{outage_id}/publish",
+    summary="publish the notice (24 h ahead for planned works)",
+    response_model=OutageOut,
+)
 def publish_outage(
     outage_id: str,
     body: PublishIn,
@@ -288,7 +303,11 @@ class EditIn(BaseModel):
     )
 
 
-@router.post("/{outage_id}/update", summary="change a notice: window, reason (draft or published)")
+@router.post(
+    "/{outage_id}/update",
+    summary="change a notice: window, reason (draft or published)",
+    response_model=OutageOut,
+)
 def update_outage(
     outage_id: str,
     body: EditIn,
@@ -335,7 +354,11 @@ class RestoreIn(BaseModel):
     note: str = Field(default="water restored", max_length=500)
 
 
-@router.post("/{outage_id}/restore", summary="water is back on: the notice ends")
+@router.post(
+    "/{outage_id}/restore",
+    summary="water is back on: the notice ends",
+    response_model=OutageOut,
+)
 def restore_outage(
     outage_id: str,
     body: RestoreIn,
@@ -360,7 +383,7 @@ class CancelIn(BaseModel):
     )
 
 
-@router.post("/{outage_id}/cancel", summary="call the outage off")
+@router.post("/{outage_id}/cancel", summary="call the outage off", response_model=OutageOut)
 def cancel_outage(
     outage_id: str,
     body: CancelIn,

@@ -24,6 +24,7 @@ from api.deps import (
     etag,
 )
 from api.routes.networks import json_response
+from api.schemas import JobOut, JobWithHistoryOut
 from api.store import (
     add_jobs,
     application_value,
@@ -530,7 +531,7 @@ def create_leak_survey(body: LeakSurveyIn, user: Dispatcher, session: SessionDep
     return json_response(job.to_dict(), 201)
 
 
-@router.get("/jobs", summary="field jobs, filtered")
+@router.get("/jobs", summary="field jobs, filtered", response_model=list[JobOut])
 def list_jobs(
     _: Reader,
     session: SessionDep,
@@ -557,7 +558,7 @@ def _job(session: Any, job_id: Any) -> t.Job:
     return row
 
 
-@router.get("/jobs/{job_id}", summary="one job with its history")
+@router.get("/jobs/{job_id}", summary="one job with its history", response_model=JobWithHistoryOut)
 def get_job(job_id: str, _: Reader, session: SessionDep) -> Response:
     row = _job(session, job_id)
     events = session.scalars(
@@ -583,7 +584,11 @@ class JobStatusIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-@router.post("/jobs/{job_id}/status", summary="a job's status changes (who and when recorded)")
+@router.post(
+    "/jobs/{job_id}/status",
+    summary="a job's status changes (who and when recorded)",
+    response_model=JobOut,
+)
 def change_job_status(
     job_id: str, body: JobStatusIn, user: Dispatcher, version: IfMatch, session: SessionDep
 ) -> Response:

@@ -1,0 +1,122 @@
+"""What the service answers for jobs and outages, declared so that ``/docs`` shows it.
+
+The routes answer with the domain values' own ``to_dict`` (``ops.jobs.FieldJob``,
+``ops.outages.Outage``) plus what the service adds (status, version, who changed it); these
+models describe those bodies for the OpenAPI schema — they do not build them — and
+``tests/api/test_fuzz.py`` checks every answer against them. Extra keys are allowed: an answer
+may carry more than is declared here, never less. Times are ISO 8601 strings with the offset
+(``2026-11-26T09:40+08:00``: outage windows to the minute, everything else to the second).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ops.jobs import JobKind
+from ops.outages import NoticeState, OutageKind
+from ops.workflow import JobStatus
+
+Time = str  # ISO 8601 with the offset; see the module
+LonLat = list[float]
+
+
+# -- jobs ----------------------------------------------------------------------------------
+
+
+class JobOut(BaseModel):
+    """A field job as stored, and where it stands."""
+
+    id: str
+    kind: JobKind
+    source: str = Field(description="the application, ticket or programme it comes from")
+    location: LonLat = Field(description="[lon, lat], WGS84")
+    duration_min: float
+    skills: list[str] = Field(description="skills a crew needs for it")
+    earliest: Time | None = None
+    latest_start: Time | None = None
+    deadline: Time | None = Field(default=None, description="hard: finished by then")
+    due: Time | None = Field(default=None, description="soft: later costs")
+    priority: int = Field(default=3, description="1 (low) to 5")
+    mandatory: bool = False
+    crews_required: int = 1
+    emergency: bool = False
+    description: str = ""
+    status: JobStatus
+    crew: str | None = Field(description="the crew it is given to")
+    version: int = Field(description="the ETag: send it as If-Match to change the job")
+    updated_at: Time
+    updated_by: str
+
+
+class JobEventOut(BaseModel):
+    """One entry of a job's history."""
+
+    status: JobStatus
+    crew: str | None
+    note: str
+    by: str
+    at: Time
+
+
+class JobWithHistoryOut(JobOut):
+    history: list[JobEventOut] = Field(description="every status change, oldest first")
+
+
+# -- outages -------------------------------------------------------------------------------
+
+
+class CustomersOut(BaseModel):
+    total: int
+    accounts: int
+    by_category: dict[str, int]
+    critical: list[str] = Field(description="the critical customers cut off, by name")
+
+
+class TankerPointOut(BaseModel):
+    name: str
+    location: LonLat
+    customer: str | None = None
+    critical: bool = False
+
+
+class NoticeOut(BaseModel):
+    """What a notice says."""
+
+    reason: str
+    reason_zh: str | None = None
+    start: Time
+    end: Time = Field(description="expected restoration")
+    streets: list[str]
+    neighbourhoods: list[str]
+    customers: CustomersOut
+    reduced_pressure_streets: list[str]
+    tanker_points: list[TankerPointOut]
+    hotline: str
+    area: dict[str, Any] | None = Field(description="the affected area, GeoJSON geometry (WGS84)")
+    breaks: list[str] = Field(description="the broken or worked-on pipes")
+    failed_valves: list[str]
+
+
+class RevisionOut(BaseModel):
+    number: int
+    state: NoticeState
+    at: Time
+    msg_type: str | None = Field(description="CAP msgType: Alert, Update, Cancel; none for a draft")
+    note: str
+    content: NoticeOut
+
+
+class OutageOut(BaseModel):
+    """An outage, its notice as it stands and every revision."""
+
+    id: str
+    kind: OutageKind
+    state: NoticeState
+    source: str | None = Field(description="the repair ticket or works order behind it")
+    content: NoticeOut
+    revisions: list[RevisionOut]
+    version: int = Field(description="the ETag: send it as If-Match for the next step")
+    network: int | None
+    created_by: str
