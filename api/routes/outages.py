@@ -451,12 +451,43 @@ def _published(session: Any) -> list[Any]:
     return outage_values(session, rows)
 
 
-@public.get("/notices", summary="current and planned outage notices (JSON)")
-def public_notices(request: Request, session: SessionDep) -> Response:
+# restored and cancelled notices stay in the feed and on the public page this long, so that
+# readers see the all-clear or the cancellation of the notice they have
+KEEP_ENDED = dt.timedelta(days=3)
+
+
+def _kept(session: Any) -> list[Any]:
+    """The current and planned notices, and those restored or cancelled within KEEP_ENDED."""
     from ops.outages import current_notices
 
-    live = current_notices(_published(session), now_local())
-    return json_response([_public_dict(o) for o in live])
+    rows = session.scalars(
+        select(t.Outage)
+        .where(t.Outage.state.in_(("published", "updated", "restored", "cancelled")))
+        .order_by(t.Outage.id)
+    ).all()
+    return current_notices(outage_values(session, rows), now_local(), ended_within=KEEP_ENDED)
+
+
+@public.get(
+    "/notices",
+    summary="current and planned outage notices, and those ended in the last three days (JSON)",
+)
+def public_notices(request: Request, session: SessionDep) -> Response:
+    """Each notice with its full text (``text.zh``, the notice of record, and ``text.en``) and
+    the address of its page; a restored or cancelled one for three days, saying so."""
+    from ops.notices import render_text
+
+    who = issuer(request)
+    return json_response(
+        [
+            {
+                **_public_dict(o),
+                "page": who.url(o.id),
+                "text": {lang: render_text(o, lang, who) for lang in ("zh", "en")},
+            }
+            for o in _kept(session)
+        ]
+    )
 
 
 def _public_dict(outage: Any) -> dict[str, Any]:
@@ -491,18 +522,10 @@ def public_atom(
     lang: Annotated[Literal["zh", "en"], Query()] = "zh",
 ) -> Response:
     from ops.notices import render_atom
-    from ops.outages import current_notices
 
     # the feed also carries the all-clears and cancellations of the last three days, so that
     # readers replace the notice they have
-    rows = session.scalars(
-        select(t.Outage)
-        .where(t.Outage.state.in_(("published", "updated", "restored", "cancelled")))
-        .order_by(t.Outage.id)
-    ).all()
-    live = current_notices(
-        outage_values(session, rows), now_local(), ended_within=dt.timedelta(days=3)
-    )
+    live = _kept(session)
     return Response(
         render_atom(live, now_local(), issuer(request), lang=lang),
         media_type="application/atom+xml",
@@ -541,3 +564,62 @@ def public_text(
 @public.get("/notices/{outage_id}", summary="one published notice (JSON)")
 def public_notice(outage_id: str, session: SessionDep) -> Response:
     return json_response(_public_dict(public_outage(session, outage_id)))
+
+
+@public.get(
+    "/lookup",
+    summary="is my address affected? an address, estate or street, in Chinese or pinyin",
+)
+def public_lookup(
+    request: Request,
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="南环路49号, Wei 3 Lu")],
+) -> Response:
+    """The current and planned notices that cut off the customers at that place, or whose
+    streets it names, each with its window and page (``ops.notices.lookup``)."""
+    from ops.errors import Conflict, NotFound
+    from ops.notices.lookup import customers_cut_off, find_affected
+    from ops.outages import current_notices
+
+    rows = session.scalars(
+        select(t.Outage).where(t.Outage.state.in_(("published", "updated"))).order_by(t.Outage.id)
+    ).all()
+    network_of = {r.id: r.network_id for r in rows}
+    live = current_notices(outage_values(session, rows), now_local())
+    registry = request.app.state.registry
+    notices: list[tuple[Any, tuple[Any, ...]]] = []
+    for outage in live:
+        try:
+            isolator = registry.get(session, network_of[outage.id]).isolator
+        except (NotFound, Conflict):  # its network is gone: its streets still answer
+            notices.append((outage, ()))
+            continue
+        notices.append((outage, customers_cut_off(isolator, outage)))
+    try:
+        found = find_affected(q, notices)
+    except ValueError as e:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(e)) from None
+    who = issuer(request)
+    shown = 20  # addresses per notice; the count says how many more
+    return json_response(
+        {
+            "query": q,
+            "searched": len(live),
+            "notices": [
+                {
+                    "id": m.outage.id,
+                    "kind": m.outage.kind.value,
+                    "state": m.outage.state.value,
+                    "start": m.outage.content.start.isoformat(timespec="minutes"),
+                    "end": m.outage.content.end.isoformat(timespec="minutes"),
+                    "page": who.url(m.outage.id),
+                    "streets": list(m.streets),
+                    "addresses": list(m.addresses[:shown]),
+                    "addresses_total": len(m.addresses),
+                    "names": list(m.names[:shown]),
+                    "reduced_pressure": list(m.reduced_pressure),
+                }
+                for m in found
+            ],
+        }
+    )

@@ -301,7 +301,12 @@ def test_dispatcher_publishes_a_notice_and_the_public_finds_it(
     page.click("#notice-edit button[type=submit]")
     sync_api.expect(page.locator("#notice-state")).to_have_text("已更新")
     public.reload()
-    sync_api.expect(card).to_contain_text(f"{later[5:10]} {later[11:16]}")
+    # the window with year and weekday (issue 16), the new end in it
+    later_day = dt.date.fromisoformat(later[:10])
+    sync_api.expect(card.locator(".when")).to_contain_text(
+        f"{later_day:%A} {later_day.day} {later_day:%B %Y}"
+    )
+    sync_api.expect(card.locator(".when")).to_contain_text(f"– {later[11:16]}")
     # restoring is for an outage that has begun; this one is called off instead
     assert page.locator("#notice-restore").count() == 0
     page.once("dialog", lambda dialog: dialog.accept("works postponed"))
@@ -310,7 +315,9 @@ def test_dispatcher_publishes_a_notice_and_the_public_finds_it(
     revisions = page.locator("ol.revisions li").all_inner_texts()
     assert len(revisions) == 4 and "crew delayed" in revisions[2]
     public.reload()
-    sync_api.expect(public.locator("#list")).to_contain_text("No outage notices at present.")
+    # a cancelled notice stays on the page, saying so, for the days the feed keeps it (issue 16)
+    sync_api.expect(card).to_have_attribute("data-state", "cancelled")
+    sync_api.expect(card).to_contain_text("cancelled")
 
     # an emergency outage under way: the water comes back, the notice ends
     token = server.token()
@@ -344,7 +351,9 @@ def test_dispatcher_publishes_a_notice_and_the_public_finds_it(
     page.click("#notice-restore")
     sync_api.expect(page.locator("#notice-state")).to_have_text("已恢复")
     public.reload()
-    sync_api.expect(public.locator("#list")).to_contain_text("No outage notices at present.")
+    restored = public.locator(f"#notice-{outage['id']}")
+    sync_api.expect(restored).to_have_attribute("data-state", "restored")
+    sync_api.expect(restored).to_contain_text("water restored")
     public.close()
 
 

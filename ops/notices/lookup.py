@@ -1,0 +1,189 @@
+"""Who a notice cuts off, and "is my address affected?": the customers of an outage (for the
+public search and the SMS platform's export), and a search of them and of the notice's streets
+by address, estate or street, in Chinese characters or pinyin.
+
+The sample city's names are pinyin (``No. 49 Nanhuan Lu``, ``Wei 3 Lu``); people type 南环路49号
+or 纬三路. Both sides are brought to one key: Chinese numerals to digits, characters to toneless
+pinyin (pypinyin), then lower-case letters and digits only — so ``纬三路`` and ``Wei 3 Lu`` are
+both ``wei3lu``, and Chinese names in the data (``name_zh``) match a pinyin query as well.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ops.outages import Outage
+
+# the shortest key worth searching: fewer letters match half the city
+MIN_KEY = 2
+DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
+DIGITS |= {"八": 8, "九": 9}
+_ZH_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class AffectedCustomer:
+    """A service connection an outage cuts off (one point may serve many accounts)."""
+
+    id: str
+    address: str
+    category: str
+    accounts: int
+    street: str
+    name: str  # the estate or unit (小区、单位) where the data names it, else ""
+
+
+@dataclass(frozen=True)
+class NoticeMatch:
+    """One notice that the searched place is in: what matched, and how much."""
+
+    outage: Outage
+    addresses: tuple[str, ...]  # matching addresses of customers cut off (sorted)
+    names: tuple[str, ...]  # matching estates or units cut off
+    streets: tuple[str, ...]  # matching streets of the notice
+    reduced_pressure: tuple[str, ...]  # matching streets where only the pressure drops
+
+
+def customers_cut_off(isolator: Any, outage: Outage) -> tuple[AffectedCustomer, ...]:
+    """The customers that ``outage`` cuts off: those of the supply units its isolation shuts
+    (isolated and unintended), as :meth:`gis.isolation.Isolator.customer_impact` counts them.
+
+    ``isolator`` is the :class:`gis.isolation.Isolator` of the outage's network. A notice
+    without breaks (made by hand, no isolation) cuts off no one it can name.
+    """
+    from gis.network import CUSTOMER_CATEGORIES
+
+    c = outage.content
+    if not c.breaks:
+        return ()
+    plan = isolator.isolate(list(c.breaks), list(c.failed_valves), with_area=False)
+    shut = np.fromiter(sorted(plan.isolated_units | plan.unintended_units), dtype=np.int64)
+    network = isolator.network
+    cust = network.customers
+    units = isolator.units
+    # a customer drawing from a node (EPANET demand) follows that node, else its pipe
+    by_node = cust.node >= 0
+    unit = np.where(
+        by_node,
+        units.node_unit[np.where(by_node, cust.node, 0)],
+        units.pipe_unit[np.where(by_node, 0, cust.pipe)],
+    )
+    picked = np.flatnonzero(np.isin(unit, shut))
+    streets = network.pipes.street
+    names = getattr(cust, "estate", None)
+    out = []
+    for i in picked.tolist():
+        pipe = int(cust.pipe[i])
+        estate = names[i] if names is not None else None
+        out.append(
+            AffectedCustomer(
+                id=str(cust.ids[i]),
+                address=_text(cust.address[i]),
+                category=CUSTOMER_CATEGORIES[int(cust.category[i])],
+                accounts=int(cust.accounts[i]),
+                street=_text(streets[pipe]) if pipe >= 0 else "",
+                name=_text(estate) or _text(cust.name[i]),
+            )
+        )
+    return tuple(sorted(out, key=lambda a: (a.street, _house(a.address) or 0, a.address, a.id)))
+
+
+def search_key(text: str) -> str:
+    """The key a name is compared by: Chinese numerals as digits, characters as toneless
+    pinyin, then lower-case letters and digits only (``纬三路`` → ``wei3lu``)."""
+    text = _ZH_NUMBER.sub(lambda m: str(_zh_number(m.group())), text)
+    if _HAN.search(text):
+        from pypinyin import lazy_pinyin
+
+        text = "".join(lazy_pinyin(text))
+    return re.sub(r"[^a-z0-9]", "", text.casefold())
+
+
+def find_affected(
+    query: str, notices: Sequence[tuple[Outage, Sequence[AffectedCustomer]]]
+) -> list[NoticeMatch]:
+    """The notices whose customers or streets match ``query`` (an address, an estate or unit,
+    or a street; Chinese or pinyin), each with what matched; none when nothing does.
+
+    A house number (``49号``, ``No. 49``, or a leading ``49``) must be the customer's; the rest
+    of the query must be part of the address, the estate or the street.
+    """
+    house, place = _split_house(query)
+    key = search_key(place)
+    if len(key) < MIN_KEY:
+        raise ValueError("give at least two letters or one character of the place")
+    out = []
+    for outage, customers in notices:
+        addresses = set()
+        names = set()
+        for cu in customers:
+            if house is not None and _house(cu.address) != house:
+                continue
+            if key in search_key(_strip_house(cu.address)) or key in search_key(cu.street):
+                addresses.add(cu.address)
+            elif cu.name and key in search_key(cu.name):
+                names.add(cu.name)
+        c = outage.content
+        streets = () if house is not None else tuple(s for s in c.streets if key in search_key(s))
+        reduced = tuple(s for s in c.reduced_pressure_streets if key in search_key(s))
+        if addresses or names or streets or reduced:
+            out.append(
+                NoticeMatch(
+                    outage,
+                    tuple(sorted(addresses, key=lambda a: (_house(a) or 0, a))),
+                    tuple(sorted(names)),
+                    streets,
+                    reduced,
+                )
+            )
+    return sorted(out, key=lambda m: (m.outage.content.start, m.outage.id))
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or value != value else str(value)  # NaN is no text
+
+
+def _zh_number(numeral: str) -> int:
+    """一 → 1, 十一 → 11, 二十三 → 23, 一百零五 → 105 (as street and house numbers are written)."""
+    total, current = 0, 0
+    for ch in numeral:
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = current * 10 + DIGITS[ch] if current else DIGITS[ch]
+    return total + current
+
+
+_HOUSE_PATTERNS = (
+    re.compile(r"(\d+)\s*号"),  # 南环路49号
+    re.compile(r"\bno\.?\s*(\d+)", re.IGNORECASE),  # No. 49 Nanhuan Lu
+    re.compile(r"^\s*(\d+)\s+(?=\D)"),  # 49 Nanhuan Lu
+)
+
+
+def _split_house(query: str) -> tuple[int | None, str]:
+    text = _ZH_NUMBER.sub(lambda m: str(_zh_number(m.group())), query.strip())
+    for pattern in _HOUSE_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            return int(m.group(1)), (text[: m.start()] + " " + text[m.end() :]).strip()
+    return None, text
+
+
+def _house(address: str) -> int | None:
+    number, _ = _split_house(address)
+    return number
+
+
+def _strip_house(address: str) -> str:
+    return _split_house(address)[1]

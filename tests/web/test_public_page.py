@@ -1,0 +1,177 @@
+"""Issue 16 in the browser: the public page /outages on a desktop and on a phone (390 × 844):
+the full text of each notice, the window with year and weekday, the hotline as a tel: link, a
+legend, a cancelled notice still shown; "is my address affected?" in Chinese and pinyin, its
+answer naming the notice and the window, as the service's search answers. Screenshots go to
+``build/screenshots/``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ops.calendar import TZ
+from tests.api.conftest import LiveServer
+from tests.web.test_console import SHOTS, browser, sync_api  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.slow
+
+HOTLINE = "0371-0000 0000"
+WEEK_ZH = "一二三四五六日"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    srv = LiveServer(tmp_path_factory.mktemp("public") / "data", env={"WATEROPS_HOTLINE": HOTLINE})
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def public(server: LiveServer, path: str) -> Any:
+    with urllib.request.urlopen(server.url + path, timeout=30) as r:
+        body = r.read().decode("utf-8")
+        return json.loads(body) if "json" in r.headers["content-type"] else body
+
+
+def notice(server: LiveServer, pipe: str, days: int, reason_zh: str) -> dict[str, Any]:
+    token = server.token()
+    start = (dt.datetime.now(TZ) + dt.timedelta(days=days)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    code, body, headers = server.call(
+        "POST",
+        "/api/outages",
+        token,
+        {
+            "kind": "planned",
+            "start": start.isoformat(),
+            "end": (start + dt.timedelta(hours=6)).isoformat(),
+            "reason": "main replacement",
+            "reason_zh": reason_zh,
+            "pipes": [pipe],
+        },
+    )
+    assert code == 201, body
+    code, body, headers = server.call(
+        "POST",
+        f"/api/outages/{body['id']}/publish",
+        token,
+        {"acknowledge_overlaps": True},
+        {"If-Match": headers["etag"]},
+    )
+    assert code == 200, body
+    return {**body, "etag": headers["etag"]}
+
+
+@pytest.fixture(scope="module")
+def notices(server: LiveServer) -> dict[str, dict[str, Any]]:
+    wei3 = notice(server, "P000300", 3, "更换阀门")
+    wei9 = notice(server, "P001100", 2, "管道维修")
+    called_off = notice(server, "P000700", 4, "管网改造")
+    code, body, _ = server.call(
+        "POST",
+        f"/api/outages/{called_off['id']}/cancel",
+        server.token(),
+        {"reason": "工程推迟"},
+        {"If-Match": called_off["etag"]},
+    )
+    assert code == 200, body
+    return {"wei3": wei3, "wei9": wei9, "cancelled": called_off}
+
+
+def open_page(
+    chromium: Any, server: LiveServer, width: int, height: int
+) -> tuple[Any, Any, list[str]]:
+    context = chromium.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server.url}/outages")
+    page.wait_for_selector(".notice")
+    return context, page, errors
+
+
+def weekday_zh(iso: str) -> str:
+    t = dt.datetime.fromisoformat(iso)
+    return f"{t.year}年{t.month}月{t.day}日（星期{WEEK_ZH[t.weekday()]}）"
+
+
+@pytest.mark.parametrize(("width", "height", "name"), [(1366, 900, "desktop"), (390, 844, "phone")])
+def test_the_public_page_and_the_address_search(
+    browser: Any,  # noqa: F811
+    server: LiveServer,
+    notices: dict[str, dict[str, Any]],
+    width: int,
+    height: int,
+    name: str,
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page, errors = open_page(browser, server, width, height)
+    try:
+        cards = page.locator(".notice")
+        shown = {c.get_attribute("data-outage"): c for c in cards.all()}
+        # every notice the service keeps public, the cancelled one too (it says so)
+        assert set(shown) == {n["id"] for n in public(server, "/public/notices")}
+        assert notices["cancelled"]["id"] in shown
+        assert shown[notices["cancelled"]["id"]].get_attribute("data-state") == "cancelled"
+        for key in ("wei3", "wei9"):
+            n = notices[key]
+            card = shown[n["id"]]
+            text = public(server, f"/public/notices/{n['id']}.txt")
+            assert card.locator(".text").inner_text().strip() == text.strip()
+            when = card.locator(".when").inner_text()
+            assert when.startswith(weekday_zh(n["content"]["start"]))
+            # the window reads as on the notice's own page
+            assert re.sub(r"\s+", " ", when) in public(server, f"/outages/{n['id']}")
+        hotline = page.locator("#hotline")
+        assert hotline.inner_text() == HOTLINE
+        assert hotline.get_attribute("href") == "tel:" + re.sub(r"[^0-9+]", "", HOTLINE)
+        assert page.locator("#legend li").count() == 3
+        # nothing wider than the screen
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+        # is my address affected? Chinese with a house number, then pinyin
+        someone = public(server, "/public/lookup?q=Wei+3+Lu")["notices"][0]["addresses"][0]
+        number = someone.removeprefix("No. ").removesuffix(" Wei 3 Lu")
+        for query, outage in ((f"纬三路{number}号", "wei3"), ("wei 9 lu", "wei9")):
+            page.fill("#address", query)
+            page.click("#lookup-go")
+            answer = page.locator(f'.answer[data-answer="{notices[outage]["id"]}"]')
+            answer.wait_for()
+            api = public(server, f"/public/lookup?q={urllib.parse.quote(query)}")
+            assert [m["id"] for m in api["notices"]] == [notices[outage]["id"]]
+            assert page.locator(".answer").count() == 1
+            got = answer.inner_text()
+            assert weekday_zh(notices[outage]["content"]["start"]) in got
+            for address in api["notices"][0]["addresses"]:
+                assert address in got
+            page.screenshot(path=str(SHOTS / f"public-{name}-{outage}.png"), full_page=True)
+        # a place in no notice
+        page.fill("#address", "南环路")
+        page.click("#lookup-go")
+        page.locator('.answer[data-answer="none"]').wait_for()
+        assert "南环路" in page.locator(".answer").inner_text()
+        # English
+        page.click("#lang")
+        page.fill("#address", f"No. {number} Wei 3 Lu")
+        page.click("#lookup-go")
+        page.locator(f'.answer[data-answer="{notices["wei3"]["id"]}"]').wait_for()
+        start = dt.datetime.fromisoformat(notices["wei3"]["content"]["start"])
+        assert (
+            f"{start:%A} {start.day} {start:%B %Y}, 09:00 – 15:00"
+            in page.locator(".answer").inner_text()
+        )
+        page.screenshot(path=str(SHOTS / f"public-{name}-en.png"), full_page=True)
+    finally:
+        context.close()
+    assert not errors, errors
