@@ -686,6 +686,41 @@ class ApplicationStatus(StrEnum):
     COMPLETED = "completed"  # water on
 
 
+def accept_connection(
+    app: ConnectionApplication,
+    status: ApplicationStatus | str,
+    calendar: WorkCalendar,
+    *,
+    durations: DurationRules | None = None,
+    rules: ConnectionRules = DEFAULT_RULES,
+) -> ConnectionCase:
+    """Acceptance (受理) of a received application: its case (:func:`open_connection`).
+
+    Raises :class:`~ops.errors.Conflict` when it is accepted (or completed) already.
+    """
+    status = ApplicationStatus(status)
+    if status is not ApplicationStatus.RECEIVED:
+        raise Conflict(f"{app.id} is {status} already")
+    return open_connection(app, calendar, durations=durations, rules=rules)
+
+
+def papers_completed(
+    app_id: str,
+    papers_due: dt.datetime | None,
+    completed_at: dt.datetime | None,
+    at: dt.datetime,
+) -> dt.datetime:
+    """When the missing technical papers came in: ``at``, or the time recorded first (a second
+    report changes nothing).
+
+    Raises :class:`~ops.errors.Conflict` when the application was accepted with its papers
+    complete (no papers were due).
+    """
+    if papers_due is None:
+        raise Conflict(f"{app_id} was accepted with its papers complete")
+    return completed_at if completed_at is not None else at
+
+
 @dataclass(frozen=True)
 class Completion:
     """What completing a connection gives: the follow-up visit to add and the application's

@@ -128,10 +128,13 @@ def _application_dict(row: t.Application, request: Request, session: Any) -> dic
 
 def _accept(row: t.Application, request: Request, session: Any, username: str) -> None:
     """Acceptance (受理): the Table 1 deadline, the flags and the field jobs."""
-    from ops.connections import open_connection
+    from ops.connections import accept_connection
 
-    case = open_connection(
-        application_value(row), calendar(request, session), rules=connection_rules(request)
+    case = accept_connection(
+        application_value(row),
+        row.status,
+        calendar(request, session),
+        rules=connection_rules(request),
     )
     row.status = ApplicationStatus.OPEN
     row.deadline = case.deadline.due
@@ -258,9 +261,7 @@ def accept_connection(
     app_id: str, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
     row = _application(session, app_id)
-    if row.status != ApplicationStatus.RECEIVED:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"{app_id} is {row.status} already")
-    row.accepted_at = now_local()
+    row.accepted_at = now_local()  # rolled back with the transaction when it is accepted already
     _accept(row, request, session, user.username)
     session.flush()
     return json_response(_application_dict(row, request, session))
@@ -274,13 +275,12 @@ class PapersIn(BaseModel):
 def papers_completed(
     app_id: str, body: PapersIn, request: Request, _: Dispatcher, session: SessionDep
 ) -> Response:
+    from ops.connections import papers_completed as papers_in
+
     row = _application(session, app_id)
-    if row.papers_due is None:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"{app_id} was accepted with its papers complete"
-        )
-    if row.papers_completed_at is None:
-        row.papers_completed_at = local(body.at)
+    row.papers_completed_at = papers_in(
+        app_id, row.papers_due, row.papers_completed_at, local(body.at)
+    )
     return json_response(_application_dict(row, request, session))
 
 

@@ -3,6 +3,8 @@ answered with their status and the one error body in one place (api/app.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from tests.api.conftest import Service
 
 
@@ -30,3 +32,22 @@ def test_the_job_status_machine_answers_conflict_and_bad_crews(service: Service)
     r = service.post(url, json={"status": "open"}, headers={"If-Match": r.headers["etag"]})
     assert r.status_code == 409
     assert r.json()["detail"].endswith("is done: it can go to nothing (it is closed)")
+
+
+def test_papers_come_in_once_and_only_when_missing(service: Service) -> None:
+    base = {"type": "general_construction", "customer": "Papers Ltd", "lon": 114.36, "lat": 34.8}
+    base |= {"accepted_at": "2026-09-30T16:00:00", "dn_mm": 100, "line_length_m": 80}
+    missing = service.post("/api/connections", json={**base, "papers_missing": True}).json()
+    url = f"/api/connections/{missing['application']}/papers"
+    r = service.post(url, json={"at": "2026-10-02T09:00:00"})
+    assert r.status_code == 200 and r.json()["papers_completed_at"] == "2026-10-02T09:00:00+08:00"
+    r = service.post(url, json={"at": "2026-10-03T09:00:00"})  # the first report stays
+    assert r.status_code == 200
+    first = dt.datetime.fromisoformat("2026-10-02T09:00:00+08:00")
+    assert dt.datetime.fromisoformat(r.json()["papers_completed_at"]) == first
+    complete = service.post("/api/connections", json=base).json()
+    r = service.post(f"/api/connections/{complete['application']}/papers", json={})
+    assert r.status_code == 409
+    assert r.json() == {
+        "detail": f"{complete['application']} was accepted with its papers complete"
+    }

@@ -1,5 +1,6 @@
-"""Completing a connection (ops.connections.complete_connection): the rule the route used to
-hold — only an accepted application, its open jobs done, a follow-up visit."""
+"""Accepting and completing a connection (ops.connections): the rules the routes used to hold —
+a received application is accepted once, papers come in once, only an accepted application is
+completed, its open jobs done, a follow-up visit."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from ops.calendar import WorkCalendar
 from ops.connections import (
     ApplicationStatus,
     ConnectionApplication,
+    accept_connection,
     complete_connection,
     follow_up_visit,
     open_connection,
+    papers_completed,
 )
 from ops.errors import Conflict
 from ops.workflow import JobState, JobStatus
@@ -58,3 +61,20 @@ def test_completion_closes_the_open_jobs_and_gives_the_follow_up() -> None:
 def test_only_an_accepted_application_is_completed(status: str, message: str) -> None:
     with pytest.raises(Conflict, match=message):
         complete_connection(APP, status, _jobs(), WATER_ON, CAL, by="d", at=NOW)
+
+
+def test_only_a_received_application_is_accepted() -> None:
+    case = accept_connection(APP, ApplicationStatus.RECEIVED, CAL)
+    assert case == open_connection(APP, CAL)
+    for status in ("open", "completed"):
+        with pytest.raises(Conflict, match=f"APP-13 is {status} already"):
+            accept_connection(APP, status, CAL)
+
+
+def test_papers_are_in_once_and_only_when_some_were_missing() -> None:
+    due = dt.datetime(2026, 10, 5, 16, 0)
+    first = dt.datetime(2026, 10, 2, 9, 0)
+    assert papers_completed("APP-13", due, None, first) == first
+    assert papers_completed("APP-13", due, first, WATER_ON) == first  # the first report stays
+    with pytest.raises(Conflict, match="accepted with its papers complete"):
+        papers_completed("APP-13", None, None, first)
