@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ops.jobs import JobKind
+from ops.jobs import JobKind, RepairStep
 from ops.outages import NoticeState, OutageKind
 from ops.workflow import JobStatus
 
@@ -43,6 +43,11 @@ class JobOut(BaseModel):
     crews_required: int = 1
     emergency: bool = False
     description: str = ""
+    ticket: str | None = Field(
+        default=None, description="the repair ticket whose chain it belongs to"
+    )
+    valve: str | None = Field(default=None, description="the valve it works on")
+    step: RepairStep | None = Field(default=None, description="its step in the repair's chain")
     status: JobStatus
     crew: str | None = Field(description="the crew it is given to")
     version: int = Field(description="the ETag: send it as If-Match to change the job")
