@@ -441,6 +441,62 @@ def outage_notice(
     return render(request, outage_value(session, row), format)
 
 
+def _cut_off(request: Request, session: Any, row: t.Outage, outage: Any) -> Any:
+    from ops.errors import NotFound
+    from ops.notices.lookup import customers_cut_off
+
+    try:
+        loaded = request.app.state.registry.get(session, row.network_id)
+    except NotFound:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"the network of outage {row.id} is gone: its customers cannot be listed",
+        ) from None
+    return customers_cut_off(loaded.isolator, outage)
+
+
+@router.get(
+    "/{outage_id}/accounts.csv",
+    summary="the accounts the outage cuts off, as CSV for the SMS platform (UTF-8 with BOM)",
+    responses=answers(409, media=("text/csv",)),
+)
+def outage_accounts_csv(
+    outage_id: str, request: Request, _: Dispatcher, session: SessionDep
+) -> Response:
+    from ops.notices.accounts import accounts_csv
+
+    row = _outage(session, outage_id)
+    outage = outage_value(session, row)
+    return Response(
+        accounts_csv(outage, _cut_off(request, session, row, outage)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{row.id}-accounts.csv"'},
+    )
+
+
+@router.get(
+    "/{outage_id}/accounts.xlsx",
+    summary="the accounts the outage cuts off, as XLSX (and the notice's Chinese text)",
+    responses=answers(
+        409, media=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",)
+    ),
+)
+def outage_accounts_xlsx(
+    outage_id: str, request: Request, _: Dispatcher, session: SessionDep
+) -> Response:
+    from ops.notices import render_text
+    from ops.notices.accounts import accounts_xlsx
+
+    row = _outage(session, outage_id)
+    outage = outage_value(session, row)
+    text = render_text(outage, "zh", issuer(request))
+    return Response(
+        accounts_xlsx(outage, _cut_off(request, session, row, outage), text),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{row.id}-accounts.xlsx"'},
+    )
+
+
 # -- public, read-only -----------------------------------------------------------------------
 
 

@@ -148,3 +148,52 @@ def escape(text: str) -> str:
     from html import escape as html_escape
 
     return html_escape(text)
+
+
+def download(server: LiveServer, path: str, role: str | None) -> tuple[int, bytes, dict[str, str]]:
+    headers = {"Authorization": f"Bearer {server.token(role)}"} if role else {}
+    request = urllib.request.Request(server.url + path, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, r.read(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), dict(e.headers)
+
+
+def test_the_affected_accounts_export_for_the_sms_platform(server: LiveServer) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    outage = make_outage(server, "P001500", 6, "管道改线", publish=False)
+    c = outage["content"]
+    path = f"/api/outages/{outage['id']}/accounts"
+    code, body, headers = download(server, f"{path}.csv", "dispatcher")
+    assert code == 200 and headers["content-type"].startswith("text/csv")
+    assert body.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads the Chinese headers
+    assert f"{outage['id']}-accounts.csv" in headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert list(rows[0])[:6] == ["用户编号", "账户数", "地址", "道路", "用户类别", "小区/单位"]
+    # one row per service connection cut off, their accounts adding up to the notice's
+    assert len(rows) == c["customers"]["total"] > 0
+    assert sum(int(r["账户数"]) for r in rows) == c["customers"]["accounts"]
+    assert len({r["用户编号"] for r in rows}) == len(rows)
+    assert {r["道路"] for r in rows} <= set(c["streets"])
+    assert all(r["地址"] and r["公告编号"] == outage["id"] for r in rows)
+    categories = {"居民用户", "商业用户", "工业用户", "机关事业单位", "重点用户"}
+    assert {r["用户类别"] for r in rows} <= categories
+
+    code, body, headers = download(server, f"{path}.xlsx", "dispatcher")
+    assert code == 200 and "spreadsheetml" in headers["content-type"]
+    book = load_workbook(io.BytesIO(body))
+    assert book.sheetnames == ["受影响账户", "通知"]
+    table = list(book["受影响账户"].iter_rows(values_only=True))
+    assert table[0][:6] == ("用户编号", "账户数", "地址", "道路", "用户类别", "小区/单位")
+    assert [str(row[0]) for row in table[1:]] == [r["用户编号"] for r in rows]
+    _, zh, _ = download(server, f"/api/outages/{outage['id']}/notice?format=zh", "dispatcher")
+    lines = [row[0] for row in book["通知"].iter_rows(values_only=True)]
+    assert lines[0] == zh.decode("utf-8").splitlines()[0] and len(lines) > 5
+    # only signed-in dispatchers: a viewer is refused, the public is asked to sign in
+    assert download(server, f"{path}.csv", "viewer")[0] == 403
+    assert download(server, f"{path}.xlsx", None)[0] == 401

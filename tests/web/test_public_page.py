@@ -175,3 +175,46 @@ def test_the_public_page_and_the_address_search(
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_the_printable_notice_from_the_public_page_and_the_console(
+    browser: Any,  # noqa: F811
+    server: LiveServer,
+    notices: dict[str, dict[str, Any]],
+) -> None:
+    from tests.web.test_console import sign_in
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    oid = notices["wei3"]["id"]
+    context, page, errors = open_page(browser, server, 1366, 900)
+    try:
+        page.locator(f"#notice-{oid} a[href$='/print']").click()
+        page.wait_for_url(f"**/outages/{oid}/print")
+        page.wait_for_selector("body[data-map-ready='area']")  # the area is drawn
+        text = public(server, f"/public/notices/{oid}.txt")
+        assert page.locator(".text").inner_text().strip() == text.strip()
+        page.emulate_media(media="print")
+        assert page.locator("#print").is_hidden()  # no button, no links on the sheet
+        assert page.locator("#map").is_visible()
+        page.screenshot(path=str(SHOTS / "notice-print.png"), full_page=True)
+        pdf = page.pdf(prefer_css_page_size=True)
+        # A4 (595 × 842 pt), the text and the map on one sheet
+        assert re.search(rb"/MediaBox \[0 0 59[45]\.\d+ 841\.\d+\]", pdf), pdf[:300]
+        assert len(re.findall(rb"/Type /Page\b", pdf)) == 1
+        (SHOTS / "notice-print.pdf").write_bytes(pdf)
+
+        console = context.new_page()
+        sign_in(console, server, "dispatcher")
+        console.click("[data-tab=notices]")
+        console.click(f"#notice-list tr[data-outage='{oid}']")
+        link = console.locator("#notice-print")
+        link.wait_for()
+        assert link.get_attribute("href") == f"/outages/{oid}/print"
+        with context.expect_page() as opened:
+            link.click()
+        sheet = opened.value
+        sheet.wait_for_selector("body.printable")
+        assert sheet.locator("h1").inner_text() == text.splitlines()[0]
+    finally:
+        context.close()
+    assert not errors, errors

@@ -877,6 +877,12 @@ async function openNotice(id) {
       <figure><figcaption>中文</figcaption><pre class="notice-text" id="preview-zh">${escapeHtml(zh)}</pre></figure>
       <figure><figcaption>English</figcaption><pre class="notice-text" id="preview-en">${escapeHtml(en)}</pre></figure>
     </div>
+    ${outage.state === "draft" ? "" : `<p class="notice-links">
+      <a id="notice-page" href="/outages/${encodeURIComponent(outage.id)}" target="_blank" rel="noopener">${t("notice_page")}</a> ·
+      <a id="notice-print" href="/outages/${encodeURIComponent(outage.id)}/print" target="_blank" rel="noopener">${t("notice_print")}</a></p>`}
+    <p class="notice-links needs-dispatcher">
+      <button type="button" id="notice-accounts-csv">${t("notice_accounts_csv")}</button>
+      <button type="button" id="notice-accounts-xlsx">${t("notice_accounts_xlsx")}</button></p>
     ${live ? `<form id="notice-edit" class="grid2 needs-dispatcher">
       <label><span>${t("start")}</span><input name="start" type="datetime-local" value="${escapeHtml(c.start.slice(0, 16))}"></label>
       <label><span>${t("end")}</span><input name="end" type="datetime-local" value="${escapeHtml(c.end.slice(0, 16))}"></label>
@@ -894,6 +900,9 @@ async function openNotice(id) {
     if (done) await loadNotices();
   };
   $("#notice-publish")?.addEventListener("click", () => step("publish", { acknowledge_overlaps: false }));
+  const accounts = `/api/outages/${encodeURIComponent(id)}/accounts`;
+  $("#notice-accounts-csv").addEventListener("click", () => busy(() => download(`${accounts}.csv`, `${id}-accounts.csv`)));
+  $("#notice-accounts-xlsx").addEventListener("click", () => busy(() => download(`${accounts}.xlsx`, `${id}-accounts.xlsx`)));
   $("#notice-restore")?.addEventListener("click", () => step("restore", {}));
   $("#notice-cancel")?.addEventListener("click", () => {
     const reason = prompt(t("cancel_reason"));

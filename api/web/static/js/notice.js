@@ -21,7 +21,8 @@ async function boot() {
     const layer = L.geoJSON(notice.area, { style: { color: colour, weight: 2, fillOpacity: 0.3 } }).addTo(map);
     map.fitBounds(layer.getBounds().pad(0.4), { maxZoom: 17, animate: false });
   }
-  document.body.dataset.mapReady = "1";
+  // what the map shows, for the printer (and the tests): the area, or only the streets
+  document.body.dataset.mapReady = notice.area ? "area" : "streets";
 }
 
 boot();
