@@ -248,6 +248,19 @@ def _ops_parsers(sub: Any, network_args: Callable[[argparse.ArgumentParser], Non
     p.add_argument("--lead-hours", type=float, default=24.0, help="notice lead for planned")
     p.add_argument("--draft", action="store_true", help="do not publish: render the draft")
     p.add_argument(
+        "--approved-by",
+        metavar="AUTHORITY",
+        help="a planned outage: the water-supply authority that approved it (城市供水条例 §22), "
+        "e.g. 开封市城市管理局; with --approval-document and --approved-at, needed to publish",
+    )
+    p.add_argument("--approval-document", metavar="NO", help="the approval's document number")
+    p.add_argument("--approved-at", metavar="TIME", help='when it was approved, "YYYY-MM-DD HH:MM"')
+    p.add_argument(
+        "--reported-to",
+        metavar="AUTHORITY",
+        help="an emergency: the authority it was reported to (at --now)",
+    )
+    p.add_argument(
         "--format",
         choices=["zh", "en", "cap", "geojson", "ical", "atom", "json"],
         default="zh",
@@ -695,8 +708,9 @@ def cmd_notice(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from gis.isolation import surroundings
+    from ops.errors import InvalidRequest
     from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
-    from ops.outages import create_outage, notice_content, publish
+    from ops.outages import RecordKind, create_outage, notice_content, publish, record_authority
 
     isolator, pipes, failed = _shutdown(args)
     issuer, hotline = _notice_issuer()
@@ -713,6 +727,23 @@ def cmd_notice(args: argparse.Namespace) -> int:
     )
     now = _moment(args.now, "--now")
     outage = create_outage(args.id, args.kind, content, now)
+    who = os.environ.get("USER", "cli")
+    if args.approved_by or args.approval_document or args.approved_at:
+        if not (args.approved_by and args.approval_document and args.approved_at):
+            raise InvalidRequest(
+                "an approval needs --approved-by, --approval-document and --approved-at"
+            )
+        outage = record_authority(
+            outage,
+            RecordKind.APPROVAL,
+            args.approved_by,
+            _moment(args.approved_at, "--approved-at"),
+            who,
+            now,
+            args.approval_document,
+        )
+    if args.reported_to:
+        outage = record_authority(outage, RecordKind.REPORT, args.reported_to, now, who, now)
     if not args.draft:
         outage = publish(outage, now, lead=dt.timedelta(hours=args.lead_hours))
     fmt = args.format

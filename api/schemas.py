@@ -10,7 +10,7 @@ may carry more than is declared here, never less. Times are ISO 8601 strings wit
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -109,8 +109,21 @@ class RevisionOut(BaseModel):
     state: NoticeState
     at: Time
     msg_type: str | None = Field(description="CAP msgType: Alert, Update, Cancel; none for a draft")
-    note: str
+    note: str = Field(description="the history's note (may name a plan or crew; not public)")
+    note_zh: str = Field(default="", description="the dispatcher's Chinese remark, public")
     content: NoticeOut
+
+
+class AuthorityRecordOut(BaseModel):
+    """The water-supply authority's approval of a planned outage, or the report of an
+    emergency one to it (城市供水条例 §22)."""
+
+    kind: Literal["approval", "report"]
+    authority: str
+    document: str = Field(description="the approval's document number; a report's reference")
+    at: Time
+    entered_by: str
+    entered_at: Time
 
 
 class OutageOut(BaseModel):
@@ -122,6 +135,9 @@ class OutageOut(BaseModel):
     source: str | None = Field(description="the repair ticket or works order behind it")
     content: NoticeOut
     revisions: list[RevisionOut]
+    records: list[AuthorityRecordOut] = Field(
+        default_factory=list, description="the authority's approval, or the report to it"
+    )
     version: int = Field(description="the ETag: send it as If-Match for the next step")
     network: int | None
     created_by: str

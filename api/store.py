@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -21,7 +21,15 @@ from ops.connections import ConnectionApplication, ConnectionRules
 from ops.dispatch import CrewShift
 from ops.errors import Conflict, NotFound
 from ops.jobs import FieldJob, JobLink, field_job_from_dict
-from ops.outages import NoticeState, Outage, OutageKind, Revision, content_from_dict
+from ops.outages import (
+    AuthorityRecord,
+    NoticeState,
+    Outage,
+    OutageKind,
+    RecordKind,
+    Revision,
+    content_from_dict,
+)
 from ops.workflow import CLOSED, JobChange
 
 # id sequences: applications, tickets, outages, surveys; CAL counts changes of the kept
@@ -354,15 +362,55 @@ def outage_values(session: Session, rows: Sequence[t.Outage]) -> list[Outage]:
                     r.note_zh or "",
                 )
             )
+    records: dict[str, list[AuthorityRecord]] = {r.id: [] for r in rows}
+    if rows:
+        for rec in session.scalars(
+            select(t.OutageRecord)
+            .where(t.OutageRecord.outage_id.in_(list(records)))
+            .order_by(t.OutageRecord.outage_id, t.OutageRecord.id)
+        ):
+            records[rec.outage_id].append(
+                AuthorityRecord(
+                    RecordKind(rec.kind),
+                    rec.authority,
+                    rec.document,
+                    local(rec.at),
+                    rec.entered_by,
+                    local(rec.entered_at),
+                )
+            )
     return [
-        Outage(row.id, OutageKind(row.kind), tuple(by_outage[row.id]), row.source) for row in rows
+        Outage(
+            row.id,
+            OutageKind(row.kind),
+            tuple(by_outage[row.id]),
+            row.source,
+            tuple(records[row.id]),
+        )
+        for row in rows
     ]
 
 
 def save_outage(
     session: Session, row: t.Outage, outage: Outage, username: str, *, first_new: int
 ) -> None:
-    """Store the revisions numbered ``first_new`` and after, and the outage's new state."""
+    """Store the revisions numbered ``first_new`` and after, the authority records not stored
+    yet, and the outage's new state."""
+    stored = session.scalar(
+        select(func.count()).select_from(t.OutageRecord).where(t.OutageRecord.outage_id == row.id)
+    )
+    for record in outage.records[stored or 0 :]:
+        session.add(
+            t.OutageRecord(
+                outage_id=row.id,
+                kind=record.kind.value,
+                authority=record.authority,
+                document=record.document,
+                at=record.at,
+                entered_by=record.entered_by,
+                entered_at=record.entered_at,
+            )
+        )
     for revision in outage.revisions:
         if revision.number < first_new:
             continue

@@ -219,14 +219,69 @@ class Revision:
         }
 
 
+class RecordKind(StrEnum):
+    APPROVAL = "approval"  # 城市供水条例 §22: the authority approved a planned stoppage
+    REPORT = "report"  # an emergency stoppage was reported to the authority
+
+
+@dataclass(frozen=True)
+class AuthorityRecord:
+    """The water-supply authority's approval of a planned stoppage, or the report of an
+    emergency one to it (城市供水条例 §22), as a dispatcher entered it.
+
+    Parameters
+    ----------
+    authority
+        The city's water-supply authority (城市供水行政主管部门), by name.
+    document
+        The approval's document number (批准文号); for a report, its reference if any.
+    at
+        When the authority approved it, or when it was reported.
+    entered_by, entered_at
+        Who entered it, and when.
+    """
+
+    kind: RecordKind
+    authority: str
+    document: str
+    at: dt.datetime
+    entered_by: str
+    entered_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", RecordKind(self.kind))
+        object.__setattr__(self, "at", local_time(self.at))
+        object.__setattr__(self, "entered_at", local_time(self.entered_at))
+        for name in ("authority", "document", "entered_by"):
+            object.__setattr__(self, name, xml_safe(getattr(self, name)).strip())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "authority": self.authority,
+            "document": self.document,
+            "at": self.at.isoformat(timespec="minutes"),
+            "entered_by": self.entered_by,
+            "entered_at": self.entered_at.isoformat(timespec="seconds"),
+        }
+
+
 @dataclass(frozen=True)
 class Outage:
-    """An outage and its notice, with every revision."""
+    """An outage and its notice, with every revision, and the authority's approval or the
+    report to it."""
 
     id: str
     kind: OutageKind
     revisions: tuple[Revision, ...]
     source: str | None = None  # the repair ticket or works order behind it
+    records: tuple[AuthorityRecord, ...] = ()
+
+    @property
+    def approval(self) -> AuthorityRecord | None:
+        """The latest approval of the authority (a planned outage is published only with one)."""
+        found = [r for r in self.records if r.kind == RecordKind.APPROVAL]
+        return found[-1] if found else None
 
     @property
     def latest(self) -> Revision:
@@ -269,6 +324,7 @@ class Outage:
             "source": self.source,
             "content": self.content.to_dict(),
             "revisions": [r.to_dict() for r in self.revisions],
+            "records": [r.to_dict() for r in self.records],
         }
 
 
@@ -355,6 +411,12 @@ def publish(
         )
     if outage.kind == OutageKind.PLANNED:
         _check_lead(outage.id, content.start, now, lead)
+        if outage.approval is None:
+            raise NotApproved(
+                f"planned outage {outage.id} has no approval of the water-supply authority "
+                "(城市供水条例 §22): record it (authority, document number, time of approval) "
+                "before publishing"
+            )
     if overlaps and not acknowledge_overlaps:
         raise OverlapNotAcknowledged(outage.id, overlaps)
     return _step(outage, NoticeState.PUBLISHED, now, content, "published")
@@ -380,6 +442,53 @@ def _check_lead(outage_id: str, start: dt.datetime, now: dt.datetime, lead: dt.t
             f"must be published at least {hours:g} h ahead: move the start to "
             f"{now + lead:%Y-%m-%d %H:%M} or later"
         )
+
+
+class NotApproved(InvalidRequest):
+    """A planned outage published without the authority's approval on record."""
+
+
+def record_authority(
+    outage: Outage,
+    kind: RecordKind | str,
+    authority: str,
+    at: dt.datetime,
+    entered_by: str,
+    now: dt.datetime,
+    document: str = "",
+) -> Outage:
+    """The outage with the authority's approval (a planned one: before it is published) or
+    the report of an emergency to it (any time after it is created) on record.
+
+    An approval needs the authority, its document number and a time not in the future; a
+    report the authority and a time not in the future.
+    """
+    kind = RecordKind(kind)
+    now = local_time(now)
+    if kind == RecordKind.APPROVAL:
+        if outage.kind != OutageKind.PLANNED:
+            raise InvalidRequest(
+                f"outage {outage.id} is an emergency: it is reported to the authority, not "
+                "approved ahead (城市供水条例 §22)"
+            )
+        _require(outage, "approved", (NoticeState.DRAFT, *LIVE))
+        if not document.strip():
+            raise InvalidRequest(
+                f"outage {outage.id}: give the approval's document number (批准文号)"
+            )
+    elif outage.kind != OutageKind.EMERGENCY:
+        raise InvalidRequest(
+            f"outage {outage.id} is planned: it needs the authority's approval, not a report"
+        )
+    if not authority.strip():
+        raise InvalidRequest(f"outage {outage.id}: name the water-supply authority")
+    if local_time(at) > now + dt.timedelta(minutes=1):
+        raise InvalidRequest(
+            f"outage {outage.id}: the {kind.value} is dated {local_time(at):%Y-%m-%d %H:%M}, "
+            "in the future: enter it once it has happened"
+        )
+    record = AuthorityRecord(kind, authority, document, at, entered_by, now)
+    return replace(outage, records=(*outage.records, record))
 
 
 def update(

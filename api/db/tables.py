@@ -304,6 +304,22 @@ class OutageRevision(Base):
     __table_args__ = (UniqueConstraint("outage_id", "number"),)
 
 
+class OutageRecord(Base):
+    """The authority's approval of a planned outage, or the report of an emergency one to it
+    (城市供水条例 §22; ``ops.outages.AuthorityRecord``)."""
+
+    __tablename__ = "outage_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outage_id: Mapped[str] = mapped_column(ForeignKey("outages.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    authority: Mapped[str] = mapped_column(String(200))
+    document: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    entered_by: Mapped[str] = mapped_column(String(64))
+    entered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class IdempotencyKey(Base):
     """The response to a POST that carried an ``Idempotency-Key``: a repeat gets it again."""
 

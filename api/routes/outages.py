@@ -231,8 +231,27 @@ def get_overlaps(outage_id: str, request: Request, _: Reader, session: SessionDe
     return json_response([w.to_dict() for w in _overlaps(session, request, row, outage)])
 
 
+class ApprovalIn(BaseModel):
+    """The water-supply authority's approval of a planned outage (城市供水条例 §22)."""
+
+    authority: str = Field(min_length=1, max_length=200, description="e.g. 开封市城市管理局")
+    document: str = Field(min_length=1, max_length=200, description="批准文号")
+    approved_at: When
+
+
+class ReportIn(BaseModel):
+    """The report of an emergency outage to the water-supply authority."""
+
+    authority: str = Field(min_length=1, max_length=200)
+    reported_at: When | None = Field(default=None, description="default: now")
+    reference: str = Field(default="", max_length=200, description="its reference, if any")
+
+
 class PublishIn(BaseModel):
     acknowledge_overlaps: bool = False
+    approval: ApprovalIn | None = Field(
+        default=None, description="record the approval and publish in one step (planned)"
+    )
 
 
 def _step(
@@ -275,9 +294,20 @@ def publish_outage(
     session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    from ops.outages import publish
+    from ops.outages import RecordKind, publish, record_authority
 
     def change(row: t.Outage, outage: Any) -> Any:
+        if body.approval is not None:
+            a = body.approval
+            outage = record_authority(
+                outage,
+                RecordKind.APPROVAL,
+                a.authority,
+                local(a.approved_at),
+                user.username,
+                now_local(),
+                a.document,
+            )
         overlaps = (
             _overlaps(session, request, row, outage) if outage.kind.value == "planned" else []
         )
@@ -287,6 +317,67 @@ def publish_outage(
             lead=lead(request),
             overlaps=overlaps,
             acknowledge_overlaps=body.acknowledge_overlaps,
+        )
+
+    return _step(session, request, user, outage_id, version, idempotency_key, change, body)
+
+
+@router.post(
+    "/{outage_id}/approval",
+    summary="record the authority's approval of a planned outage (before publishing)",
+    response_model=OutageOut,
+)
+def approve_outage(
+    outage_id: str,
+    body: ApprovalIn,
+    request: Request,
+    user: Dispatcher,
+    version: IfMatch,
+    session: SessionDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    from ops.outages import RecordKind, record_authority
+
+    def change(row: t.Outage, outage: Any) -> Any:
+        return record_authority(
+            outage,
+            RecordKind.APPROVAL,
+            body.authority,
+            local(body.approved_at),
+            user.username,
+            now_local(),
+            body.document,
+        )
+
+    return _step(session, request, user, outage_id, version, idempotency_key, change, body)
+
+
+@router.post(
+    "/{outage_id}/report",
+    summary="record the report of an emergency to the authority",
+    response_model=OutageOut,
+)
+def report_outage(
+    outage_id: str,
+    body: ReportIn,
+    request: Request,
+    user: Dispatcher,
+    version: IfMatch,
+    session: SessionDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    from ops.outages import RecordKind, record_authority
+
+    def change(row: t.Outage, outage: Any) -> Any:
+        now = now_local()
+        return record_authority(
+            outage,
+            RecordKind.REPORT,
+            body.authority,
+            local(body.reported_at) if body.reported_at else now,
+            user.username,
+            now,
+            body.reference,
         )
 
     return _step(session, request, user, outage_id, version, idempotency_key, change, body)

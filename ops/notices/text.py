@@ -215,8 +215,10 @@ def _zh(outage: Outage, issuer: Issuer) -> str:
                 f"预计于{_zh_time(c.end)}恢复供水，预计停水约{_hours(c.duration)}小时。"
             )
         else:
+            approved = outage.approval
             lines.append(
-                f"因{reason}，我公司定于{window}停止供水，共计停水约{_hours(c.duration)}小时。"
+                (f"经{approved.authority}批准（{approved.document}），" if approved else "")
+                + f"因{reason}，我公司定于{window}停止供水，共计停水约{_hours(c.duration)}小时。"
             )
         lines.append("如遇特殊情况，恢复供水时间将顺延。")
         lines.append("")
@@ -301,8 +303,14 @@ def _en(outage: Outage, issuer: Issuer) -> str:
                 f"{_hours(c.duration)} hours)."
             )
         else:
+            approved = outage.approval
             lines.append(
-                f"Because of {reason}, the water will be off from {window}: about "
+                (
+                    f"With the approval of {approved.authority} ({approved.document}), because"
+                    if approved
+                    else "Because"
+                )
+                + f" of {reason}, the water will be off from {window}: about "
                 f"{_hours(c.duration)} hours in all."
             )
         lines.append("Should the works take longer, supply will return later than stated.")

@@ -32,6 +32,12 @@ from tests.conftest import ROOT
 POSTGRES = os.environ.get("WATEROPS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 # Thursday 26 November 2026, 08:00 in Kaifeng: the service's clock in the tests
 START = dt.datetime(2026, 11, 26, 8, 0, tzinfo=TZ)
+# the water-supply authority's approval a planned outage is published with (城市供水条例 §22)
+APPROVAL = {
+    "authority": "开封市城市管理局",
+    "document": "汴城管供〔2026〕12号",
+    "approved_at": "2026-11-25T10:00:00+08:00",
+}
 
 
 @dataclass

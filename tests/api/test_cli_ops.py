@@ -68,15 +68,31 @@ NOTICE = [
 ]
 
 
+# a planned outage is published with the authority's approval (城市供水条例 §22)
+APPROVED = [
+    "--approved-by",
+    "开封市城市管理局",
+    "--approval-document",
+    "汴城管供〔2026〕12号",
+    "--approved-at",
+    "2026-11-25 16:00",
+]
+
+
 def test_notice_text_and_cap(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(NOTICE) == 0
+    assert main(NOTICE) == 1  # not approved: not published
+    assert "城市供水条例" in capsys.readouterr().err
+    assert main([*NOTICE, "--draft"]) == 0  # a draft is rendered without one
+    capsys.readouterr()
+    approved = [*NOTICE, *APPROVED]
+    assert main(approved) == 0
     text = capsys.readouterr().out
     assert text.startswith("停水通知") and "阀门更换" in text and "Wei 1 Lu" in text
-    assert main([*NOTICE, "--format", "cap"]) == 0
+    assert main([*approved, "--format", "cap"]) == 0
     doc = etree.fromstring(capsys.readouterr().out.encode("utf-8"))
     schema = etree.XMLSchema(etree.parse(str(CAP_XSD)))
     assert schema.validate(doc), schema.error_log
-    assert main([*NOTICE, "--format", "geojson"]) == 0
+    assert main([*approved, "--format", "geojson"]) == 0
     geo = json.loads(capsys.readouterr().out)
     assert geo["features"][0]["properties"]["streets"] == ["Wei 1 Lu"]
 

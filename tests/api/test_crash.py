@@ -14,7 +14,13 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import LiveServer, drop_schema, next_working_day, postgres_url
+from tests.api.conftest import (
+    APPROVAL,
+    LiveServer,
+    drop_schema,
+    next_working_day,
+    postgres_url,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +67,7 @@ def test_kill_during_publishing_loses_and_duplicates_nothing(server: LiveServer)
                 "POST",
                 f"/api/outages/{outage_id}/publish",
                 token,
-                {"acknowledge_overlaps": True},
+                {"acknowledge_overlaps": True, "approval": APPROVAL},
                 {"If-Match": etag, "Idempotency-Key": f"pub-{outage_id}"},
             )
         except OSError:
@@ -103,7 +109,7 @@ def test_kill_during_publishing_loses_and_duplicates_nothing(server: LiveServer)
             "POST",
             f"/api/outages/{outage_id}/publish",
             token,
-            {"acknowledge_overlaps": True},
+            {"acknowledge_overlaps": True, "approval": APPROVAL},
             {"If-Match": etag, "Idempotency-Key": f"pub-{outage_id}"},
         )
         if outage_id in acknowledged:

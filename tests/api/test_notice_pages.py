@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 
 from ops.calendar import TZ
-from tests.api.conftest import LiveServer
+from tests.api.conftest import APPROVAL, LiveServer
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +68,7 @@ def make_outage(server: LiveServer, pipe: str, days: int, reason_zh: str, publis
             "POST",
             f"/api/outages/{body['id']}/publish",
             token,
-            {"acknowledge_overlaps": True},
+            {"acknowledge_overlaps": True, "approval": APPROVAL},
             {"If-Match": headers["etag"]},
         )
         assert code == 200, body

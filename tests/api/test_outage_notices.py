@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from tests.api.conftest import START, Service, make_service
+from tests.api.conftest import APPROVAL, START, Service, make_service
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +91,16 @@ def test_a_notice_in_the_service_is_chinese_first_and_signed_by_the_utility(
         assert "valve replacement" not in zh and "因供水设施施工" in zh
         assert "服务热线：0371-12345678" in zh and "开封某某供水有限公司" in zh and "虚构" not in zh
         assert f"/outages/{outage['id']}" in zh
-        published = svc.post(f"{url}/publish", json={}, headers={"If-Match": r.headers["etag"]})
+        bare = svc.post(f"{url}/publish", json={}, headers={"If-Match": r.headers["etag"]})
+        assert bare.status_code == 422 and "城市供水条例" in bare.json()["detail"]
+        approval = svc.post(
+            f"{url}/approval", json=APPROVAL, headers={"If-Match": r.headers["etag"]}
+        )
+        assert approval.status_code == 200, approval.text
+        assert approval.json()["records"][0]["entered_by"] == "dispatcher"
+        published = svc.post(
+            f"{url}/publish", json={}, headers={"If-Match": approval.headers["etag"]}
+        )
         assert published.status_code == 200, published.text
         moved = svc.post(
             f"{url}/update",
@@ -118,3 +127,36 @@ def test_a_notice_in_the_service_is_chinese_first_and_signed_by_the_utility(
         zh = svc.get(f"{url}/notice?format=zh").text
         assert zh.startswith("取消停水通知") and "取消原因：施工推迟。" in zh
         assert "postponed" not in zh
+
+
+def test_an_emergency_is_published_at_once_and_its_report_recorded(tmp_path: Path) -> None:
+    with _service(tmp_path) as svc:
+        svc.clock.now = START
+        r = svc.post(
+            "/api/outages",
+            json={
+                "kind": "emergency",
+                "start": START.isoformat(),
+                "end": (START + dt.timedelta(hours=4)).isoformat(),
+                "reason_zh": "供水管道爆管抢修",
+                "pipes": ["P000300"],
+            },
+        )
+        assert r.status_code == 201, r.text
+        url = f"/api/outages/{r.json()['id']}"
+        wrong = svc.post(f"{url}/approval", json=APPROVAL, headers={"If-Match": r.headers["etag"]})
+        assert wrong.status_code == 422 and "reported" in wrong.json()["detail"]
+        pub = svc.post(f"{url}/publish", json={}, headers={"If-Match": r.headers["etag"]})
+        assert pub.status_code == 200, pub.text
+        rep = svc.post(
+            f"{url}/report",
+            json={"authority": "开封市城市管理局"},
+            headers={"If-Match": pub.headers["etag"]},
+        )
+        assert rep.status_code == 200, rep.text
+        record = rep.json()["records"][0]
+        assert record["kind"] == "report" and record["entered_by"] == "dispatcher"
+        assert record["at"].startswith(START.isoformat(timespec="minutes"))
+        # the report is history, not a message: the public notice has the same revisions
+        assert len(rep.json()["revisions"]) == len(pub.json()["revisions"])
+        assert svc.get(url).json()["records"] == rep.json()["records"]

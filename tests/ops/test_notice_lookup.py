@@ -10,7 +10,7 @@ import pytest
 from gis.isolation import Isolator
 from ops.calendar import TZ
 from ops.notices.lookup import customers_cut_off, find_affected, search_key
-from ops.outages import Outage, create_outage, notice_content, publish
+from ops.outages import Outage, create_outage, notice_content, publish, record_authority
 
 NOW = dt.datetime(2026, 11, 26, 8, 0, tzinfo=TZ)
 
@@ -21,7 +21,12 @@ def outage(isolator: Isolator, pipe: str, days: int) -> Outage:
     content = notice_content(
         plan, start, start + dt.timedelta(hours=6), "valve replacement", hotline="0371-00000000"
     )
-    return publish(create_outage(f"OUT-{pipe}", "planned", content, NOW), NOW)
+    draft = create_outage(f"OUT-{pipe}", "planned", content, NOW)
+    # approved by the water-supply authority (城市供水条例 §22), then published
+    draft = record_authority(
+        draft, "approval", "开封市城市管理局", NOW, "d", NOW, "汴城管供〔2026〕1号"
+    )
+    return publish(draft, NOW)
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,22 @@ def planned(isolator: Isolator, pipe: str, start: dt.datetime, hours: float = 6)
         hotline="12319",
         reason_zh="阀门更换",
     )
-    return create_outage(f"OUT-{pipe}", "planned", content, NOW)
+    return approved(create_outage(f"OUT-{pipe}", "planned", content, NOW))
+
+
+def approved(outage: Outage) -> Outage:
+    """A planned outage with the authority's approval on record (城市供水条例 §22)."""
+    from ops.outages import RecordKind, record_authority
+
+    return record_authority(
+        outage,
+        RecordKind.APPROVAL,
+        "开封市城市管理局",
+        NOW - dt.timedelta(days=1),
+        "dispatcher",
+        NOW,
+        "汴城管供〔2026〕12号",
+    )
 
 
 def test_content_says_who_and_where(street: Isolator) -> None:
@@ -308,7 +323,7 @@ def test_control_characters_never_break_a_rendering(
         "burst\x1b[0m main\x00",
         hotline="0371-00000000",
     )
-    outage = publish(create_outage("OUT-X", "planned", content, NOW), NOW)
+    outage = publish(approved(create_outage("OUT-X", "planned", content, NOW)), NOW)
     assert outage.content.reason == "burst[0m main"
     assert cap_schema.validate(etree.fromstring(render_cap(outage).encode("utf-8")))
     etree.fromstring(render_atom([outage], NOW).encode("utf-8"))
@@ -484,3 +499,47 @@ def test_a_notice_without_a_hotline_is_not_published(street: Isolator) -> None:
     content = notice_content(plan, start, start + dt.timedelta(hours=2), "x", hotline=" ")
     with pytest.raises(InvalidRequest, match="hotline"):
         publish(create_outage("OUT-H", "planned", content, NOW), NOW)
+
+
+def test_a_planned_outage_is_published_only_with_the_authoritys_approval(street: Isolator) -> None:
+    from ops.outages import NotApproved, RecordKind, record_authority
+
+    plan = street.isolate("P2")
+    start = NOW + dt.timedelta(days=2)
+    content = notice_content(
+        plan,
+        start,
+        start + dt.timedelta(hours=4),
+        "",
+        hotline="0371-00000000",
+        reason_zh="管道维修",
+    )
+    draft = create_outage("OUT-A", "planned", content, NOW)
+    with pytest.raises(NotApproved, match="城市供水条例"):
+        publish(draft, NOW)
+    with pytest.raises(InvalidRequest, match="批准文号"):
+        record_authority(draft, RecordKind.APPROVAL, "开封市城市管理局", NOW, "d", NOW)
+    with pytest.raises(InvalidRequest, match="future"):
+        record_authority(
+            draft,
+            RecordKind.APPROVAL,
+            "开封市城市管理局",
+            NOW + dt.timedelta(hours=2),
+            "d",
+            NOW,
+            "1号",
+        )
+    with pytest.raises(InvalidRequest, match="approval, not a report"):
+        record_authority(draft, RecordKind.REPORT, "开封市城市管理局", NOW, "d", NOW)
+    ok = approved(draft)
+    assert ok.approval is not None and ok.approval.document == "汴城管供〔2026〕12号"
+    assert ok.to_dict()["records"][0]["entered_by"] == "dispatcher"
+    out = publish(ok, NOW)
+    assert "经开封市城市管理局批准（汴城管供〔2026〕12号），因管道维修" in render_text(out, "zh")
+    # an emergency is published at once and reported while it is repaired
+    emergency = publish(create_outage("OUT-B", "emergency", content, NOW), NOW)
+    with pytest.raises(InvalidRequest, match="reported"):
+        record_authority(emergency, RecordKind.APPROVAL, "x", NOW, "d", NOW, "1号")
+    reported = record_authority(emergency, RecordKind.REPORT, "开封市城市管理局", NOW, "d", NOW)
+    assert [r.kind for r in reported.records] == [RecordKind.REPORT]
+    assert reported.revisions == emergency.revisions  # a record is not a message to the public

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from ops.calendar import TZ
-from tests.api.conftest import LiveServer
+from tests.api.conftest import APPROVAL, LiveServer
 from tests.web.test_console import SHOTS, browser, sync_api  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
@@ -65,7 +65,7 @@ def notice(server: LiveServer, pipe: str, days: int, reason_zh: str) -> dict[str
         "POST",
         f"/api/outages/{body['id']}/publish",
         token,
-        {"acknowledge_overlaps": True},
+        {"acknowledge_overlaps": True, "approval": APPROVAL},
         {"If-Match": headers["etag"]},
     )
     assert code == 200, body

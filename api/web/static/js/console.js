@@ -864,6 +864,21 @@ async function loadNotices() {
   if (state.outage && outages.some((o) => o.id === state.outage.id)) await openNotice(state.outage.id);
 }
 
+// 城市供水条例 §22: a planned outage is approved by the water-supply authority before it is
+// published (its approval on record); an emergency is reported to it while it is repaired.
+function authorityForm(outage) {
+  const planned = outage.kind === "planned";
+  if (!["draft", "published", "updated"].includes(outage.state)) return "";
+  if (planned && outage.state !== "draft") return "";
+  return `<form id="authority-form" class="grid2 needs-dispatcher card">
+    <p class="help wide">${t(planned ? "approval_help" : "report_help")}</p>
+    <label><span>${t("authority")}</span><input name="authority" required maxlength="200" lang="zh-CN" placeholder="开封市城市管理局"></label>
+    <label><span>${t(planned ? "approval_document" : "report_reference")}</span><input name="document" ${planned ? "required" : ""} maxlength="200" placeholder="${planned ? "汴城管供〔2026〕X号" : ""}"></label>
+    <label><span>${t(planned ? "approved_at" : "reported_at")}</span><input name="at" type="datetime-local" ${planned ? "required" : ""}></label>
+    <button type="submit">${t(planned ? "record_approval" : "record_report")}</button>
+  </form>`;
+}
+
 async function openNotice(id) {
   const outage = await busy(() => api("GET", `/api/outages/${encodeURIComponent(id)}`));
   if (!outage) return;
@@ -893,7 +908,9 @@ async function openNotice(id) {
       ${outage.state !== "draft" && Date.parse(c.start) <= Date.now() ? `<button type="button" id="notice-restore">${t("restore")}</button>` : ""}
       <button type="button" id="notice-cancel" class="danger">${t("cancel")}</button>
     </form>` : ""}
+    ${authorityForm(outage)}
     <h4>${t("revisions")}</h4>
+    ${(outage.records || []).length ? `<ul class="authority-records">${outage.records.map((r) => `<li>${escapeHtml(t(`rec_${r.kind}`))} · ${escapeHtml(r.authority)}${r.document ? ` ${escapeHtml(r.document)}` : ""} · ${shortTime(r.at)} · ${t("entered_by")} ${escapeHtml(r.entered_by)} ${shortTime(r.entered_at)}</li>`).join("")}</ul>` : ""}
     <ol class="revisions">${outage.revisions.map((r) => `<li>${shortTime(r.at)} · ${escapeHtml(t(`state_${r.state}`))} ${escapeHtml(r.note || "")}${r.note_zh ? ` — ${escapeHtml(r.note_zh)}` : ""}</li>`).join("")}</ol>`;
   const step = async (path, body) => {
     const done = await busy(() => api("POST", `/api/outages/${encodeURIComponent(id)}/${path}`, body, { version: outage.version, idempotent: true }));
@@ -903,6 +920,12 @@ async function openNotice(id) {
   const accounts = `/api/outages/${encodeURIComponent(id)}/accounts`;
   $("#notice-accounts-csv").addEventListener("click", () => busy(() => download(`${accounts}.csv`, `${id}-accounts.csv`)));
   $("#notice-accounts-xlsx").addEventListener("click", () => busy(() => download(`${accounts}.xlsx`, `${id}-accounts.xlsx`)));
+  $("#authority-form")?.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = e.target;
+    if (outage.kind === "planned") step("approval", { authority: f.authority.value.trim(), document: f.document.value.trim(), approved_at: f.at.value });
+    else step("report", { authority: f.authority.value.trim(), reported_at: f.at.value || undefined, reference: f.document.value.trim() });
+  });
   $("#notice-restore")?.addEventListener("click", () => step("restore", {}));
   $("#notice-cancel")?.addEventListener("click", () => {
     const reason = prompt(t("cancel_reason"));
