@@ -27,6 +27,26 @@ from api.store import (
     outage_values,
     save_outage,
 )
+from ops.errors import Conflict, NotFound
+from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
+from ops.notices.accounts import accounts_csv, accounts_xlsx
+from ops.notices.lookup import customers_cut_off, find_affected
+from ops.outages import (
+    NoticeState,
+    RecordKind,
+    cancel,
+    check_overlaps,
+    current_notices,
+    edit_draft,
+    notice_content,
+    publish,
+    record_authority,
+    repair_outage,
+    restore,
+    update,
+)
+from ops.outages import create_outage as new_outage
+from ops.repairs import TankerPoint
 
 router = APIRouter(prefix="/api/outages", tags=["outages"])
 public = APIRouter(prefix="/public", tags=["public"])
@@ -94,8 +114,6 @@ def create_outage(
     body: OutageIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
     from gis.isolation import surroundings
-    from ops.outages import create_outage as new_outage
-    from ops.outages import notice_content
 
     if not (body.reason_zh or "").strip() and not body.reason.strip():
         raise HTTPException(
@@ -143,8 +161,6 @@ class FromRepairIn(BaseModel):
 def outage_from_repair(
     ticket: str, body: FromRepairIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
-    from ops.outages import repair_outage
-    from ops.repairs import TankerPoint
 
     repair = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
     start, end = (local(dt.datetime.fromisoformat(x)) for x in repair.report["expected"])
@@ -205,7 +221,6 @@ def get_outage(outage_id: str, _: Reader, session: SessionDep) -> Response:
 
 
 def _overlaps(session: Any, request: Request, row: t.Outage, outage: Any) -> list[Any]:
-    from ops.outages import check_overlaps
 
     others = outage_values(
         session,
@@ -294,7 +309,6 @@ def publish_outage(
     session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    from ops.outages import RecordKind, publish, record_authority
 
     def change(row: t.Outage, outage: Any) -> Any:
         if body.approval is not None:
@@ -336,7 +350,6 @@ def approve_outage(
     session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    from ops.outages import RecordKind, record_authority
 
     def change(row: t.Outage, outage: Any) -> Any:
         return record_authority(
@@ -366,7 +379,6 @@ def report_outage(
     session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    from ops.outages import RecordKind, record_authority
 
     def change(row: t.Outage, outage: Any) -> Any:
         now = now_local()
@@ -409,8 +421,6 @@ def update_outage(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     from dataclasses import replace
-
-    from ops.outages import NoticeState, edit_draft, update
 
     def change(row: t.Outage, outage: Any) -> Any:
         content = outage.content
@@ -459,7 +469,6 @@ def restore_outage(
     session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    from ops.outages import restore
 
     def change(row: t.Outage, outage: Any) -> Any:
         return restore(outage, max(local(body.at), outage.latest.at), body.note)
@@ -484,7 +493,6 @@ def cancel_outage(
     session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    from ops.outages import cancel
 
     def change(row: t.Outage, outage: Any) -> Any:
         return cancel(outage, max(now_local(), outage.latest.at), body.reason, body.reason_zh)
@@ -496,7 +504,6 @@ NoticeFormat = Literal["zh", "en", "cap", "ics", "geojson"]
 
 
 def render(request: Request, outage: Any, fmt: str) -> Response:
-    from ops.notices import render_cap, render_geojson, render_ical, render_text
 
     who = issuer(request)
     if fmt in ("zh", "en"):
@@ -533,8 +540,6 @@ def outage_notice(
 
 
 def _cut_off(request: Request, session: Any, row: t.Outage, outage: Any) -> Any:
-    from ops.errors import NotFound
-    from ops.notices.lookup import customers_cut_off
 
     try:
         loaded = request.app.state.registry.get(session, row.network_id)
@@ -554,7 +559,6 @@ def _cut_off(request: Request, session: Any, row: t.Outage, outage: Any) -> Any:
 def outage_accounts_csv(
     outage_id: str, request: Request, _: Dispatcher, session: SessionDep
 ) -> Response:
-    from ops.notices.accounts import accounts_csv
 
     row = _outage(session, outage_id)
     outage = outage_value(session, row)
@@ -575,8 +579,6 @@ def outage_accounts_csv(
 def outage_accounts_xlsx(
     outage_id: str, request: Request, _: Dispatcher, session: SessionDep
 ) -> Response:
-    from ops.notices import render_text
-    from ops.notices.accounts import accounts_xlsx
 
     row = _outage(session, outage_id)
     outage = outage_value(session, row)
@@ -605,7 +607,6 @@ KEEP_ENDED = dt.timedelta(days=3)
 
 def _kept(session: Any) -> list[Any]:
     """The current and planned notices, and those restored or cancelled within KEEP_ENDED."""
-    from ops.outages import current_notices
 
     rows = session.scalars(
         select(t.Outage)
@@ -622,7 +623,6 @@ def _kept(session: Any) -> list[Any]:
 def public_notices(request: Request, session: SessionDep) -> Response:
     """Each notice with its full text (``text.zh``, the notice of record, and ``text.en``) and
     the address of its page; a restored or cancelled one for three days, saying so."""
-    from ops.notices import render_text
 
     who = issuer(request)
     return json_response(
@@ -655,8 +655,6 @@ def _public_dict(outage: Any) -> dict[str, Any]:
 
 @public.get("/notices.geojson", summary="current and planned notices as GeoJSON")
 def public_geojson(request: Request, session: SessionDep) -> Response:
-    from ops.notices import render_geojson
-    from ops.outages import current_notices
 
     live = current_notices(_published(session), now_local())
     return json_response(render_geojson(live, issuer(request)))
@@ -668,7 +666,6 @@ def public_atom(
     session: SessionDep,
     lang: Annotated[Literal["zh", "en"], Query()] = "zh",
 ) -> Response:
-    from ops.notices import render_atom
 
     # the feed also carries the all-clears and cancellations of the last three days, so that
     # readers replace the notice they have
@@ -724,9 +721,6 @@ def public_lookup(
 ) -> Response:
     """The current and planned notices that cut off the customers at that place, or whose
     streets it names, each with its window and page (``ops.notices.lookup``)."""
-    from ops.errors import Conflict, NotFound
-    from ops.notices.lookup import customers_cut_off, find_affected
-    from ops.outages import current_notices
 
     rows = session.scalars(
         select(t.Outage).where(t.Outage.state.in_(("published", "updated"))).order_by(t.Outage.id)
