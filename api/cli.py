@@ -25,6 +25,7 @@ from rich.table import Table
 from gis.errors import NetworkError, NoMap, ValidationError
 from gis.network import Network
 from ops.errors import OpsError
+from ops.outages import DEFAULT_LEAD
 
 DEFAULT_NETWORK = Path("sample_data/kaifeng.gpkg")
 DEMO_REPORTED = "2026-11-26 09:10"  # a Thursday: the demo plans a working day
@@ -245,7 +246,12 @@ def _ops_parsers(sub: Any, network_args: Callable[[argparse.ArgumentParser], Non
     p.add_argument("--reason", default="", help="reason in English (optional)")
     p.add_argument("--id", default="OUT-1", help="notice id (default OUT-1)")
     p.add_argument("--now", help='publication time (default: now), "YYYY-MM-DD HH:MM"')
-    p.add_argument("--lead-hours", type=float, default=24.0, help="notice lead for planned")
+    p.add_argument(
+        "--lead-hours",
+        type=float,
+        default=DEFAULT_LEAD.total_seconds() / 3600,
+        help="notice lead for planned",
+    )
     p.add_argument("--draft", action="store_true", help="do not publish: render the draft")
     p.add_argument(
         "--approved-by",

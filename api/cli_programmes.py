@@ -12,6 +12,7 @@ from typing import Any
 from rich.table import Table
 
 from api.cli import DEFAULT_NETWORK, _load, _print_json, _status, err, out
+from ops.valves import ProgrammeSettings
 
 
 def add_parsers(sub: Any, network_args: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -50,10 +51,23 @@ def add_parsers(sub: Any, network_args: Callable[[argparse.ArgumentParser], None
     def programme_args(p: argparse.ArgumentParser) -> None:
         network_args(p)
         p.add_argument("--on", help="the programme's day, YYYY-MM-DD (default today)")
-        p.add_argument("--critical-days", type=int, default=365, help="cycle of critical valves")
-        p.add_argument("--other-days", type=int, default=3 * 365, help="cycle of the others")
         p.add_argument(
-            "--critical-share", type=float, default=0.10, help="share of valves that is critical"
+            "--critical-days",
+            type=int,
+            default=ProgrammeSettings.critical_cycle.days,
+            help="cycle of critical valves",
+        )
+        p.add_argument(
+            "--other-days",
+            type=int,
+            default=ProgrammeSettings.other_cycle.days,
+            help="cycle of the others",
+        )
+        p.add_argument(
+            "--critical-share",
+            type=float,
+            default=ProgrammeSettings.critical_share,
+            help="share of valves that is critical",
         )
 
     p = vsub.add_parser("programme", help="valves due for exercise, critical first, by area")

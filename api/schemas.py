@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ops.jobs import JobKind, RepairStep
+from ops.jobs import FieldJob, JobKind, RepairStep
 from ops.outages import NoticeState, OutageKind
 from ops.workflow import JobStatus
 
@@ -28,6 +28,8 @@ LonLat = list[float]
 class JobOut(BaseModel):
     """A field job as stored, and where it stands."""
 
+    # the defaults are ops.jobs.FieldJob's, read from it
+
     id: str
     kind: JobKind
     source: str = Field(description="the application, ticket or programme it comes from")
@@ -38,11 +40,11 @@ class JobOut(BaseModel):
     latest_start: Time | None = None
     deadline: Time | None = Field(default=None, description="hard: finished by then")
     due: Time | None = Field(default=None, description="soft: later costs")
-    priority: int = Field(default=3, description="1 (low) to 5")
-    mandatory: bool = False
-    crews_required: int = 1
-    emergency: bool = False
-    description: str = ""
+    priority: int = Field(default=FieldJob.priority, description="1 (low) to 5")
+    mandatory: bool = FieldJob.mandatory
+    crews_required: int = FieldJob.crews_required
+    emergency: bool = FieldJob.emergency
+    description: str = FieldJob.description
     ticket: str | None = Field(
         default=None, description="the repair ticket whose chain it belongs to"
     )

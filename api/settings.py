@@ -22,11 +22,19 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from ops.calendar import OfficeHours
+from ops.notices.issuer import DEMO_HOTLINE, Issuer
+from ops.outages import DEFAULT_LEAD, MIN_LEAD
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CITY = ROOT / "sample_data" / "kaifeng.gpkg"
 SAMPLE_ROSTER = ROOT / "sample_data" / "roster.csv"
 MIN_KEY_BYTES = 32  # HS256: a key as long as the hash (RFC 7518 §3.2)
 MIN_KEY_BITS = 128  # estimated from length and alphabet: refuses "aaaa…" and "abcabc…"
+# where `waterops serve` listens by default, and so the public address it gives
+HOST = "127.0.0.1"
+PORT = 8000
+HOUR = 3600.0
 
 log = logging.getLogger("waterops.api")
 
@@ -76,7 +84,7 @@ class Settings(BaseSettings):
         default=SAMPLE_CITY, description="loaded as network 1 when the database has none"
     )
     sample_roster: Path | None = Field(default=SAMPLE_ROSTER)
-    office_hours: str = "08:30-12:00,14:00-18:00"
+    office_hours: str = str(OfficeHours())
     holidays_file: Path | None = None
     connection_rules: dict[str, Any] = Field(
         default_factory=dict,
@@ -87,9 +95,9 @@ class Settings(BaseSettings):
         "WATEROPS_CONNECTION_RULES",
     )
     notice_lead_hours: float = Field(
-        default=24.0,
-        description="planned outages are published at least this long ahead; 24 h or more "
-        "(城市供水条例 §22)",
+        default=DEFAULT_LEAD.total_seconds() / HOUR,
+        description="planned outages are published at least this long ahead; "
+        f"{MIN_LEAD.total_seconds() / HOUR:g} h or more (城市供水条例 §22)",
     )
     hotline: str = Field(
         default="",
@@ -105,8 +113,8 @@ class Settings(BaseSettings):
     issuer_name_en: str = Field(
         default="", max_length=200, description="its English name (default: the Chinese one)"
     )
-    sender: str = "notices@waterops.example"
-    public_url: str = "http://127.0.0.1:8000"
+    sender: str = Issuer.sender
+    public_url: str = f"http://{HOST}:{PORT}"
     solver_seconds: float = Field(default=30.0, gt=0, le=600)
     planner_workers: int = Field(
         default=2, ge=1, le=32, description="planner processes per server process"
@@ -167,10 +175,12 @@ class Settings(BaseSettings):
     @field_validator("notice_lead_hours")
     @classmethod
     def _lawful_lead(cls, value: float) -> float:
-        if not value >= 24:
+        least = MIN_LEAD.total_seconds() / HOUR
+        if not value >= least:
             raise ValueError(
-                f"notice_lead_hours {value:g} is below 24: the 城市供水条例 (§22) requires "
-                "planned stoppages to be announced at least 24 h ahead; set 24 or more"
+                f"notice_lead_hours {value:g} is below {least:g}: the 城市供水条例 (§22) "
+                f"requires planned stoppages to be announced at least {least:g} h ahead; "
+                f"set {least:g} or more"
             )
         return value
 
@@ -180,8 +190,6 @@ class Settings(BaseSettings):
         Raises :class:`MissingSetting` when the hotline or the legal name is not set, except
         in the demo (``seed_demo_users``), which signs with invented names and says so.
         """
-        from ops.notices.issuer import DEMO_HOTLINE, Issuer
-
         public = self.public_url.rstrip("/")
         links = {
             "sender": self.sender,

@@ -38,6 +38,7 @@ from ops.emergency import (
 from ops.jobs import FieldJob, JobKind, JobLink, Location
 from ops.repairs import OutageWindow, RepairCase, RepairChain, outage_window, repair_chain
 from routing.model import DETAILS
+from routing.solver import SolverOptions
 
 EMERGENCY_LUNCH_DELAY = dt.timedelta(hours=2)
 # An emergency is planned first, alone, with this share of the budget; the day is then planned
@@ -92,15 +93,16 @@ class CrewShift:
             return None if value is None else dt.time.fromisoformat(value)
 
         end_depot = data.get("end_depot")
+        # missing times take the fields' defaults (the class attributes): one home for them
         return cls(
             id=str(data["id"]),
             skills=frozenset(data["skills"]),
             depot=(float(data["depot"][0]), float(data["depot"][1])),
-            start=clock(data.get("start")) or dt.time(8),
-            end=clock(data.get("end")) or dt.time(17),
+            start=clock(data.get("start")) or cls.start,
+            end=clock(data.get("end")) or cls.end,
             lunch_from=clock(data.get("lunch_from")),
             lunch_to=clock(data.get("lunch_to")),
-            lunch_minutes=int(data.get("lunch_minutes", 45)),
+            lunch_minutes=int(data.get("lunch_minutes", cls.lunch_minutes)),
             end_depot=(float(end_depot[0]), float(end_depot[1])) if end_depot else None,
             on_call=bool(data.get("on_call", False)),
         )
@@ -592,7 +594,7 @@ def plan_day(
     *,
     repairs: Sequence[RepairCase | RepairChain] = (),
     travel: Any = None,
-    seconds: float = 10.0,
+    seconds: float = SolverOptions.seconds,
     overtime: dt.timedelta | None = None,
     now: dt.datetime | None = None,
     on_progress: Callable[[dict[str, Any]], bool] | None = None,
@@ -769,7 +771,7 @@ def replan_emergency(
     positions: Mapping[str, Location] | None = None,
     calendar: WorkCalendar,
     travel: Any = None,
-    seconds: float = 10.0,
+    seconds: float = SolverOptions.seconds,
     overtime: dt.timedelta | None = None,
     on_progress: Callable[[dict[str, Any]], bool] | None = None,
     interruption: InterruptionRules = DEFAULT_INTERRUPTION,

@@ -44,7 +44,7 @@ def read_roster(path: str | Path) -> list[CrewShift]:
             end_depot = None
             if not is_blank(row.get("end_lon")):
                 end_depot = (float(row["end_lon"]), float(row["end_lat"]))
-            lunch_min = int(float(row.get("lunch_min") or 45))
+            lunch_min = int(float(row.get("lunch_min") or CrewShift.lunch_minutes))
         except ValueError as exc:
             raise InvalidRequest(f"{where}: {exc}") from None
         lunch_from = None if is_blank(row.get("lunch_start")) else _clock(row["lunch_start"], where)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -13,6 +14,7 @@ from api.db import tables as t
 from api.deps import Dispatcher, IfMatch, Reader, SessionDep, check_version, etag
 from api.routes.networks import json_response
 from api.store import crew_dict, get_or_404
+from ops.dispatch import CrewShift
 
 router = APIRouter(prefix="/api/crews", tags=["crews"])
 
@@ -20,16 +22,21 @@ Clock = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="
 Skill = Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]
 
 
+def _hhmm(clock: dt.time | None) -> str | None:
+    return None if clock is None else clock.strftime("%H:%M")
+
+
+# The shift's defaults are the roster's (ops.dispatch.CrewShift), not copies of them.
 class CrewIn(BaseModel):
     skills: list[Skill] = Field(max_length=20, description="valve, pipe, meter, leak, tanker")
     depot_lon: float = Field(ge=-180, le=180)
     depot_lat: float = Field(ge=-90, le=90)
-    shift_start: Clock = "08:00"
-    shift_end: Clock = "17:00"
-    lunch_start: Clock | None = "11:30"
-    lunch_end: Clock | None = "13:00"
-    lunch_minutes: int = Field(default=45, ge=0, le=180)
-    on_call: bool = False
+    shift_start: Clock = CrewShift.start.strftime("%H:%M")
+    shift_end: Clock = CrewShift.end.strftime("%H:%M")
+    lunch_start: Clock | None = _hhmm(CrewShift.lunch_from)
+    lunch_end: Clock | None = _hhmm(CrewShift.lunch_to)
+    lunch_minutes: int = Field(default=CrewShift.lunch_minutes, ge=0, le=180)
+    on_call: bool = CrewShift.on_call
     active: bool = True
 
     @model_validator(mode="after")
