@@ -19,18 +19,21 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from gis.io import read_network  # noqa: E402  (after the path: run as a script)
+from ops.leakage import BurstAlarm, LeakageReport, analyse  # noqa: E402
+from sample_data.leakage import generate, score_alarms  # noqa: E402
 
-def baseline_alarms(report: object, rise: float = 0.2) -> list[object]:
-    from ops.leakage import BurstAlarm
 
+def baseline_alarms(report: LeakageReport, rise: float = 0.2) -> list[BurstAlarm]:
     alarms = []
-    for dma, frame in report.nightly.items():  # type: ignore[attr-defined]
+    for dma, frame in report.nightly.items():
         mnf = frame["mnf_m3h"].to_numpy()
         days = list(frame.index)
         quiet_until = -1
@@ -51,12 +54,8 @@ def main() -> int:
     p.add_argument("--seeds", type=int, default=10)
     args = p.parse_args()
 
-    from gis.io import read_network
-    from ops.leakage import analyse, score_alarms
-    from sample_data.leakage import generate
-
     network = read_network(ROOT / "sample_data" / "kaifeng.gpkg")
-    totals = {"ours": [], "baseline": []}
+    totals: dict[str, list[dict[str, Any]]] = {"ours": [], "baseline": []}
     elapsed = []
     dma_months = 0.0
     for seed in range(1, args.seeds + 1):

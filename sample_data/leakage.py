@@ -2,7 +2,7 @@
 
 **Synthetic**: flows, pressures, bills and events are invented, from the sample city's customers
 (``demand_m3d``) and DMAs. The truth (every injected event) is written beside the data so that
-detection can be scored (``benchmarks/leak_detection.py``).
+detection can be scored (``score_alarms``, used by ``benchmarks/leak_detection.py`` and the tests).
 
 Files written to ``--out`` (default ``sample_data/leakage``):
 
@@ -31,12 +31,14 @@ import csv
 import datetime as dt
 import json
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ops.leakage import BurstAlarm
 
 HERE = Path(__file__).resolve().parent
 CITY = HERE / "kaifeng.gpkg"
@@ -328,6 +330,40 @@ def generate(
     truth["households"] = households
     (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return truth
+
+
+def score_alarms(
+    alarms: Sequence[BurstAlarm], truth: Mapping[str, Any], *, within_days: int = 7
+) -> dict[str, Any]:
+    """Recall, false alarms and delay of ``alarms`` against the generator's truth: an event is
+    found when an alarm in its DMA started within a day of it and came within ``within_days``."""
+    events = list(truth["events"])
+    used: set[int] = set()
+    found, delays, size_errors = 0, [], []
+    for e in events:
+        start = dt.datetime.fromisoformat(e["start"])
+        for i, a in enumerate(alarms):
+            if i in used or a.dma != e["dma"]:
+                continue
+            lag = a.detected - start
+            if dt.timedelta(0) <= lag <= dt.timedelta(days=within_days) and abs(
+                (a.started - start.date()).days
+            ) <= 2 + int(e.get("ramp_days", 0)):
+                used.add(i)
+                found += 1
+                delays.append(lag.total_seconds() / 3600.0)
+                size_errors.append(abs(a.size_m3h - e["size_m3h"]) / e["size_m3h"])
+                break
+    false = len(alarms) - len(used)
+    return {
+        "events": len(events),
+        "found": found,
+        "recall": found / len(events) if events else 1.0,
+        "false_alarms": false,
+        "median_delay_h": float(np.median(delays)) if delays else None,
+        "max_delay_h": float(max(delays)) if delays else None,
+        "median_size_error": float(np.median(size_errors)) if size_errors else None,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

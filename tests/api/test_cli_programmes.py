@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
 from api.cli import main
+from ops.leakage import BurstAlarm
+from sample_data.leakage import score_alarms
 from tests.conftest import SAMPLE_CITY
 
 
@@ -19,8 +22,6 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_leakage_report(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from ops.leakage import score_alarms
-
     capsys.readouterr()
     assert main(["leakage", "report", str(data), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -28,16 +29,17 @@ def test_leakage_report(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert len(report["dmas"]) == 8
     truth = json.loads((data / "truth.json").read_text())
 
-    class Alarm:  # the JSON back into what the scorer reads
-        def __init__(self, d: dict[str, object]) -> None:
-            import datetime as dt
-
-            self.dma = d["dma"]
-            self.detected = dt.datetime.fromisoformat(str(d["detected"]))
-            self.started = dt.date.fromisoformat(str(d["started"]))
-            self.size_m3h = float(d["size_m3h"])  # type: ignore[arg-type]
-
-    score = score_alarms([Alarm(b) for b in report["bursts"]], truth)  # type: ignore[arg-type]
+    alarms = [  # the JSON back into what the scorer reads
+        BurstAlarm(
+            b["dma"],
+            dt.datetime.fromisoformat(b["detected"]),
+            dt.date.fromisoformat(b["started"]),
+            float(b["size_m3h"]),
+            float(b["baseline_m3h"]),
+        )
+        for b in report["bursts"]
+    ]
+    score = score_alarms(alarms, truth)
     assert score["found"] >= score["events"] - 1
     assert main(["leakage", "report", str(data)]) == 0
     text = capsys.readouterr().out

@@ -24,18 +24,17 @@ from ops.leakage import (
     detect_bursts,
     ili,
     night_flows,
+    rank_dmas,
     read_series,
-    score_alarms,
     survey_jobs,
     uarl_l_per_day,
     water_balance,
 )
+from sample_data.leakage import generate, score_alarms
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    from sample_data.leakage import generate
-
     folder = tmp_path_factory.mktemp("leakage")
     truth = generate(folder, seed=2022)
     return folder, truth
@@ -187,8 +186,6 @@ def test_outreach_list_finds_the_enterprises(
 
 
 def test_survey_jobs_cover_the_worst_dmas(report: Any, sample_city: Network) -> None:
-    from ops.leakage import rank_dmas
-
     ranking = rank_dmas(report.levels)
     now = dt.datetime(2026, 10, 27, 8, 0)
     jobs = survey_jobs(sample_city, ranking, now, top=2, km_per_crew_day=6.0)

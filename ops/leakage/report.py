@@ -1,0 +1,178 @@
+"""The whole analysis of a folder of leakage data (``ops.leakage`` module doc)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gis.network import Network
+from ops.leakage.balance import BalanceAssumptions, WaterBalance, combine, water_balance
+from ops.leakage.bursts import BurstAlarm, BurstSettings, detect_bursts
+from ops.leakage.cjj92 import Cjj92Rate, cjj92_rate
+from ops.leakage.errors import LeakageDataError
+from ops.leakage.io import dma_inflow, read_billing, read_meters, read_series, read_usage
+from ops.leakage.night_flow import NightFlowSettings, legitimate_night_use_m3h, night_flows
+from ops.leakage.outreach import UsageFlag, high_use_flags
+from ops.leakage.surveys import DmaLeakage, dma_assets, rank_dmas
+from ops.leakage.uarl import Ili, ili, uarl_l_per_day
+
+# the defaults of ``analyse`` (frozen values, shared safely)
+DEFAULT_ASSUMPTIONS = BalanceAssumptions()
+DEFAULT_NIGHT = NightFlowSettings()
+DEFAULT_BURSTS = BurstSettings()
+
+
+@dataclass
+class LeakageReport:
+    period: tuple[dt.date, dt.date]
+    balances: list[WaterBalance]
+    system: WaterBalance
+    cjj92: Cjj92Rate
+    system_ili: Ili
+    levels: list[DmaLeakage]
+    nightly: dict[str, pd.DataFrame]
+    alarms: list[BurstAlarm]
+    flags: list[UsageFlag] = field(default_factory=list)
+    target_ili: float = 1.5
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": {"start": self.period[0].isoformat(), "end": self.period[1].isoformat()},
+            "system": self.system.to_dict(),
+            "cjj92": self.cjj92.to_dict(),
+            "ili": self.system_ili.to_dict(),
+            "dmas": [b.to_dict() for b in self.balances],
+            "ranking": [
+                x.to_dict(self.target_ili) for x in rank_dmas(self.levels, self.target_ili)
+            ],
+            "night_flow": {
+                d: [
+                    {
+                        "day": str(day),
+                        "mnf_m3h": round(float(r["mnf_m3h"]), 2),
+                        "net_m3h": round(float(r["net_night_flow_m3h"]), 2),
+                        "corrected_m3h": round(float(r["corrected_m3h"]), 2),
+                        "pressure_m": round(float(r["night_pressure_m"]), 1),
+                    }
+                    for day, r in frame.iterrows()
+                ]
+                for d, frame in self.nightly.items()
+            },
+            "bursts": [a.to_dict() for a in self.alarms],
+            "outreach": [f.to_dict() for f in self.flags],
+        }
+
+
+def analyse(
+    folder: str | Path,
+    network: Network,
+    *,
+    assumptions: BalanceAssumptions = DEFAULT_ASSUMPTIONS,
+    night: NightFlowSettings = DEFAULT_NIGHT,
+    bursts: BurstSettings = DEFAULT_BURSTS,
+    outlet_pressure_mpa: float = 0.32,
+    frost_depth_m: float = 0.5,
+    target_ili: float = 1.5,
+    private_m_per_connection: float = 0.0,
+) -> LeakageReport:
+    """Read a folder of leakage data (module doc) and analyse it."""
+    folder = Path(folder)
+    meters = read_meters(folder / "meters.csv")
+    flows = read_series(folder / "flows.csv", "meter", "flow_m3h")
+    inflow = dma_inflow(flows, meters)
+    pressure = (
+        read_series(folder / "pressure.csv", "dma", "pressure_m")
+        if (folder / "pressure.csv").exists()
+        else None
+    )
+    billing = read_billing(folder / "billing.csv")
+    if len(inflow) < 2 or inflow.index[-1] - inflow.index[0] < pd.Timedelta(hours=23):
+        raise LeakageDataError(
+            "flows: less than a day of readings; night flow needs whole nights (weeks for bursts)"
+        )
+    step_h = pd.Timedelta(pd.Series(inflow.index).diff().median()) / pd.Timedelta(hours=1)
+    days = len(inflow) * step_h / 24.0
+    assets = dma_assets(network)
+    balances, levels, nightly, alarms = [], [], {}, []
+    for d in inflow.columns:
+        if d not in billing:
+            raise LeakageDataError(
+                f"billing.csv: no row for {d}; every metered DMA needs its bills"
+            )
+        siv = float(inflow[d].sum() * step_h)
+        balances.append(water_balance(d, siv, billing[d], days, assumptions))
+        a = assets.get(d, {"mains_km": 0.0, "connections": 0, "households": 0, "others": 0})
+        p = pressure[d] if pressure is not None and d in pressure.columns else None
+        legit = legitimate_night_use_m3h(int(a["households"]), int(a["others"]), night)
+        frame = night_flows(inflow[d], p, legit, night)
+        nightly[d] = frame
+        alarms += detect_bursts(d, frame["corrected_m3h"], bursts, night.window[1])
+        last = frame.tail(7)
+        night_p = float(last["night_pressure_m"].mean()) if p is not None else 40.0
+        avg_p = float(p.mean()) if p is not None else night_p
+        levels.append(
+            DmaLeakage(
+                d,
+                network.dma_names.get(d, d),
+                float(last["leakage_m3d"].mean()),
+                uarl_l_per_day(
+                    a["mains_km"],
+                    int(a["connections"]),
+                    a["connections"] * private_m_per_connection / 1000,
+                    avg_p,
+                )
+                / 1000.0,
+                a["mains_km"],
+                int(a["connections"]),
+                night_p,
+            )
+        )
+    system = combine("system", balances)
+    if all(billing[d].residential_metered_m3 is not None for d in inflow.columns):
+        residential_m3 = sum(billing[d].residential_metered_m3 or 0.0 for d in inflow.columns)
+    else:  # estimated: the households' share of the accounts
+        share = sum(a["households"] for a in assets.values()) / max(
+            sum(a["households"] + a["others"] for a in assets.values()), 1
+        )
+        residential_m3 = system.billed_metered * share
+    mains_dn75 = float(network.pipes.length_m[network.pipes.diameter_mm >= 75].sum()) / 1000.0
+    rate = cjj92_rate(
+        system.system_input,
+        system.authorised,
+        days=days,
+        residential_metered_m3=residential_m3,
+        mains_km_dn75=mains_dn75,
+        outlet_pressure_mpa=outlet_pressure_mpa,
+        frost_depth_m=frost_depth_m,
+    )
+    mains_km = sum(a["mains_km"] for a in assets.values())
+    connections = int(sum(a["connections"] for a in assets.values()))
+    mean_p = float(pressure.mean().mean()) if pressure is not None else 40.0
+    system_ili = ili(
+        system.real_losses / days,
+        mains_km,
+        connections,
+        connections * private_m_per_connection / 1000,
+        mean_p,
+    )
+    flags: list[UsageFlag] = []
+    if (folder / "usage.csv").exists():
+        flags = high_use_flags(read_usage(folder / "usage.csv"))
+    start = inflow.index[0].date()
+    end = inflow.index[-1].date()
+    return LeakageReport(
+        (start, end),
+        balances,
+        system,
+        rate,
+        system_ili,
+        levels,
+        nightly,
+        sorted(alarms, key=lambda a: a.detected),
+        flags,
+        target_ili,
+    )
