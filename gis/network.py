@@ -123,6 +123,7 @@ class Customers:
     # The node a customer draws from (an EPANET demand node), or -1: their water then follows
     # that node rather than the pipe (a valve may sit between the two).
     node: IntArray
+    estate: ObjArray | None = None  # the estate (小区) a customer belongs to, where the data says
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -153,6 +154,9 @@ class Network:
     dma_names: dict[str, str] = field(default_factory=dict)  # DMA id -> name (neighbourhood)
     # DMA id -> its boundary (a shapely polygon in the metric CRS), when the layer has them
     dma_areas: dict[str, Any] = field(default_factory=dict)
+    # a place's name as the data writes it (street, estate, unit, DMA) -> its Chinese name, from
+    # the *_zh columns (docs/design.md §2): what a Chinese notice calls it
+    names_zh: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def _pipe_index(self) -> dict[str, int]:
@@ -410,6 +414,7 @@ def build_network(layers: NetworkLayers) -> Network:
             xy=customer_xy,
             address=_optional(customers_df, "address", n_cust),
             node=customer_node,
+            estate=_optional(customers_df, "estate", n_cust),
         )
     dma_names: dict[str, str] = {}
     dma_areas: dict[str, Any] = {}
@@ -426,6 +431,13 @@ def build_network(layers: NetworkLayers) -> Network:
                     zip(dmas["id"].astype(str), dmas.to_crs(crs).geometry.to_numpy(), strict=True)
                 )
 
+    names_zh = _names_zh(
+        (pipes_df, "street", "street_zh"),
+        (customers_df, "estate", "estate_zh"),
+        (customers_df, "name", "name_zh"),
+        (layers.dmas, "name", "name_zh"),
+        (layers.roads, "name", "name_zh"),
+    )
     return Network(
         nodes=Nodes(ids=node_ids, kind=node_kind, xy=node_xy, name=node_name),
         pipes=pipes,
@@ -436,7 +448,22 @@ def build_network(layers: NetworkLayers) -> Network:
         warnings=tuple(layers.warnings),
         dma_names=dma_names,
         dma_areas=dma_areas,
+        names_zh=names_zh,
     )
+
+
+def _names_zh(*columns: tuple[Any, str, str]) -> dict[str, str]:
+    """Names and their Chinese names from pairs of columns (``(frame, "street", "street_zh")``),
+    the first given for a name kept; a frame without the pair gives none."""
+    out: dict[str, str] = {}
+    for df, name, zh in columns:
+        if df is None or name not in df.columns or zh not in df.columns:
+            continue
+        pairs = df[[name, zh]].dropna().astype(str).drop_duplicates(name)
+        for key, value in zip(pairs[name], pairs[zh], strict=True):
+            if key.strip() and value.strip():
+                out.setdefault(key, value.strip())
+    return out
 
 
 def _lookup(index: pd.Index, column: Any) -> IntArray:

@@ -41,14 +41,17 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "roads": ("id",),
     "depots": ("id",),
 }
-# Optional columns read as text as they are (names, streets, materials, dates).
+# Optional columns read as text as they are (names, streets, materials, dates). A place's name
+# in the data's own script or pinyin beside its Chinese name (``*_zh``), which the Chinese
+# outage notice uses: streets (pipes.street_zh, roads.name_zh), estates (小区, customers.estate
+# and estate_zh), units (customers.name_zh) and DMAs (dmas.name_zh).
 TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "nodes": ("name",),
-    "pipes": ("material", "street", "dma"),
+    "pipes": ("material", "street", "dma", "street_zh"),
     "valves": ("kind", "last_exercised"),
-    "customers": ("address", "critical_kind", "name"),
-    "dmas": ("name",),
-    "roads": ("name",),
+    "customers": ("address", "critical_kind", "name", "name_zh", "estate", "estate_zh"),
+    "dmas": ("name", "name_zh"),
+    "roads": ("name", "name_zh"),
     "depots": ("name",),
 }
 

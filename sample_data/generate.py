@@ -11,8 +11,9 @@ Everything is a pure function of ``(pipes, seed)``: the only source of randomnes
 :func:`numpy.random.default_rng` seeded with ``seed``.  The construction is vectorised with
 numpy and shapely 2 array functions so that a million pipes generate in well under two minutes.
 
-**The data is SYNTHETIC.**  Street names are real-sounding Kaifeng names in pinyin, but the
-network, customers, facilities and attributes are invented.
+**The data is SYNTHETIC.**  Street names are real-sounding Kaifeng names, in pinyin (``street``,
+``name``) and in Chinese (``street_zh``, ``name_zh``: 中山路, 纬三路), as are the estates (小区) and
+the DMAs (片区), but the network, customers, facilities and attributes are invented.
 
 Examples
 --------
@@ -57,7 +58,9 @@ __all__ = [
     "Layers",
     "generate_city",
     "main",
+    "street_zh",
     "write_gpkg",
+    "zh_number",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -87,7 +90,8 @@ LAYER_NAMES = ("nodes", "pipes", "valves", "customers", "dmas", "roads", "depots
 NOTICE = (
     "SYNTHETIC DATA — not a real network. A fictional water utility placed at Kaifeng, Henan, "
     "China for testing and demonstration; pipes, valves, customers, facilities and all "
-    "attributes are invented. Street names are real-sounding pinyin names used for flavour only."
+    "attributes are invented. Street, estate and area names (pinyin and Chinese) are "
+    "real-sounding names used for flavour only."
 )
 
 # --------------------------------------------------------------------------------------------
@@ -182,6 +186,108 @@ _EW_OLD = ("Gulou Jie", "Sihou Jie", "Caoshi Jie", "Dong Dajie", "Xiangguosi Jie
 _NS_OLD = ("Madao Jie", "Shudian Jie", "Beitu Jie", "Xue Jie", "Santi Jie", "Huoshenmiao Jie")
 _DISTRICTS = ("Jinming", "Longting", "Gulou", "Shunhe", "Yuwangtai", "Xiangfu")
 
+# Chinese names (name_zh, street_zh, estate_zh: docs/design.md §2) beside the pinyin ones
+_STREETS_ZH = {
+    "Ziyou Lu": "自由路",
+    "Xi Dajie": "西大街",
+    "Daliang Lu": "大梁路",
+    "Zhengkai Dadao": "郑开大道",
+    "Dongjing Dadao": "东京大道",
+    "Kaiyuan Lu": "开元路",
+    "Xinsong Lu": "新宋路",
+    "Huanghe Dajie": "黄河大街",
+    "Songcheng Lu": "宋城路",
+    "Yingbin Lu": "迎宾路",
+    "Zhongshan Lu": "中山路",
+    "Jiefang Lu": "解放路",
+    "Jinming Dadao": "金明大道",
+    "Xinqu Lu": "新区路",
+    "Gongye Lu": "工业路",
+    "Hubei Lu": "湖北路",
+    "Xihe Lu": "西河路",
+    "Bianjing Lu": "汴京路",
+    "Longting Lu": "龙亭路",
+    "Qingming Lu": "清明路",
+    "Gulou Jie": "鼓楼街",
+    "Sihou Jie": "寺后街",
+    "Caoshi Jie": "草市街",
+    "Dong Dajie": "东大街",
+    "Xiangguosi Jie": "相国寺街",
+    "Shuqian Jie": "署前街",
+    "Madao Jie": "马道街",
+    "Shudian Jie": "书店街",
+    "Beitu Jie": "北土街",
+    "Xue Jie": "学街",
+    "Santi Jie": "三题街",
+    "Huoshenmiao Jie": "火神庙街",
+    "Nanhuan Lu": "南环路",
+    "Beihuan Lu": "北环路",
+    "Xihuan Lu": "西环路",
+    "Donghuan Lu": "东环路",
+    "Xijiao Shuichang Lu": "西郊水厂路",
+    "Nanjiao Shuichang Lu": "南郊水厂路",
+    "Shuita Lu": "水塔路",
+}
+_NUMBERED_ZH = {"Wei": "纬", "Jing": "经", "Lu": "路", "Dadao": "大道"}
+_DISTRICTS_ZH = ("金明", "龙亭", "鼓楼", "顺河", "禹王台", "祥符")
+_CRITICAL_NAME_ZH = (
+    ("开封市第", "人民医院（虚构）"),
+    ("开封市第", "中学（虚构）"),
+    ("开封市第", "幼儿园（虚构）"),
+    ("开封市第", "养老院（虚构）"),
+    ("开封市第", "血液透析中心（虚构）"),
+    ("开封市第", "消防站（虚构）"),
+)
+_INSTITUTIONS_ZH = (
+    "开封市人民政府办公楼",
+    "河南大学校区",
+    "开封大学校区",
+    "区人民政府办公楼",
+    "开封市税务局办公楼",
+    "公安局办公楼",
+    "开封职业学院",
+    "开封博物馆",
+)
+# estates (小区): one per block, a name and a kind of estate, then 二期, 三期 … past the pairs
+_ESTATE_NAMES = (
+    ("Songdu", "宋都"),
+    ("Bianhe", "汴河"),
+    ("Tieta", "铁塔"),
+    ("Fanta", "繁塔"),
+    ("Baogong", "包公"),
+    ("Longhu", "龙湖"),
+    ("Yangguang", "阳光"),
+    ("Xingfu", "幸福"),
+    ("Heping", "和平"),
+    ("Jianshe", "建设"),
+    ("Minsheng", "民生"),
+    ("Shuguang", "曙光"),
+    ("Hongqi", "红旗"),
+    ("Dongfang", "东方"),
+    ("Jinshui", "金水"),
+    ("Wenhua", "文化"),
+    ("Yuanlin", "园林"),
+    ("Kaixuan", "凯旋"),
+    ("Xinghua", "兴华"),
+    ("Fuxing", "复兴"),
+    ("Hexie", "和谐"),
+    ("Jinqiao", "金桥"),
+    ("Taiping", "太平"),
+    ("Changqing", "长青"),
+)
+_ESTATE_KINDS = (
+    ("Xiaoqu", "小区"),
+    ("Jiayuan", "家园"),
+    ("Huayuan", "花园"),
+    ("Mingyuan", "名苑"),
+    ("Xincun", "新村"),
+    ("Gongyu", "公寓"),
+    ("Lijing", "丽景"),
+    ("Yayuan", "雅苑"),
+)
+_ESTATE_STRIDE = 97  # coprime with 24 x 8: neighbouring blocks get unrelated names
+_ZH_DIGITS = "零一二三四五六七八九"
+
 
 # --------------------------------------------------------------------------------------------
 # Small helpers
@@ -252,6 +358,56 @@ def _pick_oneway(main: BoolArray, rng: np.random.Generator) -> BoolArray:
         k = max(1, round(0.06 * len(candidates)))
         oneway[rng.choice(candidates, size=k, replace=False)] = True
     return oneway
+
+
+def zh_number(n: int) -> str:
+    """A whole number from 0 to 9999 in Chinese numerals as names write it (十一, 一百零五)."""
+    if not 0 <= n < 10000:
+        raise ValueError(f"{n} is out of range 0-9999")
+    if n < 10:
+        return _ZH_DIGITS[n]
+    out = ""
+    zero = False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // value % 10
+        if digit:
+            if zero and out:
+                out += "零"
+            out += ("" if (unit == "十" and n < 20) else _ZH_DIGITS[digit]) + unit
+            zero = False
+        elif out:
+            zero = True
+    return out
+
+
+def street_zh(name: str) -> str:
+    """The Chinese name of a street of the sample city (``Wei 3 Lu`` → 纬三路)."""
+    if name in _STREETS_ZH:
+        return _STREETS_ZH[name]
+    words = name.split()
+    if len(words) == 3 and words[1].isdigit() and words[0] in _NUMBERED_ZH:
+        return _NUMBERED_ZH[words[0]] + zh_number(int(words[1])) + _NUMBERED_ZH[words[2]]
+    raise ValueError(f"no Chinese name for the street {name!r}")
+
+
+def _zh_of(names: ObjArray, translate: Any) -> ObjArray:
+    """Translate an array of names one distinct name at a time (a few hundred, not per pipe)."""
+    unique, inverse = np.unique(names.astype(str), return_inverse=True)
+    return np.array([translate(str(u)) for u in unique], dtype=object)[inverse]
+
+
+def _estates(block: IntArray) -> tuple[ObjArray, ObjArray]:
+    """The estate (小区) of each block: pinyin and Chinese, unique per block."""
+    pairs = len(_ESTATE_NAMES) * len(_ESTATE_KINDS)
+    unique, inverse = np.unique(block, return_inverse=True)
+    en, zh = [], []
+    for b in unique.tolist():
+        k = b * _ESTATE_STRIDE % pairs
+        name, kind = _ESTATE_NAMES[k % len(_ESTATE_NAMES)], _ESTATE_KINDS[k // len(_ESTATE_NAMES)]
+        phase = b // pairs + 1
+        en.append(f"{name[0]} {kind[0]}" + (f" {phase} Qi" if phase > 1 else ""))
+        zh.append(name[1] + kind[1] + (f"{zh_number(phase)}期" if phase > 1 else ""))
+    return np.array(en, dtype=object)[inverse], np.array(zh, dtype=object)[inverse]
 
 
 def _line_names(
@@ -898,23 +1054,46 @@ def _customers(
     )
     demand = np.round(demand, 3)
 
-    # names of critical customers and institutions, numbered per kind
+    # names of critical customers and institutions, numbered per kind, in English and Chinese
     name = np.full(n, None, dtype=object)
+    name_zh = np.full(n, None, dtype=object)
     crit = np.flatnonzero(cat == CAT_CRIT)
     if len(crit):
         kinds = crit_kind[crit]
-        num = _num_str(_counter_within(kinds))
+        counter = _counter_within(kinds)
+        num = _num_str(counter)
         pre = np.array([a for a, _ in _CRITICAL_NAME])[kinds]
         suf = np.array([b for _, b in _CRITICAL_NAME])[kinds]
         name[crit] = np.strings.add(np.strings.add(pre, num), suf).astype(object)
+        name_zh[crit] = [
+            f"{_CRITICAL_NAME_ZH[k][0]}{zh_number(c)}{_CRITICAL_NAME_ZH[k][1]}"
+            for k, c in zip(kinds.tolist(), counter.tolist(), strict=True)
+        ]
     insts = np.flatnonzero(inst)
     if len(insts):
         kinds = inst_kind[insts]
-        num = _num_str(_counter_within(kinds))
+        counter = _counter_within(kinds)
+        num = _num_str(counter)
         base = np.array(_INSTITUTIONS)[kinds]
         name[insts] = np.strings.add(
             np.strings.add(np.strings.add(base, " "), num), " (synthetic)"
         ).astype(object)
+        name_zh[insts] = [
+            f"{_INSTITUTIONS_ZH[k]}{c}号楼（虚构）"
+            for k, c in zip(kinds.tolist(), counter.tolist(), strict=True)
+        ]
+
+    # estates (小区): the apartment buildings and the houses inside a block (on its branch
+    # pipes) belong to the estate of the block they stand in; no random draw, so every other
+    # column stays as it was
+    col = np.clip(np.searchsorted(g.xs, cx) - 1, 0, g.nx - 2)
+    row = np.clip(np.searchsorted(g.ys, cy) - 1, 0, g.ny - 2)
+    in_estate = (cat == CAT_RES) & (apartment | net.pbranch[cp])
+    estate = np.full(n, None, dtype=object)
+    estate_zh = np.full(n, None, dtype=object)
+    if in_estate.any():
+        block = (row * (g.nx - 1) + col)[in_estate].astype(np.int64)
+        estate[in_estate], estate_zh[in_estate] = _estates(block)
 
     # house numbers grow along the street, odd on one side and even on the other
     orient = np.where(net.ptrunk, 0, e.orient[edge])[cp]
@@ -935,6 +1114,9 @@ def _customers(
         "critical_kind": crit_kind_s,
         "name": name,
         "demand_m3d": demand,
+        "name_zh": name_zh,
+        "estate": estate,
+        "estate_zh": estate_zh,
     }
     return columns, cx, cy
 
@@ -1038,6 +1220,7 @@ def generate_city(
             "street": net.pstreet,
             "dma": pipe_dma,
             "status": np.full(n_pipes, "open", dtype=object),
+            "street_zh": _zh_of(net.pstreet, street_zh),
         },
         shapely.linestrings(coords),
         crs,
@@ -1081,9 +1264,22 @@ def generate_city(
     dcol = np.arange(n_dma) % g.kx
     area_idx = (dcol * len(_DISTRICTS) // g.kx).astype(np.int64)
     area = np.array(_DISTRICTS)[area_idx]
-    dma_names = np.strings.add(np.strings.add(area, " "), _num_str(_counter_within(area_idx)))
+    dma_counter = _counter_within(area_idx)
+    dma_names = np.strings.add(np.strings.add(area, " "), _num_str(dma_counter))
+    dma_names_zh = np.array(
+        [
+            f"{_DISTRICTS_ZH[a]}{zh_number(c)}片区"
+            for a, c in zip(area_idx.tolist(), dma_counter.tolist(), strict=True)
+        ],
+        dtype=object,
+    )
     dmas_gdf = _frame(
-        {"id": dma_ids, "name": dma_names.astype(object), "inlet_meters": np.array(meters, object)},
+        {
+            "id": dma_ids,
+            "name": dma_names.astype(object),
+            "inlet_meters": np.array(meters, object),
+            "name_zh": dma_names_zh,
+        },
         shapely.box(bx0 + ox, by0 + oy, bx1 + ox, by1 + oy),
         crs,
     )
@@ -1105,6 +1301,9 @@ def generate_city(
             "speed_kmh": np.r_[SPEED_KMH[e.road_class], np.full(len(net.trunk_roads), 50.0)],
             "name": np.r_[e.name, np.array([s for _, s in net.trunk_roads], dtype=object)],
             "oneway": np.r_[e.oneway, np.zeros(len(net.trunk_roads), bool)],
+            "name_zh": _zh_of(
+                np.r_[e.name, np.array([s for _, s in net.trunk_roads], dtype=object)], street_zh
+            ),
         },
         np.array(road_geoms, dtype=object),
         crs,

@@ -35,6 +35,7 @@ COLUMNS = {
         "street",
         "dma",
         "status",
+        "street_zh",
     ],
     "valves": [
         "id",
@@ -55,9 +56,12 @@ COLUMNS = {
         "critical_kind",
         "name",
         "demand_m3d",
+        "name_zh",
+        "estate",
+        "estate_zh",
     ],
-    "dmas": ["id", "name", "inlet_meters"],
-    "roads": ["id", "speed_kmh", "name", "oneway"],
+    "dmas": ["id", "name", "inlet_meters", "name_zh"],
+    "roads": ["id", "speed_kmh", "name", "oneway", "name_zh"],
     "depots": ["id", "name"],
     "about": ["key", "value"],
 }
@@ -188,10 +192,20 @@ def test_committed_file_matches_generator(committed: Layers, fresh_default: Laye
                 atol=1e-7,
             )
     for name, cols in {
-        "pipes": ["from_node", "to_node", "diameter_mm", "material", "dma", "street"],
+        "pipes": ["from_node", "to_node", "diameter_mm", "material", "dma", "street", "street_zh"],
         "valves": ["pipe_id", "node_id", "normally_closed", "operable", "last_exercised"],
-        "customers": ["pipe_id", "category", "accounts", "name", "demand_m3d"],
-        "dmas": ["name", "inlet_meters"],
+        "customers": [
+            "pipe_id",
+            "category",
+            "accounts",
+            "name",
+            "demand_m3d",
+            "name_zh",
+            "estate",
+            "estate_zh",
+        ],
+        "dmas": ["name", "inlet_meters", "name_zh"],
+        "roads": ["name", "name_zh"],
         "nodes": ["kind", "elevation_m"],
     }.items():
         for col in cols:
@@ -201,6 +215,39 @@ def test_committed_file_matches_generator(committed: Layers, fresh_default: Laye
             got_col = [None if pd.isna(x) else x for x in committed[name][col]]
             want_col = [None if pd.isna(x) else x for x in fresh_default[name][col]]
             assert got_col == want_col, (name, col)
+
+
+def test_chinese_names_beside_the_pinyin(committed: Layers) -> None:
+    """Every street, DMA and named unit has a Chinese name, one per pinyin name and no two
+    streets sharing one; estates (小区) are whole blocks of residential customers."""
+    han = r"^[\u3400-\u9fff0-9（）]+$"
+    for layer, name, zh in (
+        ("pipes", "street", "street_zh"),
+        ("roads", "name", "name_zh"),
+        ("dmas", "name", "name_zh"),
+    ):
+        df = committed[layer]
+        assert df[zh].notna().all(), layer
+        assert df[zh].str.match(han).all(), layer
+        pairs = df[[name, zh]].drop_duplicates()
+        assert pairs[name].is_unique and pairs[zh].is_unique, layer
+    streets = dict(committed["pipes"][["street", "street_zh"]].drop_duplicates().values)
+    assert streets["Zhongshan Lu"] == "中山路"
+    assert streets["Wei 3 Lu"] == "纬三路"
+    assert streets["Jing 12 Lu"] == "经十二路"
+    assert set(committed["dmas"]["name_zh"].str[-3:]) == {"一片区", "二片区"}
+    customers = committed["customers"]
+    named = customers["name"].notna()
+    assert (customers["name_zh"].notna() == named).all()
+    assert customers.loc[named, "name_zh"].str.endswith("（虚构）").all()
+    estate = customers["estate"].notna()
+    assert (customers["estate_zh"].notna() == estate).all()
+    assert set(customers.loc[estate, "category"]) == {"residential"}
+    assert 0.15 < estate.mean() < 0.5
+    pairs = customers.loc[estate, ["estate", "estate_zh"]].drop_duplicates()
+    assert pairs["estate"].is_unique and pairs["estate_zh"].is_unique
+    assert len(pairs) > 300
+    assert customers.loc[estate, "estate_zh"].str.match(r"^[\u3400-\u9fff]+$").all()
 
 
 # ---------------------------------------------------------------------------------------------
