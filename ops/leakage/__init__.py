@@ -13,6 +13,8 @@ Inputs (CSV, see ``sample_data/leakage.py`` for a generated set):
   unbilled_metered_m3, unbilled_unmetered_m3[, residential_metered_m3]``: authorised
   consumption over the period; the last column (households billed on their own meters, for
   CJJ 92's R1) is estimated from the account shares when absent.
+- ``plant_output.csv`` ``date, plant, volume_m3``: the plants' outlet meters, a day's volume
+  per plant (optional: CJJ 92's total supply; without it the DMAs' inflow stands in).
 - ``usage.csv`` ``customer, month, volume_m3, night_m3h``: monthly reads of non-household
   customers (for the outreach list).
 
@@ -35,13 +37,22 @@ from ops.leakage.balance import (
     water_balance,
 )
 from ops.leakage.bursts import BurstAlarm, BurstSettings, detect_bursts
-from ops.leakage.cjj92 import GRADE_1, GRADE_2, NATIONAL_TARGET, Cjj92Rate, cjj92_rate
+from ops.leakage.cjj92 import (
+    GRADE_1,
+    GRADE_2,
+    HOUSEHOLD_M3_PER_DAY,
+    NATIONAL_TARGET,
+    Cjj92Rate,
+    cjj92_rate,
+    estimated_residential_m3,
+)
 from ops.leakage.errors import LeakageDataError
 from ops.leakage.io import (
     MeterLink,
     dma_inflow,
     read_billing,
     read_meters,
+    read_plant_output,
     read_series,
     read_usage,
 )
@@ -49,11 +60,12 @@ from ops.leakage.night_flow import NightFlowSettings, legitimate_night_use_m3h, 
 from ops.leakage.outreach import UsageFlag, high_use_flags
 from ops.leakage.report import LeakageReport, analyse
 from ops.leakage.surveys import DmaLeakage, dma_assets, rank_dmas, survey_jobs
-from ops.leakage.uarl import Ili, ili, uarl_l_per_day
+from ops.leakage.uarl import Ili, ili, uarl_l_per_day, uarl_range_warnings
 
 __all__ = [
     "GRADE_1",
     "GRADE_2",
+    "HOUSEHOLD_M3_PER_DAY",
     "NATIONAL_TARGET",
     "BalanceAssumptions",
     "Billing",
@@ -74,6 +86,7 @@ __all__ = [
     "detect_bursts",
     "dma_assets",
     "dma_inflow",
+    "estimated_residential_m3",
     "high_use_flags",
     "ili",
     "legitimate_night_use_m3h",
@@ -81,9 +94,11 @@ __all__ = [
     "rank_dmas",
     "read_billing",
     "read_meters",
+    "read_plant_output",
     "read_series",
     "read_usage",
     "survey_jobs",
     "uarl_l_per_day",
+    "uarl_range_warnings",
     "water_balance",
 ]

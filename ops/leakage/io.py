@@ -123,6 +123,27 @@ def read_billing(path: str | Path) -> dict[str, Billing]:
     return out
 
 
+def read_plant_output(path: str | Path) -> pd.Series:
+    """The plants' outlet meters, ``date, plant, volume_m3`` (a day's volume per plant, as the
+    plants' daily reports give it): the total supply of each day (m3), indexed by date."""
+    name = Path(path).name
+    df = _table(path, ("date", "plant", "volume_m3"))
+    dates = pd.to_datetime(df["date"], errors="coerce", format="ISO8601")
+    if dates.isna().any():
+        row = int(np.flatnonzero(dates.isna().to_numpy())[0]) + 2
+        raise LeakageDataError(
+            f"{name} line {row}: date {df['date'].iloc[row - 2]!r} is not a date (write 2026-09-01)"
+        )
+    volumes = _numbers(df, "volume_m3", name)
+    if volumes.isna().any() or (volumes < 0).any():
+        row = int(np.flatnonzero((volumes.isna() | (volumes < 0)).to_numpy())[0]) + 2
+        raise LeakageDataError(f"{name} line {row}: volume_m3 must be a volume ≥ 0 (m3 a day)")
+    daily = volumes.groupby(dates.dt.date.to_numpy()).sum()
+    if daily.empty:
+        raise LeakageDataError(f"{name}: no volumes")
+    return daily
+
+
 def read_usage(path: str | Path) -> pd.DataFrame:
     """Monthly reads of non-household customers: ``customer, month, volume_m3[, night_m3h]``."""
     return _table(path, ("customer", "month", "volume_m3"))

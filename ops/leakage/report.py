@@ -12,9 +12,21 @@ import pandas as pd
 from gis.network import Network
 from ops.leakage.balance import BalanceAssumptions, WaterBalance, combine, water_balance
 from ops.leakage.bursts import BurstAlarm, BurstSettings, detect_bursts
-from ops.leakage.cjj92 import Cjj92Rate, cjj92_rate
+from ops.leakage.cjj92 import (
+    HOUSEHOLD_M3_PER_DAY,
+    Cjj92Rate,
+    cjj92_rate,
+    estimated_residential_m3,
+)
 from ops.leakage.errors import LeakageDataError
-from ops.leakage.io import dma_inflow, read_billing, read_meters, read_series, read_usage
+from ops.leakage.io import (
+    dma_inflow,
+    read_billing,
+    read_meters,
+    read_plant_output,
+    read_series,
+    read_usage,
+)
 from ops.leakage.night_flow import NightFlowSettings, legitimate_night_use_m3h, night_flows
 from ops.leakage.outreach import UsageFlag, high_use_flags
 from ops.leakage.surveys import DmaLeakage, dma_assets, rank_dmas
@@ -78,8 +90,16 @@ def analyse(
     frost_depth_m: float = 0.5,
     target_ili: float = 1.5,
     private_m_per_connection: float = 0.0,
+    household_m3_per_day: float = HOUSEHOLD_M3_PER_DAY,
 ) -> LeakageReport:
-    """Read a folder of leakage data (module doc) and analyse it."""
+    """Read a folder of leakage data (module doc) and analyse it.
+
+    CJJ 92's supply Q_s is the plants' output (``plant_output.csv``) over the period where it
+    is given, else the DMAs' inflow (without the trunk mains' losses: a warning says so). The
+    households' volume for R1 is the bills' where given, else estimated
+    (:func:`~ops.leakage.cjj92.estimated_residential_m3`, ``household_m3_per_day``). The
+    system's UARL is the sum of its DMAs' (their pressures weighted by their infrastructure).
+    """
     folder = Path(folder)
     meters = read_meters(folder / "meters.csv")
     flows = read_series(folder / "flows.csv", "meter", "flow_m3h")
@@ -129,29 +149,68 @@ def analyse(
                 a["mains_km"],
                 int(a["connections"]),
                 night_p,
+                avg_p,
             )
         )
     system = combine("system", balances)
-    if all(billing[d].residential_metered_m3 is not None for d in inflow.columns):
-        residential_m3 = sum(billing[d].residential_metered_m3 or 0.0 for d in inflow.columns)
-    else:  # estimated: the households' share of the accounts
-        share = sum(a["households"] for a in assets.values()) / max(
-            sum(a["households"] + a["others"] for a in assets.values()), 1
+    start = inflow.index[0].date()
+    end = inflow.index[-1].date()
+    cjj92_warnings: list[str] = []
+    residential_m3 = 0.0
+    estimated = []
+    for d in inflow.columns:
+        given = billing[d].residential_metered_m3
+        if given is None:
+            a = assets.get(d, {"households": 0, "others": 0})
+            bills = billing[d].billed_metered_m3
+            given = estimated_residential_m3(
+                bills, int(a["households"]), int(a["others"]), days, household_m3_per_day
+            )
+            estimated.append(d)
+        residential_m3 += given
+    if estimated:
+        cjj92_warnings.append(
+            f"households' metered volume estimated for {', '.join(estimated)} "
+            f"({household_m3_per_day:g} m3 a household a day): give residential_metered_m3 in "
+            "billing.csv for R1"
         )
-        residential_m3 = system.billed_metered * share
+    if (folder / "plant_output.csv").exists():
+        supplied = _plant_supply(read_plant_output(folder / "plant_output.csv"), start, end, days)
+        source = "plant outlet meters"
+    else:
+        supplied, source = system.system_input, "DMA inlet meters"
+        cjj92_warnings.append(
+            "Q_s is the DMAs' inflow, not the plants' output: the trunk mains' losses between "
+            "the plants and the DMA inlets are missing while R2 counts every main; give "
+            "plant_output.csv"
+        )
     mains_dn75 = float(network.pipes.length_m[network.pipes.diameter_mm >= 75].sum()) / 1000.0
     rate = cjj92_rate(
-        system.system_input,
+        supplied,
         system.authorised,
         days=days,
         residential_metered_m3=residential_m3,
         mains_km_dn75=mains_dn75,
         outlet_pressure_mpa=outlet_pressure_mpa,
         frost_depth_m=frost_depth_m,
+        supply_source=source,
+        warnings=cjj92_warnings,
     )
-    mains_km = sum(a["mains_km"] for a in assets.values())
-    connections = int(sum(a["connections"] for a in assets.values()))
-    mean_p = float(pressure.mean().mean()) if pressure is not None else 40.0
+    # the system's UARL at the pressure that makes it the sum of its DMAs' (UARL is linear in
+    # P): each DMA's average pressure weighted by its 18·Lm + 0.8·Nc + 25·Lp
+    private_km = [x.connections * private_m_per_connection / 1000 for x in levels]
+    weights = [
+        18.0 * x.mains_km + 0.8 * x.connections + 25.0 * lp
+        for x, lp in zip(levels, private_km, strict=True)
+    ]
+    pressures = [x.night_pressure_m if x.pressure_m is None else x.pressure_m for x in levels]
+    mean_p = (
+        sum(w * q for w, q in zip(weights, pressures, strict=True)) / sum(weights)
+        if sum(weights) > 0
+        else 40.0
+    )
+    mains_km = sum(x.mains_km for x in levels)
+    connections = sum(x.connections for x in levels)
     system_ili = ili(
         system.real_losses / days,
         mains_km,
@@ -162,8 +221,6 @@ def analyse(
     flags: list[UsageFlag] = []
     if (folder / "usage.csv").exists():
         flags = high_use_flags(read_usage(folder / "usage.csv"))
-    start = inflow.index[0].date()
-    end = inflow.index[-1].date()
     return LeakageReport(
         (start, end),
         balances,
@@ -176,3 +233,17 @@ def analyse(
         flags,
         target_ili,
     )
+
+
+def _plant_supply(daily: pd.Series, start: dt.date, end: dt.date, days: float) -> float:
+    """The plants' output over the analysis period: every day's volume must be there."""
+    wanted = [start + dt.timedelta(days=k) for k in range((end - start).days + 1)]
+    missing = [d for d in wanted if d not in daily.index]
+    if missing:
+        raise LeakageDataError(
+            f"plant_output.csv: no volume for {', '.join(d.isoformat() for d in missing[:5])}"
+            f"{' …' if len(missing) > 5 else ''}; the analysis runs {start} to {end}: give "
+            "every day's outlet volume"
+        )
+    # a period that starts or ends within a day counts that day's share
+    return sum(float(daily[d]) for d in wanted) * days / len(wanted)

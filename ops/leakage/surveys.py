@@ -13,6 +13,7 @@ import shapely
 from gis.network import CUSTOMER_CATEGORIES, Network
 from ops.jobs import FieldJob, leak_survey
 from ops.leakage.errors import LeakageDataError
+from ops.leakage.uarl import uarl_range_warnings
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class DmaLeakage:
     mains_km: float
     connections: int
     night_pressure_m: float
+    pressure_m: float | None = None  # the average pressure of its UARL (None: the night's)
 
     @property
     def ili(self) -> float:
@@ -32,6 +34,12 @@ class DmaLeakage:
     def recoverable_m3d(self, target_ili: float = 1.5) -> float:
         """What finding and fixing leaks could bring down to ``target_ili`` × UARL."""
         return max(self.real_losses_m3d - target_ili * self.uarl_m3d, 0.0)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Where this DMA is outside the UARL formula's range (its ILI is then indicative)."""
+        pressure = self.night_pressure_m if self.pressure_m is None else self.pressure_m
+        return uarl_range_warnings(self.mains_km, self.connections, pressure)
 
     def to_dict(self, target_ili: float = 1.5) -> dict[str, Any]:
         return {
@@ -44,6 +52,8 @@ class DmaLeakage:
             "mains_km": round(self.mains_km, 2),
             "connections": self.connections,
             "night_pressure_m": round(self.night_pressure_m, 1),
+            "pressure_m": None if self.pressure_m is None else round(self.pressure_m, 1),
+            "warnings": list(self.warnings),
         }
 
 
