@@ -402,7 +402,7 @@ def test_isolate_epanet_without_crs_by_id(capsys: pytest.CaptureFixture[str]) ->
 
 def test_isolate_geojson_without_crs_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     # BUG: gis/io.py plan_to_geojson raises ValueError for a network without CRS, and
-    # api/cli.py main only catches NetworkError: the user gets a traceback instead of
+    # api.cli.main only catches NetworkError: the user gets a traceback instead of
     # "exit 1: this network has no CRS (pass --crs)".
     code, stdout, stderr = _run(capsys, "isolate", str(NET3), "--pipe", "101", "--geojson")
     assert code == 1

@@ -266,7 +266,7 @@ def test_the_command_line_password_reset_revokes_the_tokens(
 ) -> None:
     import argparse
 
-    from api.cli import cmd_adduser
+    from api.cli.service import cmd_adduser
 
     c = service.client
     user = {"username": "qian.cli", "password": "first-pass-1", "role": "viewer"}

@@ -4,25 +4,43 @@ programme on the command line (a human table by default, ``--json`` for machines
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rich.progress import Progress
 from rich.table import Table
 
-from api.cli import DEFAULT_NETWORK, _load, _print_json, _status, err, out
-from ops.valves import ProgrammeSettings
+from api.cli.common import (
+    DEFAULT_NETWORK,
+    err,
+    keyword_default,
+    load_network,
+    network_args,
+    out,
+    print_json,
+    status,
+)
+from gis.criticality import valve_criticality
+from gis.isolation import Isolator
+from gis.network import Network
+from ops.calendar import TZ
+from ops.errors import InvalidRequest
+from ops.leakage import LeakageReport, analyse, rank_dmas, survey_jobs
+from ops.valves import ExerciseResult, ProgrammeSettings, exercise_programme, programme_effect
+from sample_data.leakage import generate
 
 
-def add_parsers(sub: Any, network_args: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_parsers(sub: Any) -> None:
+    """The leakage and valve-programme commands."""
     leak = sub.add_parser("leakage", help="water balance, night flow, bursts, leak surveys")
     lsub = leak.add_subparsers(title="leakage commands", metavar="COMMAND")
 
     p = lsub.add_parser("sample", help="generate DMA meter data with known leaks (synthetic)")
     p.add_argument("--out", type=Path, default=Path("sample_data/leakage"))
-    p.add_argument("--seed", type=int, default=2022)
-    p.add_argument("--days", type=int, default=56)
+    p.add_argument("--seed", type=int, default=keyword_default(generate, "seed"))
+    p.add_argument("--days", type=int, default=keyword_default(generate, "days"))
     p.set_defaults(run=cmd_leakage_sample)
 
     def data_args(p: argparse.ArgumentParser) -> None:
@@ -31,7 +49,10 @@ def add_parsers(sub: Any, network_args: Callable[[argparse.ArgumentParser], None
         p.add_argument("--valves", type=Path, help=argparse.SUPPRESS)
         p.add_argument("--crs", help=argparse.SUPPRESS)
         p.add_argument(
-            "--outlet-pressure", type=float, default=0.32, help="mean plant outlet pressure, MPa"
+            "--outlet-pressure",
+            type=float,
+            default=keyword_default(analyse, "outlet_pressure_mpa"),
+            help="mean plant outlet pressure, MPa",
         )
         p.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
@@ -41,8 +62,15 @@ def add_parsers(sub: Any, network_args: Callable[[argparse.ArgumentParser], None
 
     p = lsub.add_parser("survey", help="leak-survey jobs for the DMAs with most to recover")
     data_args(p)
-    p.add_argument("--top", type=int, default=3, help="DMAs to survey")
-    p.add_argument("--km-per-day", type=float, default=6.0, help="mains a crew surveys a day")
+    p.add_argument(
+        "--top", type=int, default=keyword_default(survey_jobs, "top"), help="DMAs to survey"
+    )
+    p.add_argument(
+        "--km-per-day",
+        type=float,
+        default=keyword_default(survey_jobs, "km_per_crew_day"),
+        help="mains a crew surveys a day",
+    )
     p.set_defaults(run=cmd_leakage_survey)
 
     valves = sub.add_parser("valves", help="the valve-exercise programme")
@@ -77,7 +105,12 @@ def add_parsers(sub: Any, network_args: Callable[[argparse.ArgumentParser], None
 
     p = vsub.add_parser("report", help="extra customers at risk before and after the programme")
     programme_args(p)
-    p.add_argument("--top", type=int, default=50, help="most critical valves considered")
+    p.add_argument(
+        "--top",
+        type=int,
+        default=keyword_default(programme_effect, "top"),
+        help="most critical valves considered",
+    )
     p.add_argument(
         "--results", type=Path, help="exercise results CSV: valve, result[, date] (stuck, ...)"
     )
@@ -85,9 +118,7 @@ def add_parsers(sub: Any, network_args: Callable[[argparse.ArgumentParser], None
 
 
 def cmd_leakage_sample(args: argparse.Namespace) -> int:
-    from sample_data.leakage import generate
-
-    with _status("generating meter data"):
+    with status("generating meter data"):
         truth = generate(args.out, days=args.days, seed=args.seed)
     out.print(
         f"{args.out}: {args.days} days of 15-minute flows and pressures for "
@@ -97,11 +128,9 @@ def cmd_leakage_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(args: argparse.Namespace) -> tuple[Any, Any]:
-    from ops.leakage import analyse
-
-    network = _load(args)
-    with _status("analysing meter data"):
+def _report(args: argparse.Namespace) -> tuple[Network, LeakageReport]:
+    network = load_network(args)
+    with status("analysing meter data"):
         report = analyse(args.data, network, outlet_pressure_mpa=args.outlet_pressure)
     return network, report
 
@@ -110,7 +139,7 @@ def cmd_leakage_report(args: argparse.Namespace) -> int:
     _, report = _report(args)
     data = report.to_dict()
     if args.json:
-        _print_json(data)
+        print_json(data)
         return 0
     s = data["system"]
     out.rule(f"Water balance {data['period']['start']} – {data['period']['end']} (IWA)")
@@ -181,16 +210,13 @@ def cmd_leakage_report(args: argparse.Namespace) -> int:
 
 
 def cmd_leakage_survey(args: argparse.Namespace) -> int:
-    from ops.calendar import TZ
-    from ops.leakage import rank_dmas, survey_jobs
-
     network, report = _report(args)
     now = dt.datetime.now(TZ).replace(tzinfo=None, second=0, microsecond=0)
     jobs = survey_jobs(
         network, rank_dmas(report.levels), now, top=args.top, km_per_crew_day=args.km_per_day
     )
     if args.json:
-        _print_json({"jobs": [j.to_dict() for j in jobs]})
+        print_json({"jobs": [j.to_dict() for j in jobs]})
         return 0
     table = Table(title=f"Leak-survey jobs ({len(jobs)}): one crew-day each")
     for column in ("job", "lon", "lat", "hours", "due", "what"):
@@ -209,15 +235,8 @@ def cmd_leakage_survey(args: argparse.Namespace) -> int:
 
 
 def _programme_inputs(args: argparse.Namespace) -> tuple[Any, dict[str, int], dt.date, Any]:
-    from rich.progress import Progress
-
-    from gis.criticality import valve_criticality
-    from gis.isolation import Isolator
-    from ops.calendar import TZ
-    from ops.valves import ProgrammeSettings
-
-    network = _load(args)
-    with _status("computing valve segments"):
+    network = load_network(args)
+    with status("computing valve segments"):
         isolator = Isolator(network)
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("valve criticality", total=len(network.valves))
@@ -234,12 +253,10 @@ def _programme_inputs(args: argparse.Namespace) -> tuple[Any, dict[str, int], dt
 
 
 def cmd_valves_programme(args: argparse.Namespace) -> int:
-    from ops.valves import exercise_programme
-
     network, criticality, on, settings = _programme_inputs(args)
     items = exercise_programme(network, criticality, on, settings=settings)
     if args.json:
-        _print_json({"due": [i.to_dict() for i in items]})
+        print_json({"due": [i.to_dict() for i in items]})
         return 0
     critical = sum(i.critical for i in items)
     table = Table(
@@ -263,10 +280,6 @@ def cmd_valves_programme(args: argparse.Namespace) -> int:
 
 def read_results(path: Path) -> tuple[dict[str, Any], dict[str, dt.date]]:
     """An exercise-results CSV: ``valve, result[, date]``."""
-    import csv
-
-    from ops.errors import InvalidRequest
-    from ops.valves import ExerciseResult
 
     results: dict[str, Any] = {}
     dates: dict[str, dt.date] = {}
@@ -286,8 +299,6 @@ def read_results(path: Path) -> tuple[dict[str, Any], dict[str, dt.date]]:
 
 
 def cmd_valves_report(args: argparse.Namespace) -> int:
-    from ops.valves import programme_effect
-
     network, criticality, on, settings = _programme_inputs(args)
     results, dates = read_results(args.results) if args.results else ({}, {})
     effect = programme_effect(
@@ -301,7 +312,7 @@ def cmd_valves_report(args: argparse.Namespace) -> int:
     )
     data = effect.to_dict()
     if args.json:
-        _print_json(data)
+        print_json(data)
         return 0
     out.print(
         f"The {effect.top} most critical valves: {len(effect.unverified_before)} not verified "

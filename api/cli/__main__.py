@@ -1,0 +1,6 @@
+"""``python -m api.cli ...``: the ``waterops`` command."""
+
+from api.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

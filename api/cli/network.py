@@ -1,0 +1,269 @@
+"""``waterops validate``, ``segments``, ``isolate`` and ``criticality``: the network, its valve
+segments, the shutdown of a break and the valves ranked by what their failure costs."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.progress import Progress
+from rich.table import Table
+
+from api.cli.common import err, load_network, network_args, out, print_json, print_report, status
+from gis.criticality import valve_criticality
+from gis.io import parse_lonlat, plan_to_geojson, read_layers
+from gis.isolation import Isolator, combined_shutdown, isolator_for
+from gis.mapping import write_mapping
+from gis.network import build_network
+from gis.segments import segment_network, segments_summary, segments_table
+from gis.validate import validate_layers
+
+
+def add_parsers(sub: Any) -> None:
+    """The network commands."""
+    p = sub.add_parser("validate", help="check network data and report every problem")
+    network_args(p)
+    p.add_argument(
+        "--snaps", type=Path, help="write every valve and customer placed from its geometry (CSV)"
+    )
+    p.add_argument(
+        "--write-mapping",
+        type=Path,
+        metavar="FILE",
+        help="write the mapping used, guesses included, to check and pass as --mapping "
+        "(.toml or .json)",
+    )
+    p.set_defaults(run=cmd_validate)
+
+    p = sub.add_parser("segments", help="valve segments of the network")
+    network_args(p)
+    p.add_argument("--top", type=int, default=10, help="largest segments to list (table)")
+    p.set_defaults(run=cmd_segments)
+
+    p = sub.add_parser("isolate", help="valves to close for a break, and who loses water")
+    network_args(p)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--pipe",
+        action="append",
+        help="broken pipe id; repeat (or comma-separate) to plan several shutdowns at once",
+    )
+    where.add_argument("--at", metavar="LON,LAT", help="map point, snapped to the nearest pipe")
+    p.add_argument("--inoperable", default="", help="valve ids found not to close: V1,V2")
+    p.add_argument("--geojson", action="store_true", help="print a WGS84 GeoJSON map of the plan")
+    p.set_defaults(run=cmd_isolate)
+
+    p = sub.add_parser("criticality", help="rank valves by the extra loss when they fail")
+    network_args(p)
+    p.add_argument("--top", type=int, default=20, help="valves to list (table)")
+    p.set_defaults(run=cmd_criticality)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    with status(f"validating {args.network}"):
+        layers = read_layers(args.network, valves=args.valves, crs=args.crs, mapping=args.mapping)
+        report = validate_layers(layers)
+    if args.snaps is not None and layers.topology is not None:
+        layers.topology.snaps().to_csv(args.snaps, index=False)
+        err.print(f"[dim]wrote {args.snaps}[/dim]")
+    if args.write_mapping is not None and layers.mapping is not None:
+        write_mapping(layers.mapping, args.write_mapping)
+        err.print(f"[dim]wrote {args.write_mapping}: check it, then pass it as --mapping[/dim]")
+    if args.json:
+        print_json(report.to_dict())
+    elif report.problems:
+        print_report(report, as_json=False)
+    else:
+        out.print(f"[green]{args.network}: no problems found[/green]")
+    if report.ok and not args.json:
+        summary = build_network(layers).summary()
+        out.print(", ".join(f"{k} {v}" for k, v in summary.items() if k != "name"))
+    return 0 if report.ok else 1
+
+
+def cmd_segments(args: argparse.Namespace) -> int:
+    network = load_network(args)
+    with status("computing valve segments"):
+        seg = segment_network(network)
+    if args.json:
+        print_json({"segments": segments_table(network, seg)})
+        return 0
+    summary = segments_summary(seg)
+    table = Table(title=f"Valve segments of {network.name}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        table.add_row(
+            key.replace("_", " "), f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+        )
+    out.print(table)
+    customers = seg.seg_customers.sum(axis=1)
+    order = np.lexsort((-seg.seg_length_m, -customers))[: args.top]
+    top = Table(title=f"Largest {len(order)} segments (by customers, then length)")
+    for column in ("segment", "pipes", "length m", "customers", "boundary valves", "a pipe"):
+        top.add_column(column, justify="right" if column != "a pipe" else "left")
+    for s in order.tolist():
+        pipes = seg.pipes_of(s)
+        top.add_row(
+            str(s),
+            str(len(pipes)),
+            f"{seg.seg_length_m[s]:,.0f}",
+            str(int(customers[s])),
+            str(len(seg.boundary_valves_of(s))),
+            str(network.pipes.ids[pipes[0]]) if len(pipes) else "-",
+        )
+    out.print(top)
+    return 0
+
+
+def cmd_isolate(args: argparse.Namespace) -> int:
+    isolator, pipes, failed = shutdown(args)
+    network = isolator.network
+    overlap = None
+    if len(pipes) > 1:
+        overlap = combined_shutdown(isolator, [[p] for p in pipes], failed)
+        plan = overlap.combined
+    else:
+        plan = isolator.isolate(pipes, failed)
+    if args.geojson:
+        print_json(plan_to_geojson(network, plan))
+    elif args.json:
+        data = plan.to_dict()
+        if overlap is not None:
+            data["overlap"] = {
+                "extra_customers": overlap.extra_customers.to_dict(),
+                "extra_pipes": list(overlap.extra_pipes),
+                "separate": [
+                    {"breaks": list(p.breaks), "customers": p.customers.total}
+                    for p in overlap.separate
+                ],
+            }
+        print_json(data)
+    else:
+        print_plan(plan)
+        if overlap is not None:
+            extra = overlap.extra_customers
+            out.print(
+                f"[bold]Overlap:[/bold] together the {len(pipes)} shutdowns cut off "
+                f"{extra.total} customers ({extra.accounts} accounts) that none of them cuts "
+                f"alone; extra pipes: {len(overlap.extra_pipes)}"
+            )
+            for c in extra.critical:
+                out.print(f"  [red]critical:[/red] {c.name or c.id} ({c.kind})")
+    return 0
+
+
+def shutdown(args: argparse.Namespace) -> tuple[Isolator, list[str], list[str]]:
+    """The isolator of the network, the broken pipes (``--pipe`` or ``--at``) and the valves
+    found not to close (``--inoperable``)."""
+    network = load_network(args)
+    with status("computing valve segments"):
+        isolator = isolator_for(network)
+    failed = [v.strip() for v in args.inoperable.split(",") if v.strip()]
+    for v in failed:
+        network.valve_index(v)  # unknown ids fail early with a clear message
+    if args.at:
+        lon, lat = parse_lonlat(args.at)
+        pipes = [isolator.nearest_pipe(lon, lat)]
+        err.print(f"[dim]{args.at} snapped to pipe {pipes[0]}[/dim]")
+    else:
+        pipes = [p.strip() for arg in args.pipe for p in arg.split(",") if p.strip()]
+    return isolator, pipes, failed
+
+
+def print_plan(plan: Any) -> None:
+    """An isolation plan as tables: the valves to close, who loses water."""
+    out.print(f"[bold]Isolation of {', '.join(plan.breaks)}[/bold]")
+    for warning in plan.warnings:
+        out.print(f"[yellow]warning:[/yellow] {warning}")
+    table = Table(title=f"Valves to close ({len(plan.valves_to_close)})")
+    # without a CRS the positions are the file's own x, y, not degrees
+    local = any(v.lon is None and math.isfinite(v.x) for v in plan.valves_to_close)
+    for column in ("valve", "pipe", "at node", "x, y (no CRS)" if local else "lon, lat"):
+        table.add_column(column)
+    for v in plan.valves_to_close:
+        if v.lon is not None and v.lat is not None:
+            where = f"{v.lon:.6f}, {v.lat:.6f}"
+        elif math.isfinite(v.x) and math.isfinite(v.y):
+            where = f"{v.x:.1f}, {v.y:.1f}"
+        else:  # at a node the file gives no coordinates
+            where = "-"
+        table.add_row(v.id, v.pipe_id, v.node_id, where)
+    out.print(table)
+    if plan.bypassed_valves:
+        out.print(
+            "Bypassed (will not close): "
+            + ", ".join(f"{v.id} ({v.reason})" for v in plan.bypassed_valves)
+        )
+    if plan.valves_not_needed:
+        # each with its reason: no source beyond it, or water cannot pass it in (one-way)
+        reasons = (f"{v.id} ({v.reason})" for v in plan.valves_not_needed)
+        out.print("Not needed: " + ", ".join(reasons))
+    c = plan.customers
+    summary = Table(title="Who loses water", show_header=False)
+    summary.add_column("measure")
+    summary.add_column("value", justify="right")
+    summary.add_row(
+        "isolated pipes", f"{len(plan.isolated_pipes)} ({plan.isolated_length_m:,.0f} m)"
+    )
+    summary.add_row(
+        "unintended pipes", f"{len(plan.unintended_pipes)} ({plan.unintended_length_m:,.0f} m)"
+    )
+    summary.add_row("customers", f"{c.total:,} ({c.accounts:,} accounts)")
+    for category, n in c.by_category.items():
+        if n:
+            summary.add_row(f"  {category}", f"{n:,}")
+    summary.add_row(
+        "streets", ", ".join(plan.streets[:8]) + (" …" if len(plan.streets) > 8 else "")
+    )
+    out.print(summary)
+    for crit in c.critical:
+        out.print(f"  [red]critical customer:[/red] {crit.name or crit.id} ({crit.kind})")
+    if plan.area is not None:
+        out.print(f"Affected area: {plan.area['type']} (use --geojson for the map)")
+
+
+def cmd_criticality(args: argparse.Namespace) -> int:
+    network = load_network(args)
+    with status("computing valve segments"):
+        isolator = Isolator(network)
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("valve criticality", total=len(network.valves))
+        update: Callable[[int, int], None] = lambda done, total: progress.update(  # noqa: E731
+            task, completed=done
+        )
+        ranked = valve_criticality(isolator, progress=update)
+    if args.json:
+        print_json({"valves": [r.to_dict() for r in ranked]})
+        return 0
+    table = Table(title=f"Most critical valves of {network.name} (of {len(ranked)})")
+    for column in (
+        "rank",
+        "valve",
+        "pipe",
+        "node",
+        "extra customers",
+        "extra accounts",
+        "extra critical",
+        "extra length m",
+    ):
+        table.add_column(
+            column, justify="right" if column.startswith(("rank", "extra")) else "left"
+        )
+    for rank, r in enumerate(ranked[: args.top], start=1):
+        table.add_row(
+            str(rank),
+            r.valve_id,
+            r.pipe_id,
+            r.node_id,
+            f"{r.extra_customers:,}",
+            f"{r.extra_accounts:,}",
+            str(r.extra_critical),
+            f"{r.extra_length_m:,.0f}",
+        )
+    out.print(table)
+    return 0

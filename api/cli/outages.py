@@ -1,0 +1,283 @@
+"""``waterops notice`` and ``repair``: an outage notice for a shutdown, and a break's job chain
+with, given a roster, the day's plan and its notice."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from api.cli.common import (
+    moment,
+    network_args,
+    notice_issuer,
+    out,
+    print_json,
+    road_model,
+    status,
+    stop_name,
+)
+from api.cli.network import shutdown
+from gis.isolation import Isolator, surroundings
+from ops.calendar import WorkCalendar
+from ops.dispatch import DayPlan, plan_day
+from ops.errors import InvalidRequest
+from ops.io import read_roster
+from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
+from ops.outages import (
+    DEFAULT_LEAD,
+    Outage,
+    OutageKind,
+    RecordKind,
+    create_outage,
+    notice_content,
+    publish,
+    record_authority,
+    repair_outage,
+)
+from ops.repairs import OutageWindow, RepairCase, RepairReport, Severity, open_repair
+from routing.solver import SolverOptions
+
+
+def where_args(p: argparse.ArgumentParser) -> None:
+    """The network and the pipes of a shutdown: ``--pipe`` or ``--at``, ``--inoperable``."""
+    network_args(p)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--pipe", action="append", help="pipe id; repeat for several")
+    where.add_argument("--at", metavar="LON,LAT", help="map point, snapped to a pipe")
+    p.add_argument("--inoperable", default="", help="valve ids found not to close: V1,V2")
+
+
+def add_parsers(sub: Any) -> None:
+    """The notice and repair commands."""
+    p = sub.add_parser("notice", help="render an outage notice for a shutdown")
+    where_args(p)
+    p.add_argument("--start", required=True, help='"YYYY-MM-DD HH:MM" (Kaifeng time)')
+    p.add_argument("--end", required=True, help="expected restoration, same format")
+    p.add_argument("--kind", choices=[k.value for k in OutageKind], default="planned")
+    p.add_argument("--reason-zh", default=None, help="reason in Chinese, e.g. 管道维修")
+    p.add_argument("--reason", default="", help="reason in English (optional)")
+    p.add_argument("--id", default="OUT-1", help="notice id (default OUT-1)")
+    p.add_argument("--now", help='publication time (default: now), "YYYY-MM-DD HH:MM"')
+    p.add_argument(
+        "--lead-hours",
+        type=float,
+        default=DEFAULT_LEAD.total_seconds() / 3600,
+        help="notice lead for planned",
+    )
+    p.add_argument("--draft", action="store_true", help="do not publish: render the draft")
+    p.add_argument(
+        "--approved-by",
+        metavar="AUTHORITY",
+        help="a planned outage: the water-supply authority that approved it (城市供水条例 §22), "
+        "e.g. 开封市城市管理局; with --approval-document and --approved-at, needed to publish",
+    )
+    p.add_argument("--approval-document", metavar="NO", help="the approval's document number")
+    p.add_argument("--approved-at", metavar="TIME", help='when it was approved, "YYYY-MM-DD HH:MM"')
+    p.add_argument(
+        "--reported-to",
+        metavar="AUTHORITY",
+        help="an emergency: the authority it was reported to (at --now)",
+    )
+    p.add_argument(
+        "--format",
+        choices=["zh", "en", "cap", "geojson", "ical", "atom", "json"],
+        default="zh",
+        help="zh/en text (default zh), CAP 1.2 XML, GeoJSON, iCalendar, Atom or JSON",
+    )
+    p.set_defaults(run=cmd_notice)
+
+    p = sub.add_parser(
+        "repair", help="job chain of a leak or burst; with --roster, the day's plan and notice"
+    )
+    where_args(p)
+    p.add_argument("--severity", choices=[s.value for s in Severity], default="burst")
+    p.add_argument("--reported", help='report time (default: now), "YYYY-MM-DD HH:MM"')
+    p.add_argument("--roster", type=Path, help="roster.csv: plan the chain with these crews")
+    p.add_argument("--seconds", type=float, default=SolverOptions.seconds, help="solver time limit")
+    p.add_argument("--id", default="T-1", help="ticket id (default T-1)")
+    p.set_defaults(run=cmd_repair)
+
+
+def cmd_notice(args: argparse.Namespace) -> int:
+    isolator, pipes, failed = shutdown(args)
+    issuer, hotline = notice_issuer()
+    plan = isolator.isolate(pipes, failed)
+    content = notice_content(
+        plan,
+        moment(args.start, "--start"),
+        moment(args.end, "--end"),
+        args.reason,
+        surroundings=surroundings(isolator, plan),
+        hotline=hotline,
+        failed_valves=failed,
+        reason_zh=args.reason_zh,
+    )
+    now = moment(args.now, "--now")
+    outage = create_outage(args.id, args.kind, content, now)
+    who = os.environ.get("USER", "cli")
+    if args.approved_by or args.approval_document or args.approved_at:
+        if not (args.approved_by and args.approval_document and args.approved_at):
+            raise InvalidRequest(
+                "an approval needs --approved-by, --approval-document and --approved-at"
+            )
+        outage = record_authority(
+            outage,
+            RecordKind.APPROVAL,
+            args.approved_by,
+            moment(args.approved_at, "--approved-at"),
+            who,
+            now,
+            args.approval_document,
+        )
+    if args.reported_to:
+        outage = record_authority(outage, RecordKind.REPORT, args.reported_to, now, who, now)
+    if not args.draft:
+        outage = publish(outage, now, lead=dt.timedelta(hours=args.lead_hours))
+    fmt = args.format
+    if fmt in ("zh", "en"):
+        sys.stdout.write(render_text(outage, fmt, issuer))
+    elif fmt == "cap":
+        sys.stdout.write(render_cap(outage, issuer))
+    elif fmt == "geojson":
+        print_json(render_geojson(outage, issuer))
+    elif fmt == "ical":
+        sys.stdout.write(render_ical(outage, issuer))
+    elif fmt == "atom":
+        sys.stdout.write(render_atom([outage], now, issuer))
+    else:
+        print_json(outage.to_dict())
+    return 0
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    isolator, pipes, failed = shutdown(args)
+    report = RepairReport(
+        args.id,
+        moment(args.reported, "--reported"),
+        Severity(args.severity),
+        pipe_id=pipes[0],
+        inoperable_valves=tuple(failed),
+    )
+    case = open_repair(report, isolator)
+    if args.roster is None:
+        if args.json:
+            print_json(case.to_dict())
+        else:
+            print_case(case)
+        return 0
+    day_plan, window, outage = plan_repair(args, case, isolator)
+    if args.json:
+        print_json(
+            {
+                "repair": case.to_dict(),
+                "plan": day_plan.to_dict(),
+                "outage_window": window.to_dict(),
+                "notice": outage.to_dict(),
+            }
+        )
+        return 0
+    print_case(case)
+    print_repair_schedule(case, day_plan, window, outage)
+    return 0
+
+
+def plan_repair(
+    args: argparse.Namespace, case: RepairCase, isolator: Isolator
+) -> tuple[DayPlan, OutageWindow, Outage]:
+    """The day's plan of a repair with the crews of ``args.roster`` (``args.network``'s roads,
+    ``args.seconds``), its outage window and its notice (an emergency's published at once)."""
+    roster = read_roster(args.roster)
+    travel = road_model(args.network) if args.network.suffix == ".gpkg" else None
+    day = case.report.reported_at.date()
+    with status(f"planning the repair with {len(roster)} crews ({args.seconds:g} s)"):
+        day_plan = plan_day(
+            day,
+            list(case.jobs),
+            list(case.links),
+            roster,
+            WorkCalendar(),
+            repairs=[case],
+            travel=travel,
+            seconds=args.seconds,
+            now=case.report.reported_at,
+        )
+    window = day_plan.outage_windows[case.report.id]
+    report = case.report
+    outage = repair_outage(
+        f"OUT-{report.id}",
+        report.severity.value,
+        case.pipe_id,
+        window.start,
+        window.end,
+        isolator,
+        report.reported_at,
+        failed_valves=report.inoperable_valves,
+        tankers=case.tankers,
+        hotline=notice_issuer()[1],
+        source=report.id,
+    )
+    if outage.kind is OutageKind.EMERGENCY:  # notified at once; a planned one awaits approval
+        outage = publish(outage, report.reported_at)
+    return day_plan, window, outage
+
+
+def print_case(case: RepairCase) -> None:
+    """A repair's job chain as a table."""
+    r = case.report
+    out.print(
+        f"[bold]Repair {r.id}[/bold]: {r.severity.value} on pipe {case.pipe_id}, reported "
+        f"{r.reported_at:%Y-%m-%d %H:%M}; {len(case.isolation.valves_to_close)} valves to "
+        f"close, {case.isolation.customers.total:,} customers cut off"
+    )
+    table = Table(title=f"Job chain ({len(case.jobs)} jobs)")
+    for column in ("job", "kind", "skills", "min", "crews", "due"):
+        table.add_column(column, overflow="fold", no_wrap=column == "job")
+    for j in case.jobs:
+        table.add_row(
+            j.id,
+            str(j.kind),
+            ",".join(sorted(str(s) for s in j.skills)) or "any",
+            f"{j.duration.total_seconds() / 60:.0f}",
+            str(j.crews_required),
+            f"{j.due:%m-%d %H:%M}" if j.due else "",
+        )
+    out.print(table)
+    start, end = case.expected_window()
+    out.print(f"Expected outage before planning: {start:%H:%M}–{end:%H:%M}")
+    for note in case.notes:
+        out.print(f"  note: {note}")
+
+
+def print_repair_schedule(
+    case: RepairCase, day_plan: DayPlan, window: OutageWindow, outage: Outage
+) -> None:
+    """When each job of a repair is done, by which crew, the outage window and the notice."""
+    table = Table(title=f"Schedule of {case.report.id} on {day_plan.day}")
+    for column in ("job", "crew", "start", "end"):
+        table.add_column(column)
+    rows = []
+    mine = {j.id for j in case.jobs}
+    for route in day_plan.plan.routes:
+        for stop in route.stops:
+            if stop.job_id in mine:
+                times = day_plan.stop_times(stop.job_id)
+                assert times is not None  # a stop of a route has its times
+                rows.append((times[0], stop_name(stop), route.crew_id, times[1]))
+    for start, job, crew, end in sorted(rows):
+        table.add_row(job, crew, f"{start:%H:%M}", f"{end:%H:%M}")
+    out.print(table)
+    for u in day_plan.plan.unassigned:
+        out.print(f"  [yellow]not planned:[/yellow] {u.job_id}: {u.reason} ({u.detail})")
+    state = "as scheduled" if window.scheduled else "estimated (chain not fully planned)"
+    out.print(
+        f"[bold]Outage window[/bold] {state}: {window.start:%Y-%m-%d %H:%M} – "
+        f"{window.end:%H:%M} (first closure to last reopening)"
+    )
+    out.rule("notice (zh)")
+    out.print(render_text(outage, "zh", notice_issuer()[0]), end="")
