@@ -7,21 +7,30 @@ comes back as a literal in ``api/``.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import datetime as dt
+import inspect
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from api.cli import make_parser
 from api.routes.crews import CrewIn
 from api.schemas import JobOut
 from api.settings import Settings
 from ops.calendar import OfficeHours
-from ops.dispatch import CrewShift
+from ops.connections import ConnectionRules
+from ops.dispatch import CrewShift, plan_day
 from ops.jobs import FieldJob
+from ops.leakage import analyse, survey_jobs
 from ops.notices.issuer import Issuer
 from ops.outages import DEFAULT_LEAD, MIN_LEAD
+from ops.valves import ProgrammeSettings, programme_effect
+from routing.solver import SolverOptions
+from sample_data.leakage import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,6 +89,48 @@ def test_the_settings_defaults_are_the_cores(
     assert settings.sender == Issuer().sender
     with pytest.raises(ValueError, match="below 24"):
         Settings(data_dir=tmp_path, notice_lead_hours=MIN_LEAD.total_seconds() / 3600 - 1)
+
+
+def _keyword(function: Callable[..., object], name: str) -> object:
+    return inspect.signature(function).parameters[name].default
+
+
+def _parse(*argv: str) -> argparse.Namespace:
+    return make_parser().parse_args(list(argv))
+
+
+def test_the_command_lines_defaults_are_the_cores(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    notice = _parse("notice", "city.gpkg", "--pipe", "P1", "--start", "a", "--end", "b")
+    assert dt.timedelta(hours=notice.lead_hours) == DEFAULT_LEAD
+    assert _parse("plan", "jobs.csv", "crews.csv").seconds == SolverOptions().seconds
+    repair = _parse("repair", "city.gpkg", "--pipe", "P1")
+    assert repair.seconds == SolverOptions().seconds == _keyword(plan_day, "seconds")
+    deadline = _parse("deadline", "--type", "no_external_works", "--accepted", "x")
+    assert deadline.day_reading == ConnectionRules().day_reading
+
+    programme = ProgrammeSettings()
+    valves = _parse("valves", "report", "city.gpkg")
+    assert dt.timedelta(days=valves.critical_days) == programme.critical_cycle
+    assert dt.timedelta(days=valves.other_days) == programme.other_cycle
+    assert valves.critical_share == programme.critical_share
+    assert valves.top == _keyword(programme_effect, "top")
+
+    survey = _parse("leakage", "survey", "data")
+    assert survey.outlet_pressure == _keyword(analyse, "outlet_pressure_mpa")
+    assert (survey.top, survey.km_per_day) == (
+        _keyword(survey_jobs, "top"),
+        _keyword(survey_jobs, "km_per_crew_day"),
+    )
+    sample = _parse("leakage", "sample")
+    assert (sample.days, sample.seed) == (_keyword(generate, "days"), _keyword(generate, "seed"))
+
+    # `waterops serve` listens where the service's default public address says it does
+    monkeypatch.delenv("WATEROPS_PUBLIC_URL", raising=False)
+    monkeypatch.delenv("WATEROPS_CONFIG", raising=False)
+    serve = _parse("serve")
+    assert Settings(data_dir=tmp_path).public_url == f"http://{serve.host}:{serve.port}"
 
 
 # Literal copies of core defaults that must not come back in api/: the shift's clock times and
