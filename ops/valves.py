@@ -4,11 +4,13 @@ The service plan asks that valves be inspected and maintained so that a repair s
 smallest area for the shortest time. A valve that has not been turned for years is the one that
 fails when it is needed; so every operable valve is exercised (closed and reopened, its turns
 counted) once per cycle. The programme (:func:`exercise_programme`) has two cycles
-(:class:`ProgrammeSettings`): the critical valves (the top 10 % by the extra customers cut off
-if they fail) yearly, the others every three years; :func:`valves_due` is the plain list with one
-cycle for every valve (default two years). The programme puts the critical valves first; then,
-in both, never-exercised valves, then the longest unexercised, and with a criticality ranking
-(:func:`gis.criticality.valve_criticality`) the valves whose failure costs most.
+(:class:`ProgrammeSettings`): the critical valves (:func:`critical_valves`: the top 10 % by
+the extra customers cut off if they fail, the valves on trunk mains and those whose failure
+cuts off a critical customer) yearly, the others every three years; :func:`valves_due` is the
+plain list with one cycle for every valve (default two years). The programme puts the critical
+valves first; then, in both, never-exercised valves, then the longest unexercised, and with a
+criticality ranking (:func:`gis.criticality.valve_criticality`) the valves whose failure costs
+most.
 Normally-closed boundary valves are exercised too (they are DMA boundaries that a repair may
 need to open). Inoperable valves are not exercised but listed for replacement.
 """
@@ -20,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ops.jobs import FieldJob, JobKind, Skill
 
@@ -109,8 +113,6 @@ def exercise_jobs(
     (optional, low priority: due by the end of the month)."""
     if not network.has_map:
         return []
-    import numpy as np
-
     chosen = list(due[:limit])
     if not chosen:
         return []
@@ -150,13 +152,41 @@ class ProgrammeSettings:
     other_cycle: dt.timedelta = dt.timedelta(days=3 * 365)
     critical_share: float = 0.10  # the top 10 % of valves by extra customers if they fail
     critical_min_customers: int = 1  # a valve whose failure costs nobody is never critical
+    # valves on trunk mains are critical too: a pipe outside every DMA (a transmission main),
+    # or a main of this diameter or more (docs/leakage.md, "The valve programme")
+    trunk_min_diameter_mm: float = 300.0
 
     def critical(self, criticality: Mapping[str, int]) -> frozenset[str]:
+        """The top ``critical_share`` by extra customers (one of the reasons a valve is
+        critical: :func:`critical_valves` gives them all)."""
         ranked = sorted(
             (v for v, c in criticality.items() if c >= self.critical_min_customers),
             key=lambda v: (-criticality[v], v),
         )
         return frozenset(ranked[: round(self.critical_share * len(criticality))])
+
+
+def critical_valves(
+    network: Network,
+    criticality: Mapping[str, int],
+    settings: ProgrammeSettings = ProgrammeSettings(),
+    *,
+    critical_customers: Mapping[str, int] | None = None,
+) -> frozenset[str]:
+    """The valves exercised on the critical cycle: the top ``critical_share`` by the extra
+    customers cut off if they fail, every valve on a trunk main (a pipe outside every DMA, or
+    of ``trunk_min_diameter_mm`` or more), and every valve whose failure cuts off a critical
+    customer (hospital, dialysis centre …): ``critical_customers`` maps valve id to those
+    extra critical customers (``gis.criticality.ValveCriticality.extra_critical``). The
+    criticality is topological (who is cut off); there is no hydraulic criticality yet."""
+    valves = network.valves
+    pipes = valves.pipe
+    dma = network.pipes.dma[pipes]
+    outside = np.asarray([d is None or d != d for d in dma], dtype=bool)
+    trunk = outside | (network.pipes.diameter_mm[pipes] >= settings.trunk_min_diameter_mm)
+    out = set(settings.critical(criticality)) | {str(v) for v in valves.ids[trunk]}
+    out |= {v for v, n in (critical_customers or {}).items() if n > 0}
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -190,15 +220,19 @@ def exercise_programme(
     exercised: Mapping[str, dt.date] | None = None,
     failed: Sequence[str] = (),
     horizon: dt.timedelta = dt.timedelta(0),
+    critical_customers: Mapping[str, int] | None = None,
 ) -> list[ProgrammeItem]:
     """The operable valves due by ``on + horizon``, critical ones first, then by how overdue.
 
     ``criticality`` maps valve id to the extra customers cut off if it fails
     (:func:`gis.criticality.valve_criticality`); ``exercised`` gives exercise dates recorded
     since the data was loaded (they override the layer's ``last_exercised``); ``failed``
-    valves (found inoperable) wait for repair instead."""
+    valves (found inoperable) wait for repair instead. Critical valves: :func:`critical_valves`
+    (``critical_customers``: valve id → extra critical customers cut off if it fails)."""
     valves = network.valves
-    critical = settings.critical(criticality)
+    critical = critical_valves(
+        network, criticality, settings, critical_customers=critical_customers
+    )
     latest = dict(exercised or {})
     broken = set(failed)
     until = on + horizon
@@ -311,6 +345,7 @@ def programme_effect(
     exercised: Mapping[str, dt.date] | None = None,
     results: Mapping[str, ExerciseResult] | None = None,
     horizon: dt.timedelta = dt.timedelta(days=365),
+    critical_customers: Mapping[str, int] | None = None,
 ) -> ProgrammeEffect:
     """Among the ``top`` most critical valves, those not verified (exercised within their
     cycle) are the ones that may fail when a repair needs them: each would cut off its extra
@@ -321,7 +356,9 @@ def programme_effect(
     ranked = sorted(criticality, key=lambda v: (-criticality[v], v))[:top]
     known = dict(exercised or {})
     found = dict(results or {})
-    critical = settings.critical(criticality)
+    critical = critical_valves(
+        network, criticality, settings, critical_customers=critical_customers
+    )
 
     def fails(vid: str) -> bool:  # known not to close: in the data, or found by an exercise
         return not valves.operable[network.valve_index(vid)] or (
