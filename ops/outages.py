@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ops.calendar import local_time
 from ops.errors import InvalidRequest, LeadTimeTooShort, NoticeStateError
+from ops.places import RoadSection, places
 from ops.repairs import TankerPoint
 
 if TYPE_CHECKING:
@@ -85,6 +86,14 @@ class NoticeContent:
     breaks: tuple[str, ...] = ()  # pipe ids (for the overlap check; not shown to the public)
     failed_valves: tuple[str, ...] = ()
     reason_zh: str | None = None  # the reason in Chinese, when the dispatcher wrote one
+    # the places by name (ops.places): estates (小区) and units cut off, most accounts first;
+    # the streets as sections between cross streets; the roads bounding the area by side
+    # (east, west, south, north); the Chinese name of every place named (name_zh columns)
+    estates: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    sections: tuple[RoadSection, ...] = ()
+    bounds: dict[str, str] = field(default_factory=dict)
+    names_zh: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", local_time(self.start))
@@ -93,8 +102,27 @@ class NoticeContent:
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, xml_safe(value))
-        for name in ("streets", "neighbourhoods", "critical", "reduced_pressure_streets"):
+        for name in (
+            "streets",
+            "neighbourhoods",
+            "critical",
+            "reduced_pressure_streets",
+            "estates",
+            "units",
+        ):
             object.__setattr__(self, name, tuple(xml_safe(v) for v in getattr(self, name)))
+        object.__setattr__(
+            self,
+            "sections",
+            tuple(
+                RoadSection(*(xml_safe(v) for v in (s.street, s.start, s.end)))
+                for s in self.sections
+            ),
+        )
+        object.__setattr__(self, "bounds", {k: xml_safe(v) for k, v in self.bounds.items()})
+        object.__setattr__(
+            self, "names_zh", {xml_safe(k): xml_safe(v) for k, v in self.names_zh.items()}
+        )
         if self.end <= self.start:
             raise InvalidRequest(
                 f"the outage must end after it starts (start {self.start:%Y-%m-%d %H:%M}, "
@@ -104,6 +132,10 @@ class NoticeContent:
     @property
     def duration(self) -> dt.timedelta:
         return self.end - self.start
+
+    def zh(self, name: str) -> str:
+        """The Chinese name of a place the notice names, or the name as the data has it."""
+        return self.names_zh.get(name, name)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +157,11 @@ class NoticeContent:
             "area": self.area,
             "breaks": list(self.breaks),
             "failed_valves": list(self.failed_valves),
+            "estates": list(self.estates),
+            "units": list(self.units),
+            "sections": [s.to_dict() for s in self.sections],
+            "bounds": dict(self.bounds),
+            "names_zh": dict(self.names_zh),
         }
 
 
@@ -139,26 +176,41 @@ def notice_content(
     hotline: str,
     failed_valves: Sequence[str] = (),
     reason_zh: str | None = None,
+    isolator: Isolator | None = None,
 ) -> NoticeContent:
-    """The content of a notice for an isolation plan and a window."""
+    """The content of a notice for an isolation plan and a window.
+
+    With the ``isolator`` the plan was made by, the notice also names the estates and units
+    cut off, the streets' sections, the roads bounding the area and the Chinese names of all
+    its places (:func:`ops.places.places`); without it, the streets and the counts only.
+    """
     c = plan.customers
+    critical = tuple(x.name or x.id for x in c.critical)
+    neighbourhoods = surroundings.neighbourhoods if surroundings else ()
+    reduced = surroundings.reduced_pressure_streets if surroundings else ()
+    where = places(isolator, plan, (*neighbourhoods, *reduced, *critical)) if isolator else None
     return NoticeContent(
         reason=reason,
         reason_zh=reason_zh,
         start=start,
         end=end,
         streets=plan.streets,
-        neighbourhoods=surroundings.neighbourhoods if surroundings else (),
+        neighbourhoods=neighbourhoods,
         customers_by_category={k: v for k, v in c.by_category.items() if v},
         customers_total=c.total,
         accounts=c.accounts,
-        critical=tuple(x.name or x.id for x in c.critical),
-        reduced_pressure_streets=surroundings.reduced_pressure_streets if surroundings else (),
+        critical=critical,
+        reduced_pressure_streets=reduced,
         tanker_points=tuple(tankers),
         area=plan.area,
         hotline=hotline,
         breaks=plan.breaks,
         failed_valves=tuple(failed_valves),
+        estates=where.estates if where else (),
+        units=where.units if where else (),
+        sections=where.sections if where else (),
+        bounds=where.bounds if where else {},
+        names_zh=where.names_zh if where else {},
     )
 
 
@@ -182,6 +234,11 @@ def content_from_dict(data: dict[str, Any]) -> NoticeContent:
         hotline=str(data.get("hotline", "")),
         breaks=tuple(data.get("breaks", ())),
         failed_valves=tuple(data.get("failed_valves", ())),
+        estates=tuple(data.get("estates", ())),
+        units=tuple(data.get("units", ())),
+        sections=tuple(RoadSection.from_dict(s) for s in data.get("sections", ())),
+        bounds={str(k): str(v) for k, v in data.get("bounds", {}).items()},
+        names_zh={str(k): str(v) for k, v in data.get("names_zh", {}).items()},
     )
 
 
@@ -750,6 +807,7 @@ def notice_for_repair(
         hotline=hotline,
         failed_valves=failed_valves,
         reason_zh=reason_zh,
+        isolator=isolator,
     )
 
 

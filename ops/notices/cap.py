@@ -83,7 +83,9 @@ def cap_headline(outage: Outage, content: Any, state: NoticeState, lang: str) ->
     """Place and time, as a headline: ``鼓楼片区 12月3日 09:00–17:00 停水``."""
     start, end = content.start, content.end
     if lang == "zh":
-        place = area_zh(content.neighbourhoods[:1]) or (content.streets[:1] or ("",))[0]
+        place = area_zh(tuple(content.zh(n) for n in content.neighbourhoods[:1])) or (
+            content.zh(content.streets[0]) if content.streets else ""
+        )
         until = (
             f"{end:%H:%M}" if end.date() == start.date() else f"{end.month}月{end.day}日{end:%H:%M}"
         )
@@ -195,9 +197,14 @@ def render_cap(
             _sub(parameter, "value", value)
         area = _sub(info, "area")
         streets = content.streets[:20]
-        desc = ("、".join(streets) if lang == "zh" else ", ".join(streets)) or outage.id
-        if content.neighbourhoods:
-            desc += f" ({', '.join(content.neighbourhoods)})"
+        if lang == "zh":
+            desc = "、".join(content.zh(s) for s in streets) or outage.id
+            if content.neighbourhoods:
+                desc += f"（{area_zh(tuple(content.zh(n) for n in content.neighbourhoods))}）"
+        else:
+            desc = ", ".join(streets) or outage.id
+            if content.neighbourhoods:
+                desc += f" ({', '.join(content.neighbourhoods)})"
         _sub(area, "areaDesc", desc)
         for polygon in cap_polygons(content.area):
             _sub(area, "polygon", polygon)

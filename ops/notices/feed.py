@@ -42,7 +42,11 @@ def render_atom(
         entry.id(f"tag:{issuer.sender.split('@')[-1]},2026:notices/{outage.id}")
         entry.title(
             f"{headline}: {c.start:%m-%d %H:%M}–{c.end:%m-%d %H:%M} "
-            + ("、".join(c.streets[:3]) if lang == "zh" else ", ".join(c.streets[:3]))
+            + (
+                "、".join(c.zh(s) for s in c.streets[:3])
+                if lang == "zh"
+                else ", ".join(c.streets[:3])
+            )
         )
         entry.updated(outage.latest.at)
         published = outage.published_at

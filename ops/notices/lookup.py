@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+from gis.network import CUSTOMER_CATEGORIES
 from ops.outages import Outage
+from ops.places import cut_off
 
 # the shortest key worth searching: fewer letters match half the city
 MIN_KEY = 2
@@ -37,6 +37,8 @@ class AffectedCustomer:
     accounts: int
     street: str
     name: str  # the estate or unit (小区、单位) where the data names it, else ""
+    street_zh: str = ""  # the street's Chinese name (name_zh columns), where the data has one
+    name_zh: str = ""  # the estate's or unit's Chinese name, where the data has one
 
 
 @dataclass(frozen=True)
@@ -57,38 +59,30 @@ def customers_cut_off(isolator: Any, outage: Outage) -> tuple[AffectedCustomer, 
     ``isolator`` is the :class:`gis.isolation.Isolator` of the outage's network. A notice
     without breaks (made by hand, no isolation) cuts off no one it can name.
     """
-    from gis.network import CUSTOMER_CATEGORIES
-
     c = outage.content
     if not c.breaks:
         return ()
     plan = isolator.isolate(list(c.breaks), list(c.failed_valves), with_area=False)
-    shut = np.fromiter(sorted(plan.isolated_units | plan.unintended_units), dtype=np.int64)
     network = isolator.network
     cust = network.customers
-    units = isolator.units
-    # a customer drawing from a node (EPANET demand) follows that node, else its pipe
-    by_node = cust.node >= 0
-    unit = np.where(
-        by_node,
-        units.node_unit[np.where(by_node, cust.node, 0)],
-        units.pipe_unit[np.where(by_node, 0, cust.pipe)],
-    )
-    picked = np.flatnonzero(np.isin(unit, shut))
     streets = network.pipes.street
-    names = getattr(cust, "estate", None)
+    estates = cust.estate
+    zh = network.names_zh
     out = []
-    for i in picked.tolist():
+    for i in cut_off(isolator, plan).tolist():
         pipe = int(cust.pipe[i])
-        estate = names[i] if names is not None else None
+        street = _text(streets[pipe]) if pipe >= 0 else ""
+        name = (_text(estates[i]) if estates is not None else "") or _text(cust.name[i])
         out.append(
             AffectedCustomer(
                 id=str(cust.ids[i]),
                 address=_text(cust.address[i]),
                 category=CUSTOMER_CATEGORIES[int(cust.category[i])],
                 accounts=int(cust.accounts[i]),
-                street=_text(streets[pipe]) if pipe >= 0 else "",
-                name=_text(estate) or _text(cust.name[i]),
+                street=street,
+                name=name,
+                street_zh=zh.get(street, ""),
+                name_zh=zh.get(name, ""),
             )
         )
     return tuple(sorted(out, key=lambda a: (a.street, _house(a.address) or 0, a.address, a.id)))
@@ -125,13 +119,21 @@ def find_affected(
         for cu in customers:
             if house is not None and _house(cu.address) != house:
                 continue
-            if key in search_key(_strip_house(cu.address)) or key in search_key(cu.street):
+            if key in search_key(_strip_house(cu.address)) or _matches(
+                key, cu.street, cu.street_zh
+            ):
                 addresses.add(cu.address)
-            elif cu.name and key in search_key(cu.name):
+            elif cu.name and _matches(key, cu.name, cu.name_zh):
                 names.add(cu.name)
         c = outage.content
-        streets = () if house is not None else tuple(s for s in c.streets if key in search_key(s))
-        reduced = tuple(s for s in c.reduced_pressure_streets if key in search_key(s))
+        streets = (
+            ()
+            if house is not None
+            else tuple(s for s in c.streets if _matches(key, s, c.names_zh.get(s, "")))
+        )
+        reduced = tuple(
+            s for s in c.reduced_pressure_streets if _matches(key, s, c.names_zh.get(s, ""))
+        )
         if addresses or names or streets or reduced:
             out.append(
                 NoticeMatch(
@@ -143,6 +145,11 @@ def find_affected(
                 )
             )
     return sorted(out, key=lambda m: (m.outage.content.start, m.outage.id))
+
+
+def _matches(key: str, *names: str) -> bool:
+    """``key`` is part of one of the names (a place's name and its Chinese name)."""
+    return any(name and key in search_key(name) for name in names)
 
 
 def _text(value: Any) -> str:

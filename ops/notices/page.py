@@ -13,7 +13,7 @@ from html import escape
 from urllib.parse import quote
 
 from ops.notices.issuer import Issuer
-from ops.notices.text import render_text
+from ops.notices.text import render_text, streets_en, streets_zh
 from ops.outages import NoticeState, Outage, OutageKind
 
 WEEKDAY_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
@@ -121,6 +121,7 @@ def render_page(
     hours = (c.end - c.start).total_seconds() / 3600
     duration = words["hours"].format(h=f"{hours:.1f}".rstrip("0").rstrip("."))
     sep = "、" if lang == "zh" else ", "
+    streets = streets_zh(c) if lang == "zh" else streets_en(c)
     name = issuer.name_zh if lang == "zh" else issuer.name_en
     kind = outage.kind
     state = outage.state
@@ -186,7 +187,7 @@ def render_page(
     <dt>{escape(words["window"])}</dt>
     <dd><time datetime="{c.start.isoformat(timespec="minutes")}">{when}</time></dd>
     <dt>{escape(words["duration"])}</dt><dd>{escape(duration)}</dd>
-    <dt>{escape(words["area"])}</dt><dd>{escape(sep.join(c.streets)) or "—"}</dd>
+    <dt>{escape(words["area"])}</dt><dd>{escape(sep.join(streets)) or "—"}</dd>
     <dt>{escape(words["hotline"])}</dt>
     <dd><a class="hotline" href="{escape(tel_href(c.hotline))}">{escape(c.hotline)}</a></dd>
   </dl>

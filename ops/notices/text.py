@@ -86,11 +86,52 @@ def _hours(span: dt.timedelta) -> str:
     return f"{half_hours / 2:g}" if half_hours else "0.5"
 
 
+# how many streets, and how many estates or units, a notice names before it says how many more
+STREET_LIMIT = 12
+ESTATE_LIMIT = 10
+SIDES_ZH = {"east": "东至", "west": "西至", "south": "南至", "north": "北至"}
+SIDES_EN = {"east": "east", "west": "west", "south": "south", "north": "north"}
+
+
 def _list(items: tuple[str, ...], limit: int, sep: str, more: str) -> str:
     shown = sep.join(items[:limit])
     if len(items) > limit:
-        shown += more.format(n=len(items) - limit)
+        shown += more.format(n=len(items) - limit, total=len(items))
     return shown
+
+
+def streets_zh(content: NoticeContent) -> tuple[str, ...]:
+    """The streets in Chinese, each as its section between cross streets where known:
+    ``纬三路（经十八路—经十九路）``."""
+    sections = {s.street: s for s in content.sections}
+    out = []
+    for street in content.streets:
+        s = sections.get(street)
+        z = content.zh(street)
+        out.append(f"{z}（{content.zh(s.start)}—{content.zh(s.end)}）" if s else z)
+    return tuple(out)
+
+
+def streets_en(content: NoticeContent) -> tuple[str, ...]:
+    """The streets as the data names them, with their sections: ``Wei 3 Lu (Jing 18 Lu to
+    Jing 19 Lu)``."""
+    sections = {s.street: s for s in content.sections}
+    return tuple(
+        f"{street} ({sections[street].start} to {sections[street].end})"
+        if street in sections
+        else street
+        for street in content.streets
+    )
+
+
+def bounds_zh(content: NoticeContent) -> str:
+    """``东至经十九路，西至经十八路，南至郑开大道，北至纬四路`` (the sides found)."""
+    return "，".join(f"{SIDES_ZH[k]}{content.zh(v)}" for k, v in content.bounds.items())
+
+
+def bounds_en(content: NoticeContent) -> str:
+    parts = [f"{v} to the {SIDES_EN[k]}" for k, v in content.bounds.items()]
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
 
 
 def area_zh(neighbourhoods: tuple[str, ...]) -> str:
@@ -190,8 +231,8 @@ def _zh(outage: Outage, issuer: Issuer) -> str:
     }.get(state, "紧急停水通知" if emergency else "停水通知")
     reason = reason_zh(outage, c)
     window = _zh_window(c.start, c.end)
-    where = _list(c.streets, 12, "、", "等{n}条道路") if c.streets else ""
-    area = f"（{area_zh(c.neighbourhoods)}）" if c.neighbourhoods else ""
+    where = _list(streets_zh(c), STREET_LIMIT, "、", "等{total}条道路") if c.streets else ""
+    area = f"（{area_zh(tuple(c.zh(n) for n in c.neighbourhoods))}）" if c.neighbourhoods else ""
     lines = [title, "", "尊敬的用户："]
     if state == NoticeState.CANCELLED:
         place = f"{where}沿线{area}" if where else "相关区域"
@@ -224,6 +265,14 @@ def _zh(outage: Outage, issuer: Issuer) -> str:
         lines.append("")
         if where:
             lines.append(f"停水范围：{where}沿线{area}。")
+        if c.bounds:
+            lines.append(f"区域四至：{bounds_zh(c)}。")
+        if c.estates:
+            named = tuple(c.zh(e) for e in c.estates)
+            lines.append(f"涉及小区：{_list(named, ESTATE_LIMIT, '、', '等{total}个小区')}。")
+        if c.units:
+            named = tuple(c.zh(u) for u in c.units)
+            lines.append(f"涉及单位：{_list(named, ESTATE_LIMIT, '、', '等{total}个单位')}。")
         if c.customers_total:
             parts = [
                 f"{CATEGORY_ZH.get(k, k)}{v}处" for k, v in c.customers_by_category.items() if v
@@ -233,10 +282,11 @@ def _zh(outage: Outage, issuer: Issuer) -> str:
                 f"（{'、'.join(parts)}；{SERVICE_POINT_ZH}）。"
             )
         if c.critical:
-            lines.append(f"重点用户：{'、'.join(c.critical)}。")
+            lines.append(f"重点用户：{'、'.join(c.zh(n) for n in c.critical)}。")
         if c.reduced_pressure_streets:
+            low = tuple(c.zh(n) for n in c.reduced_pressure_streets)
             lines.append(
-                f"降压区域：{_list(c.reduced_pressure_streets, 12, '、', '等{n}条道路')}"
+                f"降压区域：{_list(low, STREET_LIMIT, '、', '等{total}条道路')}"
                 "沿线停水期间水压可能偏低。"
             )
         if c.tanker_points:
@@ -278,7 +328,7 @@ def _en(outage: Outage, issuer: Issuer) -> str:
     }.get(state, "Emergency water outage" if emergency else "Planned water outage")
     reason = reason_en(outage, c)
     window = f"{_en_time(c.start)} to {_en_until(c.start, c.end)}"
-    where = _list(c.streets, 12, ", ", " and {n} more streets") if c.streets else ""
+    where = _list(streets_en(c), STREET_LIMIT, ", ", " and {n} more streets") if c.streets else ""
     area = f" ({', '.join(c.neighbourhoods)})" if c.neighbourhoods else ""
     lines = [title, "", "Dear customers,"]
     if state == NoticeState.CANCELLED:
@@ -317,6 +367,16 @@ def _en(outage: Outage, issuer: Issuer) -> str:
         lines.append("")
         if where:
             lines.append(f"Affected area: along {where}{area}.")
+        if c.bounds:
+            lines.append(f"The area is bounded by {bounds_en(c)}.")
+        if c.estates:
+            more = " and {n} more ({total} estates)"
+            lines.append(f"Estates: {_list(c.estates, ESTATE_LIMIT, ', ', more)}.")
+        if c.units:
+            more = " and {n} more ({total} in all)"
+            lines.append(
+                f"Businesses and institutions: {_list(c.units, ESTATE_LIMIT, ', ', more)}."
+            )
         if c.customers_total:
             parts = [f"{v} {k}" for k, v in c.customers_by_category.items() if v]
             lines.append(
@@ -328,7 +388,7 @@ def _en(outage: Outage, issuer: Issuer) -> str:
         if c.reduced_pressure_streets:
             lines.append(
                 "Reduced pressure possible along "
-                f"{_list(c.reduced_pressure_streets, 12, ', ', ' and {n} more streets')}."
+                f"{_list(c.reduced_pressure_streets, STREET_LIMIT, ', ', ' and {n} more streets')}."
             )
         if c.tanker_points:
             lines.append("Water tankers: " + "; ".join(t.name for t in c.tanker_points) + ".")
