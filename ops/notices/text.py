@@ -239,10 +239,15 @@ def _zh(outage: Outage, issuer: Issuer) -> str:
         why = outage.latest.note_zh or (
             outage.latest.note if CJK.search(outage.latest.note) else ""
         )
-        lines.append(
-            f"原定于{window}在{place}的停水已取消，届时正常供水。"
-            + (f"取消原因：{why}。".replace("。。", "。") if why else "")
+        # called off once the water was to be off already (an emergency, as a rule): no 原定于
+        # … 届时, the water is back to normal now
+        said = (
+            f"{_zh_time(c.start)}{_zh_weekday(c.start)}起在{place}的"
+            f"{'紧急' if emergency else ''}停水已取消，现已正常供水。"
+            if c.start <= outage.latest.at
+            else f"原定于{window}在{place}的停水已取消，届时正常供水。"
         )
+        lines.append(said + (f"取消原因：{why}。".replace("。。", "。") if why else ""))
     elif state == NoticeState.RESTORED:
         place = f"{where}沿线{area}" if where else "停水区域"
         lines.append(f"因{reason}停水的{place}已于{_zh_time(c.end)}恢复供水。")
@@ -333,10 +338,14 @@ def _en(outage: Outage, issuer: Issuer) -> str:
     lines = [title, "", "Dear customers,"]
     if state == NoticeState.CANCELLED:
         place = f" along {where}{area}" if where else ""
-        lines.append(
-            f"The outage planned{place} from {window} is cancelled; supply continues as "
-            f"normal. Reason: {outage.latest.note}.".replace("..", ".")
+        said = (
+            f"The {'emergency ' if emergency else ''}outage{place} from {_en_time(c.start)} is "
+            "called off; supply is back to normal."
+            if c.start <= outage.latest.at
+            else f"The outage planned{place} from {window} is cancelled; supply continues as "
+            "normal."
         )
+        lines.append(f"{said} Reason: {outage.latest.note}.".replace("..", "."))
     elif state == NoticeState.RESTORED:
         place = f" along {where}{area}" if where else ""
         lines.append(f"Supply{place} was restored at {_en_time(c.end)} after the {reason}.")
