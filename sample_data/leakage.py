@@ -13,6 +13,7 @@ Files written to ``--out`` (default ``sample_data/leakage``):
 | ``pressure.csv`` | ``time, dma, pressure_m`` — zone average pressure (AZP), 15-minute means |
 | ``billing.csv`` | ``dma, start, end`` and the authorised volumes (see ``ops/leakage.py``) |
 | ``usage.csv`` | ``customer, month, volume_m3, night_m3h`` — non-household monthly reads |
+| ``plant_output.csv`` | ``date, plant, volume_m3`` — the plants' outlet meters, a day's volume |
 | ``truth.json`` | injected bursts, leaks, pressure changes and enterprise anomalies |
 
 The model: consumption = legitimate night use (1.7 l/h per household account, 8 l/h per other
@@ -21,7 +22,8 @@ leakage per DMA at an infrastructure leakage index of 2–6, scaled by pressure 
 exponent N1 (0.9–1.3 per DMA); pressure = the DMA's night pressure minus a demand-driven
 head loss; bursts are steps, leaks ramp up over days, a pressure-reducing-valve change raises a
 DMA's pressure by a few metres (leakage follows; it is not a burst). Meter readings carry
-0.5 % noise (electromagnetic meters); a second inlet carries 15 % of a DMA's inflow.
+0.5 % noise (electromagnetic meters); a second inlet carries 15 % of a DMA's inflow. The
+plants' output is what the trunk mains deliver plus 1.5–3 % lost on the way.
 """
 
 from __future__ import annotations
@@ -323,6 +325,27 @@ def generate(
                     night_use += max(0.3, 0.05 * base / 30 / 24 * 10)
                 w.writerow([row["id"], month.isoformat()[:7], round(max(volume, 0.0), 1),
                             round(max(night_use, 0.0), 3)])  # fmt: skip
+    # the plants' outlet meters (CJJ 92's total supply): what the trunk mains deliver to the DMA
+    # inlets plus the trunk mains' own losses, a day's volume per plant (own random stream, so
+    # that everything above stays as it was for a seed)
+    plant_rng = np.random.default_rng([seed, 17])
+    delivered = sum(
+        (total[index[i.dma]] * share[i.meter] for i in inlets if i.from_dma is None),
+        start=np.zeros(n),
+    )
+    trunk_share = float(plant_rng.uniform(0.015, 0.03))
+    supplied = delivered * (1.0 + trunk_share)
+    daily = supplied.reshape(days, PER_DAY).sum(axis=1) / 4.0  # m3 a day
+    with (out / "plant_output.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["date", "plant", "volume_m3"])
+        for k, volume in enumerate(daily):
+            day = (start + dt.timedelta(days=k)).isoformat()
+            for plant, part in (("Plant 1 (west)", 0.6), ("Plant 2 (south)", 0.4)):
+                read = volume * part * (1 + 0.005 * plant_rng.standard_normal())
+                w.writerow([day, plant, f"{read:.1f}"])
+    truth["plant_output_m3"] = round(float(daily.sum()), 1)
+    truth["trunk_losses_m3"] = round(float((supplied - delivered).sum()) / 4.0, 1)
     truth["period"] = {"start": start.isoformat(), "days": days}
     truth["consumption_m3"] = {d: round(float(consumption[d].sum()) / 4.0, 1) for d in dmas}
     truth["real_losses_m3"] = {d: round(float(leakage[d].sum()) / 4.0, 1) for d in dmas}

@@ -4,6 +4,7 @@ do not give it, and the system's average pressure for UARL."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,22 @@ def test_cjj92_supply_comes_from_the_plant_outlet_meters(
     assert any("trunk" in w for w in without.warnings)
 
 
+def test_the_generated_plants_supply_the_dmas_and_the_trunk_mains_losses(
+    generated: Path, report: Any
+) -> None:
+    truth = json.loads((generated / "truth.json").read_text())
+    c = report.cjj92
+    assert c.supply_source == "plant outlet meters"
+    # the plants' output = what the DMA inlets on the trunk mains took in + the trunk losses
+    # (the DMAs' net inflows add up to the former; the meters' noise is 0.5 % a reading)
+    expected = report.system.system_input + truth["trunk_losses_m3"]
+    assert c.supplied_m3 == pytest.approx(expected, rel=0.002)
+    assert c.supplied_m3 == pytest.approx(truth["plant_output_m3"], rel=0.002)
+    registered = report.system.authorised
+    assert c.gross_rate == pytest.approx(100 * (c.supplied_m3 - registered) / c.supplied_m3)
+    assert not any("trunk" in w for w in c.warnings)
+
+
 def test_plant_output_must_cover_the_period(tmp_path: Path, sample_city: Network) -> None:
     dma = sorted(sample_city.dma_names)[0]
     _tiny_folder(tmp_path, dma, plants=True)
@@ -148,7 +165,7 @@ def test_households_volume_estimate_does_not_follow_the_accounts_share() -> None
 def test_households_volume_estimate_on_the_generated_city(
     generated: Path, report: Any, sample_city: Network, tmp_path: Path
 ) -> None:
-    for name in ("meters.csv", "flows.csv", "pressure.csv"):
+    for name in ("meters.csv", "flows.csv", "pressure.csv", "plant_output.csv"):
         shutil.copy(generated / name, tmp_path / name)
     bills = pd.read_csv(generated / "billing.csv").drop(columns="residential_metered_m3")
     bills.to_csv(tmp_path / "billing.csv", index=False)
