@@ -21,10 +21,13 @@ from rich.table import Table
 from api.settings import MissingSetting, Settings
 from gis.io import read_network
 from gis.network import Network
+from gis.validate import ValidationReport
 from ops.calendar import TZ
 from ops.errors import InvalidRequest
 from ops.notices.issuer import DEMO_HOTLINE, Issuer
 from routing.io import PlanInputError, read_roads
+from routing.model import Stop
+from routing.travel import RoadNetwork
 
 DEFAULT_NETWORK = Path("sample_data/kaifeng.gpkg")
 
@@ -86,7 +89,8 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
-def print_report(report: Any, as_json: bool) -> None:
+def print_report(report: ValidationReport, as_json: bool) -> None:
+    """A validation report as a table (on stderr when it has errors), or JSON."""
     if as_json:
         print_json(report.to_dict())
         return
@@ -112,7 +116,7 @@ def moment(text: str | None, what: str) -> dt.datetime:
         raise InvalidRequest(f'{what} {text!r} is not a time: write "YYYY-MM-DD HH:MM"') from None
 
 
-def road_model(path: Path) -> Any:
+def road_model(path: Path) -> RoadNetwork | None:
     """The road graph of ``path`` for travel times; None (the error printed) without one."""
     try:
         with status(f"building the road graph of {path}"):
@@ -122,12 +126,12 @@ def road_model(path: Path) -> Any:
         return None
 
 
-def stop_name(stop: Any) -> str:
+def stop_name(stop: Stop) -> str:
     """A stop's job as the tables print it: the second crew of a two-crew job says so."""
     return stop.job_id if stop.slot == 1 else f"{stop.job_id} (crew {stop.slot})"
 
 
-def notice_issuer() -> tuple[Any, str]:
+def notice_issuer() -> tuple[Issuer, str]:
     """Who signs the notices the CLI renders, and their hotline: the service's settings
     (WATEROPS_HOTLINE, WATEROPS_ISSUER_NAME_ZH, or the TOML file); unset, the demo's invented
     ones, which every notice then says are invented."""

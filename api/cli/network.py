@@ -16,7 +16,7 @@ from rich.table import Table
 from api.cli.common import err, load_network, network_args, out, print_json, print_report, status
 from gis.criticality import valve_criticality
 from gis.io import parse_lonlat, plan_to_geojson, read_layers
-from gis.isolation import Isolator, combined_shutdown, isolator_for
+from gis.isolation import IsolationPlan, Isolator, combined_shutdown, isolator_for
 from gis.mapping import write_mapping
 from gis.network import build_network
 from gis.segments import segment_network, segments_summary, segments_table
@@ -175,7 +175,7 @@ def shutdown(args: argparse.Namespace) -> tuple[Isolator, list[str], list[str]]:
     return isolator, pipes, failed
 
 
-def print_plan(plan: Any) -> None:
+def print_plan(plan: IsolationPlan) -> None:
     """An isolation plan as tables: the valves to close, who loses water."""
     out.print(f"[bold]Isolation of {', '.join(plan.breaks)}[/bold]")
     for warning in plan.warnings:

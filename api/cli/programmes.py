@@ -234,7 +234,9 @@ def cmd_leakage_survey(args: argparse.Namespace) -> int:
     return 0
 
 
-def _programme_inputs(args: argparse.Namespace) -> tuple[Any, dict[str, int], dt.date, Any]:
+def _programme_inputs(
+    args: argparse.Namespace,
+) -> tuple[Network, dict[str, int], dt.date, ProgrammeSettings]:
     network = load_network(args)
     with status("computing valve segments"):
         isolator = Isolator(network)
@@ -278,10 +280,10 @@ def cmd_valves_programme(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_results(path: Path) -> tuple[dict[str, Any], dict[str, dt.date]]:
+def read_results(path: Path) -> tuple[dict[str, ExerciseResult], dict[str, dt.date]]:
     """An exercise-results CSV: ``valve, result[, date]``."""
 
-    results: dict[str, Any] = {}
+    results: dict[str, ExerciseResult] = {}
     dates: dict[str, dt.date] = {}
     with path.open(newline="", encoding="utf-8-sig") as f:
         for line, row in enumerate(csv.DictReader(f), start=2):
