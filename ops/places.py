@@ -163,6 +163,7 @@ class _Streets:
     y1: FloatArray
     east_west: NDArray[np.bool_]  # the pipe runs east-west
     street_east_west: dict[str, bool]  # the street runs east-west
+    on_east_west: NDArray[np.bool_]  # the pipe's street runs east-west
 
     @classmethod
     def of(cls, network: Network) -> _Streets | None:
@@ -180,6 +181,7 @@ class _Streets:
         unique, inverse = np.unique(street.astype(str), return_inverse=True)
         ew_len = np.bincount(inverse, weights=dx, minlength=len(unique))
         ns_len = np.bincount(inverse, weights=dy, minlength=len(unique))
+        street_ew = ew_len >= ns_len
         return cls(
             street=street,
             pipe=pipe,
@@ -189,14 +191,14 @@ class _Streets:
             y1=np.maximum(a[:, 1], b[:, 1]),
             east_west=dx >= dy,
             street_east_west={
-                str(n): bool(e >= s) for n, e, s in zip(unique, ew_len, ns_len, strict=True)
+                str(n): bool(e) for n, e in zip(unique.tolist(), street_ew.tolist(), strict=True)
             },
+            on_east_west=street_ew[inverse],
         )
 
     def _runs(self, east_west: bool) -> NDArray[np.bool_]:
         """The pipes that run the way their street runs, for streets running ``east_west``."""
-        street_ew = np.array([self.street_east_west[str(s)] for s in self.street], dtype=bool)
-        return (street_ew == east_west) & (self.east_west == east_west)
+        return (self.on_east_west == east_west) & (self.east_west == east_west)
 
     def sections(self, shut: IntArray, streets: Iterable[str]) -> tuple[RoadSection, ...]:
         """Each street of the area as the stretch between the cross streets at its ends."""
