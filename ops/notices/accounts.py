@@ -27,6 +27,10 @@ COLUMNS = (
     "公告编号",
     "停水开始",
     "预计恢复",
+    # the Chinese names where the data has them (name_zh columns), for the message text; the
+    # columns above keep the data's names, as the network and the account register write them
+    "道路中文名",
+    "小区/单位中文名",
 )
 
 
@@ -46,6 +50,8 @@ def account_rows(outage: Outage, customers: Sequence[AffectedCustomer]) -> list[
             outage.id,
             start,
             end,
+            cu.street_zh,
+            cu.name_zh,
         ]
         for cu in customers
     ]
@@ -75,7 +81,9 @@ def accounts_xlsx(
     for row in account_rows(outage, customers):
         sheet.append(row)
     sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHI", (12, 8, 26, 18, 12, 28, 14, 17, 17), strict=True):
+    for column, width in zip(
+        "ABCDEFGHIJK", (12, 8, 26, 18, 12, 28, 14, 17, 17, 14, 24), strict=True
+    ):
         sheet.column_dimensions[column].width = width
     if notice_text:
         text = book.create_sheet("通知")

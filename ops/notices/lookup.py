@@ -5,7 +5,9 @@ by address, estate or street, in Chinese characters or pinyin.
 The sample city's names are pinyin (``No. 49 Nanhuan Lu``, ``Wei 3 Lu``); people type 南环路49号
 or 纬三路. Both sides are brought to one key: Chinese numerals to digits, characters to toneless
 pinyin (pypinyin), then lower-case letters and digits only — so ``纬三路`` and ``Wei 3 Lu`` are
-both ``wei3lu``, and Chinese names in the data (``name_zh``) match a pinyin query as well.
+both ``wei3lu``. A place is also compared by its Chinese name where the data has one (the
+``*_zh`` columns, ``Network.names_zh``): a unit named in English (``Kaifeng No. 1 Hospital``) is
+found by 人民医院, whose pinyin is not its English.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import pytest
 from gis.isolation import Isolator, surroundings
 from ops.calendar import TZ
 from ops.notices import render_text
+from ops.notices.accounts import COLUMNS, account_rows
 from ops.notices.lookup import customers_cut_off, find_affected
 from ops.outages import (
     NoticeContent,
@@ -252,3 +253,20 @@ def test_a_unit_with_an_english_name_is_found_by_its_chinese_one(
     core = re.split(r"[0-9（]", zh)[0][-6:]  # a digit and 号 would be read as a house number
     found = [m for m in find_affected(core, [(outage, cut)]) if name in m.names]
     assert found, (name, zh)
+
+
+def test_the_accounts_export_gives_the_chinese_names_beside_the_data_s(
+    city_isolator: Isolator,
+) -> None:
+    outage = notice(city_isolator, ["P000300"])
+    c = outage.content
+    rows = [
+        dict(zip(COLUMNS, r, strict=True))
+        for r in account_rows(outage, customers_cut_off(city_isolator, outage))
+    ]
+    assert {r["道路"] for r in rows} == {"Wei 3 Lu"}
+    assert {r["道路中文名"] for r in rows} == {c.zh("Wei 3 Lu")} == {"纬三路"}
+    in_estates = [r for r in rows if r["小区/单位"] in c.estates]
+    assert {r["小区/单位"] for r in in_estates} == set(c.estates)
+    assert all(r["小区/单位中文名"] == c.zh(r["小区/单位"]) for r in in_estates)
+    assert all(r["小区/单位中文名"] == "" for r in rows if not r["小区/单位"])
