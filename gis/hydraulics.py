@@ -1,0 +1,845 @@
+"""Hydraulic impact of an isolation with EPANET 2.2: who loses pressure, not only who is cut off.
+
+The hydraulic model is the EPANET file's own (read by WNTR, as :mod:`gis.io` reads the network).
+An impact is a *snapshot* at the hour of the outage: the demands of that hour (the patterns at
+that time), the tank levels and the states of the controlled pumps and valves as the normal day's
+run has them at that hour, solved pressure-driven (PDD: a node's demand is served in full from
+the service pressure down to none at the minimum pressure). The isolation plan's valves are
+closed (their pipes, the links of the file); bypassed valves and valves that need not close stay
+open. Many scenarios reuse one engine: the EPANET toolkit is opened once and only link statuses
+change between solves (``docs/hydraulics.md`` says why and what was measured).
+"""
+
+from __future__ import annotations
+
+import copy
+import ctypes
+import math
+import tempfile
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import wntr
+from wntr.epanet.toolkit import ENepanet
+
+from gis.errors import NetworkError
+from gis.isolation import IsolationPlan, Isolator
+from gis.network import Network
+
+FloatArray = npt.NDArray[np.float64]
+
+# EPANET 2.2 toolkit codes (epanet2_enums.h)
+_EN_ELEVATION = 0
+_EN_DEMAND = 9
+_EN_HEAD = 10
+_EN_PRESSURE = 11
+_EN_DEMANDDEFICIT = 27
+_EN_INITSTATUS = 4
+_EN_FLOW = 8
+_EN_STATUS = 11
+_EN_CLOSED = 0
+# EPANET warnings (below 100) that mean the answer cannot be used: 1 hydraulically unbalanced
+# (no convergence within the trials), 2 unstable (status changes did not settle)
+_UNSOLVED_WARNINGS = {1: "did not converge (hydraulically unbalanced)", 2: "may be unstable"}
+
+#: head of water of 1 MPa, in metres (fresh water, 1000 kg/m³, standard gravity)
+METRES_PER_MPA = 1e6 / (1000.0 * 9.80665)
+#: the service pressure of a city network (CJJ 207: at least 0.14 MPa at the network's far ends)
+SERVICE_PRESSURE_MPA = 0.14
+#: EPANET's units the snapshot file is written in: metric, flows in L/s
+_SNAPSHOT_UNITS = "LPS"
+_LPS_TO_M3S = 1e-3
+
+
+class HydraulicError(NetworkError):
+    """The hydraulic model cannot answer: the message names what to fix."""
+
+
+class HydraulicDataError(HydraulicError):
+    """The hydraulic model has data an engine cannot use (missing elevations, zero diameters …).
+
+    ``problems`` lists each (element, what is wrong, what to fix)."""
+
+    def __init__(self, source: str, problems: Sequence[tuple[str, str, str]]) -> None:
+        self.problems = tuple(problems)
+        shown = [f"{what} {message}: {fix}" for what, message, fix in self.problems[:20]]
+        more = len(self.problems) - len(shown)
+        tail = f"\n  … and {more} more" if more > 0 else ""
+        super().__init__(
+            f"{source}: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} "
+            "in the hydraulic data:\n  " + "\n  ".join(shown) + tail
+        )
+
+
+class NotSolved(HydraulicError):
+    """EPANET found no hydraulic solution for a scenario."""
+
+
+@dataclass(frozen=True)
+class PressureSettings:
+    """The pressures of a pressure-driven run.
+
+    ``service_pressure_mpa`` is the pressure the utility guarantees (0.14 MPa, 14.28 m); below it
+    a customer is reported as under-served, and it is the pressure at which PDD serves the full
+    demand (``required_pressure_m`` overrides that). At ``minimum_pressure_m`` or below nothing
+    is served; between, the share served is ((p - min) / (req - min)) ** ``pressure_exponent``.
+    """
+
+    service_pressure_mpa: float = SERVICE_PRESSURE_MPA
+    minimum_pressure_m: float = 0.0
+    required_pressure_m: float | None = None
+    pressure_exponent: float = 0.5
+    demand_model: str = "PDD"  # or "DDA" (demand-driven: the file's usual run)
+
+    @property
+    def service_head_m(self) -> float:
+        return self.service_pressure_mpa * METRES_PER_MPA
+
+    @property
+    def full_service_m(self) -> float:
+        return self.service_head_m if self.required_pressure_m is None else self.required_pressure_m
+
+    def check(self) -> None:
+        if not self.service_pressure_mpa > 0:
+            raise HydraulicError(
+                f"service pressure {self.service_pressure_mpa} MPa: give a pressure above 0 "
+                "(the usual one is 0.14 MPa)"
+            )
+        if not self.full_service_m > self.minimum_pressure_m:
+            raise HydraulicError(
+                f"the pressure of full service ({self.full_service_m:.2f} m) must be above the "
+                f"minimum pressure ({self.minimum_pressure_m:.2f} m): lower the minimum"
+            )
+        if self.demand_model not in ("PDD", "DDA"):
+            raise HydraulicError(f"demand model {self.demand_model!r}: give PDD or DDA")
+        if not self.pressure_exponent > 0:
+            raise HydraulicError("the PDD pressure exponent must be above 0 (the usual one is 0.5)")
+
+
+@dataclass(frozen=True)
+class HydraulicState:
+    """One solved snapshot: per node and per link, SI units (m, m³/s).
+
+    ``demand_m3s`` is EPANET's node demand: at a junction what is served (at a tank or
+    reservoir its net inflow); ``expected_m3s`` is what a junction asks for at the hour (0 at
+    tanks and reservoirs)."""
+
+    node_ids: tuple[str, ...]
+    pressure_m: FloatArray
+    demand_m3s: FloatArray  # served
+    expected_m3s: FloatArray  # asked for at the hour (served + deficit)
+    link_ids: tuple[str, ...]
+    flow_m3s: FloatArray
+    closed_links: frozenset[str]
+    warnings: tuple[str, ...] = ()
+
+    def pressure(self, node: str) -> float:
+        return float(self.pressure_m[self.node_ids.index(node)])
+
+    def flow(self, link: str) -> float:
+        return float(self.flow_m3s[self.link_ids.index(link)])
+
+
+@dataclass(frozen=True)
+class NormalRun:
+    """The file's own run at one time: what the snapshot of that hour starts from, and the
+    engine's own answer to compare with."""
+
+    time_s: int
+    state: HydraulicState
+    tank_level_m: dict[str, float]
+    link_open: dict[str, bool]
+
+
+class _Toolkit:
+    """The EPANET 2.2 toolkit on a WNTR model written to a temporary file (metric units: m and
+    L/s), values read in double precision."""
+
+    def __init__(self, wn: Any, source: str) -> None:
+        self.source = source
+        self._tmp = tempfile.TemporaryDirectory(prefix="waterops-epanet-")
+        inp = str(Path(self._tmp.name) / "model.inp")
+        wntr.network.write_inpfile(wn, inp, units=_SNAPSHOT_UNITS, version=2.2)
+        self.en = ENepanet(version=2.2)
+        self._hydraulics_open = False
+        try:
+            self.en.ENopen(inp, inp[:-4] + ".rpt", "")
+        except Exception as exc:
+            self.close()
+            raise HydraulicError(f"{source}: EPANET cannot open the model ({exc})") from exc
+        self._lib = self.en.ENlib
+        self._project = self.en._project
+        self._value = ctypes.c_double()
+        self._time = ctypes.c_long()
+        self.node_ids = self._ids(self._lib.EN_getnodeid, self.en.ENgetcount(0))
+        self.link_ids = self._ids(self._lib.EN_getlinkid, self.en.ENgetcount(2))
+        kinds = np.array([self.en.ENgetnodetype(i) for i in range(1, len(self.node_ids) + 1)])
+        self.junction = kinds == 0  # EN_JUNCTION; 1 reservoir, 2 tank
+        self.tanks = tuple(int(i) + 1 for i in np.flatnonzero(kinds == 2))
+
+    def __enter__(self) -> _Toolkit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        en = self.en if hasattr(self, "en") else None
+        try:
+            if en is not None and en.fileLoaded:
+                if self._hydraulics_open:
+                    self._lib.EN_closeH(self._project)
+                en.ENclose()
+        finally:
+            self._tmp.cleanup()
+
+    def open_hydraulics(self) -> None:
+        self.en.ENopenH()
+        self._hydraulics_open = True
+        self.en.ENinitH(10)
+
+    def run(self, what: str) -> int:
+        """Solve the current time; its time in seconds."""
+        code = self._lib.EN_runH(self._project, ctypes.byref(self._time))
+        if code >= 100:
+            raise NotSolved(
+                f"{self.source}: EPANET error {code} solving {what}: open the model in EPANET "
+                "and correct what it reports"
+            )
+        if code in _UNSOLVED_WARNINGS:
+            raise NotSolved(
+                f"{self.source}: the model {_UNSOLVED_WARNINGS[code]} solving {what}: check "
+                "pump curves, valve settings and demands with no source in EPANET, or raise "
+                "TRIALS in [OPTIONS]"
+            )
+        self.last_warning = code
+        return int(self._time.value)
+
+    def next_step(self) -> int:
+        code = self._lib.EN_nextH(self._project, ctypes.byref(self._time))
+        if code >= 100:
+            raise NotSolved(f"{self.source}: EPANET error {code} stepping the run")
+        return int(self._time.value)
+
+    def _ids(self, getter: Any, count: int) -> tuple[str, ...]:
+        buffer = ctypes.create_string_buffer(64)  # EN_MAXID is 31
+        out = []
+        for i in range(1, count + 1):
+            getter(self._project, i, buffer)
+            out.append(buffer.value.decode("latin-1"))
+        return tuple(out)
+
+    def node_values(self, code: int) -> FloatArray:
+        get, project, value = self._lib.EN_getnodevalue, self._project, self._value
+        out = np.empty(len(self.node_ids))
+        ref = ctypes.byref(value)
+        for i in range(len(self.node_ids)):
+            get(project, i + 1, code, ref)
+            out[i] = value.value
+        return out
+
+    def link_values(self, code: int) -> FloatArray:
+        get, project, value = self._lib.EN_getlinkvalue, self._project, self._value
+        out = np.empty(len(self.link_ids))
+        ref = ctypes.byref(value)
+        for i in range(len(self.link_ids)):
+            get(project, i + 1, code, ref)
+            out[i] = value.value
+        return out
+
+    def solved(self, closed: frozenset[str]) -> HydraulicState:
+        demand = self.node_values(_EN_DEMAND) * _LPS_TO_M3S
+        deficit = self.node_values(_EN_DEMANDDEFICIT) * _LPS_TO_M3S
+        return HydraulicState(
+            node_ids=self.node_ids,
+            pressure_m=self.node_values(_EN_PRESSURE),
+            demand_m3s=demand,
+            expected_m3s=np.where(self.junction, demand + deficit, 0.0),
+            link_ids=self.link_ids,
+            flow_m3s=self.link_values(_EN_FLOW) * _LPS_TO_M3S,
+            closed_links=closed,
+            warnings=(f"EPANET warning {self.last_warning}",) if self.last_warning else (),
+        )
+
+    def state(self, t: int) -> NormalRun:
+        head = self.node_values(_EN_HEAD)
+        elevation = self.node_values(_EN_ELEVATION)
+        status = self.link_values(_EN_STATUS)
+        return NormalRun(
+            time_s=t,
+            state=self.solved(frozenset()),
+            tank_level_m={
+                self.node_ids[i - 1]: float(head[i - 1] - elevation[i - 1]) for i in self.tanks
+            },
+            link_open={name: bool(status[i] > 0) for i, name in enumerate(self.link_ids)},
+        )
+
+
+class HydraulicModel:
+    """The EPANET model of a network: the file's own, read by WNTR.
+
+    Parameters
+    ----------
+    wn
+        The WNTR ``WaterNetworkModel``; it is not changed.
+    source
+        The name errors use (the file's name).
+    """
+
+    def __init__(self, wn: Any, source: str = "model") -> None:
+        self.wn = wn
+        self.source = source
+        problems = model_problems(wn)
+        if problems:
+            raise HydraulicDataError(source, problems)
+        self._base: dict[float, NormalRun] = {}
+
+    @classmethod
+    def from_inp(cls, path: str | Path) -> HydraulicModel:
+        """The model of an EPANET ``.inp`` file."""
+        path = Path(path)
+        try:
+            wn = wntr.network.WaterNetworkModel(str(path))
+        except Exception as exc:  # WNTR raises bare exceptions of many kinds on bad input
+            try:
+                problems = inp_text_problems(path.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                problems = []
+            if problems:
+                raise HydraulicDataError(path.name, problems) from exc
+            raise HydraulicError(
+                f"{path.name} cannot be read as EPANET input ({exc}): open it in EPANET, "
+                "correct what it reports and save it again"
+            ) from exc
+        return cls(wn, source=path.name)
+
+    @property
+    def duration_h(self) -> float:
+        return float(self.wn.options.time.duration) / 3600.0
+
+    def normal_run(self, hour: float) -> NormalRun:
+        """The file's own extended-period run (demand-driven, its controls) up to ``hour``, by
+        the EPANET toolkit: the state the snapshot of that hour starts from."""
+        key = round(float(hour), 6)
+        if key not in self._base:
+            wn = copy.deepcopy(self.wn)
+            t = round(key * 3600)
+            wn.options.time.duration = t
+            wn.options.quality.parameter = "NONE"
+            with _Toolkit(wn, self.source) as en:
+                en.open_hydraulics()
+                now = 0
+                while True:
+                    now = en.run(f"the normal run at {now / 3600:g} h")
+                    if now >= t:
+                        break
+                    if en.next_step() == 0:
+                        break
+                if now != t:
+                    raise HydraulicError(
+                        f"{self.source}: the normal run has no time step at hour {key:g}"
+                    )
+                self._base[key] = en.state(t)
+        return self._base[key]
+
+    def snapshot(self, hour: float, settings: PressureSettings = PressureSettings()) -> Any:
+        """A WNTR model of the hour: one period, pressure-driven, no controls.
+
+        Demands are the patterns' at ``hour`` (hours after the file's start), tank levels and
+        the status of every link a control or rule sets are the normal run's at that hour.
+        """
+        settings.check()
+        if hour < 0:
+            raise HydraulicError(f"hour {hour:g}: give an hour from 0 (the model's start time)")
+        t = round(hour * 3600)
+        base = self.normal_run(hour)
+        wn = copy.deepcopy(self.wn)
+        controlled = set()
+        for _, control in list(wn.controls()):
+            for action in control.actions():
+                target, attribute = action.target()
+                if attribute == "status":
+                    controlled.add(target.name)
+        for name in list(wn.control_name_list):
+            wn.remove_control(name)
+        for name in sorted(controlled):
+            wn.get_link(name).initial_status = (
+                wntr.network.LinkStatus.Open
+                if base.link_open[name]
+                else wntr.network.LinkStatus.Closed
+            )
+        for name, tank in wn.tanks():
+            level = base.tank_level_m[name]
+            tank.init_level = float(min(max(level, tank.min_level), tank.max_level))
+        opts = wn.options
+        opts.time.duration = 0
+        opts.time.pattern_start = float(opts.time.pattern_start) + t
+        opts.time.start_clocktime = (float(opts.time.start_clocktime) + t) % 86400.0
+        opts.time.report_start = 0
+        opts.quality.parameter = "NONE"
+        opts.hydraulic.demand_model = settings.demand_model
+        opts.hydraulic.minimum_pressure = settings.minimum_pressure_m
+        opts.hydraulic.required_pressure = settings.full_service_m
+        opts.hydraulic.pressure_exponent = settings.pressure_exponent
+        opts.hydraulic.inpfile_units = _SNAPSHOT_UNITS
+        return wn
+
+
+def inp_text_problems(text: str) -> list[tuple[str, str, str]]:
+    """What WNTR cannot read in an EPANET file's text, named (it stops at the first, often with
+    a bare ``IndexError``): junctions without an elevation, pipes without a length, diameter or
+    roughness, or with a length or diameter of 0."""
+    problems: list[tuple[str, str, str]] = []
+    section = ""
+    for raw in text.splitlines():
+        line = raw.split(";", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("["):
+            section = line.upper()
+            continue
+        fields = line.split()
+        if section == "[JUNCTIONS]" and (len(fields) < 2 or not _finite(fields[1])):
+            problems.append(
+                (f"junction {fields[0]}", "has no elevation", "give its ground elevation")
+            )
+        elif section == "[PIPES]":
+            for k, what in ((3, "length"), (4, "diameter"), (5, "roughness")):
+                if len(fields) <= k or not _finite(fields[k]):
+                    problems.append((f"pipe {fields[0]}", f"has no {what}", f"give its {what}"))
+                elif float(fields[k]) <= 0:
+                    problems.append(
+                        (f"pipe {fields[0]}", f"has {what} {fields[k]}", f"give its {what} (> 0)")
+                    )
+    return problems
+
+
+def model_problems(wn: Any) -> list[tuple[str, str, str]]:
+    """What an engine cannot use, each as (element, what is wrong, what to fix)."""
+    problems: list[tuple[str, str, str]] = []
+    for name, node in wn.junctions():
+        if not _finite(node.elevation):
+            problems.append(
+                (f"junction {name}", "has no elevation", "give its ground elevation in m")
+            )
+    for name, tank in wn.tanks():
+        if not _finite(tank.elevation):
+            problems.append((f"tank {name}", "has no elevation", "give its bottom elevation"))
+        elif not (_finite(tank.diameter) and tank.diameter > 0):
+            problems.append((f"tank {name}", "has no diameter", "give its diameter (above 0)"))
+    for name, reservoir in wn.reservoirs():
+        if not _finite(reservoir.base_head):
+            problems.append((f"reservoir {name}", "has no head", "give its water level in m"))
+    for name, pipe in wn.pipes():
+        if not (_finite(pipe.diameter) and pipe.diameter > 0):
+            problems.append(
+                (f"pipe {name}", f"has diameter {pipe.diameter!r}", "give its inner diameter")
+            )
+        if not (_finite(pipe.length) and pipe.length > 0):
+            problems.append((f"pipe {name}", f"has length {pipe.length!r}", "give its length"))
+        if not (_finite(pipe.roughness) and pipe.roughness > 0):
+            problems.append(
+                (
+                    f"pipe {name}",
+                    f"has roughness {pipe.roughness!r}",
+                    "give its roughness (Hazen-Williams C, or the file's headloss formula's)",
+                )
+            )
+    if wn.num_reservoirs + wn.num_tanks == 0:
+        problems.append(("the model", "has no reservoir or tank", "add the sources of the water"))
+    return problems
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _run_epanet(wn: Any, source: str, what: str) -> Any:
+    with tempfile.TemporaryDirectory(prefix="waterops-epanet-") as tmp:
+        sim = wntr.sim.EpanetSimulator(wn)
+        try:
+            results = sim.run_sim(file_prefix=str(Path(tmp) / "run"), convergence_error=True)
+        except Exception as exc:
+            raise NotSolved(
+                f"{source}: EPANET cannot solve {what} ({exc}): check the closed links, pump "
+                "curves and valve settings in EPANET, or raise TRIALS in [OPTIONS]"
+            ) from exc
+    return results
+
+
+def run_separately(
+    snapshot: Any, closed_links: Iterable[str] = (), source: str = "model"
+) -> HydraulicState:
+    """The usual WNTR workflow, one new simulation per scenario: copy the snapshot model, close
+    the links, write a file and run EPANET on it (the reference and the benchmark's peer)."""
+    wn = copy.deepcopy(snapshot)
+    closed = frozenset(closed_links)
+    for name in closed:
+        wn.get_link(name).initial_status = wntr.network.LinkStatus.Closed
+    results = _run_epanet(wn, source, f"the scenario closing {len(closed)} links")
+    pressure = results.node["pressure"].iloc[0]
+    demand = results.node["demand"].iloc[0]
+    flow = results.link["flowrate"].iloc[0]
+    nodes = tuple(str(n) for n in pressure.index)
+    expected = np.array([_expected_demand(wn, n) for n in nodes])
+    return HydraulicState(
+        node_ids=nodes,
+        pressure_m=pressure.to_numpy(dtype=np.float64),
+        demand_m3s=demand.to_numpy(dtype=np.float64),
+        expected_m3s=expected,
+        link_ids=tuple(str(n) for n in flow.index),
+        flow_m3s=flow.to_numpy(dtype=np.float64),
+        closed_links=closed,
+    )
+
+
+def _expected_demand(wn: Any, name: str) -> float:
+    node = wn.get_node(name)
+    if node.node_type != "Junction":
+        return 0.0
+    t = int(wn.options.time.pattern_start)
+    default = wn.options.hydraulic.pattern
+    fallback = wn.get_pattern(default) if default and default in wn.pattern_name_list else None
+    total = 0.0
+    for demand in node.demand_timeseries_list:
+        pattern = demand.pattern or fallback
+        total += float(demand.base_value) * (float(pattern.at(t)) if pattern else 1.0)
+    return float(wn.options.hydraulic.demand_multiplier) * total
+
+
+class HydraulicEngine:
+    """EPANET kept open on the snapshot of one hour: each :meth:`solve` sets link statuses,
+    solves once and puts them back. Not thread safe (one engine per thread)."""
+
+    def __init__(
+        self,
+        model: HydraulicModel,
+        hour: float = 0.0,
+        settings: PressureSettings = PressureSettings(),
+        *,
+        always_closed: Iterable[str] = (),
+    ) -> None:
+        self.model = model
+        self.hour = float(hour)
+        self.settings = settings
+        self.snapshot = model.snapshot(hour, settings)
+        self.always_closed = frozenset(always_closed)
+        for name in self.always_closed:
+            self.snapshot.get_link(name).initial_status = wntr.network.LinkStatus.Closed
+        self._tk = _Toolkit(self.snapshot, model.source)
+        tk = self._tk
+        tk.open_hydraulics()
+        self.node_ids = tk.node_ids
+        self.link_ids = tk.link_ids
+        self._link_index = {name: i + 1 for i, name in enumerate(self.link_ids)}
+        self._initial = tk.link_values(_EN_INITSTATUS)
+
+    def __enter__(self) -> HydraulicEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._tk.close()
+
+    def link_index(self, name: str) -> int:
+        try:
+            return self._link_index[name]
+        except KeyError:
+            raise HydraulicError(
+                f"link {name!r} is not in the hydraulic model {self.model.source}: the valve "
+                "layer names a pipe the EPANET file does not have"
+            ) from None
+
+    def solve(self, closed_links: Collection[str] = ()) -> HydraulicState:
+        """Solve the hour with ``closed_links`` closed (and the engine's always-closed ones)."""
+        indices = [self.link_index(name) for name in closed_links]
+        tk = self._tk
+        try:
+            for i in indices:
+                tk.en.ENsetlinkvalue(i, _EN_INITSTATUS, _EN_CLOSED)
+            tk.en.ENinitH(10)  # flows re-initialised: every solve starts as a fresh run would
+            shown = ", ".join(sorted(closed_links)) or "none"
+            tk.run(f"hour {self.hour:g} with links {shown} closed")
+            return tk.solved(frozenset(closed_links))
+        finally:
+            for i in indices:
+                tk.en.ENsetlinkvalue(i, _EN_INITSTATUS, float(self._initial[i - 1]))
+
+
+def engine_for(
+    model: HydraulicModel,
+    network: Network,
+    hour: float = 0.0,
+    settings: PressureSettings = PressureSettings(),
+) -> HydraulicEngine:
+    """An engine for the isolation plans of ``network``: its normally-closed valves shut in
+    every run (as the isolation's topology has them)."""
+    valves = network.valves
+    shut = network.pipes.ids[valves.pipe[valves.normally_closed]].tolist()
+    return HydraulicEngine(model, hour, settings, always_closed=[str(p) for p in shut])
+
+
+@dataclass(frozen=True)
+class NodeService:
+    """A junction with a demand at the hour: its pressure and demand, normally and with the
+    valves closed (m, m³/h)."""
+
+    node_id: str
+    pressure_before_m: float
+    pressure_m: float
+    expected_m3h: float
+    served_before_m3h: float
+    served_m3h: float
+    cut_off: bool  # topologically: in the shut area or left with no path to a source
+    below_service: bool
+
+    @property
+    def share_served(self) -> float:
+        return self.served_m3h / self.expected_m3h if self.expected_m3h > 0 else 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "node": self.node_id,
+            "pressure_before_m": round(self.pressure_before_m, 3),
+            "pressure_m": round(self.pressure_m, 3),
+            "expected_m3h": round(self.expected_m3h, 4),
+            "served_m3h": round(self.served_m3h, 4),
+            "share_served": round(self.share_served, 4),
+            "cut_off": self.cut_off,
+            "below_service": self.below_service,
+        }
+
+
+@dataclass(frozen=True)
+class HydraulicImpact:
+    """What closing an isolation plan's valves does hydraulically at one hour.
+
+    ``below_service`` are the junctions with a demand that are not cut off topologically and
+    whose pressure with the valves closed is below the service pressure; ``newly_below_service``
+    those of them that were at or above it normally. Demands in m³/h at the hour.
+    """
+
+    hour: float
+    service_pressure_m: float
+    closed_links: tuple[str, ...]
+    left_open: tuple[str, ...]  # pipes of bypassed valves and of valves that need not close
+    nodes: tuple[NodeService, ...]
+    cut_off_nodes: tuple[str, ...]
+    below_service: tuple[str, ...]
+    newly_below_service: tuple[str, ...]
+    customers_below_service: tuple[str, ...]  # customer ids at those nodes
+    expected_m3h: float
+    served_before_m3h: float
+    served_m3h: float
+    not_served_cut_off_m3h: float  # of the demand served normally, at the cut-off nodes
+    not_served_low_pressure_m3h: float  # … and at the others (low pressure)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def not_served_m3h(self) -> float:
+        return self.served_before_m3h - self.served_m3h
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hour": self.hour,
+            "service_pressure_m": round(self.service_pressure_m, 3),
+            "closed_links": list(self.closed_links),
+            "left_open": list(self.left_open),
+            "cut_off_nodes": list(self.cut_off_nodes),
+            "below_service": list(self.below_service),
+            "newly_below_service": list(self.newly_below_service),
+            "customers_below_service": list(self.customers_below_service),
+            "expected_m3h": round(self.expected_m3h, 3),
+            "served_before_m3h": round(self.served_before_m3h, 3),
+            "served_m3h": round(self.served_m3h, 3),
+            "not_served_m3h": round(self.not_served_m3h, 3),
+            "not_served_cut_off_m3h": round(self.not_served_cut_off_m3h, 3),
+            "not_served_low_pressure_m3h": round(self.not_served_low_pressure_m3h, 3),
+            "nodes": [n.to_dict() for n in self.nodes],
+            "warnings": list(self.warnings),
+        }
+
+
+def plan_closures(plan: IsolationPlan) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The links an isolation plan closes (the pipes of its valves to close) and those it leaves
+    open (bypassed valves, valves that need not close), each once, in the plan's order."""
+    closed = tuple(dict.fromkeys(v.pipe_id for v in plan.valves_to_close))
+    open_ = tuple(
+        p
+        for p in dict.fromkeys(v.pipe_id for v in (*plan.bypassed_valves, *plan.valves_not_needed))
+        if p not in closed
+    )
+    return closed, open_
+
+
+def isolation_impact(
+    engine: HydraulicEngine,
+    network: Network,
+    plan: IsolationPlan,
+    *,
+    normal: HydraulicState | None = None,
+    solve: Any = None,
+) -> HydraulicImpact:
+    """The hydraulic impact of closing ``plan``'s valves at the engine's hour.
+
+    ``normal`` is the run with every valve open (computed when not given: pass it when asking
+    about many plans). ``solve`` replaces ``engine.solve`` (the benchmark passes the usual
+    workflow, a new simulation per scenario).
+    """
+    run = engine.solve if solve is None else solve
+    if normal is None:
+        normal = run(())
+    closed, left_open = plan_closures(plan)
+    state = run(closed)
+    return _impact(engine, network, plan, normal, state, closed, left_open)
+
+
+def _impact(
+    engine: HydraulicEngine,
+    network: Network,
+    plan: IsolationPlan,
+    normal: HydraulicState,
+    state: HydraulicState,
+    closed: tuple[str, ...],
+    left_open: tuple[str, ...],
+) -> HydraulicImpact:
+    service = engine.settings.service_head_m
+    per_hour = 3600.0
+    demand = state.expected_m3s > 0
+    cut_names = set(plan.isolated_nodes) | set(plan.unintended_nodes)
+    ids = np.array(state.node_ids, dtype=object)
+    cut = np.isin(ids, np.array(sorted(cut_names), dtype=object))
+    below = demand & ~cut & (state.pressure_m < service)
+    newly = below & (normal.pressure_m >= service)
+    served_before = np.where(demand, normal.demand_m3s, 0.0)
+    # EPANET keeps a closed link's conductance at 1e-8, not 0: a node cut off shows a residue
+    # of about 1e-4 of its demand at a pressure of about 1e-7 m. It gets no water.
+    served = np.where(demand & ~cut, state.demand_m3s, 0.0)
+    lost = served_before - served
+    nodes = tuple(
+        NodeService(
+            node_id=str(ids[i]),
+            pressure_before_m=float(normal.pressure_m[i]),
+            pressure_m=float(state.pressure_m[i]),
+            expected_m3h=float(state.expected_m3s[i] * per_hour),
+            served_before_m3h=float(served_before[i] * per_hour),
+            served_m3h=float(served[i] * per_hour),
+            cut_off=bool(cut[i]),
+            below_service=bool(below[i]),
+        )
+        for i in np.flatnonzero(demand)
+    )
+    below_names = set(ids[below].tolist())
+    customers = network.customers
+    customer_nodes = network.nodes.ids[np.maximum(customers.node, 0)]
+    at_low = (customers.node >= 0) & np.isin(
+        customer_nodes, np.array(sorted(below_names), dtype=object)
+    )
+    warnings = list(state.warnings)
+    unknown = cut_names - set(state.node_ids)
+    if unknown:
+        warnings.append(
+            f"{len(unknown)} nodes of the plan are not in the hydraulic model (e.g. "
+            f"{sorted(unknown)[0]}): the network and the model differ"
+        )
+    return HydraulicImpact(
+        hour=engine.hour,
+        service_pressure_m=service,
+        closed_links=closed,
+        left_open=left_open,
+        nodes=nodes,
+        cut_off_nodes=tuple(str(n) for n in ids[cut]),
+        below_service=tuple(str(n) for n in ids[below]),
+        newly_below_service=tuple(str(n) for n in ids[newly]),
+        customers_below_service=tuple(str(c) for c in customers.ids[at_low]),
+        expected_m3h=float(state.expected_m3s[demand].sum() * per_hour),
+        served_before_m3h=float(served_before.sum() * per_hour),
+        served_m3h=float(served.sum() * per_hour),
+        not_served_cut_off_m3h=float(lost[cut].sum() * per_hour),
+        not_served_low_pressure_m3h=float(lost[~cut].sum() * per_hour),
+        warnings=tuple(warnings),
+    )
+
+
+@dataclass(frozen=True)
+class SegmentHydraulics:
+    """The hydraulic cost of shutting one segment (a break on one of its pipes)."""
+
+    segment: int
+    pipe_id: str  # a pipe of the segment (the break)
+    valves_to_close: int
+    not_served_m3h: float
+    not_served_low_pressure_m3h: float
+    cut_off_nodes: int
+    below_service: int  # demand nodes below the service pressure beyond those cut off
+    newly_below_service: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "segment": self.segment,
+            "pipe": self.pipe_id,
+            "valves_to_close": self.valves_to_close,
+            "not_served_m3h": round(self.not_served_m3h, 3),
+            "not_served_low_pressure_m3h": round(self.not_served_low_pressure_m3h, 3),
+            "cut_off_nodes": self.cut_off_nodes,
+            "below_service": self.below_service,
+            "newly_below_service": self.newly_below_service,
+        }
+
+
+def hydraulic_criticality(
+    engine: HydraulicEngine,
+    isolator: Isolator,
+    *,
+    solve: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[SegmentHydraulics]:
+    """The hydraulic cost of shutting each segment that has a pipe, worst first (demand not
+    served, then nodes newly below the service pressure)."""
+    run = engine.solve if solve is None else solve
+    network, seg = isolator.network, isolator.segmentation
+    normal = run(())
+    segments = [s for s in range(seg.n_segments) if len(seg.pipes_of(s))]
+    out: list[SegmentHydraulics] = []
+    for k, s in enumerate(segments):
+        pipe = str(network.pipes.ids[seg.pipes_of(s)[0]])
+        plan = isolator.plan([pipe], isolator.cut([s]), with_area=False)
+        impact = isolation_impact(engine, network, plan, normal=normal, solve=run)
+        out.append(
+            SegmentHydraulics(
+                segment=s,
+                pipe_id=pipe,
+                valves_to_close=len(impact.closed_links),
+                not_served_m3h=impact.not_served_m3h,
+                not_served_low_pressure_m3h=impact.not_served_low_pressure_m3h,
+                cut_off_nodes=len(impact.cut_off_nodes),
+                below_service=len(impact.below_service),
+                newly_below_service=len(impact.newly_below_service),
+            )
+        )
+        if progress is not None:
+            progress(k + 1, len(segments))
+    out.sort(key=lambda r: (-r.not_served_m3h, -r.newly_below_service, r.segment))
+    return out
+
+
+def inp_isolation_impact(
+    inp: str | Path,
+    network: Network,
+    plan: IsolationPlan,
+    hour: float = 0.0,
+    settings: PressureSettings = PressureSettings(),
+) -> HydraulicImpact:
+    """The hydraulic impact of an isolation plan of a network read from an EPANET file, with
+    that file's model: what ``waterops isolate … --hydraulic`` calls for EPANET input."""
+    with engine_for(HydraulicModel.from_inp(inp), network, hour, settings) as engine:
+        return isolation_impact(engine, network, plan)
