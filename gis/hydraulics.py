@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse
+import scipy.sparse.csgraph
 import wntr
 from wntr.epanet.toolkit import ENepanet
 
@@ -31,6 +33,7 @@ from gis.isolation import IsolationPlan, Isolator
 from gis.network import Network
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 # EPANET 2.2 toolkit codes (epanet2_enums.h)
 _EN_ELEVATION = 0
@@ -461,6 +464,10 @@ def _finite(value: Any) -> bool:
         return False
 
 
+def _is_closed(link: Any) -> bool:
+    return getattr(link.initial_status, "name", str(link.initial_status)) == "Closed"
+
+
 def _run_epanet(wn: Any, source: str, what: str) -> Any:
     with tempfile.TemporaryDirectory(prefix="waterops-epanet-") as tmp:
         sim = wntr.sim.EpanetSimulator(wn)
@@ -533,6 +540,14 @@ class HydraulicEngine:
         self.always_closed = frozenset(always_closed)
         for name in self.always_closed:
             self.snapshot.get_link(name).initial_status = wntr.network.LinkStatus.Closed
+        # links a control or rule has set otherwise by the hour than the file starts them: the
+        # network (and so the isolation plan's topology) has the file's initial statuses
+        self.changed_links = tuple(
+            name
+            for name, link in self.snapshot.links()
+            if name not in self.always_closed
+            and _is_closed(link) != _is_closed(model.wn.get_link(name))
+        )
         self._tk = _Toolkit(self.snapshot, model.source)
         tk = self._tk
         tk.open_hydraulics()
@@ -540,6 +555,12 @@ class HydraulicEngine:
         self.link_ids = tk.link_ids
         self._link_index = {name: i + 1 for i, name in enumerate(self.link_ids)}
         self._initial = tk.link_values(_EN_INITSTATUS)
+        position = {name: i for i, name in enumerate(self.node_ids)}
+        links = [self.snapshot.get_link(name) for name in self.link_ids]
+        self._link_start = np.array([position[k.start_node_name] for k in links], dtype=np.int64)
+        self._link_end = np.array([position[k.end_node_name] for k in links], dtype=np.int64)
+        self._link_open = self._initial != _EN_CLOSED
+        self._source = ~tk.junction
 
     def __enter__(self) -> HydraulicEngine:
         return self
@@ -549,6 +570,21 @@ class HydraulicEngine:
 
     def close(self) -> None:
         self._tk.close()
+
+    def fed(self, closed_links: Collection[str] = ()) -> BoolArray:
+        """Per node: has it a path of open links to a reservoir or tank at the hour, with
+        ``closed_links`` closed (either way through a link: a pump or check valve that would
+        carry no water is the hydraulic run's to find)."""
+        open_ = self._link_open.copy()
+        open_[[self.link_index(name) - 1 for name in closed_links]] = False
+        n = len(self.node_ids)
+        graph = scipy.sparse.coo_matrix(
+            (np.ones(int(open_.sum())), (self._link_start[open_], self._link_end[open_])),
+            shape=(n, n),
+        )
+        _, label = scipy.sparse.csgraph.connected_components(graph, directed=False)
+        fed_labels = np.unique(label[self._source])
+        return np.isin(label, fed_labels)
 
     def link_index(self, name: str) -> int:
         try:
@@ -599,12 +635,16 @@ class NodeService:
     expected_m3h: float
     served_before_m3h: float
     served_m3h: float
-    cut_off: bool  # topologically: in the shut area or left with no path to a source
+    cut_off: bool  # topologically: no path of open links to a source, the valves closed
     below_service: bool
 
     @property
     def share_served(self) -> float:
-        return self.served_m3h / self.expected_m3h if self.expected_m3h > 0 else 1.0
+        """Served over asked, at most 1 (EPANET 2.2's PDD serves a hair more than asked above
+        the full-service pressure, about 1e-8 m³/s per metre: its regularisation)."""
+        if self.expected_m3h <= 0:
+            return 1.0
+        return min(1.0, max(0.0, self.served_m3h / self.expected_m3h))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -633,7 +673,7 @@ class HydraulicImpact:
     closed_links: tuple[str, ...]
     left_open: tuple[str, ...]  # pipes of bypassed valves and of valves that need not close
     nodes: tuple[NodeService, ...]
-    cut_off_nodes: tuple[str, ...]
+    cut_off_nodes: tuple[str, ...]  # no open path to a source at the hour, valves closed
     below_service: tuple[str, ...]
     newly_below_service: tuple[str, ...]
     customers_below_service: tuple[str, ...]  # customer ids at those nodes
@@ -681,6 +721,13 @@ def plan_closures(plan: IsolationPlan) -> tuple[tuple[str, ...], tuple[str, ...]
     return closed, open_
 
 
+def cut_off_nodes(plan: IsolationPlan) -> set[str]:
+    """The nodes an isolation plan leaves with no path to a source: the shut area (unless a
+    source is inside it: see :attr:`IsolationPlan.isolated_from_sources`) and the unintended."""
+    shut = set(plan.isolated_nodes) if plan.isolated_from_sources else set()
+    return shut | set(plan.unintended_nodes)
+
+
 def isolation_impact(
     engine: HydraulicEngine,
     network: Network,
@@ -715,21 +762,22 @@ def _impact(
     service = engine.settings.service_head_m
     per_hour = 3600.0
     demand = state.expected_m3s > 0
-    cut_names = set(plan.isolated_nodes) | set(plan.unintended_nodes)
     ids = np.array(state.node_ids, dtype=object)
-    cut = np.isin(ids, np.array(sorted(cut_names), dtype=object))
+    cut = ~engine.fed(closed)
+    planned = np.isin(ids, np.array(sorted(cut_off_nodes(plan)), dtype=object))
     below = demand & ~cut & (state.pressure_m < service)
     newly = below & (normal.pressure_m >= service)
     served_before = np.where(demand, normal.demand_m3s, 0.0)
     # EPANET keeps a closed link's conductance at 1e-8, not 0: a node cut off shows a residue
-    # of about 1e-4 of its demand at a pressure of about 1e-7 m. It gets no water.
+    # of about 1e-4 of its demand at a pressure of about 1e-7 m, and a part without demand an
+    # undefined head between its neighbours'. It gets no water, at no pressure.
     served = np.where(demand & ~cut, state.demand_m3s, 0.0)
     lost = served_before - served
     nodes = tuple(
         NodeService(
             node_id=str(ids[i]),
             pressure_before_m=float(normal.pressure_m[i]),
-            pressure_m=float(state.pressure_m[i]),
+            pressure_m=0.0 if cut[i] else float(state.pressure_m[i]),
             expected_m3h=float(state.expected_m3s[i] * per_hour),
             served_before_m3h=float(served_before[i] * per_hour),
             served_m3h=float(served[i] * per_hour),
@@ -745,7 +793,25 @@ def _impact(
         customer_nodes, np.array(sorted(below_names), dtype=object)
     )
     warnings = list(state.warnings)
-    unknown = cut_names - set(state.node_ids)
+    if engine.changed_links:
+        shown = ", ".join(engine.changed_links[:5])
+        warnings.append(
+            f"at hour {engine.hour:g} the controls have changed links {shown}"
+            f"{' …' if len(engine.changed_links) > 5 else ''} from the file's initial status: "
+            "the isolation plan's topology has the initial status, the run the hour's"
+        )
+    if not plan.isolated_from_sources:
+        warnings.append(
+            "the shut area holds a source (a tank or reservoir): the run feeds it from there, "
+            "as it would be until that source's outlet is shut"
+        )
+    fed_anyway = ids[planned & ~cut]
+    if len(fed_anyway):
+        warnings.append(
+            f"{len(fed_anyway)} nodes the plan counts as cut off have a path to a source at "
+            f"hour {engine.hour:g} (e.g. {fed_anyway[0]}): the run feeds them"
+        )
+    unknown = set(plan.isolated_nodes) - set(state.node_ids)
     if unknown:
         warnings.append(
             f"{len(unknown)} nodes of the plan are not in the hydraulic model (e.g. "
