@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, status
@@ -29,16 +30,20 @@ from api.store import (
     links_of,
     local,
     now_local,
-    outage_value,
+    outage_values,
     save_outage,
+    store_job_change,
 )
 from ops.errors import Conflict
-from ops.jobs import JobLink, field_job_from_dict
-from ops.workflow import PLANNED, PLANNING, PlanStatus
+from ops.jobs import field_job_from_dict
+from ops.outages import LIVE
+from ops.plans import Publication, plan_outcome
+from ops.plans import publish_plan as publish
+from ops.repairs import chain_from_jobs
+from ops.workflow import NOT_STARTED, PLANNED, PLANNING, JobState, JobStatus, PlanStatus
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
-OPEN = ("open", "assigned")
 WORKER_KEYS = ("attempt", "host", "pid")
 
 
@@ -112,9 +117,7 @@ def _in_json(session: Any, column: Any, key: str) -> tuple[Any, Any]:
 
 
 def _gather(session: Any, request: Request) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
-    from ops.repairs import chain_from_jobs
-
-    job_rows = session.scalars(select(t.Job).where(t.Job.status.in_(OPEN))).all()
+    job_rows = session.scalars(select(t.Job).where(t.Job.status.in_(NOT_STARTED))).all()
     jobs = [job_value(r) for r in job_rows]
     ids = {j.id for j in jobs}
     links = links_of(session, ids)
@@ -272,120 +275,92 @@ def publish_plan(
     def produce() -> tuple[int, Any, dict[str, str]]:
         row = _plan(session, plan_id)
         check_version(row.version, version, f"plan {plan_id}")
-        if row.status != PlanStatus.READY or row.result is None:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"plan {plan_id} is {row.status}: only a ready plan can be published",
-            )
-        for other in session.scalars(
+        outcome = plan_outcome(row.result) if row.result is not None else None
+        jobs = _job_rows(session, outcome.job_ids if outcome else frozenset())
+        outages = (
+            session.scalars(
+                select(t.Outage).where(
+                    t.Outage.source.in_(sorted(outcome.tickets)), t.Outage.state.in_(LIVE)
+                )
+            ).all()
+            if outcome
+            else []
+        )
+        others = session.scalars(
             select(t.Plan).where(t.Plan.day == row.day, t.Plan.status == PlanStatus.PUBLISHED)
-        ):
-            other.status = PlanStatus.SUPERSEDED
-        row.status = PlanStatus.PUBLISHED
-        row.published_at = now_local()
+        ).all()
+        now = now_local()
+        done = publish(
+            row.id,
+            row.status,
+            row.result,
+            published=[p.id for p in others],
+            jobs={i: JobState(r.id, JobStatus(r.status), r.crew_id) for i, r in jobs.items()},
+            outages=outage_values(session, outages),
+            by=user.username,
+            at=now,
+            lead=dt.timedelta(hours=request.app.state.settings.notice_lead_hours),
+        )
+        _store_publication(session, row, done, jobs, outages, user.username)
+        row.published_at = now
         row.published_by = user.username
-        suspended = _suspend_jobs(session, row, user.username)
-        assigned = _assign_jobs(session, row, user.username)
-        notices = _follow_windows(session, request, row, user.username)
         session.flush()
         body = {
             **plan_dict(row),
-            "jobs_assigned": assigned,
-            "jobs_suspended": suspended,
-            "notices_updated": notices,
+            "jobs_assigned": len(done.assigned),
+            "jobs_suspended": [s.change.job.id for s in done.suspended],
+            "notices_updated": [n.outage.id for n in done.notices],
         }
         return 200, body, etag(row.version)
 
     return idempotent(session, request, idempotency_key, user.username, produce, version)
 
 
-def _suspend_jobs(session: Any, row: t.Plan, username: str) -> list[str]:
-    """The started jobs the plan has their crews leave for an emergency: each is closed as
-    ``suspended`` and the rest of its work is stored as a new job, linked to it, with the
-    successors the plan gave it (:func:`ops.emergency.take_over`)."""
-    assert row.result is not None
-    out = []
-    for left in row.result.get("suspended", []):
-        job = session.get(t.Job, left["job"])
-        if job is None or job.status in ("done", "cancelled", "suspended"):
-            continue
-        rest = field_job_from_dict(left["rest_job"])
-        if session.get(t.Job, rest.id) is None:
-            add_jobs(session, [rest], [JobLink(job.id, rest.id)], username)
-            moved = left.get("successors", [])  # as the plan moved them (ops.emergency)
-            for link in session.scalars(
-                select(t.JobLink).where(t.JobLink.before == job.id, t.JobLink.after.in_(moved))
-            ):
-                link.before = rest.id
-        job.status = "suspended"
-        job.updated_by = username
-        job.updated_at = now_local()
-        session.add(
-            t.JobEvent(
-                job_id=job.id,
-                status="suspended",
-                crew_id=job.crew_id,
-                note=f"plan {row.id}: left at {left['leave']} for {left['why']}; "
-                f"the rest is {rest.id}",
-                by=username,
-            )
+def _job_rows(session: Any, ids: frozenset[str]) -> dict[str, t.Job]:
+    """The stored jobs of ``ids`` by id (selected in chunks, under every database's limit of
+    bound parameters)."""
+    out: dict[str, t.Job] = {}
+    ordered = sorted(ids)
+    for k in range(0, len(ordered), 5000):
+        out.update(
+            (r.id, r)
+            for r in session.scalars(select(t.Job).where(t.Job.id.in_(ordered[k : k + 5000])))
         )
-        out.append(job.id)
-    session.flush()
     return out
 
 
-def _assign_jobs(session: Any, row: t.Plan, username: str) -> int:
-    assert row.result is not None
-    count = 0
-    for route in row.result["routes"]:
-        for stop in route["stops"]:
-            job = session.get(t.Job, stop["job"])
-            if job is None or job.status not in OPEN:
-                continue
-            if job.status != "assigned" or job.crew_id != route["crew"]:
-                job.status = "assigned"
-                job.crew_id = route["crew"]
-                job.updated_by = username
-                session.add(
-                    t.JobEvent(
-                        job_id=job.id,
-                        status="assigned",
-                        crew_id=route["crew"],
-                        note=f"plan {row.id}, start {stop['start']}",
-                        by=username,
-                    )
+def _store_publication(
+    session: Any,
+    row: t.Plan,
+    done: Publication,
+    jobs: dict[str, t.Job],
+    outages: Sequence[t.Outage],
+    username: str,
+) -> None:
+    """Store what :func:`ops.plans.publish_plan` decided: the plans' statuses, the rests of the
+    jobs left (with their links), the jobs' steps, the notices moved."""
+    for other in session.scalars(select(t.Plan).where(t.Plan.id.in_(done.superseded))):
+        other.status = PlanStatus.SUPERSEDED
+    row.status = done.status
+    for left in done.suspended:
+        if left.rest is not None:
+            add_jobs(session, [left.rest], [left.link], username)
+            for link in session.scalars(
+                select(t.JobLink).where(
+                    t.JobLink.before == left.link.before, t.JobLink.after.in_(left.successors)
                 )
-                count += 1
-    return count
-
-
-def _follow_windows(session: Any, request: Request, row: t.Plan, username: str) -> list[str]:
-    """Live notices of the plan's repairs take the window the published plan schedules."""
-    from ops.outages import follow_window
-
-    assert row.result is not None
-    lead = dt.timedelta(hours=request.app.state.settings.notice_lead_hours)
-    changed = []
-    for ticket, window in row.result.get("outage_windows", {}).items():
-        if not window.get("scheduled"):
-            continue
-        start = local(dt.datetime.fromisoformat(window["start"]))
-        end = local(dt.datetime.fromisoformat(window["end"]))
-        for orow in session.scalars(
-            select(t.Outage).where(
-                t.Outage.source == ticket, t.Outage.state.in_(("published", "updated"))
-            )
-        ):
-            outage = outage_value(session, orow)
-            moved = follow_window(
-                outage, start, end, now_local(), why=f"window of plan {row.id}", lead=lead
-            )
-            if moved is None:
-                continue
-            save_outage(session, orow, moved, username, first_new=len(outage.revisions) + 1)
-            changed.append(orow.id)
-    return changed
+            ):
+                link.before = left.rest.id
+        store_job_change(session, jobs[left.change.job.id], left.change)
+    session.flush()  # the rests are rows now: the plan may assign them
+    for change in done.assigned:
+        job = jobs.get(change.job.id) or session.get(t.Job, change.job.id)
+        store_job_change(session, job, change)
+    by_id = {o.id: o for o in outages}
+    for moved in done.notices:
+        save_outage(
+            session, by_id[moved.outage.id], moved.outage, username, first_new=moved.first_new
+        )
 
 
 class ReplanIn(BaseModel):

@@ -1,0 +1,237 @@
+"""Publishing a day's plan: what it changes, as values to store.
+
+A published plan becomes the day's plan (the one published before it is superseded), its crews
+leave the started jobs a re-plan calls them away from (each closed as ``suspended``, the rest of
+its work a new job), the open jobs it routes are assigned to their crews, and the live notices of
+its repairs take the outage windows it schedules. :func:`publish_plan` decides all of it from
+the plan's stored result (:meth:`ops.dispatch.DayPlan.to_dict`) and the jobs and notices as they
+stand; the service stores what it returns (``docs/architecture.md``, "Day plan").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ops.calendar import local_time
+from ops.errors import Conflict
+from ops.jobs import FieldJob, JobLink, field_job_from_dict
+from ops.outages import DEFAULT_LEAD, LIVE, Outage, follow_window
+from ops.workflow import (
+    CLOSED,
+    NOT_STARTED,
+    JobChange,
+    JobEvent,
+    JobState,
+    JobStatus,
+    PlanStatus,
+)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A stop of the plan: ``crew`` does ``job`` from ``start`` (ISO time, as stored)."""
+
+    job: str
+    crew: str
+    start: str
+
+
+@dataclass(frozen=True)
+class LeftJob:
+    """A started job the plan's crew leaves at ``leave`` for ``why``; ``rest`` is the rest of
+    its work, and ``successors`` the jobs that follow the rest instead (:mod:`ops.emergency`)."""
+
+    job: str
+    leave: str
+    why: str
+    rest: FieldJob
+    successors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScheduledWindow:
+    """The outage window the plan schedules for a repair ticket (every closure and reopening
+    planned)."""
+
+    ticket: str
+    start: dt.datetime
+    end: dt.datetime
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """What publishing a plan acts on, read from its stored result."""
+
+    assignments: tuple[Assignment, ...]
+    left: tuple[LeftJob, ...]
+    windows: tuple[ScheduledWindow, ...]
+
+    @property
+    def job_ids(self) -> frozenset[str]:
+        """Every job the outcome names (routed, left, and the rests of the left ones)."""
+        return frozenset(
+            [a.job for a in self.assignments]
+            + [x.job for x in self.left]
+            + [x.rest.id for x in self.left]
+        )
+
+    @property
+    def tickets(self) -> frozenset[str]:
+        return frozenset(w.ticket for w in self.windows)
+
+
+def plan_outcome(result: Mapping[str, Any]) -> PlanOutcome:
+    """The assignments, left jobs and scheduled outage windows of a stored plan result
+    (:meth:`ops.dispatch.DayPlan.to_dict`); a window estimated (not scheduled) is not one."""
+    assignments = tuple(
+        Assignment(str(stop["job"]), str(route["crew"]), str(stop["start"]))
+        for route in result["routes"]
+        for stop in route["stops"]
+    )
+    left = tuple(
+        LeftJob(
+            str(x["job"]),
+            str(x["leave"]),
+            str(x["why"]),
+            field_job_from_dict(x["rest_job"]),
+            tuple(x.get("successors", [])),
+        )
+        for x in result.get("suspended", [])
+    )
+    windows = tuple(
+        ScheduledWindow(
+            ticket,
+            local_time(dt.datetime.fromisoformat(w["start"])),
+            local_time(dt.datetime.fromisoformat(w["end"])),
+        )
+        for ticket, w in result.get("outage_windows", {}).items()
+        if w.get("scheduled")
+    )
+    return PlanOutcome(assignments, left, windows)
+
+
+@dataclass(frozen=True)
+class Suspended:
+    """A started job closed as ``suspended`` by a published re-plan.
+
+    ``rest`` is the new job to store with ``link`` (the job before its rest), None when it is
+    stored already; the links from the job to ``successors`` now start from the rest.
+    """
+
+    change: JobChange
+    rest: FieldJob | None
+    link: JobLink
+    successors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MovedNotice:
+    """A live notice moved to the plan's window: the outage with its new revision, stored from
+    revision ``first_new`` on."""
+
+    outage: Outage
+    first_new: int
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What publishing a plan changes: the plans superseded, the jobs suspended (in the order
+    of the result), the assignment steps (in the order of the routes; stored after the rests
+    are), and the notices moved."""
+
+    plan: int
+    status: PlanStatus
+    superseded: tuple[int, ...]
+    suspended: tuple[Suspended, ...]
+    assigned: tuple[JobChange, ...]
+    notices: tuple[MovedNotice, ...]
+
+
+def publish_plan(
+    plan: int,
+    status: PlanStatus | str,
+    result: Mapping[str, Any] | None,
+    *,
+    published: Sequence[int],
+    jobs: Mapping[str, JobState],
+    outages: Sequence[Outage],
+    by: str,
+    at: dt.datetime,
+    lead: dt.timedelta = DEFAULT_LEAD,
+) -> Publication:
+    """Publish the ready plan ``plan`` with its stored ``result``.
+
+    Parameters
+    ----------
+    published
+        The plans published for the same day so far: they are superseded.
+    jobs
+        The stored jobs the result names, as they stand (:attr:`PlanOutcome.job_ids`); one not
+        given is not stored (it was never added, or the rest of a left job is new).
+    outages
+        The notices of the plan's repair tickets (those not live are left as they are).
+    by, at
+        Who publishes, and when (the jobs' history; a window is never moved before ``at``).
+    lead
+        The notice lead of a planned outage (a window is not moved earlier than it allows).
+
+    Raises
+    ------
+    Conflict
+        The plan is not ready (only a ready plan can be published).
+    """
+    if PlanStatus(status) is not PlanStatus.READY or result is None:
+        raise Conflict(f"plan {plan} is {status}: only a ready plan can be published")
+    outcome = plan_outcome(result)
+    state = dict(jobs)
+    suspended = []
+    for left in outcome.left:
+        job = state.get(left.job)
+        if job is None or job.status in CLOSED:
+            continue
+        new_rest = left.rest.id not in state
+        if new_rest:
+            state[left.rest.id] = JobState(left.rest.id, JobStatus.OPEN)
+        note = f"plan {plan}: left at {left.leave} for {left.why}; the rest is {left.rest.id}"
+        after = JobState(job.id, JobStatus.SUSPENDED, job.crew)
+        state[job.id] = after
+        suspended.append(
+            Suspended(
+                JobChange(after, JobEvent(job.id, after.status, job.crew, note, by, at)),
+                left.rest if new_rest else None,
+                JobLink(job.id, left.rest.id),
+                left.successors if new_rest else (),
+            )
+        )
+    assigned = []
+    for stop in outcome.assignments:
+        job = state.get(stop.job)
+        if job is None or job.status not in NOT_STARTED:
+            continue
+        if job.status is JobStatus.ASSIGNED and job.crew == stop.crew:
+            continue
+        after = JobState(job.id, JobStatus.ASSIGNED, stop.crew)
+        state[job.id] = after
+        note = f"plan {plan}, start {stop.start}"
+        assigned.append(JobChange(after, JobEvent(job.id, after.status, stop.crew, note, by, at)))
+    notices = []
+    for window in outcome.windows:
+        for outage in outages:
+            if outage.source != window.ticket or outage.state not in LIVE:
+                continue
+            moved = follow_window(
+                outage, window.start, window.end, at, why=f"window of plan {plan}", lead=lead
+            )
+            if moved is not None:
+                notices.append(MovedNotice(moved, len(outage.revisions) + 1))
+    return Publication(
+        plan,
+        PlanStatus.PUBLISHED,
+        tuple(p for p in published if p != plan),
+        tuple(suspended),
+        tuple(assigned),
+        tuple(notices),
+    )
