@@ -44,6 +44,8 @@ _EN_DEMANDDEFICIT = 27
 _EN_INITSTATUS = 4
 _EN_FLOW = 8
 _EN_STATUS = 11
+_EN_CVPIPE = 0
+_EN_PIPE = 1
 _EN_CLOSED = 0
 # EPANET warnings (below 100) that mean the answer cannot be used: 1 hydraulically unbalanced
 # (no convergence within the trials), 2 unstable (status changes did not settle)
@@ -221,6 +223,19 @@ class _Toolkit:
             )
         self.last_warning = code
         return int(self._time.value)
+
+    def retype(self, indices: Sequence[int], link_type: int) -> None:
+        """Change pipes to or from check-valve pipes (EPANET keeps their indices for that, and
+        allows it with the solver closed only)."""
+        self._lib.EN_closeH(self._project)
+        for index in indices:
+            ref = ctypes.c_int(index)
+            code = self._lib.EN_setlinktype(self._project, ctypes.byref(ref), link_type, 0)
+            if code or ref.value != index:
+                raise HydraulicError(
+                    f"{self.source}: EPANET error {code} changing the type of link {index}"
+                )
+        self.en.ENopenH()
 
     def next_step(self) -> int:
         code = self._lib.EN_nextH(self._project, ctypes.byref(self._time))
@@ -489,7 +504,10 @@ def run_separately(
     wn = copy.deepcopy(snapshot)
     closed = frozenset(closed_links)
     for name in closed:
-        wn.get_link(name).initial_status = wntr.network.LinkStatus.Closed
+        link = wn.get_link(name)
+        if getattr(link, "check_valve", False):
+            link.check_valve = False  # WNTR writes a check-valve pipe CV, never Closed
+        link.initial_status = wntr.network.LinkStatus.Closed
     results = _run_epanet(wn, source, f"the scenario closing {len(closed)} links")
     pressure = results.node["pressure"].iloc[0]
     demand = results.node["demand"].iloc[0]
@@ -560,6 +578,9 @@ class HydraulicEngine:
         self._link_start = np.array([position[k.start_node_name] for k in links], dtype=np.int64)
         self._link_end = np.array([position[k.end_node_name] for k in links], dtype=np.int64)
         self._link_open = self._initial != _EN_CLOSED
+        self._check_valve = np.array(
+            [tk.en.ENgetlinktype(i) == _EN_CVPIPE for i in range(1, len(self.link_ids) + 1)]
+        )
         self._source = ~tk.junction
 
     def __enter__(self) -> HydraulicEngine:
@@ -586,6 +607,15 @@ class HydraulicEngine:
         fed_labels = np.unique(label[self._source])
         return np.isin(label, fed_labels)
 
+    def check_valve_links(self) -> tuple[str, ...]:
+        """The pipes with a check valve, as EPANET has them now."""
+        en = self._tk.en
+        return tuple(
+            name
+            for i, name in enumerate(self.link_ids, start=1)
+            if en.ENgetlinktype(i) == _EN_CVPIPE
+        )
+
     def link_index(self, name: str) -> int:
         try:
             return self._link_index[name]
@@ -599,6 +629,11 @@ class HydraulicEngine:
         """Solve the hour with ``closed_links`` closed (and the engine's always-closed ones)."""
         indices = [self.link_index(name) for name in closed_links]
         tk = self._tk
+        check_valves = [i for i in indices if self._check_valve[i - 1]]
+        # EPANET refuses a status for a pipe with a check valve: it is a plain pipe while
+        # closed (the type changes in place, its index kept; only with the solver closed)
+        if check_valves:
+            tk.retype(check_valves, _EN_PIPE)
         try:
             for i in indices:
                 tk.en.ENsetlinkvalue(i, _EN_INITSTATUS, _EN_CLOSED)
@@ -607,8 +642,10 @@ class HydraulicEngine:
             tk.run(f"hour {self.hour:g} with links {shown} closed")
             return tk.solved(frozenset(closed_links))
         finally:
-            for i in indices:
+            for i in indices:  # check-valve pipes too, while still plain pipes
                 tk.en.ENsetlinkvalue(i, _EN_INITSTATUS, float(self._initial[i - 1]))
+            if check_valves:
+                tk.retype(check_valves, _EN_CVPIPE)
 
 
 def engine_for(

@@ -1,0 +1,174 @@
+"""Hydraulic impact benchmarks (issue 17): the engine kept open against the usual WNTR workflow.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/hydraulics.py                 # Net6 impact, Net3 and Net6 tables
+    .venv/bin/python benchmarks/hydraulics.py --sample 20     # the peer on 20 Net6 segments
+
+Prints, in one run:
+
+1. One isolation impact on Net6 (WNTR's library, strategic N-2 valve layer, seed 20240611) at
+   hour 8, pressure-driven: the normal run and the run with the plan's valves closed, by
+   :class:`gis.hydraulics.HydraulicEngine` (EPANET 2.2 opened once, link statuses changed
+   between solves) and by the usual WNTR workflow (a new ``EpanetSimulator`` per scenario: copy
+   the model, close the links, write a file, run, read the binary results). Both solve the same
+   snapshot model of the hour; the engine's set-up (the normal run to the hour, the snapshot, one
+   ``ENopen``) is timed apart. Median over the plans of ``--plans`` segments.
+2. The hydraulic criticality of every segment of Net3 both ways (and the two tables compared),
+   then of every segment of Net6 with the engine; the usual workflow on Net6 is timed on
+   ``--sample`` segments and scaled to all of them.
+
+Targets (issue 17): >= 10x faster than a simulation per scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import wntr  # noqa: E402
+
+from gis.hydraulics import (  # noqa: E402
+    HydraulicEngine,
+    HydraulicModel,
+    HydraulicState,
+    engine_for,
+    hydraulic_criticality,
+    isolation_impact,
+    run_separately,
+)
+from gis.io import read_layers  # noqa: E402
+from gis.isolation import IsolationPlan, Isolator  # noqa: E402
+from gis.network import Network, build_network  # noqa: E402
+
+NETWORKS = Path(wntr.__file__).parent / "library" / "networks"
+SEED = 20240611
+HOUR = 8.0
+
+
+def load(name: str, tmp: Path) -> tuple[Network, HydraulicModel]:
+    inp = NETWORKS / f"{name}.inp"
+    wn = wntr.network.WaterNetworkModel(str(inp))
+    layer = wntr.network.generate_valve_layer(wn, "strategic", 2, seed=SEED)
+    csv = tmp / f"{name}-valves.csv"
+    layer.to_csv(csv)
+    return build_network(read_layers(inp, valves=csv)), HydraulicModel(wn, inp.name)
+
+
+def peer(engine: HydraulicEngine) -> Any:
+    """The usual workflow on the engine's snapshot model: a new simulation per call."""
+
+    def solve(closed: Any = ()) -> HydraulicState:
+        return run_separately(engine.snapshot, closed, engine.model.source)
+
+    return solve
+
+
+def plans_of(network: Network, isolator: Isolator, count: int) -> list[IsolationPlan]:
+    seg = isolator.segmentation
+    out = []
+    for s in range(seg.n_segments):
+        pipes = seg.pipes_of(s)
+        if len(pipes):
+            plan = isolator.isolate(str(network.pipes.ids[pipes[0]]), with_area=False)
+            if plan.valves_to_close:
+                out.append(plan)
+        if len(out) == count:
+            break
+    return out
+
+
+def one_impact(tmp: Path, count: int) -> None:
+    print(f"== one isolation impact, Net6 at hour {HOUR:g} (PDD), median of {count} plans")
+    network, model = load("Net6", tmp)
+    isolator = Isolator(network)
+    t0 = time.perf_counter()
+    engine = engine_for(model, network, HOUR)
+    setup = time.perf_counter() - t0
+    plans = plans_of(network, isolator, count)
+    with engine:
+        ours, theirs = [], []
+        for plan in plans:
+            t0 = time.perf_counter()
+            a = isolation_impact(engine, network, plan)
+            ours.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            b = isolation_impact(engine, network, plan, solve=peer(engine))
+            theirs.append(time.perf_counter() - t0)
+            assert a.cut_off_nodes == b.cut_off_nodes
+            assert abs(a.not_served_m3h - b.not_served_m3h) < 1e-2
+    o, t = statistics.median(ours), statistics.median(theirs)
+    print(
+        f"open engine {o * 1000:.1f} ms | new simulation per scenario {t * 1000:.0f} ms | "
+        f"ratio {t / o:.0f}x | engine set-up {setup:.2f} s (once per hour) | "
+        f"{len(network.pipes):,} links, {len(network.valves):,} valves"
+    )
+
+
+def criticality(name: str, tmp: Path, sample: int | None) -> None:
+    network, model = load(name, tmp)
+    isolator = Isolator(network)
+    with engine_for(model, network, HOUR) as engine:
+        t0 = time.perf_counter()
+        table = hydraulic_criticality(engine, isolator)
+        ours = time.perf_counter() - t0
+        n = len(table)
+        if sample is None:
+            t0 = time.perf_counter()
+            reference = hydraulic_criticality(engine, isolator, solve=peer(engine))
+            theirs = time.perf_counter() - t0
+            theirs_by = {r.segment: r for r in reference}
+            same = len(reference) == n and all(
+                (r.cut_off_nodes, r.below_service)
+                == (theirs_by[r.segment].cut_off_nodes, theirs_by[r.segment].below_service)
+                and abs(r.not_served_m3h - theirs_by[r.segment].not_served_m3h) < 1e-2
+                for r in table
+            )
+            scaled = ""
+        else:
+            sub = Isolator(network)
+            solve = peer(engine)
+            normal = solve(())
+            seg = sub.segmentation
+            segments = [s for s in range(seg.n_segments) if len(seg.pipes_of(s))][:sample]
+            t0 = time.perf_counter()
+            for s in segments:
+                pipe = str(network.pipes.ids[seg.pipes_of(s)[0]])
+                plan = sub.plan([pipe], sub.cut([s]), with_area=False)
+                isolation_impact(engine, network, plan, normal=normal, solve=solve)
+            theirs = (time.perf_counter() - t0) / len(segments) * n
+            same = None
+            scaled = f" (scaled from {len(segments)} segments)"
+    worst = table[0]
+    print(
+        f"{name}: {n:,} segments | open engine {ours:.1f} s | new simulation per scenario "
+        f"{theirs:.1f} s{scaled} | ratio {theirs / ours:.0f}x"
+        + ("" if same is None else f" | same table: {same}")
+        + f" | worst: segment {worst.segment} (pipe {worst.pipe_id}) "
+        f"{worst.not_served_m3h:.1f} m³/h not served, {worst.newly_below_service} nodes newly "
+        "below 0.14 MPa"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--plans", type=int, default=20, help="plans for the one-impact median")
+    parser.add_argument("--sample", type=int, default=30, help="Net6 segments for the peer")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        one_impact(Path(tmp), args.plans)
+        print(f"== hydraulic criticality of every segment at hour {HOUR:g}")
+        criticality("Net3", Path(tmp), None)
+        criticality("Net6", Path(tmp), args.sample)
+
+
+if __name__ == "__main__":
+    main()
