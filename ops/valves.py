@@ -18,14 +18,17 @@ need to open). Inoperable valves are not exercised but listed for replacement.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ops.calendar import local_time
+from ops.errors import InvalidRequest
 from ops.jobs import FieldJob, JobKind, Skill
+from ops.workflow import CLOSED, JobChange, JobState, JobStatus, close_jobs
 
 if TYPE_CHECKING:
     from gis.network import Network
@@ -412,3 +415,104 @@ def valve_repair_job(
         description=f"valve {valve_id} {result.value}: {what}",
         valve=valve_id,
     )
+
+
+# -- the programme's workflow: the next exercises, and a result from the field -----------------
+
+
+def next_exercises(
+    network: Network,
+    criticality: Mapping[str, int],
+    today: dt.date,
+    *,
+    count: int = 20,
+    settings: ProgrammeSettings = ProgrammeSettings(),
+    exercised: Mapping[str, dt.date] | None = None,
+    failed: Sequence[str] = (),
+    open_valves: Container[str] = (),
+) -> list[FieldJob]:
+    """The exercise jobs to add next: the ``count`` most urgent valves of the programme
+    (:func:`exercise_programme`) that have no exercise open yet (``open_valves``), grouped by
+    area (:func:`programme_jobs`)."""
+    due = [
+        item
+        for item in exercise_programme(
+            network, criticality, today, settings=settings, exercised=exercised, failed=failed
+        )
+        if item.valve_id not in open_valves
+    ]
+    return programme_jobs(network, due, today, limit=count)
+
+
+@dataclass(frozen=True)
+class ExerciseRecord:
+    """What an exercise's result records: the valve's status (``result.operable`` from now on
+    for every isolation), the valve's exercise jobs closed as done (each with its history
+    entry), and the repair job a failed exercise calls for (None when it was fine)."""
+
+    valve: str
+    result: ExerciseResult
+    on: dt.date
+    note: str
+    closed: tuple[JobChange, ...]
+    repair: FieldJob | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valve": self.valve,
+            "result": self.result.value,
+            "operable": self.result.operable,
+            "needs_repair": self.result.needs_repair,
+            "exercised_on": self.on.isoformat(),
+            "jobs_closed": [c.job.id for c in self.closed],
+            "repair_job": self.repair.to_dict() if self.repair is not None else None,
+        }
+
+
+def record_exercise(
+    network: Network,
+    valve_id: str,
+    result: ExerciseResult | str,
+    exercises: Sequence[JobState],
+    criticality: Mapping[str, int],
+    *,
+    by: str,
+    at: dt.datetime,
+    on: dt.date | None = None,
+    note: str = "",
+    settings: ProgrammeSettings = ProgrammeSettings(),
+) -> ExerciseRecord:
+    """A crew's exercise of ``valve_id`` found ``result``.
+
+    Parameters
+    ----------
+    exercises
+        The valve's exercise jobs as they stand: those not closed yet are done.
+    criticality
+        Valve id → extra customers cut off if it fails: a critical valve's repair is due in
+        3 days, another's in 14 (:func:`valve_repair_job`).
+    by, at
+        Who records it and when (the jobs' history; the repair job is due from ``at``).
+    on
+        The day of the exercise (default: the day of ``at``).
+
+    Raises
+    ------
+    InvalidRequest
+        ``on`` is after the day of ``at``.
+    gis.errors.UnknownValve
+        The network has no valve ``valve_id``.
+    """
+    result = ExerciseResult(result)
+    now = local_time(at)
+    on = on or now.date()
+    if on > now.date():
+        raise InvalidRequest("on: a date in the future")
+    network.valve_index(valve_id)
+    note = note or f"exercise: {result.value}"
+    still_open = frozenset(JobStatus) - CLOSED
+    closed = close_jobs(list(exercises), JobStatus.DONE, among=still_open, by=by, at=at, note=note)
+    critical = valve_id in settings.critical(criticality)
+    moment = now.replace(tzinfo=None, second=0, microsecond=0)  # the jobs' local time
+    repair = valve_repair_job(network, valve_id, result, moment, critical=critical)
+    return ExerciseRecord(valve_id, result, on, note, tuple(closed), repair)

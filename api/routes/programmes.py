@@ -16,7 +16,25 @@ from sqlalchemy import select
 from api.db import tables as t
 from api.deps import Dispatcher, NetworkId, Operator, OptionalId, Reader, SessionDep
 from api.routes.networks import _save, json_response
-from api.store import add_jobs, get_or_404, local, now_local, record_valve_status
+from api.store import (
+    add_jobs,
+    get_or_404,
+    local,
+    now_local,
+    record_valve_status,
+    store_job_change,
+)
+from ops.jobs import JobKind
+from ops.leakage import DmaLeakage, analyse, survey_jobs
+from ops.valves import (
+    ExerciseResult,
+    ProgrammeSettings,
+    exercise_programme,
+    next_exercises,
+    programme_effect,
+)
+from ops.valves import record_exercise as exercise_result
+from ops.workflow import CLOSED, JobState, JobStatus
 
 router = APIRouter(prefix="/api", tags=["leakage", "valves"])
 
@@ -55,8 +73,6 @@ def create_analysis(
     outlet_pressure_mpa: Annotated[float, Form(gt=0, le=2)] = 0.32,
     network_id: Annotated[int | None, Form(ge=1)] = None,
 ) -> Response:
-    from ops.leakage import analyse
-
     settings = request.app.state.settings
     registry = request.app.state.registry
     # the network is read, the files saved and analysed before the write transaction begins
@@ -131,8 +147,6 @@ class SurveyIn(BaseModel):
 def survey_from_analysis(
     analysis_id: NetworkId, body: SurveyIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
-    from ops.leakage import DmaLeakage, survey_jobs
-
     row: t.LeakageAnalysis = get_or_404(session, t.LeakageAnalysis, analysis_id, "analysis")
     loaded = request.app.state.registry.get(session, row.network_id)
     ranking = [
@@ -170,10 +184,10 @@ def extra_customers(loaded: Any) -> dict[str, int]:
     return {r["valve"]: int(r["extra_customers"]) for r in loaded.criticality_ranking()}
 
 
-def _field_record(session: Any, network_id: int) -> tuple[dict[str, dt.date], dict[str, Any]]:
+def _field_record(
+    session: Any, network_id: int
+) -> tuple[dict[str, dt.date], dict[str, ExerciseResult]]:
     """The latest exercise date and result per valve, as the field reported them."""
-    from ops.valves import ExerciseResult
-
     rows = session.execute(
         select(t.ValveStatus.valve_id, t.ValveStatus.result, t.ValveStatus.exercised_on)
         .where(t.ValveStatus.network_id == network_id, t.ValveStatus.result.is_not(None))
@@ -184,9 +198,7 @@ def _field_record(session: Any, network_id: int) -> tuple[dict[str, dt.date], di
     return dates, results
 
 
-def _settings(critical_days: int, other_days: int, critical_share: float) -> Any:
-    from ops.valves import ProgrammeSettings
-
+def _settings(critical_days: int, other_days: int, critical_share: float) -> ProgrammeSettings:
     return ProgrammeSettings(
         critical_cycle=dt.timedelta(days=critical_days),
         other_cycle=dt.timedelta(days=other_days),
@@ -213,8 +225,6 @@ def valve_programme(
     horizon_days: Annotated[int, Query(ge=0, le=3650)] = 0,
     top: Annotated[int, Query(ge=1, le=100_000)] = 100,
 ) -> Response:
-    from ops.valves import exercise_programme
-
     loaded = request.app.state.registry.get(session, network_id)
     dates = _field_record(session, network_id)[0]
     items = exercise_programme(
@@ -249,8 +259,6 @@ def valve_programme_report(
     other_days: OtherDays = 3 * 365,
     critical_share: CriticalShare = 0.10,
 ) -> Response:
-    from ops.valves import programme_effect
-
     loaded = request.app.state.registry.get(session, network_id)
     dates, results = _field_record(session, network_id)
     effect = programme_effect(
@@ -283,53 +291,40 @@ def record_exercise(
     user: Operator,
     session: SessionDep,
 ) -> Response:
-    from ops.valves import ExerciseResult, ProgrammeSettings, valve_repair_job
-
     loaded = request.app.state.registry.get(session, network_id)
-    result = ExerciseResult(body.result)
-    on = body.on or now_local().date()
-    if on > now_local().date():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "on: a date in the future")
-    note = body.note or f"exercise: {result.value}"
+    exercises = {
+        j.id: j
+        for j in session.scalars(
+            select(t.Job).where(t.Job.kind == JobKind.VALVE_EXERCISE, t.Job.valve == valve_id)
+        )
+    }
+    done = exercise_result(
+        loaded.network,
+        valve_id,
+        body.result,
+        [JobState(j.id, JobStatus(j.status), j.crew_id) for j in exercises.values()],
+        extra_customers(loaded),
+        by=user.username,
+        at=now_local(),
+        on=body.on,
+        note=body.note,
+    )
     record_valve_status(
         session,
         loaded,
         valve_id,
-        result.operable,
-        note,
+        done.result.operable,
+        done.note,
         user.username,
-        result=result.value,
-        exercised_on=on,
+        result=done.result.value,
+        exercised_on=done.on,
     )
-    closed = []
-    open_jobs = select(t.Job).where(
-        t.Job.kind == "valve exercise",
-        t.Job.status.notin_(("done", "cancelled", "suspended")),
-        t.Job.valve == valve_id,
-    )
-    for job in session.scalars(open_jobs):
-        job.status = "done"
-        job.updated_by = user.username
-        job.updated_at = now_local()
-        session.add(t.JobEvent(job_id=job.id, status="done", by=user.username, note=note))
-        closed.append(job.id)
-    critical = valve_id in ProgrammeSettings().critical(extra_customers(loaded))
-    now = now_local().replace(tzinfo=None, second=0, microsecond=0)
-    repair = valve_repair_job(loaded.network, valve_id, result, now, critical=critical)
-    if repair is not None and session.get(t.Job, repair.id) is None:
-        add_jobs(session, [repair], [], user.username)
+    for change in done.closed:
+        store_job_change(session, exercises[change.job.id], change)
+    if done.repair is not None and session.get(t.Job, done.repair.id) is None:
+        add_jobs(session, [done.repair], [], user.username)
     session.flush()
-    return json_response(
-        {
-            "valve": valve_id,
-            "result": result.value,
-            "operable": result.operable,
-            "needs_repair": result.needs_repair,
-            "exercised_on": on.isoformat(),
-            "jobs_closed": closed,
-            "repair_job": repair.to_dict() if repair is not None else None,
-        }
-    )
+    return json_response(done.to_dict())
 
 
 class ExercisesIn(BaseModel):
@@ -351,39 +346,33 @@ class ExercisesIn(BaseModel):
 def create_valve_exercises(
     body: ExercisesIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
-    from ops.valves import exercise_programme, programme_jobs
-
     registry = request.app.state.registry
     network_id = body.network_id or registry.latest_id(session)
     loaded = registry.get(session, network_id)
-    today = now_local().date()
-    open_exercises = set(
-        session.scalars(
+    open_valves = {
+        str(v)
+        for v in session.scalars(
             select(t.Job.valve).where(
-                t.Job.kind == "valve exercise",
-                t.Job.status.notin_(("done", "cancelled", "suspended")),
+                t.Job.kind == JobKind.VALVE_EXERCISE, t.Job.status.notin_(CLOSED)
             )
         )
-    )
+        if v is not None
+    }
     critical_days = body.cycle_days or body.critical_days
     other_days = body.cycle_days or body.other_days
-    dates = _field_record(session, network_id)[0]
-    due = [
-        item
-        for item in exercise_programme(
-            loaded.network,
-            extra_customers(loaded),
-            today,
-            settings=_settings(critical_days, other_days, body.critical_share),
-            exercised=dates,
-            failed=loaded.failed,
-        )
-        if item.valve_id not in open_exercises
-    ]
     jobs = [
         j
-        for j in programme_jobs(loaded.network, due, today, limit=body.count)
-        if session.get(t.Job, j.id) is None
+        for j in next_exercises(
+            loaded.network,
+            extra_customers(loaded),
+            now_local().date(),
+            count=body.count,
+            settings=_settings(critical_days, other_days, body.critical_share),
+            exercised=_field_record(session, network_id)[0],
+            failed=loaded.failed,
+            open_valves=open_valves,
+        )
+        if session.get(t.Job, j.id) is None  # asked twice in a day: once
     ]
     add_jobs(session, jobs, [], user.username)
     return json_response([j.to_dict() for j in jobs], 201)
