@@ -143,6 +143,17 @@ class Settings(BaseSettings):
         "empty: no background, the console works offline",
     )
     map_attribution: str = Field(default="", max_length=500)
+    # notice webhooks (docs/webhooks.md): attempt n waits backoff * 2**(n-1), at most
+    # backoff_max, times a random 0.5-1 (jitter); after max_attempts the delivery is dead
+    webhook_backoff_seconds: float = Field(default=10.0, gt=0, le=3600)
+    webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0, le=86400)
+    webhook_max_attempts: int = Field(default=12, ge=1, le=100)
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="for one delivery's answer"
+    )
+    webhook_poll_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="how often the delivery worker looks for work"
+    )
 
     @classmethod
     def settings_customise_sources(
