@@ -143,14 +143,16 @@ def criticality(name: str, tmp: Path, sample: int | None) -> None:
             for s in segments:
                 pipe = str(network.pipes.ids[seg.pipes_of(s)[0]])
                 plan = sub.plan([pipe], sub.cut([s]), with_area=False)
-                isolation_impact(engine, network, plan, normal=normal, solve=solve)
+                isolation_impact(
+                    engine, network, plan, normal=normal, solve=solve, with_nodes=False
+                )
             theirs = (time.perf_counter() - t0) / len(segments) * n
             same = None
             scaled = f" (scaled from {len(segments)} segments)"
     worst = table[0]
     print(
-        f"{name}: {n:,} segments | open engine {ours:.1f} s | new simulation per scenario "
-        f"{theirs:.1f} s{scaled} | ratio {theirs / ours:.0f}x"
+        f"{name}: {n:,} segments | open engine {ours:.2f} s | new simulation per scenario "
+        f"{theirs:.2f} s{scaled} | ratio {theirs / ours:.0f}x"
         + ("" if same is None else f" | same table: {same}")
         + f" | worst: segment {worst.segment} (pipe {worst.pipe_id}) "
         f"{worst.not_served_m3h:.1f} m³/h not served, {worst.newly_below_service} nodes newly "

@@ -24,6 +24,7 @@ from gis.hydraulics import (
     PressureSettings,
     cut_off_nodes,
     engine_for,
+    hydraulic_criticality,
     inp_isolation_impact,
     isolation_impact,
     plan_closures,
@@ -307,3 +308,29 @@ def test_a_valve_on_a_check_valve_pipe_closes_it() -> None:
         again = engine.solve()
         assert np.array_equal(again.flow_m3s, normal.flow_m3s)
         assert engine.check_valve_links() == (link,)  # a check-valve pipe again
+
+
+def test_hydraulic_criticality_of_every_segment(tmp_dir: str) -> None:
+    network = _network("Net3", tmp_dir)
+    isolator = Isolator(network)
+    seg = isolator.segmentation
+    with engine_for(HydraulicModel(_wn("Net3"), "Net3"), network, 0) as engine:
+        table = hydraulic_criticality(engine, isolator)
+
+        def fresh(closed: Any = ()) -> Any:
+            return run_separately(engine.snapshot, closed)
+
+        reference = {r.segment: r for r in hydraulic_criticality(engine, isolator, solve=fresh)}
+        worst = table[0]
+        plan = isolator.isolate(worst.pipe_id, with_area=False)
+        alone = isolation_impact(engine, network, plan)
+    assert len(table) == sum(1 for s in range(seg.n_segments) if len(seg.pipes_of(s)))
+    assert [r.not_served_m3h for r in table] == sorted(
+        (r.not_served_m3h for r in table), reverse=True
+    )
+    for row in table:  # the open engine ranks as a new simulation per scenario does
+        other = reference[row.segment]
+        assert (row.cut_off_nodes, row.below_service) == (other.cut_off_nodes, other.below_service)
+        assert row.not_served_m3h == pytest.approx(other.not_served_m3h, abs=FLOW_TOL_M3S * 3600)
+    assert worst.not_served_m3h == pytest.approx(alone.not_served_m3h)
+    assert worst.cut_off_nodes == len(alone.cut_off_nodes) > 0
