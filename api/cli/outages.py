@@ -117,6 +117,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
         hotline=hotline,
         failed_valves=failed,
         reason_zh=args.reason_zh,
+        isolator=isolator,
     )
     now = moment(args.now, "--now")
     outage = create_outage(args.id, args.kind, content, now)

@@ -87,7 +87,12 @@ def test_notice_text_and_cap(capsys: pytest.CaptureFixture[str]) -> None:
     approved = [*NOTICE, *APPROVED]
     assert main(approved) == 0
     text = capsys.readouterr().out
-    assert text.startswith("停水通知") and "阀门更换" in text and "Wei 1 Lu" in text
+    assert text.startswith("停水通知") and "阀门更换" in text
+    # the Chinese notice names its places in Chinese: the street's section and the area's bounds
+    assert "纬一路（新区路—经十六路）" in text and "Wei 1 Lu" not in text
+    assert "区域四至：东至经十六路，西至新区路，南至南环路，北至纬二路。" in text
+    assert main([*approved, "--format", "en"]) == 0
+    assert "Wei 1 Lu" in capsys.readouterr().out  # and in pinyin in English
     assert main([*approved, "--format", "cap"]) == 0
     doc = etree.fromstring(capsys.readouterr().out.encode("utf-8"))
     schema = etree.XMLSchema(etree.parse(str(CAP_XSD)))
