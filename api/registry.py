@@ -15,6 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, overload
 
@@ -27,9 +28,17 @@ from ops.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 
-# Statuses of a stored network: "ready" (passed validation; the newest is the default network),
-# "no_source" (passed, but no node feeds it: used only when asked for by id), "invalid".
-USABLE = ("ready", "no_source")
+
+class NetworkStatus(StrEnum):
+    """Where a stored network version stands (stored as its value)."""
+
+    READY = "ready"  # passed validation; the newest is the default network
+    NO_SOURCE = "no_source"  # passed, but no node feeds it: used only when asked for by id
+    INVALID = "invalid"  # failed validation: kept with its report, never used
+
+
+#: The statuses of a network that isolations, plans and programmes may use.
+USABLE = (NetworkStatus.READY, NetworkStatus.NO_SOURCE)
 # An upload's folder stays unreferenced only while that upload runs (seconds, a minute for a
 # very large network): one older than this, with no row, belongs to a killed upload.
 ORPHAN_AGE_S = 3600.0
@@ -110,7 +119,7 @@ class NetworkRegistry:
     def latest_id(self, session: Session) -> int:
         found = session.scalar(
             select(NetworkVersion.id)
-            .where(NetworkVersion.status == "ready")
+            .where(NetworkVersion.status == NetworkStatus.READY)
             .order_by(NetworkVersion.id.desc())
             .limit(1)
         )

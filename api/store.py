@@ -16,11 +16,17 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from api.clock import now_local
 from api.db import tables as t
-from ops.calendar import TZ, WorkCalendar, calendar_from_config
-from ops.connections import ConnectionApplication, ConnectionRules
+from ops.calendar import TZ, CalendarBasis, WorkCalendar, calendar_from_config
+from ops.connections import (
+    ApplicationStatus,
+    ConnectionApplication,
+    ConnectionRules,
+    follow_up_visit,
+    open_connection,
+)
 from ops.dispatch import CrewShift
 from ops.errors import Conflict, NotFound
-from ops.jobs import FieldJob, JobLink, field_job_from_dict
+from ops.jobs import FieldJob, JobKind, JobLink, field_job_from_dict
 from ops.outages import (
     AuthorityRecord,
     NoticeState,
@@ -30,7 +36,7 @@ from ops.outages import (
     Revision,
     content_from_dict,
 )
-from ops.workflow import CLOSED, JobChange
+from ops.workflow import CLOSED, JobChange, JobStatus
 
 # id sequences: applications, tickets, outages, surveys; CAL counts changes of the kept
 # calendar years, so that every process of the service rebuilds its calendar after one
@@ -222,14 +228,14 @@ def add_jobs(
                 source=job.source,
                 kind=str(job.kind),
                 spec=job.to_dict(),
-                status="open",
+                status=JobStatus.OPEN,
                 ticket=job.ticket,
                 valve=job.valve,
                 step=None if job.step is None else str(job.step),
                 updated_by=username,
             )
         )
-        session.add(t.JobEvent(job_id=job.id, status="open", by=username, note="created"))
+        session.add(t.JobEvent(job_id=job.id, status=JobStatus.OPEN, by=username, note="created"))
     for link in links:
         session.add(
             t.JobLink(
@@ -496,9 +502,6 @@ def recompute_deadlines(
     """Recompute every open application and open job whose deadline counted working days of
     ``year`` (its calendar changed), keep each change (``deadline_changes`` and the job's
     history) and return the list of what moved."""
-    from ops.calendar import CalendarBasis
-    from ops.connections import follow_up_visit, open_connection
-
     cal = calendar(request, session)
     rules = connection_rules(request)
     source = cal.holidays.year_basis(year).source
@@ -550,7 +553,9 @@ def recompute_deadlines(
                 )
             )
 
-    for app_row in session.scalars(select(t.Application).where(t.Application.status == "open")):
+    for app_row in session.scalars(
+        select(t.Application).where(t.Application.status == ApplicationStatus.OPEN)
+    ):
         case_data = app_row.case or {}
         if not counted_on((case_data.get("deadline") or {}).get("calendar")):
             continue  # counted on other years, or in calendar days: it stays as it is
@@ -563,7 +568,7 @@ def recompute_deadlines(
         app_row.case = {**case_data, **case.to_dict()}
         for job in case.jobs:
             update_job(job, app_row.id)
-    followups = select(t.Job).where(t.Job.kind == "follow-up visit", t.Job.status.not_in(CLOSED))
+    followups = select(t.Job).where(t.Job.kind == JobKind.FOLLOW_UP, t.Job.status.not_in(CLOSED))
     for job_row in session.scalars(followups):
         meta = job_row.spec.get("meta") or {}
         done = session.get(t.Application, job_row.source)

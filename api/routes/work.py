@@ -38,7 +38,17 @@ from api.store import (
     now_local,
     store_job_change,
 )
-from ops.connections import ApplicationStatus
+from ops.connections import (
+    ApplicationStatus,
+    acceptance_due,
+    intake_status,
+    intake_times,
+)
+from ops.connections import accept_connection as accept
+from ops.connections import complete_connection as complete
+from ops.connections import papers_completed as papers_in
+from ops.jobs import JobKind, leak_survey
+from ops.repairs import OpenBreak, RepairReport, Severity, locate, open_repair, same_break
 from ops.workflow import JobState, JobStatus, TicketStatus, cancel_ticket, change_status
 
 router = APIRouter(prefix="/api", tags=["work"])
@@ -92,8 +102,6 @@ class ConnectionIn(BaseModel):
 
 
 def _intake(row: t.Application, request: Request, session: Any) -> dict[str, Any]:
-    from ops.connections import acceptance_due, intake_status
-
     received = local(row.received_at or row.accepted_at)
     accepted = local(row.accepted_at) if row.accepted_at else None
     cal = calendar(request, session)
@@ -128,9 +136,7 @@ def _application_dict(row: t.Application, request: Request, session: Any) -> dic
 
 def _accept(row: t.Application, request: Request, session: Any, username: str) -> None:
     """Acceptance (受理): the Table 1 deadline, the flags and the field jobs."""
-    from ops.connections import accept_connection
-
-    case = accept_connection(
+    case = accept(
         application_value(row),
         row.status,
         calendar(request, session),
@@ -155,8 +161,6 @@ def create_connection(
     session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    from ops.connections import intake_times
-
     received_at, accepted_at, back_entered = intake_times(
         body.channel,
         now_local(),
@@ -275,8 +279,6 @@ class PapersIn(BaseModel):
 def papers_completed(
     app_id: str, body: PapersIn, request: Request, _: Dispatcher, session: SessionDep
 ) -> Response:
-    from ops.connections import papers_completed as papers_in
-
     row = _application(session, app_id)
     row.papers_completed_at = papers_in(
         app_id, row.papers_due, row.papers_completed_at, local(body.at)
@@ -292,11 +294,9 @@ class CompleteIn(BaseModel):
 def complete_connection(
     app_id: str, body: CompleteIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
-    from ops.connections import complete_connection
-
     row = _application(session, app_id)
     jobs = {j.id: j for j in session.scalars(select(t.Job).where(t.Job.source == app_id))}
-    done = complete_connection(
+    done = complete(
         application_value(row),
         row.status,
         [JobState(j.id, JobStatus(j.status), j.crew_id) for j in jobs.values()],
@@ -342,8 +342,6 @@ def create_repair(
     session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    from ops.repairs import RepairReport, Severity, open_repair
-
     if body.pipe_id is None and (body.lon is None or body.lat is None):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "give pipe_id, or lon and lat of the leak"
@@ -402,8 +400,6 @@ def _same_break(
 ) -> tuple[int, Any, dict[str, str]] | None:
     """A report of a break that an open ticket has already: linked to that ticket (kept in
     its list of reports), answered 200 with the ticket and what to send for a second break."""
-    from ops.repairs import OpenBreak, RepairReport, Severity, locate, same_break
-
     location = (body.lon, body.lat) if body.lon is not None and body.lat is not None else None
     probe = RepairReport("probe", now_local(), Severity(body.severity), body.pipe_id, location)
     pipe_id, site = locate(probe, loaded.isolator)
@@ -414,7 +410,9 @@ def _same_break(
     ).all()
     breaks = []
     for row in rows:
-        repair = next((j for j in row.case.get("jobs", []) if j.get("kind") == "repair"), None)
+        repair = next(
+            (j for j in row.case.get("jobs", []) if j.get("kind") == JobKind.REPAIR), None
+        )
         if repair is None:
             continue
         isolated = row.case.get("isolation", {}).get("isolated_pipes", [])
@@ -517,8 +515,6 @@ class LeakSurveyIn(BaseModel):
 
 @router.post("/leak-surveys", status_code=201, summary="add a leak survey job")
 def create_leak_survey(body: LeakSurveyIn, user: Dispatcher, session: SessionDep) -> Response:
-    from ops.jobs import leak_survey
-
     job = leak_survey(
         next_id(session, "LS"),
         (body.lon, body.lat),
