@@ -206,6 +206,11 @@ def test_impact_counts_low_pressure_beyond_the_cut_off(tmp_dir: str) -> None:
             node = by_id[node_id]
             assert not node.cut_off and node.pressure_m < settings.service_head_m
         assert set(impact.newly_below_service) <= set(impact.below_service)
+        # an EPANET file's customers are its junctions with a demand, at that node
+        customer_nodes = network.nodes.ids[network.customers.node]
+        at_low = network.customers.ids[np.isin(customer_nodes, list(impact.below_service))]
+        assert set(impact.customers_below_service) == set(at_low.tolist())
+        assert len(at_low) == len(impact.below_service) > 0
         for node in impact.nodes:
             if node.cut_off:
                 continue
