@@ -29,6 +29,7 @@ import wntr
 from wntr.epanet.toolkit import ENepanet
 
 from gis.errors import NetworkError
+from gis.io import read_text
 from gis.isolation import IsolationPlan, Isolator
 from gis.network import Network
 
@@ -318,15 +319,20 @@ class HydraulicModel:
 
     @classmethod
     def from_inp(cls, path: str | Path) -> HydraulicModel:
-        """The model of an EPANET ``.inp`` file."""
+        """The model of an EPANET ``.inp`` file, in UTF-8 or an encoding :func:`gis.io.read_text`
+        tells (GB18030 …: WNTR reads UTF-8 without a byte-order mark only, so it reads a copy)."""
         path = Path(path)
+        text, encoding = read_text(path, "file")
         try:
-            wn = wntr.network.WaterNetworkModel(str(path))
+            if encoding == "utf-8":
+                wn = wntr.network.WaterNetworkModel(str(path))
+            else:
+                with tempfile.TemporaryDirectory(prefix="waterops-inp-") as tmp:
+                    copy_ = Path(tmp) / path.name
+                    copy_.write_text(text, encoding="utf-8")
+                    wn = wntr.network.WaterNetworkModel(str(copy_))
         except Exception as exc:  # WNTR raises bare exceptions of many kinds on bad input
-            try:
-                problems = inp_text_problems(path.read_text(encoding="utf-8", errors="replace"))
-            except OSError:
-                problems = []
+            problems = inp_text_problems(text)
             if problems:
                 raise HydraulicDataError(path.name, problems) from exc
             raise HydraulicError(

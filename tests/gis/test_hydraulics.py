@@ -339,3 +339,20 @@ def test_hydraulic_criticality_of_every_segment(tmp_dir: str) -> None:
         assert row.not_served_m3h == pytest.approx(other.not_served_m3h, abs=FLOW_TOL_M3S * 3600)
     assert worst.not_served_m3h == pytest.approx(alone.not_served_m3h)
     assert worst.cut_off_nodes == len(alone.cut_off_nodes) > 0
+
+
+def test_an_inp_in_gb18030_reads_as_in_utf8(tmp_path: Path) -> None:
+    # Chinese utilities' EPANET files are often GB18030 (the Chinese of EPANET's own editor)
+    text = (NETWORKS_DIR / "Net1.inp").read_text(encoding="utf-8")
+    text = text.replace("[TITLE]\n", "[TITLE]\n开封市 示例管网（水力模型）\n", 1)
+    text = text.replace("[JUNCTIONS]\n", "[JUNCTIONS]\n;节点 高程 需水量\n", 1)
+    gb = tmp_path / "net1-gb18030.inp"
+    gb.write_bytes(text.encode("gb18030"))
+    utf8 = tmp_path / "net1-utf8.inp"
+    utf8.write_text(text, encoding="utf-8")
+    with HydraulicEngine(HydraulicModel.from_inp(gb), 5) as engine:
+        ours = engine.solve()
+    with HydraulicEngine(HydraulicModel.from_inp(utf8), 5) as engine:
+        reference = engine.solve()
+    assert np.array_equal(ours.pressure_m, reference.pressure_m)
+    assert ours.pressure_m.max() > 10
