@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from api.db import tables as t
 from api.db.session import make_engine, migrate, session_factory
 from api.settings import Settings, get_settings
+from api.webhooks import Backoff, WebhookWorker
 from ops.errors import Conflict, NotFound
 from ops.workflow import PlanStatus
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             app.state.planner.shutdown()
+            app.state.webhooks.shutdown()
             app.state.engine.dispose()
             app.state.reader_engine.dispose()
 
@@ -66,9 +68,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(ClockMiddleware)
     app.add_middleware(RequestGuard)  # outermost: before anything reads a body
-    from api.routes import auth, calendar, crews, networks, outages, plans, programmes, web, work
+    from api.routes import (
+        auth,
+        calendar,
+        crews,
+        networks,
+        outages,
+        plans,
+        programmes,
+        web,
+        webhooks,
+        work,
+    )
 
-    for module in (auth, networks, work, crews, plans, programmes, calendar):
+    for module in (auth, networks, work, crews, plans, programmes, calendar, webhooks):
         app.include_router(module.router)
     app.include_router(outages.router)
     app.include_router(outages.public)
@@ -116,6 +129,19 @@ def start(app: FastAPI, settings: Settings) -> None:
     prepare_hashing()
     app.state.registry = NetworkRegistry(settings.data_dir.resolve())
     app.state.planner = Planner(url, settings.data_dir.resolve(), settings.planner_workers)
+    # the notice events' delivery worker (docs/webhooks.md): it sends what the outbox holds,
+    # what an earlier run left too
+    app.state.webhooks = WebhookWorker(
+        app.state.sessions,
+        app.state.reader_sessions,
+        Backoff(
+            settings.webhook_backoff_seconds,
+            settings.webhook_backoff_max_seconds,
+            settings.webhook_max_attempts,
+        ),
+        timeout=settings.webhook_timeout_seconds,
+        poll=settings.webhook_poll_seconds,
+    )
     with app.state.sessions() as session, session.begin():
         from api.store import ensure_counters
 
@@ -128,6 +154,7 @@ def start(app: FastAPI, settings: Settings) -> None:
     with app.state.reader_sessions() as session:
         if session.scalar(select(t.Plan.id).where(t.Plan.status == PlanStatus.QUEUED).limit(1)):
             app.state.planner.start()
+    app.state.webhooks.start()
     # load the newest network now, not on the first query (a second or two of work that
     # would otherwise hold up the first requests)
     with app.state.reader_sessions() as session, suppress(Conflict, NotFound):  # none yet: fine

@@ -27,6 +27,7 @@ from api.store import (
     outage_values,
     save_outage,
 )
+from api.webhooks import enqueue_notice_events
 from ops.errors import Conflict, NotFound
 from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
 from ops.notices.accounts import accounts_csv, accounts_xlsx
@@ -289,6 +290,10 @@ def _step(
         first_new = len(outage.revisions) + 1
         outage = change(row, outage)
         save_outage(session, row, outage, user.username, first_new=first_new)
+        # its events go out with it: in this transaction (docs/webhooks.md)
+        enqueue_notice_events(
+            session, outage, first_new, issuer(request), request.app.state.webhooks.wake
+        )
         return 200, outage_dict(row, outage), etag(row.version)
 
     payload = {"version": version, **body.model_dump(mode="json")}
