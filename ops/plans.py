@@ -6,6 +6,7 @@ its work a new job), the open jobs it routes are assigned to their crews, and th
 its repairs take the outage windows it schedules. :func:`publish_plan` decides all of it from
 the plan's stored result (:meth:`ops.dispatch.DayPlan.to_dict`) and the jobs and notices as they
 stand; the service stores what it returns (``docs/architecture.md``, "Day plan").
+:func:`stop_plan` is the other step a dispatcher asks of a plan: stopping it while it is made.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ops.outages import DEFAULT_LEAD, LIVE, Outage, follow_window
 from ops.workflow import (
     CLOSED,
     NOT_STARTED,
+    PLANNING,
     JobChange,
     JobEvent,
     JobState,
@@ -235,3 +237,29 @@ def publish_plan(
         tuple(assigned),
         tuple(notices),
     )
+
+
+@dataclass(frozen=True)
+class PlanStop:
+    """What stopping a plan being made gives: the plan's status afterwards and, when it ended
+    there and then, why (a plan still solving keeps its status: its worker stops at the next
+    progress report and keeps the best plan so far, ``ready``)."""
+
+    status: PlanStatus
+    error: str | None = None
+
+
+def stop_plan(plan: int, status: PlanStatus | str) -> PlanStop:
+    """Stop ``plan`` while it is queued or solving.
+
+    Raises
+    ------
+    Conflict
+        The plan is not being made (ready, published, superseded or failed).
+    """
+    status = PlanStatus(status)
+    if status not in PLANNING:
+        raise Conflict(f"plan {plan} is {status}, not solving")
+    if status is PlanStatus.QUEUED:  # nothing found yet to keep: it ends now, frees its place
+        return PlanStop(PlanStatus.FAILED, "stopped before solving started")
+    return PlanStop(status)

@@ -39,6 +39,7 @@ from ops.jobs import field_job_from_dict
 from ops.outages import LIVE
 from ops.plans import Publication, plan_outcome
 from ops.plans import publish_plan as publish
+from ops.plans import stop_plan as stop_planning
 from ops.repairs import chain_from_jobs
 from ops.workflow import NOT_STARTED, PLANNED, PLANNING, JobState, JobStatus, PlanStatus
 
@@ -251,14 +252,11 @@ def get_plan(plan_id: PlanId, _: Reader, session: SessionDep) -> Response:
 @router.post("/{plan_id}/stop", summary="stop solving: the best plan so far is kept")
 def stop_plan(plan_id: PlanId, _: Dispatcher, session: SessionDep) -> Response:
     row = _plan(session, plan_id)
-    if row.status not in PLANNING:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"plan {plan_id} is {row.status}, not solving"
-        )
+    stop = stop_planning(row.id, row.status)
     row.stop_requested = True
-    if row.status == PlanStatus.QUEUED:  # nothing found yet to keep: it ends now, frees its place
-        row.status = PlanStatus.FAILED
-        row.error = "stopped before solving started"
+    if stop.status != row.status:
+        row.status = stop.status
+        row.error = stop.error
     session.flush()
     return json_response(plan_dict(row, full=False), headers=etag(row.version))
 

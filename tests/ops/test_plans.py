@@ -22,7 +22,7 @@ from ops.outages import (
     publish,
     repair_notice_content,
 )
-from ops.plans import plan_outcome, publish_plan
+from ops.plans import PlanStop, plan_outcome, publish_plan, stop_plan
 from ops.repairs import RepairCase, RepairReport, Severity, open_repair
 from ops.workflow import JobState, JobStatus, PlanStatus
 
@@ -193,3 +193,12 @@ def test_a_rest_stored_already_is_not_stored_twice(
     (suspended,) = done.suspended
     assert suspended.rest is None and suspended.successors == ()
     assert suspended.change.job.status is JobStatus.SUSPENDED
+
+
+def test_a_queued_plan_stopped_fails_at_once_a_solving_one_keeps_solving() -> None:
+    assert stop_plan(4, "queued") == PlanStop(PlanStatus.FAILED, "stopped before solving started")
+    assert stop_plan(4, PlanStatus.SOLVING) == PlanStop(PlanStatus.SOLVING)
+    for status in PlanStatus:
+        if status not in (PlanStatus.QUEUED, PlanStatus.SOLVING):
+            with pytest.raises(Conflict, match=f"plan 4 is {status}, not solving"):
+                stop_plan(4, status)
