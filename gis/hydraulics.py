@@ -945,6 +945,96 @@ def hydraulic_criticality(
     return out
 
 
+@dataclass(frozen=True)
+class ValveHydraulics:
+    """What it costs hydraulically when one valve fails when needed (the worse of its sides):
+    the extra demand not served and the extra nodes below the service pressure, beyond the
+    isolation with the valve working (the hydraulic side of :mod:`gis.criticality`)."""
+
+    valve_id: str
+    pipe_id: str
+    node_id: str
+    extra_not_served_m3h: float
+    extra_below_service: int
+    worst_break_pipe: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valve": self.valve_id,
+            "pipe": self.pipe_id,
+            "node": self.node_id,
+            "extra_not_served_m3h": round(self.extra_not_served_m3h, 3),
+            "extra_below_service": self.extra_below_service,
+            "worst_break_pipe": self.worst_break_pipe,
+        }
+
+
+def hydraulic_valve_criticality(
+    engine: HydraulicEngine,
+    isolator: Isolator,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ValveHydraulics]:
+    """The hydraulic cost of every valve failing when needed, worst first.
+
+    As :func:`gis.criticality.valve_criticality`: a valve is needed when a pipe on one of its
+    two sides breaks; failed, the crew closes the next valves out. Normally-closed valves,
+    inoperable ones (the plans already go around them) and valves inside a loop score zero.
+    """
+    network, seg = isolator.network, isolator.segmentation
+    valves = network.valves
+    normal = engine.solve()
+    base: dict[int, HydraulicImpact] = {}
+    seg_pipe_count = np.diff(seg.seg_pipes_ptr)
+
+    def impact(side: int, failed: frozenset[int]) -> HydraulicImpact:
+        pipe = str(network.pipes.ids[seg.pipes_of(side)[0]])
+        plan = isolator.plan([pipe], isolator.cut([side], failed), with_area=False)
+        return isolation_impact(engine, network, plan, normal=normal, with_nodes=False)
+
+    out: list[ValveHydraulics] = []
+    for v in range(len(valves)):
+        c = int(seg.valve_cut[v])
+        best: tuple[float, int] = (0.0, 0)
+        worst_side: int | None = None
+        relevant = (
+            bool(seg.cut_active[c])
+            and bool(valves.operable[v])
+            and not bool(valves.normally_closed[v])
+        )
+        if relevant:
+            for side in sorted({int(seg.cut_side_pipe[c]), int(seg.cut_side_node[c])}):
+                if seg_pipe_count[side] == 0:
+                    continue
+                if side not in base:
+                    base[side] = impact(side, frozenset())
+                failed = impact(side, frozenset({v}))
+                extra = (
+                    failed.not_served_m3h - base[side].not_served_m3h,
+                    len(failed.below_service) - len(base[side].below_service),
+                )
+                if extra > best:
+                    best, worst_side = extra, side
+        out.append(
+            ValveHydraulics(
+                valve_id=str(valves.ids[v]),
+                pipe_id=str(network.pipes.ids[valves.pipe[v]]),
+                node_id=str(network.nodes.ids[valves.node[v]]),
+                extra_not_served_m3h=best[0],
+                extra_below_service=best[1],
+                worst_break_pipe=(
+                    str(network.pipes.ids[seg.pipes_of(worst_side)[0]])
+                    if worst_side is not None
+                    else None
+                ),
+            )
+        )
+        if progress is not None:
+            progress(v + 1, len(valves))
+    out.sort(key=lambda r: (-r.extra_not_served_m3h, -r.extra_below_service, r.valve_id))
+    return out
+
+
 def inp_isolation_impact(
     inp: str | Path,
     network: Network,

@@ -25,6 +25,7 @@ from gis.hydraulics import (
     cut_off_nodes,
     engine_for,
     hydraulic_criticality,
+    hydraulic_valve_criticality,
     inp_isolation_impact,
     isolation_impact,
     plan_closures,
@@ -356,3 +357,28 @@ def test_an_inp_in_gb18030_reads_as_in_utf8(tmp_path: Path) -> None:
         reference = engine.solve()
     assert np.array_equal(ours.pressure_m, reference.pressure_m)
     assert ours.pressure_m.max() > 10
+
+
+def test_valves_whose_failure_hurts_most_hydraulically(tmp_dir: str) -> None:
+    network = _network("Net3", tmp_dir)
+    isolator = Isolator(network)
+    with engine_for(HydraulicModel(_wn("Net3"), "Net3"), network, 0) as engine:
+        table = hydraulic_valve_criticality(engine, isolator)
+        worst = table[0]
+        assert worst.worst_break_pipe is not None
+        normal = engine.solve()
+        working = isolator.isolate(worst.worst_break_pipe, with_area=False)
+        failed = isolator.isolate(worst.worst_break_pipe, [worst.valve_id], with_area=False)
+        a = isolation_impact(engine, network, working, normal=normal)
+        b = isolation_impact(engine, network, failed, normal=normal)
+    assert len(table) == len(network.valves)
+    extras = [r.extra_not_served_m3h for r in table]
+    assert extras == sorted(extras, reverse=True)
+    assert worst.extra_not_served_m3h > 0
+    assert worst.extra_not_served_m3h == pytest.approx(b.not_served_m3h - a.not_served_m3h)
+    assert worst.valve_id in {v.id for v in failed.bypassed_valves}
+    # a valve whose closing isolates nothing (inside a segment's loop) costs nothing
+    seg = isolator.segmentation
+    idle = set(network.valves.ids[~seg.cut_active[seg.valve_cut]].tolist())
+    assert idle
+    assert all(r.extra_not_served_m3h == 0.0 for r in table if r.valve_id in idle)
