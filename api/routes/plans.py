@@ -34,6 +34,7 @@ from api.store import (
     save_outage,
     store_job_change,
 )
+from api.webhooks import enqueue_notice_events
 from ops.errors import Conflict
 from ops.jobs import field_job_from_dict
 from ops.outages import LIVE
@@ -300,6 +301,14 @@ def publish_plan(
             lead=dt.timedelta(hours=request.app.state.settings.notice_lead_hours),
         )
         _store_publication(session, row, done, jobs, outages, user.username)
+        for moved in done.notices:  # their events go out with it (docs/webhooks.md)
+            enqueue_notice_events(
+                session,
+                moved.outage,
+                moved.first_new,
+                request.app.state.issuer,
+                request.app.state.webhooks.wake,
+            )
         row.published_at = now
         row.published_by = user.username
         session.flush()

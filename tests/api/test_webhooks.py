@@ -29,6 +29,7 @@ from tests.api.conftest import (
     drop_schema,
     make_service,
     postgres_url,
+    wait_for_plan,
 )
 
 pytestmark = pytest.mark.slow
@@ -393,3 +394,39 @@ def test_an_acknowledged_change_survives_kill_9_before_delivery(
         receiver.stop()
         if backend == "postgres":
             drop_schema(schema)
+
+
+def test_a_notice_a_published_plan_moves_sends_its_update(svc: Service, receiver: Receiver) -> None:
+    receiver.start()
+    hook = _subscribe(svc, receiver.url, events=["notice.updated"])
+    svc.clock.now = START.replace(hour=9, minute=10)
+    r = svc.post(
+        "/api/repairs",
+        json={"severity": "burst", "pipe_id": "P000153", "reported_at": "2026-11-26T09:10:00"},
+    )
+    assert r.status_code == 201, r.text
+    ticket = r.json()["ticket"]
+    r = svc.post(f"/api/outages/from-repair/{ticket}", json={})  # the repair's own estimate
+    assert r.status_code == 201, r.text
+    outage_id = r.json()["id"]
+    _step(svc, outage_id, r.headers["etag"], "publish", {"acknowledge_overlaps": True})
+    r = svc.post(
+        "/api/plans", json={"day": "2026-11-26", "seconds": 4, "now": "2026-11-26T09:10:00"}
+    )
+    assert r.status_code == 202, r.text
+    plan = wait_for_plan(svc, r.json()["id"])
+    assert plan["status"] == "ready", plan["error"]
+    r = svc.post(
+        f"/api/plans/{plan['id']}/publish", json={}, headers={"If-Match": f'"{plan["version"]}"'}
+    )
+    assert r.status_code == 200, r.text
+    notice = svc.get(f"/api/outages/{outage_id}").json()
+    assert notice["state"] == "updated"  # the plan moved it to its window
+    got = receiver.wait_for(1)
+    assert [(g["event"]["type"], g["event"]["data"]["outage_id"]) for g in got] == [
+        ("notice.updated", outage_id)
+    ]
+    data = got[0]["event"]["data"]
+    assert data["revision"] == notice["revisions"][-1]["number"]
+    assert (data["start"], data["end"]) == (notice["content"]["start"], notice["content"]["end"])
+    assert [d["status"] for d in _deliveries(svc, hook["id"])] == ["delivered"]
