@@ -77,7 +77,7 @@ def test_every_string_of_the_console_is_in_both_languages() -> None:
 def test_every_key_the_pages_use_is_in_both_languages() -> None:
     static = I18N.parents[1]
     used: set[str] = set()
-    for js in static.glob("js/*.js"):
+    for js in static.glob("js/**/*.js"):  # the console's tabs in js/console/ too
         used |= set(re.findall(r'\bt\("(\w+)"', js.read_text(encoding="utf-8")))
     for html in static.glob("*.html"):
         used |= set(
