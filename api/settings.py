@@ -147,7 +147,7 @@ class Settings(BaseSettings):
     # backoff_max, times a random 0.5-1 (jitter); after max_attempts the delivery is dead
     webhook_backoff_seconds: float = Field(default=10.0, gt=0, le=3600)
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0, le=86400)
-    webhook_max_attempts: int = Field(default=12, ge=1, le=100)
+    webhook_max_attempts: int = Field(default=20, ge=1, le=100)
     webhook_timeout_seconds: float = Field(
         default=10.0, gt=0, le=120, description="for one delivery's answer"
     )

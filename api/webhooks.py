@@ -89,11 +89,13 @@ def verify_signature(
 @dataclass(frozen=True)
 class Backoff:
     """Attempt ``n`` failed: the next waits ``base * 2**(n-1)`` seconds, at most ``cap``, times a
-    random factor in [0.5, 1] (jitter: receivers that come back are not hit all at once)."""
+    random factor in [0.5, 1] (jitter: receivers that come back are not hit all at once). The
+    values are the service's settings (``webhook_backoff_*``, ``webhook_max_attempts``: their
+    one home, ``api/settings.py``)."""
 
-    base: float = 10.0
-    cap: float = 3600.0
-    max_attempts: int = 12
+    base: float
+    cap: float
+    max_attempts: int
 
     def delay(self, attempts: int, rng: random.Random) -> dt.timedelta:
         full = min(self.cap, self.base * 2.0 ** (attempts - 1))
@@ -192,8 +194,9 @@ class WebhookWorker:
         sessions: sessionmaker[Session],
         readers: sessionmaker[Session],
         backoff: Backoff,
-        timeout: float = 10.0,
-        poll: float = 2.0,
+        *,
+        timeout: float,
+        poll: float,
     ) -> None:
         self.sessions = sessions  # for the claims and the outcomes
         self.readers = readers  # for the looks (on SQLite a writer takes the write lock at once)
