@@ -895,9 +895,11 @@ class SegmentHydraulics:
     cut_off_nodes: int
     below_service: int  # demand nodes below the service pressure beyond those cut off
     newly_below_service: int
+    solved: bool = True  # False: EPANET found no solution with these valves closed (all 0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "solved": self.solved,
             "segment": self.segment,
             "pipe": self.pipe_id,
             "valves_to_close": self.valves_to_close,
@@ -917,7 +919,8 @@ def hydraulic_criticality(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[SegmentHydraulics]:
     """The hydraulic cost of shutting each segment that has a pipe, worst first (demand not
-    served, then nodes newly below the service pressure)."""
+    served, then nodes newly below the service pressure). A shut-down EPANET cannot solve is a
+    row with ``solved`` False, after the others (one such does not stop the table)."""
     run = engine.solve if solve is None else solve
     network, seg = isolator.network, isolator.segmentation
     normal = run(())
@@ -926,7 +929,14 @@ def hydraulic_criticality(
     for k, s in enumerate(segments):
         pipe = str(network.pipes.ids[seg.pipes_of(s)[0]])
         plan = isolator.plan([pipe], isolator.cut([s]), with_area=False)
-        impact = isolation_impact(engine, network, plan, normal=normal, solve=run, with_nodes=False)
+        try:
+            impact = isolation_impact(
+                engine, network, plan, normal=normal, solve=run, with_nodes=False
+            )
+        except NotSolved:
+            closing = len(plan_closures(plan)[0])
+            out.append(SegmentHydraulics(s, pipe, closing, 0.0, 0.0, 0, 0, 0, solved=False))
+            continue
         out.append(
             SegmentHydraulics(
                 segment=s,
@@ -941,7 +951,7 @@ def hydraulic_criticality(
         )
         if progress is not None:
             progress(k + 1, len(segments))
-    out.sort(key=lambda r: (-r.not_served_m3h, -r.newly_below_service, r.segment))
+    out.sort(key=lambda r: (not r.solved, -r.not_served_m3h, -r.newly_below_service, r.segment))
     return out
 
 
@@ -957,9 +967,11 @@ class ValveHydraulics:
     extra_not_served_m3h: float
     extra_below_service: int
     worst_break_pipe: str | None
+    unsolved_sides: int = 0  # sides whose isolation with the valve failed EPANET cannot solve
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "unsolved_sides": self.unsolved_sides,
             "valve": self.valve_id,
             "pipe": self.pipe_id,
             "node": self.node_id,
@@ -980,23 +992,29 @@ def hydraulic_valve_criticality(
     As :func:`gis.criticality.valve_criticality`: a valve is needed when a pipe on one of its
     two sides breaks; failed, the crew closes the next valves out. Normally-closed valves,
     inoperable ones (the plans already go around them) and valves inside a loop score zero.
+    A side whose isolation EPANET cannot solve (with the valve working or failed) is counted in
+    ``unsolved_sides`` and left out of the cost.
     """
     network, seg = isolator.network, isolator.segmentation
     valves = network.valves
     normal = engine.solve()
-    base: dict[int, HydraulicImpact] = {}
+    base: dict[int, HydraulicImpact | None] = {}
     seg_pipe_count = np.diff(seg.seg_pipes_ptr)
 
-    def impact(side: int, failed: frozenset[int]) -> HydraulicImpact:
+    def impact(side: int, failed: frozenset[int]) -> HydraulicImpact | None:
         pipe = str(network.pipes.ids[seg.pipes_of(side)[0]])
         plan = isolator.plan([pipe], isolator.cut([side], failed), with_area=False)
-        return isolation_impact(engine, network, plan, normal=normal, with_nodes=False)
+        try:
+            return isolation_impact(engine, network, plan, normal=normal, with_nodes=False)
+        except NotSolved:
+            return None
 
     out: list[ValveHydraulics] = []
     for v in range(len(valves)):
         c = int(seg.valve_cut[v])
         best: tuple[float, int] = (0.0, 0)
         worst_side: int | None = None
+        unsolved = 0
         relevant = (
             bool(seg.cut_active[c])
             and bool(valves.operable[v])
@@ -1009,9 +1027,13 @@ def hydraulic_valve_criticality(
                 if side not in base:
                     base[side] = impact(side, frozenset())
                 failed = impact(side, frozenset({v}))
+                working = base[side]
+                if failed is None or working is None:
+                    unsolved += 1
+                    continue
                 extra = (
-                    failed.not_served_m3h - base[side].not_served_m3h,
-                    len(failed.below_service) - len(base[side].below_service),
+                    failed.not_served_m3h - working.not_served_m3h,
+                    len(failed.below_service) - len(working.below_service),
                 )
                 if extra > best:
                     best, worst_side = extra, side
@@ -1027,6 +1049,7 @@ def hydraulic_valve_criticality(
                     if worst_side is not None
                     else None
                 ),
+                unsolved_sides=unsolved,
             )
         )
         if progress is not None:
