@@ -26,8 +26,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from gis.io import read_network
+from gis.isolation import Isolator
 from ops.calendar import TZ
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SAMPLE_CITY
 
 POSTGRES = os.environ.get("WATEROPS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 # Thursday 26 November 2026, 08:00 in Kaifeng: the service's clock in the tests
@@ -133,6 +135,78 @@ def service(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:
     yield from make_service(request.param, tmp_path_factory.mktemp(f"svc-{request.param}"))
+
+
+@pytest.fixture(scope="module")
+def city() -> Isolator:
+    """The sample city as the library sees it: what the service's answers are compared with."""
+    return Isolator(read_network(SAMPLE_CITY))
+
+
+@pytest.fixture
+def clock_at_start(service: Service) -> Iterator[None]:
+    """The service's clock at ``START`` when a test begins and after it ends, whatever the test
+    before it in the module set it to."""
+    service.clock.now = START
+    yield
+    service.clock.now = START
+
+
+@pytest.fixture
+def open_work(service: Service) -> dict[str, str]:
+    """Work for a plan to place: a burst repair's chain and a new connection's jobs.
+
+    Created once per service whichever test asks first (an Idempotency-Key each), so the tests
+    that plan do not depend on what another test created. Returns the ticket and application.
+    """
+    repair = service.post(
+        "/api/repairs",
+        json={"severity": "burst", "pipe_id": "P000300", "reported_at": "2026-11-26T08:00:00"},
+        headers={"Idempotency-Key": "open-work-repair"},
+    )
+    assert repair.status_code == 201, repair.text
+    connection = service.post(
+        "/api/connections",
+        json={
+            "type": "general_construction",
+            "customer": "Open Work Ltd",
+            "lon": 114.36,
+            "lat": 34.80,
+            "accepted_at": "2026-11-20T10:00:00",
+            "dn_mm": 100,
+            "line_length_m": 80,
+        },
+        headers={"Idempotency-Key": "open-work-connection"},
+    )
+    assert connection.status_code == 201, connection.text
+    return {"ticket": repair.json()["ticket"], "application": connection.json()["application"]}
+
+
+def publish(svc: Service, path: str, etag: str, **kw: Any) -> Any:
+    """POST ``path`` (a plan's or an outage's ``/publish``) with ``If-Match: etag``.
+
+    A planned outage is published with the authority's approval (城市供水条例 §22)."""
+    if path.startswith("/api/outages/"):
+        outage = svc.get(path.removesuffix("/publish"))
+        assert outage.status_code == 200, (path, outage.text)
+        if outage.json()["kind"] == "planned":
+            kw = {"approval": APPROVAL, **kw}
+    return svc.post(path, json=kw, headers={"If-Match": etag})
+
+
+def planned_outage(svc: Service, start: dt.datetime, pipe: str, hours: int = 6) -> Any:
+    """A draft planned outage of ``pipe`` from ``start`` for ``hours``."""
+    return svc.post(
+        "/api/outages",
+        json={
+            "kind": "planned",
+            "start": start.isoformat(),
+            "end": (start + dt.timedelta(hours=hours)).isoformat(),
+            "reason": "valve replacement",
+            "reason_zh": "阀门更换",
+            "pipes": [pipe],
+        },
+    )
 
 
 def wait_for_plan(svc: Service, plan_id: int, timeout: float = 120.0) -> dict[str, Any]:
