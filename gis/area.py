@@ -63,4 +63,5 @@ def area_geojson(network: Network, area: Any, tolerance_m: float = 2.0) -> dict[
     def to_lonlat(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         return np.round(network.to_wgs84(coords), 7)
 
-    return shapely.geometry.mapping(shapely.transform(area, to_lonlat))
+    geojson: dict[str, Any] = shapely.geometry.mapping(shapely.transform(area, to_lonlat))
+    return geojson

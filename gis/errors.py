@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for the annotation only: gis.validate imports this module (via gis.network)
     from gis.validate import ValidationReport
 
 

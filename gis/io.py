@@ -7,24 +7,48 @@ Reading never raises a traceback at the user: a file that cannot be read becomes
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import logging
 import re
+import tempfile
 import threading
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+import charset_normalizer
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS, Proj, Transformer
 
-from gis.errors import NoMap, ValidationError
-from gis.mapping import CONTRACT_COLUMNS, choose_layers
+from gis.errors import NoMap, OutsideNetwork, ValidationError
+from gis.isolation import IsolationPlan
+from gis.mapping import (
+    CONTRACT_COLUMNS,
+    ColumnMapping,
+    LayerRule,
+    MappingError,
+    apply_rules,
+    choose_layers,
+    guess_mapping,
+    mapping_from_dict,
+    read_mapping,
+)
+from gis.mapview import NO_COORDINATES, line_geometry
 from gis.network import Network, build_network
+from gis.topology import TopologyReport, build_topology, missing_links
 from gis.validate import Problem, ValidationReport, validate_layers
 
 log = logging.getLogger(__name__)
+
+# What a column mapping may be given as: one, its dict (JSON) form, or a TOML/JSON mapping file.
+MappingSource = ColumnMapping | dict[str, Any] | str | Path
 
 REQUIRED_LAYERS = ("nodes", "pipes")
 OPTIONAL_LAYERS = ("valves", "customers", "dmas", "roads", "depots")
@@ -56,11 +80,11 @@ class NetworkLayers:
     unplaced: frozenset[str] = frozenset()
     # GIS layers: the column mapping they were read with (gis.mapping.ColumnMapping), and how
     # their missing links were built from the geometry (gis.topology.TopologyReport, or None)
-    mapping: Any = None
-    topology: Any = None
-    _metric_crs: Any = field(default=None, init=False, repr=False)
+    mapping: ColumnMapping | None = None
+    topology: TopologyReport | None = None
+    _metric_crs: CRS | None = field(default=None, init=False, repr=False)
 
-    def metric_crs(self) -> Any:
+    def metric_crs(self) -> CRS | None:
         """The CRS lengths are measured in: the nodes' CRS if it measures true metres, else
         their UTM zone (geographic input, feet, Web Mercator)."""
         if self._metric_crs is None and not self.local_coordinates:
@@ -79,16 +103,13 @@ class NetworkLayers:
 METRE_SCALE_TOLERANCE = 0.005
 
 
-def _measures_metres(crs: Any, layer: gpd.GeoDataFrame) -> bool:
+def _measures_metres(crs: CRS, layer: gpd.GeoDataFrame) -> bool:
     """Whether distances in ``crs`` are metres: its axes are in metres (not feet, not degrees)
     and its scale where ``layer`` lies is true to within :data:`METRE_SCALE_TOLERANCE`."""
     if crs.is_geographic:
         return False
     if any(abs(axis.unit_conversion_factor - 1.0) > 1e-12 for axis in crs.axis_info):
         return False
-    import numpy as np
-    from pyproj import Proj, Transformer
-
     try:
         x0, y0, x1, y1 = layer.total_bounds
         lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
@@ -105,7 +126,7 @@ def read_network(
     path: str | Path,
     valves: str | Path | None = None,
     crs: str | None = None,
-    mapping: Any = None,
+    mapping: MappingSource | None = None,
 ) -> Network:
     """Read, validate and build a network.
 
@@ -142,7 +163,7 @@ def read_layers(
     path: str | Path,
     valves: str | Path | None = None,
     crs: str | None = None,
-    mapping: Any = None,
+    mapping: MappingSource | None = None,
 ) -> NetworkLayers:
     """Read the layers of a network without validating them (parameters as
     :func:`read_network`).
@@ -195,9 +216,6 @@ CSV_SEPARATORS = (",", ";", "\t", "|")
 
 def _valve_csv(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     """The valve CSV and what reading it guessed (its encoding)."""
-    import csv
-    import io
-
     text, encoding = read_text(path, "valves")
     notes = [] if encoding in ("utf-8", "utf-8-sig") else [_encoding_note("valves", path, encoding)]
     separator = _separator(text)
@@ -238,8 +256,6 @@ def _valve_csv(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
 def _separator(text: str) -> str:
     """The separator of a CSV: the one that splits the header into ``link`` and ``node``,
     else what :class:`csv.Sniffer` finds, else a comma."""
-    import csv
-
     first = next((line for line in text.splitlines() if line.strip()), "")
     for separator in CSV_SEPARATORS:
         fields = {f.strip().lower() for f in first.split(separator)}
@@ -251,7 +267,7 @@ def _separator(text: str) -> str:
         return ","
 
 
-def _fail(layer: str, ident: str, message: str, fix: str) -> Any:
+def _fail(layer: str, ident: str, message: str, fix: str) -> NoReturn:
     raise ValidationError(ValidationReport([Problem("error", layer, ident, message, fix)]))
 
 
@@ -300,12 +316,12 @@ def _is_text(head: bytes) -> bool:
     return True
 
 
-def _read_gpkg(path: Path, crs: str | None = None, mapping: Any = None) -> NetworkLayers:
+def _read_gpkg(
+    path: Path, crs: str | None = None, mapping: ColumnMapping | None = None
+) -> NetworkLayers:
     """A file of layers: a GeoPackage, an ESRI File Geodatabase (``.gdb`` folder), a GeoJSON
     or Shapefile (one layer each); its layers chosen by name (the mapping's, the contract's,
     or recognised: :func:`gis.mapping.choose_layers`)."""
-    import pyogrio
-
     suffix = path.suffix.lower()
     is_gpkg = suffix == ".gpkg"
     if is_gpkg:
@@ -335,7 +351,9 @@ FOLDER_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
 DATASET_SUFFIXES = (".gdb", ".dxf", ".gpkg")
 
 
-def _read_folder(path: Path, crs: str | None = None, mapping: Any = None) -> NetworkLayers:
+def _read_folder(
+    path: Path, crs: str | None = None, mapping: ColumnMapping | None = None
+) -> NetworkLayers:
     """A folder of layer files (``pipes.shp``, ``WaterMains.shp``, ``管线.geojson`` ...): each
     file is a layer, named by its stem; or a folder that holds one File Geodatabase, DXF or
     GeoPackage of the whole network (an unzipped upload)."""
@@ -353,7 +371,7 @@ def _read_folder(path: Path, crs: str | None = None, mapping: Any = None) -> Net
     return _assemble(frames, path.name, crs, mapping, chosen, guessed, notes)
 
 
-def _read_dataset(path: Path, crs: str | None, mapping: Any) -> NetworkLayers:
+def _read_dataset(path: Path, crs: str | None, mapping: ColumnMapping | None) -> NetworkLayers:
     if path.suffix.lower() == ".dxf":
         return _read_dxf(path, crs, mapping)
     return _read_gpkg(path, crs, mapping)
@@ -361,8 +379,6 @@ def _read_dataset(path: Path, crs: str | None, mapping: Any) -> NetworkLayers:
 
 def _need_driver(path: Path, driver: str, what: str) -> None:
     """Refuse a format this machine's GDAL cannot read, naming the driver it lacks."""
-    import pyogrio
-
     if driver not in pyogrio.list_drivers(read=True):
         _fail(
             "file",
@@ -378,7 +394,7 @@ def _need_driver(path: Path, driver: str, what: str) -> None:
 DXF_FIELDS = ("Layer", "PaperSpace", "SubClasses", "Linetype", "EntityHandle", "Text")
 
 
-def _read_dxf(path: Path, crs: str | None, mapping: Any) -> NetworkLayers:
+def _read_dxf(path: Path, crs: str | None, mapping: ColumnMapping | None) -> NetworkLayers:
     """A CAD drawing (DXF): GDAL reads every entity into one table with its CAD ``Layer``;
     each CAD layer is a layer of the network, by its name (``PIPES``, ``给水管线``,
     ``VALVES`` ...). Pipes are its lines, the other layers its points (text is left out); ids
@@ -466,8 +482,6 @@ def _read_layer(
 def _single_parts(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Multi-geometries of one part as that part; multi-part ones stay (validation refuses
     them: a two-part pipe is two pipes)."""
-    import shapely
-
     if "geometry" not in gdf.columns or not len(gdf):
         return gdf
     geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
@@ -523,7 +537,7 @@ def _assemble(
     frames: dict[str, Any],
     source: str,
     crs: str | None = None,
-    mapping: Any = None,
+    mapping: ColumnMapping | None = None,
     chosen: dict[str, str] | None = None,
     guessed: dict[str, bool] | None = None,
     notes: Sequence[str | Problem] = (),
@@ -532,9 +546,6 @@ def _assemble(
     guesses for what it leaves out), ids made where a layer has none, and the links the layers
     lack built from their geometry (:mod:`gis.topology`). What was guessed and built is in
     ``problems``, at the head of the validation report."""
-    from gis.mapping import ColumnMapping, LayerRule, apply_rules, guess_mapping
-    from gis.topology import build_topology, missing_links
-
     problems = [
         note
         if isinstance(note, Problem)
@@ -635,7 +646,7 @@ def _ids_for(frame: Any, layer: str) -> tuple[Any, Problem | None]:
     )
 
 
-def _guess_notes(mapping: Any, source: str) -> list[Problem]:
+def _guess_notes(mapping: ColumnMapping, source: str) -> list[Problem]:
     """One warning per layer read by guesses: what was taken for what, to confirm."""
     out = []
     for name, rule in mapping.layers.items():
@@ -685,8 +696,6 @@ def describe_export(path: str | Path, samples: int = 5) -> dict[str, dict[str, A
             return describe_export(datasets[0], samples) if len(datasets) == 1 else {}
         frames = {name: _read_layer(file, "file") for name, file in files.items()}
     else:
-        import pyogrio
-
         if suffix == ".gdb":
             _need_driver(path, "OpenFileGDB", "an ESRI File Geodatabase")
         try:
@@ -713,11 +722,9 @@ def describe_export(path: str | Path, samples: int = 5) -> dict[str, dict[str, A
     return out
 
 
-def _mapping_of(mapping: Any) -> Any:
+def _mapping_of(mapping: MappingSource | None) -> ColumnMapping | None:
     """A :class:`gis.mapping.ColumnMapping` from what the caller gave: one, its dict form, or
     the path of a mapping file (a bad one is a ``mapping`` problem of the report)."""
-    from gis.mapping import ColumnMapping, MappingError, mapping_from_dict, read_mapping
-
     if mapping is None or isinstance(mapping, ColumnMapping):
         return mapping
     try:
@@ -729,7 +736,7 @@ def _mapping_of(mapping: Any) -> Any:
         _fail("mapping", where, str(exc), "correct the mapping (see docs/decisions.md)")
 
 
-def _metric_crs_of(layer: Any) -> Any:
+def _metric_crs_of(layer: Any) -> CRS | None:
     """The CRS a layer's distances are metres in (see :meth:`NetworkLayers.metric_crs`)."""
     crs = getattr(layer, "crs", None)
     if crs is not None and len(layer) and not _measures_metres(crs, layer):
@@ -740,6 +747,7 @@ def _metric_crs_of(layer: Any) -> Any:
 
 def _read_inp(path: Path, crs: str | None) -> NetworkLayers:
     try:
+        # kept here: WNTR is optional (the inp extra) and heavy, needed for EPANET files only
         import wntr  # noqa: F401  (the reader is WNTR's: say so before reading)
     except ImportError:
         _fail(
@@ -765,8 +773,6 @@ def _read_inp(path: Path, crs: str | None) -> NetworkLayers:
             "has no pipes: the [PIPES] section is missing",
             "export the network with its [PIPES] section (a network needs pipes)",
         )
-    import tempfile
-
     try:
         if encoding == "utf-8":
             wn, notes = _read_epanet(path, path)
@@ -818,8 +824,6 @@ def _leave_off_maps(layers: NetworkLayers, unplaced: set[str]) -> None:
     NaN point; the links and customers at them no geometry. Validation flags them."""
     if not unplaced:
         return
-    import shapely
-
     nodes, pipes = layers.nodes, layers.pipes
     nowhere = nodes["id"].astype(str).isin(unplaced).to_numpy()
     geometry = nodes.geometry.to_numpy().copy()
@@ -893,14 +897,13 @@ def _read_epanet(path: Path, shown: Path) -> tuple[Any, list[tuple[str, str]]]:
     was skipped and what WNTR warned of, as (message, fix) pairs in our words.
 
     ``path`` is the file WNTR reads (perhaps a UTF-8 copy), ``shown`` the user's name of it."""
-    import warnings
-
+    # kept here: WNTR is optional (the inp extra) and heavy; _read_inp has checked it is there
     from wntr.epanet.io import InpFile
     from wntr.network import WaterNetworkModel
 
     skipped: list[tuple[str, Exception, list[tuple[int, str]]]] = []
 
-    def lenient(method: str, section: str) -> Any:
+    def lenient(method: str, section: str) -> Callable[[Any], None]:
         def read(self: Any) -> None:
             try:
                 getattr(InpFile, method)(self)
@@ -1033,8 +1036,6 @@ def read_text(path: Path, layer: str) -> tuple[str, str]:
         return raw.decode("utf-8-sig"), "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
     except UnicodeDecodeError:
         pass
-    import charset_normalizer
-
     matches = list(charset_normalizer.from_bytes(raw, cp_isolation=list(TEXT_ENCODINGS)))
     fix = "save the file as UTF-8 (in a text editor: Save as, encoding UTF-8) and give it again"
     if not matches:
@@ -1099,8 +1100,6 @@ def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) ->
     normally closed when the file closes it. Every junction with a base demand above 0 is a
     customer at that node (see ``docs/decisions.md``).
     """
-    import shapely
-
     node_rows = []
     for name, node in wn.nodes():
         kind = {"Junction": "junction", "Reservoir": "source", "Tank": "tank"}[node.node_type]
@@ -1195,7 +1194,7 @@ def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) ->
 
 
 def _demand_customers(
-    wn: Any, link_rows: list[tuple[Any, ...]], xy: dict[str, tuple[float, float]], crs: Any
+    wn: Any, link_rows: list[tuple[Any, ...]], xy: dict[str, tuple[float, float]], crs: str | None
 ) -> gpd.GeoDataFrame:
     """One customer per junction with a base demand above 0, at that node: its demand in m³/d,
     its category from the name of its largest demand (:data:`DEMAND_CATEGORIES`), and the
@@ -1235,17 +1234,13 @@ def _demand_customers(
     )
 
 
-def plan_to_geojson(network: Network, plan: Any) -> dict[str, Any]:
+def plan_to_geojson(network: Network, plan: IsolationPlan) -> dict[str, Any]:
     """An :class:`gis.isolation.IsolationPlan` as a WGS84 GeoJSON FeatureCollection.
 
     Features: the affected area (``role`` area, with the plan's summary), the valves to close,
     bypassed and not needed, and the isolated and unintended pipes. A valve or pipe with no
     place on a map has a ``null`` geometry and ``unmapped`` says why (see :mod:`gis.mapview`).
     """
-    import shapely
-
-    from gis.mapview import NO_COORDINATES, line_geometry
-
     if not network.has_map:
         raise NoMap("this network has no CRS: its plan cannot be drawn on a map")
     features: list[dict[str, Any]] = []
@@ -1304,8 +1299,6 @@ def _feature(geometry: dict[str, Any] | str, **properties: Any) -> dict[str, Any
 def parse_lonlat(text: str) -> tuple[float, float]:
     """``"114.35,34.80"`` → (lon, lat); :class:`gis.errors.OutsideNetwork` when it is not a
     longitude,latitude pair in degrees (the command line and the service share this)."""
-    from gis.errors import OutsideNetwork
-
     try:
         lon_s, lat_s = str(text).split(",")
         lon, lat = float(lon_s), float(lat_s)

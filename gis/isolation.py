@@ -33,7 +33,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import breadth_first_order, depth_first_order
 
+from gis.area import affected_area, area_geojson, corridor
 from gis.errors import OutsideNetwork
 from gis.network import CUSTOMER_CATEGORIES, NODE_KINDS, Network
 from gis.segments import Segmentation, SupplyUnits, segment_network, segment_units, supply_units
@@ -632,16 +636,12 @@ class Isolator:
 
     @cached_property
     def _pipe_tree(self) -> Any:
-        import shapely
-
         if self.network.pipes.geometry is None:
             raise OutsideNetwork("this network has no map geometry: give the pipe id instead")
         return shapely.STRtree(self.network.pipes.geometry)
 
     def nearest_pipe(self, lon: float, lat: float, *, max_distance_m: float = 100.0) -> str:
         """Id of the pipe nearest to a WGS84 point; :class:`OutsideNetwork` when none is near."""
-        import shapely
-
         if not self.network.has_map:
             raise OutsideNetwork("this network has no CRS: give the pipe id instead of a point")
         x, y = self.network.from_wgs84(lon, lat)
@@ -662,8 +662,6 @@ class Isolator:
         area_buffer_m: float = 25.0,
     ) -> IsolationPlan:
         """Turn a segment-level :class:`Cut` into an :class:`IsolationPlan` with ids."""
-        from gis.area import affected_area
-
         network, seg, units = self.network, self.segmentation, self.units
         iso_segments = np.fromiter(sorted(cut.isolated), dtype=np.int64)
         iso_units = np.fromiter(sorted(cut.isolated_units), dtype=np.int64)
@@ -741,8 +739,6 @@ class Isolator:
         """The affected area from per-unit corridors, computed once per supply unit (a segment,
         where every link is two-way): the union of the corridors of the pipes is the union of
         the corridors of their units."""
-        from gis.area import area_geojson, corridor
-
         seg = self.units
 
         def segment_corridor(s: int) -> Any:
@@ -768,8 +764,6 @@ class Isolator:
                         self._single_areas.pop(next(iter(self._single_areas)))
                     self._single_areas[s] = single
             return single
-        import shapely
-
         return area_geojson(self.network, shapely.union_all(parts))
 
     def customer_impact(
@@ -848,9 +842,6 @@ def _tree_ranges(
     both walks are scipy's compiled ones. Returns, per vertex, the start and end of its
     subtree's range in pre-order (-1 for vertices no source reaches).
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import breadth_first_order, depth_first_order
-
     graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n + 1, n + 1))
     reached, parent = breadth_first_order(
         graph.tocsr(), n, directed=directed, return_predecessors=True
@@ -891,7 +882,8 @@ def _members(ptr: IntArray, values: IntArray, groups: IntArray) -> IntArray:
     if total == 0:
         return np.zeros(0, dtype=np.int64)
     offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    return values[np.repeat(starts, counts) + offsets]
+    members: IntArray = values[np.repeat(starts, counts) + offsets]
+    return members
 
 
 def _streets(network: Network, pipes: IntArray) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pyproj import CRS
 
 from gis.errors import NetworkError
 from gis.network import CUSTOMER_CATEGORIES, NODE_KINDS
@@ -198,8 +200,6 @@ class ColumnMapping:
 def read_mapping(path: str | Path) -> ColumnMapping:
     """Read a mapping file: TOML (``.toml``) or JSON (``.json``; anything else is tried as JSON,
     then TOML)."""
-    import tomllib
-
     path = Path(path)
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -850,7 +850,7 @@ CONTRACT_VALUES: dict[tuple[str, str], frozenset[str]] = {
 def guess_mapping(
     frames: Mapping[str, pd.DataFrame],
     given: ColumnMapping | None = None,
-    crs: Any = None,
+    crs: CRS | str | None = None,
 ) -> ColumnMapping:
     """``given`` completed with guesses for the contract columns the layers lack.
 
@@ -883,7 +883,9 @@ def guess_mapping(
     return ColumnMapping(layers, given.topology)
 
 
-def _guess_rule(layer: str, target: str, source: str, values: pd.Series, crs: Any) -> ColumnRule:
+def _guess_rule(
+    layer: str, target: str, source: str, values: pd.Series, crs: CRS | str | None
+) -> ColumnRule:
     unit, why = None, ""
     if target == "diameter_mm":
         unit, why = _diameter_unit(source, values)
@@ -912,7 +914,7 @@ def _diameter_unit(source: str, values: pd.Series) -> tuple[str, str]:
     return "mm", shown
 
 
-def _length_unit(source: str, crs: Any) -> tuple[str, str]:
+def _length_unit(source: str, crs: CRS | str | None) -> tuple[str, str]:
     key = _key(source)
     if key.endswith(("ft", "feet")):
         return "ft", "from its name"
@@ -922,12 +924,10 @@ def _length_unit(source: str, crs: Any) -> tuple[str, str]:
     return "m", "the CRS is metric" if unit == "m" else "metres assumed"
 
 
-def _crs_unit(crs: Any) -> str | None:
+def _crs_unit(crs: CRS | str | None) -> str | None:
     if crs is None:
         return None
     try:
-        from pyproj import CRS
-
         axis = CRS.from_user_input(crs).axis_info[0]
     except Exception:
         return None
@@ -1023,7 +1023,8 @@ def _convert(values: pd.Series, target: str, rule: ColumnRule) -> pd.Series:
 def _years(values: pd.Series) -> pd.Series:
     """Installation dates as their year (INSTALLDATE 1995-06-01 → 1995)."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        return values.dt.year.astype("Float64").astype(float)
+        years: pd.Series = values.dt.year.astype("Float64").astype(float)
+        return years
     if pd.api.types.is_numeric_dtype(values):
         return values
     text = values.astype(str).str.strip()

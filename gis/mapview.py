@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyogrio
+import shapely
 
 from gis.errors import NoMap
 from gis.network import CUSTOMER_CATEGORIES, NODE_KINDS, Network
@@ -92,8 +94,6 @@ def _text(value: Any) -> str | None:
 
 
 def _pipes(network: Network) -> list[dict[str, Any]]:
-    import shapely
-
     pipes = network.pipes
     geometry = pipes.geometry
     assert geometry is not None  # has_map
@@ -135,8 +135,6 @@ def _valves(network: Network) -> list[dict[str, Any]]:
 
 def _dmas(network: Network) -> list[dict[str, Any]]:
     """DMA boundaries: the layer's polygons, else the convex hull of each DMA's pipes."""
-    import shapely
-
     areas = dict(network.dma_areas)
     pipes = network.pipes
     if pipes.geometry is not None:
@@ -195,9 +193,6 @@ def roads_layer(path: str | Path) -> dict[str, Any]:
     """The street centrelines of a network file (its ``roads`` layer) as WGS84 GeoJSON, for
     the public map: streets to read a notice against, without the pipes. Empty when the file
     has no roads layer (EPANET files, uploads without one)."""
-    import pyogrio
-    import shapely
-
     path = Path(path)
     empty: dict[str, Any] = {"type": "FeatureCollection", "features": []}
     if path.suffix.lower() != ".gpkg" or "roads" not in {

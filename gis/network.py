@@ -13,17 +13,19 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
 
-from gis.errors import NoMap
+from gis.errors import NoMap, UnknownPipe, UnknownValve
 
 if TYPE_CHECKING:
     import networkx as nx
-    from pyproj import CRS, Transformer
 
-    from gis.io import NetworkLayers
+    from gis.io import NetworkLayers  # for the annotation only: gis.io imports this module
 
 NODE_KINDS: tuple[str, ...] = ("junction", "source", "tank")
 CUSTOMER_CATEGORIES: tuple[str, ...] = (
@@ -172,8 +174,6 @@ class Network:
 
     def pipe_index(self, pipe_id: str) -> int:
         """Position of a pipe by id; raises :class:`gis.errors.UnknownPipe`."""
-        from gis.errors import UnknownPipe
-
         try:
             return self._pipe_index[str(pipe_id)]
         except KeyError:
@@ -181,8 +181,6 @@ class Network:
 
     def valve_index(self, valve_id: str) -> int:
         """Position of a valve by id; raises :class:`gis.errors.UnknownValve`."""
-        from gis.errors import UnknownValve
-
         try:
             return self._valve_index[str(valve_id)]
         except KeyError:
@@ -202,16 +200,12 @@ class Network:
 
     @cached_property
     def _to_wgs84(self) -> Transformer | None:
-        from pyproj import Transformer
-
         if self.crs is None:
             return None
         return Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
 
     @cached_property
     def _from_wgs84(self) -> Transformer | None:
-        from pyproj import Transformer
-
         if self.crs is None:
             return None
         return Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
@@ -247,6 +241,7 @@ class Network:
         to its other end). Valves are listed on the edges as ``valves`` (ids of the valves on
         that pipe).
         """
+        # kept here: networkx is heavy (0.3 s to import) and only this export for notebooks uses it
         import networkx as nx
 
         g = nx.MultiGraph()
@@ -292,9 +287,6 @@ def build_network(layers: NetworkLayers) -> Network:
     The layers must have passed :func:`gis.validate.validate_layers` without errors; geographic
     coordinates are projected to the local UTM zone so that lengths and buffers are in metres.
     """
-    import geopandas as gpd
-    import shapely
-
     nodes_df = layers.nodes
     pipes_df = layers.pipes
     valves_df = layers.valves
@@ -501,7 +493,7 @@ def link_one_way(pipes_df: Any) -> tuple[BoolArray, BoolArray]:
 def _optional(df: Any, column: str, n: int, default: Any = None) -> ObjArray:
     if column not in df.columns:
         return np.full(n, default, dtype=object)
-    values = df[column].astype(object).to_numpy(dtype=object, copy=True)
+    values: ObjArray = df[column].astype(object).to_numpy(dtype=object, copy=True)
     mask = df[column].isna().to_numpy()
     values[mask] = default
     return values

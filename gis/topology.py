@@ -26,6 +26,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from pyproj import CRS
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from shapely.ops import substring
 
 from gis.validate import MAX_PER_KIND, Problem
@@ -506,7 +509,7 @@ def build_topology(
     pipes: gpd.GeoDataFrame,
     valves: pd.DataFrame,
     customers: gpd.GeoDataFrame | None,
-    metric_crs: Any,
+    metric_crs: CRS | str | None,
     options: TopologyOptions | None = None,
 ) -> Topology:
     """Fill in the links the layers lack from their geometry (see the module's docstring).
@@ -576,7 +579,7 @@ def _nodes_from_names(
     pipes: gpd.GeoDataFrame,
     lines: ObjArray,
     pipe_ids: ObjArray,
-    metric_crs: Any,
+    metric_crs: CRS | str | None,
     options: TopologyOptions,
 ) -> tuple[gpd.GeoDataFrame, NamedEnds]:
     """One junction per node id the pipes name, drawn where the smallest pipe id ends at it
@@ -647,7 +650,7 @@ def _no_nodes(pipes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     )
 
 
-def _geoms(df: Any, metric_crs: Any) -> ObjArray:
+def _geoms(df: Any, metric_crs: CRS | str | None) -> ObjArray:
     """A layer's geometries in the metric CRS (as they are when there is none)."""
     if not isinstance(df, gpd.GeoDataFrame) or "geometry" not in df.columns:
         return np.full(len(df), None, dtype=object)
@@ -673,15 +676,12 @@ def _build_nodes(
     pipes: gpd.GeoDataFrame,
     lines: ObjArray,
     pipe_ids: ObjArray,
-    metric_crs: Any,
+    metric_crs: CRS | str | None,
     options: TopologyOptions,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, ObjArray, NodeBuild]:
     """Nodes from pipe ends, and each pipe's from_node/to_node; pipes split at the tees the
     export did not split. Returns the nodes, the pipes, their lines in the metric CRS (the
     parts of the split pipes), and how the nodes were built."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     tol = options.node_tolerance_m
     p = len(pipes)
     usable = ~_absent(lines) & np.asarray(
@@ -805,7 +805,7 @@ def _split_at_tees(
     node_points: ObjArray,
     node_ids: ObjArray,
     node_of_end: IntArray,
-    metric_crs: Any,
+    metric_crs: CRS | str | None,
     tol: float,
 ) -> tuple[gpd.GeoDataFrame, ObjArray, tuple[TeeSplit, ...]]:
     """Split every pipe at the nodes that lie within ``tol`` of its middle (farther than
@@ -1016,7 +1016,7 @@ def _nearest_pipe(
     return pipe, dist, ties
 
 
-def _points(df: pd.DataFrame, metric_crs: Any) -> ObjArray:
+def _points(df: pd.DataFrame, metric_crs: CRS | str | None) -> ObjArray:
     """A layer's points in the metric CRS; None where a row has no point."""
     geoms = _geoms(df, metric_crs)
     is_point = np.asarray(shapely.get_type_id(geoms) == shapely.GeometryType.POINT)
@@ -1037,7 +1037,7 @@ def _snap_valves(
     lines: ObjArray,
     tree: shapely.STRtree,
     pipe_ids: ObjArray,
-    metric_crs: Any,
+    metric_crs: CRS | str | None,
     options: TopologyOptions,
 ) -> tuple[pd.DataFrame, Snaps, tuple[tuple[str, tuple[str, ...]], ...]]:
     """Each valve without its link on its nearest pipe, at that pipe's nearer end along it. A
@@ -1096,7 +1096,7 @@ def _onto_parts(
     splits: tuple[TeeSplit, ...],
     pipes: gpd.GeoDataFrame,
     lines: ObjArray,
-    metric_crs: Any,
+    metric_crs: CRS | str | None,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame | None, tuple[tuple[str, str, str, str], ...]]:
     """Valves and customers whose given ``pipe_id`` is a pipe split at a tee, on the part
     nearest their point; a valve with a ``node_id`` on a part that ends at that node. Without
@@ -1140,7 +1140,7 @@ def _snap_customers(
     customers: gpd.GeoDataFrame,
     tree: shapely.STRtree,
     pipe_ids: ObjArray,
-    metric_crs: Any,
+    metric_crs: CRS | str | None,
     options: TopologyOptions,
 ) -> tuple[gpd.GeoDataFrame, Snaps]:
     """Each customer without its pipe on its nearest pipe."""

@@ -13,18 +13,26 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from gis.network import (
+    BOOL_FALSE,
+    BOOL_TRUE,
     CUSTOMER_CATEGORIES,
     LINK_DIRECTIONS,
     LINK_KINDS,
     NODE_KINDS,
     SOURCE_KINDS,
+    BoolArray,
+    link_one_way,
     number_column,
 )
 
 if TYPE_CHECKING:
-    from gis.io import NetworkLayers
+    from gis.io import NetworkLayers  # for the annotation only: gis.io imports this module
 
 Severity = Literal["error", "warning"]
 
@@ -350,7 +358,7 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _blank(values: pd.Series) -> Any:
+def _blank(values: pd.Series) -> BoolArray:
     """Null, or text that is only spaces: a value left empty."""
     if pd.api.types.is_numeric_dtype(values):
         return values.isna().to_numpy()
@@ -361,8 +369,6 @@ def _check_values(out: _Collector, name: str, df: pd.DataFrame) -> None:
     """Numbers that are numbers, yes/no that is yes or no, status that is open or closed: one
     problem per row, quoting its value (text in a number column used to crash the build, and
     an unknown yes/no was silently taken as the default)."""
-    from gis.network import BOOL_FALSE, BOOL_TRUE
-
     ids = _row_ids(df)
     for column, fix in NUMBER_COLUMNS.get(name, {}).items():
         if column not in df.columns:
@@ -428,8 +434,6 @@ def _check_values(out: _Collector, name: str, df: pd.DataFrame) -> None:
 def _check_pump_directions(out: _Collector, pipes: pd.DataFrame) -> None:
     """Pumps without a direction are taken as one-way, from_node to to_node: say so (a pump
     drawn backwards would feed the wrong side)."""
-    from gis.network import link_one_way
-
     _, assumed = link_one_way(pipes)
     out.add(
         "warning",
@@ -442,10 +446,8 @@ def _check_pump_directions(out: _Collector, pipes: pd.DataFrame) -> None:
     )
 
 
-def _yes_no(values: pd.Series) -> Any:
+def _yes_no(values: pd.Series) -> BoolArray:
     """Which values are a yes or a no (vectorised: bool columns pass at once)."""
-    from gis.network import BOOL_FALSE, BOOL_TRUE
-
     if pd.api.types.is_bool_dtype(values):
         return np.ones(len(values), dtype=bool)
     if pd.api.types.is_numeric_dtype(values):
@@ -586,11 +588,9 @@ _REDRAW = (
 )
 
 
-def _check_coordinates(out: _Collector, name: str, df: pd.DataFrame, crs: Any) -> bool:
+def _check_coordinates(out: _Collector, name: str, df: pd.DataFrame, crs: CRS | None) -> bool:
     """Every vertex finite, and where it has a CRS, somewhere that CRS can put on Earth.
     False when the whole layer is not in its CRS (the coordinates are not degrees, say)."""
-    import shapely
-
     geoms = np.asarray(df.geometry.to_numpy(), dtype=object)
     n = len(geoms)
     coords, index = shapely.get_coordinates(geoms, return_index=True)
@@ -598,7 +598,7 @@ def _check_coordinates(out: _Collector, name: str, df: pd.DataFrame, crs: Any) -
         return True
     ids = _row_ids(df)
 
-    def rows(bad: Any) -> Any:
+    def rows(bad: BoolArray) -> BoolArray:
         return np.bincount(index[bad], minlength=n) > 0
 
     nan = rows(np.isnan(coords).any(axis=1))
@@ -613,8 +613,6 @@ def _check_coordinates(out: _Collector, name: str, df: pd.DataFrame, crs: Any) -
     if crs.is_geographic:
         lon, lat = x, y
     else:
-        from pyproj import Transformer
-
         lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
         lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     with np.errstate(invalid="ignore"):
@@ -776,9 +774,6 @@ def _check_valves(
 
 
 def _check_sources(out: _Collector, nodes: pd.DataFrame, pipes: pd.DataFrame) -> None:
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     index = pd.Index(nodes["id"].astype(str))
     a = index.get_indexer(pd.Index(pipes["from_node"].astype(str)))
     b = index.get_indexer(pd.Index(pipes["to_node"].astype(str)))
