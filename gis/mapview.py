@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyogrio
 import shapely
 
 from gis.errors import NoMap
-from gis.network import CUSTOMER_CATEGORIES, NODE_KINDS, Network
+from gis.network import CUSTOMER_CATEGORIES, NODE_KINDS, FloatArray, Network
 
 LAYERS: tuple[str, ...] = ("pipes", "valves", "dmas", "customers", "sources")
 DIGITS = 6
@@ -57,7 +58,7 @@ NO_COORDINATES = "no_coordinates"
 ZERO_LENGTH = "zero_length"
 
 
-def _points(network: Network, xy: Any) -> list[dict[str, Any] | str]:
+def _points(network: Network, xy: FloatArray) -> list[dict[str, Any] | str]:
     """GeoJSON Points of metric coordinates; :data:`NO_COORDINATES` where there is none."""
     if len(xy) == 0:
         return []
@@ -68,16 +69,16 @@ def _points(network: Network, xy: Any) -> list[dict[str, Any] | str]:
     ]
 
 
-def line_geometry(coords: Any) -> dict[str, Any] | str:
+def line_geometry(coords: npt.ArrayLike) -> dict[str, Any] | str:
     """A GeoJSON LineString of WGS84 positions, or why there is none: :data:`NO_COORDINATES`
     (no line, or a position that is not finite) or :data:`ZERO_LENGTH` (fewer than two
     distinct positions: a LineString of two identical points is not a valid geometry)."""
-    coords = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
-    if not len(coords) or not np.isfinite(coords).all():
+    positions = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
+    if not len(positions) or not np.isfinite(positions).all():
         return NO_COORDINATES
-    if len(np.unique(coords, axis=0)) < 2:
+    if len(np.unique(positions, axis=0)) < 2:
         return ZERO_LENGTH
-    return {"type": "LineString", "coordinates": coords.tolist()}
+    return {"type": "LineString", "coordinates": positions.tolist()}
 
 
 def _feature(fid: str, geometry: dict[str, Any] | str | None, **properties: Any) -> dict[str, Any]:
