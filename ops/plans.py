@@ -6,7 +6,8 @@ its work a new job), the open jobs it routes are assigned to their crews, and th
 its repairs take the outage windows it schedules. :func:`publish_plan` decides all of it from
 the plan's stored result (:meth:`ops.dispatch.DayPlan.to_dict`) and the jobs and notices as they
 stand; the service stores what it returns (``docs/architecture.md``, "Day plan").
-:func:`stop_plan` is the other step a dispatcher asks of a plan: stopping it while it is made.
+:func:`stop_plan` and :func:`replan_from` are the other steps a dispatcher asks of a plan:
+stopping it while it is made, and re-planning from it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ops.outages import DEFAULT_LEAD, LIVE, Outage, follow_window
 from ops.workflow import (
     CLOSED,
     NOT_STARTED,
+    PLANNED,
     PLANNING,
     JobChange,
     JobEvent,
@@ -263,3 +265,22 @@ def stop_plan(plan: int, status: PlanStatus | str) -> PlanStop:
     if status is PlanStatus.QUEUED:  # nothing found yet to keep: it ends now, frees its place
         return PlanStop(PlanStatus.FAILED, "stopped before solving started")
     return PlanStop(status)
+
+
+def replan_from(plan: int, status: PlanStatus | str, *, solved: bool = True) -> PlanStatus:
+    """A re-plan of ``plan`` (an emergency): it starts from a ready or published plan and is a
+    new plan, queued (returned: its status).
+
+    Parameters
+    ----------
+    solved
+        Whether the plan kept the solver's state to start from (every ready plan does).
+
+    Raises
+    ------
+    Conflict
+        The plan is not ready or published, or kept no state.
+    """
+    if PlanStatus(status) not in PLANNED or not solved:
+        raise Conflict(f"plan {plan} is {status}: re-plan from a ready or published plan")
+    return PlanStatus.QUEUED

@@ -38,11 +38,11 @@ from api.webhooks import enqueue_notice_events
 from ops.errors import Conflict
 from ops.jobs import field_job_from_dict
 from ops.outages import LIVE
-from ops.plans import Publication, plan_outcome
+from ops.plans import Publication, plan_outcome, replan_from
 from ops.plans import publish_plan as publish
 from ops.plans import stop_plan as stop_planning
 from ops.repairs import chain_from_jobs
-from ops.workflow import NOT_STARTED, PLANNED, PLANNING, JobState, JobStatus, PlanStatus
+from ops.workflow import NOT_STARTED, PLANNING, JobState, JobStatus, PlanStatus
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
@@ -389,11 +389,7 @@ def replan_plan(
     plan_id: PlanId, body: ReplanIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
     parent = _plan(session, plan_id)
-    if parent.status not in PLANNED or parent.state is None:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"plan {plan_id} is {parent.status}: re-plan from a ready or published plan",
-        )
+    queued = replan_from(parent.id, parent.status, solved=parent.state is not None)
     settings = request.app.state.settings
     jobs, _, crews, chains = _gather(session, request)
     in_parent = {j["id"] for j in parent.problem["jobs"]}
@@ -440,7 +436,7 @@ def replan_plan(
         day=parent.day,
         network_id=parent.network_id,
         parent_id=parent.id,
-        status=PlanStatus.QUEUED,
+        status=queued,
         seconds=body.seconds or min(settings.solver_seconds, 30.0),
         problem=problem,
         created_by=user.username,

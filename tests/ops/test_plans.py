@@ -22,7 +22,7 @@ from ops.outages import (
     publish,
     repair_notice_content,
 )
-from ops.plans import PlanStop, plan_outcome, publish_plan, stop_plan
+from ops.plans import PlanStop, plan_outcome, publish_plan, replan_from, stop_plan
 from ops.repairs import RepairCase, RepairReport, Severity, open_repair
 from ops.workflow import JobState, JobStatus, PlanStatus
 
@@ -202,3 +202,13 @@ def test_a_queued_plan_stopped_fails_at_once_a_solving_one_keeps_solving() -> No
         if status not in (PlanStatus.QUEUED, PlanStatus.SOLVING):
             with pytest.raises(Conflict, match=f"plan 4 is {status}, not solving"):
                 stop_plan(4, status)
+
+
+def test_a_replan_starts_from_a_ready_or_published_plan_that_kept_its_state() -> None:
+    assert replan_from(4, "ready") is PlanStatus.QUEUED
+    assert replan_from(4, PlanStatus.PUBLISHED) is PlanStatus.QUEUED
+    with pytest.raises(Conflict, match="plan 4 is ready: re-plan from a ready or published"):
+        replan_from(4, PlanStatus.READY, solved=False)
+    for status in set(PlanStatus) - {PlanStatus.READY, PlanStatus.PUBLISHED}:
+        with pytest.raises(Conflict, match=f"plan 4 is {status}: re-plan from"):
+            replan_from(4, status)
