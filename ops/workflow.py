@@ -12,7 +12,7 @@ A job::
     suspended: left for an emergency by a published re-plan (see :mod:`ops.emergency`)
 
 A plan: queued → solving → ready → published → superseded (by the next published plan of the
-same day), or failed.
+same day), or failed; publishing, stopping and re-planning one are :mod:`ops.plans`.
 """
 
 from __future__ import annotations
