@@ -7,7 +7,7 @@ import secrets
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
-from pydantic import AnyHttpUrl, BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints
 from sqlalchemy import select
 
 from api.db import tables as t
@@ -22,7 +22,9 @@ WebhookId = Annotated[int, Path(ge=1, le=MAX_ID, description="subscription id")]
 
 
 class WebhookIn(BaseModel):
-    url: AnyHttpUrl = Field(description="where the events are POSTed (http or https)")
+    url: Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)] = Field(
+        description="where the events are POSTed (http or https)"
+    )
     secret: str | None = Field(
         default=None,
         min_length=16,
