@@ -1,1 +1,58 @@
-"""Crew scheduling with OR-Tools (docs/design.md §5). Built in issue 3."""
+"""Crew scheduling with OR-Tools (docs/design.md §5).
+
+The public API, for notebooks and the other packages::
+
+    from routing import Crew, Job, Problem, Shift, SolverOptions, solve
+
+    plan = solve(Problem(crews, jobs), SolverOptions(seconds=5))
+
+:func:`solve` plans a :class:`Problem` (crews with their shifts, jobs, precedences, a travel
+model) into a :class:`Plan`; :func:`replan` plans the rest of a day from a published plan.
+Reading and writing plans and CSVs is in :mod:`routing.io`.
+"""
+
+from routing.model import (
+    HOUR,
+    MINUTE,
+    Break,
+    BreakTaken,
+    Crew,
+    Job,
+    Plan,
+    Precedence,
+    Problem,
+    Route,
+    Shift,
+    Stop,
+    TimeWindow,
+    Unassigned,
+)
+from routing.search import ProgressCallback, SolverOptions
+from routing.solver import replan, solve
+from routing.travel import Euclidean, RoadNetwork, StraightLine, TravelMatrix, TravelModel
+
+__all__ = [
+    "HOUR",
+    "MINUTE",
+    "Break",
+    "BreakTaken",
+    "Crew",
+    "Euclidean",
+    "Job",
+    "Plan",
+    "Precedence",
+    "Problem",
+    "ProgressCallback",
+    "RoadNetwork",
+    "Route",
+    "Shift",
+    "SolverOptions",
+    "Stop",
+    "StraightLine",
+    "TimeWindow",
+    "TravelMatrix",
+    "TravelModel",
+    "Unassigned",
+    "replan",
+    "solve",
+]

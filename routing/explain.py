@@ -13,13 +13,10 @@ waits for a later day).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from routing.model import Job, Location, Problem, Unassigned
 from routing.travel import StraightLine
-
-if TYPE_CHECKING:
-    from routing.solver import _Vehicle
+from routing.vehicles import Vehicle, job_start_ranges
 
 
 def _clock(seconds: int) -> str:
@@ -28,10 +25,8 @@ def _clock(seconds: int) -> str:
     return f"day {day + 1} {text}" if day else text
 
 
-def prefilter(problem: Problem, vehicles: Sequence[_Vehicle]) -> tuple[list[Job], list[Unassigned]]:
+def prefilter(problem: Problem, vehicles: Sequence[Vehicle]) -> tuple[list[Job], list[Unassigned]]:
     """Split jobs into those some crew shift could do and those none can (with reasons)."""
-    from routing.solver import _job_range
-
     travel_model = problem.travel or StraightLine()
     rejected: dict[str, Unassigned] = {}
     crews = {c.id for c in problem.crews}
@@ -99,7 +94,7 @@ def prefilter(problem: Problem, vehicles: Sequence[_Vehicle]) -> tuple[list[Job]
         best_start = None
         for vi in capable:
             v = vehicles[vi]
-            ranges = _job_range(job, v.earliest, v.shift.end)
+            ranges = job_start_ranges(job, v.earliest, v.shift.end)
             if not ranges:
                 continue
             in_shift += 1
@@ -147,14 +142,14 @@ def _no_fit(job: Job, in_shift: int, unreachable: int, too_short: int, clash: in
     )
 
 
-def _ends_in_time(v: _Vehicle, job: Job, start: int, back: int) -> bool:
+def _ends_in_time(v: Vehicle, job: Job, start: int, back: int) -> bool:
     """Whether ``job``, started at ``start``, ends in time in the shift: by the ordinary end
     when it is not urgent (overtime is for urgent jobs), and back before the shift's end."""
     end = start + job.duration
     return end <= v.shift.finish_by(job) and end + back <= v.shift.end
 
 
-def _break_fits(v: _Vehicle, job: Job, ranges: list[tuple[int, int]], go: int, back: int) -> bool:
+def _break_fits(v: Vehicle, job: Job, ranges: list[tuple[int, int]], go: int, back: int) -> bool:
     """Whether every break of the shift can be taken before or after this job alone (or
     during it, in turns: :attr:`Job.breaks_in_turns`)."""
     if job.breaks_in_turns:
@@ -257,7 +252,7 @@ def _precedence_filter(
 
 def explain_unassigned(
     problem: Problem,
-    vehicles: Sequence[_Vehicle],
+    vehicles: Sequence[Vehicle],
     left_out: Sequence[Job],
     placed: set[str],
 ) -> list[Unassigned]:

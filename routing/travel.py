@@ -46,7 +46,10 @@ def haversine_m(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.N
         np.sin((lat2 - lat1) / 2) ** 2
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    distance: npt.NDArray[np.float64] = (
+        2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    )
+    return distance
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,9 @@ from routing.model import (
     Shift,
     TimeWindow,
 )
-from routing.solver import SolverOptions, _vehicles, solve
+from routing.solver import SolverOptions, solve
 from routing.travel import Euclidean, StraightLine
+from routing.vehicles import crew_vehicles
 
 H = HOUR
 PLANE = Euclidean(scale=1)
@@ -370,7 +371,7 @@ def test_prefilter_keeps_feasible_jobs_in_order() -> None:
         Job("ok2", (0.0, 0.0), H, skills=frozenset({"valve"})),
     )
     problem = Problem(crews, jobs, travel=PLANE)
-    feasible, rejected = prefilter(problem, _vehicles(crews))
+    feasible, rejected = prefilter(problem, crew_vehicles(crews))
     assert [j.id for j in feasible] == ["ok1", "ok2"]
     assert [(u.job_id, u.reason) for u in rejected] == [("bad", "no_skill")]
 

@@ -1185,7 +1185,7 @@ def test_replan_routes_with_frozen_stops_have_whole_day_totals() -> None:
 def test_replan_never_loses_a_started_job() -> None:
     """BUG: ``replan`` re-attaches the frozen stops only to routes that the new solve returns,
     and the new solve has no route for a crew that is busy until its shift ends
-    (``_vehicles`` skips a shift when ``available_from >= shift.end``) or whose started jobs
+    (``crew_vehicles`` skips a shift when ``available_from >= shift.end``) or whose started jobs
     were on an earlier shift (day 1 when re-planning on day 2). Those started jobs are then
     neither in a route nor in ``unassigned`` (only in ``stats["frozen"]``). Here the crew's
     last job runs 16:00-17:00 at its depot; re-planning at 16:30 returns a plan with no route
@@ -1222,7 +1222,7 @@ def test_replan_on_day_two_keeps_day_one() -> None:
 
 
 def test_replan_does_not_give_a_second_lunch() -> None:
-    """BUG: ``_whole_day`` (routing/solver.py) keeps the published breaks taken before the
+    """BUG: ``_whole_day`` (routing/replanning.py) keeps the published breaks taken before the
     last frozen stop ends *and* the breaks of the new solve, which does not know lunch was
     taken: when the frozen job ends inside the lunch window, the rest of the day gets a second
     lunch. Here lunch is 12:00-12:30, "noon" runs 12:30-13:00 and is under way at 12:31; the
@@ -1259,7 +1259,7 @@ def test_replan_when_a_started_job_is_no_longer_in_the_problem() -> None:
 
 
 def test_replan_whole_day_starts_where_the_published_route_started() -> None:
-    """BUG: ``_whole_day`` (routing/solver.py) counts a re-planned route from
+    """BUG: ``_whole_day`` (routing/replanning.py) counts a re-planned route from
     ``crew.start_location``, but a crew that was busy elsewhere when the day was planned
     (``current_location``, ``available_from`` after its shift start) started its published route
     there. Re-planning during its first job turns 3200 s of travel into 6200 s and draws the
