@@ -430,3 +430,34 @@ def test_a_notice_a_published_plan_moves_sends_its_update(svc: Service, receiver
     assert data["revision"] == notice["revisions"][-1]["number"]
     assert (data["start"], data["end"]) == (notice["content"]["start"], notice["content"]["end"])
     assert [d["status"] for d in _deliveries(svc, hook["id"])] == ["delivered"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_migration_0010_goes_down_and_up_again(backend: str, tmp_path: Path) -> None:
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from api.db.session import MIGRATIONS, make_engine
+
+    schema = f"waterops_{uuid.uuid4().hex[:10]}"
+    url = postgres_url(schema) if backend == "postgres" else f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    def to(target: str, step: Callable[[Config, str], None]) -> set[str]:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            step(config, target)
+        return set(sa.inspect(engine).get_table_names())
+
+    hooks = {"webhook_subscriptions", "webhook_deliveries"}
+    try:
+        assert hooks <= to("0010", command.upgrade)
+        assert not hooks & to("0009", command.downgrade)
+        assert hooks <= to("head", command.upgrade)
+    finally:
+        engine.dispose()
+        if backend == "postgres":
+            drop_schema(schema)
