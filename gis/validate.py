@@ -7,7 +7,7 @@ simply always dry).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -139,13 +139,13 @@ class _Collector:
         self,
         severity: Severity,
         layer: str,
-        ids: Any,
+        ids: Iterable[Any],
         message: str,
         fix: str,
     ) -> None:
         """Add one problem per id (capped), with ``{id}``-free messages."""
-        ids = list(ids)
-        self.each(severity, layer, ids, [message] * len(ids), message, fix)
+        rows = list(ids)
+        self.each(severity, layer, rows, [message] * len(rows), message, fix)
 
     def one(self, severity: Severity, layer: str, ident: Any, message: str, fix: str) -> None:
         self.problems.append(
@@ -156,23 +156,23 @@ class _Collector:
         self,
         severity: Severity,
         layer: str,
-        ids: Any,
-        messages: Any,
+        ids: Iterable[Any],
+        messages: Iterable[str],
         summary: str,
         fix: str,
     ) -> None:
         """One problem per id with a message of its own (it quotes the row's value), capped
         like :meth:`add`; ``summary`` describes the rows past the cap."""
-        ids, messages = list(ids), list(messages)
-        for ident, message in zip(ids[:MAX_PER_KIND], messages[:MAX_PER_KIND], strict=True):
+        rows, texts = list(ids), list(messages)
+        for ident, message in zip(rows[:MAX_PER_KIND], texts[:MAX_PER_KIND], strict=True):
             self.one(severity, layer, ident, message, fix)
-        if len(ids) > MAX_PER_KIND:
+        if len(rows) > MAX_PER_KIND:
             self.problems.append(
                 Problem(
                     severity,
                     layer,
                     None,
-                    f"{len(ids) - MAX_PER_KIND} more rows with the same problem: {summary}",
+                    f"{len(rows) - MAX_PER_KIND} more rows with the same problem: {summary}",
                     fix,
                 )
             )
