@@ -1,0 +1,109 @@
+"""Work (api/routes/work.py): connections, repairs, leak surveys and the job status
+machine, end to end on SQLite and PostgreSQL.
+
+Real solver, real database, real files. Each test sets up what it needs (fixtures in
+tests/api/conftest.py), whatever ran before it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import START, Service
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clock_at_start")]
+
+
+def test_connection_deadline_jobs_and_status_changes(service: Service) -> None:
+    r = service.post(
+        "/api/connections",
+        json={
+            "type": "general_construction",
+            "customer": "Zhang San",
+            "lon": 114.36,
+            "lat": 34.80,
+            "accepted_at": "2026-09-30T16:00:00",
+            "dn_mm": 100,
+            "line_length_m": 80,
+            "papers_missing": True,
+        },
+    )
+    assert r.status_code == 201, r.text
+    app = r.json()
+    assert app["deadline"]["due"] == "2026-10-08T16:00:00+08:00"
+    assert app["papers"]["due"] == "2026-10-05T16:00:00+08:00"
+    jobs = service.get("/api/jobs", params={"source": app["application"]}).json()
+    assert [j["kind"] for j in jobs] == ["valve opening", "meter installation", "survey"] or {
+        j["kind"] for j in jobs
+    } == {"survey", "meter installation", "valve opening"}
+    job = service.get(f"/api/jobs/{jobs[0]['id']}")
+    etag = job.headers["etag"]
+    url = f"/api/jobs/{jobs[0]['id']}/status"
+    assert service.post(url, json={"status": "assigned"}).status_code == 428
+    ok = service.post(
+        url, json={"status": "assigned", "crew": "meter-01"}, headers={"If-Match": etag}
+    )
+    assert ok.status_code == 200 and ok.json()["crew"] == "meter-01"
+    stale = service.post(url, json={"status": "en_route"}, headers={"If-Match": etag})
+    assert stale.status_code == 412 and "changed" in stale.json()["detail"]
+    fresh = ok.headers["etag"]
+    done = service.post(
+        url, json={"status": "done", "note": "water on"}, headers={"If-Match": fresh}
+    )
+    assert done.status_code == 200
+    again = service.post(url, json={"status": "open"}, headers={"If-Match": done.headers["etag"]})
+    assert again.status_code == 409
+    history = service.get(f"/api/jobs/{jobs[0]['id']}").json()["history"]
+    assert [h["status"] for h in history] == ["open", "assigned", "done"]
+    assert all(h["by"] == "dispatcher" for h in history)
+    # bad input names the field
+    r = service.post(
+        "/api/connections", json={"type": "garden", "customer": "x", "lon": 1, "lat": 1}
+    )
+    assert r.status_code == 422 and "type" in r.json()["detail"]
+    r = service.post(
+        "/api/connections",
+        json={"type": "meter_retrofit", "customer": "x", "lon": 114.3, "lat": 34.8},
+    )
+    assert r.status_code == 422 and "--dn" in r.json()["detail"]
+
+
+def test_idempotent_creation(service: Service) -> None:
+    body = {"type": "pre_consultation", "customer": "Repeat Ltd", "lon": 114.35, "lat": 34.79}
+    key = {"Idempotency-Key": "app-repeat-1"}
+    a = service.post("/api/connections", json=body, headers=key)
+    b = service.post("/api/connections", json=body, headers=key)
+    assert a.status_code == b.status_code == 201
+    assert a.json()["application"] == b.json()["application"]
+    assert b.headers.get("idempotent-replayed") == "true"
+    listed = [x for x in service.get("/api/connections").json() if x["customer"] == "Repeat Ltd"]
+    assert len(listed) == 1
+
+
+def test_idempotency_keys_belong_to_one_request(service: Service) -> None:
+    key = {"Idempotency-Key": "repair-once"}
+    first = service.post(
+        "/api/repairs", json={"severity": "burst", "pipe_id": "P000300"}, headers=key
+    )
+    assert first.status_code == 201
+    other = service.post(
+        "/api/repairs", json={"severity": "minor_leak", "pipe_id": "P000400"}, headers=key
+    )
+    assert other.status_code == 422 and "another request" in other.json()["detail"]
+    again = service.post(
+        "/api/repairs", json={"severity": "burst", "pipe_id": "P000300"}, headers=key
+    )
+    assert again.status_code == 201 and again.json()["ticket"] == first.json()["ticket"]
+    assert again.headers["location"] == first.headers["location"]
+
+
+def test_times_are_stored_as_they_happened(service: Service) -> None:
+    service.clock.now = START.replace(hour=15, minute=42)
+    try:
+        r = service.post("/api/leak-surveys", json={"lon": 114.35, "lat": 34.8, "area": "Gulou"})
+        job = service.get(f"/api/jobs/{r.json()['id']}").json()
+    finally:
+        service.clock.now = START
+    assert job["history"][0]["at"].startswith("2026-11-26T") and job["history"][0]["at"].endswith(
+        "+08:00"
+    )
+    assert job["earliest"].startswith("2026-11-26T15:42")
