@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, event, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import tables as t
@@ -47,6 +47,11 @@ EVENT_TYPES = tuple(e.value for e in NoticeEventType)
 # died while sending: the row is tried again, at least once)
 LEASE_MARGIN = dt.timedelta(seconds=30)
 BATCH = 20
+# the outbox does not grow for ever: a delivered row is kept a month (to answer "did the SMS
+# platform get it?"), a dead one three months (for the admin to see and act on)
+KEEP_DELIVERED = dt.timedelta(days=30)
+KEEP_DEAD = dt.timedelta(days=90)
+PRUNE_EVERY = dt.timedelta(hours=1)
 
 
 class DeliveryStatus(StrEnum):
@@ -223,8 +228,12 @@ class WebhookWorker:
             self._thread.join(timeout=self.timeout + 5)
 
     def _run(self) -> None:
+        pruned: dt.datetime | None = None
         while not self._stopping.is_set():
             try:
+                if pruned is None or wall_clock() - pruned >= PRUNE_EVERY:
+                    pruned = wall_clock()
+                    self.prune(pruned)
                 sent = self.deliver_due()
             except Exception:  # a database hiccup must not end the worker: try again later
                 log.exception("webhook delivery failed; trying again")
@@ -232,6 +241,22 @@ class WebhookWorker:
             if sent < BATCH:
                 self._wake.wait(self.poll)
                 self._wake.clear()
+
+    def prune(self, now: dt.datetime) -> int:
+        """Delete the rows delivered more than KEEP_DELIVERED and dead more than KEEP_DEAD
+        before ``now`` (by when they were written); returns how many."""
+        with self.sessions() as session, session.begin():
+            gone = session.execute(
+                delete(t.WebhookDelivery).where(
+                    or_(
+                        (t.WebhookDelivery.status == DeliveryStatus.DELIVERED.value)
+                        & (t.WebhookDelivery.created_at < now - KEEP_DELIVERED),
+                        (t.WebhookDelivery.status == DeliveryStatus.DEAD.value)
+                        & (t.WebhookDelivery.created_at < now - KEEP_DEAD),
+                    )
+                )
+            )
+            return int(getattr(gone, "rowcount", 0) or 0)
 
     def deliver_due(self) -> int:
         """Send the rows due now (at most a batch); returns how many were tried."""

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from api.webhooks import wall_clock
 from tests.api.conftest import (
     APPROVAL,
     START,
@@ -263,6 +264,11 @@ def test_each_change_of_a_notice_reaches_the_receiver_signed_once(
     assert all(d["status"] == "delivered" and d["attempts"] == 1 for d in done)
     assert {d["event_id"] for d in done} == set(ids)
     assert svc.get(f"/api/webhooks/{every['id']}", "admin").json()["pending"] == 0
+    # a month on, the delivered rows leave the outbox
+    worker = svc.client.app.state.webhooks
+    assert worker.prune(wall_clock() + dt.timedelta(days=29)) == 0
+    assert worker.prune(wall_clock() + dt.timedelta(days=31)) == 6
+    assert _deliveries(svc, every["id"]) == [] and _deliveries(svc, cancels["id"]) == []
 
 
 def test_a_receiver_down_for_a_while_gets_every_event_once(svc: Service) -> None:
@@ -324,6 +330,10 @@ def test_a_delivery_that_never_gets_through_is_dead_after_the_last_attempt(
         (row,) = _deliveries(svc, hook["id"])
         assert row["attempts"] == 3 and row["last_error"].startswith("no answer")
         assert svc.get(f"/api/webhooks/{hook['id']}", "admin").json()["dead"] == 1
+        # a dead one stays three months for the admin to see
+        worker = svc.client.app.state.webhooks
+        assert worker.prune(wall_clock() + dt.timedelta(days=31)) == 0
+        assert worker.prune(wall_clock() + dt.timedelta(days=91)) == 1
         # nothing was queued for the deleted subscription
         assert (
             svc.client.get(
