@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from api.webhooks import wall_clock
+from api.webhooks import WebhookWorker, wall_clock
 from tests.api.conftest import (
     APPROVAL,
     START,
@@ -265,7 +265,7 @@ def test_each_change_of_a_notice_reaches_the_receiver_signed_once(
     assert {d["event_id"] for d in done} == set(ids)
     assert svc.get(f"/api/webhooks/{every['id']}", "admin").json()["pending"] == 0
     # a month on, the delivered rows leave the outbox
-    worker = svc.client.app.state.webhooks
+    worker: WebhookWorker = svc.client.app.state.webhooks  # type: ignore[attr-defined]
     assert worker.prune(wall_clock() + dt.timedelta(days=29)) == 0
     assert worker.prune(wall_clock() + dt.timedelta(days=31)) == 6
     assert _deliveries(svc, every["id"]) == [] and _deliveries(svc, cancels["id"]) == []
@@ -331,7 +331,7 @@ def test_a_delivery_that_never_gets_through_is_dead_after_the_last_attempt(
         assert row["attempts"] == 3 and row["last_error"].startswith("no answer")
         assert svc.get(f"/api/webhooks/{hook['id']}", "admin").json()["dead"] == 1
         # a dead one stays three months for the admin to see
-        worker = svc.client.app.state.webhooks
+        worker: WebhookWorker = svc.client.app.state.webhooks  # type: ignore[attr-defined]
         assert worker.prune(wall_clock() + dt.timedelta(days=31)) == 0
         assert worker.prune(wall_clock() + dt.timedelta(days=91)) == 1
         # nothing was queued for the deleted subscription
