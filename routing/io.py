@@ -17,12 +17,29 @@ shift), ``current_lon, current_lat, available_from``.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
+import pyogrio
 
-from routing.model import Break, Crew, Job, Location, Plan, Precedence, Shift, TimeWindow
+from routing.model import (
+    Break,
+    BreakTaken,
+    Crew,
+    Job,
+    Location,
+    Plan,
+    Precedence,
+    Route,
+    Shift,
+    Stop,
+    TimeWindow,
+    Unassigned,
+)
+from routing.travel import RoadNetwork
 
 
 class PlanInputError(ValueError):
@@ -208,8 +225,6 @@ def plan_to_geojson(plan: Plan, base_date: dt.date | None = None) -> dict[str, A
 def plan_to_state(plan: Plan) -> dict[str, Any]:
     """A plan as JSON-able data that :func:`plan_from_state` turns back into the same plan
     (places, geometry and breaks included), for storing a published plan and re-planning."""
-    from dataclasses import asdict
-
     return {
         "routes": [asdict(r) for r in plan.routes],
         "unassigned": [asdict(u) for u in plan.unassigned],
@@ -222,8 +237,6 @@ def plan_to_state(plan: Plan) -> dict[str, Any]:
 
 
 def plan_from_state(data: dict[str, Any]) -> Plan:
-    from routing.model import BreakTaken, Route, Stop, Unassigned
-
     def loc(value: Any) -> Location | None:
         return None if value is None else (float(value[0]), float(value[1]))
 
@@ -270,14 +283,10 @@ def plan_from_state(data: dict[str, Any]) -> Plan:
     )
 
 
-def read_roads(path: str | Path, *, required: bool = False) -> Any:
+def read_roads(path: str | Path, *, required: bool = False) -> RoadNetwork | None:
     """The :class:`routing.travel.RoadNetwork` of a file's ``roads`` layer (WGS84 or projected
     lines with ``speed_kmh``). Without a usable layer: None, or :class:`PlanInputError` that
     says what is missing when ``required``."""
-    import geopandas as gpd
-    import pyogrio
-
-    from routing.travel import RoadNetwork
 
     def missing(why: str) -> None:
         if required:

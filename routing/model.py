@@ -8,7 +8,10 @@ are WGS84 longitude/latitude pairs. Nothing here knows of HTTP, databases or pip
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from routing.travel import TravelModel
 
 Location = tuple[float, float]  # (lon, lat), WGS84
 
@@ -187,7 +190,7 @@ class Problem:
     crews: tuple[Crew, ...]
     jobs: tuple[Job, ...]
     precedences: tuple[Precedence, ...] = ()
-    travel: Any = None  # routing.travel.TravelModel; None = straight line at default speed
+    travel: TravelModel | None = None  # None: straight line at default speed
 
     def job(self, job_id: str) -> Job:
         for job in self.jobs:

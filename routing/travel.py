@@ -16,6 +16,11 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+import shapely
+from pyproj import CRS, Proj, Transformer
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
 from routing.model import Location
 
@@ -100,8 +105,6 @@ def measures_metres(crs: Any, layer: Any) -> bool:
     """Whether distances in ``crs`` are metres: its axes are in metres (not feet, not degrees)
     and its scale where ``layer`` (a GeoDataFrame) lies is true to within
     :data:`METRE_SCALE_TOLERANCE`."""
-    from pyproj import CRS, Proj, Transformer
-
     crs = CRS.from_user_input(crs)
     if crs.is_geographic:
         return False
@@ -160,11 +163,6 @@ class RoadNetwork:
     """
 
     def __init__(self, roads: Any, access_speed_kmh: float = 10.0, cache_size: int = 16) -> None:
-        import shapely
-        from pyproj import Transformer
-        from scipy.sparse import csr_matrix
-        from scipy.spatial import cKDTree
-
         if roads.crs is None:
             raise ValueError("the roads layer has no CRS")
         # lengths in true metres: a CRS in feet, degrees or Web Mercator goes to its UTM zone
@@ -231,8 +229,6 @@ class RoadNetwork:
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        from scipy.sparse.csgraph import dijkstra
-
         node, access = self._snap(places)
         unique, inverse = np.unique(node, return_inverse=True)
         times = dijkstra(self._time_graph, indices=unique)
@@ -255,8 +251,6 @@ class RoadNetwork:
     ) -> npt.NDArray[np.float64]:
         """Road distance between places: the shortest road length, a close and cheap proxy
         for the length of the fastest path (a second compiled pass, no per-pair loop)."""
-        from scipy.sparse.csgraph import dijkstra
-
         lengths = dijkstra(self._length_graph, indices=unique)
         sub = lengths[:, unique][inverse][:, inverse]
         sub[~np.isfinite(sub)] = 0.0
@@ -264,8 +258,6 @@ class RoadNetwork:
 
     def path(self, a: Location, b: Location) -> list[Location]:
         """The fastest road path from ``a`` to ``b`` as lon/lat points (for route geometry)."""
-        from scipy.sparse.csgraph import dijkstra
-
         (na, nb), _ = self._snap([a, b])
         if na == nb:
             return [a, b]
