@@ -430,14 +430,21 @@ def next_exercises(
     exercised: Mapping[str, dt.date] | None = None,
     failed: Sequence[str] = (),
     open_valves: Container[str] = (),
+    critical_customers: Mapping[str, int] | None = None,
 ) -> list[FieldJob]:
     """The exercise jobs to add next: the ``count`` most urgent valves of the programme
     (:func:`exercise_programme`) that have no exercise open yet (``open_valves``), grouped by
-    area (:func:`programme_jobs`)."""
+    area (:func:`programme_jobs`); ``critical_customers`` as for :func:`exercise_programme`."""
     due = [
         item
         for item in exercise_programme(
-            network, criticality, today, settings=settings, exercised=exercised, failed=failed
+            network,
+            criticality,
+            today,
+            settings=settings,
+            exercised=exercised,
+            failed=failed,
+            critical_customers=critical_customers,
         )
         if item.valve_id not in open_valves
     ]
@@ -481,6 +488,7 @@ def record_exercise(
     on: dt.date | None = None,
     note: str = "",
     settings: ProgrammeSettings = ProgrammeSettings(),
+    critical_customers: Mapping[str, int] | None = None,
 ) -> ExerciseRecord:
     """A crew's exercise of ``valve_id`` found ``result``.
 
@@ -489,8 +497,11 @@ def record_exercise(
     exercises
         The valve's exercise jobs as they stand: those not closed yet are done.
     criticality
-        Valve id → extra customers cut off if it fails: a critical valve's repair is due in
-        3 days, another's in 14 (:func:`valve_repair_job`).
+        Valve id → extra customers cut off if it fails. A critical valve's repair is due in
+        3 days, another's in 14 (:func:`valve_repair_job`); critical as the programme has it
+        (:func:`critical_valves`: top ``settings.critical_share``, trunk mains, and the valves
+        whose failure cuts off a critical customer, ``critical_customers``: valve id → extra
+        critical customers).
     by, at
         Who records it and when (the jobs' history; the repair job is due from ``at``).
     on
@@ -512,7 +523,9 @@ def record_exercise(
     note = note or f"exercise: {result.value}"
     still_open = frozenset(JobStatus) - CLOSED
     closed = close_jobs(list(exercises), JobStatus.DONE, among=still_open, by=by, at=at, note=note)
-    critical = valve_id in settings.critical(criticality)
+    critical = valve_id in critical_valves(
+        network, criticality, settings, critical_customers=critical_customers
+    )
     moment = now.replace(tzinfo=None, second=0, microsecond=0)  # the jobs' local time
     repair = valve_repair_job(network, valve_id, result, moment, critical=critical)
     return ExerciseRecord(valve_id, result, on, note, tuple(closed), repair)

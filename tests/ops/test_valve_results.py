@@ -17,6 +17,7 @@ from ops.jobs import JobKind, Skill
 from ops.valves import (
     ExerciseResult,
     ProgrammeSettings,
+    critical_valves,
     exercise_programme,
     next_exercises,
     record_exercise,
@@ -79,7 +80,7 @@ def test_a_stuck_valve_closes_its_open_exercise_and_makes_a_repair(
 def test_an_ordinary_valve_gets_14_days_and_a_good_one_no_repair(
     sample_city: Network, criticality: dict[str, int]
 ) -> None:
-    critical = ProgrammeSettings().critical(criticality)
+    critical = critical_valves(sample_city, criticality)
     ordinary = next(str(v) for v in sample_city.valves.ids if str(v) not in critical)
     lost = record_exercise(sample_city, ordinary, "not_found", [], criticality, by="f", at=AT)
     assert lost.repair is not None
@@ -115,3 +116,39 @@ def test_a_result_for_a_later_day_or_an_unknown_valve_is_refused(
         record_exercise(sample_city, "V-NOPE", "stuck", [], criticality, by="f", at=AT)
     with pytest.raises(ValueError):
         record_exercise(sample_city, valve, "broken", [], criticality, by="f", at=AT)
+
+
+def test_a_failed_exercise_of_any_critical_valve_gets_3_days(
+    sample_city: Network, criticality: dict[str, int]
+) -> None:
+    """The repair's urgency follows the programme's rule (ops.valves.critical_valves): a valve
+    on a trunk main, or one whose failure cuts off a critical customer, is critical even outside
+    the top 10 % by extra customers."""
+    rows = valve_criticality(Isolator(sample_city))
+    extra_critical = {r.valve_id: r.extra_critical for r in rows}
+    top = ProgrammeSettings().critical(criticality)
+    trunk = sorted(critical_valves(sample_city, criticality) - top)
+    by_customer = sorted(
+        critical_valves(sample_city, criticality, critical_customers=extra_critical)
+        - critical_valves(sample_city, criticality)
+    )
+    assert trunk and by_customer
+    start = dt.datetime(2026, 11, 26, 15, 40)
+    main = record_exercise(sample_city, trunk[0], "stuck", [], criticality, by="f", at=AT)
+    assert main.repair is not None and main.repair.due == start + dt.timedelta(days=3)
+    assert main.repair.priority == 1
+    valve = by_customer[0]
+    hospital = record_exercise(
+        sample_city,
+        valve,
+        "leaking",
+        [],
+        criticality,
+        by="f",
+        at=AT,
+        critical_customers=extra_critical,
+    )
+    assert hospital.repair is not None and hospital.repair.due == start + dt.timedelta(days=3)
+    # without the critical customers it is an ordinary valve
+    plain = record_exercise(sample_city, valve, "leaking", [], criticality, by="f", at=AT)
+    assert plain.repair is not None and plain.repair.due == start + dt.timedelta(days=14)
