@@ -1,0 +1,146 @@
+// The isolation tab (关阀分析): the valves to close for a break, what is cut off, and what if
+// a valve does not close (the what-if set of valves taken as inoperable).
+/* global L */
+import { api } from "../api.js";
+import { escapeHtml, message, t } from "../i18n.js";
+import { COLOURS, numberedIcon } from "../map.js";
+import { draftFromIsolation } from "./notices.js";
+import { $, state } from "./state.js";
+import { busy, say } from "./status.js";
+
+let whatif = new Set(); // valves taken as inoperable
+let lastQuery = null; // the last isolation asked for: { pipe } or { at }
+let lastIsolation = null; // the isolation drawn: asked for here, or a repair ticket's
+
+export const isolationTab = {
+  rerender() {
+    renderWhatif();
+    if (lastIsolation) renderIsolation(lastIsolation);
+  },
+};
+
+// the what-if set is exactly these valves (the valve tab isolates a valve's worst break)
+export function setWhatif(valves) {
+  whatif = new Set(valves);
+  renderWhatif();
+}
+
+// a repair ticket's isolation, on the map (and in this tab when the language changes)
+export function showTicketIsolation(plan) {
+  lastIsolation = plan;
+  drawIsolation(plan);
+}
+
+export function wireIsolation() {
+  $("#iso-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const pipe = e.target.pipe.value.trim();
+    if (pipe) isolate({ pipe });
+  });
+  $("#whatif-clear").addEventListener("click", () => {
+    whatif.clear();
+    if (lastQuery) isolate(lastQuery);
+    renderWhatif();
+  });
+  renderWhatif();
+}
+
+function renderWhatif() {
+  $("#whatif").textContent = whatif.size ? [...whatif].join(", ") : t("none");
+}
+
+export async function isolate(query) {
+  lastQuery = query;
+  const params = new URLSearchParams(query);
+  if (whatif.size) params.set("inoperable", [...whatif].join(","));
+  const plan = await busy(() => api("GET", `/api/networks/${state.networkId}/isolation?${params}`));
+  if (!plan) return;
+  lastIsolation = plan;
+  renderIsolation(plan);
+  drawIsolation(plan);
+}
+
+function drawIsolation(plan) {
+  const overlay = state.isoOverlay;
+  overlay.clearLayers();
+  if (plan.area) {
+    L.geoJSON(plan.area, { renderer: state.work, style: { color: COLOURS.area, weight: 1, fillOpacity: 0.12 }, interactive: false }).addTo(overlay);
+  }
+  const bounds = L.latLngBounds([]);
+  for (const [ids, colour] of [[plan.unintended_pipes, COLOURS.unintended], [plan.isolated_pipes, COLOURS.isolated]]) {
+    for (const id of ids) {
+      const layer = state.layers.pipeById.get(id);
+      if (!layer) continue;
+      const line = L.polyline(layer.getLatLngs(), { renderer: state.work, color: colour, weight: 6, opacity: 0.85, interactive: false });
+      line.addTo(overlay);
+      bounds.extend(line.getBounds());
+    }
+  }
+  plan.valves_to_close.forEach((v, i) => {
+    const m = L.marker([v.location[1], v.location[0]], { icon: numberedIcon(i + 1), zIndexOffset: 1000 })
+      .bindTooltip(`${i + 1}. ${escapeHtml(v.id)}`);
+    m.on("click", () => markInoperable(v.id));
+    m.addTo(overlay);
+    bounds.extend(m.getLatLng());
+  });
+  for (const v of plan.bypassed_valves) {
+    L.marker([v.location[1], v.location[0]], { icon: numberedIcon("✕", "icon-valve-bypassed") })
+      .bindTooltip(`${escapeHtml(v.id)}: ${t("bypassed")}`).addTo(overlay);
+  }
+  if (bounds.isValid()) state.map.fitBounds(bounds.pad(0.4), { maxZoom: 17 });
+}
+
+function categoryTable(byCategory) {
+  const rows = Object.entries(byCategory).filter(([, n]) => n > 0)
+    .map(([c, n]) => `<tr><td>${escapeHtml(t(`cat_${c}`))}</td><td class="num">${n}</td></tr>`).join("");
+  return `<table class="data"><thead><tr><th>${t("category")}</th><th class="num">${t("count")}</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function renderIsolation(plan) {
+  const c = plan.customers;
+  const valves = plan.valves_to_close.map((v, i) => `<li data-valve="${escapeHtml(v.id)}">
+      <span class="badge close">${i + 1}</span> <code>${escapeHtml(v.id)}</code> <span class="muted">${escapeHtml(v.pipe)}</span>
+      <button type="button" class="link mark" data-valve="${escapeHtml(v.id)}">${t("mark_inoperable")}</button>
+      <button type="button" class="link report needs-engineer" data-valve="${escapeHtml(v.id)}">${t("report_valve")}</button></li>`).join("");
+  const bypassed = plan.bypassed_valves.length
+    ? `<p><strong>${t("bypassed")}:</strong> ${plan.bypassed_valves.map((v) => `<code>${escapeHtml(v.id)}</code>`).join(", ")}</p>` : "";
+  const critical = c.critical.length
+    ? `<h4>${t("critical_list")}</h4><ul class="critical">${c.critical.map((x) => `<li>✚ ${escapeHtml(x.name || x.id)} <span class="muted">${escapeHtml(x.kind || "")}</span></li>`).join("")}</ul>` : "";
+  const notes = plan.warnings.map((text, i) => {
+    const w = (plan.warning_keys || [])[i];
+    return escapeHtml(w ? message(w.key, w.params, text) : text);
+  });
+  const warnings = notes.length ? `<div class="warn">${notes.join("<br>")}</div>` : "";
+  $("#iso-result").innerHTML = `
+    <div class="summary">
+      <div><span class="big">${c.total}</span> ${t("customers_cut")} · ${c.accounts} ${t("accounts")}</div>
+      <div><span class="swatch" style="background:${COLOURS.isolated}"></span>${t("isolated_area")}: ${c.in_isolated_area} · ${plan.isolated_length_m} m</div>
+      <div><span class="swatch" style="background:${COLOURS.unintended}"></span>${t("unintended_area")}: ${c.in_unintended_area} · ${plan.unintended_length_m} m</div>
+      <div>${t("streets")}: ${plan.streets.map(escapeHtml).join("、") || "—"}</div>
+    </div>
+    ${warnings}
+    <h4>${t("valves_to_close")} (${plan.valves_to_close.length})</h4>
+    <ol class="valves" id="valves-to-close">${valves}</ol>
+    ${bypassed}
+    ${categoryTable(c.by_category)}
+    ${critical}
+    <div class="row">
+      <button type="button" id="iso-notice" class="primary needs-dispatcher">${t("draft_notice")}</button>
+    </div>`;
+  for (const b of document.querySelectorAll("#iso-result button.mark")) b.addEventListener("click", () => markInoperable(b.dataset.valve));
+  for (const b of document.querySelectorAll("#iso-result button.report")) b.addEventListener("click", () => reportValve(b.dataset.valve));
+  $("#iso-notice").addEventListener("click", () => draftFromIsolation(plan, [...whatif]));
+}
+
+function markInoperable(valveId) {
+  whatif.add(valveId);
+  renderWhatif();
+  if (lastQuery) isolate(lastQuery);
+}
+
+async function reportValve(valveId) {
+  const ok = await busy(() => api("PUT", `/api/networks/${state.networkId}/valves/${encodeURIComponent(valveId)}/status`,
+    { operable: false, note: "reported from the console" }));
+  if (ok) { say(t("valve_reported", { id: valveId }), "ok"); markInoperable(valveId); }
+}
+

@@ -1,0 +1,105 @@
+// The leakage tab (漏损与阀门): the water balance analyses (CJJ 92, ILI, the DMAs ranked,
+// bursts, outreach), survey jobs from the ranking, and the valve exercise programme.
+/* global L */
+import { api, upload } from "../api.js";
+import { code, currentLang, escapeHtml, t } from "../i18n.js";
+import { COLOURS } from "../map.js";
+import { $, state } from "./state.js";
+import { busy } from "./status.js";
+import { focusValve } from "./valves.js";
+
+let analysis = null; // the analysis shown
+
+export const leakageTab = {
+  show() {
+    loadLeakage();
+  },
+  rerender(shown) {
+    if (shown) loadLeakage();
+  },
+};
+
+export function wireLeakage() {
+  $("#analysis-select").addEventListener("change", (e) => openAnalysis(Number(e.target.value)));
+  $("#leak-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const data = new FormData(e.target);
+    for (const [key, value] of [...data.entries()]) if (value instanceof File && !value.size) data.delete(key);
+    const added = await busy(() => upload("/api/leakage/analyses", data));
+    if (added) { e.target.reset(); await loadLeakage(added.id); }
+  });
+}
+
+async function loadLeakage(select) {
+  const analyses = await api("GET", "/api/leakage/analyses").catch(() => []);
+  const sel = $("#analysis-select");
+  sel.innerHTML = analyses.map((a) => `<option value="${escapeHtml(a.id)}">#${escapeHtml(a.id)} · ${escapeHtml(a.period.start)} – ${escapeHtml(a.period.end)}</option>`).join("");
+  const want = select ?? analysis?.id ?? analyses[0]?.id;
+  if (want) { sel.value = String(want); await openAnalysis(want); } else $("#leak-result").textContent = t("no_analysis");
+  loadProgramme();
+}
+
+function fmt(x, digits = 0) { return Number(x).toLocaleString(currentLang() === "zh" ? "zh-CN" : "en", { maximumFractionDigits: digits }); }
+
+async function openAnalysis(id) {
+  const a = await busy(() => api("GET", `/api/leakage/analyses/${id}`));
+  if (!a) return;
+  analysis = a;
+  const s = a.system;
+  const c = a.cjj92;
+  const rows = a.ranking.map((r, i) => `<tr data-dma="${escapeHtml(r.dma)}"><td class="num">${i + 1}</td><td>${escapeHtml(r.dma)} ${escapeHtml(r.name)}</td>
+      <td class="num">${fmt(r.real_losses_m3_per_day)}</td><td class="num">${fmt(r.ili, 1)}</td><td class="num">${fmt(r.recoverable_m3_per_day)}</td></tr>`).join("");
+  $("#leak-result").innerHTML = `
+    <div class="summary" id="leak-summary">
+      <div>${t("system_input")} ${fmt(s.system_input_m3)} m³ · ${t("real_losses")} ${fmt(s.real_losses_m3)} m³ · ${t("nrw")} ${fmt(s.non_revenue_pct, 1)} %</div>
+      <div>${t("cjj92")}: <span class="big">${fmt(c.rate_pct, 2)} %</span> ${escapeHtml(c.grade)}</div>
+      <div>${t("ili")}: ${fmt(a.ili.ili, 2)}</div>
+    </div>
+    <h4>${t("ranking")}</h4>
+    <table class="data clickable" id="ranking-table"><thead><tr><th>#</th><th>DMA</th><th class="num">${t("real_losses")} m³/d</th><th class="num">ILI</th><th class="num">${t("recoverable")}</th></tr></thead><tbody>${rows}</tbody></table>
+    <div class="row needs-dispatcher"><button type="button" id="survey-jobs" class="primary">${t("survey_jobs")}</button><span id="survey-result"></span></div>
+    <h4>${t("bursts")} (${a.bursts.length})</h4>
+    <table class="data" id="bursts-table"><thead><tr><th>DMA</th><th>${t("started")}</th><th class="num">${t("size")}</th></tr></thead><tbody>
+      ${a.bursts.map((b) => `<tr><td>${escapeHtml(b.dma)}</td><td>${escapeHtml(b.started)}</td><td class="num">${fmt(b.size_m3h, 1)}</td></tr>`).join("")}</tbody></table>
+    <h4>${t("outreach")} (${a.outreach.length})</h4>
+    <ul class="outreach">${a.outreach.slice(0, 15).map((f) => `<li><code>${escapeHtml(f.customer)}</code> ${escapeHtml(code("outreach", f.kind))} ${fmt(f.value, 2)} (×${fmt(f.ratio, 1)})</li>`).join("")}</ul>`;
+  for (const tr of document.querySelectorAll("#ranking-table tbody tr")) tr.addEventListener("click", () => focusDma(tr.dataset.dma, tr));
+  $("#survey-jobs").addEventListener("click", async () => {
+    const jobs = await busy(() => api("POST", `/api/leakage/analyses/${a.id}/survey-jobs`, { top: 3 }));
+    if (jobs) $("#survey-result").textContent = t("jobs_created", { n: jobs.length });
+  });
+}
+
+function focusDma(dma, row) {
+  for (const x of document.querySelectorAll("#ranking-table tr.selected")) x.classList.remove("selected");
+  row.classList.add("selected");
+  state.isoOverlay.clearLayers();
+  state.layers.dmas.eachLayer((layer) => {
+    if (layer.feature.id !== dma) return;
+    L.geoJSON(layer.feature, { renderer: state.work, style: { color: COLOURS.area, weight: 3, fillOpacity: 0.12 }, interactive: false }).addTo(state.isoOverlay);
+    state.map.fitBounds(layer.getBounds());
+  });
+}
+
+async function loadProgramme() {
+  const [report, programme] = await Promise.all([
+    api("GET", `/api/networks/${state.networkId}/valve-programme/report`).catch(() => null),
+    api("GET", `/api/networks/${state.networkId}/valve-programme?top=10`).catch(() => null),
+  ]);
+  if (!report || !programme) return;
+  $("#programme").innerHTML = `
+    <div class="summary" id="programme-summary">
+      <div>${t("at_risk_before")}: <span class="big">${fmt(report.extra_customers_at_risk_before)}</span> ${t("extra_customers_short")}</div>
+      <div>${t("at_risk_after")}: <span class="big">${fmt(report.extra_customers_at_risk_after)}</span> (−${fmt(report.reduction_pct)} %)</div>
+      <div>${t("due_valves")}: ${fmt(programme.total)} (${fmt(programme.critical)} critical)</div>
+    </div>
+    <table class="data clickable" id="programme-table"><thead><tr><th>${t("valve")}</th><th>${t("area")}</th><th>${t("last_exercised")}</th><th class="num">${t("extra_customers_short")}</th></tr></thead><tbody>
+      ${programme.due.map((v) => `<tr data-valve="${escapeHtml(v.valve)}"><td><code>${escapeHtml(v.valve)}</code>${v.critical ? " ★" : ""}</td><td>${escapeHtml(v.area)}</td>
+        <td>${v.last_exercised ? escapeHtml(v.last_exercised) : t("never")}</td><td class="num">${fmt(v.extra_customers_if_failed)}</td></tr>`).join("")}</tbody></table>
+    <div class="row needs-dispatcher"><button type="button" id="add-exercises">${t("add_exercises")}</button><span id="exercise-result"></span></div>`;
+  for (const tr of document.querySelectorAll("#programme-table tbody tr")) tr.addEventListener("click", () => focusValve(tr.dataset.valve));
+  $("#add-exercises").addEventListener("click", async () => {
+    const jobs = await busy(() => api("POST", "/api/valve-exercises", { count: 20 }));
+    if (jobs) $("#exercise-result").textContent = t("jobs_created", { n: jobs.length });
+  });
+}

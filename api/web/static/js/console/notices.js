@@ -1,0 +1,146 @@
+// The notices tab (停水公告): drafting an outage notice (from an isolation or by hand), the list
+// of notices, one notice with its texts, its exports of affected accounts, its lifecycle
+// (publish, update, restore, cancel) and the authority's approval or report.
+/* global L */
+import { api, download } from "../api.js";
+import { escapeHtml, shortTime, t } from "../i18n.js";
+import { COLOURS } from "../map.js";
+import { $, state } from "./state.js";
+import { busy } from "./status.js";
+import { showTab } from "./tabs.js";
+
+let opened = null; // the outage opened
+
+export const noticesTab = {
+  show() {
+    loadNotices();
+  },
+  rerender(shown) {
+    if (shown) loadNotices();
+  },
+};
+
+function localInput(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+export function draftFromIsolation(plan, inoperable) {
+  const form = $("#notice-form");
+  form.pipes.value = plan.breaks.join(",");
+  form.inoperable.value = inoperable.join(",");
+  const start = new Date(Date.now() + 2 * 24 * 3600 * 1000);
+  start.setHours(9, 0, 0, 0);
+  form.start.value = localInput(start);
+  form.end.value = localInput(new Date(start.getTime() + 6 * 3600 * 1000));
+  if (!form.reason.value) form.reason.value = "pipe repair";
+  if (!form.reason_zh.value) form.reason_zh.value = "管道维修";
+  $("#notice-new").open = true;
+  showTab("notices");
+}
+
+export function wireNotices() {
+  $("#notice-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target;
+    const body = {
+      // Chinese first: the notice of record; the English reason is optional
+      kind: f.kind.value, start: f.start.value, end: f.end.value, reason_zh: f.reason_zh.value.trim(),
+      reason: f.reason.value.trim(),
+      pipes: f.pipes.value.split(",").map((x) => x.trim()).filter(Boolean),
+      inoperable: f.inoperable.value.split(",").map((x) => x.trim()).filter(Boolean),
+    };
+    const outage = await busy(() => api("POST", "/api/outages", body));
+    if (outage) { $("#notice-new").open = false; await loadNotices(); await openNotice(outage.id); }
+  });
+}
+
+async function loadNotices() {
+  const outages = await api("GET", "/api/outages").catch(() => []);
+  $("#notice-list").innerHTML = `<table class="data clickable"><thead><tr><th>ID</th><th>${t("kind")}</th><th>${t("status")}</th><th>${t("time_window")}</th></tr></thead><tbody>
+    ${outages.map((o) => `<tr data-outage="${escapeHtml(o.id)}"><td><code>${escapeHtml(o.id)}</code></td><td>${escapeHtml(t(`kind_${o.kind}`))}</td>
+      <td><span class="badge state-${escapeHtml(o.state)}">${escapeHtml(t(`state_${o.state}`))}</span></td>
+      <td>${shortTime(o.content.start)} – ${shortTime(o.content.end)}</td></tr>`).join("")}</tbody></table>`;
+  for (const tr of document.querySelectorAll("#notice-list tbody tr")) tr.addEventListener("click", () => openNotice(tr.dataset.outage));
+  if (opened && outages.some((o) => o.id === opened.id)) await openNotice(opened.id);
+}
+
+// 城市供水条例 §22: a planned outage is approved by the water-supply authority before it is
+// published (its approval on record); an emergency is reported to it while it is repaired.
+function authorityForm(outage) {
+  const planned = outage.kind === "planned";
+  if (!["draft", "published", "updated"].includes(outage.state)) return "";
+  if (planned && outage.state !== "draft") return "";
+  return `<form id="authority-form" class="grid2 needs-dispatcher card">
+    <p class="help wide">${t(planned ? "approval_help" : "report_help")}</p>
+    <label><span>${t("authority")}</span><input name="authority" required maxlength="200" lang="zh-CN" placeholder="开封市城市管理局"></label>
+    <label><span>${t(planned ? "approval_document" : "report_reference")}</span><input name="document" ${planned ? "required" : ""} maxlength="200" placeholder="${planned ? "汴城管供〔2026〕X号" : ""}"></label>
+    <label><span>${t(planned ? "approved_at" : "reported_at")}</span><input name="at" type="datetime-local" ${planned ? "required" : ""}></label>
+    <button type="submit">${t(planned ? "record_approval" : "record_report")}</button>
+  </form>`;
+}
+
+async function openNotice(id) {
+  const outage = await busy(() => api("GET", `/api/outages/${encodeURIComponent(id)}`));
+  if (!outage) return;
+  opened = outage;
+  const [zh, en] = await Promise.all(["zh", "en"].map((f) => api("GET", `/api/outages/${encodeURIComponent(id)}/notice?format=${f}`).catch((e) => e.message)));
+  const live = ["draft", "published", "updated"].includes(outage.state);
+  const c = outage.content;
+  $("#notice-detail").innerHTML = `
+    <h3><code>${escapeHtml(outage.id)}</code> <span class="badge state-${escapeHtml(outage.state)}" id="notice-state">${escapeHtml(t(`state_${outage.state}`))}</span></h3>
+    <div class="previews">
+      <figure><figcaption>中文</figcaption><pre class="notice-text" id="preview-zh">${escapeHtml(zh)}</pre></figure>
+      <figure><figcaption>English</figcaption><pre class="notice-text" id="preview-en">${escapeHtml(en)}</pre></figure>
+    </div>
+    ${outage.state === "draft" ? "" : `<p class="notice-links">
+      <a id="notice-page" href="/outages/${encodeURIComponent(outage.id)}" target="_blank" rel="noopener">${t("notice_page")}</a> ·
+      <a id="notice-print" href="/outages/${encodeURIComponent(outage.id)}/print" target="_blank" rel="noopener">${t("notice_print")}</a></p>`}
+    <p class="notice-links needs-dispatcher">
+      <button type="button" id="notice-accounts-csv">${t("notice_accounts_csv")}</button>
+      <button type="button" id="notice-accounts-xlsx">${t("notice_accounts_xlsx")}</button></p>
+    ${live ? `<form id="notice-edit" class="grid2 needs-dispatcher">
+      <label><span>${t("start")}</span><input name="start" type="datetime-local" value="${escapeHtml(c.start.slice(0, 16))}"></label>
+      <label><span>${t("end")}</span><input name="end" type="datetime-local" value="${escapeHtml(c.end.slice(0, 16))}"></label>
+      <label class="wide"><span>${t("note")}</span><input name="note" maxlength="500"></label>
+      ${outage.state === "draft" ? "" : `<label class="wide"><span>${t("note_zh")}</span><input name="note_zh" maxlength="500" lang="zh-CN"></label>`}
+      ${outage.state === "draft" ? `<button type="button" id="notice-publish" class="primary">${t("publish")}</button>` : ""}
+      <button type="submit">${t("update")}</button>
+      ${outage.state !== "draft" && Date.parse(c.start) <= Date.now() ? `<button type="button" id="notice-restore">${t("restore")}</button>` : ""}
+      <button type="button" id="notice-cancel" class="danger">${t("cancel")}</button>
+    </form>` : ""}
+    ${authorityForm(outage)}
+    <h4>${t("revisions")}</h4>
+    ${(outage.records || []).length ? `<ul class="authority-records">${outage.records.map((r) => `<li>${escapeHtml(t(`rec_${r.kind}`))} · ${escapeHtml(r.authority)}${r.document ? ` ${escapeHtml(r.document)}` : ""} · ${shortTime(r.at)} · ${t("entered_by")} ${escapeHtml(r.entered_by)} ${shortTime(r.entered_at)}</li>`).join("")}</ul>` : ""}
+    <ol class="revisions">${outage.revisions.map((r) => `<li>${shortTime(r.at)} · ${escapeHtml(t(`state_${r.state}`))} ${escapeHtml(r.note || "")}${r.note_zh ? ` — ${escapeHtml(r.note_zh)}` : ""}</li>`).join("")}</ol>`;
+  const step = async (path, body) => {
+    const done = await busy(() => api("POST", `/api/outages/${encodeURIComponent(id)}/${path}`, body, { version: outage.version, idempotent: true }));
+    if (done) await loadNotices();
+  };
+  $("#notice-publish")?.addEventListener("click", () => step("publish", { acknowledge_overlaps: false }));
+  const accounts = `/api/outages/${encodeURIComponent(id)}/accounts`;
+  $("#notice-accounts-csv").addEventListener("click", () => busy(() => download(`${accounts}.csv`, `${id}-accounts.csv`)));
+  $("#notice-accounts-xlsx").addEventListener("click", () => busy(() => download(`${accounts}.xlsx`, `${id}-accounts.xlsx`)));
+  $("#authority-form")?.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = e.target;
+    if (outage.kind === "planned") step("approval", { authority: f.authority.value.trim(), document: f.document.value.trim(), approved_at: f.at.value });
+    else step("report", { authority: f.authority.value.trim(), reported_at: f.at.value || undefined, reference: f.document.value.trim() });
+  });
+  $("#notice-restore")?.addEventListener("click", () => step("restore", {}));
+  $("#notice-cancel")?.addEventListener("click", () => {
+    const reason = prompt(t("cancel_reason"));
+    // a reason in Chinese goes into the Chinese notice; one in English only into the English
+    if (reason) step("cancel", { reason, reason_zh: /[\u3400-\u9fff]/.test(reason) ? reason : "" });
+  });
+  $("#notice-edit")?.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = e.target;
+    step("update", { start: f.start.value || undefined, end: f.end.value || undefined, note: f.note.value, note_zh: f.note_zh?.value || "" });
+  });
+  if (c.area) {
+    state.isoOverlay.clearLayers();
+    const area = L.geoJSON(c.area, { renderer: state.work, style: { color: COLOURS.area, weight: 2, fillOpacity: 0.15 } }).addTo(state.isoOverlay);
+    state.map.fitBounds(area.getBounds().pad(0.3));
+  }
+}
