@@ -51,6 +51,13 @@ _EN_CLOSED = 0
 # EPANET warnings (below 100) that mean the answer cannot be used: 1 hydraulically unbalanced
 # (no convergence within the trials), 2 unstable (status changes did not settle)
 _UNSOLVED_WARNINGS = {1: "did not converge (hydraulically unbalanced)", 2: "may be unstable"}
+# the others: the answer stands, with what EPANET noticed
+_WARNINGS = {
+    3: "EPANET: the system is disconnected (as shutting valves makes it)",
+    4: "EPANET: pumps cannot deliver enough flow or head",
+    5: "EPANET: valves cannot deliver enough flow",
+    6: "EPANET: the system has negative pressures",
+}
 
 #: head of water of 1 MPa, in metres (fresh water, 1000 kg/m³, standard gravity)
 METRES_PER_MPA = 1e6 / (1000.0 * 9.80665)
@@ -281,7 +288,11 @@ class _Toolkit:
             link_ids=self.link_ids,
             flow_m3s=self.link_values(_EN_FLOW) * _LPS_TO_M3S,
             closed_links=closed,
-            warnings=(f"EPANET warning {self.last_warning}",) if self.last_warning else (),
+            warnings=(
+                (_WARNINGS.get(self.last_warning, f"EPANET warning {self.last_warning}"),)
+                if self.last_warning
+                else ()
+            ),
         )
 
     def state(self, t: int) -> NormalRun:
@@ -563,7 +574,10 @@ class HydraulicEngine:
         self.snapshot = model.snapshot(hour, settings)
         self.always_closed = frozenset(always_closed)
         for name in self.always_closed:
-            self.snapshot.get_link(name).initial_status = wntr.network.LinkStatus.Closed
+            link = self.snapshot.get_link(name)
+            if getattr(link, "check_valve", False):
+                link.check_valve = False  # WNTR writes a check-valve pipe CV, never Closed
+            link.initial_status = wntr.network.LinkStatus.Closed
         # links a control or rule has set otherwise by the hour than the file starts them: the
         # network (and so the isolation plan's topology) has the file's initial statuses
         self.changed_links = tuple(

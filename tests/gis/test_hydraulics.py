@@ -314,6 +314,11 @@ def test_a_valve_on_a_check_valve_pipe_closes_it() -> None:
         again = engine.solve()
         assert np.array_equal(again.flow_m3s, normal.flow_m3s)
         assert engine.check_valve_links() == (link,)  # a check-valve pipe again
+    # closed in every run (a normally-closed valve on it): closed too
+    with HydraulicEngine(HydraulicModel(wn, "Net1"), 5, always_closed=[link]) as engine:
+        shut = engine.solve()
+    assert shut.flow(link) == 0.0
+    assert np.abs(shut.pressure_m - closed.pressure_m).max() <= PRESSURE_TOL_M
 
 
 def test_hydraulic_criticality_of_every_segment(tmp_dir: str) -> None:
