@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints
@@ -14,10 +14,10 @@ from api.db import tables as t
 from api.deps import MAX_ID, Admin, SessionDep
 from api.openapi import answers
 from api.webhooks import DeliveryStatus, subscribed_events
+from ops.notices.events import NoticeEventType
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 
-EventType = Literal["notice.published", "notice.updated", "notice.restored", "notice.cancelled"]
 WebhookId = Annotated[int, Path(ge=1, le=MAX_ID, description="subscription id")]
 
 
@@ -31,7 +31,7 @@ class WebhookIn(BaseModel):
         max_length=200,
         description="the HMAC-SHA256 key of the signature; empty: one is made and shown once",
     )
-    events: list[EventType] = Field(
+    events: list[NoticeEventType] = Field(
         default_factory=list, max_length=4, description="the events wanted; empty: all of them"
     )
     description: str = Field(default="", max_length=200)
@@ -94,7 +94,7 @@ def create_webhook(body: WebhookIn, admin: Admin, session: SessionDep) -> Webhoo
     row = t.WebhookSubscription(
         url=str(body.url),
         secret=body.secret or secrets.token_urlsafe(32),
-        events=subscribed_events(body.events),
+        events=subscribed_events([e.value for e in body.events]),
         description=body.description,
         active=True,
         created_by=admin.username,
@@ -138,13 +138,13 @@ def list_deliveries(
     webhook_id: WebhookId,
     _: Admin,
     session: SessionDep,
-    state: Annotated[Literal["pending", "delivered", "dead"] | None, Query()] = None,
+    state: Annotated[DeliveryStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeliveryOut]:
     sub = _subscription(session, webhook_id)
     query = select(t.WebhookDelivery).where(t.WebhookDelivery.subscription_id == sub.id)
     if state is not None:
-        query = query.where(t.WebhookDelivery.status == state)
+        query = query.where(t.WebhookDelivery.status == state.value)
     rows = session.scalars(query.order_by(t.WebhookDelivery.id.desc()).limit(limit)).all()
     return [
         DeliveryOut(
