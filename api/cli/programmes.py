@@ -236,7 +236,9 @@ def cmd_leakage_survey(args: argparse.Namespace) -> int:
 
 def _programme_inputs(
     args: argparse.Namespace,
-) -> tuple[Network, dict[str, int], dt.date, ProgrammeSettings]:
+) -> tuple[Network, dict[str, int], dict[str, int], dt.date, ProgrammeSettings]:
+    """The network, valve id → extra customers and → extra critical customers if it fails, the
+    day and the programme's settings."""
     network = load_network(args)
     with status("computing valve segments"):
         isolator = Isolator(network)
@@ -251,12 +253,15 @@ def _programme_inputs(
         other_cycle=dt.timedelta(days=args.other_days),
         critical_share=args.critical_share,
     )
-    return network, {r.valve_id: r.extra_customers for r in rows}, on, settings
+    extra = {r.valve_id: r.extra_customers for r in rows}
+    return network, extra, {r.valve_id: r.extra_critical for r in rows}, on, settings
 
 
 def cmd_valves_programme(args: argparse.Namespace) -> int:
-    network, criticality, on, settings = _programme_inputs(args)
-    items = exercise_programme(network, criticality, on, settings=settings)
+    network, criticality, critical_customers, on, settings = _programme_inputs(args)
+    items = exercise_programme(
+        network, criticality, on, settings=settings, critical_customers=critical_customers
+    )
     if args.json:
         print_json({"due": [i.to_dict() for i in items]})
         return 0
@@ -301,7 +306,7 @@ def read_results(path: Path) -> tuple[dict[str, ExerciseResult], dict[str, dt.da
 
 
 def cmd_valves_report(args: argparse.Namespace) -> int:
-    network, criticality, on, settings = _programme_inputs(args)
+    network, criticality, critical_customers, on, settings = _programme_inputs(args)
     results, dates = read_results(args.results) if args.results else ({}, {})
     effect = programme_effect(
         network,
@@ -311,6 +316,7 @@ def cmd_valves_report(args: argparse.Namespace) -> int:
         settings=settings,
         exercised=dates,
         results=results,
+        critical_customers=critical_customers,
     )
     data = effect.to_dict()
     if args.json:

@@ -184,6 +184,12 @@ def extra_customers(loaded: Any) -> dict[str, int]:
     return {r["valve"]: int(r["extra_customers"]) for r in loaded.criticality_ranking()}
 
 
+def critical_customers(loaded: Any) -> dict[str, int]:
+    """Valve id → the critical customers (hospitals …) cut off beyond the plan if it fails: such
+    a valve is critical (``ops.valves.critical_valves``)."""
+    return {r["valve"]: int(r["extra_critical"]) for r in loaded.criticality_ranking()}
+
+
 def _field_record(
     session: Any, network_id: int
 ) -> tuple[dict[str, dt.date], dict[str, ExerciseResult]]:
@@ -235,6 +241,7 @@ def valve_programme(
         exercised=dates,
         failed=loaded.failed,
         horizon=dt.timedelta(days=horizon_days),
+        critical_customers=critical_customers(loaded),
     )
     return json_response(
         {
@@ -269,6 +276,7 @@ def valve_programme_report(
         settings=_settings(critical_days, other_days, critical_share),
         exercised=dates,
         results=results,
+        critical_customers=critical_customers(loaded),
     )
     return json_response(effect.to_dict())
 
@@ -308,6 +316,7 @@ def record_exercise(
         at=now_local(),
         on=body.on,
         note=body.note,
+        critical_customers=critical_customers(loaded),
     )
     record_valve_status(
         session,
@@ -371,6 +380,7 @@ def create_valve_exercises(
             exercised=_field_record(session, network_id)[0],
             failed=loaded.failed,
             open_valves=open_valves,
+            critical_customers=critical_customers(loaded),
         )
         if session.get(t.Job, j.id) is None  # asked twice in a day: once
     ]
