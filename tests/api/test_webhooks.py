@@ -207,10 +207,18 @@ def test_each_change_of_a_notice_reaches_the_receiver_signed_once(
     # B: a draft called off never went out: nothing
     b, etag = _draft(svc, "P001493", days=3)
     _step(svc, b, etag, "cancel", {"reason": "not needed", "reason_zh": "无需停水"})
-    # C: published, then called off
+    # C: published, then called off; the cancellation sent twice with its Idempotency-Key
+    # (the client lost the answer), and once refused for a stale version: one event
     c, etag = _draft(svc, "P000590", days=4)
-    etag = _publish(svc, c, etag)
-    _step(svc, c, etag, "cancel", {"reason": "works moved", "reason_zh": "施工改期"})
+    published = _publish(svc, c, etag)
+    body = {"reason": "works moved", "reason_zh": "施工改期"}
+    once = {"If-Match": published, "Idempotency-Key": f"cancel-{c}"}
+    for _ in range(2):
+        r = svc.post(f"/api/outages/{c}/cancel", json=body, headers=once)
+        assert r.status_code == 200, r.text
+    assert r.headers["Idempotent-Replayed"] == "true"
+    stale = svc.post(f"/api/outages/{c}/cancel", json=body, headers={"If-Match": published})
+    assert stale.status_code == 412
 
     got = receiver.wait_for(6)
     assert len(got) == 6  # five events to the first subscription, a cancellation to the second
