@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
+
 from routing.model import Job, Location, Problem, Unassigned
 from routing.travel import StraightLine
 from routing.vehicles import Vehicle, job_start_ranges
@@ -42,89 +45,107 @@ def prefilter(problem: Problem, vehicles: Sequence[Vehicle]) -> tuple[list[Job],
     latest_start: dict[str, int] = {}
 
     for j, job in enumerate(problem.jobs):
-        node = 2 * n_v + j
         capable = [
             vi
             for vi, v in enumerate(vehicles)
             if job.skills <= v.crew.skills
             and (job.pinned_crew is None or job.pinned_crew == v.crew.id)
         ]
-        if job.pinned_crew is not None and job.pinned_crew not in crews:
-            rejected[job.id] = Unassigned.because(
-                job.id, "pinned_crew", job.mandatory, "pinned_crew_absent", crew=job.pinned_crew
-            )
+        mismatch = _no_crew_for(job, capable, vehicles, crews)
+        if mismatch is not None:
+            rejected[job.id] = mismatch
             continue
-        if not capable:
-            missing = ", ".join(sorted(job.skills)) or "-"
-            pinned = [v for v in vehicles if v.crew.id == job.pinned_crew]
-            if job.pinned_crew is not None and not pinned:
-                rejected[job.id] = Unassigned.because(
-                    job.id,
-                    "pinned_crew",
-                    job.mandatory,
-                    "pinned_crew_no_shift",
-                    crew=job.pinned_crew,
-                )
-            elif job.pinned_crew is not None:
-                rejected[job.id] = Unassigned.because(
-                    job.id,
-                    "no_skill",
-                    job.mandatory,
-                    "pinned_crew_no_skill",
-                    crew=job.pinned_crew,
-                    skills=missing,
-                )
-            else:
-                rejected[job.id] = Unassigned.because(
-                    job.id, "no_skill", job.mandatory, "no_skill", skills=missing
-                )
+        fit = _time_fit(job, capable, vehicles, matrix, 2 * n_v + j)
+        if isinstance(fit, Unassigned):
+            rejected[job.id] = fit
             continue
-        if job.crews_required == 2 and len({vehicles[vi].crew.id for vi in capable}) < 2:
-            rejected[job.id] = Unassigned.because(
-                job.id,
-                "needs_two_crews",
-                job.mandatory,
-                "needs_two_crews",
-                skills=", ".join(sorted(job.skills)) or "-",
-                count=len({vehicles[vi].crew.id for vi in capable}),
-            )
-            continue
-        in_shift = unreachable = too_short = break_clash = 0
-        best_end = None
-        best_start = None
-        for vi in capable:
-            v = vehicles[vi]
-            ranges = job_start_ranges(job, v.earliest, v.shift.end)
-            if not ranges:
-                continue
-            in_shift += 1
-            go, back = int(matrix[vi, node]), int(matrix[node, n_v + vi])
-            arrival = v.earliest + go
-            starts = [max(a, arrival) for a, b in ranges if max(a, arrival) <= b]
-            if not starts:
-                unreachable += 1
-                continue
-            fits = [s for s in starts if _ends_in_time(v, job, s, back)]
-            if not fits:
-                too_short += 1
-                continue
-            if not _break_fits(v, job, ranges, go, back):
-                break_clash += 1
-                continue
-            end = fits[0] + job.duration
-            best_end = end if best_end is None else min(best_end, end)
-            last = ranges[-1][1]
-            best_start = last if best_start is None else max(best_start, last)
-        if best_end is None:
-            rejected[job.id] = _no_fit(job, in_shift, unreachable, too_short, break_clash)
-            continue
-        earliest_end[job.id] = best_end
-        assert best_start is not None
-        latest_start[job.id] = best_start
+        earliest_end[job.id], latest_start[job.id] = fit
 
     _precedence_filter(problem, rejected, earliest_end, latest_start)
     feasible = [j for j in problem.jobs if j.id not in rejected]
     return feasible, list(rejected.values())
+
+
+def _no_crew_for(
+    job: Job, capable: list[int], vehicles: Sequence[Vehicle], crews: set[str]
+) -> Unassigned | None:
+    """Why no crew can take ``job`` (its pinned crew, skills, a second crew), or None."""
+    if job.pinned_crew is not None and job.pinned_crew not in crews:
+        return Unassigned.because(
+            job.id, "pinned_crew", job.mandatory, "pinned_crew_absent", crew=job.pinned_crew
+        )
+    if not capable:
+        missing = ", ".join(sorted(job.skills)) or "-"
+        pinned = [v for v in vehicles if v.crew.id == job.pinned_crew]
+        if job.pinned_crew is not None and not pinned:
+            return Unassigned.because(
+                job.id,
+                "pinned_crew",
+                job.mandatory,
+                "pinned_crew_no_shift",
+                crew=job.pinned_crew,
+            )
+        if job.pinned_crew is not None:
+            return Unassigned.because(
+                job.id,
+                "no_skill",
+                job.mandatory,
+                "pinned_crew_no_skill",
+                crew=job.pinned_crew,
+                skills=missing,
+            )
+        return Unassigned.because(job.id, "no_skill", job.mandatory, "no_skill", skills=missing)
+    if job.crews_required == 2 and len({vehicles[vi].crew.id for vi in capable}) < 2:
+        return Unassigned.because(
+            job.id,
+            "needs_two_crews",
+            job.mandatory,
+            "needs_two_crews",
+            skills=", ".join(sorted(job.skills)) or "-",
+            count=len({vehicles[vi].crew.id for vi in capable}),
+        )
+    return None
+
+
+def _time_fit(
+    job: Job,
+    capable: list[int],
+    vehicles: Sequence[Vehicle],
+    matrix: npt.NDArray[np.int64],
+    node: int,
+) -> tuple[int, int] | Unassigned:
+    """The earliest end and the latest start of ``job`` on the capable shifts, or why it fits
+    none (``node``: the job's place in ``matrix``, after the vehicles' starts and ends)."""
+    n_v = len(vehicles)
+    in_shift = unreachable = too_short = break_clash = 0
+    best_end = None
+    best_start = None
+    for vi in capable:
+        v = vehicles[vi]
+        ranges = job_start_ranges(job, v.earliest, v.shift.end)
+        if not ranges:
+            continue
+        in_shift += 1
+        go, back = int(matrix[vi, node]), int(matrix[node, n_v + vi])
+        arrival = v.earliest + go
+        starts = [max(a, arrival) for a, b in ranges if max(a, arrival) <= b]
+        if not starts:
+            unreachable += 1
+            continue
+        fits = [s for s in starts if _ends_in_time(v, job, s, back)]
+        if not fits:
+            too_short += 1
+            continue
+        if not _break_fits(v, job, ranges, go, back):
+            break_clash += 1
+            continue
+        end = fits[0] + job.duration
+        best_end = end if best_end is None else min(best_end, end)
+        last = ranges[-1][1]
+        best_start = last if best_start is None else max(best_start, last)
+    if best_end is None or best_start is None:
+        return _no_fit(job, in_shift, unreachable, too_short, break_clash)
+    return best_end, best_start
 
 
 def _no_fit(job: Job, in_shift: int, unreachable: int, too_short: int, clash: int) -> Unassigned:

@@ -14,7 +14,7 @@ from ortools.constraint_solver import pywrapcp
 from ortools.constraint_solver.routing_parameters_pb2 import RoutingSearchParameters
 
 from routing.build import Model, Nodes
-from routing.model import Plan, Precedence
+from routing.model import Break, Job, Plan, Precedence
 from routing.search import URGENT_CLEAR
 
 Routes = list[list[int]]
@@ -82,7 +82,6 @@ def earliest_finish_routes(nodes: Nodes, manager: pywrapcp.RoutingIndexManager) 
     the search: it starts from the dispatcher's plan and improves on it."""
     problem, vehicles, copies = nodes.problem, nodes.vehicles, nodes.copies
     n_v = len(vehicles)
-    seconds = nodes.matrix.seconds
     node_of: dict[str, list[int]] = {}
     for k, (job, _) in enumerate(copies):
         node_of.setdefault(job.id, []).append(2 * n_v + k)
@@ -106,25 +105,7 @@ def earliest_finish_routes(nodes: Nodes, manager: pywrapcp.RoutingIndexManager) 
         if any(p.before not in end for p in before[job_id]):
             continue  # what it must follow was not planned
         after = max((end[p.before] + p.gap for p in before[job_id]), default=0)
-        window = job.windows[0] if job.windows else None
-        options = []
-        for vi, v in enumerate(vehicles):
-            if not job.skills <= v.crew.skills or job.pinned_crew not in (None, v.crew.id):
-                continue
-            node = node_of[job_id][0]
-            t, left = free[vi], []
-            for brk in lunch[vi]:  # lunch first when the job would end past its window
-                if t + int(seconds[at[vi], node]) + job.duration > brk.window.end:
-                    t = max(t, brk.window.start) + brk.duration
-                else:
-                    left.append(brk)
-            start = max(t + int(seconds[at[vi], node]), after, window.start if window else 0)
-            if window is not None and start > window.end:
-                continue
-            if start + job.duration + int(seconds[node, n_v + vi]) > v.shift.end:
-                continue
-            options.append((start, vi, left))
-        options.sort(key=lambda o: (o[0], o[1]))
+        options = _start_options(nodes, job, node_of[job_id][0], after, free, at, lunch)
         if len(options) < job.crews_required:
             continue
         chosen = options[: job.crews_required]
@@ -135,6 +116,40 @@ def earliest_finish_routes(nodes: Nodes, manager: pywrapcp.RoutingIndexManager) 
             free[vi], at[vi] = start + job.duration, node
         end[job_id] = start + job.duration
     return routes if any(routes) else None
+
+
+def _start_options(
+    nodes: Nodes,
+    job: Job,
+    node: int,
+    after: int,
+    free: list[int],
+    at: list[int],
+    lunch: list[list[Break]],
+) -> list[tuple[int, int, list[Break]]]:
+    """(start, vehicle, the breaks still to take) of each capable vehicle that can do ``job``
+    next, from where it is free (``free``, at node ``at``), earliest first; lunch first when
+    the job would end past the lunch window."""
+    seconds, n_v = nodes.matrix.seconds, nodes.n_v
+    window = job.windows[0] if job.windows else None
+    options = []
+    for vi, v in enumerate(nodes.vehicles):
+        if not job.skills <= v.crew.skills or job.pinned_crew not in (None, v.crew.id):
+            continue
+        t, left = free[vi], []
+        for brk in lunch[vi]:  # lunch first when the job would end past its window
+            if t + int(seconds[at[vi], node]) + job.duration > brk.window.end:
+                t = max(t, brk.window.start) + brk.duration
+            else:
+                left.append(brk)
+        start = max(t + int(seconds[at[vi], node]), after, window.start if window else 0)
+        if window is not None and start > window.end:
+            continue
+        if start + job.duration + int(seconds[node, n_v + vi]) > v.shift.end:
+            continue
+        options.append((start, vi, left))
+    options.sort(key=lambda o: (o[0], o[1]))
+    return options
 
 
 def seed_routes(
