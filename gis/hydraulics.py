@@ -740,10 +740,17 @@ class HydraulicImpact:
     not_served_cut_off_m3h: float  # of the demand served normally, at the cut-off nodes
     not_served_low_pressure_m3h: float  # … and at the others (low pressure)
     warnings: tuple[str, ...] = ()
+    customer_nodes: tuple[tuple[str, str], ...] = ()  # (customer id, node id) drawing there
 
     @property
     def not_served_m3h(self) -> float:
         return self.served_before_m3h - self.served_m3h
+
+    def customers(self) -> list[tuple[str, NodeService]]:
+        """Per customer drawing from a node with a demand at the hour: its node's service (for
+        an EPANET file, a customer is such a junction)."""
+        by_node = {n.node_id: n for n in self.nodes}
+        return [(c, by_node[n]) for c, n in self.customer_nodes if n in by_node]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -762,6 +769,7 @@ class HydraulicImpact:
             "not_served_cut_off_m3h": round(self.not_served_cut_off_m3h, 3),
             "not_served_low_pressure_m3h": round(self.not_served_low_pressure_m3h, 3),
             "nodes": [n.to_dict() for n in self.nodes],
+            "customers": [{"customer": c, **n.to_dict()} for c, n in self.customers()],
             "warnings": list(self.warnings),
         }
 
@@ -894,6 +902,11 @@ def _impact(
         not_served_cut_off_m3h=float(lost[cut].sum() * per_hour),
         not_served_low_pressure_m3h=float(lost[~cut].sum() * per_hour),
         warnings=tuple(warnings),
+        customer_nodes=tuple(
+            (str(c), str(n))
+            for c, n, has in zip(customers.ids, customer_nodes, customers.node >= 0, strict=True)
+            if has
+        ),
     )
 
 

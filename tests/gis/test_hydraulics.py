@@ -242,6 +242,14 @@ def test_inp_isolation_impact_for_the_cli(tmp_dir: str) -> None:
     assert set(as_dict["cut_off_nodes"]) <= set(plan.isolated_nodes) | set(plan.unintended_nodes)
     assert as_dict["not_served_m3h"] > 0
     assert as_dict["hour"] == 10
+    # per customer (an EPANET customer is a junction with a demand): its node's service
+    customers = {row["customer"]: row for row in as_dict["customers"]}
+    # (Net3's junction 15 has a base demand whose pattern is 0 at hour 10: asks for nothing)
+    assert set(customers) == {n.node_id for n in impact.nodes}
+    assert 0 < len(customers) <= len(network.customers)
+    for node in impact.nodes:
+        assert customers[node.node_id]["pressure_m"] == round(node.pressure_m, 3)
+        assert customers[node.node_id]["share_served"] == round(node.share_served, 4)
     # Net3's controls run pump 10 from 1:00 to 15:00 (the file starts it closed) and switch
     # pipe 330 and pump 335 by the tank levels
     assert any("changed links 330, 10, 335 from" in w for w in impact.warnings)
