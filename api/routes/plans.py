@@ -35,6 +35,7 @@ from api.store import (
     store_job_change,
 )
 from api.webhooks import enqueue_notice_events
+from ops.emergency import CallOutRules
 from ops.errors import Conflict
 from ops.jobs import field_job_from_dict
 from ops.outages import LIVE
@@ -49,6 +50,10 @@ router = APIRouter(prefix="/api/plans", tags=["plans"])
 WORKER_KEYS = ("attempt", "host", "pid")
 
 
+# the hours of emergency overtime when a request does not say, as the models describe them
+OVERTIME = f"({CallOutRules().overtime / dt.timedelta(hours=1):g} h)"
+
+
 class PlanIn(BaseModel):
     day: Day = Field(description="the day to plan")
     seconds: float | None = Field(default=None, gt=0, le=600, description="solver time limit")
@@ -60,7 +65,7 @@ class PlanIn(BaseModel):
         ge=0,
         le=6,
         description="how long crews may stay on emergency work past their shift; default: "
-        "the call-out rules (4 h) when there is emergency work",
+        f"the call-out rules {OVERTIME} when there is emergency work",
     )
     days: int = Field(
         default=1, ge=1, le=7, description="working days to plan at once (a week view)"
@@ -380,7 +385,7 @@ class ReplanIn(BaseModel):
     )
     seconds: float | None = Field(default=None, gt=0, le=600)
     overtime_hours: float | None = Field(
-        default=None, ge=0, le=6, description="default: the call-out rules (4 h)"
+        default=None, ge=0, le=6, description=f"default: the call-out rules {OVERTIME}"
     )
 
 

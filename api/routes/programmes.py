@@ -212,6 +212,7 @@ def _settings(critical_days: int, other_days: int, critical_share: float) -> Pro
     )
 
 
+PROGRAMME = ProgrammeSettings()  # the core's cycles and share: the defaults of every route here
 CriticalDays = Annotated[int, Query(ge=30, le=3650, description="cycle of critical valves")]
 OtherDays = Annotated[int, Query(ge=30, le=7300, description="cycle of the other valves")]
 CriticalShare = Annotated[float, Query(ge=0, le=1, description="share of valves that is critical")]
@@ -225,9 +226,9 @@ def valve_programme(
     request: Request,
     _: Reader,
     session: SessionDep,
-    critical_days: CriticalDays = 365,
-    other_days: OtherDays = 3 * 365,
-    critical_share: CriticalShare = 0.10,
+    critical_days: CriticalDays = PROGRAMME.critical_cycle.days,
+    other_days: OtherDays = PROGRAMME.other_cycle.days,
+    critical_share: CriticalShare = PROGRAMME.critical_share,
     horizon_days: Annotated[int, Query(ge=0, le=3650)] = 0,
     top: Annotated[int, Query(ge=1, le=100_000)] = 100,
 ) -> Response:
@@ -262,9 +263,9 @@ def valve_programme_report(
     _: Reader,
     session: SessionDep,
     top: Annotated[int, Query(ge=1, le=10_000)] = 50,
-    critical_days: CriticalDays = 365,
-    other_days: OtherDays = 3 * 365,
-    critical_share: CriticalShare = 0.10,
+    critical_days: CriticalDays = PROGRAMME.critical_cycle.days,
+    other_days: OtherDays = PROGRAMME.other_cycle.days,
+    critical_share: CriticalShare = PROGRAMME.critical_share,
 ) -> Response:
     loaded = request.app.state.registry.get(session, network_id)
     dates, results = _field_record(session, network_id)
@@ -339,9 +340,13 @@ def record_exercise(
 class ExercisesIn(BaseModel):
     count: int = Field(default=20, ge=1, le=500)
     network_id: OptionalId = None
-    critical_days: int = Field(default=365, ge=30, le=3650, description="cycle, critical valves")
-    other_days: int = Field(default=3 * 365, ge=30, le=7300, description="cycle, the others")
-    critical_share: float = Field(default=0.10, ge=0, le=1)
+    critical_days: int = Field(
+        default=PROGRAMME.critical_cycle.days, ge=30, le=3650, description="cycle, critical valves"
+    )
+    other_days: int = Field(
+        default=PROGRAMME.other_cycle.days, ge=30, le=7300, description="cycle, the others"
+    )
+    critical_share: float = Field(default=PROGRAMME.critical_share, ge=0, le=1)
     cycle_days: int | None = Field(
         default=None, ge=30, le=3650, description="one cycle for every valve (older clients)"
     )
