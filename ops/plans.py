@@ -36,11 +36,16 @@ from ops.workflow import (
 
 @dataclass(frozen=True)
 class Assignment:
-    """A stop of the plan: ``crew`` does ``job`` from ``start`` (ISO time, as stored)."""
+    """A stop of the plan: ``crew`` does ``job`` from ``start`` (ISO time, as stored).
+
+    ``slot`` is the crew's place in the job (``routing.model.Stop.slot``): a two-crew job has
+    a stop for each of its crews, 1 for the lead crew (the job's crew), 2 for the one with it.
+    """
 
     job: str
     crew: str
     start: str
+    slot: int = 1
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,9 @@ def plan_outcome(result: Mapping[str, Any]) -> PlanOutcome:
     """The assignments, left jobs and scheduled outage windows of a stored plan result
     (:meth:`ops.dispatch.DayPlan.to_dict`); a window estimated (not scheduled) is not one."""
     assignments = tuple(
-        Assignment(str(stop["job"]), str(route["crew"]), str(stop["start"]))
+        Assignment(
+            str(stop["job"]), str(route["crew"]), str(stop["start"]), int(stop.get("slot", 1))
+        )
         for route in result["routes"]
         for stop in route["stops"]
     )
@@ -143,8 +150,8 @@ class MovedNotice:
 @dataclass(frozen=True)
 class Publication:
     """What publishing a plan changes: the plans superseded, the jobs suspended (in the order
-    of the result), the assignment steps (in the order of the routes; stored after the rests
-    are), and the notices moved."""
+    of the result), the assignment steps (in the order of the routes, one per job: a two-crew
+    job's is its lead crew's; stored after the rests are), and the notices moved."""
 
     plan: int
     status: PlanStatus
@@ -210,8 +217,12 @@ def publish_plan(
                 left.successors if new_rest else (),
             )
         )
+    # a two-crew job is assigned once, to its lead crew (slot 1); its history names the other
+    helpers = {a.job: a.crew for a in outcome.assignments if a.slot != 1}
     assigned = []
     for stop in outcome.assignments:
+        if stop.slot != 1:
+            continue
         job = state.get(stop.job)
         if job is None or job.status not in NOT_STARTED:
             continue
@@ -220,6 +231,8 @@ def publish_plan(
         after = JobState(job.id, JobStatus.ASSIGNED, stop.crew)
         state[job.id] = after
         note = f"plan {plan}, start {stop.start}"
+        if stop.job in helpers:
+            note += f", with {helpers[stop.job]}"
         assigned.append(JobChange(after, JobEvent(job.id, after.status, stop.crew, note, by, at)))
     notices = []
     for window in outcome.windows:

@@ -12,7 +12,7 @@ from gis.isolation import Isolator
 from ops.calendar import TZ, WorkCalendar
 from ops.dispatch import CrewShift, DayPlan, plan_day, replan_emergency
 from ops.errors import Conflict
-from ops.jobs import JobLink, leak_survey
+from ops.jobs import FieldJob, JobKind, JobLink, Skill, leak_survey
 from ops.outages import (
     NoticeState,
     Outage,
@@ -212,3 +212,49 @@ def test_a_replan_starts_from_a_ready_or_published_plan_that_kept_its_state() ->
     for status in set(PlanStatus) - {PlanStatus.READY, PlanStatus.PUBLISHED}:
         with pytest.raises(Conflict, match=f"plan 4 is {status}: re-plan from"):
             replan_from(4, status)
+
+
+def test_a_two_crew_job_is_assigned_once_to_its_lead_crew() -> None:
+    """A two-crew job (a large main's repair, two crews together) has a stop on each crew's
+    route (slot 1 and 2): publishing assigns it once, to the lead crew (slot 1), and says who
+    works with it."""
+    pair = FieldJob(
+        id="PAIR-1",
+        kind=JobKind.REPAIR,
+        location=(114.35, 34.785),
+        duration=dt.timedelta(hours=2),
+        skills=frozenset({Skill.PIPE}),
+        source="test",
+        earliest=dt.datetime.combine(DAY, dt.time(8)),
+        mandatory=True,
+        crews_required=2,
+    )
+    roster = [*ROSTER, CrewShift("pipe-2", frozenset({"pipe"}), DEPOT)]
+    plan = plan_day(DAY, [pair], [], roster, CAL, seconds=2)
+    lead, second = plan.plan.crews("PAIR-1")
+    assert plan.plan.assignments["PAIR-1"] == lead != second
+    done = publish_plan(
+        8,
+        PlanStatus.READY,
+        stored(plan),
+        published=[],
+        jobs={"PAIR-1": JobState("PAIR-1", JobStatus.OPEN)},
+        outages=[],
+        by="d",
+        at=AT,
+    )
+    (step,) = done.assigned
+    assert step.job == JobState("PAIR-1", JobStatus.ASSIGNED, lead)
+    assert step.event.crew == lead and f"with {second}" in step.event.note
+    # published again as it stands: nothing to record (the second crew is no change)
+    again = publish_plan(
+        9,
+        PlanStatus.READY,
+        stored(plan),
+        published=[8],
+        jobs={"PAIR-1": step.job},
+        outages=[],
+        by="d",
+        at=AT,
+    )
+    assert again.assigned == ()
