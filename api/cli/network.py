@@ -15,12 +15,14 @@ from rich.table import Table
 
 from api.cli.common import err, load_network, network_args, out, print_json, print_report, status
 from gis.criticality import valve_criticality
+from gis.hydraulics import HydraulicImpact, PressureSettings, inp_isolation_impact
 from gis.io import parse_lonlat, plan_to_geojson, read_layers
 from gis.isolation import IsolationPlan, Isolator, combined_shutdown, isolator_for
 from gis.mapping import write_mapping
-from gis.network import build_network
+from gis.network import Network, build_network
 from gis.segments import segment_network, segments_summary, segments_table
 from gis.validate import validate_layers
+from ops.errors import InvalidRequest
 
 
 def add_parsers(sub: Any) -> None:
@@ -55,6 +57,24 @@ def add_parsers(sub: Any) -> None:
     where.add_argument("--at", metavar="LON,LAT", help="map point, snapped to the nearest pipe")
     p.add_argument("--inoperable", default="", help="valve ids found not to close: V1,V2")
     p.add_argument("--geojson", action="store_true", help="print a WGS84 GeoJSON map of the plan")
+    p.add_argument(
+        "--hydraulic",
+        action="store_true",
+        help="also the hydraulic impact (EPANET, pressure-driven) with the valves closed: "
+        "who falls below the service pressure and the demand not served (EPANET input)",
+    )
+    p.add_argument(
+        "--hour",
+        type=float,
+        default=0.0,
+        help="hour of the model's day of the outage, for --hydraulic (default 0)",
+    )
+    p.add_argument(
+        "--service-pressure-mpa",
+        type=float,
+        default=PressureSettings.service_pressure_mpa,
+        help="service pressure for --hydraulic (default %(default)s MPa)",
+    )
     p.set_defaults(run=cmd_isolate)
 
     p = sub.add_parser("criticality", help="rank valves by the extra loss when they fail")
@@ -129,10 +149,13 @@ def cmd_isolate(args: argparse.Namespace) -> int:
         plan = overlap.combined
     else:
         plan = isolator.isolate(pipes, failed)
+    impact = hydraulic_impact(args, network, plan) if args.hydraulic else None
     if args.geojson:
         print_json(plan_to_geojson(network, plan))
     elif args.json:
         data = plan.to_dict()
+        if impact is not None:
+            data["hydraulic"] = impact.to_dict()
         if overlap is not None:
             data["overlap"] = {
                 "extra_customers": overlap.extra_customers.to_dict(),
@@ -154,7 +177,44 @@ def cmd_isolate(args: argparse.Namespace) -> int:
             )
             for c in extra.critical:
                 out.print(f"  [red]critical:[/red] {c.name or c.id} ({c.kind})")
+        if impact is not None:
+            print_impact(impact)
     return 0
+
+
+def hydraulic_impact(
+    args: argparse.Namespace, network: Network, plan: IsolationPlan
+) -> HydraulicImpact:
+    """The hydraulic impact of the plan with the file's own EPANET model (a model built from
+    GIS layers is not there yet: issue 17, docs/hydraulics.md)."""
+    if Path(args.network).suffix.lower() != ".inp":
+        raise InvalidRequest(
+            "--hydraulic needs an EPANET .inp file for now: a hydraulic model built from GIS "
+            "layers is not available yet"
+        )
+    settings = PressureSettings(service_pressure_mpa=args.service_pressure_mpa)
+    with status("EPANET: the valves closed, pressure-driven"):
+        return inp_isolation_impact(args.network, network, plan, args.hour, settings)
+
+
+def print_impact(impact: HydraulicImpact) -> None:
+    out.print(
+        f"[bold]Hydraulic impact[/bold] at hour {impact.hour:g} (EPANET, pressure-driven; "
+        f"service pressure {impact.service_pressure_m:.2f} m)"
+    )
+    out.print(f"  cut off (no path to a source): {len(impact.cut_off_nodes)} nodes")
+    out.print(
+        f"  below the service pressure beyond those: {len(impact.below_service)} nodes "
+        f"({len(impact.newly_below_service)} newly), "
+        f"{len(impact.customers_below_service)} customers"
+    )
+    out.print(
+        f"  demand not served: {impact.not_served_m3h:.2f} m³/h of {impact.served_before_m3h:.2f} "
+        f"({impact.not_served_cut_off_m3h:.2f} cut off, "
+        f"{impact.not_served_low_pressure_m3h:.2f} low pressure)"
+    )
+    for w in impact.warnings:
+        err.print(f"[yellow]warning:[/yellow] {w}")
 
 
 def shutdown(args: argparse.Namespace) -> tuple[Isolator, list[str], list[str]]:
