@@ -43,9 +43,9 @@ EVENT_ID_HEADER = "Waterops-Event-Id"  # the idempotency key: the same in every 
 ATTEMPT_HEADER = "Waterops-Delivery-Attempt"  # 1, 2, ...
 USER_AGENT = "waterops-webhooks/1"
 EVENT_TYPES = tuple(e.value for e in NoticeEventType)
-# how long a claimed delivery is the claimant's before another worker may try it (a worker that
-# died while sending: the row is tried again, at least once)
-LEASE_MARGIN = dt.timedelta(seconds=30)
+# how long a claimed delivery is the claimant's before another worker may try it, in timeouts
+# of an attempt (a worker that died while sending: the row is tried again, at least once)
+LEASE_TIMEOUTS = 3
 BATCH = 20
 # the outbox does not grow for ever: a delivered row is kept a month (to answer "did the SMS
 # platform get it?"), a dead one three months (for the admin to see and act on)
@@ -281,8 +281,9 @@ class WebhookWorker:
         return tried
 
     def _claim(self, delivery_id: int, due_at: dt.datetime) -> bool:
-        """Take the row for one attempt (another process may have taken it first)."""
-        lease = wall_clock() + dt.timedelta(seconds=self.timeout) + LEASE_MARGIN
+        """Take the row for one attempt (another process may have taken it first); the attempt
+        is counted now, so that one cut off by a crash counts too."""
+        lease = wall_clock() + dt.timedelta(seconds=LEASE_TIMEOUTS * self.timeout)
         with self.sessions() as session, session.begin():
             taken = session.execute(
                 update(t.WebhookDelivery)
@@ -291,7 +292,7 @@ class WebhookWorker:
                     t.WebhookDelivery.status == DeliveryStatus.PENDING.value,
                     t.WebhookDelivery.next_attempt_at == due_at,
                 )
-                .values(next_attempt_at=lease)
+                .values(next_attempt_at=lease, attempts=t.WebhookDelivery.attempts + 1)
             )
             return bool(getattr(taken, "rowcount", 0) == 1)
 
@@ -304,7 +305,7 @@ class WebhookWorker:
             url, secret, body = sub.url, sub.secret, row.body.encode()
             active, attempt, event_type, event_id = (
                 sub.active,
-                row.attempts + 1,
+                row.attempts,
                 row.event_type,
                 row.event_id,
             )
@@ -322,7 +323,7 @@ class WebhookWorker:
         else:
             error = "the subscription was deleted"
         now = wall_clock()
-        values: dict[str, Any] = {"attempts": attempt, "last_status": status}
+        values: dict[str, Any] = {"last_status": status}
         if active and status is not None and 200 <= status < 300:
             values |= {"status": DeliveryStatus.DELIVERED.value, "delivered_at": now}
             values["last_error"] = ""

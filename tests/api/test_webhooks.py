@@ -47,11 +47,12 @@ FAST = {  # short back-off for the tests: attempts 0.1 s apart, at most 0.4 s
 class Receiver:
     """A local HTTP receiver on a fixed port that checks each delivery's signature itself
     (HMAC-SHA256 of ``<t>.<body>``) and keeps what it got; it can be down (nothing listens on
-    the port) and answer 503 to its first ``fail_first`` deliveries."""
+    the port), answer 503 to its first ``fail_first`` deliveries and answer late."""
 
-    def __init__(self, secret: str = SECRET, fail_first: int = 0) -> None:
+    def __init__(self, secret: str = SECRET, fail_first: int = 0, delay: float = 0.0) -> None:
         self.secret = secret
         self.fail_first = fail_first
+        self.delay = delay  # seconds between taking a delivery and answering
         self.got: list[dict[str, Any]] = []
         self.answered = 0
         self.lock = threading.Lock()
@@ -85,8 +86,12 @@ class Receiver:
                                 "age": abs(time.time() - int(parts["t"])),
                             }
                         )
-                self.send_response(503 if failing else 204)
-                self.end_headers()
+                time.sleep(receiver.delay)
+                try:
+                    self.send_response(503 if failing else 204)
+                    self.end_headers()
+                except OSError:
+                    pass  # the sender is gone (killed while it waited for the answer)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -479,3 +484,67 @@ def test_migration_0010_goes_down_and_up_again(backend: str, tmp_path: Path) -> 
         engine.dispose()
         if backend == "postgres":
             drop_schema(schema)
+
+
+def test_a_delivery_cut_off_by_kill_9_is_sent_again_with_the_same_id(tmp_path: Path) -> None:
+    """At least once: the receiver took the event, the service was killed before the answer;
+    after the restart the event comes again, the same id and body, its second attempt."""
+    env = {
+        "WATEROPS_WEBHOOK_BACKOFF_SECONDS": "0.2",
+        "WATEROPS_WEBHOOK_BACKOFF_MAX_SECONDS": "0.5",
+        "WATEROPS_WEBHOOK_POLL_SECONDS": "0.2",
+        "WATEROPS_WEBHOOK_TIMEOUT_SECONDS": "3",
+    }
+    server = LiveServer(tmp_path / "data", "", env)
+    receiver = Receiver(delay=2.0)
+    receiver.start()
+    server.start()
+    try:
+        admin = server.token("admin")
+        code, hook, _ = server.call(
+            "POST", "/api/webhooks", admin, {"url": receiver.url, "secret": SECRET}
+        )
+        assert code == 201, hook
+        token = server.token()
+        start = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+        code, draft, headers = server.call(
+            "POST",
+            "/api/outages",
+            token,
+            {
+                "kind": "planned",
+                "start": start.isoformat(),
+                "end": (start + dt.timedelta(hours=4)).isoformat(),
+                "reason_zh": "阀门更换",
+                "pipes": ["P000300"],
+            },
+        )
+        assert code == 201, draft
+        code, published, _ = server.call(
+            "POST",
+            f"/api/outages/{draft['id']}/publish",
+            token,
+            {"acknowledge_overlaps": True, "approval": APPROVAL},
+            {"If-Match": headers["etag"]},
+        )
+        assert code == 200, published
+        _until(lambda: len(receiver.ids()) == 1)  # taken; the answer is 2 s away
+        server.kill()
+        server.start()
+        got = receiver.wait_for(2, timeout=60)
+        assert len(got) == 2, got
+        first, again = got
+        assert first["event"] == again["event"] and first["event"]["type"] == "notice.published"
+        assert [g["headers"]["Waterops-Delivery-Attempt"] for g in got] == ["1", "2"]
+        assert all(g["signed"] for g in got)
+
+        def answered() -> bool:  # the second answer, 2 s after the second delivery
+            rows = server.call("GET", f"/api/webhooks/{hook['id']}/deliveries", admin)[1]
+            return [(r["event_id"], r["status"], r["attempts"]) for r in rows] == [
+                (first["event"]["id"], "delivered", 2)
+            ]
+
+        _until(answered)
+    finally:
+        server.stop()
+        receiver.stop()
