@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ops.jobs import FieldJob, JobKind, RepairStep
 from ops.outages import NoticeState, OutageKind
@@ -88,6 +88,16 @@ class TankerPointOut(BaseModel):
     critical: bool = False
 
 
+class RoadSectionOut(BaseModel):
+    """A stretch of a street between two cross streets (ops.places.RoadSection)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    street: str
+    start: str = Field(alias="from", description="the cross street it starts at")
+    end: str = Field(alias="to", description="the cross street it ends at")
+
+
 class NoticeOut(BaseModel):
     """What a notice says."""
 
@@ -104,6 +114,19 @@ class NoticeOut(BaseModel):
     area: dict[str, Any] | None = Field(description="the affected area, GeoJSON geometry (WGS84)")
     breaks: list[str] = Field(description="the broken or worked-on pipes")
     failed_valves: list[str]
+    estates: list[str] = Field(
+        default_factory=list, description="the estates (小区) cut off, most accounts first"
+    )
+    units: list[str] = Field(default_factory=list, description="the named units cut off")
+    sections: list[RoadSectionOut] = Field(
+        default_factory=list, description="the streets as sections between cross streets"
+    )
+    bounds: dict[Literal["east", "west", "south", "north"], str] = Field(
+        default_factory=dict, description="the road bounding the area on each side (东至 …)"
+    )
+    names_zh: dict[str, str] = Field(
+        default_factory=dict, description="the Chinese name of every place named (name_zh)"
+    )
 
 
 class RevisionOut(BaseModel):
