@@ -207,7 +207,7 @@ DEMO_USERS = {
 def _seed_network(session: Any, settings: Settings, path: Path) -> None:
     import hashlib
 
-    from api.registry import check_network_files
+    from api.registry import NetworkStatus, check_network_files
 
     data_dir = settings.data_dir.resolve()
     folder = data_dir / "networks" / "sample-v1"
@@ -222,7 +222,7 @@ def _seed_network(session: Any, settings: Settings, path: Path) -> None:
             filename=path.name,
             stored_path=str(target.relative_to(data_dir)),
             sha256=hashlib.sha256(target.read_bytes()).hexdigest(),
-            status="ready" if report["ok"] else "invalid",
+            status=NetworkStatus.READY if report["ok"] else NetworkStatus.INVALID,
             summary=summary,
             report=report,
             created_by="setup",

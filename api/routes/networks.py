@@ -26,6 +26,7 @@ from api.openapi import answers
 from api.registry import (
     INCOMING,
     USABLE,
+    NetworkStatus,
     check_network_files,
     remove_orphans,
     valve_position,
@@ -413,7 +414,13 @@ def upload_network(
     how = _mapping_answer(received, given, remembered)
     # Valid, but nothing feeds it (no source, no tank): kept, usable by its id, and never the
     # default network that requests without a network id use.
-    state = "invalid" if not ok else "ready" if summary.get("sources", 1) else "no_source"
+    state = (
+        NetworkStatus.INVALID
+        if not ok
+        else NetworkStatus.READY
+        if summary.get("sources", 1)
+        else NetworkStatus.NO_SOURCE
+    )
     with request.app.state.sessions() as session, session.begin():
         version = (
             session.scalar(
@@ -438,7 +445,7 @@ def upload_network(
         session.add(row)
         session.flush()
         body = {**network_dict(row), "report": report, **how}
-    if state == "no_source":
+    if state is NetworkStatus.NO_SOURCE:
         body["note"] = (
             "stored, but the network has no source or tank: it is not the default network; "
             f"use it by its id ({row.id}) or upload it with its sources"
