@@ -54,7 +54,10 @@ class NoticeState(StrEnum):
     CANCELLED = "cancelled"
 
 
-LIVE = (NoticeState.PUBLISHED, NoticeState.UPDATED)
+LIVE = (NoticeState.PUBLISHED, NoticeState.UPDATED)  # the public sees them now
+NOT_ENDED = (NoticeState.DRAFT, *LIVE)  # a window that still matters (overlaps)
+ENDED = (NoticeState.RESTORED, NoticeState.CANCELLED)
+PUBLIC = (*LIVE, *ENDED)  # every state the public has been told of
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")

@@ -33,7 +33,11 @@ from ops.notices import render_atom, render_cap, render_geojson, render_ical, re
 from ops.notices.accounts import accounts_csv, accounts_xlsx
 from ops.notices.lookup import customers_cut_off, find_affected
 from ops.outages import (
+    LIVE,
+    NOT_ENDED,
+    PUBLIC,
     NoticeState,
+    OutageKind,
     RecordKind,
     cancel,
     check_overlaps,
@@ -142,6 +146,7 @@ def create_outage(
         hotline=hotline(request),
         failed_valves=failed,
         reason_zh=(body.reason_zh or "").strip() or None,
+        isolator=isolator,
     )
     outage = new_outage(
         next_id(session, "OUT"), body.kind, content, now_local(), source=body.source
@@ -196,9 +201,7 @@ def outage_from_repair(
 def list_outages(
     _: Reader,
     session: SessionDep,
-    state: Annotated[
-        Literal["draft", "published", "updated", "restored", "cancelled"] | None, Query()
-    ] = None,
+    state: Annotated[NoticeState | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> Response:
     query = select(t.Outage).order_by(t.Outage.id.desc()).limit(limit)
@@ -229,8 +232,8 @@ def _overlaps(session: Any, request: Request, row: t.Outage, outage: Any) -> lis
             select(t.Outage).where(
                 t.Outage.id != row.id,
                 t.Outage.network_id == row.network_id,
-                t.Outage.kind == "planned",
-                t.Outage.state.in_(("draft", "published", "updated")),
+                t.Outage.kind == OutageKind.PLANNED,
+                t.Outage.state.in_(NOT_ENDED),
             )
         ).all(),
     )
@@ -328,7 +331,7 @@ def publish_outage(
                 a.document,
             )
         overlaps = (
-            _overlaps(session, request, row, outage) if outage.kind.value == "planned" else []
+            _overlaps(session, request, row, outage) if outage.kind == OutageKind.PLANNED else []
         )
         return publish(
             outage,
@@ -600,7 +603,7 @@ def outage_accounts_xlsx(
 
 def _published(session: Any) -> list[Any]:
     rows = session.scalars(
-        select(t.Outage).where(t.Outage.state.in_(("published", "updated"))).order_by(t.Outage.id)
+        select(t.Outage).where(t.Outage.state.in_(LIVE)).order_by(t.Outage.id)
     ).all()
     return outage_values(session, rows)
 
@@ -614,9 +617,7 @@ def _kept(session: Any) -> list[Any]:
     """The current and planned notices, and those restored or cancelled within KEEP_ENDED."""
 
     rows = session.scalars(
-        select(t.Outage)
-        .where(t.Outage.state.in_(("published", "updated", "restored", "cancelled")))
-        .order_by(t.Outage.id)
+        select(t.Outage).where(t.Outage.state.in_(PUBLIC)).order_by(t.Outage.id)
     ).all()
     return current_notices(outage_values(session, rows), now_local(), ended_within=KEEP_ENDED)
 
@@ -728,7 +729,7 @@ def public_lookup(
     streets it names, each with its window and page (``ops.notices.lookup``)."""
 
     rows = session.scalars(
-        select(t.Outage).where(t.Outage.state.in_(("published", "updated"))).order_by(t.Outage.id)
+        select(t.Outage).where(t.Outage.state.in_(LIVE)).order_by(t.Outage.id)
     ).all()
     network_of = {r.id: r.network_id for r in rows}
     live = current_notices(outage_values(session, rows), now_local())

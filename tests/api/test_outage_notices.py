@@ -91,6 +91,10 @@ def test_a_notice_in_the_service_is_chinese_first_and_signed_by_the_utility(
         assert "valve replacement" not in zh and "因供水设施施工" in zh
         assert "服务热线：0371-12345678" in zh and "开封某某供水有限公司" in zh and "虚构" not in zh
         assert f"/outages/{outage['id']}" in zh
+        # the service's notice names its places like the CLI's: sections, bounds, estates
+        assert "纬三路（经十八路—经十九路）" in zh
+        assert "区域四至：东至经十九路，西至经十八路，南至郑开大道，北至纬四路。" in zh
+        assert "涉及小区：铁塔小区二期、建设花园。" in zh
         bare = svc.post(f"{url}/publish", json={}, headers={"If-Match": r.headers["etag"]})
         assert bare.status_code == 422 and "城市供水条例" in bare.json()["detail"]
         approval = svc.post(
