@@ -21,9 +21,9 @@ Rules (``docs/decisions.md``):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from ops.calendar import CalendarBasis, WorkCalendar, local_time
 from ops.emergency import (
@@ -37,8 +37,22 @@ from ops.emergency import (
 )
 from ops.jobs import FieldJob, JobKind, JobLink, Location
 from ops.repairs import OutageWindow, RepairCase, RepairChain, outage_window, repair_chain
+from routing import (
+    Break,
+    Crew,
+    Job,
+    Plan,
+    Precedence,
+    Problem,
+    ProgressCallback,
+    Shift,
+    SolverOptions,
+    TimeWindow,
+    TravelModel,
+    replan,
+    solve,
+)
 from routing.model import DETAILS
-from routing.solver import SolverOptions
 
 EMERGENCY_LUNCH_DELAY = dt.timedelta(hours=2)
 # An emergency is planned first, alone, with this share of the budget; the day is then planned
@@ -115,15 +129,13 @@ class CrewShift:
         current_location: Location | None = None,
         available_from: dt.datetime | None = None,
         lunch_delay: dt.timedelta = dt.timedelta(0),
-    ) -> Any:
+    ) -> Crew:
         """The :class:`routing.model.Crew` of this shift on ``day``'s axis, with one shift on
         each of ``dates`` (default: ``day`` alone).
 
         ``lunch_delay`` lets the lunch window close that much later (on emergency days a crew
         does not stop a repair half-way for lunch; it eats when the job is done).
         """
-        from routing.model import Break, Crew, Shift, TimeWindow
-
         shifts = []
         for date in dates if dates is not None else (day,):
             offset = (date - day).days * DAY
@@ -158,7 +170,7 @@ class CrewShift:
         )
 
 
-def plan_begin(crews: Sequence[Any]) -> int:
+def plan_begin(crews: Sequence[Crew]) -> int:
     """When a plan starts on its axis: the first crew's first moment of work."""
     starts = [max(s.start, c.available_from or s.start) for c in crews for s in c.shifts[:1]]
     return min(starts, default=0)
@@ -285,8 +297,8 @@ class MovedJob:
 
 
 def moved_jobs(
-    before: Any,
-    after: Any,
+    before: Plan,
+    after: Plan,
     day: dt.date,
     at: int,
     tolerance: dt.timedelta = MOVED_TOLERANCE,
@@ -322,7 +334,7 @@ class DayPlan:
     """A date's plan, with the jobs it was made of and what is at risk."""
 
     day: dt.date
-    plan: Any  # routing.model.Plan
+    plan: Plan
     jobs: tuple[FieldJob, ...]
     links: tuple[JobLink, ...]
     crews: tuple[CrewShift, ...]
@@ -392,7 +404,7 @@ def routing_job(
     *,
     begin: int = 0,
     ordinary_from: int | None = None,
-) -> Any:
+) -> Job:
     """A :class:`routing.model.Job` on ``day``'s axis (``day_end``: when the last shift ends).
 
     ``begin``: when the plan starts (the first shift, or now): a job that cannot be finished
@@ -402,8 +414,6 @@ def routing_job(
     That they also end with their crew's shift, when crews have overtime for an emergency,
     is the shift's (:meth:`routing.model.Shift.finish_by`).
     """
-    from routing.model import Job, TimeWindow
-
     duration = round(job.duration.total_seconds())
     earliest = 0 if job.earliest is None else max(0, to_seconds(job.earliest, day))
     if ordinary_from is not None and not job.emergency:
@@ -449,11 +459,11 @@ def routing_job(
 
 def _call_out(
     on_shift: Sequence[tuple[CrewShift, list[dt.date]]],
-    crews: Sequence[Any],
+    crews: Sequence[Crew],
     now: dt.datetime,
     day: dt.date,
     rules: CallOutRules,
-) -> tuple[list[Any], dict[str, int]]:
+) -> tuple[list[Crew], dict[str, int]]:
     """The crews with the on-call ones called out at ``now``: their first shift starts when
     they can leave, and ends within ``max_duty`` (the limit also caps overtime). Called out
     in the evening, after their shift, they do emergency work only: the night's work has no
@@ -480,21 +490,19 @@ def _problem(
     day: dt.date,
     jobs: Sequence[FieldJob],
     links: Sequence[JobLink],
-    crews: Sequence[Any],
-    travel: Any,
+    crews: Sequence[Crew],
+    travel: TravelModel | None,
     overtime: dt.timedelta = dt.timedelta(0),
     *,
     max_end: Mapping[str, int] | None = None,
     ordinary_from: int | None = None,
     on_duty: Mapping[str, int] | None = None,
     now: int | None = None,
-) -> tuple[Any, list[FieldJob], list[FieldJob]]:
+) -> tuple[Problem, list[FieldJob], list[FieldJob]]:
     """The routing problem of ``day``. ``overtime``: for emergency work past each shift;
     ``max_end``: a called-out crew's duty limit; ``on_duty``: how late an on-call crew at work
     may go on with emergency work (:meth:`CallOutRules.on_duty_until`); ``now``: a crew whose
     shift is over by then has gone home and gets no overtime (it is called out, or not)."""
-    from routing.model import Precedence, Problem
-
     begin = plan_begin(crews)
     extra = round(overtime.total_seconds())
     if extra > 0 or max_end or on_duty:
@@ -540,7 +548,7 @@ def _problem(
 
 def _on_duty(
     on_shift: Sequence[tuple[CrewShift, list[dt.date]]],
-    crews: Sequence[Any],
+    crews: Sequence[Crew],
     day: dt.date,
     rules: CallOutRules,
     emergency: bool,
@@ -558,13 +566,13 @@ def _on_duty(
 
 
 def _with_overtime(
-    crew: Any,
+    crew: Crew,
     extra: int,
     duty_end: int | None = None,
     on_duty: int | None = None,
     *,
     gone: int | None = None,
-) -> Any:
+) -> Crew:
     """``crew`` with ``extra`` seconds of overtime after each of its shifts, for emergency
     work only: its ordinary work still ends with the shift (``Shift.ordinary_end``), its own,
     not the latest of all crews'. ``duty_end``: a called-out crew's first shift ends by then
@@ -593,11 +601,11 @@ def plan_day(
     calendar: WorkCalendar,
     *,
     repairs: Sequence[RepairCase | RepairChain] = (),
-    travel: Any = None,
+    travel: TravelModel | None = None,
     seconds: float = SolverOptions.seconds,
     overtime: dt.timedelta | None = None,
     now: dt.datetime | None = None,
-    on_progress: Callable[[dict[str, Any]], bool] | None = None,
+    on_progress: ProgressCallback | None = None,
     days: int = 1,
     call_out: CallOutRules = DEFAULT_CALL_OUT,
 ) -> DayPlan:
@@ -631,8 +639,6 @@ def plan_day(
         Working days to plan at once: a job due later in the week is placed on the day where
         it costs least and is still on time (carried over, not dropped).
     """
-    from routing.solver import SolverOptions, solve
-
     dates = plan_dates(day, days, calendar)
     on_shift = rostered(roster, dates, calendar)
     emergency = any(j.emergency for j in jobs)
@@ -674,7 +680,7 @@ def plan_day(
 
 def _day_plan(
     day: dt.date,
-    plan: Any,
+    plan: Plan,
     today: Sequence[FieldJob],
     later: Sequence[FieldJob],
     links: Sequence[JobLink],
@@ -707,7 +713,7 @@ def _day_plan(
 
 def _at_risk(
     day: dt.date,
-    plan: Any,
+    plan: Plan,
     jobs: Sequence[FieldJob],
     calendar: WorkCalendar,
     last: dt.date,
@@ -770,10 +776,10 @@ def replan_emergency(
     new_repairs: Sequence[RepairCase | RepairChain] = (),
     positions: Mapping[str, Location] | None = None,
     calendar: WorkCalendar,
-    travel: Any = None,
+    travel: TravelModel | None = None,
     seconds: float = SolverOptions.seconds,
     overtime: dt.timedelta | None = None,
-    on_progress: Callable[[dict[str, Any]], bool] | None = None,
+    on_progress: ProgressCallback | None = None,
     interruption: InterruptionRules = DEFAULT_INTERRUPTION,
 ) -> DayPlan:
     """Insert new (urgent) jobs into a published day plan at ``now``.
@@ -792,8 +798,6 @@ def replan_emergency(
     A crew at lunch is called from it: the break ends at ``now`` (the crew eats in turns on
     site during a long emergency job).
     """
-    from routing.solver import SolverOptions, replan
-
     if overtime is None:  # the call-out rules' default, as for a day plan
         overtime = DEFAULT_CALL_OUT.overtime
     day = current.day
@@ -890,7 +894,18 @@ def _may_leave(
     return out
 
 
-def jobs_of(cases: Iterable[Any]) -> tuple[list[FieldJob], list[JobLink]]:
+class Case(Protocol):
+    """A case with field jobs: :class:`ops.connections.ConnectionCase`,
+    :class:`ops.repairs.RepairCase`."""
+
+    @property
+    def jobs(self) -> Sequence[FieldJob]: ...
+
+    @property
+    def links(self) -> Sequence[JobLink]: ...
+
+
+def jobs_of(cases: Iterable[Case]) -> tuple[list[FieldJob], list[JobLink]]:
     """The jobs and links of connection and repair cases, together."""
     jobs: list[FieldJob] = []
     links: list[JobLink] = []
