@@ -21,6 +21,7 @@ naive; aware ones are converted to Asia/Shanghai and come back aware.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,10 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from chinese_calendar import constants as announced
+from chinese_calendar import is_workday
+from lunar_python import Lunar
 
 from ops.errors import CalendarConfigError
 
@@ -212,8 +217,6 @@ def statutory_days(year: int) -> dict[dt.date, str]:
 
     Lunar dates and the 清明 solar term come from ``lunar_python`` (computed, no table).
     """
-    from lunar_python import Lunar
-
     new_year = Lunar.fromYmd(year, 1, 1)
     spring = dt.date.fromisoformat(new_year.getSolar().toYmd())
 
@@ -362,16 +365,12 @@ class HolidaySchedule:
 
     @cached_property
     def library_years(self) -> tuple[int, int]:
-        from chinese_calendar.constants import holidays
-
-        years = [d.year for d in holidays]
+        years = [d.year for d in announced.holidays]
         return min(years), max(years)
 
     @cached_property
     def library_source(self) -> str:
-        from importlib.metadata import version
-
-        return f"chinesecalendar {version('chinesecalendar')}"
+        return f"chinesecalendar {importlib.metadata.version('chinesecalendar')}"
 
     @property
     def covered(self) -> tuple[int, int]:
@@ -404,8 +403,6 @@ class HolidaySchedule:
             return day.weekday() < 5 and day not in days_off
         lo, hi = self.library_years
         if lo <= day.year <= hi:
-            from chinese_calendar import is_workday
-
             return bool(is_workday(day))
         return provisional_year(day.year).is_working_day(day)
 
@@ -421,12 +418,10 @@ class HolidaySchedule:
         if year in self.overrides:
             off, on = self.overrides[year]
             return YearSchedule(year, off, on, basis.source)
-        from chinese_calendar.constants import holidays, workdays
-
         return YearSchedule(
             year,
-            frozenset(d for d in holidays if d.year == year),
-            frozenset(d for d in workdays if d.year == year and d.weekday() >= 5),
+            frozenset(d for d in announced.holidays if d.year == year),
+            frozenset(d for d in announced.workdays if d.year == year and d.weekday() >= 5),
             basis.source,
         )
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ops.calendar import local_time
 from ops.jobs import FieldJob, JobKind, JobLink
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a cycle: ops.dispatch imports this module's rules (annotations only here)
     from ops.dispatch import CrewShift
 
 

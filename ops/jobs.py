@@ -8,7 +8,7 @@ ticket they belong to), and the links between them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -235,8 +235,6 @@ def chain_deadlines(
     """Give a sequence of jobs done one after the other the latest deadlines that still let the
     last one finish by ``deadline`` (each earlier job must leave room for the later ones and the
     drive between them)."""
-    from dataclasses import replace
-
     out: list[FieldJob] = []
     latest = deadline
     for job in reversed(jobs):

@@ -25,15 +25,19 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from gis.isolation import (
+    IsolationPlan,
+    Isolator,
+    Surroundings,
+    combined_shutdown,
+)
+from gis.isolation import surroundings as surroundings_of  # a parameter is `surroundings`
 from ops.calendar import local_time
 from ops.errors import InvalidRequest, LeadTimeTooShort, NoticeStateError
 from ops.places import RoadSection, places
-from ops.repairs import TankerPoint
-
-if TYPE_CHECKING:
-    from gis.isolation import IsolationPlan, Isolator, Surroundings
+from ops.repairs import DEFAULT_TARGETS, RepairCase, Severity, TankerPoint
 
 # 城市供水条例 §22: a planned stoppage is announced at least 24 h ahead; a deployment may ask
 # for more, never for less
@@ -725,8 +729,6 @@ def check_overlaps(
     (:func:`gis.isolation.combined_shutdown`); it is flagged when the combination cuts off
     customers that neither cuts alone, or when the two shut the same pipes.
     """
-    from gis.isolation import combined_shutdown
-
     mine = outage.content
     warnings = []
     for other in others:
@@ -778,8 +780,6 @@ def repair_outage_kind(severity: str) -> OutageKind:
     24 h) is a planned outage, published ahead once approved; a burst or a major leak is an
     emergency, notified while it is repaired (城市供水条例 §22). See ``docs/decisions.md``.
     """
-    from ops.repairs import DEFAULT_TARGETS, Severity
-
     return (
         OutageKind.PLANNED if DEFAULT_TARGETS[Severity(severity)].planned else OutageKind.EMERGENCY
     )
@@ -797,15 +797,13 @@ def notice_for_repair(
     hotline: str,
 ) -> NoticeContent:
     """The notice of a repair of ``severity`` with its isolation plan, for a window."""
-    from gis.isolation import surroundings
-
     reason, reason_zh = REPAIR_REASONS[severity]
     return notice_content(
         isolation,
         start,
         end,
         reason,
-        surroundings=surroundings(isolator, isolation),
+        surroundings=surroundings_of(isolator, isolation),
         tankers=tankers,
         hotline=hotline,
         failed_valves=failed_valves,
@@ -815,7 +813,7 @@ def notice_for_repair(
 
 
 def repair_notice_content(
-    case: Any,
+    case: RepairCase,
     start: dt.datetime,
     end: dt.datetime,
     isolator: Isolator,

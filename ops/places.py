@@ -14,18 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from gis.network import CUSTOMER_CATEGORIES
-
-if TYPE_CHECKING:
-    from gis.isolation import IsolationPlan, Isolator
-    from gis.network import Network
+from gis.isolation import IsolationPlan, Isolator
+from gis.network import CUSTOMER_CATEGORIES, Network
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -198,7 +195,8 @@ class _Streets:
 
     def _runs(self, east_west: bool) -> NDArray[np.bool_]:
         """The pipes that run the way their street runs, for streets running ``east_west``."""
-        return (self.on_east_west == east_west) & (self.east_west == east_west)
+        runs: NDArray[np.bool_] = (self.on_east_west == east_west) & (self.east_west == east_west)
+        return runs
 
     def sections(self, shut: IntArray, streets: Iterable[str]) -> tuple[RoadSection, ...]:
         """Each street of the area as the stretch between the cross streets at its ends."""

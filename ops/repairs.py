@@ -21,16 +21,17 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import shapely
 
+from gis.isolation import IsolationPlan, Isolator, ValveRef
+from gis.network import CUSTOMER_CATEGORIES
 from ops.errors import InvalidRequest
 from ops.jobs import FieldJob, JobKind, JobLink, Location, RepairStep, Skill
-
-if TYPE_CHECKING:
-    from gis.isolation import IsolationPlan, Isolator
-    from routing.model import Plan
+from routing import Plan
+from routing.travel import haversine_m
 
 
 class Severity(StrEnum):
@@ -238,8 +239,6 @@ def same_break(
     sites: one whose isolated area holds the reported pipe, or whose break is within
     ``within_m``; the nearest of them. One burst is reported by many callers; two tickets
     would send two crews to close the same valves."""
-    from routing.travel import haversine_m
-
     best: tuple[OpenBreak, float] | None = None
     for other in open_breaks:
         metres = float(
@@ -467,7 +466,7 @@ def open_repair(
     )
 
 
-def _valve_location(v: Any) -> Location:
+def _valve_location(v: ValveRef) -> Location:
     if v.lon is None or v.lat is None:
         raise InvalidRequest(
             f"valve {v.id} has no map position: the network needs a CRS to plan field work"
@@ -481,13 +480,9 @@ def _pipe_middle(isolator: Isolator, p: int) -> Location:
         raise InvalidRequest("the network has no CRS: field jobs need map positions")
     geometry = network.pipes.geometry
     if geometry is not None:
-        import shapely
-
         mid = shapely.line_interpolate_point(geometry[p], 0.5, normalized=True)
         xy = shapely.get_coordinates(mid)
     else:
-        import numpy as np
-
         xy = np.array(
             [
                 (network.nodes.xy[network.pipes.start[p]] + network.nodes.xy[network.pipes.end[p]])
@@ -513,8 +508,6 @@ def _tanker_points(
 ) -> tuple[TankerPoint, ...]:
     """One tanker per critical customer cut off; for long outages, also points for residents at
     the largest residential customers (apartment blocks), spread over the area."""
-    import numpy as np
-
     network = isolator.network
     if not network.has_map:
         return ()
@@ -529,8 +522,6 @@ def _tanker_points(
         )
     if expected <= rules.tanker_after:
         return tuple(points)
-    from gis.network import CUSTOMER_CATEGORIES
-
     residential = CUSTOMER_CATEGORIES.index("residential")
     pipes = np.array(
         [network.pipe_index(p) for p in (*plan.isolated_pipes, *plan.unintended_pipes)],

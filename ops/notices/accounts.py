@@ -13,6 +13,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from openpyxl import Workbook
+
 from ops.notices.lookup import AffectedCustomer
 from ops.notices.text import CATEGORY_ZH
 from ops.outages import Outage
@@ -71,8 +73,6 @@ def accounts_xlsx(
 ) -> bytes:
     """XLSX: the sheet 受影响账户 (the table, its header frozen) and, with ``notice_text``,
     the sheet 通知 (the notice's Chinese text, one line a row) for the message template."""
-    from openpyxl import Workbook
-
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -14,11 +14,13 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
+import shapely
 from lxml import etree
+from shapely.geometry import shape
 
 from ops.notices.issuer import Issuer
 from ops.notices.text import area_zh, change_lines, render_text
-from ops.outages import NoticeState, Outage, OutageKind, Revision
+from ops.outages import NoticeContent, NoticeState, Outage, OutageKind, Revision
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 POLYGON_TOLERANCE_DEG = 0.0001  # about 10 m: keeps a city-block polygon to a few dozen points
@@ -40,9 +42,6 @@ def cap_polygons(area: dict[str, Any] | None) -> list[str]:
     """CAP ``polygon`` strings for a GeoJSON Polygon or MultiPolygon (WGS84)."""
     if not area:
         return []
-    import shapely
-    from shapely.geometry import shape
-
     geometry = shape(area).simplify(POLYGON_TOLERANCE_DEG, preserve_topology=True)
     parts = list(getattr(geometry, "geoms", [geometry]))
     out = []
@@ -79,7 +78,7 @@ def _instruction(under_way: bool, lang: str) -> str:
     return "Store water before the outage; keep taps closed while it is off."
 
 
-def cap_headline(outage: Outage, content: Any, state: NoticeState, lang: str) -> str:
+def cap_headline(outage: Outage, content: NoticeContent, state: NoticeState, lang: str) -> str:
     """Place and time, as a headline: ``鼓楼片区 12月3日 09:00–17:00 停水``."""
     start, end = content.start, content.end
     if lang == "zh":
@@ -208,6 +207,5 @@ def render_cap(
         _sub(area, "areaDesc", desc)
         for polygon in cap_polygons(content.area):
             _sub(area, "polygon", polygon)
-    return etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode(
-        "utf-8"
-    )
+    xml: bytes = etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return xml.decode("utf-8")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
 from ops.calendar import local_time
 from ops.notices.issuer import Issuer
 from ops.notices.text import render_text
@@ -21,8 +24,6 @@ def render_atom(
 ) -> str:
     """An Atom feed of the given notices (callers pass the current and planned ones), newest
     change first; each entry links to the notice page and its CAP message."""
-    from feedgen.feed import FeedGenerator
-
     issuer = issuer or Issuer()
     fg = FeedGenerator()
     fg.id(f"tag:{issuer.sender.split('@')[-1]},2026:notices")
@@ -66,8 +67,6 @@ def render_atom(
 def _fix_links(xml: bytes, issuer: Issuer) -> str:
     """feedgen 1.0 drops rel and type of an entry's second link (lkiesow/python-feedgen#135):
     set them again, so readers open the notice page and know the CAP link for what it is."""
-    from lxml import etree
-
     atom = "{http://www.w3.org/2005/Atom}"
     root = etree.fromstring(xml)
     for entry in root.iter(f"{atom}entry"):
@@ -75,6 +74,5 @@ def _fix_links(xml: bytes, issuer: Issuer) -> str:
             href = link.get("href", "")
             link.set("rel", "alternate")
             link.set("type", "application/cap+xml" if href.endswith(".cap") else "text/html")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode(
-        "utf-8"
-    )
+    out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return out.decode("utf-8")

@@ -3,6 +3,8 @@ the icalendar package."""
 
 from __future__ import annotations
 
+from icalendar import Calendar, Event, vCalAddress
+
 from ops.notices.issuer import Issuer
 from ops.notices.text import render_text
 from ops.outages import NoticeState, Outage
@@ -11,8 +13,6 @@ from ops.outages import NoticeState, Outage
 def render_ical(outage: Outage, issuer: Issuer | None = None, *, lang: str = "zh") -> str:
     """One VEVENT for the outage window; SEQUENCE follows the revisions, a cancelled outage is
     STATUS:CANCELLED, so calendar clients update the event in place."""
-    from icalendar import Calendar, Event, vCalAddress
-
     issuer = issuer or Issuer()
     c = outage.content
     cal = Calendar()

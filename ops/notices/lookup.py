@@ -17,6 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pypinyin import lazy_pinyin
+
+from gis.isolation import Isolator
 from gis.network import CUSTOMER_CATEGORIES
 from ops.outages import Outage
 from ops.places import cut_off
@@ -54,7 +57,7 @@ class NoticeMatch:
     reduced_pressure: tuple[str, ...]  # matching streets where only the pressure drops
 
 
-def customers_cut_off(isolator: Any, outage: Outage) -> tuple[AffectedCustomer, ...]:
+def customers_cut_off(isolator: Isolator, outage: Outage) -> tuple[AffectedCustomer, ...]:
     """The customers that ``outage`` cuts off: those of the supply units its isolation shuts
     (isolated and unintended), as :meth:`gis.isolation.Isolator.customer_impact` counts them.
 
@@ -95,8 +98,6 @@ def search_key(text: str) -> str:
     pinyin, then lower-case letters and digits only (``纬三路`` → ``wei3lu``)."""
     text = _ZH_NUMBER.sub(lambda m: str(_zh_number(m.group())), text)
     if _HAN.search(text):
-        from pypinyin import lazy_pinyin
-
         text = "".join(lazy_pinyin(text))
     return re.sub(r"[^a-z0-9]", "", text.casefold())
 
