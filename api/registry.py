@@ -20,11 +20,19 @@ from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from api.db.fast import query_one
 from api.db.tables import NetworkVersion, ValveStatus
+from gis.criticality import valve_criticality
+from gis.errors import NetworkError, ValidationError
+from gis.io import read_layers, read_network
+from gis.isolation import Isolator
+from gis.network import build_network
+from gis.validate import validate_layers
 from ops.errors import Conflict, NotFound
+from routing.io import read_roads
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +76,6 @@ class LoadedNetwork:
         """Valves ranked by the extra loss if they fail (computed once, about half a second on
         the sample city)."""
         if self.criticality is None:
-            from gis.criticality import valve_criticality
-
             self.criticality = [r.to_dict() for r in valve_criticality(self.isolator)]
         return self.criticality
 
@@ -104,6 +110,24 @@ class NetworkRegistry:
         self._lock = threading.Lock()
         # nothing of this process is in flight yet: what killed uploads left can go
         sweep_incoming(data_dir)
+
+    @property
+    def loaded_ids(self) -> tuple[int, ...]:
+        """The networks held in memory, least recently used first (read only)."""
+        with self._lock:
+            return tuple(self._cache)
+
+    def forget(self, network_id: int | None = None) -> None:
+        """Drop a network (every network when None) from memory: the next request reads its
+        stored files again. What is known to be unreadable is forgotten too."""
+        with self._lock:
+            ids = list(self._cache) if network_id is None else [network_id]
+            if network_id is None:
+                ids += [*self._base, *self._unreadable]
+            for i in ids:
+                self._cache.pop(i, None)
+                self._base.pop(i, None)
+                self._unreadable.pop(i, None)
 
     def row(self, session: Session, network_id: int) -> NetworkVersion:
         row = session.get(NetworkVersion, network_id)
@@ -157,8 +181,6 @@ class NetworkRegistry:
     def get_fast(self, engine: Any, network_id: int, load: bool = True) -> LoadedNetwork | None:
         """:meth:`get` for the hot read paths: one plain query when the network is loaded.
         With ``load=False``: None when it would have to be loaded (seconds: off the loop)."""
-        from api.db.fast import query_one
-
         found = query_one(engine, MARK_SQL, {"network": network_id})
         mark = (int(found[0]), int(found[1])) if found else (0, 0)
         with self._lock:
@@ -167,9 +189,7 @@ class NetworkRegistry:
                 return loaded
         if not load:
             return None
-        from sqlalchemy.orm import Session as OrmSession
-
-        with OrmSession(engine) as session:
+        with Session(engine) as session:
             return self.get(session, network_id)
 
     @staticmethod
@@ -188,8 +208,6 @@ class NetworkRegistry:
         mark: tuple[int, int],
         previous: LoadedNetwork | None,
     ) -> LoadedNetwork:
-        from gis.isolation import Isolator
-
         base = self._base.get(row.id)
         if base is None:
             if row.id in self._unreadable:
@@ -227,17 +245,12 @@ class NetworkRegistry:
         """The stored files of a network, as a model and its roads. Files stored as valid can
         stop reading (stricter validation since, a damaged disk): a 409 that says so, not a
         500 on every query, nor a service that cannot start when it is the newest."""
-        from gis.errors import ValidationError
-        from gis.io import read_network
-
         path = self.data_dir / row.stored_path
         valves = self.data_dir / row.valves_path if row.valves_path else None
         try:
             network = read_network(path, valves=valves, crs=row.crs, mapping=row.mapping)
             roads = None
             if path.suffix.lower() == ".gpkg":
-                from routing.io import read_roads
-
                 roads = read_roads(path)
         except ValidationError as exc:
             first = exc.report.errors[0] if exc.report.errors else None
@@ -266,8 +279,6 @@ MARK_SQL = "SELECT COUNT(id), COALESCE(MAX(id), 0) FROM valve_status WHERE netwo
 
 def _mark(connection: Any, network_id: int) -> tuple[int, int]:
     """What the field has reported for a network, as (rows, last id): any change moves it."""
-    from sqlalchemy import text
-
     count, last = connection.execute(text(MARK_SQL), {"network": network_id}).one()
     return int(count), int(last)
 
@@ -335,11 +346,6 @@ def check_network_files(
     layers of an uploaded zip): the zip's name. GIS layers are read with ``mapping`` (see
     :func:`gis.io.read_layers`); ``details``, when given, receives the mapping used
     (``mapping``, its JSON form, guesses marked) and the topology report (``topology``)."""
-    from gis.errors import NetworkError, ValidationError
-    from gis.io import read_layers
-    from gis.network import build_network
-    from gis.validate import validate_layers
-
     folder = path if path.is_dir() else path.parent
     hide = {str(data_dir) + "/": "", str(folder.parent) + "/": "", str(folder) + "/": ""}
     if path.is_dir():

@@ -211,9 +211,11 @@ def test_an_upload_never_touches_another_networks_files(service: Service) -> Non
     assert service.get("/api/networks/1").json() == before
     assert service.get("/api/networks/1/isolation", params={"pipe": "P000100"}).status_code == 200
     registry = service.client.app.state.registry  # type: ignore[attr-defined]
-    registry._cache.clear()  # read the files again: they are still there
-    registry._base.clear()
+    assert 1 in registry.loaded_ids
+    registry.forget()  # read the files again: they are still there
+    assert registry.loaded_ids == ()
     assert service.get("/api/networks/1/isolation", params={"pipe": "P000101"}).status_code == 200
+    assert 1 in registry.loaded_ids
 
 
 def test_map_layers_for_the_console(service: Service) -> None:
