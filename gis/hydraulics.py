@@ -320,9 +320,21 @@ class HydraulicModel:
         The name errors use (the file's name).
     """
 
-    def __init__(self, wn: Any, source: str = "model") -> None:
+    def __init__(
+        self,
+        wn: Any,
+        source: str = "model",
+        *,
+        valve_links: dict[tuple[str, str], str] | None = None,
+        customer_nodes: dict[str, str] | None = None,
+    ) -> None:
         self.wn = wn
         self.source = source
+        # a model built from GIS layers (gis.hydraulic_model) splits a pipe with customers at
+        # its middle: a valve (pipe, node) closes the half at its node, and a customer draws at
+        # the middle node. An EPANET file's model has neither: a valve closes its link.
+        self.valve_links = dict(valve_links or {})
+        self.customer_nodes = None if customer_nodes is None else dict(customer_nodes)
         problems = model_problems(wn)
         if problems:
             raise HydraulicDataError(source, problems)
@@ -351,6 +363,10 @@ class HydraulicModel:
                 "correct what it reports and save it again"
             ) from exc
         return cls(wn, source=path.name)
+
+    def link_of(self, pipe_id: str, node_id: str) -> str:
+        """The model's link a valve on ``pipe_id`` at ``node_id`` closes."""
+        return self.valve_links.get((pipe_id, node_id), pipe_id)
 
     @property
     def duration_h(self) -> float:
@@ -677,8 +693,14 @@ def engine_for(
     """An engine for the isolation plans of ``network``: its normally-closed valves shut in
     every run (as the isolation's topology has them)."""
     valves = network.valves
-    shut = network.pipes.ids[valves.pipe[valves.normally_closed]].tolist()
-    return HydraulicEngine(model, hour, settings, always_closed=[str(p) for p in shut])
+    shut = np.flatnonzero(valves.normally_closed)
+    links = [
+        model.link_of(
+            str(network.pipes.ids[valves.pipe[v]]), str(network.nodes.ids[valves.node[v]])
+        )
+        for v in shut
+    ]
+    return HydraulicEngine(model, hour, settings, always_closed=links)
 
 
 @dataclass(frozen=True)
@@ -774,13 +796,21 @@ class HydraulicImpact:
         }
 
 
-def plan_closures(plan: IsolationPlan) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def plan_closures(
+    plan: IsolationPlan, link_of: Callable[[str, str], str] | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The links an isolation plan closes (the pipes of its valves to close) and those it leaves
-    open (bypassed valves, valves that need not close), each once, in the plan's order."""
-    closed = tuple(dict.fromkeys(v.pipe_id for v in plan.valves_to_close))
+    open (bypassed valves, valves that need not close), each once, in the plan's order.
+    ``link_of`` (:meth:`HydraulicModel.link_of`) names the model's link of a valve (pipe, node)
+    when the model splits pipes."""
+
+    def link(v: Any) -> str:
+        return v.pipe_id if link_of is None else link_of(v.pipe_id, v.node_id)
+
+    closed = tuple(dict.fromkeys(link(v) for v in plan.valves_to_close))
     open_ = tuple(
         p
-        for p in dict.fromkeys(v.pipe_id for v in (*plan.bypassed_valves, *plan.valves_not_needed))
+        for p in dict.fromkeys(link(v) for v in (*plan.bypassed_valves, *plan.valves_not_needed))
         if p not in closed
     )
     return closed, open_
@@ -813,7 +843,7 @@ def isolation_impact(
     run = engine.solve if solve is None else solve
     if normal is None:
         normal = run(())
-    closed, left_open = plan_closures(plan)
+    closed, left_open = plan_closures(plan, engine.model.link_of)
     state = run(closed)
     return _impact(engine, network, plan, normal, state, closed, left_open, with_nodes)
 
@@ -857,10 +887,14 @@ def _impact(
     )
     below_names = set(ids[below].tolist())
     customers = network.customers
-    customer_nodes = network.nodes.ids[np.maximum(customers.node, 0)]
-    at_low = (customers.node >= 0) & np.isin(
-        customer_nodes, np.array(sorted(below_names), dtype=object)
-    )
+    by_model = engine.model.customer_nodes
+    if by_model is None:  # the file's model: a customer draws at its EPANET node
+        customer_nodes = network.nodes.ids[np.maximum(customers.node, 0)]
+        placed = customers.node >= 0
+    else:  # a model built from GIS layers places each customer (gis.hydraulic_model)
+        customer_nodes = np.array([by_model.get(str(c), "") for c in customers.ids], dtype=object)
+        placed = customer_nodes != ""
+    at_low = placed & np.isin(customer_nodes, np.array(sorted(below_names), dtype=object))
     warnings = list(state.warnings)
     if engine.changed_links:
         shown = ", ".join(engine.changed_links[:5])
@@ -904,7 +938,7 @@ def _impact(
         warnings=tuple(warnings),
         customer_nodes=tuple(
             (str(c), str(n))
-            for c, n, has in zip(customers.ids, customer_nodes, customers.node >= 0, strict=True)
+            for c, n, has in zip(customers.ids, customer_nodes, placed, strict=True)
             if has
         ),
     )
@@ -961,7 +995,7 @@ def hydraulic_criticality(
                 engine, network, plan, normal=normal, solve=run, with_nodes=False
             )
         except NotSolved:
-            closing = len(plan_closures(plan)[0])
+            closing = len(plan_closures(plan, engine.model.link_of)[0])
             out.append(SegmentHydraulics(s, pipe, closing, 0.0, 0.0, 0, 0, 0, solved=False))
             continue
         out.append(
