@@ -26,11 +26,34 @@ def _hhmm(clock: dt.time | None) -> str | None:
     return None if clock is None else clock.strftime("%H:%M")
 
 
+Lon = Annotated[float, Field(ge=-180, le=180)]
+Lat = Annotated[float, Field(ge=-90, le=90)]
+# Deprecated in favour of ``depot`` (docs/service.md): accepted until the next release.
+OLD_DEPOT = (
+    "deprecated: send `depot` [lon, lat], the shape GET returns; accepted until the next release"
+)
+
+DEPOT_NOTE = (
+    "The body has the shape GET returns: the depot is `depot` [lon, lat]. **Deprecated**: "
+    "`depot_lon` and `depot_lat` are still accepted until the next release; send `depot`."
+)
+
+
 # The shift's defaults are the roster's (ops.dispatch.CrewShift), not copies of them.
 class CrewIn(BaseModel):
+    """A crew as GET returns it (``id`` and ``version`` are read only: the path and If-Match
+    carry them), so a client can send back what it read."""
+
     skills: list[Skill] = Field(max_length=20, description="valve, pipe, meter, leak, tanker")
-    depot_lon: float = Field(ge=-180, le=180)
-    depot_lat: float = Field(ge=-90, le=90)
+    depot: tuple[Lon, Lat] | None = Field(
+        default=None, description="[lon, lat] in WGS84, as GET returns it"
+    )
+    depot_lon: Lon | None = Field(
+        default=None, description=OLD_DEPOT, json_schema_extra={"deprecated": True}
+    )
+    depot_lat: Lat | None = Field(
+        default=None, description=OLD_DEPOT, json_schema_extra={"deprecated": True}
+    )
     shift_start: Clock = CrewShift.start.strftime("%H:%M")
     shift_end: Clock = CrewShift.end.strftime("%H:%M")
     lunch_start: Clock | None = _hhmm(CrewShift.lunch_from)
@@ -38,6 +61,25 @@ class CrewIn(BaseModel):
     lunch_minutes: int = Field(default=CrewShift.lunch_minutes, ge=0, le=180)
     on_call: bool = CrewShift.on_call
     active: bool = True
+
+    @model_validator(mode="after")
+    def _one_depot(self) -> CrewIn:
+        old = (self.depot_lon, self.depot_lat)
+        if (old[0] is None) != (old[1] is None):
+            raise ValueError("give depot [lon, lat] (depot_lon and depot_lat are deprecated)")
+        if self.depot is None:
+            if old[0] is None or old[1] is None:
+                raise ValueError("depot [lon, lat] is required")
+            self.depot = (old[0], old[1])
+        elif old[0] is not None and (old[0], old[1]) != self.depot:
+            raise ValueError("depot and the deprecated depot_lon/depot_lat disagree: send depot")
+        return self
+
+    def columns(self) -> dict[str, Any]:
+        """The crew as the columns of its row."""
+        assert self.depot is not None  # set by the validator
+        values = self.model_dump(exclude={"depot", "depot_lon", "depot_lat"})
+        return {**values, "depot_lon": self.depot[0], "depot_lat": self.depot[1]}
 
     @model_validator(mode="after")
     def _check_times(self) -> CrewIn:
@@ -67,11 +109,11 @@ def list_crews(
     return json_response([crew_dict(c) for c in session.scalars(query)])
 
 
-@router.post("", status_code=201, summary="add a crew")
+@router.post("", status_code=201, summary="add a crew", description=DEPOT_NOTE)
 def add_crew(body: CrewNew, _: Dispatcher, session: SessionDep) -> Response:
     if session.get(t.Crew, body.id) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"crew {body.id} exists already")
-    row = t.Crew(**body.model_dump())
+    row = t.Crew(**body.columns())
     session.add(row)
     session.flush()
     return json_response(crew_dict(row), 201, etag(row.version))
@@ -88,13 +130,13 @@ def get_crew(crew_id: str, _: Reader, session: SessionDep) -> Response:
     return json_response(crew_dict(row), headers=etag(row.version))
 
 
-@router.put("/{crew_id}", summary="change a crew's skills, depot or shift")
+@router.put("/{crew_id}", summary="change a crew's skills, depot or shift", description=DEPOT_NOTE)
 def change_crew(
     crew_id: str, body: CrewIn, _: Dispatcher, version: IfMatch, session: SessionDep
 ) -> Response:
     row = _crew(session, crew_id)
     check_version(row.version, version, f"crew {crew_id}")
-    for key, value in body.model_dump().items():
+    for key, value in body.columns().items():
         setattr(row, key, value)
     session.flush()
     return json_response(crew_dict(row), headers=etag(row.version))

@@ -40,3 +40,41 @@ def test_crews(service: Service) -> None:
     assert (
         service.put("/api/crews/extra-01", json=body, headers={"If-Match": etag}).status_code == 412
     )
+
+
+def test_a_crew_read_is_a_crew_sent_back(service: Service) -> None:
+    """GET and PUT have one shape: what GET returns, changed and sent back, is what GET
+    returns next (the depot as [lon, lat] both ways)."""
+    r = service.get("/api/crews/valve-01")
+    assert r.status_code == 200
+    crew = r.json()
+    crew["depot"] = [crew["depot"][0] + 0.01, crew["depot"][1] - 0.01]
+    crew["skills"] = sorted({*crew["skills"], "meter"})
+    crew["shift_end"] = "16:30"
+    put = service.put("/api/crews/valve-01", json=crew, headers={"If-Match": r.headers["etag"]})
+    assert put.status_code == 200, put.text
+    again = service.get("/api/crews/valve-01").json()
+    assert again == {**crew, "version": crew["version"] + 1}
+    assert again == put.json()
+    listed = {c["id"]: c for c in service.get("/api/crews").json()}
+    assert listed["valve-01"] == again
+
+
+def test_the_old_depot_fields_still_work_and_must_agree(service: Service) -> None:
+    r = service.get("/api/crews/repair-01")
+    crew = r.json()
+    old = {k: v for k, v in crew.items() if k not in ("id", "version", "depot")}
+    old["depot_lon"], old["depot_lat"] = 114.33, 34.79
+    put = service.put("/api/crews/repair-01", json=old, headers={"If-Match": r.headers["etag"]})
+    assert put.status_code == 200, put.text
+    assert put.json()["depot"] == [114.33, 34.79]
+    etag = put.headers["etag"]
+    both = {**old, "depot": [114.0, 34.0]}
+    r = service.put("/api/crews/repair-01", json=both, headers={"If-Match": etag})
+    assert r.status_code == 422 and "disagree" in r.text
+    r = service.put("/api/crews/repair-01", json={"skills": ["pipe"]}, headers={"If-Match": etag})
+    assert r.status_code == 422 and "depot" in r.text
+    r = service.post("/api/crews", json={"id": "extra-02", "skills": ["meter"], "depot": [200, 34]})
+    assert r.status_code == 422
+    schema = service.client.get("/openapi.json").json()["components"]["schemas"]["CrewIn"]
+    assert schema["properties"]["depot_lon"]["deprecated"] is True
