@@ -303,7 +303,16 @@ def validate_layers(layers: NetworkLayers) -> ValidationReport:
 
 # Number columns of the contract: a value must be a finite number or left empty.
 NUMBER_COLUMNS: dict[str, dict[str, str]] = {
-    "nodes": {"elevation_m": "write the elevation in metres as a number, or leave it empty"},
+    "nodes": {
+        "elevation_m": "write the elevation in metres as a number, or leave it empty",
+        # the hydraulic model (gis.hydraulic_model, docs/hydraulics.md): a source's fixed head,
+        # a tank's levels (above its elevation) and diameter; empty: the model's settings
+        "head_m": "write the source's water level (head) in metres as a number, or leave it empty",
+        "level_m": "write the tank's water level above its bottom in metres, or leave it empty",
+        "min_level_m": "write the tank's lowest level in metres, or leave it empty",
+        "max_level_m": "write the tank's highest level in metres, or leave it empty",
+        "tank_diameter_m": "write the tank's diameter in metres as a number, or leave it empty",
+    },
     "pipes": {
         "diameter_mm": "write the nominal diameter in millimetres as a number (DN200 → 200)",
         "length_m": "write the length in metres as a number, or leave it empty (the length of "
