@@ -49,18 +49,18 @@ _NEW_C: dict[str, float] = {
     "copper": 140.0,
 }
 _DECLINE_PER_YEAR: dict[str, float] = {
-    "cast iron": 1.0,
-    "ductile iron": 0.2,
-    "steel": 0.6,
+    "cast iron": 0.5,
+    "ductile iron": 0.1,
+    "steel": 0.4,
     "galvanized iron": 1.0,
     "concrete": 0.2,
     "prestressed concrete": 0.2,
     "asbestos cement": 0.2,
 }
 _MINIMUM_C: dict[str, float] = {
-    "cast iron": 70.0,
-    "ductile iron": 110.0,
-    "steel": 90.0,
+    "cast iron": 80.0,
+    "ductile iron": 120.0,
+    "steel": 100.0,
     "galvanized iron": 70.0,
     "concrete": 100.0,
     "prestressed concrete": 100.0,

@@ -439,6 +439,28 @@ def _line_names(
     return names
 
 
+# The hydraulic data of the sources and the tank (issue 17, docs/hydraulics.md): the plants'
+# outlet pressures above their ground (PLANT-1 0.45 MPa, PLANT-2 0.41 MPa, what keeps the peak
+# hour's far ends above 20 m with the default roughness table) and the water tower's levels
+# above its bottom (32 m above ground) and its diameter. Fixed values, no random draw: the
+# other columns and the generator's random stream are unchanged.
+_SOURCE_PRESSURE_M = {"PLANT-1": 46.0, "PLANT-2": 42.0}
+_TANK = {"level_m": 5.0, "min_level_m": 0.5, "max_level_m": 8.0, "tank_diameter_m": 45.0}
+
+
+def _hydraulic_node_columns(node_ids: ObjArray, elevation: FloatArray) -> dict[str, FloatArray]:
+    """head_m for the plants, the levels and diameter for the tank; NaN elsewhere."""
+    ids = node_ids.tolist()
+    out = {name: np.full(len(ids), np.nan) for name in ("head_m", *_TANK)}
+    for plant, pressure in _SOURCE_PRESSURE_M.items():
+        i = ids.index(plant)
+        out["head_m"][i] = round(float(elevation[i]) + pressure, 2)
+    tank = ids.index("TANK-1")
+    for name, value in _TANK.items():
+        out[name][tank] = value
+    return out
+
+
 def _elevation(x: FloatArray, y: FloatArray, phase: FloatArray) -> FloatArray:
     """Smooth, flat terrain (Kaifeng lies on the Yellow River plain, ~70-80 m a.s.l.)."""
     xk, yk = x / 1000.0, y / 1000.0
@@ -1190,6 +1212,7 @@ def generate_city(
             "kind": NODE_KINDS[net.nkind],
             "elevation_m": np.round(elev, 2),
             "name": net.nname,
+            **_hydraulic_node_columns(node_ids, np.round(elev, 2)),
         },
         shapely.points(net.nx_ + ox, net.ny_ + oy),
         crs,

@@ -24,7 +24,17 @@ from sample_data.generate import (
 
 GEOMETRY_LAYERS = ("nodes", "pipes", "valves", "customers", "dmas", "roads", "depots")
 COLUMNS = {
-    "nodes": ["id", "kind", "elevation_m", "name"],
+    "nodes": [
+        "id",
+        "kind",
+        "elevation_m",
+        "name",
+        "head_m",
+        "level_m",
+        "min_level_m",
+        "max_level_m",
+        "tank_diameter_m",
+    ],
     "pipes": [
         "id",
         "from_node",
