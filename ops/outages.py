@@ -38,11 +38,8 @@ from ops.calendar import local_time
 from ops.errors import InvalidRequest, LeadTimeTooShort, NoticeStateError
 from ops.places import RoadSection, places
 from ops.repairs import DEFAULT_TARGETS, RepairCase, Severity, TankerPoint
-
-# 城市供水条例 §22: a planned stoppage is announced at least 24 h ahead; a deployment may ask
-# for more, never for less
-MIN_LEAD = dt.timedelta(hours=24)
-DEFAULT_LEAD = MIN_LEAD
+from ops.supply_law import DEFAULT_LEAD as DEFAULT_LEAD  # 城市供水条例 §22, re-exported
+from ops.supply_law import MIN_LEAD as MIN_LEAD
 
 
 class OutageKind(StrEnum):

@@ -30,6 +30,7 @@ from gis.isolation import IsolationPlan, Isolator, ValveRef
 from gis.network import CUSTOMER_CATEGORIES
 from ops.errors import InvalidRequest
 from ops.jobs import FieldJob, JobKind, JobLink, Location, RepairStep, Skill
+from ops.supply_law import DEFAULT_LEAD
 from routing import Plan
 from routing.travel import haversine_m
 
@@ -80,7 +81,7 @@ class RepairRules:
     tanker_due: dt.timedelta = dt.timedelta(hours=1)  # after the water goes off
     residents_per_tanker_point: int = 500  # accounts
     max_tanker_points: int = 5
-    notice_lead: dt.timedelta = dt.timedelta(hours=24)  # planned outages (城市供水条例)
+    notice_lead: dt.timedelta = DEFAULT_LEAD  # planned outages wait for their notice (§22)
     travel_estimate: dt.timedelta = dt.timedelta(minutes=10)  # between valves, for estimates
     # The shortest outage: every closure ends at most this long before the repair starts, and
     # every reopening starts at most this long after it ends (plus the time one crew needs to

@@ -33,6 +33,7 @@ from ops.jobs import FieldJob
 from ops.leakage import analyse, survey_jobs
 from ops.notices.issuer import Issuer
 from ops.outages import DEFAULT_LEAD, MIN_LEAD
+from ops.repairs import RepairRules
 from ops.valves import ProgrammeSettings, programme_effect
 from routing.solver import SolverOptions
 from sample_data.leakage import generate
@@ -90,6 +91,7 @@ def test_the_settings_defaults_are_the_cores(
     monkeypatch.delenv("WATEROPS_CONFIG", raising=False)
     settings = Settings(data_dir=tmp_path)
     assert dt.timedelta(hours=settings.notice_lead_hours) == DEFAULT_LEAD
+    assert RepairRules().notice_lead == DEFAULT_LEAD  # a planned repair waits as its notice does
     assert OfficeHours.parse(settings.office_hours) == OfficeHours()
     assert settings.sender == Issuer().sender
     with pytest.raises(ValueError, match="below 24"):

@@ -48,7 +48,15 @@ from ops.connections import accept_connection as accept
 from ops.connections import complete_connection as complete
 from ops.connections import papers_completed as papers_in
 from ops.jobs import JobKind, leak_survey
-from ops.repairs import OpenBreak, RepairReport, Severity, locate, open_repair, same_break
+from ops.repairs import (
+    OpenBreak,
+    RepairReport,
+    RepairRules,
+    Severity,
+    locate,
+    open_repair,
+    same_break,
+)
 from ops.workflow import JobState, JobStatus, TicketStatus, cancel_ticket, change_status
 
 router = APIRouter(prefix="/api", tags=["work"])
@@ -366,7 +374,9 @@ def create_repair(
             description=body.description,
             inoperable_valves=tuple(sorted({*loaded.failed, *body.inoperable})),
         )
-        case = open_repair(report, loaded.isolator)
+        # a planned repair waits for the deployment's notice lead, as its notice does
+        lead = dt.timedelta(hours=request.app.state.settings.notice_lead_hours)
+        case = open_repair(report, loaded.isolator, rules=RepairRules(notice_lead=lead))
         data = case.to_dict()
         data["isolation"] = case.isolation.to_dict()
         row = t.RepairTicket(

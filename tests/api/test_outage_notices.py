@@ -164,3 +164,19 @@ def test_an_emergency_is_published_at_once_and_its_report_recorded(tmp_path: Pat
         # the report is history, not a message: the public notice has the same revisions
         assert len(rep.json()["revisions"]) == len(pub.json()["revisions"])
         assert svc.get(url).json()["records"] == rep.json()["records"]
+
+
+def test_a_planned_repair_waits_for_the_configured_notice_lead(tmp_path: Path) -> None:
+    # the deployment asks 48 h (more than the law's 24 h): a minor leak's planned outage, its
+    # jobs and its notice all wait for it, so the notice is not refused for coming too late
+    with _service(tmp_path, notice_lead_hours=48) as svc:
+        svc.clock.now = START
+        r = svc.post("/api/repairs", json={"severity": "minor_leak", "pipe_id": "P000400"})
+        assert r.status_code == 201, r.text
+        case = r.json()
+        assert any("48 h notice" in n for n in case["notes"]), case["notes"]
+        closures = [j for j in case["jobs"] if j["kind"] == "valve closure"]
+        earliest = START + dt.timedelta(hours=48)
+        assert closures and all(
+            dt.datetime.fromisoformat(j["earliest"]) >= earliest for j in closures
+        )
