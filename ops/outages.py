@@ -623,10 +623,26 @@ def follow_window(
     )
 
 
-def restore(outage: Outage, at: dt.datetime, note: str = "water restored") -> Outage:
-    """Water is back on: the notice ends (an all-clear)."""
+def restore(
+    outage: Outage,
+    at: dt.datetime,
+    note: str = "water restored",
+    *,
+    now: dt.datetime | None = None,
+) -> Outage:
+    """Water is back on: the notice ends (an all-clear).
+
+    With ``now`` (the service always gives it), ``at`` may not be still to come: an all-clear
+    is published when the water is back, not announced ahead (an early end of a window is an
+    update, :func:`update`).
+    """
     _require(outage, "restored", LIVE)
     at = local_time(at)
+    if now is not None and at > local_time(now):
+        raise InvalidRequest(
+            f"outage {outage.id}: {at:%Y-%m-%d %H:%M} is still to come; record the restoration "
+            "when the water is back on, or update the window's end"
+        )
     content = outage.content
     if at <= content.start:
         raise NoticeStateError(

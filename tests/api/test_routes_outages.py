@@ -56,6 +56,12 @@ def test_outage_lifecycle(service: Service) -> None:
     assert ext.status_code == 200 and ext.json()["state"] == "updated"
     assert ext.json()["revisions"][-1]["note"].startswith("extended")
     service.clock.now = START + dt.timedelta(days=2, hours=7)
+    ahead = service.post(
+        f"/api/outages/{soon.json()['id']}/restore",
+        json={"at": (service.clock.now + dt.timedelta(hours=3)).isoformat()},
+        headers={"If-Match": ext.headers["etag"]},
+    )
+    assert ahead.status_code == 422 and "still to come" in ahead.json()["detail"]
     rest = service.post(
         f"/api/outages/{soon.json()['id']}/restore",
         json={},

@@ -305,6 +305,18 @@ def test_water_cannot_be_restored_before_it_goes_off(street: Isolator) -> None:
         restore(outage, NOW + dt.timedelta(hours=1))
 
 
+def test_water_cannot_be_restored_at_a_time_still_to_come(street: Isolator) -> None:
+    # an all-clear signed at 03:00 while it is 22:52 would drop the notice from the public
+    # page and the feed (their "ended within" window would be negative)
+    start = NOW + dt.timedelta(days=2)
+    outage = publish(planned(street, "P2", start), NOW)
+    now = start + dt.timedelta(hours=1)
+    with pytest.raises(InvalidRequest, match="still to come"):
+        restore(outage, now + dt.timedelta(hours=4), now=now)
+    done = restore(outage, now, now=now)
+    assert done.state == "restored" and done.content.end == now.replace(tzinfo=TZ)
+
+
 def test_a_planned_start_cannot_be_pulled_to_now(street: Isolator) -> None:
     outage = publish(planned(street, "P2", NOW + dt.timedelta(days=2)), NOW)
     for new_start in (NOW, NOW - dt.timedelta(minutes=1), NOW + dt.timedelta(hours=3)):
