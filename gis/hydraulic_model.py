@@ -18,14 +18,23 @@ import datetime
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import wntr
 
-from gis.hydraulics import HydraulicDataError, HydraulicModel
-from gis.io import NetworkLayers
+from gis.hydraulics import (
+    HydraulicDataError,
+    HydraulicImpact,
+    HydraulicModel,
+    PressureSettings,
+    engine_for,
+    isolation_impact,
+)
+from gis.io import MappingSource, NetworkLayers, read_layers
+from gis.isolation import IsolationPlan
 from gis.network import CUSTOMER_CATEGORIES, Network
 
 # Hazen-Williams C of new pipe by material: EPANET 2.2 manual, table 3.2 (cast iron 130-140,
@@ -363,3 +372,24 @@ def peak_hour(model: HydraulicModel) -> int:
             )
             totals += float(d.base_value) * multipliers
     return int(np.argmax(totals))
+
+
+def gis_isolation_impact(
+    path: str | Path,
+    network: Network,
+    plan: IsolationPlan,
+    hour: float = 0.0,
+    settings: PressureSettings | None = None,
+    *,
+    valves: str | Path | None = None,
+    crs: str | None = None,
+    mapping: MappingSource | None = None,
+    model_settings: ModelSettings | None = None,
+) -> HydraulicImpact:
+    """The hydraulic impact of an isolation plan of a network read from GIS layers (``path``
+    read as :func:`gis.io.read_network` read it: same ``valves``, ``crs``, ``mapping``), with
+    the model built from those layers: what ``waterops isolate … --hydraulic`` calls for them."""
+    layers = read_layers(path, valves=valves, crs=crs, mapping=mapping)
+    model = build_model(layers, network, model_settings or ModelSettings())
+    with engine_for(model, network, hour, settings or PressureSettings()) as engine:
+        return isolation_impact(engine, network, plan)

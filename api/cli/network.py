@@ -15,6 +15,7 @@ from rich.table import Table
 
 from api.cli.common import err, load_network, network_args, out, print_json, print_report, status
 from gis.criticality import valve_criticality
+from gis.hydraulic_model import gis_isolation_impact
 from gis.hydraulics import HydraulicImpact, PressureSettings, inp_isolation_impact
 from gis.io import parse_lonlat, plan_to_geojson, read_layers
 from gis.isolation import IsolationPlan, Isolator, combined_shutdown, isolator_for
@@ -22,7 +23,6 @@ from gis.mapping import write_mapping
 from gis.network import Network, build_network
 from gis.segments import segment_network, segments_summary, segments_table
 from gis.validate import validate_layers
-from ops.errors import InvalidRequest
 
 
 def add_parsers(sub: Any) -> None:
@@ -185,16 +185,22 @@ def cmd_isolate(args: argparse.Namespace) -> int:
 def hydraulic_impact(
     args: argparse.Namespace, network: Network, plan: IsolationPlan
 ) -> HydraulicImpact:
-    """The hydraulic impact of the plan with the file's own EPANET model (a model built from
-    GIS layers is not there yet: issue 17, docs/hydraulics.md)."""
-    if Path(args.network).suffix.lower() != ".inp":
-        raise InvalidRequest(
-            "--hydraulic needs an EPANET .inp file for now: a hydraulic model built from GIS "
-            "layers is not available yet"
-        )
+    """The hydraulic impact of the plan: with the file's own EPANET model for an ``.inp``, else
+    with the model built from the GIS layers (gis.hydraulic_model, docs/hydraulics.md)."""
     settings = PressureSettings(service_pressure_mpa=args.service_pressure_mpa)
     with status("EPANET: the valves closed, pressure-driven"):
-        return inp_isolation_impact(args.network, network, plan, args.hour, settings)
+        if Path(args.network).suffix.lower() == ".inp":
+            return inp_isolation_impact(args.network, network, plan, args.hour, settings)
+        return gis_isolation_impact(
+            args.network,
+            network,
+            plan,
+            args.hour,
+            settings,
+            valves=args.valves,
+            crs=args.crs,
+            mapping=getattr(args, "mapping", None),
+        )
 
 
 def print_impact(impact: HydraulicImpact) -> None:

@@ -11,6 +11,7 @@ import pytest
 import wntr
 
 from api.cli import main
+from gis.io import read_layers
 from tests.conftest import ROOT
 
 NET3 = Path(wntr.__file__).parent / "library" / "networks" / "Net3.inp"
@@ -50,7 +51,27 @@ def test_isolate_hydraulic_json(valves: Path, capsys: pytest.CaptureFixture[str]
     assert f"cut off (no path to a source): {len(cut)} nodes" in text
 
 
-def test_isolate_hydraulic_needs_an_epanet_file(capsys: pytest.CaptureFixture[str]) -> None:
+def test_isolate_hydraulic_on_the_sample_city(capsys: pytest.CaptureFixture[str]) -> None:
+    """For GIS layers the model is built from them (gis.hydraulic_model): the plan's shut area
+    gets no water, the rest of the city keeps its pressure."""
     sample = ROOT / "sample_data" / "kaifeng.gpkg"
-    assert main(["isolate", str(sample), "--pipe", "P000590", "--hydraulic"]) == 1
-    assert "--hydraulic needs an EPANET .inp file" in capsys.readouterr().err
+    args = ["isolate", str(sample), "--pipe", "P000590", "--hour", "7", "--hydraulic", "--json"]
+    assert main(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    impact = data["hydraulic"]
+    assert impact["hour"] == 7 and impact["closed_links"]
+    rows = impact["customers"]
+    cut = {r["customer"] for r in rows if r["cut_off"]}
+    shut = set(data["isolated_pipes"]) | set(data["unintended_pipes"])
+    assert cut and impact["not_served_cut_off_m3h"] > 0
+    assert all(r["served_m3h"] == 0 and r["pressure_m"] == 0 for r in rows if r["cut_off"])
+    assert all(r["pressure_m"] >= 0 for r in rows if not r["cut_off"])
+    # the customers cut off are those on the pipes the plan shuts
+    assert cut <= {str(c) for c in _customers_on(shut)}
+
+
+def _customers_on(pipes: set[str]) -> list[str]:
+    layers = read_layers(ROOT / "sample_data" / "kaifeng.gpkg")
+    assert layers.customers is not None
+    on = layers.customers["pipe_id"].astype(str).isin(pipes)
+    return layers.customers.loc[on, "id"].astype(str).tolist()
