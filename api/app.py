@@ -8,6 +8,7 @@ the sample city as network 1 and the sample roster as its crews.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import shutil
 from collections.abc import AsyncIterator
@@ -22,11 +23,40 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from api.clock import ClockMiddleware, DemoClock
 from api.db import tables as t
 from api.db.session import make_engine, migrate, session_factory
+from api.demo import DEMO_PASSWORD, DEMO_USERS, claim, seed_in_background
+from api.guard import RequestGuard
+from api.openapi import install
+from api.planner import Planner, reap_abandoned
+from api.registry import NetworkRegistry, NetworkStatus, check_network_files
+from api.routes import (
+    auth,
+    calendar,
+    crews,
+    networks,
+    outages,
+    plans,
+    programmes,
+    web,
+    webhooks,
+    work,
+)
+from api.security import SignInLimits, hash_password, prepare_hashing
 from api.settings import Settings, get_settings
+from api.store import ensure_counters
 from api.webhooks import Backoff, WebhookWorker
-from ops.errors import Conflict, NotFound
+from gis.errors import (
+    NetworkError,
+    NoMap,
+    OutsideNetwork,
+    UnknownPipe,
+    UnknownValve,
+    ValidationError,
+)
+from ops.errors import Conflict, NotFound, OpsError
+from ops.io import read_roster
 from ops.workflow import PlanStatus
 
 log = logging.getLogger("waterops.api")
@@ -38,12 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         start(app, settings)
-        if settings.seed_demo_work:
-            from api.demo import claim, seed_in_background
-
-            if claim(settings.data_dir):  # one server process of several does it, once
-                url = settings.public_url.replace("0.0.0.0", "127.0.0.1")
-                seed_in_background(url, DEMO_PASSWORD)
+        # one server process of several posts the demo day, once
+        if settings.seed_demo_work and claim(settings.data_dir):
+            url = settings.public_url.replace("0.0.0.0", "127.0.0.1")
+            seed_in_background(url, DEMO_PASSWORD)
         try:
             yield
         finally:
@@ -63,32 +91,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,  # ReDoc would come from a CDN
     )
     _handlers(app)
-    from api.clock import ClockMiddleware
-    from api.guard import RequestGuard
-
     app.add_middleware(ClockMiddleware)
     app.add_middleware(RequestGuard)  # outermost: before anything reads a body
-    from api.routes import (
-        auth,
-        calendar,
-        crews,
-        networks,
-        outages,
-        plans,
-        programmes,
-        web,
-        webhooks,
-        work,
-    )
-
     for module in (auth, networks, work, crews, plans, programmes, calendar, webhooks):
         app.include_router(module.router)
     app.include_router(outages.router)
     app.include_router(outages.public)
     app.include_router(web.router)
     web.mount_static(app)
-    from api.openapi import install
-
     install(app)  # the schema declares every answer a route gives, in one error shape
 
     @app.get("/healthz", tags=["health"], summary="the service is up and the database answers")
@@ -101,9 +111,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def start(app: FastAPI, settings: Settings) -> None:
-    from api.planner import Planner
-    from api.registry import NetworkRegistry
-
     # who signs the notices and the hotline they give: without them the service does not start
     app.state.issuer, app.state.hotline = settings.notice_issuer()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -112,8 +119,6 @@ def start(app: FastAPI, settings: Settings) -> None:
     migrate(engine)
     app.state.settings = settings
     if settings.demo_clock:
-        from api.clock import DemoClock
-
         log.warning("demo clock: the service's time starts at %s", settings.demo_clock)
         app.state.clock = DemoClock(dt.datetime.fromisoformat(settings.demo_clock))
     app.state.engine = engine
@@ -121,8 +126,6 @@ def start(app: FastAPI, settings: Settings) -> None:
     app.state.sessions = session_factory(engine)
     app.state.reader_sessions = session_factory(app.state.reader_engine)
     app.state.signing_key = settings.signing_key()
-    from api.security import SignInLimits, prepare_hashing
-
     app.state.sign_in_limits = SignInLimits(
         settings.sign_in_account_limit, settings.sign_in_address_limit
     )
@@ -143,13 +146,9 @@ def start(app: FastAPI, settings: Settings) -> None:
         poll=settings.webhook_poll_seconds,
     )
     with app.state.sessions() as session, session.begin():
-        from api.store import ensure_counters
-
         ensure_counters(session)
         seed(session, settings)
     # a plan whose worker died with the last run is failed; queued plans wait for a worker
-    from api.planner import reap_abandoned
-
     reap_abandoned(engine, settings.data_dir.resolve() / "planner", app.state.reader_engine)
     with app.state.reader_sessions() as session:
         if session.scalar(select(t.Plan.id).where(t.Plan.status == PlanStatus.QUEUED).limit(1)):
@@ -163,8 +162,6 @@ def start(app: FastAPI, settings: Settings) -> None:
 
 def seed(session: Any, settings: Settings) -> None:
     """An empty database gets the sample city and roster; demo users when asked."""
-    from api.security import hash_password
-
     if settings.seed_demo_users:
         for username, role in DEMO_USERS.items():
             if session.scalar(select(t.User).where(t.User.username == username)) is None:
@@ -176,8 +173,6 @@ def seed(session: Any, settings: Settings) -> None:
         _seed_network(session, settings, Path(settings.sample_network))
     has_crews = session.scalar(select(t.Crew.id).limit(1)) is not None
     if not has_crews and settings.sample_roster and Path(settings.sample_roster).exists():
-        from ops.io import read_roster
-
         for crew in read_roster(settings.sample_roster):
             session.add(
                 t.Crew(
@@ -195,20 +190,7 @@ def seed(session: Any, settings: Settings) -> None:
             )
 
 
-DEMO_PASSWORD = "waterops-demo"
-DEMO_USERS = {
-    "admin": "admin",
-    "dispatcher": "dispatcher",
-    "engineer": "engineer",
-    "viewer": "viewer",
-}
-
-
 def _seed_network(session: Any, settings: Settings, path: Path) -> None:
-    import hashlib
-
-    from api.registry import NetworkStatus, check_network_files
-
     data_dir = settings.data_dir.resolve()
     folder = data_dir / "networks" / "sample-v1"
     folder.mkdir(parents=True, exist_ok=True)
@@ -232,15 +214,6 @@ def _seed_network(session: Any, settings: Settings, path: Path) -> None:
 
 def _handlers(app: FastAPI) -> None:
     """Every error a client can cause is a 4xx that says what to fix; bugs are 500s, logged."""
-    from gis.errors import (
-        NetworkError,
-        NoMap,
-        OutsideNetwork,
-        UnknownPipe,
-        UnknownValve,
-        ValidationError,
-    )
-    from ops.errors import OpsError
 
     def error(code: int, message: str, **extra: Any) -> JSONResponse:
         return JSONResponse({"detail": message, **extra}, status_code=code)

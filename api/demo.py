@@ -11,24 +11,36 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Any
 
+from sample_data.leakage import generate
+
 log = logging.getLogger("waterops.demo")
 
+# The demo users (``waterops serve --demo``) and their one password: here, not in api.app, so
+# the command line that prints them does not import the service stack.
+DEMO_PASSWORD = "waterops-demo"
+DEMO_USERS = {
+    "admin": "admin",
+    "dispatcher": "dispatcher",
+    "engineer": "engineer",
+    "viewer": "viewer",
+}
 DEMO_DAY = Path(__file__).resolve().parent.parent / "sample_data" / "demo_day.json"
 
 
 def claim(data_dir: Path) -> bool:
     """True for the one process that is to post the sample day into this data directory: the
     first to create its marker file (server processes start together; a restart finds it)."""
-    import os
-
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
         os.close(os.open(data_dir / "demo-day.claimed", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
@@ -96,11 +108,6 @@ def _seed(base: str, password: str, path: Path) -> None:
 def _leakage(base: str, token: str) -> None:
     """Eight weeks of generated DMA meter data (sample_data/leakage.py), analysed by the
     service like an upload of the engineers'."""
-    import tempfile
-    import uuid
-
-    from sample_data.leakage import generate
-
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         generate(folder)

@@ -29,6 +29,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.deps import current_user, get_session, if_match
+
 
 class FieldProblem(BaseModel):
     """One field of a request that did not validate."""
@@ -144,8 +146,6 @@ def _amend(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_codes(route: Any, method: str) -> set[int]:
-    from api.deps import current_user, get_session, if_match
-
     calls = set(_calls(route.dependant))
     codes = {int(c) for c in route.responses if str(c).isdigit() and int(c) >= 400}
     if current_user in calls:

@@ -18,7 +18,9 @@ marked failed (at start-up and by any idle worker on the same host).
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import fcntl
 import logging
 import multiprocessing
 import os
@@ -30,6 +32,7 @@ import time
 import uuid
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +41,12 @@ from sqlalchemy.orm import Session
 
 from api.db import tables as t
 from api.db.session import make_engine, session_factory
+from ops.calendar import calendar_from_config
+from ops.dispatch import CrewShift, DayPlan, plan_day, replan_emergency
+from ops.jobs import JobLink, field_job_from_dict
+from ops.repairs import chain_from_jobs
 from ops.workflow import PlanStatus
+from routing.io import plan_from_state, plan_to_state, read_roads
 
 log = logging.getLogger("waterops.planner")
 
@@ -93,8 +101,6 @@ class Planner:
         return process
 
     def _supervise(self) -> None:
-        from multiprocessing.connection import wait
-
         try:
             self._processes = [self._spawn() for _ in range(self.workers)]
             while not self._stopping.is_set():
@@ -128,8 +134,6 @@ class Planner:
 def die_with_parent(parent_pid: int) -> None:
     """End this process when ``parent_pid`` (the server) ends, even by ``kill -9``."""
     if sys.platform.startswith("linux"):
-        import ctypes
-
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
@@ -238,8 +242,6 @@ def claim_next(engine: Engine, reader: Engine, locks: Path) -> tuple[int, str, i
 
 
 def hold(path: Path) -> int:
-    import fcntl
-
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
     return fd
@@ -253,8 +255,6 @@ def release(fd: int, path: Path) -> None:
 def reap_abandoned(engine: Engine, locks: Path, reader: Engine | None = None) -> list[int]:
     """Mark failed the plans ``solving`` on this host whose worker is gone (nobody holds the
     attempt's lock). Plans of other hosts are theirs to judge. Returns the plans marked."""
-    import fcntl
-
     with (reader or engine).connect() as c:  # a read: on SQLite, not under the write lock
         rows = c.execute(
             select(t.Plan.id, t.Plan.progress).where(t.Plan.status == PlanStatus.SOLVING)
@@ -333,8 +333,6 @@ def run_plan(plan_id: int, attempt: str, engine: Engine, reader: Engine, data_di
 
         day_plan = _solve(reads, problem, parent_id, seconds, data_dir, on_progress)
         result = day_plan.to_dict()
-        from routing.io import plan_to_state
-
         with sessions() as session, session.begin():
             row = session.get(t.Plan, plan_id, with_for_update=True, populate_existing=True)
             if row is None or not _owns(row, attempt):
@@ -371,9 +369,6 @@ def _solve(
     data_dir: Path,
     on_progress: Any,
 ) -> Any:
-    from ops.calendar import calendar_from_config
-    from ops.dispatch import plan_day, replan_emergency
-
     day = dt.date.fromisoformat(problem["day"])
     jobs, links, crews, chains = decode_problem(problem)
     request = PlanRequest.of(problem)
@@ -418,9 +413,6 @@ def _solve(
 
 def published_day_plan(row: t.Plan, calendar: Any) -> Any:
     """The :class:`ops.dispatch.DayPlan` a stored plan stands for (to re-plan from it)."""
-    from ops.dispatch import DayPlan
-    from routing.io import plan_from_state
-
     assert row.state is not None
     jobs, links, crews, chains = decode_problem(row.problem)
     plan = plan_from_state(row.state)
@@ -454,8 +446,6 @@ def _travel(session: Session, network_id: int | None, data_dir: Path) -> Any:
 def _roads(path: str) -> Any:
     """The road model of a stored network, built once per worker process (the worker lives on
     between plans; network files never change)."""
-    from routing.io import read_roads
-
     return read_roads(path)
 
 
@@ -536,10 +526,6 @@ def encode_problem(
 
 
 def decode_problem(problem: dict[str, Any]) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
-    from ops.dispatch import CrewShift
-    from ops.jobs import JobLink, field_job_from_dict
-    from ops.repairs import chain_from_jobs
-
     jobs = [field_job_from_dict(j) for j in problem["jobs"]]
     links = [JobLink.from_dict(lk) for lk in problem["links"]]
     crews = [CrewShift.from_dict(c) for c in problem["crews"]]

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from limits import parse
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -173,8 +174,6 @@ class Settings(BaseSettings):
     @field_validator("sign_in_account_limit", "sign_in_address_limit")
     @classmethod
     def _a_rate(cls, value: str) -> str:
-        from limits import parse
-
         try:
             parse(value)
         except ValueError:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 from fastapi import HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -133,8 +136,6 @@ def idempotent(
     """Run ``produce`` once per ``Idempotency-Key``: a repeat of the same POST gets the stored
     response (status, body, ETag and Location), so a client that lost the answer (a timeout, a
     crash) can safely send it again. The same key with a different ``payload`` is refused."""
-    import hashlib
-
     fingerprint = hashlib.sha256(
         json.dumps(payload, sort_keys=True, default=str).encode()
     ).hexdigest()
@@ -196,12 +197,8 @@ def _take_key(
     }
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
         statement: Any = pg_insert(t.IdempotencyKey).values(values).on_conflict_do_nothing()
     else:  # SQLite (writers queue on its lock already, so the first read above saw any other)
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
         statement = sqlite_insert(t.IdempotencyKey).values(values).on_conflict_do_nothing()
     taken = session.execute(statement.returning(t.IdempotencyKey.key)).first()
     if taken is not None:

@@ -13,12 +13,12 @@ import numpy as np
 import uvicorn
 from sqlalchemy import select
 
-from api.app import DEMO_PASSWORD, DEMO_USERS
 from api.cli.common import DEFAULT_NETWORK, err, moment, out, print_report, status
 from api.cli.network import print_plan
 from api.cli.outages import plan_repair, print_case, print_repair_schedule
 from api.db.session import make_engine, migrate, session_factory
 from api.db.tables import User
+from api.demo import DEMO_PASSWORD, DEMO_USERS
 from api.security import hash_password
 from api.settings import HOST, PORT, Settings
 from gis.io import read_layers

@@ -52,6 +52,9 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration."""
+    # The one function-local import of api/ (docs/decisions.md): alembic costs a quarter of a
+    # second and only the service's start and ``waterops adduser`` migrate; the command line
+    # and the planner's worker processes import this module without migrating.
     from alembic import command
     from alembic.config import Config
 

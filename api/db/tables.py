@@ -29,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.expression import false
 
 from api.clock import now_utc
+from ops.calendar import TZ
 
 
 def utcnow() -> dt.datetime:
@@ -47,8 +48,6 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            from ops.calendar import TZ
-
             value = value.replace(tzinfo=TZ)
         return (
             value.astimezone(dt.UTC).replace(tzinfo=None)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
 import shutil
 import stat
+import uuid
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -18,6 +20,8 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Upload
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 from sqlalchemy import func, select
 
 from api.db.tables import NetworkVersion, ValveStatus
@@ -32,6 +36,10 @@ from api.registry import (
     valve_position,
 )
 from api.store import local, record_valve_status
+from gis.io import OPTIONAL_LAYERS, REQUIRED_LAYERS, describe_export, parse_lonlat, plan_to_geojson
+from gis.mapping import MappingError, contract_description, layer_for_name, mapping_from_dict
+from gis.mapview import map_layer
+from gis.segments import segment_network, segments_summary, segments_table
 
 router = APIRouter(prefix="/api/networks", tags=["networks"])
 
@@ -107,9 +115,6 @@ def _unzip(archive: Path, folder: Path, limit: int, names: Iterable[str] = ()) -
     files never reach the disk; together they may unpack to at most ``limit`` bytes (counted as
     written, not as the zip claims). Symbolic links and two files for the same layer file are
     refused; no path leaves ``folder``."""
-    from gis.io import OPTIONAL_LAYERS, REQUIRED_LAYERS
-    from gis.mapping import layer_for_name
-
     layers = {*REQUIRED_LAYERS, *OPTIONAL_LAYERS, *(n.lower() for n in names)}
 
     def is_layer(stem: str, suffix: str) -> bool:
@@ -240,8 +245,6 @@ MappingField = Annotated[
 def _given_mapping(text: str | None) -> Any:
     """The upload's ``mapping`` field as a :class:`gis.mapping.ColumnMapping` (a 422 that says
     what is wrong), or None."""
-    from gis.mapping import MappingError, mapping_from_dict
-
     if text is None or not text.strip():
         return None
     try:
@@ -262,8 +265,6 @@ def _given_mapping(text: str | None) -> Any:
 def _remembered_mapping(session: Any, name: str) -> tuple[Any, dict[str, Any] | None]:
     """The mapping of the newest valid version of network ``name`` that has one, and which
     version that is ({"network", "version"}); (None, None) when there is none."""
-    from gis.mapping import mapping_from_dict
-
     row = session.scalars(
         select(NetworkVersion)
         .where(
@@ -289,8 +290,6 @@ def _receive(
 ) -> _Received:
     """Write an upload's files to a staging folder of their own and check them. The caller
     moves the folder into place or removes it."""
-    import uuid
-
     settings = request.app.state.settings
     limit = settings.max_upload_bytes
     filename = _safe_name(file.filename, "network")
@@ -476,9 +475,6 @@ def inspect_network(
     and their values), the mapping the upload would be read with (given, remembered from the
     last version of ``name``, or guessed: each guess marked), the validation report it would
     get and the topology built. Nothing is stored."""
-    from gis.io import describe_export
-    from gis.mapping import contract_description
-
     given = _given_mapping(mapping)
     remembered = None
     used = given
@@ -508,9 +504,6 @@ def inspect_network(
 
 
 def _check_crs(crs: str) -> None:
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError
-
     try:
         CRS.from_user_input(crs)
     except CRSError:
@@ -555,8 +548,6 @@ def get_segments(
     top: Annotated[int, Query(ge=0, le=1000)] = 20,
     full: Annotated[bool, Query(description="every segment (docs/design.md §4 shape)")] = False,
 ) -> Response:
-    from gis.segments import segment_network, segments_summary, segments_table
-
     loaded = request.app.state.registry.get(session, network_id)
     seg = loaded.isolator.segmentation
     if seg.hydraulic:  # the isolator's treats closed pipes as shut: the report is topological
@@ -593,8 +584,6 @@ def get_map_layer(
 ) -> Response:
     """Valves carry ``found_inoperable`` from field reports. Sent gzipped with an ETag: the
     console downloads each layer once per network state."""
-    from gis.mapview import map_layer
-
     loaded = request.app.state.registry.get(session, network_id)
 
     def build() -> Any:
@@ -614,8 +603,6 @@ def geojson_once(
 ) -> Response:
     """A map layer built once per network state and kept gzipped; sent with an ETag (304 when
     the browser has it) and gzipped to clients that take it."""
-    import gzip
-
     body = loaded.map_layers.get(key)
     if body is None:
         body = gzip.compress(orjson.dumps(build()), compresslevel=6, mtime=0)
@@ -695,8 +682,6 @@ async def isolation(
     format: Annotated[Literal["json", "geojson"], Query()] = "json",
     area: Annotated[bool, Query(description="include the affected-area polygon")] = True,
 ) -> Response:
-    from gis.io import plan_to_geojson
-
     if bool(pipe) == bool(at):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -754,6 +739,4 @@ async def isolation(
 
 
 def _point(text: str) -> tuple[float, float]:
-    from gis.io import parse_lonlat
-
     return parse_lonlat(text)  # OutsideNetwork: a 422 that says how to write it

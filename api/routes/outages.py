@@ -4,6 +4,7 @@ cancel; and the public, read-only notice feeds (no sign-in)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, status
@@ -28,6 +29,7 @@ from api.store import (
     save_outage,
 )
 from api.webhooks import enqueue_notice_events
+from gis.isolation import surroundings
 from ops.errors import Conflict, NotFound
 from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
 from ops.notices.accounts import accounts_csv, accounts_xlsx
@@ -118,8 +120,6 @@ def _created(session: Any, request: Request, user: Any, outage: Any, network_id:
 def create_outage(
     body: OutageIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
-    from gis.isolation import surroundings
-
     if not (body.reason_zh or "").strip() and not body.reason.strip():
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -428,8 +428,6 @@ def update_outage(
     session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    from dataclasses import replace
-
     def change(row: t.Outage, outage: Any) -> Any:
         content = outage.content
         if body.reason is not None:
@@ -479,7 +477,7 @@ def restore_outage(
 ) -> Response:
 
     def change(row: t.Outage, outage: Any) -> Any:
-        return restore(outage, max(local(body.at), outage.latest.at), body.note, now=now_local())
+        return restore(outage, max(local(body.at), outage.latest.at), body.note)
 
     return _step(session, request, user, outage_id, version, idempotency_key, change, body)
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 from fastapi.responses import Response
+from openpyxl import Workbook
 from pydantic import BaseModel, Field
 from sqlalchemy import JSON, func, select, type_coerce
 from sqlalchemy.orm import defer
@@ -524,8 +525,6 @@ def sheets_csv(
     responses=answers(409),  # no result yet
 )
 def sheets_xlsx(plan_id: PlanId, _: Reader, session: SessionDep) -> Response:
-    from openpyxl import Workbook
-
     row = _plan(session, plan_id)
     rows = _sheet_rows(row, None)
     book = Workbook()

@@ -22,7 +22,10 @@ from fastapi.staticfiles import StaticFiles
 from api.deps import SessionDep
 from api.openapi import answers
 from api.routes.networks import geojson_once, json_response
+from api.routes.outages import issuer, public_outage
+from gis.mapview import roads_layer
 from ops.errors import Conflict, NotFound
+from ops.notices.page import render_page
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 
@@ -132,9 +135,6 @@ def notice_sheet(
 def _notice_page(
     request: Request, session: Any, outage_id: str, lang: str, *, printable: bool
 ) -> Response:
-    from api.routes.outages import issuer, public_outage
-    from ops.notices.page import render_page
-
     outage = public_outage(session, outage_id)
     html = render_page(outage, issuer(request), lang, printable=printable)
     return Response(html, media_type="text/html; charset=utf-8", headers=_security_headers(request))
@@ -149,8 +149,6 @@ def _notice_page(
 )
 def public_roads(request: Request) -> Response:
     """Street centrelines (WGS84 GeoJSON) for the public outage map; the pipes stay private."""
-    from gis.mapview import roads_layer
-
     registry = request.app.state.registry
     with request.app.state.reader_sessions() as session:
         try:

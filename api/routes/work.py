@@ -23,6 +23,7 @@ from api.deps import (
     check_version,
     etag,
 )
+from api.routes.calendar import change_dict
 from api.routes.networks import json_response
 from api.schemas import JobOut, JobWithHistoryOut
 from api.store import (
@@ -262,8 +263,6 @@ def get_connection(app_id: str, request: Request, _: Reader, session: SessionDep
         .where(t.DeadlineChange.application_id == app_id, t.DeadlineChange.job_id.is_(None))
         .order_by(t.DeadlineChange.id)
     )
-    from api.routes.calendar import change_dict
-
     data["deadline_history"] = [change_dict(c) for c in changes]
     return json_response(data)
 
