@@ -477,7 +477,7 @@ def restore_outage(
 ) -> Response:
 
     def change(row: t.Outage, outage: Any) -> Any:
-        return restore(outage, max(local(body.at), outage.latest.at), body.note)
+        return restore(outage, max(local(body.at), outage.latest.at), body.note, now=now_local())
 
     return _step(session, request, user, outage_id, version, idempotency_key, change, body)
 
