@@ -5,9 +5,12 @@ by address, estate or street, in Chinese characters or pinyin.
 The sample city's names are pinyin (``No. 49 Nanhuan Lu``, ``Wei 3 Lu``); people type 南环路49号
 or 纬三路. Both sides are brought to one key: Chinese numerals to digits, characters to toneless
 pinyin (pypinyin), then lower-case letters and digits only — so ``纬三路`` and ``Wei 3 Lu`` are
-both ``wei3lu``. A place is also compared by its Chinese name where the data has one (the
-``*_zh`` columns, ``Network.names_zh``): a unit named in English (``Kaifeng No. 1 Hospital``) is
-found by 人民医院, whose pinyin is not its English.
+both ``wei3lu``. People also spell the number out in pinyin (``weisanlu``, ``tietaxiaoquerqi``
+for 铁塔小区二期), so every name has a second key with its numbers read out (``weisanlu``), and
+a query matches when either of its keys is part of the name's key of the same kind. A place is
+also compared by its Chinese name where the data has one (the ``*_zh`` columns,
+``Network.names_zh``): a unit named in English (``Kaifeng No. 1 Hospital``) is found by
+人民医院, whose pinyin is not its English.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from ops.places import cut_off
 MIN_KEY = 2
 DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 DIGITS |= {"八": 8, "九": 9}
+_NUMERALS = "零一二三四五六七八九"
 _ZH_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -102,6 +106,16 @@ def search_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.casefold())
 
 
+def spelled_key(text: str) -> str:
+    """The key with the numbers read out in pinyin, as people type them: ``纬三路``, ``纬3路``
+    and ``Wei 3 Lu`` are all ``weisanlu``, ``Tieta Xiaoqu 2 Qi`` is ``tietaxiaoquerqi``."""
+    text = _ZH_NUMBER.sub(lambda m: _zh_numeral(_zh_number(m.group())), text)
+    text = re.sub(r"\d+", lambda m: _zh_numeral(int(m.group())), text)
+    if _HAN.search(text):
+        text = "".join(lazy_pinyin(text))
+    return re.sub(r"[^a-z0-9]", "", text.casefold())
+
+
 def find_affected(
     query: str, notices: Sequence[tuple[Outage, Sequence[AffectedCustomer]]]
 ) -> list[NoticeMatch]:
@@ -112,8 +126,8 @@ def find_affected(
     of the query must be part of the address, the estate or the street.
     """
     house, place = _split_house(query)
-    key = search_key(place)
-    if len(key) < MIN_KEY:
+    key = (search_key(place), spelled_key(place))
+    if len(key[0]) < MIN_KEY:
         raise ValueError("give at least two letters or one character of the place")
     out = []
     for outage, customers in notices:
@@ -122,9 +136,7 @@ def find_affected(
         for cu in customers:
             if house is not None and _house(cu.address) != house:
                 continue
-            if key in search_key(_strip_house(cu.address)) or _matches(
-                key, cu.street, cu.street_zh
-            ):
+            if _matches(key, _strip_house(cu.address), cu.street, cu.street_zh):
                 addresses.add(cu.address)
             elif cu.name and _matches(key, cu.name, cu.name_zh):
                 names.add(cu.name)
@@ -150,9 +162,13 @@ def find_affected(
     return sorted(out, key=lambda m: (m.outage.content.start, m.outage.id))
 
 
-def _matches(key: str, *names: str) -> bool:
-    """``key`` is part of one of the names (a place's name and its Chinese name)."""
-    return any(name and key in search_key(name) for name in names)
+def _matches(key: tuple[str, str], *names: str) -> bool:
+    """The query's key (digits, spelled out) is part of one of the names (a place's name and
+    its Chinese name) by the key of the same kind."""
+    digits, spelled = key
+    return any(
+        name and (digits in search_key(name) or spelled in spelled_key(name)) for name in names
+    )
 
 
 def _text(value: Any) -> str:
@@ -172,6 +188,23 @@ def _zh_number(numeral: str) -> int:
         else:
             current = current * 10 + DIGITS[ch] if current else DIGITS[ch]
     return total + current
+
+
+def _zh_numeral(number: int) -> str:
+    """3 → 三, 11 → 十一, 23 → 二十三, 105 → 一百零五, 110 → 一百一十 (the inverse of
+    :func:`_zh_number`); 1000 and more digit by digit (2026 → 二零二六), as they are read."""
+    if number >= 1000:
+        return "".join(_NUMERALS[int(d)] for d in str(number))
+    hundreds, rest = divmod(number, 100)
+    tens, ones = divmod(rest, 10)
+    out = f"{_NUMERALS[hundreds]}百" if hundreds else ""
+    if tens:
+        out += ("" if tens == 1 and not hundreds else _NUMERALS[tens]) + "十"
+    elif hundreds and ones:
+        out += "零"
+    if ones or not number:
+        out += _NUMERALS[ones]
+    return out
 
 
 _HOUSE_PATTERNS = (

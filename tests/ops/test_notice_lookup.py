@@ -82,3 +82,37 @@ def test_an_address_is_found_in_chinese_and_in_pinyin(city_isolator: Isolator) -
     assert find_affected("南环路", notices) == []
     with pytest.raises(ValueError, match="at least"):
         find_affected("a", notices)
+
+
+@pytest.mark.parametrize("query", ["weisanlu", "wei3lu", "纬三路", "纬3路", "Wei San Lu"])
+def test_a_numbered_street_is_found_spelled_out_in_pinyin_and_with_digits(
+    city_isolator: Isolator, query: str
+) -> None:
+    # 纬三路 is wei-san-lu in full pinyin; the data writes Wei 3 Lu
+    first, second = outage(city_isolator, "P000300", 3), outage(city_isolator, "P001100", 4)
+    notices = [(o, customers_cut_off(city_isolator, o)) for o in (first, second)]
+    found = find_affected(query, notices)
+    assert [m.outage.id for m in found] == [first.id], query
+    assert found[0].streets == ("Wei 3 Lu",)
+    assert set(found[0].addresses) == {c.address for c in notices[0][1]}
+
+
+def test_an_estate_phase_is_found_by_erqi_and_by_er_qi_in_chinese(
+    city_isolator: Isolator,
+) -> None:
+    out = outage(city_isolator, "P000300", 3)
+    notices = [(out, customers_cut_off(city_isolator, out))]
+    phase_two = sorted({c.name for c in notices[0][1] if c.name.endswith(" 2 Qi")})
+    assert phase_two, "the sample city's estates have a 二期 on Wei 3 Lu"
+    estate = phase_two[0]  # e.g. Tieta Xiaoqu 2 Qi, 铁塔小区二期
+    zh = next(c.name_zh for c in notices[0][1] if c.name == estate)
+    assert zh.endswith("二期")
+    spelled = estate.removesuffix(" 2 Qi").replace(" ", "").lower() + "erqi"
+    for query in (spelled, estate, zh, zh.removesuffix("二期") + "2期"):
+        found = find_affected(query, notices)
+        assert [m.outage.id for m in found] == [out.id], query
+        assert estate in found[0].names, query
+    assert set(find_affected("erqi", notices)[0].names) == set(phase_two)
+    # the numeral is still a number: phase one is not phase two
+    phase_one = find_affected(estate.removesuffix(" 2 Qi") + " 1 Qi", notices)
+    assert all(estate not in m.names for m in phase_one)
