@@ -1,5 +1,7 @@
 """The outage window as iCalendar (RFC 5545), with the Asia/Shanghai time zone, built with
-the icalendar package."""
+the icalendar package. The Chinese calendar names the streets in Chinese where the data has
+their Chinese names (:meth:`ops.outages.NoticeContent.zh`, as the CAP alert and the feed do),
+the English one as the data names them."""
 
 from __future__ import annotations
 
@@ -26,9 +28,13 @@ def render_ical(outage: Outage, issuer: Issuer | None = None, *, lang: str = "zh
     event.add("dtend", c.end)
     event.add("sequence", max(0, len(outage.sent_revisions) - 1))
     text = render_text(outage, lang, issuer)
-    event.add("summary", text.partition("\n")[0] + " " + ", ".join(c.streets[:3]))
+    if lang == "zh":
+        streets, sep = tuple(c.zh(s) for s in c.streets), "、"
+    else:
+        streets, sep = c.streets, ", "
+    event.add("summary", text.partition("\n")[0] + " " + sep.join(streets[:3]))
     event.add("description", text)
-    event.add("location", ", ".join(c.streets[:10]))
+    event.add("location", sep.join(streets[:10]))
     event.add("url", issuer.url(outage.id, lang))
     organizer = vCalAddress(f"mailto:{issuer.sender}")
     organizer.params["cn"] = issuer.name_en

@@ -261,6 +261,28 @@ def test_feed_geojson_and_calendar(street: Isolator) -> None:
     assert str(next(iter(cancelled.walk("VEVENT")))["status"]) == "CANCELLED"
 
 
+def test_the_chinese_calendar_names_the_streets_in_chinese(city_isolator: Isolator) -> None:
+    # issue 16 review: SUMMARY:停水通知 Wei 3 Lu mixed Chinese and pinyin on the sample city
+    from icalendar import Calendar
+
+    plan = city_isolator.isolate("P000300")
+    start = NOW + dt.timedelta(days=2)
+    end = start + dt.timedelta(hours=6)
+    content = notice_content(
+        plan, start, end, "valve replacement", hotline="12319", isolator=city_isolator
+    )
+    outage = publish(approved(create_outage("OUT-P000300", "planned", content, NOW)), NOW)
+    c = outage.content
+    assert c.streets == ("Wei 3 Lu",) and c.names_zh["Wei 3 Lu"] == "纬三路"
+    zh = next(iter(Calendar.from_ical(render_ical(outage, lang="zh")).walk("VEVENT")))
+    assert str(zh["summary"]) == "停水通知 纬三路"
+    assert str(zh["location"]) == "纬三路"
+    assert "Wei 3 Lu" not in str(zh["summary"]) + str(zh["location"])
+    en = next(iter(Calendar.from_ical(render_ical(outage, lang="en")).walk("VEVENT")))
+    assert str(en["location"]) == "Wei 3 Lu" and str(en["summary"]).endswith(" Wei 3 Lu")
+    assert "纬三路" not in str(en["summary"]) + str(en["location"])
+
+
 def test_repair_notice_window_comes_from_the_case(street: Isolator) -> None:
     from ops.outages import repair_notice_content
 
