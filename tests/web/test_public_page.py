@@ -218,3 +218,45 @@ def test_the_printable_notice_from_the_public_page_and_the_console(
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_the_chinese_page_names_places_in_chinese(
+    browser: Any,  # noqa: F811
+    server: LiveServer,
+    notices: dict[str, dict[str, Any]],
+) -> None:
+    # issue 16 review: the card's 停水范围 said "Wei 3 Lu" and the answer's 单位、小区 said
+    # "Tieta Xiaoqu 2 Qi" although the notice carries their Chinese names (names_zh)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    oid = notices["wei3"]["id"]
+    listed = next(n for n in public(server, "/public/notices") if n["id"] == oid)
+    zh_of = listed["names_zh"]
+    assert listed["streets"] == ["Wei 3 Lu"] and zh_of["Wei 3 Lu"] == "纬三路"
+    estate = next(e for e in sorted(listed["estates"]) if e in zh_of and e.endswith(" 2 Qi"))
+    estate_zh = zh_of[estate]  # e.g. Tieta Xiaoqu 2 Qi, 铁塔小区二期
+    answer = public(server, f"/public/lookup?q={urllib.parse.quote(estate_zh)}")
+    assert [m["id"] for m in answer["notices"]] == [oid]
+    named = answer["notices"][0]["names"]
+    assert estate in named
+    context, page, errors = open_page(browser, server, 1366, 900)
+    try:
+        card = page.locator(f"#notice-{oid}")
+        where = card.locator("p", has_text="停水范围").inner_text()
+        assert where.split(":", 1)[1].strip() == "纬三路"
+        page.fill("#address", estate_zh)
+        page.click("#lookup-go")
+        shown = page.locator(f'.answer[data-answer="{oid}"]')
+        shown.wait_for()
+        names = shown.locator("p", has_text="单位、小区").inner_text().split(":", 1)[1].strip()
+        assert names.split("、") == [zh_of.get(x, x) for x in named]
+        assert estate_zh in names and estate not in shown.inner_text()
+        page.screenshot(path=str(SHOTS / "public-zh-names.png"), full_page=True)
+        # in English the names as the data has them (pinyin)
+        page.click("#lang")
+        assert card.locator("p", has_text="Where").inner_text().endswith("Wei 3 Lu")
+        names_en = shown.locator("p", has_text="Units and estates").inner_text()
+        assert estate in names_en and estate_zh not in names_en
+        page.screenshot(path=str(SHOTS / "public-en-names.png"), full_page=True)
+    finally:
+        context.close()
+    assert not errors, errors

@@ -77,6 +77,12 @@ function pageUrl(id, print = false) {
 
 const ended = (n) => n.state === "restored" || n.state === "cancelled";
 
+// a place in the page's language: in Chinese the Chinese name the notice carries (names_zh,
+// from the data's *_zh columns), else the name as the data has it (pinyin: Wei 3 Lu)
+function placeName(n, name) {
+  return (currentLang() === "zh" && n?.names_zh?.[name]) || name;
+}
+
 async function boot() {
   document.querySelector("#lang").addEventListener("click", () => setLang(currentLang() === "zh" ? "en" : "zh"));
   document.querySelector("#lookup").addEventListener("submit", (ev) => { ev.preventDefault(); lookup(); });
@@ -118,7 +124,7 @@ function card(n) {
   const zh = currentLang() === "zh";
   const text = (zh ? n.text?.zh : n.text?.en) || "";
   const headline = text.split("\n", 1)[0];
-  const streets = n.streets.join(zh ? "、" : ", ");
+  const streets = n.streets.map((x) => placeName(n, x)).join(zh ? "、" : ", ");
   const classes = `notice card kind-${escapeHtml(n.kind)}${ended(n) ? " ended" : ""}`;
   return `<article class="${classes}" id="notice-${escapeHtml(n.id)}" data-outage="${escapeHtml(n.id)}" data-state="${escapeHtml(n.state)}">
     <p><span class="badge kind-${escapeHtml(n.kind)}">${escapeHtml(w(`kind_${n.kind}`))}</span>
@@ -186,9 +192,10 @@ function showAnswer() {
     const headline = text.split("\n", 1)[0] || m.id;
     const addresses = m.addresses.map((x) => `<li>${escapeHtml(x)}</li>`).join("")
       + (m.addresses_total > m.addresses.length ? `<li>${escapeHtml(w("more", { n: m.addresses_total - m.addresses.length }))}</li>` : "");
-    const names = m.names.length ? `<p>${escapeHtml(w("names"))}: ${escapeHtml(m.names.join(zh ? "、" : ", "))}</p>` : "";
+    const place = (x) => placeName(notice, x);
+    const names = m.names.length ? `<p>${escapeHtml(w("names"))}: ${escapeHtml(m.names.map(place).join(zh ? "、" : ", "))}</p>` : "";
     const onlyStreet = !m.addresses.length && !m.names.length && m.streets.length ? `<p>${escapeHtml(w("streets_only"))}</p>` : "";
-    const reduced = m.reduced_pressure.length ? `<p>${escapeHtml(w("reduced", { s: m.reduced_pressure.join(zh ? "、" : ", ") }))}</p>` : "";
+    const reduced = m.reduced_pressure.length ? `<p>${escapeHtml(w("reduced", { s: m.reduced_pressure.map(place).join(zh ? "、" : ", ") }))}</p>` : "";
     return `<div class="answer affected" data-answer="${escapeHtml(m.id)}">
       <p><strong>“${escapeHtml(a.query)}” ${escapeHtml(w("affected"))}</strong></p>
       <p><a href="${pageUrl(m.id)}">${escapeHtml(headline)}</a> · ${escapeHtml(w(`kind_${m.kind}`))}</p>
