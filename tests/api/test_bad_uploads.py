@@ -22,7 +22,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import Service
+from api.db.tables import NetworkVersion
+from api.registry import NetworkRegistry
+from tests.api.conftest import Service, make_service
 from tests.gis.bad_corpus import (
     CASES,
     Built,
@@ -102,8 +104,6 @@ def test_bad_file_upload(service: Service, c: Case, tmp_path: Path) -> None:
 
 
 def _stored(svc: Service, network_id: int) -> str:
-    from api.db.tables import NetworkVersion
-
     app: Any = svc.client.app
     with app.state.sessions() as session:
         row = session.get(NetworkVersion, network_id)
@@ -248,8 +248,6 @@ def test_folders_of_killed_uploads_are_removed(service: Service, tmp_path: Path)
 
 
 def test_a_new_service_clears_killed_uploads(tmp_path: Path) -> None:
-    from api.registry import NetworkRegistry
-
     stale = tmp_path / "networks" / ".incoming" / "x-000000000000"
     stale.mkdir(parents=True)
     hour_ago = time.time() - 2 * 3600
@@ -299,8 +297,6 @@ def test_a_stored_network_that_no_longer_reads_is_a_409_not_a_500(tmp_path: Path
     # Files stored as valid can stop reading: validation got stricter (a yes/no of "maybe"
     # was accepted before issue 12), or the disk lost them. Queries then say so (409), and
     # the service still starts when it is the newest network (it used to fail to start).
-    from tests.api.conftest import make_service
-
     data = tmp_path / "data"
     for svc in make_service("sqlite", data):
         r = upload(svc, case("clean-gpkg").build(tmp_path), "later-broken")

@@ -3,23 +3,30 @@ session; a column added to a model and forgotten in its migration would only fai
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
 
+from api.db.session import MIGRATIONS, make_engine, migrate
+from api.db.tables import Base
+from ops.jobs import RepairStep, field_job_from_dict
+from routing.io import plan_from_state, plan_to_state
+from routing.model import Crew, Job, Problem, Shift
+from routing.solver import SolverOptions, solve
 from tests.api.conftest import drop_schema, postgres_url
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_the_migrated_schema_is_the_declared_one(backend: str, tmp_path: Path) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from api.db.session import make_engine, migrate
-    from api.db.tables import Base
-
     schema = f"waterops_{uuid.uuid4().hex[:10]}"
     url = postgres_url(schema) if backend == "postgres" else f"sqlite:///{tmp_path / 'm.db'}"
     engine = make_engine(url)
@@ -49,18 +56,6 @@ def test_stored_jobs_and_plans_of_before_0007_come_out_typed(backend: str, tmp_p
     crew of a two-crew job a stop ``"<job>#2"``) read after it as the code writes them now:
     the same plan back, each stop with its slot, each job with its fields and columns; a job
     whose own id ends in ``#2`` stays that job."""
-    import datetime as dt
-    from dataclasses import asdict, replace
-
-    import sqlalchemy as sa
-    from alembic import command
-    from alembic.config import Config
-
-    from api.db.session import MIGRATIONS, make_engine
-    from routing.io import plan_from_state, plan_to_state
-    from routing.model import Crew, Job, Problem, Shift
-    from routing.solver import SolverOptions, solve
-
     crews = tuple(Crew(c, frozenset(), (0.0, 0.0), (Shift(8 * 3600, 17 * 3600),)) for c in "ab")
     problem = Problem(
         crews,
@@ -164,8 +159,6 @@ def test_stored_jobs_and_plans_of_before_0007_come_out_typed(backend: str, tmp_p
         engine.dispose()
         if backend == "postgres":
             drop_schema(schema)
-
-    from ops.jobs import RepairStep, field_job_from_dict
 
     assert tuple(job[:3]) == ("R/2026/9", "V-1#a", "close")
     spec = job[3] if isinstance(job[3], dict) else json.loads(job[3])

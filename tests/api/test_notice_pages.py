@@ -4,16 +4,20 @@ sheet to print. A real ``waterops serve --demo`` on SQLite."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from html import escape as html_escape
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from lxml import etree
+from openpyxl import load_workbook
 
 from ops.calendar import TZ
 from tests.api.conftest import APPROVAL, LiveServer
@@ -145,8 +149,6 @@ def test_the_feed_and_the_calendar_link_to_the_page(server: LiveServer) -> None:
 
 
 def escape(text: str) -> str:
-    from html import escape as html_escape
-
     return html_escape(text)
 
 
@@ -161,11 +163,6 @@ def download(server: LiveServer, path: str, role: str | None) -> tuple[int, byte
 
 
 def test_the_affected_accounts_export_for_the_sms_platform(server: LiveServer) -> None:
-    import csv
-    import io
-
-    from openpyxl import load_workbook
-
     outage = make_outage(server, "P001500", 6, "管道改线", publish=False)
     c = outage["content"]
     path = f"/api/outages/{outage['id']}/accounts"

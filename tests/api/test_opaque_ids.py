@@ -11,6 +11,11 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
+from api.db import tables as t
+from api.store import add_jobs
+from ops.jobs import RepairStep
+from ops.repairs import RepairReport, Severity, open_repair
+from ops.valves import ValveDue, exercise_jobs
 from tests.api.conftest import START, make_service, wait_for_plan
 
 TICKET = "WO#2026.0007"  # no "T-", and a "#" that the two-crew ids of old used
@@ -23,12 +28,6 @@ def opaque() -> str:
 def test_jobs_with_opaque_ids_go_through_plan_publish_outage_and_exercise(
     tmp_path: Path,
 ) -> None:
-    from api.db import tables as t
-    from api.store import add_jobs
-    from ops.jobs import RepairStep
-    from ops.repairs import RepairReport, Severity, open_repair
-    from ops.valves import ValveDue, exercise_jobs
-
     for svc in make_service("sqlite", tmp_path):
         svc.clock.now = START  # Thursday 08:00
         app = svc.client.app

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
+from api.app import create_app
+from api.settings import Settings
+
 
 @pytest.fixture(scope="module")
 def schema(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from api.app import create_app
-    from api.settings import Settings
-
     return create_app(Settings(data_dir=Path(tmp_path_factory.mktemp("schema")))).openapi()
 
 

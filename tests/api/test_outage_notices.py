@@ -12,15 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from api.app import create_app
+from api.settings import MissingSetting, Settings
 from tests.api.conftest import APPROVAL, START, Service, make_service
 
 pytestmark = pytest.mark.slow
 
 
 def test_the_hotline_and_the_legal_name_are_required(tmp_path: Path) -> None:
-    from api.app import create_app
-    from api.settings import MissingSetting, Settings
-
     bare = Settings(data_dir=tmp_path / "a", seed_demo_users=False)
     with pytest.raises(MissingSetting, match="WATEROPS_HOTLINE and WATEROPS_ISSUER_NAME_ZH"):
         bare.notice_issuer()
@@ -46,8 +45,6 @@ def test_the_hotline_and_the_legal_name_are_required(tmp_path: Path) -> None:
 
 
 def test_the_notice_lead_cannot_be_set_below_the_law(tmp_path: Path) -> None:
-    from api.settings import Settings
-
     with pytest.raises(ValidationError, match="城市供水条例"):
         Settings(data_dir=tmp_path, notice_lead_hours=12)
     assert Settings(data_dir=tmp_path, notice_lead_hours=48).notice_lead_hours == 48

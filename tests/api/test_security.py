@@ -7,12 +7,14 @@ Bodies are tested against a real uvicorn (``LiveServer``) with raw sockets: a cl
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
 import re
 import select
 import socket
 import statistics
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api import security
+from api.cli.service import cmd_adduser
+from api.settings import Settings, WeakSigningKey, get_settings
 from tests.api.conftest import LiveServer, Service, make_service
 
 pytestmark = pytest.mark.slow
@@ -264,10 +269,6 @@ def test_a_password_change_revokes_the_tokens(service: Service) -> None:
 def test_the_command_line_password_reset_revokes_the_tokens(
     service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import argparse
-
-    from api.cli.service import cmd_adduser
-
     c = service.client
     user = {"username": "qian.cli", "password": "first-pass-1", "role": "viewer"}
     assert service.post("/api/users", "admin", json=user).status_code == 201
@@ -275,8 +276,6 @@ def test_the_command_line_password_reset_revokes_the_tokens(
     monkeypatch.setenv("WATEROPS_PASSWORD", "second-pass-2")
     monkeypatch.setenv("WATEROPS_DATA_DIR", str(service.data_dir))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    from api.settings import get_settings
-
     get_settings.cache_clear()
     try:
         args = argparse.Namespace(
@@ -367,10 +366,6 @@ def test_known_and_unknown_usernames_take_the_same_time(tmp_path: Path) -> None:
 
 
 def test_password_hashing_runs_off_the_event_loop(service: Service) -> None:
-    import threading
-
-    from api import security
-
     seen: list[str] = []
     real = security.verify_password
 
@@ -391,8 +386,6 @@ def test_password_hashing_runs_off_the_event_loop(service: Service) -> None:
 
 
 def test_the_signing_key_must_be_strong(tmp_path: Path) -> None:
-    from api.settings import Settings, WeakSigningKey
-
     for weak in ("x", "secret", "a" * 64, "abcabcabc" * 8):
         with pytest.raises(WeakSigningKey, match="WATEROPS_SECRET_KEY"):
             Settings(data_dir=tmp_path, secret_key=weak).signing_key()
@@ -420,8 +413,6 @@ def test_the_signing_key_must_be_strong(tmp_path: Path) -> None:
 
 
 def test_the_service_does_not_start_with_a_weak_key(tmp_path: Path) -> None:
-    from api.settings import WeakSigningKey
-
     with pytest.raises(WeakSigningKey):
         for _ in make_service("sqlite", tmp_path, secret_key="1"):
             pass

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from api.db.tables import NetworkVersion
 from tests.api.conftest import Service, make_service
 from tests.gis.bad_corpus import SMALL_INP, SMALL_VALVES
 
@@ -65,8 +66,6 @@ def test_the_upload_report_says_an_epanet_file_has_no_crs(sqlite_service: Servic
 
 
 def test_a_stored_valve_csv_that_no_longer_reads_names_no_server_path(tmp_path: Path) -> None:
-    from api.db.tables import NetworkVersion
-
     data = tmp_path / "data"
     for svc in make_service("sqlite", data):
         network_id = _upload(svc, "valves-go-bad")

@@ -20,7 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 
+from api.db.session import MIGRATIONS, make_engine
 from api.webhooks import WebhookWorker, wall_clock
 from tests.api.conftest import (
     APPROVAL,
@@ -457,12 +461,6 @@ def test_a_notice_a_published_plan_moves_sends_its_update(svc: Service, receiver
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_migration_0010_goes_down_and_up_again(backend: str, tmp_path: Path) -> None:
-    import sqlalchemy as sa
-    from alembic import command
-    from alembic.config import Config
-
-    from api.db.session import MIGRATIONS, make_engine
-
     schema = f"waterops_{uuid.uuid4().hex[:10]}"
     url = postgres_url(schema) if backend == "postgres" else f"sqlite:///{tmp_path / 'm.db'}"
     engine = make_engine(url)
