@@ -44,7 +44,7 @@ from api.routes import (
     work,
 )
 from api.security import SignInLimits, hash_password, prepare_hashing
-from api.settings import Settings, get_settings
+from api.settings import HOST, PORT, Settings, get_settings
 from api.store import ensure_counters
 from api.webhooks import Backoff, WebhookWorker
 from gis.errors import (
@@ -70,7 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         start(app, settings)
         # one server process of several posts the demo day, once
         if settings.seed_demo_work and claim(settings.data_dir):
-            url = settings.public_url.replace("0.0.0.0", "127.0.0.1")
+            url = (settings.public_url.strip() or f"http://{HOST}:{PORT}").replace(
+                "0.0.0.0", "127.0.0.1"
+            )
             seed_in_background(url, DEMO_PASSWORD)
         try:
             yield

@@ -115,7 +115,12 @@ class Settings(BaseSettings):
         default="", max_length=200, description="its English name (default: the Chinese one)"
     )
     sender: str = Issuer.sender
-    public_url: str = f"http://{HOST}:{PORT}"
+    public_url: str = Field(
+        default="",
+        max_length=500,
+        description="required: the address the public reaches the service at (every notice "
+        "links its page there, as do CAP, Atom and iCalendar); the demo uses where it listens",
+    )
     solver_seconds: float = Field(default=30.0, gt=0, le=600)
     planner_workers: int = Field(
         default=2, ge=1, le=32, description="planner processes per server process"
@@ -200,13 +205,13 @@ class Settings(BaseSettings):
         Raises :class:`MissingSetting` when the hotline or the legal name is not set, except
         in the demo (``seed_demo_users``), which signs with invented names and says so.
         """
-        public = self.public_url.rstrip("/")
+        public = self.public_url.strip().rstrip("/") or f"http://{HOST}:{PORT}"
         links = {
             "sender": self.sender,
             "web": f"{public}/public/notices",
             "pages": f"{public}/outages",
         }
-        if self.hotline.strip() and self.issuer_name_zh.strip():
+        if self.hotline.strip() and self.issuer_name_zh.strip() and self.public_url.strip():
             issuer = Issuer(
                 name_zh=self.issuer_name_zh.strip(),
                 name_en=self.issuer_name_en.strip() or self.issuer_name_zh.strip(),
@@ -224,11 +229,18 @@ class Settings(BaseSettings):
             )
             if not value.strip()
         ]
+        if missing:
+            raise MissingSetting(
+                f"{' and '.join(missing)} not set: every outage notice gives the utility's own "
+                "service hotline and is signed with its full legal name; set them in the "
+                "environment or the TOML file (WATEROPS_CONFIG). 12319 is the city-management "
+                "line, not a water utility's"
+            )
         raise MissingSetting(
-            f"{' and '.join(missing)} not set: every outage notice gives the utility's own "
-            "service hotline and is signed with its full legal name; set them in the "
-            "environment or the TOML file (WATEROPS_CONFIG). 12319 is the city-management "
-            "line, not a water utility's"
+            "WATEROPS_PUBLIC_URL not set: every outage notice gives the address of its public "
+            "page (and CAP, Atom and iCalendar link there), so the service must know the "
+            "address the public reaches it at, e.g. https://water.example.cn; set it in the "
+            "environment or the TOML file (WATEROPS_CONFIG)"
         )
 
     @property

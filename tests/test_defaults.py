@@ -133,11 +133,12 @@ def test_the_command_lines_defaults_are_the_cores(
     sample = _parse("leakage", "sample")
     assert (sample.days, sample.seed) == (_keyword(generate, "days"), _keyword(generate, "seed"))
 
-    # `waterops serve` listens where the service's default public address says it does
+    # the demo's notices link where `waterops serve` listens by default
     monkeypatch.delenv("WATEROPS_PUBLIC_URL", raising=False)
     monkeypatch.delenv("WATEROPS_CONFIG", raising=False)
     serve = _parse("serve")
-    assert Settings(data_dir=tmp_path).public_url == f"http://{serve.host}:{serve.port}"
+    issuer, _ = Settings(data_dir=tmp_path, seed_demo_users=True).notice_issuer()
+    assert issuer.url("OUT-1", "zh").startswith(f"http://{serve.host}:{serve.port}/outages/")
 
 
 def test_the_valve_programmes_routes_default_to_the_programmes_settings() -> None:

@@ -75,7 +75,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.demo:
         os.environ["WATEROPS_SEED_DEMO_USERS"] = "true"
         os.environ.setdefault("WATEROPS_SEED_DEMO_WORK", "true")
-    os.environ.setdefault("WATEROPS_PUBLIC_URL", f"http://{args.host}:{args.port}")
+        # the demo's notices link where it listens; a deployment says where the public reaches it
+        os.environ.setdefault("WATEROPS_PUBLIC_URL", f"http://{args.host}:{args.port}")
     url = f"http://{args.host}:{args.port}"
     out.print(f"[bold]waterops[/bold] at {url}")
     out.print(f"console {url}/ · public outages {url}/outages · API docs {url}/docs")

@@ -29,8 +29,12 @@ def test_the_hotline_and_the_legal_name_are_required(tmp_path: Path) -> None:
         TestClient(create_app(bare)),
     ):
         pass
+    named = {"hotline": "0371-12345678", "issuer_name_zh": "开封某某供水有限公司"}
+    # nor without the address the public reaches it at: notices would link to localhost
+    with pytest.raises(MissingSetting, match="WATEROPS_PUBLIC_URL not set"):
+        Settings(data_dir=tmp_path / "b", **named).notice_issuer()
     issuer, hotline = Settings(
-        data_dir=tmp_path / "b", hotline="0371-12345678", issuer_name_zh="开封某某供水有限公司"
+        data_dir=tmp_path / "b", public_url="https://water.example.cn/", **named
     ).notice_issuer()
     assert (issuer.name_zh, issuer.name_en, issuer.demo, hotline) == (
         "开封某某供水有限公司",
@@ -38,7 +42,7 @@ def test_the_hotline_and_the_legal_name_are_required(tmp_path: Path) -> None:
         False,
         "0371-12345678",
     )
-    assert issuer.url("OUT-1", "en") == "http://127.0.0.1:8000/outages/OUT-1?lang=en"
+    assert issuer.url("OUT-1", "en") == "https://water.example.cn/outages/OUT-1?lang=en"
     # the demo signs with invented ones and says so
     demo, number = Settings(data_dir=tmp_path / "c", seed_demo_users=True).notice_issuer()
     assert demo.demo and number == "0371-00000000"
@@ -76,6 +80,7 @@ def test_a_notice_in_the_service_is_chinese_first_and_signed_by_the_utility(
         tmp_path,
         hotline="0371-12345678",
         issuer_name_zh="开封某某供水有限公司",
+        public_url="https://water.example.cn",
         issuer_name_en="Kaifeng X Water Co., Ltd.",
     ) as svc:
         svc.clock.now = START
