@@ -4,6 +4,7 @@ role checks, and the versions of ``If-Match``."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
@@ -13,7 +14,7 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, Header, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from sqlalchemy.orm import Session
 
 from api.db.fast import query_one
@@ -177,6 +178,19 @@ def _plausible_moment(value: dt.datetime) -> dt.datetime:
     return value
 
 
+_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _full_date(value: object) -> object:
+    """A day as the schema says (RFC 3339 full-date, YYYY-MM-DD): pydantic's lax date also takes
+    "0" (1970-01-01) and a midnight date-time, which the OpenAPI format rejects."""
+    if isinstance(value, str) and not _FULL_DATE.fullmatch(value):
+        raise ValueError("a day is written YYYY-MM-DD")
+    if isinstance(value, int | float):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
 def _plausible_day(value: dt.date) -> dt.date:
     if not 2000 <= value.year <= 2100:
         raise ValueError("a date between the years 2000 and 2100 is expected")
@@ -185,7 +199,7 @@ def _plausible_day(value: dt.date) -> dt.date:
 
 # times from clients: ISO 8601, Kaifeng time when without an offset, within this century
 When = Annotated[dt.datetime, AfterValidator(_plausible_moment)]
-Day = Annotated[dt.date, AfterValidator(_plausible_day)]
+Day = Annotated[dt.date, BeforeValidator(_full_date), AfterValidator(_plausible_day)]
 MAX_ID = 2_147_483_647  # ids are 32-bit integers in every database we run on
 NetworkId = Annotated[int, Path(ge=1, le=MAX_ID, description="network id")]
 PlanId = Annotated[int, Path(ge=1, le=MAX_ID, description="plan id")]

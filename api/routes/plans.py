@@ -226,7 +226,7 @@ def create_plan(body: PlanIn, request: Request, user: Dispatcher, session: Sessi
 def list_plans(
     _: Reader,
     session: SessionDep,
-    day: Annotated[dt.date | None, Query()] = None,
+    day: Annotated[Day | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
     jobs, _ = _in_json(session, t.Plan.problem, "jobs")

@@ -139,3 +139,12 @@ def test_a_week_view_plan(service: Service, open_work: dict[str, str]) -> None:
     crews = {c["id"]: c for c in service.get("/api/crews").json()}
     assert weekend and all(crews[r["crew"]]["on_call"] for r in weekend)
     assert service.post("/api/plans", json={"day": "2026-11-27", "days": 9}).status_code == 422
+
+
+def test_plans_of_a_day_are_asked_by_a_full_date(service: Service) -> None:
+    # the schema says format date (YYYY-MM-DD): pydantic's lax date took "0" as 1970-01-01 and
+    # a midnight date-time as its day, which the fuzzer found accepted
+    for bad in ("0", "2026-11-26T00:00:00", "20261126"):
+        r = service.get(f"/api/plans?day={bad}")
+        assert r.status_code == 422, (bad, r.text)
+    assert service.get("/api/plans?day=2026-11-26").status_code == 200
