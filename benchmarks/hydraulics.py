@@ -98,14 +98,11 @@ def plans_of(network: Network, isolator: Isolator, count: int) -> list[Isolation
     return out
 
 
-def one_impact(tmp: Path, count: int) -> None:
-    print(f"== one isolation impact, Net6 at hour {HOUR:g} (PDD), median of {count} plans")
-    network, model = load("Net6", tmp)
-    isolator = Isolator(network)
-    t0 = time.perf_counter()
-    engine = engine_for(model, network, HOUR)
-    setup = time.perf_counter() - t0
-    plans = plans_of(network, isolator, count)
+def timed_impacts(
+    engine: HydraulicEngine, network: Network, plans: list[IsolationPlan]
+) -> tuple[float, float]:
+    """Median seconds of one impact with the open engine and with a new simulation per
+    scenario, over the plans (the two must agree)."""
     with engine:
         ours, theirs = [], []
         for plan in plans:
@@ -117,7 +114,18 @@ def one_impact(tmp: Path, count: int) -> None:
             theirs.append(time.perf_counter() - t0)
             assert a.cut_off_nodes == b.cut_off_nodes
             assert abs(a.not_served_m3h - b.not_served_m3h) < 1e-2
-    o, t = statistics.median(ours), statistics.median(theirs)
+    return statistics.median(ours), statistics.median(theirs)
+
+
+def one_impact(tmp: Path, count: int) -> None:
+    print(f"== one isolation impact, Net6 at hour {HOUR:g} (PDD), median of {count} plans")
+    network, model = load("Net6", tmp)
+    isolator = Isolator(network)
+    t0 = time.perf_counter()
+    engine = engine_for(model, network, HOUR)
+    setup = time.perf_counter() - t0
+    plans = plans_of(network, isolator, count)
+    o, t = timed_impacts(engine, network, plans)
     print(
         f"open engine {o * 1000:.1f} ms | new simulation per scenario {t * 1000:.0f} ms | "
         f"ratio {t / o:.0f}x | engine set-up {setup:.2f} s (once per hour) | "
@@ -142,18 +150,7 @@ def sample_city_impact(count: int) -> None:
     engine = engine_for(model, network, SAMPLE_HOUR)
     setup = time.perf_counter() - t0
     plans = plans_of(network, isolator, count)
-    with engine:
-        ours, theirs = [], []
-        for plan in plans:
-            t0 = time.perf_counter()
-            a = isolation_impact(engine, network, plan)
-            ours.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            b = isolation_impact(engine, network, plan, solve=peer(engine))
-            theirs.append(time.perf_counter() - t0)
-            assert a.cut_off_nodes == b.cut_off_nodes
-            assert abs(a.not_served_m3h - b.not_served_m3h) < 1e-2
-    o, t = statistics.median(ours), statistics.median(theirs)
+    o, t = timed_impacts(engine, network, plans)
     print(
         f"open engine {o * 1000:.1f} ms | new simulation per scenario {t * 1000:.0f} ms | "
         f"ratio {t / o:.0f}x | model built from the layers {built:.2f} s, engine set-up "

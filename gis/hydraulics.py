@@ -260,19 +260,17 @@ class _Toolkit:
         return tuple(out)
 
     def node_values(self, code: int) -> FloatArray:
-        get, project, value = self._lib.EN_getnodevalue, self._project, self._value
-        out = np.empty(len(self.node_ids))
-        ref = ctypes.byref(value)
-        for i in range(len(self.node_ids)):
-            get(project, i + 1, code, ref)
-            out[i] = value.value
-        return out
+        return self._values(self._lib.EN_getnodevalue, len(self.node_ids), code)
 
     def link_values(self, code: int) -> FloatArray:
-        get, project, value = self._lib.EN_getlinkvalue, self._project, self._value
-        out = np.empty(len(self.link_ids))
+        return self._values(self._lib.EN_getlinkvalue, len(self.link_ids), code)
+
+    def _values(self, get: Any, count: int, code: int) -> FloatArray:
+        """One value of every node or link (EPANET 2.2 has no bulk getter: one call each)."""
+        project, value = self._project, self._value
+        out = np.empty(count)
         ref = ctypes.byref(value)
-        for i in range(len(self.link_ids)):
+        for i in range(count):
             get(project, i + 1, code, ref)
             out[i] = value.value
         return out
