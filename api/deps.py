@@ -210,3 +210,16 @@ OptionalId = Annotated[int | None, Field(default=None, ge=1, le=MAX_ID, strict=T
 
 def etag(version: int) -> dict[str, Any]:
     return {"ETag": f'"{version}"'}
+
+
+def issuer(request: Request) -> Any:
+    """Who signs the notices (:meth:`api.settings.Settings.notice_issuer`, read at start-up)."""
+    return request.app.state.issuer
+
+
+def hotline(request: Request) -> str:
+    return str(request.app.state.hotline)
+
+
+def lead(request: Request) -> dt.timedelta:
+    return dt.timedelta(hours=request.app.state.settings.notice_lead_hours)

@@ -579,3 +579,26 @@ def recompute_deadlines(
 
 def _moment(value: Any) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
+def change_dict(row: t.DeadlineChange) -> dict[str, Any]:
+    """A deadline change as the API shows it (local times)."""
+    return {
+        "year": row.year,
+        "application": row.application_id,
+        "job": row.job_id,
+        "field": row.field,
+        "old": None if row.old is None else local(row.old).isoformat(timespec="seconds"),
+        "new": None if row.new is None else local(row.new).isoformat(timespec="seconds"),
+        "by": row.by,
+        "at": local(row.at).isoformat(timespec="seconds"),
+    }
+
+
+def public_outage(session: Session, outage_id: str) -> Outage:
+    """A notice the public may see (one that was sent); NotFound otherwise."""
+    row = session.get(t.Outage, outage_id)
+    outage = outage_value(session, row) if row is not None else None
+    if outage is None or not outage.sent_revisions:
+        raise NotFound(f"no published notice {outage_id}")
+    return outage

@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 
 from api.db import tables as t
 from api.deps import Admin, Reader, SessionDep
-from api.routes.networks import json_response
-from api.store import calendar, local, now_local, recompute_deadlines
+from api.responses import json_response
+from api.store import calendar, change_dict, local, now_local, recompute_deadlines
 from ops.calendar import year_schedule
 
 router = APIRouter(prefix="/api/calendar", tags=["calendar"])
@@ -122,16 +122,3 @@ def year_changes(year: Year, _: Reader, session: SessionDep) -> Response:
         select(t.DeadlineChange).where(t.DeadlineChange.year == year).order_by(t.DeadlineChange.id)
     )
     return json_response([change_dict(r) for r in rows])
-
-
-def change_dict(row: t.DeadlineChange) -> dict[str, Any]:
-    return {
-        "year": row.year,
-        "application": row.application_id,
-        "job": row.job_id,
-        "field": row.field,
-        "old": None if row.old is None else local(row.old).isoformat(timespec="seconds"),
-        "new": None if row.new is None else local(row.new).isoformat(timespec="seconds"),
-        "by": row.by,
-        "at": local(row.at).isoformat(timespec="seconds"),
-    }

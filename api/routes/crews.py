@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from api.db import tables as t
 from api.deps import Dispatcher, IfMatch, Reader, SessionDep, check_version, etag
-from api.routes.networks import json_response
+from api.responses import json_response
 from api.store import crew_dict, get_or_404
 from ops.dispatch import CrewShift
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import re
 import shutil
 import stat
@@ -35,6 +33,7 @@ from api.registry import (
     remove_orphans,
     valve_position,
 )
+from api.responses import geojson_once, json_response, save_upload
 from api.store import local, record_valve_status
 from gis.io import OPTIONAL_LAYERS, REQUIRED_LAYERS, describe_export, parse_lonlat, plan_to_geojson
 from gis.mapping import MappingError, contract_description, layer_for_name, mapping_from_dict
@@ -45,17 +44,6 @@ router = APIRouter(prefix="/api/networks", tags=["networks"])
 
 ALLOWED = (".gpkg", ".zip", ".inp", ".dxf")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def json_response(
-    data: Any, status_code: int = 200, headers: dict[str, str] | None = None
-) -> Response:
-    return Response(
-        orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY),
-        status_code=status_code,
-        media_type="application/json",
-        headers=headers,
-    )
 
 
 def network_dict(row: NetworkVersion) -> dict[str, Any]:
@@ -78,26 +66,6 @@ def _safe_name(filename: str | None, fallback: str) -> str:
     name = Path(filename or fallback).name
     name = SAFE_NAME.sub("_", name).strip("._") or fallback
     return name[:120]
-
-
-def _save(upload: UploadFile, target: Path, limit: int) -> str:
-    """Write an upload to ``target`` without going over ``limit`` bytes; its SHA-256."""
-    digest = hashlib.sha256()
-    size = 0
-    with target.open("wb") as out:
-        while chunk := upload.file.read(1 << 20):
-            size += len(chunk)
-            if size > limit:
-                out.close()
-                target.unlink(missing_ok=True)
-                raise HTTPException(
-                    status.HTTP_413_CONTENT_TOO_LARGE,
-                    f"{upload.filename}: larger than the upload limit of {limit // 2**20} MB "
-                    "(setting WATEROPS_MAX_UPLOAD_MB)",
-                )
-            digest.update(chunk)
-            out.write(chunk)
-    return digest.hexdigest()
 
 
 # What a zip of layers may hold: layers as GeoJSON, GeoPackage or Shapefile (with its side
@@ -314,11 +282,11 @@ def _receive(
     staging.mkdir(parents=True, exist_ok=False)
     try:
         stored = staging / filename
-        sha = _save(file, stored, limit)
+        sha = save_upload(file, stored, limit)
         valves_rel = None
         if valves is not None:
             vname = _safe_name(valves.filename, "valves.csv")
-            _save(valves, staging / vname, limit)
+            save_upload(valves, staging / vname, limit)
             valves_rel = str(folder_rel / vname)
         read_rel = folder_rel / filename
         if suffix == ".zip":
@@ -596,26 +564,6 @@ def get_map_layer(
 
     key = (layer, loaded.failed if layer == "valves" else ())
     return geojson_once(request, loaded, key, build, "private, no-cache")
-
-
-def geojson_once(
-    request: Request, loaded: Any, key: tuple[str, tuple[str, ...]], build: Any, cache: str
-) -> Response:
-    """A map layer built once per network state and kept gzipped; sent with an ETag (304 when
-    the browser has it) and gzipped to clients that take it."""
-    body = loaded.map_layers.get(key)
-    if body is None:
-        body = gzip.compress(orjson.dumps(build()), compresslevel=6, mtime=0)
-        loaded.map_layers[key] = body
-    tag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
-    headers = {"ETag": tag, "Cache-Control": cache, "Vary": "Accept-Encoding"}
-    if request.headers.get("if-none-match") == tag:
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        headers["Content-Encoding"] = "gzip"
-    else:
-        body = gzip.decompress(body)
-    return Response(body, media_type="application/geo+json", headers=headers)
 
 
 @router.get("/{network_id}/valves/{valve_id}", summary="a valve and its field status")

@@ -13,9 +13,21 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.db import tables as t
-from api.deps import Dispatcher, IfMatch, OptionalId, Reader, SessionDep, When, check_version, etag
+from api.deps import (
+    Dispatcher,
+    IfMatch,
+    OptionalId,
+    Reader,
+    SessionDep,
+    When,
+    check_version,
+    etag,
+    hotline,
+    issuer,
+    lead,
+)
 from api.openapi import answers
-from api.routes.networks import json_response
+from api.responses import json_response
 from api.schemas import OutageOut
 from api.store import (
     get_or_404,
@@ -26,6 +38,7 @@ from api.store import (
     outage_dict,
     outage_value,
     outage_values,
+    public_outage,
     save_outage,
 )
 from api.webhooks import enqueue_notice_events
@@ -57,19 +70,6 @@ from ops.repairs import TankerPoint
 
 router = APIRouter(prefix="/api/outages", tags=["outages"])
 public = APIRouter(prefix="/public", tags=["public"])
-
-
-def issuer(request: Request) -> Any:
-    """Who signs the notices (:meth:`api.settings.Settings.notice_issuer`, read at start-up)."""
-    return request.app.state.issuer
-
-
-def hotline(request: Request) -> str:
-    return str(request.app.state.hotline)
-
-
-def lead(request: Request) -> dt.timedelta:
-    return dt.timedelta(hours=request.app.state.settings.notice_lead_hours)
 
 
 class OutageIn(BaseModel):
@@ -678,15 +678,6 @@ def public_atom(
         render_atom(live, now_local(), issuer(request), lang=lang),
         media_type="application/atom+xml",
     )
-
-
-def public_outage(session: Any, outage_id: str) -> Any:
-    """A notice the public may see (one that was sent), or 404."""
-    row = session.get(t.Outage, outage_id)
-    outage = outage_value(session, row) if row is not None else None
-    if outage is None or not outage.sent_revisions:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no published notice {outage_id}")
-    return outage
 
 
 @public.get("/notices/{outage_id}.cap", summary="one notice as CAP 1.2 XML")

@@ -20,7 +20,7 @@ from api.db import tables as t
 from api.deps import Day, Dispatcher, IfMatch, PlanId, Reader, SessionDep, When, check_version, etag
 from api.openapi import answers
 from api.planner import PlanRequest, encode_problem
-from api.routes.networks import json_response
+from api.responses import json_response
 from api.store import (
     add_jobs,
     calendar_config,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from api.db import tables as t
 from api.deps import Dispatcher, NetworkId, Operator, OptionalId, Reader, SessionDep
-from api.routes.networks import _save, json_response
+from api.responses import json_response, save_upload
 from api.store import (
     add_jobs,
     get_or_404,
@@ -88,7 +88,7 @@ def create_analysis(
     try:
         for name, upload in files.items():
             if upload is not None:
-                _save(upload, folder / f"{name}.csv", settings.max_upload_bytes)
+                save_upload(upload, folder / f"{name}.csv", settings.max_upload_bytes)
         report = analyse(folder, loaded.network, outlet_pressure_mpa=outlet_pressure_mpa)
     except (ValueError, KeyError, IndexError, TypeError, ArithmeticError) as exc:
         shutil.rmtree(folder, ignore_errors=True)

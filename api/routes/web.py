@@ -19,10 +19,10 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.deps import SessionDep
+from api.deps import SessionDep, issuer
 from api.openapi import answers
-from api.routes.networks import geojson_once, json_response
-from api.routes.outages import issuer, public_outage
+from api.responses import geojson_once, json_response
+from api.store import public_outage
 from gis.mapview import roads_layer
 from ops.errors import Conflict, NotFound
 from ops.notices.page import render_page

@@ -23,13 +23,13 @@ from api.deps import (
     check_version,
     etag,
 )
-from api.routes.calendar import change_dict
-from api.routes.networks import json_response
+from api.responses import json_response
 from api.schemas import JobOut, JobWithHistoryOut
 from api.store import (
     add_jobs,
     application_value,
     calendar,
+    change_dict,
     connection_rules,
     get_or_404,
     idempotent,
