@@ -161,7 +161,10 @@ def _before(outage: Outage, revision: Revision) -> NoticeContent | None:
 
 def change_lines(outage: Outage, revision: Revision, lang: str) -> list[str]:
     """What changed at ``revision`` against what the public was told before, from the two
-    contents (codes with a template per language: no note is copied, no internal id shown)."""
+    contents (codes with a template per language: no note is copied, no internal id shown).
+
+    The new window only: the notice's next line gives the duration (共计停水约N小时) once.
+    """
     before, now = _before(outage, revision), revision.content
     if before is None:
         return []
@@ -170,21 +173,19 @@ def change_lines(outage: Outage, revision: Revision, lang: str) -> list[str]:
     if (before.start, before.end) != (now.start, now.end):
         if before.start == now.start:
             out.append(
-                f"恢复供水时间由{_zh_time(before.end)}调整为{_zh_time(now.end)}，"
-                f"共计停水约{_hours(now.duration)}小时。"
+                f"恢复供水时间由{_zh_time(before.end)}调整为{_zh_time(now.end)}。"
                 if zh
                 else f"Supply is now expected back by {_en_time(now.end)} (was "
-                f"{_en_time(before.end)}): about {_hours(now.duration)} hours in all."
+                f"{_en_time(before.end)})."
             )
         else:
             out.append(
                 f"停水时间由{_zh_window(before.start, before.end)}"
-                f"调整为{_zh_window(now.start, now.end)}，"
-                f"共计停水约{_hours(now.duration)}小时。"
+                f"调整为{_zh_window(now.start, now.end)}。"
                 if zh
                 else f"The outage now runs from {_en_time(now.start)} to "
                 f"{_en_until(now.start, now.end)} (was {_en_time(before.start)} to "
-                f"{_en_until(before.start, before.end)}): about {_hours(now.duration)} hours."
+                f"{_en_until(before.start, before.end)})."
             )
     if (before.reason_zh, before.reason) != (now.reason_zh, now.reason):
         out.append(
