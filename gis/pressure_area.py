@@ -1,0 +1,96 @@
+"""The reduced-pressure area of an isolation: where customers still have a path to a source but
+fall below the service pressure once the valves are closed (issue 17, docs/hydraulics.md).
+
+The polygon is drawn as the shut area's is (:mod:`gis.area`): a corridor around every pipe that
+serves such customers, one union, simplified, in WGS84 GeoJSON. The pipes are those with a
+junction below the service pressure at an end, or whose middle node (the model built from GIS
+layers draws a pipe's customers there, ``PIPE~m``) is below it, or that serve a customer below
+it; the pipes of the shut area and those cut off unintentionally are left out (they are the
+shut-area polygon's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from gis.area import affected_area
+from gis.hydraulics import HydraulicImpact
+from gis.isolation import IsolationPlan
+from gis.network import Network
+
+MIDDLE = "~m"  # gis.hydraulic_model's middle junction of a pipe with customers: ``PIPE~m``
+
+
+@dataclass(frozen=True)
+class PressureArea:
+    """The reduced-pressure area of one isolation's hydraulic impact."""
+
+    pipes: tuple[str, ...]  # pipes serving customers below the service pressure, not cut off
+    nodes: int  # junctions with a demand below the service pressure beyond those cut off
+    customers: int  # customers at those junctions
+    area: dict[str, Any] | None  # WGS84 GeoJSON Polygon/MultiPolygon; None: nothing or no map
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pipes": list(self.pipes),
+            "nodes": self.nodes,
+            "customers": self.customers,
+            "area": self.area,
+        }
+
+
+def reduced_pressure_pipes(
+    network: Network, impact: HydraulicImpact, plan: IsolationPlan
+) -> npt.NDArray[np.int64]:
+    """Indices of the pipes of the reduced-pressure area (sorted, each once)."""
+    pipes = network.pipes
+    below = np.array(impact.below_service, dtype=object)
+    if len(below) == 0:
+        return np.zeros(0, dtype=np.int64)
+    at_node = np.isin(network.nodes.ids, below)
+    selected = at_node[pipes.start] | at_node[pipes.end]
+    middles = [b[: -len(MIDDLE)] for b in below.tolist() if str(b).endswith(MIDDLE)]
+    if middles:
+        selected |= np.isin(pipes.ids, np.array(middles, dtype=object))
+    customers = network.customers
+    low = np.isin(customers.ids, np.array(impact.customers_below_service, dtype=object))
+    on_pipe = customers.pipe[low & (customers.pipe >= 0)]
+    selected[on_pipe] = True
+    shut = np.array([*plan.isolated_pipes, *plan.unintended_pipes], dtype=object)
+    if len(shut):
+        selected &= ~np.isin(pipes.ids, shut)
+    return np.flatnonzero(selected).astype(np.int64)
+
+
+def reduced_pressure_area(
+    network: Network,
+    impact: HydraulicImpact,
+    plan: IsolationPlan,
+    *,
+    buffer_m: float = 25.0,
+) -> PressureArea:
+    """The reduced-pressure area of ``impact`` (the hydraulic impact of ``plan``).
+
+    Parameters
+    ----------
+    network
+        The network the plan was made on; without a CRS there is no polygon (``area`` None).
+    impact
+        :func:`gis.hydraulics.isolation_impact` of the plan.
+    plan
+        The isolation plan: its shut and unintended pipes are not part of the area.
+    buffer_m
+        Half-width of the corridor around each pipe, as the shut area's (25 m).
+    """
+    found = reduced_pressure_pipes(network, impact, plan)
+    area = affected_area(network, found, buffer_m=buffer_m) if network.has_map else None
+    return PressureArea(
+        pipes=tuple(str(p) for p in network.pipes.ids[found]),
+        nodes=len(impact.below_service),
+        customers=len(impact.customers_below_service),
+        area=area,
+    )
