@@ -1,4 +1,4 @@
-"""What the service answers for jobs and outages, declared so that ``/docs`` shows it.
+"""What the service answers for jobs, outages and plans, declared so that ``/docs`` shows it.
 
 The routes answer with the domain values' own ``to_dict`` (``ops.jobs.FieldJob``,
 ``ops.outages.Outage``) plus what the service adds (status, version, who changed it); these
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ops.jobs import FieldJob, JobKind, RepairStep
 from ops.outages import NoticeState, OutageKind
-from ops.workflow import JobStatus
+from ops.workflow import JobStatus, PlanStatus
 
 Time = str  # ISO 8601 with the offset; see the module
 LonLat = list[float]
@@ -166,3 +166,134 @@ class OutageOut(BaseModel):
     version: int = Field(description="the ETag: send it as If-Match for the next step")
     network: int | None
     created_by: str
+
+
+# -- plans ---------------------------------------------------------------------------------
+
+
+class PlanStopOut(BaseModel):
+    """A crew's visit to a job (ops.dispatch.DayPlan.to_dict, from routing.model.Stop)."""
+
+    job: str
+    slot: int = Field(description="1, or 2 for the second crew of a two-crew job")
+    arrival: Time
+    start: Time
+    end: Time
+    travel: int = Field(description="seconds of travel to it")
+    deadline_status: str | None = Field(description="on_time, late, or none without a deadline")
+    kind: str | None
+    source: str | None
+    ticket: str | None
+    valve: str | None
+    step: str | None
+
+
+class PlanBreakOut(BaseModel):
+    start: Time
+    end: Time
+
+
+class PlanRouteOut(BaseModel):
+    """One shift of one crew."""
+
+    crew: str
+    shift: int = Field(description="which of the crew's shifts (a week view: several)")
+    day: str | None
+    depart: Time
+    arrive: Time
+    stops: list[PlanStopOut]
+    breaks: list[PlanBreakOut]
+    travel_time: int = Field(description="seconds")
+    work_time: int = Field(description="seconds")
+    distance_m: float
+    geometry: dict[str, Any] | None = Field(
+        default=None, description="the road path, a GeoJSON LineString (WGS84)"
+    )
+
+
+class UnassignedOut(BaseModel):
+    """A job the plan could not place, and why (routing.model.Unassigned)."""
+
+    job: str
+    reason: str
+    detail: str = Field(description="the English of the reason")
+    detail_key: str = Field(description="the reason's key, for clients in other languages")
+    params: dict[str, Any]
+    mandatory: bool
+
+
+class PlanSummaryOut(BaseModel):
+    jobs_planned: int
+    jobs_unassigned: int
+    mandatory_unassigned: int
+    late: int
+    routes_used: int
+    travel_time: int = Field(description="seconds")
+    work_time: int = Field(description="seconds")
+    distance_km: float
+    utilisation: float = Field(description="work over shift time of the crews used, 0..1")
+    status: str = Field(description="the solver's status")
+    solve_seconds: float
+
+
+class AtRiskOut(BaseModel):
+    job: str
+    source: str
+    deadline: Time | None
+    reason: str
+    detail: str
+    detail_key: str
+    params: dict[str, Any]
+
+
+class PlanResultOut(BaseModel):
+    """What a solved plan holds (ops.dispatch.DayPlan.to_dict)."""
+
+    summary: PlanSummaryOut
+    routes: list[PlanRouteOut]
+    unassigned: list[UnassignedOut]
+    moved: list[dict[str, Any]] = Field(
+        description="a re-plan: published jobs given another crew or time"
+    )
+    day: str
+    days: list[str] = Field(description="the dates planned (a week view: several)")
+    at_risk: list[AtRiskOut] = Field(description="jobs whose deadline or due is at risk")
+    outage_windows: dict[str, dict[str, Any]] = Field(description="by repair ticket")
+    not_yet_startable: list[str] = Field(description="open jobs that may not start in the plan")
+    calendar: dict[str, Any] | None = Field(description="the holiday calendars counted on")
+    suspended: list[dict[str, Any]] = Field(
+        description="a re-plan: started jobs left for an emergency, with the job for the rest"
+    )
+
+
+class PlanOut(BaseModel):
+    """A plan: where it stands, and its result once solved (``result`` in a plan's own answer,
+    ``summary`` in a listing)."""
+
+    id: int
+    day: str
+    status: PlanStatus
+    parent: int | None = Field(description="the plan this one re-plans")
+    network: int | None
+    seconds: float = Field(description="the solver's time limit")
+    progress: dict[str, Any] = Field(description="while solving: elapsed, solutions, best cost")
+    error: str | None = Field(description="why it failed")
+    created_by: str
+    created_at: Time
+    published_at: Time | None
+    published_by: str | None
+    version: int = Field(description="the ETag: send it as If-Match to publish")
+    jobs: int = Field(description="jobs in its problem")
+    crews: int = Field(description="crews in its problem")
+    result: PlanResultOut | None = Field(
+        default=None, description="the plan's own answer: none until solved"
+    )
+    summary: PlanSummaryOut | None = Field(default=None, description="a listing: once solved")
+
+
+class PublishedPlanOut(PlanOut):
+    """A published plan and what publishing it did."""
+
+    jobs_assigned: int
+    jobs_suspended: list[str] = Field(description="started jobs left for an emergency")
+    notices_updated: list[str] = Field(description="the outages whose notices moved with it")

@@ -21,6 +21,7 @@ from api.deps import Day, Dispatcher, IfMatch, PlanId, Reader, SessionDep, When,
 from api.openapi import answers
 from api.planner import PlanRequest, encode_problem
 from api.responses import json_response
+from api.schemas import PlanOut, PublishedPlanOut
 from api.store import (
     add_jobs,
     calendar_config,
@@ -183,6 +184,7 @@ def _queue(session: Any, request: Request, row: t.Plan) -> Response:
     "",
     status_code=202,
     summary="solve a day in the background (poll GET /plans/{id})",
+    response_model=PlanOut,
     responses=answers(429),  # too many plans of this user queued or solving
 )
 def create_plan(body: PlanIn, request: Request, user: Dispatcher, session: SessionDep) -> Response:
@@ -222,7 +224,7 @@ def create_plan(body: PlanIn, request: Request, user: Dispatcher, session: Sessi
     return _queue(session, request, row)
 
 
-@router.get("", summary="plans, newest first")
+@router.get("", summary="plans, newest first", response_model=list[PlanOut])
 def list_plans(
     _: Reader,
     session: SessionDep,
@@ -250,13 +252,21 @@ def _plan(session: Any, plan_id: Any) -> t.Plan:
     return row
 
 
-@router.get("/{plan_id}", summary="a plan: its progress while solving, the result when ready")
+@router.get(
+    "/{plan_id}",
+    summary="a plan: its progress while solving, the result when ready",
+    response_model=PlanOut,
+)
 def get_plan(plan_id: PlanId, _: Reader, session: SessionDep) -> Response:
     row = _plan(session, plan_id)
     return json_response(plan_dict(row), headers=etag(row.version))
 
 
-@router.post("/{plan_id}/stop", summary="stop solving: the best plan so far is kept")
+@router.post(
+    "/{plan_id}/stop",
+    summary="stop solving: the best plan so far is kept",
+    response_model=PlanOut,
+)
 def stop_plan(plan_id: PlanId, _: Dispatcher, session: SessionDep) -> Response:
     row = _plan(session, plan_id)
     stop = stop_planning(row.id, row.status)
@@ -268,7 +278,11 @@ def stop_plan(plan_id: PlanId, _: Dispatcher, session: SessionDep) -> Response:
     return json_response(plan_dict(row, full=False), headers=etag(row.version))
 
 
-@router.post("/{plan_id}/publish", summary="publish a ready plan to the crews")
+@router.post(
+    "/{plan_id}/publish",
+    summary="publish a ready plan to the crews",
+    response_model=PublishedPlanOut,
+)
 def publish_plan(
     plan_id: PlanId,
     request: Request,
@@ -390,7 +404,12 @@ class ReplanIn(BaseModel):
     )
 
 
-@router.post("/{plan_id}/replan", status_code=202, summary="insert new urgent jobs (emergency)")
+@router.post(
+    "/{plan_id}/replan",
+    status_code=202,
+    summary="insert new urgent jobs (emergency)",
+    response_model=PlanOut,
+)
 def replan_plan(
     plan_id: PlanId, body: ReplanIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:

@@ -1,4 +1,4 @@
-"""The answers for jobs and outages are what ``/openapi.json`` declares (api/schemas.py):
+"""The answers for jobs, outages and plans are what ``/openapi.json`` declares (api/schemas.py):
 real answers of a repair's chain validate against the models, with every declared field."""
 
 from __future__ import annotations
@@ -7,13 +7,24 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from api.schemas import JobOut, JobWithHistoryOut, OutageOut
-from tests.api.conftest import START, Service
+from api.schemas import (
+    JobOut,
+    JobWithHistoryOut,
+    OutageOut,
+    PlanOut,
+    PlanResultOut,
+    PublishedPlanOut,
+)
+from tests.api.conftest import START, Service, publish, wait_for_plan
+
+# a plan's own answer has its result, a listing the summary, the short answers neither
+ONE_OF = frozenset({"result", "summary"})
 
 
-def _valid(model: type[BaseModel], data: dict[str, Any]) -> None:
+def _valid(model: type[BaseModel], data: dict[str, Any], may_lack: frozenset[str] = ONE_OF) -> None:
     model.model_validate(data)
-    assert set(model.model_fields) <= set(data), set(model.model_fields) - set(data)
+    missing = set(model.model_fields) - set(data) - may_lack
+    assert not missing, missing
 
 
 def test_job_and_outage_answers_are_the_declared_ones(service: Service) -> None:
@@ -49,3 +60,57 @@ def test_job_and_outage_answers_are_the_declared_ones(service: Service) -> None:
     _valid(OutageOut, published.json())
     for outage in service.get("/api/outages").json():
         _valid(OutageOut, outage)
+
+
+PLAN_PATHS = ("", "/{plan_id}", "/{plan_id}/stop", "/{plan_id}/publish", "/{plan_id}/replan")
+
+
+def test_every_plan_answer_is_declared_in_the_schema(service: Service) -> None:
+    paths = service.get("/openapi.json").json()["paths"]
+    declared = {
+        (method, path): next(iter(op["responses"].get(code, {}).get("content", {}).values()), {})
+        for path in (f"/api/plans{p}" for p in PLAN_PATHS)
+        for method, op in paths[path].items()
+        for code in ("200", "202")
+        if code in op["responses"]
+    }
+    assert len(declared) == 6, declared.keys()  # create, list, get, stop, publish, re-plan
+    for where, content in declared.items():
+        assert content.get("schema"), f"{where} declares no body"
+
+
+def test_plan_answers_are_the_declared_ones(service: Service) -> None:
+    service.clock.now = START.replace(hour=9, minute=10)
+    body = {"severity": "burst", "pipe_id": "P000153", "reported_at": "2026-11-26T09:10:00"}
+    assert service.post("/api/repairs", json=body).status_code in (200, 201)  # once per pipe
+    r = service.post(
+        "/api/plans", json={"day": "2026-11-26", "seconds": 3, "now": "2026-11-26T09:10:00"}
+    )
+    assert r.status_code == 202, r.text
+    _valid(PlanOut, r.json())
+    plan = wait_for_plan(service, r.json()["id"])
+    assert plan["status"] == "ready", plan["error"]
+    _valid(PlanOut, plan, frozenset({"summary"}))
+    _valid(PlanResultOut, plan["result"])
+    stops = [s for route in plan["result"]["routes"] for s in route["stops"]]
+    assert stops and any(s["ticket"] for s in stops)
+    listed = service.get("/api/plans").json()
+    for row in listed:
+        _valid(PlanOut, row)
+    assert any(row.get("summary") for row in listed)
+    published = publish(service, f"/api/plans/{plan['id']}/publish", f'"{plan["version"]}"')
+    assert published.status_code == 200, published.text
+    _valid(PublishedPlanOut, published.json())
+    assert published.json()["jobs_assigned"] > 0
+
+    service.clock.now = START.replace(hour=11)
+    r = service.post(f"/api/plans/{plan['id']}/replan", json={"now": "2026-11-26T11:00:00"})
+    assert r.status_code == 202, r.text
+    _valid(PlanOut, r.json())
+    stopped = service.post(f"/api/plans/{r.json()['id']}/stop")
+    assert stopped.status_code == 200, stopped.text
+    _valid(PlanOut, stopped.json())
+    replanned = wait_for_plan(service, r.json()["id"])
+    _valid(PlanOut, replanned)
+    if replanned["result"] is not None:
+        _valid(PlanResultOut, replanned["result"])
