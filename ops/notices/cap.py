@@ -79,15 +79,15 @@ def _instruction(under_way: bool, lang: str) -> str:
 
 
 def cap_headline(outage: Outage, content: NoticeContent, state: NoticeState, lang: str) -> str:
-    """Place and time, as a headline: ``鼓楼片区 12月3日 09:00–17:00 停水``."""
+    """Place and time, as a headline: ``鼓楼片区 12月3日 09:00–17:00 停水``; into another day
+    the end has its date, written as the start's (``12月3日 22:00–12月4日 06:00``)."""
     start, end = content.start, content.end
     if lang == "zh":
         place = area_zh(tuple(content.zh(n) for n in content.neighbourhoods[:1])) or (
             content.zh(content.streets[0]) if content.streets else ""
         )
-        until = (
-            f"{end:%H:%M}" if end.date() == start.date() else f"{end.month}月{end.day}日{end:%H:%M}"
-        )
+        day = f"{end.month}月{end.day}日 "
+        until = f"{end:%H:%M}" if end.date() == start.date() else f"{day}{end:%H:%M}"
         when = f"{start.month}月{start.day}日 {start:%H:%M}–{until}"
         what = {
             NoticeState.RESTORED: "停水已恢复供水",
