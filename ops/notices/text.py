@@ -153,6 +153,13 @@ def reason_en(outage: Outage, content: NoticeContent) -> str:
     return GENERIC_REASON_EN[outage.kind]
 
 
+def authority_en(authority: str) -> str:
+    """The approving authority in English: its name as the approval document gives it (in
+    Chinese, as a rule) after an English gloss of what it is, so that a reader can tell it and
+    quote it to the utility (docs/notices.md)."""
+    return f"the city's water-supply authority, {authority}"
+
+
 def _before(outage: Outage, revision: Revision) -> NoticeContent | None:
     """What the public was told before ``revision`` (the previous sent revision)."""
     earlier = [r for r in outage.sent_revisions if r.number < revision.number]
@@ -366,7 +373,8 @@ def _en(outage: Outage, issuer: Issuer) -> str:
             approved = outage.approval
             lines.append(
                 (
-                    f"With the approval of {approved.authority} ({approved.document}), because"
+                    f"With the approval of {authority_en(approved.authority)} (approval "
+                    f"document {approved.document}), because"
                     if approved
                     else "Because"
                 )
