@@ -58,6 +58,7 @@ from gis.errors import (
 from ops.errors import Conflict, NotFound, OpsError
 from ops.io import read_roster
 from ops.workflow import PlanStatus
+from routing.errors import RoutingError
 
 log = logging.getLogger("waterops.api")
 
@@ -280,6 +281,12 @@ def _handlers(app: FastAPI) -> None:
             code = status.HTTP_409_CONFLICT
             extra["overlaps"] = [o.to_dict() for o in overlaps]
         return error(code, str(exc), **extra)
+
+    # routing's own (routing.errors): values that make no problem to plan, a file that is not a
+    # jobs, crews or roads file; the solver itself answers an unplannable job with a reason
+    @app.exception_handler(RoutingError)
+    async def _routing(request: Request, exc: RoutingError) -> JSONResponse:
+        return error(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
 
     # database and range errors a client's input can cause: one message each, says what to do
     plain: dict[type[Exception], tuple[int, str]] = {

@@ -8,9 +8,11 @@ The public API, for notebooks and the other packages::
 
 :func:`solve` plans a :class:`Problem` (crews with their shifts, jobs, precedences, a travel
 model) into a :class:`Plan`; :func:`replan` plans the rest of a day from a published plan.
-Reading and writing plans and CSVs is in :mod:`routing.io`.
+Reading and writing plans and CSVs is in :mod:`routing.io`. Input that does not make a problem
+raises :class:`InvalidProblem` (files: :class:`PlanInputError`), both a :class:`RoutingError`.
 """
 
+from routing.errors import InvalidProblem, PlanInputError, RoutingError
 from routing.model import (
     HOUR,
     MINUTE,
@@ -38,13 +40,16 @@ __all__ = [
     "BreakTaken",
     "Crew",
     "Euclidean",
+    "InvalidProblem",
     "Job",
     "Plan",
+    "PlanInputError",
     "Precedence",
     "Problem",
     "ProgressCallback",
     "RoadNetwork",
     "Route",
+    "RoutingError",
     "Shift",
     "SolverOptions",
     "Stop",

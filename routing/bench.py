@@ -23,6 +23,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from routing.errors import InvalidProblem
 from routing.model import Crew, Job, Problem, Shift, TimeWindow
 from routing.solver import SolverOptions, solve
 from routing.travel import Euclidean
@@ -141,7 +142,7 @@ def solver_options(seconds: float, settings: Mapping[str, Any] | None = None) ->
     known = {f.name for f in fields(SolverOptions)}
     unknown = sorted(set(settings) - known)
     if unknown:
-        raise ValueError(f"routing.solver.SolverOptions has no field(s) {', '.join(unknown)}")
+        raise InvalidProblem(f"routing.solver.SolverOptions has no field(s) {', '.join(unknown)}")
     return SolverOptions(**{**settings, "seconds": seconds})
 
 

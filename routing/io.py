@@ -25,6 +25,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from routing.errors import PlanInputError as PlanInputError  # its home is routing.errors
 from routing.model import (
     Break,
     BreakTaken,
@@ -40,10 +41,6 @@ from routing.model import (
     Unassigned,
 )
 from routing.travel import RoadNetwork
-
-
-class PlanInputError(ValueError):
-    """A jobs or crews file that cannot be used; the message says which row and what to fix."""
 
 
 def parse_time(text: Any, base_date: dt.date) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from routing.errors import InvalidProblem
+
 if TYPE_CHECKING:
     from routing.travel import TravelModel
 
@@ -29,7 +31,7 @@ class TimeWindow:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise ValueError(f"time window ends ({self.end}) before it starts ({self.start})")
+            raise InvalidProblem(f"time window ends ({self.end}) before it starts ({self.start})")
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,9 @@ class Shift:
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
-            raise ValueError(f"shift ends ({self.end}) before it starts ({self.start})")
+            raise InvalidProblem(f"shift ends ({self.end}) before it starts ({self.start})")
         if self.ordinary_end is not None and not self.start <= self.ordinary_end <= self.end:
-            raise ValueError(
+            raise InvalidProblem(
                 f"shift {self.start}-{self.end}: its ordinary work ends ({self.ordinary_end}) "
                 "outside it"
             )
@@ -151,11 +153,11 @@ class Job:
 
     def __post_init__(self) -> None:
         if self.duration < 0:
-            raise ValueError(f"job {self.id}: negative duration")
+            raise InvalidProblem(f"job {self.id}: negative duration")
         if self.crews_required not in (1, 2):
-            raise ValueError(f"job {self.id}: crews_required must be 1 or 2")
+            raise InvalidProblem(f"job {self.id}: crews_required must be 1 or 2")
         if not 1 <= self.priority <= 5:
-            raise ValueError(f"job {self.id}: priority must be 1..5")
+            raise InvalidProblem(f"job {self.id}: priority must be 1..5")
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ class Precedence:
 
     def __post_init__(self) -> None:
         if self.max_gap is not None and self.max_gap < self.gap:
-            raise ValueError(
+            raise InvalidProblem(
                 f"precedence {self.before} -> {self.after}: max_gap ({self.max_gap}) is "
                 f"below gap ({self.gap})"
             )

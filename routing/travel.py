@@ -22,6 +22,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from routing.errors import InvalidProblem
 from routing.model import Location
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -164,7 +165,9 @@ class RoadNetwork:
 
     def __init__(self, roads: Any, access_speed_kmh: float = 10.0, cache_size: int = 16) -> None:
         if roads.crs is None:
-            raise ValueError("the roads layer has no CRS")
+            raise InvalidProblem(
+                "the roads layer has no CRS: give the file the CRS of its coordinates"
+            )
         # lengths in true metres: a CRS in feet, degrees or Web Mercator goes to its UTM zone
         metric = metric_crs(roads)
         projected = roads.to_crs(metric)
