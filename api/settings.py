@@ -26,6 +26,7 @@ from pydantic_settings import (
 from ops.calendar import OfficeHours
 from ops.notices.issuer import DEMO_HOTLINE, Issuer
 from ops.outages import DEFAULT_LEAD, MIN_LEAD
+from ops.plans import SolveTime
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CITY = ROOT / "sample_data" / "kaifeng.gpkg"
@@ -121,7 +122,13 @@ class Settings(BaseSettings):
         description="required: the address the public reaches the service at (every notice "
         "links its page there, as do CAP, Atom and iCalendar); the demo uses where it listens",
     )
-    solver_seconds: float = Field(default=30.0, gt=0, le=600)
+    solver_seconds: float = Field(
+        default=SolveTime.day,
+        gt=0,
+        le=600,
+        description="how long the solver searches for a day plan, s (a re-plan: at most "
+        f"{SolveTime.replan_at_most:g} s)",
+    )
     planner_workers: int = Field(
         default=2, ge=1, le=32, description="planner processes per server process"
     )

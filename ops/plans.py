@@ -297,3 +297,25 @@ def replan_from(plan: int, status: PlanStatus | str, *, solved: bool = True) -> 
     if PlanStatus(status) not in PLANNED or not solved:
         raise Conflict(f"plan {plan} is {status}: re-plan from a ready or published plan")
     return PlanStatus.QUEUED
+
+
+@dataclass(frozen=True)
+class SolveTime:
+    """How long the service's solver searches for a plan, in seconds (the service's setting
+    ``solver_seconds`` defaults to ``day``).
+
+    A day plan is made in the background while the dispatcher does other work, so it gets
+    three times the budget of :class:`routing.SolverOptions` (what a notebook or ``waterops
+    plan`` waits for at the terminal). A re-plan is an emergency: crews wait for it, so it is
+    capped at ``replan_at_most`` whatever the day plans are given.
+    """
+
+    day: float = 30.0
+    replan_at_most: float = 30.0
+
+    def seconds(self, asked: float | None, configured: float, *, replan: bool) -> float:
+        """The budget of a plan: what the request ``asked`` for, else the ``configured``
+        setting (for a re-plan, no more than ``replan_at_most``)."""
+        if asked is not None:
+            return asked
+        return min(configured, self.replan_at_most) if replan else configured

@@ -33,6 +33,7 @@ from ops.jobs import FieldJob
 from ops.leakage import analyse, survey_jobs
 from ops.notices.issuer import Issuer
 from ops.outages import DEFAULT_LEAD, MIN_LEAD
+from ops.plans import SolveTime
 from ops.repairs import RepairRules
 from ops.valves import ProgrammeSettings, programme_effect
 from routing.solver import SolverOptions
@@ -94,6 +95,7 @@ def test_the_settings_defaults_are_the_cores(
     assert RepairRules().notice_lead == DEFAULT_LEAD  # a planned repair waits as its notice does
     assert OfficeHours.parse(settings.office_hours) == OfficeHours()
     assert settings.sender == Issuer().sender
+    assert settings.solver_seconds == SolveTime().day
     with pytest.raises(ValueError, match="below 24"):
         Settings(data_dir=tmp_path, notice_lead_hours=MIN_LEAD.total_seconds() / 3600 - 1)
 
@@ -168,13 +170,26 @@ def test_the_plans_overtime_is_described_from_the_call_out_rules() -> None:
         assert description is not None and hours in description, model.__name__
 
 
+def test_a_plans_solver_time_is_asked_configured_or_the_replan_cap() -> None:
+    time = SolveTime()
+    assert time.seconds(None, 45.0, replan=False) == 45.0  # the setting, for a day plan
+    assert time.seconds(None, 45.0, replan=True) == time.replan_at_most  # an emergency waits less
+    assert time.seconds(None, 5.0, replan=True) == 5.0
+    assert time.seconds(12.0, 45.0, replan=True) == 12.0  # what the request asks for
+    assert (PlanIn.model_fields["seconds"].default, ReplanIn.model_fields["seconds"].default) == (
+        None,
+        None,
+    )
+
+
 # Literal copies of core defaults that must not come back in api/: the shift's clock times, the
-# valve cycles, the notice lead and the hours of emergency overtime.
+# valve cycles, the notice lead, the hours of emergency overtime and the solver's seconds.
 COPIES = {
     "shift times": re.compile(r"""["']0?8:00["']|["']17:00["']|dt\.time\((8|17)\b"""),
     "valve cycles": re.compile(r"3 \* 365|\b1095\b|=\s*365\b|=\s*0\.10?\b"),
     "notice lead": re.compile(r"default=24(\.0)?\b"),
     "overtime": re.compile(r"\(4 h\)"),
+    "solver seconds": re.compile(r"solver_seconds.*default=\d|solver_seconds, \d"),
 }
 NOT_YET: dict[str, set[str]] = {}  # files another change still has to clear (none left)
 

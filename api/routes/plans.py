@@ -41,7 +41,7 @@ from ops.emergency import CallOutRules
 from ops.errors import Conflict
 from ops.jobs import field_job_from_dict
 from ops.outages import LIVE
-from ops.plans import Publication, plan_outcome, replan_from
+from ops.plans import Publication, SolveTime, plan_outcome, replan_from
 from ops.plans import publish_plan as publish
 from ops.plans import stop_plan as stop_planning
 from ops.repairs import chain_from_jobs
@@ -217,7 +217,7 @@ def create_plan(body: PlanIn, request: Request, user: Dispatcher, session: Sessi
         day=body.day,
         network_id=network_id,
         status=PlanStatus.QUEUED,
-        seconds=body.seconds or settings.solver_seconds,
+        seconds=SolveTime().seconds(body.seconds, settings.solver_seconds, replan=False),
         problem=problem,
         created_by=user.username,
     )
@@ -462,7 +462,7 @@ def replan_plan(
         network_id=parent.network_id,
         parent_id=parent.id,
         status=queued,
-        seconds=body.seconds or min(settings.solver_seconds, 30.0),
+        seconds=SolveTime().seconds(body.seconds, settings.solver_seconds, replan=True),
         problem=problem,
         created_by=user.username,
     )
