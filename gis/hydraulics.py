@@ -15,6 +15,8 @@ from __future__ import annotations
 import copy
 import ctypes
 import math
+import multiprocessing
+import multiprocessing.util
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -275,16 +277,24 @@ class _Toolkit:
             out[i] = value.value
         return out
 
-    def solved(self, closed: frozenset[str]) -> HydraulicState:
+    def solved(
+        self, closed: frozenset[str], expected: FloatArray | None = None, flows: bool = True
+    ) -> HydraulicState:
+        """The values of the solve just run. ``expected`` (what the junctions ask for at the
+        hour, the same in every scenario of one snapshot) saves reading the deficits, and
+        ``flows=False`` the flows: one toolkit call per value, they are most of a solve's
+        time on a large network."""
         demand = self.node_values(_EN_DEMAND) * _LPS_TO_M3S
-        deficit = self.node_values(_EN_DEMANDDEFICIT) * _LPS_TO_M3S
+        if expected is None:
+            deficit = self.node_values(_EN_DEMANDDEFICIT) * _LPS_TO_M3S
+            expected = np.where(self.junction, demand + deficit, 0.0)
         return HydraulicState(
             node_ids=self.node_ids,
             pressure_m=self.node_values(_EN_PRESSURE),
             demand_m3s=demand,
-            expected_m3s=np.where(self.junction, demand + deficit, 0.0),
-            link_ids=self.link_ids,
-            flow_m3s=self.link_values(_EN_FLOW) * _LPS_TO_M3S,
+            expected_m3s=expected,
+            link_ids=self.link_ids if flows else (),
+            flow_m3s=self.link_values(_EN_FLOW) * _LPS_TO_M3S if flows else np.empty(0),
             closed_links=closed,
             warnings=(
                 (_WARNINGS.get(self.last_warning, f"EPANET warning {self.last_warning}"),)
@@ -616,6 +626,31 @@ class HydraulicEngine:
             [tk.en.ENgetlinktype(i) == _EN_CVPIPE for i in range(1, len(self.link_ids) + 1)]
         )
         self._source = ~tk.junction
+        self.node_position = {name: i for i, name in enumerate(self.node_ids)}
+        self._expected: FloatArray | None = None  # the junctions' demands at the hour
+        self._customers: tuple[Network, npt.NDArray[np.int64]] | None = None
+
+    def node_positions(self, names: Iterable[str]) -> npt.NDArray[np.int64]:
+        """The positions in :attr:`node_ids` of the nodes named (those the model has)."""
+        where = self.node_position
+        return np.fromiter((where[n] for n in names if n in where), dtype=np.int64)
+
+    def customer_positions(self, network: Network) -> npt.NDArray[np.int64]:
+        """Per customer of ``network``, the position of the node it draws from in
+        :attr:`node_ids` (-1: not in the model). Kept for the last network asked: every impact
+        of a criticality table asks it again."""
+        if self._customers is not None and self._customers[0] is network:
+            return self._customers[1]
+        customers = network.customers
+        by_model = self.model.customer_nodes
+        if by_model is None:  # the file's model: a customer draws at its EPANET node
+            names = [str(network.nodes.ids[k]) if k >= 0 else "" for k in customers.node.tolist()]
+        else:  # a model built from GIS layers places each customer (gis.hydraulic_model)
+            names = [by_model.get(str(c), "") for c in customers.ids]
+        where = self.node_position
+        positions = np.fromiter((where.get(n, -1) for n in names), dtype=np.int64)
+        self._customers = (network, positions)
+        return positions
 
     def __enter__(self) -> HydraulicEngine:
         return self
@@ -659,8 +694,12 @@ class HydraulicEngine:
                 "layer names a pipe the EPANET file does not have"
             ) from None
 
-    def solve(self, closed_links: Collection[str] = ()) -> HydraulicState:
-        """Solve the hour with ``closed_links`` closed (and the engine's always-closed ones)."""
+    def solve(self, closed_links: Collection[str] = (), *, flows: bool = True) -> HydraulicState:
+        """Solve the hour with ``closed_links`` closed (and the engine's always-closed ones).
+
+        ``flows=False`` leaves the link flows out (``link_ids`` and ``flow_m3s`` empty): an
+        impact needs only the nodes' pressures and demands, and the criticality tables ask
+        for thousands."""
         indices = [self.link_index(name) for name in closed_links]
         tk = self._tk
         check_valves = [i for i in indices if self._check_valve[i - 1]]
@@ -674,7 +713,11 @@ class HydraulicEngine:
             tk.en.ENinitH(10)  # flows re-initialised: every solve starts as a fresh run would
             shown = ", ".join(sorted(closed_links)) or "none"
             tk.run(f"hour {self.hour:g} with links {shown} closed")
-            return tk.solved(frozenset(closed_links))
+            # what the junctions ask for is the same in every scenario of the snapshot: a
+            # solve without flows (the tables') takes it from the last full one
+            state = tk.solved(frozenset(closed_links), None if flows else self._expected, flows)
+            self._expected = state.expected_m3s
+            return state
         finally:
             for i in indices:  # check-valve pipes too, while still plain pipes
                 tk.en.ENsetlinkvalue(i, _EN_INITSTATUS, float(self._initial[i - 1]))
@@ -861,7 +904,8 @@ def _impact(
     demand = state.expected_m3s > 0
     ids = np.array(state.node_ids, dtype=object)
     cut = ~engine.fed(closed)
-    planned = np.isin(ids, np.array(sorted(cut_off_nodes(plan)), dtype=object))
+    planned = np.zeros(len(ids), dtype=bool)
+    planned[engine.node_positions(cut_off_nodes(plan))] = True
     below = demand & ~cut & (state.pressure_m < service)
     newly = below & (normal.pressure_m >= service)
     served_before = np.where(demand, normal.demand_m3s, 0.0)
@@ -883,16 +927,10 @@ def _impact(
         )
         for i in (np.flatnonzero(demand) if with_nodes else ())
     )
-    below_names = set(ids[below].tolist())
     customers = network.customers
-    by_model = engine.model.customer_nodes
-    if by_model is None:  # the file's model: a customer draws at its EPANET node
-        customer_nodes = network.nodes.ids[np.maximum(customers.node, 0)]
-        placed = customers.node >= 0
-    else:  # a model built from GIS layers places each customer (gis.hydraulic_model)
-        customer_nodes = np.array([by_model.get(str(c), "") for c in customers.ids], dtype=object)
-        placed = customer_nodes != ""
-    at_low = placed & np.isin(customer_nodes, np.array(sorted(below_names), dtype=object))
+    at_node = engine.customer_positions(network)  # -1: not placed in the model
+    placed = at_node >= 0
+    at_low = placed & below[np.maximum(at_node, 0)]
     warnings = list(state.warnings)
     if engine.changed_links:
         shown = ", ".join(engine.changed_links[:5])
@@ -912,7 +950,7 @@ def _impact(
             f"{len(fed_anyway)} nodes the plan counts as cut off have a path to a source at "
             f"hour {engine.hour:g} (e.g. {fed_anyway[0]}): the run feeds them"
         )
-    unknown = set(plan.isolated_nodes) - set(state.node_ids)
+    unknown = {n for n in plan.isolated_nodes if n not in engine.node_position}
     if unknown:
         warnings.append(
             f"{len(unknown)} nodes of the plan are not in the hydraulic model (e.g. "
@@ -934,10 +972,14 @@ def _impact(
         not_served_cut_off_m3h=float(lost[cut].sum() * per_hour),
         not_served_low_pressure_m3h=float(lost[~cut].sum() * per_hour),
         warnings=tuple(warnings),
-        customer_nodes=tuple(
-            (str(c), str(n))
-            for c, n, has in zip(customers.ids, customer_nodes, placed, strict=True)
-            if has
+        customer_nodes=(
+            tuple(
+                (str(c), str(ids[n]))
+                for c, n, has in zip(customers.ids, at_node, placed, strict=True)
+                if has
+            )
+            if with_nodes
+            else ()
         ),
     )
 
@@ -976,14 +1018,45 @@ def hydraulic_criticality(
     *,
     solve: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> list[SegmentHydraulics]:
     """The hydraulic cost of shutting each segment that has a pipe, worst first (demand not
     served, then nodes newly below the service pressure). A shut-down EPANET cannot solve is a
-    row with ``solved`` False, after the others (one such does not stop the table)."""
-    run = engine.solve if solve is None else solve
+    row with ``solved`` False, after the others (one such does not stop the table).
+
+    ``workers`` above 1 shares the segments among that many processes, each with its own
+    engine on the same snapshot (EPANET's project is not shareable; where processes cannot be
+    forked, the table is computed here). ``solve`` (the benchmark's peer) runs here only.
+    """
+    seg = isolator.segmentation
+    segments = [s for s in range(seg.n_segments) if len(seg.pipes_of(s))]
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if workers > 1 and solve is None and forkable and len(segments) > workers:
+        out = _criticality_in_processes(engine, isolator, segments, workers, progress)
+    else:
+        run = _without_flows(engine) if solve is None else solve
+        out = _segment_rows(engine, isolator, segments, run, progress)
+    out.sort(key=lambda r: (not r.solved, -r.not_served_m3h, -r.newly_below_service, r.segment))
+    return out
+
+
+def _without_flows(engine: HydraulicEngine) -> Callable[[Collection[str]], HydraulicState]:
+    def run(closed: Collection[str]) -> HydraulicState:
+        return engine.solve(closed, flows=False)
+
+    return run
+
+
+def _segment_rows(
+    engine: HydraulicEngine,
+    isolator: Isolator,
+    segments: Sequence[int],
+    run: Callable[[Collection[str]], HydraulicState],
+    progress: Callable[[int, int], None] | None = None,
+) -> list[SegmentHydraulics]:
+    """The criticality rows of ``segments``, in their order."""
     network, seg = isolator.network, isolator.segmentation
     normal = run(())
-    segments = [s for s in range(seg.n_segments) if len(seg.pipes_of(s))]
     out: list[SegmentHydraulics] = []
     for k, s in enumerate(segments):
         pipe = str(network.pipes.ids[seg.pipes_of(s)[0]])
@@ -995,22 +1068,76 @@ def hydraulic_criticality(
         except NotSolved:
             closing = len(plan_closures(plan, engine.model.link_of)[0])
             out.append(SegmentHydraulics(s, pipe, closing, 0.0, 0.0, 0, 0, 0, solved=False))
-            continue
-        out.append(
-            SegmentHydraulics(
-                segment=s,
-                pipe_id=pipe,
-                valves_to_close=len(impact.closed_links),
-                not_served_m3h=impact.not_served_m3h,
-                not_served_low_pressure_m3h=impact.not_served_low_pressure_m3h,
-                cut_off_nodes=len(impact.cut_off_nodes),
-                below_service=len(impact.below_service),
-                newly_below_service=len(impact.newly_below_service),
+        else:
+            out.append(
+                SegmentHydraulics(
+                    segment=s,
+                    pipe_id=pipe,
+                    valves_to_close=len(impact.closed_links),
+                    not_served_m3h=impact.not_served_m3h,
+                    not_served_low_pressure_m3h=impact.not_served_low_pressure_m3h,
+                    cut_off_nodes=len(impact.cut_off_nodes),
+                    below_service=len(impact.below_service),
+                    newly_below_service=len(impact.newly_below_service),
+                )
             )
-        )
         if progress is not None:
             progress(k + 1, len(segments))
-    out.sort(key=lambda r: (not r.solved, -r.not_served_m3h, -r.newly_below_service, r.segment))
+    return out
+
+
+# A worker process's own engine and isolator (set once per process by _start_worker: an EPANET
+# project cannot cross processes, and rebuilding the engine per chunk would cost its set-up).
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(
+    model: HydraulicModel,
+    hour: float,
+    settings: PressureSettings,
+    always_closed: frozenset[str],
+    isolator: Isolator,
+) -> None:
+    engine = HydraulicEngine(model, hour, settings, always_closed=always_closed)
+    # closed when the worker ends (a pool's workers run multiprocessing's exit finalizers,
+    # not the interpreter's): the engine's temporary directory goes with it
+    multiprocessing.util.Finalize(engine, engine.close, exitpriority=10)
+    _worker.update(engine=engine, isolator=isolator, run=_without_flows(engine))
+
+
+def _worker_rows(segments: list[int]) -> list[SegmentHydraulics]:
+    return _segment_rows(_worker["engine"], _worker["isolator"], segments, _worker["run"])
+
+
+def _criticality_in_processes(
+    engine: HydraulicEngine,
+    isolator: Isolator,
+    segments: Sequence[int],
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[SegmentHydraulics]:
+    # chunks small enough to share the work evenly and report progress, large enough that
+    # the normal run each chunk starts with stays a small part
+    size = max(1, min(64, len(segments) // (workers * 8) or 1))
+    chunks = [list(segments[i : i + size]) for i in range(0, len(segments), size)]
+    context = multiprocessing.get_context("fork")
+    pool = context.Pool(
+        workers,
+        initializer=_start_worker,
+        initargs=(engine.model, engine.hour, engine.settings, engine.always_closed, isolator),
+    )
+    out: list[SegmentHydraulics] = []
+    try:
+        for rows in pool.imap_unordered(_worker_rows, chunks):
+            out.extend(rows)
+            if progress is not None:
+                progress(len(out), len(segments))
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
     return out
 
 

@@ -355,6 +355,30 @@ def test_hydraulic_criticality_of_every_segment(tmp_dir: str) -> None:
     assert worst.cut_off_nodes == len(alone.cut_off_nodes) > 0
 
 
+def test_criticality_in_two_processes_is_the_same_table(tmp_dir: str) -> None:
+    network = _network("Net3", tmp_dir)
+    isolator = Isolator(network)
+    with engine_for(HydraulicModel(_wn("Net3"), "Net3"), network, 10) as engine:
+        seen: list[tuple[int, int]] = []
+        shared = hydraulic_criticality(
+            engine, isolator, workers=2, progress=lambda d, t: seen.append((d, t))
+        )
+        here = hydraulic_criticality(engine, isolator)
+        after = engine.solve()  # the parent's engine is untouched by the workers
+        again = engine.solve()
+    assert [r.segment for r in shared] == [r.segment for r in here]
+    for a, b in zip(shared, here, strict=True):
+        # the same engine on the same snapshot; EPANET's answer may differ by its accuracy
+        assert (a.cut_off_nodes, a.below_service, a.solved) == (
+            b.cut_off_nodes,
+            b.below_service,
+            b.solved,
+        )
+        assert a.not_served_m3h == pytest.approx(b.not_served_m3h, abs=FLOW_TOL_M3S * 3600)
+    assert seen[-1] == (len(here), len(here))
+    assert np.array_equal(after.pressure_m, again.pressure_m)
+
+
 def test_an_inp_in_gb18030_reads_as_in_utf8(tmp_path: Path) -> None:
     # Chinese utilities' EPANET files are often GB18030 (the Chinese of EPANET's own editor)
     text = (NETWORKS_DIR / "Net1.inp").read_text(encoding="utf-8")
