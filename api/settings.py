@@ -24,7 +24,7 @@ from pydantic_settings import (
 )
 
 from ops.calendar import OfficeHours
-from ops.notices.issuer import DEMO_HOTLINE, Issuer
+from ops.notices.issuer import DEMO_HOTLINE, Issuer, check_hotline
 from ops.outages import DEFAULT_LEAD, MIN_LEAD
 from ops.plans import SolveTime
 
@@ -193,6 +193,11 @@ class Settings(BaseSettings):
                 f"{value!r} is not a rate: write it as '10 per 15 minutes' or '30/hour'"
             ) from None
         return value
+
+    @field_validator("hotline")
+    @classmethod
+    def _utilitys_own_line(cls, value: str) -> str:
+        return check_hotline(value)  # not 12319 nor 12345: the city's lines, not the utility's
 
     @field_validator("notice_lead_hours")
     @classmethod

@@ -7,6 +7,7 @@ every notice).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -15,6 +16,36 @@ DEMO_NAME_EN = "Kaifeng Example Water Supply Co., Ltd."
 DEMO_HOTLINE = "0371-00000000"  # invented: an obviously unused number
 DEMO_NOTE_ZH = "（演示数据：发布单位与服务热线均为虚构，请勿拨打。）"
 DEMO_NOTE_EN = "(Demo data: the publisher and the hotline are invented; do not call.)"
+# the city's public service lines, which answer for every utility and none: a notice that gives
+# one sends the reader to an operator who cannot say when the water is back
+PUBLIC_LINES = {
+    "12319": "the city-management service line (城市管理服务热线)",
+    "12345": "the government service line (政务服务便民热线)",
+}
+# a public line as a notice may write it: alone, after an area code (0371-), after +86 / 0086
+_PUBLIC_LINE = re.compile(r"(?:0\d{2,3})?(" + "|".join(PUBLIC_LINES) + ")")
+
+
+def check_hotline(number: str) -> str:
+    """The hotline as the notices give it (stripped), or :class:`ValueError` when it is one of
+    the city's public service lines (12319, 12345) rather than the utility's own.
+
+    Digits only are compared, the country code made a trunk 0: ``+86 371 12319`` and
+    ``(0371) 12319`` are 12319; ``0371-12345678`` is not 12345.
+    """
+    digits = re.sub(r"\D", "", number)
+    if number.strip().startswith("+") and digits.startswith("86"):
+        digits = "0" + digits[2:]
+    elif digits.startswith("0086"):
+        digits = "0" + digits[4:]
+    public = _PUBLIC_LINE.fullmatch(digits)
+    if public:
+        raise ValueError(
+            f"hotline {number.strip()!r} is {PUBLIC_LINES[public.group(1)]}, not the water "
+            "utility's: every outage notice gives the number customers call about their water; "
+            "set WATEROPS_HOTLINE (or hotline in the TOML file) to the utility's own service line"
+        )
+    return number.strip()
 
 
 @dataclass(frozen=True)
