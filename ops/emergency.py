@@ -161,7 +161,7 @@ DEFAULT_INTERRUPTION = InterruptionRules()
 @dataclass(frozen=True)
 class Suspension:
     """A started job left for an emergency: its crew leaves at ``leave``; ``rest`` is the rest
-    of the work, a new job linked to the first (``FieldJob.meta["rest_of"]``)."""
+    of the work, a new job linked to the first (``FieldJob.rest_of``)."""
 
     job: str
     crew: str
@@ -195,8 +195,8 @@ def rest_of(job: FieldJob, leave: dt.datetime, end: dt.datetime, rule: Interrupt
     """The rest of ``job`` when its crew leaves at ``leave`` instead of finishing at ``end``:
     the work left plus the restart, from ``leave`` on, with the job's deadline and priority,
     due when the job would have ended (so a crew not needed elsewhere carries on at once)."""
-    base = str(job.meta.get("rest_of") or job.id)
-    count = int(job.meta.get("part", 1)) + 1
+    base = job.rest_of or job.id
+    count = job.part + 1
     return replace(
         job,
         id=f"{base}-part{count}",
@@ -205,5 +205,7 @@ def rest_of(job: FieldJob, leave: dt.datetime, end: dt.datetime, rule: Interrupt
         latest_start=None,
         due=min(job.due, end + rule.restart) if job.due else end + rule.restart,
         description=f"{job.description} (rest, part {count})".strip(),
-        meta={**job.meta, "rest_of": base, "part": count, "suspended": job.id},
+        rest_of=base,
+        part=count,
+        suspended=job.id,
     )

@@ -73,6 +73,14 @@ class FieldJob:
         The repair ticket whose chain it belongs to and its step in it (None: no repair's).
     valve
         The valve it works on (a closure, reopening, exercise or valve repair), else None.
+    dma
+        The district metered area it is done in, where that is what the job is about (a leak
+        survey of a DMA), else None.
+    rest_of, part, suspended
+        For the rest of a job left for an emergency (:func:`ops.emergency.rest_of`): the job
+        whose work it finishes (the first part), which part it is (2, 3 ...) and the job it
+        continues (the part left just before). An ordinary job is part 1 of itself (None, 1,
+        None).
     meta
         What else the job came with, for people and reports (JSON values); nothing reads
         structure from it or from the id.
@@ -96,6 +104,10 @@ class FieldJob:
     ticket: str | None = None
     valve: str | None = None
     step: RepairStep | None = None
+    dma: str | None = None
+    rest_of: str | None = None
+    part: int = 1
+    suspended: str | None = None
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -103,6 +115,14 @@ class FieldJob:
             raise ValueError(f"job {self.id}: priority must be 1..5")
         if self.crews_required not in (1, 2):
             raise ValueError(f"job {self.id}: crews_required must be 1 or 2")
+        if self.part < 1:
+            raise ValueError(f"job {self.id}: part must be 1 or more")
+        linked = (self.rest_of is not None, self.suspended is not None)
+        if linked != ((True, True) if self.part > 1 else (False, False)):
+            raise ValueError(
+                f"job {self.id}: the rest of a job (part 2 or later) needs rest_of and "
+                "suspended, and only it has them"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         def iso(t: dt.datetime | None) -> str | None:
@@ -127,6 +147,10 @@ class FieldJob:
             "ticket": self.ticket,
             "valve": self.valve,
             "step": None if self.step is None else str(self.step),
+            "dma": self.dma,
+            "rest_of": self.rest_of,
+            "part": self.part,
+            "suspended": self.suspended,
             "meta": dict(self.meta),  # where the job comes from (JSON values only)
         }
 
@@ -139,8 +163,12 @@ def field_job_from_dict(data: dict[str, Any]) -> FieldJob:
         return None if value is None else dt.datetime.fromisoformat(value)
 
     meta = dict(data.get("meta") or {})
-    # a job stored before these were fields (migration 0007 moves them) had them in ``meta``
+    # a job stored before these were fields (migrations 0007 and 0011 move them) had them in
+    # ``meta``
     typed = {key: data[key] if key in data else meta.pop(key, None) for key in TYPED}
+
+    def text(key: str) -> str | None:
+        return None if typed[key] is None else str(typed[key])
 
     return FieldJob(
         id=str(data["id"]),
@@ -158,15 +186,20 @@ def field_job_from_dict(data: dict[str, Any]) -> FieldJob:
         crews_required=int(data.get("crews_required", 1)),
         description=str(data.get("description", "")),
         emergency=bool(data.get("emergency", False)),
-        ticket=None if typed["ticket"] is None else str(typed["ticket"]),
-        valve=None if typed["valve"] is None else str(typed["valve"]),
+        ticket=text("ticket"),
+        valve=text("valve"),
         step=None if typed["step"] is None else RepairStep(typed["step"]),
+        dma=None if data.get("dma") is None else str(data["dma"]),
+        rest_of=text("rest_of"),
+        part=1 if typed["part"] is None else int(typed["part"]),
+        suspended=text("suspended"),
         meta=meta,
     )
 
 
-#: The fields of a job that were keys of ``meta`` before they were fields.
-TYPED = ("ticket", "valve", "step")
+#: The fields of a job that were keys of ``meta`` before they were fields (0007: ticket, valve
+#: and step; 0011: the parts of a job left for an emergency).
+TYPED = ("ticket", "valve", "step", "rest_of", "part", "suspended")
 
 
 @dataclass(frozen=True)
@@ -212,9 +245,11 @@ def leak_survey(
     *,
     due: dt.datetime | None = None,
     area: str = "",
+    dma: str | None = None,
 ) -> FieldJob:
     """A leak survey (acoustic listening along a street or a DMA): a leak crew, optional, low
-    priority, soft-due when the programme says."""
+    priority, soft-due when the programme says. ``dma``: the DMA surveyed (the job's field),
+    ``area`` what people read (a street, a stretch)."""
     return FieldJob(
         id=job_id,
         kind=JobKind.LEAK_SURVEY,
@@ -226,6 +261,7 @@ def leak_survey(
         due=due,
         priority=2,
         description=f"leak survey {area}".strip(),
+        dma=dma,
     )
 
 

@@ -133,6 +133,7 @@ def survey_jobs(
                     due=now + dt.timedelta(days=due_days),
                     area=f"{level.dma} {level.name}: {km:.1f} km, stretch {s + 1} of {total} "
                     f"({level.recoverable_m3d(target_ili):.0f} m3/d recoverable)",
+                    dma=level.dma,
                 )
             )
     return jobs

@@ -307,7 +307,7 @@ def check_started(before: DayPlan, after: DayPlan, now: dt.datetime) -> None:
             assert stop.start <= at < stop.end and gone.crew == route.crew_id
             assert again.end == to_seconds(gone.leave, before.day) and now <= gone.leave
             rest = rests[gone.rest.id]
-            assert rest.meta["rest_of"] == stop.job_id
+            assert rest.rest_of == stop.job_id
             assert any(lk.before == stop.job_id and lk.after == rest.id for lk in after.links)
             times = after.stop_times(rest.id)
             assert times is None or times[0] >= gone.leave

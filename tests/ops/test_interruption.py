@@ -109,7 +109,8 @@ def test_the_only_valve_crew_leaves_its_survey_for_a_burst(city_isolator: Isolat
     first = after.stop_times("LS-1")
     assert first == (was[0], left.leave)  # the first part ends when the crew leaves
     rest = left.rest
-    assert rest.meta["rest_of"] == "LS-1" and rest.id == "LS-1-part2"
+    assert rest.rest_of == "LS-1" and rest.id == "LS-1-part2"
+    assert (rest.part, rest.suspended) == (2, "LS-1") and not rest.meta  # fields, not meta keys
     assert rest.duration == was[1] - left.leave + dt.timedelta(minutes=5)  # + the restart
     assert any(lk.before == "LS-1" and lk.after == rest.id for lk in after.links)
     # the crew goes to the valves first; the rest of the survey comes later
@@ -124,7 +125,7 @@ def test_the_only_valve_crew_leaves_its_survey_for_a_burst(city_isolator: Isolat
     # the plan says so
     data = after.to_dict()
     assert data["suspended"][0]["job"] == "LS-1" and data["suspended"][0]["rest"] == rest.id
-    assert data["suspended"][0]["rest_job"]["meta"]["rest_of"] == "LS-1"
+    assert data["suspended"][0]["rest_job"]["rest_of"] == "LS-1"
     # and it is what makes the water stop sooner: without interruptions, isolation waits
     _, finished, _ = replanned(city_isolator, roster, InterruptionRules(kinds={}))
     assert finished.suspended == ()

@@ -190,13 +190,12 @@ def test_survey_jobs_cover_the_worst_dmas(report: Any, sample_city: Network) -> 
     now = dt.datetime(2026, 10, 27, 8, 0)
     jobs = survey_jobs(sample_city, ranking, now, top=2, km_per_crew_day=6.0)
     for level in ranking[:2]:
-        mine = [j for j in jobs if j.id.startswith(f"LS-{level.dma}-")]
+        mine = [j for j in jobs if j.dma == level.dma]
         assert len(mine) == math.ceil(level.mains_km / 6.0)
         assert all("leak" in {str(s) for s in j.skills} for j in mine)
         assert all(j.due == now + dt.timedelta(days=14) for j in mine)
-    assert {j.id.split("-")[1] + "-" + j.id.split("-")[2] for j in jobs} == {
-        r.dma for r in ranking[:2]
-    }
+    assert {j.dma for j in jobs} == {r.dma for r in ranking[:2]}
+    assert all(j.to_dict()["dma"] == j.dma for j in jobs)  # stored and returned with the job
 
 
 def test_bad_data_says_where(tmp_path: Path, generated: tuple[Path, dict[str, Any]]) -> None:
