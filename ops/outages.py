@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -405,6 +405,67 @@ def create_outage(
         (Revision(1, NoticeState.DRAFT, local_time(now), content, "created"),),
         source,
     )
+
+
+def shutdown_outage(
+    outage_id: str,
+    kind: OutageKind | str,
+    pipes: Sequence[str],
+    isolator: Isolator,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    *,
+    reason: str = "",
+    reason_zh: str | None = None,
+    failed_valves: Iterable[str] = (),
+    hotline: str,
+    source: str | None = None,
+) -> Outage:
+    """The outage of a shutdown of ``pipes``, its notice in draft: the one way from pipes and a
+    window to an outage.
+
+    The pipes isolated with the valves known not to close, the notice of that isolation, its
+    surroundings and its places for the window ``start``–``end``. The CLI (``waterops notice``)
+    and the service (``POST /api/outages``) both make it here, so that the same shutdown gives
+    the same notice; what to store is the returned outage (its first revision).
+
+    Parameters
+    ----------
+    start, end
+        The window; naive times are Kaifeng's.
+    reason, reason_zh
+        Why, in English and in Chinese (the notice of record); at least one is needed. Both
+        are stripped; an empty Chinese reason is none.
+    failed_valves
+        Valves found not to close, in any order and with repeats: the notice lists each once,
+        sorted.
+
+    Raises
+    ------
+    InvalidRequest
+        Neither reason given.
+    """
+    reason, zh = reason.strip(), (reason_zh or "").strip()
+    if not reason and not zh:
+        raise InvalidRequest(
+            "give the reason of the outage: reason_zh (Chinese, the notice of record), and "
+            "reason in English if you can"
+        )
+    failed = sorted(set(failed_valves))
+    plan = isolator.isolate(list(pipes), failed)
+    content = notice_content(
+        plan,
+        local_time(start),  # a window in Kaifeng time whoever gives it (naive is local)
+        local_time(end),
+        reason,
+        surroundings=surroundings_of(isolator, plan),
+        hotline=hotline,
+        failed_valves=failed,
+        reason_zh=zh or None,
+        isolator=isolator,
+    )
+    return create_outage(outage_id, kind, content, now, source=source)
 
 
 def _step(

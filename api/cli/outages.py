@@ -23,7 +23,7 @@ from api.cli.common import (
     stop_name,
 )
 from api.cli.network import shutdown
-from gis.isolation import Isolator, surroundings
+from gis.isolation import Isolator
 from ops.calendar import WorkCalendar
 from ops.dispatch import DayPlan, plan_day
 from ops.errors import InvalidRequest
@@ -34,11 +34,10 @@ from ops.outages import (
     Outage,
     OutageKind,
     RecordKind,
-    create_outage,
-    notice_content,
     publish,
     record_authority,
     repair_outage,
+    shutdown_outage,
 )
 from ops.repairs import OutageWindow, RepairCase, RepairReport, Severity, open_repair
 from routing.solver import SolverOptions
@@ -107,20 +106,20 @@ def add_parsers(sub: Any) -> None:
 def cmd_notice(args: argparse.Namespace) -> int:
     isolator, pipes, failed = shutdown(args)
     issuer, hotline = notice_issuer()
-    plan = isolator.isolate(pipes, failed)
-    content = notice_content(
-        plan,
+    now = moment(args.now, "--now")
+    outage = shutdown_outage(
+        args.id,
+        args.kind,
+        pipes,
+        isolator,
         moment(args.start, "--start"),
         moment(args.end, "--end"),
-        args.reason,
-        surroundings=surroundings(isolator, plan),
-        hotline=hotline,
-        failed_valves=failed,
+        now,
+        reason=args.reason,
         reason_zh=args.reason_zh,
-        isolator=isolator,
+        failed_valves=failed,
+        hotline=hotline,
     )
-    now = moment(args.now, "--now")
-    outage = create_outage(args.id, args.kind, content, now)
     who = os.environ.get("USER", "cli")
     if args.approved_by or args.approval_document or args.approved_at:
         if not (args.approved_by and args.approval_document and args.approved_at):

@@ -42,7 +42,6 @@ from api.store import (
     save_outage,
 )
 from api.webhooks import enqueue_notice_events
-from gis.isolation import surroundings
 from ops.errors import Conflict, NotFound
 from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
 from ops.notices.accounts import accounts_csv, accounts_xlsx
@@ -58,14 +57,13 @@ from ops.outages import (
     check_overlaps,
     current_notices,
     edit_draft,
-    notice_content,
     publish,
     record_authority,
     repair_outage,
     restore,
+    shutdown_outage,
     update,
 )
-from ops.outages import create_outage as new_outage
 from ops.repairs import TankerPoint
 
 router = APIRouter(prefix="/api/outages", tags=["outages"])
@@ -120,12 +118,6 @@ def _created(session: Any, request: Request, user: Any, outage: Any, network_id:
 def create_outage(
     body: OutageIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
-    if not (body.reason_zh or "").strip() and not body.reason.strip():
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "give the reason of the outage: reason_zh (Chinese, the notice of record), and "
-            "reason in English if you can",
-        )
     if bool(body.pipes) == (body.lon is not None and body.lat is not None):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "give pipes (ids), or lon and lat of a point"
@@ -134,22 +126,19 @@ def create_outage(
     network_id = body.network_id or registry.latest_id(session)
     loaded = registry.get(session, network_id)
     isolator = loaded.isolator
-    pipes = body.pipes or [isolator.nearest_pipe(body.lon, body.lat)]
-    failed = sorted({*loaded.failed, *body.inoperable})
-    plan = isolator.isolate(pipes, failed)
-    content = notice_content(
-        plan,
+    outage = shutdown_outage(
+        next_id(session, "OUT"),
+        body.kind,
+        body.pipes or [isolator.nearest_pipe(body.lon, body.lat)],
+        isolator,
         local(body.start),
         local(body.end),
-        body.reason.strip(),
-        surroundings=surroundings(isolator, plan),
+        now_local(),
+        reason=body.reason,
+        reason_zh=body.reason_zh,
+        failed_valves=[*loaded.failed, *body.inoperable],
         hotline=hotline(request),
-        failed_valves=failed,
-        reason_zh=(body.reason_zh or "").strip() or None,
-        isolator=isolator,
-    )
-    outage = new_outage(
-        next_id(session, "OUT"), body.kind, content, now_local(), source=body.source
+        source=body.source,
     )
     return _created(session, request, user, outage, network_id)
 
