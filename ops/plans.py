@@ -13,12 +13,12 @@ stopping it while it is made, and re-planning from it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ops.calendar import local_time
-from ops.errors import Conflict
+from ops.errors import Conflict, InvalidRequest
 from ops.jobs import FieldJob, JobLink, field_job_from_dict
 from ops.outages import DEFAULT_LEAD, LIVE, Outage, follow_window
 from ops.workflow import (
@@ -319,3 +319,61 @@ class SolveTime:
         if asked is not None:
             return asked
         return min(configured, self.replan_at_most) if replan else configured
+
+
+def require_crews(count: int) -> None:
+    """A plan is made for the active crews: none, nothing to plan for.
+
+    Raises
+    ------
+    Conflict
+        No crew is active.
+    """
+    if count == 0:
+        raise Conflict("no active crews: add crews (POST /api/crews) first")
+
+
+def solved_result(plan: int, result: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The stored result of ``plan``, to print its crews' sheets from.
+
+    Raises
+    ------
+    Conflict
+        The plan has no result (queued, solving, or failed).
+    """
+    if result is None:
+        raise Conflict(f"plan {plan} has no result yet")
+    return result
+
+
+def replan_jobs(
+    in_plan: Collection[str], open_jobs: Sequence[str], asked: Sequence[str] | None
+) -> tuple[str, ...]:
+    """The jobs a re-plan inserts: those ``asked`` for, else every open job the plan did not
+    have (``in_plan``), in the order of ``open_jobs``.
+
+    Raises
+    ------
+    InvalidRequest
+        A job asked for is not open (the first ten are named).
+    """
+    if asked is None:
+        planned = set(in_plan)
+        return tuple(j for j in open_jobs if j not in planned)
+    known = set(open_jobs)
+    unknown = [j for j in asked if j not in known]
+    if unknown:
+        raise InvalidRequest(f"not open jobs: {', '.join(unknown[:10])}")
+    return tuple(asked)
+
+
+def replan_start(day: dt.date, now: dt.datetime) -> None:
+    """A re-plan starts ``now`` on its plan's ``day`` (in local time).
+
+    Raises
+    ------
+    InvalidRequest
+        ``now`` is on another day.
+    """
+    if now.date() != day:
+        raise InvalidRequest(f"now ({now:%Y-%m-%d %H:%M}) is not on the plan's day {day}")

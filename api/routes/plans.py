@@ -41,7 +41,16 @@ from ops.emergency import CallOutRules
 from ops.errors import Conflict
 from ops.jobs import field_job_from_dict
 from ops.outages import LIVE
-from ops.plans import Publication, SolveTime, plan_outcome, replan_from
+from ops.plans import (
+    Publication,
+    SolveTime,
+    plan_outcome,
+    replan_from,
+    replan_jobs,
+    replan_start,
+    require_crews,
+    solved_result,
+)
 from ops.plans import publish_plan as publish
 from ops.plans import stop_plan as stop_planning
 from ops.repairs import chain_from_jobs
@@ -190,10 +199,7 @@ def _queue(session: Any, request: Request, row: t.Plan) -> Response:
 def create_plan(body: PlanIn, request: Request, user: Dispatcher, session: SessionDep) -> Response:
     settings = request.app.state.settings
     jobs, links, crews, chains = _gather(session, request)
-    if not crews:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, "no active crews: add crews (POST /api/crews) first"
-        )
+    require_crews(len(crews))
     registry = request.app.state.registry
     try:
         network_id: int | None = registry.latest_id(session)
@@ -417,18 +423,8 @@ def replan_plan(
     queued = replan_from(parent.id, parent.status, solved=parent.state is not None)
     settings = request.app.state.settings
     jobs, _, crews, chains = _gather(session, request)
-    in_parent = {j["id"] for j in parent.problem["jobs"]}
-    known = {j.id for j in jobs}
-    if body.new_jobs is None:
-        new = [j.id for j in jobs if j.id not in in_parent]
-    else:
-        unknown = [j for j in body.new_jobs if j not in known]
-        if unknown:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                f"not open jobs: {', '.join(unknown[:10])}",
-            )
-        new = list(body.new_jobs)
+    in_parent = [j["id"] for j in parent.problem["jobs"]]
+    new = replan_jobs(in_parent, [j.id for j in jobs], body.new_jobs)
     parent_jobs = [
         j for j in (field_job_from_dict(d) for d in parent.problem["jobs"]) if j.id not in set(new)
     ]
@@ -436,11 +432,7 @@ def replan_plan(
     ids = {j.id for j in all_jobs}
     all_links = links_of(session, ids)
     now = local(body.now)
-    if now.date() != parent.day:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"now ({now:%Y-%m-%d %H:%M}) is not on the plan's day {parent.day}",
-        )
+    replan_start(parent.day, now)
     positions = {k: [float(v[0]), float(v[1])] for k, v in body.positions.items()}
     problem = encode_problem(
         parent.day,
@@ -488,11 +480,10 @@ SHEET_COLUMNS = (
 
 
 def _sheet_rows(row: t.Plan, crew: str | None) -> list[list[Any]]:
-    if row.result is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"plan {row.id} has no result yet")
+    result = solved_result(row.id, row.result)
     specs = {j["id"]: j for j in row.problem.get("jobs", [])}
     rows = []
-    for route in row.result["routes"]:
+    for route in result["routes"]:
         if crew is not None and route["crew"] != crew:
             continue
         for k, stop in enumerate(route["stops"], start=1):

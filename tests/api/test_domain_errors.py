@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from routing import TimeWindow
-from tests.api.conftest import Service
+from tests.api.conftest import START, Service, wait_for_plan
 
 
 def test_not_found_is_404_with_what_is_missing(service: Service) -> None:
@@ -76,3 +76,20 @@ def test_a_routing_error_is_a_422_that_says_what_is_wrong(tmp_path: Path) -> Non
         r = client.get("/probe/window", params={"start": 10, "end": 5})
     assert r.status_code == 422
     assert r.json() == {"detail": "time window ends (5) before it starts (10)"}
+
+
+def test_a_replan_refuses_jobs_that_are_not_open_and_another_day(service: Service) -> None:
+    service.clock.now = START.replace(hour=9, minute=10)
+    body = {"severity": "burst", "pipe_id": "P000153", "reported_at": "2026-11-26T09:10:00"}
+    assert service.post("/api/repairs", json=body).status_code in (200, 201)  # once per pipe
+    r = service.post("/api/plans", json={"day": "2026-11-26", "seconds": 1})
+    assert r.status_code == 202, r.text
+    plan = wait_for_plan(service, r.json()["id"])
+    assert plan["status"] == "ready", plan["error"]
+    url = f"/api/plans/{plan['id']}/replan"
+    r = service.post(url, json={"now": "2026-11-26T11:00:00", "new_jobs": ["LS-nothing"]})
+    assert r.status_code == 422 and r.json() == {"detail": "not open jobs: LS-nothing"}
+    r = service.post(url, json={"now": "2026-11-27T11:00:00"})
+    assert r.status_code == 422
+    assert r.json() == {"detail": "now (2026-11-27 11:00) is not on the plan's day 2026-11-26"}
+    service.clock.now = START

@@ -1,0 +1,42 @@
+"""What a plan needs before it is made or printed (ops.plans): crews to plan for, and a result
+to print the crews' sheets from, the jobs and the time a re-plan starts from; each refusal a
+domain error (Conflict 409, InvalidRequest 422 in the service) that says what to do."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ops.calendar import TZ
+from ops.errors import Conflict, InvalidRequest
+from ops.plans import replan_jobs, replan_start, require_crews, solved_result
+
+
+def test_a_plan_needs_active_crews() -> None:
+    with pytest.raises(Conflict, match=r"no active crews: add crews \(POST /api/crews\) first"):
+        require_crews(0)
+    require_crews(1)
+
+
+def test_sheets_need_the_plans_result() -> None:
+    with pytest.raises(Conflict, match="plan 7 has no result yet"):
+        solved_result(7, None)
+    result = {"routes": [], "summary": {}}
+    assert solved_result(7, result) is result
+
+
+def test_a_replan_takes_the_open_jobs_its_plan_did_not_have_or_those_asked_for() -> None:
+    parent = ["J1", "J2"]
+    open_now = ["J1", "J2", "T-9-close", "T-9-repair"]
+    assert replan_jobs(parent, open_now, None) == ("T-9-close", "T-9-repair")
+    assert replan_jobs(parent, open_now, ["J2"]) == ("J2",)  # asked for: planned again
+    with pytest.raises(InvalidRequest, match="not open jobs: J9, J8"):
+        replan_jobs(parent, open_now, ["J2", "J9", "J8"])
+
+
+def test_a_replan_starts_on_its_plans_day() -> None:
+    day = dt.date(2026, 11, 26)
+    replan_start(day, dt.datetime(2026, 11, 26, 11, 0, tzinfo=TZ))
+    with pytest.raises(InvalidRequest, match=r"now \(2026-11-27 01:00\) is not on the plan's day"):
+        replan_start(day, dt.datetime(2026, 11, 27, 1, 0, tzinfo=TZ))
