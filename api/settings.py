@@ -129,6 +129,13 @@ class Settings(BaseSettings):
         description="how long the solver searches for a day plan, s (a re-plan: at most "
         f"{SolveTime.replan_at_most:g} s)",
     )
+    service_pressure_mpa: float = Field(
+        default=0.14,
+        gt=0,
+        le=1.0,
+        description="the service pressure of hydraulic impacts (isolation hydraulic=true), MPa: "
+        "CJJ 207's 0.14 at the network's far ends",
+    )
     planner_workers: int = Field(
         default=2, ge=1, le=32, description="planner processes per server process"
     )

@@ -94,3 +94,23 @@ def reduced_pressure_area(
         customers=len(impact.customers_below_service),
         area=area,
     )
+
+
+def pressure_feature(found: PressureArea, impact: HydraulicImpact) -> dict[str, Any] | None:
+    """The reduced-pressure area as a GeoJSON Feature (``role`` reduced_pressure, beside the
+    shut area's ``area`` of :func:`gis.io.plan_to_geojson`); None when there is no polygon."""
+    if found.area is None:
+        return None
+    return {
+        "type": "Feature",
+        "geometry": found.area,
+        "properties": {
+            "role": "reduced_pressure",
+            "hour": impact.hour,
+            "service_pressure_m": round(impact.service_pressure_m, 3),
+            "nodes": found.nodes,
+            "customers": found.customers,
+            "pipes": len(found.pipes),
+            "not_served_low_pressure_m3h": round(impact.not_served_low_pressure_m3h, 3),
+        },
+    }

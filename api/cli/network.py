@@ -21,6 +21,7 @@ from gis.io import parse_lonlat, plan_to_geojson, read_layers
 from gis.isolation import IsolationPlan, Isolator, combined_shutdown, isolator_for
 from gis.mapping import write_mapping
 from gis.network import Network, build_network
+from gis.pressure_area import pressure_feature, reduced_pressure_area
 from gis.segments import segment_network, segments_summary, segments_table
 from gis.validate import validate_layers
 
@@ -150,12 +151,17 @@ def cmd_isolate(args: argparse.Namespace) -> int:
     else:
         plan = isolator.isolate(pipes, failed)
     impact = hydraulic_impact(args, network, plan) if args.hydraulic else None
+    low = reduced_pressure_area(network, impact, plan) if impact is not None else None
     if args.geojson:
-        print_json(plan_to_geojson(network, plan))
+        collection = plan_to_geojson(network, plan)
+        feature = pressure_feature(low, impact) if low and impact else None
+        if feature is not None:
+            collection["features"].insert(1, feature)
+        print_json(collection)
     elif args.json:
         data = plan.to_dict()
-        if impact is not None:
-            data["hydraulic"] = impact.to_dict()
+        if impact is not None and low is not None:
+            data["hydraulic"] = {**impact.to_dict(), "reduced_pressure": low.to_dict()}
         if overlap is not None:
             data["overlap"] = {
                 "extra_customers": overlap.extra_customers.to_dict(),
