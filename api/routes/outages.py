@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -42,7 +42,7 @@ from api.store import (
     save_outage,
 )
 from api.webhooks import enqueue_notice_events
-from ops.errors import Conflict, NotFound
+from ops.errors import Conflict, InvalidRequest, NotFound, NoticeStateError
 from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
 from ops.notices.accounts import accounts_csv, accounts_xlsx
 from ops.notices.lookup import customers_cut_off, find_affected
@@ -119,9 +119,7 @@ def create_outage(
     body: OutageIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
     if bool(body.pipes) == (body.lon is not None and body.lat is not None):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "give pipes (ids), or lon and lat of a point"
-        )
+        raise InvalidRequest("give pipes (ids), or lon and lat of a point")
     registry = request.app.state.registry
     network_id = body.network_id or registry.latest_id(session)
     loaded = registry.get(session, network_id)
@@ -162,9 +160,7 @@ def outage_from_repair(
     if body.plan_id is not None:
         plan = session.get(t.Plan, body.plan_id)
         if plan is None or plan.result is None:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, f"plan {body.plan_id} does not exist or is not solved"
-            )
+            raise Conflict(f"plan {body.plan_id} does not exist or is not solved")
         window = plan.result.get("outage_windows", {}).get(ticket)
         if window and window.get("scheduled"):
             start = local(dt.datetime.fromisoformat(window["start"]))
@@ -505,9 +501,7 @@ def render(request: Request, outage: Any, fmt: str) -> Response:
         return Response(render_text(outage, fmt, who), media_type="text/plain; charset=utf-8")
     if fmt == "cap":
         if not outage.sent_revisions:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, "a draft has no CAP message: publish it first"
-            )
+            raise NoticeStateError("a draft has no CAP message: publish it first")
         return Response(render_cap(outage, who), media_type="application/cap+xml")
     if fmt == "ics":
         return Response(render_ical(outage, who), media_type="text/calendar; charset=utf-8")
@@ -539,9 +533,8 @@ def _cut_off(request: Request, session: Any, row: t.Outage, outage: Any) -> Any:
     try:
         loaded = request.app.state.registry.get(session, row.network_id)
     except NotFound:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"the network of outage {row.id} is gone: its customers cannot be listed",
+        raise Conflict(
+            f"the network of outage {row.id} is gone: its customers cannot be listed"
         ) from None
     return customers_cut_off(loaded.isolator, outage)
 
@@ -722,8 +715,8 @@ def public_lookup(
         notices.append((outage, customers_cut_off(isolator, outage)))
     try:
         found = find_affected(q, notices)
-    except ValueError as e:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(e)) from None
+    except ValueError as e:  # ops.notices.lookup's own check of the query: a rule, not HTTP
+        raise InvalidRequest(str(e)) from None
     who = issuer(request)
     shown = 20  # addresses per notice; the count says how many more
     return json_response(
