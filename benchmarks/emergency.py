@@ -446,7 +446,8 @@ def report_bound(rows: list[Any]) -> None:
     line("all", rows)
     below = [r for r in rows if r[3] is not None and _ratio(r[3], r[5]) < 1 - 1e-9]
     below_base = [r for r in rows if _ratio(r[4], r[5]) < 1 - 1e-9]
-    print(f"bursts below the bound (must be 0): ours {len(below)}, baseline {len(below_base)}")
+    mine = str(len(below)) if any(r[3] is not None for r in rows) else "not run"
+    print(f"bursts below the bound (must be 0): ours {mine}, baseline {len(below_base)}")
     busy = [r for r in rows if r[0]["load"] == "busy"]
     reach = _median([_ratio(r[5], r[4]) for r in busy])
     print(
