@@ -448,6 +448,12 @@ def report_bound(rows: list[Any]) -> None:
     below_base = [r for r in rows if _ratio(r[4], r[5]) < 1 - 1e-9]
     mine = str(len(below)) if any(r[3] is not None for r in rows) else "not run"
     print(f"bursts below the bound (must be 0): ours {mine}, baseline {len(below_base)}")
+    if any(r[3] is not None for r in rows):
+        for load in LOADS:
+            near = _median([_ratio(r[3], r[5]) for r in rows if r[0]["load"] == load])
+            verdict = "met" if near <= 1.05 else "NOT met"
+            label = f"customer-hours ours / bound, {load} day"
+            print(f"  {label}: median {near:.2f} (<= 1.05: {verdict})")
     busy = [r for r in rows if r[0]["load"] == "busy"]
     reach = _median([_ratio(r[5], r[4]) for r in busy])
     print(
