@@ -1,5 +1,7 @@
 // The isolation tab (关阀分析): the valves to close for a break, what is cut off, and what if
-// a valve does not close (the what-if set of valves taken as inoperable).
+// a valve does not close (the what-if set of valves taken as inoperable). With "hydraulic"
+// ticked, also EPANET's answer at the hour (issue 17): who falls below the service pressure
+// beyond those cut off, the demand not served, and the reduced-pressure area on the map.
 /* global L */
 import { api } from "../api.js";
 import { escapeHtml, message, t } from "../i18n.js";
@@ -11,6 +13,7 @@ import { busy, say } from "./status.js";
 let whatif = new Set(); // valves taken as inoperable
 let lastQuery = null; // the last isolation asked for: { pipe } or { at }
 let lastIsolation = null; // the isolation drawn: asked for here, or a repair ticket's
+const REDUCED_PRESSURE = "#1971c2"; // the reduced-pressure area: blue, dashed, under the shut area
 
 export const isolationTab = {
   rerender() {
@@ -37,6 +40,10 @@ export function wireIsolation() {
     const pipe = e.target.pipe.value.trim();
     if (pipe) isolate({ pipe });
   });
+  // ticking or unticking "hydraulic", or another hour, asks the last break again
+  for (const name of ["hydraulic", "hour"]) {
+    $("#iso-form")[name]?.addEventListener("change", () => { if (lastQuery) isolate(lastQuery); });
+  }
   $("#whatif-clear").addEventListener("click", () => {
     whatif.clear();
     if (lastQuery) isolate(lastQuery);
@@ -53,6 +60,12 @@ export async function isolate(query) {
   lastQuery = query;
   const params = new URLSearchParams(query);
   if (whatif.size) params.set("inoperable", [...whatif].join(","));
+  const form = $("#iso-form");
+  if (form.hydraulic?.checked) {
+    params.set("hydraulic", "true");
+    const hour = Number(form.hour.value);
+    params.set("hour", String(Number.isFinite(hour) ? Math.min(23, Math.max(0, hour)) : 7));
+  }
   const plan = await busy(() => api("GET", `/api/networks/${state.networkId}/isolation?${params}`));
   if (!plan) return;
   lastIsolation = plan;
@@ -63,6 +76,10 @@ export async function isolate(query) {
 function drawIsolation(plan) {
   const overlay = state.isoOverlay;
   overlay.clearLayers();
+  const low = plan.hydraulic?.reduced_pressure?.area;
+  if (low) {
+    L.geoJSON(low, { renderer: state.work, className: "reduced-pressure", style: { color: REDUCED_PRESSURE, weight: 2, dashArray: "6 4", fillOpacity: 0.15 }, interactive: false }).addTo(overlay);
+  }
   if (plan.area) {
     L.geoJSON(plan.area, { renderer: state.work, style: { color: COLOURS.area, weight: 1, fillOpacity: 0.12 }, interactive: false }).addTo(overlay);
   }
@@ -111,6 +128,7 @@ function renderIsolation(plan) {
     return escapeHtml(w ? message(w.key, w.params, text) : text);
   });
   const warnings = notes.length ? `<div class="warn">${notes.join("<br>")}</div>` : "";
+  const hydraulic = plan.hydraulic ? hydraulicSummary(plan.hydraulic) : "";
   $("#iso-result").innerHTML = `
     <div class="summary">
       <div><span class="big">${c.total}</span> ${t("customers_cut")} · ${c.accounts} ${t("accounts")}</div>
@@ -119,6 +137,7 @@ function renderIsolation(plan) {
       <div>${t("streets")}: ${plan.streets.map(escapeHtml).join("、") || "—"}</div>
     </div>
     ${warnings}
+    ${hydraulic}
     <h4>${t("valves_to_close")} (${plan.valves_to_close.length})</h4>
     <ol class="valves" id="valves-to-close">${valves}</ol>
     ${bypassed}
@@ -130,6 +149,21 @@ function renderIsolation(plan) {
   for (const b of document.querySelectorAll("#iso-result button.mark")) b.addEventListener("click", () => markInoperable(b.dataset.valve));
   for (const b of document.querySelectorAll("#iso-result button.report")) b.addEventListener("click", () => reportValve(b.dataset.valve));
   $("#iso-notice").addEventListener("click", () => draftFromIsolation(plan, [...whatif]));
+}
+
+// EPANET's answer: the counts an engineer checks first; the per-customer rows are in the API's
+function hydraulicSummary(h) {
+  const low = h.reduced_pressure;
+  const mpa = (h.service_pressure_m * 0.00980665).toFixed(2);
+  const m3h = (x) => x.toFixed(1);
+  const notes = h.warnings.length ? `<div class="warn">${h.warnings.map(escapeHtml).join("<br>")}</div>` : "";
+  return `<div class="summary" id="iso-hydraulic-result">
+      <h4>${t("hyd_title", { hour: h.hour, mpa })}</h4>
+      <div><span class="swatch" style="background:${REDUCED_PRESSURE}"></span>${t("reduced_pressure_area")}:
+        <span class="big" id="hyd-below">${low.customers}</span> ${t("hyd_below")} · ${low.nodes} ${t("hyd_nodes")} (${h.newly_below_service.length} ${t("hyd_newly")})</div>
+      <div>${t("hyd_not_served")}: <span id="hyd-not-served">${m3h(h.not_served_m3h)}</span> m³/h / ${m3h(h.served_before_m3h)} m³/h
+        (${t("hyd_split", { cut: m3h(h.not_served_cut_off_m3h), low: m3h(h.not_served_low_pressure_m3h) })})</div>
+    </div>${notes}`;
 }
 
 function markInoperable(valveId) {
