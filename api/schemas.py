@@ -50,6 +50,14 @@ class JobOut(BaseModel):
     )
     valve: str | None = Field(default=None, description="the valve it works on")
     step: RepairStep | None = Field(default=None, description="its step in the repair's chain")
+    dma: str | None = Field(default=None, description="the district metered area it surveys")
+    rest_of: str | None = Field(
+        default=None, description="the job whose work it finishes (left for an emergency)"
+    )
+    part: int = Field(default=FieldJob.part, description="1, or 2, 3 ... for the rests of a job")
+    suspended: str | None = Field(
+        default=None, description="the part left for an emergency that it continues"
+    )
     status: JobStatus
     crew: str | None = Field(description="the crew it is given to")
     version: int = Field(description="the ETag: send it as If-Match to change the job")

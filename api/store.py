@@ -229,6 +229,10 @@ def add_jobs(
                 ticket=job.ticket,
                 valve=job.valve,
                 step=None if job.step is None else str(job.step),
+                dma=job.dma,
+                rest_of=job.rest_of,
+                part=job.part,
+                suspended=job.suspended,
                 updated_by=username,
             )
         )

@@ -211,10 +211,16 @@ class Job(Base):
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     crew_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    # what the job belongs to (FieldJob.ticket, .valve, .step), to find jobs without their ids
+    # what the job belongs to (FieldJob.ticket, .valve, .step, .dma), to find jobs without
+    # their ids
     ticket: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     valve: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     step: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    dma: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    # the rest of a job left for an emergency (FieldJob.rest_of, .part, .suspended)
+    rest_of: Mapped[str | None] = mapped_column(String(96), nullable=True, index=True)
+    part: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    suspended: Mapped[str | None] = mapped_column(String(96), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -520,10 +520,25 @@ class LeakSurveyIn(BaseModel):
     duration_min: float = Field(default=60, gt=0, le=600)
     due: When | None = None
     area: str = Field(default="", max_length=255, description="street or DMA surveyed")
+    dma: str | None = Field(
+        default=None, max_length=32, description="the DMA surveyed, one of the network's"
+    )
 
 
 @router.post("/leak-surveys", status_code=201, summary="add a leak survey job")
-def create_leak_survey(body: LeakSurveyIn, user: Dispatcher, session: SessionDep) -> Response:
+def create_leak_survey(
+    body: LeakSurveyIn, request: Request, user: Dispatcher, session: SessionDep
+) -> Response:
+    if body.dma is not None:
+        registry = request.app.state.registry
+        network_id = registry.latest_id(session)
+        known = registry.get(session, network_id).network.dma_names
+        if body.dma not in known:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"DMA {body.dma!r} is not a DMA of network {network_id}; "
+                f"it has {', '.join(sorted(known)) or 'none'}",
+            )
     job = leak_survey(
         next_id(session, "LS"),
         (body.lon, body.lat),
@@ -531,6 +546,7 @@ def create_leak_survey(body: LeakSurveyIn, user: Dispatcher, session: SessionDep
         now_local(),
         due=local(body.due) if body.due else None,
         area=body.area,
+        dma=body.dma,
     )
     add_jobs(session, [job], [], user.username)
     return json_response(job.to_dict(), 201)
@@ -544,9 +560,12 @@ def list_jobs(
     kind: Annotated[str | None, Query(max_length=32)] = None,
     source: Annotated[str | None, Query(max_length=64)] = None,
     crew: Annotated[str | None, Query(max_length=64)] = None,
+    dma: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> Response:
     query = select(t.Job).order_by(t.Job.id).limit(limit)
+    if dma:
+        query = query.where(t.Job.dma == dma)
     if status_:
         query = query.where(t.Job.status == status_)
     if kind:

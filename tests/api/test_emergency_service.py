@@ -157,7 +157,8 @@ def test_a_survey_left_for_a_burst_is_suspended_and_its_rest_stored(tmp_path: Pa
         assert first["status"] == "suspended"
         assert rest in first["history"][-1]["note"] and "09:35" in first["history"][-1]["note"]
         stored = svc.get(f"/api/jobs/{rest}").json()
-        assert stored["meta"]["rest_of"] == survey_id and stored["kind"] == "leak survey"
+        assert stored["rest_of"] == survey_id and stored["kind"] == "leak survey"
+        assert (stored["part"], stored["suspended"]) == (2, survey_id)
         planned = {s["job"] for route in child["result"]["routes"] for s in route["stops"]}
         assert stored["status"] == ("assigned" if rest in planned else "open")
         # a suspended job is closed: no status change reopens it

@@ -172,3 +172,129 @@ def test_stored_jobs_and_plans_of_before_0007_come_out_typed(backend: str, tmp_p
     ]
     stops = sorted((s["job"], s["slot"]) for r in result_after["routes"] for s in r["stops"])
     assert stops == [("A#2", 1), ("main", 1), ("main", 2)]
+
+
+def _rest_spec() -> dict[str, object]:
+    """A rest of a survey left for an emergency, as the code before 0011 stored it."""
+    return {
+        "id": "LS-DMA-03-20261027-1-part2",
+        "kind": "leak survey",
+        "source": "leak programme",
+        "location": [114.35, 34.785],
+        "duration_min": 70.0,
+        "skills": ["leak"],
+        "priority": 2,
+        "meta": {
+            "rest_of": "LS-DMA-03-20261027-1",
+            "part": 2,
+            "suspended": "LS-DMA-03-20261027-1",
+            "note": "kept",
+        },
+    }
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_stored_jobs_of_before_0011_come_out_with_their_parts_and_dma(
+    backend: str, tmp_path: Path
+) -> None:
+    """Jobs stored before 0011 (a rest's ``rest_of``, ``part`` and ``suspended`` in ``meta``; a
+    programme survey's DMA only in its id) read after it with the fields and columns, in the
+    jobs table and in a plan's suspended rests; a survey added by hand gets no DMA; the
+    downgrade writes the old shape back."""
+    rest = _rest_spec()
+    survey = {**rest, "id": "LS-DMA-03-20261027-1", "duration_min": 360.0, "meta": {}}
+    by_hand = {**survey, "id": "LS-000004", "source": "leak programme"}
+    old = [rest, survey, by_hand]
+    schema = f"waterops_{uuid.uuid4().hex[:10]}"
+    url = postgres_url(schema) if backend == "postgres" else f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    def load(x: object) -> dict[str, object]:
+        return x if isinstance(x, dict) else json.loads(str(x))
+
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0010")
+            now = dt.datetime(2026, 12, 2, 8, tzinfo=dt.UTC)
+            jobs = sa.table(
+                "jobs",
+                *(sa.column(c) for c in ("id", "source", "kind", "status", "version")),
+                sa.column("spec", sa.JSON),
+                sa.column("updated_at", sa.DateTime),
+                sa.column("updated_by"),
+            )
+            for spec in old:
+                connection.execute(
+                    jobs.insert().values(
+                        id=spec["id"],
+                        source=spec["source"],
+                        kind=spec["kind"],
+                        status="open",
+                        version=1,
+                        spec=spec,
+                        updated_at=now,
+                        updated_by="admin",
+                    )
+                )
+            plans = sa.table(
+                "plans",
+                *(sa.column(c) for c in ("id", "day", "status", "seconds", "version")),
+                sa.column("problem", sa.JSON),
+                sa.column("result", sa.JSON),
+                sa.column("progress", sa.JSON),
+                sa.column("created_by"),
+                sa.column("created_at", sa.DateTime),
+                sa.column("stop_requested", sa.Boolean),
+            )
+            suspended = [{"job": survey["id"], "rest": rest["id"], "rest_job": rest}]
+            connection.execute(
+                plans.insert().values(
+                    id=1,
+                    day=dt.date(2026, 12, 2),
+                    status="published",
+                    seconds=1.0,
+                    version=1,
+                    problem={"jobs": [survey]},
+                    result={"routes": [], "suspended": suspended},
+                    progress={},
+                    created_by="admin",
+                    created_at=now,
+                    stop_requested=False,
+                )
+            )
+            command.upgrade(config, "head")
+            columns = "id, rest_of, part, suspended, dma, spec"
+            rows = connection.execute(sa.text(f"SELECT {columns} FROM jobs ORDER BY id")).all()
+            plan = connection.execute(sa.text("SELECT problem, result FROM plans")).one()
+            command.downgrade(config, "0010")
+            back = connection.execute(sa.text("SELECT spec FROM jobs ORDER BY id")).all()
+            plan_back = connection.execute(sa.text("SELECT problem, result FROM plans")).one()
+    finally:
+        engine.dispose()
+        if backend == "postgres":
+            drop_schema(schema)
+
+    assert [tuple(r[:5]) for r in rows] == [
+        ("LS-000004", None, 1, None, None),
+        ("LS-DMA-03-20261027-1", None, 1, None, "DMA-03"),
+        (rest["id"], survey["id"], 2, survey["id"], "DMA-03"),
+    ]
+    values = [field_job_from_dict(load(r[5])) for r in rows]
+    assert [(v.rest_of, v.part, v.suspended, v.dma) for v in values] == [
+        tuple(r[1:5]) for r in rows
+    ]
+    assert values[2].meta == {"note": "kept"} and values[1].meta == {}
+    problem, result = (load(x) for x in plan)
+    (left,) = result["suspended"]  # type: ignore[misc]
+    assert field_job_from_dict(left["rest_job"]) == values[2]
+    assert field_job_from_dict(problem["jobs"][0]) == values[1]  # type: ignore[index]
+    # down again: as it was stored
+    by_id = {str(s["id"]): s for s in old}
+    assert [load(b[0]) for b in back] == [by_id[str(r[0])] for r in rows]
+    assert [load(x) for x in plan_back] == [
+        {"jobs": [survey]},
+        {"routes": [], "suspended": suspended},
+    ]

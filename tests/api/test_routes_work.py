@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from gis.network import Network
 from tests.api.conftest import START, Service
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clock_at_start")]
@@ -107,3 +108,21 @@ def test_times_are_stored_as_they_happened(service: Service) -> None:
         "+08:00"
     )
     assert job["earliest"].startswith("2026-11-26T15:42")
+
+
+def test_a_leak_survey_of_a_dma_keeps_its_dma(service: Service, sample_city: Network) -> None:
+    """A survey added by hand may name the DMA it surveys (a typed field, stored and returned,
+    and a filter of the jobs); a DMA the network does not have is refused, saying which it has."""
+    known = sorted(sample_city.dma_names)
+    r = service.post(
+        "/api/leak-surveys", json={"lon": 114.35, "lat": 34.8, "area": "Gulou", "dma": known[0]}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["dma"] == known[0]
+    job = service.get(f"/api/jobs/{r.json()['id']}").json()
+    assert (job["dma"], job["rest_of"], job["part"], job["suspended"]) == (known[0], None, 1, None)
+    listed = service.get("/api/jobs", params={"dma": known[0]}).json()
+    assert r.json()["id"] in {j["id"] for j in listed} and {j["dma"] for j in listed} == {known[0]}
+    bad = service.post("/api/leak-surveys", json={"lon": 114.35, "lat": 34.8, "dma": "DMA-nowhere"})
+    assert bad.status_code == 422, bad.text
+    assert "DMA-nowhere" in bad.json()["detail"] and known[0] in bad.json()["detail"]
