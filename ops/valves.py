@@ -158,6 +158,9 @@ class ProgrammeSettings:
     # valves on trunk mains are critical too: a pipe outside every DMA (a transmission main),
     # or a main of this diameter or more (docs/leakage.md, "The valve programme")
     trunk_min_diameter_mm: float = 300.0
+    # with a hydraulic criticality (gis.hydraulics.hydraulic_valve_criticality): the top
+    # critical_share by the extra demand not served if they fail, from this much (m³/h)
+    critical_min_not_served_m3h: float = 0.1
 
     def critical(self, criticality: Mapping[str, int]) -> frozenset[str]:
         """The top ``critical_share`` by extra customers (one of the reasons a valve is
@@ -168,6 +171,16 @@ class ProgrammeSettings:
         )
         return frozenset(ranked[: round(self.critical_share * len(criticality))])
 
+    def hydraulically_critical(self, not_served_m3h: Mapping[str, float]) -> frozenset[str]:
+        """The top ``critical_share`` by the extra demand not served (m³/h at the hour of the
+        table) if they fail, from ``critical_min_not_served_m3h``: the valves whose failure
+        hurts most hydraulically, customers cut off or not."""
+        ranked = sorted(
+            (v for v, q in not_served_m3h.items() if q >= self.critical_min_not_served_m3h),
+            key=lambda v: (-not_served_m3h[v], v),
+        )
+        return frozenset(ranked[: round(self.critical_share * len(not_served_m3h))])
+
 
 def critical_valves(
     network: Network,
@@ -175,13 +188,17 @@ def critical_valves(
     settings: ProgrammeSettings = ProgrammeSettings(),
     *,
     critical_customers: Mapping[str, int] | None = None,
+    hydraulic: Mapping[str, float] | None = None,
 ) -> frozenset[str]:
     """The valves exercised on the critical cycle: the top ``critical_share`` by the extra
     customers cut off if they fail, every valve on a trunk main (a pipe outside every DMA, or
     of ``trunk_min_diameter_mm`` or more), and every valve whose failure cuts off a critical
     customer (hospital, dialysis centre …): ``critical_customers`` maps valve id to those
-    extra critical customers (``gis.criticality.ValveCriticality.extra_critical``). The
-    criticality is topological (who is cut off); there is no hydraulic criticality yet."""
+    extra critical customers (``gis.criticality.ValveCriticality.extra_critical``). Where the
+    hydraulic criticality exists, ``hydraulic`` maps valve id to the extra demand not served
+    (m³/h) if it fails (``gis.hydraulics.ValveHydraulics.extra_not_served_m3h``: low pressure
+    beyond the area cut off counts too), and its top ``critical_share`` are critical as well
+    (:meth:`ProgrammeSettings.hydraulically_critical`)."""
     valves = network.valves
     pipes = valves.pipe
     dma = network.pipes.dma[pipes]
@@ -189,6 +206,8 @@ def critical_valves(
     trunk = outside | (network.pipes.diameter_mm[pipes] >= settings.trunk_min_diameter_mm)
     out = set(settings.critical(criticality)) | {str(v) for v in valves.ids[trunk]}
     out |= {v for v, n in (critical_customers or {}).items() if n > 0}
+    if hydraulic is not None:
+        out |= settings.hydraulically_critical(hydraulic)
     return frozenset(out)
 
 
@@ -224,6 +243,7 @@ def exercise_programme(
     failed: Sequence[str] = (),
     horizon: dt.timedelta = dt.timedelta(0),
     critical_customers: Mapping[str, int] | None = None,
+    hydraulic: Mapping[str, float] | None = None,
 ) -> list[ProgrammeItem]:
     """The operable valves due by ``on + horizon``, critical ones first, then by how overdue.
 
@@ -231,10 +251,12 @@ def exercise_programme(
     (:func:`gis.criticality.valve_criticality`); ``exercised`` gives exercise dates recorded
     since the data was loaded (they override the layer's ``last_exercised``); ``failed``
     valves (found inoperable) wait for repair instead. Critical valves: :func:`critical_valves`
-    (``critical_customers``: valve id → extra critical customers cut off if it fails)."""
+    (``critical_customers``: valve id → extra critical customers cut off if it fails;
+    ``hydraulic``: valve id → extra demand not served, m³/h, where the hydraulic criticality
+    exists)."""
     valves = network.valves
     critical = critical_valves(
-        network, criticality, settings, critical_customers=critical_customers
+        network, criticality, settings, critical_customers=critical_customers, hydraulic=hydraulic
     )
     latest = dict(exercised or {})
     broken = set(failed)
