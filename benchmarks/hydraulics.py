@@ -4,12 +4,16 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/hydraulics.py                 # Net6 impact, Net3 and Net6 tables
     .venv/bin/python benchmarks/hydraulics.py --sample 20     # the peer on 20 Net6 segments
-    .venv/bin/python benchmarks/hydraulics.py --sample-city-only   # the sample city's impact
+    .venv/bin/python benchmarks/hydraulics.py --sample-city-only   # the sample city only
+    .venv/bin/python benchmarks/hydraulics.py --quick         # without the sample city's table
 
 Prints, in one run:
 
 0. One isolation impact on the sample city (``sample_data/kaifeng.gpkg``, the model built from
    its layers by :mod:`gis.hydraulic_model`) at its peak hour 7, both ways as below.
+0b. The hydraulic criticality of every segment of the sample city with the engine in
+   ``--workers`` processes (each its own engine), against the usual workflow on
+   ``--city-sample`` segments spread over the city (one process), scaled to all of them.
 1. One isolation impact on Net6 (WNTR's library, strategic N-2 valve layer, seed 20240611) at
    hour 8, pressure-driven: the normal run and the run with the plan's valves closed, by
    :class:`gis.hydraulics.HydraulicEngine` (EPANET 2.2 opened once, link statuses changed
@@ -24,7 +28,7 @@ Prints, in one run:
    Net6, with the engine.
 
 Targets (issue 17): >= 10x faster than a simulation per scenario; one impact on the sample
-city <= 1 s.
+city <= 1 s; the sample city's whole criticality table <= 5 min on 2 cores.
 """
 
 from __future__ import annotations
@@ -158,6 +162,50 @@ def sample_city_impact(count: int) -> None:
     )
 
 
+def sample_city_criticality(sample: int, workers: int) -> None:
+    """The hydraulic criticality of every segment of the sample city with the engine (in
+    ``workers`` processes), against the usual workflow on ``sample`` segments spread over the
+    city, scaled to all of them."""
+    print(
+        f"== hydraulic criticality of every segment, the sample city at hour {SAMPLE_HOUR:g} "
+        f"(PDD), {workers} processes"
+    )
+    layers = read_layers(SAMPLE_CITY)
+    network = build_network(layers)
+    model = build_model(layers, network)
+    isolator = Isolator(network)
+    with engine_for(model, network, SAMPLE_HOUR) as engine:
+        t0 = time.perf_counter()
+        table = hydraulic_criticality(engine, isolator, workers=workers)
+        ours = time.perf_counter() - t0
+        seg = isolator.segmentation
+        segments = [s for s in range(seg.n_segments) if len(seg.pipes_of(s))]
+        picked = segments[:: max(1, len(segments) // sample)][:sample]
+        solve = peer(engine)
+        normal = solve(())
+        t0 = time.perf_counter()
+        for s in picked:
+            pipe = str(network.pipes.ids[seg.pipes_of(s)[0]])
+            plan = isolator.plan([pipe], isolator.cut([s]), with_area=False)
+            with contextlib.suppress(NotSolved):
+                isolation_impact(
+                    engine, network, plan, normal=normal, solve=solve, with_nodes=False
+                )
+        per_scenario = (time.perf_counter() - t0) / len(picked)
+    theirs = per_scenario * len(table)
+    worst = table[0]
+    unsolved = sum(1 for r in table if not r.solved)
+    print(
+        f"sample city: {len(table):,} segments ({unsolved} EPANET cannot solve) | open engine "
+        f"{ours:.1f} s ({ours / len(table) * 1000:.1f} ms a segment, {workers} processes) | "
+        f"new simulation per scenario {theirs:.0f} s (one process, {per_scenario:.2f} s a "
+        f"scenario, scaled from {len(picked)} segments) | ratio {theirs / ours:.0f}x "
+        f"({theirs / ours / workers:.0f}x per process) | target <= 300 s | worst: segment "
+        f"{worst.segment} (pipe {worst.pipe_id}) {worst.not_served_m3h:.1f} m³/h not served, "
+        f"{worst.newly_below_service} nodes newly below 0.14 MPa"
+    )
+
+
 def criticality(name: str, tmp: Path, sample: int | None) -> None:
     network, model = load(name, tmp)
     isolator = Isolator(network)
@@ -231,10 +279,21 @@ def main() -> None:
     parser.add_argument("--plans", type=int, default=20, help="plans for the one-impact median")
     parser.add_argument("--sample", type=int, default=30, help="Net6 segments for the peer")
     parser.add_argument(
-        "--sample-city-only", action="store_true", help="only the sample city's one impact"
+        "--sample-city-only",
+        action="store_true",
+        help="only the sample city (its one impact and its criticality table)",
     )
+    parser.add_argument(
+        "--city-sample", type=int, default=20, help="sample-city segments for the peer"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes for the sample city's table"
+    )
+    parser.add_argument("--quick", action="store_true", help="skip the sample city's whole table")
     args = parser.parse_args()
     sample_city_impact(args.plans)
+    if not args.quick:
+        sample_city_criticality(args.city_sample, args.workers)
     if args.sample_city_only:
         return
     with tempfile.TemporaryDirectory() as tmp:

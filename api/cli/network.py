@@ -15,8 +15,15 @@ from rich.table import Table
 
 from api.cli.common import err, load_network, network_args, out, print_json, print_report, status
 from gis.criticality import valve_criticality
-from gis.hydraulic_model import gis_isolation_impact
-from gis.hydraulics import HydraulicImpact, PressureSettings, inp_isolation_impact
+from gis.hydraulic_model import build_model, gis_isolation_impact
+from gis.hydraulics import (
+    HydraulicImpact,
+    HydraulicModel,
+    PressureSettings,
+    engine_for,
+    hydraulic_criticality,
+    inp_isolation_impact,
+)
 from gis.io import parse_lonlat, plan_to_geojson, read_layers
 from gis.isolation import IsolationPlan, Isolator, combined_shutdown, isolator_for
 from gis.mapping import write_mapping
@@ -81,6 +88,19 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("criticality", help="rank valves by the extra loss when they fail")
     network_args(p)
     p.add_argument("--top", type=int, default=20, help="valves to list (table)")
+    p.add_argument(
+        "--hydraulic",
+        action="store_true",
+        help="rank the segments by the demand not served when shut (EPANET, pressure-driven)",
+    )
+    p.add_argument("--hour", type=float, default=0.0, help="hour for --hydraulic (default 0)")
+    p.add_argument(
+        "--service-pressure-mpa",
+        type=float,
+        default=PressureSettings.service_pressure_mpa,
+        help="service pressure for --hydraulic (default %(default)s MPa)",
+    )
+    p.add_argument("--workers", type=int, default=2, help="processes for --hydraulic (default 2)")
     p.set_defaults(run=cmd_criticality)
 
 
@@ -209,6 +229,64 @@ def hydraulic_impact(
         )
 
 
+def segment_hydraulics(args: argparse.Namespace, network: Network, isolator: Isolator) -> int:
+    """``criticality --hydraulic``: every segment shut in turn at the hour, ranked by the
+    demand not served (gis.hydraulics.hydraulic_criticality, docs/hydraulics.md)."""
+    settings = PressureSettings(service_pressure_mpa=args.service_pressure_mpa)
+    with status("building the hydraulic model"):
+        if Path(args.network).suffix.lower() == ".inp":
+            model = HydraulicModel.from_inp(args.network)
+        else:
+            layers = read_layers(
+                args.network,
+                valves=args.valves,
+                crs=args.crs,
+                mapping=getattr(args, "mapping", None),
+            )
+            model = build_model(layers, network)
+    with (
+        engine_for(model, network, args.hour, settings) as engine,
+        Progress(console=err, transient=True) as progress,
+    ):
+        task = progress.add_task("hydraulic criticality (EPANET)", total=None)
+        update: Callable[[int, int], None] = lambda done, total: progress.update(  # noqa: E731
+            task, completed=done, total=total
+        )
+        rows = hydraulic_criticality(
+            engine, isolator, progress=update, workers=max(1, args.workers)
+        )
+    if args.json:
+        print_json(
+            {
+                "hour": args.hour,
+                "service_pressure_mpa": args.service_pressure_mpa,
+                "segments": [r.to_dict() for r in rows],
+            }
+        )
+        return 0
+    unsolved = sum(1 for r in rows if not r.solved)
+    table = Table(
+        title=f"Segments of {network.name} by demand not served when shut, hour {args.hour:g} "
+        f"(of {len(rows)}; {unsolved} EPANET cannot solve)"
+    )
+    for column in ("rank", "segment", "pipe", "valves", "not served m³/h", "of it low pressure",
+                   "cut off nodes", "newly below service"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "pipe" else "right")
+    for rank, r in enumerate(rows[: args.top], start=1):
+        table.add_row(
+            str(rank),
+            str(r.segment),
+            r.pipe_id,
+            str(r.valves_to_close),
+            f"{r.not_served_m3h:,.1f}" if r.solved else "not solved",
+            f"{r.not_served_low_pressure_m3h:,.1f}",
+            f"{r.cut_off_nodes:,}",
+            f"{r.newly_below_service:,}",
+        )
+    out.print(table)
+    return 0
+
+
 def print_impact(impact: HydraulicImpact) -> None:
     out.print(
         f"[bold]Hydraulic impact[/bold] at hour {impact.hour:g} (EPANET, pressure-driven; "
@@ -303,6 +381,8 @@ def cmd_criticality(args: argparse.Namespace) -> int:
     network = load_network(args)
     with status("computing valve segments"):
         isolator = Isolator(network)
+    if args.hydraulic:
+        return segment_hydraulics(args, network, isolator)
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("valve criticality", total=len(network.valves))
         update: Callable[[int, int], None] = lambda done, total: progress.update(  # noqa: E731
