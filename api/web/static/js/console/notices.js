@@ -71,6 +71,8 @@ function authorityForm(outage) {
   const planned = outage.kind === "planned";
   if (!["draft", "published", "updated"].includes(outage.state)) return "";
   if (planned && outage.state !== "draft") return "";
+  // reported once is reported: the record is listed below, the form is not offered again
+  if (!planned && (outage.records || []).some((r) => r.kind === "report")) return "";
   return `<form id="authority-form" class="grid2 needs-dispatcher card">
     <p class="help wide">${t(planned ? "approval_help" : "report_help")}</p>
     <label><span>${t("authority")}</span><input name="authority" required maxlength="200" lang="zh-CN" placeholder="开封市城市管理局"></label>
