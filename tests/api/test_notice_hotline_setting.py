@@ -22,7 +22,7 @@ def test_the_city_management_line_is_refused_at_start_up(
     with pytest.raises(ValidationError, match="city-management service line"):
         Settings(data_dir=tmp_path, hotline="12319", **NAMED)
     monkeypatch.setenv("WATEROPS_HOTLINE", "0371-12319")
-    with pytest.raises(ValidationError, match="set WATEROPS_HOTLINE .* to the utility's own"):
+    with pytest.raises(ValidationError, match=r"set WATEROPS_HOTLINE .* to the utility's own"):
         Settings(data_dir=tmp_path, seed_demo_users=True)
     # the utility's own number starts the service
     monkeypatch.setenv("WATEROPS_HOTLINE", " 0371-12345678 ")
