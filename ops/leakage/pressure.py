@@ -140,7 +140,7 @@ def favad_leakage(l0: float, p0: float, p1: float, n1: float) -> float:
     L0 at P0."""
     if p0 <= 0:
         return l0
-    return l0 * (max(p1, 0.0) / p0) ** n1
+    return float(l0 * (max(p1, 0.0) / p0) ** n1)
 
 
 def dma_inlets(network: Network) -> dict[str, list[DmaInlet]]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from gis.hydraulics import HydraulicModel
 from gis.network import Network
 from ops.leakage.balance import BalanceAssumptions, WaterBalance, combine, water_balance
 from ops.leakage.bursts import BurstAlarm, BurstSettings, detect_bursts
@@ -29,6 +30,7 @@ from ops.leakage.io import (
 )
 from ops.leakage.night_flow import NightFlowSettings, legitimate_night_use_m3h, night_flows
 from ops.leakage.outreach import UsageFlag, high_use_flags
+from ops.leakage.pressure import PressureManagement, PrvSettings, pressure_management
 from ops.leakage.surveys import DmaLeakage, dma_assets, rank_dmas
 from ops.leakage.uarl import Ili, ili, uarl_l_per_day
 
@@ -36,6 +38,7 @@ from ops.leakage.uarl import Ili, ili, uarl_l_per_day
 DEFAULT_ASSUMPTIONS = BalanceAssumptions()
 DEFAULT_NIGHT = NightFlowSettings()
 DEFAULT_BURSTS = BurstSettings()
+DEFAULT_PRV = PrvSettings()
 
 
 @dataclass
@@ -50,6 +53,7 @@ class LeakageReport:
     alarms: list[BurstAlarm]
     flags: list[UsageFlag] = field(default_factory=list)
     target_ili: float = 1.5
+    pressure: list[PressureManagement] | None = None  # None: no hydraulic model given
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +80,9 @@ class LeakageReport:
             },
             "bursts": [a.to_dict() for a in self.alarms],
             "outreach": [f.to_dict() for f in self.flags],
+            "pressure_management": (
+                None if self.pressure is None else [x.to_dict() for x in self.pressure]
+            ),
         }
 
 
@@ -91,6 +98,8 @@ def analyse(
     target_ili: float = 1.5,
     private_m_per_connection: float = 0.0,
     household_m3_per_day: float = HOUSEHOLD_M3_PER_DAY,
+    hydraulic_model: HydraulicModel | None = None,
+    prv: PrvSettings = DEFAULT_PRV,
 ) -> LeakageReport:
     """Read a folder of leakage data (module doc) and analyse it.
 
@@ -99,6 +108,10 @@ def analyse(
     households' volume for R1 is the bills' where given, else estimated
     (:func:`~ops.leakage.cjj92.estimated_residential_m3`, ``household_m3_per_day``). The
     system's UARL is the sum of its DMAs' (their pressures weighted by their infrastructure).
+
+    With ``hydraulic_model`` (the network's EPANET model), pressure management by DMA
+    (:func:`~ops.leakage.pressure.pressure_management`, ``prv``): each DMA's inlet PRV setting
+    and the real losses it saves against today's zone pressure (``pressure.csv`` where given).
     """
     folder = Path(folder)
     meters = read_meters(folder / "meters.csv")
@@ -221,6 +234,19 @@ def analyse(
     flags: list[UsageFlag] = []
     if (folder / "usage.csv").exists():
         flags = high_use_flags(read_usage(folder / "usage.csv"))
+    pressure_rows = None
+    if hydraulic_model is not None:
+        pressure_rows = pressure_management(
+            network,
+            hydraulic_model,
+            {b.name: b.real_losses / b.days for b in balances if b.days > 0},
+            measured_azp_m={
+                d: float(pressure[d].mean())
+                for d in inflow.columns
+                if pressure is not None and d in pressure.columns
+            },
+            settings=prv,
+        )
     return LeakageReport(
         (start, end),
         balances,
@@ -232,6 +258,7 @@ def analyse(
         sorted(alarms, key=lambda a: a.detected),
         flags,
         target_ili,
+        pressure_rows,
     )
 
 

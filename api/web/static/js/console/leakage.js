@@ -62,7 +62,7 @@ async function openAnalysis(id) {
     <table class="data" id="bursts-table"><thead><tr><th>DMA</th><th>${t("started")}</th><th class="num">${t("size")}</th></tr></thead><tbody>
       ${a.bursts.map((b) => `<tr><td>${escapeHtml(b.dma)}</td><td>${escapeHtml(b.started)}</td><td class="num">${fmt(b.size_m3h, 1)}</td></tr>`).join("")}</tbody></table>
     <h4>${t("outreach")} (${a.outreach.length})</h4>
-    <ul class="outreach">${a.outreach.slice(0, 15).map((f) => `<li><code>${escapeHtml(f.customer)}</code> ${escapeHtml(code("outreach", f.kind))} ${fmt(f.value, 2)} (×${fmt(f.ratio, 1)})</li>`).join("")}</ul>`;
+    <ul class="outreach">${a.outreach.slice(0, 15).map((f) => `<li><code>${escapeHtml(f.customer)}</code> ${escapeHtml(code("outreach", f.kind))} ${fmt(f.value, 2)} (×${fmt(f.ratio, 1)})</li>`).join("")}</ul>${pressureTable(a.pressure_management)}`;
   for (const tr of document.querySelectorAll("#ranking-table tbody tr")) tr.addEventListener("click", () => focusDma(tr.dataset.dma, tr));
   $("#survey-jobs").addEventListener("click", async () => {
     const jobs = await busy(() => api("POST", `/api/leakage/analyses/${a.id}/survey-jobs`, { top: 3 }));
@@ -102,4 +102,18 @@ async function loadProgramme() {
     const jobs = await busy(() => api("POST", "/api/valve-exercises", { count: 20 }));
     if (jobs) $("#exercise-result").textContent = t("jobs_created", { n: jobs.length });
   });
+}
+
+// Pressure management by DMA (issue 17 item 4): the inlet PRV setting, the FAVAD saving and the
+// payback, PRVs that pay first; absent (null) when the analysis ran without the hydraulic model.
+function pressureTable(rows) {
+  if (!rows) return "";
+  const body = rows.map((r) => `<tr><td>${escapeHtml(r.dma)} ${escapeHtml(r.name)}</td>
+    <td class="num">${r.inlet_setting_m === null ? "—" : `${fmt(r.inlet_setting_m, 1)} m (${fmt(r.inlet_setting_mpa, 3)} MPa)`}</td>
+    <td class="num">${fmt(r.critical_today_m, 1)} → ${fmt(r.critical_with_prv_m, 1)}</td>
+    <td class="num">${fmt(r.saved_m3_per_day, 1)}</td><td class="num">${fmt(r.saved_share_pct, 1)} %</td>
+    <td class="num">${r.payback_years === null ? "—" : fmt(r.payback_years, 1)}</td><td>${r.pays ? t("prv_pays") : ""}</td></tr>`).join("");
+  return `<h4>${t("pressure_management")}</h4>
+    <table class="data" id="pressure-table"><thead><tr><th>DMA</th><th class="num">${t("prv_setting")}</th><th class="num">${t("critical_point_m")}</th>
+    <th class="num">${t("saved_m3d")}</th><th class="num">${t("share_of_real_losses")}</th><th class="num">${t("payback_years")}</th><th></th></tr></thead><tbody>${body}</tbody></table>`;
 }
