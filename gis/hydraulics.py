@@ -1032,7 +1032,7 @@ def hydraulic_criticality(
     segments = [s for s in range(seg.n_segments) if len(seg.pipes_of(s))]
     forkable = "fork" in multiprocessing.get_all_start_methods()
     if workers > 1 and solve is None and forkable and len(segments) > workers:
-        out = _criticality_in_processes(engine, isolator, segments, workers, progress)
+        out = _in_processes(engine, isolator, segments, workers, progress, _worker_rows)
     else:
         run = _without_flows(engine) if solve is None else solve
         out = _segment_rows(engine, isolator, segments, run, progress)
@@ -1109,13 +1109,16 @@ def _worker_rows(segments: list[int]) -> list[SegmentHydraulics]:
     return _segment_rows(_worker["engine"], _worker["isolator"], segments, _worker["run"])
 
 
-def _criticality_in_processes(
+def _in_processes(
     engine: HydraulicEngine,
     isolator: Isolator,
     segments: Sequence[int],
     workers: int,
     progress: Callable[[int, int], None] | None,
-) -> list[SegmentHydraulics]:
+    rows_of: Callable[[list[int]], list[Any]],
+) -> list[Any]:
+    """``rows_of`` each chunk of ``segments`` (segment or valve indices) in ``workers``
+    processes, each with its own engine; the rows in the order they come."""
     # chunks small enough to share the work evenly and report progress, large enough that
     # the normal run each chunk starts with stays a small part
     size = max(1, min(64, len(segments) // (workers * 8) or 1))
@@ -1126,9 +1129,9 @@ def _criticality_in_processes(
         initializer=_start_worker,
         initargs=(engine.model, engine.hour, engine.settings, engine.always_closed, isolator),
     )
-    out: list[SegmentHydraulics] = []
+    out: list[Any] = []
     try:
-        for rows in pool.imap_unordered(_worker_rows, chunks):
+        for rows in pool.imap_unordered(rows_of, chunks):
             out.extend(rows)
             if progress is not None:
                 progress(len(out), len(segments))
@@ -1172,6 +1175,7 @@ def hydraulic_valve_criticality(
     isolator: Isolator,
     *,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> list[ValveHydraulics]:
     """The hydraulic cost of every valve failing when needed, worst first.
 
@@ -1179,11 +1183,34 @@ def hydraulic_valve_criticality(
     two sides breaks; failed, the crew closes the next valves out. Normally-closed valves,
     inoperable ones (the plans already go around them) and valves inside a loop score zero.
     A side whose isolation EPANET cannot solve (with the valve working or failed) is counted in
-    ``unsolved_sides`` and left out of the cost.
+    ``unsolved_sides`` and left out of the cost. ``workers``: as
+    :func:`hydraulic_criticality`.
     """
+    indices = list(range(len(isolator.network.valves)))
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if workers > 1 and forkable and len(indices) > workers:
+        out = _in_processes(engine, isolator, indices, workers, progress, _worker_valve_rows)
+    else:
+        out = _valve_rows(engine, isolator, indices, progress)
+    out.sort(key=lambda r: (-r.extra_not_served_m3h, -r.extra_below_service, r.valve_id))
+    return out
+
+
+def _worker_valve_rows(valves: list[int]) -> list[ValveHydraulics]:
+    return _valve_rows(_worker["engine"], _worker["isolator"], valves)
+
+
+def _valve_rows(
+    engine: HydraulicEngine,
+    isolator: Isolator,
+    indices: Sequence[int],
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ValveHydraulics]:
+    """The rows of the valves at ``indices``, in their order."""
     network, seg = isolator.network, isolator.segmentation
     valves = network.valves
-    normal = engine.solve()
+    run = _without_flows(engine)
+    normal = run(())
     base: dict[int, HydraulicImpact | None] = {}
     seg_pipe_count = np.diff(seg.seg_pipes_ptr)
 
@@ -1191,12 +1218,14 @@ def hydraulic_valve_criticality(
         pipe = str(network.pipes.ids[seg.pipes_of(side)[0]])
         plan = isolator.plan([pipe], isolator.cut([side], failed), with_area=False)
         try:
-            return isolation_impact(engine, network, plan, normal=normal, with_nodes=False)
+            return isolation_impact(
+                engine, network, plan, normal=normal, solve=run, with_nodes=False
+            )
         except NotSolved:
             return None
 
     out: list[ValveHydraulics] = []
-    for v in range(len(valves)):
+    for k, v in enumerate(indices):
         c = int(seg.valve_cut[v])
         best: tuple[float, int] = (0.0, 0)
         worst_side: int | None = None
@@ -1239,8 +1268,7 @@ def hydraulic_valve_criticality(
             )
         )
         if progress is not None:
-            progress(v + 1, len(valves))
-    out.sort(key=lambda r: (-r.extra_not_served_m3h, -r.extra_below_service, r.valve_id))
+            progress(k + 1, len(indices))
     return out
 
 

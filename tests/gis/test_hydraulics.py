@@ -364,6 +364,8 @@ def test_criticality_in_two_processes_is_the_same_table(tmp_dir: str) -> None:
             engine, isolator, workers=2, progress=lambda d, t: seen.append((d, t))
         )
         here = hydraulic_criticality(engine, isolator)
+        valves_shared = hydraulic_valve_criticality(engine, isolator, workers=2)
+        valves_here = hydraulic_valve_criticality(engine, isolator)
         after = engine.solve()  # the parent's engine is untouched by the workers
         again = engine.solve()
     assert [r.segment for r in shared] == [r.segment for r in here]
@@ -377,6 +379,16 @@ def test_criticality_in_two_processes_is_the_same_table(tmp_dir: str) -> None:
         assert a.not_served_m3h == pytest.approx(b.not_served_m3h, abs=FLOW_TOL_M3S * 3600)
     assert seen[-1] == (len(here), len(here))
     assert np.array_equal(after.pressure_m, again.pressure_m)
+    by_valve = {r.valve_id: r for r in valves_here}
+    assert len(valves_shared) == len(valves_here) == len(network.valves)
+    for a in valves_shared:
+        b = by_valve[a.valve_id]
+        assert a.extra_below_service == b.extra_below_service
+        assert a.unsolved_sides == b.unsolved_sides
+        assert a.extra_not_served_m3h == pytest.approx(
+            b.extra_not_served_m3h, abs=FLOW_TOL_M3S * 3600
+        )
+    assert valves_shared[0].extra_not_served_m3h > 0
 
 
 def test_an_inp_in_gb18030_reads_as_in_utf8(tmp_path: Path) -> None:
