@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import lru_cache
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -44,6 +44,7 @@ from api.db.session import make_engine, session_factory
 from ops.calendar import calendar_from_config
 from ops.dispatch import CrewShift, DayPlan, plan_day, replan_emergency
 from ops.jobs import JobLink, field_job_from_dict
+from ops.plans import PlanRequest
 from ops.repairs import chain_from_jobs
 from ops.workflow import PlanStatus
 from routing.io import plan_from_state, plan_to_state, read_roads
@@ -371,7 +372,7 @@ def _solve(
 ) -> Any:
     day = dt.date.fromisoformat(problem["day"])
     jobs, links, crews, chains = decode_problem(problem)
-    request = PlanRequest.of(problem)
+    request = PlanRequest.from_dict(problem)
     calendar = calendar_from_config(request.calendar)
     with reads() as session:  # a short read: the solve must not hold a transaction open
         travel = _travel(session, request.network_id, data_dir)
@@ -447,57 +448,6 @@ def _roads(path: str) -> Any:
     """The road model of a stored network, built once per worker process (the worker lives on
     between plans; network files never change)."""
     return read_roads(path)
-
-
-@dataclass(frozen=True)
-class PlanRequest:
-    """How to plan, besides the work itself: typed, so that a setting the request validated
-    cannot be dropped on its way to the solver (``overtime_hours`` of a re-plan once was).
-
-    ``overtime_hours`` None: the call-out rules' default for emergency work (none for routine
-    work). ``now``, ``new_jobs`` and ``positions`` are a re-plan's.
-    """
-
-    calendar: dict[str, Any] = field(default_factory=dict)
-    network_id: int | None = None
-    overtime_hours: float | None = None
-    now: str | None = None
-    days: int = 1
-    new_jobs: tuple[str, ...] = ()
-    positions: dict[str, list[float]] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "calendar": self.calendar,
-            "network_id": self.network_id,
-            "overtime_hours": self.overtime_hours,
-            "now": self.now,
-            "days": self.days,
-            "new_jobs": list(self.new_jobs),
-            "positions": self.positions,
-        }
-
-    @classmethod
-    def of(cls, problem: dict[str, Any]) -> PlanRequest:
-        """The request stored with a problem (older rows lack some keys: the defaults)."""
-        overtime = problem.get("overtime_hours")
-        return cls(
-            calendar=dict(problem.get("calendar") or {}),
-            network_id=problem.get("network_id"),
-            overtime_hours=None if overtime is None else float(overtime),
-            now=problem.get("now"),
-            days=int(problem.get("days") or 1),
-            new_jobs=tuple(problem.get("new_jobs") or ()),
-            positions=dict(problem.get("positions") or {}),
-        )
-
-    @property
-    def overtime(self) -> dt.timedelta | None:
-        return None if self.overtime_hours is None else dt.timedelta(hours=self.overtime_hours)
-
-    @property
-    def moment(self) -> dt.datetime | None:
-        return None if self.now is None else dt.datetime.fromisoformat(self.now)
 
 
 def encode_problem(

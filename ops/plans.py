@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ops.calendar import local_time
@@ -377,3 +377,55 @@ def replan_start(day: dt.date, now: dt.datetime) -> None:
     """
     if now.date() != day:
         raise InvalidRequest(f"now ({now:%Y-%m-%d %H:%M}) is not on the plan's day {day}")
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """How to plan, besides the work itself: typed, so that a setting the request validated
+    cannot be dropped on its way to the solver (``overtime_hours`` of a re-plan once was).
+
+    ``overtime_hours`` None: the call-out rules' default for emergency work (none for routine
+    work). ``now``, ``new_jobs`` and ``positions`` are a re-plan's.
+    """
+
+    calendar: dict[str, Any] = field(default_factory=dict)
+    network_id: int | None = None
+    overtime_hours: float | None = None
+    now: str | None = None
+    days: int = 1
+    new_jobs: tuple[str, ...] = ()
+    positions: dict[str, list[float]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "calendar": self.calendar,
+            "network_id": self.network_id,
+            "overtime_hours": self.overtime_hours,
+            "now": self.now,
+            "days": self.days,
+            "new_jobs": list(self.new_jobs),
+            "positions": self.positions,
+        }
+
+    @classmethod
+    def from_dict(cls, problem: Mapping[str, Any]) -> PlanRequest:
+        """The request stored with a problem (:meth:`to_dict`; older rows lack some keys: the
+        defaults)."""
+        overtime = problem.get("overtime_hours")
+        return cls(
+            calendar=dict(problem.get("calendar") or {}),
+            network_id=problem.get("network_id"),
+            overtime_hours=None if overtime is None else float(overtime),
+            now=problem.get("now"),
+            days=int(problem.get("days") or 1),
+            new_jobs=tuple(problem.get("new_jobs") or ()),
+            positions=dict(problem.get("positions") or {}),
+        )
+
+    @property
+    def overtime(self) -> dt.timedelta | None:
+        return None if self.overtime_hours is None else dt.timedelta(hours=self.overtime_hours)
+
+    @property
+    def moment(self) -> dt.datetime | None:
+        return None if self.now is None else dt.datetime.fromisoformat(self.now)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import defer
 from api.db import tables as t
 from api.deps import Day, Dispatcher, IfMatch, PlanId, Reader, SessionDep, When, check_version, etag
 from api.openapi import answers
-from api.planner import PlanRequest, encode_problem
+from api.planner import encode_problem
 from api.responses import json_response
 from api.schemas import PlanOut, PublishedPlanOut
 from api.store import (
@@ -42,6 +42,7 @@ from ops.errors import Conflict
 from ops.jobs import field_job_from_dict
 from ops.outages import LIVE
 from ops.plans import (
+    PlanRequest,
     Publication,
     SolveTime,
     plan_outcome,

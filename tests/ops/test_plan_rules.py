@@ -10,7 +10,7 @@ import pytest
 
 from ops.calendar import TZ
 from ops.errors import Conflict, InvalidRequest
-from ops.plans import replan_jobs, replan_start, require_crews, solved_result
+from ops.plans import PlanRequest, replan_jobs, replan_start, require_crews, solved_result
 
 
 def test_a_plan_needs_active_crews() -> None:
@@ -40,3 +40,21 @@ def test_a_replan_starts_on_its_plans_day() -> None:
     replan_start(day, dt.datetime(2026, 11, 26, 11, 0, tzinfo=TZ))
     with pytest.raises(InvalidRequest, match=r"now \(2026-11-27 01:00\) is not on the plan's day"):
         replan_start(day, dt.datetime(2026, 11, 27, 1, 0, tzinfo=TZ))
+
+
+def test_a_planning_request_comes_back_from_its_stored_form() -> None:
+    request = PlanRequest(
+        calendar={"office_hours": "08:30-17:30"},
+        network_id=3,
+        overtime_hours=2.5,
+        now="2026-11-26T11:00:00+08:00",
+        days=2,
+        new_jobs=("T-9-close",),
+        positions={"valve-01": [114.35, 34.79]},
+    )
+    stored = {"day": "2026-11-26", "jobs": [], **request.to_dict()}  # as the plan row keeps it
+    assert PlanRequest.from_dict(stored) == request
+    assert request.overtime == dt.timedelta(hours=2.5)
+    assert request.moment == dt.datetime(2026, 11, 26, 11, tzinfo=TZ)
+    # a row stored before a key existed: the defaults
+    assert PlanRequest.from_dict({"day": "2026-11-26", "jobs": []}) == PlanRequest()
