@@ -46,7 +46,7 @@ from api.routes import (
 from api.security import SignInLimits, hash_password, prepare_hashing
 from api.settings import HOST, PORT, Settings, get_settings
 from api.store import ensure_counters
-from api.webhooks import Backoff, WebhookWorker
+from api.webhooks import Backoff, WebhookWorker, allowed_hosts
 from gis.errors import (
     NetworkError,
     NoMap,
@@ -147,6 +147,7 @@ def start(app: FastAPI, settings: Settings) -> None:
         ),
         timeout=settings.webhook_timeout_seconds,
         poll=settings.webhook_poll_seconds,
+        allowed=allowed_hosts(settings.webhook_hosts),
     )
     with app.state.sessions() as session, session.begin():
         ensure_counters(session)

@@ -171,6 +171,13 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(
         default=10.0, gt=0, le=120, description="for one delivery's answer"
     )
+    webhook_hosts: str = Field(
+        default="",
+        max_length=2000,
+        description="comma-separated hosts (names, addresses, or .domain for its hosts) webhooks "
+        "may be sent to; set: only these; empty: any public host. A loopback, private or "
+        "link-local host (the intranet, the cloud's metadata address) must be listed",
+    )
     webhook_poll_seconds: float = Field(
         default=2.0, gt=0, le=60, description="how often the delivery worker looks for work"
     )

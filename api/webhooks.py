@@ -15,9 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import random
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -26,11 +28,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, event, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import tables as t
+from ops.errors import InvalidRequest
 from ops.notices.events import NoticeEvent, NoticeEventType, notice_events
 from ops.notices.issuer import Issuer
 from ops.outages import Outage
@@ -166,6 +170,77 @@ def enqueue_notice_events(
     return ids
 
 
+HOSTS_SETTING = "WATEROPS_WEBHOOK_HOSTS"
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class TargetRefused(InvalidRequest):
+    """A receiver the service may not call (docs/webhooks.md, "Where events may go")."""
+
+
+def allowed_hosts(setting: str) -> tuple[str, ...]:
+    """The hosts of ``WATEROPS_WEBHOOK_HOSTS``: names, addresses or ``.domain`` (its hosts)."""
+    return tuple(h.strip().strip("[]").lower() for h in setting.split(",") if h.strip())
+
+
+def _listed(host: str, allowed: Sequence[str]) -> bool:
+    return any(host == a or (a.startswith(".") and host.endswith(a)) for a in allowed)
+
+
+def _addresses(host: str, port: int, resolve: bool) -> list[Address]:
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    if host == "localhost" or host.endswith(".localhost"):
+        return [ipaddress.ip_address("127.0.0.1")]
+    if not resolve:
+        return []
+    try:
+        found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return []  # the delivery itself then fails with no answer, and is tried again
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
+
+
+def _kind(address: Address) -> str:
+    if address.is_loopback:
+        return "a loopback"
+    if address.is_link_local:
+        return "a link-local"
+    if address.is_private:
+        return "a private"
+    return "a non-public"
+
+
+def check_target(url: str, allowed: Sequence[str], *, resolve: bool = False) -> None:
+    """Refuse a receiver the service may not call (server-side request forgery).
+
+    A host listed in ``allowed`` is accepted; with a list, no other host is. Without one, a
+    host on a loopback, private, link-local or other non-public address is refused. With
+    ``resolve`` (before each delivery) a name is checked on the addresses it resolves to now.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise TargetRefused(f"{url}: a receiver's URL needs a host")
+    if _listed(host, allowed):
+        return
+    if allowed:
+        raise TargetRefused(
+            f"{host} is not in {HOSTS_SETTING} ({', '.join(allowed)}): list it there to send "
+            "notice events to it"
+        )
+    default_port = 443 if parts.scheme == "https" else 80
+    for address in _addresses(host, parts.port or default_port, resolve):
+        if not address.is_global:
+            raise TargetRefused(
+                f"{host} is {_kind(address)} address ({address}): the service sends notice "
+                f"events to such a host only when it is listed in {HOSTS_SETTING}"
+            )
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """A redirect is a failed delivery (urllib would resend a POST as a GET without its body)."""
 
@@ -202,12 +277,14 @@ class WebhookWorker:
         *,
         timeout: float,
         poll: float,
+        allowed: Sequence[str] = (),
     ) -> None:
         self.sessions = sessions  # for the claims and the outcomes
         self.readers = readers  # for the looks (on SQLite a writer takes the write lock at once)
         self.backoff = backoff
         self.timeout = timeout
         self.poll = poll
+        self.allowed = tuple(allowed)  # WATEROPS_WEBHOOK_HOSTS, checked again before each send
         self._rng = random.Random()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -319,7 +396,12 @@ class WebhookWorker:
                 ATTEMPT_HEADER: str(attempt),
                 SIGNATURE_HEADER: signature_header(secret, int(wall_clock().timestamp()), body),
             }
-            status, error = post(url, body, headers, self.timeout)
+            try:
+                check_target(url, self.allowed, resolve=True)
+            except TargetRefused as exc:
+                error = f"not sent: {exc}"
+            else:
+                status, error = post(url, body, headers, self.timeout)
         else:
             error = "the subscription was deleted"
         now = wall_clock()

@@ -6,14 +6,14 @@ import datetime as dt
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints
 from sqlalchemy import select
 
 from api.db import tables as t
 from api.deps import MAX_ID, Admin, SessionDep
 from api.openapi import answers
-from api.webhooks import DeliveryStatus, subscribed_events
+from api.webhooks import DeliveryStatus, allowed_hosts, check_target, subscribed_events
 from ops.notices.events import NoticeEventType
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
@@ -90,7 +90,10 @@ def _subscription(session: SessionDep, webhook_id: int) -> t.WebhookSubscription
 
 
 @router.post("", status_code=201, summary="subscribe a receiver to notice events (admin)")
-def create_webhook(body: WebhookIn, admin: Admin, session: SessionDep) -> WebhookCreated:
+def create_webhook(
+    body: WebhookIn, admin: Admin, session: SessionDep, request: Request
+) -> WebhookCreated:
+    check_target(str(body.url), allowed_hosts(request.app.state.settings.webhook_hosts))
     row = t.WebhookSubscription(
         url=str(body.url),
         secret=body.secret or secrets.token_urlsafe(32),

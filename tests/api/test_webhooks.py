@@ -45,6 +45,7 @@ FAST = {  # short back-off for the tests: attempts 0.1 s apart, at most 0.4 s
     "webhook_backoff_max_seconds": 0.4,
     "webhook_poll_seconds": 0.1,
     "webhook_timeout_seconds": 5.0,
+    "webhook_hosts": "127.0.0.1",  # the local receiver: a loopback host must be listed
 }
 
 
@@ -371,6 +372,7 @@ def test_an_acknowledged_change_survives_kill_9_before_delivery(
         "WATEROPS_WEBHOOK_BACKOFF_MAX_SECONDS": "0.5",
         "WATEROPS_WEBHOOK_POLL_SECONDS": "0.2",
         "WATEROPS_WEBHOOK_MAX_ATTEMPTS": "100",
+        "WATEROPS_WEBHOOK_HOSTS": "127.0.0.1",
     }
     server = LiveServer(tmp_path / "data", database, env)
     receiver = Receiver()  # down while the service publishes: nothing can be delivered
@@ -492,6 +494,7 @@ def test_a_delivery_cut_off_by_kill_9_is_sent_again_with_the_same_id(tmp_path: P
         "WATEROPS_WEBHOOK_BACKOFF_MAX_SECONDS": "0.5",
         "WATEROPS_WEBHOOK_POLL_SECONDS": "0.2",
         "WATEROPS_WEBHOOK_TIMEOUT_SECONDS": "3",
+        "WATEROPS_WEBHOOK_HOSTS": "127.0.0.1",
     }
     server = LiveServer(tmp_path / "data", "", env)
     receiver = Receiver(delay=2.0)
