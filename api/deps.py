@@ -206,6 +206,11 @@ PlanId = Annotated[int, Path(ge=1, le=MAX_ID, description="plan id")]
 # strict: "1", 1.0 or true are not a network's id (the schema says integer; lax parsing took
 # them, and the fuzzing found a schema-violating body accepted)
 OptionalId = Annotated[int | None, Field(default=None, ge=1, le=MAX_ID, strict=True)]
+# a place in a body, WGS84 degrees; strict: a JSON true is not a number (lax parsing read it as 1,
+# and the fuzzing found a schema-violating body accepted). Every number of a body is strict
+# (tests/api/test_body_numbers.py).
+Lon = Annotated[float, Field(ge=-180, le=180, strict=True)]
+Lat = Annotated[float, Field(ge=-90, le=90, strict=True)]
 
 
 def etag(version: int) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 
 from api.db import tables as t
-from api.deps import Dispatcher, IfMatch, Reader, SessionDep, check_version, etag
+from api.deps import Dispatcher, IfMatch, Lat, Lon, Reader, SessionDep, check_version, etag
 from api.responses import json_response
 from api.store import crew_dict, get_or_404
 from ops.dispatch import CrewShift
@@ -26,8 +26,6 @@ def _hhmm(clock: dt.time | None) -> str | None:
     return None if clock is None else clock.strftime("%H:%M")
 
 
-Lon = Annotated[float, Field(ge=-180, le=180)]
-Lat = Annotated[float, Field(ge=-90, le=90)]
 # Deprecated in favour of ``depot`` (docs/service.md): accepted until the next release.
 OLD_DEPOT = (
     "deprecated: send `depot` [lon, lat], the shape GET returns; accepted until the next release"
@@ -58,7 +56,7 @@ class CrewIn(BaseModel):
     shift_end: Clock = CrewShift.end.strftime("%H:%M")
     lunch_start: Clock | None = _hhmm(CrewShift.lunch_from)
     lunch_end: Clock | None = _hhmm(CrewShift.lunch_to)
-    lunch_minutes: int = Field(default=CrewShift.lunch_minutes, ge=0, le=180)
+    lunch_minutes: int = Field(strict=True, default=CrewShift.lunch_minutes, ge=0, le=180)
     on_call: bool = CrewShift.on_call
     active: bool = True
 

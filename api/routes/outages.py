@@ -16,6 +16,8 @@ from api.db import tables as t
 from api.deps import (
     Dispatcher,
     IfMatch,
+    Lat,
+    Lon,
     OptionalId,
     Reader,
     SessionDep,
@@ -81,8 +83,8 @@ class OutageIn(BaseModel):
     pipes: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         default_factory=list, max_length=100
     )
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: Lon | None = None
+    lat: Lat | None = None
     inoperable: list[Annotated[str, Field(max_length=64)]] = Field(
         default_factory=list, max_length=200
     )

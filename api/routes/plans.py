@@ -68,11 +68,14 @@ OVERTIME = f"({CallOutRules().overtime / dt.timedelta(hours=1):g} h)"
 
 class PlanIn(BaseModel):
     day: Day = Field(description="the day to plan")
-    seconds: float | None = Field(default=None, gt=0, le=600, description="solver time limit")
+    seconds: float | None = Field(
+        strict=True, default=None, gt=0, le=600, description="solver time limit"
+    )
     now: When | None = Field(
         default=None, description="plan from this time on (crews leave their depots then)"
     )
     overtime_hours: float | None = Field(
+        strict=True,
         default=None,
         ge=0,
         le=6,
@@ -80,7 +83,7 @@ class PlanIn(BaseModel):
         f"the call-out rules {OVERTIME} when there is emergency work",
     )
     days: int = Field(
-        default=1, ge=1, le=7, description="working days to plan at once (a week view)"
+        strict=True, default=1, ge=1, le=7, description="working days to plan at once (a week view)"
     )
 
 
@@ -405,9 +408,9 @@ class ReplanIn(BaseModel):
     positions: dict[str, tuple[float, float]] = Field(
         default_factory=dict, description="crew -> [lon, lat] from GPS"
     )
-    seconds: float | None = Field(default=None, gt=0, le=600)
+    seconds: float | None = Field(strict=True, default=None, gt=0, le=600)
     overtime_hours: float | None = Field(
-        default=None, ge=0, le=6, description=f"default: the call-out rules {OVERTIME}"
+        strict=True, default=None, ge=0, le=6, description=f"default: the call-out rules {OVERTIME}"
     )
 
 

@@ -133,10 +133,12 @@ def get_analysis(analysis_id: NetworkId, _: Reader, session: SessionDep) -> Resp
 
 
 class SurveyIn(BaseModel):
-    top: int = Field(default=3, ge=1, le=50, description="DMAs to survey, most to recover first")
-    km_per_crew_day: float = Field(default=6.0, gt=0, le=50)
-    hours_per_day: float = Field(default=6.0, gt=0, le=12)
-    due_days: int = Field(default=14, ge=1, le=120)
+    top: int = Field(
+        strict=True, default=3, ge=1, le=50, description="DMAs to survey, most to recover first"
+    )
+    km_per_crew_day: float = Field(strict=True, default=6.0, gt=0, le=50)
+    hours_per_day: float = Field(strict=True, default=6.0, gt=0, le=12)
+    due_days: int = Field(strict=True, default=14, ge=1, le=120)
 
 
 @router.post(
@@ -338,7 +340,7 @@ def record_exercise(
 
 
 class ExercisesIn(BaseModel):
-    count: int = Field(default=20, ge=1, le=500)
+    count: int = Field(strict=True, default=20, ge=1, le=500)
     network_id: OptionalId = None
     critical_days: int = Field(
         default=PROGRAMME.critical_cycle.days, ge=30, le=3650, description="cycle, critical valves"
@@ -346,7 +348,7 @@ class ExercisesIn(BaseModel):
     other_days: int = Field(
         default=PROGRAMME.other_cycle.days, ge=30, le=7300, description="cycle, the others"
     )
-    critical_share: float = Field(default=PROGRAMME.critical_share, ge=0, le=1)
+    critical_share: float = Field(strict=True, default=PROGRAMME.critical_share, ge=0, le=1)
     cycle_days: int | None = Field(
         default=None, ge=30, le=3650, description="one cycle for every valve (older clients)"
     )

@@ -15,6 +15,8 @@ from api.db import tables as t
 from api.deps import (
     Dispatcher,
     IfMatch,
+    Lat,
+    Lon,
     Operator,
     OptionalId,
     Reader,
@@ -72,8 +74,6 @@ ConnectionKind = Literal[
     "no_external_works",
     "fast_connection",
 ]
-Lon = Annotated[float, Field(ge=-180, le=180)]
-Lat = Annotated[float, Field(ge=-90, le=90)]
 
 
 Channel = Literal["counter", "hotline", "website", "wechat", "gov_portal", "approval_platform"]
@@ -103,8 +103,8 @@ class ConnectionIn(BaseModel):
         description="only to back-enter a counter application accepted earlier (recorded as "
         "back-entered); otherwise the service stamps the acceptance",
     )
-    dn_mm: float | None = Field(default=None, gt=0, le=3000)
-    line_length_m: float | None = Field(default=None, ge=0, le=100_000)
+    dn_mm: float | None = Field(strict=True, default=None, gt=0, le=3000)
+    line_length_m: float | None = Field(strict=True, default=None, ge=0, le=100_000)
     residential: bool = True
     papers_missing: bool = False
     representative: str | None = Field(default=None, max_length=64)
@@ -517,7 +517,7 @@ def get_repair(ticket: str, _: Reader, session: SessionDep) -> Response:
 class LeakSurveyIn(BaseModel):
     lon: Lon
     lat: Lat
-    duration_min: float = Field(default=60, gt=0, le=600)
+    duration_min: float = Field(strict=True, default=60, gt=0, le=600)
     due: When | None = None
     area: str = Field(default="", max_length=255, description="street or DMA surveyed")
     dma: str | None = Field(
