@@ -28,6 +28,7 @@ from api.db import tables as t
 from api.db.session import make_engine, migrate, session_factory
 from api.demo import DEMO_PASSWORD, DEMO_USERS, claim, seed_in_background
 from api.guard import RequestGuard
+from api.hydraulics import HydraulicEngines
 from api.openapi import install
 from api.planner import Planner, reap_abandoned
 from api.registry import NetworkRegistry, NetworkStatus, check_network_files
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.planner.shutdown()
             app.state.webhooks.shutdown()
+            app.state.hydraulic_engines.close()
             app.state.engine.dispose()
             app.state.reader_engine.dispose()
 
@@ -134,6 +136,7 @@ def start(app: FastAPI, settings: Settings) -> None:
     )
     prepare_hashing()
     app.state.registry = NetworkRegistry(settings.data_dir.resolve())
+    app.state.hydraulic_engines = HydraulicEngines()  # opened by the first hydraulic query
     app.state.planner = Planner(url, settings.data_dir.resolve(), settings.planner_workers)
     # the notice events' delivery worker (docs/webhooks.md): it sends what the outbox holds,
     # what an earlier run left too

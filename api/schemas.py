@@ -305,3 +305,80 @@ class PublishedPlanOut(PlanOut):
     jobs_assigned: int
     jobs_suspended: list[str] = Field(description="started jobs left for an emergency")
     notices_updated: list[str] = Field(description="the outages whose notices moved with it")
+
+
+class NodeServiceOut(BaseModel):
+    """A junction with a demand at the hour: pressure (m) and demand (m³/h), normally and with
+    the valves closed."""
+
+    node: str
+    pressure_before_m: float
+    pressure_m: float
+    expected_m3h: float
+    served_m3h: float
+    share_served: float = Field(description="served over asked, 0 to 1")
+    cut_off: bool = Field(description="no path of open links to a source, the valves closed")
+    below_service: bool = Field(description="below the service pressure, not cut off")
+
+
+class CustomerServiceOut(NodeServiceOut):
+    customer: str
+
+
+class ReducedPressureOut(BaseModel):
+    """Where customers keep a path to a source but fall below the service pressure."""
+
+    pipes: list[str]
+    nodes: int
+    customers: int
+    area: dict[str, Any] | None = Field(description="WGS84 GeoJSON (Multi)Polygon; None: none")
+
+
+class HydraulicImpactOut(BaseModel):
+    """What closing the plan's valves does in EPANET (pressure-driven) at the hour."""
+
+    hour: float
+    service_pressure_m: float
+    closed_links: list[str]
+    left_open: list[str]
+    cut_off_nodes: list[str]
+    below_service: list[str] = Field(description="nodes below it beyond those cut off")
+    newly_below_service: list[str] = Field(description="… of them, at or above it normally")
+    customers_below_service: list[str]
+    expected_m3h: float
+    served_before_m3h: float
+    served_m3h: float
+    not_served_m3h: float
+    not_served_cut_off_m3h: float
+    not_served_low_pressure_m3h: float
+    nodes: list[NodeServiceOut]
+    customers: list[CustomerServiceOut]
+    warnings: list[str]
+    reduced_pressure: ReducedPressureOut
+
+
+class IsolationOut(BaseModel):
+    """An isolation plan (gis.isolation.IsolationPlan.to_dict) and, with hydraulic=true, its
+    hydraulic impact. With format=geojson: a FeatureCollection instead."""
+
+    breaks: list[str]
+    valves_to_close: list[dict[str, Any]]
+    bypassed_valves: list[dict[str, Any]]
+    valves_not_needed: list[dict[str, Any]]
+    closed_on_boundary: list[dict[str, Any]]
+    isolated_pipes: list[str]
+    isolated_nodes: list[str]
+    unintended_pipes: list[str]
+    unintended_nodes: list[str]
+    customers: dict[str, Any]
+    length_m: float
+    isolated_length_m: float
+    unintended_length_m: float
+    streets: list[str]
+    area: dict[str, Any] | None
+    isolated_from_sources: bool
+    warnings: list[str]
+    warning_keys: list[Any]
+    network: int
+    field_inoperable: list[str]
+    hydraulic: HydraulicImpactOut | None = None

@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 import shutil
 import stat
-import threading
 import uuid
 import zipfile
 import zlib
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from api.db.tables import NetworkVersion, ValveStatus
 from api.deps import Engineer, NetworkId, Reader, SessionDep
+from api.hydraulics import HydraulicEngines
 from api.openapi import answers
 from api.registry import (
     INCOMING,
@@ -37,16 +36,15 @@ from api.registry import (
     valve_position,
 )
 from api.responses import geojson_once, json_response, save_upload
+from api.schemas import IsolationOut
 from api.store import local, record_valve_status
 from gis.hydraulic_model import ModelSettings, build_model
 from gis.hydraulics import (
     HydraulicEngine,
     HydraulicImpact,
     HydraulicModel,
-    HydraulicState,
     PressureSettings,
     engine_for,
-    isolation_impact,
 )
 from gis.io import (
     OPTIONAL_LAYERS,
@@ -635,136 +633,6 @@ def set_valve_status(
 MAX_BREAK_PIPES = 100  # pipes of one isolation query: a break is one pipe, or a few
 INLINE_PIPES = 4  # up to this many, a query is computed on the event loop
 MAX_HOUR = 24.0 * 366  # hydraulic=true: an hour within a year of an EPANET file's start
-KEEP_ENGINES = 2  # EPANET engines kept open (per network, hour and service pressure)
-
-
-class NodeServiceOut(BaseModel):
-    """A junction with a demand at the hour: pressure (m) and demand (m³/h), normally and with
-    the valves closed."""
-
-    node: str
-    pressure_before_m: float
-    pressure_m: float
-    expected_m3h: float
-    served_m3h: float
-    share_served: float = Field(description="served over asked, 0 to 1")
-    cut_off: bool = Field(description="no path of open links to a source, the valves closed")
-    below_service: bool = Field(description="below the service pressure, not cut off")
-
-
-class CustomerServiceOut(NodeServiceOut):
-    customer: str
-
-
-class ReducedPressureOut(BaseModel):
-    """Where customers keep a path to a source but fall below the service pressure."""
-
-    pipes: list[str]
-    nodes: int
-    customers: int
-    area: dict[str, Any] | None = Field(description="WGS84 GeoJSON (Multi)Polygon; None: none")
-
-
-class HydraulicImpactOut(BaseModel):
-    """What closing the plan's valves does in EPANET (pressure-driven) at the hour."""
-
-    hour: float
-    service_pressure_m: float
-    closed_links: list[str]
-    left_open: list[str]
-    cut_off_nodes: list[str]
-    below_service: list[str] = Field(description="nodes below it beyond those cut off")
-    newly_below_service: list[str] = Field(description="… of them, at or above it normally")
-    customers_below_service: list[str]
-    expected_m3h: float
-    served_before_m3h: float
-    served_m3h: float
-    not_served_m3h: float
-    not_served_cut_off_m3h: float
-    not_served_low_pressure_m3h: float
-    nodes: list[NodeServiceOut]
-    customers: list[CustomerServiceOut]
-    warnings: list[str]
-    reduced_pressure: ReducedPressureOut
-
-
-class IsolationOut(BaseModel):
-    """An isolation plan (gis.isolation.IsolationPlan.to_dict) and, with hydraulic=true, its
-    hydraulic impact. With format=geojson: a FeatureCollection instead."""
-
-    breaks: list[str]
-    valves_to_close: list[dict[str, Any]]
-    bypassed_valves: list[dict[str, Any]]
-    valves_not_needed: list[dict[str, Any]]
-    closed_on_boundary: list[dict[str, Any]]
-    isolated_pipes: list[str]
-    isolated_nodes: list[str]
-    unintended_pipes: list[str]
-    unintended_nodes: list[str]
-    customers: dict[str, Any]
-    length_m: float
-    isolated_length_m: float
-    unintended_length_m: float
-    streets: list[str]
-    area: dict[str, Any] | None
-    isolated_from_sources: bool
-    warnings: list[str]
-    warning_keys: list[Any]
-    network: int
-    field_inoperable: list[str]
-    hydraulic: HydraulicImpactOut | None = None
-
-
-@dataclass
-class _OpenEngine:
-    engine: HydraulicEngine
-    normal: HydraulicState  # every valve open: the same for every plan
-    lock: threading.Lock  # one EPANET project answers one scenario at a time
-
-
-class HydraulicEngines:
-    """EPANET engines kept open per (network, hour, service pressure): opening one runs the
-    model up to the hour (about 5 s on the sample city), a scenario then takes 0.1 s."""
-
-    def __init__(self, keep: int = KEEP_ENGINES) -> None:
-        self.keep = keep
-        self._open: OrderedDict[tuple[int, float, float], _OpenEngine] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def impact(
-        self, key: tuple[int, float, float], open_engine: Any, network: Any, plan: Any
-    ) -> HydraulicImpact:
-        with self._lock:
-            found = self._open.get(key)
-            if found is not None:
-                self._open.move_to_end(key)
-        if found is None:
-            engine = open_engine()
-            found = _OpenEngine(engine, engine.solve(()), threading.Lock())
-            with self._lock:
-                already = self._open.get(key)
-                if already is None:
-                    self._open[key] = found
-                    dropped = []
-                    while len(self._open) > self.keep:
-                        dropped.append(self._open.popitem(last=False)[1])
-                else:  # another request opened it meanwhile
-                    dropped, found = [found], already
-            for old in dropped:
-                with old.lock:
-                    old.engine.close()
-        with found.lock:
-            return isolation_impact(found.engine, network, plan, normal=found.normal)
-
-    def close(self) -> None:
-        with self._lock:
-            engines, self._open = list(self._open.values()), OrderedDict()
-        for e in engines:
-            with e.lock:
-                e.engine.close()
-
-
-_ENGINES_LOCK = threading.Lock()
 
 
 def hydraulic_answer(
@@ -774,10 +642,7 @@ def hydraulic_answer(
     stored files: an EPANET file's own, else built from the GIS layers (docs/hydraulics.md).
     A model EPANET cannot build or solve is a gis HydraulicError: a 422 naming what to fix."""
     state = request.app.state
-    with _ENGINES_LOCK:
-        engines = getattr(state, "hydraulic_engines", None)
-        if engines is None:
-            engines = state.hydraulic_engines = HydraulicEngines()
+    engines: HydraulicEngines = state.hydraulic_engines
     registry = state.registry
     network = loaded.network
     settings = PressureSettings(service_pressure_mpa=service_pressure_mpa)
