@@ -164,12 +164,7 @@ class Model:
         vehicles = nodes.vehicles
         horizon = max(v.shift.end for v in vehicles)
         day_start = min(v.shift.start for v in vehicles)
-        allowed = [
-            vi
-            for vi, v in enumerate(vehicles)
-            if job.skills <= v.crew.skills
-            and (job.pinned_crew is None or job.pinned_crew == v.crew.id)
-        ]
+        allowed = [vi for vi, v in enumerate(vehicles) if job.may_go_to(v.crew)]
         if len(allowed) < nodes.n_v:
             routing.VehicleVar(index).SetValues([-1, *allowed])
         # Overtime is for urgent jobs: any other job ends by the ordinary end of the shift

@@ -45,12 +45,7 @@ def prefilter(problem: Problem, vehicles: Sequence[Vehicle]) -> tuple[list[Job],
     latest_start: dict[str, int] = {}
 
     for j, job in enumerate(problem.jobs):
-        capable = [
-            vi
-            for vi, v in enumerate(vehicles)
-            if job.skills <= v.crew.skills
-            and (job.pinned_crew is None or job.pinned_crew == v.crew.id)
-        ]
+        capable = [vi for vi, v in enumerate(vehicles) if job.may_go_to(v.crew)]
         mismatch = _no_crew_for(job, capable, vehicles, crews)
         if mismatch is not None:
             rejected[job.id] = mismatch
@@ -93,6 +88,13 @@ def _no_crew_for(
                 "pinned_crew_no_skill",
                 crew=job.pinned_crew,
                 skills=missing,
+            )
+        locked = sorted(
+            {v.crew.id for v in vehicles if job.skills <= v.crew.skills} & job.barred_crews
+        )
+        if locked:
+            return Unassigned.because(
+                job.id, "crews_locked", job.mandatory, "crews_locked", crews=", ".join(locked)
             )
         return Unassigned.because(job.id, "no_skill", job.mandatory, "no_skill", skills=missing)
     if job.crews_required == 2 and len({vehicles[vi].crew.id for vi in capable}) < 2:
@@ -315,7 +317,7 @@ def explain_unassigned(
             out.append(Unassigned.because(job.id, "capacity", job.mandatory, "no_two_crews_free"))
         else:
             capable = sorted(
-                {v.crew.id for v in vehicles if job.skills <= v.crew.skills}
+                {v.crew.id for v in vehicles if job.may_go_to(v.crew)}
                 if job.pinned_crew is None
                 else {job.pinned_crew}
             )

@@ -120,6 +120,9 @@ class Job:
         A mandatory job is never left out while any crew can do it.
     pinned_crew
         Only this crew may do the job.
+    barred_crews
+        These crews may not do the job (a dispatcher locked their routes: they take no other
+        work).
     urgent
         Part of an emergency: with ``SolverOptions.urgent_first`` it is planned first and the
         rest of the work around it.
@@ -142,6 +145,16 @@ class Job:
     crews_required: int = 1
     demand: int = 0
     urgent: bool = False
+    barred_crews: frozenset[str] = frozenset()
+
+    def may_go_to(self, crew: Crew) -> bool:
+        """Whether ``crew`` may do this job: it has the skills, is the pinned crew (when the
+        job has one) and is not barred from it."""
+        return (
+            self.skills <= crew.skills
+            and self.pinned_crew in (None, crew.id)
+            and crew.id not in self.barred_crews
+        )
 
     @property
     def breaks_in_turns(self) -> bool:
@@ -310,6 +323,8 @@ DETAILS: dict[str, str] = {
     ),
     "no_two_crews_free": "no two capable crews are free at the same time in its window",
     "fully_booked": "the crews that can do it ({crews}) are fully booked in its window",
+    "crews_locked": "the crews that can do it ({crews}) have their routes locked",
+    "left_out_by_dispatcher": "left out of the plan by {by}: {why}",
 }
 
 

@@ -134,7 +134,7 @@ def _start_options(
     window = job.windows[0] if job.windows else None
     options = []
     for vi, v in enumerate(nodes.vehicles):
-        if not job.skills <= v.crew.skills or job.pinned_crew not in (None, v.crew.id):
+        if not job.may_go_to(v.crew):
             continue
         t, left = free[vi], []
         for brk in lunch[vi]:  # lunch first when the job would end past its window

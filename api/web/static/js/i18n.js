@@ -150,6 +150,10 @@ const STRINGS = {
     net_stored: "已保存：{name} 第 {version} 版（#{id}）", net_refused: "未通过：{name} 第 {version} 版有 {n} 个错误，未保存文件",
     net_mapping_kept: "字段映射已随管网保存：{name} 的下一版本可直接上传",
     "level:error": "错误", "level:warning": "提示", "netstatus:ready": "可用", "netstatus:no_source": "无水源", "netstatus:invalid": "未通过",
+    // plan steering (issue 18)
+    "msg:crews_locked": "可承担的班组（{crews}）的路线已锁定",
+    "msg:left_out_by_dispatcher": "调度员 {by} 将其移出计划：{why}",
+    // end plan steering
   },
   en: {
     title: "Water operations & leak management", public_title: "Water outage notices",
@@ -264,6 +268,10 @@ const STRINGS = {
     net_level: "Level", net_where: "Where", net_problem: "Problem", net_fix: "Fix",
     net_stored: "Stored: {name} version {version} (#{id})", net_refused: "Refused: {name} version {version} has {n} errors; its files were not kept",
     net_mapping_kept: "The column mapping is kept with the network: the next version of {name} uploads in one step",
+    // plan steering (issue 18)
+    "msg:crews_locked": "the crews that can do it ({crews}) have their routes locked",
+    "msg:left_out_by_dispatcher": "left out of the plan by {by}: {why}",
+    // end plan steering
   },
 };
 
