@@ -86,3 +86,56 @@ def test_every_key_the_pages_use_is_in_both_languages() -> None:
     assert "cancel_ticket" in used and "repairs" in used
     for lang in ("zh", "en"):
         assert not used - set(catalogue(lang)), (lang, sorted(used - set(catalogue(lang))))
+
+
+# -- every code the API can send has its words in both languages --------------------------
+# (issue 18: English status words in the Chinese console). Each enum the API sends, with the
+# key the console looks it up by (code(prefix, value) reads "prefix:value"; a few are keys of
+# the pages' own, such as sev_burst).
+
+
+def _deadline_statuses() -> list[str]:
+    """The deadline statuses of a planned stop (routing.extract returns them as strings)."""
+    import inspect
+
+    from routing import extract
+
+    return sorted(set(re.findall(r'"(\w+)"', inspect.getsource(extract._deadline_status))))
+
+
+def _codes() -> list[tuple[str, str]]:
+    from ops.connections import ApplicationStatus
+    from ops.jobs import JobKind, RepairStep, Skill
+    from ops.outages import NoticeState, OutageKind
+    from ops.repairs import Severity
+    from ops.workflow import JobStatus, PlanStatus, TicketStatus
+
+    keyed: list[tuple[str, list[str]]] = [
+        ("status:{}", [s.value for s in JobStatus]),
+        ("plan:{}", [s.value for s in PlanStatus]),
+        ("ticket:{}", [s.value for s in TicketStatus]),
+        ("kind:{}", [k.value for k in JobKind]),
+        ("step:{}", [s.value for s in RepairStep]),
+        ("skill:{}", [s.value for s in Skill]),
+        ("app:{}", [s.value for s in ApplicationStatus]),
+        ("deadline:{}", _deadline_statuses()),
+        ("sev_{}", [s.value for s in Severity]),
+        ("state_{}", [s.value for s in NoticeState]),
+        ("kind_{}", [k.value for k in OutageKind]),
+    ]
+    return [(pattern.format(v), v) for pattern, values in keyed for v in values]
+
+
+def test_the_codes_are_enumerated() -> None:
+    keys = {k for k, _ in _codes()}
+    assert {"status:suspended", "plan:queued", "deadline:no_deadline", "kind:repair"} <= keys
+    assert "on_time" in _deadline_statuses()
+
+
+@pytest.mark.parametrize(("key", "value"), _codes(), ids=[k for k, _ in _codes()])
+def test_every_code_the_api_sends_is_in_both_languages(key: str, value: str) -> None:
+    zh, en = catalogue("zh"), catalogue("en")
+    assert key in zh, f'add "{key}" to the zh strings of {I18N.name}'
+    assert key in en, f'add "{key}" to the en strings of {I18N.name}'
+    assert not re.search(r"[A-Za-z]{3,}", zh[key]), (key, zh[key])  # Chinese, not the code
+    assert en[key].strip(), key

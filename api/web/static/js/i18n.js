@@ -154,6 +154,16 @@ const STRINGS = {
     "msg:crews_locked": "可承担的班组（{crews}）的路线已锁定",
     "msg:left_out_by_dispatcher": "调度员 {by} 将其移出计划：{why}",
     // end plan steering
+    // issue 18 (h18d): every code the API sends, in Chinese (tests/web/test_messages.py
+    // enumerates the Python enums), and the job detail
+    "status:suspended": "已暂停（让位抢修）",
+    "plan:queued": "排队中", "plan:solving": "求解中", "plan:ready": "待发布", "plan:published": "已发布",
+    "plan:superseded": "已被取代", "plan:failed": "失败",
+    "step:close": "关阀", "step:repair": "维修", "step:reopen": "恢复开阀", "step:flush": "冲洗", "step:tanker": "送水",
+    "skill:valve": "阀门操作", "skill:pipe": "管道维修", "skill:meter": "水表", "skill:leak": "检漏", "skill:tanker": "送水车",
+    "app:received": "已收到（待受理）", "app:open": "办理中", "app:completed": "已通水",
+    "deadline:on_time": "按期", "deadline:late": "超期", "deadline:no_deadline": "无期限",
+    // end h18d
   },
   en: {
     title: "Water operations & leak management", public_title: "Water outage notices",
@@ -272,6 +282,19 @@ const STRINGS = {
     "msg:crews_locked": "the crews that can do it ({crews}) have their routes locked",
     "msg:left_out_by_dispatcher": "left out of the plan by {by}: {why}",
     // end plan steering
+    // issue 18 (h18d): every code the API sends, in English, and the job detail
+    "status:suspended": "suspended (left for an emergency)",
+    "plan:queued": "queued", "plan:solving": "solving", "plan:ready": "ready", "plan:published": "published",
+    "plan:superseded": "superseded", "plan:failed": "failed",
+    "kind:survey": "survey", "kind:meter installation": "meter installation", "kind:valve opening": "valve opening",
+    "kind:valve closure": "valve closure", "kind:repair": "repair", "kind:valve reopening": "valve reopening",
+    "kind:flushing": "flushing", "kind:water tanker": "water tanker", "kind:follow-up visit": "follow-up visit",
+    "kind:leak survey": "leak survey", "kind:valve exercise": "valve exercise",
+    "step:close": "close", "step:repair": "repair", "step:reopen": "reopen", "step:flush": "flush", "step:tanker": "tanker",
+    "skill:valve": "valves", "skill:pipe": "pipe repair", "skill:meter": "meters", "skill:leak": "leak detection", "skill:tanker": "tanker",
+    "app:received": "received (to accept)", "app:open": "open", "app:completed": "water on",
+    "deadline:on_time": "on time", "deadline:late": "late", "deadline:no_deadline": "no deadline",
+    // end h18d
   },
 };
 
