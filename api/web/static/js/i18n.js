@@ -164,6 +164,9 @@ const STRINGS = {
     "app:received": "已收到（待受理）", "app:open": "办理中", "app:completed": "已通水",
     "deadline:on_time": "按期", "deadline:late": "超期", "deadline:no_deadline": "无期限",
     // end h18d
+    // h16: the recorded approval, the webhooks screen
+    approval_recorded_help: "批准已记录，可以发布公告。",
+    // end h16
   },
   en: {
     title: "Water operations & leak management", public_title: "Water outage notices",
@@ -295,6 +298,9 @@ const STRINGS = {
     "app:received": "received (to accept)", "app:open": "open", "app:completed": "water on",
     "deadline:on_time": "on time", "deadline:late": "late", "deadline:no_deadline": "no deadline",
     // end h18d
+    // h16: the recorded approval, the webhooks screen
+    approval_recorded_help: "The approval is on record: the notice can be published.",
+    // end h16
   },
 };
 

@@ -73,6 +73,14 @@ function authorityForm(outage) {
   if (planned && outage.state !== "draft") return "";
   // reported once is reported: the record is listed below, the form is not offered again
   if (!planned && (outage.records || []).some((r) => r.kind === "report")) return "";
+  // approved once is approved: the approval on record stands in the form's place, so that
+  // the dispatcher sees what the notice will be published with and is not asked again
+  const approval = planned ? (outage.records || []).filter((r) => r.kind === "approval").at(-1) : null;
+  if (approval) {
+    return `<div id="authority-recorded" class="card">
+      <p><strong>${t("rec_approval")}</strong> · ${escapeHtml(approval.authority)} ${escapeHtml(approval.document || "")} · ${shortTime(approval.at)}</p>
+      <p class="help">${t("approval_recorded_help")}</p></div>`;
+  }
   return `<form id="authority-form" class="grid2 needs-dispatcher card">
     <p class="help wide">${t(planned ? "approval_help" : "report_help")}</p>
     <label><span>${t("authority")}</span><input name="authority" required maxlength="200" lang="zh-CN" placeholder="开封市城市管理局"></label>

@@ -1,0 +1,92 @@
+"""Issue 16 leftover in the browser: once the water-supply authority's approval of a planned
+outage (城市供水条例 §22) is recorded from the console, the notice shows the recorded approval
+in the form's place and no longer offers the approval form (it stayed, inviting a second
+approval of the same stoppage), also when the notice is opened again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ops.calendar import TZ
+from tests.api.conftest import LiveServer
+from tests.web.test_console import browser, sign_in, sync_api  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    srv = LiveServer(tmp_path_factory.mktemp("approval") / "data")
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def open_notice(page: Any, oid: str) -> None:
+    page.click("[data-tab=notices]")
+    page.click(f"#notice-list tr[data-outage='{oid}']")
+    page.wait_for_selector("#notice-detail h3")
+
+
+def test_the_approval_form_gives_way_to_the_recorded_approval(
+    browser: Any,  # noqa: F811
+    server: LiveServer,
+) -> None:
+    start = (dt.datetime.now(TZ) + dt.timedelta(days=3)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    code, body, _ = server.call(
+        "POST",
+        "/api/outages",
+        server.token(),
+        {
+            "kind": "planned",
+            "start": start.isoformat(),
+            "end": (start + dt.timedelta(hours=6)).isoformat(),
+            "reason_zh": "阀门更换",
+            "pipes": ["P000300"],
+        },
+    )
+    assert code == 201, body
+    oid = body["id"]
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        sign_in(page, server, "dispatcher")
+        open_notice(page, oid)
+        form = page.locator("#authority-form")
+        form.wait_for()
+        assert page.locator("#authority-recorded").count() == 0
+        approved = dt.datetime.now(TZ).replace(second=0, microsecond=0) - dt.timedelta(hours=2)
+        form.locator("input[name=authority]").fill("开封市城市管理局")
+        form.locator("input[name=document]").fill("汴城管供〔2026〕12号")
+        form.locator("input[name=at]").fill(approved.strftime("%Y-%m-%dT%H:%M"))
+        form.locator("button[type=submit]").click()
+        recorded = page.locator("#authority-recorded")
+        recorded.wait_for(timeout=30_000)
+        text = recorded.inner_text()
+        assert "开封市城市管理局" in text and "汴城管供〔2026〕12号" in text, text
+        assert approved.strftime("%H:%M") in text, text
+        assert page.locator("#authority-form").count() == 0
+        # still a draft, ready to publish: the publish button stays
+        assert page.locator("#notice-publish").count() == 1
+        code, outage, _ = server.call("GET", f"/api/outages/{oid}", server.token())
+        assert [r["kind"] for r in outage["records"]] == ["approval"]
+        assert outage["state"] == "draft"
+        # opened again: the recorded approval, no form
+        page.reload()
+        page.wait_for_selector("#app:not([hidden])")
+        open_notice(page, oid)
+        sync_api.expect(page.locator("#authority-recorded")).to_contain_text("汴城管供〔2026〕12号")
+        assert page.locator("#authority-form").count() == 0
+    finally:
+        context.close()
+    assert not errors, errors
