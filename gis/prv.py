@@ -4,7 +4,7 @@ A PRV is put on an inlet pipe at the node where the pipe enters the zone: the pi
 node moves to a new junction ``NODE~prv`` (same elevation and place) and a PRV joins that junction
 to the node, of the pipe's diameter, with a fixed outlet pressure. The day is EPANET's own
 extended-period run of the model (demand-driven, its patterns and tanks, hourly), through WNTR's
-``EpanetSimulator`` on a copy of the model: the model itself is not changed.
+``EpanetSimulator`` with the run's options (the model itself is not changed).
 ``ops.leakage.pressure`` chooses the settings (``docs/leakage.md``, pressure management).
 """
 
@@ -112,18 +112,39 @@ def with_prvs(model: HydraulicModel, settings: Mapping[Inlet, float]) -> Hydraul
     )
 
 
+def set_prv_settings(prv_model: HydraulicModel, settings: Mapping[Inlet, float]) -> None:
+    """Change, in place, the outlet pressures (m) of the PRVs :func:`with_prvs` put in
+    ``prv_model`` (inlets entering at one node: their highest), so that one copy of the model
+    serves every trial setting (copying the city's model is most of a run's time)."""
+    at_node: dict[str, float] = {}
+    for inlet, setting in settings.items():
+        if not setting >= 0:
+            raise HydraulicError(f"PRV setting {setting} m at {inlet.link}: give 0 m or more")
+        at_node[inlet.node] = max(at_node.get(inlet.node, 0.0), float(setting))
+    for node_name, setting in at_node.items():
+        name = f"PRV~{node_name}"
+        if name not in prv_model.wn.link_name_list:
+            raise HydraulicError(f"{prv_model.source}: no PRV at node {node_name!r}")
+        prv_model.wn.get_link(name).initial_setting = setting
+
+
 def day_pressures(model: HydraulicModel, hours: Sequence[int] = tuple(range(24))) -> DayPressures:
     """EPANET's extended-period run of ``model`` (demand-driven, hourly) over ``hours`` (hours
-    from the model's start; the run lasts to the last of them).
+    from the model's start; the run lasts to the last of them). The model is neither changed
+    nor copied (copying the city's model was most of a run's time).
 
     Raises :class:`gis.hydraulics.NotSolved` when EPANET cannot solve the run."""
-    wn = copy.deepcopy(model.wn)
+    # the run's options on a shallow copy: the model's nodes and links are shared (read only),
+    # its options are its own, so the model is not changed and not copied
+    wn = copy.copy(model.wn)
+    wn._options = copy.deepcopy(model.wn.options)
+    opts = wn.options
     last = max(hours)
-    wn.options.time.duration = int(last) * 3600
-    wn.options.time.report_timestep = 3600
-    wn.options.time.hydraulic_timestep = min(3600, int(wn.options.time.hydraulic_timestep))
-    wn.options.quality.parameter = "NONE"
-    wn.options.hydraulic.demand_model = "DDA"
+    opts.time.duration = int(last) * 3600
+    opts.time.report_timestep = 3600
+    opts.time.hydraulic_timestep = min(3600, int(opts.time.hydraulic_timestep))
+    opts.quality.parameter = "NONE"
+    opts.hydraulic.demand_model = "DDA"
     with tempfile.TemporaryDirectory(prefix="waterops-prv-") as tmp:
         try:
             results: Any = wntr.sim.EpanetSimulator(wn).run_sim(

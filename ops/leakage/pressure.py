@@ -18,7 +18,7 @@ import numpy as np
 
 from gis.hydraulics import METRES_PER_MPA, SERVICE_PRESSURE_MPA, HydraulicModel
 from gis.network import Network
-from gis.prv import DayPressures, Inlet, day_pressures, with_prvs
+from gis.prv import DayPressures, Inlet, day_pressures, set_prv_settings, with_prvs
 
 # Lambert & Thornton: N1 about 0.5 for rigid pipes with fixed-area leaks, 1.5 for plastic pipes
 # with leaks that open with pressure; 1.15 for a network of mixed materials
@@ -233,6 +233,7 @@ def pressure_management(
     measured_azp_m: Mapping[str, float] | None = None,
     settings: PrvSettings = PrvSettings(),
     dmas: Collection[str] | None = None,
+    today: DayPressures | None = None,
 ) -> list[PressureManagement]:
     """For each DMA with real losses (``real_losses_m3d``, the water balance's per day): the
     inlet PRV setting, the leakage FAVAD says it saves against today's average zone pressure
@@ -240,10 +241,11 @@ def pressure_management(
     payback. Ranked: DMAs where a PRV pays first, by payback; then the others by saving.
 
     ``model`` is the network's EPANET model (:func:`gis.hydraulic_model.build_model`); ``dmas``
-    limits the DMAs analysed."""
+    limits the DMAs analysed; ``today`` is the model's day (:func:`gis.prv.day_pressures`)
+    where the caller has it already."""
     inlets = dma_inlets(network)
     customers = _customer_nodes(network, model)
-    today = day_pressures(model)
+    today = day_pressures(model) if today is None else today
     service = settings.service_m
     out = []
     for d in sorted(real_losses_m3d):
@@ -304,9 +306,11 @@ def _dma(
         )
     else:
         best: tuple[float, dict[str, float], DayPressures] | None = None
+        with_valves = with_prvs(model, {i: 0.0 for i in model_inlets.values()})  # one copy
         for _ in range(settings.max_runs):
             trial = {p: max(target - elevation[p], 0.0) for p in model_inlets}
-            day = day_pressures(with_prvs(model, {model_inlets[p]: s for p, s in trial.items()}))
+            set_prv_settings(with_valves, {model_inlets[p]: s for p, s in trial.items()})
+            day = day_pressures(with_valves)
             runs += 1
             margin = (
                 float(day.pressure_m[:, [day.node_ids.index(n) for n in watched]].min()) - service

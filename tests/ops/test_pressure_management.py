@@ -4,7 +4,7 @@ run), FAVAD by hand, and a DMA already at its minimum saves nothing."""
 
 from __future__ import annotations
 
-import copy
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from gis.hydraulic_model import build_model
 from gis.hydraulics import METRES_PER_MPA, HydraulicModel
 from gis.io import read_layers, read_network
 from gis.network import Network
-from gis.prv import Inlet, with_prvs
+from gis.prv import DayPressures, Inlet, day_pressures, with_prvs
 from ops.leakage.pressure import (
     PressureManagement,
     PrvSettings,
@@ -36,9 +36,15 @@ def city() -> tuple[Network, HydraulicModel]:
 
 
 @pytest.fixture(scope="module")
-def managed(city: tuple[Network, HydraulicModel]) -> PressureManagement:
+def today(city: tuple[Network, HydraulicModel]) -> DayPressures:
+    """The model's day without PRVs, run once for the module (each run is the city's day)."""
+    return day_pressures(city[1])
+
+
+@pytest.fixture(scope="module")
+def managed(city: tuple[Network, HydraulicModel], today: DayPressures) -> PressureManagement:
     network, model = city
-    (row,) = pressure_management(network, model, LOSSES)
+    (row,) = pressure_management(network, model, LOSSES, dmas={DMA}, today=today)
     return row
 
 
@@ -55,9 +61,10 @@ def test_setting_keeps_the_critical_point_at_service_pressure_every_hour(
         Inlet(model.link_of(i.pipe, i.node), i.node): managed.settings_m[i.pipe]
         for i in dma_inlets(network)[DMA]
     }
-    wn = copy.deepcopy(with_prvs(model, inlets).wn)
+    wn = with_prvs(model, inlets).wn  # a copy of the model's
     wn.options.quality.parameter = "NONE"
-    results = wntr.sim.EpanetSimulator(wn).run_sim(file_prefix=str(Path(wn_dir()) / "check"))
+    with tempfile.TemporaryDirectory(prefix="waterops-test-prv-") as tmp:
+        results = wntr.sim.EpanetSimulator(wn).run_sim(file_prefix=str(Path(tmp) / "check"))
     pressure = results.node["pressure"]
     nodes = sorted(_customer_nodes(network, model)[DMA])
     lowest = pressure.loc[[h * 3600 for h in range(24)], nodes].min(axis=1)
@@ -65,12 +72,6 @@ def test_setting_keeps_the_critical_point_at_service_pressure_every_hour(
     assert lowest.min() <= service + PrvSettings().tolerance_m + 0.01  # not higher than needed
     # today the zone is higher than it needs: the critical point had pressure to spare
     assert managed.critical_today_m > service + 5
-
-
-def wn_dir() -> str:
-    import tempfile
-
-    return tempfile.mkdtemp(prefix="waterops-test-prv-")
 
 
 def test_favad_arithmetic_by_hand(managed: PressureManagement) -> None:
@@ -91,11 +92,11 @@ def test_favad_arithmetic_by_hand(managed: PressureManagement) -> None:
 
 
 def test_a_dma_already_at_its_minimum_saves_nothing(
-    city: tuple[Network, HydraulicModel], managed: PressureManagement
+    city: tuple[Network, HydraulicModel], today: DayPressures, managed: PressureManagement
 ) -> None:
     network, model = city
     # the service pressure set at what the critical point has today at its worst hour
     at_minimum = PrvSettings(service_pressure_mpa=managed.critical_today_m / METRES_PER_MPA)
-    (row,) = pressure_management(network, model, LOSSES, settings=at_minimum)
+    (row,) = pressure_management(network, model, LOSSES, settings=at_minimum, today=today)
     assert row.saved_m3d == pytest.approx(0.0, abs=0.02 * 300.0)
     assert row.saved_m3d < managed.saved_m3d / 5
