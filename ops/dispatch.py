@@ -37,6 +37,7 @@ from ops.emergency import (
 )
 from ops.jobs import FieldJob, JobKind, JobLink, Location
 from ops.repairs import OutageWindow, RepairCase, RepairChain, outage_window, repair_chain
+from ops.steering import Steering, steer_problem, with_left_out
 from routing import (
     Break,
     Crew,
@@ -608,6 +609,7 @@ def plan_day(
     on_progress: ProgressCallback | None = None,
     days: int = 1,
     call_out: CallOutRules = DEFAULT_CALL_OUT,
+    steering: Steering | None = None,
 ) -> DayPlan:
     """Plan ``day`` (or ``days`` working days from it, a week view): every open job that may
     start by the end of the plan, the crews on shift each day.
@@ -638,6 +640,8 @@ def plan_day(
     days
         Working days to plan at once: a job due later in the week is placed on the day where
         it costs least and is still on time (carried over, not dropped).
+    steering
+        What a dispatcher fixed (:mod:`ops.steering`): pins, locked routes, jobs taken out.
     """
     dates = plan_dates(day, days, calendar)
     on_shift = rostered(roster, dates, calendar)
@@ -669,9 +673,13 @@ def plan_day(
     )
     # the emergency first, the day around it (routing.solver: urgent_first)
     first = EMERGENCY_SHARE if emergency and now is not None else 0.0
+    steering = steering or Steering()
     plan = solve(
-        problem, SolverOptions(seconds=seconds, urgent_first=first), on_progress=on_progress
+        steer_problem(problem, steering, day),
+        SolverOptions(seconds=seconds, urgent_first=first),
+        on_progress=on_progress,
     )
+    plan = with_left_out(plan, steering, {j.id: j.mandatory for j in problem.jobs})
     crews_used = [c for c, _ in on_shift]
     return _day_plan(
         day, plan, today, later, links, crews_used, calendar, repairs, dates, plan_begin(crews)
@@ -781,6 +789,7 @@ def replan_emergency(
     overtime: dt.timedelta | None = None,
     on_progress: ProgressCallback | None = None,
     interruption: InterruptionRules = DEFAULT_INTERRUPTION,
+    steering: Steering | None = None,
 ) -> DayPlan:
     """Insert new (urgent) jobs into a published day plan at ``now``.
 
@@ -835,8 +844,9 @@ def replan_emergency(
         day, jobs, links, crews, travel, overtime, on_duty=duty, now=at
     )
     first = EMERGENCY_SHARE if urgent else 0.0
+    steering = steering or Steering()
     plan = replan(
-        problem,
+        steer_problem(problem, steering, day),
         current.plan,
         at,
         SolverOptions(seconds=seconds, urgent_first=first),
@@ -844,6 +854,7 @@ def replan_emergency(
         suspend={k: (to_seconds(s.leave, day), s.rest.id) for k, s in leaving.items()},
         calls_from_breaks=bool(urgent),
     )
+    plan = with_left_out(plan, steering, {j.id: j.mandatory for j in problem.jobs})
     kept = plan.stats.get("suspended", {})
     for job_id, s in leaving.items():  # a crew not needed elsewhere finished its job
         if job_id not in kept:
