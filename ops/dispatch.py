@@ -282,6 +282,8 @@ class MovedJob:
     to_crew: str | None
     to_start: dt.datetime | None
     why: str = ""  # what it yields to: the emergency tickets of the re-plan
+    from_end: dt.datetime | None = None
+    to_end: dt.datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         def at(t: dt.datetime | None) -> str | None:
@@ -289,10 +291,14 @@ class MovedJob:
 
         return {
             "job": self.job,
-            "from": {"crew": self.from_crew, "start": at(self.from_start)},
+            "from": {
+                "crew": self.from_crew,
+                "start": at(self.from_start),
+                "end": at(self.from_end),
+            },
             "to": None
             if self.to_crew is None
-            else {"crew": self.to_crew, "start": at(self.to_start)},
+            else {"crew": self.to_crew, "start": at(self.to_start), "end": at(self.to_end)},
             "why": self.why,
         }
 
@@ -309,11 +315,16 @@ def moved_jobs(
     """Every job of the published plan ``before`` still to start at ``at`` whose crew changed,
     or whose start moved by more than ``tolerance``, in the re-planned ``after``, from → to;
     ``why``: what the re-plan was for (the emergency they yield to)."""
-    was = {s.job_id: (r.crew_id, s.start) for r in before.routes for s in r.stops if s.start > at}
-    now = {s.job_id: (r.crew_id, s.start) for r in after.routes for s in r.stops}
+    was = {
+        s.job_id: (r.crew_id, s.start, s.end)
+        for r in before.routes
+        for s in r.stops
+        if s.start > at
+    }
+    now = {s.job_id: (r.crew_id, s.start, s.end) for r in after.routes for s in r.stops}
     limit = tolerance.total_seconds()
     out = []
-    for job, (crew, start) in sorted(was.items(), key=lambda kv: kv[1][1]):
+    for job, (crew, start, end) in sorted(was.items(), key=lambda kv: kv[1][1]):
         new = now.get(job)
         if new is not None and new[0] == crew and abs(new[1] - start) <= limit:
             continue
@@ -325,9 +336,48 @@ def moved_jobs(
                 None if new is None else new[0],
                 None if new is None else from_seconds(new[1], day),
                 why,
+                from_seconds(end, day),
+                None if new is None else from_seconds(new[2], day),
             )
         )
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    """Two plans of a day compared (:func:`plan_diff`): every job whose crew or time changed
+    (``to`` None: no longer planned), and the jobs only the second plans."""
+
+    changed: tuple[MovedJob, ...]
+    added: tuple[MovedJob, ...]  # from_crew "" and no from times: new in the second plan
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "changed": [m.to_dict() for m in self.changed if m.to_crew is not None],
+            "removed": [m.to_dict() for m in self.changed if m.to_crew is None],
+            "added": [{**m.to_dict(), "from": None} for m in self.added],
+        }
+
+
+def plan_diff(before: Plan, after: Plan, day: dt.date) -> PlanDiff:
+    """What changed from ``before`` to ``after`` (two plans of ``day``): :func:`moved_jobs` of
+    every stop, to the minute, and the jobs ``after`` adds."""
+    changed = moved_jobs(before, after, day, -(10**9), dt.timedelta(0))
+    planned = {s.job_id for r in before.routes for s in r.stops}
+    added = tuple(
+        MovedJob(
+            s.job_id,
+            "",
+            from_seconds(s.start, day),
+            r.crew_id,
+            from_seconds(s.start, day),
+            to_end=from_seconds(s.end, day),
+        )
+        for r in after.routes
+        for s in sorted(r.stops, key=lambda s: s.start)
+        if s.slot == 1 and s.job_id not in planned
+    )
+    return PlanDiff(changed, added)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from ops.calendar import WorkCalendar
-from ops.dispatch import CrewShift, DayPlan, plan_day
+from ops.dispatch import CrewShift, DayPlan, plan_day, plan_diff
 from ops.errors import Conflict, InvalidRequest
 from ops.jobs import FieldJob, JobKind, JobLink, Skill
 from ops.steering import Edit, Steering, apply_edit, check_version
@@ -162,3 +162,23 @@ def test_the_steering_is_kept_as_json(first: DayPlan) -> None:
     steering = _edit(steering, first, Edit("lock", crew="east"))
     steering = _edit(steering, first, Edit("unassign", "c1", why="x"))
     assert Steering.from_dict(steering.to_dict()) == steering
+
+
+def test_the_diff_of_two_plans_lists_each_job_whose_crew_or_time_changed(first: DayPlan) -> None:
+    steering = _edit(Steering(), first, Edit("move", "w1", "east", why="key"))
+    steering = _edit(steering, first, Edit("unassign", "e1", why="no access"))
+    again = _plan(steering)
+    diff = plan_diff(first.plan, again.plan, DAY).to_dict()
+    changed = {c["job"]: c for c in diff["changed"]}
+    assert changed["w1"]["from"]["crew"] == "west" and changed["w1"]["to"]["crew"] == "east"
+    before, after = first.stop_times("w1"), again.stop_times("w1")
+    assert changed["w1"]["from"]["end"] == before[1].isoformat(timespec="minutes")  # type: ignore[index]
+    assert changed["w1"]["to"]["start"] == after[0].isoformat(timespec="minutes")  # type: ignore[index]
+    assert [r["job"] for r in diff["removed"]] == ["e1"]
+    assert diff["added"] == []
+    # every job whose stop moved at all is listed, and only those
+    for job in ("w2", "e2", "c1", "c2"):
+        assert (job in changed) == (first.stop_times(job) != again.stop_times(job)), job
+    back = plan_diff(again.plan, first.plan, DAY).to_dict()
+    assert [a["job"] for a in back["added"]] == ["e1"]
+    assert back["added"][0]["to"]["crew"] == "east"
