@@ -253,6 +253,18 @@ class JobEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class JobNoteRow(Base):
+    """A note on a job (:class:`ops.job_notes.JobNote`): who wrote what, when; never edited."""
+
+    __tablename__ = "job_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(96), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Plan(Base):
     """A day's plan: solving in the background, then ready, then published."""
 

@@ -36,6 +36,8 @@ from api.store import (
     get_or_404,
     idempotent,
     job_dict,
+    job_value,
+    links_of,
     local,
     next_id,
     now_local,
@@ -43,6 +45,7 @@ from api.store import (
 )
 from ops.connections import (
     ApplicationStatus,
+    DurationRules,
     acceptance_due,
     intake_status,
     intake_times,
@@ -50,6 +53,7 @@ from ops.connections import (
 from ops.connections import accept_connection as accept
 from ops.connections import complete_connection as complete
 from ops.connections import papers_completed as papers_in
+from ops.job_notes import JobNote, add_note, chain_order, deadline_basis, reschedule
 from ops.jobs import JobKind, leak_survey
 from ops.repairs import (
     OpenBreak,
@@ -582,9 +586,42 @@ def _job(session: Any, job_id: Any) -> t.Job:
     return row
 
 
-@router.get("/jobs/{job_id}", summary="one job with its history", response_model=JobWithHistoryOut)
-def get_job(job_id: str, _: Reader, session: SessionDep) -> Response:
-    row = _job(session, job_id)
+class JobNoteOut(BaseModel):
+    job: str
+    text: str
+    by: str
+    at: str
+
+
+class ChainJobOut(BaseModel):
+    id: str
+    kind: JobKind
+    status: JobStatus
+    step: str | None = None
+    valve: str | None = None
+    crew: str | None = None
+
+
+class JobDetailOut(JobWithHistoryOut):
+    notes: list[JobNoteOut] = Field(description="notes on the job, oldest first")
+    links: list[dict[str, Any]] = Field(
+        description="the job's links: before/after (the job each side), gap_min, max_gap_min, "
+        "required"
+    )
+    chain: list[ChainJobOut] = Field(
+        description="the jobs of its repair ticket or application in the order of their links "
+        "(this one among them); empty for a job on its own"
+    )
+    deadline_basis: dict[str, Any] = Field(
+        description="how its deadline was set (ops.job_notes.deadline_basis): rule table1 "
+        "(Table 1 row, days, unit, from acceptance), follow_up, repair_target, programme, "
+        "given or none"
+    )
+
+
+def _detail(session: Any, row: t.Job) -> dict[str, Any]:
+    """A job with its history, notes, links, chain and the basis of its deadline."""
+    job_id = row.id
     events = session.scalars(
         select(t.JobEvent).where(t.JobEvent.job_id == job_id).order_by(t.JobEvent.id)
     ).all()
@@ -599,7 +636,128 @@ def get_job(job_id: str, _: Reader, session: SessionDep) -> Response:
         }
         for e in events
     ]
-    return json_response(data, headers=etag(row.version))
+    notes = session.scalars(
+        select(t.JobNoteRow).where(t.JobNoteRow.job_id == job_id).order_by(t.JobNoteRow.id)
+    ).all()
+    data["notes"] = [JobNote(n.job_id, n.text, n.by, local(n.at)).to_dict() for n in notes]
+    # the chain: the jobs of the same ticket, else of the same application
+    if row.ticket:
+        kin = session.scalars(select(t.Job).where(t.Job.ticket == row.ticket)).all()
+    elif row.source.startswith("APP-"):
+        kin = session.scalars(select(t.Job).where(t.Job.source == row.source)).all()
+    else:
+        kin = [row]
+    by_id = {j.id: j for j in kin}
+    links = links_of(session, set(by_id))
+    own = session.scalars(
+        select(t.JobLink).where((t.JobLink.before == job_id) | (t.JobLink.after == job_id))
+    ).all()
+    data["links"] = [
+        {
+            "before": r.before,
+            "after": r.after,
+            "gap_min": round(r.gap_s / 60, 1),
+            "max_gap_min": None if r.max_gap_s is None else round(r.max_gap_s / 60, 1),
+            "required": bool(r.required),
+        }
+        for r in own
+    ]
+    data["chain"] = (
+        []
+        if len(by_id) < 2
+        else [
+            {
+                "id": j.id,
+                "kind": j.kind,
+                "status": j.status,
+                "step": j.step,
+                "valve": j.valve,
+                "crew": j.crew_id,
+            }
+            for j in (by_id[i] for i in chain_order(by_id, links))
+        ]
+    )
+    value = job_value(row)
+    app_id = value.meta.get("application")
+    application = session.get(t.Application, app_id) if app_id else None
+    step_of = application if value.kind is not JobKind.FOLLOW_UP else None
+    data["deadline_basis"] = deadline_basis(
+        value,
+        application=None if step_of is None else (step_of.case or {}).get("deadline"),
+        accepted_at=local(step_of.accepted_at) if step_of and step_of.accepted_at else None,
+        follow_up_days=DurationRules().follow_up_deadline_working_days,
+    )
+    return data
+
+
+@router.get("/jobs/{job_id}", summary="one job with its history", response_model=JobDetailOut)
+def get_job(job_id: str, _: Reader, session: SessionDep) -> Response:
+    """The job detail: what it is, its history (every status change, who, when, why), its notes,
+    its links and the chain of its ticket or application, and how its deadline was set."""
+    row = _job(session, job_id)
+    return json_response(_detail(session, row), headers=etag(row.version))
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=2000, description="the note (kept, not public)")
+
+
+@router.post(
+    "/jobs/{job_id}/notes", status_code=201, summary="a note on a job", response_model=JobNoteOut
+)
+def add_job_note(job_id: str, body: NoteIn, user: Operator, session: SessionDep) -> Response:
+    row = _job(session, job_id)
+    note = add_note(
+        JobState(row.id, JobStatus(row.status), row.crew_id),
+        body.text,
+        by=user.username,
+        at=now_local(),
+    )
+    session.add(t.JobNoteRow(job_id=row.id, text=note.text, by=note.by, at=note.at))
+    session.flush()
+    return json_response(note.to_dict(), 201)
+
+
+class RescheduleIn(BaseModel):
+    earliest: When | None = Field(default=None, description="start no sooner than this")
+    latest_start: When | None = Field(default=None, description="start no later than this")
+    reason: str = Field(min_length=1, max_length=2000, description="why (kept in the history)")
+
+
+@router.post(
+    "/jobs/{job_id}/reschedule",
+    summary="move a job to a new window (its deadline stays)",
+    response_model=JobDetailOut,
+)
+def reschedule_job(
+    job_id: str, body: RescheduleIn, user: Dispatcher, version: IfMatch, session: SessionDep
+) -> Response:
+    """A new earliest and/or latest start with a reason, kept in the history; an assigned job
+    goes back to open (the next plan places it); the hard deadline is never moved (a window
+    that leaves no time before it is refused, 409). Rules: :func:`ops.job_notes.reschedule`."""
+    row = _job(session, job_id)
+    check_version(row.version, version, f"job {job_id}")
+    value = job_value(row)
+    done = reschedule(
+        JobState(row.id, JobStatus(row.status), row.crew_id),
+        earliest=local(body.earliest) if body.earliest else None,
+        latest_start=local(body.latest_start) if body.latest_start else None,
+        duration=value.duration,
+        deadline=value.deadline,
+        reason=body.reason,
+        by=user.username,
+        at=now_local(),
+    )
+    row.spec = {
+        **row.spec,
+        "earliest": None if done.earliest is None else done.earliest.isoformat(timespec="seconds"),
+        "latest_start": None
+        if done.latest_start is None
+        else done.latest_start.isoformat(timespec="seconds"),
+    }
+    store_job_change(session, row, done.change)
+    session.flush()
+    return json_response(_detail(session, row), headers=etag(row.version))
 
 
 class JobStatusIn(BaseModel):
