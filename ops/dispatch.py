@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ops.calendar import CalendarBasis, WorkCalendar, local_time
+from ops.crews import CrewDay, shift_on, who_works
 from ops.emergency import (
     DEFAULT_CALL_OUT,
     DEFAULT_INTERRUPTION,
@@ -84,6 +85,7 @@ class CrewShift:
     lunch_minutes: int = 45
     end_depot: Location | None = None
     on_call: bool = False
+    days: tuple[CrewDay, ...] = ()  # absences and shift changes by date (ops.crews)
 
     def to_dict(self) -> dict[str, Any]:
         def clock(value: dt.time | None) -> str | None:
@@ -100,6 +102,7 @@ class CrewShift:
             "lunch_minutes": self.lunch_minutes,
             "end_depot": list(self.end_depot) if self.end_depot else None,
             "on_call": self.on_call,
+            **({"days": [d.to_dict() for d in self.days]} if self.days else {}),
         }
 
     @classmethod
@@ -120,6 +123,7 @@ class CrewShift:
             lunch_minutes=int(data.get("lunch_minutes", cls.lunch_minutes)),
             end_depot=(float(end_depot[0]), float(end_depot[1])) if end_depot else None,
             on_call=bool(data.get("on_call", False)),
+            days=tuple(CrewDay.from_dict(d) for d in data.get("days") or ()),
         )
 
     def to_crew(
@@ -141,21 +145,22 @@ class CrewShift:
         for date in dates if dates is not None else (day,):
             offset = (date - day).days * DAY
             breaks: tuple[Break, ...] = ()
-            if self.lunch_from is not None and self.lunch_to is not None and self.lunch_minutes:
-                latest = _clock(self.lunch_to) + round(lunch_delay.total_seconds())
+            s = shift_on(self, date) or self  # the date's hours (a shift change)
+            if s.lunch_from is not None and s.lunch_to is not None and s.lunch_minutes:
+                latest = _clock(s.lunch_to) + round(lunch_delay.total_seconds())
                 breaks = (
                     Break(
                         TimeWindow(
-                            offset + _clock(self.lunch_from),
-                            offset + min(latest, _clock(self.end)),
+                            offset + _clock(s.lunch_from),
+                            offset + min(latest, _clock(s.end)),
                         ),
-                        self.lunch_minutes * 60,
+                        s.lunch_minutes * 60,
                     ),
                 )
             shifts.append(
                 Shift(
-                    offset + _clock(self.start),
-                    offset + _clock(self.end),
+                    offset + _clock(s.start),
+                    offset + _clock(s.end),
                     breaks,
                     day=date.isoformat(),
                 )
@@ -195,10 +200,9 @@ def from_seconds(seconds: int, day: dt.date) -> dt.datetime:
 def crews_on_shift(
     roster: Sequence[CrewShift], day: dt.date, calendar: WorkCalendar
 ) -> list[CrewShift]:
-    """Every crew on a working day; only on-call crews on a day off."""
-    if calendar.is_working_day(day):
-        return list(roster)
-    return [c for c in roster if c.on_call]
+    """Every crew on a working day; only on-call crews on a day off; absent crews never, and
+    each with the day's hours and duty (:func:`ops.crews.who_works`)."""
+    return who_works(roster, day, calendar)
 
 
 def plan_dates(day: dt.date, days: int, calendar: WorkCalendar) -> list[dt.date]:
@@ -521,7 +525,7 @@ def _call_out(
     ordinary part (ordinary work starts with the shifts)."""
     out, max_end = [], {}
     for (roster, _), crew in zip(on_shift, crews, strict=True):
-        leave = rules.call_out(roster, now)
+        leave = rules.call_out(shift_on(roster, day) or roster, now)  # the day's on-call duty
         first = crew.shifts[0] if crew.shifts else None
         if leave is None or first is None or first.day != day.isoformat():
             out.append(crew)
@@ -610,7 +614,7 @@ def _on_duty(
         first = crew.shifts[0] if crew.shifts else None
         if first is None or first.day != day.isoformat():
             continue
-        until = rules.on_duty_until(roster, first.start, emergency)
+        until = rules.on_duty_until(shift_on(roster, day) or roster, first.start, emergency)
         if until is not None:
             out[crew.id] = until
     return out

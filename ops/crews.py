@@ -1,0 +1,202 @@
+"""A crew's days: absences (leave, sickness, vehicle out of service) and shift changes.
+
+The roster (:class:`ops.dispatch.CrewShift`) says how a crew works every day; this module says
+how it works on one date. An absence covers a date or a range of dates and takes the crew out of
+every plan of those dates (a crew without its vehicle cannot go out either). A shift change
+gives one date other hours and/or another on-call duty (应急值班) than the roster's. Both are
+kept as :class:`CrewDay` values on the crew (``CrewShift.days``), so a plan stored with its
+crews is re-planned with the same days.
+
+The rules (docs/crews.md):
+
+- an absence wins over a shift change of the same date;
+- a shift change sets only what it names (hours, on-call); the rest is the roster's;
+- the lunch window moves with the start of a changed shift (the same time after the start),
+  cut at the shift's end; a shift too short for it has no lunch;
+- on a day off only on-call crews work, and a shift change can put a crew on call that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from ops.errors import InvalidRequest
+
+if TYPE_CHECKING:  # a cycle: ops.dispatch's CrewShift keeps its days (annotations only here)
+    from ops.calendar import WorkCalendar
+    from ops.dispatch import CrewShift
+
+
+class AbsenceReason(StrEnum):
+    LEAVE = "leave"  # 休假
+    SICKNESS = "sickness"  # 病假
+    VEHICLE = "vehicle"  # 车辆停用 (vehicle out of service)
+
+
+MAX_ABSENCE_DAYS = 366  # one absence covers at most a year
+
+
+@dataclass(frozen=True)
+class Absence:
+    """A crew away from ``start`` to ``end`` (both included)."""
+
+    crew_id: str
+    start: dt.date
+    end: dt.date
+    reason: AbsenceReason
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise InvalidRequest("an absence must not end before it starts")
+        if (self.end - self.start).days >= MAX_ABSENCE_DAYS:
+            raise InvalidRequest(f"an absence covers at most {MAX_ABSENCE_DAYS} days")
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class ShiftChange:
+    """Another shift for one date: hours (``start`` and ``end`` together) and/or on-call duty;
+    None keeps the roster's."""
+
+    crew_id: str
+    day: dt.date
+    start: dt.time | None = None
+    end: dt.time | None = None
+    on_call: bool | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.start is None) != (self.end is None):
+            raise InvalidRequest("give both start and end of the changed shift, or neither")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise InvalidRequest("the changed shift must end after it starts")
+        if self.start is None and self.on_call is None:
+            raise InvalidRequest("a shift change changes the hours, the on-call duty or both")
+
+
+@dataclass(frozen=True)
+class CrewDay:
+    """One date on which a crew does not work as its roster says: ``absent`` (why), or a shift
+    change (``start``/``end``, ``on_call``; None: the roster's)."""
+
+    date: dt.date
+    absent: AbsenceReason | None = None
+    start: dt.time | None = None
+    end: dt.time | None = None
+    on_call: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        def clock(value: dt.time | None) -> str | None:
+            return None if value is None else value.strftime("%H:%M")
+
+        return {
+            "date": self.date.isoformat(),
+            "absent": None if self.absent is None else str(self.absent),
+            "start": clock(self.start),
+            "end": clock(self.end),
+            "on_call": self.on_call,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CrewDay:
+        def clock(value: str | None) -> dt.time | None:
+            return None if value is None else dt.time.fromisoformat(value)
+
+        absent = data.get("absent")
+        on_call = data.get("on_call")
+        return cls(
+            date=dt.date.fromisoformat(data["date"]),
+            absent=None if absent is None else AbsenceReason(absent),
+            start=clock(data.get("start")),
+            end=clock(data.get("end")),
+            on_call=None if on_call is None else bool(on_call),
+        )
+
+
+def crew_days(
+    crew_id: str,
+    absences: Iterable[Absence],
+    changes: Iterable[ShiftChange],
+    dates: Sequence[dt.date],
+) -> tuple[CrewDay, ...]:
+    """The days of ``crew_id`` among ``dates`` that differ from its roster (an absence wins
+    over a change; of two absences of a date, the first given)."""
+    away = [a for a in absences if a.crew_id == crew_id]
+    changed = {c.day: c for c in changes if c.crew_id == crew_id}
+    out = []
+    for day in sorted(set(dates)):
+        absence = next((a for a in away if a.covers(day)), None)
+        if absence is not None:
+            out.append(CrewDay(day, absent=absence.reason))
+        elif (change := changed.get(day)) is not None:
+            out.append(CrewDay(day, start=change.start, end=change.end, on_call=change.on_call))
+    return tuple(out)
+
+
+def with_days(
+    roster: Sequence[CrewShift],
+    absences: Iterable[Absence],
+    changes: Iterable[ShiftChange],
+    dates: Sequence[dt.date],
+) -> list[CrewShift]:
+    """The roster with each crew's absences and shift changes among ``dates``."""
+    absences, changes = list(absences), list(changes)
+    return [replace(c, days=crew_days(c.id, absences, changes, dates)) for c in roster]
+
+
+def _seconds(t: dt.time) -> int:
+    return t.hour * 3600 + t.minute * 60
+
+
+def _clock(seconds: int) -> dt.time:
+    return dt.time(seconds // 3600, seconds % 3600 // 60)
+
+
+def shift_on(crew: CrewShift, day: dt.date) -> CrewShift | None:
+    """``crew`` as it works on ``day``: its roster, changed by the day's shift change; None
+    when it is absent. The result has no days of its own (it is one day's)."""
+    today = next((d for d in crew.days if d.date == day), None)
+    if today is None:
+        return replace(crew, days=())
+    if today.absent is not None:
+        return None
+    shift = replace(crew, days=())
+    if today.on_call is not None:
+        shift = replace(shift, on_call=today.on_call)
+    if today.start is None or today.end is None:
+        return shift
+    lunch_from, lunch_to = crew.lunch_from, crew.lunch_to
+    if lunch_from is not None and lunch_to is not None:
+        moved = _seconds(today.start) - _seconds(crew.start)
+        begin = _seconds(lunch_from) + moved
+        end = min(_seconds(lunch_to) + moved, _seconds(today.end))
+        if begin < _seconds(today.start) or end - begin < crew.lunch_minutes * 60:
+            lunch_from = lunch_to = None  # too short a shift for the lunch
+        else:
+            lunch_from, lunch_to = _clock(begin), _clock(end)
+    return replace(
+        shift,
+        start=today.start,
+        end=today.end,
+        lunch_from=lunch_from,
+        lunch_to=lunch_to,
+        lunch_minutes=crew.lunch_minutes if lunch_from is not None else 0,
+    )
+
+
+def who_works(roster: Sequence[CrewShift], day: dt.date, calendar: WorkCalendar) -> list[CrewShift]:
+    """Who works on ``day`` and with what hours: every crew not absent on a working day; on a
+    day off, the crews on call that day."""
+    out = []
+    for crew in roster:
+        shift = shift_on(crew, day)
+        if shift is not None and (shift.on_call or calendar.is_working_day(day)):
+            out.append(shift)
+    return out
