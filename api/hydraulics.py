@@ -9,7 +9,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gis.hydraulics import HydraulicEngine, HydraulicImpact, HydraulicState, isolation_impact
+from sqlalchemy.orm import Session
+
+from gis.hydraulic_model import ModelSettings, build_model
+from gis.hydraulics import (
+    HydraulicEngine,
+    HydraulicImpact,
+    HydraulicModel,
+    HydraulicState,
+    PressureSettings,
+    engine_for,
+    isolation_impact,
+)
+from gis.io import read_layers
+from gis.isolation import IsolationPlan
+from gis.pressure_area import PressureArea, reduced_pressure_area
+from ops.hydraulic_impact import PressureOf, ReducedPressure, reduced_pressure
 
 KEEP_ENGINES = 2  # EPANET engines kept open (per network, hour and service pressure)
 
@@ -65,3 +80,47 @@ class HydraulicEngines:
         for e in engines:
             with e.lock:
                 e.engine.close()
+
+
+def stored_model(registry: Any, db: Any, loaded: Any) -> HydraulicModel:
+    """The hydraulic model of a stored network: an EPANET file's own, else built from its GIS
+    layers (docs/hydraulics.md). A model that cannot be built is a gis HydraulicError."""
+    with Session(db) as session:
+        row = registry.row(session, loaded.row_id)
+    path = registry.data_dir / row.stored_path
+    if path.suffix.lower() == ".inp":
+        return HydraulicModel.from_inp(path)
+    valves = registry.data_dir / row.valves_path if row.valves_path else None
+    layers = read_layers(path, valves=valves, crs=row.crs, mapping=row.mapping)
+    return build_model(layers, loaded.network, ModelSettings())
+
+
+def stored_impact(
+    state: Any, db: Any, loaded: Any, plan: IsolationPlan, hour: float, service_pressure_mpa: float
+) -> HydraulicImpact:
+    """The hydraulic impact of ``plan`` on a stored network at ``hour``, on the engine the
+    service keeps open for (network, hour, service pressure)."""
+    engines: HydraulicEngines = state.hydraulic_engines
+    network = loaded.network
+    settings = PressureSettings(service_pressure_mpa=service_pressure_mpa)
+
+    def open_engine() -> HydraulicEngine:
+        return engine_for(stored_model(state.registry, db, loaded), network, hour, settings)
+
+    key = (int(loaded.row_id), float(hour), float(service_pressure_mpa))
+    return engines.impact(key, open_engine, network, plan)
+
+
+def notice_pressure(
+    state: Any, db: Any, loaded: Any, hour: float, service_pressure_mpa: float
+) -> PressureOf:
+    """What ``ops.outages.shutdown_outage(hydraulic=)`` asks: a plan's reduced pressure by
+    hydraulics (the customers the closure brings below the service pressure, their streets and
+    polygon) on the service's open engines."""
+
+    def of(plan: IsolationPlan) -> ReducedPressure:
+        impact = stored_impact(state, db, loaded, plan, hour, service_pressure_mpa)
+        found: PressureArea = reduced_pressure_area(loaded.network, impact, plan, newly=True)
+        return reduced_pressure(loaded.network, plan, impact, found)
+
+    return of

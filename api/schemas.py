@@ -106,6 +106,19 @@ class RoadSectionOut(BaseModel):
     end: str = Field(alias="to", description="the cross street it ends at")
 
 
+class NoticeReducedPressureOut(BaseModel):
+    """A notice's 降压区域 by hydraulics (ops.hydraulic_impact.ReducedPressure)."""
+
+    basis: Literal["hydraulic"]
+    hour: float = Field(description="hour of the run (of the day for a GIS upload)")
+    service_pressure_mpa: float
+    streets: list[str] = Field(description="streets of the pipes serving those customers")
+    customers: int = Field(description="service points the closure brings below it")
+    accounts: int
+    not_served_m3h: float = Field(description="demand lost to low pressure, m³/h")
+    area: dict[str, Any] | None = Field(description="the polygon, GeoJSON geometry (WGS84)")
+
+
 class NoticeOut(BaseModel):
     """What a notice says."""
 
@@ -134,6 +147,14 @@ class NoticeOut(BaseModel):
     )
     names_zh: dict[str, str] = Field(
         default_factory=dict, description="the Chinese name of every place named (name_zh)"
+    )
+    reduced_pressure_basis: Literal["hydraulic", "topological"] = Field(
+        default="topological",
+        description="what the 降压区域 rests on: EPANET (hydraulic=true) or the segments next "
+        "to the shut area",
+    )
+    reduced_pressure: NoticeReducedPressureOut | None = Field(
+        default=None, description="the 降压区域 by hydraulics; null: topological"
     )
 
 

@@ -43,12 +43,21 @@ class PressureArea:
         }
 
 
+def customers_newly_below(impact: HydraulicImpact) -> tuple[str, ...]:
+    """The customers at the junctions the closure brings below the service pressure (they were
+    at or above it normally), in the impact's order: those an outage notice warns. Needs the
+    impact with its nodes (``with_nodes``, the default)."""
+    newly = set(impact.newly_below_service)
+    return tuple(c for c, n in impact.customer_nodes if n in newly)
+
+
 def reduced_pressure_pipes(
-    network: Network, impact: HydraulicImpact, plan: IsolationPlan
+    network: Network, impact: HydraulicImpact, plan: IsolationPlan, *, newly: bool = False
 ) -> npt.NDArray[np.int64]:
-    """Indices of the pipes of the reduced-pressure area (sorted, each once)."""
+    """Indices of the pipes of the reduced-pressure area (sorted, each once); ``newly``: of
+    the junctions and customers the closure brings below the service pressure only."""
     pipes = network.pipes
-    below = np.array(impact.below_service, dtype=object)
+    below = np.array(impact.newly_below_service if newly else impact.below_service, dtype=object)
     if len(below) == 0:
         return np.zeros(0, dtype=np.int64)
     at_node = np.isin(network.nodes.ids, below)
@@ -57,7 +66,8 @@ def reduced_pressure_pipes(
     if middles:
         selected |= np.isin(pipes.ids, np.array(middles, dtype=object))
     customers = network.customers
-    low = np.isin(customers.ids, np.array(impact.customers_below_service, dtype=object))
+    low_ids = customers_newly_below(impact) if newly else impact.customers_below_service
+    low = np.isin(customers.ids, np.array(low_ids, dtype=object))
     on_pipe = customers.pipe[low & (customers.pipe >= 0)]
     selected[on_pipe] = True
     shut = np.array([*plan.isolated_pipes, *plan.unintended_pipes], dtype=object)
@@ -72,6 +82,7 @@ def reduced_pressure_area(
     plan: IsolationPlan,
     *,
     buffer_m: float = 25.0,
+    newly: bool = False,
 ) -> PressureArea:
     """The reduced-pressure area of ``impact`` (the hydraulic impact of ``plan``).
 
@@ -85,13 +96,17 @@ def reduced_pressure_area(
         The isolation plan: its shut and unintended pipes are not part of the area.
     buffer_m
         Half-width of the corridor around each pipe, as the shut area's (25 m).
+    newly
+        Only where the closure brings the pressure below the service pressure (the junctions
+        and customers at or above it normally): the outage notice's area. Default: every
+        junction below it beyond those cut off (the isolation answer's).
     """
-    found = reduced_pressure_pipes(network, impact, plan)
+    found = reduced_pressure_pipes(network, impact, plan, newly=newly)
     area = affected_area(network, found, buffer_m=buffer_m) if network.has_map else None
     return PressureArea(
         pipes=tuple(str(p) for p in network.pipes.ids[found]),
-        nodes=len(impact.below_service),
-        customers=len(impact.customers_below_service),
+        nodes=len(impact.newly_below_service if newly else impact.below_service),
+        customers=len(customers_newly_below(impact) if newly else impact.customers_below_service),
         area=area,
     )
 

@@ -36,6 +36,7 @@ from gis.isolation import (
 from gis.isolation import surroundings as surroundings_of  # a parameter is `surroundings`
 from ops.calendar import local_time
 from ops.errors import InvalidRequest, LeadTimeTooShort, NoticeStateError
+from ops.hydraulic_impact import HYDRAULIC, TOPOLOGICAL, PressureOf, ReducedPressure
 from ops.places import RoadSection, places
 from ops.repairs import DEFAULT_TARGETS, RepairCase, Severity, TankerPoint
 from ops.supply_law import DEFAULT_LEAD as DEFAULT_LEAD  # 城市供水条例 §22, re-exported
@@ -98,6 +99,9 @@ class NoticeContent:
     sections: tuple[RoadSection, ...] = ()
     bounds: dict[str, str] = field(default_factory=dict)
     names_zh: dict[str, str] = field(default_factory=dict)
+    # the 降压区域 by hydraulics (issue 17, ops.hydraulic_impact); None: by topology, the streets
+    # of the segments next to the shut area (reduced_pressure_streets either way)
+    reduced_pressure: ReducedPressure | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", local_time(self.start))
@@ -137,6 +141,12 @@ class NoticeContent:
     def duration(self) -> dt.timedelta:
         return self.end - self.start
 
+    @property
+    def reduced_pressure_basis(self) -> str:
+        """``hydraulic`` (EPANET, customers below the service pressure) or ``topological``
+        (the segments next to the shut area): what the notice's 降压区域 rests on."""
+        return HYDRAULIC if self.reduced_pressure is not None else TOPOLOGICAL
+
     def zh(self, name: str) -> str:
         """The Chinese name of a place the notice names, or the name as the data has it."""
         return self.names_zh.get(name, name)
@@ -166,6 +176,8 @@ class NoticeContent:
             "sections": [s.to_dict() for s in self.sections],
             "bounds": dict(self.bounds),
             "names_zh": dict(self.names_zh),
+            "reduced_pressure_basis": self.reduced_pressure_basis,
+            "reduced_pressure": self.reduced_pressure.to_dict() if self.reduced_pressure else None,
         }
 
 
@@ -181,17 +193,21 @@ def notice_content(
     failed_valves: Sequence[str] = (),
     reason_zh: str | None = None,
     isolator: Isolator | None = None,
+    reduced_pressure: ReducedPressure | None = None,
 ) -> NoticeContent:
     """The content of a notice for an isolation plan and a window.
 
     With the ``isolator`` the plan was made by, the notice also names the estates and units
     cut off, the streets' sections, the roads bounding the area and the Chinese names of all
     its places (:func:`ops.places.places`); without it, the streets and the counts only.
+    With ``reduced_pressure`` (:mod:`ops.hydraulic_impact`) the 降压区域 is the hydraulic one.
     """
     c = plan.customers
     critical = tuple(x.name or x.id for x in c.critical)
     neighbourhoods = surroundings.neighbourhoods if surroundings else ()
     reduced = surroundings.reduced_pressure_streets if surroundings else ()
+    if reduced_pressure is not None:
+        reduced = reduced_pressure.streets
     where = places(isolator, plan, (*neighbourhoods, *reduced, *critical)) if isolator else None
     return NoticeContent(
         reason=reason,
@@ -215,6 +231,7 @@ def notice_content(
         sections=where.sections if where else (),
         bounds=where.bounds if where else {},
         names_zh=where.names_zh if where else {},
+        reduced_pressure=reduced_pressure,
     )
 
 
@@ -243,6 +260,7 @@ def content_from_dict(data: dict[str, Any]) -> NoticeContent:
         sections=tuple(RoadSection.from_dict(s) for s in data.get("sections", ())),
         bounds={str(k): str(v) for k, v in data.get("bounds", {}).items()},
         names_zh={str(k): str(v) for k, v in data.get("names_zh", {}).items()},
+        reduced_pressure=ReducedPressure.from_dict(data.get("reduced_pressure")),
     )
 
 
@@ -421,6 +439,7 @@ def shutdown_outage(
     failed_valves: Iterable[str] = (),
     hotline: str,
     source: str | None = None,
+    hydraulic: PressureOf | None = None,
 ) -> Outage:
     """The outage of a shutdown of ``pipes``, its notice in draft: the one way from pipes and a
     window to an outage.
@@ -440,6 +459,9 @@ def shutdown_outage(
     failed_valves
         Valves found not to close, in any order and with repeats: the notice lists each once,
         sorted.
+    hydraulic
+        The plan's reduced pressure by hydraulics (:mod:`ops.hydraulic_impact`): the notice's
+        降压区域 is then the hydraulic one, and says so; without it, the topological one.
 
     Raises
     ------
@@ -464,6 +486,7 @@ def shutdown_outage(
         failed_valves=failed,
         reason_zh=zh or None,
         isolator=isolator,
+        reduced_pressure=hydraulic(plan) if hydraulic is not None else None,
     )
     return create_outage(outage_id, kind, content, now, source=source)
 

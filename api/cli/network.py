@@ -23,6 +23,7 @@ from gis.hydraulics import (
     engine_for,
     hydraulic_criticality,
     inp_isolation_impact,
+    isolation_impact,
 )
 from gis.io import parse_lonlat, plan_to_geojson, read_layers
 from gis.isolation import IsolationPlan, Isolator, combined_shutdown, isolator_for
@@ -31,6 +32,7 @@ from gis.network import Network, build_network
 from gis.pressure_area import pressure_feature, reduced_pressure_area
 from gis.segments import segment_network, segments_summary, segments_table
 from gis.validate import validate_layers
+from ops.hydraulic_impact import PressureOf, ReducedPressure, reduced_pressure
 
 
 def add_parsers(sub: Any) -> None:
@@ -229,21 +231,52 @@ def hydraulic_impact(
         )
 
 
+def hydraulic_model(args: argparse.Namespace, network: Network) -> HydraulicModel:
+    """The model of the command's network: an EPANET file's own, else built from its GIS
+    layers (gis.hydraulic_model)."""
+    with status("building the hydraulic model"):
+        if Path(args.network).suffix.lower() == ".inp":
+            return HydraulicModel.from_inp(args.network)
+        layers = read_layers(
+            args.network, valves=args.valves, crs=args.crs, mapping=getattr(args, "mapping", None)
+        )
+        return build_model(layers, network)
+
+
+def pressure_args(p: argparse.ArgumentParser, what: str) -> None:
+    """``--hydraulic`` and ``--service-pressure-mpa`` of a command whose hour is its own."""
+    p.add_argument("--hydraulic", action="store_true", help=what)
+    p.add_argument(
+        "--service-pressure-mpa",
+        type=float,
+        default=PressureSettings.service_pressure_mpa,
+        help="service pressure for --hydraulic (default %(default)s MPa)",
+    )
+
+
+def notice_pressure(args: argparse.Namespace, network: Network, hour: float) -> PressureOf:
+    """``notice --hydraulic``: the plan's 降压区域 by hydraulics at ``hour`` (the outage's start),
+    the customers the closure brings below the service pressure (ops.hydraulic_impact)."""
+    settings = PressureSettings(service_pressure_mpa=args.service_pressure_mpa)
+    model = hydraulic_model(args, network)
+
+    def of(plan: IsolationPlan) -> ReducedPressure:
+        with (
+            status("EPANET: the valves closed, pressure-driven"),
+            engine_for(model, network, hour, settings) as engine,
+        ):
+            impact = isolation_impact(engine, network, plan)
+        found = reduced_pressure_area(network, impact, plan, newly=True)
+        return reduced_pressure(network, plan, impact, found)
+
+    return of
+
+
 def segment_hydraulics(args: argparse.Namespace, network: Network, isolator: Isolator) -> int:
     """``criticality --hydraulic``: every segment shut in turn at the hour, ranked by the
     demand not served (gis.hydraulics.hydraulic_criticality, docs/hydraulics.md)."""
     settings = PressureSettings(service_pressure_mpa=args.service_pressure_mpa)
-    with status("building the hydraulic model"):
-        if Path(args.network).suffix.lower() == ".inp":
-            model = HydraulicModel.from_inp(args.network)
-        else:
-            layers = read_layers(
-                args.network,
-                valves=args.valves,
-                crs=args.crs,
-                mapping=getattr(args, "mapping", None),
-            )
-            model = build_model(layers, network)
+    model = hydraulic_model(args, network)
     with (
         engine_for(model, network, args.hour, settings) as engine,
         Progress(console=err, transient=True) as progress,

@@ -21,11 +21,10 @@ from pydantic import BaseModel, Field
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from api.db.tables import NetworkVersion, ValveStatus
 from api.deps import Engineer, NetworkId, Reader, SessionDep
-from api.hydraulics import HydraulicEngines
+from api.hydraulics import stored_impact
 from api.openapi import answers
 from api.registry import (
     INCOMING,
@@ -38,13 +37,8 @@ from api.registry import (
 from api.responses import geojson_once, json_response, save_upload
 from api.schemas import IsolationOut
 from api.store import local, record_valve_status
-from gis.hydraulic_model import ModelSettings, build_model
 from gis.hydraulics import (
-    HydraulicEngine,
     HydraulicImpact,
-    HydraulicModel,
-    PressureSettings,
-    engine_for,
 )
 from gis.io import (
     OPTIONAL_LAYERS,
@@ -52,7 +46,6 @@ from gis.io import (
     describe_export,
     parse_lonlat,
     plan_to_geojson,
-    read_layers,
 )
 from gis.mapping import MappingError, contract_description, layer_for_name, mapping_from_dict
 from gis.mapview import map_layer
@@ -641,27 +634,8 @@ def hydraulic_answer(
     """The hydraulic impact of ``plan`` and its reduced-pressure area, with the model of the
     stored files: an EPANET file's own, else built from the GIS layers (docs/hydraulics.md).
     A model EPANET cannot build or solve is a gis HydraulicError: a 422 naming what to fix."""
-    state = request.app.state
-    engines: HydraulicEngines = state.hydraulic_engines
-    registry = state.registry
-    network = loaded.network
-    settings = PressureSettings(service_pressure_mpa=service_pressure_mpa)
-
-    def open_engine() -> HydraulicEngine:
-        with Session(db) as session:
-            row = registry.row(session, loaded.row_id)
-        path = registry.data_dir / row.stored_path
-        if path.suffix.lower() == ".inp":
-            model = HydraulicModel.from_inp(path)
-        else:
-            valves = registry.data_dir / row.valves_path if row.valves_path else None
-            layers = read_layers(path, valves=valves, crs=row.crs, mapping=row.mapping)
-            model = build_model(layers, network, ModelSettings())
-        return engine_for(model, network, hour, settings)
-
-    key = (int(loaded.row_id), float(hour), float(service_pressure_mpa))
-    impact = engines.impact(key, open_engine, network, plan)
-    return impact, reduced_pressure_area(network, impact, plan)
+    impact = stored_impact(request.app.state, db, loaded, plan, hour, service_pressure_mpa)
+    return impact, reduced_pressure_area(loaded.network, impact, plan)
 
 
 @router.get(

@@ -28,6 +28,7 @@ from api.deps import (
     issuer,
     lead,
 )
+from api.hydraulics import notice_pressure
 from api.openapi import answers
 from api.responses import json_response
 from api.schemas import OutageOut
@@ -45,6 +46,7 @@ from api.store import (
 )
 from api.webhooks import enqueue_notice_events
 from ops.errors import Conflict, InvalidRequest, NotFound, NoticeStateError
+from ops.hydraulic_impact import outage_hour
 from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
 from ops.notices.accounts import accounts_csv, accounts_xlsx
 from ops.notices.lookup import customers_cut_off, find_affected
@@ -90,6 +92,12 @@ class OutageIn(BaseModel):
     )
     network_id: OptionalId = None
     source: str | None = Field(default=None, max_length=64)
+    hydraulic: bool = Field(
+        default=False,
+        description="the 降压区域 by hydraulics (EPANET, pressure-driven, at the start's hour: "
+        "the customers below the service pressure and its polygon; seconds, not ms); "
+        "false: the segments next to the shut area. The notice says which",
+    )
 
 
 def _created(session: Any, request: Request, user: Any, outage: Any, network_id: int) -> Response:
@@ -139,8 +147,17 @@ def create_outage(
         failed_valves=[*loaded.failed, *body.inoperable],
         hotline=hotline(request),
         source=body.source,
+        hydraulic=_by_hydraulics(request, loaded, local(body.start)) if body.hydraulic else None,
     )
     return _created(session, request, user, outage, network_id)
+
+
+def _by_hydraulics(request: Request, loaded: Any, start: dt.datetime) -> Any:
+    """The plan's 降压区域 by hydraulics on the service's open engines (api.hydraulics)."""
+    state = request.app.state
+    return notice_pressure(
+        state, state.reader_engine, loaded, outage_hour(start), state.settings.service_pressure_mpa
+    )
 
 
 class FromRepairIn(BaseModel):

@@ -19,6 +19,7 @@ from lxml import etree
 from shapely.geometry import shape
 
 from ops.notices.issuer import Issuer
+from ops.notices.pressure import reduced_pressure_area_desc
 from ops.notices.text import area_zh, change_lines, render_text
 from ops.outages import NoticeContent, NoticeState, Outage, OutageKind, Revision
 
@@ -207,5 +208,11 @@ def render_cap(
         _sub(area, "areaDesc", desc)
         for polygon in cap_polygons(content.area):
             _sub(area, "polygon", polygon)
+        low = content.reduced_pressure  # hydraulic basis: its polygon is an area of its own
+        if low is not None and low.area and not ended:
+            low_area = _sub(info, "area")
+            _sub(low_area, "areaDesc", reduced_pressure_area_desc(content, lang))
+            for polygon in cap_polygons(low.area):
+                _sub(low_area, "polygon", polygon)
     xml: bytes = etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return xml.decode("utf-8")

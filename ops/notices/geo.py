@@ -33,6 +33,7 @@ def notice_feature(outage: Outage, issuer: Issuer | None = None) -> dict[str, An
             "customers_by_category": dict(c.customers_by_category),
             "critical": list(c.critical),
             "reduced_pressure_streets": list(c.reduced_pressure_streets),
+            "reduced_pressure_basis": c.reduced_pressure_basis,
             "hotline": c.hotline,
             "url": issuer.url(outage.id),
         },

@@ -13,6 +13,7 @@ from html import escape
 from urllib.parse import quote
 
 from ops.notices.issuer import Issuer
+from ops.notices.pressure import reduced_pressure_en, reduced_pressure_zh
 from ops.notices.text import render_text, streets_en, streets_zh
 from ops.outages import NoticeState, Outage, OutageKind
 
@@ -43,6 +44,7 @@ LABELS = {
         "duration": "预计时长",
         "hours": "约{h}小时",
         "area": "停水范围",
+        "low": "降压区域",
         "hotline": "服务热线",
         "map": "停水区域图",
         "text": "通知全文",
@@ -59,6 +61,7 @@ LABELS = {
         "duration": "Duration",
         "hours": "about {h} h",
         "area": "Where",
+        "low": "Reduced pressure",
         "hotline": "Hotline",
         "map": "Map of the area",
         "text": "Full notice",
@@ -188,7 +191,7 @@ def render_page(
     <dd><time datetime="{c.start.isoformat(timespec="minutes")}">{when}</time></dd>
     <dt>{escape(words["duration"])}</dt><dd>{escape(duration)}</dd>
     <dt>{escape(words["area"])}</dt><dd>{escape(sep.join(streets)) or "—"}</dd>
-    <dt>{escape(words["hotline"])}</dt>
+    {"" if printable else _low_fact(outage, lang)}<dt>{escape(words["hotline"])}</dt>
     <dd><a class="hotline" href="{escape(tel_href(c.hotline))}">{escape(c.hotline)}</a></dd>
   </dl>
   <figure class="area">
@@ -205,3 +208,19 @@ def render_page(
 </body>
 </html>
 """
+
+
+def _low_fact(outage: Outage, lang: str) -> str:
+    """The 降压区域 fact, saying its basis (hydraulic or topological), or nothing (the A4 sheet
+    has it in its text only: one page)."""
+    c = outage.content
+    if outage.state in (NoticeState.RESTORED, NoticeState.CANCELLED):
+        return ""
+    line = reduced_pressure_zh(c, 12) if lang == "zh" else reduced_pressure_en(c, 12)
+    if line is None:
+        return ""
+    shown = line.partition("：")[2] if lang == "zh" else line.removeprefix("Reduced pressure: ")
+    return (
+        f"<dt>{escape(LABELS[lang]['low'])}</dt>"
+        f'<dd class="reduced-pressure basis-{c.reduced_pressure_basis}">{escape(shown)}</dd>\n    '
+    )

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from ops.notices.issuer import DEMO_NOTE_EN, DEMO_NOTE_ZH, Issuer
+from ops.notices.pressure import reduced_pressure_en, reduced_pressure_zh
 from ops.outages import NoticeContent, NoticeState, Outage, OutageKind, Revision
 
 CATEGORY_ZH = {
@@ -296,12 +297,8 @@ def _zh(outage: Outage, issuer: Issuer) -> str:
             )
         if c.critical:
             lines.append(f"重点用户：{'、'.join(c.zh(n) for n in c.critical)}。")
-        if c.reduced_pressure_streets:
-            low = tuple(c.zh(n) for n in c.reduced_pressure_streets)
-            lines.append(
-                f"降压区域：{_list(low, STREET_LIMIT, '、', '等{total}条道路')}"
-                "沿线停水期间水压可能偏低。"
-            )
+        if (low := reduced_pressure_zh(c, STREET_LIMIT)) is not None:  # says its basis
+            lines.append(low)
         if c.tanker_points:
             lines.append("临时供水点：" + "；".join(t.name for t in c.tanker_points) + "。")
         lines.append("")
@@ -403,11 +400,8 @@ def _en(outage: Outage, issuer: Issuer) -> str:
             )
         if c.critical:
             lines.append(f"Critical customers: {', '.join(c.critical)}.")
-        if c.reduced_pressure_streets:
-            lines.append(
-                "Reduced pressure possible along "
-                f"{_list(c.reduced_pressure_streets, STREET_LIMIT, ', ', ' and {n} more streets')}."
-            )
+        if (low := reduced_pressure_en(c, STREET_LIMIT)) is not None:  # says its basis
+            lines.append(low)
         if c.tanker_points:
             lines.append("Water tankers: " + "; ".join(t.name for t in c.tanker_points) + ".")
         lines.append("")

@@ -1,0 +1,121 @@
+"""The hydraulic basis of an outage notice's 降压区域 (reduced-pressure area), issue 17.
+
+Without hydraulics, a notice warns the streets of the segments next to the shut area that their
+pressure may drop (:func:`gis.isolation.surroundings`: the *topological* basis). With the
+hydraulic impact of the isolation (:func:`gis.hydraulics.isolation_impact`, EPANET run
+pressure-driven with the plan's valves closed at the outage's hour), the notice names the
+streets where customers fall below the service pressure and how many, and carries the
+reduced-pressure polygon (:func:`gis.pressure_area.reduced_pressure_area`): the *hydraulic*
+basis. The notice says which basis it used (``docs/hydraulics.md``, "The notice's 降压区域").
+
+Kept out of :mod:`ops.outages` so that the notice's composition only receives a value: the
+engines (kept open by the service, opened per command by the CLI) stay with their callers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gis.hydraulics import METRES_PER_MPA, HydraulicImpact
+from gis.isolation import IsolationPlan
+from gis.network import Network
+from gis.pressure_area import PressureArea, customers_newly_below
+
+HYDRAULIC = "hydraulic"  # EPANET, pressure-driven, at the outage's hour
+TOPOLOGICAL = "topological"  # the segments next to the shut area
+
+
+@dataclass(frozen=True)
+class ReducedPressure:
+    """A notice's reduced-pressure area from the hydraulic impact of its isolation.
+
+    ``customers`` are the service points (customers of the network) below the service pressure
+    with the valves closed, beyond those cut off; ``accounts`` their accounts; ``streets`` the
+    streets of the pipes serving them that the shut area does not already name, longest first;
+    ``area`` the polygon (WGS84 GeoJSON geometry, None without a map or without customers).
+    """
+
+    hour: float  # the hour of the run: of the day for a model built from GIS layers
+    service_pressure_mpa: float
+    streets: tuple[str, ...]
+    customers: int
+    accounts: int
+    not_served_m3h: float  # demand lost to low pressure (not the part cut off), m³/h
+    area: dict[str, Any] | None = None
+    basis: str = HYDRAULIC
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "basis": self.basis,
+            "hour": self.hour,
+            "service_pressure_mpa": self.service_pressure_mpa,
+            "streets": list(self.streets),
+            "customers": self.customers,
+            "accounts": self.accounts,
+            "not_served_m3h": self.not_served_m3h,
+            "area": self.area,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ReducedPressure | None:
+        if not data:
+            return None
+        return cls(
+            hour=float(data["hour"]),
+            service_pressure_mpa=float(data["service_pressure_mpa"]),
+            streets=tuple(str(s) for s in data.get("streets", ())),
+            customers=int(data.get("customers", 0)),
+            accounts=int(data.get("accounts", 0)),
+            not_served_m3h=float(data.get("not_served_m3h", 0.0)),
+            area=data.get("area"),
+            basis=str(data.get("basis", HYDRAULIC)),
+        )
+
+
+# what a caller gives the notice's composition: the plan's reduced pressure by hydraulics
+PressureOf = Callable[[IsolationPlan], ReducedPressure]
+
+
+def outage_hour(start: dt.datetime) -> float:
+    """The hour of the hydraulic run of an outage starting at ``start``: its whole hour of the
+    day (the model's steps are hourly; the demand patterns of a model built from GIS layers are
+    of the day)."""
+    return float(start.hour)
+
+
+def reduced_pressure(
+    network: Network, plan: IsolationPlan, impact: HydraulicImpact, found: PressureArea
+) -> ReducedPressure:
+    """The notice's reduced-pressure area from ``impact`` (of ``plan``) and its polygon
+    ``found`` (:func:`gis.pressure_area.reduced_pressure_area` of the same with ``newly``).
+
+    The customers are those the closure brings below the service pressure: a customer already
+    below it with every valve open is not told the outage lowers it (the utility's own
+    pressure problem, for the pressure-management report, not for this notice)."""
+    pipes = np.flatnonzero(np.isin(network.pipes.ids, np.array(found.pipes, dtype=object)))
+    lengths: dict[str, float] = {}
+    for name, length in zip(
+        network.pipes.street[pipes].tolist(), network.pipes.length_m[pipes].tolist(), strict=True
+    ):
+        if name is None or name == "" or name != name:
+            continue
+        lengths[str(name)] = lengths.get(str(name), 0.0) + float(length)
+    dry = set(plan.streets)
+    streets = tuple(s for s in sorted(lengths, key=lambda s: (-lengths[s], s)) if s not in dry)
+    customers = network.customers
+    low = np.isin(customers.ids, np.array(customers_newly_below(impact), dtype=object))
+    return ReducedPressure(
+        hour=float(impact.hour),
+        service_pressure_mpa=round(impact.service_pressure_m / METRES_PER_MPA, 4),
+        streets=streets,
+        customers=int(low.sum()),
+        accounts=int(customers.accounts[low].sum()),
+        # EPANET's flow tolerance leaves a few litres either way: never a negative loss
+        not_served_m3h=max(0.0, round(float(impact.not_served_low_pressure_m3h), 3)),
+        area=found.area,
+    )
