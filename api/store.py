@@ -27,6 +27,7 @@ from ops.connections import (
     follow_up_visit,
     open_connection,
 )
+from ops.crews import Absence, AbsenceReason, ShiftChange, with_days
 from ops.dispatch import CrewShift
 from ops.errors import Conflict, NotFound
 from ops.jobs import FieldJob, JobKind, JobLink, field_job_from_dict
@@ -340,6 +341,69 @@ def crew_dict(row: t.Crew) -> dict[str, Any]:
         "active": row.active,
         "version": row.version,
     }
+
+
+# -- crews' days: absences and shift changes (ops.crews) -------------------------------------
+
+# A plan's crews carry their days from its first date this far on: a week view spans at most
+# seven working days, and a long holiday (Spring Festival) adds a week of days off.
+CREW_DAYS_AHEAD = 21
+
+
+def absence_value(row: t.CrewAbsence) -> Absence:
+    return Absence(row.crew_id, row.start, row.end, AbsenceReason(row.reason), row.note)
+
+
+def shift_change_value(row: t.CrewShiftChange) -> ShiftChange:
+    return ShiftChange(
+        row.crew_id, row.day, _clock(row.start), _clock(row.end), row.on_call, row.note
+    )
+
+
+def absence_dict(row: t.CrewAbsence) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "crew": row.crew_id,
+        "start": row.start.isoformat(),
+        "end": row.end.isoformat(),
+        "reason": row.reason,
+        "note": row.note,
+        "created_by": row.created_by,
+    }
+
+
+def shift_change_dict(row: t.CrewShiftChange) -> dict[str, Any]:
+    return {
+        "crew": row.crew_id,
+        "day": row.day.isoformat(),
+        "start": row.start,
+        "end": row.end,
+        "on_call": row.on_call,
+        "note": row.note,
+        "created_by": row.created_by,
+    }
+
+
+def crews_with_days(
+    session: Session, crews: Sequence[CrewShift], first: dt.date, last: dt.date | None = None
+) -> list[CrewShift]:
+    """``crews`` with their absences and shift changes from ``first`` to ``last`` (default
+    :data:`CREW_DAYS_AHEAD` days on), as the day plan honours them."""
+    last = last or first + dt.timedelta(days=CREW_DAYS_AHEAD)
+    absences = session.scalars(
+        select(t.CrewAbsence)
+        .where(t.CrewAbsence.start <= last, t.CrewAbsence.end >= first)
+        .order_by(t.CrewAbsence.start, t.CrewAbsence.id)
+    )
+    changes = session.scalars(
+        select(t.CrewShiftChange).where(
+            t.CrewShiftChange.day >= first, t.CrewShiftChange.day <= last
+        )
+    )
+    dates = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
+    return with_days(
+        crews, [absence_value(r) for r in absences], [shift_change_value(r) for r in changes], dates
+    )
 
 
 # -- outages -------------------------------------------------------------------------------

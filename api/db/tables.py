@@ -155,6 +155,38 @@ class Crew(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it)
 
+class CrewAbsence(Base):
+    """A crew away for a date or a range of dates (ops.crews.Absence): leave, sickness, its
+    vehicle out of service."""
+
+    __tablename__ = "crew_absences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crew_id: Mapped[str] = mapped_column(ForeignKey("crews.id"), index=True)
+    start: Mapped[dt.date] = mapped_column(Date)
+    end: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CrewShiftChange(Base):
+    """Another shift for one date of a crew (ops.crews.ShiftChange): hours, on-call duty."""
+
+    __tablename__ = "crew_shift_changes"
+    __table_args__ = (UniqueConstraint("crew_id", "day", name="uq_crew_shift_changes_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crew_id: Mapped[str] = mapped_column(ForeignKey("crews.id"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    start: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    end: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    on_call: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
 
 class Application(Base):
     """A connection application (用水报装) and its Table 1 deadline."""

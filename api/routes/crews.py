@@ -5,16 +5,37 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 
 from api.db import tables as t
-from api.deps import Dispatcher, IfMatch, Lat, Lon, Reader, SessionDep, check_version, etag
+from api.deps import (
+    MAX_ID,
+    Day,
+    Dispatcher,
+    IfMatch,
+    Lat,
+    Lon,
+    Reader,
+    SessionDep,
+    check_version,
+    etag,
+)
 from api.responses import json_response
-from api.store import crew_dict, get_or_404
+from api.store import (
+    absence_dict,
+    calendar,
+    crew_dict,
+    crew_value,
+    crews_with_days,
+    get_or_404,
+    shift_change_dict,
+)
+from ops.crews import Absence, AbsenceReason, ShiftChange, shift_on
 from ops.dispatch import CrewShift
+from ops.errors import Conflict, InvalidRequest, NotFound
 
 router = APIRouter(prefix="/api/crews", tags=["crews"])
 
@@ -138,3 +159,182 @@ def change_crew(
         setattr(row, key, value)
     session.flush()
     return json_response(crew_dict(row), headers=etag(row.version))
+
+
+# -- a crew's days: absences and shift changes (ops.crews; docs/crews.md) ------------------
+
+AbsenceId = Annotated[int, Path(ge=1, le=MAX_ID, description="absence id")]
+Note = Annotated[str, Field(max_length=500)]
+
+
+class AbsenceIn(BaseModel):
+    start: Day = Field(description="the first date away")
+    end: Day | None = Field(default=None, description="the last date away (default: start)")
+    reason: AbsenceReason = Field(description="leave, sickness or vehicle (out of service)")
+    note: Note = ""
+
+
+class ShiftChangeIn(BaseModel):
+    start: Clock | None = Field(default=None, description="the day's start, with end")
+    end: Clock | None = Field(default=None, description="the day's end, with start")
+    on_call: bool | None = Field(default=None, description="on call that day (None: roster's)")
+    note: Note = ""
+
+
+def _range(since: dt.date | None, until: dt.date | None) -> tuple[dt.date, dt.date]:
+    first = since or dt.date.min
+    last = until or dt.date.max
+    if last < first:
+        raise InvalidRequest("`to` must not be before `from`")
+    return first, last
+
+
+@router.get("/{crew_id}/absences", summary="a crew's absences, by start")
+def list_absences(
+    crew_id: str,
+    _: Reader,
+    session: SessionDep,
+    since: Annotated[Day | None, Query(alias="from")] = None,
+    until: Annotated[Day | None, Query(alias="to")] = None,
+) -> Response:
+    _crew(session, crew_id)
+    first, last = _range(since, until)
+    rows = session.scalars(
+        select(t.CrewAbsence)
+        .where(
+            t.CrewAbsence.crew_id == crew_id,
+            t.CrewAbsence.end >= first,
+            t.CrewAbsence.start <= last,
+        )
+        .order_by(t.CrewAbsence.start, t.CrewAbsence.id)
+    )
+    return json_response([absence_dict(r) for r in rows])
+
+
+@router.post(
+    "/{crew_id}/absences",
+    status_code=201,
+    summary="a crew away for a date or dates: leave, sickness, its vehicle out of service",
+)
+def add_absence(crew_id: str, body: AbsenceIn, user: Dispatcher, session: SessionDep) -> Response:
+    _crew(session, crew_id)
+    absence = Absence(crew_id, body.start, body.end or body.start, body.reason, body.note)
+    clash = session.scalars(
+        select(t.CrewAbsence).where(
+            t.CrewAbsence.crew_id == crew_id,
+            t.CrewAbsence.end >= absence.start,
+            t.CrewAbsence.start <= absence.end,
+        )
+    ).first()
+    if clash is not None:
+        raise Conflict(
+            f"crew {crew_id} is already away from {clash.start} to {clash.end} "
+            f"({clash.reason}, absence {clash.id}): change or remove that one"
+        )
+    row = t.CrewAbsence(
+        crew_id=crew_id,
+        start=absence.start,
+        end=absence.end,
+        reason=str(absence.reason),
+        note=absence.note,
+        created_by=user.username,
+    )
+    session.add(row)
+    session.flush()
+    return json_response(absence_dict(row), 201)
+
+
+@router.delete("/{crew_id}/absences/{absence_id}", status_code=204, summary="remove an absence")
+def remove_absence(
+    crew_id: str, absence_id: AbsenceId, _: Dispatcher, session: SessionDep
+) -> Response:
+    row = session.get(t.CrewAbsence, absence_id)
+    if row is None or row.crew_id != crew_id:
+        raise NotFound(f"crew {crew_id} has no absence {absence_id}")
+    session.delete(row)
+    return Response(status_code=204)
+
+
+@router.get("/{crew_id}/shifts", summary="a crew's shift changes, by day")
+def list_shift_changes(
+    crew_id: str,
+    _: Reader,
+    session: SessionDep,
+    since: Annotated[Day | None, Query(alias="from")] = None,
+    until: Annotated[Day | None, Query(alias="to")] = None,
+) -> Response:
+    _crew(session, crew_id)
+    first, last = _range(since, until)
+    rows = session.scalars(
+        select(t.CrewShiftChange)
+        .where(
+            t.CrewShiftChange.crew_id == crew_id,
+            t.CrewShiftChange.day >= first,
+            t.CrewShiftChange.day <= last,
+        )
+        .order_by(t.CrewShiftChange.day)
+    )
+    return json_response([shift_change_dict(r) for r in rows])
+
+
+@router.put(
+    "/{crew_id}/shifts/{day}",
+    summary="another shift for one day: hours, on-call duty (replaces the day's change)",
+)
+def set_shift_change(
+    crew_id: str, day: Day, body: ShiftChangeIn, user: Dispatcher, session: SessionDep
+) -> Response:
+    _crew(session, crew_id)
+    ShiftChange(crew_id, day, _time(body.start), _time(body.end), body.on_call, body.note)
+    row = session.scalars(
+        select(t.CrewShiftChange).where(
+            t.CrewShiftChange.crew_id == crew_id, t.CrewShiftChange.day == day
+        )
+    ).first()
+    if row is None:
+        row = t.CrewShiftChange(crew_id=crew_id, day=day)
+        session.add(row)
+    row.start, row.end, row.on_call = body.start, body.end, body.on_call
+    row.note, row.created_by = body.note, user.username
+    session.flush()
+    return json_response(shift_change_dict(row))
+
+
+@router.delete("/{crew_id}/shifts/{day}", status_code=204, summary="the roster's shift again")
+def remove_shift_change(crew_id: str, day: Day, _: Dispatcher, session: SessionDep) -> Response:
+    row = session.scalars(
+        select(t.CrewShiftChange).where(
+            t.CrewShiftChange.crew_id == crew_id, t.CrewShiftChange.day == day
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"crew {crew_id} has no shift change on {day}")
+    session.delete(row)
+    return Response(status_code=204)
+
+
+def _time(text: str | None) -> dt.time | None:
+    return None if text is None else dt.time.fromisoformat(text)
+
+
+@router.get("/days/{day}", summary="every crew's day: at work with what hours, or away and why")
+def crews_day(day: Day, _: Reader, session: SessionDep, request: Request) -> Response:
+    rows = list(session.scalars(select(t.Crew).where(t.Crew.active).order_by(t.Crew.id)))
+    crews = crews_with_days(session, [crew_value(r) for r in rows], day, day)
+    working = calendar(request, session).is_working_day(day)
+    out = []
+    for crew in crews:
+        shift = shift_on(crew, day)
+        today = crew.days[0] if crew.days else None
+        out.append(
+            {
+                "id": crew.id,
+                "works": shift is not None and (working or shift.on_call),
+                "absent": None if today is None or today.absent is None else str(today.absent),
+                "changed": today is not None and today.absent is None,
+                "shift_start": None if shift is None else shift.start.strftime("%H:%M"),
+                "shift_end": None if shift is None else shift.end.strftime("%H:%M"),
+                "on_call": False if shift is None else shift.on_call,
+            }
+        )
+    return json_response({"day": day.isoformat(), "working_day": working, "crews": out})

@@ -26,6 +26,7 @@ from api.store import (
     add_jobs,
     calendar_config,
     crew_value,
+    crews_with_days,
     get_or_404,
     idempotent,
     job_value,
@@ -203,6 +204,7 @@ def _queue(session: Any, request: Request, row: t.Plan) -> Response:
 def create_plan(body: PlanIn, request: Request, user: Dispatcher, session: SessionDep) -> Response:
     settings = request.app.state.settings
     jobs, links, crews, chains = _gather(session, request)
+    crews = crews_with_days(session, crews, body.day)  # absences, shift changes (ops.crews)
     require_crews(len(crews))
     registry = request.app.state.registry
     try:
@@ -427,6 +429,7 @@ def replan_plan(
     queued = replan_from(parent.id, parent.status, solved=parent.state is not None)
     settings = request.app.state.settings
     jobs, _, crews, chains = _gather(session, request)
+    crews = crews_with_days(session, crews, parent.day)  # absences, shift changes
     in_parent = [j["id"] for j in parent.problem["jobs"]]
     new = replan_jobs(in_parent, [j.id for j in jobs], body.new_jobs)
     parent_jobs = [

@@ -7,6 +7,7 @@ import { applyStrings, code, currentLang, escapeHtml, onLangChange, setLang, t }
 import { COLOURS, createMap, customerLayers, legend, networkLayers } from "./map.js";
 import { loadNetworks, rerenderNetworks, wireNetworks } from "./networks.js";
 import { calendarTab, wireCalendar } from "./console/calendar.js";
+import { crewsTab, wireCrews } from "./console/crews.js";
 import { wireEmergency } from "./console/emergency.js";
 import { isolate, isolationTab, wireIsolation } from "./console/isolation.js";
 import { leakageTab, wireLeakage } from "./console/leakage.js";
@@ -26,6 +27,7 @@ registerTab("notices", noticesTab);
 registerTab("work", workTab);
 registerTab("leakage", leakageTab);
 registerTab("calendar", calendarTab);
+registerTab("crews", crewsTab);
 registerTab("networks", {
   show() {
     loadNetworks();
@@ -98,6 +100,7 @@ async function start() {
   wireNotices();
   wireLeakage();
   wireCalendar();
+  wireCrews();
   wireNetworks(busy);
   showTab(location.hash.slice(1) || "isolation");
   await busy(async () => {

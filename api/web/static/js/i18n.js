@@ -167,6 +167,17 @@ const STRINGS = {
     // h16: the recorded approval, the webhooks screen
     approval_recorded_help: "批准已记录，可以发布公告。",
     // end h16
+    // h18b: the crews tab (班组排班)
+    tab_crews: "班组排班", crews_help: "各班组当天是否出勤、工作时间；调度员可修改班组的技能、班次和应急值班，按日调整班次，登记请假、病假或车辆停用。缺勤的班组不会被排入当天的计划。",
+    crew_edit: "修改班组", crew_skills: "技能", crew_shift_start: "上班", crew_shift_end: "下班", crew_on_call: "应急值班",
+    crew_active: "在用", crew_as_roster: "按排班", crew_day_note: "说明", crew_day_save: "保存当天班次", crew_day_clear: "恢复排班班次",
+    crew_day_shift: "{crew} 在 {day} 的班次", crew_roster_shift: "排班班次", crew_on_day: "当天", crew_inactive: "停用",
+    crew_changed: "已调班", crew_off: "休息", crews_working_day: "工作日：未缺勤的班组全部出勤。", crews_day_off: "休息日：只有应急值班的班组出勤。",
+    crew_saved: "班组 {crew} 已保存", crew_day_saved: "{crew} 在 {day} 的班次已保存",
+    absences: "缺勤", absence_reason: "原因", absence_from: "开始日期", absence_to: "结束日期（可空：仅一天）", absence_add: "登记缺勤",
+    absence_remove: "删除", absence_none: "没有登记的缺勤", absence_removed: "缺勤已删除", absence_added: "{crew} 的缺勤已登记",
+    "absence:leave": "休假", "absence:sickness": "病假", "absence:vehicle": "车辆停用",
+    // end h18b
   },
   en: {
     title: "Water operations & leak management", public_title: "Water outage notices",
@@ -301,6 +312,17 @@ const STRINGS = {
     // h16: the recorded approval, the webhooks screen
     approval_recorded_help: "The approval is on record: the notice can be published.",
     // end h16
+    // h18b: the crews tab
+    tab_crews: "Crews", crews_help: "Which crews work on a day and their hours; a dispatcher edits a crew's skills, shift and on-call duty, changes a day's shift, and records leave, sickness or a vehicle out of service. An absent crew is left out of that day's plan.",
+    crew_edit: "Edit a crew", crew_skills: "Skills", crew_shift_start: "Start", crew_shift_end: "End", crew_on_call: "On call",
+    crew_active: "Active", crew_as_roster: "As rostered", crew_day_note: "Note", crew_day_save: "Save the day's shift", crew_day_clear: "Back to the rostered shift",
+    crew_day_shift: "{crew} on {day}", crew_roster_shift: "Rostered shift", crew_on_day: "On the day", crew_inactive: "inactive",
+    crew_changed: "changed", crew_off: "off", crews_working_day: "A working day: every crew not absent works.", crews_day_off: "A day off: only the crews on call work.",
+    crew_saved: "Crew {crew} saved", crew_day_saved: "The shift of {crew} on {day} saved",
+    absences: "Absences", absence_reason: "Reason", absence_from: "From", absence_to: "To (empty: one day)", absence_add: "Add the absence",
+    absence_remove: "Remove", absence_none: "No absence recorded", absence_removed: "Absence removed", absence_added: "Absence of {crew} recorded",
+    "absence:leave": "leave", "absence:sickness": "sickness", "absence:vehicle": "vehicle out of service",
+    // end h18b
   },
 };
 

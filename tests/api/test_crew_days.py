@@ -1,0 +1,119 @@
+"""A crew's absences and shift changes by day through the service (issue 18 item 3), on
+SQLite and PostgreSQL: stored, listed, refused when wrong, and honoured by a plan (real solver).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Service, wait_for_plan
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clock_at_start")]
+
+DAY = "2026-11-27"  # a Friday
+
+
+def delete(service: Service, path: str) -> Any:
+    return service.client.delete(path, headers=service.auth("dispatcher"))
+
+
+def test_absences_are_kept_listed_and_removed(service: Service) -> None:
+    r = service.post(
+        "/api/crews/meter-02/absences",
+        json={"start": "2026-12-07", "end": "2026-12-11", "reason": "leave", "note": "annual"},
+    )
+    assert r.status_code == 201, r.text
+    absence = r.json()
+    assert absence["crew"] == "meter-02" and absence["end"] == "2026-12-11"
+    assert absence["created_by"] == "dispatcher"
+    # one date: end defaults to start; an overlap is refused naming the one it overlaps
+    clash = service.post(
+        "/api/crews/meter-02/absences", json={"start": "2026-12-09", "reason": "sickness"}
+    )
+    assert clash.status_code == 409 and str(absence["id"]) in clash.json()["detail"]
+    bad = [
+        {"start": "2026-12-09", "reason": "holiday"},
+        {"start": "2026-12-09", "end": "2026-12-08", "reason": "leave"},
+    ]
+    for body in bad:
+        assert service.post("/api/crews/meter-02/absences", json=body).status_code == 422
+    assert (
+        service.post("/api/crews/nobody/absences", json=bad[0] | {"reason": "leave"}).status_code
+        == 404
+    )
+    assert (
+        service.post(
+            "/api/crews/meter-02/absences", json={"start": "2026-12-09"}, role="viewer"
+        ).status_code
+        == 403
+    )
+    listed = service.get("/api/crews/meter-02/absences", params={"from": "2026-12-10"}).json()
+    assert [a["id"] for a in listed] == [absence["id"]]
+    assert service.get("/api/crews/meter-02/absences", params={"to": "2026-12-06"}).json() == []
+    assert delete(service, f"/api/crews/meter-02/absences/{absence['id']}").status_code == 204
+    assert delete(service, f"/api/crews/meter-02/absences/{absence['id']}").status_code == 404
+    assert service.get("/api/crews/meter-02/absences").json() == []
+
+
+def test_shift_changes_and_the_day_of_every_crew(service: Service) -> None:
+    path = "/api/crews/meter-01/shifts/2026-12-14"
+    r = service.put(path, json={"start": "12:00", "end": "20:00", "note": "evening readings"})
+    assert r.status_code == 200, r.text
+    assert r.json()["start"] == "12:00" and r.json()["on_call"] is None
+    r = service.put(path, json={"start": "12:00", "end": "20:00", "on_call": True})
+    assert r.status_code == 200  # the day's change replaced, not a second one
+    assert [c["day"] for c in service.get("/api/crews/meter-01/shifts").json()] == ["2026-12-14"]
+    for body in ({"start": "12:00"}, {"start": "20:00", "end": "12:00"}, {}):
+        assert service.put(path, json=body).status_code == 422, body
+    service.post("/api/crews/meter-03/absences", json={"start": "2026-12-14", "reason": "vehicle"})
+    day = service.get("/api/crews/days/2026-12-14").json()
+    assert day["working_day"] is True
+    crews = {c["id"]: c for c in day["crews"]}
+    assert crews["meter-01"] | {} == {
+        "id": "meter-01",
+        "works": True,
+        "absent": None,
+        "changed": True,
+        "shift_start": "12:00",
+        "shift_end": "20:00",
+        "on_call": True,
+    }
+    assert crews["meter-03"]["works"] is False and crews["meter-03"]["absent"] == "vehicle"
+    assert crews["meter-02"]["works"] is True and crews["meter-02"]["changed"] is False
+    sunday = service.get("/api/crews/days/2026-12-13").json()
+    assert {c["id"] for c in sunday["crews"] if c["works"]} == {
+        "valve-03",
+        "repair-01",
+        "tanker-01",
+    }
+    assert delete(service, path).status_code == 204
+    assert delete(service, path).status_code == 404
+
+
+def test_a_plan_gives_an_absent_crew_no_job(service: Service, open_work: dict[str, str]) -> None:
+    """Every valve crew but valve-02 is away on the day: the repair's valve work goes to
+    valve-02, on its changed hours, and the absent crews have no stop."""
+    crews = service.get("/api/crews").json()
+    away = [c["id"] for c in crews if "valve" in c["skills"] and c["id"] != "valve-02"]
+    ids = []
+    for crew in away:
+        r = service.post(f"/api/crews/{crew}/absences", json={"start": DAY, "reason": "sickness"})
+        assert r.status_code == 201, r.text
+        ids.append((crew, r.json()["id"]))
+    late = service.put("/api/crews/valve-02/shifts/" + DAY, json={"start": "10:00", "end": "19:00"})
+    assert late.status_code == 200
+    try:
+        r = service.post("/api/plans", json={"day": DAY, "seconds": 4})
+        assert r.status_code == 202, r.text
+        plan = wait_for_plan(service, r.json()["id"])
+        assert plan["status"] == "ready", plan["error"]
+        routes = {route["crew"]: route["stops"] for route in plan["result"]["routes"]}
+        assert all(not routes.get(crew) for crew in away)
+        valve_work = routes.get("valve-02") or []
+        assert valve_work and all(s["start"] >= f"{DAY}T10:00" for s in valve_work)
+    finally:
+        for crew, absence in ids:
+            delete(service, f"/api/crews/{crew}/absences/{absence}")
+        delete(service, "/api/crews/valve-02/shifts/" + DAY)

@@ -1,0 +1,120 @@
+"""Issue 18 item 3 in the browser: on the crews screen a dispatcher edits a crew's rostered
+shift, changes another crew's shift for one day and records a third crew's sickness; the plan of
+that day (solved from the plan tab, real OR-Tools) gives the absent crew no job and keeps the
+others within their hours. The screen reads in English too."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import LiveServer, next_working_day
+from tests.web.test_console import browser, page, sign_in, sync_api  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    srv = LiveServer(
+        tmp_path_factory.mktemp("crews") / "data",
+        env={"WATEROPS_SEED_DEMO_WORK": "true", "WATEROPS_SOLVER_SECONDS": "5"},
+    )
+    srv.start()
+    token = srv.token()
+    deadline = time.monotonic() + 60
+    while True:  # the sample day is posted by the server itself once it answers
+        _, jobs, _ = srv.call("GET", "/api/jobs?status=open", token)
+        if len(jobs) >= 25:
+            break
+        assert time.monotonic() < deadline, "the demo work was not seeded"
+        time.sleep(0.5)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def choose(tab: Any, crew: str) -> None:
+    tab.click(f"#crews-table tr[data-crew='{crew}']")
+    sync_api.expect(tab.locator("#crew-form select[name=crew]")).to_have_value(crew)
+    sync_api.expect(tab.locator("#crew-day-title")).to_contain_text(crew)
+
+
+def test_a_dispatcher_edits_shifts_and_an_absence_and_the_plan_follows(
+    page: Any,  # noqa: F811
+    server: LiveServer,
+) -> None:
+    day = next_working_day().isoformat()
+    sign_in(page, server, "dispatcher")
+    page.click("[data-tab=crews]")
+    page.fill("#crews-day", day)
+    page.dispatch_event("#crews-day", "change")
+    row = page.locator("#crews-table tr[data-crew='valve-01']")
+    sync_api.expect(row.locator(".on-day")).to_have_text("08:00–17:00")
+
+    # the rostered shift of valve-02 ends at 16:30 from now on
+    choose(page, "valve-02")
+    page.fill("#crew-form input[name=shift_end]", "16:30")
+    page.click("#crew-form button[type=submit]")
+    sync_api.expect(page.locator("#status")).to_contain_text("valve-02")
+    sync_api.expect(page.locator("#crews-table tr[data-crew='valve-02'] td").nth(2)).to_have_text(
+        "08:00–16:30"
+    )
+    # valve-03 works 10:00-18:00 on the day
+    choose(page, "valve-03")
+    page.fill("#crew-day-form input[name=start]", "10:00")
+    page.fill("#crew-day-form input[name=end]", "18:00")
+    page.click("#crew-day-form button[type=submit]")
+    on_day = page.locator("#crews-table tr[data-crew='valve-03'] .on-day")
+    sync_api.expect(on_day).to_contain_text("10:00–18:00")
+    sync_api.expect(on_day).to_contain_text("已调班")
+    # valve-01 is off sick that day
+    choose(page, "valve-01")
+    page.select_option("#absence-form select[name=reason]", "sickness")
+    page.fill("#absence-form input[name=start]", day)
+    page.click("#absence-form button[type=submit]")
+    sync_api.expect(row.locator(".on-day")).to_have_text("病假")
+    sync_api.expect(page.locator("#absence-list li[data-absence]")).to_have_count(1)
+
+    _, crews, _ = server.call("GET", "/api/crews/valve-02", server.token())
+    assert crews["shift_end"] == "16:30"
+    _, today, _ = server.call("GET", f"/api/crews/days/{day}", server.token())
+    by_id = {c["id"]: c for c in today["crews"]}
+    assert by_id["valve-01"]["absent"] == "sickness" and not by_id["valve-01"]["works"]
+    assert (by_id["valve-03"]["shift_start"], by_id["valve-03"]["shift_end"]) == ("10:00", "18:00")
+
+    # the plan of that day
+    page.click("[data-tab=plan]")
+    page.fill("#plan-form input[name=day]", day)
+    page.fill("#plan-form input[name=seconds]", "5")
+    page.click("#plan-form button[type=submit]")
+    page.wait_for_selector("#routes-table tbody tr", timeout=90_000)
+    _, plans, _ = server.call("GET", "/api/plans", server.token())
+    _, plan, _ = server.call("GET", f"/api/plans/{plans[0]['id']}", server.token())
+    assert plan["day"] == day
+    routes = {r["crew"]: r["stops"] for r in plan["result"]["routes"]}
+    assert plan["result"]["summary"]["jobs_planned"] >= 10
+    assert not routes.get("valve-01")  # absent: no job
+    assert "valve-01" not in page.locator("#routes-table").inner_text()
+    for stop in routes.get("valve-03") or []:
+        assert f"{day}T10:00" <= stop["start"] and stop["end"] <= f"{day}T18:00"
+    for stop in routes.get("valve-02") or []:
+        assert stop["end"] <= f"{day}T16:30"
+    assert routes.get("valve-02") or routes.get("valve-03")
+
+    # the screen in English
+    page.click("#lang")
+    page.click("[data-tab=crews]")
+    sync_api.expect(row.locator(".on-day")).to_have_text("sickness")
+    panel = page.locator("[data-panel=crews]").inner_text()
+    assert "Absences" in panel and "Rostered shift" in panel
+    assert not re.search(r"[\u4e00-\u9fff]", panel), panel
+
+    # the absence removed: valve-01 works the day again
+    page.click("#absence-list .remove-absence")
+    sync_api.expect(row.locator(".on-day")).to_have_text("08:00–17:00")
