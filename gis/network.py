@@ -126,6 +126,7 @@ class Customers:
     # that node rather than the pipe (a valve may sit between the two).
     node: IntArray
     estate: ObjArray | None = None  # the estate (小区) a customer belongs to, where the data says
+    address_zh: ObjArray | None = None  # the address in Chinese (南环路49号), where the data has it
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -407,6 +408,7 @@ def build_network(layers: NetworkLayers) -> Network:
             address=_optional(customers_df, "address", n_cust),
             node=customer_node,
             estate=_optional(customers_df, "estate", n_cust),
+            address_zh=_optional(customers_df, "address_zh", n_cust),
         )
     dma_names: dict[str, str] = {}
     dma_areas: dict[str, Any] = {}

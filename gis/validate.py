@@ -52,12 +52,21 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 # Optional columns read as text as they are (names, streets, materials, dates). A place's name
 # in the data's own script or pinyin beside its Chinese name (``*_zh``), which the Chinese
 # outage notice uses: streets (pipes.street_zh, roads.name_zh), estates (小区, customers.estate
-# and estate_zh), units (customers.name_zh) and DMAs (dmas.name_zh).
+# and estate_zh), units (customers.name_zh) and DMAs (dmas.name_zh); a customer's address in
+# Chinese (customers.address_zh: 南环路49号).
 TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "nodes": ("name",),
     "pipes": ("material", "street", "dma", "street_zh"),
     "valves": ("kind", "last_exercised"),
-    "customers": ("address", "critical_kind", "name", "name_zh", "estate", "estate_zh"),
+    "customers": (
+        "address",
+        "critical_kind",
+        "name",
+        "name_zh",
+        "estate",
+        "estate_zh",
+        "address_zh",
+    ),
     "dmas": ("name", "name_zh"),
     "roads": ("name", "name_zh"),
     "depots": ("name",),

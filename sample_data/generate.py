@@ -1124,6 +1124,10 @@ def _customers(
     street = net.pstreet[cp].astype(np.str_)
     address = np.strings.add(np.strings.add("No. ", _num_str(house)), " ")
     address = np.strings.add(address, street).astype(object)
+    # the address as it is written in Chinese (No. 49 Nanhuan Lu: 南环路49号); no random draw
+    address_zh = np.strings.add(
+        np.strings.add(_zh_of(net.pstreet[cp], street_zh).astype(np.str_), _num_str(house)), "号"
+    ).astype(object)
 
     crit_kind_s = np.full(n, None, dtype=object)
     crit_kind_s[crit] = CRITICAL_KINDS[crit_kind[crit]]
@@ -1139,6 +1143,7 @@ def _customers(
         "name_zh": name_zh,
         "estate": estate,
         "estate_zh": estate_zh,
+        "address_zh": address_zh,
     }
     return columns, cx, cy
 

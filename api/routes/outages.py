@@ -752,6 +752,8 @@ def public_lookup(
                     "page": who.url(m.outage.id),
                     "streets": list(m.streets),
                     "addresses": list(m.addresses[:shown]),
+                    # the Chinese of each of them, in their order ("" where the data has none)
+                    "addresses_zh": list(m.addresses_zh[:shown]),
                     "addresses_total": len(m.addresses),
                     "names": list(m.names[:shown]),
                     "reduced_pressure": list(m.reduced_pressure),

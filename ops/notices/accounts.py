@@ -33,6 +33,8 @@ COLUMNS = (
     # columns above keep the data's names, as the network and the account register write them
     "道路中文名",
     "小区/单位中文名",
+    # the address as written in Chinese (南环路49号), where the data has it (address_zh)
+    "地址中文",
 )
 
 
@@ -54,6 +56,7 @@ def account_rows(outage: Outage, customers: Sequence[AffectedCustomer]) -> list[
             end,
             cu.street_zh,
             cu.name_zh,
+            cu.address_zh,
         ]
         for cu in customers
     ]
@@ -82,7 +85,7 @@ def accounts_xlsx(
         sheet.append(row)
     sheet.freeze_panes = "A2"
     for column, width in zip(
-        "ABCDEFGHIJK", (12, 8, 26, 18, 12, 28, 14, 17, 17, 14, 24), strict=True
+        "ABCDEFGHIJKL", (12, 8, 26, 18, 12, 28, 14, 17, 17, 14, 24, 20), strict=True
     ):
         sheet.column_dimensions[column].width = width
     if notice_text:

@@ -11,6 +11,13 @@ a query matches when either of its keys is part of the name's key of the same ki
 also compared by its Chinese name where the data has one (the ``*_zh`` columns,
 ``Network.names_zh``): a unit named in English (``Kaifeng No. 1 Hospital``) is found by
 人民医院, whose pinyin is not its English.
+
+People write a Chinese address whole: the province, city and district before the street
+(河南省开封市鼓楼区纬三路49号) and the compound, building, unit and room after the house number
+(…49号院3号楼2单元501室). The building and what follows it are not part of the place; and a
+street is found when its whole name is in the query (so what comes before it does not matter),
+as well as when the query is part of its name. The answer gives each address in Chinese too,
+where the data has it (``customers.address_zh``).
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ class AffectedCustomer:
     name: str  # the estate or unit (小区、单位) where the data names it, else ""
     street_zh: str = ""  # the street's Chinese name (name_zh columns), where the data has one
     name_zh: str = ""  # the estate's or unit's Chinese name, where the data has one
+    address_zh: str = ""  # the address in Chinese (南环路49号), where the data has it
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,8 @@ class NoticeMatch:
     names: tuple[str, ...]  # matching estates or units cut off
     streets: tuple[str, ...]  # matching streets of the notice
     reduced_pressure: tuple[str, ...]  # matching streets where only the pressure drops
+    # the Chinese of each of ``addresses``, in their order ("" where the data has none)
+    addresses_zh: tuple[str, ...] = ()
 
 
 def customers_cut_off(isolator: Isolator, outage: Outage) -> tuple[AffectedCustomer, ...]:
@@ -76,6 +86,7 @@ def customers_cut_off(isolator: Isolator, outage: Outage) -> tuple[AffectedCusto
     cust = network.customers
     streets = network.pipes.street
     estates = cust.estate
+    addresses_zh = cust.address_zh
     zh = network.names_zh
     out = []
     for i in cut_off(isolator, plan).tolist():
@@ -92,6 +103,7 @@ def customers_cut_off(isolator: Isolator, outage: Outage) -> tuple[AffectedCusto
                 name=name,
                 street_zh=zh.get(street, ""),
                 name_zh=zh.get(name, ""),
+                address_zh=_text(addresses_zh[i]) if addresses_zh is not None else "",
             )
         )
     return tuple(sorted(out, key=lambda a: (a.street, _house(a.address) or 0, a.address, a.id)))
@@ -125,38 +137,50 @@ def find_affected(
     A house number (``49号``, ``No. 49``, or a leading ``49``) must be the customer's; the rest
     of the query must be part of the address, the estate or the street.
     """
-    house, place = _split_house(query)
+    house, place = _split_house(_without_building(query))
     key = (search_key(place), spelled_key(place))
     if len(key[0]) < MIN_KEY:
         raise ValueError("give at least two letters or one character of the place")
+    # an estate or unit whose whole name is in the query (开封市铁塔小区3号楼), unless a longer
+    # one found so is (铁塔小区二期 names phase two, not 铁塔小区 too)
+    whole = {
+        cu.name
+        for _, customers in notices
+        for cu in customers
+        if cu.name and _named_in(key, cu.name, cu.name_zh)
+    }
+    whole = {n for n in whole if not any(n != m and search_key(n) in search_key(m) for m in whole)}
     out = []
     for outage, customers in notices:
-        addresses = set()
+        addresses: dict[str, str] = {}
         names = set()
         for cu in customers:
             if house is not None and _house(cu.address) != house:
                 continue
-            if _matches(key, _strip_house(cu.address), cu.street, cu.street_zh):
-                addresses.add(cu.address)
-            elif cu.name and _matches(key, cu.name, cu.name_zh):
+            if _matches(
+                key, _strip_house(cu.address), cu.street, cu.street_zh, _strip_house(cu.address_zh)
+            ) or _named_in(key, cu.street, cu.street_zh):
+                addresses[cu.address] = cu.address_zh
+            elif cu.name and (cu.name in whole or _matches(key, cu.name, cu.name_zh)):
                 names.add(cu.name)
         c = outage.content
-        streets = (
-            ()
-            if house is not None
-            else tuple(s for s in c.streets if _matches(key, s, c.names_zh.get(s, "")))
-        )
-        reduced = tuple(
-            s for s in c.reduced_pressure_streets if _matches(key, s, c.names_zh.get(s, ""))
-        )
+
+        def street_found(s: str, names_zh: dict[str, str] = c.names_zh) -> bool:
+            zh = names_zh.get(s, "")
+            return _matches(key, s, zh) or _named_in(key, s, zh)
+
+        streets = () if house is not None else tuple(s for s in c.streets if street_found(s))
+        reduced = tuple(s for s in c.reduced_pressure_streets if street_found(s))
         if addresses or names or streets or reduced:
+            ordered = tuple(sorted(addresses, key=lambda a: (_house(a) or 0, a)))
             out.append(
                 NoticeMatch(
                     outage,
-                    tuple(sorted(addresses, key=lambda a: (_house(a) or 0, a))),
+                    ordered,
                     tuple(sorted(names)),
                     streets,
                     reduced,
+                    tuple(addresses[a] for a in ordered),
                 )
             )
     return sorted(out, key=lambda m: (m.outage.content.start, m.outage.id))
@@ -169,6 +193,35 @@ def _matches(key: tuple[str, str], *names: str) -> bool:
     return any(
         name and (digits in search_key(name) or spelled in spelled_key(name)) for name in names
     )
+
+
+# a street's whole name found inside a longer query (河南省开封市鼓楼区纬三路): only names of at
+# least this many letters, so that a short name is not found in every long query
+MIN_NAMED_KEY = 4
+
+
+def _named_in(key: tuple[str, str], *names: str) -> bool:
+    """One of the names (a street, an estate, and their Chinese names) is whole in the query,
+    by the key of the same kind: the city and district written before it do not hide it."""
+    digits, spelled = key
+    for name in names:
+        if not name:
+            continue
+        d, s = search_key(name), spelled_key(name)
+        if (len(d) >= MIN_NAMED_KEY and d in digits) or (len(s) >= MIN_NAMED_KEY and s in spelled):
+            return True
+    return False
+
+
+# a building, unit, floor or room inside the compound, and what follows it: 3号楼2单元501室,
+# 5栋, 2单元, 501室 (the house number before it, 49号 or 49号院, stays)
+_BUILDING = re.compile(
+    r"(?:附?[\d零〇一二两三四五六七八九十百]+\s*(?:号楼|栋|幢|单元|号室|室|层|楼)).*$"
+)
+
+
+def _without_building(query: str) -> str:
+    return _BUILDING.sub("", query.strip())
 
 
 def _text(value: Any) -> str:
@@ -208,7 +261,7 @@ def _zh_numeral(number: int) -> str:
 
 
 _HOUSE_PATTERNS = (
-    re.compile(r"(\d+)\s*号"),  # 南环路49号
+    re.compile(r"(\d+)\s*号院?"),  # 南环路49号, 南环路49号院
     re.compile(r"\bno\.?\s*(\d+)", re.IGNORECASE),  # No. 49 Nanhuan Lu
     re.compile(r"^\s*(\d+)\s+(?=\D)"),  # 49 Nanhuan Lu
 )

@@ -69,6 +69,7 @@ COLUMNS = {
         "name_zh",
         "estate",
         "estate_zh",
+        "address_zh",
     ],
     "dmas": ["id", "name", "inlet_meters", "name_zh"],
     "roads": ["id", "speed_kmh", "name", "oneway", "name_zh"],
@@ -258,6 +259,20 @@ def test_chinese_names_beside_the_pinyin(committed: Layers) -> None:
     assert pairs["estate"].is_unique and pairs["estate_zh"].is_unique
     assert len(pairs) > 300
     assert customers.loc[estate, "estate_zh"].str.match(r"^[\u3400-\u9fff]+$").all()
+
+
+def test_every_address_in_chinese_beside_the_pinyin(committed: Layers) -> None:
+    """Each customer's address in Chinese as it is written there (street, house number, 号:
+    No. 49 Nanhuan Lu is 南环路49号), the street as the pipe's street_zh."""
+    customers = committed["customers"]
+    assert customers["address_zh"].notna().all()
+    parts = customers["address"].str.extract(r"^No\. (\d+) (.+)$")
+    assert parts.notna().all().all()
+    street_zh = dict(committed["pipes"][["street", "street_zh"]].drop_duplicates().values)
+    expected = parts[1].map(street_zh) + parts[0] + "号"
+    assert (customers["address_zh"] == expected).all()
+    first = customers.set_index("id").loc["C000001"]
+    assert (first["address"], first["address_zh"]) == ("No. 49 Nanhuan Lu", "南环路49号")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -153,8 +153,10 @@ def test_the_public_page_and_the_address_search(
             assert page.locator(".answer").count() == 1
             got = answer.inner_text()
             assert weekday_zh(notices[outage]["content"]["start"]) in got
-            for address in api["notices"][0]["addresses"]:
-                assert address in got
+            # the Chinese page gives the addresses in Chinese (address_zh)
+            found = api["notices"][0]
+            for address, address_zh in zip(found["addresses"], found["addresses_zh"], strict=True):
+                assert (address_zh or address) in got
             page.screenshot(path=str(SHOTS / f"public-{name}-{outage}.png"), full_page=True)
         # a place in no notice
         page.fill("#address", "南环路")
@@ -257,6 +259,55 @@ def test_the_chinese_page_names_places_in_chinese(
         names_en = shown.locator("p", has_text="Units and estates").inner_text()
         assert estate in names_en and estate_zh not in names_en
         page.screenshot(path=str(SHOTS / "public-en-names.png"), full_page=True)
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+def test_a_chinese_address_as_people_write_it_on_a_phone(
+    browser: Any,  # noqa: F811
+    server: LiveServer,
+    notices: dict[str, dict[str, Any]],
+) -> None:
+    # issue 16 leftover: the sample city's customers have their address in Chinese
+    # (address_zh); the search takes the address as written on a bill, city and district
+    # before it and the building after it, and the Chinese page answers in Chinese
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    oid = notices["wei3"]["id"]
+    listed = public(server, "/public/lookup?q=Wei+3+Lu")["notices"][0]
+    english, chinese = listed["addresses"][0], listed["addresses_zh"][0]
+    number = english.removeprefix("No. ").removesuffix(" Wei 3 Lu")
+    assert chinese == f"纬三路{number}号"
+    query = f"河南省开封市鼓楼区{chinese}院3号楼2单元"
+    answer = public(server, f"/public/lookup?q={urllib.parse.quote(query)}")
+    assert [m["id"] for m in answer["notices"]] == [oid]
+    assert (answer["notices"][0]["addresses"], answer["notices"][0]["addresses_zh"]) == (
+        [english],
+        [chinese],
+    )
+    context, page, errors = open_page(browser, server, 390, 844)
+    try:
+        page.fill("#address", query)
+        page.click("#lookup-go")
+        shown = page.locator(f'.answer[data-answer="{oid}"]')
+        shown.wait_for()
+        assert page.locator(".answer").count() == 1
+        assert shown.locator("li").all_inner_texts() == [chinese]
+        assert english not in shown.inner_text()
+        assert weekday_zh(notices["wei3"]["content"]["start"]) in shown.inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        shown.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "public-phone-address-zh.png"), full_page=True)
+        # the English page: the address as the data writes it
+        page.click("#lang")
+        sync_api.expect(shown.locator("li")).to_have_text([english])
+        # a house on that street the notice does not cut off, written the same way
+        taken = set(public(server, "/public/lookup?q=Wei+3+Lu")["notices"][0]["addresses"])
+        free = next(n for n in range(1, 2000) if f"No. {n} Wei 3 Lu" not in taken)
+        page.click("#lang")
+        page.fill("#address", f"开封市鼓楼区纬三路{free}号")
+        page.click("#lookup-go")
+        page.locator('.answer[data-answer="none"]').wait_for()
     finally:
         context.close()
     assert not errors, errors

@@ -190,7 +190,9 @@ function showAnswer() {
     const notice = state.notices.find((n) => n.id === m.id);
     const text = notice ? (zh ? notice.text.zh : notice.text.en) : "";
     const headline = text.split("\n", 1)[0] || m.id;
-    const addresses = m.addresses.map((x) => `<li>${escapeHtml(x)}</li>`).join("")
+    // the Chinese page gives each address in Chinese where the data has it (南环路49号)
+    const addressOf = (x, i) => (zh && (m.addresses_zh || [])[i]) || x;
+    const addresses = m.addresses.map((x, i) => `<li>${escapeHtml(addressOf(x, i))}</li>`).join("")
       + (m.addresses_total > m.addresses.length ? `<li>${escapeHtml(w("more", { n: m.addresses_total - m.addresses.length }))}</li>` : "");
     const place = (x) => placeName(notice, x);
     const names = m.names.length ? `<p>${escapeHtml(w("names"))}: ${escapeHtml(m.names.map(place).join(zh ? "、" : ", "))}</p>` : "";
