@@ -10,15 +10,22 @@ node of the DMA (and of the DMAs it feeds) is at the service pressure at its wor
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import wntr
 
 from gis.hydraulics import METRES_PER_MPA, SERVICE_PRESSURE_MPA, HydraulicModel
 from gis.network import Network
-from gis.prv import DayPressures, Inlet, day_pressures, set_prv_settings, with_prvs
+from gis.prv import (
+    DayPressures,
+    Inlet,
+    day_pressures,
+    set_prv_settings,
+    with_prvs,
+)
 
 # Lambert & Thornton: N1 about 0.5 for rigid pipes with fixed-area leaks, 1.5 for plastic pipes
 # with leaks that open with pressure; 1.15 for a network of mixed materials
@@ -85,6 +92,8 @@ class PressureManagement:
     pays: bool
     runs: int
     warnings: tuple[str, ...] = ()
+    # "closed": the inlets found carry all its water; "open": its PRVs cannot hold its pressure
+    boundary: str = "closed"
 
     @property
     def saved_share(self) -> float:
@@ -131,6 +140,7 @@ class PressureManagement:
             "payback_years": None if self.payback_years is None else r(self.payback_years, 1),
             "pays": self.pays,
             "runs": self.runs,
+            "boundary": self.boundary,
             "warnings": list(self.warnings),
         }
 
@@ -143,32 +153,108 @@ def favad_leakage(l0: float, p0: float, p1: float, n1: float) -> float:
     return float(l0 * (max(p1, 0.0) / p0) ** n1)
 
 
-def dma_inlets(network: Network) -> dict[str, list[DmaInlet]]:
-    """The open pipes that carry water into each DMA, and where from (None: a trunk main).
+@dataclass(frozen=True)
+class Crossing:
+    """A pipe across a DMA boundary: of zone ``own`` (None: a trunk main), it meets the pipes of
+    zone ``across`` only at its end ``node_across``; ``node_own`` is its other end."""
 
-    A pipe of DMA ``u`` (or a trunk main) whose end node touches only pipes of another DMA ``d``
-    (and that no normally-closed valve shuts) is an inlet of ``d``, entering at that node."""
+    pipe: str
+    node_own: str
+    node_across: str
+    own: str | None
+    across: str | None
+
+
+def boundary_crossings(network: Network) -> list[Crossing]:
+    """The open pipes across DMA boundaries: a pipe whose end node touches no other pipe of its
+    zone, only pipes of another (the most of them: the zone across; a DMA where there are
+    any), and that no normally-closed valve shuts."""
     dma = [None if d is None or d != d or str(d) == "None" else str(d) for d in network.pipes.dma]
     incident: dict[int, list[int]] = defaultdict(list)
     for i, (a, b) in enumerate(zip(network.pipes.start, network.pipes.end, strict=True)):
         incident[int(a)].append(i)
         incident[int(b)].append(i)
     shut = set(network.valves.pipe[network.valves.normally_closed].tolist())
-    found: dict[str, list[DmaInlet]] = defaultdict(list)
+    out = []
     for p in range(len(network.pipes)):
         if p in shut or not bool(network.pipes.is_open[p]):
             continue
-        for node in (int(network.pipes.start[p]), int(network.pipes.end[p])):
-            others = [dma[q] for q in incident[node] if q != p]
+        ends = (int(network.pipes.start[p]), int(network.pipes.end[p]))
+        for k, node in enumerate(ends):
+            others = [dma[q] for q in incident[node] if q != p and q not in shut]
             if not others or any(o == dma[p] for o in others):
                 continue
-            into = Counter(o for o in others if o is not None).most_common(1)
-            if not into:
+            zones = Counter(o for o in others if o is not None).most_common(1)
+            across = str(zones[0][0]) if zones else None
+            if across is None and dma[p] is None:
                 continue
-            found[str(into[0][0])].append(
-                DmaInlet(str(network.pipes.ids[p]), str(network.nodes.ids[node]), dma[p])
+            out.append(
+                Crossing(
+                    str(network.pipes.ids[p]),
+                    str(network.nodes.ids[ends[1 - k]]),
+                    str(network.nodes.ids[node]),
+                    dma[p],
+                    across,
+                )
             )
+    return out
+
+
+def dma_inlets(
+    network: Network, *, fed: Mapping[str, str | None] | None = None
+) -> dict[str, list[DmaInlet]]:
+    """The open pipes that carry water into each DMA, where they enter it (the PRV's node) and
+    where from (None: a trunk main).
+
+    Each pipe across a boundary (:func:`boundary_crossings`) feeds the zone ``fed[pipe]`` says
+    (the meters, or the model's flows: :func:`fed_by_flow`; None: it feeds a trunk main, no
+    inlet); a pipe ``fed`` does not name feeds the DMA it belongs to (a trunk main: the DMA
+    across), as a DMA's inlet meter is on its first pipe. The water enters at the pipe's end in
+    the zone fed."""
+    found: dict[str, list[DmaInlet]] = defaultdict(list)
+    for c in boundary_crossings(network):
+        into = (fed or {}).get(c.pipe, c.own if c.own is not None else c.across)
+        if into is not None and into == c.own:
+            found[into].append(DmaInlet(c.pipe, c.node_own, c.across))
+        elif into is not None and into == c.across:
+            found[into].append(DmaInlet(c.pipe, c.node_across, c.own))
     return {d: sorted(v, key=lambda i: i.pipe) for d, v in sorted(found.items())}
+
+
+def open_boundary_valves(network: Network, model: HydraulicModel, dma: str) -> list[str]:
+    """The network's normally-closed valves on ``dma``'s pipes or pipes touching them that the
+    model leaves open (the model built from GIS layers has every pipe open): how water can
+    cross a boundary the GIS says is closed."""
+    valves = network.valves
+    in_dma = np.asarray(network.pipes.dma == dma)
+    nodes = set(network.pipes.start[in_dma].tolist()) | set(network.pipes.end[in_dma].tolist())
+    closed = wntr.network.LinkStatus.Closed
+    out = []
+    for v in np.flatnonzero(valves.normally_closed):
+        p, n = int(valves.pipe[v]), int(valves.node[v])
+        ends = {int(network.pipes.start[p]), int(network.pipes.end[p])}
+        if not (in_dma[p] or n in nodes or ends & nodes):
+            continue
+        link = model.link_of(str(network.pipes.ids[p]), str(network.nodes.ids[n]))
+        if link in model.wn.link_name_list and model.wn.get_link(link).initial_status != closed:
+            out.append(str(valves.ids[v]))
+    return sorted(out)
+
+
+def fed_by_flow(
+    network: Network, model: HydraulicModel, day: DayPressures
+) -> dict[str, str | None]:
+    """Boundary pipe → the zone its water goes to over ``day`` (the mean flow of the model's
+    link at the pipe's end; None: a trunk main)."""
+    out: dict[str, str | None] = {}
+    for c in boundary_crossings(network):
+        link = model.link_of(c.pipe, c.node_own)
+        if link not in day.link_ids:
+            continue
+        flow = float(day.flow_m3s[:, day.link_ids.index(link)].mean())
+        towards_own = flow > 0 if model.wn.get_link(link).end_node_name == c.node_own else flow < 0
+        out[c.pipe] = c.own if towards_own else c.across
+    return out
 
 
 def _downstream(dma: str, inlets: Mapping[str, list[DmaInlet]]) -> set[str]:
@@ -225,6 +311,15 @@ def _lowest(day: DayPressures, nodes: Collection[str]) -> tuple[float, str, int]
     return float(block[h, j]), names[int(j)], int(h)
 
 
+@dataclass(frozen=True)
+class PressureStudy:
+    """Pressure management of a network's DMAs: a row per DMA analysed (ranked) and what could
+    not be analysed, with why (``warnings``: each starts with the DMA it is about, or "meters")."""
+
+    rows: list[PressureManagement]
+    warnings: tuple[str, ...] = ()
+
+
 def pressure_management(
     network: Network,
     model: HydraulicModel,
@@ -234,22 +329,74 @@ def pressure_management(
     settings: PrvSettings = PrvSettings(),
     dmas: Collection[str] | None = None,
     today: DayPressures | None = None,
+    metered: Mapping[str, str] | None = None,
 ) -> list[PressureManagement]:
+    """The rows of :func:`pressure_study` (the DMAs it could analyse)."""
+    return pressure_study(
+        network, model, real_losses_m3d, measured_azp_m=measured_azp_m, settings=settings,
+        dmas=dmas, today=today, metered=metered,
+    ).rows  # fmt: skip
+
+
+def pressure_study(
+    network: Network,
+    model: HydraulicModel,
+    real_losses_m3d: Mapping[str, float],
+    *,
+    measured_azp_m: Mapping[str, float] | None = None,
+    settings: PrvSettings = PrvSettings(),
+    dmas: Collection[str] | None = None,
+    today: DayPressures | None = None,
+    metered: Mapping[str, str] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> PressureStudy:
     """For each DMA with real losses (``real_losses_m3d``, the water balance's per day): the
     inlet PRV setting, the leakage FAVAD says it saves against today's average zone pressure
     (``measured_azp_m``, the mean of ``pressure.csv``, where given; else the model's), and its
     payback. Ranked: DMAs where a PRV pays first, by payback; then the others by saving.
 
-    ``model`` is the network's EPANET model (:func:`gis.hydraulic_model.build_model`); ``dmas``
-    limits the DMAs analysed; ``today`` is the model's day (:func:`gis.prv.day_pressures`)
-    where the caller has it already."""
-    inlets = dma_inlets(network)
-    customers = _customer_nodes(network, model)
+    ``model`` is the network's EPANET model (:func:`gis.hydraulic_model.build_model`), its
+    links as it has them; ``dmas`` limits the DMAs analysed; ``today`` is the model's day
+    (:func:`gis.prv.day_pressures`) where the caller has it already. The inlets follow
+    today's water (:func:`fed_by_flow`), ``metered`` (boundary pipe → the DMA its inlet meter
+    says it feeds: ``meters.csv``) overriding it. A DMA with no inlet or no customer node is
+    not analysed: ``warnings`` say so and what would fix it."""
     today = day_pressures(model) if today is None else today
+    fed = fed_by_flow(network, model, today)
+    warnings: list[str] = []
+    for pipe, dma in sorted((metered or {}).items()):
+        if pipe in fed and fed[pipe] != dma:
+            warnings.append(
+                f"meters: meters.csv has pipe {pipe} feeding {dma}, the model's water runs to "
+                f"{fed[pipe] or 'a trunk main'} today; the meter is taken (check the model's "
+                "boundary valves and the meter's record)"
+            )
+        elif pipe not in fed:
+            warnings.append(
+                f"meters: pipe {pipe} of meters.csv ({dma}) is not an open pipe across a DMA "
+                "boundary in the network: not used as an inlet"
+            )
+    fed.update({p: d for p, d in (metered or {}).items() if p in fed})
+    inlets = dma_inlets(network, fed=fed)
+    customers = _customer_nodes(network, model)
     service = settings.service_m
     out = []
-    for d in sorted(real_losses_m3d):
-        if (dmas is not None and d not in dmas) or d not in inlets or not customers.get(d):
+    todo = [d for d in sorted(real_losses_m3d) if dmas is None or d in dmas]
+    for k, d in enumerate(todo):
+        if progress is not None and k > 0:
+            progress(k, len(todo), todo[k - 1])
+        if d not in inlets:
+            warnings.append(
+                f"{d}: no inlet found (no open pipe across its boundary carries water into it "
+                "in the model): not analysed; give its inlet meters' pipes in meters.csv "
+                "(meter, pipe, dma, from_dma) or check its boundary pipes and valves in the GIS"
+            )
+            continue
+        if not customers.get(d):
+            warnings.append(
+                f"{d}: no customer node in the model (customers.csv/the customers layer has "
+                "none on its pipes): no critical point, not analysed"
+            )
             continue
         out.append(
             _dma(
@@ -257,12 +404,26 @@ def pressure_management(
                 (measured_azp_m or {}).get(d), settings, service,
             )
         )  # fmt: skip
-    return sorted(
+    if progress is not None and todo:
+        progress(len(todo), len(todo), todo[-1])
+    rows = sorted(
         out,
         key=lambda x: (
             not x.pays,
             x.payback_years if x.pays and x.payback_years is not None else -x.saved_m3d,
         ),
+    )
+    return PressureStudy(rows, tuple(warnings))
+
+
+def _valves_note(network: Network, model: HydraulicModel, d: str) -> str:
+    valves = open_boundary_valves(network, model, d)
+    if not valves:
+        return ""
+    shown = ", ".join(valves[:5]) + (" …" if len(valves) > 5 else "")
+    return (
+        f"; the model has {len(valves)} normally-closed valve(s) of the DMA open ({shown}): "
+        "a model that serves the DMA with them shut is needed to set its PRVs"
     )
 
 
@@ -291,7 +452,8 @@ def _dma(
     main_head = today.head_m[:, today.node_ids.index(main.node)]
     main_pressure = today.pressure_m[:, today.node_ids.index(main.node)]
     low_today, critical, hour = _lowest(today, watched)
-    lows = today.pressure_m[:, [today.node_ids.index(n) for n in watched]].min(axis=1)
+    own = customers[d]  # the DMA's own nodes follow its PRVs; those it feeds may have others
+    lows = today.pressure_m[:, [today.node_ids.index(n) for n in own]].min(axis=1)
     # with the PRVs holding one head at every inlet, the head at the critical point falls by
     # what the inlet's falls, while the PRVs act: the first guess, corrected by the runs below
     target = float(np.max(main_head - (lows - service)))
@@ -299,6 +461,7 @@ def _dma(
     runs = 0
     day = today
     prv_settings: dict[str, float] | None = None
+    boundary = "closed"
     if target >= float(main_head.max()) - settings.tolerance_m:
         warnings.append(
             f"the critical point is already at the service pressure ({low_today:.1f} m at "
@@ -312,15 +475,35 @@ def _dma(
             set_prv_settings(with_valves, {model_inlets[p]: s for p, s in trial.items()})
             day = day_pressures(with_valves)
             runs += 1
-            margin = (
-                float(day.pressure_m[:, [day.node_ids.index(n) for n in watched]].min()) - service
-            )
-            if margin >= -0.01 and (best is None or target < best[0]):
-                best = (target, trial, day)
-            if -0.01 <= margin <= settings.tolerance_m:
+            # the DMA's own critical margin steers the setting; every node it feeds (which
+            # may have other supplies, and then does not follow) must stay served
+            margin = _lowest(day, own)[0] - service
+            worst = _lowest(day, watched)[0] - service
+            if margin > settings.tolerance_m and all(v == 0.0 for v in trial.values()):
+                # every PRV at 0 m (shut by its own setting) and the zone still above the
+                # service pressure: water comes in by other pipes
+                boundary = "open"
                 break
-            target -= margin - (settings.tolerance_m / 2 if margin > 0 else -0.02)
-        if best is None:
+            if worst >= -0.01 and (best is None or target < best[0]):
+                best = (target, trial, day)
+            if worst >= -0.01 and (margin <= settings.tolerance_m or worst <= settings.tolerance_m):
+                break
+            if worst < -0.01:
+                target -= worst - 0.02
+            else:
+                target -= margin - settings.tolerance_m / 2
+        if best is not None and best[1][main.pipe] == 0.0:
+            boundary = "open"  # the main inlet's PRV at 0 m is shut: not a setting
+        if boundary == "open":
+            prv_settings, day = None, today
+            warnings.append(
+                "open boundary: with the PRVs at its inlets shut or set to hold the service "
+                "pressure, water still reaches the DMA by other pipes: no PRV possible until "
+                "its boundary is closed (boundary valves shut, checked by a zero-pressure "
+                "test) or its other inlets are metered (meters.csv)"
+                + _valves_note(network, model, d)
+            )
+        elif best is None:
             warnings.append(
                 f"no PRV setting kept the critical point at the service pressure in {runs} runs: "
                 "the zone is short of pressure at its worst hour; no PRV proposed"
@@ -329,10 +512,12 @@ def _dma(
         else:
             target, prv_settings, day = best
             if _azp(day, weights) > azp_today - settings.tolerance_m / 2:
-                prv_settings, day = None, today
+                prv_settings, day, boundary = None, today, "open"
                 warnings.append(
-                    "PRVs at the inlets found do not lower the zone's pressure: water reaches it "
-                    "by other pipes too; check the DMA's boundary (its closed valves)"
+                    "open boundary: PRVs at its inlets do not lower the zone's pressure, water "
+                    "reaches it by other pipes: no PRV possible until its boundary is closed "
+                    "(boundary valves shut, checked by a zero-pressure test) or its other "
+                    "inlets are metered (meters.csv)" + _valves_note(network, model, d)
                 )
             elif target >= float(main_head.max()) - settings.tolerance_m:
                 prv_settings, day = None, today
@@ -381,4 +566,5 @@ def _dma(
         pays=payback is not None and payback <= settings.max_payback_years and payback == payback,
         runs=runs,
         warnings=tuple(warnings),
+        boundary=boundary,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from ops.leakage.io import (
 )
 from ops.leakage.night_flow import NightFlowSettings, legitimate_night_use_m3h, night_flows
 from ops.leakage.outreach import UsageFlag, high_use_flags
-from ops.leakage.pressure import PressureManagement, PrvSettings, pressure_management
+from ops.leakage.pressure import PressureManagement, PressureStudy, PrvSettings, pressure_study
 from ops.leakage.surveys import DmaLeakage, dma_assets, rank_dmas
 from ops.leakage.uarl import Ili, ili, uarl_l_per_day
 
@@ -54,6 +55,7 @@ class LeakageReport:
     flags: list[UsageFlag] = field(default_factory=list)
     target_ili: float = 1.5
     pressure: list[PressureManagement] | None = None  # None: no hydraulic model given
+    pressure_warnings: tuple[str, ...] = ()  # what pressure management could not analyse
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +85,7 @@ class LeakageReport:
             "pressure_management": (
                 None if self.pressure is None else [x.to_dict() for x in self.pressure]
             ),
+            "pressure_management_warnings": list(self.pressure_warnings),
         }
 
 
@@ -234,18 +237,14 @@ def analyse(
     flags: list[UsageFlag] = []
     if (folder / "usage.csv").exists():
         flags = high_use_flags(read_usage(folder / "usage.csv"))
-    pressure_rows = None
+    study = None
     if hydraulic_model is not None:
-        pressure_rows = pressure_management(
+        study = pressure_of(
+            folder,
             network,
             hydraulic_model,
             {b.name: b.real_losses / b.days for b in balances if b.days > 0},
-            measured_azp_m={
-                d: float(pressure[d].mean())
-                for d in inflow.columns
-                if pressure is not None and d in pressure.columns
-            },
-            settings=prv,
+            prv=prv,
         )
     return LeakageReport(
         (start, end),
@@ -258,7 +257,50 @@ def analyse(
         sorted(alarms, key=lambda a: a.detected),
         flags,
         target_ili,
-        pressure_rows,
+        None if study is None else study.rows,
+        () if study is None else study.warnings,
+    )
+
+
+def metered_inlets(path: str | Path) -> dict[str, str]:
+    """Pipe → the DMA its inlet meter feeds, from ``meters.csv`` where it has a ``pipe``
+    column (optional: the meters' DMAs are what the balance needs)."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table.columns = [str(c).strip() for c in table.columns]
+    if "pipe" not in table.columns or "dma" not in table.columns:
+        return {}
+    return {
+        str(r["pipe"]).strip(): str(r["dma"]).strip()
+        for _, r in table.iterrows()
+        if str(r["pipe"]).strip() and str(r["dma"]).strip()
+    }
+
+
+def pressure_of(
+    folder: str | Path,
+    network: Network,
+    hydraulic_model: HydraulicModel,
+    real_losses_m3d: dict[str, float],
+    *,
+    prv: PrvSettings = DEFAULT_PRV,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> PressureStudy:
+    """Pressure management of the DMAs of a folder of leakage data: today's zone pressure the
+    mean of ``pressure.csv`` where given, the inlets the meters' of ``meters.csv`` (its
+    ``pipe`` column) where given (:func:`~ops.leakage.pressure.pressure_study`)."""
+    folder = Path(folder)
+    measured: dict[str, float] = {}
+    if (folder / "pressure.csv").exists():
+        series = read_series(folder / "pressure.csv", "dma", "pressure_m")
+        measured = {str(d): float(series[d].mean()) for d in series.columns}
+    return pressure_study(
+        network,
+        hydraulic_model,
+        real_losses_m3d,
+        measured_azp_m=measured,
+        settings=prv,
+        metered=metered_inlets(folder / "meters.csv"),
+        progress=progress,
     )
 
 

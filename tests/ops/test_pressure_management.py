@@ -25,7 +25,7 @@ from ops.leakage.pressure import (
 )
 
 CITY = Path(__file__).resolve().parents[2] / "sample_data" / "kaifeng.gpkg"
-DMA = "DMA-08"  # three inlets, two at one node
+DMA = "DMA-08"  # two inlets: the trunk main P003506 and P000240 from DMA-07 (meters.csv)
 LOSSES = {DMA: 300.0}  # m3/day of real losses (given: the sample bills make DMA-08's negative)
 
 
@@ -84,11 +84,12 @@ def test_favad_arithmetic_by_hand(managed: PressureManagement) -> None:
     assert managed.saved_share == pytest.approx(by_hand / 300.0)
     assert favad_leakage(100.0, 40.0, 30.0, 1.0) == pytest.approx(75.0)
     assert favad_leakage(100.0, 40.0, 20.0, 1.5) == pytest.approx(100 * 0.5**1.5)
-    # payback: three PRVs at 150,000 CNY against the saving at 1 CNY/m3
+    # payback: two PRVs at 150,000 CNY against the saving at 1 CNY/m3
+    assert sorted(i.pipe for i in managed.inlets) == ["P000240", "P003506"]
     annual = managed.saved_m3d * 365 * 1.0
     assert managed.annual_saving_cny == pytest.approx(annual)
-    assert managed.payback_years == pytest.approx(3 * 150_000 / annual)
-    assert managed.pays == (3 * 150_000 / annual <= 5.0)
+    assert managed.payback_years == pytest.approx(2 * 150_000 / annual)
+    assert managed.pays == (2 * 150_000 / annual <= 5.0)
 
 
 def test_a_dma_already_at_its_minimum_saves_nothing(
