@@ -359,6 +359,9 @@ class HydraulicImpactOut(BaseModel):
     """What closing the plan's valves does in EPANET (pressure-driven) at the hour."""
 
     hour: float
+    listed: Literal["all", "below"] = Field(
+        default="all", description="rows of every node with a demand, or of those below only"
+    )
     service_pressure_m: float
     closed_links: list[str]
     left_open: list[str]

@@ -11,6 +11,12 @@ Prints, in one run:
 
 0. One isolation impact on the sample city (``sample_data/kaifeng.gpkg``, the model built from
    its layers by :mod:`gis.hydraulic_model`) at its peak hour 7, both ways as below.
+0a. The service's hydraulic isolation answer on the sample city (``GET
+   /api/networks/1/isolation?hydraulic=true``, through the app in process, its answer cache
+   off): the first query (the engine opened, the model run to the hour) and further breaks,
+   the full answer (every node's and customer's row) against ``customers=below`` (the rows of
+   those cut off or below the service pressure only, the console's default): time and bytes.
+   ``--api-only`` runs this part alone.
 0b. The hydraulic criticality of every segment of the sample city with the engine in
    ``--workers`` processes (each its own engine), against the usual workflow on
    ``--city-sample`` segments spread over the city (one process), scaled to all of them.
@@ -162,6 +168,65 @@ def sample_city_impact(count: int) -> None:
     )
 
 
+API_BREAKS = (  # sample-city pipes: the 600 mm main first, then breaks spread over the city
+    "P002617",
+    "P000300",
+    "P001493",
+    "P000100",
+    "P000153",
+    "P001000",
+    "P001500",
+    "P002000",
+    "P002500",
+    "P003000",
+    "P000500",
+)
+
+
+def api_answer(hour: float = SAMPLE_HOUR) -> None:
+    """The isolation API's hydraulic answer: first query and further breaks, full and compact."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    print(f"== the service's hydraulic isolation answer, sample city, hour {hour:g}")
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp), seed_demo_users=True, answer_cache=0)
+        with TestClient(create_app(settings)) as client:
+            token = client.post(
+                "/api/auth/token", data={"username": "viewer", "password": "waterops-demo"}
+            ).json()["access_token"]
+            auth = {"Authorization": f"Bearer {token}"}
+
+            def ask(pipe: str, listed: str, at: float) -> tuple[float, int]:
+                params = {"pipe": pipe, "hydraulic": "true", "hour": str(at)}
+                if listed == "below":
+                    params["customers"] = "below"
+                t0 = time.perf_counter()
+                r = client.get("/api/networks/1/isolation", params=params, headers=auth)
+                took = time.perf_counter() - t0
+                assert r.status_code == 200, r.text
+                return took, len(r.content)
+
+            client.get("/api/networks/1/isolation", params={"pipe": "P000300"}, headers=auth)
+            for listed, at in (("all", hour), ("below", hour + 1)):
+                took, size = ask(API_BREAKS[0], listed, at)
+                print(
+                    f"first query, customers={listed} (hour {at:g}, the engine opened): "
+                    f"{took:.2f} s, {size / 1e6:.3f} MB"
+                )
+            for listed in ("all", "below"):
+                runs = [ask(p, listed, hour) for p in API_BREAKS[1:]]
+                times = [r[0] for r in runs]
+                sizes = [r[1] for r in runs]
+                print(
+                    f"further breaks, customers={listed}: median {statistics.median(times):.3f} s "
+                    f"(max {max(times):.3f}), median {statistics.median(sizes) / 1e6:.3f} MB "
+                    f"(max {max(sizes) / 1e6:.3f}) over {len(runs)} breaks"
+                )
+
+
 def sample_city_criticality(sample: int, workers: int) -> None:
     """The hydraulic criticality of every segment of the sample city with the engine (in
     ``workers`` processes), against the usual workflow on ``sample`` segments spread over the
@@ -290,7 +355,11 @@ def main() -> None:
         "--workers", type=int, default=2, help="processes for the sample city's table"
     )
     parser.add_argument("--quick", action="store_true", help="skip the sample city's whole table")
+    parser.add_argument("--api-only", action="store_true", help="only the API answer (0a)")
     args = parser.parse_args()
+    api_answer()
+    if args.api_only:
+        return
     sample_city_impact(args.plans)
     if not args.quick:
         sample_city_criticality(args.city_sample, args.workers)

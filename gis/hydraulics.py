@@ -815,9 +815,19 @@ class HydraulicImpact:
         by_node = {n.node_id: n for n in self.nodes}
         return [(c, by_node[n]) for c, n in self.customer_nodes if n in by_node]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, listed: str = "all") -> dict[str, Any]:
+        """The impact as JSON. ``listed`` ``below``: the per-node and per-customer rows of the
+        nodes cut off or below the service pressure only (the totals and id lists whole): the
+        compact answer, a few kB where every row of the sample city is 2.7 MB."""
+        if listed not in ("all", "below"):
+            raise HydraulicError(f"listed {listed!r}: use all or below")
+
+        def shown(n: NodeService) -> bool:
+            return listed == "all" or n.cut_off or n.below_service
+
         return {
             "hour": self.hour,
+            "listed": listed,
             "service_pressure_m": round(self.service_pressure_m, 3),
             "closed_links": list(self.closed_links),
             "left_open": list(self.left_open),
@@ -831,8 +841,8 @@ class HydraulicImpact:
             "not_served_m3h": round(self.not_served_m3h, 3),
             "not_served_cut_off_m3h": round(self.not_served_cut_off_m3h, 3),
             "not_served_low_pressure_m3h": round(self.not_served_low_pressure_m3h, 3),
-            "nodes": [n.to_dict() for n in self.nodes],
-            "customers": [{"customer": c, **n.to_dict()} for c, n in self.customers()],
+            "nodes": [n.to_dict() for n in self.nodes if shown(n)],
+            "customers": [{"customer": c, **n.to_dict()} for c, n in self.customers() if shown(n)],
             "warnings": list(self.warnings),
         }
 

@@ -680,6 +680,14 @@ async def isolation(
             description="service pressure for hydraulic=true (default: the service's setting)",
         ),
     ] = None,
+    customers: Annotated[
+        Literal["all", "below"],
+        Query(
+            description="hydraulic=true: the per-node and per-customer rows of every node with "
+            "a demand (all), or only of those cut off or below the service pressure (below: "
+            "the compact answer, the totals and the area the same; what the console asks)"
+        ),
+    ] = "all",
 ) -> Response:
     if bool(pipe) == bool(at):
         raise HTTPException(
@@ -722,10 +730,13 @@ async def isolation(
             data["network"] = network_id
             data["field_inoperable"] = list(loaded.failed)
             if impact is not None and low is not None:
-                data["hydraulic"] = {**impact.to_dict(), "reduced_pressure": low.to_dict()}
+                data["hydraulic"] = {
+                    **impact.to_dict(customers),
+                    "reduced_pressure": low.to_dict(),
+                }
         return orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY)
 
-    key = (pipes, where, extra, format, with_area, hydraulic and (hour, pressure))
+    key = (pipes, where, extra, format, with_area, hydraulic and (hour, pressure, customers))
     keep = settings.answer_cache
     if keep and (found := loaded.answers.get(key)) is not None:
         loaded.answers.move_to_end(key)

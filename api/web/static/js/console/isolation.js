@@ -63,6 +63,7 @@ export async function isolate(query) {
   const form = $("#iso-form");
   if (form.hydraulic?.checked) {
     params.set("hydraulic", "true");
+    params.set("customers", "below"); // the compact answer: the summary needs no per-customer rows
     const hour = Number(form.hour.value);
     params.set("hour", String(Number.isFinite(hour) ? Math.min(23, Math.max(0, hour)) : 7));
   }
