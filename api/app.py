@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from api.clock import ClockMiddleware, DemoClock
 from api.db import tables as t
 from api.db.session import make_engine, migrate, session_factory
-from api.demo import DEMO_PASSWORD, DEMO_USERS, claim, seed_in_background
+from api.demo import DEMO_PASSWORD, DEMO_USERS, claim, demo_crew_user, seed_in_background
 from api.guard import RequestGuard
 from api.hydraulics import HydraulicEngines
 from api.openapi import install
@@ -36,6 +36,8 @@ from api.routes import (
     auth,
     calendar,
     crews,
+    field,
+    live,
     networks,
     outages,
     plans,
@@ -100,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard)  # outermost: before anything reads a body
     for module in (auth, networks, work, crews, plans, programmes, calendar, webhooks):
         app.include_router(module.router)
+    app.include_router(field.router)  # the crews' field app (docs/field-app.md)
+    app.include_router(live.router)
     app.include_router(outages.router)
     app.include_router(outages.public)
     app.include_router(web.router)
@@ -194,6 +198,17 @@ def seed(session: Any, settings: Settings) -> None:
                     lunch_minutes=crew.lunch_minutes,
                     on_call=crew.on_call,
                 )
+            )
+
+    if settings.seed_demo_users:  # a crew account per crew, for the field app
+        users = set(session.scalars(select(t.User.username)).all())
+        names = {demo_crew_user(c): c for c in session.scalars(select(t.Crew.id)).all()}
+        missing = sorted(n for n in names if n not in users)
+        # the demo's one password hashed once for them all (a hash costs 0.2 s of Argon2)
+        hashed = hash_password(DEMO_PASSWORD) if missing else ""
+        for name in missing:
+            session.add(
+                t.User(username=name, password_hash=hashed, role="crew", crew_id=names[name])
             )
 
 

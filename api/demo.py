@@ -38,6 +38,12 @@ DEMO_USERS = {
 DEMO_DAY = Path(__file__).resolve().parent.parent / "sample_data" / "demo_day.json"
 
 
+def demo_crew_user(crew_id: str) -> str:
+    """The demo's account of a crew (role crew, the field app /field): ``crew-valve-01`` is
+    crew valve-01's; every crew of the roster gets one, with the demo password."""
+    return f"crew-{crew_id}"
+
+
 def claim(data_dir: Path) -> bool:
     """True for the one process that is to post the sample day into this data directory: the
     first to create its marker file (server processes start together; a restart finds it)."""

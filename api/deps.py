@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from sqlalchemy.orm import Session
 
 from api.db.fast import query_one
-from api.security import decode_token
+from api.security import CREW_PATHS, decode_token
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
@@ -90,7 +90,15 @@ def authenticate(state: Any, token: str | None) -> CurrentUser:
 async def current_user(
     request: Request, token: Annotated[str | None, Depends(oauth2)]
 ) -> CurrentUser:
-    return authenticate(request.app.state, token)
+    user = authenticate(request.app.state, token)
+    # a crew's account reads its own day and reports through /api/field/* only (its own
+    # dependency, api.routes.field): every other route refuses it, whatever role it needs
+    if user.role == "crew" and request.url.path not in CREW_PATHS:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "a crew's account may only use the field app (/field, /api/field/*)",
+        )
+    return user
 
 
 _VERIFIED: OrderedDict[str, dict[str, Any]] = OrderedDict()  # token -> its checked claims

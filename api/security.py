@@ -3,6 +3,9 @@ guessing passwords.
 
 Roles: ``viewer`` reads; ``dispatcher`` manages jobs, crews, plans and notices; ``engineer``
 manages networks, valves and isolations; ``admin`` manages users and may do everything.
+``crew`` is a field crew's account, bound to one crew (``users.crew_id``): it may read its own
+day and report on its own jobs through ``/api/field/*`` (the field app), nothing else
+(:data:`CREW_PATHS`; docs/field-app.md).
 
 A password check costs a fifth of a second of Argon2 on several threads. It runs on one thread
 of its own at a lower CPU priority (:func:`check_password`), one check at a time, so that
@@ -32,7 +35,9 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from pwdlib import PasswordHash
 
-ROLES = ("viewer", "dispatcher", "engineer", "admin")
+ROLES = ("viewer", "dispatcher", "engineer", "admin", "crew")
+#: The only routes besides /api/field/* that a crew's token opens (its own token and name).
+CREW_PATHS = frozenset({"/api/auth/refresh", "/api/auth/me"})
 ALGORITHM = "HS256"
 
 _hasher = PasswordHash.recommended()

@@ -79,6 +79,8 @@ class User(Base):
     # carried in every token ("gen"); a password change or disabling raises it, and the
     # tokens issued before stop working at once
     token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # a crew's account (role crew): the crew it stands for (docs/field-app.md)
+    crew_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class NetworkVersion(Base):
@@ -470,3 +472,43 @@ class WebhookDelivery(Base):
         UniqueConstraint("subscription_id", "event_id"),
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     )
+
+
+# -- the crews' field app (docs/field-app.md) --------------------------------------------------
+
+
+class FieldReport(Base):
+    """A crew's report from the street, by the id its phone gave it: applied once, and a replay
+    of the same id gets the first answer (``status_code``, ``answer``)."""
+
+    __tablename__ = "field_reports"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    crew_id: Mapped[str] = mapped_column(String(64), index=True)
+    job_id: Mapped[str] = mapped_column(String(96), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # on the phone
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    valve: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    photo: Mapped[str | None] = mapped_column(String(255), nullable=True)  # under the data dir
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    by: Mapped[str] = mapped_column(String(64))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    answer: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class LiveEvent(Base):
+    """What the dispatcher's console receives live (GET /api/live): crews' reports, positions
+    and widened isolations, in the order written (the id is the stream's Last-Event-ID)."""
+
+    __tablename__ = "live_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))  # report, position, isolation_widened
+    crew_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.db.fast import query_one
-from api.db.tables import User
+from api.db.tables import Crew, User
 from api.deps import Admin, Reader, SessionDep
 from api.openapi import answers
 from api.security import (
@@ -27,7 +27,7 @@ from api.security import (
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
-Role = Literal["viewer", "dispatcher", "engineer", "admin"]
+Role = Literal["viewer", "dispatcher", "engineer", "admin", "crew"]
 
 
 class Token(BaseModel):
@@ -41,16 +41,21 @@ class UserOut(BaseModel):
     username: str
     role: Role
     active: bool
+    crew: str | None = None  # a crew's account: the crew it stands for
 
 
 class UserIn(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str = Field(min_length=8, max_length=256)
     role: Role
+    crew: str | None = Field(
+        default=None, max_length=64, description="role crew: the crew the account stands for"
+    )
 
 
 class UserChange(BaseModel):
     role: Role | None = None
+    crew: str | None = Field(default=None, max_length=64, description="role crew: its crew")
     active: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=256)
 
@@ -137,32 +142,56 @@ def refresh(request: Request, user: Reader) -> Token:
     return Token(access_token=token, expires_in=seconds, role=user.role)  # type: ignore[arg-type]
 
 
-@router.get("/auth/me", summary="who the token belongs to")
+@router.get("/auth/me", summary="who the token belongs to", response_model_exclude_none=True)
 def me(user: Reader) -> UserOut:
     return UserOut(username=user.username, role=user.role, active=True)  # type: ignore[arg-type]
 
 
-@router.get("/users", summary="every user (admin)")
+@router.get("/users", summary="every user (admin)", response_model_exclude_none=True)
 def list_users(_: Admin, session: SessionDep) -> list[UserOut]:
     return [
-        UserOut(username=u.username, role=u.role, active=u.active)  # type: ignore[arg-type]
+        UserOut(username=u.username, role=u.role, active=u.active, crew=u.crew_id)  # type: ignore[arg-type]
         for u in session.scalars(select(User).order_by(User.username))
     ]
 
 
-@router.post("/users", status_code=201, summary="add a user (admin)")
+@router.post(
+    "/users", status_code=201, summary="add a user (admin)", response_model_exclude_none=True
+)
 def add_user(body: UserIn, _: Admin, session: SessionDep) -> UserOut:
     if session.scalar(select(User).where(User.username == body.username)) is not None:
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"user {body.username!r} exists already: choose another"
         )
+    crew = _crew_of(session, body.role, body.crew)
     session.add(
-        User(username=body.username, password_hash=hash_password(body.password), role=body.role)
+        User(
+            username=body.username,
+            password_hash=hash_password(body.password),
+            role=body.role,
+            crew_id=crew,
+        )
     )
-    return UserOut(username=body.username, role=body.role, active=True)
+    return UserOut(username=body.username, role=body.role, active=True, crew=crew)
 
 
-@router.patch("/users/{username}", summary="change a user's role, password or access (admin)")
+def _crew_of(session: SessionDep, role: str, crew: str | None) -> str | None:
+    """The crew a crew's account stands for (it must exist); other roles have none."""
+    if role != "crew":
+        return None
+    if crew is None or session.get(Crew, crew) is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"a crew's account names its crew (crew): {crew!r} is not one of the crews",
+        )
+    return crew
+
+
+@router.patch(
+    "/users/{username}",
+    summary="change a user's role, password or access (admin)",
+    response_model_exclude_none=True,
+)
 def change_user(username: str, body: UserChange, admin: Admin, session: SessionDep) -> UserOut:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
@@ -171,8 +200,10 @@ def change_user(username: str, body: UserChange, admin: Admin, session: SessionD
         raise HTTPException(
             status.HTTP_409_CONFLICT, "you cannot disable or demote yourself: ask another admin"
         )
-    if body.role is not None:
-        user.role = body.role
+    if body.role is not None or body.crew is not None:
+        role = body.role or user.role
+        user.crew_id = _crew_of(session, role, body.crew or user.crew_id)
+        user.role = role
     if body.active is not None:
         if not body.active and user.active:
             user.token_generation += 1  # disabled: its tokens do not come back with it
@@ -180,4 +211,4 @@ def change_user(username: str, body: UserChange, admin: Admin, session: SessionD
     if body.password is not None:
         user.password_hash = hash_password(body.password)
         user.token_generation += 1  # a new password ends every token of the old one
-    return UserOut(username=user.username, role=user.role, active=user.active)  # type: ignore[arg-type]
+    return UserOut(username=user.username, role=user.role, active=user.active, crew=user.crew_id)  # type: ignore[arg-type]

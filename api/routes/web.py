@@ -105,6 +105,12 @@ def console(request: Request) -> Response:
     return _page(request, "console.html")
 
 
+@router.get("/field", include_in_schema=False)
+def field_app(request: Request) -> Response:
+    """The crews' field app (docs/field-app.md)."""
+    return _page(request, "field.html")
+
+
 @router.get("/outages", include_in_schema=False)
 def public_page(request: Request) -> Response:
     return _page(request, "outages.html")

@@ -1,0 +1,246 @@
+"""What a crew reports from the street, and what it does to its jobs.
+
+A report (:class:`FieldReport`) is made on a phone, perhaps without network, and sent later with
+the time it was made and an id the phone gave it; the service applies each id once. Here are
+the rules alone: :func:`apply_report` turns a report into the job's step of the status machine
+(:func:`ops.workflow.change_status`) and its history entry; :func:`widen_repair` re-isolates a
+repair around a valve found inoperable (the same :func:`ops.repairs.open_repair` that made the
+first isolation, with that valve failed) and says which jobs to add and which to cancel.
+
+The reports and the job steps they make::
+
+    en_route      → en_route                 (from open or assigned)
+    arrived       → on_site
+    started       → on_site                  (a history entry "work started")
+    done          → done
+    could_not_do  → assigned, with the reason (a job under way goes back; the next plan
+                    places it again; its reason is in the history)
+    valve_inoperable, note, photo → the job stays where it is, the entry kept
+                    (a valve found inoperable also widens the repair: :func:`widen_repair`)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from gis.isolation import Isolator
+from ops.errors import Conflict, InvalidRequest
+from ops.jobs import FieldJob, JobKind, JobLink
+from ops.repairs import RepairCase, RepairReport, RepairRules, open_repair
+from ops.workflow import CLOSED, TRANSITIONS, JobChange, JobState, JobStatus, change_status
+
+#: A report made this long before it reached the service is marked as sent late (offline).
+LATE_AFTER = dt.timedelta(minutes=2)
+#: A report may not claim a time later than the service's clock by more than this (a phone's
+#: clock a little ahead is tolerated; a report from the future is refused).
+CLOCK_SKEW = dt.timedelta(minutes=10)
+#: Nor one older than this: a queue left on a phone for days is the dispatcher's to enter.
+MAX_AGE = dt.timedelta(days=3)
+
+
+class ReportKind(StrEnum):
+    """What a crew can report on a job (stored as its value)."""
+
+    EN_ROUTE = "en_route"
+    ARRIVED = "arrived"
+    STARTED = "started"
+    DONE = "done"
+    COULD_NOT_DO = "could_not_do"
+    VALVE_INOPERABLE = "valve_inoperable"
+    NOTE = "note"
+    PHOTO = "photo"
+
+
+#: The status each report moves its job to (the others leave it where it is).
+STEPS: Mapping[ReportKind, JobStatus] = {
+    ReportKind.EN_ROUTE: JobStatus.EN_ROUTE,
+    ReportKind.ARRIVED: JobStatus.ON_SITE,
+    ReportKind.STARTED: JobStatus.ON_SITE,
+    ReportKind.DONE: JobStatus.DONE,
+}
+
+
+@dataclass(frozen=True)
+class FieldReport:
+    """One report of a crew on one of its jobs, as made on the phone."""
+
+    id: str  # the phone's id of it (a UUID): the service applies it once
+    job: str
+    crew: str
+    kind: ReportKind
+    made_at: dt.datetime  # when the crew made it (the phone's clock)
+    note: str = ""
+    reason: str = ""  # could_not_do: why
+    valve: str | None = None  # valve_inoperable: which (default the job's own valve)
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """A report applied: the job's step (its history entry) and the valve found inoperable."""
+
+    change: JobChange
+    failed_valve: str | None = None
+
+
+def apply_report(
+    report: FieldReport,
+    job: JobState,
+    *,
+    by: str,
+    received_at: dt.datetime,
+    job_valve: str | None = None,
+) -> ReportOutcome:
+    """The step ``report`` makes of ``job`` (the job as it stands when the report arrives).
+
+    The history entry is dated when the report was made; one that reached the service late
+    (made offline) says when it arrived.
+
+    Raises
+    ------
+    Conflict
+        The job is not the reporting crew's, or its status does not allow the step (a job
+        done or cancelled meanwhile: the message says where it stands).
+    InvalidRequest
+        could_not_do without a reason, valve_inoperable without a valve, a time from the
+        future or days old.
+    """
+    if job.crew != report.crew:
+        raise Conflict(
+            f"job {job.id} is not crew {report.crew}'s"
+            + (f" (it is {job.crew}'s)" if job.crew else " (it has no crew)")
+            + ": ask the dispatcher"
+        )
+    if report.made_at > received_at + CLOCK_SKEW:
+        raise InvalidRequest(
+            f"the report is dated {report.made_at:%Y-%m-%d %H:%M}, later than the service's "
+            f"time ({received_at:%H:%M}): check the phone's clock"
+        )
+    if report.made_at < received_at - MAX_AGE:
+        raise InvalidRequest(
+            f"the report is dated {report.made_at:%Y-%m-%d %H:%M}, more than "
+            f"{MAX_AGE.days} days ago: give it to the dispatcher to enter"
+        )
+    kind = report.kind
+    words = {
+        ReportKind.EN_ROUTE: "on the way",
+        ReportKind.ARRIVED: "arrived",
+        ReportKind.STARTED: "work started",
+        ReportKind.DONE: "done",
+        ReportKind.COULD_NOT_DO: "could not do",
+        ReportKind.VALVE_INOPERABLE: "valve inoperable",
+        ReportKind.NOTE: "note",
+        ReportKind.PHOTO: "photo",
+    }
+    parts = [f"field: {words[kind]}"]
+    failed: str | None = None
+    to = STEPS.get(kind, job.status)
+    if kind is ReportKind.COULD_NOT_DO:
+        if not report.reason.strip():
+            raise InvalidRequest("could not do: say why (reason)")
+        parts.append(f"— {report.reason.strip()}")
+        # a closed job keeps its status: refused below, saying where it stands
+        to = job.status if job.status in CLOSED else JobStatus.ASSIGNED
+    if kind is ReportKind.VALVE_INOPERABLE:
+        failed = report.valve or job_valve
+        if not failed:
+            raise InvalidRequest(
+                f"valve inoperable: job {job.id} is not at a valve; name the valve (valve)"
+            )
+        parts.append(failed)
+    moves = kind in STEPS or kind is ReportKind.COULD_NOT_DO
+    if moves and (job.status in CLOSED or (to != job.status and to not in TRANSITIONS[job.status])):
+        raise Conflict(
+            f"job {job.id} is {job.status} already: '{words[kind]}' cannot be applied "
+            "(the dispatcher may have changed it meanwhile)"
+        )
+    if report.note.strip():
+        parts.append(f"({report.note.strip()})")
+    if received_at - report.made_at > LATE_AFTER:
+        parts.append(f"[sent offline, received {received_at:%H:%M}]")
+    change = change_status(job, to, by=by, at=report.made_at, note=" ".join(parts))
+    return ReportOutcome(change, failed)
+
+
+@dataclass(frozen=True)
+class Widening:
+    """A repair re-isolated around a valve found inoperable.
+
+    ``case`` is the repair as it now is (its isolation closes other valves); ``jobs`` and
+    ``links`` are to add (the closures and reopenings of the new valves, tankers for customers
+    newly cut off); ``changes`` cancel the jobs of valves no longer closed (the failed one's
+    closure and reopening among them). A valve already closed stays in the chain: its reopening
+    is kept."""
+
+    case: RepairCase
+    failed_valve: str
+    jobs: tuple[FieldJob, ...]
+    links: tuple[JobLink, ...]
+    changes: tuple[JobChange, ...]
+
+    @property
+    def added_valves(self) -> tuple[str, ...]:
+        return tuple(j.valve for j in self.jobs if j.kind is JobKind.VALVE_CLOSURE and j.valve)
+
+    def summary(self) -> str:
+        added = ", ".join(self.added_valves) or "no other valve"
+        return (
+            f"valve {self.failed_valve} inoperable: the isolation of {self.case.report.id} is "
+            f"widened, closing {added}; re-plan to send crews"
+        )
+
+
+def widen_repair(
+    report: RepairReport,
+    isolator: Isolator,
+    failed_valve: str,
+    jobs: Mapping[str, JobState],
+    *,
+    by: str,
+    at: dt.datetime,
+    rules: RepairRules | None = None,
+) -> Widening:
+    """Re-isolate the repair of ``report`` with ``failed_valve`` found inoperable.
+
+    ``jobs`` are the ticket's jobs as they stand (by id). The new chain is what
+    :func:`~ops.repairs.open_repair` makes with the failed valve added to the report's
+    inoperable ones; jobs it has that ``jobs`` lacks are to add, and the closures and
+    reopenings ``jobs`` has that it lacks are cancelled, unless the valve is already closed
+    (its closure done), which must be reopened still.
+
+    Raises
+    ------
+    Conflict
+        The valve was already known to be inoperable for this repair.
+    """
+    if failed_valve in report.inoperable_valves:
+        raise Conflict(
+            f"valve {failed_valve} is already known to be inoperable for {report.id}: its "
+            "isolation does not count on it"
+        )
+    widened = replace(
+        report, inoperable_valves=tuple(sorted({*report.inoperable_valves, failed_valve}))
+    )
+    case = open_repair(widened, isolator, rules=rules)
+    ticket = report.id
+    new_ids = {j.id for j in case.jobs}
+    added = tuple(j for j in case.jobs if j.id not in jobs)
+    added_ids = {j.id for j in added}
+    links = tuple(k for k in case.links if k.before in added_ids or k.after in added_ids)
+    note = f"valve {failed_valve} inoperable: isolation widened"
+    changes: list[JobChange] = []
+    for job_id in sorted(jobs):
+        job = jobs[job_id]
+        if job_id in new_ids or job.status in CLOSED:
+            continue
+        if job_id.startswith(f"{ticket}-close-"):
+            changes.append(change_status(job, JobStatus.CANCELLED, by=by, at=at, note=note))
+        elif job_id.startswith(f"{ticket}-reopen-"):
+            valve = job_id.removeprefix(f"{ticket}-reopen-")
+            closure = jobs.get(f"{ticket}-close-{valve}")
+            if closure is not None and closure.status is JobStatus.DONE:
+                continue  # shut already: it must be reopened after the repair
+            changes.append(change_status(job, JobStatus.CANCELLED, by=by, at=at, note=note))
+    return Widening(case, failed_valve, added, links, tuple(changes))
