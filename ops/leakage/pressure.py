@@ -9,12 +9,14 @@ node of the DMA (and of the DMAs it feeds) is at the service pressure at its wor
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import wntr
 
 from gis.hydraulics import METRES_PER_MPA, SERVICE_PRESSURE_MPA, HydraulicModel
@@ -94,6 +96,8 @@ class PressureManagement:
     warnings: tuple[str, ...] = ()
     # "closed": the inlets found carry all its water; "open": its PRVs cannot hold its pressure
     boundary: str = "closed"
+    n1_source: str = "default"  # "given" (n1_by_dma), "night-flow step" (fit_n1), "default"
+    n1_fit: N1Fit | None = None
 
     @property
     def saved_share(self) -> float:
@@ -131,7 +135,9 @@ class PressureManagement:
             "p0_m": r(self.p0_m),
             "p0_source": self.p0_source,
             "p1_m": r(self.p1_m),
-            "n1": self.n1,
+            "n1": round(self.n1, 3),
+            "n1_source": self.n1_source,
+            "n1_fit": None if self.n1_fit is None else self.n1_fit.to_dict(),
             "real_losses_m3_per_day": r(self.real_losses_m3d, 1),
             "saved_m3_per_day": r(self.saved_m3d, 1),
             "saved_share_pct": r(100 * self.saved_share, 1),
@@ -143,6 +149,79 @@ class PressureManagement:
             "boundary": self.boundary,
             "warnings": list(self.warnings),
         }
+
+
+@dataclass(frozen=True)
+class N1Fit:
+    """A DMA's FAVAD exponent from a step in its night pressure (a PRV changed, a step test):
+    N1 = ln(Q_after / Q_before) / ln(P_after / P_before) of the median net night flows and
+    night pressures of the nights either side of the step (``on``: the first night after)."""
+
+    n1: float
+    on: dt.date
+    step_m: float
+    pressure_before_m: float
+    pressure_after_m: float
+    flow_before_m3h: float
+    flow_after_m3h: float
+    nights: int  # on each side
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n1": round(self.n1, 2),
+            "on": self.on.isoformat(),
+            "step_m": round(self.step_m, 1),
+            "pressure_m": [round(self.pressure_before_m, 1), round(self.pressure_after_m, 1)],
+            "net_night_flow_m3h": [
+                round(self.flow_before_m3h, 2),
+                round(self.flow_after_m3h, 2),
+            ],
+            "nights": self.nights,
+        }
+
+
+def fit_n1(
+    nightly: pd.DataFrame,
+    *,
+    min_step_m: float = 3.0,
+    nights: int = 3,
+    plausible: tuple[float, float] = (0.3, 2.5),
+) -> N1Fit | None:
+    """N1 from the largest step of a DMA's night pressure (``nightly``: per night,
+    ``night_pressure_m`` and ``net_night_flow_m3h``, :func:`ops.leakage.night_flow.night_flows`):
+    the ``nights`` nights either side must each hold their pressure (spread within a third of
+    the step) and the step be at least ``min_step_m``. None without such a step, or when the
+    flow does not follow the pressure as FAVAD can (N1 outside ``plausible``: a burst or a
+    repair at the step)."""
+    if "night_pressure_m" not in nightly or len(nightly) < 2 * nights:
+        return None
+    p = nightly["night_pressure_m"].to_numpy(dtype=float)
+    q = nightly["net_night_flow_m3h"].to_numpy(dtype=float)
+    if not np.isfinite(p).all() or not np.isfinite(q).all():
+        return None
+    best: tuple[float, int] | None = None
+    for i in range(nights, len(p) - nights + 1):
+        before, after = p[i - nights : i], p[i : i + nights]
+        step = float(np.median(after) - np.median(before))
+        if abs(step) < min_step_m:
+            continue
+        if max(np.ptp(before), np.ptp(after)) > abs(step) / 3:
+            continue
+        if best is None or abs(step) > abs(best[0]):
+            best = (step, i)
+    if best is None:
+        return None
+    step, i = best
+    pb, pa = float(np.median(p[i - nights : i])), float(np.median(p[i : i + nights]))
+    qb, qa = float(np.median(q[i - nights : i])), float(np.median(q[i : i + nights]))
+    if pb <= 0 or pa <= 0 or qb <= 0 or qa <= 0:
+        return None
+    n1 = float(np.log(qa / qb) / np.log(pa / pb))
+    if not plausible[0] <= n1 <= plausible[1]:
+        return None
+    day = nightly.index[i]
+    on = day if isinstance(day, dt.date) else pd.Timestamp(day).date()
+    return N1Fit(n1, on, step, pb, pa, qb, qa, nights)
 
 
 def favad_leakage(l0: float, p0: float, p1: float, n1: float) -> float:
@@ -349,6 +428,7 @@ def pressure_study(
     today: DayPressures | None = None,
     metered: Mapping[str, str] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    n1_fitted: Mapping[str, N1Fit] | None = None,
 ) -> PressureStudy:
     """For each DMA with real losses (``real_losses_m3d``, the water balance's per day): the
     inlet PRV setting, the leakage FAVAD says it saves against today's average zone pressure
@@ -401,7 +481,7 @@ def pressure_study(
         out.append(
             _dma(
                 network, model, d, inlets, customers, today, real_losses_m3d[d],
-                (measured_azp_m or {}).get(d), settings, service,
+                (measured_azp_m or {}).get(d), settings, service, (n1_fitted or {}).get(d),
             )
         )  # fmt: skip
     if progress is not None and todo:
@@ -438,6 +518,7 @@ def _dma(
     measured: float | None,
     settings: PrvSettings,
     service: float,
+    fit: N1Fit | None = None,
 ) -> PressureManagement:
     warnings: list[str] = []
     mine = inlets[d]
@@ -534,7 +615,12 @@ def _dma(
             f"the model lowers the zone by {azp_today - azp_prv:.1f} m, more than its measured "
             f"{p0:.1f} m: the model and the zone's pressure logger disagree; check both"
         )
-    n1 = float(settings.n1_by_dma.get(d, settings.n1))
+    if d in settings.n1_by_dma:
+        n1, n1_source = float(settings.n1_by_dma[d]), "given"
+    elif fit is not None:
+        n1, n1_source = fit.n1, "night-flow step"
+    else:
+        n1, n1_source = float(settings.n1), "default"
     if l0 <= 0:
         warnings.append("real losses are not above 0 in the water balance: no saving counted")
     saved = max(l0 - favad_leakage(l0, p0, p1, n1), 0.0) if l0 > 0 else 0.0
@@ -567,4 +653,6 @@ def _dma(
         runs=runs,
         warnings=tuple(warnings),
         boundary=boundary,
+        n1_source=n1_source,
+        n1_fit=fit if n1_source == "night-flow step" else None,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,13 @@ from ops.leakage.io import (
 )
 from ops.leakage.night_flow import NightFlowSettings, legitimate_night_use_m3h, night_flows
 from ops.leakage.outreach import UsageFlag, high_use_flags
-from ops.leakage.pressure import PressureManagement, PressureStudy, PrvSettings, pressure_study
+from ops.leakage.pressure import (
+    PressureManagement,
+    PressureStudy,
+    PrvSettings,
+    fit_n1,
+    pressure_study,
+)
 from ops.leakage.surveys import DmaLeakage, dma_assets, rank_dmas
 from ops.leakage.uarl import Ili, ili, uarl_l_per_day
 
@@ -245,6 +251,7 @@ def analyse(
             hydraulic_model,
             {b.name: b.real_losses / b.days for b in balances if b.days > 0},
             prv=prv,
+            nightly=nightly,
         )
     return LeakageReport(
         (start, end),
@@ -284,10 +291,13 @@ def pressure_of(
     *,
     prv: PrvSettings = DEFAULT_PRV,
     progress: Callable[[int, int, str], None] | None = None,
+    nightly: Mapping[str, pd.DataFrame] | None = None,
 ) -> PressureStudy:
     """Pressure management of the DMAs of a folder of leakage data: today's zone pressure the
     mean of ``pressure.csv`` where given, the inlets the meters' of ``meters.csv`` (its
-    ``pipe`` column) where given (:func:`~ops.leakage.pressure.pressure_study`)."""
+    ``pipe`` column) where given, N1 fitted from a step of the night pressure in ``nightly``
+    (:attr:`LeakageReport.nightly`; :func:`~ops.leakage.pressure.fit_n1`) where there is one
+    (:func:`~ops.leakage.pressure.pressure_study`)."""
     folder = Path(folder)
     measured: dict[str, float] = {}
     if (folder / "pressure.csv").exists():
@@ -301,6 +311,9 @@ def pressure_of(
         settings=prv,
         metered=metered_inlets(folder / "meters.csv"),
         progress=progress,
+        n1_fitted={
+            d: fit for d, frame in (nightly or {}).items() if (fit := fit_n1(frame)) is not None
+        },
     )
 
 

@@ -5,6 +5,7 @@ pressure (a PRV set to 0 m included) is an open boundary, not a setting."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from gis.hydraulics import HydraulicModel
 from gis.io import read_layers, read_network
 from gis.network import Network
 from gis.prv import DayPressures, day_pressures
-from ops.leakage.pressure import dma_inlets, fed_by_flow, pressure_study
+from ops.leakage.pressure import N1Fit, PrvSettings, dma_inlets, fed_by_flow, pressure_study
 from ops.leakage.report import metered_inlets as metered_pipes
 from sample_data.leakage import dma_inlets as metered_inlets
 
@@ -113,3 +114,33 @@ def test_the_inlet_meters_pipes_are_read_where_meters_csv_has_them(tmp_path: Pat
     assert metered_pipes(tmp_path / "meters.csv") == {"P001041": "DMA-03"}
     (tmp_path / "meters.csv").write_text("meter,dma,from_dma\nM1,DMA-03,\n", encoding="utf-8")
     assert metered_pipes(tmp_path / "meters.csv") == {}
+
+
+def test_each_row_says_which_n1_it_used(
+    city: tuple[Network, HydraulicModel, DayPressures],
+) -> None:
+    network, model, today = city
+    fit = N1Fit(0.97, dt.date(2026, 10, 19), -7.5, 37.8, 30.2, 22.7, 18.3, 3)
+    # a service pressure above the critical point's: no EPANET run, the row still counts
+    high = PrvSettings(service_pressure_mpa=0.5)
+    losses = {"DMA-07": 200.0, "DMA-08": 300.0}
+    rows = {
+        r.dma: r
+        for r in pressure_study(
+            network, model, losses, settings=high, today=today, n1_fitted={"DMA-07": fit}
+        ).rows
+    }
+    assert (rows["DMA-07"].n1, rows["DMA-07"].n1_source) == (0.97, "night-flow step")
+    assert rows["DMA-07"].to_dict()["n1_fit"]["on"] == "2026-10-19"
+    assert (rows["DMA-08"].n1, rows["DMA-08"].n1_source) == (1.15, "default")
+    given = PrvSettings(service_pressure_mpa=0.5, n1_by_dma={"DMA-07": 1.4})
+    (row,) = pressure_study(
+        network,
+        model,
+        losses,
+        settings=given,
+        today=today,
+        n1_fitted={"DMA-07": fit},
+        dmas={"DMA-07"},
+    ).rows
+    assert (row.n1, row.n1_source) == (1.4, "given")  # a step test's N1 wins over the fit

@@ -78,6 +78,7 @@ def test_favad_arithmetic_by_hand(managed: PressureManagement) -> None:
     # L1 = L0 (P1/P0)^N1, N1 = 1.15; saved = L0 - L1; p1 = p0 - (model's fall of the zone)
     p0, p1 = managed.p0_m, managed.p1_m
     assert managed.p0_source == "model"
+    assert (managed.n1, managed.n1_source) == (1.15, "default")  # no step in the data given
     assert p1 == pytest.approx(p0 - (managed.azp_model_today_m - managed.azp_model_with_prv_m))
     by_hand = 300.0 - 300.0 * (p1 / p0) ** 1.15
     assert managed.saved_m3d == pytest.approx(by_hand, rel=1e-9)
