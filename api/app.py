@@ -48,7 +48,7 @@ from api.routes import (
 )
 from api.security import SignInLimits, hash_password, prepare_hashing
 from api.settings import HOST, PORT, Settings, get_settings
-from api.store import ensure_counters
+from api.store import crew_columns, ensure_counters
 from api.webhooks import Backoff, WebhookWorker, allowed_hosts
 from gis.errors import (
     NetworkError,
@@ -185,20 +185,7 @@ def seed(session: Any, settings: Settings) -> None:
     has_crews = session.scalar(select(t.Crew.id).limit(1)) is not None
     if not has_crews and settings.sample_roster and Path(settings.sample_roster).exists():
         for crew in read_roster(settings.sample_roster):
-            session.add(
-                t.Crew(
-                    id=crew.id,
-                    skills=sorted(crew.skills),
-                    depot_lon=crew.depot[0],
-                    depot_lat=crew.depot[1],
-                    shift_start=crew.start.strftime("%H:%M"),
-                    shift_end=crew.end.strftime("%H:%M"),
-                    lunch_start=crew.lunch_from.strftime("%H:%M") if crew.lunch_from else None,
-                    lunch_end=crew.lunch_to.strftime("%H:%M") if crew.lunch_to else None,
-                    lunch_minutes=crew.lunch_minutes,
-                    on_call=crew.on_call,
-                )
-            )
+            session.add(t.Crew(**crew_columns(crew)))
 
     if settings.seed_demo_users:  # a crew account per crew, for the field app
         users = set(session.scalars(select(t.User.username)).all())

@@ -314,6 +314,8 @@ def _clock(text: str | None) -> dt.time | None:
 
 
 def crew_value(row: t.Crew) -> CrewShift:
+    """The crew of a row: the one mapper from the table to the core (:func:`crew_columns` is
+    the other way); a time the row lacks is the dataclass's default."""
     return CrewShift(
         id=row.id,
         skills=frozenset(row.skills),
@@ -322,25 +324,49 @@ def crew_value(row: t.Crew) -> CrewShift:
         end=_clock(row.shift_end) or CrewShift.end,
         lunch_from=_clock(row.lunch_start),
         lunch_to=_clock(row.lunch_end),
-        lunch_minutes=row.lunch_minutes if row.lunch_start else 0,
+        lunch_minutes=row.lunch_minutes,
         on_call=row.on_call,
     )
 
 
-def crew_dict(row: t.Crew) -> dict[str, Any]:
+def _hhmm(value: dt.time | None) -> str | None:
+    return None if value is None else value.strftime("%H:%M")
+
+
+def crew_columns(crew: CrewShift) -> dict[str, Any]:
+    """The columns of a crew's row (``active`` and ``version`` are the row's own)."""
     return {
-        "id": row.id,
-        "skills": sorted(row.skills),
-        "depot": [row.depot_lon, row.depot_lat],
-        "shift_start": row.shift_start,
-        "shift_end": row.shift_end,
-        "lunch_start": row.lunch_start,
-        "lunch_end": row.lunch_end,
-        "lunch_minutes": row.lunch_minutes,
-        "on_call": row.on_call,
-        "active": row.active,
-        "version": row.version,
+        "id": crew.id,
+        "skills": sorted(crew.skills),
+        "depot_lon": crew.depot[0],
+        "depot_lat": crew.depot[1],
+        "shift_start": _hhmm(crew.start),
+        "shift_end": _hhmm(crew.end),
+        "lunch_start": _hhmm(crew.lunch_from),
+        "lunch_end": _hhmm(crew.lunch_to),
+        "lunch_minutes": crew.lunch_minutes,
+        "on_call": crew.on_call,
     }
+
+
+def crew_api(crew: CrewShift) -> dict[str, Any]:
+    """A crew in the API's names (``api.routes.crews.CrewIn.to_shift`` is the other way)."""
+    return {
+        "id": crew.id,
+        "skills": sorted(crew.skills),
+        "depot": [crew.depot[0], crew.depot[1]],
+        "shift_start": _hhmm(crew.start),
+        "shift_end": _hhmm(crew.end),
+        "lunch_start": _hhmm(crew.lunch_from),
+        "lunch_end": _hhmm(crew.lunch_to),
+        "lunch_minutes": crew.lunch_minutes,
+        "on_call": crew.on_call,
+    }
+
+
+def crew_dict(row: t.Crew) -> dict[str, Any]:
+    """A crew as the API answers it: its row's crew, active and version."""
+    return {**crew_api(crew_value(row)), "active": row.active, "version": row.version}
 
 
 # -- crews' days: absences and shift changes (ops.crews) -------------------------------------

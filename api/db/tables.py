@@ -30,6 +30,7 @@ from sqlalchemy.sql.expression import false
 
 from api.clock import now_utc
 from ops.calendar import TZ
+from ops.dispatch import CrewShift
 
 
 def utcnow() -> dt.datetime:
@@ -150,7 +151,7 @@ class Crew(Base):
     shift_end: Mapped[str] = mapped_column(String(5))
     lunch_start: Mapped[str | None] = mapped_column(String(5), nullable=True)
     lunch_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
-    lunch_minutes: Mapped[int] = mapped_column(Integer, default=45)
+    lunch_minutes: Mapped[int] = mapped_column(Integer, default=CrewShift.lunch_minutes)
     on_call: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -27,6 +27,7 @@ from api.responses import json_response
 from api.store import (
     absence_dict,
     calendar,
+    crew_columns,
     crew_dict,
     crew_value,
     crews_with_days,
@@ -94,11 +95,25 @@ class CrewIn(BaseModel):
             raise ValueError("depot and the deprecated depot_lon/depot_lat disagree: send depot")
         return self
 
-    def columns(self) -> dict[str, Any]:
-        """The crew as the columns of its row."""
+    def to_shift(self, crew_id: str) -> CrewShift:
+        """The crew this body describes: the one mapper from the API to the core
+        (:func:`api.store.crew_api` is the other way)."""
         assert self.depot is not None  # set by the validator
-        values = self.model_dump(exclude={"depot", "depot_lon", "depot_lat"})
-        return {**values, "depot_lon": self.depot[0], "depot_lat": self.depot[1]}
+        return CrewShift(
+            id=crew_id,
+            skills=frozenset(self.skills),
+            depot=self.depot,
+            start=dt.time.fromisoformat(self.shift_start),
+            end=dt.time.fromisoformat(self.shift_end),
+            lunch_from=_time(self.lunch_start),
+            lunch_to=_time(self.lunch_end),
+            lunch_minutes=self.lunch_minutes,
+            on_call=self.on_call,
+        )
+
+    def columns(self, crew_id: str) -> dict[str, Any]:
+        """The crew as the columns of its row."""
+        return {**crew_columns(self.to_shift(crew_id)), "active": self.active}
 
     @model_validator(mode="after")
     def _check_times(self) -> CrewIn:
@@ -132,7 +147,7 @@ def list_crews(
 def add_crew(body: CrewNew, _: Dispatcher, session: SessionDep) -> Response:
     if session.get(t.Crew, body.id) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"crew {body.id} exists already")
-    row = t.Crew(**body.columns())
+    row = t.Crew(**body.columns(body.id))
     session.add(row)
     session.flush()
     return json_response(crew_dict(row), 201, etag(row.version))
@@ -155,8 +170,9 @@ def change_crew(
 ) -> Response:
     row = _crew(session, crew_id)
     check_version(row.version, version, f"crew {crew_id}")
-    for key, value in body.columns().items():
-        setattr(row, key, value)
+    for key, value in body.columns(crew_id).items():
+        if key != "id":
+            setattr(row, key, value)
     session.flush()
     return json_response(crew_dict(row), headers=etag(row.version))
 
