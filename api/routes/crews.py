@@ -129,11 +129,28 @@ class CrewIn(BaseModel):
         return self
 
 
+class CrewOut(BaseModel):
+    """A crew as the service answers it: ``api.store.crew_api`` of its CrewShift, with the
+    row's ``active`` and ``version`` (the ETag)."""
+
+    id: str
+    skills: list[str]
+    depot: tuple[float, float] = Field(description="[lon, lat] in WGS84")
+    shift_start: str = Field(description="HH:MM")
+    shift_end: str = Field(description="HH:MM")
+    lunch_start: str | None
+    lunch_end: str | None
+    lunch_minutes: int
+    on_call: bool
+    active: bool
+    version: int
+
+
 class CrewNew(CrewIn):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
 
 
-@router.get("", summary="crews")
+@router.get("", summary="crews", response_model=list[CrewOut])
 def list_crews(
     _: Reader, session: SessionDep, active: Annotated[bool | None, Query()] = None
 ) -> Response:
@@ -143,7 +160,9 @@ def list_crews(
     return json_response([crew_dict(c) for c in session.scalars(query)])
 
 
-@router.post("", status_code=201, summary="add a crew", description=DEPOT_NOTE)
+@router.post(
+    "", status_code=201, summary="add a crew", description=DEPOT_NOTE, response_model=CrewOut
+)
 def add_crew(body: CrewNew, _: Dispatcher, session: SessionDep) -> Response:
     if session.get(t.Crew, body.id) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"crew {body.id} exists already")
@@ -158,13 +177,18 @@ def _crew(session: Any, crew_id: Any) -> t.Crew:
     return row
 
 
-@router.get("/{crew_id}", summary="one crew")
+@router.get("/{crew_id}", summary="one crew", response_model=CrewOut)
 def get_crew(crew_id: str, _: Reader, session: SessionDep) -> Response:
     row = _crew(session, crew_id)
     return json_response(crew_dict(row), headers=etag(row.version))
 
 
-@router.put("/{crew_id}", summary="change a crew's skills, depot or shift", description=DEPOT_NOTE)
+@router.put(
+    "/{crew_id}",
+    summary="change a crew's skills, depot or shift",
+    description=DEPOT_NOTE,
+    response_model=CrewOut,
+)
 def change_crew(
     crew_id: str, body: CrewIn, _: Dispatcher, version: IfMatch, session: SessionDep
 ) -> Response:
@@ -190,6 +214,42 @@ class AbsenceIn(BaseModel):
     note: Note = ""
 
 
+class AbsenceOut(BaseModel):
+    id: int
+    crew: str
+    start: dt.date
+    end: dt.date
+    reason: AbsenceReason
+    note: str
+    created_by: str
+
+
+class ShiftChangeOut(BaseModel):
+    crew: str
+    day: dt.date
+    start: str | None
+    end: str | None
+    on_call: bool | None
+    note: str
+    created_by: str
+
+
+class CrewDayOut(BaseModel):
+    id: str
+    works: bool = Field(description="on shift that day (not absent; on call on a day off)")
+    absent: AbsenceReason | None
+    changed: bool = Field(description="the day has a shift change")
+    shift_start: str | None
+    shift_end: str | None
+    on_call: bool
+
+
+class CrewsDayOut(BaseModel):
+    day: dt.date
+    working_day: bool
+    crews: list[CrewDayOut]
+
+
 class ShiftChangeIn(BaseModel):
     start: Clock | None = Field(default=None, description="the day's start, with end")
     end: Clock | None = Field(default=None, description="the day's end, with start")
@@ -205,7 +265,9 @@ def _range(since: dt.date | None, until: dt.date | None) -> tuple[dt.date, dt.da
     return first, last
 
 
-@router.get("/{crew_id}/absences", summary="a crew's absences, by start")
+@router.get(
+    "/{crew_id}/absences", summary="a crew's absences, by start", response_model=list[AbsenceOut]
+)
 def list_absences(
     crew_id: str,
     _: Reader,
@@ -231,6 +293,7 @@ def list_absences(
     "/{crew_id}/absences",
     status_code=201,
     summary="a crew away for a date or dates: leave, sickness, its vehicle out of service",
+    response_model=AbsenceOut,
 )
 def add_absence(crew_id: str, body: AbsenceIn, user: Dispatcher, session: SessionDep) -> Response:
     _crew(session, crew_id)
@@ -271,7 +334,11 @@ def remove_absence(
     return Response(status_code=204)
 
 
-@router.get("/{crew_id}/shifts", summary="a crew's shift changes, by day")
+@router.get(
+    "/{crew_id}/shifts",
+    summary="a crew's shift changes, by day",
+    response_model=list[ShiftChangeOut],
+)
 def list_shift_changes(
     crew_id: str,
     _: Reader,
@@ -296,6 +363,7 @@ def list_shift_changes(
 @router.put(
     "/{crew_id}/shifts/{day}",
     summary="another shift for one day: hours, on-call duty (replaces the day's change)",
+    response_model=ShiftChangeOut,
 )
 def set_shift_change(
     crew_id: str, day: Day, body: ShiftChangeIn, user: Dispatcher, session: SessionDep
@@ -333,7 +401,11 @@ def _time(text: str | None) -> dt.time | None:
     return None if text is None else dt.time.fromisoformat(text)
 
 
-@router.get("/days/{day}", summary="every crew's day: at work with what hours, or away and why")
+@router.get(
+    "/days/{day}",
+    summary="every crew's day: at work with what hours, or away and why",
+    response_model=CrewsDayOut,
+)
 def crews_day(day: Day, _: Reader, session: SessionDep, request: Request) -> Response:
     rows = list(session.scalars(select(t.Crew).where(t.Crew.active).order_by(t.Crew.id)))
     crews = crews_with_days(session, [crew_value(r) for r in rows], day, day)

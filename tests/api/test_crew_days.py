@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
+from api.routes.crews import AbsenceOut, CrewOut, CrewsDayOut, ShiftChangeOut
 from tests.api.conftest import Service, wait_for_plan
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clock_at_start")]
@@ -19,6 +21,11 @@ def delete(service: Service, path: str) -> Any:
     return service.client.delete(path, headers=service.auth("dispatcher"))
 
 
+def declared(model: type[BaseModel], data: dict[str, Any]) -> None:
+    """``data`` is the answer ``model`` declares in /openapi.json, with all its fields."""
+    assert model.model_validate(data).model_dump(mode="json") == data
+
+
 def test_absences_are_kept_listed_and_removed(service: Service) -> None:
     r = service.post(
         "/api/crews/meter-02/absences",
@@ -26,6 +33,7 @@ def test_absences_are_kept_listed_and_removed(service: Service) -> None:
     )
     assert r.status_code == 201, r.text
     absence = r.json()
+    declared(AbsenceOut, absence)
     assert absence["crew"] == "meter-02" and absence["end"] == "2026-12-11"
     assert absence["created_by"] == "dispatcher"
     # one date: end defaults to start; an overlap is refused naming the one it overlaps
@@ -62,6 +70,7 @@ def test_shift_changes_and_the_day_of_every_crew(service: Service) -> None:
     r = service.put(path, json={"start": "12:00", "end": "20:00", "note": "evening readings"})
     assert r.status_code == 200, r.text
     assert r.json()["start"] == "12:00" and r.json()["on_call"] is None
+    declared(ShiftChangeOut, r.json())
     r = service.put(path, json={"start": "12:00", "end": "20:00", "on_call": True})
     assert r.status_code == 200  # the day's change replaced, not a second one
     assert [c["day"] for c in service.get("/api/crews/meter-01/shifts").json()] == ["2026-12-14"]
@@ -69,6 +78,7 @@ def test_shift_changes_and_the_day_of_every_crew(service: Service) -> None:
         assert service.put(path, json=body).status_code == 422, body
     service.post("/api/crews/meter-03/absences", json={"start": "2026-12-14", "reason": "vehicle"})
     day = service.get("/api/crews/days/2026-12-14").json()
+    declared(CrewsDayOut, day)
     assert day["working_day"] is True
     crews = {c["id"]: c for c in day["crews"]}
     assert crews["meter-01"] | {} == {
@@ -96,6 +106,8 @@ def test_a_plan_gives_an_absent_crew_no_job(service: Service, open_work: dict[st
     """Every valve crew but valve-02 is away on the day: the repair's valve work goes to
     valve-02, on its changed hours, and the absent crews have no stop."""
     crews = service.get("/api/crews").json()
+    for crew in crews:
+        declared(CrewOut, crew)
     away = [c["id"] for c in crews if "valve" in c["skills"] and c["id"] != "valve-02"]
     ids = []
     for crew in away:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from api.db import tables as t
-from api.routes.crews import CrewIn
+from api.routes.crews import CrewIn, CrewOut
 from api.store import crew_api, crew_columns, crew_dict, crew_value
 from ops.dispatch import CrewShift
 from ops.io import read_roster
@@ -23,6 +23,8 @@ def test_a_crew_goes_to_its_row_and_back_unchanged() -> None:
         row = t.Crew(**crew_columns(crew), active=True, version=3)
         assert crew_value(row) == crew
         assert crew_dict(row) == {**crew_api(crew), "active": True, "version": 3}
+        # the declared answer is this one, field for field
+        assert CrewOut.model_validate(crew_dict(row)).model_dump(mode="json") == crew_dict(row)
 
 
 def test_a_crew_goes_to_the_api_and_back_unchanged() -> None:
