@@ -77,7 +77,8 @@ export async function api(method, path, body, options = {}) {
   const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (r.status === 401) { signOut(); onUnauthorised(); throw new ApiError(401, "signed out"); }
   const type = r.headers.get("content-type") || "";
-  const data = type.includes("json") ? await r.json() : await r.text();
+  // 204 No Content (DELETE /api/webhooks/{id}) has no body to read, whatever its content-type
+  const data = r.status === 204 ? null : type.includes("json") ? await r.json() : await r.text();
   if (!r.ok) throw new ApiError(r.status, message(data && data.detail, r.statusText), data);
   return data;
 }

@@ -8,15 +8,17 @@ import { COLOURS } from "../map.js";
 import { $, state } from "./state.js";
 import { busy } from "./status.js";
 import { showTab } from "./tabs.js";
+import { loadWebhooks, wireWebhooks } from "./webhooks.js";
 
 let opened = null; // the outage opened
 
 export const noticesTab = {
   show() {
     loadNotices();
+    loadWebhooks();
   },
   rerender(shown) {
-    if (shown) loadNotices();
+    if (shown) { loadNotices(); loadWebhooks(); }
   },
 };
 
@@ -40,6 +42,7 @@ export function draftFromIsolation(plan, inoperable) {
 }
 
 export function wireNotices() {
+  wireWebhooks();
   $("#notice-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const f = e.target;
