@@ -154,6 +154,7 @@ def deadline_basis(
     *,
     application: Mapping[str, Any] | None = None,
     accepted_at: dt.datetime | None = None,
+    table_row: tuple[str, str, str] | None = None,
     follow_up_days: float | None = None,
 ) -> dict[str, Any]:
     """How ``job``'s deadline (or due time) was set, for people: ``rule`` says which rule, the
@@ -161,8 +162,9 @@ def deadline_basis(
 
     - ``table1``: a connection's step; ``application`` is the application's deadline as
       :meth:`ops.connections.Deadline.to_dict` stored it (the Table 1 row, its days and unit,
-      the calendar), counted from ``accepted_at``; ``chained`` when this step's own deadline is
-      earlier, to leave time for the steps after it;
+      the calendar), counted from ``accepted_at``; ``table_row`` its row, type and the type's
+      Chinese name (``row``, ``type``, ``type_chinese``); ``chained`` when this step's own
+      deadline is earlier, to leave time for the steps after it;
     - ``follow_up``: a follow-up visit, ``follow_up_days`` working days from water on;
     - ``repair_target``: a step of a repair ticket (the target time of its severity, soft);
     - ``programme``: a valve exercise or other programme job, due by the programme's date;
@@ -187,6 +189,9 @@ def deadline_basis(
             "application_due": final,
             "chained": own is not None and own[:16] != final[:16],
             "calendar": application.get("calendar"),
+            "row": None if table_row is None else table_row[0],
+            "type": None if table_row is None else table_row[1],
+            "type_chinese": None if table_row is None else table_row[2],
         }
     if job.kind is JobKind.FOLLOW_UP and "water_on" in job.meta:
         return {**common, "rule": "follow_up", "from": job.meta["water_on"], "days": follow_up_days}

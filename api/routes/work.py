@@ -45,6 +45,7 @@ from api.store import (
 )
 from ops.connections import (
     ApplicationStatus,
+    ConnectionType,
     DurationRules,
     acceptance_due,
     intake_status,
@@ -619,7 +620,7 @@ class JobDetailOut(JobWithHistoryOut):
     )
 
 
-def _detail(session: Any, row: t.Job) -> dict[str, Any]:
+def _detail(session: Any, row: t.Job, request: Request) -> dict[str, Any]:
     """A job with its history, notes, links, chain and the basis of its deadline."""
     job_id = row.id
     events = session.scalars(
@@ -681,21 +682,26 @@ def _detail(session: Any, row: t.Job) -> dict[str, Any]:
     app_id = value.meta.get("application")
     application = session.get(t.Application, app_id) if app_id else None
     step_of = application if value.kind is not JobKind.FOLLOW_UP else None
+    table = None
+    if step_of is not None:
+        rule = connection_rules(request).types()[ConnectionType(step_of.type)]
+        table = (rule.row, step_of.type, rule.chinese)
     data["deadline_basis"] = deadline_basis(
         value,
         application=None if step_of is None else (step_of.case or {}).get("deadline"),
         accepted_at=local(step_of.accepted_at) if step_of and step_of.accepted_at else None,
+        table_row=table,
         follow_up_days=DurationRules().follow_up_deadline_working_days,
     )
     return data
 
 
 @router.get("/jobs/{job_id}", summary="one job with its history", response_model=JobDetailOut)
-def get_job(job_id: str, _: Reader, session: SessionDep) -> Response:
+def get_job(job_id: str, request: Request, _: Reader, session: SessionDep) -> Response:
     """The job detail: what it is, its history (every status change, who, when, why), its notes,
     its links and the chain of its ticket or application, and how its deadline was set."""
     row = _job(session, job_id)
-    return json_response(_detail(session, row), headers=etag(row.version))
+    return json_response(_detail(session, row, request), headers=etag(row.version))
 
 
 class NoteIn(BaseModel):
@@ -730,7 +736,12 @@ class RescheduleIn(BaseModel):
     response_model=JobDetailOut,
 )
 def reschedule_job(
-    job_id: str, body: RescheduleIn, user: Dispatcher, version: IfMatch, session: SessionDep
+    job_id: str,
+    body: RescheduleIn,
+    request: Request,
+    user: Dispatcher,
+    version: IfMatch,
+    session: SessionDep,
 ) -> Response:
     """A new earliest and/or latest start with a reason, kept in the history; an assigned job
     goes back to open (the next plan places it); the hard deadline is never moved (a window
@@ -757,7 +768,7 @@ def reschedule_job(
     }
     store_job_change(session, row, done.change)
     session.flush()
-    return json_response(_detail(session, row), headers=etag(row.version))
+    return json_response(_detail(session, row, request), headers=etag(row.version))
 
 
 class JobStatusIn(BaseModel):

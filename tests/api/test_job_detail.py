@@ -47,6 +47,8 @@ def test_a_connection_step_says_how_its_deadline_was_set(svc: Service) -> None:
     assert (basis["days"], basis["unit"]) == (app["deadline"]["days"], "working days")
     assert basis["from"] == app["accepted_at"]
     assert basis["application_due"] == app["deadline"]["due"]
+    assert basis["type"] == "general_construction" and basis["type_chinese"]
+    assert basis["basis"].startswith(f"Table 1 row {basis['row']} ({basis['type_chinese']})")
     assert basis["chained"] and body["deadline"] < app["deadline"]["due"]
     last = svc.get(f"/api/jobs/{app['application']}-open").json()["deadline_basis"]
     assert not last["chained"] and last["deadline"] == app["deadline"]["due"]

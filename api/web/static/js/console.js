@@ -4,7 +4,7 @@
 /* global L */
 import { api, me, signIn, signOut, token, whenSignedOut } from "./api.js";
 import { applyStrings, code, currentLang, escapeHtml, onLangChange, setLang, t } from "./i18n.js";
-import { COLOURS, createMap, customerLayers, legend, networkLayers } from "./map.js";
+import { COLOURS, createMap, customerLayers, layerControl, legend, networkLayers } from "./map.js";
 import { loadNetworks, rerenderNetworks, wireNetworks } from "./networks.js";
 import { calendarTab, wireCalendar } from "./console/calendar.js";
 import { crewsTab, wireCrews } from "./console/crews.js";
@@ -14,10 +14,10 @@ import { leakageTab, wireLeakage } from "./console/leakage.js";
 import { noticesTab, wireNotices } from "./console/notices.js";
 import { planTab, wirePlan } from "./console/plan.js";
 import { $, state } from "./console/state.js";
-import { busy } from "./console/status.js";
+import { busy, errorText } from "./console/status.js";
 import { registerTab, rerenderTabs, showTab } from "./console/tabs.js";
 import { valvesTab } from "./console/valves.js";
-import { wireWork, workTab } from "./console/work.js";
+import { jobsOverlay, loadJobMarkers, openJob, wireWork, workTab } from "./console/work.js";
 
 // the tabs, in the order they redraw when the language changes
 registerTab("isolation", isolationTab);
@@ -67,7 +67,7 @@ async function onLogin(event) {
     form.password.value = "";
     await start();
   } catch (err) {
-    $("#login-error").textContent = err.status === 401 ? t("bad_login") : err.message;
+    $("#login-error").textContent = err.status === 401 ? t("bad_login") : errorText(err);
   }
 }
 
@@ -112,18 +112,19 @@ async function start() {
     await loadCrews();
     addLayerControl();
     legend(state.map);
+    loadJobMarkers();
   });
 }
 
 async function layerJson(path) { return api("GET", path); }
 
+// the layer control, in the current language (map.js redraws it when the language changes)
 function addLayerControl() {
   const c = state.layers;
-  L.control.layers(null, {
-    [t("pipes")]: c.pipes, [t("dmas")]: c.dmas, [t("sources")]: c.sources,
-    [t("depots")]: state.depots, [t("tab_isolation")]: state.isoOverlay,
-    [t("routes")]: state.planOverlay,
-  }, { collapsed: true }).addTo(state.map);
+  layerControl(state.map, [
+    ["pipes", c.pipes], ["dmas", c.dmas], ["sources", c.sources], ["depots", state.depots],
+    ["tab_isolation", state.isoOverlay], ["routes", state.planOverlay], ["open_jobs", jobsOverlay()],
+  ]);
 }
 
 async function loadCrews() {
@@ -174,5 +175,9 @@ function wirePicks() {
     });
   }
 }
+
+// the console's state and its job detail, for the browser tests and a curious engineer's
+// devtools (nothing of the page reads them from here)
+window.waterops = { state, openJob };
 
 boot();

@@ -84,6 +84,7 @@ export async function networkLayers(map, networkId, fetchLayer, handlers) {
     },
     onEachFeature: (f, layer) => {
       out.valveById.set(f.id, layer);
+      layer.valveId = f.id;
       const p = f.properties;
       layer.bindTooltip(() => `${escapeHtml(f.id)} · ${escapeHtml(p.pipe)}` +
         `${!p.operable || p.found_inoperable ? ` · ${t("legend_inoperable")}` : ""}` +
@@ -94,12 +95,77 @@ export async function networkLayers(map, networkId, fetchLayer, handlers) {
     pointToLayer: (f, latlng) => L.marker(latlng, { icon: L.divIcon({ className: "icon-source", html: "▲", iconSize: [18, 18] }) })
       .bindTooltip(escapeHtml(f.properties.name || f.id)),
   }).addTo(map);
+  out.valveLeaders = L.layerGroup();
   const toggleValves = () => {
     if (map.getZoom() >= 15) out.valves.addTo(map); else out.valves.remove();
+    declutterValves(map, out, renderer);
   };
   map.on("zoomend", toggleValves);
   toggleValves();
   return out;
+}
+
+// Valves a few metres apart (the two sides of a node, 3–8 m in the sample city) would hide one
+// another: from DECLUTTER_ZOOM on, those closer on screen than VALVE_GAP_PX are fanned out
+// around their centre, each with a thin leader line to where it really is; below it (the
+// overview) and for a lone valve the marker sits on its point.
+export const DECLUTTER_ZOOM = 17;
+export const VALVE_GAP_PX = 12;
+
+export function declutterValves(map, out, renderer) {
+  out.valveLeaders.clearLayers();
+  const zoom = map.getZoom();
+  const markers = [...out.valveById.values()];
+  for (const m of markers) {
+    if (!m.truePosition) m.truePosition = m.getLatLng();
+  }
+  if (zoom < DECLUTTER_ZOOM || !map.hasLayer(out.valves)) {
+    for (const m of markers) m.setLatLng(m.truePosition);
+    out.valveLeaders.remove();
+    return;
+  }
+  // groups of markers within VALVE_GAP_PX of another (a grid of that size, neighbours joined)
+  const pts = markers.map((m) => map.project(m.truePosition, zoom));
+  const cell = new Map();
+  pts.forEach((p, i) => {
+    const key = `${Math.floor(p.x / VALVE_GAP_PX)},${Math.floor(p.y / VALVE_GAP_PX)}`;
+    if (!cell.has(key)) cell.set(key, []);
+    cell.get(key).push(i);
+  });
+  const parent = pts.map((_, i) => i);
+  const root = (i) => (parent[i] === i ? i : (parent[i] = root(parent[i])));
+  pts.forEach((p, i) => {
+    const cx = Math.floor(p.x / VALVE_GAP_PX);
+    const cy = Math.floor(p.y / VALVE_GAP_PX);
+    for (let dx = -1; dx <= 1; dx++) {
+      for (let dy = -1; dy <= 1; dy++) {
+        for (const j of cell.get(`${cx + dx},${cy + dy}`) || []) {
+          if (j > i && p.distanceTo(pts[j]) < VALVE_GAP_PX) parent[root(j)] = root(i);
+        }
+      }
+    }
+  });
+  const groups = new Map();
+  pts.forEach((_, i) => {
+    const r = root(i);
+    if (!groups.has(r)) groups.set(r, []);
+    groups.get(r).push(i);
+  });
+  for (const members of groups.values()) {
+    if (members.length === 1) { markers[members[0]].setLatLng(markers[members[0]].truePosition); continue; }
+    members.sort((a, b) => (markers[a].valveId < markers[b].valveId ? -1 : 1));
+    const c = members.reduce((acc, i) => acc.add(pts[i]), L.point(0, 0)).divideBy(members.length);
+    // spread on a circle whose chord between neighbours is VALVE_GAP_PX at least
+    const radius = Math.max(VALVE_GAP_PX, VALVE_GAP_PX / (2 * Math.sin(Math.PI / members.length)));
+    members.forEach((i, k) => {
+      const angle = -Math.PI / 2 + (2 * Math.PI * k) / members.length;
+      const at = map.unproject(c.add(L.point(Math.cos(angle) * radius, Math.sin(angle) * radius)), zoom);
+      markers[i].setLatLng(at);
+      L.polyline([markers[i].truePosition, at], { renderer, color: "#868e96", weight: 1, interactive: false })
+        .addTo(out.valveLeaders);
+    });
+  }
+  out.valveLeaders.addTo(map);
 }
 
 // customers: loaded on first zoom-in; the critical ones always shown, highlighted
@@ -150,6 +216,22 @@ export async function roadLayer(map) {
     style: () => ({ color: "#adb5bd", weight: 2, opacity: 0.9 }),
     onEachFeature: (f, layer) => { if (f.properties.name) layer.bindTooltip(escapeHtml(f.properties.name), { sticky: true }); },
   }).addTo(map);
+}
+
+// the layer control, its names in the current language (rebuilt when it changes; what is shown
+// stays shown): `entries` are [i18n key, layer] pairs
+export function layerControl(map, entries) {
+  let control = null;
+  const draw = () => {
+    const collapsed = !control || !control.getContainer().classList.contains("leaflet-control-layers-expanded");
+    if (control) control.remove();
+    control = L.control.layers(null, Object.fromEntries(entries.filter(([, l]) => l).map(([k, l]) => [t(k), l])),
+      { collapsed: true }).addTo(map);
+    if (!collapsed) control.expand();
+  };
+  draw();
+  onLangChange(draw);
+  return control;
 }
 
 // what the colours mean, in the current language

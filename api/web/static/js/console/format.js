@@ -1,5 +1,5 @@
 // What several tabs write the same way: dates in Kaifeng and the provisional-calendar badge.
-import { escapeHtml, t } from "../i18n.js";
+import { code, escapeHtml, t } from "../i18n.js";
 
 // dates in Kaifeng (the service's time zone), whatever the browser's zone
 export function kaifengDate(offsetDays = 0) {
@@ -22,4 +22,25 @@ export function calendarBadge(basis) {
   if (!basis || basis.status !== "provisional") return "";
   const years = basis.provisional_years.join(", ");
   return `<span class="badge provisional" title="${escapeHtml(t("provisional_hint", { years }))}">${t("provisional")}</span>`;
+}
+
+// A job in a line of the current language, from its typed fields (kind, step, valve, ticket,
+// DMA, the pipe of a repair, the application): the text a job was created with is in one
+// language (ops writes it once), so the lists and the detail say what it is in words of ours
+// and show that text only as recorded.
+export function describeJob(job) {
+  const v = { valve: job.valve || "", ticket: job.ticket || "", pipe: job.meta?.pipe || "", app: job.meta?.application || "" };
+  const kind = code("kind", job.kind);
+  let line;
+  if (job.step === "close") line = t("desc_close", v);
+  else if (job.step === "repair") line = t("desc_repair", v);
+  else if (job.step === "reopen") line = t("desc_reopen", v);
+  else if (job.step === "flush") line = t("desc_flush", v);
+  else if (job.step === "tanker") line = t("desc_tanker", v);
+  else if (v.app) line = t("desc_connection", { ...v, kind });
+  else if (job.kind === "valve exercise") line = t("desc_exercise", { ...v, area: job.meta?.area || job.dma || "—" });
+  else if (job.kind === "repair" && job.valve) line = t("desc_valve_repair", v);
+  else if (job.kind === "leak survey") line = t("desc_leak_survey", { where: job.dma || job.meta?.area || "—" });
+  else line = kind;
+  return job.part > 1 ? `${line} ${t("desc_part", { part: job.part })}` : line;
 }

@@ -9,6 +9,19 @@ export function say(text, kind = "") {
   el.className = `status ${kind}`;
 }
 
+// what went wrong, in the reader's language: the kind of refusal by its HTTP status in words of
+// ours, then the service's own message as it sent it (refusals stay English, docs/console.md)
+const REFUSALS = {
+  400: "err_invalid", 403: "err_forbidden", 404: "err_not_found", 409: "err_conflict",
+  412: "err_changed", 413: "err_too_large", 422: "err_invalid", 428: "err_changed", 429: "err_busy",
+};
+
+export function errorText(err) {
+  if (!(err instanceof ApiError)) return t("err_network");
+  const kind = REFUSALS[err.status] || (err.status >= 500 ? "err_server" : "err_invalid");
+  return err.message ? t("err_with_detail", { what: t(kind), detail: err.message }) : t(kind);
+}
+
 // `fn()` with "loading" on the status line, its error there instead of thrown (undefined back)
 export async function busy(fn) {
   say(t("loading"));
@@ -17,7 +30,7 @@ export async function busy(fn) {
     say("");
     return out;
   } catch (err) {
-    say(`${t("error")}: ${err.message}`, "error");
+    say(`${t("error")}: ${errorText(err)}`, "error");
     if (!(err instanceof ApiError)) console.error(err);
     return undefined;
   }

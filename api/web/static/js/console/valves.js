@@ -3,10 +3,10 @@
 /* global L */
 import { api } from "../api.js";
 import { escapeHtml, t } from "../i18n.js";
-import { COLOURS } from "../map.js";
+import { COLOURS, DECLUTTER_ZOOM } from "../map.js";
 import { isolate, setWhatif } from "./isolation.js";
 import { $, state } from "./state.js";
-import { busy } from "./status.js";
+import { busy, say } from "./status.js";
 import { showTab } from "./tabs.js";
 
 let criticality = null; // the ranking, loaded when the tab is first shown
@@ -49,11 +49,15 @@ function renderCriticality() {
   }
 }
 
+// a valve of a list found on the map: the view centred on it close enough to tell it from its
+// neighbours (map.js fans out valves a few metres apart from DECLUTTER_ZOOM), a ring around its
+// marker and its id beside it
 export function focusValve(valveId) {
-  const layer = state.layers.valveById.get(valveId);
-  if (!layer) return;
-  state.map.setView(layer.getLatLng(), 17);
+  const layer = state.layers?.valveById.get(valveId);
+  if (!layer) { say(t("valve_not_on_map", { id: valveId }), "error"); return; }
+  const where = layer.truePosition || layer.getLatLng();
+  state.map.setView(where, Math.max(state.map.getZoom(), DECLUTTER_ZOOM + 1), { animate: false });
   state.isoOverlay.clearLayers();
-  L.circleMarker(layer.getLatLng(), { renderer: state.work, radius: 14, color: COLOURS.critical, weight: 3, fill: false })
+  L.circleMarker(layer.getLatLng(), { renderer: state.work, radius: 14, color: COLOURS.critical, weight: 3, fill: false, className: "valve-focus" })
     .bindTooltip(escapeHtml(valveId), { permanent: true }).addTo(state.isoOverlay);
 }
