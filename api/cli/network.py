@@ -15,13 +15,14 @@ from rich.table import Table
 
 from api.cli.common import err, load_network, network_args, out, print_json, print_report, status
 from gis.criticality import valve_criticality
-from gis.hydraulic_model import build_model, gis_isolation_impact
+from gis.hydraulic_model import build_model, gis_isolation_impact, peak_hour
 from gis.hydraulics import (
     HydraulicImpact,
     HydraulicModel,
     PressureSettings,
     engine_for,
     hydraulic_criticality,
+    hydraulic_valve_criticality,
     inp_isolation_impact,
     isolation_impact,
 )
@@ -270,6 +271,46 @@ def notice_pressure(args: argparse.Namespace, network: Network, hour: float) -> 
         return reduced_pressure(network, plan, impact, found)
 
     return of
+
+
+def valve_hydraulics_args(p: argparse.ArgumentParser) -> None:
+    """``--hydraulic`` and its settings for the valve programme (``valves programme``)."""
+    pressure_args(
+        p,
+        "also the valves whose failure hurts most hydraulically (EPANET, pressure-driven, every "
+        "valve failing in turn: minutes on a city) are critical (ops.valves.critical_valves)",
+    )
+    p.add_argument(
+        "--hour",
+        type=float,
+        default=None,
+        help="hour for --hydraulic (default: the peak hour of the model built from GIS layers; "
+        "0, the file's start, for an EPANET file)",
+    )
+    p.add_argument("--workers", type=int, default=2, help="processes for --hydraulic (default 2)")
+
+
+def valve_hydraulics(args: argparse.Namespace, network: Network) -> tuple[float, dict[str, float]]:
+    """The hour and valve id → the extra demand not served (m³/h) when it fails when needed
+    (gis.hydraulics.hydraulic_valve_criticality): what ``critical_valves(hydraulic=)`` takes."""
+    model = hydraulic_model(args, network)
+    inp = Path(args.network).suffix.lower() == ".inp"
+    hour = args.hour if args.hour is not None else (0.0 if inp else float(peak_hour(model)))
+    settings = PressureSettings(service_pressure_mpa=args.service_pressure_mpa)
+    with status("computing valve segments"):
+        isolator = Isolator(network)
+    with (
+        engine_for(model, network, hour, settings) as engine,
+        Progress(console=err, transient=True) as progress,
+    ):
+        task = progress.add_task(f"hydraulic valve criticality at hour {hour:g}", total=None)
+        rows = hydraulic_valve_criticality(
+            engine,
+            isolator,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+            workers=max(1, args.workers),
+        )
+    return hour, {r.valve_id: r.extra_not_served_m3h for r in rows}
 
 
 def segment_hydraulics(args: argparse.Namespace, network: Network, isolator: Isolator) -> int:

@@ -22,6 +22,7 @@ from api.cli.common import (
     print_json,
     status,
 )
+from api.cli.network import valve_hydraulics, valve_hydraulics_args
 from gis.criticality import valve_criticality
 from gis.hydraulic_model import build_model
 from gis.io import read_layers
@@ -108,6 +109,7 @@ def add_parsers(sub: Any) -> None:
 
     p = vsub.add_parser("programme", help="valves due for exercise, critical first, by area")
     programme_args(p)
+    valve_hydraulics_args(p)  # issue 17: --hydraulic, the hydraulic valve table (api/cli/network)
     p.add_argument("--top", type=int, default=20, help="valves to list")
     p.set_defaults(run=cmd_valves_programme)
 
@@ -312,11 +314,25 @@ def _programme_inputs(
 
 def cmd_valves_programme(args: argparse.Namespace) -> int:
     network, criticality, critical_customers, on, settings = _programme_inputs(args)
+    at, hydraulic = valve_hydraulics(args, network) if args.hydraulic else (None, None)
     items = exercise_programme(
-        network, criticality, on, settings=settings, critical_customers=critical_customers
+        network,
+        criticality,
+        on,
+        settings=settings,
+        critical_customers=critical_customers,
+        hydraulic=hydraulic,
     )
     if args.json:
-        print_json({"due": [i.to_dict() for i in items]})
+        data: dict[str, Any] = {"due": [i.to_dict() for i in items]}
+        if hydraulic is not None:
+            data["hydraulic"] = {
+                "hour": at,
+                "service_pressure_mpa": args.service_pressure_mpa,
+                "valves": len(hydraulic),
+                "critical_by_hydraulics": sorted(settings.hydraulically_critical(hydraulic)),
+            }
+        print_json(data)
         return 0
     critical = sum(i.critical for i in items)
     table = Table(

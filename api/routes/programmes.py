@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from api.db import tables as t
 from api.deps import Dispatcher, NetworkId, Operator, OptionalId, Reader, SessionDep
+from api.hydraulics import stored_valve_table
 from api.responses import json_response, save_upload
 from api.store import (
     add_jobs,
@@ -218,6 +219,12 @@ PROGRAMME = ProgrammeSettings()  # the core's cycles and share: the defaults of 
 CriticalDays = Annotated[int, Query(ge=30, le=3650, description="cycle of critical valves")]
 OtherDays = Annotated[int, Query(ge=30, le=7300, description="cycle of the other valves")]
 CriticalShare = Annotated[float, Query(ge=0, le=1, description="share of valves that is critical")]
+# issue 17: the hydraulic valve table (api.hydraulics, docs/hydraulics.md)
+HYDRAULIC_DOC = (
+    "also the valves whose failure hurts most hydraulically are critical (EPANET, every valve "
+    "failing in turn: minutes on a city the first time, then kept)"
+)
+HOUR_DOC = "hour for hydraulic=true (default: a GIS upload's peak hour; an EPANET file's start)"
 
 
 @router.get(
@@ -233,26 +240,49 @@ def valve_programme(
     critical_share: CriticalShare = PROGRAMME.critical_share,
     horizon_days: Annotated[int, Query(ge=0, le=3650)] = 0,
     top: Annotated[int, Query(ge=1, le=100_000)] = 100,
+    hydraulic: Annotated[bool, Query(description=HYDRAULIC_DOC)] = False,
+    hour: Annotated[float | None, Query(ge=0, le=24.0 * 366, description=HOUR_DOC)] = None,
 ) -> Response:
     loaded = request.app.state.registry.get(session, network_id)
     dates = _field_record(session, network_id)[0]
+    settings = _settings(critical_days, other_days, critical_share)
+    table = _valve_table(request, loaded, hour) if hydraulic else None
     items = exercise_programme(
         loaded.network,
         extra_customers(loaded),
         now_local().date(),
-        settings=_settings(critical_days, other_days, critical_share),
+        settings=settings,
         exercised=dates,
         failed=loaded.failed,
         horizon=dt.timedelta(days=horizon_days),
         critical_customers=critical_customers(loaded),
+        hydraulic=table[1] if table else None,
     )
     return json_response(
         {
             "total": len(items),
             "critical": sum(i.critical for i in items),
             "due": [i.to_dict() for i in items[:top]],
+            "hydraulic": _hydraulic_summary(request, settings, table),
         }
     )
+
+
+def _valve_table(request: Request, loaded: Any, hour: float | None) -> Any:
+    state = request.app.state
+    pressure = state.settings.service_pressure_mpa
+    return stored_valve_table(state, state.reader_engine, loaded, hour, pressure)
+
+
+def _hydraulic_summary(request: Request, settings: Any, table: Any) -> Any:
+    if table is None:
+        return None
+    return {
+        "hour": table[0],
+        "service_pressure_mpa": request.app.state.settings.service_pressure_mpa,
+        "valves": len(table[1]),
+        "critical_by_hydraulics": sorted(settings.hydraulically_critical(table[1])),
+    }
 
 
 @router.get(
