@@ -37,6 +37,7 @@ from api.routes import (
     calendar,
     crews,
     field,
+    leakage,
     live,
     networks,
     outages,
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard)  # outermost: before anything reads a body
     for module in (auth, networks, work, crews, plans, programmes, calendar, webhooks):
         app.include_router(module.router)
+    app.include_router(leakage.router)  # pressure management as a background job
     app.include_router(field.router)  # the crews' field app (docs/field-app.md)
     app.include_router(live.router)
     app.include_router(outages.router)

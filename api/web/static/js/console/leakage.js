@@ -62,7 +62,8 @@ async function openAnalysis(id) {
     <table class="data" id="bursts-table"><thead><tr><th>DMA</th><th>${t("started")}</th><th class="num">${t("size")}</th></tr></thead><tbody>
       ${a.bursts.map((b) => `<tr><td>${escapeHtml(b.dma)}</td><td>${escapeHtml(b.started)}</td><td class="num">${fmt(b.size_m3h, 1)}</td></tr>`).join("")}</tbody></table>
     <h4>${t("outreach")} (${a.outreach.length})</h4>
-    <ul class="outreach">${a.outreach.slice(0, 15).map((f) => `<li><code>${escapeHtml(f.customer)}</code> ${escapeHtml(code("outreach", f.kind))} ${fmt(f.value, 2)} (×${fmt(f.ratio, 1)})</li>`).join("")}</ul>${pressureTable(a.pressure_management)}`;
+    <ul class="outreach">${a.outreach.slice(0, 15).map((f) => `<li><code>${escapeHtml(f.customer)}</code> ${escapeHtml(code("outreach", f.kind))} ${fmt(f.value, 2)} (×${fmt(f.ratio, 1)})</li>`).join("")}</ul><div id="pressure-mgmt"></div>`;
+  loadPressure(a);
   for (const tr of document.querySelectorAll("#ranking-table tbody tr")) tr.addEventListener("click", () => focusDma(tr.dataset.dma, tr));
   $("#survey-jobs").addEventListener("click", async () => {
     const jobs = await busy(() => api("POST", `/api/leakage/analyses/${a.id}/survey-jobs`, { top: 3 }));
@@ -104,16 +105,53 @@ async function loadProgramme() {
   });
 }
 
-// Pressure management by DMA (issue 17 item 4): the inlet PRV setting, the FAVAD saving and the
-// payback, PRVs that pay first; absent (null) when the analysis ran without the hydraulic model.
+// Pressure management by DMA (issue 17): the inlet PRV setting, the FAVAD saving and the payback,
+// PRVs that pay first. A background job of the service (api/routes/leakage.py): the button starts
+// it, the screen polls its progress (DMAs done of the total) and shows the result when it is done;
+// the result is stored, so opening the analysis again shows it at once.
+const OPERATORS = ["dispatcher", "engineer", "admin"];
+let pressurePoll = null;
+
+async function loadPressure(a) {
+  clearTimeout(pressurePoll);
+  const job = await api("GET", `/api/leakage/analyses/${a.id}/pressure-management`).catch(() => null);
+  renderPressure(a, job);
+}
+
+function renderPressure(a, job) {
+  const box = $("#pressure-mgmt");
+  if (!box || analysis?.id !== a.id) return; // another analysis is shown now
+  const running = job && (job.state === "queued" || job.state === "running");
+  const done = job?.state === "done";
+  let status = "";
+  if (running) status = job.progress.total ? t("pm_progress", { done: job.progress.done, total: job.progress.total }) : t("pm_queued");
+  else if (job?.state === "failed") status = t("pm_failed", { error: job.error });
+  else if (done) status = t("pm_done", { when: job.finished_at ? new Date(job.finished_at).toLocaleString(currentLang() === "zh" ? "zh-CN" : "en") : "" });
+  const rows = done ? job.pressure_management : a.pressure_management;
+  const warnings = done ? job.pressure_management_warnings : (a.pressure_management_warnings ?? []);
+  const button = OPERATORS.includes(document.body.dataset.role)
+    ? `<button type="button" id="pm-run"${running ? " disabled" : ""}>${t(done ? "pm_rerun" : "pm_run")}</button>` : "";
+  box.innerHTML = `<h4>${t("pressure_management")}</h4>
+    <div class="row">${button}<span id="pm-status" class="${job?.state === "failed" ? "error" : ""}">${escapeHtml(status)}</span></div>
+    ${rows ? pressureTable(rows) : `<p class="hint">${t("pm_none")}</p>`}
+    ${warnings.length ? `<ul id="pm-warnings">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join("")}</ul>` : ""}`;
+  $("#pm-run")?.addEventListener("click", async () => {
+    const started = await busy(() => api("POST", `/api/leakage/analyses/${a.id}/pressure-management`, {}));
+    if (started) renderPressure(a, started);
+  });
+  if (running) pressurePoll = setTimeout(() => loadPressure(a), 1000);
+}
+
 function pressureTable(rows) {
-  if (!rows) return "";
-  const body = rows.map((r) => `<tr><td>${escapeHtml(r.dma)} ${escapeHtml(r.name)}</td>
-    <td class="num">${r.inlet_setting_m === null ? "—" : `${fmt(r.inlet_setting_m, 1)} m (${fmt(r.inlet_setting_mpa, 3)} MPa)`}</td>
+  const body = rows.map((r) => `<tr data-dma="${escapeHtml(r.dma)}"><td>${escapeHtml(r.dma)} ${escapeHtml(r.name)}</td>
+    <td class="num">${r.inlet_setting_m === null ? (r.boundary === "open" ? t("pm_open_boundary") : "—") : `${fmt(r.inlet_setting_m, 1)} m (${fmt(r.inlet_setting_mpa, 3)} MPa)`}</td>
     <td class="num">${fmt(r.critical_today_m, 1)} → ${fmt(r.critical_with_prv_m, 1)}</td>
     <td class="num">${fmt(r.saved_m3_per_day, 1)}</td><td class="num">${fmt(r.saved_share_pct, 1)} %</td>
-    <td class="num">${r.payback_years === null ? "—" : fmt(r.payback_years, 1)}</td><td>${r.pays ? t("prv_pays") : ""}</td></tr>`).join("");
-  return `<h4>${t("pressure_management")}</h4>
-    <table class="data" id="pressure-table"><thead><tr><th>DMA</th><th class="num">${t("prv_setting")}</th><th class="num">${t("critical_point_m")}</th>
-    <th class="num">${t("saved_m3d")}</th><th class="num">${t("share_of_real_losses")}</th><th class="num">${t("payback_years")}</th><th></th></tr></thead><tbody>${body}</tbody></table>`;
+    <td class="num">${r.payback_years === null ? "—" : fmt(r.payback_years, 1)}</td>
+    <td class="num" title="${escapeHtml(t(`pm_n1_${(r.n1_source ?? "default").replace(/[^a-z]+/g, "_")}`))}">${fmt(r.n1, 2)}${r.n1_source === "night-flow step" ? " *" : ""}</td>
+    <td>${r.pays ? t("prv_pays") : ""}</td></tr>`).join("");
+  const notes = rows.flatMap((r) => (r.warnings ?? []).map((w) => `<li><b>${escapeHtml(r.dma)}</b>: ${escapeHtml(w)}</li>`)).join("");
+  return `<table class="data" id="pressure-table"><thead><tr><th>DMA</th><th class="num">${t("prv_setting")}</th><th class="num">${t("critical_point_m")}</th>
+    <th class="num">${t("saved_m3d")}</th><th class="num">${t("share_of_real_losses")}</th><th class="num">${t("payback_years")}</th><th class="num">N1</th><th></th></tr></thead><tbody>${body}</tbody></table>
+    ${notes ? `<ul class="pm-notes">${notes}</ul>` : ""}`;
 }

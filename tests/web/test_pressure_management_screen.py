@@ -1,0 +1,96 @@
+"""Pressure management in the console's leakage tab (issue 17 leftover): an engineer starts the
+service's background job, the screen follows its progress and shows the DMAs' table when it is
+done, the same as the API's; the result is stored, so a reload shows it at once; a viewer reads
+it and is not offered the run. The service runs at 0.5 MPa (a deployment's setting) so that no
+DMA needs a PRV search: one EPANET day of the city, seconds (the search is tested in
+tests/ops/test_pressure_management.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from api.demo import _leakage
+from tests.api.conftest import LiveServer
+from tests.web.test_console import (  # noqa: F401 (fixtures)
+    browser,
+    page,
+    sign_in,
+    sync_api,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    srv = LiveServer(
+        tmp_path_factory.mktemp("pressure") / "data",
+        env={"WATEROPS_SERVICE_PRESSURE_MPA": "0.5"},
+    )
+    srv.start()
+    try:
+        _leakage(srv.url, srv.token("engineer"))  # the demo's eight weeks of meter data
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_the_engineer_runs_pressure_management_and_reads_it(
+    page: Any,  # noqa: F811
+    server: LiveServer,
+) -> None:
+    sign_in(page, server, "engineer")
+    page.click("[data-tab=leakage]")
+    page.wait_for_selector("#pm-run")
+    assert page.locator("#pressure-table").count() == 0  # not run yet: says so
+    assert "EPANET" in page.locator("#pressure-mgmt").inner_text() or "水力模型" in (
+        page.locator("#pressure-mgmt").inner_text()
+    )
+    page.click("#pm-run")
+    page.wait_for_selector("#pressure-table tbody tr", timeout=120_000)
+    token = server.token()
+    _, listed, _ = server.call("GET", "/api/leakage/analyses", token)
+    url = f"/api/leakage/analyses/{listed[0]['id']}/pressure-management"
+    _, job, _ = server.call("GET", url, token)
+    assert job["state"] == "done" and job["inputs"]["service_pressure_mpa"] == 0.5
+    rows = page.locator("#pressure-table tbody tr")
+    assert rows.count() == len(job["pressure_management"]) == 8
+    assert [rows.nth(k).get_attribute("data-dma") for k in range(rows.count())] == [
+        r["dma"] for r in job["pressure_management"]
+    ]
+    status = page.locator("#pm-status").inner_text()
+    assert "已完成" in status or "Done" in status
+    notes = page.locator("#pressure-mgmt .pm-notes").inner_text()
+    assert "already at the service pressure" in notes  # each DMA's reason, from the service
+    page.screenshot(path=str(server.data.parent / "pressure.png"), full_page=True)
+
+    page.click("#lang")  # the tab is drawn again in the other language
+    other = "Pressure management" if "已完成" in status else "分区压力管理"
+    sync_api.expect(page.locator("#pressure-mgmt h4")).to_contain_text(other)
+    again_label = "Run again" if "已完成" in status else "重新计算"
+    sync_api.expect(page.locator("#pm-run")).to_contain_text(again_label)
+
+    page.reload()  # stored: shown at once, no second run
+    page.click("[data-tab=leakage]")
+    page.wait_for_selector("#pressure-table tbody tr")
+    _, again, _ = server.call("GET", url, token)
+    assert again["finished_at"] == job["finished_at"]
+
+
+def test_a_viewer_reads_pressure_management_without_the_run(
+    page: Any,  # noqa: F811
+    server: LiveServer,
+) -> None:
+    token = server.token("engineer")
+    _, listed, _ = server.call("GET", "/api/leakage/analyses", token)
+    url = f"/api/leakage/analyses/{listed[0]['id']}/pressure-management"
+    status, _, _ = server.call("POST", url, token, {})
+    assert status in (200, 202)
+    sign_in(page, server, "viewer")
+    page.click("[data-tab=leakage]")
+    page.wait_for_selector("#pressure-mgmt h4")
+    assert page.locator("#pm-run").count() == 0
+    page.wait_for_selector("#pressure-table tbody tr", timeout=120_000)
