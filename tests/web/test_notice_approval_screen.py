@@ -87,6 +87,28 @@ def test_the_approval_form_gives_way_to_the_recorded_approval(
         open_notice(page, oid)
         sync_api.expect(page.locator("#authority-recorded")).to_contain_text("汴城管供〔2026〕12号")
         assert page.locator("#authority-form").count() == 0
+        assert "汴城管供〔2026〕12号" in page.locator("#preview-zh").inner_text()
+
+        # a mistyped document number is corrected: the form comes back filled with the record
+        page.click("#authority-correct")
+        form = page.locator("#authority-form")
+        form.wait_for()
+        assert form.locator("input[name=authority]").input_value() == "开封市城市管理局"
+        assert form.locator("input[name=document]").input_value() == "汴城管供〔2026〕12号"
+        assert form.locator("input[name=at]").input_value() == approved.strftime("%Y-%m-%dT%H:%M")
+        form.locator("input[name=document]").fill("汴城管供〔2026〕13号")
+        form.locator("button[type=submit]").click()
+        sync_api.expect(page.locator("#authority-recorded")).to_contain_text(
+            "汴城管供〔2026〕13号", timeout=30_000
+        )
+        assert page.locator("#authority-form").count() == 0
+        # the notice cites the latest; both are in the history
+        sync_api.expect(page.locator("#preview-zh")).to_contain_text("汴城管供〔2026〕13号")
+        code, outage, _ = server.call("GET", f"/api/outages/{oid}", server.token())
+        assert [r["document"] for r in outage["records"]] == [
+            "汴城管供〔2026〕12号",
+            "汴城管供〔2026〕13号",
+        ]
     finally:
         context.close()
     assert not errors, errors

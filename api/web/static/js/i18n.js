@@ -166,25 +166,6 @@ const STRINGS = {
     absence_remove: "删除", absence_none: "没有登记的缺勤", absence_removed: "缺勤已删除", absence_added: "{crew} 的缺勤已登记",
     "absence:leave": "休假", "absence:sickness": "病假", "absence:vehicle": "车辆停用",
     // end h18b
-    // h16: the recorded approval, the webhooks screen
-    approval_recorded_help: "批准已记录，可以发布公告。",
-    webhooks: "事件推送（Webhook）",
-    webhooks_help: "停水公告发布、变更、恢复供水或取消时，系统向下列接收地址推送签名事件（HMAC-SHA256），失败自动重试。",
-    webhook_url: "接收地址（URL）", webhook_secret: "签名密钥（可不填）", webhook_secret_hint: "不填则自动生成；至少16个字符",
-    webhook_events: "推送事件（不选则全部）", webhook_add: "添加接收地址", webhook_none: "尚无接收地址。",
-    "ev_notice.published": "公告发布", "ev_notice.updated": "公告变更", "ev_notice.restored": "恢复供水", "ev_notice.cancelled": "公告取消",
-    webhook_refused: "接收地址不允许：主机 {host}",
-    webhook_refused_help: "为防止服务器端请求伪造，系统只向公网地址或服务器设置 WATEROPS_WEBHOOK_HOSTS 中列出的主机推送事件，不向本机（回环）、内网或链路本地地址（如云平台元数据地址 169.254.169.254）推送。如确为本单位的接收端，请由系统管理员在该设置中列出其主机。",
-    webhook_invalid: "接收地址无效：",
-    webhook_secret_once: "签名密钥只显示这一次，请复制到接收端：",
-    webhook_pending: "待送", webhook_dead: "已放弃", webhook_created: "创建",
-    webhook_deliveries: "推送记录", webhook_remove: "删除",
-    webhook_remove_confirm: "删除接收地址 {url}？删除后不再向其推送。",
-    webhook_deliveries_of: "{url} 的推送记录（最近100条）", webhook_no_deliveries: "尚无推送。",
-    webhook_event: "事件", webhook_notice: "公告", webhook_attempts: "尝试次数", webhook_last_answer: "最近应答",
-    webhook_next: "下次尝试", webhook_when: "时间", webhook_all_events: "全部事件",
-    "dstatus:pending": "待送", "dstatus:delivered": "已送达", "dstatus:dead": "已放弃",
-    // end h16
     // issue 18 (h18d): every code the API sends, in Chinese (tests/web/test_messages.py
     // enumerates the Python enums), and the job detail
     "status:suspended": "已暂停（让位抢修）",
@@ -219,6 +200,26 @@ const STRINGS = {
     err_changed: "已被他人修改，请重新载入后再操作", err_too_large: "文件过大", err_busy: "服务繁忙，请稍后再试",
     err_server: "服务出错", err_network: "无法连接服务（请检查网络）", err_with_detail: "{what}（{detail}）",
     // end h18d
+    // h16: the recorded approval, the webhooks screen
+    approval_recorded_help: "批准已记录，可以发布公告。",
+    approval_correct: "更正批准信息", approval_correct_help: "更正后以最新记录为准，原记录仍保留在历史中。",
+    webhooks: "事件推送（Webhook）",
+    webhooks_help: "停水公告发布、变更、恢复供水或取消时，系统向下列接收地址推送签名事件（HMAC-SHA256），失败自动重试。",
+    webhook_url: "接收地址（URL）", webhook_secret: "签名密钥（可不填）", webhook_secret_hint: "不填则自动生成；至少16个字符",
+    webhook_events: "推送事件（不选则全部）", webhook_add: "添加接收地址", webhook_none: "尚无接收地址。",
+    "ev_notice.published": "公告发布", "ev_notice.updated": "公告变更", "ev_notice.restored": "恢复供水", "ev_notice.cancelled": "公告取消",
+    webhook_refused: "接收地址不允许：主机 {host}",
+    webhook_refused_help: "为防止服务器端请求伪造，系统只向公网地址或服务器设置 WATEROPS_WEBHOOK_HOSTS 中列出的主机推送事件，不向本机（回环）、内网或链路本地地址（如云平台元数据地址 169.254.169.254）推送。如确为本单位的接收端，请由系统管理员在该设置中列出其主机。",
+    webhook_invalid: "接收地址无效：",
+    webhook_secret_once: "签名密钥只显示这一次，请复制到接收端：",
+    webhook_pending: "待送", webhook_dead: "已放弃", webhook_created: "创建",
+    webhook_deliveries: "推送记录", webhook_remove: "删除",
+    webhook_remove_confirm: "删除接收地址 {url}？删除后不再向其推送。",
+    webhook_deliveries_of: "{url} 的推送记录（最近100条）", webhook_no_deliveries: "尚无推送。",
+    webhook_event: "事件", webhook_notice: "公告", webhook_attempts: "尝试次数", webhook_last_answer: "最近应答",
+    webhook_next: "下次尝试", webhook_when: "时间", webhook_all_events: "全部事件",
+    "dstatus:pending": "待送", "dstatus:delivered": "已送达", "dstatus:dead": "已放弃",
+    // end h16
   },
   en: {
     title: "Water operations & leak management", public_title: "Water outage notices",
@@ -349,25 +350,6 @@ const STRINGS = {
     absence_remove: "Remove", absence_none: "No absence recorded", absence_removed: "Absence removed", absence_added: "Absence of {crew} recorded",
     "absence:leave": "leave", "absence:sickness": "sickness", "absence:vehicle": "vehicle out of service",
     // end h18b
-    // h16: the recorded approval, the webhooks screen
-    approval_recorded_help: "The approval is on record: the notice can be published.",
-    webhooks: "Webhooks (notice events)",
-    webhooks_help: "When a notice is published, updated, restored or cancelled, the service POSTs a signed event (HMAC-SHA256) to each receiver below, retried with back-off.",
-    webhook_url: "Receiver URL", webhook_secret: "Signing secret (optional)", webhook_secret_hint: "empty: one is made; at least 16 characters",
-    webhook_events: "Events (none ticked: all)", webhook_add: "Add receiver", webhook_none: "No receivers yet.",
-    "ev_notice.published": "published", "ev_notice.updated": "updated", "ev_notice.restored": "restored", "ev_notice.cancelled": "cancelled",
-    webhook_refused: "Receiver refused: host {host}",
-    webhook_refused_help: "Against server-side request forgery the service sends events only to public addresses or to hosts listed in the server setting WATEROPS_WEBHOOK_HOSTS, never to a loopback, intranet or link-local address (such as the cloud's metadata address 169.254.169.254). If this is the utility's own receiver, the system administrator lists its host there.",
-    webhook_invalid: "Receiver URL not valid: ",
-    webhook_secret_once: "The signing secret is shown this once: copy it to the receiver:",
-    webhook_pending: "Pending", webhook_dead: "Given up", webhook_created: "Created",
-    webhook_deliveries: "Deliveries", webhook_remove: "Remove",
-    webhook_remove_confirm: "Remove the receiver {url}? Nothing more is sent to it.",
-    webhook_deliveries_of: "Deliveries to {url} (latest 100)", webhook_no_deliveries: "Nothing sent yet.",
-    webhook_event: "Event", webhook_notice: "Notice", webhook_attempts: "Attempts", webhook_last_answer: "Last answer",
-    webhook_next: "next attempt", webhook_when: "When", webhook_all_events: "all events",
-    "dstatus:pending": "pending", "dstatus:delivered": "delivered", "dstatus:dead": "given up",
-    // end h16
     // issue 18 (h18d): every code the API sends, in English, and the job detail
     "status:suspended": "suspended (left for an emergency)",
     "plan:queued": "queued", "plan:solving": "solving", "plan:ready": "ready", "plan:published": "published",
@@ -407,6 +389,26 @@ const STRINGS = {
     err_server: "the service failed", err_network: "the service cannot be reached (check the network)",
     err_with_detail: "{what} ({detail})",
     // end h18d
+    // h16: the recorded approval, the webhooks screen
+    approval_recorded_help: "The approval is on record: the notice can be published.",
+    approval_correct: "Correct the approval", approval_correct_help: "The corrected approval is recorded beside the first; the latest is the one the notice cites, and both stay in the history.",
+    webhooks: "Webhooks (notice events)",
+    webhooks_help: "When a notice is published, updated, restored or cancelled, the service POSTs a signed event (HMAC-SHA256) to each receiver below, retried with back-off.",
+    webhook_url: "Receiver URL", webhook_secret: "Signing secret (optional)", webhook_secret_hint: "empty: one is made; at least 16 characters",
+    webhook_events: "Events (none ticked: all)", webhook_add: "Add receiver", webhook_none: "No receivers yet.",
+    "ev_notice.published": "published", "ev_notice.updated": "updated", "ev_notice.restored": "restored", "ev_notice.cancelled": "cancelled",
+    webhook_refused: "Receiver refused: host {host}",
+    webhook_refused_help: "Against server-side request forgery the service sends events only to public addresses or to hosts listed in the server setting WATEROPS_WEBHOOK_HOSTS, never to a loopback, intranet or link-local address (such as the cloud's metadata address 169.254.169.254). If this is the utility's own receiver, the system administrator lists its host there.",
+    webhook_invalid: "Receiver URL not valid: ",
+    webhook_secret_once: "The signing secret is shown this once: copy it to the receiver:",
+    webhook_pending: "Pending", webhook_dead: "Given up", webhook_created: "Created",
+    webhook_deliveries: "Deliveries", webhook_remove: "Remove",
+    webhook_remove_confirm: "Remove the receiver {url}? Nothing more is sent to it.",
+    webhook_deliveries_of: "Deliveries to {url} (latest 100)", webhook_no_deliveries: "Nothing sent yet.",
+    webhook_event: "Event", webhook_notice: "Notice", webhook_attempts: "Attempts", webhook_last_answer: "Last answer",
+    webhook_next: "next attempt", webhook_when: "When", webhook_all_events: "all events",
+    "dstatus:pending": "pending", "dstatus:delivered": "delivered", "dstatus:dead": "given up",
+    // end h16
   },
 };
 

@@ -82,13 +82,21 @@ function authorityForm(outage) {
   if (approval) {
     return `<div id="authority-recorded" class="card">
       <p><strong>${t("rec_approval")}</strong> · ${escapeHtml(approval.authority)} ${escapeHtml(approval.document || "")} · ${shortTime(approval.at)}</p>
-      <p class="help">${t("approval_recorded_help")}</p></div>`;
+      <p class="help">${t("approval_recorded_help")}</p>
+      <button type="button" id="authority-correct" class="needs-dispatcher">${t("approval_correct")}</button></div>`;
   }
+  return recordForm(planned);
+}
+
+// the approval or report form; `was` (the approval on record, being corrected) fills it: the
+// corrected one is recorded beside it, and the latest approval is the one the notice cites
+function recordForm(planned, was = null) {
+  const value = (v) => (was ? ` value="${escapeHtml(v || "")}"` : "");
   return `<form id="authority-form" class="grid2 needs-dispatcher card">
-    <p class="help wide">${t(planned ? "approval_help" : "report_help")}</p>
-    <label><span>${t("authority")}</span><input name="authority" required maxlength="200" lang="zh-CN" placeholder="开封市城市管理局"></label>
-    <label><span>${t(planned ? "approval_document" : "report_reference")}</span><input name="document" ${planned ? "required" : ""} maxlength="200" placeholder="${planned ? "汴城管供〔2026〕X号" : ""}"></label>
-    <label><span>${t(planned ? "approved_at" : "reported_at")}</span><input name="at" type="datetime-local" ${planned ? "required" : ""}></label>
+    <p class="help wide">${t(was ? "approval_correct_help" : planned ? "approval_help" : "report_help")}</p>
+    <label><span>${t("authority")}</span><input name="authority" required maxlength="200" lang="zh-CN" placeholder="开封市城市管理局"${value(was?.authority)}></label>
+    <label><span>${t(planned ? "approval_document" : "report_reference")}</span><input name="document" ${planned ? "required" : ""} maxlength="200" placeholder="${planned ? "汴城管供〔2026〕X号" : ""}"${value(was?.document)}></label>
+    <label><span>${t(planned ? "approved_at" : "reported_at")}</span><input name="at" type="datetime-local" ${planned ? "required" : ""}${value(was?.at?.slice(0, 16))}></label>
     <button type="submit">${t(planned ? "record_approval" : "record_report")}</button>
   </form>`;
 }
@@ -134,11 +142,18 @@ async function openNotice(id) {
   const accounts = `/api/outages/${encodeURIComponent(id)}/accounts`;
   $("#notice-accounts-csv").addEventListener("click", () => busy(() => download(`${accounts}.csv`, `${id}-accounts.csv`)));
   $("#notice-accounts-xlsx").addEventListener("click", () => busy(() => download(`${accounts}.xlsx`, `${id}-accounts.xlsx`)));
-  $("#authority-form")?.addEventListener("submit", (e) => {
+  const wireRecordForm = () => $("#authority-form")?.addEventListener("submit", (e) => {
     e.preventDefault();
     const f = e.target;
     if (outage.kind === "planned") step("approval", { authority: f.authority.value.trim(), document: f.document.value.trim(), approved_at: f.at.value });
     else step("report", { authority: f.authority.value.trim(), reported_at: f.at.value || undefined, reference: f.document.value.trim() });
+  });
+  wireRecordForm();
+  // a mistyped approval is corrected, not re-approved: the form comes back filled with it
+  $("#authority-correct")?.addEventListener("click", () => {
+    const approval = outage.records.filter((r) => r.kind === "approval").at(-1);
+    $("#authority-recorded").outerHTML = recordForm(true, approval);
+    wireRecordForm();
   });
   $("#notice-restore")?.addEventListener("click", () => step("restore", {}));
   $("#notice-cancel")?.addEventListener("click", () => {
