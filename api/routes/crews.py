@@ -135,7 +135,7 @@ class CrewOut(BaseModel):
 
     id: str
     skills: list[str]
-    depot: tuple[float, float] = Field(description="[lon, lat] in WGS84")
+    depot: list[float] = Field(min_length=2, max_length=2, description="[lon, lat] in WGS84")
     shift_start: str = Field(description="HH:MM")
     shift_end: str = Field(description="HH:MM")
     lunch_start: str | None
