@@ -94,6 +94,7 @@ WRITE_ROLES = {
     "/api/leakage/analyses/{analysis_id}/survey-jobs": {"dispatcher"},
     "/api/leakage": {"dispatcher", "engineer"},
     "/api/repairs": {"dispatcher", "engineer"},
+    "/api/jobs/{job_id}/notes": {"dispatcher", "engineer"},  # a note on a job (issue 18)
 }
 
 
