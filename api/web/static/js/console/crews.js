@@ -49,9 +49,9 @@ async function loadCrews() {
         : d.absent ? `<span class="badge late" data-absent="${escapeHtml(d.absent)}">${escapeHtml(code("absence", d.absent))}</span>`
         : d.works ? `${escapeHtml(d.shift_start)}–${escapeHtml(d.shift_end)}${d.changed ? ` <span class="badge provisional">${escapeHtml(t("crew_changed"))}</span>` : ""}`
         : `<span class="badge">${escapeHtml(t("crew_off"))}</span>`;
-      return `<tr data-crew="${escapeHtml(c.id)}" class="${chosen === c.id ? "chosen" : ""}"><td><code>${escapeHtml(c.id)}</code></td>
+      return `<tr data-crew="${escapeHtml(c.id)}" ${chosen === c.id ? 'aria-selected="true" style="background: #eef4fb"' : ""}><td style="white-space: nowrap"><code>${escapeHtml(c.id)}</code></td>
         <td>${c.skills.map((s) => escapeHtml(code("skill", s))).join("、")}</td>
-        <td>${escapeHtml(c.shift_start)}–${escapeHtml(c.shift_end)}</td><td class="on-day">${onDay}</td>
+        <td style="white-space: nowrap">${escapeHtml(c.shift_start)}–${escapeHtml(c.shift_end)}</td><td class="on-day" style="white-space: nowrap">${onDay}</td>
         <td>${escapeHtml(t((d ? d.on_call : c.on_call) ? "yes" : "no"))}</td></tr>`;
     }).join("")}</tbody></table>`;
   for (const row of document.querySelectorAll("#crews-table tr[data-crew]")) {
