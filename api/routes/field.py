@@ -144,6 +144,7 @@ def crew_day(
                 "location": spec.get("location"),
                 "valve": spec.get("valve"),
                 "ticket": spec.get("ticket"),
+                "step": spec.get("step"),
                 "deadline": spec.get("deadline") or spec.get("due"),
             }
         )
