@@ -75,9 +75,7 @@ def live_events(service: Service, after: int = 0) -> list[dict[str, Any]]:
     return events
 
 
-def test_a_crews_account_opens_the_field_app_only(
-    service: Service, ticket: dict[str, Any]
-) -> None:
+def test_a_crews_account_opens_the_field_app_only(service: Service, ticket: dict[str, Any]) -> None:
     auth = crew_auth(service)
     assert service.client.get("/api/auth/me", headers=auth).json()["role"] == "crew"
     for path in ("/api/jobs", "/api/repairs", "/api/crews", "/api/live/positions"):
@@ -242,3 +240,35 @@ def test_the_crews_day_is_its_route_of_the_published_plan(service: Service) -> N
     assert all(s["mine"] or s["slot"] == 2 for s in day["stops"])
     starts = [s["start"] for s in day["stops"]]
     assert starts == sorted(starts)
+
+
+def test_an_admin_makes_a_crews_account(service: Service) -> None:
+    body = {"username": f"crew.{service.backend}", "password": "field-pass-1", "role": "crew"}
+    r = service.post("/api/users", "admin", json=body)
+    assert r.status_code == 422 and "names its crew" in r.json()["detail"]
+    r = service.post("/api/users", "admin", json={**body, "crew": "no-such-crew"})
+    assert r.status_code == 422
+    r = service.post("/api/users", "admin", json={**body, "crew": OTHER})
+    assert r.status_code == 201 and r.json()["crew"] == OTHER
+    # the other accounts are answered as before, without a crew
+    assert "crew" not in service.get("/api/auth/me").json()
+    token = service.client.post(
+        "/api/auth/token", data={"username": body["username"], "password": body["password"]}
+    ).json()["access_token"]
+    day = service.client.get("/api/field/day", headers={"Authorization": f"Bearer {token}"})
+    assert day.status_code == 200 and day.json()["crew"] == OTHER
+
+
+def test_the_live_stream_resumes_after_the_last_event_id(service: Service) -> None:
+    every = live_events(service)
+    assert len(every) >= 2
+    ids = [e["id"] for e in every]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    with service.client.stream(
+        "GET",
+        "/api/live",
+        params={"seconds": 1},
+        headers={**service.auth("viewer"), "Last-Event-ID": str(ids[-2])},
+    ) as r:
+        resumed = [json.loads(x[6:]) for x in r.iter_lines() if x.startswith("data: ")]
+    assert [e["id"] for e in resumed] == ids[-1:]
