@@ -543,6 +543,7 @@ def _dma(
     day = today
     prv_settings: dict[str, float] | None = None
     boundary = "closed"
+    no_gain = False
     if target >= float(main_head.max()) - settings.tolerance_m:
         warnings.append(
             f"the critical point is already at the service pressure ({low_today:.1f} m at "
@@ -551,6 +552,8 @@ def _dma(
     else:
         best: tuple[float, dict[str, float], DayPressures] | None = None
         with_valves = with_prvs(model, {i: 0.0 for i in model_inlets.values()})  # one copy
+        previous: tuple[float, float] | None = None  # the last run's target and margin
+        slope = 1.0
         for _ in range(settings.max_runs):
             trial = {p: max(target - elevation[p], 0.0) for p in model_inlets}
             set_prv_settings(with_valves, {model_inlets[p]: s for p, s in trial.items()})
@@ -569,10 +572,17 @@ def _dma(
                 best = (target, trial, day)
             if worst >= -0.01 and (margin <= settings.tolerance_m or worst <= settings.tolerance_m):
                 break
-            if worst < -0.01:
-                target -= worst - 0.02
-            else:
-                target -= margin - settings.tolerance_m / 2
+            # the critical point does not follow the inlet head metre for metre (the PRVs
+            # act at some hours only, an open PRV loses a little): the step is scaled by the
+            # response measured between the last two runs (a secant), 1:1 at first
+            if previous is not None and abs(target - previous[0]) > 0.01:
+                slope = min(max((margin - previous[1]) / (target - previous[0]), 0.1), 1.5)
+            previous = (target, margin)
+            wanted = (0.02 - worst) if worst < -0.01 else (settings.tolerance_m / 2 - margin)
+            target += wanted / slope
+            if target >= float(main_head.max()) - settings.tolerance_m:
+                no_gain = True  # the PRVs would be open all day: today's pressures, no run
+                break
         if best is not None and best[1][main.pipe] == 0.0:
             boundary = "open"  # the main inlet's PRV at 0 m is shut: not a setting
         if boundary == "open":
@@ -584,6 +594,12 @@ def _dma(
                 "test) or its other inlets are metered (meters.csv)"
                 + _valves_note(network, model, d)
             )
+        elif best is None and no_gain:
+            warnings.append(
+                "the setting the critical point needs is today's inlet pressure: a PRV gains "
+                "nothing"
+            )
+            day = today
         elif best is None:
             warnings.append(
                 f"no PRV setting kept the critical point at the service pressure in {runs} runs: "
