@@ -70,11 +70,14 @@ def _start(state: Any) -> int:
         return int(session.scalar(select(func.coalesce(func.max(t.LiveEvent.id), 0))) or 0)
 
 
+# not in the OpenAPI document: a stream that lasts minutes is no request and answer, and a client
+# driven by the schema (a generated client, a fuzzer) would wait on it for its whole length; it
+# is described in docs/service.md and docs/field-app.md
 @router.get(
     "",
     summary="crews' reports and positions, live (server-sent events)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    include_in_schema=False,
 )
 async def live(
     request: Request,

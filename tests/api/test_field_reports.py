@@ -78,7 +78,7 @@ def live_events(service: Service, after: int = 0) -> list[dict[str, Any]]:
 def test_a_crews_account_opens_the_field_app_only(service: Service, ticket: dict[str, Any]) -> None:
     auth = crew_auth(service)
     assert service.client.get("/api/auth/me", headers=auth).json()["role"] == "crew"
-    for path in ("/api/jobs", "/api/repairs", "/api/crews", "/api/live/positions"):
+    for path in ("/api/jobs", "/api/repairs", "/api/crews", "/api/live/positions", "/api/live"):
         r = service.client.get(path, headers=auth)
         assert r.status_code == 403, (path, r.text)
         assert "field app" in r.json()["detail"]
@@ -260,6 +260,9 @@ def test_an_admin_makes_a_crews_account(service: Service) -> None:
 
 
 def test_the_live_stream_resumes_after_the_last_event_id(service: Service) -> None:
+    assert service.client.get("/api/live").status_code == 401
+    # a stream is no answer of the schema (schema-driven clients would wait on it)
+    assert "/api/live" not in service.client.get("/openapi.json").json()["paths"]
     every = live_events(service)
     assert len(every) >= 2
     ids = [e["id"] for e in every]
