@@ -120,6 +120,13 @@ def stored_model(registry: Any, db: Any, loaded: Any) -> HydraulicModel:
     return build_model(layers, loaded.network, ModelSettings())
 
 
+def _is_inp(registry: Any, db: Any, loaded: Any) -> bool:
+    """The stored network is an EPANET file (its model the file's own)."""
+    with Session(db) as session:
+        row = registry.row(session, loaded.row_id)
+    return str(row.stored_path).lower().endswith(".inp")
+
+
 def stored_impact(
     state: Any, db: Any, loaded: Any, plan: IsolationPlan, hour: float, service_pressure_mpa: float
 ) -> HydraulicImpact:
@@ -166,7 +173,7 @@ def stored_valve_table(
         model = stored_model(state.registry, db, loaded)
         at = hour
         if at is None:
-            at = 0.0 if model.source.lower().endswith(".inp") else float(peak_hour(model))
+            at = 0.0 if _is_inp(state.registry, db, loaded) else float(peak_hour(model))
         settings = PressureSettings(service_pressure_mpa=service_pressure_mpa)
         with engine_for(model, loaded.network, at, settings) as engine:
             rows = hydraulic_valve_criticality(engine, loaded.isolator)

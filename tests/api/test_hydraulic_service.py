@@ -228,3 +228,6 @@ def test_the_service_programme_with_hydraulics(
     assert r.status_code == 200, r.text
     _check(r.json(), expected)
     assert service.get(url, "viewer", params=params).json() == r.json()  # kept, not redone
+    # without an hour, an EPANET file's start
+    r = service.get(url, "viewer", params={"hydraulic": "true"})
+    assert r.status_code == 200 and r.json()["hydraulic"]["hour"] == 0.0, r.text
