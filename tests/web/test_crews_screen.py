@@ -111,6 +111,9 @@ def test_a_dispatcher_edits_shifts_and_an_absence_and_the_plan_follows(
     page.click("#lang")
     page.click("[data-tab=crews]")
     sync_api.expect(row.locator(".on-day")).to_have_text("sickness")
+    # the chosen crew's day and absences are read after the table: wait for them
+    sync_api.expect(page.locator("#crew-day-title")).to_have_text(f"valve-01 on {day}")
+    sync_api.expect(page.locator("#absence-list li[data-absence]")).to_contain_text("sickness")
     panel = page.locator("[data-panel=crews]").inner_text()
     assert "Absences" in panel and "Rostered shift" in panel
     assert not re.search(r"[\u4e00-\u9fff]", panel), panel
