@@ -2,7 +2,7 @@
 // and why), and for a dispatcher the editor of a crew (skills, roster shift, on-call duty), of
 // its shift on the day chosen, and of its absences (leave, sickness, vehicle out of service).
 import { api } from "../api.js";
-import { code, escapeHtml, t } from "../i18n.js";
+import { code, currentLang, escapeHtml, t } from "../i18n.js";
 import { $, state } from "./state.js";
 import { busy, say } from "./status.js";
 
@@ -50,7 +50,7 @@ async function loadCrews() {
         : d.works ? `${escapeHtml(d.shift_start)}–${escapeHtml(d.shift_end)}${d.changed ? ` <span class="badge provisional">${escapeHtml(t("crew_changed"))}</span>` : ""}`
         : `<span class="badge">${escapeHtml(t("crew_off"))}</span>`;
       return `<tr data-crew="${escapeHtml(c.id)}" ${chosen === c.id ? 'aria-selected="true" style="background: #eef4fb"' : ""}><td style="white-space: nowrap"><code>${escapeHtml(c.id)}</code></td>
-        <td>${c.skills.map((s) => escapeHtml(code("skill", s))).join("、")}</td>
+        <td>${c.skills.map((s) => escapeHtml(code("skill", s))).join(currentLang() === "zh" ? "、" : ", ")}</td>
         <td style="white-space: nowrap">${escapeHtml(c.shift_start)}–${escapeHtml(c.shift_end)}</td><td class="on-day" style="white-space: nowrap">${onDay}</td>
         <td>${escapeHtml(t((d ? d.on_call : c.on_call) ? "yes" : "no"))}</td></tr>`;
     }).join("")}</tbody></table>`;
