@@ -4,6 +4,7 @@ changes by day, honoured by the day plan (real OR-Tools) and the emergency duty 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -17,7 +18,7 @@ from ops.crews import (
     who_works,
     with_days,
 )
-from ops.dispatch import CrewShift, plan_day
+from ops.dispatch import CrewShift, plan_day, replan_emergency
 from ops.errors import InvalidRequest
 from ops.jobs import FieldJob, JobKind, Skill
 
@@ -136,3 +137,25 @@ def test_bad_absences_and_changes_are_refused() -> None:
         ShiftChange("valve-1", DAY, dt.time(14, 0))
     with pytest.raises(InvalidRequest):
         ShiftChange("valve-1", DAY)
+
+
+def test_a_re_plan_keeps_the_days_of_the_plan_it_changes() -> None:
+    """The days travel with the crews of a published plan: an emergency re-plan of a two-day
+    plan still gives the crew away on the second day no job that day."""
+    away = Absence("valve-1", NEXT, NEXT, AbsenceReason.LEAVE)
+    roster = with_days(ROSTER, [away], [], [DAY, NEXT])
+    week = plan_day(DAY, jobs(24), [], roster, CAL, seconds=2, days=2)
+    # as the service stores the plan's crews (its problem) and reads them back to re-plan
+    again = replace(week, crews=tuple(CrewShift.from_dict(c.to_dict()) for c in week.crews))
+    assert again.crews == week.crews and again.crews[0].days
+    burst = jobs(1, emergency=True)[0]
+    urgent = FieldJob(
+        "URGENT", burst.kind, burst.location, burst.duration, burst.skills, "T-1", emergency=True
+    )
+    now = dt.datetime.combine(DAY, dt.time(10, 0))
+    after = replan_emergency(again, now, [urgent], calendar=CAL, seconds=2)
+    friday = 24 * 3600
+    routes = {r.crew_id: r.stops for r in after.plan.routes}
+    assert after.plan.stop("URGENT") is not None
+    assert all(s.start < friday for s in routes["valve-1"])
+    assert any(s.start >= friday for s in routes["valve-2"])
