@@ -22,7 +22,7 @@ The reports and the job steps they make::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -244,3 +244,38 @@ def widen_repair(
                 continue  # shut already: it must be reopened after the repair
             changes.append(change_status(job, JobStatus.CANCELLED, by=by, at=at, note=note))
     return Widening(case, failed_valve, added, links, tuple(changes))
+
+
+#: A crew's shared position counts for a re-plan when it is at most this old at the re-plan's
+#: time: older, the crew has moved on (the plan then has it where its route puts it).
+POSITION_MAX_AGE = dt.timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class SharedPosition:
+    """A position a crew's phone shared (WGS84), and when it was taken."""
+
+    crew: str
+    lon: float
+    lat: float
+    at: dt.datetime
+
+
+def replan_positions(
+    given: Mapping[str, Sequence[float]],
+    shared: Iterable[SharedPosition],
+    now: dt.datetime,
+    *,
+    max_age: dt.timedelta = POSITION_MAX_AGE,
+) -> dict[str, tuple[float, float]]:
+    """Where each crew starts a re-plan at ``now``: the position the dispatcher gave, else the
+    newest the crew shared within ``max_age`` before ``now`` (none taken after it)."""
+    newest: dict[str, SharedPosition] = {}
+    for p in shared:
+        if not now - max_age <= p.at <= now:
+            continue
+        if p.crew not in newest or p.at > newest[p.crew].at:
+            newest[p.crew] = p
+    out = {crew: (p.lon, p.lat) for crew, p in newest.items()}
+    out.update({crew: (float(v[0]), float(v[1])) for crew, v in given.items()})
+    return out

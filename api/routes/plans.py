@@ -40,6 +40,7 @@ from api.store import (
 from api.webhooks import enqueue_notice_events
 from ops.emergency import CallOutRules
 from ops.errors import Conflict
+from ops.field import POSITION_MAX_AGE, SharedPosition, replan_positions
 from ops.jobs import field_job_from_dict
 from ops.outages import LIVE
 from ops.plans import (
@@ -441,6 +442,19 @@ def replan_plan(
     now = local(body.now)
     replan_start(parent.day, now)
     positions = {k: [float(v[0]), float(v[1])] for k, v in body.positions.items()}
+    # where the request names none, a crew starts from the position its phone shared last
+    # (the field app), when fresh enough (ops.field.replan_positions)
+    shared = [
+        SharedPosition(str(e.crew_id), float(e.data["lon"]), float(e.data["lat"]), at)
+        for e in session.scalars(
+            select(t.LiveEvent).where(
+                t.LiveEvent.kind == "position",
+                t.LiveEvent.at >= now - POSITION_MAX_AGE,
+            )
+        )
+        if e.crew_id and (at := local(dt.datetime.fromisoformat(e.data["at"])))
+    ]
+    positions = {k: list(v) for k, v in replan_positions(positions, shared, now).items()}
     problem = encode_problem(
         parent.day,
         all_jobs,

@@ -221,7 +221,9 @@ def test_positions_reach_the_console(service: Service) -> None:
     assert mine and mine[0]["lon"] == 114.35 and mine[0]["lat"] == 34.79
 
 
-def test_the_crews_day_is_its_route_of_the_published_plan(service: Service) -> None:
+def test_the_crews_day_is_its_route_of_the_published_plan(
+    service: Service, ticket: dict[str, Any]
+) -> None:
     if service.backend != "sqlite":
         pytest.skip("one solve is enough: the day is read the same on both back ends")
     service.clock.now = START + dt.timedelta(hours=1)
@@ -275,3 +277,31 @@ def test_the_live_stream_resumes_after_the_last_event_id(service: Service) -> No
     ) as r:
         resumed = [json.loads(x[6:]) for x in r.iter_lines() if x.startswith("data: ")]
     assert [e["id"] for e in resumed] == ids[-1:]
+
+
+def test_a_replan_starts_from_the_crews_shared_positions(service: Service) -> None:
+    if service.backend != "sqlite":
+        pytest.skip("one solve is enough: the positions are read the same on both back ends")
+    from api.db import tables as t
+
+    service.clock.now = START + dt.timedelta(hours=2)
+    published = [p for p in service.get("/api/plans").json() if p["status"] == "published"]
+    assert published, "the day's plan is published by the test before"
+    r = service.client.post(
+        "/api/field/position", json={"lon": 114.3312, "lat": 34.7987}, headers=crew_auth(service)
+    )
+    assert r.status_code == 204
+    r = service.post(
+        f"/api/plans/{published[0]['id']}/replan",
+        json={
+            "now": service.clock.now.isoformat(),
+            "seconds": 2,
+            "positions": {OTHER: [114.3, 34.8]},
+        },
+    )
+    assert r.status_code == 202, r.text
+    with service.client.app.state.reader_sessions() as session:  # type: ignore[attr-defined]
+        problem = session.get(t.Plan, r.json()["id"]).problem
+    assert problem["positions"][CREW] == [114.3312, 34.7987]  # shared from the phone
+    assert problem["positions"][OTHER] == [114.3, 34.8]  # the dispatcher's word wins
+    wait_for_plan(service, r.json()["id"])

@@ -139,3 +139,21 @@ def test_a_failed_valve_widens_the_repair(city_isolator: Isolator) -> None:
     # the same valve twice is refused
     with pytest.raises(Conflict, match="already known"):
         widen_repair(widening.case.report, city_isolator, failed, states, by="c", at=NOW)
+
+
+def test_a_replan_starts_from_the_crews_fresh_shared_positions() -> None:
+    from ops.field import SharedPosition, replan_positions
+
+    shared = [
+        SharedPosition("C01", 114.30, 34.80, NOW - dt.timedelta(minutes=50)),  # too old
+        SharedPosition("C01", 114.31, 34.81, NOW - dt.timedelta(minutes=5)),  # the newest
+        SharedPosition("C01", 114.32, 34.82, NOW - dt.timedelta(minutes=9)),
+        SharedPosition("C02", 114.40, 34.70, NOW - dt.timedelta(minutes=1)),
+        SharedPosition("C03", 114.50, 34.60, NOW - dt.timedelta(hours=2)),  # too old
+        SharedPosition("C04", 114.60, 34.50, NOW + dt.timedelta(minutes=20)),  # after the re-plan
+    ]
+    given = {"C02": (114.0, 34.0)}  # the dispatcher's word wins
+    assert replan_positions(given, shared, NOW) == {
+        "C01": (114.31, 34.81),
+        "C02": (114.0, 34.0),
+    }
