@@ -78,6 +78,9 @@ def live_events(service: Service, after: int = 0) -> list[dict[str, Any]]:
 def test_a_crews_account_opens_the_field_app_only(service: Service, ticket: dict[str, Any]) -> None:
     auth = crew_auth(service)
     assert service.client.get("/api/auth/me", headers=auth).json()["role"] == "crew"
+    # a crew's day is longer than a token: the app renews it
+    renewed = service.client.post("/api/auth/refresh", headers=auth)
+    assert renewed.status_code == 200 and renewed.json()["role"] == "crew"
     for path in ("/api/jobs", "/api/repairs", "/api/crews", "/api/live/positions", "/api/live"):
         r = service.client.get(path, headers=auth)
         assert r.status_code == 403, (path, r.text)

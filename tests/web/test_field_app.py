@@ -207,6 +207,13 @@ def test_a_crew_works_offline_and_the_dispatcher_sees_the_valve_fail(
     # the phone shows the widened isolation once it has the answer
     sync_api.expect(page.locator("#job-repair .widened")).to_contain_text(valve, timeout=10_000)
     page.screenshot(path=str(tmp_path / "phone-widened.png"))
+
+    # a crew's day is longer than a token: the app renews it before it expires (30 min)
+    before = page.evaluate("localStorage.getItem('waterops.field.token')")
+    page.clock.fast_forward("25:00")
+    page.wait_for_function(
+        "t => localStorage.getItem('waterops.field.token') !== t", arg=before, timeout=15_000
+    )
     context.close()
     desk.close()
     assert not errors, errors

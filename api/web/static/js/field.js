@@ -93,12 +93,33 @@ async function onLogin(event) {
     const data = await r.json().catch(() => ({}));
     if (!r.ok) throw new Error(r.status === 401 ? t("bad_login") : data.detail || r.statusText);
     if (data.role !== "crew") throw new Error(t("field_not_crew"));
-    localStorage.setItem(TOKEN, data.access_token);
+    keepToken(data);
     localStorage.setItem(USER, form.username.value.trim());
     form.password.value = "";
     await start();
   } catch (err) {
     $("#login-error").textContent = err.message;
+  }
+}
+
+const EXPIRES = "waterops.field.expires";
+function keepToken(data) {
+  localStorage.setItem(TOKEN, data.access_token);
+  localStorage.setItem(EXPIRES, String(Date.now() + data.expires_in * 1000));
+}
+
+// a crew's day is longer than a token: renewed while the app is open, a few minutes before it
+// expires (the service refuses renewals past its session limit: then the crew signs in again,
+// and the outbox waits for it)
+async function renewToken() {
+  const expires = Number(localStorage.getItem(EXPIRES) || 0);
+  if (!token() || !expires || expires - Date.now() > 10 * 60_000) return;
+  try {
+    const r = await fetch("/api/auth/refresh", { method: "POST", headers: { Authorization: `Bearer ${token()}` } });
+    if (r.ok) keepToken(await r.json());
+    else if (r.status === 401) signOut();
+  } catch {
+    // offline: tried again in a minute
   }
 }
 
@@ -491,6 +512,7 @@ async function boot() {
   $("#share-position").addEventListener("change", (e) => sharePosition(e.target.checked));
   addEventListener("online", () => flush());
   setInterval(flush, 5000);
+  setInterval(renewToken, 60_000);
   setNet(navigator.onLine);
   view.config = await fetch("/public/config").then((r) => r.json()).catch(() => ({ bounds: null }));
   if (token()) await start(); else showLogin();
