@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,6 +109,11 @@ def test_a_repair_step_from_the_list_its_chain_and_a_note(
     ticket = work["ticket"]
     repair = next(j for j in ticket["jobs"] if j["step"] == "repair")
     sign_in(page, server, hash_="#work")
+    # the Chinese list has no English status word or kind (every code has its Chinese)
+    page.wait_for_selector("#jobs-table tr[data-job]")
+    for cell in page.locator("#jobs-table tbody td:nth-child(2), #jobs-table td.job-status").all():
+        words = cell.inner_text().split("\n")[0]
+        assert not re.search(r"[A-Za-z]{3,}", words), words
     page.locator(f"#jobs-table tr[data-job='{repair['id']}']").click()
     panel = page.locator("#job-panel")
     expect(panel).to_be_visible()
