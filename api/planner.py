@@ -46,6 +46,7 @@ from ops.dispatch import CrewShift, DayPlan, plan_day, replan_emergency
 from ops.jobs import JobLink, field_job_from_dict
 from ops.plans import PlanRequest
 from ops.repairs import chain_from_jobs
+from ops.steering import Steering
 from ops.workflow import PlanStatus
 from routing.io import plan_from_state, plan_to_state, read_roads
 
@@ -374,6 +375,7 @@ def _solve(
     jobs, links, crews, chains = decode_problem(problem)
     request = PlanRequest.from_dict(problem)
     calendar = calendar_from_config(request.calendar)
+    steering = Steering.from_dict(problem.get("steering"))  # what dispatchers fixed
     with reads() as session:  # a short read: the solve must not hold a transaction open
         travel = _travel(session, request.network_id, data_dir)
         parent = session.get(t.Plan, parent_id) if parent_id is not None else None
@@ -391,6 +393,7 @@ def _solve(
             now=request.moment,
             on_progress=on_progress,
             days=request.days,
+            steering=steering,
         )
     assert parent.state is not None and request.moment is not None
     # the crews on duty now, not those of the plan re-planned (a crew may have come or gone)
@@ -409,6 +412,7 @@ def _solve(
         seconds=seconds,
         on_progress=on_progress,
         overtime=request.overtime,
+        steering=steering,
     )
 
 

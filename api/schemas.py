@@ -406,3 +406,32 @@ class IsolationOut(BaseModel):
     network: int
     field_inoperable: list[str]
     hydraulic: HydraulicImpactOut | None = None
+
+
+# -- plan steering (issue 18: ops.steering, api/routes/plans.py) ------------------------------
+
+
+class SteeringOut(BaseModel):
+    """What dispatchers fixed in a plan (ops.steering.Steering) and every edit, with who, when
+    and why."""
+
+    plan: int
+    version: int = Field(description="the plan's version: send it with the next edit")
+    steered_from: int | None = Field(description="the plan this one solved again")
+    pending: int = Field(description="edits made since this plan was solved (re-solve them)")
+    pins: dict[str, dict[str, Any]] = Field(description="job -> crew, and start when pinned")
+    locks: dict[str, list[str]] = Field(description="crew -> its route's jobs, in order")
+    out: dict[str, dict[str, Any]] = Field(description="jobs taken out -> by, why")
+    history: list[dict[str, Any]] = Field(
+        description="each edit: action, by, at, why, version, job, crew, start, jobs"
+    )
+
+
+class PlanDiffOut(BaseModel):
+    """Two plans of a day compared (ops.dispatch.plan_diff)."""
+
+    from_: int = Field(alias="from")
+    to: int
+    changed: list[dict[str, Any]] = Field(description="job, from and to crew, start, end")
+    removed: list[dict[str, Any]] = Field(description="jobs the second plan no longer has")
+    added: list[dict[str, Any]] = Field(description="jobs only the second plan has")

@@ -391,3 +391,37 @@ def with_left_out(plan: Plan, steering: Steering, mandatory: Mapping[str, bool])
         if job not in named and job in mandatory
     )
     return replace(plan, unassigned=(*plan.unassigned, *left))
+
+
+def resolve_from(plan: int, status: PlanStatus | str) -> PlanStatus:
+    """Solving a steered plan again makes a new plan, queued (returned), from the same work
+    with the plan's steering; only a ready plan is solved again (a published one is re-planned).
+
+    Raises
+    ------
+    Conflict
+        The plan is not ready.
+    """
+    if PlanStatus(status) is not PlanStatus.READY:
+        raise Conflict(f"plan {plan} is {status}: only a ready plan is solved again")
+    return PlanStatus.QUEUED
+
+
+def comparable(first: tuple[int, dt.date, bool], second: tuple[int, dt.date, bool]) -> None:
+    """Two plans are compared when both are solved and of the same day (plan id, day, solved).
+
+    Raises
+    ------
+    Conflict
+        One has no result yet.
+    InvalidRequest
+        They plan different days.
+    """
+    for plan, _, solved in (first, second):
+        if not solved:
+            raise Conflict(f"plan {plan} has no result yet")
+    if first[1] != second[1]:
+        raise InvalidRequest(
+            f"plan {first[0]} is of {first[1]} and plan {second[0]} of {second[1]}: "
+            "compare plans of one day"
+        )

@@ -7,9 +7,10 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi import Path as FastPath
 from fastapi.responses import Response
 from openpyxl import Workbook
 from pydantic import BaseModel, Field
@@ -21,7 +22,7 @@ from api.deps import Day, Dispatcher, IfMatch, PlanId, Reader, SessionDep, When,
 from api.openapi import answers
 from api.planner import encode_problem
 from api.responses import json_response
-from api.schemas import PlanOut, PublishedPlanOut
+from api.schemas import PlanDiffOut, PlanOut, PublishedPlanOut, SteeringOut
 from api.store import (
     add_jobs,
     calendar_config,
@@ -38,6 +39,7 @@ from api.store import (
     store_job_change,
 )
 from api.webhooks import enqueue_notice_events
+from ops.dispatch import plan_diff
 from ops.emergency import CallOutRules
 from ops.errors import Conflict
 from ops.field import POSITION_MAX_AGE, SharedPosition, replan_positions
@@ -57,7 +59,10 @@ from ops.plans import (
 from ops.plans import publish_plan as publish
 from ops.plans import stop_plan as stop_planning
 from ops.repairs import chain_from_jobs
+from ops.steering import Edit, Steering, apply_edit, comparable, resolve_from
+from ops.steering import check_version as check_plan_version
 from ops.workflow import NOT_STARTED, PLANNING, JobState, JobStatus, PlanStatus
+from routing.io import plan_from_state
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
@@ -583,3 +588,135 @@ def sheets_xlsx(plan_id: PlanId, _: Reader, session: SessionDep) -> Response:
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}.xlsx"'},
     )
+
+
+# -- a dispatcher steers a ready plan (ops.steering), solves it again, compares two plans -----
+
+
+class SteerIn(BaseModel):
+    version: int = Field(
+        strict=True, ge=1, description="the plan's version you read (its ETag, or the steering's)"
+    )
+    action: Literal["pin", "unpin", "move", "unassign", "restore", "lock", "unlock"]
+    job: str | None = Field(default=None, max_length=64, description="the job (not for locks)")
+    crew: str | None = Field(
+        default=None, max_length=64, description="pin, move: to this crew; lock, unlock: its route"
+    )
+    start: When | None = Field(default=None, description="pin: the job starts then")
+    why: str = Field(default="", max_length=500, description="the reason (unassign: required)")
+
+
+class ResolveIn(BaseModel):
+    version: int = Field(strict=True, ge=1, description="the plan's version you read")
+    seconds: float | None = Field(strict=True, default=None, gt=0, le=600)
+
+
+def _steering_dict(row: t.Plan) -> dict[str, Any]:
+    steering = Steering.from_dict(row.problem.get("steering"))
+    return {
+        "plan": row.id,
+        "version": row.version,
+        "steered_from": row.problem.get("steered_from"),
+        # the edits made since this plan was solved: its result does not show them yet
+        "pending": len(steering.history) - int(row.problem.get("solved_edits", 0)),
+        **steering.to_dict(),
+    }
+
+
+def _locked_plan(session: Any, plan_id: int) -> t.Plan:
+    """The plan, its row locked until the edit commits (two edits of one plan queue)."""
+    row = session.scalars(select(t.Plan).where(t.Plan.id == plan_id).with_for_update()).first()
+    if row is None:
+        return _plan(session, plan_id)  # its 404
+    return row
+
+
+@router.get(
+    "/{plan_id}/steering",
+    summary="what dispatchers fixed in the plan, and the history of their edits",
+    response_model=SteeringOut,
+)
+def get_steering(plan_id: PlanId, _: Reader, session: SessionDep) -> Response:
+    row = _plan(session, plan_id)
+    return json_response(_steering_dict(row), headers=etag(row.version))
+
+
+@router.post(
+    "/{plan_id}/steer",
+    summary="pin, move, unassign or restore a job, lock or unlock a crew's route",
+    response_model=SteeringOut,
+    responses=answers(409),  # not ready, locked, or changed by someone since you read it
+)
+def steer_plan(plan_id: PlanId, body: SteerIn, user: Dispatcher, session: SessionDep) -> Response:
+    row = _locked_plan(session, plan_id)
+    steering = Steering.from_dict(row.problem.get("steering"))
+    check_plan_version(row.id, row.version, body.version, steering)
+    result = row.result or {}
+    new, _ = apply_edit(
+        steering,
+        Edit(body.action, body.job, body.crew, local(body.start) if body.start else None, body.why),
+        plan=row.id,
+        status=row.status,
+        result=row.result,
+        jobs={str(j["id"]): int(j.get("crews_required", 1)) for j in row.problem["jobs"]},
+        links=[(str(lk["before"]), str(lk["after"])) for lk in row.problem.get("links", [])],
+        days=[dt.date.fromisoformat(d) for d in result.get("days") or [row.day.isoformat()]],
+        version=row.version + 1,
+        by=user.username,
+        at=now_local(),
+    )
+    row.problem = {**row.problem, "steering": new.to_dict()}
+    session.flush()
+    return json_response(_steering_dict(row), headers=etag(row.version))
+
+
+@router.post(
+    "/{plan_id}/resolve",
+    status_code=202,
+    summary="solve a ready plan again around what dispatchers fixed: a new plan",
+    response_model=PlanOut,
+    responses=answers(409, 429),
+)
+def resolve_plan(
+    plan_id: PlanId, body: ResolveIn, request: Request, user: Dispatcher, session: SessionDep
+) -> Response:
+    source = _locked_plan(session, plan_id)
+    steering = Steering.from_dict(source.problem.get("steering"))
+    check_plan_version(source.id, source.version, body.version, steering)
+    queued = resolve_from(source.id, source.status)
+    row = t.Plan(
+        day=source.day,
+        network_id=source.network_id,
+        parent_id=source.parent_id,
+        status=queued,
+        seconds=body.seconds or source.seconds,
+        problem={
+            **source.problem,
+            "steered_from": source.id,
+            "solved_edits": len(steering.history),
+        },
+        created_by=user.username,
+    )
+    return _queue(session, request, row)
+
+
+@router.get(
+    "/{plan_id}/diff/{other_id}",
+    summary="what changed from this plan to the other: crews and times, jobs added and removed",
+    response_model=PlanDiffOut,
+    responses=answers(409),  # one has no result yet
+)
+def diff_plans(
+    plan_id: PlanId,
+    other_id: Annotated[int, FastPath(ge=1, le=2_147_483_647, description="the other plan")],
+    _: Reader,
+    session: SessionDep,
+) -> Response:
+    before, after = _plan(session, plan_id), _plan(session, other_id)
+    comparable(
+        (before.id, before.day, before.state is not None),
+        (after.id, after.day, after.state is not None),
+    )
+    assert before.state is not None and after.state is not None
+    diff = plan_diff(plan_from_state(before.state), plan_from_state(after.state), before.day)
+    return json_response({"from": before.id, "to": after.id, **diff.to_dict()})
