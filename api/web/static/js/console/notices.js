@@ -6,11 +6,24 @@ import { api, download } from "../api.js";
 import { escapeHtml, shortTime, t } from "../i18n.js";
 import { COLOURS } from "../map.js";
 import { $, state } from "./state.js";
-import { busy } from "./status.js";
+import { busy, say } from "./status.js";
 import { showTab } from "./tabs.js";
 import { loadWebhooks, wireWebhooks } from "./webhooks.js";
 
 let opened = null; // the outage opened
+
+function showOverlaps(overlaps, publish) {
+  $("#overlap-ack")?.remove();
+  const card = document.createElement("div");
+  card.id = "overlap-ack";
+  card.className = "card warn";
+  card.innerHTML = `<p><strong>${t("overlap_title")}</strong></p>
+    <ul>${overlaps.map((o) => `<li>${escapeHtml(t("overlap_line", { other: o.other, start: shortTime(o.start), end: shortTime(o.end).slice(6), customers: o.extra_customers, accounts: o.extra_accounts }))}${(o.extra_critical || []).length ? ` · ${escapeHtml(t("overlap_critical", { critical: o.extra_critical.join(", ") }))}` : ""}</li>`).join("")}</ul>
+    <p class="help">${t("overlap_help")}</p>
+    <button type="button" id="overlap-publish" class="danger">${t("overlap_ack")}</button>`;
+  ($("#notice-edit") || $("#notice-detail")).after(card);
+  $("#overlap-publish").addEventListener("click", () => { card.remove(); publish(); });
+}
 
 export const noticesTab = {
   show() {
@@ -138,7 +151,21 @@ async function openNotice(id) {
     const done = await busy(() => api("POST", `/api/outages/${encodeURIComponent(id)}/${path}`, body, { version: outage.version, idempotent: true }));
     if (done) await loadNotices();
   };
-  $("#notice-publish")?.addEventListener("click", () => step("publish", { acknowledge_overlaps: false }));
+  // publishing over other planned outages at the same time and place: the rule lets the
+  // dispatcher go ahead knowingly (ops.outages.publish); the refusal lists what the overlap
+  // costs, and offers to acknowledge it and publish, or to move one of the outages instead
+  const publishNotice = async (acknowledge) => {
+    say(t("loading"));
+    try {
+      await api("POST", `/api/outages/${encodeURIComponent(id)}/publish`, { acknowledge_overlaps: acknowledge }, { version: outage.version, idempotent: true });
+      say("");
+      await loadNotices();
+    } catch (err) {
+      if (!acknowledge && err.body?.overlaps?.length) { say(""); showOverlaps(err.body.overlaps, () => publishNotice(true)); return; }
+      say(`${t("error")}: ${err.message}`, "error");
+    }
+  };
+  $("#notice-publish")?.addEventListener("click", () => publishNotice(false));
   const accounts = `/api/outages/${encodeURIComponent(id)}/accounts`;
   $("#notice-accounts-csv").addEventListener("click", () => busy(() => download(`${accounts}.csv`, `${id}-accounts.csv`)));
   $("#notice-accounts-xlsx").addEventListener("click", () => busy(() => download(`${accounts}.xlsx`, `${id}-accounts.xlsx`)));

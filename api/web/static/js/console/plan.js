@@ -11,6 +11,17 @@ import { busy, say } from "./status.js";
 let shown = null; // the plan shown
 let jobs = new Map(); // every job by id: where a stop is, what a job sheet says
 let polling = null; // the id of the plan being solved and followed
+// steering (ops.steering): what dispatchers fixed in the plan shown, the job selected on the
+// timeline, the timeline's zoom (pixels per hour), and the plan compared with
+let steering = null;
+let selected = null;
+let zoom = 64;
+let diff = null;
+const ZOOMS = [32, 48, 64, 96, 144, 216];
+// small icons drawn inline (the fonts of a depot's PC or a phone may have no emoji)
+const PIN = '<svg class="icon" viewBox="0 0 12 12" width="9" height="9" aria-hidden="true"><circle cx="6" cy="4" r="3.2" fill="currentColor"/><path d="M6 7v5" stroke="currentColor" stroke-width="1.6"/></svg>';
+const LOCKED = '<svg class="icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><rect x="3" y="7" width="10" height="8" rx="1" fill="currentColor"/><path d="M5 7V5a3 3 0 0 1 6 0v2" fill="none" stroke="currentColor" stroke-width="1.6"/></svg>';
+const UNLOCKED = '<svg class="icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><rect x="3" y="7" width="10" height="8" rx="1" fill="none" stroke="currentColor" stroke-width="1.4"/><path d="M5 7V4.5a3 3 0 0 1 5.8-1" fill="none" stroke="currentColor" stroke-width="1.4"/></svg>';
 
 export const planTab = {
   show() {
@@ -61,8 +72,16 @@ async function openPlan(id) {
 async function showPlan(plan) {
   const all = await api("GET", "/api/jobs?limit=5000");
   jobs = new Map(all.map((j) => [j.id, j]));
+  if (shown?.id !== plan.id) { selected = null; diff = null; }
   shown = plan;
+  steering = plan.result ? await api("GET", `/api/plans/${plan.id}/steering`).catch(() => null) : null;
+  const base = steering?.steered_from ?? plan.parent;
+  if (plan.result && base && !diff) await loadDiff(base);
   renderPlan(plan);
+}
+
+async function loadDiff(from) {
+  diff = await api("GET", `/api/plans/${from}/diff/${shown.id}`).catch(() => null);
 }
 
 export function follow(id) {
@@ -151,8 +170,10 @@ function renderPlan(plan) {
     </div>
     <table class="data" id="routes-table"><thead><tr><th>${t("crew")}</th><th class="num">${t("stops")}</th><th></th><th class="num">km</th></tr></thead><tbody>${legend}</tbody></table>
     ${unplaced}${risk}${moved}${suspended}
+    ${steerPanel(plan)}
+    ${diffPanel()}
     <div class="row">
-      ${published ? `<span class="badge ok">${t("published")}</span>` : `<button type="button" id="plan-publish" class="primary needs-dispatcher">${t("publish_plan")}</button>`}
+      ${published ? `<span class="badge ok">${t("published")}</span>` : `<button type="button" id="plan-publish" class="primary needs-dispatcher"${steering?.pending ? " disabled" : ""}>${t("publish_plan")}</button>`}
       <button type="button" id="sheets-csv">${t("export_csv")}</button>
       <button type="button" id="sheets-xlsx">${t("export_xlsx")}</button>
       <button type="button" id="sheets-print">${t("print_sheets")}</button>
@@ -164,6 +185,7 @@ function renderPlan(plan) {
   $("#sheets-csv").addEventListener("click", () => busy(() => download(`/api/plans/${plan.id}/sheets.csv`, `plan-${plan.id}-${plan.day}.csv`)));
   $("#sheets-xlsx").addEventListener("click", () => busy(() => download(`/api/plans/${plan.id}/sheets.xlsx`, `plan-${plan.id}-${plan.day}.xlsx`)));
   $("#sheets-print").addEventListener("click", () => { renderSheets(plan); window.print(); });
+  wireSteering(plan);
   renderTimeline(plan, used);
 }
 
@@ -176,6 +198,11 @@ function minutes(iso) {
 function renderTimeline(plan, routes) {
   const el = $("#timeline");
   if (!routes.length) { el.hidden = true; return; }
+  const editable = canSteer(plan);
+  // the crews with work, then (to drag a job to) the plan's crews without any
+  const busyCrews = [...new Set(routes.map((r) => r.crew))];
+  const idle = editable ? [...new Set(plan.result.routes.map((r) => r.crew))].filter((c) => !busyCrews.includes(c)) : [];
+  const lanes = [...busyCrews, ...idle];
   let lo = Math.min(...routes.map((r) => minutes(r.depart)));
   let hi = Math.max(...routes.map((r) => minutes(r.arrive)));
   lo = Math.floor(lo / 60) * 60; hi = Math.ceil(hi / 60) * 60;
@@ -183,23 +210,197 @@ function renderTimeline(plan, routes) {
   const x = (iso) => `${((minutes(iso) - lo) / span) * 100}%`;
   const w = (a, b) => `${(Math.max(minutes(b) - minutes(a), 1) / span) * 100}%`;
   const risky = new Set(plan.result.at_risk.map((a) => a.job));
+  // hour ticks, every second hour when the zoom leaves too little room for a label
+  const every = zoom < 48 ? 120 : 60;
   const hours = [];
-  for (let m = lo; m <= hi; m += 60) hours.push(`<span class="hour" style="left:${((m - lo) / span) * 100}%">${String(Math.floor(m / 60) % 24).padStart(2, "0")}:00</span>`);
-  const rows = routes.map((r, i) => {
-    const colour = crewColour(i);
+  for (let m = lo; m <= hi; m += every) hours.push(`<span class="hour" style="left:${((m - lo) / span) * 100}%">${String(Math.floor(m / 60) % 24).padStart(2, "0")}:00</span>`);
+  const ticks = [];
+  for (let m = lo + 60; m < hi; m += 60) ticks.push(`<span class="tick" style="left:${((m - lo) / span) * 100}%"></span>`);
+  const pins = steering?.pins || {};
+  const locks = steering?.locks || {};
+  const out = steering?.out || {};
+  const colourOf = new Map(routes.map((r, i) => [r.crew, crewColour(i)]));
+  const byCrew = new Map(plan.result.routes.map((r) => [r.crew, r]));
+  const stopOf = new Map(plan.result.routes.flatMap((r) => r.stops.map((st) => [st.job, { ...st, crew: r.crew }])));
+  const rows = lanes.map((crew) => {
+    const r = byCrew.get(crew) || { stops: [], breaks: [] };
+    const colour = colourOf.get(crew) || "#868e96";
+    const locked = crew in locks;
     const bars = r.stops.map((st) => {
       const travelStart = new Date(Date.parse(`${st.arrival}:00`) - st.travel * 1000);
       const late = st.deadline_status && st.deadline_status !== "on_time";
+      const pin = pins[st.job];
+      const away = pin && pin.crew !== crew; // pinned elsewhere: moves on the next solve
+      const gone = st.job in out;
+      const drag = editable && !locked && (st.slot || 1) === 1 && !gone;
+      const cls = `bar job${late || risky.has(st.job) ? " late" : ""}${pin && !away ? " pinned" : ""}${away || gone ? " leaving" : ""}${selected === st.job ? " selected" : ""}`;
       const travel = st.travel > 60 ? `<div class="bar travel" style="left:${x(isoMinute(travelStart))};width:${w(isoMinute(travelStart), st.arrival)}"></div>` : "";
-      return `${travel}<div class="bar job${late || risky.has(st.job) ? " late" : ""}" style="left:${x(st.start)};width:${w(st.start, st.end)};background:${colour}"
-        title="${escapeHtml(stopName(st))} · ${escapeHtml(code("kind", st.kind))} · ${shortTime(st.start)}–${shortTime(st.end)}${late ? ` · ${escapeHtml(st.deadline_status)}` : ""}"></div>`;
+      return `${travel}<div class="${cls}" data-job="${escapeHtml(st.job)}" data-crew="${escapeHtml(crew)}"${drag ? ' draggable="true"' : ""} style="left:${x(st.start)};width:${w(st.start, st.end)};background:${colour}"
+        title="${escapeHtml(stopName(st))} · ${escapeHtml(code("kind", st.kind))} · ${shortTime(st.start)}–${shortTime(st.end)}${late ? ` · ${escapeHtml(code("deadline", st.deadline_status))}` : ""}${pin ? ` · ${escapeHtml(t("steer_pinned"))} ${escapeHtml(pin.crew)}` : ""}"><span class="bar-label">${pin ? `${PIN} ` : ""}${escapeHtml(barLabel(st))}</span></div>`;
     }).join("");
-    const breaks = r.breaks.map((b) => `<div class="bar break" style="left:${x(b.start)};width:${w(b.start, b.end)}" title="${t("break")} ${shortTime(b.start)}–${shortTime(b.end)}"></div>`).join("");
-    return `<div class="lane"><div class="lane-name"><span class="swatch" style="background:${colour}"></span>${escapeHtml(r.crew)}</div>
-      <div class="track">${breaks}${bars}</div></div>`;
+    // a job pinned to this crew and not yet on its route: where it goes on the next solve
+    const coming = Object.entries(pins).filter(([job, p]) => p.crew === crew && stopOf.has(job) && stopOf.get(job).crew !== crew).map(([job, p]) => {
+      const st = stopOf.get(job);
+      const start = p.start || st.start;
+      const end = isoMinute(new Date(Date.parse(`${start.slice(0, 16)}:00`) + (minutes(st.end) - minutes(st.start)) * 60000));
+      return `<div class="bar job coming${selected === job ? " selected" : ""}" data-job="${escapeHtml(job)}" data-crew="${escapeHtml(crew)}" style="left:${x(start)};width:${w(start, end)}"
+        title="${escapeHtml(job)} · ${escapeHtml(t("steer_coming"))}"><span class="bar-label">${PIN} ${escapeHtml(barLabel(st))}</span></div>`;
+    }).join("");
+    // an idle crew's lunch is no bar (it has nothing to plan around)
+    const breaks = (idle.includes(crew) ? [] : r.breaks).map((b) => `<div class="bar break" style="left:${x(b.start)};width:${w(b.start, b.end)}" title="${t("break")} ${shortTime(b.start)}–${shortTime(b.end)}"></div>`).join("");
+    const lock = editable
+      ? `<button type="button" class="lane-lock${locked ? " on" : ""}" data-crew="${escapeHtml(crew)}" title="${escapeHtml(t(locked ? "steer_unlock" : "steer_lock"))}" aria-label="${escapeHtml(t(locked ? "steer_unlock" : "steer_lock"))} ${escapeHtml(crew)}">${locked ? LOCKED : UNLOCKED}</button>`
+      : locked ? LOCKED : "";
+    const kind = idle.includes(crew) ? "idle-lane" : "lane";
+    return `<div class="${kind}${locked ? " locked" : ""}" data-crew="${escapeHtml(crew)}"><div class="lane-name">${lock}<span class="swatch" style="background:${colour}"></span>${escapeHtml(crew)}</div>
+      <div class="track" data-crew="${escapeHtml(crew)}">${ticks.join("")}${breaks}${bars}${coming}</div></div>`;
   }).join("");
-  el.innerHTML = `<div class="lane head"><div class="lane-name">${t("timeline")} ${escapeHtml(plan.day)}</div><div class="track scale">${hours.join("")}</div></div>${rows}`;
+  const tools = `<span class="timeline-tools"><button type="button" id="zoom-out" title="${t("zoom_out")}" aria-label="${t("zoom_out")}">−</button><button type="button" id="zoom-in" title="${t("zoom_in")}" aria-label="${t("zoom_in")}">+</button></span>`;
+  const width = 110 + (span / 60) * zoom;
+  el.innerHTML = `<div class="timeline-bar">${t("timeline")} ${escapeHtml(plan.day)} ${tools}</div><div class="timeline-body" style="min-width:${width}px"><div class="lane head"><div class="lane-name"></div><div class="track scale">${hours.join("")}</div></div>${rows}</div>
+    ${editable ? `<p class="help" id="timeline-help">${escapeHtml(t("steer_drag_help"))}</p>` : ""}`;
   el.hidden = state.tab !== "plan";
+  $("#zoom-in").addEventListener("click", () => { zoom = ZOOMS[Math.min(ZOOMS.indexOf(zoom) + 1, ZOOMS.length - 1)]; renderTimeline(plan, routes); });
+  $("#zoom-out").addEventListener("click", () => { zoom = ZOOMS[Math.max(ZOOMS.indexOf(zoom) - 1, 0)]; renderTimeline(plan, routes); });
+  el.querySelectorAll(".bar.job[data-job]").forEach((bar) => {
+    bar.addEventListener("click", () => { selected = bar.dataset.job; renderPlan(plan); });
+    bar.addEventListener("dragstart", (e) => {
+      e.dataTransfer.setData("text/plain", bar.dataset.job);
+      e.dataTransfer.effectAllowed = "move";
+    });
+  });
+  if (!editable) return;
+  el.querySelectorAll(".lane-lock").forEach((b) => b.addEventListener("click", () => {
+    const crew = b.dataset.crew;
+    steer({ action: crew in locks ? "unlock" : "lock", crew });
+  }));
+  el.querySelectorAll(".track[data-crew]").forEach((track) => {
+    const crew = track.dataset.crew;
+    if (crew in locks) return;
+    track.addEventListener("dragover", (e) => { e.preventDefault(); track.classList.add("drop"); });
+    track.addEventListener("dragleave", () => track.classList.remove("drop"));
+    track.addEventListener("drop", (e) => {
+      e.preventDefault();
+      track.classList.remove("drop");
+      const job = e.dataTransfer.getData("text/plain");
+      const from = stopOf.get(job)?.crew;
+      if (!job || (from === crew && !(job in pins))) return;
+      selected = job;
+      steer({ action: "move", job, crew, why: $("#steer-why")?.value || "" });
+    });
+  });
+}
+
+// a bar's label: the job's short name (the id less its ticket or application, which the title
+// has), so that labels of short jobs stay readable
+function barLabel(st) {
+  const job = jobs.get(st.job);
+  const id = String(st.job);
+  const src = job?.source ? String(job.source) : "";
+  const short = src && id.startsWith(`${src}-`) ? id.slice(src.length + 1) : id;
+  return (st.slot || 1) > 1 ? `${short} ②` : short;
+}
+
+function canSteer(plan) {
+  return plan.status === "ready" && Boolean(steering) && document.body.dataset.role !== "viewer" && document.body.dataset.role !== "engineer";
+}
+
+// the steering panel: the job selected (pin here, pin at a time, unpin, take out), the reason,
+// re-solve, the jobs taken out and the history of the edits
+function steerPanel(plan) {
+  if (!steering) return "";
+  const editable = canSteer(plan);
+  const history = steering.history.length
+    ? `<h4>${t("steer_history")} (${steering.history.length})</h4><ol class="steer-history">${steering.history.map((c) => `<li>${changeLine(c)}</li>`).join("")}</ol>` : "";
+  const out = Object.entries(steering.out);
+  const outList = out.length
+    ? `<h4>${t("steer_out")} (${out.length})</h4><ul class="steer-out">${out.map(([job, x]) => `<li><code>${escapeHtml(job)}</code> — ${escapeHtml(x.by)}: ${escapeHtml(x.why)}
+        ${editable ? `<button type="button" class="steer-restore" data-job="${escapeHtml(job)}">${t("steer_restore")}</button>` : ""}</li>`).join("")}</ul>` : "";
+  if (!editable) return `<div id="plan-steer">${outList}${history}</div>`;
+  let job = "";
+  const st = selected && plan.result.routes.flatMap((r) => r.stops.map((s) => ({ ...s, crew: r.crew }))).find((s) => s.job === selected);
+  if (st) {
+    const pin = steering.pins[st.job];
+    const locked = Object.entries(steering.locks).find(([, js]) => js.includes(st.job));
+    job = `<div class="card" id="steer-job"><p>${escapeHtml(t("steer_selected", { job: st.job, crew: st.crew, start: shortTime(st.start), end: shortTime(st.end).slice(6) }))}
+        ${pin ? ` · ${PIN} ${escapeHtml(t("steer_pinned"))} ${escapeHtml(pin.crew)}${pin.start ? ` ${escapeHtml(shortTime(pin.start))}` : ""}` : ""}${locked ? ` · ${LOCKED} ${escapeHtml(locked[0])}` : ""}</p>
+      ${locked ? "" : `<div class="row">
+        ${pin ? `<button type="button" id="steer-unpin">${t("steer_unpin")}</button>` : `<button type="button" id="steer-pin">${t("steer_pin_here")}</button>`}
+        <label><span>${t("steer_pin_at")}</span> <input type="time" id="steer-at" value="${escapeHtml(st.start.slice(11, 16))}"></label>
+        <button type="button" id="steer-pin-at">${t("steer_pin_time")}</button>
+        <button type="button" id="steer-unassign" class="danger">${t("steer_unassign")}</button></div>`}</div>`;
+  }
+  const pending = steering.pending ? `<p class="badge warn" id="steer-pending">${escapeHtml(t("steer_pending", { n: steering.pending }))}</p>` : "";
+  return `<div id="plan-steer" class="needs-dispatcher"><h4>${t("steer_title")}</h4>${job}
+    <div class="row"><label><span>${t("steer_why")}</span> <input id="steer-why" maxlength="500" value=""></label>
+    <button type="button" id="plan-resolve" class="primary">${t("steer_resolve")}</button></div>${pending}${outList}${history}</div>`;
+}
+
+function changeLine(c) {
+  const what = [c.job ? `<code>${escapeHtml(c.job)}</code>` : "", c.crew ? `→ ${escapeHtml(c.crew)}` : "", c.start ? escapeHtml(shortTime(c.start)) : ""].filter(Boolean).join(" ");
+  const more = c.jobs && c.jobs.length > 1 && c.action === "unassign" ? ` (${escapeHtml(t("steer_chain", { n: c.jobs.length }))})` : "";
+  return `${escapeHtml(shortTime(c.at))} ${escapeHtml(c.by)}: ${escapeHtml(t(`steer:${c.action}`))} ${what}${more}${c.why ? ` — ${escapeHtml(c.why)}` : ""}`;
+}
+
+function wireSteering(plan) {
+  if (!canSteer(plan)) return;
+  const why = () => $("#steer-why")?.value || "";
+  const st = selected && plan.result.routes.flatMap((r) => r.stops.map((s) => ({ ...s, crew: r.crew }))).find((s) => s.job === selected);
+  $("#steer-pin")?.addEventListener("click", () => steer({ action: "pin", job: st.job, crew: st.crew, why: why() }));
+  $("#steer-unpin")?.addEventListener("click", () => steer({ action: "unpin", job: st.job, why: why() }));
+  $("#steer-pin-at")?.addEventListener("click", () => {
+    const at = $("#steer-at").value;
+    const pin = steering.pins[st.job];
+    if (at) steer({ action: "pin", job: st.job, crew: pin ? pin.crew : st.crew, start: `${st.start.slice(0, 10)}T${at}:00`, why: why() });
+  });
+  $("#steer-unassign")?.addEventListener("click", () => {
+    if (!why().trim()) { say(t("steer_why_needed"), "error"); $("#steer-why").focus(); return; }
+    steer({ action: "unassign", job: st.job, why: why() });
+  });
+  document.querySelectorAll(".steer-restore").forEach((b) => b.addEventListener("click", () => steer({ action: "restore", job: b.dataset.job, why: why() })));
+  $("#plan-resolve")?.addEventListener("click", async () => {
+    try {
+      const next = await api("POST", `/api/plans/${plan.id}/resolve`, { version: steering.version });
+      diff = null; selected = null;
+      await loadPlans(next.id); // it is queued: the tab follows it while it solves
+    } catch (err) { await refused(err); }
+  });
+}
+
+// one edit, sent with the version the dispatcher saw; another dispatcher's edit since is a
+// conflict: the plan is reloaded, showing their change, and the message names who and when
+async function steer(edit) {
+  say(t("loading"));
+  try {
+    steering = await api("POST", `/api/plans/${shown.id}/steer`, { version: steering.version, ...edit });
+    shown.version = steering.version;
+    say(t("steer_done", { what: t(`steer:${edit.action}`) }), "ok");
+    renderPlan(shown);
+  } catch (err) { await refused(err); }
+}
+
+async function refused(err) {
+  if (err.status === 409) {
+    const fresh = await api("GET", `/api/plans/${shown.id}/steering`).catch(() => null);
+    const last = fresh?.history?.at(-1);
+    if (fresh && fresh.version !== steering.version && last) {
+      steering = fresh; shown.version = fresh.version;
+      renderPlan(shown);
+      say(t("steer_conflict", { by: last.by, at: shortTime(last.at), what: t(`steer:${last.action}`) + (last.job ? ` ${last.job}` : "") + (last.crew ? ` → ${last.crew}` : "") }), "error");
+      return;
+    }
+  }
+  say(`${t("error")}: ${err.message}`, "error");
+}
+
+// what changed from the plan this one was solved from (or re-plans): crew and times, from → to
+function diffPanel() {
+  if (!diff) return "";
+  const line = (c) => `<li><code>${escapeHtml(c.job)}</code> ${c.from ? `${escapeHtml(c.from.crew)} ${shortTime(c.from.start)}–${shortTime(c.from.end).slice(6)}` : ""} → ${c.to ? `${escapeHtml(c.to.crew)} ${shortTime(c.to.start)}–${shortTime(c.to.end).slice(6)}` : escapeHtml(t("left_out"))}</li>`;
+  const n = diff.changed.length + diff.added.length + diff.removed.length;
+  const part = (key, list) => (list.length ? `<h5>${t(key)} (${list.length})</h5><ul>${list.map(line).join("")}</ul>` : "");
+  return `<div id="plan-diff"><h4>${escapeHtml(t("diff_title", { id: diff.from }))}</h4>${n ? "" : `<p>${t("diff_none")}</p>`}
+    ${part("diff_changed", diff.changed)}${part("diff_added", diff.added)}${part("diff_removed", diff.removed)}</div>`;
 }
 
 function isoMinute(date) {
