@@ -42,19 +42,27 @@ from sqlalchemy.orm import Session
 from api.db import tables as t
 from api.db.session import make_engine, session_factory
 from ops.calendar import calendar_from_config
-from ops.dispatch import CrewShift, DayPlan, plan_day, replan_emergency
-from ops.jobs import JobLink, field_job_from_dict
-from ops.plans import PlanRequest
-from ops.repairs import chain_from_jobs
+from ops.dispatch import DayPlan, plan_day, replan_emergency
+from ops.plans import (
+    Attempt,
+    PlanRequest,
+    WorkerChange,
+    abandoned,
+    attempt_of,
+    claim,
+    claim_order,
+    decode_problem,
+    failed,
+    owns,
+    published_day_plan,
+    solved,
+)
 from ops.steering import Steering
 from ops.workflow import PlanStatus
-from routing.io import plan_from_state, plan_to_state, read_roads
+from routing.io import plan_to_state, read_roads
 
 log = logging.getLogger("waterops.planner")
 
-ABANDONED = (
-    "the service restarted (or its planner stopped) while this plan was being solved: solve again"
-)
 HOST = socket.gethostname()
 
 
@@ -209,37 +217,23 @@ def claim_next(engine: Engine, reader: Engine, locks: Path) -> tuple[int, str, i
                 .group_by(t.Plan.created_by)
             ).all()
         )
-    candidates = [
-        (0 if parent is not None else 1, plan_id)
-        for plan_id, user, parent in queued
-        if parent is not None or not solving.get(user)
-    ]
+    candidates = claim_order(queued, solving)
     if not candidates:
         return None
-    attempt = uuid.uuid4().hex
-    lock = hold(locks / f"{attempt}.lock")  # held before the claim: never solving unlocked
-    for _, plan_id in sorted(candidates):
+    attempt = Attempt(uuid.uuid4().hex, HOST, os.getpid())
+    lock = hold(locks / f"{attempt.token}.lock")  # held before the claim: never solving unlocked
+    for plan_id in candidates:
         with engine.begin() as c:
             seconds = c.scalar(select(t.Plan.seconds).where(t.Plan.id == plan_id))
+            change = claim(seconds, attempt)
             done = c.execute(
                 update(t.Plan)
                 .where(t.Plan.id == plan_id, t.Plan.status == PlanStatus.QUEUED)
-                .values(
-                    status=PlanStatus.SOLVING,
-                    version=t.Plan.version + 1,
-                    progress={
-                        "solutions": 0,
-                        "elapsed": 0.0,
-                        "seconds": seconds,
-                        "attempt": attempt,
-                        "host": HOST,
-                        "pid": os.getpid(),
-                    },
-                )
+                .values(status=change.status, version=t.Plan.version + 1, progress=change.progress)
             )
         if done.rowcount == 1:
-            return plan_id, attempt, lock
-    release(lock, locks / f"{attempt}.lock")
+            return plan_id, attempt.token, lock
+    release(lock, locks / f"{attempt.token}.lock")
     return None
 
 
@@ -262,10 +256,12 @@ def reap_abandoned(engine: Engine, locks: Path, reader: Engine | None = None) ->
             select(t.Plan.id, t.Plan.progress).where(t.Plan.status == PlanStatus.SOLVING)
         ).all()
     reaped = []
+    change = abandoned()
     for plan_id, progress in rows:
-        attempt = (progress or {}).get("attempt")
-        if attempt is not None and (progress or {}).get("host") != HOST:
+        worker = attempt_of(progress)
+        if worker is not None and worker.host != HOST:
             continue
+        attempt = None if worker is None else worker.token
         if attempt is not None:
             path = locks / f"{attempt}.lock"
             if path.exists():
@@ -283,7 +279,7 @@ def reap_abandoned(engine: Engine, locks: Path, reader: Engine | None = None) ->
             done = c.execute(
                 update(t.Plan)
                 .where(t.Plan.id == plan_id, condition)
-                .values(status=PlanStatus.FAILED, error=ABANDONED, version=t.Plan.version + 1)
+                .values(status=change.status, error=change.error, version=t.Plan.version + 1)
             )
         if done.rowcount == 1:
             log.warning("plan %s lost its worker: marked failed", plan_id)
@@ -305,6 +301,7 @@ def run_plan(plan_id: int, attempt: str, engine: Engine, reader: Engine, data_di
             problem = dict(row.problem)
             parent_id = row.parent_id
             seconds = row.seconds
+        attempt_value = Attempt(attempt, HOST, os.getpid())
         last_check = [0.0]
         stop = [False]
         lost = [False]
@@ -317,15 +314,7 @@ def run_plan(plan_id: int, attempt: str, engine: Engine, reader: Engine, data_di
                     done = c.execute(
                         update(t.Plan)
                         .where(t.Plan.id == plan_id, _owned(attempt))
-                        .values(
-                            progress={
-                                **progress,
-                                "seconds": seconds,
-                                "attempt": attempt,
-                                "host": HOST,
-                                "pid": os.getpid(),
-                            }
-                        )
+                        .values(progress=attempt_value.progress(seconds, progress))
                     )
                     lost[0] = done.rowcount != 1
                     stop[0] = lost[0] or bool(
@@ -342,25 +331,25 @@ def run_plan(plan_id: int, attempt: str, engine: Engine, reader: Engine, data_di
                 return
             row.result = result
             row.state = plan_to_state(day_plan.plan)
-            row.status = PlanStatus.READY
-            row.error = None
-            row.progress = {
-                **(row.progress or {}),
-                "elapsed": round(day_plan.plan.solve_seconds, 2),
-                "stopped": stop[0],
-                "done": True,
-            }
+            _store(row, solved(row.progress, day_plan.plan.solve_seconds, stopped=stop[0]))
     except Exception as exc:  # the row says what went wrong; the service stays up
         log.exception("plan %s failed", plan_id)
         with sessions() as session, session.begin():
             row = session.get(t.Plan, plan_id, with_for_update=True, populate_existing=True)
             if row is not None and _owns(row, attempt):
-                row.status = PlanStatus.FAILED  # the traceback is in the log, not for every reader
-                row.error = f"{type(exc).__name__}: {exc}"
+                _store(row, failed(exc))
 
 
 def _owns(row: t.Plan, attempt: str) -> bool:
-    return row.status == PlanStatus.SOLVING and (row.progress or {}).get("attempt") == attempt
+    return owns(row.status, row.progress, attempt)
+
+
+def _store(row: t.Plan, change: WorkerChange) -> None:
+    """Give the plan ``row`` the status a worker decided (:mod:`ops.plans`)."""
+    row.status = change.status
+    row.error = change.error
+    if change.progress is not None:
+        row.progress = change.progress
 
 
 def _solve(
@@ -370,7 +359,7 @@ def _solve(
     seconds: float,
     data_dir: Path,
     on_progress: Any,
-) -> Any:
+) -> DayPlan:
     day = dt.date.fromisoformat(problem["day"])
     jobs, links, crews, chains = decode_problem(problem)
     request = PlanRequest.from_dict(problem)
@@ -397,7 +386,9 @@ def _solve(
         )
     assert parent.state is not None and request.moment is not None
     # the crews on duty now, not those of the plan re-planned (a crew may have come or gone)
-    current = replace(published_day_plan(parent, calendar), crews=tuple(crews))
+    current = replace(
+        published_day_plan(parent.problem, parent.state, parent.result), crews=tuple(crews)
+    )
     new_ids = set(request.new_jobs)
     positions = {k: (float(v[0]), float(v[1])) for k, v in request.positions.items()}
     return replan_emergency(
@@ -416,27 +407,6 @@ def _solve(
     )
 
 
-def published_day_plan(row: t.Plan, calendar: Any) -> Any:
-    """The :class:`ops.dispatch.DayPlan` a stored plan stands for (to re-plan from it)."""
-    assert row.state is not None
-    jobs, links, crews, chains = decode_problem(row.problem)
-    plan = plan_from_state(row.state)
-    planned = {s.job_id for r in plan.routes for s in r.stops}
-    future = tuple(j for j in jobs if j.id in set(row.problem.get("future", [])))
-    result_days = (row.result or {}).get("days") or [row.problem["day"]]
-    return DayPlan(
-        dates=tuple(dt.date.fromisoformat(d) for d in result_days),
-        day=dt.date.fromisoformat(row.problem["day"]),
-        plan=plan,
-        jobs=tuple(j for j in jobs if j not in future or j.id in planned),
-        links=tuple(links),
-        crews=tuple(crews),
-        at_risk=(),
-        repairs=tuple(chains),
-        future=future,
-    )
-
-
 def _travel(session: Session, network_id: int | None, data_dir: Path) -> Any:
     if network_id is None:
         return None
@@ -452,46 +422,3 @@ def _roads(path: str) -> Any:
     """The road model of a stored network, built once per worker process (the worker lives on
     between plans; network files never change)."""
     return read_roads(path)
-
-
-def encode_problem(
-    day: dt.date,
-    jobs: list[Any],
-    links: list[Any],
-    crews: list[Any],
-    chains: list[Any],
-    request: PlanRequest,
-) -> dict[str, Any]:
-    """What to plan, as JSON (stored in the plan row, so a plan can be re-solved and audited)."""
-    return {
-        "day": day.isoformat(),
-        "jobs": [j.to_dict() for j in jobs],
-        "links": [lk.to_dict() for lk in links],
-        "crews": [c.to_dict() for c in crews],
-        "repairs": [
-            {
-                "ticket": c.ticket,
-                "expected": [c.expected[0].isoformat(), c.expected[1].isoformat()],
-            }
-            for c in chains
-        ],
-        **request.to_dict(),
-    }
-
-
-def decode_problem(problem: dict[str, Any]) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
-    jobs = [field_job_from_dict(j) for j in problem["jobs"]]
-    links = [JobLink.from_dict(lk) for lk in problem["links"]]
-    crews = [CrewShift.from_dict(c) for c in problem["crews"]]
-    chains = [
-        chain_from_jobs(
-            r["ticket"],
-            jobs,
-            (
-                dt.datetime.fromisoformat(r["expected"][0]),
-                dt.datetime.fromisoformat(r["expected"][1]),
-            ),
-        )
-        for r in problem.get("repairs", [])
-    ]
-    return jobs, links, crews, chains

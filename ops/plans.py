@@ -7,7 +7,10 @@ its repairs take the outage windows it schedules. :func:`publish_plan` decides a
 the plan's stored result (:meth:`ops.dispatch.DayPlan.to_dict`) and the jobs and notices as they
 stand; the service stores what it returns (``docs/architecture.md``, "Day plan").
 :func:`stop_plan` and :func:`replan_from` are the other steps a dispatcher asks of a plan:
-stopping it while it is made, and re-planning from it.
+stopping it while it is made, and re-planning from it. What a plan is made of is stored with it
+(:func:`encode_problem`, :func:`decode_problem`), and the statuses its planner worker gives it
+are decided here too (:func:`claim_order`, :func:`claim`, :func:`solved`, :func:`failed`,
+:func:`abandoned`; :mod:`api.planner` only reads and writes the rows).
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ops.calendar import local_time
+from ops.dispatch import CrewShift, DayPlan
 from ops.errors import Conflict, InvalidRequest
 from ops.jobs import FieldJob, JobLink, field_job_from_dict
 from ops.outages import DEFAULT_LEAD, LIVE, Outage, follow_window
+from ops.repairs import RepairChain, chain_from_jobs
 from ops.workflow import (
     CLOSED,
     NOT_STARTED,
@@ -32,6 +37,7 @@ from ops.workflow import (
     JobStatus,
     PlanStatus,
 )
+from routing.io import plan_from_state
 
 
 @dataclass(frozen=True)
@@ -429,3 +435,179 @@ class PlanRequest:
     @property
     def moment(self) -> dt.datetime | None:
         return None if self.now is None else dt.datetime.fromisoformat(self.now)
+
+
+# --- the stored problem of a plan, and its worker's status changes ------------------------------
+#
+# The service stores what to plan in the plan row (:func:`encode_problem`) and a planner worker
+# solves it later (:mod:`api.planner`): the worker reads it back with :func:`decode_problem`, and
+# every status it gives the row is decided here (:func:`claim_order`, :func:`claim`,
+# :func:`solved`, :func:`failed`, :func:`abandoned`); the worker only reads and writes rows.
+
+
+class Problem(NamedTuple):
+    """What a plan is made of: the jobs, links, crews and repair chains of the day."""
+
+    jobs: list[FieldJob]
+    links: list[JobLink]
+    crews: list[CrewShift]
+    chains: list[RepairChain]
+
+
+def encode_problem(
+    day: dt.date,
+    jobs: Sequence[FieldJob],
+    links: Sequence[JobLink],
+    crews: Sequence[CrewShift],
+    chains: Sequence[RepairChain],
+    request: PlanRequest,
+) -> dict[str, Any]:
+    """What to plan, as JSON (stored in the plan row, so a plan can be re-solved and audited)."""
+    return {
+        "day": day.isoformat(),
+        "jobs": [j.to_dict() for j in jobs],
+        "links": [lk.to_dict() for lk in links],
+        "crews": [c.to_dict() for c in crews],
+        "repairs": [
+            {
+                "ticket": c.ticket,
+                "expected": [c.expected[0].isoformat(), c.expected[1].isoformat()],
+            }
+            for c in chains
+        ],
+        **request.to_dict(),
+    }
+
+
+def decode_problem(problem: Mapping[str, Any]) -> Problem:
+    """The inverse of :func:`encode_problem` (the request is :meth:`PlanRequest.from_dict`)."""
+    jobs = [field_job_from_dict(j) for j in problem["jobs"]]
+    links = [JobLink.from_dict(lk) for lk in problem["links"]]
+    crews = [CrewShift.from_dict(c) for c in problem["crews"]]
+    chains = [
+        chain_from_jobs(
+            r["ticket"],
+            jobs,
+            (
+                dt.datetime.fromisoformat(r["expected"][0]),
+                dt.datetime.fromisoformat(r["expected"][1]),
+            ),
+        )
+        for r in problem.get("repairs", [])
+    ]
+    return Problem(jobs, links, crews, chains)
+
+
+def published_day_plan(
+    problem: Mapping[str, Any], state: dict[str, Any], result: Mapping[str, Any] | None
+) -> DayPlan:
+    """The :class:`ops.dispatch.DayPlan` a stored plan stands for (to re-plan from it): its
+    ``problem``, the solver's ``state`` (:func:`routing.io.plan_to_state`) and its ``result``."""
+    jobs, links, crews, chains = decode_problem(problem)
+    plan = plan_from_state(state)
+    planned = {s.job_id for r in plan.routes for s in r.stops}
+    future = tuple(j for j in jobs if j.id in set(problem.get("future", [])))
+    result_days = (result or {}).get("days") or [problem["day"]]
+    return DayPlan(
+        dates=tuple(dt.date.fromisoformat(d) for d in result_days),
+        day=dt.date.fromisoformat(problem["day"]),
+        plan=plan,
+        jobs=tuple(j for j in jobs if j not in future or j.id in planned),
+        links=tuple(links),
+        crews=tuple(crews),
+        at_risk=(),
+        repairs=tuple(chains),
+        future=future,
+    )
+
+
+ABANDONED = (
+    "the service restarted (or its planner stopped) while this plan was being solved: solve again"
+)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A worker's attempt at solving a plan: its ``token`` (fresh for every claim), and the
+    ``host`` and process (``pid``) of the worker. The plan's progress names it while it
+    solves; only the attempt it names may write the plan."""
+
+    token: str
+    host: str
+    pid: int
+
+    def progress(
+        self, seconds: float | None, report: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The progress of the plan this attempt solves for ``seconds``: the solver's
+        ``report`` (none yet: no solution), and who solves."""
+        return {
+            **(report if report is not None else {"solutions": 0, "elapsed": 0.0}),
+            "seconds": seconds,
+            "attempt": self.token,
+            "host": self.host,
+            "pid": self.pid,
+        }
+
+
+@dataclass(frozen=True)
+class WorkerChange:
+    """A status a worker gives a plan, with its error and progress (None: left as it is)."""
+
+    status: PlanStatus
+    error: str | None = None
+    progress: dict[str, Any] | None = None
+
+
+def claim_order(
+    queued: Sequence[tuple[int, str, int | None]], solving: Mapping[str, int]
+) -> list[int]:
+    """The queued plans a worker may claim, in the order to try them: emergency re-plans (with
+    a parent) first, then plans of users with no plan ``solving`` (plans by user), oldest first.
+    A user's second plan waits while their first solves, so one user's long plans cannot take
+    every worker. ``queued`` holds (plan, created by, parent) rows."""
+    candidates = [
+        (0 if parent is not None else 1, plan)
+        for plan, user, parent in queued
+        if parent is not None or not solving.get(user)
+    ]
+    return [plan for _, plan in sorted(candidates)]
+
+
+def claim(seconds: float | None, attempt: Attempt) -> WorkerChange:
+    """A queued plan claimed by ``attempt`` is solving (its version goes up too)."""
+    return WorkerChange(PlanStatus.SOLVING, progress=attempt.progress(seconds))
+
+
+def owns(status: PlanStatus | str, progress: Mapping[str, Any] | None, token: str) -> bool:
+    """Whether the plan is still being solved by the attempt ``token`` (its writes count)."""
+    return status == PlanStatus.SOLVING and (progress or {}).get("attempt") == token
+
+
+def attempt_of(progress: Mapping[str, Any] | None) -> Attempt | None:
+    """The attempt a solving plan's progress names (None: solving before attempts existed)."""
+    progress = progress or {}
+    token = progress.get("attempt")
+    if token is None:
+        return None
+    return Attempt(str(token), str(progress.get("host")), int(progress.get("pid") or 0))
+
+
+def solved(progress: Mapping[str, Any] | None, elapsed: float, *, stopped: bool) -> WorkerChange:
+    """A plan solved in ``elapsed`` seconds (``stopped``: at a dispatcher's request) is ready."""
+    return WorkerChange(
+        PlanStatus.READY,
+        None,
+        {**(progress or {}), "elapsed": round(elapsed, 2), "stopped": stopped, "done": True},
+    )
+
+
+def failed(exc: BaseException) -> WorkerChange:
+    """A plan whose solve raised ``exc`` failed; the error names it (the traceback is the
+    log's, not for every reader)."""
+    return WorkerChange(PlanStatus.FAILED, f"{type(exc).__name__}: {exc}")
+
+
+def abandoned() -> WorkerChange:
+    """A plan solving whose worker is gone failed: it must be solved again."""
+    return WorkerChange(PlanStatus.FAILED, ABANDONED)

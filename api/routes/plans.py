@@ -20,7 +20,6 @@ from sqlalchemy.orm import defer
 from api.db import tables as t
 from api.deps import Day, Dispatcher, IfMatch, PlanId, Reader, SessionDep, When, check_version, etag
 from api.openapi import answers
-from api.planner import encode_problem
 from api.responses import json_response
 from api.schemas import PlanDiffOut, PlanOut, PublishedPlanOut, SteeringOut
 from api.store import (
@@ -49,6 +48,7 @@ from ops.plans import (
     PlanRequest,
     Publication,
     SolveTime,
+    encode_problem,
     plan_outcome,
     replan_from,
     replan_jobs,
