@@ -158,6 +158,7 @@ class Crew(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it)
 
+
 class CrewAbsence(Base):
     """A crew away for a date or a range of dates (ops.crews.Absence): leave, sickness, its
     vehicle out of service."""
