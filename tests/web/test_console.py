@@ -197,6 +197,9 @@ def test_dispatcher_plans_the_sample_day_and_replans_after_a_burst(
     summary = page.locator("#plan-summary").inner_text()
     assert str(result["summary"]["jobs_planned"]) in summary
     assert page.locator("#timeline").is_visible()
+    # the plan's status in the dispatcher's language, not the API's code (issue 18 item 5)
+    option = page.locator("#plan-select option").first.inner_text()
+    assert "待发布" in option and "ready" not in option, option
     # what is unplaced or at risk, and why, in the dispatcher's language (Chinese here)
     explained = [*result["unassigned"], *result["at_risk"]]
     overdue = [a for a in result["at_risk"] if a["job"].startswith(late["application"])]

@@ -56,7 +56,7 @@ export function wirePlan() {
 export async function loadPlans(select) {
   const plans = await api("GET", "/api/plans").catch(() => []);
   const sel = $("#plan-select");
-  sel.innerHTML = plans.map((p) => `<option value="${escapeHtml(p.id)}">${escapeHtml(t("plan_n", { id: p.id, day: p.day, status: p.status }))}</option>`).join("");
+  sel.innerHTML = plans.map((p) => `<option value="${escapeHtml(p.id)}">${escapeHtml(t("plan_n", { id: p.id, day: p.day, status: code("plan", p.status) }))}</option>`).join("");
   const want = select ?? shown?.id ?? plans[0]?.id;
   if (want) { sel.value = String(want); if (!shown || shown.id !== want) await openPlan(want); }
   else $("#plan-result").textContent = t("no_plan");
@@ -122,7 +122,7 @@ function renderPlan(plan) {
   const result = plan.result;
   const overlay = state.planOverlay;
   overlay.clearLayers();
-  if (!result) { $("#plan-result").innerHTML = `<p>${escapeHtml(plan.status)} ${escapeHtml(plan.error || "")}</p>`; $("#timeline").hidden = true; return; }
+  if (!result) { $("#plan-result").innerHTML = `<p>${escapeHtml(code("plan", plan.status))} ${escapeHtml(plan.error || "")}</p>`; $("#timeline").hidden = true; return; }
   const s = result.summary;
   const depotOf = new Map(state.crews.map((c) => [c.id, [c.depot[1], c.depot[0]]]));
   const used = result.routes.filter((r) => r.stops.length);
