@@ -178,6 +178,7 @@ def publish_plan(
     by: str,
     at: dt.datetime,
     lead: dt.timedelta = DEFAULT_LEAD,
+    unsolved_edits: int = 0,
 ) -> Publication:
     """Publish the ready plan ``plan`` with its stored ``result``.
 
@@ -194,14 +195,24 @@ def publish_plan(
         Who publishes, and when (the jobs' history; a window is never moved before ``at``).
     lead
         The notice lead of a planned outage (a window is not moved earlier than it allows).
+    unsolved_edits
+        The dispatchers' edits its result does not have yet (:func:`ops.steering.unsolved_edits`).
 
     Raises
     ------
     Conflict
-        The plan is not ready (only a ready plan can be published).
+        The plan is not ready (only a ready plan can be published), or dispatchers edited it
+        after it was solved: the crews would be sent a plan without those edits.
     """
     if PlanStatus(status) is not PlanStatus.READY or result is None:
         raise Conflict(f"plan {plan} is {status}: only a ready plan can be published")
+    if unsolved_edits:
+        edits = "1 edit" if unsolved_edits == 1 else f"{unsolved_edits} edits"
+        raise Conflict(
+            f"plan {plan} has {edits} of dispatchers that its routes do not have yet: resolve "
+            f"it again around them (POST /api/plans/{plan}/resolve, the console's re-solve) and "
+            "publish the new plan"
+        )
     outcome = plan_outcome(result)
     state = dict(jobs)
     suspended = []

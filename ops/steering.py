@@ -393,6 +393,13 @@ def with_left_out(plan: Plan, steering: Steering, mandatory: Mapping[str, bool])
     return replace(plan, unassigned=(*plan.unassigned, *left))
 
 
+def unsolved_edits(problem: Mapping[str, Any]) -> int:
+    """The dispatchers' edits of a plan that its result does not have yet (made after it was
+    solved; a plan solved again around them counts them as ``solved_edits``)."""
+    steering = Steering.from_dict(problem.get("steering"))
+    return len(steering.history) - int(problem.get("solved_edits", 0))
+
+
 def resolve_from(plan: int, status: PlanStatus | str) -> PlanStatus:
     """Solving a steered plan again makes a new plan, queued (returned), from the same work
     with the plan's steering; only a ready plan is solved again (a published one is re-planned).

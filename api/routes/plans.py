@@ -59,7 +59,7 @@ from ops.plans import (
 from ops.plans import publish_plan as publish
 from ops.plans import stop_plan as stop_planning
 from ops.repairs import chain_from_jobs
-from ops.steering import Edit, Steering, apply_edit, comparable, resolve_from
+from ops.steering import Edit, Steering, apply_edit, comparable, resolve_from, unsolved_edits
 from ops.steering import check_version as check_plan_version
 from ops.workflow import NOT_STARTED, PLANNING, JobState, JobStatus, PlanStatus
 from routing.io import plan_from_state
@@ -337,6 +337,7 @@ def publish_plan(
             by=user.username,
             at=now,
             lead=dt.timedelta(hours=request.app.state.settings.notice_lead_hours),
+            unsolved_edits=unsolved_edits(row.problem),
         )
         _store_publication(session, row, done, jobs, outages, user.username)
         for moved in done.notices:  # their events go out with it (docs/webhooks.md)
@@ -618,7 +619,7 @@ def _steering_dict(row: t.Plan) -> dict[str, Any]:
         "version": row.version,
         "steered_from": row.problem.get("steered_from"),
         # the edits made since this plan was solved: its result does not show them yet
-        "pending": len(steering.history) - int(row.problem.get("solved_edits", 0)),
+        "pending": unsolved_edits(row.problem),
         **steering.to_dict(),
     }
 

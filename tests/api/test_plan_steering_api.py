@@ -64,6 +64,10 @@ def test_steer_resolve_diff_and_the_conflict_of_two_dispatchers(
     )
     assert steering["version"] == seen["version"] + 1
     assert steering["pending"] == 1  # the plan shown does not have it yet
+    # the crews are never sent a plan that does not have the dispatcher's edit
+    unsolved = service.post(f"{url}/publish", headers={"If-Match": f'"{steering["version"]}"'})
+    assert unsolved.status_code == 409, unsolved.text
+    assert "1 edit" in unsolved.json()["detail"] and "resolve" in unsolved.json()["detail"]
 
     # a second dispatcher, with the version read before that edit: a clear conflict
     late = service.post(
