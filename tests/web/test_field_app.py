@@ -217,3 +217,26 @@ def test_a_crew_works_offline_and_the_dispatcher_sees_the_valve_fail(
     context.close()
     desk.close()
     assert not errors, errors
+
+
+def test_a_crew_account_at_the_console_is_sent_to_the_field_app(
+    browser: Any,  # noqa: F811
+    server: LiveServer,
+    day: dict[str, Any],
+) -> None:
+    """A crew's account opens only the field routes: at the console it would meet a page of
+    refusals; it is told where its app is instead, and not left signed in."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server.url}/console")
+    page.fill("#login-form input[name=username]", f"crew-{day['route']['crew']}")
+    page.fill("#login-form input[name=password]", "waterops-demo")
+    page.click("#login-form button[type=submit]")
+    message = page.locator("#login-error")
+    sync_api.expect(message).to_contain_text("外业", timeout=10_000)
+    assert page.locator("#login-error a").get_attribute("href") == "/field"
+    assert page.locator("#app").is_hidden()
+    assert page.evaluate("sessionStorage.getItem('waterops.token')") is None
+    assert not errors, errors
+    page.close()

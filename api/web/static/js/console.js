@@ -65,13 +65,26 @@ async function onLogin(event) {
   try {
     await signIn(form.username.value.trim(), form.password.value);
     form.password.value = "";
+    if (me()?.role === "crew") { toFieldApp(); return; }
     await start();
   } catch (err) {
     $("#login-error").textContent = err.status === 401 ? t("bad_login") : errorText(err);
   }
 }
 
+// a crew's account opens only the field routes (docs/field-app.md): say where its app is
+function toFieldApp() {
+  signOut();
+  const p = $("#login-error");
+  p.textContent = `${t("crew_use_field")} `;
+  const a = document.createElement("a");
+  a.href = "/field";
+  a.textContent = t("crew_field_link");
+  p.append(a);
+}
+
 async function start() {
+  if (me()?.role === "crew") { toFieldApp(); return; }
   $("#login").hidden = true;
   $("#app").hidden = false;
   $("#sign-out").hidden = false;
