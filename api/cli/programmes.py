@@ -153,8 +153,9 @@ def _report(args: argparse.Namespace) -> tuple[Network, LeakageReport]:
     return network, report
 
 
-def print_pressure_management(rows: list[dict[str, Any]]) -> None:
-    """The table of pressure management by DMA (PRVs that pay first)."""
+def print_pressure_management(rows: list[dict[str, Any]], warnings: list[str]) -> None:
+    """The table of pressure management by DMA (PRVs that pay first), and the warnings of the
+    whole study (a DMA without an inlet, a meter the model contradicts)."""
     out.rule("Pressure management: inlet PRVs by DMA (FAVAD; PRVs that pay first)")
     table = Table()
     for column in (
@@ -180,6 +181,8 @@ def print_pressure_management(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         for w in r["warnings"]:
             out.print(f"[yellow]{r['dma']}:[/yellow] {w}")
+    for w in warnings:
+        out.print(f"[yellow]![/yellow] {w}")
     if rows:
         out.print(
             f"N1 {rows[0]['n1']:g}; the critical point is the lowest customer node of the DMA "
@@ -260,7 +263,9 @@ def cmd_leakage_report(args: argparse.Namespace) -> int:
             f"(×{f['ratio']})"
         )
     if data["pressure_management"] is not None:
-        print_pressure_management(data["pressure_management"])
+        print_pressure_management(
+            data["pressure_management"], data.get("pressure_management_warnings", [])
+        )
     return 0
 
 

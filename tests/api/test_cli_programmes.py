@@ -76,3 +76,20 @@ def test_valves_programme_and_report(tmp_path: Path, capsys: pytest.CaptureFixtu
     results.write_text("valve,result\nV000001,broken\n")
     assert main(["valves", "report", *args, "--results", str(results)]) == 1
     assert "results.csv line 2" in capsys.readouterr().err
+
+
+def test_leakage_report_prints_pressure_management_and_its_warnings(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The printed report has the PRV table and the warnings of the whole study (a meter the
+    model contradicts), not only each DMA's: what the JSON says, the engineer reads."""
+    capsys.readouterr()
+    assert main(["leakage", "report", str(data), "--json", "--pressure-management"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    run_level = report["pressure_management_warnings"]
+    assert run_level, "the sample city has a boundary meter its model contradicts"
+    assert main(["leakage", "report", str(data), "--pressure-management"]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "Pressure management: inlet PRVs by DMA" in printed
+    for warning in run_level:
+        assert " ".join(warning.split())[:60] in printed, warning
