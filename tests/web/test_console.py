@@ -122,6 +122,18 @@ def test_engineer_isolates_a_pipe_and_widens_it_with_a_failed_valve(
         expected["valves_to_close"]
     )
 
+    # a row of the list locates its valve: the map centres on it at street zoom, its number shown
+    last = expected["valves_to_close"][-1]
+    page.click(f"#valves-to-close button.locate[data-valve='{last['id']}']")
+    seen = page.evaluate(
+        """([lon, lat]) => { const m = waterops.state.map, p = m.latLngToContainerPoint([lat, lon]),
+        s = m.getSize(); return [p.x, p.y, s.x, s.y, m.getZoom()]; }""",
+        last["location"],
+    )
+    x, y, width, height, zoom = seen
+    assert zoom >= 18 and abs(x - width / 2) < 60 and abs(y - height / 2) < 60, seen
+    sync_api.expect(page.locator(".leaflet-tooltip", has_text=last["id"])).to_be_visible()
+
     # valve 1 does not close: the plan widens to the next valves out
     first = expected["valves_to_close"][0]["id"]
     page.click(f"#valves-to-close button.mark[data-valve='{first}']")

@@ -195,6 +195,7 @@ const STRINGS = {
     err_invalid: "请求有误", err_forbidden: "无此权限", err_not_found: "不存在或已删除", err_conflict: "与当前状态冲突",
     err_changed: "已被他人修改，请重新载入后再操作", err_too_large: "文件过大", err_busy: "服务繁忙，请稍后再试",
     err_server: "服务出错", err_network: "无法连接服务（请检查网络）", err_with_detail: "{what}（{detail}）",
+    locate_valve: "定位",
     crew_use_field: "这是班组账号，请在手机上使用外业应用：", crew_field_link: "打开外业应用",
     // end h18d
     // h16: the recorded approval, the webhooks screen
@@ -451,6 +452,7 @@ const STRINGS = {
     err_too_large: "the file is too large", err_busy: "the service is busy: try again shortly",
     err_server: "the service failed", err_network: "the service cannot be reached (check the network)",
     err_with_detail: "{what} ({detail})",
+    locate_valve: "locate",
     crew_use_field: "This is a crew account: use the field app on your phone:", crew_field_link: "open the field app",
     // end h18d
     // h16: the recorded approval, the webhooks screen

@@ -13,6 +13,7 @@ import { busy, say } from "./status.js";
 let whatif = new Set(); // valves taken as inoperable
 let lastQuery = null; // the last isolation asked for: { pipe } or { at }
 let lastIsolation = null; // the isolation drawn: asked for here, or a repair ticket's
+const closeMarkers = new Map(); // the numbered markers of the valves to close, by valve id
 const REDUCED_PRESSURE = "#1971c2"; // the reduced-pressure area: blue, dashed, under the shut area
 
 export const isolationTab = {
@@ -94,18 +95,20 @@ function drawIsolation(plan) {
       bounds.extend(line.getBounds());
     }
   }
+  closeMarkers.clear();
   plan.valves_to_close.forEach((v, i) => {
     const m = L.marker([v.location[1], v.location[0]], { icon: numberedIcon(i + 1), zIndexOffset: 1000 })
       .bindTooltip(`${i + 1}. ${escapeHtml(v.id)}`);
     m.on("click", () => markInoperable(v.id));
     m.addTo(overlay);
+    closeMarkers.set(v.id, m);
     bounds.extend(m.getLatLng());
   });
   for (const v of plan.bypassed_valves) {
     L.marker([v.location[1], v.location[0]], { icon: numberedIcon("✕", "icon-valve-bypassed") })
       .bindTooltip(`${escapeHtml(v.id)}: ${t("bypassed")}`).addTo(overlay);
   }
-  if (bounds.isValid()) state.map.fitBounds(bounds.pad(0.4), { maxZoom: 17 });
+  if (bounds.isValid()) state.map.fitBounds(bounds.pad(0.4), { maxZoom: 17, animate: false });
 }
 
 function categoryTable(byCategory) {
@@ -118,6 +121,7 @@ function renderIsolation(plan) {
   const c = plan.customers;
   const valves = plan.valves_to_close.map((v, i) => `<li data-valve="${escapeHtml(v.id)}">
       <span class="badge close">${i + 1}</span> <code>${escapeHtml(v.id)}</code> <span class="muted">${escapeHtml(v.pipe)}</span>
+      <button type="button" class="link locate" data-valve="${escapeHtml(v.id)}">${t("locate_valve")}</button>
       <button type="button" class="link mark" data-valve="${escapeHtml(v.id)}">${t("mark_inoperable")}</button>
       <button type="button" class="link report needs-engineer" data-valve="${escapeHtml(v.id)}">${t("report_valve")}</button></li>`).join("");
   const bypassed = plan.bypassed_valves.length
@@ -147,6 +151,7 @@ function renderIsolation(plan) {
     <div class="row">
       <button type="button" id="iso-notice" class="primary needs-dispatcher">${t("draft_notice")}</button>
     </div>`;
+  for (const b of document.querySelectorAll("#iso-result button.locate")) b.addEventListener("click", () => locateClosing(b.dataset.valve));
   for (const b of document.querySelectorAll("#iso-result button.mark")) b.addEventListener("click", () => markInoperable(b.dataset.valve));
   for (const b of document.querySelectorAll("#iso-result button.report")) b.addEventListener("click", () => reportValve(b.dataset.valve));
   $("#iso-notice").addEventListener("click", () => draftFromIsolation(plan, [...whatif]));
@@ -165,6 +170,15 @@ function hydraulicSummary(h) {
       <div>${t("hyd_not_served")}: <span id="hyd-not-served">${m3h(h.not_served_m3h)}</span> m³/h / ${m3h(h.served_before_m3h)} m³/h
         (${t("hyd_split", { cut: m3h(h.not_served_cut_off_m3h), low: m3h(h.not_served_low_pressure_m3h) })})</div>
     </div>${notes}`;
+}
+
+// a valve of the list, found on the map: centred at street zoom with its number shown (the
+// isolation drawn stays; valves a few metres apart are told apart from zoom 18)
+function locateClosing(valveId) {
+  const m = closeMarkers.get(valveId);
+  if (!m) return;
+  state.map.setView(m.getLatLng(), Math.max(state.map.getZoom(), 18), { animate: false });
+  m.openTooltip();
 }
 
 function markInoperable(valveId) {
