@@ -132,6 +132,10 @@ def test_a_dispatcher_drags_pins_resolves_and_meets_a_colleagues_change(
     bar = page.locator(f"#timeline .lane[data-crew='{crew}'] .bar.job[data-job='{job}']")
     sync_api.expect(bar).to_be_visible()
     sync_api.expect(bar.locator(".bar-label")).not_to_be_empty()  # a label on the bar
+    # a step of a chain is labelled by its kind in Chinese, not by its id's English suffix
+    labels = page.locator("#timeline .bar.job .bar-label").all_inner_texts()
+    english = {"survey", "meter", "open", "close", "repair", "reopen", "flush", "tanker"}
+    assert not english & {label.strip(" ②📌") for label in labels}, labels
 
     # drag the job to the other crew's row: the plan shows it coming there, the history says who
     page.fill("#steer-why", "钥匙在这个班组")

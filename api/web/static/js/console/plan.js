@@ -295,9 +295,9 @@ function renderTimeline(plan, routes) {
 // has), so that labels of short jobs stay readable
 function barLabel(st) {
   const job = jobs.get(st.job);
-  const id = String(st.job);
-  const src = job?.source ? String(job.source) : "";
-  const short = src && id.startsWith(`${src}-`) ? id.slice(src.length + 1) : id;
+  // a step of an application's or a ticket's chain is named by its kind, in the reader's
+  // language (the source is the row's neighbours' too); a job of its own by its id
+  const short = job?.source ? code("kind", job.kind || st.kind) : String(st.job);
   return (st.slot || 1) > 1 ? `${short} ②` : short;
 }
 
