@@ -23,6 +23,7 @@ const WORDS = {
     state_published: "已发布", state_updated: "已变更", state_restored: "已恢复供水", state_cancelled: "已取消",
     full_text: "通知全文", page: "详情页", print: "打印（A4）", customers: "影响用户",
     households: "{n}户", affected: "在停水范围内", not_found: "在当前及计划的{n}份停水公告中没有找到“{q}”。如果您家停水，请拨打服务热线。",
+    none_published: "目前没有当前或计划的停水公告，“{q}”不在任何停水范围内。如果您家停水，请拨打服务热线。",
     addresses: "停水地址", more: "等{n}处", names: "单位、小区", streets_only: "该道路在停水范围内：请输入门牌号，查询您家是否停水。",
     reduced: "水压可能偏低：{s}", searching: "正在查询…", window: "停水时间", where: "停水范围",
   },
@@ -34,6 +35,7 @@ const WORDS = {
     state_published: "published", state_updated: "changed", state_restored: "water restored", state_cancelled: "cancelled",
     full_text: "Full notice", page: "Notice page", print: "Print (A4)", customers: "Customers",
     households: "{n} households", affected: "is in the outage area", not_found: "“{q}” is in none of the {n} current and planned outage notices. If your water is off, please call the hotline.",
+    none_published: "There is no current or planned outage notice, so “{q}” is in no outage area. If your water is off, please call the hotline.",
     addresses: "Addresses cut off", more: "and {n} more", names: "Units and estates", streets_only: "This street is in the outage area: give your house number to see whether your home is.",
     reduced: "Reduced pressure possible: {s}", searching: "Searching…", window: "When", where: "Where",
   },
@@ -182,7 +184,7 @@ function showAnswer() {
   if (!a) return;
   if (a.error) { out.innerHTML = `<div class="answer">${escapeHtml(a.error)}</div>`; return; }
   if (!a.notices.length) {
-    out.innerHTML = `<div class="answer clear" data-answer="none">${escapeHtml(w("not_found", { q: a.query, n: a.searched }))}</div>`;
+    out.innerHTML = `<div class="answer clear" data-answer="none">${escapeHtml(w(a.searched ? "not_found" : "none_published", { q: a.query, n: a.searched }))}</div>`;
     return;
   }
   const zh = currentLang() === "zh";
