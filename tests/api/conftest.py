@@ -316,3 +316,16 @@ class LiveServer:
         body = urllib.parse.urlencode({"username": role, "password": "waterops-demo"}).encode()
         with urllib.request.urlopen(f"{self.url}/api/auth/token", body) as r:
             return str(json.load(r)["access_token"])
+
+    def await_sample_day(self, *, repairs: bool = False, timeout: float = 60) -> None:
+        """Wait for the demo's sample day, which the server posts itself once it answers
+        (``WATEROPS_SEED_DEMO_WORK=true``): its open jobs, and with ``repairs`` its tickets."""
+        token = self.token()
+        deadline = time.monotonic() + timeout
+        while True:
+            _, jobs, _ = self.call("GET", "/api/jobs?status=open", token)
+            tickets = self.call("GET", "/api/repairs", token)[1] if repairs else True
+            if tickets and len(jobs) >= 25:
+                return
+            assert time.monotonic() < deadline, "the demo's sample day did not arrive"
+            time.sleep(0.5)

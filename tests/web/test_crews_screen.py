@@ -6,7 +6,6 @@ others within their hours. The screen reads in English too."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,14 +24,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         env={"WATEROPS_SEED_DEMO_WORK": "true", "WATEROPS_SOLVER_SECONDS": "5"},
     )
     srv.start()
-    token = srv.token()
-    deadline = time.monotonic() + 60
-    while True:  # the sample day is posted by the server itself once it answers
-        _, jobs, _ = srv.call("GET", "/api/jobs?status=open", token)
-        if len(jobs) >= 25:
-            break
-        assert time.monotonic() < deadline, "the demo work was not seeded"
-        time.sleep(0.5)
+    srv.await_sample_day()
     try:
         yield srv
     finally:

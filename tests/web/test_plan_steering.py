@@ -33,14 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         env={"WATEROPS_SEED_DEMO_WORK": "true", "WATEROPS_SOLVER_SECONDS": "4"},
     )
     srv.start()
-    token = srv.token()
-    deadline = time.monotonic() + 60
-    while True:  # the sample day is posted by the server itself once it answers
-        _, jobs, _ = srv.call("GET", "/api/jobs?status=open", token)
-        if len(jobs) >= 25:
-            break
-        assert time.monotonic() < deadline, "the demo's sample day did not arrive"
-        time.sleep(0.5)
+    srv.await_sample_day()
     try:
         yield srv
     finally:
