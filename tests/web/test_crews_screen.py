@@ -113,3 +113,40 @@ def test_a_dispatcher_edits_shifts_and_an_absence_and_the_plan_follows(
     # the absence removed: valve-01 works the day again
     page.click("#absence-list .remove-absence")
     sync_api.expect(row.locator(".on-day")).to_have_text("08:00–17:00")
+
+
+def test_an_older_load_answering_late_does_not_overwrite_the_form(
+    page: Any,  # noqa: F811
+    server: LiveServer,
+) -> None:
+    """The tab's first read of the crews is held back until the dispatcher has chosen a crew
+    and typed a new shift end; when it answers, the form keeps what was typed and saving it
+    saves it (CI saw the older read refill the form, and the save store 17:00)."""
+    day = next_working_day().isoformat()
+    sign_in(page, server, "dispatcher")
+    held: list[Any] = []
+
+    def hold_first(route: Any) -> None:
+        if not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/api/crews$"), hold_first)
+    page.click("[data-tab=crews]")
+    while not held:
+        page.wait_for_timeout(50)
+    page.fill("#crews-day", day)
+    page.dispatch_event("#crews-day", "change")
+    choose(page, "meter-01")
+    page.fill("#crew-form input[name=shift_end]", "16:45")
+    with page.expect_response(lambda r: r.url.endswith("/api/crews")):
+        held[0].continue_()
+    page.wait_for_timeout(300)
+    sync_api.expect(page.locator("#crew-form input[name=shift_end]")).to_have_value("16:45")
+    page.click("#crew-form button[type=submit]")
+    sync_api.expect(page.locator("#crews-table tr[data-crew='meter-01'] td").nth(2)).to_have_text(
+        "08:30–16:45"
+    )
+    _, crew, _ = server.call("GET", "/api/crews/meter-01", server.token())
+    assert crew["shift_end"] == "16:45"

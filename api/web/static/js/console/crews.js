@@ -10,6 +10,10 @@ const SKILLS = ["valve", "pipe", "meter", "leak", "tanker"];
 const REASONS = ["leave", "sickness", "vehicle"];
 
 let chosen = null; // the crew being edited
+// Each load of the tab is numbered; only the newest one renders. A slower, older load (the tab
+// shown, then the day changed, then a crew clicked) would otherwise fill the form after the user
+// started editing it and save what it read before.
+let generation = 0;
 
 export const crewsTab = {
   show() {
@@ -30,10 +34,11 @@ function day() {
 }
 
 async function loadCrews() {
+  const mine = ++generation;
   const [crews, days] = await busy(() =>
     Promise.all([api("GET", "/api/crews"), api("GET", `/api/crews/days/${day()}`)]),
   ) || [];
-  if (!crews) return;
+  if (!crews || mine !== generation) return;
   state.crews = crews;
   const reason = $("#absence-form select[name=reason]");
   const was = reason.value;
@@ -60,7 +65,7 @@ async function loadCrews() {
   const select = $("#crew-form select[name=crew]");
   select.innerHTML = crews.map((c) => `<option value="${escapeHtml(c.id)}">${escapeHtml(c.id)}</option>`).join("");
   if (!chosen || !crews.some((c) => c.id === chosen)) chosen = crews[0]?.id || null;
-  if (chosen) await fill(crews.find((c) => c.id === chosen));
+  if (chosen) await fill(crews.find((c) => c.id === chosen), mine);
 }
 
 async function choose(id) {
@@ -68,7 +73,7 @@ async function choose(id) {
   await loadCrews();
 }
 
-async function fill(crew) {
+async function fill(crew, mine) {
   const f = $("#crew-form");
   f.crew.value = crew.id;
   $("#crew-skills").innerHTML = `<legend>${escapeHtml(t("crew_skills"))}</legend>` + SKILLS.map((s) =>
@@ -82,6 +87,7 @@ async function fill(crew) {
     api("GET", `/api/crews/${encodeURIComponent(crew.id)}/shifts?from=${day()}&to=${day()}`),
     api("GET", `/api/crews/${encodeURIComponent(crew.id)}/absences?from=${day()}`),
   ]).catch(() => [[], []]);
+  if (mine !== generation) return; // a newer load fills the form
   const change = changes[0];
   const g = $("#crew-day-form");
   g.start.value = change?.start || "";
