@@ -1,19 +1,34 @@
-"""Reading the utility's own files: the crew roster.
+"""Reading the utility's own files: the crew roster, and the crews of a plan from files.
 
 ``roster.csv``: ``id, skills`` (``pipe;valve``), ``depot_lon, depot_lat, shift_start,
 shift_end`` (``HH:MM``) and optional ``lunch_start, lunch_end, lunch_min, end_lon, end_lat,
 on_call`` (true for crews on emergency duty on days off).
+
+``crews.csv`` (``waterops plan``) is a roster, read by :func:`read_roster` into the one crew
+shape (:class:`ops.dispatch.CrewShift`, whose fields hold the defaults), with three optional
+columns only a plan from files has: ``days`` (that many consecutive days of the same shift),
+``current_lon, current_lat`` and ``available_from`` (where the crew is and when it is free,
+``HH:MM`` or ``+N HH:MM`` on the plan's first day).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ops.dispatch import CrewShift
 from ops.errors import InvalidRequest
-from routing.io import PlanInputError, is_blank, parse_bool, parse_skills, read_table
+from routing.io import (
+    PlanInputError,
+    is_blank,
+    parse_bool,
+    parse_skills,
+    parse_time,
+    read_table,
+)
+from routing.model import Crew, Location
 
 REQUIRED = ("id", "skills", "depot_lon", "depot_lat", "shift_start", "shift_end")
 
@@ -63,4 +78,28 @@ def read_roster(path: str | Path) -> list[CrewShift]:
                 on_call=parse_bool(row.get("on_call")),
             )
         )
+    return crews
+
+
+def read_crews(path: str | Path, first: dt.date) -> list[Crew]:
+    """The solver's crews of ``crews.csv`` for a plan from ``first`` on: each row read as a
+    roster's (:func:`read_roster`), then its ``days``, current position and free time."""
+    roster = read_roster(path)
+    rows = read_table(path, REQUIRED, "crews").to_dict("records")
+    crews = []
+    for row_no, (shift, row) in enumerate(zip(roster, rows, strict=True), start=2):
+        try:
+            days = int(row.get("days") or 1)
+            current: Location | None = None
+            if not is_blank(row.get("current_lon")):
+                current = (float(row["current_lon"]), float(row["current_lat"]))
+            free = row.get("available_from")
+            available = None if is_blank(free) else parse_time(free, first)
+        except (ValueError, KeyError, PlanInputError) as exc:
+            raise InvalidRequest(f"{path}, row {row_no} (crew {shift.id}): {exc}") from None
+        if days < 1:
+            raise InvalidRequest(f"{path}, row {row_no} (crew {shift.id}): days must be 1 or more")
+        dates = [first + dt.timedelta(days=k) for k in range(days)]
+        crew = shift.to_crew(first, dates=dates, current_location=current)
+        crews.append(replace(crew, available_from=available))
     return crews

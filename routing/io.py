@@ -9,9 +9,8 @@ solver's axis they become seconds since midnight of the first day (``base_date``
 lateness_cost, priority`` (1–5), ``mandatory, pinned_crew, crews_required, after`` (ids of jobs
 that must end first, ``;``-separated) and ``gap_min``.
 
-``crews.csv``: ``id, depot_lon, depot_lat, shift_start, shift_end`` and optional ``skills,
-end_lon, end_lat, lunch_start, lunch_end, lunch_min, days`` (consecutive days of the same
-shift), ``current_lon, current_lat, available_from``.
+``crews.csv`` is a roster and is read by :func:`ops.io.read_crews` into the one crew shape
+(``ops.dispatch.CrewShift``, the home of a shift's defaults), then into :class:`routing.model.Crew`.
 """
 
 from __future__ import annotations
@@ -27,15 +26,12 @@ import pyogrio
 
 from routing.errors import PlanInputError as PlanInputError  # its home is routing.errors
 from routing.model import (
-    Break,
     BreakTaken,
-    Crew,
     Job,
     Location,
     Plan,
     Precedence,
     Route,
-    Shift,
     Stop,
     TimeWindow,
     Unassigned,
@@ -141,58 +137,6 @@ def read_jobs(path: str | Path, base_date: dt.date) -> tuple[list[Job], list[Pre
             if before.strip():
                 precedences.append(Precedence(before.strip(), job.id, gap))
     return jobs, precedences
-
-
-def read_crews(path: str | Path, base_date: dt.date) -> list[Crew]:
-    """Crews and their shifts from ``crews.csv``."""
-    df = read_table(path, ("id", "depot_lon", "depot_lat", "shift_start", "shift_end"), "crews")
-    crews = []
-    for row_no, row in enumerate(df.to_dict("records"), start=2):
-        try:
-            start, end = (
-                parse_time(row["shift_start"], base_date),
-                parse_time(row["shift_end"], base_date),
-            )
-            days = int(row.get("days") or 1)
-            shifts = []
-            for day in range(days):
-                offset = day * 86_400
-                breaks: tuple[Break, ...] = ()
-                if not is_blank(row.get("lunch_start")):
-                    breaks = (
-                        Break(
-                            TimeWindow(
-                                parse_time(row["lunch_start"], base_date) + offset,
-                                parse_time(row.get("lunch_end") or row["lunch_start"], base_date)
-                                + offset,
-                            ),
-                            round(float(row.get("lunch_min") or 45) * 60),
-                        ),
-                    )
-                label = str(base_date + dt.timedelta(days=(start + offset) // 86_400))
-                shifts.append(Shift(start + offset, end + offset, breaks, day=label))
-            end_location: Location | None = None
-            if not is_blank(row.get("end_lon")):
-                end_location = (float(row["end_lon"]), float(row["end_lat"]))
-            current: Location | None = None
-            if not is_blank(row.get("current_lon")):
-                current = (float(row["current_lon"]), float(row["current_lat"]))
-            crews.append(
-                Crew(
-                    id=str(row["id"]),
-                    skills=parse_skills(row.get("skills")),
-                    start_location=(float(row["depot_lon"]), float(row["depot_lat"])),
-                    shifts=tuple(shifts),
-                    end_location=end_location,
-                    current_location=current,
-                    available_from=None
-                    if is_blank(row.get("available_from"))
-                    else parse_time(row["available_from"], base_date),
-                )
-            )
-        except (ValueError, KeyError) as exc:
-            raise PlanInputError(f"{path}, row {row_no} (crew {row.get('id')}): {exc}") from None
-    return crews
 
 
 def plan_to_geojson(plan: Plan, base_date: dt.date | None = None) -> dict[str, Any]:

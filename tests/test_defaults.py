@@ -29,6 +29,7 @@ from ops.calendar import OfficeHours
 from ops.connections import ConnectionRules
 from ops.dispatch import CrewShift, plan_day
 from ops.emergency import CallOutRules
+from ops.io import read_crews
 from ops.jobs import FieldJob
 from ops.leakage import analyse, survey_jobs
 from ops.notices.issuer import Issuer
@@ -74,6 +75,26 @@ def test_a_crew_read_without_times_gets_the_dataclass_defaults() -> None:
     read = CrewShift.from_dict({"id": "C1", "skills": ["valve"], "depot": [114.3, 34.8]})
     made = CrewShift("C1", frozenset({"valve"}), (114.3, 34.8))
     assert (read.start, read.end, read.lunch_minutes) == (made.start, made.end, made.lunch_minutes)
+
+
+def test_the_plan_commands_crews_get_the_rosters_defaults(tmp_path: Path) -> None:
+    """``waterops plan`` reads crews.csv through the roster's reader into CrewShift (no reader
+    and no 45-minute lunch of its own): a lunch without its minutes lasts the dataclass's."""
+    crews = tmp_path / "crews.csv"
+    crews.write_text(
+        "id,skills,depot_lon,depot_lat,shift_start,shift_end,lunch_start,lunch_end\n"
+        "north,pipe,114.33,34.82,08:00,17:00,11:30,13:00\n"
+    )
+    (crew,) = read_crews(crews, dt.date(2026, 11, 26))
+    (shift,) = crew.shifts
+    assert [b.duration for b in shift.breaks] == [CrewShift.lunch_minutes * 60]
+    scanned = [
+        ROOT / "api" / "cli" / "plan.py",
+        ROOT / "ops" / "io.py",
+        *(ROOT / "routing").rglob("*.py"),
+    ]
+    copies = [p.name for p in scanned if re.search(r"lunch_min\W+\)?\s*or \d", p.read_text())]
+    assert not copies, f"a lunch default copied in {copies}"
 
 
 def test_the_job_answer_declares_the_jobs_defaults() -> None:

@@ -11,7 +11,8 @@ from rich.table import Table
 
 from api.cli.common import err, out, print_json, road_model, status, stop_name
 from ops.calendar import TZ
-from routing.io import PlanInputError, format_time, plan_to_geojson, read_crews, read_jobs
+from ops.io import read_crews
+from routing.io import PlanInputError, format_time, plan_to_geojson, read_jobs
 from routing.model import Problem
 from routing.solver import SolverOptions, solve
 
@@ -21,7 +22,9 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("plan", help="plan the crews' routes for jobs from CSV files")
     p.add_argument("jobs", type=Path, help="jobs.csv (id, lon, lat, duration_min, ...)")
     p.add_argument(
-        "crews", type=Path, help="crews.csv (id, depot_lon, depot_lat, shift_start, ...)"
+        "crews",
+        type=Path,
+        help="crews.csv: a roster (id, skills, depot_lon, depot_lat, shift_start, ...)",
     )
     p.add_argument("--roads", type=Path, help="GeoPackage with a roads layer for travel times")
     p.add_argument("--date", help="the plan's first day, YYYY-MM-DD (default: today)")
@@ -35,7 +38,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     try:
         base = dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(TZ).date()
         jobs, precedences = read_jobs(args.jobs, base)
-        crews = read_crews(args.crews, base)
+        crews = read_crews(args.crews, base)  # the roster's reader and defaults (ops.io)
     except (PlanInputError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         return 1
