@@ -2,14 +2,21 @@
 
 The roster (:class:`ops.dispatch.CrewShift`) says how a crew works every day; this module says
 how it works on one date. An absence covers a date or a range of dates and takes the crew out of
-every plan of those dates (a crew without its vehicle cannot go out either). A shift change
+every plan of those dates (a crew without its vehicle cannot go out either); an absence of some
+hours of one date (the doctor from 08:00 to 12:00) takes only those hours out of its shift. A
+shift change
 gives one date other hours and/or another on-call duty (应急值班) than the roster's. Both are
 kept as :class:`CrewDay` values on the crew (``CrewShift.days``), so a plan stored with its
 crews is re-planned with the same days.
 
 The rules (docs/crews.md):
 
-- an absence wins over a shift change of the same date;
+- an absence wins over a shift change of the same date; hours away cut the day's shift (the
+  changed one if there is one): away at its start or end, the shift starts later or ends sooner;
+  away in its middle, the solver's crew has a fixed break for those hours; away for all of it,
+  the crew is off that day;
+- the lunch window keeps its longest part outside the hours away; too short, no lunch;
+- two absences of a crew may not overlap (whole dates, or the hours of the same date);
 - a shift change sets only what it names (hours, on-call); the rest is the roster's;
 - the lunch window moves with the start of a changed shift (the same time after the start),
   cut at the shift's end; a shift too short for it has no lunch;
@@ -24,7 +31,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from ops.errors import InvalidRequest
+from ops.errors import Conflict, InvalidRequest
 
 if TYPE_CHECKING:  # a cycle: ops.dispatch's CrewShift keeps its days (annotations only here)
     from ops.calendar import WorkCalendar
@@ -40,24 +47,73 @@ class AbsenceReason(StrEnum):
 MAX_ABSENCE_DAYS = 366  # one absence covers at most a year
 
 
+Hours = tuple[dt.time, dt.time]  # from, to on one date
+
+
 @dataclass(frozen=True)
 class Absence:
-    """A crew away from ``start`` to ``end`` (both included)."""
+    """A crew away from ``start`` to ``end`` (both included); with ``start_time`` and
+    ``end_time``, only those hours of its one date."""
 
     crew_id: str
     start: dt.date
     end: dt.date
     reason: AbsenceReason
     note: str = ""
+    start_time: dt.time | None = None
+    end_time: dt.time | None = None
 
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise InvalidRequest("an absence must not end before it starts")
         if (self.end - self.start).days >= MAX_ABSENCE_DAYS:
             raise InvalidRequest(f"an absence covers at most {MAX_ABSENCE_DAYS} days")
+        if (self.start_time is None) != (self.end_time is None):
+            raise InvalidRequest("give both start_time and end_time of the hours away, or neither")
+        if self.start_time is not None and self.end_time is not None:
+            if self.end != self.start:
+                raise InvalidRequest("hours away are of one date: give start_time on one date")
+            if self.end_time <= self.start_time:
+                raise InvalidRequest("the hours away must end after they start")
 
     def covers(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
+
+    @property
+    def hours(self) -> Hours | None:
+        """The hours away of a part-day absence; None: the whole dates."""
+        if self.start_time is None or self.end_time is None:
+            return None
+        return self.start_time, self.end_time
+
+    def overlaps(self, other: Absence) -> bool:
+        """Both take the same crew out at some moment (a whole date overlaps any hours of it)."""
+        if self.crew_id != other.crew_id or self.end < other.start or other.end < self.start:
+            return False
+        mine, theirs = self.hours, other.hours
+        if mine is None or theirs is None:
+            return True
+        return mine[0] < theirs[1] and theirs[0] < mine[1]
+
+    def when(self) -> str:
+        if self.hours is not None:
+            return f"on {self.start} from {_hhmm(self.hours[0])} to {_hhmm(self.hours[1])}"
+        return f"from {self.start} to {self.end}"
+
+
+def _hhmm(t: dt.time) -> str:
+    return t.strftime("%H:%M")
+
+
+def refuse_overlap(new: Absence, existing: Iterable[tuple[int, Absence]]) -> None:
+    """:class:`Conflict` naming the first of the crew's ``existing`` absences (id, absence)
+    that ``new`` overlaps: a crew is away once at a time."""
+    for absence_id, absence in existing:
+        if new.overlaps(absence):
+            raise Conflict(
+                f"crew {new.crew_id} is already away {absence.when()} "
+                f"({absence.reason}, absence {absence_id}): change or remove that one"
+            )
 
 
 @dataclass(frozen=True)
@@ -91,6 +147,7 @@ class CrewDay:
     start: dt.time | None = None
     end: dt.time | None = None
     on_call: bool | None = None
+    away: tuple[Hours, ...] = ()  # hours away (part-day absences), by start
 
     def to_dict(self) -> dict[str, Any]:
         def clock(value: dt.time | None) -> str | None:
@@ -102,6 +159,7 @@ class CrewDay:
             "start": clock(self.start),
             "end": clock(self.end),
             "on_call": self.on_call,
+            **({"away": [[_hhmm(a), _hhmm(b)] for a, b in self.away]} if self.away else {}),
         }
 
     @classmethod
@@ -117,6 +175,10 @@ class CrewDay:
             start=clock(data.get("start")),
             end=clock(data.get("end")),
             on_call=None if on_call is None else bool(on_call),
+            away=tuple(
+                (dt.time.fromisoformat(a), dt.time.fromisoformat(b))
+                for a, b in data.get("away") or ()
+            ),
         )
 
 
@@ -128,15 +190,26 @@ def crew_days(
 ) -> tuple[CrewDay, ...]:
     """The days of ``crew_id`` among ``dates`` that differ from its roster (an absence wins
     over a change; of two absences of a date, the first given)."""
-    away = [a for a in absences if a.crew_id == crew_id]
+    mine = [a for a in absences if a.crew_id == crew_id]
     changed = {c.day: c for c in changes if c.crew_id == crew_id}
     out = []
     for day in sorted(set(dates)):
-        absence = next((a for a in away if a.covers(day)), None)
+        today = [a for a in mine if a.covers(day)]
+        absence = next((a for a in today if a.hours is None), None)
+        hours = tuple(sorted(a.hours for a in today if a.hours is not None))
+        change = changed.get(day)
         if absence is not None:
             out.append(CrewDay(day, absent=absence.reason))
-        elif (change := changed.get(day)) is not None:
-            out.append(CrewDay(day, start=change.start, end=change.end, on_call=change.on_call))
+        elif change is not None or hours:
+            out.append(
+                CrewDay(
+                    day,
+                    start=None if change is None else change.start,
+                    end=None if change is None else change.end,
+                    on_call=None if change is None else change.on_call,
+                    away=hours,
+                )
+            )
     return tuple(out)
 
 
@@ -171,7 +244,7 @@ def shift_on(crew: CrewShift, day: dt.date) -> CrewShift | None:
     if today.on_call is not None:
         shift = replace(shift, on_call=today.on_call)
     if today.start is None or today.end is None:
-        return shift
+        return _without(shift, today.away)
     lunch_from, lunch_to = crew.lunch_from, crew.lunch_to
     if lunch_from is not None and lunch_to is not None:
         moved = _seconds(today.start) - _seconds(crew.start)
@@ -181,7 +254,7 @@ def shift_on(crew: CrewShift, day: dt.date) -> CrewShift | None:
             lunch_from = lunch_to = None  # too short a shift for the lunch
         else:
             lunch_from, lunch_to = _clock(begin), _clock(end)
-    return replace(
+    changed = replace(
         shift,
         start=today.start,
         end=today.end,
@@ -189,6 +262,60 @@ def shift_on(crew: CrewShift, day: dt.date) -> CrewShift | None:
         lunch_to=lunch_to,
         lunch_minutes=crew.lunch_minutes if lunch_from is not None else 0,
     )
+    return _without(changed, today.away)
+
+
+def _minus(part: tuple[int, int], away: Iterable[Hours]) -> list[tuple[int, int]]:
+    """The pieces of ``part`` (seconds of the day) outside the hours ``away``."""
+    pieces = [part]
+    for a, b in away:
+        cut_from, cut_to = _seconds(a), _seconds(b)
+        pieces = [
+            piece
+            for begin, end in pieces
+            for piece in ((begin, min(end, cut_from)), (max(begin, cut_to), end))
+            if piece[1] > piece[0]
+        ]
+    return pieces
+
+
+def _without(shift: CrewShift, away: Sequence[Hours]) -> CrewShift | None:
+    """``shift`` less its hours ``away``: it starts after the hours away at its start, ends
+    before those at its end (the ones in its middle are :func:`gaps_on`'s breaks); None when
+    nothing is left. The lunch keeps the longest part of its window outside them."""
+    if not away:
+        return shift
+    pieces = _minus((_seconds(shift.start), _seconds(shift.end)), away)
+    if not pieces:
+        return None
+    start, end = pieces[0][0], pieces[-1][1]
+    lunch_from, lunch_to = shift.lunch_from, shift.lunch_to
+    if lunch_from is not None and lunch_to is not None:
+        window = (max(_seconds(lunch_from), start), min(_seconds(lunch_to), end))
+        left = _minus(window, away) if window[1] > window[0] else []
+        best = max(left, key=lambda p: p[1] - p[0], default=None)
+        if best is None or best[1] - best[0] < shift.lunch_minutes * 60:
+            lunch_from = lunch_to = None
+        else:
+            lunch_from, lunch_to = _clock(best[0]), _clock(best[1])
+    return replace(
+        shift,
+        start=_clock(start),
+        end=_clock(end),
+        lunch_from=lunch_from,
+        lunch_to=lunch_to,
+        lunch_minutes=shift.lunch_minutes if lunch_from is not None else 0,
+    )
+
+
+def gaps_on(crew: CrewShift, day: dt.date) -> tuple[Hours, ...]:
+    """The hours away inside ``crew``'s shift on ``day`` (:func:`shift_on` moved its start and
+    end past the others): the solver's crew does no work in them (a fixed break each)."""
+    today = next((d for d in crew.days if d.date == day), None)
+    shift = shift_on(crew, day)
+    if today is None or shift is None:
+        return ()
+    return tuple((a, b) for a, b in today.away if shift.start < b and a < shift.end)
 
 
 def who_works(roster: Sequence[CrewShift], day: dt.date, calendar: WorkCalendar) -> list[CrewShift]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ops.calendar import CalendarBasis, WorkCalendar, local_time
-from ops.crews import CrewDay, shift_on, who_works
+from ops.crews import CrewDay, gaps_on, shift_on, who_works
 from ops.emergency import (
     DEFAULT_CALL_OUT,
     DEFAULT_INTERRUPTION,
@@ -157,6 +157,9 @@ class CrewShift:
                         s.lunch_minutes * 60,
                     ),
                 )
+            for a, b in gaps_on(self, date):  # hours away inside the shift (ops.crews):
+                begin = offset + _clock(a)  # a break that starts when they do and lasts them
+                breaks += (Break(TimeWindow(begin, begin), _clock(b) - _clock(a)),)
             shifts.append(
                 Shift(
                     offset + _clock(s.start),
