@@ -161,7 +161,8 @@ class Crew(Base):
 
 class CrewAbsence(Base):
     """A crew away for a date or a range of dates (ops.crews.Absence): leave, sickness, its
-    vehicle out of service."""
+    vehicle out of service; with ``start_time`` and ``end_time`` (HH:MM), those hours of one
+    date."""
 
     __tablename__ = "crew_absences"
 
@@ -169,6 +170,8 @@ class CrewAbsence(Base):
     crew_id: Mapped[str] = mapped_column(ForeignKey("crews.id"), index=True)
     start: Mapped[dt.date] = mapped_column(Date)
     end: Mapped[dt.date] = mapped_column(Date)
+    start_time: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    end_time: Mapped[str | None] = mapped_column(String(5), nullable=True)
     reason: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(64))

@@ -26,17 +26,20 @@ from api.deps import (
 from api.responses import json_response
 from api.store import (
     absence_dict,
+    add_absence,
     calendar,
+    crew_absences,
     crew_columns,
     crew_dict,
     crew_value,
     crews_with_days,
     get_or_404,
+    remove_absence,
     shift_change_dict,
 )
 from ops.crews import Absence, AbsenceReason, ShiftChange, shift_on
 from ops.dispatch import CrewShift
-from ops.errors import Conflict, InvalidRequest, NotFound
+from ops.errors import InvalidRequest, NotFound
 
 router = APIRouter(prefix="/api/crews", tags=["crews"])
 
@@ -212,6 +215,23 @@ class AbsenceIn(BaseModel):
     end: Day | None = Field(default=None, description="the last date away (default: start)")
     reason: AbsenceReason = Field(description="leave, sickness or vehicle (out of service)")
     note: Note = ""
+    start_time: Clock | None = Field(
+        default=None, description="away from this time of its one date (with end_time)"
+    )
+    end_time: Clock | None = Field(
+        default=None, description="away until this time (with start_time); none: all day"
+    )
+
+    def absence(self, crew_id: str) -> Absence:
+        return Absence(
+            crew_id,
+            self.start,
+            self.end or self.start,
+            self.reason,
+            self.note,
+            _time(self.start_time),
+            _time(self.end_time),
+        )
 
 
 class AbsenceOut(BaseModel):
@@ -219,6 +239,8 @@ class AbsenceOut(BaseModel):
     crew: str
     start: dt.date
     end: dt.date
+    start_time: str | None = Field(description="HH:MM: away only some hours of the date")
+    end_time: str | None = Field(description="HH:MM")
     reason: AbsenceReason
     note: str
     created_by: str
@@ -239,6 +261,7 @@ class CrewDayOut(BaseModel):
     works: bool = Field(description="on shift that day (not absent; on call on a day off)")
     absent: AbsenceReason | None
     changed: bool = Field(description="the day has a shift change")
+    away: list[list[str]] = Field(description="hours away that day, [HH:MM, HH:MM] each")
     shift_start: str | None
     shift_end: str | None
     on_call: bool
@@ -277,16 +300,7 @@ def list_absences(
 ) -> Response:
     _crew(session, crew_id)
     first, last = _range(since, until)
-    rows = session.scalars(
-        select(t.CrewAbsence)
-        .where(
-            t.CrewAbsence.crew_id == crew_id,
-            t.CrewAbsence.end >= first,
-            t.CrewAbsence.start <= last,
-        )
-        .order_by(t.CrewAbsence.start, t.CrewAbsence.id)
-    )
-    return json_response([absence_dict(r) for r in rows])
+    return json_response([absence_dict(r) for r in crew_absences(session, crew_id, first, last)])
 
 
 @router.post(
@@ -295,42 +309,16 @@ def list_absences(
     summary="a crew away for a date or dates: leave, sickness, its vehicle out of service",
     response_model=AbsenceOut,
 )
-def add_absence(crew_id: str, body: AbsenceIn, user: Dispatcher, session: SessionDep) -> Response:
-    _crew(session, crew_id)
-    absence = Absence(crew_id, body.start, body.end or body.start, body.reason, body.note)
-    clash = session.scalars(
-        select(t.CrewAbsence).where(
-            t.CrewAbsence.crew_id == crew_id,
-            t.CrewAbsence.end >= absence.start,
-            t.CrewAbsence.start <= absence.end,
-        )
-    ).first()
-    if clash is not None:
-        raise Conflict(
-            f"crew {crew_id} is already away from {clash.start} to {clash.end} "
-            f"({clash.reason}, absence {clash.id}): change or remove that one"
-        )
-    row = t.CrewAbsence(
-        crew_id=crew_id,
-        start=absence.start,
-        end=absence.end,
-        reason=str(absence.reason),
-        note=absence.note,
-        created_by=user.username,
-    )
-    session.add(row)
-    session.flush()
+def post_absence(crew_id: str, body: AbsenceIn, user: Dispatcher, session: SessionDep) -> Response:
+    row = add_absence(session, body.absence(crew_id), user.username)  # a Conflict if it overlaps
     return json_response(absence_dict(row), 201)
 
 
 @router.delete("/{crew_id}/absences/{absence_id}", status_code=204, summary="remove an absence")
-def remove_absence(
+def remove_absence_route(
     crew_id: str, absence_id: AbsenceId, _: Dispatcher, session: SessionDep
 ) -> Response:
-    row = session.get(t.CrewAbsence, absence_id)
-    if row is None or row.crew_id != crew_id:
-        raise NotFound(f"crew {crew_id} has no absence {absence_id}")
-    session.delete(row)
+    remove_absence(session, crew_id, absence_id)
     return Response(status_code=204)
 
 
@@ -419,7 +407,10 @@ def crews_day(day: Day, _: Reader, session: SessionDep, request: Request) -> Res
                 "id": crew.id,
                 "works": shift is not None and (working or shift.on_call),
                 "absent": None if today is None or today.absent is None else str(today.absent),
-                "changed": today is not None and today.absent is None,
+                "changed": today is not None
+                and today.absent is None
+                and (today.start is not None or today.on_call is not None),
+                "away": [] if today is None else [[_hhmm(a), _hhmm(b)] for a, b in today.away],
                 "shift_start": None if shift is None else shift.start.strftime("%H:%M"),
                 "shift_end": None if shift is None else shift.end.strftime("%H:%M"),
                 "on_call": False if shift is None else shift.on_call,

@@ -4,12 +4,19 @@ SQLite and PostgreSQL: stored, listed, refused when wrong, and honoured by a pla
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
 from api.routes.crews import AbsenceOut, CrewOut, CrewsDayOut, ShiftChangeOut
+from api.store import add_absence
+from ops.crews import Absence, AbsenceReason
+from ops.errors import Conflict
 from tests.api.conftest import Service, wait_for_plan
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clock_at_start")]
@@ -86,6 +93,7 @@ def test_shift_changes_and_the_day_of_every_crew(service: Service) -> None:
         "works": True,
         "absent": None,
         "changed": True,
+        "away": [],  # no hours away that day
         "shift_start": "12:00",
         "shift_end": "20:00",
         "on_call": True,
@@ -129,3 +137,106 @@ def test_a_plan_gives_an_absent_crew_no_job(service: Service, open_work: dict[st
         for crew, absence in ids:
             delete(service, f"/api/crews/{crew}/absences/{absence}")
         delete(service, "/api/crews/valve-02/shifts/" + DAY)
+
+
+def test_hours_away_are_stored_and_the_plan_keeps_the_crew_out_of_them(
+    service: Service, open_work: dict[str, str]
+) -> None:
+    """valve-02 at the doctor's 08:00-12:00 on the day, the other valve crews away: the
+    repair's valve work goes to valve-02, none of it before noon (the real solver)."""
+    r = service.post(
+        "/api/crews/valve-02/absences",
+        json={"start": DAY, "reason": "sickness", "start_time": "08:00", "end_time": "12:00"},
+    )
+    assert r.status_code == 201, r.text
+    declared(AbsenceOut, r.json())
+    assert (r.json()["start_time"], r.json()["end_time"]) == ("08:00", "12:00")
+    ids = [("valve-02", r.json()["id"])]
+    # the hours overlap: refused; other hours of the day are another absence
+    clash = service.post(
+        "/api/crews/valve-02/absences",
+        json={"start": DAY, "reason": "leave", "start_time": "11:00", "end_time": "13:00"},
+    )
+    assert clash.status_code == 409 and str(ids[0][1]) in clash.json()["detail"]
+    for body in (
+        {
+            "start": DAY,
+            "end": "2026-11-28",
+            "reason": "leave",
+            "start_time": "08:00",
+            "end_time": "09:00",
+        },
+        {"start": DAY, "reason": "leave", "start_time": "08:00"},
+    ):
+        assert service.post("/api/crews/valve-02/absences", json=body).status_code == 422, body
+    crews = service.get("/api/crews").json()
+    away = [c["id"] for c in crews if "valve" in c["skills"] and c["id"] != "valve-02"]
+    for crew in away:
+        r = service.post(f"/api/crews/{crew}/absences", json={"start": DAY, "reason": "leave"})
+        assert r.status_code == 201, r.text
+        ids.append((crew, r.json()["id"]))
+    try:
+        day = service.get(f"/api/crews/days/{DAY}").json()
+        declared(CrewsDayOut, day)
+        valve_02 = next(c for c in day["crews"] if c["id"] == "valve-02")
+        assert valve_02["works"] and valve_02["shift_start"] == "12:00"
+        assert valve_02["away"] == [["08:00", "12:00"]]
+        r = service.post("/api/plans", json={"day": DAY, "seconds": 4})
+        assert r.status_code == 202, r.text
+        plan = wait_for_plan(service, r.json()["id"])
+        assert plan["status"] == "ready", plan["error"]
+        routes = {route["crew"]: route["stops"] for route in plan["result"]["routes"]}
+        assert all(not routes.get(crew) for crew in away)
+        valve_work = routes.get("valve-02") or []
+        assert valve_work and all(s["start"] >= f"{DAY}T12:00" for s in valve_work)
+    finally:
+        for crew, absence in ids:
+            delete(service, f"/api/crews/{crew}/absences/{absence}")
+
+
+def test_two_overlapping_absences_at_once_are_not_both_stored(service: Service) -> None:
+    """The race of two dispatchers (issue 18): the first transaction stores its absence and
+    has not committed when the second asks for an overlapping one. The second waits for the
+    first (the crew's row is locked on PostgreSQL, SQLite's writers queue) and is refused."""
+    sessions = service.client.app.state.sessions  # type: ignore[attr-defined]
+    first = Absence("meter-01", dt.date(2027, 1, 4), dt.date(2027, 1, 8), AbsenceReason.LEAVE)
+    second = Absence("meter-01", dt.date(2027, 1, 6), dt.date(2027, 1, 6), AbsenceReason.SICKNESS)
+    stored = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def one() -> None:
+        with sessions() as session, session.begin():
+            outcome["first"] = add_absence(session, first, "dispatcher").id
+            stored.set()
+            time.sleep(1.0)  # the second asks meanwhile
+
+    def two() -> None:
+        stored.wait(10)
+        try:
+            with sessions() as session, session.begin():
+                outcome["second"] = add_absence(session, second, "dispatcher").id
+        except Conflict as exc:
+            outcome["second"] = exc
+
+    threads = [threading.Thread(target=one), threading.Thread(target=two)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert isinstance(outcome["second"], Conflict), outcome
+    assert f"absence {outcome['first']}" in str(outcome["second"])
+    listed = service.get("/api/crews/meter-01/absences", params={"from": "2027-01-01"}).json()
+    assert [a["id"] for a in listed] == [outcome["first"]]
+    # the same through the service: two requests at once, one 201 and one 409
+    bodies = [{"start": "2027-02-01", "end": "2027-02-03", "reason": "leave"}] * 2
+    with ThreadPoolExecutor(2) as pool:
+        codes = sorted(
+            pool.map(
+                lambda b: service.post("/api/crews/meter-01/absences", json=b).status_code, bodies
+            )
+        )
+    assert codes == [201, 409]
+    for absence in service.get(
+        "/api/crews/meter-01/absences", params={"from": "2027-01-01"}
+    ).json():
+        assert delete(service, f"/api/crews/meter-01/absences/{absence['id']}").status_code == 204
