@@ -5,6 +5,7 @@ table or JSON. Data problems are reported with what to fix and exit with status 
 traceback. One module per group of commands: :mod:`api.cli.network` (validate, segments,
 isolate, criticality), :mod:`api.cli.plan`, :mod:`api.cli.connections` (deadline),
 :mod:`api.cli.outages` (notice, repair), :mod:`api.cli.programmes` (leakage, valves),
+:mod:`api.cli.crews` (crews absence add, list, remove),
 :mod:`api.cli.service` (serve, adduser, demo); what they share is :mod:`api.cli.common`.
 """
 
@@ -16,7 +17,7 @@ import re
 import sys
 from collections.abc import Sequence
 
-from api.cli import connections, network, outages, plan, programmes, service
+from api.cli import connections, crews, network, outages, plan, programmes, service
 from api.cli.common import err, print_report
 from gis.errors import NetworkError, NoMap, ValidationError
 from ops.errors import OpsError
@@ -84,6 +85,6 @@ def make_parser() -> argparse.ArgumentParser:
         "isolation of breaks, valve criticality, crew planning.",
     )
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for group in (network, plan, connections, outages, programmes, service):
+    for group in (network, plan, connections, outages, programmes, crews, service):
         group.add_parsers(sub)
     return parser

@@ -5,6 +5,7 @@ SQLite and PostgreSQL: stored, listed, refused when wrong, and honoured by a pla
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from api.cli import main
 from api.routes.crews import AbsenceOut, CrewOut, CrewsDayOut, ShiftChangeOut
 from api.store import add_absence
 from ops.crews import Absence, AbsenceReason
@@ -240,3 +242,55 @@ def test_two_overlapping_absences_at_once_are_not_both_stored(service: Service) 
         "/api/crews/meter-01/absences", params={"from": "2027-01-01"}
     ).json():
         assert delete(service, f"/api/crews/meter-01/absences/{absence['id']}").status_code == 204
+
+
+def test_the_command_line_keeps_the_absences_the_service_keeps(
+    service: Service, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``waterops crews absence add|list|remove`` on the service's database: what one stores
+    the other lists, and the command line refuses an overlap by the same rule (exit 1)."""
+    database = ["--database", service.client.app.state.settings.database]  # type: ignore[attr-defined]
+    add = ["crews", "absence", "add", "meter-03", "--start", "2027-03-01", *database]
+    assert main([*add, "--reason", "sickness", "--from", "08:00", "--to", "12:00"]) == 0
+    capsys.readouterr()
+    listed = service.get("/api/crews/meter-03/absences", params={"from": "2027-03-01"}).json()
+    assert [(a["start"], a["start_time"], a["end_time"], a["reason"]) for a in listed] == [
+        ("2027-03-01", "08:00", "12:00", "sickness")
+    ]
+    assert listed[0]["created_by"]
+    # the service's absence of the afternoon, then an overlap refused by the command line
+    r = service.post(
+        "/api/crews/meter-03/absences",
+        json={"start": "2027-03-01", "reason": "leave", "start_time": "13:00", "end_time": "17:00"},
+    )
+    assert r.status_code == 201, r.text
+    assert main([*add, "--reason", "leave", "--end", "2027-03-02"]) == 1
+    assert f"absence {listed[0]['id']}" in capsys.readouterr().err
+    assert main(["crews", "absence", "list", "meter-03", "--json", *database]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(a["start_time"], a["end_time"]) for a in rows] == [
+        ("08:00", "12:00"),
+        ("13:00", "17:00"),
+    ]
+    assert main(["crews", "absence", "list", "meter-03", *database]) == 0
+    assert "13:00" in capsys.readouterr().out
+    for row in rows:
+        assert main(["crews", "absence", "remove", "meter-03", str(row["id"]), *database]) == 0
+    assert main(["crews", "absence", "remove", "meter-03", str(rows[0]["id"]), *database]) == 1
+    assert service.get("/api/crews/meter-03/absences", params={"from": "2027-03-01"}).json() == []
+    assert (
+        main(
+            [
+                "crews",
+                "absence",
+                "add",
+                "nobody",
+                "--start",
+                "2027-03-01",
+                "--reason",
+                "leave",
+                *database,
+            ]
+        )
+        == 1
+    )
