@@ -150,3 +150,53 @@ def test_an_older_load_answering_late_does_not_overwrite_the_form(
     )
     _, crew, _ = server.call("GET", "/api/crews/meter-01", server.token())
     assert crew["shift_end"] == "16:45"
+
+
+def test_a_dispatcher_adds_a_crew_and_its_hours_away(
+    page: Any,  # noqa: F811
+    server: LiveServer,
+) -> None:
+    """The new crew form (POST /api/crews): the crew is in the table at once, with the roster's
+    default shift when none is typed; then it is away 08:00-12:00 on the day (a part-day
+    absence), which the table shows as its day from noon. Both languages."""
+    day = next_working_day().isoformat()
+    sign_in(page, server, "dispatcher")
+    page.click("[data-tab=crews]")
+    page.fill("#crews-day", day)
+    page.dispatch_event("#crews-day", "change")
+    sync_api.expect(page.locator("#crews-table tr[data-crew='valve-01']")).to_be_visible()
+    page.click("#crew-new summary")
+    form = page.locator("#crew-new-form")
+    sync_api.expect(form.locator("input[name=lon]")).not_to_have_value("")  # a depot to hand
+    form.locator("input[name=id]").fill("night-07")
+    form.locator("input[value=pipe]").check()
+    form.locator("input[value=valve]").check()
+    form.locator("input[name=lon]").fill("114.35")
+    form.locator("input[name=lat]").fill("34.79")
+    form.locator("button[type=submit]").click()
+    sync_api.expect(page.locator("#status")).to_contain_text("night-07")
+    row = page.locator("#crews-table tr[data-crew='night-07']")
+    sync_api.expect(row.locator(".on-day")).to_have_text("08:00–17:00")
+    sync_api.expect(page.locator("#crew-form select[name=crew]")).to_have_value("night-07")
+    _, crew, _ = server.call("GET", "/api/crews/night-07", server.token())
+    assert crew["skills"] == ["pipe", "valve"] and crew["depot"] == [114.35, 34.79]
+
+    # at the doctor's in the morning of the day
+    sync_api.expect(page.locator("#crew-day-title")).to_contain_text("night-07")
+    page.select_option("#absence-form select[name=reason]", "sickness")
+    page.fill("#absence-form input[name=start]", day)
+    page.fill("#absence-form input[name=start_time]", "08:00")
+    page.fill("#absence-form input[name=end_time]", "12:00")
+    page.click("#absence-form button[type=submit]")
+    sync_api.expect(row.locator(".on-day")).to_contain_text("12:00–17:00")
+    sync_api.expect(row.locator(".on-day")).to_contain_text("08:00–12:00 不在岗")
+    sync_api.expect(page.locator("#absence-list li[data-absence]")).to_contain_text("08:00–12:00")
+    row.scroll_into_view_if_needed()
+    page.screenshot(path=str(server.data.parent / "crews-new.png"))
+
+    page.click("#lang")
+    page.click("[data-tab=crews]")
+    sync_api.expect(row.locator(".on-day")).to_contain_text("away 08:00–12:00")
+    new = page.locator("#crew-new").inner_text()
+    assert "New crew" in new and "Depot longitude" in new
+    assert not re.search(r"[\u4e00-\u9fff]", new), new

@@ -161,6 +161,9 @@ const STRINGS = {
     absences: "缺勤", absence_reason: "原因", absence_from: "开始日期", absence_to: "结束日期（可空：仅一天）", absence_add: "登记缺勤",
     absence_remove: "删除", absence_none: "没有登记的缺勤", absence_removed: "缺勤已删除", absence_added: "{crew} 的缺勤已登记",
     "absence:leave": "休假", "absence:sickness": "病假", "absence:vehicle": "车辆停用",
+    absence_hours_from: "离开时间（可空：全天）", absence_hours_to: "返回时间", crew_away_hours: "{from}–{to} 不在岗",
+    crew_new: "新增班组", crew_id: "班组编号", crew_depot_lon: "驻地经度", crew_depot_lat: "驻地纬度", crew_add: "新增班组",
+    crew_added: "班组 {crew} 已新增", crew_new_help: "上下班时间和午休可空：按默认排班；新增后可在上方修改。",
     // end h18b
     // issue 18 (h18d): every code the API sends, in Chinese (tests/web/test_messages.py
     // enumerates the Python enums), and the job detail
@@ -413,6 +416,9 @@ const STRINGS = {
     absences: "Absences", absence_reason: "Reason", absence_from: "From", absence_to: "To (empty: one day)", absence_add: "Add the absence",
     absence_remove: "Remove", absence_none: "No absence recorded", absence_removed: "Absence removed", absence_added: "Absence of {crew} recorded",
     "absence:leave": "leave", "absence:sickness": "sickness", "absence:vehicle": "vehicle out of service",
+    absence_hours_from: "Away from (empty: all day)", absence_hours_to: "Back at", crew_away_hours: "away {from}–{to}",
+    crew_new: "New crew", crew_id: "Crew id", crew_depot_lon: "Depot longitude", crew_depot_lat: "Depot latitude", crew_add: "Add the crew",
+    crew_added: "Crew {crew} added", crew_new_help: "Start and end may stay empty: the default shift; edit the crew above once it is added.",
     // end h18b
     // issue 18 (h18d): every code the API sends, in English, and the job detail
     "status:suspended": "suspended (left for an emergency)",

@@ -1,6 +1,7 @@
 // The crews tab (班组排班, issue 18 item 3): every crew's day (at work with what hours, or away
 // and why), and for a dispatcher the editor of a crew (skills, roster shift, on-call duty), of
-// its shift on the day chosen, and of its absences (leave, sickness, vehicle out of service).
+// its shift on the day chosen, and of its absences (leave, sickness, vehicle out of service; for
+// some hours of a date too); the form of a new crew.
 import { api } from "../api.js";
 import { code, currentLang, escapeHtml, t } from "../i18n.js";
 import { $, state } from "./state.js";
@@ -52,7 +53,7 @@ async function loadCrews() {
       const d = byId.get(c.id);
       const onDay = !d ? `<span class="badge">${escapeHtml(t("crew_inactive"))}</span>`
         : d.absent ? `<span class="badge late" data-absent="${escapeHtml(d.absent)}">${escapeHtml(code("absence", d.absent))}</span>`
-        : d.works ? `${escapeHtml(d.shift_start)}–${escapeHtml(d.shift_end)}${d.changed ? ` <span class="badge provisional">${escapeHtml(t("crew_changed"))}</span>` : ""}`
+        : d.works ? `${escapeHtml(d.shift_start)}–${escapeHtml(d.shift_end)}${d.changed ? ` <span class="badge provisional">${escapeHtml(t("crew_changed"))}</span>` : ""}${awayBadges(d)}`
         : `<span class="badge">${escapeHtml(t("crew_off"))}</span>`;
       return `<tr data-crew="${escapeHtml(c.id)}" ${chosen === c.id ? 'aria-selected="true" style="background: #eef4fb"' : ""}><td style="white-space: nowrap"><code>${escapeHtml(c.id)}</code></td>
         <td>${c.skills.map((s) => escapeHtml(code("skill", s))).join(currentLang() === "zh" ? "、" : ", ")}</td>
@@ -62,10 +63,21 @@ async function loadCrews() {
   for (const row of document.querySelectorAll("#crews-table tr[data-crew]")) {
     row.addEventListener("click", () => choose(row.dataset.crew));
   }
+  const fresh = $("#crew-new-skills"); // in the reader's language, what was ticked kept
+  fresh.innerHTML = skillBoxes([...fresh.querySelectorAll("input:checked")].map((x) => x.value));
   const select = $("#crew-form select[name=crew]");
   select.innerHTML = crews.map((c) => `<option value="${escapeHtml(c.id)}">${escapeHtml(c.id)}</option>`).join("");
   if (!chosen || !crews.some((c) => c.id === chosen)) chosen = crews[0]?.id || null;
   if (chosen) await fill(crews.find((c) => c.id === chosen), mine);
+}
+
+function awayBadges(d) {
+  return (d.away || []).map(([from, to]) => ` <span class="badge late" data-away="${escapeHtml(from)}">${escapeHtml(t("crew_away_hours", { from, to }))}</span>`).join("");
+}
+
+function skillBoxes(chosenSkills) {
+  return `<legend>${escapeHtml(t("crew_skills"))}</legend>` + SKILLS.map((s) =>
+    `<label class="check"><input type="checkbox" name="skill" value="${s}" ${chosenSkills.includes(s) ? "checked" : ""}> ${escapeHtml(code("skill", s))}</label>`).join(" ");
 }
 
 async function choose(id) {
@@ -76,8 +88,9 @@ async function choose(id) {
 async function fill(crew, mine) {
   const f = $("#crew-form");
   f.crew.value = crew.id;
-  $("#crew-skills").innerHTML = `<legend>${escapeHtml(t("crew_skills"))}</legend>` + SKILLS.map((s) =>
-    `<label class="check"><input type="checkbox" name="skill" value="${s}" ${crew.skills.includes(s) ? "checked" : ""}> ${escapeHtml(code("skill", s))}</label>`).join(" ");
+  $("#crew-skills").innerHTML = skillBoxes(crew.skills);
+  const n = $("#crew-new-form");
+  if (!n.lon.value && !n.lat.value) [n.lon.value, n.lat.value] = crew.depot; // the depot nearest to hand
   f.shift_start.value = crew.shift_start;
   f.shift_end.value = crew.shift_end;
   f.on_call.checked = crew.on_call;
@@ -99,7 +112,7 @@ async function fill(crew, mine) {
   if (!a.start.value) a.start.value = day();
   $("#absence-list").innerHTML = absences.length
     ? absences.map((x) => `<li data-absence="${x.id}"><span class="badge late">${escapeHtml(code("absence", x.reason))}</span>
-        ${escapeHtml(x.start)}${x.end !== x.start ? ` – ${escapeHtml(x.end)}` : ""} ${escapeHtml(x.note)}
+        ${escapeHtml(x.start)}${x.end !== x.start ? ` – ${escapeHtml(x.end)}` : ""}${x.start_time ? ` ${escapeHtml(x.start_time)}–${escapeHtml(x.end_time)}` : ""} ${escapeHtml(x.note)}
         <button type="button" class="needs-dispatcher remove-absence" data-id="${x.id}">${escapeHtml(t("absence_remove"))}</button></li>`).join("")
     : `<li class="help">${escapeHtml(t("absence_none"))}</li>`;
   // the crew's day is shown once its change and absences are read (what a click waits for)
@@ -157,15 +170,40 @@ export function wireCrews() {
     const body = {
       start: a.start.value,
       end: a.end.value || null,
+      start_time: a.start_time.value || null,
+      end_time: a.end_time.value || null,
       reason: a.reason.value,
       note: a.note.value.trim(),
     };
     const saved = await busy(() => api("POST", `/api/crews/${encodeURIComponent(chosen)}/absences`, body));
     if (saved) {
       a.end.value = "";
+      a.start_time.value = "";
+      a.end_time.value = "";
       a.note.value = "";
       await loadCrews();
       say(t("absence_added", { crew: chosen }), "ok");
+    }
+  });
+  $("#crew-new-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const n = e.target;
+    // the shift left empty is the roster's default (the service's, ops.dispatch.CrewShift)
+    const body = {
+      id: n.id.value.trim(),
+      skills: [...n.querySelectorAll("input[name=skill]:checked")].map((x) => x.value),
+      depot: [Number(n.lon.value), Number(n.lat.value)],
+      on_call: n.on_call.checked,
+      ...(n.shift_start.value ? { shift_start: n.shift_start.value } : {}),
+      ...(n.shift_end.value ? { shift_end: n.shift_end.value } : {}),
+    };
+    const added = await busy(() => api("POST", "/api/crews", body));
+    if (added) {
+      n.id.value = "";
+      for (const box of n.querySelectorAll("input[type=checkbox]")) box.checked = false;
+      chosen = added.id;
+      await loadCrews();
+      say(t("crew_added", { crew: added.id }), "ok");
     }
   });
 }
