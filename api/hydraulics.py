@@ -21,6 +21,7 @@ from gis.hydraulics import (
     engine_for,
     hydraulic_valve_criticality,
     isolation_impact,
+    window_impact,
 )
 from gis.io import read_layers
 from gis.isolation import IsolationPlan
@@ -34,17 +35,19 @@ KEEP_TABLES = 4  # hydraulic valve tables kept (per network, hour, pressure, val
 @dataclass
 class _OpenEngine:
     engine: HydraulicEngine
-    normal: HydraulicState  # every valve open: the same for every plan
+    # every valve open: the same for every plan (over a window, a state per hour)
+    normal: HydraulicState | tuple[HydraulicState, ...]
     lock: threading.Lock  # one EPANET project answers one scenario at a time
 
 
 class HydraulicEngines:
-    """EPANET engines kept open per (network, hour, service pressure): opening one runs the
-    model up to the hour (about 5 s on the sample city), a scenario then takes 0.1 s."""
+    """EPANET engines kept open per (network, hour, service pressure, window end): opening one
+    runs the model up to the hour (about 5 s on the sample city), a scenario then takes 0.1 s
+    (a 6-hour window's, its six steps)."""
 
     def __init__(self, keep: int = KEEP_ENGINES) -> None:
         self.keep = keep
-        self._open: OrderedDict[tuple[int, float, float], _OpenEngine] = OrderedDict()
+        self._open: OrderedDict[tuple[Any, ...], _OpenEngine] = OrderedDict()
         self._lock = threading.Lock()
         # hydraulic valve tables (valve programme), kept per network, hour, pressure, failed
         self._tables: OrderedDict[Any, tuple[float, dict[str, float]]] = OrderedDict()
@@ -52,7 +55,7 @@ class HydraulicEngines:
 
     def impact(
         self,
-        key: tuple[int, float, float],
+        key: tuple[Any, ...],
         open_engine: Callable[[], HydraulicEngine],
         network: Any,
         plan: Any,
@@ -63,7 +66,8 @@ class HydraulicEngines:
                 self._open.move_to_end(key)
         if found is None:
             engine = open_engine()
-            found = _OpenEngine(engine, engine.solve(()), threading.Lock())
+            normal = engine.solve_window(()) if engine.end is not None else engine.solve(())
+            found = _OpenEngine(engine, normal, threading.Lock())
             with self._lock:
                 already = self._open.get(key)
                 if already is None:
@@ -77,6 +81,8 @@ class HydraulicEngines:
                 with old.lock:
                     old.engine.close()
         with found.lock:
+            if isinstance(found.normal, tuple):
+                return window_impact(found.engine, network, plan, normal=found.normal)
             return isolation_impact(found.engine, network, plan, normal=found.normal)
 
     def valve_table(
@@ -128,30 +134,44 @@ def _is_inp(registry: Any, db: Any, loaded: Any) -> bool:
 
 
 def stored_impact(
-    state: Any, db: Any, loaded: Any, plan: IsolationPlan, hour: float, service_pressure_mpa: float
+    state: Any,
+    db: Any,
+    loaded: Any,
+    plan: IsolationPlan,
+    hour: float,
+    service_pressure_mpa: float,
+    end: float | None = None,
 ) -> HydraulicImpact:
-    """The hydraulic impact of ``plan`` on a stored network at ``hour``, on the engine the
-    service keeps open for (network, hour, service pressure)."""
+    """The hydraulic impact of ``plan`` on a stored network at ``hour`` (with ``end``, through
+    the outage window ``[hour, end)``: gis.hydraulics.window_impact), on the engine the service
+    keeps open for (network, hour, service pressure, end)."""
     engines: HydraulicEngines = state.hydraulic_engines
     network = loaded.network
     settings = PressureSettings(service_pressure_mpa=service_pressure_mpa)
 
     def open_engine() -> HydraulicEngine:
-        return engine_for(stored_model(state.registry, db, loaded), network, hour, settings)
+        model = stored_model(state.registry, db, loaded)
+        return engine_for(model, network, hour, settings, end)
 
-    key = (int(loaded.row_id), float(hour), float(service_pressure_mpa))
+    key = (int(loaded.row_id), float(hour), float(service_pressure_mpa), end)
     return engines.impact(key, open_engine, network, plan)
 
 
 def notice_pressure(
-    state: Any, db: Any, loaded: Any, hour: float, service_pressure_mpa: float
+    state: Any,
+    db: Any,
+    loaded: Any,
+    hour: float,
+    service_pressure_mpa: float,
+    end: float | None = None,
 ) -> PressureOf:
     """What ``ops.outages.shutdown_outage(hydraulic=)`` asks: a plan's reduced pressure by
     hydraulics (the customers the closure brings below the service pressure, their streets and
-    polygon) on the service's open engines."""
+    polygon) on the service's open engines; with ``end`` the worst hour of the outage window
+    (ops.hydraulic_impact.outage_window)."""
 
     def of(plan: IsolationPlan) -> ReducedPressure:
-        impact = stored_impact(state, db, loaded, plan, hour, service_pressure_mpa)
+        impact = stored_impact(state, db, loaded, plan, hour, service_pressure_mpa, end)
         found: PressureArea = reduced_pressure_area(loaded.network, impact, plan, newly=True)
         return reduced_pressure(loaded.network, plan, impact, found)
 

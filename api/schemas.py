@@ -340,6 +340,12 @@ class NodeServiceOut(BaseModel):
     share_served: float = Field(description="served over asked, 0 to 1")
     cut_off: bool = Field(description="no path of open links to a source, the valves closed")
     below_service: bool = Field(description="below the service pressure, not cut off")
+    pressure_hour: float | None = Field(
+        default=None, description="over a window: the hour of the lowest pressure"
+    )
+    share_hour: float | None = Field(
+        default=None, description="over a window: the hour of the lowest share served"
+    )
 
 
 class CustomerServiceOut(NodeServiceOut):
@@ -356,9 +362,15 @@ class ReducedPressureOut(BaseModel):
 
 
 class HydraulicImpactOut(BaseModel):
-    """What closing the plan's valves does in EPANET (pressure-driven) at the hour."""
+    """What closing the plan's valves does in EPANET (pressure-driven) at the hour, or through
+    the outage window (``end_hour``: each node at its worst hour, demands the mean rate)."""
 
     hour: float
+    end_hour: float | None = Field(default=None, description="the window's end (exclusive)")
+    hours: list[float] | None = Field(default=None, description="the window's hours solved")
+    not_served_m3: float | None = Field(
+        default=None, description="over a window: the volume not served in it"
+    )
     listed: Literal["all", "below"] = Field(
         default="all", description="rows of every node with a demand, or of those below only"
     )

@@ -12,14 +12,15 @@ change between solves (``docs/hydraulics.md`` says why and what was measured).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import ctypes
 import math
 import multiprocessing
 import multiprocessing.util
 import tempfile
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -405,15 +406,27 @@ class HydraulicModel:
                 self._base[key] = en.state(t)
         return self._base[key]
 
-    def snapshot(self, hour: float, settings: PressureSettings = PressureSettings()) -> Any:
+    def snapshot(
+        self,
+        hour: float,
+        settings: PressureSettings = PressureSettings(),
+        end: float | None = None,
+    ) -> Any:
         """A WNTR model of the hour: one period, pressure-driven, no controls.
 
         Demands are the patterns' at ``hour`` (hours after the file's start), tank levels and
         the status of every link a control or rule sets are the normal run's at that hour.
+
+        With ``end`` (the outage window ``[hour, end)``), an extended-period model of the
+        window's whole hours instead: it starts as the snapshot does and runs hourly to the
+        window's last hour (:func:`window_hours`), tanks filling and draining, the controls
+        kept with their times counted from the window's start (those already past dropped:
+        their effect is in the statuses the window starts with).
         """
         settings.check()
         if hour < 0:
             raise HydraulicError(f"hour {hour:g}: give an hour from 0 (the model's start time)")
+        steps = window_hours(hour, end) if end is not None else (float(hour),)
         t = round(hour * 3600)
         base = self.normal_run(hour)
         wn = copy.deepcopy(self.wn)
@@ -424,7 +437,8 @@ class HydraulicModel:
                 if attribute == "status":
                     controlled.add(target.name)
         for name in list(wn.control_name_list):
-            wn.remove_control(name)
+            if end is None or not _shift_control(wn.get_control(name), t):
+                wn.remove_control(name)
         for name in sorted(controlled):
             wn.get_link(name).initial_status = (
                 wntr.network.LinkStatus.Open
@@ -435,7 +449,10 @@ class HydraulicModel:
             level = base.tank_level_m[name]
             tank.init_level = float(min(max(level, tank.min_level), tank.max_level))
         opts = wn.options
-        opts.time.duration = 0
+        opts.time.duration = round((len(steps) - 1) * 3600)
+        if end is not None:
+            opts.time.hydraulic_timestep = min(3600, int(opts.time.hydraulic_timestep))
+            opts.time.report_timestep = 3600
         opts.time.pattern_start = float(opts.time.pattern_start) + t
         opts.time.start_clocktime = (float(opts.time.start_clocktime) + t) % 86400.0
         opts.time.report_start = 0
@@ -446,6 +463,47 @@ class HydraulicModel:
         opts.hydraulic.pressure_exponent = settings.pressure_exponent
         opts.hydraulic.inpfile_units = _SNAPSHOT_UNITS
         return wn
+
+
+#: the longest outage window a hydraulic run covers (hours): three days of hourly steps
+MAX_WINDOW_HOURS = 72
+
+
+def window_hours(start: float, end: float) -> tuple[float, ...]:
+    """The hours of the window ``[start, end)`` a hydraulic run has a step at: ``start`` and
+    every whole hour after it before ``end`` (an outage 07:00-13:00: 7, 8 … 12). EPANET's
+    report times, as its own ``STATISTIC MINIMUM`` takes the minimum over them."""
+    if not end > start:
+        raise HydraulicError(
+            f"outage window {start:g}-{end:g} h: give an end after the start (hours)"
+        )
+    if end - start > MAX_WINDOW_HOURS:
+        raise HydraulicError(
+            f"outage window {start:g}-{end:g} h: at most {MAX_WINDOW_HOURS} hours; ask for "
+            "the worst days separately"
+        )
+    return tuple(float(start + k) for k in range(math.ceil(end - start - 1e-9)))
+
+
+def _shift_control(control: Any, t: int) -> bool:
+    """Count a control's simulation times from ``t`` (s) on: the window model starts there.
+    False: a timed control already past (drop it; its effect is in the starting statuses)."""
+    condition: Any = getattr(control, "_condition", None)
+    timed = isinstance(condition, wntr.network.controls.SimTimeCondition)
+    if timed and condition._threshold - t < 0 and not condition._repeat:
+        return False
+    _shift_condition(condition, t)
+    return True
+
+
+def _shift_condition(condition: Any, t: int) -> None:
+    if isinstance(condition, wntr.network.controls.SimTimeCondition):
+        repeat = float(condition._repeat or 0)
+        shifted = float(condition._threshold) - t
+        condition._threshold = shifted % repeat if repeat > 0 else max(0.0, shifted)
+    for part in ("_condition_1", "_condition_2"):
+        if hasattr(condition, part):
+            _shift_condition(getattr(condition, part), t)
 
 
 def inp_text_problems(text: str) -> list[tuple[str, str, str]]:
@@ -541,7 +599,9 @@ def run_separately(
     snapshot: Any, closed_links: Iterable[str] = (), source: str = "model"
 ) -> HydraulicState:
     """The usual WNTR workflow, one new simulation per scenario: copy the snapshot model, close
-    the links, write a file and run EPANET on it (the reference and the benchmark's peer)."""
+    the links, write a file and run EPANET on it (the reference and the benchmark's peer).
+    A model of several periods (a window's, or one cut short to an hour of it) answers its
+    last period."""
     wn = copy.deepcopy(snapshot)
     closed = frozenset(closed_links)
     for name in closed:
@@ -550,9 +610,9 @@ def run_separately(
             link.check_valve = False  # WNTR writes a check-valve pipe CV, never Closed
         link.initial_status = wntr.network.LinkStatus.Closed
     results = _run_epanet(wn, source, f"the scenario closing {len(closed)} links")
-    pressure = results.node["pressure"].iloc[0]
-    demand = results.node["demand"].iloc[0]
-    flow = results.link["flowrate"].iloc[0]
+    pressure = results.node["pressure"].iloc[-1]
+    demand = results.node["demand"].iloc[-1]
+    flow = results.link["flowrate"].iloc[-1]
     nodes = tuple(str(n) for n in pressure.index)
     expected = np.array([_expected_demand(wn, n) for n in nodes])
     return HydraulicState(
@@ -566,11 +626,26 @@ def run_separately(
     )
 
 
+def run_window_separately(
+    window: Any, closed_links: Iterable[str] = (), source: str = "model"
+) -> tuple[HydraulicState, ...]:
+    """The usual workflow through a window's model (:meth:`HydraulicModel.snapshot` with an
+    ``end``): for each of its hours a new EPANET run from the window's start to that hour, the
+    links closed throughout, answering that hour (the reference of
+    :meth:`HydraulicEngine.solve_window`)."""
+    out = []
+    for k in range(int(window.options.time.duration) // 3600 + 1):
+        upto = copy.deepcopy(window)
+        upto.options.time.duration = k * 3600
+        out.append(run_separately(upto, closed_links, source))
+    return tuple(out)
+
+
 def _expected_demand(wn: Any, name: str) -> float:
     node = wn.get_node(name)
     if node.node_type != "Junction":
         return 0.0
-    t = int(wn.options.time.pattern_start)
+    t = int(wn.options.time.pattern_start) + int(wn.options.time.duration)
     default = wn.options.hydraulic.pattern
     fallback = wn.get_pattern(default) if default and default in wn.pattern_name_list else None
     total = 0.0
@@ -582,7 +657,12 @@ def _expected_demand(wn: Any, name: str) -> float:
 
 class HydraulicEngine:
     """EPANET kept open on the snapshot of one hour: each :meth:`solve` sets link statuses,
-    solves once and puts them back. Not thread safe (one engine per thread)."""
+    solves once and puts them back. Not thread safe (one engine per thread).
+
+    With ``end``, on the extended-period model of the outage window ``[hour, end)``
+    (:meth:`HydraulicModel.snapshot`): :meth:`solve_window` steps it hydraulically through
+    the window's hours with the links closed throughout; :meth:`solve` solves its first hour.
+    """
 
     def __init__(
         self,
@@ -591,11 +671,14 @@ class HydraulicEngine:
         settings: PressureSettings = PressureSettings(),
         *,
         always_closed: Iterable[str] = (),
+        end: float | None = None,
     ) -> None:
         self.model = model
         self.hour = float(hour)
+        self.end = None if end is None else float(end)
+        self.hours = window_hours(self.hour, self.end) if self.end is not None else (self.hour,)
         self.settings = settings
-        self.snapshot = model.snapshot(hour, settings)
+        self.snapshot = model.snapshot(hour, settings, self.end)
         self.always_closed = frozenset(always_closed)
         for name in self.always_closed:
             link = self.snapshot.get_link(name)
@@ -628,6 +711,7 @@ class HydraulicEngine:
         self._source = ~tk.junction
         self.node_position = {name: i for i, name in enumerate(self.node_ids)}
         self._expected: FloatArray | None = None  # the junctions' demands at the hour
+        self._expected_steps: list[FloatArray] = []  # … at each hour of the window
         self._customers: tuple[Network, npt.NDArray[np.int64]] | None = None
 
     def node_positions(self, names: Iterable[str]) -> npt.NDArray[np.int64]:
@@ -700,6 +784,55 @@ class HydraulicEngine:
         ``flows=False`` leaves the link flows out (``link_ids`` and ``flow_m3s`` empty): an
         impact needs only the nodes' pressures and demands, and the criticality tables ask
         for thousands."""
+        with self._closed(closed_links):
+            tk = self._tk
+            tk.en.ENinitH(10)  # flows re-initialised: every solve starts as a fresh run would
+            shown = ", ".join(sorted(closed_links)) or "none"
+            tk.run(f"hour {self.hour:g} with links {shown} closed")
+            # what the junctions ask for is the same in every scenario of the snapshot: a
+            # solve without flows (the tables') takes it from the last full one
+            state = tk.solved(frozenset(closed_links), None if flows else self._expected, flows)
+            self._expected = state.expected_m3s
+            return state
+
+    def solve_window(
+        self, closed_links: Collection[str] = (), *, flows: bool = True
+    ) -> tuple[HydraulicState, ...]:
+        """Step the window's extended-period run with ``closed_links`` closed throughout: the
+        state at each of :attr:`hours` (EPANET's intermediate steps, at a control or a tank
+        filling, are solved but not answered). Without ``end``, the one hour's solve."""
+        if self.end is None:
+            return (self.solve(closed_links, flows=flows),)
+        closed = frozenset(closed_links)
+        shown = ", ".join(sorted(closed_links)) or "none"
+        out: list[HydraulicState] = []
+        warnings: dict[str, None] = {}
+        with self._closed(closed_links):
+            tk = self._tk
+            tk.en.ENinitH(10)
+            last = round((len(self.hours) - 1) * 3600)
+            while True:
+                t = tk.run(f"hour {self.hour + len(out):g} of the window, links {shown} closed")
+                if t % 3600 == 0 and len(out) < len(self.hours):
+                    k = len(out)
+                    known = self._expected_steps[k] if k < len(self._expected_steps) else None
+                    state = tk.solved(closed, None if flows else known, flows)
+                    if k >= len(self._expected_steps):
+                        self._expected_steps.append(state.expected_m3s)
+                    warnings.update(dict.fromkeys(state.warnings))
+                    out.append(state)
+                if t >= last or tk.next_step() == 0:
+                    break
+        if len(out) != len(self.hours):
+            raise HydraulicError(
+                f"{self.model.source}: the window's run has {len(out)} of its "
+                f"{len(self.hours)} hours: check the model's time steps"
+            )
+        return tuple(replace(s, warnings=tuple(warnings)) for s in out)
+
+    @contextlib.contextmanager
+    def _closed(self, closed_links: Collection[str]) -> Iterator[None]:
+        """``closed_links`` closed from the run's start (their initial status), put back after."""
         indices = [self.link_index(name) for name in closed_links]
         tk = self._tk
         check_valves = [i for i in indices if self._check_valve[i - 1]]
@@ -710,14 +843,7 @@ class HydraulicEngine:
         try:
             for i in indices:
                 tk.en.ENsetlinkvalue(i, _EN_INITSTATUS, _EN_CLOSED)
-            tk.en.ENinitH(10)  # flows re-initialised: every solve starts as a fresh run would
-            shown = ", ".join(sorted(closed_links)) or "none"
-            tk.run(f"hour {self.hour:g} with links {shown} closed")
-            # what the junctions ask for is the same in every scenario of the snapshot: a
-            # solve without flows (the tables') takes it from the last full one
-            state = tk.solved(frozenset(closed_links), None if flows else self._expected, flows)
-            self._expected = state.expected_m3s
-            return state
+            yield
         finally:
             for i in indices:  # check-valve pipes too, while still plain pipes
                 tk.en.ENsetlinkvalue(i, _EN_INITSTATUS, float(self._initial[i - 1]))
@@ -730,9 +856,11 @@ def engine_for(
     network: Network,
     hour: float = 0.0,
     settings: PressureSettings = PressureSettings(),
+    end: float | None = None,
 ) -> HydraulicEngine:
     """An engine for the isolation plans of ``network``: its normally-closed valves shut in
-    every run (as the isolation's topology has them)."""
+    every run (as the isolation's topology has them); with ``end``, over the outage window
+    ``[hour, end)``."""
     valves = network.valves
     shut = np.flatnonzero(valves.normally_closed)
     links = [
@@ -741,7 +869,7 @@ def engine_for(
         )
         for v in shut
     ]
-    return HydraulicEngine(model, hour, settings, always_closed=links)
+    return HydraulicEngine(model, hour, settings, always_closed=links, end=end)
 
 
 @dataclass(frozen=True)
@@ -757,6 +885,10 @@ class NodeService:
     served_m3h: float
     cut_off: bool  # topologically: no path of open links to a source, the valves closed
     below_service: bool
+    # over an outage window: the hour of the lowest pressure (pressure_m, and pressure_before_m
+    # at that hour) and of the lowest share served (the demands are that hour's); None: one hour
+    pressure_hour: float | None = None
+    share_hour: float | None = None
 
     @property
     def share_served(self) -> float:
@@ -776,16 +908,23 @@ class NodeService:
             "share_served": round(self.share_served, 4),
             "cut_off": self.cut_off,
             "below_service": self.below_service,
+            **(
+                {"pressure_hour": self.pressure_hour, "share_hour": self.share_hour}
+                if self.pressure_hour is not None
+                else {}
+            ),
         }
 
 
 @dataclass(frozen=True)
 class HydraulicImpact:
-    """What closing an isolation plan's valves does hydraulically at one hour.
+    """What closing an isolation plan's valves does hydraulically at one hour, or through an
+    outage window (``end_hour`` not None: the run of its ``hours``, :func:`window_impact`).
 
     ``below_service`` are the junctions with a demand that are not cut off topologically and
-    whose pressure with the valves closed is below the service pressure; ``newly_below_service``
-    those of them that were at or above it normally. Demands in m³/h at the hour.
+    whose pressure with the valves closed is below the service pressure (at any hour of the
+    window); ``newly_below_service`` those of them that were at or above it normally (at such
+    an hour). Demands in m³/h at the hour (over a window: the mean rate over its hours).
     """
 
     hour: float
@@ -804,10 +943,17 @@ class HydraulicImpact:
     not_served_low_pressure_m3h: float  # … and at the others (low pressure)
     warnings: tuple[str, ...] = ()
     customer_nodes: tuple[tuple[str, str], ...] = ()  # (customer id, node id) drawing there
+    end_hour: float | None = None  # the window's end (exclusive); None: the snapshot of hour
+    hours: tuple[float, ...] = ()  # the window's hours solved
 
     @property
     def not_served_m3h(self) -> float:
         return self.served_before_m3h - self.served_m3h
+
+    @property
+    def not_served_m3(self) -> float:
+        """The volume not served: over the window's hours, else in the hour."""
+        return self.not_served_m3h * max(1, len(self.hours))
 
     def customers(self) -> list[tuple[str, NodeService]]:
         """Per customer drawing from a node with a demand at the hour: its node's service (for
@@ -825,8 +971,18 @@ class HydraulicImpact:
         def shown(n: NodeService) -> bool:
             return listed == "all" or n.cut_off or n.below_service
 
+        window = (
+            {
+                "end_hour": self.end_hour,
+                "hours": list(self.hours),
+                "not_served_m3": round(self.not_served_m3, 3),
+            }
+            if self.end_hour is not None
+            else {}
+        )
         return {
             "hour": self.hour,
+            **window,
             "listed": listed,
             "service_pressure_m": round(self.service_pressure_m, 3),
             "closed_links": list(self.closed_links),
@@ -899,49 +1055,98 @@ def isolation_impact(
     return _impact(engine, network, plan, normal, state, closed, left_open, with_nodes)
 
 
+def window_impact(
+    engine: HydraulicEngine,
+    network: Network,
+    plan: IsolationPlan,
+    *,
+    normal: Sequence[HydraulicState] | None = None,
+    solve: Any = None,
+    with_nodes: bool = True,
+) -> HydraulicImpact:
+    """The hydraulic impact of closing ``plan``'s valves through the engine's outage window
+    (``engine_for(..., end=)``): its extended-period run with the valves closed from the
+    window's start, tank levels evolving, per node the lowest pressure and the lowest share of
+    demand served over the window's hours and the hour of each; below the service pressure is
+    below it at any hour. ``normal`` (the window with every valve open, computed when not
+    given) and ``solve`` (closed links -> the window's states) as :func:`isolation_impact`."""
+    run = engine.solve_window if solve is None else solve
+    if normal is None:
+        normal = run(())
+    closed, left_open = plan_closures(plan, engine.model.link_of)
+    states = run(closed)
+    return _impact(engine, network, plan, normal, states, closed, left_open, with_nodes)
+
+
 def _impact(
     engine: HydraulicEngine,
     network: Network,
     plan: IsolationPlan,
-    normal: HydraulicState,
-    state: HydraulicState,
+    normal: HydraulicState | Sequence[HydraulicState],
+    state: HydraulicState | Sequence[HydraulicState],
     closed: tuple[str, ...],
     left_open: tuple[str, ...],
     with_nodes: bool = True,
 ) -> HydraulicImpact:
+    """The impact of one hour's solve or of a window's (a state per hour: each node at its
+    worst hour, the totals the mean rate over the hours)."""
+    normals = (normal,) if isinstance(normal, HydraulicState) else tuple(normal)
+    states = (state,) if isinstance(state, HydraulicState) else tuple(state)
+    window = engine.end is not None and not isinstance(state, HydraulicState)
+    hours = np.array(engine.hours if window else (engine.hour,), dtype=np.float64)
+    if len(states) != len(hours) or len(normals) != len(hours):
+        raise HydraulicError(f"{len(states)} solves for {len(hours)} hours of the window")
     service = engine.settings.service_head_m
     per_hour = 3600.0
-    demand = state.expected_m3s > 0
-    ids = np.array(state.node_ids, dtype=object)
+    steps = len(states)
+    expected = np.stack([s.expected_m3s for s in states])  # hour x node
+    pressure = np.stack([s.pressure_m for s in states])
+    before = np.stack([s.pressure_m for s in normals])
+    demand_at = expected > 0
+    demand = demand_at.any(axis=0)
+    ids = np.array(states[0].node_ids, dtype=object)
     cut = ~engine.fed(closed)
     planned = np.zeros(len(ids), dtype=bool)
     planned[engine.node_positions(cut_off_nodes(plan))] = True
-    below = demand & ~cut & (state.pressure_m < service)
-    newly = below & (normal.pressure_m >= service)
-    served_before = np.where(demand, normal.demand_m3s, 0.0)
+    below_at = demand_at & ~cut & (pressure < service)
+    below: BoolArray = np.asarray(below_at.any(axis=0))
+    newly: BoolArray = np.asarray((below_at & (before >= service)).any(axis=0))
+    served_before = np.where(demand_at, np.stack([s.demand_m3s for s in normals]), 0.0)
     # EPANET keeps a closed link's conductance at 1e-8, not 0: a node cut off shows a residue
     # of about 1e-4 of its demand at a pressure of about 1e-7 m, and a part without demand an
     # undefined head between its neighbours'. It gets no water, at no pressure.
-    served = np.where(demand & ~cut, state.demand_m3s, 0.0)
+    served = np.where(demand_at & ~cut, np.stack([s.demand_m3s for s in states]), 0.0)
     lost = served_before - served
-    nodes = tuple(
-        NodeService(
+    # each node's worst hour: of the lowest pressure and of the lowest share served, among the
+    # hours it asks for water
+    low_at = np.argmin(np.where(demand_at, pressure, np.inf), axis=0)
+    share = np.where(
+        demand_at, np.clip(served / np.where(demand_at, expected, 1.0), 0.0, 1.0), np.inf
+    )
+    short_at = np.argmin(share, axis=0)
+
+    def row(i: int) -> NodeService:
+        j, k = int(low_at[i]), int(short_at[i])
+        return NodeService(
             node_id=str(ids[i]),
-            pressure_before_m=float(normal.pressure_m[i]),
-            pressure_m=0.0 if cut[i] else float(state.pressure_m[i]),
-            expected_m3h=float(state.expected_m3s[i] * per_hour),
-            served_before_m3h=float(served_before[i] * per_hour),
-            served_m3h=float(served[i] * per_hour),
+            pressure_before_m=float(before[j, i]),
+            pressure_m=0.0 if cut[i] else float(pressure[j, i]),
+            expected_m3h=float(expected[k, i] * per_hour),
+            served_before_m3h=float(served_before[k, i] * per_hour),
+            served_m3h=float(served[k, i] * per_hour),
             cut_off=bool(cut[i]),
             below_service=bool(below[i]),
+            pressure_hour=float(hours[j]) if window else None,
+            share_hour=float(hours[k]) if window else None,
         )
-        for i in (np.flatnonzero(demand) if with_nodes else ())
-    )
+
+    nodes = tuple(row(int(i)) for i in (np.flatnonzero(demand) if with_nodes else ()))
+    asked = expected * demand_at
     customers = network.customers
     at_node = engine.customer_positions(network)  # -1: not placed in the model
     placed = at_node >= 0
     at_low = placed & below[np.maximum(at_node, 0)]
-    warnings = list(state.warnings)
+    warnings = list(dict.fromkeys(w for st in states for w in st.warnings))
     if engine.changed_links:
         shown = ", ".join(engine.changed_links[:5])
         warnings.append(
@@ -968,6 +1173,8 @@ def _impact(
         )
     return HydraulicImpact(
         hour=engine.hour,
+        end_hour=engine.end if window else None,
+        hours=tuple(float(h) for h in hours) if window else (),
         service_pressure_m=service,
         closed_links=closed,
         left_open=left_open,
@@ -976,11 +1183,11 @@ def _impact(
         below_service=tuple(str(n) for n in ids[below]),
         newly_below_service=tuple(str(n) for n in ids[newly]),
         customers_below_service=tuple(str(c) for c in customers.ids[at_low]),
-        expected_m3h=float(state.expected_m3s[demand].sum() * per_hour),
-        served_before_m3h=float(served_before.sum() * per_hour),
-        served_m3h=float(served.sum() * per_hour),
-        not_served_cut_off_m3h=float(lost[cut].sum() * per_hour),
-        not_served_low_pressure_m3h=float(lost[~cut].sum() * per_hour),
+        expected_m3h=float(asked.sum() * per_hour / steps),
+        served_before_m3h=float(served_before.sum() * per_hour / steps),
+        served_m3h=float(served.sum() * per_hour / steps),
+        not_served_cut_off_m3h=float(lost[:, cut].sum() * per_hour / steps),
+        not_served_low_pressure_m3h=float(lost[:, ~cut].sum() * per_hour / steps),
         warnings=tuple(warnings),
         customer_nodes=(
             tuple(

@@ -3,7 +3,8 @@
 Without hydraulics, a notice warns the streets of the segments next to the shut area that their
 pressure may drop (:func:`gis.isolation.surroundings`: the *topological* basis). With the
 hydraulic impact of the isolation (:func:`gis.hydraulics.isolation_impact`, EPANET run
-pressure-driven with the plan's valves closed at the outage's hour), the notice names the
+pressure-driven with the plan's valves closed at the outage's hour, or through its window when
+it has an end: :func:`gis.hydraulics.window_impact`), the notice names the
 streets where customers fall below the service pressure and how many, and carries the
 reduced-pressure polygon (:func:`gis.pressure_area.reduced_pressure_area`): the *hydraulic*
 basis. The notice says which basis it used (``docs/hydraulics.md``, "The notice's 降压区域").
@@ -15,13 +16,14 @@ engines (kept open by the service, opened per command by the CLI) stay with thei
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from gis.hydraulics import METRES_PER_MPA, HydraulicImpact
+from gis.hydraulics import MAX_WINDOW_HOURS, METRES_PER_MPA, HydraulicImpact
 from gis.isolation import IsolationPlan
 from gis.network import Network
 from gis.pressure_area import PressureArea, customers_newly_below
@@ -48,11 +50,15 @@ class ReducedPressure:
     not_served_m3h: float  # demand lost to low pressure (not the part cut off), m³/h
     area: dict[str, Any] | None = None
     basis: str = HYDRAULIC
+    # the end of the outage window the run went through (its hours from ``hour`` to before
+    # this, each customer at its worst hour); None: the one hour ``hour``
+    end_hour: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "basis": self.basis,
             "hour": self.hour,
+            "end_hour": self.end_hour,
             "service_pressure_mpa": self.service_pressure_mpa,
             "streets": list(self.streets),
             "customers": self.customers,
@@ -74,6 +80,7 @@ class ReducedPressure:
             not_served_m3h=float(data.get("not_served_m3h", 0.0)),
             area=data.get("area"),
             basis=str(data.get("basis", HYDRAULIC)),
+            end_hour=None if data.get("end_hour") is None else float(data["end_hour"]),
         )
 
 
@@ -86,6 +93,21 @@ def outage_hour(start: dt.datetime) -> float:
     day (the model's steps are hourly; the demand patterns of a model built from GIS layers are
     of the day)."""
     return float(start.hour)
+
+
+def outage_window(start: dt.datetime, end: dt.datetime | None) -> tuple[float, float | None]:
+    """The hydraulic window of an outage from ``start`` to ``end``: the start's whole hour and
+    the end's hour rounded up, counted from the start's day (07:00-13:00: 7 and 13, the run's
+    hours 7 to 12; 22:00-02:30: 22 and 27). No end: (the start's hour, None), the one-hour
+    snapshot."""
+    hour = outage_hour(start)
+    if end is None or end <= start:
+        return hour, None
+    floor = start.replace(minute=0, second=0, microsecond=0)
+    hours = math.ceil((end - floor).total_seconds() / 3600.0 - 1e-9)
+    # a longer outage repeats the day's patterns: its first three days hold its worst hour
+    # unless the tanks run dry later, which the notice's run does not follow
+    return hour, hour + min(hours, MAX_WINDOW_HOURS)
 
 
 def reduced_pressure(
@@ -118,4 +140,5 @@ def reduced_pressure(
         # EPANET's flow tolerance leaves a few litres either way: never a negative loss
         not_served_m3h=max(0.0, round(float(impact.not_served_low_pressure_m3h), 3)),
         area=found.area,
+        end_hour=impact.end_hour,
     )

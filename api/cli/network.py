@@ -25,6 +25,7 @@ from gis.hydraulics import (
     hydraulic_valve_criticality,
     inp_isolation_impact,
     isolation_impact,
+    window_impact,
 )
 from gis.io import parse_lonlat, plan_to_geojson, read_layers
 from gis.isolation import IsolationPlan, Isolator, combined_shutdown, isolator_for
@@ -79,6 +80,16 @@ def add_parsers(sub: Any) -> None:
         type=float,
         default=0.0,
         help="hour of the model's day of the outage, for --hydraulic (default 0)",
+    )
+    window = p.add_mutually_exclusive_group()
+    window.add_argument(
+        "--end",
+        type=float,
+        help="--hydraulic through the outage window from --hour to this hour (exclusive; "
+        "past 24 for the next day): each customer's worst hour, tanks draining",
+    )
+    window.add_argument(
+        "--hours", type=float, help="--hydraulic through this many hours from --hour"
     )
     p.add_argument(
         "--service-pressure-mpa",
@@ -217,6 +228,14 @@ def hydraulic_impact(
     """The hydraulic impact of the plan: with the file's own EPANET model for an ``.inp``, else
     with the model built from the GIS layers (gis.hydraulic_model, docs/hydraulics.md)."""
     settings = PressureSettings(service_pressure_mpa=args.service_pressure_mpa)
+    end = args.end if args.hours is None else args.hour + args.hours
+    if end is not None:  # through the outage window (gis.hydraulics.window_impact)
+        model = hydraulic_model(args, network)
+        with (
+            status("EPANET: the valves closed through the window, pressure-driven"),
+            engine_for(model, network, args.hour, settings, end) as engine,
+        ):
+            return window_impact(engine, network, plan)
     with status("EPANET: the valves closed, pressure-driven"):
         if Path(args.network).suffix.lower() == ".inp":
             return inp_isolation_impact(args.network, network, plan, args.hour, settings)
@@ -255,18 +274,25 @@ def pressure_args(p: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def notice_pressure(args: argparse.Namespace, network: Network, hour: float) -> PressureOf:
-    """``notice --hydraulic``: the plan's 降压区域 by hydraulics at ``hour`` (the outage's start),
-    the customers the closure brings below the service pressure (ops.hydraulic_impact)."""
+def notice_pressure(
+    args: argparse.Namespace, network: Network, hour: float, end: float | None = None
+) -> PressureOf:
+    """``notice --hydraulic``: the plan's 降压区域 by hydraulics at ``hour`` (the outage's start)
+    or, with ``end``, at each customer's worst hour of the outage window
+    (ops.hydraulic_impact.outage_window): the customers the closure brings below the service
+    pressure (ops.hydraulic_impact)."""
     settings = PressureSettings(service_pressure_mpa=args.service_pressure_mpa)
     model = hydraulic_model(args, network)
 
     def of(plan: IsolationPlan) -> ReducedPressure:
         with (
             status("EPANET: the valves closed, pressure-driven"),
-            engine_for(model, network, hour, settings) as engine,
+            engine_for(model, network, hour, settings, end) as engine,
         ):
-            impact = isolation_impact(engine, network, plan)
+            if end is None:
+                impact = isolation_impact(engine, network, plan)
+            else:
+                impact = window_impact(engine, network, plan)
         found = reduced_pressure_area(network, impact, plan, newly=True)
         return reduced_pressure(network, plan, impact, found)
 
@@ -362,8 +388,13 @@ def segment_hydraulics(args: argparse.Namespace, network: Network, isolator: Iso
 
 
 def print_impact(impact: HydraulicImpact) -> None:
+    when = (
+        f"at hour {impact.hour:g}"
+        if impact.end_hour is None
+        else f"from hour {impact.hour:g} to {impact.end_hour:g} (each node's worst hour)"
+    )
     out.print(
-        f"[bold]Hydraulic impact[/bold] at hour {impact.hour:g} (EPANET, pressure-driven; "
+        f"[bold]Hydraulic impact[/bold] {when} (EPANET, pressure-driven; "
         f"service pressure {impact.service_pressure_m:.2f} m)"
     )
     out.print(f"  cut off (no path to a source): {len(impact.cut_off_nodes)} nodes")
@@ -376,6 +407,12 @@ def print_impact(impact: HydraulicImpact) -> None:
         f"  demand not served: {impact.not_served_m3h:.2f} m³/h of {impact.served_before_m3h:.2f} "
         f"({impact.not_served_cut_off_m3h:.2f} cut off, "
         f"{impact.not_served_low_pressure_m3h:.2f} low pressure)"
+        + (
+            ""
+            if impact.end_hour is None
+            else f"; the mean rate over {len(impact.hours)} hours, "
+            f"{impact.not_served_m3:.1f} m³ in all"
+        )
     )
     for w in impact.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}")

@@ -27,7 +27,7 @@ from gis.isolation import Isolator
 from ops.calendar import WorkCalendar
 from ops.dispatch import DayPlan, plan_day
 from ops.errors import InvalidRequest
-from ops.hydraulic_impact import outage_hour
+from ops.hydraulic_impact import outage_window
 from ops.io import read_roster
 from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
 from ops.outages import (
@@ -91,7 +91,7 @@ def add_parsers(sub: Any) -> None:
         help="zh/en text (default zh), CAP 1.2 XML, GeoJSON, iCalendar, Atom or JSON",
     )
     pressure_args(  # issue 17: the 降压区域 by EPANET at the start's hour; the notice says which
-        p, "the 降压区域 by hydraulics (EPANET, pressure-driven, at the start's hour)"
+        p, "the 降压区域 by hydraulics (EPANET, pressure-driven, the worst hour of the window)"
     )
     p.set_defaults(run=cmd_notice)
 
@@ -112,14 +112,19 @@ def cmd_notice(args: argparse.Namespace) -> int:
     issuer, hotline = notice_issuer()
     now = moment(args.now, "--now")
     start = moment(args.start, "--start")
-    low = notice_pressure(args, isolator.network, outage_hour(start)) if args.hydraulic else None
+    end = moment(args.end, "--end")
+    low = (
+        notice_pressure(args, isolator.network, *outage_window(start, end))
+        if args.hydraulic
+        else None
+    )
     outage = shutdown_outage(
         args.id,
         args.kind,
         pipes,
         isolator,
         start,
-        moment(args.end, "--end"),
+        end,
         now,
         reason=args.reason,
         reason_zh=args.reason_zh,

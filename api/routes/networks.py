@@ -629,12 +629,19 @@ MAX_HOUR = 24.0 * 366  # hydraulic=true: an hour within a year of an EPANET file
 
 
 def hydraulic_answer(
-    request: Request, db: Any, loaded: Any, plan: Any, hour: float, service_pressure_mpa: float
+    request: Request,
+    db: Any,
+    loaded: Any,
+    plan: Any,
+    hour: float,
+    service_pressure_mpa: float,
+    end: float | None = None,
 ) -> tuple[HydraulicImpact, PressureArea]:
-    """The hydraulic impact of ``plan`` and its reduced-pressure area, with the model of the
-    stored files: an EPANET file's own, else built from the GIS layers (docs/hydraulics.md).
-    A model EPANET cannot build or solve is a gis HydraulicError: a 422 naming what to fix."""
-    impact = stored_impact(request.app.state, db, loaded, plan, hour, service_pressure_mpa)
+    """The hydraulic impact of ``plan`` (through the window ``[hour, end)`` with ``end``) and
+    its reduced-pressure area, with the model of the stored files: an EPANET file's own, else
+    built from the GIS layers (docs/hydraulics.md). A model EPANET cannot build or solve, or a
+    window it cannot run, is a gis HydraulicError: a 422 naming what to fix."""
+    impact = stored_impact(request.app.state, db, loaded, plan, hour, service_pressure_mpa, end)
     return impact, reduced_pressure_area(loaded.network, impact, plan)
 
 
@@ -672,6 +679,24 @@ async def isolation(
             "after the file's start for an EPANET file",
         ),
     ] = 0.0,
+    start: Annotated[
+        float | None,
+        Query(ge=0, le=MAX_HOUR, description="hydraulic=true: the window's start (= hour)"),
+    ] = None,
+    end: Annotated[
+        float | None,
+        Query(
+            gt=0,
+            le=MAX_HOUR + 72,
+            description="hydraulic=true: through the outage window from hour to end "
+            "(exclusive, hours; past 24 for the next day): each customer's worst hour, tanks "
+            "draining (at most 72 hours; default: the one hour)",
+        ),
+    ] = None,
+    hours: Annotated[
+        float | None,
+        Query(gt=0, le=72, description="hydraulic=true: the window's length instead of end"),
+    ] = None,
     service_pressure_mpa: Annotated[
         float | None,
         Query(
@@ -715,11 +740,17 @@ async def isolation(
 
     settings = request.app.state.settings
     pressure = service_pressure_mpa or settings.service_pressure_mpa
+    if end is not None and hours is not None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "give either end or hours of the window"
+        )
+    hour = hour if start is None else start
+    until = hour + hours if hours is not None else end
 
     def serialise(plan: Any) -> bytes:
         impact = low = None
         if hydraulic:
-            impact, low = hydraulic_answer(request, engine, loaded, plan, hour, pressure)
+            impact, low = hydraulic_answer(request, engine, loaded, plan, hour, pressure, until)
         if format == "geojson":
             data: Any = plan_to_geojson(loaded.network, plan)
             feature = pressure_feature(low, impact) if low and impact else None
@@ -736,7 +767,7 @@ async def isolation(
                 }
         return orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY)
 
-    key = (pipes, where, extra, format, with_area, hydraulic and (hour, pressure, customers))
+    key = (pipes, where, extra, format, with_area, hydraulic and (hour, until, pressure, customers))
     keep = settings.answer_cache
     if keep and (found := loaded.answers.get(key)) is not None:
         loaded.answers.move_to_end(key)

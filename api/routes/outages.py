@@ -46,7 +46,7 @@ from api.store import (
 )
 from api.webhooks import enqueue_notice_events
 from ops.errors import Conflict, InvalidRequest, NotFound, NoticeStateError
-from ops.hydraulic_impact import outage_hour
+from ops.hydraulic_impact import outage_window
 from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
 from ops.notices.accounts import accounts_csv, accounts_xlsx
 from ops.notices.lookup import customers_cut_off, find_affected
@@ -147,17 +147,24 @@ def create_outage(
         failed_valves=[*loaded.failed, *body.inoperable],
         hotline=hotline(request),
         source=body.source,
-        hydraulic=_by_hydraulics(request, loaded, local(body.start)) if body.hydraulic else None,
+        hydraulic=(
+            _by_hydraulics(request, loaded, local(body.start), local(body.end))
+            if body.hydraulic
+            else None
+        ),
     )
     return _created(session, request, user, outage, network_id)
 
 
-def _by_hydraulics(request: Request, loaded: Any, start: dt.datetime) -> Any:
-    """The plan's 降压区域 by hydraulics on the service's open engines (api.hydraulics)."""
+def _by_hydraulics(
+    request: Request, loaded: Any, start: dt.datetime, end: dt.datetime | None = None
+) -> Any:
+    """The plan's 降压区域 by hydraulics on the service's open engines (api.hydraulics): the
+    worst hour of the outage's window (ops.hydraulic_impact.outage_window)."""
     state = request.app.state
-    return notice_pressure(
-        state, state.reader_engine, loaded, outage_hour(start), state.settings.service_pressure_mpa
-    )
+    hour, until = outage_window(start, end)
+    pressure = state.settings.service_pressure_mpa
+    return notice_pressure(state, state.reader_engine, loaded, hour, pressure, until)
 
 
 class FromRepairIn(BaseModel):

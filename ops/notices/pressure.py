@@ -1,8 +1,9 @@
 """The notice's 降压区域 (reduced-pressure area) line, saying which basis it rests on (issue 17).
 
 Hydraulic (:class:`ops.hydraulic_impact.ReducedPressure`): the streets where customers fall
-below the service pressure by EPANET's run at the outage's hour, how many service points, and
-the service pressure. Topological: the streets of the segments next to the shut area, whose
+below the service pressure by EPANET's run at the outage's hour (or its worst hour over the
+outage's window, which the basis then names), how many service points, and the service
+pressure. Topological: the streets of the segments next to the shut area, whose
 pressure *may* drop: the notice says that it is an estimate from the network's connections.
 ``docs/hydraulics.md`` ("The notice's 降压区域") has the wording and why.
 """
@@ -40,9 +41,12 @@ def reduced_pressure_zh(c: NoticeContent, limit: int) -> str | None:
             f"降压区域：与停水区域相邻的{names}沿线停水期间水压可能偏低"
             "（按管网连通关系估计，未经水力计算）。"
         )
-    basis = (
-        f"经水力计算（按{_hour(low.hour)}用水量，最低服务压力{_mpa(low.service_pressure_mpa)}MPa）"
+    when = (
+        f"按{_hour(low.hour)}用水量"
+        if low.end_hour is None
+        else f"按{_hour(low.hour)}至{_hour(low.end_hour)}逐时用水量取最不利时段"
     )
+    basis = f"经水力计算（{when}，最低服务压力{_mpa(low.service_pressure_mpa)}MPa）"
     if not low.customers:
         return f"降压区域：{basis}，停水期间停水范围以外的用户水压均不低于最低服务压力。"
     where = (
@@ -67,8 +71,13 @@ def reduced_pressure_en(c: NoticeContent, limit: int) -> str | None:
             f"Reduced pressure possible along {names}, next to the affected area (an estimate "
             "from the network's connections, not a hydraulic calculation)."
         )
+    when = (
+        f"demand at {_hour(low.hour)}"
+        if low.end_hour is None
+        else f"the worst hour of {_hour(low.hour)}-{_hour(low.end_hour)}"
+    )
     basis = (
-        f"by hydraulic calculation (demand at {_hour(low.hour)}, minimum service pressure "
+        f"by hydraulic calculation ({when}, minimum service pressure "
         f"{_mpa(low.service_pressure_mpa)} MPa)"
     )
     if not low.customers:
