@@ -266,7 +266,10 @@ def test_the_command_line_keeps_the_absences_the_service_keeps(
     assert r.status_code == 201, r.text
     assert main([*add, "--reason", "leave", "--end", "2027-03-02"]) == 1
     assert f"absence {listed[0]['id']}" in capsys.readouterr().err
-    assert main(["crews", "absence", "list", "meter-03", "--json", *database]) == 0
+    assert (
+        main(["crews", "absence", "list", "meter-03", "--from", "2027-01-01", "--json", *database])
+        == 0
+    )
     rows = json.loads(capsys.readouterr().out)
     assert [(a["start_time"], a["end_time"]) for a in rows] == [
         ("08:00", "12:00"),

@@ -36,6 +36,9 @@ function day() {
 
 async function loadCrews() {
   const mine = ++generation;
+  // the chosen crew's title is written with its form by the newest load: until then the form
+  // is not the one to type in (a test, or a dispatcher, waits for the title)
+  $("#crew-day-title").textContent = "";
   const [crews, days] = await busy(() =>
     Promise.all([api("GET", "/api/crews"), api("GET", `/api/crews/days/${day()}`)]),
   ) || [];
@@ -88,6 +91,11 @@ async function choose(id) {
 async function fill(crew, mine) {
   const f = $("#crew-form");
   f.crew.value = crew.id;
+  const [changes, absences] = await Promise.all([
+    api("GET", `/api/crews/${encodeURIComponent(crew.id)}/shifts?from=${day()}&to=${day()}`),
+    api("GET", `/api/crews/${encodeURIComponent(crew.id)}/absences?from=${day()}`),
+  ]).catch(() => [[], []]);
+  if (mine !== generation) return; // a newer load fills the form
   $("#crew-skills").innerHTML = skillBoxes(crew.skills);
   const n = $("#crew-new-form");
   if (!n.lon.value && !n.lat.value) [n.lon.value, n.lat.value] = crew.depot; // the depot nearest to hand
@@ -96,11 +104,6 @@ async function fill(crew, mine) {
   f.on_call.checked = crew.on_call;
   f.active.checked = crew.active;
   f.dataset.version = crew.version;
-  const [changes, absences] = await Promise.all([
-    api("GET", `/api/crews/${encodeURIComponent(crew.id)}/shifts?from=${day()}&to=${day()}`),
-    api("GET", `/api/crews/${encodeURIComponent(crew.id)}/absences?from=${day()}`),
-  ]).catch(() => [[], []]);
-  if (mine !== generation) return; // a newer load fills the form
   const change = changes[0];
   const g = $("#crew-day-form");
   g.start.value = change?.start || "";
