@@ -1117,13 +1117,16 @@ def _impact(
     # undefined head between its neighbours'. It gets no water, at no pressure.
     served = np.where(demand_at & ~cut, np.stack([s.demand_m3s for s in states]), 0.0)
     lost = served_before - served
-    # each node's worst hour: of the lowest pressure and of the lowest share served, among the
-    # hours it asks for water
-    low_at = np.argmin(np.where(demand_at, pressure, np.inf), axis=0)
-    share = np.where(
-        demand_at, np.clip(served / np.where(demand_at, expected, 1.0), 0.0, 1.0), np.inf
-    )
-    short_at = np.argmin(share, axis=0)
+    if with_nodes and steps > 1:
+        # each node's worst hour: of the lowest pressure and of the lowest share served, among
+        # the hours it asks for water
+        low_at = np.argmin(np.where(demand_at, pressure, np.inf), axis=0)
+        share = np.where(
+            demand_at, np.clip(served / np.where(demand_at, expected, 1.0), 0.0, 1.0), np.inf
+        )
+        short_at = np.argmin(share, axis=0)
+    else:  # one hour (or no rows): every node's worst is it
+        low_at = short_at = np.zeros(len(ids), dtype=np.int64)
 
     def row(i: int) -> NodeService:
         j, k = int(low_at[i]), int(short_at[i])
