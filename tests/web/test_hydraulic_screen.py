@@ -67,3 +67,25 @@ def test_the_hydraulic_impact_is_shown_with_its_area(page: Any, server: LiveServ
     page.uncheck("#iso-form input[name=hydraulic]")  # back to the plan alone
     sync_api.expect(page.locator("#iso-hydraulic-result")).to_have_count(0)
     sync_api.expect(page.locator("path.reduced-pressure")).to_have_count(0)
+
+
+def test_the_hydraulic_impact_over_the_outage_window(page: Any, server: LiveServer) -> None:  # noqa: F811
+    # an outage of 6 hours from 06:00: each customer at its worst hour of 06:00-12:00
+    sign_in(page, server, "engineer")
+    page.fill("#iso-form input[name=pipe]", MAIN)
+    page.fill("#iso-form input[name=hour]", "6")
+    page.fill("#iso-form input[name=hours]", "6")
+    page.check("#iso-form input[name=hydraulic]")
+    page.click("#iso-form button[type=submit]")
+    page.wait_for_selector("#iso-hydraulic-result:has-text('12')", timeout=90_000)
+    expected = api_isolation(server, pipe=MAIN, hydraulic="true", hour="6", hours="6")
+    window = expected["hydraulic"]
+    assert window["end_hour"] == 12
+    assert page.locator("#hyd-below").inner_text() == str(window["reduced_pressure"]["customers"])
+    assert page.locator("#hyd-not-served-m3").inner_text() == f"{window['not_served_m3']:.0f}"
+    block = page.locator("#iso-hydraulic-result").inner_text()
+    assert "6 时至 12 时" in block and "最不利时刻" in block and "停水期间合计" in block
+    page.screenshot(path="/tmp/h17a/window.png")
+    page.click("#lang")
+    block = page.locator("#iso-hydraulic-result").inner_text()
+    assert "6:00 to 12:00" in block and "worst hour" in block

@@ -41,8 +41,8 @@ export function wireIsolation() {
     const pipe = e.target.pipe.value.trim();
     if (pipe) isolate({ pipe });
   });
-  // ticking or unticking "hydraulic", or another hour, asks the last break again
-  for (const name of ["hydraulic", "hour"]) {
+  // ticking or unticking "hydraulic", or another hour or window, asks the last break again
+  for (const name of ["hydraulic", "hour", "hours"]) {
     $("#iso-form")[name]?.addEventListener("change", () => { if (lastQuery) isolate(lastQuery); });
   }
   $("#whatif-clear").addEventListener("click", () => {
@@ -67,6 +67,9 @@ export async function isolate(query) {
     params.set("customers", "below"); // the compact answer: the summary needs no per-customer rows
     const hour = Number(form.hour.value);
     params.set("hour", String(Number.isFinite(hour) ? Math.min(23, Math.max(0, hour)) : 7));
+    // more than one hour: the outage window, each customer at its worst hour (tanks draining)
+    const hours = Math.round(Number(form.hours?.value));
+    if (Number.isFinite(hours) && hours > 1) params.set("hours", String(Math.min(72, hours)));
   }
   const plan = await busy(() => api("GET", `/api/networks/${state.networkId}/isolation?${params}`));
   if (!plan) return;
@@ -163,12 +166,17 @@ function hydraulicSummary(h) {
   const mpa = (h.service_pressure_m * 0.00980665).toFixed(2);
   const m3h = (x) => x.toFixed(1);
   const notes = h.warnings.length ? `<div class="warn">${h.warnings.map(escapeHtml).join("<br>")}</div>` : "";
+  const title = h.end_hour == null
+    ? t("hyd_title", { hour: h.hour, mpa })
+    : t("hyd_title_window", { hour: h.hour, end: h.end_hour, mpa });
+  const volume = h.end_hour == null ? ""
+    : ` · <span id="hyd-not-served-m3">${h.not_served_m3.toFixed(0)}</span> ${t("hyd_volume")}`;
   return `<div class="summary" id="iso-hydraulic-result">
-      <h4>${t("hyd_title", { hour: h.hour, mpa })}</h4>
+      <h4>${title}</h4>
       <div><span class="swatch" style="background:${REDUCED_PRESSURE}"></span>${t("reduced_pressure_area")}:
         <span class="big" id="hyd-below">${low.customers}</span> ${t("hyd_below")} · ${low.nodes} ${t("hyd_nodes")} (${h.newly_below_service.length} ${t("hyd_newly")})</div>
       <div>${t("hyd_not_served")}: <span id="hyd-not-served">${m3h(h.not_served_m3h)}</span> m³/h / ${m3h(h.served_before_m3h)} m³/h
-        (${t("hyd_split", { cut: m3h(h.not_served_cut_off_m3h), low: m3h(h.not_served_low_pressure_m3h) })})</div>
+        (${t("hyd_split", { cut: m3h(h.not_served_cut_off_m3h), low: m3h(h.not_served_low_pressure_m3h) })})${volume}</div>
     </div>${notes}`;
 }
 
