@@ -517,3 +517,36 @@ class LiveEvent(Base):
     crew_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# -- background hydraulic work (issue 17; api/jobs.py, docs/hydraulics.md) ---------------------
+
+
+class HydraulicJob(Base):
+    """A long hydraulic run of the service (the valve table of a network, the pressure
+    management of a leakage analysis): its inputs, progress and result, kept across restarts.
+    ``owner`` is the server process running it (host:pid:token) and ``heartbeat_at`` its last
+    sign of life: a job queued or running whose process is gone is ``interrupted``."""
+
+    __tablename__ = "hydraulic_jobs"
+    __table_args__ = (Index("ix_hydraulic_jobs_kind_subject", "kind", "subject"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # valve_table, pressure_management
+    subject: Mapped[int] = mapped_column(Integer)  # the network version or the analysis
+    inputs_key: Mapped[str] = mapped_column(Text)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # queued, running, done, failed, stopped, interrupted
+    state: Mapped[str] = mapped_column(String(16))
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    current: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(64))
+    queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

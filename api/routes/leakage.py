@@ -1,24 +1,20 @@
 """Pressure management of a stored leakage analysis, as a background job (docs/leakage.md):
 POST starts it (202) or answers the stored result of the same inputs (200), GET polls its
-progress (DMAs done of the total) and gives the result when it is done.
+progress (DMAs done of the total) and gives the result when it is done, DELETE stops it.
 
 A run is minutes on a city (1-7 EPANET days of the network per DMA, ``ops.leakage.pressure``):
-it runs in one background thread of the server process, one run at a time, the others queued
-(EPANET's solver releases the interpreter lock; the Python of a run takes it in turns with the
-requests). The result is stored in the analysis row (``result.pressure_runs``, by inputs), so a
-repeated request, or another server process, answers it without running again; the run of all
-DMAs at the service's own service pressure is also the analysis's ``pressure_management``."""
+a job of ``api.jobs`` (a row of ``hydraulic_jobs``, run by one background thread of a server
+process, kept across restarts: a run the restart cut off reads ``interrupted`` and a POST starts
+it again; a stop is checked between DMAs). The result is also stored in the analysis row
+(``result.pressure_runs``, by inputs), so a repeated request answers it without running again;
+the run of all DMAs at the service's own service pressure is also the analysis's
+``pressure_management``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
-import threading
-import uuid
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +25,19 @@ from pydantic import BaseModel, Field
 from api.db import tables as t
 from api.deps import NetworkId, Operator, Reader, SessionDep
 from api.hydraulics import stored_model
+from api.jobs import Progress, Run, inputs_key, job_dict, jobs_of
 from api.responses import json_response
 from api.store import get_or_404
-from gis.errors import NetworkError
-from ops.errors import InvalidRequest, OpsError
+from ops.errors import InvalidRequest, NotFound
 from ops.leakage import analyse
-from ops.leakage.errors import LeakageDataError
 from ops.leakage.pressure import PrvSettings
 from ops.leakage.report import pressure_of
 
 log = logging.getLogger("waterops.leakage")
 
 router = APIRouter(prefix="/api", tags=["leakage"])
+
+KIND = "pressure_management"  # its kind in hydraulic_jobs
 
 
 class PressureIn(BaseModel):
@@ -57,115 +54,30 @@ class PressureIn(BaseModel):
     )
 
 
-@dataclass
-class PressureJob:
-    """One run: its inputs, where it is and, when done, its result."""
-
-    id: str
-    analysis_id: int
-    inputs: dict[str, Any]
-    state: str = "queued"  # queued, running, done, failed (and "none": never run)
-    done: int = 0
-    total: int = 0
-    dma: str | None = None  # the last DMA done
-    error: str | None = None
-    result: dict[str, Any] | None = None
-    queued_at: str = field(default_factory=lambda: _now())
-    finished_at: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "job": self.id,
-            "analysis": self.analysis_id,
-            "inputs": self.inputs,
-            "state": self.state,
-            "progress": {"done": self.done, "total": self.total, "dma": self.dma},
-            "error": self.error,
-            "queued_at": self.queued_at,
-            "finished_at": self.finished_at,
-            "cached": False,
-            **(self.result or {}),
-        }
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-class PressureJobs:
-    """The server process's pressure-management runs: one thread runs them one at a time; it
-    ends when the queue is empty and the next request starts another."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._jobs: dict[tuple[int, str], PressureJob] = {}  # (analysis, inputs) → latest run
-        self._queue: deque[tuple[PressureJob, Callable[[PressureJob], dict[str, Any]]]] = deque()
-        self._thread: threading.Thread | None = None
-
-    def find(self, analysis_id: int, inputs: dict[str, Any]) -> PressureJob | None:
-        with self._lock:
-            return self._jobs.get((analysis_id, _key(inputs)))
-
-    def latest(self, analysis_id: int) -> PressureJob | None:
-        with self._lock:
-            jobs = [j for (a, _), j in self._jobs.items() if a == analysis_id]
-        return max(jobs, key=lambda j: j.queued_at) if jobs else None
-
-    def submit(
-        self,
-        analysis_id: int,
-        inputs: dict[str, Any],
-        run: Callable[[PressureJob], dict[str, Any]],
-    ) -> PressureJob:
-        """The run of these inputs queued or running already, else a new one queued."""
-        with self._lock:
-            key = (analysis_id, _key(inputs))
-            found = self._jobs.get(key)
-            if found is not None and found.state in ("queued", "running"):
-                return found
-            job = PressureJob(uuid.uuid4().hex[:12], analysis_id, inputs)
-            self._jobs[key] = job
-            self._queue.append((job, run))
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._work, name="pressure-management", daemon=True
-                )
-                self._thread.start()
-            return job
-
-    def _work(self) -> None:
-        while True:
-            with self._lock:
-                if not self._queue:
-                    self._thread = None
-                    return
-                job, run = self._queue.popleft()
-            job.state = "running"
-            try:
-                job.result = run(job)
-                job.state = "done"
-            except (OpsError, NetworkError, LeakageDataError) as exc:
-                job.state, job.error = "failed", str(exc)
-            except Exception as exc:  # a run must never take the worker down
-                log.exception("pressure management of analysis %s failed", job.analysis_id)
-                job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
-            job.finished_at = _now()
-
-
 def _key(inputs: dict[str, Any]) -> str:
-    return json.dumps(inputs, sort_keys=True)
+    return inputs_key(inputs)
 
 
-def _jobs(request: Request) -> PressureJobs:
-    state = request.app.state
-    with _STATE_LOCK:
-        jobs = getattr(state, "pressure_jobs", None)
-        if jobs is None:
-            jobs = state.pressure_jobs = PressureJobs()
-    return jobs
-
-
-_STATE_LOCK = threading.Lock()
+def _answer(row: t.HydraulicJob) -> dict[str, Any]:
+    """A pressure-management job as the API gives it: the progress names the last DMA done."""
+    job = job_dict(row)
+    progress = job.pop("progress")
+    result = job.pop("result") or {}
+    return {
+        **job,
+        "analysis": row.subject,
+        "progress": {
+            "done": progress["done"],
+            "total": progress["total"],
+            "dma": progress["current"],
+        },
+        "cached": False,
+        **result,
+    }
 
 
 def _inputs(body: PressureIn, network_dmas: list[str], default_mpa: float) -> dict[str, Any]:
@@ -208,12 +120,12 @@ def _stored(row: t.LeakageAnalysis, inputs: dict[str, Any] | None) -> dict[str, 
     }
 
 
-def _runner(request: Request, analysis_id: int) -> Callable[[PressureJob], dict[str, Any]]:
+def _runner(request: Request, analysis_id: int, inputs: dict[str, Any]) -> Run:
     """What the worker runs for an analysis: the stored files analysed again for the real
     losses and night flows (seconds), then pressure management with the network's model."""
     state = request.app.state
 
-    def run(job: PressureJob) -> dict[str, Any]:
+    def run(progress: Progress) -> dict[str, Any]:
         with state.reader_sessions() as session:
             row = get_or_404(session, t.LeakageAnalysis, analysis_id, "analysis")
             loaded = state.registry.get(session, row.network_id)
@@ -222,20 +134,16 @@ def _runner(request: Request, analysis_id: int) -> Callable[[PressureJob], dict[
         report = analyse(folder, loaded.network, outlet_pressure_mpa=outlet)
         model = stored_model(state.registry, state.reader_engine, loaded)
         losses = {b.name: b.real_losses / b.days for b in report.balances if b.days > 0}
-        dmas = job.inputs["dmas"]
+        dmas = inputs["dmas"]
         if dmas is not None:
             losses = {d: v for d, v in losses.items() if d in dmas}
-        job.total = len(losses)
-
-        def progress(done: int, total: int, dma: str) -> None:
-            job.done, job.total, job.dma = done, total, dma
-
+        progress(0, len(losses), None)
         study = pressure_of(
             Path(folder),
             loaded.network,
             model,
             losses,
-            prv=PrvSettings(service_pressure_mpa=job.inputs["service_pressure_mpa"]),
+            prv=PrvSettings(service_pressure_mpa=inputs["service_pressure_mpa"]),
             progress=progress,
             nightly=report.nightly,
         )
@@ -243,7 +151,7 @@ def _runner(request: Request, analysis_id: int) -> Callable[[PressureJob], dict[
             "pressure_management": [r.to_dict() for r in study.rows],
             "pressure_management_warnings": list(study.warnings),
         }
-        _store(state, analysis_id, job.inputs, result, len(losses))
+        _store(state, analysis_id, inputs, result, len(losses))
         return result
 
     return run
@@ -277,20 +185,24 @@ def _store(
 def start_pressure_management(
     analysis_id: NetworkId,
     request: Request,
-    _: Operator,
-    session: SessionDep,
+    user: Operator,
     body: PressureIn | None = None,
 ) -> Response:
+    """No request transaction: the job's row is written by api.jobs in its own."""
     body = body or PressureIn()
-    row: t.LeakageAnalysis = get_or_404(session, t.LeakageAnalysis, analysis_id, "analysis")
+    with request.app.state.reader_sessions() as session:
+        row: t.LeakageAnalysis = get_or_404(session, t.LeakageAnalysis, analysis_id, "analysis")
     default_mpa = float(request.app.state.settings.service_pressure_mpa)
     inputs = _inputs(body, sorted(d["name"] for d in row.result.get("dmas", [])), default_mpa)
     url = f"/api/leakage/analyses/{analysis_id}/pressure-management"
     stored = _stored(row, inputs)
     if stored is not None:
         return json_response(stored, 200)
-    job = _jobs(request).submit(analysis_id, inputs, _runner(request, analysis_id))
-    return json_response(job.to_dict(), 202, {"Location": url})
+    jobs = jobs_of(request.app.state)
+    job, _new = jobs.submit(
+        KIND, analysis_id, inputs, _runner(request, analysis_id, inputs), user.username
+    )
+    return json_response(_answer(job), 200 if job.state == "done" else 202, {"Location": url})
 
 
 @router.get(
@@ -300,12 +212,12 @@ def start_pressure_management(
 def get_pressure_management(
     analysis_id: NetworkId, request: Request, _: Reader, session: SessionDep
 ) -> Response:
-    """The latest run of the analysis this server process started (its progress), else the
-    latest stored one, else ``state: none``."""
+    """The latest job of the analysis (its progress; its result when done; ``interrupted`` if
+    a restart cut it off), else the latest run stored in the analysis, else ``state: none``."""
     row: t.LeakageAnalysis = get_or_404(session, t.LeakageAnalysis, analysis_id, "analysis")
-    job = _jobs(request).latest(analysis_id)
+    job = jobs_of(request.app.state).latest(KIND, analysis_id)
     if job is not None:
-        return json_response(job.to_dict())
+        return json_response(_answer(job))
     stored = _stored(row, None)
     if stored is None:  # an answer, not an error: the console asks before anything ran
         return json_response(
@@ -323,3 +235,20 @@ def get_pressure_management(
             }
         )
     return json_response(stored)
+
+
+@router.delete(
+    "/leakage/analyses/{analysis_id}/pressure-management",
+    summary="stop the analysis's running pressure management (at its next DMA)",
+)
+def stop_pressure_management(analysis_id: NetworkId, request: Request, _: Operator) -> Response:
+    """The job with its stop asked (``stop_requested``); it ends ``stopped`` after the DMA it
+    is on. A job not queued or running is answered as it is."""
+    with request.app.state.reader_sessions() as session:
+        get_or_404(session, t.LeakageAnalysis, analysis_id, "analysis")
+    jobs = jobs_of(request.app.state)
+    job = jobs.latest(KIND, analysis_id)
+    if job is None:
+        raise NotFound(f"analysis {analysis_id} has no pressure-management job")
+    jobs.stop(job.id)
+    return json_response(_answer(jobs.latest(KIND, analysis_id) or job))

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from api.db import tables as t
 from api.deps import Dispatcher, NetworkId, Operator, OptionalId, Reader, SessionDep
-from api.hydraulics import stored_valve_table
+from api.hydraulics import _is_inp, stored_model
+from api.jobs import Progress, Run, job_dict, jobs_of
 from api.responses import json_response, save_upload
 from api.store import (
     add_jobs,
@@ -25,6 +26,9 @@ from api.store import (
     record_valve_status,
     store_job_change,
 )
+from gis.hydraulic_model import peak_hour
+from gis.hydraulics import PressureSettings, engine_for, hydraulic_valve_criticality
+from ops.errors import Conflict, NotFound
 from ops.jobs import JobKind
 from ops.leakage import DmaLeakage, analyse, survey_jobs
 from ops.valves import (
@@ -219,12 +223,15 @@ PROGRAMME = ProgrammeSettings()  # the core's cycles and share: the defaults of 
 CriticalDays = Annotated[int, Query(ge=30, le=3650, description="cycle of critical valves")]
 OtherDays = Annotated[int, Query(ge=30, le=7300, description="cycle of the other valves")]
 CriticalShare = Annotated[float, Query(ge=0, le=1, description="share of valves that is critical")]
-# issue 17: the hydraulic valve table (api.hydraulics, docs/hydraulics.md)
+# issue 17: the hydraulic valve table, a background job (api.jobs, docs/hydraulics.md)
 HYDRAULIC_DOC = (
-    "also the valves whose failure hurts most hydraulically are critical (EPANET, every valve "
-    "failing in turn: minutes on a city the first time, then kept)"
+    "also the valves whose failure hurts most hydraulically are critical, by the network's "
+    "hydraulic valve table: POST .../valve-programme/hydraulic-table computes it first (a "
+    "background job, minutes on a city); without it, 409"
 )
 HOUR_DOC = "hour for hydraulic=true (default: a GIS upload's peak hour; an EPANET file's start)"
+TABLE_KIND = "valve_table"  # its kind in hydraulic_jobs
+TOP_ROWS = 50  # the valves whose failure costs most, listed with the job's result
 
 
 @router.get(
@@ -268,10 +275,141 @@ def valve_programme(
     )
 
 
+def _table_inputs(request: Request, loaded: Any, hour: float | None) -> dict[str, Any]:
+    """What a hydraulic valve table depends on: the hour, the service pressure, the valves
+    found inoperable (a valve reported failed changes every isolation around it)."""
+    return {
+        "hour": hour,
+        "service_pressure_mpa": float(request.app.state.settings.service_pressure_mpa),
+        "failed": sorted(loaded.failed),
+    }
+
+
 def _valve_table(request: Request, loaded: Any, hour: float | None) -> Any:
+    """The hour and valve id → extra m³/h not served of the finished table job of these
+    inputs; none finished is a Conflict naming the job's state and how to start it."""
+    inputs = _table_inputs(request, loaded, hour)
+    job = jobs_of(request.app.state).latest(TABLE_KIND, int(loaded.row_id), inputs)
+    if job is None or job.state != "done" or job.result is None:
+        where = f"/api/networks/{loaded.row_id}/valve-programme/hydraulic-table"
+        now = "not computed yet" if job is None else f"{job.state} ({job.done}/{job.total})"
+        raise Conflict(
+            f"the hydraulic valve table of network {loaded.row_id} at this hour is {now}: "
+            f"POST {where} starts it, GET there shows its progress"
+        )
+    return job.result["hour"], job.result["table"]
+
+
+class TableIn(BaseModel):
+    hour: float | None = Field(
+        strict=False, default=None, ge=0, le=24.0 * 366, description=HOUR_DOC
+    )
+
+
+def _table_runner(request: Request, loaded: Any, inputs: dict[str, Any]) -> Run:
+    """The whole network's hydraulic valve table on an EPANET engine of its own (each valve
+    failing in turn: ``gis.hydraulics.hydraulic_valve_criticality``), in this process (a
+    service does not fork); the progress is valves done of the total."""
     state = request.app.state
-    pressure = state.settings.service_pressure_mpa
-    return stored_valve_table(state, state.reader_engine, loaded, hour, pressure)
+
+    def run(progress: Progress) -> dict[str, Any]:
+        db = state.reader_engine
+        model = stored_model(state.registry, db, loaded)
+        at = inputs["hour"]
+        if at is None:
+            at = 0.0 if _is_inp(state.registry, db, loaded) else float(peak_hour(model))
+        settings = PressureSettings(service_pressure_mpa=inputs["service_pressure_mpa"])
+        with engine_for(model, loaded.network, at, settings) as engine:
+            rows = hydraulic_valve_criticality(
+                engine, loaded.isolator, progress=lambda done, total: progress(done, total, None)
+            )
+        return {
+            "hour": at,
+            "valves": len(rows),
+            "table": {r.valve_id: r.extra_not_served_m3h for r in rows},
+            "worst": [r.to_dict() for r in rows[:TOP_ROWS]],
+            "unsolved_sides": sum(r.unsolved_sides for r in rows),
+        }
+
+    return run
+
+
+def _table_answer(row: Any) -> dict[str, Any]:
+    job = job_dict(row)
+    result = job.pop("result") or {}
+    return {**job, "network": row.subject, **{k: v for k, v in result.items() if k != "table"}}
+
+
+TABLE_URL = "/networks/{network_id}/valve-programme/hydraulic-table"
+
+
+@router.post(
+    TABLE_URL,
+    status_code=202,
+    summary="compute the network's hydraulic valve table (every valve failing in turn, EPANET): "
+    "a background job",
+    responses={200: {"description": "the finished table of the same inputs"}},
+)
+def start_valve_table(
+    network_id: NetworkId,
+    request: Request,
+    user: Operator,
+    body: TableIn | None = None,
+) -> Response:
+    """Starts the job (202 and its address), or answers the job of the same inputs queued,
+    running (202) or done (200); one stopped, failed or cut off by a restart starts again.
+    No request transaction: the job's row is written by api.jobs in its own."""
+    body = body or TableIn()
+    with request.app.state.reader_sessions() as session:
+        loaded = request.app.state.registry.get(session, network_id)
+    inputs = _table_inputs(request, loaded, body.hour)
+    job, _new = jobs_of(request.app.state).submit(
+        TABLE_KIND, network_id, inputs, _table_runner(request, loaded, inputs), user.username
+    )
+    url = "/api" + TABLE_URL.format(network_id=network_id)
+    return json_response(_table_answer(job), 200 if job.state == "done" else 202, {"Location": url})
+
+
+@router.get(TABLE_URL, summary="the hydraulic valve table job: its progress, then its result")
+def get_valve_table(
+    network_id: NetworkId,
+    request: Request,
+    _: Reader,
+    session: SessionDep,
+    hour: Annotated[float | None, Query(ge=0, le=24.0 * 366, description=HOUR_DOC)] = None,
+) -> Response:
+    """The latest job of the network (with ``hour``: of the current inputs at that hour),
+    else ``state: none``."""
+    loaded = request.app.state.registry.get(session, network_id)
+    jobs = jobs_of(request.app.state)
+    if "hour" in request.query_params:
+        job = jobs.latest(TABLE_KIND, network_id, _table_inputs(request, loaded, hour))
+    else:
+        job = jobs.latest(TABLE_KIND, network_id)
+    if job is None:
+        return json_response(
+            {
+                "job": None,
+                "network": network_id,
+                "state": "none",
+                "progress": {"done": 0, "total": 0, "current": None},
+                "hint": "not computed yet: POST to this address starts it",
+            }
+        )
+    return json_response(_table_answer(job))
+
+
+@router.delete(TABLE_URL, summary="stop the network's running hydraulic valve table job")
+def stop_valve_table(network_id: NetworkId, request: Request, _: Operator) -> Response:
+    """The job with its stop asked; it ends ``stopped`` after the valve it is on."""
+    with request.app.state.reader_sessions() as session:
+        request.app.state.registry.get(session, network_id)
+    jobs = jobs_of(request.app.state)
+    job = jobs.latest(TABLE_KIND, network_id)
+    if job is None:
+        raise NotFound(f"network {network_id} has no hydraulic valve table job")
+    jobs.stop(job.id)
+    return json_response(_table_answer(jobs.latest(TABLE_KIND, network_id) or job))
 
 
 def _hydraulic_summary(request: Request, settings: Any, table: Any) -> Any:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -230,10 +231,26 @@ def test_the_service_programme_with_hydraulics(
     plain = service.get(url, "viewer", params={"top": 100000}).json()
     assert plain["hydraulic"] is None
     params = {"top": 100000, "hydraulic": "true", "hour": 10}
+    assert service.get(url, "viewer", params=params).status_code == 409  # no table yet
+    _table(service, network_id, {"hour": 10})  # a background job (tests/api/test_hydraulic_jobs)
     r = service.get(url, "viewer", params=params)
     assert r.status_code == 200, r.text
     _check(r.json(), expected)
     assert service.get(url, "viewer", params=params).json() == r.json()  # kept, not redone
     # without an hour, an EPANET file's start
+    _table(service, network_id, {})
     r = service.get(url, "viewer", params={"hydraulic": "true"})
     assert r.status_code == 200 and r.json()["hydraulic"]["hour"] == 0.0, r.text
+
+
+def _table(service: Service, network_id: int, body: dict[str, Any]) -> None:
+    """The network's hydraulic valve table computed by its background job."""
+    url = f"/api/networks/{network_id}/valve-programme/hydraulic-table"
+    job = service.post(url, json=body).json()["job"]
+    for _ in range(600):
+        done = service.get(url, "viewer").json()
+        if done["job"] == job and done["state"] not in ("queued", "running"):
+            assert done["state"] == "done", done["error"]
+            return
+        time.sleep(0.1)
+    raise AssertionError("the hydraulic valve table did not finish in a minute")

@@ -83,11 +83,16 @@ function focusDma(dma, row) {
 }
 
 async function loadProgramme() {
+  clearTimeout(tablePoll);
+  const network = state.networkId;
+  const table = await api("GET", `/api/networks/${network}/valve-programme/hydraulic-table`).catch(() => null);
+  // with the network's finished hydraulic valve table, the valves critical by hydraulics too
+  const hydraulic = table?.state === "done" ? `&hydraulic=true${table.inputs.hour === null ? "" : `&hour=${table.inputs.hour}`}` : "";
   const [report, programme] = await Promise.all([
-    api("GET", `/api/networks/${state.networkId}/valve-programme/report`).catch(() => null),
-    api("GET", `/api/networks/${state.networkId}/valve-programme?top=10`).catch(() => null),
+    api("GET", `/api/networks/${network}/valve-programme/report`).catch(() => null),
+    api("GET", `/api/networks/${network}/valve-programme?top=10${hydraulic}`).catch(() => null),
   ]);
-  if (!report || !programme) return;
+  if (!report || !programme || network !== state.networkId) return;
   $("#programme").innerHTML = `
     <div class="summary" id="programme-summary">
       <div>${t("at_risk_before")}: <span class="big">${fmt(report.extra_customers_at_risk_before)}</span> ${t("extra_customers_short")}</div>
@@ -97,7 +102,9 @@ async function loadProgramme() {
     <table class="data clickable" id="programme-table"><thead><tr><th>${t("valve")}</th><th>${t("area")}</th><th>${t("last_exercised")}</th><th class="num">${t("extra_customers_short")}</th></tr></thead><tbody>
       ${programme.due.map((v) => `<tr data-valve="${escapeHtml(v.valve)}"><td><code>${escapeHtml(v.valve)}</code>${v.critical ? " ★" : ""}</td><td>${escapeHtml(v.area)}</td>
         <td>${v.last_exercised ? escapeHtml(v.last_exercised) : t("never")}</td><td class="num">${fmt(v.extra_customers_if_failed)}</td></tr>`).join("")}</tbody></table>
-    <div class="row needs-dispatcher"><button type="button" id="add-exercises">${t("add_exercises")}</button><span id="exercise-result"></span></div>`;
+    <div class="row needs-dispatcher"><button type="button" id="add-exercises">${t("add_exercises")}</button><span id="exercise-result"></span></div>
+    <div id="valve-table"></div>`;
+  renderTable(network, table, programme.hydraulic);
   for (const tr of document.querySelectorAll("#programme-table tbody tr")) tr.addEventListener("click", () => focusValve(tr.dataset.valve));
   $("#add-exercises").addEventListener("click", async () => {
     const jobs = await busy(() => api("POST", "/api/valve-exercises", { count: 20 }));
@@ -126,11 +133,12 @@ function renderPressure(a, job) {
   let status = "";
   if (running) status = job.progress.total ? t("pm_progress", { done: job.progress.done, total: job.progress.total }) : t("pm_queued");
   else if (job?.state === "failed") status = t("pm_failed", { error: job.error });
+  else if (job?.state === "stopped" || job?.state === "interrupted") status = t(`job_${job.state}`, job.progress);
   else if (done) status = t("pm_done", { when: job.finished_at ? new Date(job.finished_at).toLocaleString(currentLang() === "zh" ? "zh-CN" : "en") : "" });
   const rows = done ? job.pressure_management : a.pressure_management;
   const warnings = done ? job.pressure_management_warnings : (a.pressure_management_warnings ?? []);
   const button = OPERATORS.includes(document.body.dataset.role)
-    ? `<button type="button" id="pm-run"${running ? " disabled" : ""}>${t(done ? "pm_rerun" : "pm_run")}</button>` : "";
+    ? `<button type="button" id="pm-run"${running ? " disabled" : ""}>${t(done ? "pm_rerun" : "pm_run")}</button>${running ? ` <button type="button" id="pm-stop">${t("job_stop")}</button>` : ""}` : "";
   box.innerHTML = `<h4>${t("pressure_management")}</h4>
     <div class="row">${button}<span id="pm-status" class="${job?.state === "failed" ? "error" : ""}">${escapeHtml(status)}</span></div>
     ${rows ? pressureTable(rows) : `<p class="hint">${t("pm_none")}</p>`}
@@ -138,6 +146,10 @@ function renderPressure(a, job) {
   $("#pm-run")?.addEventListener("click", async () => {
     const started = await busy(() => api("POST", `/api/leakage/analyses/${a.id}/pressure-management`, {}));
     if (started) renderPressure(a, started);
+  });
+  $("#pm-stop")?.addEventListener("click", async () => {
+    const stopping = await busy(() => api("DELETE", `/api/leakage/analyses/${a.id}/pressure-management`));
+    if (stopping) renderPressure(a, stopping);
   });
   if (running) pressurePoll = setTimeout(() => loadPressure(a), 1000);
 }
@@ -154,4 +166,49 @@ function pressureTable(rows) {
   return `<table class="data" id="pressure-table"><thead><tr><th>DMA</th><th class="num">${t("prv_setting")}</th><th class="num">${t("critical_point_m")}</th>
     <th class="num">${t("saved_m3d")}</th><th class="num">${t("share_of_real_losses")}</th><th class="num">${t("payback_years")}</th><th class="num">N1</th><th></th></tr></thead><tbody>${body}</tbody></table>
     ${notes ? `<ul class="pm-notes">${notes}</ul>` : ""}`;
+}
+
+// The network's hydraulic valve table (issue 17): every valve failing in turn in EPANET, minutes
+// on a city, a background job of the service (api/routes/programmes.py). The button starts it,
+// the screen polls its progress (valves done of the total), a stop ends it at the next valve;
+// when it is done, the programme above counts the valves critical by their hydraulics too.
+let tablePoll = null;
+
+function renderTable(network, job, hydraulic) {
+  const box = $("#valve-table");
+  if (!box || network !== state.networkId) return;
+  const running = job && (job.state === "queued" || job.state === "running");
+  let status = t("vt_none");
+  if (running) status = job.progress.total ? t("vt_progress", { done: job.progress.done, total: job.progress.total }) : t("pm_queued");
+  else if (job?.state === "failed") status = t("pm_failed", { error: job.error });
+  else if (job?.state === "stopped" || job?.state === "interrupted") status = t(`job_${job.state}`, job.progress);
+  else if (job?.state === "done") status = t("vt_done", { hour: fmt(job.hour, 1), n: hydraulic ? hydraulic.critical_by_hydraulics.length : 0, valves: job.valves });
+  const operator = OPERATORS.includes(document.body.dataset.role);
+  const buttons = operator
+    ? `<button type="button" id="vt-run"${running ? " disabled" : ""}>${t(job?.state === "done" ? "vt_rerun" : "vt_run")}</button>${running ? ` <button type="button" id="vt-stop">${t("job_stop")}</button>` : ""}` : "";
+  const worst = job?.state === "done" ? (job.worst ?? []).slice(0, 5) : [];
+  box.innerHTML = `<h4>${t("vt_title")}</h4>
+    <div class="row">${buttons}<span id="vt-status" class="${job?.state === "failed" ? "error" : ""}">${escapeHtml(status)}</span></div>
+    ${worst.length ? `<table class="data clickable" id="vt-worst"><thead><tr><th>${t("valve")}</th><th class="num">${t("vt_not_served")}</th><th class="num">${t("vt_below")}</th></tr></thead><tbody>
+      ${worst.map((r) => `<tr data-valve="${escapeHtml(r.valve)}"><td><code>${escapeHtml(r.valve)}</code></td><td class="num">${fmt(r.extra_not_served_m3h, 1)}</td><td class="num">${fmt(r.extra_below_service)}</td></tr>`).join("")}</tbody></table>` : ""}`;
+  for (const tr of box.querySelectorAll("#vt-worst tbody tr")) tr.addEventListener("click", () => focusValve(tr.dataset.valve));
+  const url = `/api/networks/${network}/valve-programme/hydraulic-table`;
+  $("#vt-run")?.addEventListener("click", async () => {
+    const started = await busy(() => api("POST", url, {}));
+    if (started) { renderTable(network, started, null); poll(); }
+  });
+  $("#vt-stop")?.addEventListener("click", async () => {
+    const stopping = await busy(() => api("DELETE", url));
+    if (stopping) renderTable(network, stopping, null);
+  });
+  function poll() {
+    clearTimeout(tablePoll);
+    tablePoll = setTimeout(async () => {
+      if (network !== state.networkId) return;
+      const now = await api("GET", url).catch(() => null);
+      if (now?.state === "done") loadProgramme(); // the programme with the table
+      else { renderTable(network, now, null); if (now && (now.state === "queued" || now.state === "running")) poll(); }
+    }, 1000);
+  }
+  if (running) poll();
 }

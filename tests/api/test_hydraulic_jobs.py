@@ -1,0 +1,202 @@
+"""Long hydraulic work as background jobs kept in the database (issue 17; api/jobs.py):
+
+- the whole network's hydraulic valve table: POST .../valve-programme/hydraulic-table starts it
+  (202, Location), a second POST of the same inputs answers the same job, GET polls it (valves
+  done of the total), the programme with ``hydraulic=true`` uses the finished table (409 before)
+  and names the valves the library names (Net3 with WNTR's strategic valve layer: a second);
+- a job is stopped by DELETE between its scenarios (the sample city: ~6 min in all, stopped in
+  its first seconds) and a POST starts it again;
+- a restart: a finished job's result is still there (a new app on the same database) and a job
+  running when the server was killed reads ``interrupted`` (a real server killed, SIGKILL), and
+  a POST restarts it; pressure management's job is stopped by DELETE between DMAs.
+
+Real EPANET, real files, SQLite (the migration runs on PostgreSQL in tests/api/test_migrations)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gis.hydraulics import HydraulicModel, PressureSettings, engine_for
+from gis.hydraulics import hydraulic_valve_criticality as library_table
+from gis.io import read_network
+from gis.isolation import Isolator
+from ops.valves import ProgrammeSettings
+from sample_data.leakage import generate
+from tests.api.conftest import LiveServer, Service, make_service
+
+wntr = pytest.importorskip("wntr")
+
+NET3 = Path(wntr.__file__).parent / "library" / "networks" / "Net3.inp"
+CITY_TABLE = "/api/networks/1/valve-programme/hydraulic-table"  # the sample city
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("svc-jobs")
+
+
+@pytest.fixture(scope="module")
+def service(data_dir: Path) -> Iterator[Service]:
+    yield from make_service("sqlite", data_dir, service_pressure_mpa=0.2)
+
+
+@pytest.fixture(scope="module")
+def valves(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    wn = wntr.network.WaterNetworkModel(str(NET3))
+    csv = tmp_path_factory.mktemp("net3") / "valves.csv"
+    wntr.network.generate_valve_layer(wn, "strategic", 2, seed=20240611).to_csv(csv)
+    return csv
+
+
+@pytest.fixture(scope="module")
+def net3(service: Service, valves: Path) -> int:
+    with NET3.open("rb") as inp, valves.open("rb") as csv:
+        r = service.post(
+            "/api/networks",
+            "engineer",
+            files={"file": ("Net3.inp", inp), "valves": ("valves.csv", csv)},
+        )
+    assert r.status_code in (200, 201), r.text
+    return int(r.json()["id"])
+
+
+def wait(service: Service, url: str, until: Any, timeout: float = 120.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    seen: list[Any] = []
+    while time.monotonic() < deadline:
+        r = service.get(url, "viewer")
+        assert r.status_code == 200, r.text
+        body = dict(r.json())
+        seen.append((body["state"], body["progress"]))
+        if until(body):
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"not reached in {timeout} s: {seen[-5:]}")
+
+
+def ended(body: dict[str, Any]) -> bool:
+    return body["state"] not in ("queued", "running")
+
+
+def test_the_valve_table_is_a_background_job_the_programme_uses(
+    service: Service, net3: int, valves: Path
+) -> None:
+    url = f"/api/networks/{net3}/valve-programme/hydraulic-table"
+    programme = f"/api/networks/{net3}/valve-programme"
+    params = {"top": 100000, "hydraulic": "true", "hour": 10}
+    assert service.get(url, "viewer").json()["state"] == "none"
+    before = service.get(programme, "viewer", params=params)
+    assert before.status_code == 409 and f"POST {url}" in before.json()["detail"]
+    assert service.post(url, "viewer", json={"hour": 10}).status_code == 403
+
+    started = service.post(url, json={"hour": 10})
+    assert started.status_code == 202, started.text
+    assert started.headers["location"] == url
+    job = started.json()
+    again = service.post(url, json={"hour": 10})
+    assert again.json()["job"] == job["job"]  # the same job, not two
+
+    done = wait(service, url, ended)
+    assert done["state"] == "done", done["error"]
+    assert done["job"] == job["job"] and done["hour"] == 10
+    assert done["progress"]["done"] == done["progress"]["total"] == done["valves"] == 60
+    assert done["worst"][0]["extra_not_served_m3h"] > 0
+
+    network = read_network(NET3, valves=valves)
+    strict = PressureSettings(service_pressure_mpa=0.2)
+    with engine_for(HydraulicModel.from_inp(NET3), network, 10, strict) as engine:
+        rows = library_table(engine, Isolator(network))
+    expected = sorted(
+        ProgrammeSettings().hydraulically_critical(
+            {r.valve_id: r.extra_not_served_m3h for r in rows}
+        )
+    )
+    assert expected
+    answer = service.get(programme, "viewer", params=params)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["hydraulic"]["critical_by_hydraulics"] == expected
+    assert {i["valve"] for i in answer.json()["due"] if i["critical"]} >= set(expected)
+
+    finished = service.post(url, json={"hour": 10})  # done: answered, not run again
+    assert finished.status_code == 200 and finished.json()["job"] == job["job"]
+
+
+def test_a_finished_job_is_there_after_a_restart(
+    service: Service, net3: int, data_dir: Path
+) -> None:
+    url = f"/api/networks/{net3}/valve-programme/hydraulic-table"
+    assert wait(service, url, ended)["state"] == "done"  # the test before's job
+    for restarted in make_service("sqlite", data_dir, service_pressure_mpa=0.2):
+        body = restarted.get(url, "viewer").json()
+        assert body["state"] == "done" and body["valves"] == 60
+        params = {"top": 5, "hydraulic": "true", "hour": 10}
+        r = restarted.get(f"/api/networks/{net3}/valve-programme", "viewer", params=params)
+        assert r.status_code == 200 and r.json()["hydraulic"]["hour"] == 10
+
+
+def test_a_job_is_stopped_between_scenarios_and_started_again(service: Service) -> None:
+    started = service.post(CITY_TABLE, json={})
+    assert started.status_code == 202, started.text
+    running = wait(service, CITY_TABLE, lambda b: b["progress"]["done"] > 0, timeout=90)
+    total = running["progress"]["total"]
+    assert running["state"] == "running" and total > 1000  # the sample city's valves
+    r = service.client.delete(CITY_TABLE, headers=service.auth("dispatcher"))
+    assert r.status_code == 200 and r.json()["stop_requested"] is True
+    stopped = wait(service, CITY_TABLE, ended, timeout=30)
+    assert stopped["state"] == "stopped" and stopped["progress"]["done"] < total
+    again = service.post(CITY_TABLE, json={})
+    assert again.status_code == 202 and again.json()["job"] != started.json()["job"]
+    service.client.delete(CITY_TABLE, headers=service.auth("dispatcher"))
+    assert wait(service, CITY_TABLE, ended, timeout=30)["state"] == "stopped"
+
+
+def test_pressure_management_is_stopped_between_dmas(
+    service: Service, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("leak")
+    generate(folder, seed=2022, days=28)
+    names = ("meters", "flows", "billing", "pressure")
+    files = {n: (f"{n}.csv", (folder / f"{n}.csv").read_bytes(), "text/csv") for n in names}
+    r = service.post("/api/leakage/analyses", "engineer", files=files)
+    assert r.status_code == 201, r.text
+    url = f"/api/leakage/analyses/{r.json()['id']}/pressure-management"
+    started = service.post(url, json={"service_pressure_mpa": 0.5})  # every DMA
+    assert started.status_code == 202, started.text
+    running = wait(service, url, lambda b: b["progress"]["total"] > 1 or ended(b), timeout=90)
+    assert running["state"] == "running"
+    r = service.client.delete(url, headers=service.auth("dispatcher"))
+    assert r.status_code == 200, r.text
+    stopped = wait(service, url, ended, timeout=120)
+    assert stopped["state"] == "stopped"
+    assert stopped["progress"]["done"] < stopped["progress"]["total"]
+
+
+def test_a_job_running_when_the_server_is_killed_is_interrupted(tmp_path: Path) -> None:
+    server = LiveServer(tmp_path / "data")
+    server.start()
+    try:
+        token = server.token("dispatcher")
+        code, job, _ = server.call("POST", CITY_TABLE, token, {})
+        assert code == 202, job
+        deadline = time.monotonic() + 90
+        while server.call("GET", CITY_TABLE, token)[1]["progress"]["done"] == 0:
+            assert time.monotonic() < deadline, "the table did not start"
+            time.sleep(0.3)
+        server.kill()
+        server.start()
+        token = server.token("dispatcher")
+        code, body, _ = server.call("GET", CITY_TABLE, token)
+        assert code == 200 and body["job"] == job["job"]
+        assert body["state"] == "interrupted" and "POST" in body["error"]
+        assert body["progress"]["done"] > 0  # what it had done is still shown
+        code, again, _ = server.call("POST", CITY_TABLE, token, {})
+        assert code == 202 and again["job"] != job["job"] and again["state"] == "queued"
+        code, stopping, _ = server.call("DELETE", CITY_TABLE, token)
+        assert code == 200 and stopping["stop_requested"] is True
+    finally:
+        server.stop()
