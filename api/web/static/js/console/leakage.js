@@ -97,7 +97,7 @@ async function loadProgramme() {
     <div class="summary" id="programme-summary">
       <div>${t("at_risk_before")}: <span class="big">${fmt(report.extra_customers_at_risk_before)}</span> ${t("extra_customers_short")}</div>
       <div>${t("at_risk_after")}: <span class="big">${fmt(report.extra_customers_at_risk_after)}</span> (−${fmt(report.reduction_pct)} %)</div>
-      <div>${t("due_valves")}: ${fmt(programme.total)} (${fmt(programme.critical)} critical)</div>
+      <div>${t("due_valves")}: ${fmt(programme.total)} ${t("due_critical", { n: fmt(programme.critical) })}</div>
     </div>
     <table class="data clickable" id="programme-table"><thead><tr><th>${t("valve")}</th><th>${t("area")}</th><th>${t("last_exercised")}</th><th class="num">${t("extra_customers_short")}</th></tr></thead><tbody>
       ${programme.due.map((v) => `<tr data-valve="${escapeHtml(v.valve)}"><td><code>${escapeHtml(v.valve)}</code>${v.critical ? " ★" : ""}</td><td>${escapeHtml(v.area)}</td>
