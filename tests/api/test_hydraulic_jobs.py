@@ -29,6 +29,7 @@ from ops.valves import ProgrammeSettings
 from sample_data.leakage import generate
 from tests.api.conftest import LiveServer, Service, make_service
 
+pytestmark = pytest.mark.slow  # 45 s: a real server killed and started again, the city's table
 wntr = pytest.importorskip("wntr")
 
 NET3 = Path(wntr.__file__).parent / "library" / "networks" / "Net3.inp"
@@ -200,3 +201,24 @@ def test_a_job_running_when_the_server_is_killed_is_interrupted(tmp_path: Path) 
         assert code == 200 and stopping["stop_requested"] is True
     finally:
         server.stop()
+
+
+def test_the_job_on_postgresql(tmp_path: Path, valves: Path) -> None:
+    """The same job's row on PostgreSQL (JSON result, flags, aware times): done, its result
+    read back, a stop of a finished job changes nothing."""
+    for pg in make_service("postgres", tmp_path, service_pressure_mpa=0.2):
+        with NET3.open("rb") as inp, valves.open("rb") as csv:
+            r = pg.post(
+                "/api/networks",
+                "engineer",
+                files={"file": ("Net3.inp", inp), "valves": ("valves.csv", csv)},
+            )
+        assert r.status_code in (200, 201), r.text
+        url = f"/api/networks/{r.json()['id']}/valve-programme/hydraulic-table"
+        assert pg.post(url, json={"hour": 10}).status_code == 202
+        done = wait(pg, url, ended)
+        assert done["state"] == "done" and done["valves"] == 60, done["error"]
+        assert done["finished_at"] >= done["started_at"] >= done["queued_at"]
+        r = pg.client.delete(url, headers=pg.auth("dispatcher"))
+        assert r.status_code == 200 and r.json()["state"] == "done"
+        assert r.json()["stop_requested"] is False
