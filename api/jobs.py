@@ -208,7 +208,13 @@ class HydraulicJobs:
 
     def stop(self, job_id: str) -> None:
         """Ask a queued or running job to stop: a queued one of this process ends at once,
-        a running one at its next scenario (its own process reads the flag)."""
+        a running one at its next scenario (its own process reads the flag). The flag of a job
+        of this process is raised before the row is written, so a run that reaches its next
+        scenario meanwhile already stops there."""
+        with self._lock:
+            mine = self._mine.get(job_id)
+            if mine is not None:
+                mine.stop.set()
         with self._sessions() as session, session.begin():
             session.execute(
                 update(t.HydraulicJob)
@@ -219,7 +225,6 @@ class HydraulicJobs:
             mine = self._mine.get(job_id)
             if mine is None:
                 return
-            mine.stop.set()
             if mine in self._queue:
                 self._queue.remove(mine)
                 self._mine.pop(job_id, None)
@@ -274,10 +279,9 @@ class HydraulicJobs:
 
     def _progress(self, mine: _Mine) -> Progress:
         def progress(done: int, total: int, current: str | None = None) -> None:
-            if mine.stop.is_set():
-                raise JobStopped
+            stopping = mine.stop.is_set()
             now = time.monotonic()
-            if now - mine.written >= PROGRESS_S or done >= total:
+            if stopping or now - mine.written >= PROGRESS_S or done >= total:
                 mine.written = now
                 self._write(
                     mine.id,
@@ -286,6 +290,8 @@ class HydraulicJobs:
                     current=None if current is None else str(current)[:200],
                     heartbeat_at=_now(),
                 )
+            if stopping:  # after writing how far it got: a stopped job shows what it had done
+                raise JobStopped
 
         return progress
 

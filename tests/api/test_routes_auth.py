@@ -90,6 +90,8 @@ WRITE_ROLES = {
     "/api/users": set(),
     "/api/auth/refresh": {"viewer", "dispatcher", "engineer"},  # every signed-in user
     "/api/networks/{network_id}/valves/{valve_id}/exercise": {"dispatcher", "engineer"},
+    # the hydraulic valve table of the exercise programme: started by those who plan it (issue 17)
+    "/api/networks/{network_id}/valve-programme": {"dispatcher", "engineer"},
     "/api/networks": {"engineer"},
     "/api/leakage/analyses/{analysis_id}/survey-jobs": {"dispatcher"},
     "/api/leakage": {"dispatcher", "engineer"},
