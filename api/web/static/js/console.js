@@ -8,6 +8,7 @@ import { COLOURS, createMap, customerLayers, layerControl, legend, networkLayers
 import { loadNetworks, rerenderNetworks, wireNetworks } from "./networks.js";
 import { calendarTab, wireCalendar } from "./console/calendar.js";
 import { crewsTab, wireCrews } from "./console/crews.js";
+import { wireClocks } from "./console/format.js";
 import { wireEmergency } from "./console/emergency.js";
 import { isolate, isolationTab, wireIsolation } from "./console/isolation.js";
 import { leakageTab, wireLeakage } from "./console/leakage.js";
@@ -41,6 +42,7 @@ registerTab("networks", {
 
 async function boot() {
   applyStrings();
+  wireClocks();
   $("#lang").addEventListener("click", () => setLang(currentLang() === "zh" ? "en" : "zh"));
   onLangChange(() => rerender());
   whenSignedOut(showLogin);

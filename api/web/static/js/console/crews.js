@@ -4,6 +4,7 @@
 // some hours of a date too); the form of a new crew.
 import { api } from "../api.js";
 import { code, currentLang, escapeHtml, t } from "../i18n.js";
+import { clock24 } from "./format.js";
 import { $, state } from "./state.js";
 import { busy, say } from "./status.js";
 
@@ -141,8 +142,8 @@ export function wireCrews() {
     const body = {
       ...crew,
       skills: [...f.querySelectorAll("input[name=skill]:checked")].map((x) => x.value),
-      shift_start: f.shift_start.value,
-      shift_end: f.shift_end.value,
+      shift_start: clock24(f.shift_start.value),
+      shift_end: clock24(f.shift_end.value),
       on_call: f.on_call.checked,
       active: f.active.checked,
     };
@@ -155,8 +156,8 @@ export function wireCrews() {
     e.preventDefault();
     const g = e.target;
     const body = {
-      start: g.start.value || null,
-      end: g.end.value || null,
+      start: clock24(g.start.value),
+      end: clock24(g.end.value),
       on_call: g.on_call.value === "" ? null : g.on_call.value === "true",
       note: g.note.value.trim(),
     };
@@ -173,8 +174,8 @@ export function wireCrews() {
     const body = {
       start: a.start.value,
       end: a.end.value || null,
-      start_time: a.start_time.value || null,
-      end_time: a.end_time.value || null,
+      start_time: clock24(a.start_time.value),
+      end_time: clock24(a.end_time.value),
       reason: a.reason.value,
       note: a.note.value.trim(),
     };
@@ -197,8 +198,8 @@ export function wireCrews() {
       skills: [...n.querySelectorAll("input[name=skill]:checked")].map((x) => x.value),
       depot: [Number(n.lon.value), Number(n.lat.value)],
       on_call: n.on_call.checked,
-      ...(n.shift_start.value ? { shift_start: n.shift_start.value } : {}),
-      ...(n.shift_end.value ? { shift_end: n.shift_end.value } : {}),
+      ...(n.shift_start.value ? { shift_start: clock24(n.shift_start.value) } : {}),
+      ...(n.shift_end.value ? { shift_end: clock24(n.shift_end.value) } : {}),
     };
     const added = await busy(() => api("POST", "/api/crews", body));
     if (added) {

@@ -44,3 +44,32 @@ export function describeJob(job) {
   else line = kind;
   return job.part > 1 ? `${line} ${t("desc_part", { part: job.part })}` : line;
 }
+
+// Clock times are typed in 24 hours in both languages (docs/decisions.md): a text field, not
+// <input type=time>, whose AM/PM (上午/下午) follows the browser's locale whatever the page's
+// language. "14:30", "9:05", "0930" and "14：30" (the full-width colon of a Chinese input
+// method) are read as HH:MM; "2:30 PM" or "25:00" are not a time.
+export const CLOCK_PATTERN = "\\s*([01]?[0-9]|2[0-3])[:：]?[0-5][0-9]\\s*";
+
+export function clock24(text) {
+  const m = /^\s*([01]?\d|2[0-3])[:：]?([0-5]\d)\s*$/.exec(text || "");
+  return m ? `${m[1].padStart(2, "0")}:${m[2]}` : null;
+}
+
+// the attributes of a clock field written by a tab (the ones of console.html are the same)
+export function clockAttrs() {
+  return `class="clock" inputmode="numeric" maxlength="6" autocomplete="off" placeholder="HH:MM" pattern="${CLOCK_PATTERN}" title="${escapeHtml(t("clock_hint"))}"`;
+}
+
+// every clock field of the page, present or drawn later: a time typed in another way of
+// writing it is shown as HH:MM when the field is left, and one that is not a time says so
+export function wireClocks(root = document) {
+  root.addEventListener("change", (e) => {
+    const field = e.target;
+    if (!field.matches?.("input.clock") || !field.value.trim()) return;
+    const value = clock24(field.value);
+    if (value) field.value = value;
+    field.setCustomValidity(value ? "" : t("clock_hint"));
+  });
+  root.addEventListener("input", (e) => { if (e.target.matches?.("input.clock")) e.target.setCustomValidity(""); });
+}

@@ -4,7 +4,7 @@
 import { api, download } from "../api.js";
 import { code, escapeHtml, message, shortTime, t } from "../i18n.js";
 import { ROUTE_COLOURS } from "../map.js";
-import { calendarBadge, kaifengDate } from "./format.js";
+import { calendarBadge, clock24, clockAttrs, kaifengDate } from "./format.js";
 import { $, state } from "./state.js";
 import { busy, say } from "./status.js";
 
@@ -326,7 +326,7 @@ function steerPanel(plan) {
         ${pin ? ` · ${PIN} ${escapeHtml(t("steer_pinned"))} ${escapeHtml(pin.crew)}${pin.start ? ` ${escapeHtml(shortTime(pin.start))}` : ""}` : ""}${locked ? ` · ${LOCKED} ${escapeHtml(locked[0])}` : ""}</p>
       ${locked ? "" : `<div class="row">
         ${pin ? `<button type="button" id="steer-unpin">${t("steer_unpin")}</button>` : `<button type="button" id="steer-pin">${t("steer_pin_here")}</button>`}
-        <label><span>${t("steer_pin_at")}</span> <input type="time" id="steer-at" value="${escapeHtml(st.start.slice(11, 16))}"></label>
+        <label><span>${t("steer_pin_at")}</span> <input ${clockAttrs()} id="steer-at" value="${escapeHtml(st.start.slice(11, 16))}"></label>
         <button type="button" id="steer-pin-at">${t("steer_pin_time")}</button>
         <button type="button" id="steer-unassign" class="danger">${t("steer_unassign")}</button></div>`}</div>`;
   }
@@ -349,9 +349,10 @@ function wireSteering(plan) {
   $("#steer-pin")?.addEventListener("click", () => steer({ action: "pin", job: st.job, crew: st.crew, why: why() }));
   $("#steer-unpin")?.addEventListener("click", () => steer({ action: "unpin", job: st.job, why: why() }));
   $("#steer-pin-at")?.addEventListener("click", () => {
-    const at = $("#steer-at").value;
+    const at = clock24($("#steer-at").value);
+    if (!at) { say(t("clock_hint"), "error"); $("#steer-at").focus(); return; }
     const pin = steering.pins[st.job];
-    if (at) steer({ action: "pin", job: st.job, crew: pin ? pin.crew : st.crew, start: `${st.start.slice(0, 10)}T${at}:00`, why: why() });
+    steer({ action: "pin", job: st.job, crew: pin ? pin.crew : st.crew, start: `${st.start.slice(0, 10)}T${at}:00`, why: why() });
   });
   $("#steer-unassign")?.addEventListener("click", () => {
     if (!why().trim()) { say(t("steer_why_needed"), "error"); $("#steer-why").focus(); return; }

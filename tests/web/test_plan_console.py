@@ -1,0 +1,133 @@
+"""Issue 18, the console's gaps in the browser (a real ``waterops serve --demo``, the real
+solver): clock fields read and take 24-hour time in a Chinese browser (no 上午/下午); on a phone
+the live panel leaves the foot of the timeline readable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import LiveServer, next_working_day
+from tests.web.test_console import SHOTS, browser, sign_in, sync_api  # noqa: F401 (fixtures)
+from tests.web.test_plan_steering import FREE_KINDS, call, wait_ready
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    srv = LiveServer(
+        tmp_path_factory.mktemp("plan-console") / "data",
+        env={"WATEROPS_SEED_DEMO_WORK": "true", "WATEROPS_SOLVER_SECONDS": "4"},
+    )
+    srv.start()
+    srv.await_sample_day()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def plan(server: LiveServer) -> dict[str, Any]:
+    day = next_working_day().isoformat()
+    return wait_ready(server, call(server, "POST", "/api/plans", {"day": day, "seconds": 4})["id"])
+
+
+def _page(browser: Any, width: int, height: int) -> tuple[Any, Any, list[str]]:  # noqa: F811
+    """A page of a Chinese browser (its locale zh-CN, in Kaifeng's time zone)."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+    )
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return context, pg, errors
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:  # noqa: F811
+    context, pg, errors = _page(browser, 1366, 900)
+    yield pg
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, f"the page reported errors: {errors}"
+
+
+def _free_stop(plan: dict[str, Any]) -> tuple[str, str]:
+    """A job of a kind no other job waits for, and its crew."""
+    return next(
+        (r["crew"], s["job"])
+        for r in plan["result"]["routes"]
+        for s in r["stops"]
+        if s.get("slot", 1) == 1 and s["kind"] in FREE_KINDS
+    )
+
+
+def test_clock_fields_show_and_take_24_hour_time_in_a_chinese_browser(
+    page: Any, server: LiveServer, plan: dict[str, Any]
+) -> None:
+    crew, job = _free_stop(plan)
+    sign_in(page, server, "dispatcher")
+    # no field of the console is a browser time input (its AM/PM follows the browser's locale)
+    assert page.locator("input[type=time]").count() == 0
+
+    page.click("[data-tab=plan]")
+    page.select_option("#plan-select", str(plan["id"]))
+    page.wait_for_selector(f"#plan-result[data-plan='{plan['id']}'] #plan-steer")
+    page.locator(f"#timeline .lane[data-crew='{crew}'] .bar.job[data-job='{job}']").click()
+    at = page.locator("#steer-at")
+    sync_api.expect(at).to_be_visible()
+    assert at.get_attribute("type") in (None, "text")
+    assert re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", at.input_value()), at.input_value()
+    version = call(server, "GET", f"/api/plans/{plan['id']}/steering")["version"]
+
+    # a 12-hour time is not a time here: refused in words, nothing is sent
+    at.fill("2:30 PM")
+    page.click("#steer-pin-at")
+    sync_api.expect(page.locator("#status")).to_contain_text("24小时制")
+    assert call(server, "GET", f"/api/plans/{plan['id']}/steering")["version"] == version
+
+    # 14:30 is shown as typed and sent as 14:30 of the plan's day
+    at.fill("14:30")
+    sync_api.expect(at).to_have_value("14:30")
+    page.locator("#steer-job").screenshot(path=str(_shots() / "clock_steer_zh.png"))
+    page.click("#steer-pin-at")
+    sync_api.expect(page.locator(".steer-history li")).to_have_count(1)
+    pin = call(server, "GET", f"/api/plans/{plan['id']}/steering")["pins"][job]
+    assert dt.datetime.fromisoformat(pin["start"]) == dt.datetime.fromisoformat(
+        f"{plan['day']}T14:30"
+    ), pin  # Kaifeng wall time, as the service keeps pins
+    sync_api.expect(page.locator("#steer-job")).to_contain_text("14:30")
+    assert "下午" not in page.locator("#steer-job").inner_text()
+
+    # the crews tab's clock fields: "1745" (typed without its colon) is 17:45 when left and
+    # is saved as 17:45
+    page.click("[data-tab=crews]")
+    page.click(f"#crews-table tr[data-crew='{crew}']")
+    sync_api.expect(page.locator("#crew-day-title")).to_contain_text(crew)
+    end = page.locator("#crew-form input[name=shift_end]")
+    assert end.get_attribute("type") in (None, "text")
+    end.fill("1745")
+    end.press("Tab")
+    sync_api.expect(end).to_have_value("17:45")
+    page.click("#crew-form button[type=submit]")
+    sync_api.expect(page.locator("#status")).to_contain_text(crew)
+    assert call(server, "GET", f"/api/crews/{crew}")["shift_end"] == "17:45"
+    end.fill("5:45 PM")
+    end.press("Tab")
+    assert not end.evaluate("e => e.checkValidity()")
+    assert page.locator("input[type=time]").count() == 0
+
+
+def _shots() -> Any:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
