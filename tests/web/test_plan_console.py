@@ -1,6 +1,6 @@
 """Issue 18, the console's gaps in the browser (a real ``waterops serve --demo``, the real
 solver): clock fields read and take 24-hour time in a Chinese browser (no 上午/下午); on a phone
-the live panel leaves the foot of the timeline readable."""
+(and on a wide screen) the live panel leaves the foot of the timeline readable."""
 
 from __future__ import annotations
 
@@ -126,6 +126,65 @@ def test_clock_fields_show_and_take_24_hour_time_in_a_chinese_browser(
     end.press("Tab")
     assert not end.evaluate("e => e.checkValidity()")
     assert page.locator("input[type=time]").count() == 0
+
+
+# the middle of an element's first 60 px (a row's name) is its own: nothing lies over it
+UNCOVERED = """e => {
+  const r = e.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + Math.min(r.width, 60) / 2, r.top + r.height / 2);
+  return e.contains(hit);
+}"""
+
+
+def _apart(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def _foot_is_clear(pg: Any) -> None:
+    """The timeline's last row at the foot of the window: the live panel is not over it or its
+    crew's name."""
+    last = pg.locator("#timeline .timeline-body > div:last-child")
+    name = last.locator(".lane-name")
+    last.evaluate("e => e.scrollIntoView({block: 'end'})")
+    live = pg.locator("#live").bounding_box()
+    assert _apart(live, last.bounding_box()), (live, last.bounding_box())
+    assert name.evaluate(UNCOVERED), name.bounding_box()
+    sync_api.expect(name).not_to_be_empty()
+
+
+def test_on_a_phone_the_live_panel_leaves_the_timeline_s_foot_readable(
+    browser: Any,  # noqa: F811
+    server: LiveServer,
+    plan: dict[str, Any],
+) -> None:
+    for width, height in ((390, 844), (1366, 900)):
+        context, pg, errors = _page(browser, width, height)
+        try:
+            sign_in(pg, server, "dispatcher")
+            pg.click("[data-tab=plan]")
+            pg.select_option("#plan-select", str(plan["id"]))
+            pg.wait_for_selector(f"#plan-result[data-plan='{plan['id']}'] #routes-table")
+            pg.wait_for_selector("#timeline .lane .bar")
+            sync_api.expect(pg.locator("#live-state")).to_have_text("已连接", timeout=10_000)
+            toggle = pg.locator("#live-toggle")
+            if width < 900:  # on a phone the panel is a bar, collapsed until asked for
+                sync_api.expect(toggle).to_have_attribute("aria-expanded", "false")
+                sync_api.expect(pg.locator("#live-list")).to_have_count(0)
+                _foot_is_clear(pg)
+                pg.screenshot(path=str(_shots() / "live_phone_collapsed.png"))
+                toggle.click()
+            # open, it still leaves the foot of the timeline readable
+            sync_api.expect(pg.locator("#live-list")).to_be_visible()
+            _foot_is_clear(pg)
+            pg.screenshot(path=str(_shots() / f"live_{width}_open.png"))
+        finally:
+            context.close()
+        assert not errors, errors
 
 
 def _shots() -> Any:

@@ -29,10 +29,11 @@ function ensurePanel() {
   panel = document.createElement("section");
   panel.id = "live";
   panel.setAttribute("aria-live", "polite");
-  panel.style.cssText = "position:fixed;left:12px;bottom:12px;z-index:1200;width:min(340px,80vw);"
-    + "max-height:40vh;overflow:auto;background:#fff;border:1px solid #dee2e6;border-radius:6px;"
-    + "box-shadow:0 2px 8px rgba(0,0,0,.2);font-size:13px;padding:6px 8px";
-  document.body.appendChild(panel);
+  // a cell of the console's layout (css/app.css): over the map's corner on a wide screen, a
+  // bar under the map on a phone, where it pushes the timeline down rather than cover its foot;
+  // collapsed there until asked for (a widened isolation still comes as an alert)
+  if (window.matchMedia("(max-width: 900px)").matches) panel.dataset.collapsed = "1";
+  (document.querySelector("#app.layout") || document.body).appendChild(panel);
   panel.addEventListener("click", (e) => {
     if (e.target.id === "live-toggle") { panel.dataset.collapsed = panel.dataset.collapsed ? "" : "1"; render(); }
   });
@@ -60,7 +61,7 @@ function render() {
   p.innerHTML = `<div style="display:flex;gap:8px;align-items:center"><strong>${escapeHtml(t("live_title"))}</strong>
       <span class="muted" id="live-state">${escapeHtml(connected ? t("live_connected") : t("live_reconnecting"))}</span>
       <span style="flex:1"></span>
-      <button type="button" class="link" id="live-toggle">${escapeHtml(collapsed ? t("live_show") : t("live_hide"))}</button></div>`
+      <button type="button" class="link" id="live-toggle" aria-expanded="${!collapsed}">${escapeHtml(collapsed ? `${t("live_expand")} (${shown.length})` : t("live_hide"))}</button></div>`
     + (collapsed ? "" : `<ul id="live-list" style="list-style:none;margin:4px 0 0;padding:0">${shown.length
       ? shown.map((e) => `<li data-event="${escapeHtml(e.event)}" data-crew="${escapeHtml(e.crew)}" data-job="${escapeHtml(e.job || "")}"
           style="padding:3px 0;border-top:1px dotted #dee2e6;${e.event === "isolation_widened" ? "color:#c92a2a;font-weight:600" : ""}">
