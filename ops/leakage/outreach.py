@@ -40,10 +40,13 @@ def high_use_flags(
 ) -> list[UsageFlag]:
     """Customers whose latest month is ``jump`` × their usual (median of ``history`` months
     before), or whose night use rose ``night_rise`` × and by at least ``min_night_m3h``:
-    a leak on their side, or a change worth a call (the outreach list)."""
+    a leak on their side, or a change worth a call (the outreach list).
+
+    ``usage``: as :func:`~ops.leakage.io.read_usage` gives it (its numbers checked there; NaN
+    only where a night flow was not read)."""
     df = usage.copy()
-    df["volume_m3"] = pd.to_numeric(df["volume_m3"], errors="coerce")
-    df["night_m3h"] = pd.to_numeric(df.get("night_m3h", np.nan), errors="coerce")
+    df["volume_m3"] = df["volume_m3"].astype(float)
+    df["night_m3h"] = df["night_m3h"].astype(float) if "night_m3h" in df.columns else np.nan
     flags: list[UsageFlag] = []
     for customer, rows in df.sort_values("month").groupby("customer"):
         if len(rows) < 3:

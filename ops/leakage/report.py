@@ -24,9 +24,10 @@ from ops.leakage.errors import LeakageDataError
 from ops.leakage.io import (
     dma_inflow,
     read_billing,
+    read_flows,
     read_meters,
     read_plant_output,
-    read_series,
+    read_pressure,
     read_usage,
 )
 from ops.leakage.night_flow import NightFlowSettings, legitimate_night_use_m3h, night_flows
@@ -123,22 +124,29 @@ def analyse(
     and the real losses it saves against today's zone pressure (``pressure.csv`` where given).
     """
     folder = Path(folder)
-    meters = read_meters(folder / "meters.csv")
-    flows = read_series(folder / "flows.csv", "meter", "flow_m3h")
+    assets = dma_assets(network)
+    # every file read and checked before anything is computed: a bad cell is refused naming
+    # its file, line and column, and so is a DMA the network does not have
+    dmas = network_dmas(network, assets)
+    meters = read_meters(folder / "meters.csv", dmas)
+    flows = read_flows(folder / "flows.csv")
     inflow = dma_inflow(flows, meters)
     pressure = (
-        read_series(folder / "pressure.csv", "dma", "pressure_m")
-        if (folder / "pressure.csv").exists()
+        read_pressure(folder / "pressure.csv", dmas) if (folder / "pressure.csv").exists() else None
+    )
+    billing = read_billing(folder / "billing.csv", dmas)
+    plant_output = (
+        read_plant_output(folder / "plant_output.csv")
+        if (folder / "plant_output.csv").exists()
         else None
     )
-    billing = read_billing(folder / "billing.csv")
+    usage = read_usage(folder / "usage.csv") if (folder / "usage.csv").exists() else None
     if len(inflow) < 2 or inflow.index[-1] - inflow.index[0] < pd.Timedelta(hours=23):
         raise LeakageDataError(
             "flows: less than a day of readings; night flow needs whole nights (weeks for bursts)"
         )
     step_h = pd.Timedelta(pd.Series(inflow.index).diff().median()) / pd.Timedelta(hours=1)
     days = len(inflow) * step_h / 24.0
-    assets = dma_assets(network)
     balances, levels, nightly, alarms = [], [], {}, []
     for d in inflow.columns:
         if d not in billing:
@@ -196,8 +204,8 @@ def analyse(
             f"({household_m3_per_day:g} m3 a household a day): give residential_metered_m3 in "
             "billing.csv for R1"
         )
-    if (folder / "plant_output.csv").exists():
-        supplied = _plant_supply(read_plant_output(folder / "plant_output.csv"), start, end, days)
+    if plant_output is not None:
+        supplied = _plant_supply(plant_output, start, end, days)
         source = "plant outlet meters"
     else:
         supplied, source = system.system_input, "DMA inlet meters"
@@ -241,8 +249,8 @@ def analyse(
         mean_p,
     )
     flags: list[UsageFlag] = []
-    if (folder / "usage.csv").exists():
-        flags = high_use_flags(read_usage(folder / "usage.csv"))
+    if usage is not None:
+        flags = high_use_flags(usage)
     study = None
     if hydraulic_model is not None:
         study = pressure_of(
@@ -267,6 +275,13 @@ def analyse(
         None if study is None else study.rows,
         () if study is None else study.warnings,
     )
+
+
+def network_dmas(
+    network: Network, assets: Mapping[str, Mapping[str, float]] | None = None
+) -> set[str]:
+    """The DMA ids the network has: its DMA layer's and its pipes' (``dma_assets``)."""
+    return set(network.dma_names) | set(dma_assets(network) if assets is None else assets)
 
 
 def metered_inlets(path: str | Path) -> dict[str, str]:
@@ -301,7 +316,7 @@ def pressure_of(
     folder = Path(folder)
     measured: dict[str, float] = {}
     if (folder / "pressure.csv").exists():
-        series = read_series(folder / "pressure.csv", "dma", "pressure_m")
+        series = read_pressure(folder / "pressure.csv", network_dmas(network))
         measured = {str(d): float(series[d].mean()) for d in series.columns}
     return pressure_study(
         network,

@@ -66,6 +66,46 @@ def test_leakage_analysis_and_survey_jobs(service: Service, tmp_path: Any) -> No
     assert sorted((service.data_dir / "leakage").iterdir()) == kept  # nothing left of them
 
 
+def test_a_leakage_upload_with_impossible_numbers_is_refused_and_nothing_kept(
+    service: Service, tmp_path: Any
+) -> None:
+    """Files that parse but hold what no meter or bill gives (a negative flow, an infinite
+    one, a meter on a DMA the network lacks): 422 naming the file, line and column, from the
+    readers' LeakageDataError (issue 15); no folder, no analysis row."""
+    generate(tmp_path, seed=2022, days=28)
+    names = ("meters", "flows", "billing", "pressure", "usage")
+    good = {n: (tmp_path / f"{n}.csv").read_text() for n in names}
+    (service.data_dir / "leakage").mkdir(parents=True, exist_ok=True)
+    kept = sorted((service.data_dir / "leakage").iterdir())
+    stored = len(service.get("/api/leakage/analyses", "viewer", params={"limit": 500}).json())
+
+    def corrupted(name: str, line: int, column: str, value: str) -> dict[str, Any]:
+        lines = good[name].splitlines()
+        cells = lines[line - 1].split(",")
+        cells[lines[0].split(",").index(column)] = value
+        lines[line - 1] = ",".join(cells)
+        texts = {**good, name: "\n".join(lines) + "\n"}
+        return {n: (f"{n}.csv", texts[n].encode(), "text/csv") for n in names}
+
+    for name, line, column, value in [
+        ("flows", 100, "flow_m3h", "-3"),
+        ("flows", 100, "flow_m3h", "1e308"),
+        ("billing", 3, "billed_metered_m3", "inf"),
+        ("usage", 5, "volume_m3", "NaN"),
+        ("meters", 2, "dma", "DMA-99"),
+    ]:
+        r = service.post(
+            "/api/leakage/analyses", "engineer", files=corrupted(name, line, column, value)
+        )
+        assert r.status_code == 422, (value, r.text)
+        detail = r.json()["detail"]
+        assert detail.startswith(f"{name}.csv line {line}: {column} "), detail
+        assert "Error" not in detail  # the readers' message, not an exception's name
+    assert sorted((service.data_dir / "leakage").iterdir()) == kept
+    listed = service.get("/api/leakage/analyses", "viewer", params={"limit": 500}).json()
+    assert len(listed) == stored
+
+
 def test_valve_programme_exercise_results_and_report(service: Service) -> None:
     programme = service.get("/api/networks/1/valve-programme", "viewer", params={"top": 5})
     assert programme.status_code == 200
