@@ -25,6 +25,21 @@ LonLat = list[float]
 # -- jobs ----------------------------------------------------------------------------------
 
 
+class YearBasisOut(BaseModel):
+    status: Literal["official", "provisional"]
+    source: str = Field(description="the calendar that decided the year")
+
+
+class CalendarBasisOut(BaseModel):
+    """The calendars a deadline was counted on (ops.calendar.CalendarBasis)."""
+
+    status: Literal["official", "provisional"] = Field(
+        description="provisional when any year counted on was"
+    )
+    provisional_years: list[int]
+    years: dict[str, YearBasisOut] = Field(description="by year (as text)")
+
+
 class JobOut(BaseModel):
     """A field job as stored, and where it stands."""
 
@@ -57,6 +72,15 @@ class JobOut(BaseModel):
     part: int = Field(default=FieldJob.part, description="1, or 2, 3 ... for the rests of a job")
     suspended: str | None = Field(
         default=None, description="the part left for an emergency that it continues"
+    )
+    application: str | None = Field(
+        default=None, description="the connection application whose step (or follow-up) it is"
+    )
+    water_on: Time | None = Field(
+        default=None, description="a follow-up visit: when the water came on"
+    )
+    calendar: CalendarBasisOut | None = Field(
+        default=None, description="the calendars its deadline was counted on in working days"
     )
     status: JobStatus
     crew: str | None = Field(description="the crew it is given to")

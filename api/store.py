@@ -227,13 +227,7 @@ def add_jobs(
                 kind=str(job.kind),
                 spec=job.to_dict(),
                 status=JobStatus.OPEN,
-                ticket=job.ticket,
-                valve=job.valve,
-                step=None if job.step is None else str(job.step),
-                dma=job.dma,
-                rest_of=job.rest_of,
-                part=job.part,
-                suspended=job.suspended,
+                **job_columns(job),
                 updated_by=username,
             )
         )
@@ -248,6 +242,23 @@ def add_jobs(
                 required=link.required,
             )
         )
+
+
+def job_columns(job: FieldJob) -> dict[str, Any]:
+    """The columns of the jobs table that keep a job's typed fields beside its ``spec`` (to
+    find jobs by them)."""
+    return {
+        "ticket": job.ticket,
+        "valve": job.valve,
+        "step": None if job.step is None else str(job.step),
+        "dma": job.dma,
+        "rest_of": job.rest_of,
+        "part": job.part,
+        "suspended": job.suspended,
+        "application": job.application,
+        "water_on": job.water_on,
+        "calendar": None if job.calendar is None else job.calendar.to_dict(),
+    }
 
 
 def job_value(row: t.Job) -> FieldJob:
@@ -698,6 +709,8 @@ def recompute_deadlines(
             record(field, row.spec.get(field), getattr(new, field), app_id, new.id)
         if len(moved) > before:
             row.spec = new.to_dict()
+            for column, value in job_columns(new).items():
+                setattr(row, column, value)
             row.updated_by = username
             session.add(
                 t.JobEvent(
@@ -722,11 +735,13 @@ def recompute_deadlines(
             update_job(job, app_row.id)
     followups = select(t.Job).where(t.Job.kind == JobKind.FOLLOW_UP, t.Job.status.not_in(CLOSED))
     for job_row in session.scalars(followups):
-        meta = job_row.spec.get("meta") or {}
+        old = job_value(job_row)
         done = session.get(t.Application, job_row.source)
-        if done is None or not meta.get("water_on") or not counted_on(meta.get("calendar")):
+        if done is None or old.water_on is None or old.calendar is None:
             continue
-        visit = follow_up_visit(application_value(done), _moment(meta["water_on"]), cal)
+        if not old.calendar.counts_on(year):
+            continue
+        visit = follow_up_visit(application_value(done), old.water_on, cal)
         update_job(visit, done.id)
     session.flush()
     return moved

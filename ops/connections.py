@@ -604,12 +604,10 @@ def open_connection(
             earliest=app.accepted_at,
             priority=4 if deadline.days <= 0.5 else 3,
             description=f"{text}: {app.customer}, {app.address}".rstrip(", "),
-            meta={
-                "application": app.id,
-                "connection_type": app.type.value,
-                # the calendar the chain's deadlines were counted on (recomputed when it changes)
-                "calendar": None if deadline.calendar is None else deadline.calendar.to_dict(),
-            },
+            application=app.id,
+            # the calendar the chain's deadlines were counted on (recomputed when it changes)
+            calendar=deadline.calendar,
+            meta={"connection_type": app.type.value},
         )
 
     opening = job("open", JobKind.VALVE_OPENING, durations.valve_opening, Skill.VALVE, "开阀供水")
@@ -670,11 +668,9 @@ def follow_up_visit(
         deadline=deadline,
         priority=2,
         description=f"回访 follow-up visit: {app.customer}, {app.address}".rstrip(", "),
-        meta={
-            "application": app.id,
-            "water_on": completed_at.isoformat(),
-            "calendar": calendar.basis(completed_at, deadline).to_dict(),
-        },
+        application=app.id,
+        water_on=completed_at,
+        calendar=calendar.basis(completed_at, deadline),
     )
 
 

@@ -193,8 +193,9 @@ def deadline_basis(
             "type": None if table_row is None else table_row[1],
             "type_chinese": None if table_row is None else table_row[2],
         }
-    if job.kind is JobKind.FOLLOW_UP and "water_on" in job.meta:
-        return {**common, "rule": "follow_up", "from": job.meta["water_on"], "days": follow_up_days}
+    if job.kind is JobKind.FOLLOW_UP and job.water_on is not None:
+        water_on = job.water_on.isoformat()
+        return {**common, "rule": "follow_up", "from": water_on, "days": follow_up_days}
     if job.ticket is not None:
         return {**common, "rule": "repair_target", "ticket": job.ticket}
     if deadline is None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from ops.calendar import CalendarBasis
+
 Location = tuple[float, float]  # (lon, lat), WGS84
 
 
@@ -81,6 +83,14 @@ class FieldJob:
         whose work it finishes (the first part), which part it is (2, 3 ...) and the job it
         continues (the part left just before). An ordinary job is part 1 of itself (None, 1,
         None).
+    application
+        The connection application whose step it is, or whose follow-up visit (None: no
+        application's).
+    water_on
+        For a follow-up visit: when the water came on (its deadline counts from then).
+    calendar
+        The calendars its deadline was counted on in working days (recomputed when one of
+        their years changes); None: not counted in working days.
     meta
         What else the job came with, for people and reports (JSON values); nothing reads
         structure from it or from the id.
@@ -108,6 +118,10 @@ class FieldJob:
     rest_of: str | None = None
     part: int = 1
     suspended: str | None = None
+    application: str | None = None
+    water_on: dt.datetime | None = None
+    # not hashed: the basis holds a mapping (equal jobs still hash equal)
+    calendar: CalendarBasis | None = field(default=None, hash=False)
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -151,6 +165,10 @@ class FieldJob:
             "rest_of": self.rest_of,
             "part": self.part,
             "suspended": self.suspended,
+            "application": self.application,
+            # as given (to the microsecond): the follow-up's deadline counts from it
+            "water_on": None if self.water_on is None else self.water_on.isoformat(),
+            "calendar": None if self.calendar is None else self.calendar.to_dict(),
             "meta": dict(self.meta),  # where the job comes from (JSON values only)
         }
 
@@ -163,8 +181,8 @@ def field_job_from_dict(data: dict[str, Any]) -> FieldJob:
         return None if value is None else dt.datetime.fromisoformat(value)
 
     meta = dict(data.get("meta") or {})
-    # a job stored before these were fields (migrations 0007 and 0011 move them) had them in
-    # ``meta``
+    # a job stored before these were fields (migrations 0007, 0011 and 0017 move them) had
+    # them in ``meta``
     typed = {key: data[key] if key in data else meta.pop(key, None) for key in TYPED}
 
     def text(key: str) -> str | None:
@@ -193,13 +211,29 @@ def field_job_from_dict(data: dict[str, Any]) -> FieldJob:
         rest_of=text("rest_of"),
         part=1 if typed["part"] is None else int(typed["part"]),
         suspended=text("suspended"),
+        application=text("application"),
+        water_on=None
+        if typed["water_on"] is None
+        else dt.datetime.fromisoformat(str(typed["water_on"])),
+        calendar=None if not typed["calendar"] else CalendarBasis.from_dict(typed["calendar"]),
         meta=meta,
     )
 
 
 #: The fields of a job that were keys of ``meta`` before they were fields (0007: ticket, valve
-#: and step; 0011: the parts of a job left for an emergency).
-TYPED = ("ticket", "valve", "step", "rest_of", "part", "suspended")
+#: and step; 0011: the parts of a job left for an emergency; 0017: a connection job's
+#: application, water-on time and the calendars of its deadline).
+TYPED = (
+    "ticket",
+    "valve",
+    "step",
+    "rest_of",
+    "part",
+    "suspended",
+    "application",
+    "water_on",
+    "calendar",
+)
 
 
 @dataclass(frozen=True)

@@ -260,6 +260,11 @@ class Job(Base):
     rest_of: Mapped[str | None] = mapped_column(String(96), nullable=True, index=True)
     part: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     suspended: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    # a connection's job (FieldJob.application, .water_on, .calendar): its application, when
+    # the water came on (a follow-up visit) and the calendars its deadline was counted on
+    application: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    water_on: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    calendar: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -679,7 +679,7 @@ def _detail(session: Any, row: t.Job, request: Request) -> dict[str, Any]:
         ]
     )
     value = job_value(row)
-    app_id = value.meta.get("application")
+    app_id = value.application
     application = session.get(t.Application, app_id) if app_id else None
     step_of = application if value.kind is not JobKind.FOLLOW_UP else None
     table = None

@@ -53,7 +53,7 @@ def test_the_year_end_never_stops_intake_and_the_kept_year_replaces_the_provisio
     done = svc.post(f"/api/connections/{other['application']}/complete", json={})
     assert done.status_code == 200, done.text
     visit = done.json()["follow_up"]
-    assert visit["meta"]["calendar"]["status"] == "provisional"
+    assert visit["calendar"]["status"] == "provisional"
 
     # the calendar says what it knows
     year = svc.get("/api/calendar/years/2027").json()

@@ -298,3 +298,202 @@ def test_stored_jobs_of_before_0011_come_out_with_their_parts_and_dma(
         {"jobs": [survey]},
         {"routes": [], "suspended": suspended},
     ]
+
+
+# a connection's step and its follow-up visit as the code before 0017 stored them: the
+# application, the calendars the deadline was counted on and the water-on time in ``meta``
+_BASIS = {
+    "status": "provisional",
+    "provisional_years": [2027],
+    "years": {
+        "2026": {"status": "official", "source": "chinesecalendar 1.11.0"},
+        "2027": {"status": "provisional", "source": "computed"},
+    },
+}
+
+
+def _connection_specs() -> list[dict[str, object]]:
+    common = {
+        "source": "APP-0041",
+        "location": [114.35, 34.8],
+        "skills": [],
+        "priority": 2,
+        "ticket": None,
+        "valve": None,
+        "step": None,
+        "dma": None,
+        "rest_of": None,
+        "part": 1,
+        "suspended": None,
+    }
+    opening = {
+        **common,
+        "id": "APP-0041-open",
+        "kind": "valve opening",
+        "duration_min": 30.0,
+        "skills": ["valve"],
+        "deadline": "2027-01-04T09:00:00+08:00",
+        "meta": {"application": "APP-0041", "connection_type": "pre_other", "calendar": _BASIS},
+    }
+    visit = {
+        **common,
+        "id": "APP-0041-followup",
+        "kind": "follow-up visit",
+        "duration_min": 20.0,
+        "deadline": "2027-01-05T10:00:00+08:00",
+        "meta": {
+            "application": "APP-0041",
+            "water_on": "2026-12-28T10:00:00+08:00",
+            "calendar": _BASIS,
+        },
+    }
+    return [opening, visit]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_stored_connection_jobs_of_before_0017_come_out_with_their_fields(
+    backend: str, tmp_path: Path
+) -> None:
+    """Connection jobs stored before 0017 (``application``, ``water_on`` and ``calendar`` as
+    keys of ``meta``) read after it with the fields and the columns, in the jobs table, in the
+    application's case and in a plan's problem; a job of no application keeps its ``meta`` and
+    gets none; the downgrade writes the old shape back."""
+    opening, visit = _connection_specs()
+    other = {**opening, "id": "LS-000009", "source": "leak programme", "meta": {"area": "x"}}
+    old = [opening, visit, other]
+    schema = f"waterops_{uuid.uuid4().hex[:10]}"
+    url = postgres_url(schema) if backend == "postgres" else f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    def load(x: object) -> dict[str, object]:
+        return x if isinstance(x, dict) else json.loads(str(x))
+
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0016")
+            now = dt.datetime(2026, 12, 28, 2, tzinfo=dt.UTC)
+            jobs = sa.table(
+                "jobs",
+                *(sa.column(c) for c in ("id", "source", "kind", "status", "version")),
+                sa.column("spec", sa.JSON),
+                sa.column("updated_at", sa.DateTime),
+                sa.column("updated_by"),
+            )
+            for spec in old:
+                connection.execute(
+                    jobs.insert().values(
+                        id=spec["id"],
+                        source=spec["source"],
+                        kind=spec["kind"],
+                        status="open",
+                        version=1,
+                        spec=spec,
+                        updated_at=now,
+                        updated_by="admin",
+                    )
+                )
+            applications = sa.table(
+                "applications",
+                *(
+                    sa.column(c)
+                    for c in ("id", "type", "customer", "address", "lon", "lat", "status")
+                ),
+                *(sa.column(c) for c in ("residential", "created_by", "channel", "back_entered")),
+                sa.column("case", sa.JSON),
+                sa.column("created_at", sa.DateTime),
+            )
+            case = {"application": "APP-0041", "type": "pre_other", "jobs": [opening]}
+            connection.execute(
+                applications.insert().values(
+                    id="APP-0041",
+                    type="pre_other",
+                    customer="Sun",
+                    address="",
+                    lon=114.35,
+                    lat=34.8,
+                    status="completed",
+                    residential=True,
+                    created_by="admin",
+                    channel="counter",
+                    back_entered=False,
+                    case=case,
+                    created_at=now,
+                )
+            )
+            plans = sa.table(
+                "plans",
+                *(sa.column(c) for c in ("id", "day", "status", "seconds", "version")),
+                sa.column("problem", sa.JSON),
+                sa.column("result", sa.JSON),
+                sa.column("progress", sa.JSON),
+                sa.column("created_by"),
+                sa.column("created_at", sa.DateTime),
+                sa.column("stop_requested", sa.Boolean),
+            )
+            connection.execute(
+                plans.insert().values(
+                    id=1,
+                    day=dt.date(2026, 12, 29),
+                    status="published",
+                    seconds=1.0,
+                    version=1,
+                    problem={"jobs": [visit]},
+                    result={"routes": [], "suspended": []},
+                    progress={},
+                    created_by="admin",
+                    created_at=now,
+                    stop_requested=False,
+                )
+            )
+            command.upgrade(config, "head")
+            columns = "id, application, water_on, calendar, spec"
+            rows = connection.execute(sa.text(f"SELECT {columns} FROM jobs ORDER BY id")).all()
+            case_after = connection.execute(sa.text('SELECT "case" FROM applications')).one()
+            plan = connection.execute(sa.text("SELECT problem FROM plans")).one()
+            command.downgrade(config, "0016")
+            back = connection.execute(sa.text("SELECT spec FROM jobs ORDER BY id")).all()
+            case_back = connection.execute(sa.text('SELECT "case" FROM applications')).one()
+            plan_back = connection.execute(sa.text("SELECT problem FROM plans")).one()
+    finally:
+        engine.dispose()
+        if backend == "postgres":
+            drop_schema(schema)
+
+    def moment(x: object) -> dt.datetime | None:
+        if x is None:
+            return None
+        t = x if isinstance(x, dt.datetime) else dt.datetime.fromisoformat(str(x))
+        return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)  # SQLite: UTC, naive
+
+    assert [(r[0], r[1], moment(r[2])) for r in rows] == [
+        ("APP-0041-followup", "APP-0041", dt.datetime(2026, 12, 28, 2, tzinfo=dt.UTC)),
+        ("APP-0041-open", "APP-0041", None),
+        ("LS-000009", None, None),
+    ]
+    assert [None if r[3] is None else load(r[3]) for r in rows] == [_BASIS, _BASIS, None]
+    values = [field_job_from_dict(load(r[4])) for r in rows]
+    assert [load(r[4])["meta"] for r in rows] == [
+        {},
+        {"connection_type": "pre_other"},
+        {"area": "x"},
+    ]
+    followup, step, leak = values
+    assert followup.water_on == dt.datetime.fromisoformat("2026-12-28T10:00:00+08:00")
+    assert followup.calendar is not None and followup.calendar.to_dict() == _BASIS
+    assert (step.application, step.water_on, leak.application, leak.calendar) == (
+        "APP-0041",
+        None,
+        None,
+        None,
+    )
+    (in_case,) = load(case_after[0])["jobs"]  # type: ignore[misc]
+    assert field_job_from_dict(in_case) == step and in_case["meta"] == step.meta
+    (planned,) = load(plan[0])["jobs"]  # type: ignore[misc]
+    assert field_job_from_dict(planned) == followup and planned["meta"] == {}
+    # down again: as it was stored
+    by_id = {str(s["id"]): s for s in old}
+    assert [load(b[0]) for b in back] == [by_id[str(r[0])] for r in rows]
+    assert load(case_back[0]) == case and load(plan_back[0]) == {"jobs": [visit]}

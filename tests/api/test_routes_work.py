@@ -6,8 +6,13 @@ tests/api/conftest.py), whatever ran before it."""
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
+import pytest
+from sqlalchemy import select
+
+from api.db import tables as t
+from api.schemas import JobOut
 from gis.network import Network
 from tests.api.conftest import START, Service
 
@@ -126,3 +131,50 @@ def test_a_leak_survey_of_a_dma_keeps_its_dma(service: Service, sample_city: Net
     bad = service.post("/api/leak-surveys", json={"lon": 114.35, "lat": 34.8, "dma": "DMA-nowhere"})
     assert bad.status_code == 422, bad.text
     assert "DMA-nowhere" in bad.json()["detail"] and known[0] in bad.json()["detail"]
+
+
+def test_a_connection_job_keeps_its_application_water_on_and_calendar(service: Service) -> None:
+    """A connection's steps and its follow-up visit name their application, the calendars
+    their deadline was counted on and (the visit) when the water came on: typed fields, kept
+    in columns of their own, read back and answered as declared fields, none left in meta."""
+    r = service.post(
+        "/api/connections",
+        json={
+            "type": "pre_consultation",
+            "customer": "Typed Fields Ltd",
+            "lon": 114.35,
+            "lat": 34.8,
+        },
+    )
+    assert r.status_code == 201, r.text
+    app_id = r.json()["application"]
+    done = service.post(f"/api/connections/{app_id}/complete", json={"at": "2026-11-26T10:30:00"})
+    assert done.status_code == 200, done.text
+    assert done.json()["follow_up"]["water_on"] == "2026-11-26T10:30:00+08:00"
+    jobs = service.get("/api/jobs", params={"source": app_id}).json()
+    assert {j["kind"] for j in jobs} == {"valve opening", "follow-up visit"}
+    for listed in jobs:
+        job = service.get(f"/api/jobs/{listed['id']}").json()
+        assert set(JobOut.model_fields) >= {"application", "water_on", "calendar"}
+        JobOut.model_validate(job)
+        assert job["application"] == listed["application"] == app_id
+        assert job["calendar"]["status"] == "official" and "2026" in job["calendar"]["years"]
+        assert not {"application", "water_on", "calendar"} & set(job.get("meta", {}))
+        visit = job["kind"] == "follow-up visit"
+        assert job["water_on"] == ("2026-11-26T10:30:00+08:00" if visit else None)
+        if visit:
+            assert job["deadline_basis"]["rule"] == "follow_up"
+            assert job["deadline_basis"]["from"] == job["water_on"]
+    sessions = service.client.app.state.sessions  # type: ignore[attr-defined]
+    with sessions() as session:
+        rows = session.execute(
+            select(t.Job.kind, t.Job.application, t.Job.water_on, t.Job.calendar)
+            .where(t.Job.source == app_id)
+            .order_by(t.Job.kind)
+        ).all()
+    water_on = dt.datetime(2026, 11, 26, 10, 30, tzinfo=START.tzinfo)
+    assert [(k, a, w) for k, a, w, _ in rows] == [
+        ("follow-up visit", app_id, water_on),
+        ("valve opening", app_id, None),
+    ]
+    assert all(c["status"] == "official" for *_, c in rows)

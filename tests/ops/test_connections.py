@@ -273,8 +273,8 @@ def test_a_follow_up_visit_remembers_when_the_water_came_on() -> None:
     app = ConnectionApplication("APP-21", "no_external_works", ACCEPTED, HERE, "Sun")
     done = dt.datetime(2026, 12, 28, 10, 0)
     visit = follow_up_visit(app, done, CAL)
-    assert visit.meta["water_on"] == done.isoformat()
-    assert visit.meta["calendar"]["status"] == "provisional"
+    assert visit.water_on == done and visit.to_dict()["water_on"] == done.isoformat()
+    assert visit.calendar is not None and visit.calendar.status == "provisional"
 
 
 def test_a_deadline_over_the_2027_spring_festival_provisional_then_official() -> None:

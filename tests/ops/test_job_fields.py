@@ -1,5 +1,6 @@
 """A job's typed fields go out with it and come back (issue 15: nothing is read from an id or
-a free dict): a leak survey's DMA, and the parts of a job left for an emergency."""
+a free dict): a leak survey's DMA, the parts of a job left for an emergency, and a connection
+job's application, water-on time and the calendars its deadline was counted on."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import datetime as dt
 
 import pytest
 
+from ops.calendar import CalendarBasis, WorkCalendar
+from ops.connections import ConnectionApplication, follow_up_visit, open_connection
 from ops.emergency import Interruption, rest_of
 from ops.jobs import FieldJob, field_job_from_dict, leak_survey
 
@@ -66,3 +69,44 @@ def test_a_part_without_its_links_is_refused(fields: dict[str, object], message:
     spec = survey().to_dict() | fields
     with pytest.raises(ValueError, match=message):
         field_job_from_dict(spec)
+
+
+def test_a_connection_job_carries_its_application_calendar_and_water_on() -> None:
+    """The steps of a connection and its follow-up visit name their application and the
+    calendars their deadline was counted on as fields, the visit its water-on time; they go out
+    with the job and come back, and nothing of them is left in ``meta``."""
+    cal = WorkCalendar()
+    app = ConnectionApplication("APP-0031", "pre_other", START, (114.35, 34.8), "Sun")
+    case = open_connection(app, cal)
+    done = dt.datetime(2026, 12, 28, 10, 0, 30)
+    visit = follow_up_visit(app, done, cal)
+    for job in (*case.jobs, visit):
+        assert job.application == "APP-0031"
+        assert isinstance(job.calendar, CalendarBasis)
+        assert "application" not in job.meta and "calendar" not in job.meta
+        assert "water_on" not in job.meta
+        assert field_job_from_dict(job.to_dict()) == job
+    assert case.jobs[0].calendar == case.deadline.calendar and case.jobs[0].water_on is None
+    assert visit.water_on == done and visit.calendar is not None
+    assert visit.calendar.status == "provisional" and visit.calendar.counts_on(2027)
+    out = visit.to_dict()
+    assert out["water_on"] == done.isoformat() and out["application"] == "APP-0031"
+    assert out["calendar"] == visit.calendar.to_dict()
+
+
+def test_a_connection_job_written_before_the_fields_finds_them_in_meta() -> None:
+    """A job stored with ``application``, ``water_on`` and ``calendar`` as keys of its ``meta``
+    (before migration 0017) reads them as its fields; the other keys stay in ``meta``."""
+    app = ConnectionApplication("APP-0032", "pre_other", START, (114.35, 34.8), "Sun")
+    visit = follow_up_visit(app, dt.datetime(2026, 12, 28, 10, 0), WorkCalendar())
+    old = visit.to_dict()
+    old["meta"] = {"connection_type": "pre_other"} | {
+        k: old.pop(k) for k in ("application", "water_on", "calendar")
+    }
+    back = field_job_from_dict(old)
+    assert back == visit and back.meta == {"connection_type": "pre_other"}
+    assert (back.application, back.water_on, back.calendar) == (
+        visit.application,
+        visit.water_on,
+        visit.calendar,
+    )

@@ -108,7 +108,8 @@ def test_the_basis_of_a_deadline() -> None:
         )["rule"]
         == "repair_target"
     )
-    follow = _job(kind=JobKind.FOLLOW_UP, deadline=AT, meta={"water_on": "2026-12-01T10:00:00"})
+    follow = _job(kind=JobKind.FOLLOW_UP, deadline=AT, water_on=dt.datetime(2026, 12, 1, 10, 0))
     assert deadline_basis(follow, follow_up_days=5.0)["rule"] == "follow_up"
+    assert deadline_basis(follow, follow_up_days=5.0)["from"] == "2026-12-01T10:00:00"
     assert deadline_basis(_job(source="valve programme", due=AT))["rule"] == "programme"
     assert deadline_basis(_job(source="X"))["rule"] == "none"

@@ -29,7 +29,7 @@ export function calendarBadge(basis) {
 // language (ops writes it once), so the lists and the detail say what it is in words of ours
 // and show that text only as recorded.
 export function describeJob(job) {
-  const v = { valve: job.valve || "", ticket: job.ticket || "", pipe: job.meta?.pipe || "", app: job.meta?.application || "" };
+  const v = { valve: job.valve || "", ticket: job.ticket || "", pipe: job.meta?.pipe || "", app: job.application || "" };
   const kind = code("kind", job.kind);
   let line;
   if (job.step === "close") line = t("desc_close", v);

@@ -107,7 +107,7 @@ async function loadJobs() {
   const jobs = lists.flat().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   $("#jobs").innerHTML = `<table class="data clickable" id="jobs-table"><thead><tr><th>${t("job")}</th><th>${t("kind")}</th><th>${t("status")}</th><th>${t("due")}</th></tr></thead><tbody>
     ${jobs.map((j) => `<tr data-job="${escapeHtml(j.id)}"><td><code>${escapeHtml(j.id)}</code></td><td>${escapeHtml(code("kind", j.kind))}<div class="muted job-line">${escapeHtml(describeJob(j))}</div></td>
-      <td class="job-status">${jobStatus(j.status)}</td><td>${shortTime(j.deadline || j.due)} ${calendarBadge(j.meta?.calendar)}</td></tr>`).join("")}</tbody></table>`;
+      <td class="job-status">${jobStatus(j.status)}</td><td>${shortTime(j.deadline || j.due)} ${calendarBadge(j.calendar)}</td></tr>`).join("")}</tbody></table>`;
   for (const tr of document.querySelectorAll("#jobs-table tr[data-job]")) {
     tr.addEventListener("click", () => (openedJob === tr.dataset.job ? closeJob() : openJob(tr.dataset.job)));
     if (tr.dataset.job === openedJob) tr.classList.add("selected");
@@ -199,7 +199,7 @@ function deadlineText(b, job) {
     lines.push(t("basis_none"));
   }
   const due = job.deadline ? `${t("deadline_hard")} ${when(job.deadline)}` : job.due ? `${t("due_soft")} ${when(job.due)}` : "";
-  return `${due ? `<div class="job-due"><strong>${due}</strong> ${calendarBadge(b.calendar || job.meta?.calendar)}</div>` : ""}
+  return `${due ? `<div class="job-due"><strong>${due}</strong> ${calendarBadge(b.calendar || job.calendar)}</div>` : ""}
     ${lines.map((l) => `<div class="muted">${escapeHtml(l)}</div>`).join("")}`;
 }
 
