@@ -1,6 +1,7 @@
 """Issue 18, the console's gaps in the browser (a real ``waterops serve --demo``, the real
 solver): clock fields read and take 24-hour time in a Chinese browser (no 上午/下午); on a phone
-(and on a wide screen) the live panel leaves the foot of the timeline readable."""
+(and on a wide screen) the live panel leaves the foot of the timeline readable; a job is moved to
+another crew on the map, by dragging its marker onto the crew's route or from its popup."""
 
 from __future__ import annotations
 
@@ -185,6 +186,116 @@ def test_on_a_phone_the_live_panel_leaves_the_timeline_s_foot_readable(
         finally:
             context.close()
         assert not errors, errors
+
+
+# the job markers of the plan on the map whose middle is their own (no other marker over it)
+MARKERS = """() => [...document.querySelectorAll('#map path[data-job]')].map(e => {
+  const r = e.getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  const free = document.elementFromPoint(x, y) === e;
+  return {job: e.dataset.job, crew: e.dataset.crew, x, y, free};
+})"""
+# a point of a crew's route on the map that is the route's own (no marker or other route over it)
+ON_ROUTE = """crew => {
+  const e = document.querySelector(`#map path[data-crew="${crew}"]:not([data-job])`);
+  const length = e.getTotalLength();
+  for (let k = 1; k < 60; k++) {
+    const q = e.getPointAtLength((length * k) / 60);
+    const p = new DOMPoint(q.x, q.y).matrixTransform(e.getScreenCTM());
+    const m = document.querySelector('#map').getBoundingClientRect();
+    const inside = p.x > m.left + 60 && p.x < m.right - 60
+      && p.y > m.top + 60 && p.y < m.bottom - 30;
+    if (inside && document.elementFromPoint(p.x, p.y) === e) return {x: p.x, y: p.y};
+  }
+  return null;
+}"""
+
+
+def _movable(server: LiveServer, plan: dict[str, Any], markers: list[dict[str, Any]]) -> Any:
+    """(job, its crew, another crew of the plan that can do it, where its marker is) for the
+    free-kind jobs of one crew whose marker can be pressed."""
+    crews = {c["id"]: set(c["skills"]) for c in call(server, "GET", "/api/crews")}
+    jobs = {j["id"]: j for j in call(server, "GET", "/api/jobs?limit=5000")}
+    kinds = {s["job"]: s for r in plan["result"]["routes"] for s in r["stops"]}
+    in_plan = [r["crew"] for r in plan["result"]["routes"]]
+    for m in markers:
+        stop = kinds[m["job"]]
+        if not m["free"] or stop["kind"] not in FREE_KINDS or stop.get("slot", 1) != 1:
+            continue
+        if jobs[m["job"]].get("crews_required", 1) != 1:
+            continue
+        need = set(jobs[m["job"]]["skills"])
+        others = [c for c in in_plan if c != m["crew"] and need <= crews[c]]
+        if others:
+            yield m["job"], m["crew"], others, (m["x"], m["y"])
+
+
+def test_a_dispatcher_moves_jobs_to_other_crews_on_the_map_and_the_re_solve_keeps_them(
+    page: Any, server: LiveServer
+) -> None:
+    day = next_working_day().isoformat()
+    first = wait_ready(server, call(server, "POST", "/api/plans", {"day": day, "seconds": 4})["id"])
+    sign_in(page, server, "dispatcher")
+    page.click("[data-tab=plan]")
+    page.select_option("#plan-select", str(first["id"]))
+    page.wait_for_selector(f"#plan-result[data-plan='{first['id']}'] #plan-steer")
+    page.wait_for_selector("#map path[data-job]")
+    page.wait_for_timeout(500)  # the map's fit to the routes has ended
+    candidates = list(_movable(server, first, page.evaluate(MARKERS)))
+    dragged = popped = None
+    for job, crew, others, at in candidates:
+        if dragged is None:
+            target = next(((o, p) for o in others if (p := page.evaluate(ON_ROUTE, o))), None)
+            if target:
+                dragged = (job, crew, target[0], at, target[1])
+        elif crew != dragged[1] and job != dragged[0]:
+            popped = (job, crew, others[0], at)
+            break
+    assert dragged and popped, candidates
+
+    # a job's marker dragged onto another crew's route: moved there, as on the timeline
+    job, crew, other, (x, y), to = dragged
+    page.fill("#steer-why", "就近")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move((x + to["x"]) / 2, (y + to["y"]) / 2, steps=5)
+    page.mouse.move(to["x"], to["y"], steps=5)
+    page.mouse.up()
+    history = page.locator(".steer-history li")
+    sync_api.expect(history).to_have_count(1)
+    sync_api.expect(history.last).to_contain_text("改派")
+    sync_api.expect(history.last).to_contain_text(other)
+    assert call(server, "GET", f"/api/plans/{first['id']}/steering")["pins"][job]["crew"] == other
+    sync_api.expect(
+        page.locator(f"#timeline [data-crew='{other}'] .bar.job.coming[data-job='{job}']")
+    ).to_be_visible()
+
+    # another job moved from its marker's popup
+    job2, crew2, other2, _ = popped
+    marker = page.locator(f"#map path[data-job='{job2}']")
+    box = marker.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    popup = page.locator(f".stop-popup[data-job='{job2}']")
+    sync_api.expect(popup).to_be_visible()
+    sync_api.expect(popup).to_contain_text(crew2)
+    popup.locator("select.map-move-crew").select_option(other2)
+    page.screenshot(path=str(_shots() / "map_move_popup.png"))
+    popup.locator("button.map-move").click()
+    sync_api.expect(history).to_have_count(2)
+    pins = call(server, "GET", f"/api/plans/{first['id']}/steering")["pins"]
+    assert pins[job2]["crew"] == other2 and pins[job]["crew"] == other, pins
+
+    # the re-solve keeps both
+    page.click("#plan-resolve")
+    page.wait_for_selector(
+        f"#plan-result:not([data-plan='{first['id']}']) #routes-table", timeout=90_000
+    )
+    second = wait_ready(server, int(page.locator("#plan-result").get_attribute("data-plan")))
+    crews_of = {s["job"]: r["crew"] for r in second["result"]["routes"] for s in r["stops"]}
+    assert crews_of[job] == other and crews_of[job2] == other2, (crews_of[job], crews_of[job2])
+    sync_api.expect(
+        page.locator(f"#map path[data-job='{job}'][data-crew='{other}']")
+    ).to_have_count(1)
 
 
 def _shots() -> Any:

@@ -253,3 +253,18 @@ export function legend(map) {
   control.addTo(map);
   return control;
 }
+
+// The key of the line of `lines` (key -> L.Polyline on `map`) nearest a point of the map's
+// container, within `tolerance` pixels; null when none is that near (a drop on a route).
+export function nearestLine(map, point, lines, tolerance = 12) {
+  let best = null;
+  let nearest = tolerance;
+  for (const [key, line] of lines) {
+    const points = line.getLatLngs().map((ll) => map.latLngToContainerPoint(ll));
+    for (let i = 1; i < points.length; i++) {
+      const d = L.LineUtil.pointToSegmentDistance(point, points[i - 1], points[i]);
+      if (d < nearest) { nearest = d; best = key; }
+    }
+  }
+  return best;
+}

@@ -3,7 +3,7 @@
 /* global L */
 import { api, download } from "../api.js";
 import { code, escapeHtml, message, shortTime, t } from "../i18n.js";
-import { ROUTE_COLOURS } from "../map.js";
+import { ROUTE_COLOURS, nearestLine } from "../map.js";
 import { calendarBadge, clock24, clockAttrs, kaifengDate } from "./format.js";
 import { $, state } from "./state.js";
 import { busy, say } from "./status.js";
@@ -127,6 +127,8 @@ function renderPlan(plan) {
   const depotOf = new Map(state.crews.map((c) => [c.id, [c.depot[1], c.depot[0]]]));
   const used = result.routes.filter((r) => r.stops.length);
   const bounds = L.latLngBounds([]);
+  const routeLines = new Map(); // crew -> its line on the map, where a job's marker is dropped
+  const editable = canSteer(plan);
   used.forEach((route, i) => {
     const colour = crewColour(i);
     const depot = depotOf.get(route.crew);
@@ -135,13 +137,16 @@ function renderPlan(plan) {
       ? route.geometry.coordinates.map(([lon, lat]) => [lat, lon])
       : [depot, ...route.stops.map((st) => jobLocation(st.job)), depot].filter(Boolean);
     L.polyline(points, { renderer: state.work, color: "#fff", weight: 7, opacity: 0.9, interactive: false }).addTo(overlay);
-    L.polyline(points, { renderer: state.work, color: colour, weight: 4, opacity: 0.95 }).bindTooltip(escapeHtml(route.crew), { sticky: true }).addTo(overlay);
+    const line = L.polyline(points, { renderer: state.work, color: colour, weight: 4, opacity: 0.95 }).bindTooltip(escapeHtml(route.crew), { sticky: true });
+    tagged(line, { crew: route.crew }).addTo(overlay);
+    routeLines.set(route.crew, line);
     route.stops.forEach((st, k) => {
       const at = jobLocation(st.job);
       if (!at) return;
-      L.circleMarker(at, { renderer: state.work, radius: 7, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 1 })
-        .bindTooltip(`${escapeHtml(route.crew)} #${k + 1} · ${escapeHtml(stopName(st))} · ${escapeHtml(code("kind", st.kind))} · ${shortTime(st.start)}–${shortTime(st.end)}`)
-        .addTo(overlay);
+      const marker = L.circleMarker(at, { renderer: state.work, radius: 7, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 1 })
+        .bindTooltip(`${escapeHtml(route.crew)} #${k + 1} · ${escapeHtml(stopName(st))} · ${escapeHtml(code("kind", st.kind))} · ${shortTime(st.start)}–${shortTime(st.end)}`);
+      tagged(marker, { crew: route.crew, job: st.job }).addTo(overlay);
+      if (editable && (st.slot || 1) === 1) steerOnMap(plan, marker, st, route.crew, routeLines);
       bounds.extend(at);
     });
   });
@@ -187,6 +192,77 @@ function renderPlan(plan) {
   $("#sheets-print").addEventListener("click", () => { renderSheets(plan); window.print(); });
   wireSteering(plan);
   renderTimeline(plan, used);
+}
+
+// a layer of the plan on the map, its element tagged with its crew (and job), whenever drawn
+function tagged(layer, tags) {
+  layer.on("add", () => {
+    const el = layer.getElement();
+    for (const [k, v] of Object.entries(tags)) el?.setAttribute(`data-${k}`, v);
+  });
+  return layer;
+}
+
+// The crews a job can be moved to from the map: the plan's others that have its skills and
+// whose routes are not locked
+function crewsFor(plan, jobId, crew) {
+  const need = jobs.get(jobId)?.skills || [];
+  const skills = new Map(state.crews.map((c) => [c.id, c.skills || []]));
+  const now = steering.pins[jobId]?.crew || crew;
+  return [...new Set(plan.result.routes.map((r) => r.crew))]
+    .filter((c) => c !== now && !(c in steering.locks) && need.every((s) => skills.get(c)?.includes(s)));
+}
+
+// Issue 18 item 1 on the map: a job's marker dropped on another crew's route (or one of its
+// stops), or a crew chosen in the marker's popup, moves the job there: the timeline's move
+function steerOnMap(plan, marker, st, crew, routeLines) {
+  if (Object.values(steering.locks).some((js) => js.includes(st.job))) return;
+  const targets = crewsFor(plan, st.job, crew);
+  if (!targets.length) return;
+  const move = (to) => {
+    if (!targets.includes(to)) return;
+    selected = st.job;
+    steer({ action: "move", job: st.job, crew: to, why: $("#steer-why")?.value || "" });
+  };
+  marker.bindPopup(`<div class="stop-popup" data-job="${escapeHtml(st.job)}"><strong>${escapeHtml(stopName(st))}</strong> · ${escapeHtml(code("kind", st.kind))}<br>
+    ${escapeHtml(crew)} ${shortTime(st.start)}–${shortTime(st.end).slice(6)}
+    <div class="row"><label><span>${t("steer_move_to")}</span> <select class="map-move-crew">${targets.map((c) => `<option value="${escapeHtml(c)}">${escapeHtml(c)}</option>`).join("")}</select></label>
+    <button type="button" class="map-move">${escapeHtml(t("steer:move"))}</button></div></div>`);
+  marker.on("popupopen", (e) => {
+    const el = e.popup.getElement();
+    el.querySelector(".map-move").addEventListener("click", () => { state.map.closePopup(); move(el.querySelector(".map-move-crew").value); });
+  });
+  // a drag: the marker follows the pointer (the map does not pan meanwhile); a press without
+  // a move is a click, which opens the popup
+  marker.on("mousedown", (e) => {
+    if (e.originalEvent.button !== 0) return;
+    const map = state.map;
+    const home = marker.getLatLng();
+    const from = e.containerPoint;
+    let dragged = false;
+    map.dragging.disable();
+    const follow = (ev) => {
+      const p = map.mouseEventToContainerPoint(ev);
+      if (!dragged && p.distanceTo(from) < 5) return;
+      dragged = true;
+      marker.getElement()?.style.setProperty("pointer-events", "none");
+      marker.setLatLng(map.containerPointToLatLng(p));
+    };
+    const drop = (ev) => {
+      document.removeEventListener("mousemove", follow);
+      document.removeEventListener("mouseup", drop);
+      map.dragging.enable();
+      marker.setLatLng(home);
+      marker.getElement()?.style.removeProperty("pointer-events");
+      if (!dragged) return;
+      const under = document.elementFromPoint(ev.clientX, ev.clientY)?.closest?.("[data-crew]");
+      const onMap = under && map.getContainer().contains(under);
+      const to = onMap ? under.getAttribute("data-crew") : nearestLine(map, map.mouseEventToContainerPoint(ev), routeLines);
+      if (to) move(to);
+    };
+    document.addEventListener("mousemove", follow);
+    document.addEventListener("mouseup", drop);
+  });
 }
 
 function minutes(iso) {
