@@ -36,6 +36,13 @@ from ops.emergency import (
     rest_of,
     take_over,
 )
+from ops.field import (
+    JobProgress,
+    as_reported,
+    bar_given_up,
+    explain_given_up,
+    reported_places,
+)
 from ops.jobs import FieldJob, JobKind, JobLink, Location
 from ops.repairs import OutageWindow, RepairCase, RepairChain, outage_window, repair_chain
 from ops.steering import Steering, steer_problem, with_left_out
@@ -847,6 +854,7 @@ def replan_emergency(
     on_progress: ProgressCallback | None = None,
     interruption: InterruptionRules = DEFAULT_INTERRUPTION,
     steering: Steering | None = None,
+    progress: Mapping[str, JobProgress] | None = None,
 ) -> DayPlan:
     """Insert new (urgent) jobs into a published day plan at ``now``.
 
@@ -863,11 +871,28 @@ def replan_emergency(
     (``DayPlan.suspended``). A crew that is not needed for the emergency finishes its job.
     A crew at lunch is called from it: the break ends at ``now`` (the crew eats in turns on
     site during a long emergency job).
+
+    ``progress``: what the crews reported of their jobs by ``now`` (the field app): a crew
+    that reported is where its reports put it, not where the plan's times do
+    (:func:`ops.field.as_reported`): a job reported started stays with it from then, one
+    reported done is not planned again, one it could not do is planned again (and the crew
+    starts from that job's place unless ``positions`` says where it went since).
     """
+    positions = positions or {}
+    progress = progress or {}
+    if progress:
+        went = as_reported(current.plan, current.day, progress, now)
+        positions = {**reported_places(went, progress.values()), **positions}
+        finished = {k for k, p in progress.items() if p.done is not None and p.done <= now}
+        current = replace(
+            current,
+            plan=went,  # a job done that the plan did not place is not planned again
+            jobs=tuple(j for j in current.jobs if j.id not in finished or went.stop(j.id)),
+            future=tuple(j for j in current.future if j.id not in finished),
+        )
     if overtime is None:  # the call-out rules' default, as for a day plan
         overtime = DEFAULT_CALL_OUT.overtime
     day = current.day
-    positions = positions or {}
     dates = list(current.dates or (day,))
     crews = [
         c.to_crew(
@@ -903,7 +928,7 @@ def replan_emergency(
     first = EMERGENCY_SHARE if urgent else 0.0
     steering = steering or Steering()
     plan = replan(
-        steer_problem(problem, steering, day),
+        steer_problem(bar_given_up(problem, progress), steering, day),
         current.plan,
         at,
         SolverOptions(seconds=seconds, urgent_first=first),
@@ -911,6 +936,7 @@ def replan_emergency(
         suspend={k: (to_seconds(s.leave, day), s.rest.id) for k, s in leaving.items()},
         calls_from_breaks=bool(urgent),
     )
+    plan = explain_given_up(plan, progress)
     plan = with_left_out(plan, steering, {j.id: j.mandatory for j in problem.jobs})
     kept = plan.stats.get("suspended", {})
     for job_id, s in leaving.items():  # a crew not needed elsewhere finished its job

@@ -25,12 +25,15 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from gis.isolation import Isolator
+from ops.calendar import local_time
 from ops.errors import Conflict, InvalidRequest
-from ops.jobs import FieldJob, JobKind, JobLink
+from ops.jobs import FieldJob, JobKind, JobLink, Location
 from ops.repairs import RepairCase, RepairReport, RepairRules, open_repair
 from ops.workflow import CLOSED, TRANSITIONS, JobChange, JobState, JobStatus, change_status
+from routing.model import Plan, Problem, Stop, Unassigned
 
 #: A report made this long before it reached the service is marked as sent late (offline).
 LATE_AFTER = dt.timedelta(minutes=2)
@@ -267,15 +270,219 @@ def replan_positions(
     now: dt.datetime,
     *,
     max_age: dt.timedelta = POSITION_MAX_AGE,
+    reported: Mapping[str, dt.datetime] | None = None,
 ) -> dict[str, tuple[float, float]]:
     """Where each crew starts a re-plan at ``now``: the position the dispatcher gave, else the
-    newest the crew shared within ``max_age`` before ``now`` (none taken after it)."""
+    newest the crew shared within ``max_age`` before ``now`` (none taken after it), and not
+    before the crew's last report on a job (``reported``: crew -> when; the job's place is
+    newer news than a position shared on the way to it)."""
     newest: dict[str, SharedPosition] = {}
+    reported = reported or {}
     for p in shared:
         if not now - max_age <= p.at <= now:
+            continue
+        if p.crew in reported and p.at < reported[p.crew]:
             continue
         if p.crew not in newest or p.at > newest[p.crew].at:
             newest[p.crew] = p
     out = {crew: (p.lon, p.lat) for crew, p in newest.items()}
     out.update({crew: (float(v[0]), float(v[1])) for crew, v in given.items()})
     return out
+
+
+# -- a re-plan from what the crews reported ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """What a crew's reports say of one of its jobs, for a re-plan: when it arrived, when the
+    work began (its 'started' report), when it was done (None: under way or not said), and
+    when the crew said it could not do it (``could_not_do``: the job has not begun, it is to
+    plan again, and the crew was at its place then)."""
+
+    job: str
+    crew: str
+    arrived: dt.datetime | None = None
+    started: dt.datetime | None = None
+    done: dt.datetime | None = None
+    could_not_do: dt.datetime | None = None
+
+    @property
+    def began(self) -> dt.datetime | None:
+        """When the work began as far as the crew said: started, else arrived."""
+        return self.started or self.arrived
+
+    @property
+    def latest(self) -> dt.datetime:
+        """The crew's last word on the job (a position shared before it is older news)."""
+        said = (self.arrived, self.started, self.done, self.could_not_do)
+        return max(t for t in said if t is not None)
+
+    def to_dict(self) -> dict[str, Any]:
+        def iso(t: dt.datetime | None) -> str | None:
+            return None if t is None else t.isoformat()
+
+        return {
+            "job": self.job,
+            "crew": self.crew,
+            "arrived": iso(self.arrived),
+            "started": iso(self.started),
+            "done": iso(self.done),
+            "could_not_do": iso(self.could_not_do),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> JobProgress:
+        def when(key: str) -> dt.datetime | None:
+            value = data.get(key)
+            return None if value is None else dt.datetime.fromisoformat(value)
+
+        return cls(
+            str(data["job"]),
+            str(data["crew"]),
+            when("arrived"),
+            when("started"),
+            when("done"),
+            when("could_not_do"),
+        )
+
+
+def reported_progress(reports: Iterable[FieldReport]) -> dict[str, JobProgress]:
+    """Each job's progress as its crew reported it (the reports the service took), in the
+    order they were made: arrived and started begin the work, done ends it, could not do
+    undoes it (the job is to plan again; a crew that comes back and reports again begins it
+    anew); the other reports do not move the crew."""
+    out: dict[str, JobProgress] = {}
+    for r in sorted(reports, key=lambda r: r.made_at):
+        seen = out.get(r.job) or JobProgress(r.job, r.crew)
+        if seen.could_not_do is not None and r.kind in (
+            ReportKind.ARRIVED,
+            ReportKind.STARTED,
+            ReportKind.DONE,
+        ):
+            seen = JobProgress(r.job, r.crew)  # back on the job after giving it up
+        if r.kind is ReportKind.ARRIVED:
+            out[r.job] = replace(seen, arrived=seen.arrived or r.made_at)
+        elif r.kind is ReportKind.STARTED:
+            out[r.job] = replace(seen, started=seen.started or r.made_at)
+        elif r.kind is ReportKind.DONE:
+            out[r.job] = replace(seen, done=r.made_at)
+        elif r.kind is ReportKind.COULD_NOT_DO:
+            out[r.job] = JobProgress(r.job, r.crew, could_not_do=r.made_at)
+    return out
+
+
+def _seconds(moment: dt.datetime, day: dt.date) -> int:
+    """``moment`` on the axis of ``day`` (seconds since its local midnight)."""
+    local = local_time(moment).replace(tzinfo=None)
+    return round((local - dt.datetime.combine(day, dt.time(0))).total_seconds())
+
+
+def as_reported(
+    plan: Plan, day: dt.date, progress: Mapping[str, JobProgress], now: dt.datetime
+) -> Plan:
+    """The published ``plan`` of ``day`` as the crews' reports say the day has gone, to
+    re-plan from at ``now`` (:func:`ops.dispatch.replan_emergency`).
+
+    A job's reports are its truth on every route it is on (the two crews of a two-crew job
+    alike): a job reported begun by ``now`` is begun, from when the crew began it (its
+    'started', else its 'arrived'; a job only reported done began the plan's duration before)
+    to when it was reported done, or, under way, for the plan's duration and at least until
+    ``now``. A job reported could-not-do has not begun, whatever the plan's times said: it
+    starts after ``now``, to be planned again. A job without reports has not begun either on
+    the route of a crew that reported on another of its jobs (the crew's reports are where it
+    is); a crew that reported nothing keeps the plan's times for it (the re-plan then takes
+    what the plan says has begun). The begun stops come first, in the order they began."""
+    at = _seconds(now, day)
+    routes = []
+    for route in plan.routes:
+        reported = any(
+            (p := progress.get(s.job_id)) is not None and p.crew == route.crew_id
+            for s in route.stops
+        )
+        if route.day not in (None, day.isoformat()) or not any(
+            s.job_id in progress for s in route.stops
+        ):
+            routes.append(route)
+            continue
+        begun: list[Stop] = []
+        rest: list[Stop] = []
+        for stop in route.stops:
+            p = progress.get(stop.job_id)
+            length = stop.end - stop.start
+            if p is None and not reported:  # as the plan has it
+                (begun if stop.start <= at else rest).append(stop)
+                continue
+            done = None if p is None or p.done is None else _seconds(p.done, day)
+            done = None if done is None or done > at else done
+            began = None if p is None or p.began is None else _seconds(p.began, day)
+            if began is None and done is not None:
+                began = done - length
+            if began is None or began > at:
+                start = max(stop.start, at + 1)  # not begun: after now, planned again
+                arrival = max(stop.arrival, at + 1)
+                rest.append(replace(stop, arrival=arrival, start=start, end=start + length))
+                continue
+            came = began if p is None or p.arrived is None else min(_seconds(p.arrived, day), began)
+            end = max(began, done) if done is not None else max(began + length, at)
+            begun.append(replace(stop, arrival=came, start=began, end=end))
+        stops = sorted(begun, key=lambda s: s.start) + sorted(rest, key=lambda s: s.start)
+        routes.append(replace(route, stops=tuple(stops)))
+    return replace(plan, routes=tuple(routes))
+
+
+def last_words(progress: Iterable[JobProgress]) -> dict[str, dt.datetime]:
+    """When each crew last reported on a job (for :func:`replan_positions`' ``reported``)."""
+    out: dict[str, dt.datetime] = {}
+    for p in progress:
+        out[p.crew] = max(out.get(p.crew, p.latest), p.latest)
+    return out
+
+
+def reported_places(plan: Plan, progress: Iterable[JobProgress]) -> dict[str, Location]:
+    """Where the crews whose last word was that they could not do a job are: at that job's
+    place (``plan``'s stop of it). A crew whose last word began or ended a job is where its
+    route's begun work leaves it, which the re-plan knows without this."""
+    last: dict[str, JobProgress] = {}
+    for p in progress:
+        if p.crew not in last or p.latest > last[p.crew].latest:
+            last[p.crew] = p
+    out: dict[str, Location] = {}
+    for route in plan.routes:
+        word = last.get(route.crew_id)
+        if word is None or word.could_not_do is None:
+            continue
+        for stop in route.stops:
+            if stop.job_id == word.job and stop.location is not None:
+                out[route.crew_id] = (float(stop.location[0]), float(stop.location[1]))
+    return out
+
+
+def bar_given_up(problem: Problem, progress: Mapping[str, JobProgress]) -> Problem:
+    """``problem`` with each job a crew reported it could not do barred to that crew for the
+    re-plan (routing's ``barred_crews``): the crew said it cannot, and the solver, which keeps
+    published jobs on their crews, would send it straight back. Another able crew may take
+    it; a dispatcher's pin or lock (:func:`ops.steering.steer_problem`) gives it back."""
+    gave_up = {k: p.crew for k, p in progress.items() if p.could_not_do is not None}
+    if not gave_up:
+        return problem
+    jobs = tuple(
+        replace(j, barred_crews=j.barred_crews | {gave_up[j.id]}) if j.id in gave_up else j
+        for j in problem.jobs
+    )
+    return replace(problem, jobs=jobs)
+
+
+def explain_given_up(plan: Plan, progress: Mapping[str, JobProgress]) -> Plan:
+    """``plan`` with the jobs left out that a crew could not do saying so (which crew, when):
+    the dispatcher reads why the job has no crew (:func:`bar_given_up`)."""
+    left = []
+    for u in plan.unassigned:
+        p = progress.get(u.job_id)
+        if p is not None and p.could_not_do is not None:
+            at = f"{local_time(p.could_not_do):%H:%M}"
+            u = Unassigned.because(
+                u.job_id, "could_not_do", u.mandatory, "given_up_by_crew", crew=p.crew, at=at
+            )
+        left.append(u)
+    return replace(plan, unassigned=tuple(left))

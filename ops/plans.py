@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from ops.calendar import local_time
 from ops.dispatch import CrewShift, DayPlan
 from ops.errors import Conflict, InvalidRequest
+from ops.field import JobProgress
 from ops.jobs import FieldJob, JobLink, field_job_from_dict
 from ops.outages import DEFAULT_LEAD, LIVE, Outage, follow_window
 from ops.repairs import RepairChain, chain_from_jobs
@@ -402,7 +403,8 @@ class PlanRequest:
     cannot be dropped on its way to the solver (``overtime_hours`` of a re-plan once was).
 
     ``overtime_hours`` None: the call-out rules' default for emergency work (none for routine
-    work). ``now``, ``new_jobs`` and ``positions`` are a re-plan's.
+    work). ``now``, ``new_jobs``, ``positions`` and ``progress`` (what the crews reported of
+    their jobs by ``now``: :func:`ops.field.as_reported`) are a re-plan's.
     """
 
     calendar: dict[str, Any] = field(default_factory=dict)
@@ -412,6 +414,7 @@ class PlanRequest:
     days: int = 1
     new_jobs: tuple[str, ...] = ()
     positions: dict[str, list[float]] = field(default_factory=dict)
+    progress: dict[str, JobProgress] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -422,6 +425,7 @@ class PlanRequest:
             "days": self.days,
             "new_jobs": list(self.new_jobs),
             "positions": self.positions,
+            "progress": [p.to_dict() for p in self.progress.values()],
         }
 
     @classmethod
@@ -437,6 +441,7 @@ class PlanRequest:
             days=int(problem.get("days") or 1),
             new_jobs=tuple(problem.get("new_jobs") or ()),
             positions=dict(problem.get("positions") or {}),
+            progress={p.job: p for p in map(JobProgress.from_dict, problem.get("progress") or ())},
         )
 
     @property

@@ -325,6 +325,9 @@ DETAILS: dict[str, str] = {
     "fully_booked": "the crews that can do it ({crews}) are fully booked in its window",
     "crews_locked": "the crews that can do it ({crews}) have their routes locked",
     "left_out_by_dispatcher": "left out of the plan by {by}: {why}",
+    "given_up_by_crew": (
+        "crew {crew} could not do it (reported at {at}) and no other crew can take it in this plan"
+    ),
 }
 
 

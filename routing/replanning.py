@@ -92,8 +92,9 @@ def _crew_at(
     frozen: Mapping[ShiftKey, list[Stop]],
     taken: Mapping[ShiftKey, list[BreakTaken]],
 ) -> Crew:
-    """The crew at ``now``: without the breaks it took, free (where its started work left it)
-    from the end of that work, and of any break under way."""
+    """The crew at ``now``: without the breaks it took, free (where its started work left it,
+    or, that work over by ``now``, at its ``current_location`` when given) from the end of
+    that work, and of any break under way."""
     shifts = []
     free_from = crew.available_from
     for k, shift in enumerate(crew.shifts):
@@ -113,9 +114,11 @@ def _crew_at(
     stops = next((frozen[(crew.id, k)] for k in shift_now if (crew.id, k) in frozen), None)
     if stops:
         last = stops[-1]
+        # its started work over, a crew the caller places (GPS) has gone there since
+        moved = crew.current_location if last.end <= now else None
         return replace(
             crew,
-            current_location=last.location or crew.current_location,
+            current_location=moved or last.location or crew.current_location,
             available_from=max(now, last.end, free_from or now),
         )
     return replace(

@@ -282,12 +282,13 @@ def replan(
     """Re-plan the rest of the day after something changed (an emergency came in).
 
     Jobs of the published plan that have started by ``now`` are frozen: they stay with their
-    crew, which is free again at their end, at their place. Crews with no started job are free
-    from ``now`` at their ``current_location`` (their GPS position when the caller knows it,
-    else their depot). A break already begun is not given again. Every other job of ``problem``
-    (published or new) is planned again, and moving a published job to another crew costs
-    :data:`REASSIGN_PENALTY`, so as little changes as the new jobs need. A job that must follow
-    a started one may start only after that one's end. The returned plan holds every frozen
+    crew, which is free again at their end, at their place (or at its ``current_location``,
+    when given, if that work is over by ``now``: the crew went on). Crews with no started job
+    are free from ``now`` at their ``current_location`` (their GPS position when the caller
+    knows it, else their depot). A break already begun is not given again. Every other job of
+    ``problem`` (published or new) is planned again, and moving a published job to another crew
+    costs :data:`REASSIGN_PENALTY`, so as little changes as the new jobs need. A job that must
+    follow a started one may start only after that one's end. The returned plan holds every frozen
     stop, with whole-day route totals; ``moved`` lists the published jobs now on another crew.
 
     ``suspend``: started jobs their crew may leave, job id -> (when the crew can leave, the id

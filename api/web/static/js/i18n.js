@@ -250,6 +250,8 @@ const STRINGS = {
     // plan steering (issue 18)
     "msg:crews_locked": "可承担的班组（{crews}）的路线已锁定",
     "msg:left_out_by_dispatcher": "调度员 {by} 将其移出计划：{why}",
+    "msg:given_up_by_crew": "班组 {crew} 报告无法完成（{at}），本计划中没有其他班组可以承担",
+    "reason:could_not_do": "班组无法完成",
     "reason:crews_locked": "班组路线已锁定",
     "reason:by_dispatcher": "调度员移出",
     steer_title: "调整计划",
@@ -515,6 +517,8 @@ const STRINGS = {
     // plan steering (issue 18)
     "msg:crews_locked": "the crews that can do it ({crews}) have their routes locked",
     "msg:left_out_by_dispatcher": "left out of the plan by {by}: {why}",
+    "msg:given_up_by_crew": "crew {crew} could not do it (reported at {at}) and no other crew can take it in this plan",
+    "reason:could_not_do": "its crew could not do it",
     "reason:crews_locked": "crews locked",
     "reason:by_dispatcher": "taken out by a dispatcher",
     steer_title: "Steer the plan",
