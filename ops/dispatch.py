@@ -674,6 +674,7 @@ def plan_day(
     days: int = 1,
     call_out: CallOutRules = DEFAULT_CALL_OUT,
     steering: Steering | None = None,
+    solution_limit: int | None = None,
 ) -> DayPlan:
     """Plan ``day`` (or ``days`` working days from it, a week view): every open job that may
     start by the end of the plan, the crews on shift each day.
@@ -692,6 +693,9 @@ def plan_day(
         A :mod:`routing.travel` model (the road network); straight line when None.
     seconds
         Solver time limit.
+    solution_limit
+        Stop the search after this many solutions (``seconds`` still bounds it): the same
+        plan whatever the machine's load, for tests and benchmarks.
     overtime
         How long crews may stay past their shift for emergency jobs (``FieldJob.emergency``);
         every other job still ends within its own crew's shift. Default: ``call_out.overtime``
@@ -740,7 +744,7 @@ def plan_day(
     steering = steering or Steering()
     plan = solve(
         steer_problem(problem, steering, day),
-        SolverOptions(seconds=seconds, urgent_first=first),
+        SolverOptions(seconds=seconds, urgent_first=first, solution_limit=solution_limit),
         on_progress=on_progress,
     )
     plan = with_left_out(plan, steering, {j.id: j.mandatory for j in problem.jobs})
@@ -850,6 +854,7 @@ def replan_emergency(
     calendar: WorkCalendar,
     travel: TravelModel | None = None,
     seconds: float = SolverOptions.seconds,
+    solution_limit: int | None = None,
     overtime: dt.timedelta | None = None,
     on_progress: ProgressCallback | None = None,
     interruption: InterruptionRules = DEFAULT_INTERRUPTION,
@@ -931,7 +936,7 @@ def replan_emergency(
         steer_problem(bar_given_up(problem, progress), steering, day),
         current.plan,
         at,
-        SolverOptions(seconds=seconds, urgent_first=first),
+        SolverOptions(seconds=seconds, urgent_first=first, solution_limit=solution_limit),
         on_progress=on_progress,
         suspend={k: (to_seconds(s.leave, day), s.rest.id) for k, s in leaving.items()},
         calls_from_breaks=bool(urgent),

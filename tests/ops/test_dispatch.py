@@ -270,7 +270,12 @@ def test_a_day_with_more_work_than_crews_is_planned_and_replanned(
 
     jobs, links, repairs = busy_day(city_isolator, seed=1)
     roster = read_roster(SAMPLE_ROSTER)
-    day = plan_day(BUSY, jobs, links, roster, CAL, repairs=repairs, travel=city_roads, seconds=10)
+    # a solution limit, not a time limit: 65 of 112 were planned in 10 s under CI's load, 77 in
+    # 5 solutions on any machine (8 s idle, 35 s with nine processes on two cores)
+    day = plan_day(
+        BUSY, jobs, links, roster, CAL, repairs=repairs, travel=city_roads, seconds=120,
+        solution_limit=5,
+    )  # fmt: skip
     planned = {s.job_id for r in day.plan.routes for s in r.stops}
     assert len(planned) >= 0.6 * len(jobs), day.plan.unassigned
     assert {r.crew_id for r in day.plan.routes if r.stops} >= {"meter-01", "meter-02", "valve-01"}
