@@ -404,6 +404,7 @@ def _solve(
         on_progress=on_progress,
         overtime=request.overtime,
         steering=steering,
+        progress=request.progress,  # what the crews reported (the field app)
     )
 
 

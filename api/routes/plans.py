@@ -41,7 +41,15 @@ from api.webhooks import enqueue_notice_events
 from ops.dispatch import plan_diff
 from ops.emergency import CallOutRules
 from ops.errors import Conflict
-from ops.field import POSITION_MAX_AGE, SharedPosition, replan_positions
+from ops.field import (
+    POSITION_MAX_AGE,
+    FieldReport,
+    ReportKind,
+    SharedPosition,
+    last_words,
+    replan_positions,
+    reported_progress,
+)
 from ops.jobs import field_job_from_dict
 from ops.outages import LIVE
 from ops.plans import (
@@ -460,7 +468,22 @@ def replan_plan(
         )
         if e.crew_id and (at := local(dt.datetime.fromisoformat(e.data["at"])))
     ]
-    positions = {k: list(v) for k, v in replan_positions(positions, shared, now).items()}
+    # what the crews reported of the plan's jobs by now: where they are, not where the plan's
+    # times put them (ops.field.as_reported)
+    progress = reported_progress(
+        FieldReport(r.id, r.job_id, r.crew_id, ReportKind(r.kind), local(r.made_at))
+        for k in range(0, len(in_parent), 5000)  # under every database's limit of parameters
+        for r in session.scalars(
+            select(t.FieldReport).where(
+                t.FieldReport.job_id.in_(in_parent[k : k + 5000]), t.FieldReport.status_code < 300
+            )
+        )
+        if local(r.made_at) <= now and local(r.made_at).date() == parent.day
+    )
+    reported = last_words(progress.values())
+    positions = {
+        k: list(v) for k, v in replan_positions(positions, shared, now, reported=reported).items()
+    }
     problem = encode_problem(
         parent.day,
         all_jobs,
@@ -472,6 +495,7 @@ def replan_plan(
             network_id=parent.network_id,
             new_jobs=tuple(new),
             positions=positions,
+            progress=progress,
             now=now.isoformat(),
             overtime_hours=body.overtime_hours,
         ),

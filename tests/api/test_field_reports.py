@@ -308,3 +308,70 @@ def test_a_replan_starts_from_the_crews_shared_positions(service: Service) -> No
     assert problem["positions"][CREW] == [114.3312, 34.7987]  # shared from the phone
     assert problem["positions"][OTHER] == [114.3, 34.8]  # the dispatcher's word wins
     wait_for_plan(service, r.json()["id"])
+
+
+def test_a_replan_takes_what_the_crews_reported(service: Service) -> None:
+    """Issue 18 item 8: a crew reported 'started' on its first job 20 minutes ago, another
+    that it could not do its first job; the re-plan is given that (its problem's
+    ``progress``), keeps the first job on its crew from then, and gives the second job to
+    another crew or leaves it out saying why."""
+    if service.backend != "sqlite":
+        pytest.skip("one solve is enough: the reports are read the same on both back ends")
+    from api.db import tables as t
+
+    service.clock.now = START + dt.timedelta(hours=2)
+    published = [p for p in service.get("/api/plans").json() if p["status"] == "published"]
+    plan = service.get(f"/api/plans/{published[0]['id']}").json()
+    firsts = [
+        (r["crew"], s["job"])
+        for r in plan["result"]["routes"]
+        for s in r["stops"][:1]
+        if s.get("slot", 1) == 1
+        and service.get(f"/api/jobs/{s['job']}").json()["status"] == "assigned"
+    ]
+    (crew, job), (other, given_up) = next((a, b) for a in firsts for b in firsts if a[0] != b[0])
+    began = service.clock.now - dt.timedelta(minutes=20)
+    body = {"id": new_id(), "job": job, "kind": "started", "made_at": began.isoformat()}
+    assert report(service, body, crew).status_code == 201
+    gave_up = service.clock.now - dt.timedelta(minutes=15)
+    body = {
+        "id": new_id(),
+        "job": given_up,
+        "kind": "could_not_do",
+        "reason": "no access: the gate is locked",
+        "made_at": gave_up.isoformat(),
+    }
+    assert report(service, body, other).status_code == 201, body
+    r = service.post(
+        f"/api/plans/{plan['id']}/replan", json={"now": service.clock.now.isoformat(), "seconds": 2}
+    )
+    assert r.status_code == 202, r.text
+    with service.client.app.state.reader_sessions() as session:  # type: ignore[attr-defined]
+        problem = session.get(t.Plan, r.json()["id"]).problem
+    said = {p["job"]: p for p in problem["progress"]}
+    assert said[job] == {
+        "job": job,
+        "crew": crew,
+        "arrived": None,
+        "started": began.isoformat(),
+        "done": None,
+        "could_not_do": None,
+    }
+    assert said[given_up]["could_not_do"] == gave_up.isoformat()
+    assert said[given_up]["crew"] == other
+    after = wait_for_plan(service, r.json()["id"])
+    assert after["status"] == "ready", after["error"]
+    stop = next(
+        s
+        for r in after["result"]["routes"]
+        if r["crew"] == crew
+        for s in r["stops"]
+        if s["job"] == job
+    )
+    assert stop["start"] == began.replace(tzinfo=None).isoformat(timespec="minutes")
+    holders = [
+        r["crew"] for r in after["result"]["routes"] for s in r["stops"] if s["job"] == given_up
+    ]
+    left = {u["job"]: u for u in after["result"]["unassigned"]}
+    assert other not in holders
+    assert holders or left[given_up]["detail_key"] == "given_up_by_crew", left.get(given_up)
