@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gis.hydraulic_model import ModelSettings, build_model, peak_hour
+from gis.hydraulic_model import ModelSettings, build_model
 from gis.hydraulics import (
     HydraulicEngine,
     HydraulicImpact,
@@ -19,7 +19,6 @@ from gis.hydraulics import (
     HydraulicState,
     PressureSettings,
     engine_for,
-    hydraulic_valve_criticality,
     isolation_impact,
     window_impact,
 )
@@ -29,7 +28,6 @@ from gis.pressure_area import PressureArea, reduced_pressure_area
 from ops.hydraulic_impact import PressureOf, ReducedPressure, reduced_pressure
 
 KEEP_ENGINES = 2  # EPANET engines kept open (per network, hour and service pressure)
-KEEP_TABLES = 4  # hydraulic valve tables kept (per network, hour, pressure, valves failed)
 
 
 @dataclass
@@ -49,9 +47,6 @@ class HydraulicEngines:
         self.keep = keep
         self._open: OrderedDict[tuple[Any, ...], _OpenEngine] = OrderedDict()
         self._lock = threading.Lock()
-        # hydraulic valve tables (valve programme), kept per network, hour, pressure, failed
-        self._tables: OrderedDict[Any, tuple[float, dict[str, float]]] = OrderedDict()
-        self._table_locks: dict[Any, threading.Lock] = {}
 
     def impact(
         self,
@@ -84,26 +79,6 @@ class HydraulicEngines:
             if isinstance(found.normal, tuple):
                 return window_impact(found.engine, network, plan, normal=found.normal)
             return isolation_impact(found.engine, network, plan, normal=found.normal)
-
-    def valve_table(
-        self, key: Any, compute: Callable[[], tuple[float, dict[str, float]]]
-    ) -> tuple[float, dict[str, float]]:
-        """The hour and the valve id → extra m³/h not served table of ``key``, computed once
-        (``compute``: minutes on a city) while other requests for it wait; the latest
-        :data:`KEEP_TABLES` kept."""
-        with self._lock:
-            lock = self._table_locks.setdefault(key, threading.Lock())
-        with lock:
-            with self._lock:
-                found = self._tables.get(key)
-            if found is None:
-                found = compute()
-                with self._lock:
-                    self._tables[key] = found
-                    while len(self._tables) > KEEP_TABLES:
-                        old, _ = self._tables.popitem(last=False)
-                        self._table_locks.pop(old, None)
-            return found
 
     def close(self) -> None:
         with self._lock:
@@ -176,27 +151,3 @@ def notice_pressure(
         return reduced_pressure(loaded.network, plan, impact, found)
 
     return of
-
-
-def stored_valve_table(
-    state: Any, db: Any, loaded: Any, hour: float | None, service_pressure_mpa: float
-) -> tuple[float, dict[str, float]]:
-    """The hour and the hydraulic valve table of a stored network (valve id → extra demand not
-    served when it fails when needed, m³/h: ``ops.valves.critical_valves(hydraulic=)``), on an
-    engine of its own (an isolation query at that hour is not held up by it), in this process
-    (a service does not fork), kept by the service's engines. ``hour`` None: the peak hour of a
-    model built from GIS layers, 0 (the file's start) for an EPANET file."""
-    engines: HydraulicEngines = state.hydraulic_engines
-    key = (int(loaded.row_id), hour, float(service_pressure_mpa), tuple(sorted(loaded.failed)))
-
-    def compute() -> tuple[float, dict[str, float]]:
-        model = stored_model(state.registry, db, loaded)
-        at = hour
-        if at is None:
-            at = 0.0 if _is_inp(state.registry, db, loaded) else float(peak_hour(model))
-        settings = PressureSettings(service_pressure_mpa=service_pressure_mpa)
-        with engine_for(model, loaded.network, at, settings) as engine:
-            rows = hydraulic_valve_criticality(engine, loaded.isolator)
-        return at, {r.valve_id: r.extra_not_served_m3h for r in rows}
-
-    return engines.valve_table(key, compute)
