@@ -28,7 +28,7 @@ from api.db import tables as t
 from api.db.session import make_engine, migrate, session_factory
 from api.demo import DEMO_PASSWORD, DEMO_USERS, claim, demo_crew_user, seed_in_background
 from api.guard import RequestGuard
-from api.hydraulics import HydraulicEngines
+from api.hydraulics import HydraulicEngines, warm_up
 from api.openapi import install
 from api.planner import Planner, reap_abandoned
 from api.registry import NetworkRegistry, NetworkStatus, check_network_files
@@ -142,7 +142,7 @@ def start(app: FastAPI, settings: Settings) -> None:
     )
     prepare_hashing()
     app.state.registry = NetworkRegistry(settings.data_dir.resolve())
-    app.state.hydraulic_engines = HydraulicEngines()  # opened by the first hydraulic query
+    app.state.hydraulic_engines = HydraulicEngines()  # warmed below, else the first query opens
     app.state.planner = Planner(url, settings.data_dir.resolve(), settings.planner_workers)
     # the notice events' delivery worker (docs/webhooks.md): it sends what the outbox holds,
     # what an earlier run left too
@@ -171,6 +171,11 @@ def start(app: FastAPI, settings: Settings) -> None:
     # would otherwise hold up the first requests)
     with app.state.reader_sessions() as session, suppress(Conflict, NotFound):  # none yet: fine
         app.state.registry.get(session, app.state.registry.latest_id(session))
+    if settings.hydraulic_warm_up:  # and its first hydraulic query's engine, in the background
+        registry = app.state.registry
+        with app.state.reader_sessions() as session:
+            loaded = [registry.get(session, i) for i in registry.loaded_ids]
+        warm_up(app.state, app.state.reader_engine, loaded, settings.service_pressure_mpa)
 
 
 def seed(session: Any, settings: Settings) -> None:

@@ -1,19 +1,23 @@
-"""EPANET engines the service keeps open between isolation queries (``hydraulic=true``): made at
-start-up, closed at shutdown (docs/hydraulics.md)."""
+"""EPANET engines the service keeps open between isolation queries (``hydraulic=true``): the
+first ones opened in the background at start-up (:func:`warm_up`), closed at shutdown
+(docs/hydraulics.md)."""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gis.hydraulic_model import ModelSettings, build_model
+from gis.hydraulic_model import ModelSettings, build_model, peak_hour
 from gis.hydraulics import (
     HydraulicEngine,
+    HydraulicError,
     HydraulicImpact,
     HydraulicModel,
     HydraulicState,
@@ -29,6 +33,8 @@ from ops.hydraulic_impact import PressureOf, ReducedPressure, reduced_pressure
 
 KEEP_ENGINES = 2  # EPANET engines kept open (per network, hour and service pressure)
 
+log = logging.getLogger("waterops.api")
+
 
 @dataclass
 class _OpenEngine:
@@ -36,17 +42,90 @@ class _OpenEngine:
     # every valve open: the same for every plan (over a window, a state per hour)
     normal: HydraulicState | tuple[HydraulicState, ...]
     lock: threading.Lock  # one EPANET project answers one scenario at a time
+    closed: bool = False  # dropped while a request waited for its lock: open it again
 
 
 class HydraulicEngines:
     """EPANET engines kept open per (network, hour, service pressure, window end): opening one
     runs the model up to the hour (about 5 s on the sample city), a scenario then takes 0.1 s
-    (a 6-hour window's, its six steps)."""
+    (a 6-hour window's, its six steps). The hydraulic model of each network version is kept
+    too (built once from its files; its normal runs kept with it), so an engine at another
+    hour does not read the layers again. :func:`warm_up` opens the first engines at start."""
 
     def __init__(self, keep: int = KEEP_ENGINES) -> None:
         self.keep = keep
         self._open: OrderedDict[tuple[Any, ...], _OpenEngine] = OrderedDict()
         self._lock = threading.Lock()
+        # one opening per key: a query waits for the warm-up's (or another query's) engine
+        self._opening: dict[tuple[Any, ...], threading.Lock] = {}
+        self._models: OrderedDict[int, HydraulicModel] = OrderedDict()
+        self._model_locks: dict[int, threading.Lock] = {}
+        self.warming: threading.Thread | None = None  # the start-up's warm-up (warm_up)
+        self.closed = False
+
+    def open_keys(self) -> tuple[tuple[Any, ...], ...]:
+        """The keys of the engines open, least recently used first."""
+        with self._lock:
+            return tuple(self._open)
+
+    def model(self, network_id: int, build: Callable[[], HydraulicModel]) -> HydraulicModel:
+        """The hydraulic model of a network version (its files never change), built once by
+        ``build`` while other requests for it wait; the latest ``keep`` kept."""
+        with self._lock:
+            found = self._models.get(network_id)
+            if found is not None:
+                self._models.move_to_end(network_id)
+                return found
+            lock = self._model_locks.setdefault(network_id, threading.Lock())
+        with lock:
+            with self._lock:
+                found = self._models.get(network_id)
+            if found is None:
+                found = build()
+                with self._lock:
+                    self._models[network_id] = found
+                    while len(self._models) > self.keep:
+                        old, _ = self._models.popitem(last=False)
+                        self._model_locks.pop(old, None)
+            return found
+
+    def opened(
+        self, key: tuple[Any, ...], open_engine: Callable[[], HydraulicEngine]
+    ) -> _OpenEngine:
+        """The engine of ``key``, opened by ``open_engine`` (and its normal run solved) unless
+        it is open; one opening per key at a time."""
+        with self._lock:
+            found = self._open.get(key)
+            if found is not None:
+                self._open.move_to_end(key)
+                return found
+            opening = self._opening.setdefault(key, threading.Lock())
+        with opening:
+            with self._lock:
+                found = self._open.get(key)
+            if found is not None:  # opened meanwhile (the warm-up, another request)
+                return found
+            engine = open_engine()
+            try:
+                normal = engine.solve_window(()) if engine.end is not None else engine.solve(())
+            except BaseException:
+                engine.close()
+                raise
+            found = _OpenEngine(engine, normal, threading.Lock())
+            dropped = []
+            with self._lock:
+                self._opening.pop(key, None)
+                if self.closed:  # the service stopped while it opened
+                    dropped.append(found)
+                else:
+                    self._open[key] = found
+                    while len(self._open) > self.keep:
+                        dropped.append(self._open.popitem(last=False)[1])
+            for old in dropped:
+                with old.lock:
+                    old.closed = True
+                    old.engine.close()
+            return found
 
     def impact(
         self,
@@ -55,36 +134,25 @@ class HydraulicEngines:
         network: Any,
         plan: Any,
     ) -> HydraulicImpact:
-        with self._lock:
-            found = self._open.get(key)
-            if found is not None:
-                self._open.move_to_end(key)
-        if found is None:
-            engine = open_engine()
-            normal = engine.solve_window(()) if engine.end is not None else engine.solve(())
-            found = _OpenEngine(engine, normal, threading.Lock())
-            with self._lock:
-                already = self._open.get(key)
-                if already is None:
-                    self._open[key] = found
-                    dropped = []
-                    while len(self._open) > self.keep:
-                        dropped.append(self._open.popitem(last=False)[1])
-                else:  # another request opened it meanwhile
-                    dropped, found = [found], already
-            for old in dropped:
-                with old.lock:
-                    old.engine.close()
-        with found.lock:
-            if isinstance(found.normal, tuple):
-                return window_impact(found.engine, network, plan, normal=found.normal)
-            return isolation_impact(found.engine, network, plan, normal=found.normal)
+        while True:
+            found = self.opened(key, open_engine)
+            with found.lock:
+                if found.closed:
+                    if self.closed:
+                        raise HydraulicError("the service is stopping: ask again when it is up")
+                    continue  # dropped for a newer engine while this waited: open it again
+                if isinstance(found.normal, tuple):
+                    return window_impact(found.engine, network, plan, normal=found.normal)
+                return isolation_impact(found.engine, network, plan, normal=found.normal)
 
     def close(self) -> None:
         with self._lock:
+            self.closed = True
             engines, self._open = list(self._open.values()), OrderedDict()
+            self._models.clear()
         for e in engines:
             with e.lock:
+                e.closed = True
                 e.engine.close()
 
 
@@ -108,6 +176,26 @@ def _is_inp(registry: Any, db: Any, loaded: Any) -> bool:
     return str(row.stored_path).lower().endswith(".inp")
 
 
+def _stored_engine(
+    state: Any,
+    db: Any,
+    loaded: Any,
+    hour: float,
+    service_pressure_mpa: float,
+    end: float | None,
+) -> tuple[tuple[Any, ...], Callable[[], HydraulicEngine]]:
+    """The key of a stored network's engine at (hour, service pressure, end), and how to open
+    it (on the network's kept model)."""
+    engines: HydraulicEngines = state.hydraulic_engines
+    settings = PressureSettings(service_pressure_mpa=service_pressure_mpa)
+
+    def open_engine() -> HydraulicEngine:
+        model = engines.model(int(loaded.row_id), lambda: stored_model(state.registry, db, loaded))
+        return engine_for(model, loaded.network, hour, settings, end)
+
+    return (int(loaded.row_id), float(hour), float(service_pressure_mpa), end), open_engine
+
+
 def stored_impact(
     state: Any,
     db: Any,
@@ -121,15 +209,8 @@ def stored_impact(
     the outage window ``[hour, end)``: gis.hydraulics.window_impact), on the engine the service
     keeps open for (network, hour, service pressure, end)."""
     engines: HydraulicEngines = state.hydraulic_engines
-    network = loaded.network
-    settings = PressureSettings(service_pressure_mpa=service_pressure_mpa)
-
-    def open_engine() -> HydraulicEngine:
-        model = stored_model(state.registry, db, loaded)
-        return engine_for(model, network, hour, settings, end)
-
-    key = (int(loaded.row_id), float(hour), float(service_pressure_mpa), end)
-    return engines.impact(key, open_engine, network, plan)
+    key, open_engine = _stored_engine(state, db, loaded, hour, service_pressure_mpa, end)
+    return engines.impact(key, open_engine, loaded.network, plan)
 
 
 def notice_pressure(
@@ -151,3 +232,48 @@ def notice_pressure(
         return reduced_pressure(loaded.network, plan, impact, found)
 
     return of
+
+
+def first_hour(state: Any, db: Any, loaded: Any) -> float:
+    """The hour the first hydraulic query of a network asks, the one warmed at start: the peak
+    hour of a model built from GIS layers (07:00 in the sample city, the console's default
+    hour), the file's start (0, the API's default) for an EPANET file."""
+    if _is_inp(state.registry, db, loaded):
+        return 0.0
+    engines: HydraulicEngines = state.hydraulic_engines
+    model = engines.model(int(loaded.row_id), lambda: stored_model(state.registry, db, loaded))
+    return float(peak_hour(model))
+
+
+def warm_up(state: Any, db: Any, loaded: Iterable[Any], service_pressure_mpa: float) -> None:
+    """Open, in a background thread, the engine the first hydraulic query of each of the
+    ``loaded`` networks asks (:func:`first_hour`, one hour, the service pressure), so that query
+    does not wait seconds for it; a request meanwhile is answered as before (one that needs
+    the engine being opened waits for it). A network without a hydraulic model (no elevations,
+    a pump in GIS layers …) is a log line: its hydraulic queries stay the 422 they are."""
+    engines: HydraulicEngines = state.hydraulic_engines
+    networks = list(loaded)[-engines.keep :]  # more would drop the first ones again
+
+    def run() -> None:
+        for one in networks:
+            if engines.closed:
+                return
+            t0 = time.perf_counter()
+            try:
+                hour = first_hour(state, db, one)
+                engines.opened(*_stored_engine(state, db, one, hour, service_pressure_mpa, None))
+            except HydraulicError as exc:
+                log.info("network %s: hydraulic engine not warmed: %s", one.row_id, exc)
+                continue
+            except Exception:  # a warm-up only saves time: it never stops the service
+                log.exception("network %s: hydraulic engine not warmed", one.row_id)
+                continue
+            log.info(
+                "network %s: hydraulic engine warmed at hour %g in %.1f s",
+                one.row_id,
+                hour,
+                time.perf_counter() - t0,
+            )
+
+    engines.warming = threading.Thread(target=run, name="hydraulic-warm-up", daemon=True)
+    engines.warming.start()

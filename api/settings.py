@@ -136,6 +136,12 @@ class Settings(BaseSettings):
         description="the service pressure of hydraulic impacts (isolation hydraulic=true), MPa: "
         "CJJ 207's 0.14 at the network's far ends",
     )
+    hydraulic_warm_up: bool = Field(
+        default=True,
+        description="at start, open in the background the EPANET engine of the loaded "
+        "networks' first hydraulic query (their peak hour; an EPANET file's start), so it "
+        "does not wait seconds for it (docs/hydraulics.md)",
+    )
     planner_workers: int = Field(
         default=2, ge=1, le=32, description="planner processes per server process"
     )

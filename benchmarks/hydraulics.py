@@ -7,6 +7,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/hydraulics.py --sample-city-only   # the sample city only
     .venv/bin/python benchmarks/hydraulics.py --quick         # without the sample city's table
     .venv/bin/python benchmarks/hydraulics.py --window-only   # the sample city's 6-hour window
+    .venv/bin/python benchmarks/hydraulics.py --first-query   # the first query, cold and warmed
 
 Prints, in one run:
 
@@ -24,6 +25,12 @@ Prints, in one run:
    the full answer (every node's and customer's row) against ``customers=below`` (the rows of
    those cut off or below the service pressure only, the console's default): time and bytes.
    ``--api-only`` runs this part alone.
+0f. The first hydraulic query after the service starts (the same query: the 600 mm main at
+   hour 7, ``customers=below``), cold (``hydraulic_warm_up`` off: the query builds the model
+   and opens the engine) against warmed (``api.hydraulics.warm_up`` opened it in the
+   background at start; asked once that is done), with the ratio, and ``/healthz`` timed while
+   the warm-up runs. Median of ``--starts`` service starts each. ``--first-query`` runs this
+   part alone.
 0b. The hydraulic criticality of every segment of the sample city with the engine in
    ``--workers`` processes (each its own engine), against the usual workflow on
    ``--city-sample`` segments spread over the city (one process), scaled to all of them.
@@ -286,6 +293,69 @@ def api_answer(hour: float = SAMPLE_HOUR) -> None:
                 )
 
 
+def first_query(runs: int, hour: float = SAMPLE_HOUR) -> None:
+    """The first hydraulic query after the service starts, cold (``hydraulic_warm_up`` off:
+    the query opens the engine) against warmed (the engine opened in the background at start,
+    the query asked once the warm-up is done); ``/healthz`` polled every 0.1 s meanwhile (cold:
+    for as long)."""
+    import logging
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    logging.getLogger("waterops.api").setLevel(logging.WARNING)
+    print(f"== the first hydraulic query after start, sample city, hour {hour:g}, {runs} starts")
+    params = {"pipe": API_BREAKS[0], "hydraulic": "true", "hour": str(hour), "customers": "below"}
+    warm_for: list[float] = []
+
+    def start(warm: bool) -> tuple[float, list[float], float]:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(
+                data_dir=Path(tmp), seed_demo_users=True, answer_cache=0, hydraulic_warm_up=warm
+            )
+            with TestClient(create_app(settings)) as client:
+                t0 = time.perf_counter()  # the service is up (lifespan done)
+                engines = client.app.state.hydraulic_engines  # type: ignore[attr-defined]
+                until = t0 + (statistics.median(warm_for) if warm_for else 5.0)
+                healthz = []
+                while engines.warming.is_alive() if warm else time.perf_counter() < until:
+                    t1 = time.perf_counter()
+                    assert client.get("/healthz").status_code == 200
+                    healthz.append(time.perf_counter() - t1)
+                    time.sleep(0.1)
+                warming = time.perf_counter() - t0
+                token = client.post(
+                    "/api/auth/token", data={"username": "viewer", "password": "waterops-demo"}
+                ).json()["access_token"]
+                t2 = time.perf_counter()
+                r = client.get(
+                    "/api/networks/1/isolation",
+                    params=params,
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                took = time.perf_counter() - t2
+                assert r.status_code == 200, r.text
+        return took, healthz, warming
+
+    warm = [start(True) for _ in range(runs)]
+    warm_for.extend(x[2] for x in warm)
+    cold = [start(False) for _ in range(runs)]
+    for name, starts in (("cold", cold), ("warmed", warm)):
+        polls = [h for x in starts for h in x[1]]
+        print(
+            f"{name}: first query median {statistics.median(x[0] for x in starts):.3f} s "
+            f"(max {max(x[0] for x in starts):.3f}) | /healthz over the first "
+            f"{statistics.median(x[2] for x in starts):.1f} s after start: median "
+            f"{statistics.median(polls) * 1000:.0f} ms, max {max(polls) * 1000:.0f} ms "
+            f"({len(polls)} polls)"
+        )
+    c = statistics.median(x[0] for x in cold)
+    w = statistics.median(x[0] for x in warm)
+    print(f"first query cold / warmed: {c / w:.0f}x (medians of {runs} starts each)")
+
+
 def sample_city_criticality(sample: int, workers: int) -> None:
     """The hydraulic criticality of every segment of the sample city with the engine (in
     ``workers`` processes), against the usual workflow on ``sample`` segments spread over the
@@ -418,7 +488,16 @@ def main() -> None:
     parser.add_argument(
         "--window-only", action="store_true", help="only the sample city's 6-hour window (0w)"
     )
+    parser.add_argument(
+        "--first-query",
+        action="store_true",
+        help="only the first query after start, cold against warmed (0f)",
+    )
+    parser.add_argument("--starts", type=int, default=3, help="service starts for --first-query")
     args = parser.parse_args()
+    if args.first_query:
+        first_query(args.starts)
+        return
     if args.window_only:
         sample_city_window(min(args.plans, 10))
         return

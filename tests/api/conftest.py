@@ -112,6 +112,8 @@ def make_service(backend: str, data_dir: Path, **settings: Any) -> Iterator[Serv
 
     schema = f"waterops_{uuid.uuid4().hex[:10]}"
     url = postgres_url(schema) if backend == "postgres" else ""
+    # seconds of EPANET per service in the background: only the tests that ask for it
+    settings.setdefault("hydraulic_warm_up", False)
     config = Settings(
         data_dir=data_dir,
         database_url=url,
