@@ -892,8 +892,10 @@ def notice_for_repair(
     tankers: Sequence[TankerPoint] = (),
     failed_valves: Sequence[str] = (),
     hotline: str,
+    hydraulic: PressureOf | None = None,
 ) -> NoticeContent:
-    """The notice of a repair of ``severity`` with its isolation plan, for a window."""
+    """The notice of a repair of ``severity`` with its isolation plan, for a window; with
+    ``hydraulic``, its 降压区域 by hydraulics (as :func:`shutdown_outage`'s)."""
     reason, reason_zh = REPAIR_REASONS[severity]
     return notice_content(
         isolation,
@@ -906,6 +908,7 @@ def notice_for_repair(
         failed_valves=failed_valves,
         reason_zh=reason_zh,
         isolator=isolator,
+        reduced_pressure=hydraulic(isolation) if hydraulic is not None else None,
     )
 
 
@@ -943,6 +946,7 @@ def repair_outage(
     tankers: Sequence[TankerPoint] = (),
     hotline: str,
     source: str | None = None,
+    hydraulic: PressureOf | None = None,
 ) -> Outage:
     """The outage of a repair, its notice in draft: the one way from a break to an outage.
 
@@ -951,6 +955,9 @@ def repair_outage(
     repair's target gives (:func:`repair_outage_kind`). The CLI (``waterops repair
     --roster``) and the service (``POST /api/outages/from-repair/{ticket}``) both make it here;
     the CLI then publishes an emergency at once, the service waits for a dispatcher.
+    ``hydraulic`` is the plan's reduced pressure by hydraulics, as for :func:`shutdown_outage`
+    (the worst hour of the window: :func:`ops.hydraulic_impact.outage_window`); without it the
+    降压区域 is the topological one. The notice says which.
     """
     isolation = isolator.isolate(pipe_id, failed_valves)
     content = notice_for_repair(
@@ -962,5 +969,6 @@ def repair_outage(
         tankers=tankers,
         failed_valves=failed_valves,
         hotline=hotline,
+        hydraulic=hydraulic,
     )
     return create_outage(outage_id, repair_outage_kind(severity), content, now, source=source)

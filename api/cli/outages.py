@@ -104,6 +104,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--roster", type=Path, help="roster.csv: plan the chain with these crews")
     p.add_argument("--seconds", type=float, default=SolverOptions.seconds, help="solver time limit")
     p.add_argument("--id", default="T-1", help="ticket id (default T-1)")
+    pressure_args(  # issue 17: the notice's 降压区域 over the planned window, as notice's
+        p, "with --roster, the notice's 降压区域 by hydraulics (the worst hour of the window)"
+    )
     p.set_defaults(run=cmd_repair)
 
 
@@ -168,6 +171,10 @@ def cmd_notice(args: argparse.Namespace) -> int:
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
+    if args.hydraulic and args.roster is None:
+        raise InvalidRequest(
+            "--hydraulic is the notice's 降压区域: give --roster to plan the notice"
+        )
     isolator, pipes, failed = shutdown(args)
     report = RepairReport(
         args.id,
@@ -233,6 +240,11 @@ def plan_repair(
         tankers=case.tankers,
         hotline=notice_issuer()[1],
         source=report.id,
+        hydraulic=(
+            notice_pressure(args, isolator.network, *outage_window(window.start, window.end))
+            if args.hydraulic
+            else None
+        ),
     )
     if outage.kind is OutageKind.EMERGENCY:  # notified at once; a planned one awaits approval
         outage = publish(outage, report.reported_at)

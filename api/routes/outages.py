@@ -169,6 +169,12 @@ def _by_hydraulics(
 
 class FromRepairIn(BaseModel):
     plan_id: OptionalId = Field(default=None, description="take the window this plan schedules")
+    hydraulic: bool = Field(
+        default=False,
+        description="the 降压区域 by hydraulics over the repair's outage window (EPANET, "
+        "pressure-driven, each customer at its worst hour), as POST /api/outages; false: the "
+        "segments next to the shut area. The notice says which",
+    )
 
 
 @router.post(
@@ -204,6 +210,7 @@ def outage_from_repair(
         tankers=[TankerPoint.from_dict(x) for x in repair.case.get("tankers", [])],
         hotline=hotline(request),
         source=ticket,
+        hydraulic=_by_hydraulics(request, loaded, start, end) if body.hydraulic else None,
     )
     return _created(session, request, user, outage, repair.network_id)
 

@@ -44,10 +44,15 @@ export function draftFromIsolation(plan, inoperable) {
   const form = $("#notice-form");
   form.pipes.value = plan.breaks.join(",");
   form.inoperable.value = inoperable.join(",");
+  // an isolation asked with EPANET drafts a notice whose 降压区域 is by hydraulics, over the
+  // window it asked (its hour, for its hours; one hour asked: a 6-hour outage from that hour)
+  const h = plan.hydraulic;
+  form.hydraulic.checked = Boolean(h);
   const start = new Date(Date.now() + 2 * 24 * 3600 * 1000);
-  start.setHours(9, 0, 0, 0);
+  start.setHours(h ? Math.floor(h.hour) % 24 : 9, 0, 0, 0);
+  const hours = h?.end_hour != null ? h.end_hour - h.hour : 6;
   form.start.value = localInput(start);
-  form.end.value = localInput(new Date(start.getTime() + 6 * 3600 * 1000));
+  form.end.value = localInput(new Date(start.getTime() + hours * 3600 * 1000));
   if (!form.reason.value) form.reason.value = "pipe repair";
   if (!form.reason_zh.value) form.reason_zh.value = "管道维修";
   $("#notice-new").open = true;
@@ -65,6 +70,7 @@ export function wireNotices() {
       reason: f.reason.value.trim(),
       pipes: f.pipes.value.split(",").map((x) => x.trim()).filter(Boolean),
       inoperable: f.inoperable.value.split(",").map((x) => x.trim()).filter(Boolean),
+      hydraulic: Boolean(f.hydraulic?.checked), // the 降压区域 by EPANET over the window
     };
     const outage = await busy(() => api("POST", "/api/outages", body));
     if (outage) { $("#notice-new").open = false; await loadNotices(); await openNotice(outage.id); }
