@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
@@ -231,8 +232,9 @@ def _seed_network(session: Any, settings: Settings, path: Path) -> None:
 def _handlers(app: FastAPI) -> None:
     """Every error a client can cause is a 4xx that says what to fix; bugs are 500s, logged."""
 
-    def error(code: int, message: str, **extra: Any) -> JSONResponse:
-        return JSONResponse({"detail": message, **extra}, status_code=code)
+    # positional-only: a body field may be called anything, ``code`` too (an OpsError's refusal)
+    def error(status_code: int, message: str, /, **extra: Any) -> JSONResponse:
+        return JSONResponse({"detail": message, **extra}, status_code=status_code)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -289,6 +291,9 @@ def _handlers(app: FastAPI) -> None:
         elif isinstance(exc, Conflict):
             code = status.HTTP_409_CONFLICT
         extra: dict[str, Any] = {}
+        if exc.code:  # the refusal's key and params, for the console to say in its language
+            extra["code"] = exc.code
+            extra["params"] = jsonable_encoder(exc.params)
         overlaps = getattr(exc, "overlaps", None)
         if overlaps:
             code = status.HTTP_409_CONFLICT

@@ -49,6 +49,15 @@ class Problem(BaseModel):
     errors: list[FieldProblem] | None = Field(
         default=None, description="422 of a request that did not validate: each field's problem"
     )
+    code: str | None = Field(
+        default=None,
+        description="a refusal of a rule (409, 422, 404): its stable key, the same in every "
+        "language (job_transition, not_approved …); a client says it in its reader's language "
+        "with params, and shows detail for a code it does not know",
+    )
+    params: dict[str, Any] | None = Field(
+        default=None, description="with code: the values its words are filled with"
+    )
 
 
 WHY = {

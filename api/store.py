@@ -119,7 +119,7 @@ def get_or_404(session: Session, model: Any, key: Any, what: str) -> Any:
     that names it when there is none."""
     row = session.get(model, key)
     if row is None:
-        raise NotFound(f"no {what} {key}")
+        raise NotFound(f"no {what} {key}", code="not_found", what=what, key=str(key))
     return row
 
 

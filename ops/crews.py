@@ -112,7 +112,12 @@ def refuse_overlap(new: Absence, existing: Iterable[tuple[int, Absence]]) -> Non
         if new.overlaps(absence):
             raise Conflict(
                 f"crew {new.crew_id} is already away {absence.when()} "
-                f"({absence.reason}, absence {absence_id}): change or remove that one"
+                f"({absence.reason}, absence {absence_id}): change or remove that one",
+                code="absence_overlap",
+                crew=new.crew_id,
+                start=str(absence.start),
+                end=str(absence.end),
+                reason=str(absence.reason),
             )
 
 

@@ -8,7 +8,20 @@ from __future__ import annotations
 
 
 class OpsError(Exception):
-    """Base class of every error :mod:`ops` raises."""
+    """Base class of every error :mod:`ops` raises.
+
+    Besides its English message (the API's ``detail``), a refusal a dispatcher meets carries a
+    stable ``code`` and its ``params`` (JSON values): the console says it in the reader's
+    language from ``"refusal:<code>"`` of ``js/i18n.js`` and falls back to the message. The raise
+    names them (``tests/web/test_messages.py`` finds every ``code=`` and its params)::
+
+        raise Conflict(f"job {job} is {status} ...", code="job_transition", job=job, ...)
+    """
+
+    def __init__(self, *args: object, code: str | None = None, **params: object) -> None:
+        super().__init__(*args)
+        self.code = code
+        self.params = params
 
 
 class CalendarConfigError(OpsError):

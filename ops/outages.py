@@ -511,11 +511,29 @@ def _step(
     return replace(outage, revisions=(*outage.revisions, revision))
 
 
+#: the steps of a notice by their words in :func:`_require`'s messages, to the codes the console
+#: says them by (``notice_step:<code>`` of ``js/i18n.js``)
+NOTICE_STEPS = {
+    "edited as a draft": "edit",
+    "published": "publish",
+    "approved": "approve",
+    "updated": "update",
+    "moved to a plan's window": "move",
+    "restored": "restore",
+    "cancelled": "cancel",
+}
+
+
 def _require(outage: Outage, action: str, allowed: Sequence[NoticeState]) -> None:
     if outage.state not in allowed:
         names = " or ".join(s.value for s in allowed)
         raise NoticeStateError(
-            f"outage {outage.id} is {outage.state.value}: it can be {action} only when {names}"
+            f"outage {outage.id} is {outage.state.value}: it can be {action} only when {names}",
+            code="notice_state",
+            outage=outage.id,
+            state=outage.state.value,
+            step=NOTICE_STEPS[action],
+            states=[s.value for s in allowed],
         )
 
 
@@ -560,7 +578,9 @@ def publish(
             raise NotApproved(
                 f"planned outage {outage.id} has no approval of the water-supply authority "
                 "(城市供水条例 §22): record it (authority, document number, time of approval) "
-                "before publishing"
+                "before publishing",
+                code="not_approved",
+                outage=outage.id,
             )
     if overlaps and not acknowledge_overlaps:
         raise OverlapNotAcknowledged(outage.id, overlaps)
@@ -585,7 +605,12 @@ def _check_lead(outage_id: str, start: dt.datetime, now: dt.datetime, lead: dt.t
             f"planned outage {outage_id} starts {start:%Y-%m-%d %H:%M}, "
             f"{max(0.0, (start - now).total_seconds() / 3600):.1f} h from now; planned outages "
             f"must be published at least {hours:g} h ahead: move the start to "
-            f"{now + lead:%Y-%m-%d %H:%M} or later"
+            f"{now + lead:%Y-%m-%d %H:%M} or later",
+            code="lead_time_too_short",
+            outage=outage_id,
+            start=f"{start:%Y-%m-%dT%H:%M}",
+            hours=f"{hours:g}",
+            earliest=f"{now + lead:%Y-%m-%dT%H:%M}",
         )
 
 
@@ -813,7 +838,10 @@ class OverlapNotAcknowledged(InvalidRequest):
         super().__init__(
             f"outage {outage_id} "
             + "; ".join(str(o) for o in overlaps)
-            + ". Re-plan one of them, or publish acknowledging the overlap"
+            + ". Re-plan one of them, or publish acknowledging the overlap",
+            code="overlap_not_acknowledged",
+            outage=outage_id,
+            count=len(self.overlaps),
         )
 
 

@@ -206,13 +206,21 @@ def publish_plan(
         after it was solved: the crews would be sent a plan without those edits.
     """
     if PlanStatus(status) is not PlanStatus.READY or result is None:
-        raise Conflict(f"plan {plan} is {status}: only a ready plan can be published")
+        raise Conflict(
+            f"plan {plan} is {status}: only a ready plan can be published",
+            code="plan_not_ready",
+            plan=plan,
+            plan_status=str(status),
+        )
     if unsolved_edits:
         edits = "1 edit" if unsolved_edits == 1 else f"{unsolved_edits} edits"
         raise Conflict(
             f"plan {plan} has {edits} of dispatchers that its routes do not have yet: resolve "
             f"it again around them (POST /api/plans/{plan}/resolve, the console's re-solve) and "
-            "publish the new plan"
+            "publish the new plan",
+            code="plan_unsolved_edits",
+            plan=plan,
+            edits=unsolved_edits,
         )
     outcome = plan_outcome(result)
     state = dict(jobs)

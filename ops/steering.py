@@ -155,11 +155,19 @@ def check_version(plan: int, current: int, sent: int, steering: Steering) -> Non
         )
         raise Conflict(
             f"plan {plan} was changed by {last.by} at {last.at} ({what}) since you read it "
-            f"(version {current}, yours {sent}): reload the plan and redo your change"
+            f"(version {current}, yours {sent}): reload the plan and redo your change",
+            code="plan_changed_by",
+            plan=plan,
+            by=last.by,
+            at=last.at,
+            action=last.action,
+            target=(last.job or "") + (f" → {last.crew}" if last.crew else ""),
         )
     raise Conflict(
         f"plan {plan} has changed since you read it (version {current}, yours {sent}): "
-        "reload the plan and redo your change"
+        "reload the plan and redo your change",
+        code="plan_changed",
+        plan=plan,
     )
 
 
@@ -229,7 +237,10 @@ def apply_edit(
     if PlanStatus(status) is not PlanStatus.READY or result is None:
         raise Conflict(
             f"plan {plan} is {status}: only a ready plan is steered (re-plan a published one, "
-            "POST /api/plans/{id}/replan, and steer the re-plan)"
+            "POST /api/plans/{id}/replan, and steer the re-plan)",
+            code="steer_not_ready",
+            plan=plan,
+            plan_status=str(status),
         )
     if edit.action not in ACTIONS:
         raise InvalidRequest(f"unknown action {edit.action!r}: one of {', '.join(ACTIONS)}")
@@ -243,12 +254,17 @@ def apply_edit(
         crew = _crew(edit.crew, crews)
         if edit.action == "lock":
             if crew in locks:
-                raise Conflict(f"crew {crew}'s route is locked already")
+                raise Conflict(
+                    f"crew {crew}'s route is locked already", code="route_locked_already", crew=crew
+                )
             waiting = sorted(j for j, p in pins.items() if p.crew == crew and j not in routes[crew])
             if waiting:
                 raise Conflict(
                     f"job {waiting[0]} is pinned to crew {crew} and not yet on its route: "
-                    "re-solve first, or unpin it"
+                    "re-solve first, or unpin it",
+                    code="pinned_not_on_route",
+                    job=waiting[0],
+                    crew=crew,
                 )
             locks[crew] = tuple(routes[crew])
             touched = locks[crew]
@@ -256,7 +272,9 @@ def apply_edit(
                 pins.pop(j, None)  # the lock holds them now
         else:
             if crew not in locks:
-                raise Conflict(f"crew {crew}'s route is not locked")
+                raise Conflict(
+                    f"crew {crew}'s route is not locked", code="route_not_locked", crew=crew
+                )
             touched = locks.pop(crew)
         change_crew: str | None = crew
         job = None
@@ -264,12 +282,21 @@ def apply_edit(
         job = _job(edit.job, jobs)
         locked_by = next((c for c, js in locks.items() if job in js), None)
         if locked_by is not None:
-            raise Conflict(f"job {job} is on crew {locked_by}'s locked route: unlock it first")
+            raise Conflict(
+                f"job {job} is on crew {locked_by}'s locked route: unlock it first",
+                code="job_on_locked_route",
+                job=job,
+                crew=locked_by,
+            )
         change_crew = None
         if edit.action in ("pin", "move"):
             crew = _crew(edit.crew, crews)
             if crew in locks:
-                raise Conflict(f"crew {crew}'s route is locked: unlock it first")
+                raise Conflict(
+                    f"crew {crew}'s route is locked: unlock it first",
+                    code="crew_route_locked",
+                    crew=crew,
+                )
             if jobs[job] != 1:
                 raise InvalidRequest(
                     f"job {job} needs two crews: it is planned with both, not pinned to one"
@@ -287,22 +314,33 @@ def apply_edit(
             change_crew, touched = crew, (job,)
         elif edit.action == "unpin":
             if job not in pins:
-                raise Conflict(f"job {job} is not pinned")
+                raise Conflict(f"job {job} is not pinned", code="job_not_pinned", job=job)
             del pins[job]
             touched = (job,)
         elif edit.action == "unassign":
             if not why:
-                raise InvalidRequest(f"say why job {job} leaves the plan (the crews will ask)")
+                raise InvalidRequest(
+                    f"say why job {job} leaves the plan (the crews will ask)",
+                    code="unassign_needs_reason",
+                    job=job,
+                )
             touched = _chain(job, links)
             for j in touched:
                 if any(j in js for js in locks.values()):
-                    raise Conflict(f"job {j}, chained to {job}, is on a locked route: unlock it")
+                    raise Conflict(
+                        f"job {j}, chained to {job}, is on a locked route: unlock it",
+                        code="chain_on_locked_route",
+                        job=j,
+                        chained=job,
+                    )
             for j in touched:
                 out[j] = Left(by, why)
                 pins.pop(j, None)
         else:  # restore
             if job not in out:
-                raise Conflict(f"job {job} is not taken out of the plan")
+                raise Conflict(
+                    f"job {job} is not taken out of the plan", code="job_not_left_out", job=job
+                )
             touched = tuple(j for j in _chain(job, links) if j in out)
             for j in touched:
                 del out[j]
@@ -322,7 +360,11 @@ def apply_edit(
 
 def _crew(crew: str | None, crews: set[str]) -> str:
     if crew is None or crew not in crews:
-        raise InvalidRequest(f"crew {crew!r} is not in the plan ({', '.join(sorted(crews))})")
+        raise InvalidRequest(
+            f"crew {crew!r} is not in the plan ({', '.join(sorted(crews))})",
+            code="crew_not_in_plan",
+            crew=str(crew),
+        )
     return crew
 
 
@@ -410,7 +452,12 @@ def resolve_from(plan: int, status: PlanStatus | str) -> PlanStatus:
         The plan is not ready.
     """
     if PlanStatus(status) is not PlanStatus.READY:
-        raise Conflict(f"plan {plan} is {status}: only a ready plan is solved again")
+        raise Conflict(
+            f"plan {plan} is {status}: only a ready plan is solved again",
+            code="resolve_not_ready",
+            plan=plan,
+            plan_status=str(status),
+        )
     return PlanStatus.QUEUED
 
 

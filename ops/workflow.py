@@ -154,9 +154,16 @@ def change_status(
     """
     if to != job.status and to not in TRANSITIONS[job.status]:
         allowed = ", ".join(sorted(TRANSITIONS[job.status])) or "nothing (it is closed)"
-        raise Conflict(f"job {job.id} is {job.status}: it can go to {allowed}")
+        raise Conflict(
+            f"job {job.id} is {job.status}: it can go to {allowed}",
+            code="job_transition",
+            job=job.id,
+            job_status=str(job.status),
+            to=str(to),
+            allowed=sorted(str(s) for s in TRANSITIONS[job.status]),
+        )
     if crew is not None and crew not in crews:
-        raise UnknownCrew(f"no crew {crew}")
+        raise UnknownCrew(f"no crew {crew}", code="no_crew", crew=crew)
     new = JobState(job.id, to, crew if crew is not None else job.crew)
     return JobChange(new, JobEvent(job.id, to, new.crew, note, by, at))
 
@@ -205,12 +212,20 @@ def cancel_ticket(
         valve shut for it must be reopened first).
     """
     if TicketStatus(status) is not TicketStatus.OPEN:
-        raise Conflict(f"ticket {ticket} is {status} already")
+        raise Conflict(
+            f"ticket {ticket} is {status} already",
+            code="ticket_not_open",
+            ticket=ticket,
+            ticket_status=str(status),
+        )
     started = [j.id for j in jobs if j.status in UNDER_WAY]
     if started:
         raise Conflict(
             f"ticket {ticket} has work under way ({', '.join(started)}): finish or stop those "
-            "jobs first (a shut valve must be reopened)"
+            "jobs first (a shut valve must be reopened)",
+            code="ticket_work_under_way",
+            ticket=ticket,
+            jobs=started,
         )
     note = f"ticket cancelled: {reason}"
     return close_jobs(list(jobs), JobStatus.CANCELLED, among=NOT_STARTED, by=by, at=at, note=note)
