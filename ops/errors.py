@@ -13,7 +13,7 @@ class OpsError(Exception):
     Besides its English message (the API's ``detail``), a refusal a dispatcher meets carries a
     stable ``code`` and its ``params`` (JSON values): the console says it in the reader's
     language from ``"refusal:<code>"`` of ``js/i18n.js`` and falls back to the message. The raise
-    names them (``tests/web/test_messages.py`` finds every ``code=`` and its params)::
+    names them (``tests/web/test_refusals.py`` finds every ``code=`` and its params)::
 
         raise Conflict(f"job {job} is {status} ...", code="job_transition", job=job, ...)
     """

@@ -119,7 +119,8 @@ def test_a_dispatcher_cancels_a_ticket_and_a_job_with_a_reason(
     form.locator("button[type=submit]").click()
     error = form.locator(".error")
     sync_api.expect(error).to_contain_text(f"工单 {under_way['ticket']} 未能撤销")
-    sync_api.expect(error).to_contain_text("work under way")
+    # the refusal in the reader's language (its code and params, issue 18 item 5)
+    sync_api.expect(error).to_contain_text("有正在进行的作业")
     assert first_job in error.inner_text()
     assert call(server, "GET", f"/api/repairs/{under_way['ticket']}")["status"] == "open"
     shot(page, "cancel_ticket_refused_409")

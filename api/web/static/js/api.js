@@ -1,4 +1,6 @@
 // The console's HTTP client: the bearer token in sessionStorage, errors as readable messages.
+import { refusal } from "./i18n.js";
+
 const KEY = "waterops.token";
 
 export class ApiError extends Error {
@@ -61,7 +63,11 @@ export function me() {
 let onUnauthorised = () => {};
 export function whenSignedOut(fn) { onUnauthorised = fn; }
 
-function message(detail, fallback) {
+// the message of a refusal: a coded one in the reader's language (i18n.js refusal), falling
+// back to the service's English detail
+function message(data, fallback) {
+  const detail = data && data.detail;
+  if (data && data.code) return refusal(data.code, data.params, typeof detail === "string" ? detail : "") || fallback;
   if (!detail) return fallback;
   if (typeof detail === "string") return detail;
   if (Array.isArray(detail)) return detail.map((d) => d.msg || JSON.stringify(d)).join("; ");
@@ -79,7 +85,7 @@ export async function api(method, path, body, options = {}) {
   const type = r.headers.get("content-type") || "";
   // 204 No Content (DELETE /api/webhooks/{id}) has no body to read, whatever its content-type
   const data = r.status === 204 ? null : type.includes("json") ? await r.json() : await r.text();
-  if (!r.ok) throw new ApiError(r.status, message(data && data.detail, r.statusText), data);
+  if (!r.ok) throw new ApiError(r.status, message(data, r.statusText), data);
   return data;
 }
 
@@ -88,7 +94,7 @@ export async function upload(path, formData) {
   const r = await fetch(path, { method: "POST", headers: { Authorization: `Bearer ${token()}` }, body: formData });
   if (r.status === 401) { signOut(); onUnauthorised(); throw new ApiError(401, "signed out"); }
   const data = await r.json().catch(() => ({}));
-  if (!r.ok) throw new ApiError(r.status, message(data && data.detail, r.statusText), data);
+  if (!r.ok) throw new ApiError(r.status, message(data, r.statusText), data);
   return data;
 }
 

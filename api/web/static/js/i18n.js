@@ -298,6 +298,39 @@ const STRINGS = {
     overlap_critical: "其中重要用户：{critical}",
     overlap_help: "规则允许在确认重叠后发布；也可以改期其中一个停水后再发布",
     overlap_ack: "确认重叠并发布",
+    // refusals of the service by their code (ops.errors: code + params; tests/web/test_refusals.py)
+    "refusal:plan_not_ready": "计划 {plan} 状态为“{plan_status}”：只有待发布的计划可以发布",
+    "refusal:plan_unsolved_edits": "计划 {plan} 有 {edits} 处调度修改尚未重新求解：请先“围绕修改重新求解”，再发布新计划",
+    "refusal:plan_changed_by": "计划 {plan} 在您读取后已被 {by} 于 {at} 修改（{action} {target}）：请重新载入计划后再修改",
+    "refusal:plan_changed": "计划 {plan} 在您读取后已被修改：请重新载入计划后再修改",
+    "refusal:steer_not_ready": "计划 {plan} 状态为“{plan_status}”：只有待发布的计划可以调整（已发布的计划请先重新计划）",
+    "refusal:resolve_not_ready": "计划 {plan} 状态为“{plan_status}”：只有待发布的计划可以重新求解",
+    "refusal:route_locked_already": "班组 {crew} 的路线已锁定",
+    "refusal:route_not_locked": "班组 {crew} 的路线未锁定",
+    "refusal:pinned_not_on_route": "工单 {job} 已固定给班组 {crew}，但尚未排入其路线：请先重新求解，或取消固定",
+    "refusal:job_on_locked_route": "工单 {job} 在班组 {crew} 已锁定的路线上：请先解锁",
+    "refusal:crew_route_locked": "班组 {crew} 的路线已锁定：请先解锁",
+    "refusal:job_not_pinned": "工单 {job} 未固定",
+    "refusal:unassign_needs_reason": "请说明工单 {job} 移出计划的原因（班组会问）",
+    "refusal:chain_on_locked_route": "工单 {job} 与 {chained} 相连，在已锁定的路线上：请先解锁",
+    "refusal:job_not_left_out": "工单 {job} 未被移出计划",
+    "refusal:crew_not_in_plan": "班组 {crew} 不在本计划中",
+    "refusal:job_transition": "工单 {job} 当前为“{job_status}”，不能改为“{to}”：只能改为 {allowed}",
+    "refusal:no_crew": "没有班组 {crew}",
+    "refusal:ticket_not_open": "报修工单 {ticket} 已是“{ticket_status}”",
+    "refusal:ticket_work_under_way": "报修工单 {ticket} 有正在进行的作业（{jobs}）：请先完成或停止这些作业（已关闭的阀门须重新打开）",
+    "refusal:notice_state": "停水 {outage} 当前为“{state}”：只有在 {states} 时才能{step}",
+    "refusal:not_approved": "计划停水 {outage} 尚无供水主管部门的批准（《城市供水条例》第二十二条）：发布前请登记批准机关、文号和批准时间",
+    "refusal:lead_time_too_short": "计划停水 {outage} 于 {start} 开始，须至少提前 {hours} 小时发布：请将开始时间改到 {earliest} 或之后",
+    "refusal:overlap_not_acknowledged": "停水 {outage} 与 {count} 个其他计划停水重叠：请改期其中一个，或确认重叠后发布",
+    "refusal:absence_overlap": "班组 {crew} 在 {start} 至 {end} 已登记缺勤（{reason}）：请修改或删除该条",
+    "refusal:not_found": "没有{what} {key}",
+    refusal_nothing: "无（已关闭）",
+    "thing:analysis": "分析", "thing:application": "报装申请", "thing:crew": "班组", "thing:job": "工单",
+    "thing:outage": "停水", "thing:plan": "计划", "thing:repair ticket": "报修工单",
+    "notice_step:edit": "编辑草稿", "notice_step:publish": "发布", "notice_step:approve": "登记批准",
+    "notice_step:update": "更新", "notice_step:move": "改到计划的时段", "notice_step:restore": "恢复供水",
+    "notice_step:cancel": "取消",
     // end plan steering
   },
   en: {
@@ -566,6 +599,39 @@ const STRINGS = {
     overlap_critical: "critical: {critical}",
     overlap_help: "The rule allows publishing once the overlap is acknowledged; or move one of the outages and publish then",
     overlap_ack: "Acknowledge the overlap and publish",
+    // refusals of the service by their code (ops.errors: code + params; tests/web/test_refusals.py)
+    "refusal:plan_not_ready": "plan {plan} is {plan_status}: only a ready plan can be published",
+    "refusal:plan_unsolved_edits": "plan {plan} has {edits} dispatchers' edit(s) not solved yet: re-solve around the changes, then publish the new plan",
+    "refusal:plan_changed_by": "plan {plan} was changed by {by} at {at} ({action} {target}) since you read it: reload the plan and redo your change",
+    "refusal:plan_changed": "plan {plan} has changed since you read it: reload the plan and redo your change",
+    "refusal:steer_not_ready": "plan {plan} is {plan_status}: only a ready plan is steered (re-plan a published one)",
+    "refusal:resolve_not_ready": "plan {plan} is {plan_status}: only a ready plan is solved again",
+    "refusal:route_locked_already": "crew {crew}'s route is locked already",
+    "refusal:route_not_locked": "crew {crew}'s route is not locked",
+    "refusal:pinned_not_on_route": "job {job} is pinned to crew {crew} and not yet on its route: re-solve first, or unpin it",
+    "refusal:job_on_locked_route": "job {job} is on crew {crew}'s locked route: unlock it first",
+    "refusal:crew_route_locked": "crew {crew}'s route is locked: unlock it first",
+    "refusal:job_not_pinned": "job {job} is not pinned",
+    "refusal:unassign_needs_reason": "say why job {job} leaves the plan (the crews will ask)",
+    "refusal:chain_on_locked_route": "job {job}, chained to {chained}, is on a locked route: unlock it",
+    "refusal:job_not_left_out": "job {job} is not taken out of the plan",
+    "refusal:crew_not_in_plan": "crew {crew} is not in the plan",
+    "refusal:job_transition": "job {job} is {job_status} and cannot become {to}: it can go to {allowed}",
+    "refusal:no_crew": "no crew {crew}",
+    "refusal:ticket_not_open": "ticket {ticket} is {ticket_status} already",
+    "refusal:ticket_work_under_way": "ticket {ticket} has work under way ({jobs}): finish or stop those jobs first (a shut valve must be reopened)",
+    "refusal:notice_state": "outage {outage} is {state}: it can be given the step \u201c{step}\u201d only when {states}",
+    "refusal:not_approved": "planned outage {outage} has no approval of the water-supply authority (§22): record the authority, document number and time of approval before publishing",
+    "refusal:lead_time_too_short": "planned outage {outage} starts {start}; planned outages must be published at least {hours} h ahead: move the start to {earliest} or later",
+    "refusal:overlap_not_acknowledged": "outage {outage} overlaps {count} other planned outage(s): move one of them, or publish acknowledging the overlap",
+    "refusal:absence_overlap": "crew {crew} is already away from {start} to {end} ({reason}): change or remove that absence",
+    "refusal:not_found": "no {what} {key}",
+    refusal_nothing: "nothing (it is closed)",
+    "thing:analysis": "analysis", "thing:application": "application", "thing:crew": "crew", "thing:job": "job",
+    "thing:outage": "outage", "thing:plan": "plan", "thing:repair ticket": "repair ticket",
+    "notice_step:edit": "edit the draft", "notice_step:publish": "publish", "notice_step:approve": "record the approval",
+    "notice_step:update": "update", "notice_step:move": "move to a plan's window", "notice_step:restore": "restore",
+    "notice_step:cancel": "cancel",
     // end plan steering
   },
 };
@@ -617,6 +683,32 @@ export function message(key, params = {}, english = "") {
     return String(v);
   };
   return template.replace(/\{(\w+)\}/g, (_, k) => (k in params ? value(k, params[k]) : `{${k}}`));
+}
+
+// a refusal of the service (409, 422 …) by its code and params (ops.errors.OpsError, docs/api.md):
+// in the reader's language from "refusal:<code>", the params that are codes in words too; in
+// English, or for a code the console does not know yet, the service's own message as it sent it
+const REFUSAL_PARAMS = {
+  plan_status: (v) => code("plan", v), job_status: (v) => code("status", v),
+  to: (v) => code("status", v), allowed: (v) => code("status", v),
+  ticket_status: (v) => code("ticket", v), state: (v) => t(`state_${v}`), states: (v) => t(`state_${v}`),
+  step: (v) => code("notice_step", v), what: (v) => code("thing", v),
+  action: (v) => code("steer", v), reason: (v) => code("absence", v),
+};
+
+export function refusal(key, params = {}, english = "") {
+  const template = key && lang !== "en" ? STRINGS[lang][`refusal:${key}`] : null;
+  if (!template) return english || (key && STRINGS.en[`refusal:${key}`]) || "";
+  const words = (name, v) => {
+    const one = (x) => {
+      if (REFUSAL_PARAMS[name]) return REFUSAL_PARAMS[name](x);
+      const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(String(x)); // a time: date and minute
+      return m ? `${m[1]} ${m[2]}` : String(x ?? "");
+    };
+    if (!Array.isArray(v)) return one(v);
+    return v.length ? v.map(one).join(lang === "zh" ? "、" : ", ") : t("refusal_nothing");
+  };
+  return template.replace(/\{(\w+)\}/g, (_, k) => (params && k in params ? words(k, params[k]) : `{${k}}`));
 }
 
 // "2026-11-27T08:30" → "11-27 08:30" (times are Kaifeng local as the service sends them)

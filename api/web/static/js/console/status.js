@@ -10,7 +10,7 @@ export function say(text, kind = "") {
 }
 
 // what went wrong, in the reader's language: the kind of refusal by its HTTP status in words of
-// ours, then the service's own message as it sent it (refusals stay English, docs/console.md)
+// ours, then its message (a coded refusal in the reader's language, js/api.js; docs/console.md)
 const REFUSALS = {
   400: "err_invalid", 403: "err_forbidden", 404: "err_not_found", 409: "err_conflict",
   412: "err_changed", 413: "err_too_large", 422: "err_invalid", 428: "err_changed", 429: "err_busy",
