@@ -41,6 +41,7 @@ from api.responses import json_response
 from api.store import add_jobs, job_dict, local, now_local, record_valve_status, store_job_change
 from ops.errors import NotFound
 from ops.field import FieldReport, ReportKind, apply_report, widen_repair
+from ops.jobs import RepairStep
 from ops.repairs import RepairReport, RepairRules, Severity
 from ops.workflow import JobState, JobStatus, PlanStatus, TicketStatus
 
@@ -210,10 +211,18 @@ def valve_detail(loaded: Any, valve_id: str) -> dict[str, Any]:
 def _repair_detail(session: Session, ticket: t.RepairTicket, crew: str) -> dict[str, Any]:
     """The repair's isolation: each valve to close, who closes it and where that stands."""
     isolation = ticket.case.get("isolation", {})
-    jobs = {j.id: j for j in session.scalars(select(t.Job).where(t.Job.ticket == ticket.id)).all()}
+    # each valve's closing job (its first part), found by its typed fields, not by its id
+    closing = {
+        j.valve: j
+        for j in session.scalars(
+            select(t.Job).where(
+                t.Job.ticket == ticket.id, t.Job.step == RepairStep.CLOSE, t.Job.part == 1
+            )
+        ).all()
+    }
     valves = []
     for v in isolation.get("valves_to_close", []):
-        close = jobs.get(f"{ticket.id}-close-{v['id']}")
+        close = closing.get(v["id"])
         valves.append(
             {
                 "id": v["id"],

@@ -644,8 +644,8 @@ def _detail(session: Any, row: t.Job, request: Request) -> dict[str, Any]:
     # the chain: the jobs of the same ticket, else of the same application
     if row.ticket:
         kin = session.scalars(select(t.Job).where(t.Job.ticket == row.ticket)).all()
-    elif row.source.startswith("APP-"):
-        kin = session.scalars(select(t.Job).where(t.Job.source == row.source)).all()
+    elif row.application:
+        kin = session.scalars(select(t.Job).where(t.Job.application == row.application)).all()
     else:
         kin = [row]
     by_id = {j.id: j for j in kin}
