@@ -31,6 +31,7 @@ from pypinyin import lazy_pinyin
 
 from gis.isolation import Isolator
 from gis.network import CUSTOMER_CATEGORIES
+from ops.errors import InvalidRequest
 from ops.outages import Outage
 from ops.places import cut_off
 
@@ -135,12 +136,13 @@ def find_affected(
     or a street; Chinese or pinyin), each with what matched; none when nothing does.
 
     A house number (``49号``, ``No. 49``, or a leading ``49``) must be the customer's; the rest
-    of the query must be part of the address, the estate or the street.
+    of the query must be part of the address, the estate or the street. A query with less
+    than two letters or one character of a place is refused (:class:`ops.errors.InvalidRequest`).
     """
     house, place = _split_house(_without_building(query))
     key = (search_key(place), spelled_key(place))
     if len(key[0]) < MIN_KEY:
-        raise ValueError("give at least two letters or one character of the place")
+        raise InvalidRequest("give at least two letters or one character of the place")
     # an estate or unit whose whole name is in the query (开封市铁塔小区3号楼), unless a longer
     # one found so is (铁塔小区二期 names phase two, not 铁塔小区 too)
     whole = {
