@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -109,6 +110,40 @@ def console(request: Request) -> Response:
 def field_app(request: Request) -> Response:
     """The crews' field app (docs/field-app.md)."""
     return _page(request, "field.html")
+
+
+#: What the field app needs to open without network (its service worker caches it): the page,
+#: its scripts, styles, strings and map library, and the map's settings.
+FIELD_SHELL = (
+    "css/field.css",
+    "js/field.js",
+    "js/i18n.js",
+    "js/map.js",
+    "vendor/leaflet/leaflet.css",
+    "vendor/leaflet/leaflet.js",
+    "favicon.svg",
+)
+
+
+@router.get("/field-sw.js", include_in_schema=False)
+def field_service_worker() -> Response:
+    """The field app's service worker (docs/field-app.md). At the root, so its scope may be
+    ``/field`` (a worker's scope is at most its own folder), with its version: a hash of itself
+    and the shell, so a deploy that changes any of them replaces the phones' caches."""
+    script = (STATIC / "js" / "field-sw.js").read_bytes()
+    digest = hashlib.sha256(script)
+    for name in FIELD_SHELL:
+        digest.update((STATIC / name).read_bytes())
+    shell = ["/field", "/public/config", *(f"/static/{name}" for name in FIELD_SHELL)]
+    body = script.replace(b"__VERSION__", digest.hexdigest()[:16].encode()).replace(
+        b"__SHELL__", json.dumps(shell).encode()
+    )
+    # no-cache: the browser asks for the worker again on each visit (and gets the new version)
+    return Response(
+        body,
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.get("/outages", include_in_schema=False)

@@ -240,3 +240,77 @@ def test_a_crew_account_at_the_console_is_sent_to_the_field_app(
     assert page.evaluate("sessionStorage.getItem('waterops.token')") is None
     assert not errors, errors
     page.close()
+
+
+def another_crew(server: LiveServer, day: dict[str, Any]) -> tuple[str, list[dict[str, Any]], str]:
+    """A crew of the published plan other than the first test's, its stops of slot 1 and a job
+    of it still assigned (a widened isolation may have cancelled some)."""
+    plan = call(server, "GET", f"/api/plans/{day['plan']}")
+    for route in sorted(plan["result"]["routes"], key=lambda r: -len(r["stops"])):
+        if route["crew"] == day["route"]["crew"]:
+            continue
+        stops = [s for s in route["stops"] if s.get("slot", 1) == 1]
+        for s in stops:
+            if call(server, "GET", f"/api/jobs/{s['job']}")["status"] == "assigned":
+                return route["crew"], stops, s["job"]
+    raise AssertionError("the plan has no second crew with a job assigned")
+
+
+def test_the_app_opens_without_network(
+    browser: Any,  # noqa: F811
+    server: LiveServer,
+    day: dict[str, Any],
+) -> None:
+    """Offline first means the page opens offline: the service worker keeps the app and the
+    day; a crew that reloads with no network sees its day, reports, and the report is sent
+    (once) when the network is back."""
+    crew, stops, job = another_crew(server, day)
+    errors: list[str] = []
+    context, page = phone(browser, server)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server.url}/field")
+    page.fill("#login-form input[name=username]", f"crew-{crew}")
+    page.fill("#login-form input[name=password]", "waterops-demo")
+    page.click("#login-form button[type=submit]")
+    sync_api.expect(page.locator("#stops li")).to_have_count(len(stops), timeout=15_000)
+    # the worker controls the page and has kept the day (for this crew's account)
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15_000)
+    kept = """async () => {
+        for (const name of await caches.keys()) {
+            const c = await caches.open(name);
+            for (const r of await c.keys()) if (new URL(r.url).pathname === '/api/field/day') {
+                return (await (await c.match(r)).json()).stops.map((s) => s.job);
+            }
+        }
+        return null;
+    }"""
+    page.wait_for_function(f"({kept})().then((jobs) => jobs !== null)", timeout=15_000)
+    assert page.evaluate(kept) == [s["job"] for s in stops]
+
+    # no network; the page reloaded, and the app's own copy of the day gone: the worker's
+    context.set_offline(True)
+    page.evaluate("localStorage.removeItem('waterops.field.day')")
+    page.reload()
+    rows = page.locator("#stops li")
+    sync_api.expect(rows).to_have_count(len(stops), timeout=15_000)
+    assert [rows.nth(k).get_attribute("data-job") for k in range(len(stops))] == [
+        s["job"] for s in stops
+    ]
+    sync_api.expect(page.locator("#net")).to_have_class("net offline", timeout=10_000)
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+
+    # a report made offline waits, then is sent when the network is back, and applied once
+    page.click(f'#stops li[data-job="{job}"]')
+    sync_api.expect(page.locator("#job-facts")).to_contain_text(job)
+    page.click('#actions [data-report="en_route"]')
+    sync_api.expect(page.locator("#queue")).to_contain_text("1")
+    time.sleep(2)
+    assert call(server, "GET", f"/api/jobs/{job}")["status"] == "assigned"
+    context.set_offline(False)
+    sync_api.expect(page.locator("#queue")).to_be_hidden(timeout=15_000)
+    stored = call(server, "GET", f"/api/jobs/{job}")
+    assert stored["status"] == "en_route"
+    assert len([h for h in stored["history"] if h["note"].startswith("field: on the way")]) == 1
+    sync_api.expect(page.locator("#net")).to_have_class("net", timeout=10_000)
+    context.close()
+    assert not errors, errors

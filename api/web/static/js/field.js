@@ -65,7 +65,8 @@ async function call(method, path, body) {
     setNet(false);
     throw new Offline("offline");
   }
-  setNet(true);
+  // the service worker's copy of the last answer (no network): docs/field-app.md
+  setNet(!r.headers.get("Waterops-Offline"));
   if (r.status === 401) throw new SignedOut("signed out");
   const data = r.status === 204 ? null : await r.json().catch(() => null);
   return { status: r.status, data };
@@ -470,6 +471,17 @@ function sharePosition(on) {
   }, () => {}, { enableHighAccuracy: true, maximumAge: 15_000 });
 }
 
+// -- opening without network ------------------------------------------------------------------
+
+// the service worker (/field-sw.js) keeps the app and the day, so the page opens offline; it
+// needs a secure origin (HTTPS, or this machine): elsewhere the open page still works offline
+function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  // a new worker (the first, or a deploy's, whose cache starts empty) keeps the day once fetched
+  navigator.serviceWorker.addEventListener("controllerchange", () => { if (token()) loadDay(); });
+  navigator.serviceWorker.register("/field-sw.js", { scope: "/field" }).catch(() => {});
+}
+
 // -- start ----------------------------------------------------------------------------------------
 
 async function start() {
@@ -488,6 +500,7 @@ async function start() {
 
 async function boot() {
   applyStrings();
+  registerWorker();
   $("#lang").addEventListener("click", () => {
     setLang(currentLang() === "zh" ? "en" : "zh");
     renderDay();
