@@ -18,6 +18,7 @@ import shapely
 from lxml import etree
 from shapely.geometry import shape
 
+from ops.errors import NoticeStateError
 from ops.notices.issuer import Issuer
 from ops.notices.pressure import reduced_pressure_area_desc
 from ops.notices.text import area_zh, change_lines, render_text
@@ -112,14 +113,17 @@ def cap_headline(outage: Outage, content: NoticeContent, state: NoticeState, lan
 def render_cap(
     outage: Outage, issuer: Issuer | None = None, revision: Revision | None = None
 ) -> str:
-    """The CAP 1.2 XML of one sent revision (default: the latest)."""
+    """The CAP 1.2 XML of one sent revision (default: the latest); a draft has none
+    (:class:`ops.errors.NoticeStateError`)."""
     issuer = issuer or Issuer()
     sent = outage.sent_revisions
     if not sent:
-        raise ValueError(f"outage {outage.id} is a draft: only published notices have CAP messages")
+        raise NoticeStateError(
+            f"outage {outage.id} is a draft: only published notices have CAP messages"
+        )
     revision = revision or sent[-1]
     if revision.msg_type is None:
-        raise ValueError(f"revision {revision.number} of {outage.id} is a draft")
+        raise NoticeStateError(f"revision {revision.number} of {outage.id} is a draft")
     earlier = [r for r in sent if r.number < revision.number]
 
     alert = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})

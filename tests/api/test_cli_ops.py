@@ -84,6 +84,11 @@ def test_notice_text_and_cap(capsys: pytest.CaptureFixture[str]) -> None:
     assert "城市供水条例" in capsys.readouterr().err
     assert main([*NOTICE, "--draft"]) == 0  # a draft is rendered without one
     capsys.readouterr()
+    # a draft has no CAP message: a refusal that says so (exit 1), not an internal error (3)
+    assert main([*NOTICE, "--draft", "--format", "cap"]) == 1
+    said = capsys.readouterr().err
+    assert "is a draft: only published notices have CAP messages" in said
+    assert "internal error" not in said
     approved = [*NOTICE, *APPROVED]
     assert main(approved) == 0
     text = capsys.readouterr().out
