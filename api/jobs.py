@@ -9,7 +9,13 @@ server process answers a GET; its result is kept in the row. The process running
 its heart in the row every few seconds: a job queued or running whose process is gone (a
 restart, a crash) reads ``interrupted`` and a POST of the same inputs starts it again. A stop
 (DELETE) sets the row's flag; the worker checks it between scenarios and the job ends
-``stopped``."""
+``stopped``.
+
+A kind that can be resumed (``submit(resume=True)``: the valve table) keeps the scenarios it
+has done in ``hydraulic_job_rows``, written with its progress (so at most a second's work is
+lost to a crash). The job of the same inputs submitted after a stopped or interrupted one takes
+those rows over (``resumed_from``, ``resumed``) and its run finds them in
+:attr:`Progress.scored`, to run only the rest. The rows go when the job is done or fails."""
 
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from api.db import tables as t
 from gis.errors import NetworkError
@@ -43,8 +49,7 @@ PROGRESS_S = 1.0  # progress written at most this often
 ACTIVE = ("queued", "running")
 ENDED = ("done", "failed", "stopped", "interrupted")
 
-Progress = Callable[[int, int, str | None], None]
-Run = Callable[[Progress], dict[str, Any]]
+RESUMABLE = ("stopped", "interrupted")  # a failure starts again: it may come from the inputs
 
 
 class JobStopped(Exception):
@@ -77,6 +82,9 @@ def job_dict(row: t.HydraulicJob) -> dict[str, Any]:
         "started_at": _iso(row.started_at),
         "finished_at": _iso(row.finished_at),
         "stop_requested": row.stop_requested,
+        "resumed": (
+            None if row.resumed_from is None else {"from": row.resumed_from, "done": row.resumed}
+        ),
         "result": row.result,
     }
 
@@ -89,6 +97,46 @@ class _Mine:
     run: Run
     stop: threading.Event = field(default_factory=threading.Event)
     written: float = 0.0
+
+
+class Progress:
+    """What a job's run reports to: ``progress(done, total, current)`` after each scenario
+    (written to the row about once a second; raises :class:`JobStopped` when a stop was
+    asked), :meth:`keep` for the rows of the scenarios done (written with the progress), and
+    :attr:`scored`, the rows the job took over from the one it resumes."""
+
+    def __init__(self, jobs: HydraulicJobs, mine: _Mine, scored: dict[str, Any]) -> None:
+        self._jobs = jobs
+        self._mine = mine
+        self.scored = scored
+        self._pending: dict[str, Any] = {}
+        self._kept = set(scored)
+
+    def keep(self, rows: dict[str, Any]) -> None:
+        """Rows of scenarios done (scenario id → JSON), stored with the next progress."""
+        self._pending.update({k: v for k, v in rows.items() if k not in self._kept})
+
+    def __call__(self, done: int, total: int, current: str | None = None) -> None:
+        mine = self._mine
+        stopping = mine.stop.is_set()
+        now = time.monotonic()
+        if stopping or now - mine.written >= PROGRESS_S or done >= total:
+            mine.written = now
+            rows, self._pending = self._pending, {}
+            self._jobs._write(
+                mine.id,
+                rows,
+                done=done,
+                total=total,
+                current=None if current is None else str(current)[:200],
+                heartbeat_at=_now(),
+            )
+            self._kept.update(rows)
+        if stopping:  # after writing how far it got: a stopped job shows what it had done
+            raise JobStopped
+
+
+Run = Callable[[Progress], dict[str, Any]]
 
 
 def _alive(pid: int) -> bool:
@@ -172,14 +220,24 @@ class HydraulicJobs:
     # -- starting and stopping ---------------------------------------------------------------
 
     def submit(
-        self, kind: str, subject: int, inputs: dict[str, Any], run: Run, by: str
+        self,
+        kind: str,
+        subject: int,
+        inputs: dict[str, Any],
+        run: Run,
+        by: str,
+        *,
+        resume: bool = False,
     ) -> tuple[t.HydraulicJob, bool]:
         """The job of these inputs queued, running or done already (False), else a new one
-        queued (True); one that failed, was stopped or interrupted is started again."""
+        queued (True); one that failed, was stopped or interrupted is started again. With
+        ``resume``, a new job after a stopped or interrupted one takes over the rows of the
+        scenarios that one had done (its run finds them in ``Progress.scored``)."""
         with self._lock:
             found = self.latest(kind, subject, inputs)
             if found is not None and found.state in ("queued", "running", "done"):
                 return found, False
+            resumes = found if resume and found is not None and found.state in RESUMABLE else None
             now = _now()
             row = t.HydraulicJob(
                 id=uuid.uuid4().hex[:16],
@@ -198,7 +256,19 @@ class HydraulicJobs:
             )
             with self._sessions() as session, session.begin():
                 session.add(row)
+                if resumes is not None:
+                    taken = session.scalar(
+                        select(func.count()).where(t.HydraulicJobRow.job_id == resumes.id)
+                    )
+                    row.resumed_from, row.resumed = resumes.id, int(taken or 0)
+                    row.done, row.total = row.resumed, resumes.total
                 session.flush()
+                if resumes is not None:  # moved, not copied: one job holds a scenario's row
+                    session.execute(
+                        update(t.HydraulicJobRow)
+                        .where(t.HydraulicJobRow.job_id == resumes.id)
+                        .values(job_id=row.id)
+                    )
                 session.expunge(row)
             mine = _Mine(row.id, run)
             self._mine[row.id] = mine
@@ -240,11 +310,29 @@ class HydraulicJobs:
 
     # -- the worker ------------------------------------------------------------------------
 
-    def _write(self, job_id: str, **values: Any) -> None:
+    def _write(self, job_id: str, rows: dict[str, Any] | None = None, **values: Any) -> None:
+        """The job's row updated, with the rows of scenarios done in the same transaction
+        (the progress never counts a scenario whose row is not stored)."""
         with self._sessions() as session, session.begin():
+            if rows:
+                session.execute(
+                    insert(t.HydraulicJobRow),
+                    [{"job_id": job_id, "key": k, "row": v} for k, v in rows.items()],
+                )
             session.execute(
                 update(t.HydraulicJob).where(t.HydraulicJob.id == job_id).values(**values)
             )
+            if values.get("state") in ("done", "failed"):  # nothing left to resume
+                session.execute(delete(t.HydraulicJobRow).where(t.HydraulicJobRow.job_id == job_id))
+
+    def _scored(self, job_id: str) -> dict[str, Any]:
+        with self._reader() as session:
+            found = session.execute(
+                select(t.HydraulicJobRow.key, t.HydraulicJobRow.row).where(
+                    t.HydraulicJobRow.job_id == job_id
+                )
+            ).all()
+        return {key: row for key, row in found}
 
     def _work(self) -> None:
         while True:
@@ -261,7 +349,7 @@ class HydraulicJobs:
             self._write(mine.id, state="running", started_at=_now(), heartbeat_at=_now())
             values: dict[str, Any]
             try:
-                result = mine.run(self._progress(mine))
+                result = mine.run(Progress(self, mine, self._scored(mine.id)))
                 values = {"state": "done", "result": result}
             except JobStopped:
                 values = {"state": "stopped", "error": "stopped"}
@@ -276,24 +364,6 @@ class HydraulicJobs:
                 log.exception("hydraulic job %s: its end could not be stored", mine.id)
             with self._lock:
                 self._mine.pop(mine.id, None)
-
-    def _progress(self, mine: _Mine) -> Progress:
-        def progress(done: int, total: int, current: str | None = None) -> None:
-            stopping = mine.stop.is_set()
-            now = time.monotonic()
-            if stopping or now - mine.written >= PROGRESS_S or done >= total:
-                mine.written = now
-                self._write(
-                    mine.id,
-                    done=done,
-                    total=total,
-                    current=None if current is None else str(current)[:200],
-                    heartbeat_at=_now(),
-                )
-            if stopping:  # after writing how far it got: a stopped job shows what it had done
-                raise JobStopped
-
-        return progress
 
     def _heartbeat(self) -> None:
         """While this process has jobs: their rows' heartbeat, and the stop flags another

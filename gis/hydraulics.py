@@ -1336,9 +1336,11 @@ def _in_processes(
     workers: int,
     progress: Callable[[int, int], None] | None,
     rows_of: Callable[[list[int]], list[Any]],
+    on_rows: Callable[[list[Any]], None] | None = None,
 ) -> list[Any]:
     """``rows_of`` each chunk of ``segments`` (segment or valve indices) in ``workers``
-    processes, each with its own engine; the rows in the order they come."""
+    processes, each with its own engine; the rows in the order they come (each chunk's given
+    to ``on_rows`` as it comes)."""
     # chunks small enough to share the work evenly and report progress, large enough that
     # the normal run each chunk starts with stays a small part
     size = max(1, min(64, len(segments) // (workers * 8) or 1))
@@ -1353,6 +1355,8 @@ def _in_processes(
     try:
         for rows in pool.imap_unordered(rows_of, chunks):
             out.extend(rows)
+            if on_rows is not None:
+                on_rows(rows)
             if progress is not None:
                 progress(len(out), len(segments))
         pool.close()
@@ -1396,6 +1400,8 @@ def hydraulic_valve_criticality(
     *,
     progress: Callable[[int, int], None] | None = None,
     workers: int = 1,
+    scored: Iterable[ValveHydraulics] = (),
+    on_rows: Callable[[list[ValveHydraulics]], None] | None = None,
 ) -> list[ValveHydraulics]:
     """The hydraulic cost of every valve failing when needed, worst first.
 
@@ -1405,13 +1411,39 @@ def hydraulic_valve_criticality(
     A side whose isolation EPANET cannot solve (with the valve working or failed) is counted in
     ``unsolved_sides`` and left out of the cost. ``workers``: as
     :func:`hydraulic_criticality`.
+
+    Parameters
+    ----------
+    scored
+        Rows of valves already scored with the same engine settings and isolator (a table
+        stopped half-way): kept as they are and not run again, so the table resumed is the
+        table run in one go. Rows of valves the network does not have are dropped.
+    on_rows
+        Called with each batch of rows as they are scored (a valve in one process, a chunk
+        in ``workers``), before ``progress`` counts them: a caller keeps them to resume.
+    progress
+        Valves scored (``scored`` included) of the network's valves.
     """
-    indices = list(range(len(isolator.network.valves)))
+    valves = isolator.network.valves
+    known = {str(v): i for i, v in enumerate(valves.ids)}
+    kept = {r.valve_id: r for r in scored if r.valve_id in known}
+    indices = [i for i in range(len(valves)) if str(valves.ids[i]) not in kept]
+    total = len(valves)
+
+    def counted(done: int, _: int) -> None:
+        if progress is not None:
+            progress(len(kept) + done, total)
+
     forkable = "fork" in multiprocessing.get_all_start_methods()
     if workers > 1 and forkable and len(indices) > workers:
-        out = _in_processes(engine, isolator, indices, workers, progress, _worker_valve_rows)
+        out = _in_processes(
+            engine, isolator, indices, workers, counted, _worker_valve_rows, on_rows
+        )
+    elif indices:
+        out = _valve_rows(engine, isolator, indices, counted, on_rows)
     else:
-        out = _valve_rows(engine, isolator, indices, progress)
+        out = []
+    out.extend(kept.values())
     out.sort(key=lambda r: (-r.extra_not_served_m3h, -r.extra_below_service, r.valve_id))
     return out
 
@@ -1425,8 +1457,10 @@ def _valve_rows(
     isolator: Isolator,
     indices: Sequence[int],
     progress: Callable[[int, int], None] | None = None,
+    on_rows: Callable[[list[ValveHydraulics]], None] | None = None,
 ) -> list[ValveHydraulics]:
-    """The rows of the valves at ``indices``, in their order."""
+    """The rows of the valves at ``indices``, in their order (each given to ``on_rows``
+    as it is scored)."""
     network, seg = isolator.network, isolator.segmentation
     valves = network.valves
     run = _without_flows(engine)
@@ -1487,6 +1521,8 @@ def _valve_rows(
                 unsolved_sides=unsolved,
             )
         )
+        if on_rows is not None:
+            on_rows(out[-1:])
         if progress is not None:
             progress(k + 1, len(indices))
     return out

@@ -555,3 +555,19 @@ class HydraulicJob(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # the stopped or interrupted job of the same inputs this one resumed, and how many of its
+    # scenarios it took over (their rows in hydraulic_job_rows, not run again)
+    resumed_from: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    resumed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class HydraulicJobRow(Base):
+    """A scenario a hydraulic job has finished (a valve of a valve table), kept while the job
+    is unfinished so a stopped or interrupted job is resumed where it left off (the rows pass
+    to the job resuming it); removed when the job is done or failed."""
+
+    __tablename__ = "hydraulic_job_rows"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("hydraulic_jobs.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # the scenario's id
+    row: Mapped[dict[str, Any]] = mapped_column(JSON)

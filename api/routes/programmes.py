@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import uuid
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -27,7 +28,12 @@ from api.store import (
     store_job_change,
 )
 from gis.hydraulic_model import peak_hour
-from gis.hydraulics import PressureSettings, engine_for, hydraulic_valve_criticality
+from gis.hydraulics import (
+    PressureSettings,
+    ValveHydraulics,
+    engine_for,
+    hydraulic_valve_criticality,
+)
 from ops.errors import Conflict, NotFound
 from ops.jobs import JobKind
 from ops.leakage import DmaLeakage, analyse, survey_jobs
@@ -303,7 +309,9 @@ class TableIn(BaseModel):
 def _table_runner(request: Request, loaded: Any, inputs: dict[str, Any]) -> Run:
     """The whole network's hydraulic valve table on an EPANET engine of its own (each valve
     failing in turn: ``gis.hydraulics.hydraulic_valve_criticality``), in this process (a
-    service does not fork); the progress is valves done of the total."""
+    service does not fork); the progress is valves done of the total. Each valve's row is kept
+    with the job (lossless: the table resumed is the table run in one go), and a job resuming
+    a stopped or interrupted one scores only the valves that one had not done."""
     state = request.app.state
 
     def run(progress: Progress) -> dict[str, Any]:
@@ -313,9 +321,14 @@ def _table_runner(request: Request, loaded: Any, inputs: dict[str, Any]) -> Run:
         if at is None:
             at = 0.0 if _is_inp(state.registry, db, loaded) else float(peak_hour(model))
         settings = PressureSettings(service_pressure_mpa=inputs["service_pressure_mpa"])
+        scored = [ValveHydraulics(**row) for row in progress.scored.values()]
         with engine_for(model, loaded.network, at, settings) as engine:
             rows = hydraulic_valve_criticality(
-                engine, loaded.isolator, progress=lambda done, total: progress(done, total, None)
+                engine,
+                loaded.isolator,
+                progress=lambda done, total: progress(done, total, None),
+                scored=scored,
+                on_rows=lambda new: progress.keep({r.valve_id: asdict(r) for r in new}),
             )
         return {
             "hour": at,
@@ -351,14 +364,20 @@ def start_valve_table(
     body: TableIn | None = None,
 ) -> Response:
     """Starts the job (202 and its address), or answers the job of the same inputs queued,
-    running (202) or done (200); one stopped, failed or cut off by a restart starts again.
+    running (202) or done (200); one stopped or cut off by a restart is resumed (the valves
+    it had done kept, ``resumed`` says how many), one that failed starts again.
     No request transaction: the job's row is written by api.jobs in its own."""
     body = body or TableIn()
     with request.app.state.reader_sessions() as session:
         loaded = request.app.state.registry.get(session, network_id)
     inputs = _table_inputs(request, loaded, body.hour)
     job, _new = jobs_of(request.app.state).submit(
-        TABLE_KIND, network_id, inputs, _table_runner(request, loaded, inputs), user.username
+        TABLE_KIND,
+        network_id,
+        inputs,
+        _table_runner(request, loaded, inputs),
+        user.username,
+        resume=True,
     )
     url = "/api" + TABLE_URL.format(network_id=network_id)
     return json_response(_table_answer(job), 200 if job.state == "done" else 202, {"Location": url})

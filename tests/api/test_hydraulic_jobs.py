@@ -5,22 +5,29 @@
   done of the total), the programme with ``hydraulic=true`` uses the finished table (409 before)
   and names the valves the library names (Net3 with WNTR's strategic valve layer: a second);
 - a job is stopped by DELETE between its scenarios (the sample city: ~6 min in all, stopped in
-  its first seconds) and a POST starts it again;
+  its first seconds) and a POST resumes it: the valves done are kept (their rows stored with
+  the progress) and not run again;
 - a restart: a finished job's result is still there (a new app on the same database) and a job
   running when the server was killed reads ``interrupted`` (a real server killed, SIGKILL), and
-  a POST restarts it; pressure management's job is stopped by DELETE between DMAs.
+  a POST resumes it where it was cut off; a Net3 table cut off half-way and resumed is the
+  library's table from scratch; pressure management's job is stopped by DELETE between DMAs.
 
 Real EPANET, real files, SQLite (the migration runs on PostgreSQL in tests/api/test_migrations)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
+from api.db import tables as t
+from api.jobs import inputs_key
 from gis.hydraulics import HydraulicModel, PressureSettings, engine_for
 from gis.hydraulics import hydraulic_valve_criticality as library_table
 from gis.io import read_network
@@ -82,6 +89,12 @@ def wait(service: Service, url: str, until: Any, timeout: float = 120.0) -> dict
 
 def ended(body: dict[str, Any]) -> bool:
     return body["state"] not in ("queued", "running")
+
+
+def kept_rows(service: Service, job: str) -> int:
+    """The rows of valves done a job holds in the database."""
+    with service.client.app.state.reader_sessions() as session:  # type: ignore[attr-defined]
+        return int(session.scalar(select(func.count()).where(t.HydraulicJobRow.job_id == job)) or 0)
 
 
 def test_the_valve_table_is_a_background_job_the_programme_uses(
@@ -149,11 +162,84 @@ def test_a_job_is_stopped_between_scenarios_and_started_again(service: Service) 
     r = service.client.delete(CITY_TABLE, headers=service.auth("dispatcher"))
     assert r.status_code == 200 and r.json()["stop_requested"] is True
     stopped = wait(service, CITY_TABLE, ended, timeout=30)
-    assert stopped["state"] == "stopped" and stopped["progress"]["done"] < total
+    done = stopped["progress"]["done"]
+    assert stopped["state"] == "stopped" and 0 < done < total
+    assert kept_rows(service, stopped["job"]) == done  # each valve counted has its row
     again = service.post(CITY_TABLE, json={})
     assert again.status_code == 202 and again.json()["job"] != started.json()["job"]
+    # resumed: the valves done are taken over, the new job starts at them
+    assert again.json()["resumed"] == {"from": stopped["job"], "done": done}
+    assert again.json()["progress"] == {"done": done, "total": total, "current": None}
+    assert kept_rows(service, again.json()["job"]) == done
+    assert kept_rows(service, stopped["job"]) == 0
+    going = wait(service, CITY_TABLE, lambda b: b["progress"]["done"] > done, timeout=90)
+    assert going["state"] == "running" and going["progress"]["total"] == total
     service.client.delete(CITY_TABLE, headers=service.auth("dispatcher"))
-    assert wait(service, CITY_TABLE, ended, timeout=30)["state"] == "stopped"
+    second = wait(service, CITY_TABLE, ended, timeout=30)
+    assert second["state"] == "stopped" and second["progress"]["done"] > done
+    assert kept_rows(service, second["job"]) == second["progress"]["done"]
+
+
+def test_a_table_cut_off_half_way_is_resumed_to_the_table_from_scratch(
+    service: Service, net3: int, valves: Path
+) -> None:
+    """Net3's table (a second: too quick to kill by hand) left as a killed server leaves it:
+    its job running, owned by a process that is gone, with the rows of the valves it had done
+    (every other valve of the library's table, kept as the worker keeps them). A POST resumes
+    it: the new job starts at those valves, runs the others, and its table is the library's
+    from scratch to the last bit."""
+    network = read_network(NET3, valves=valves)
+    strict = PressureSettings(service_pressure_mpa=0.2)
+    with engine_for(HydraulicModel.from_inp(NET3), network, 11, strict) as engine:
+        rows = library_table(engine, Isolator(network))
+    done = rows[::2]  # the worst valve among them
+    inputs = {"hour": 11.0, "service_pressure_mpa": 0.2, "failed": []}
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+    with service.client.app.state.sessions() as session, session.begin():  # type: ignore[attr-defined]
+        session.add(
+            t.HydraulicJob(
+                id="cut-off-net3",
+                kind="valve_table",
+                subject=net3,
+                inputs_key=inputs_key(inputs),
+                inputs=inputs,
+                state="running",
+                done=len(done),
+                total=len(rows),
+                stop_requested=False,
+                owner="a-host-gone:4242:0000",
+                created_by="dispatcher",
+                queued_at=long_ago,
+                started_at=long_ago,
+                heartbeat_at=long_ago,
+            )
+        )
+        session.flush()
+        session.add_all(
+            t.HydraulicJobRow(job_id="cut-off-net3", key=r.valve_id, row=asdict(r)) for r in done
+        )
+    url = f"/api/networks/{net3}/valve-programme/hydraulic-table"
+    cut = service.get(url, "viewer", params={"hour": 11}).json()
+    assert cut["state"] == "interrupted" and cut["progress"]["done"] == len(done) == 30
+
+    r = service.post(url, json={"hour": 11})
+    assert r.status_code == 202, r.text
+    assert r.json()["resumed"] == {"from": "cut-off-net3", "done": 30}
+    assert r.json()["progress"]["done"] == 30
+    seen: list[int] = []
+
+    def noted_until_ended(body: dict[str, Any]) -> bool:
+        seen.append(body["progress"]["done"])
+        return ended(body)
+
+    finished = wait(service, url + "?hour=11", noted_until_ended)
+    assert finished["state"] == "done", finished["error"]
+    assert min(seen) >= 30  # never back to the first valve
+    assert finished["valves"] == 60 and finished["worst"] == [x.to_dict() for x in rows[:50]]
+    with service.client.app.state.reader_sessions() as session:  # type: ignore[attr-defined]
+        result = session.get(t.HydraulicJob, finished["job"]).result
+    assert result["table"] == {x.valve_id: x.extra_not_served_m3h for x in rows}
+    assert kept_rows(service, finished["job"]) == 0  # done: the result holds the table
 
 
 def test_pressure_management_is_stopped_between_dmas(
@@ -196,9 +282,20 @@ def test_a_job_running_when_the_server_is_killed_is_interrupted(tmp_path: Path) 
         code, body, _ = server.call("GET", CITY_TABLE, token)
         assert code == 200 and body["job"] == job["job"]
         assert body["state"] == "interrupted" and "POST" in body["error"]
-        assert body["progress"]["done"] > 0  # what it had done is still shown
+        done = body["progress"]["done"]
+        assert done > 0  # what it had done is still shown
         code, again, _ = server.call("POST", CITY_TABLE, token, {})
         assert code == 202 and again["job"] != job["job"] and again["state"] == "queued"
+        # resumed where the kill cut it off: only the valves left are to run
+        assert again["resumed"] == {"from": job["job"], "done": done}
+        left = again["progress"]["total"] - again["progress"]["done"]
+        assert again["progress"]["total"] == body["progress"]["total"] and left == (
+            body["progress"]["total"] - done
+        )
+        while (now := server.call("GET", CITY_TABLE, token)[1])["progress"]["done"] <= done:
+            assert now["progress"]["done"] == done, now  # never back to the first valve
+            assert time.monotonic() < deadline + 90, "the resumed table did not go on"
+            time.sleep(0.3)
         code, stopping, _ = server.call("DELETE", CITY_TABLE, token)
         assert code == 200 and stopping["stop_requested"] is True
     finally:

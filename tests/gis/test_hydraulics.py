@@ -443,3 +443,45 @@ def test_a_shut_down_epanet_cannot_solve_is_named_and_the_engine_goes_on() -> No
             engine.solve(closed)
         again = engine.solve()
     assert np.array_equal(again.pressure_m, normal.pressure_m)
+
+
+def test_a_valve_table_resumed_from_the_rows_done_is_the_table_run_in_one_go(
+    tmp_dir: str,
+) -> None:
+    """A table stopped half-way (the rows ``on_rows`` gave before the stop) and resumed on a
+    new engine scores only the valves left and gives the uninterrupted table."""
+    network = _network("Net3", tmp_dir)
+    isolator = Isolator(network)
+    model = HydraulicModel(_wn("Net3"), "Net3")
+    with engine_for(model, network, 10) as engine:
+        whole = hydraulic_valve_criticality(engine, isolator)
+    kept: list[Any] = []
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_half(done: int, total: int) -> None:
+        if done == total // 2:
+            raise Stop
+
+    with engine_for(model, network, 10) as engine, pytest.raises(Stop):
+        hydraulic_valve_criticality(engine, isolator, progress=stop_at_half, on_rows=kept.extend)
+    half = len(network.valves) // 2
+    assert len(kept) == half
+    seen: list[tuple[int, int]] = []
+    again: list[Any] = []
+    with engine_for(model, network, 10) as engine:
+        resumed = hydraulic_valve_criticality(
+            engine,
+            isolator,
+            scored=kept,
+            on_rows=again.extend,
+            progress=lambda d, t: seen.append((d, t)),
+        )
+    total = len(network.valves)
+    assert seen[0] == (half + 1, total) and seen[-1] == (total, total)
+    assert len(again) == total - half  # only the valves not done were run
+    assert not {r.valve_id for r in again} & {r.valve_id for r in kept}
+    assert resumed == whole  # the same rows, the same order, to the last bit
+    assert any(r.extra_not_served_m3h > 0 for r in kept)
+    assert any(r.extra_not_served_m3h > 0 for r in again)
