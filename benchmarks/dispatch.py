@@ -34,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from routing.model import (  # noqa: E402
+from routing import (  # noqa: E402
     HOUR,
     MINUTE,
     Break,
@@ -42,11 +42,12 @@ from routing.model import (  # noqa: E402
     Job,
     Plan,
     Problem,
+    RoadNetwork,
     Shift,
+    SolverOptions,
     TimeWindow,
+    solve,
 )
-from routing.solver import SolverOptions, solve  # noqa: E402
-from routing.travel import RoadNetwork  # noqa: E402
 
 SEED = 2022
 SAMPLE = ROOT / "sample_data" / "kaifeng.gpkg"

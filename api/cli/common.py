@@ -25,9 +25,8 @@ from gis.validate import ValidationReport
 from ops.calendar import TZ
 from ops.errors import InvalidRequest
 from ops.notices.issuer import DEMO_HOTLINE, Issuer
+from routing import RoadNetwork, Stop
 from routing.io import PlanInputError, read_roads
-from routing.model import Stop
-from routing.travel import RoadNetwork
 
 DEFAULT_NETWORK = Path("sample_data/kaifeng.gpkg")
 

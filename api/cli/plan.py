@@ -12,9 +12,8 @@ from rich.table import Table
 from api.cli.common import err, out, print_json, road_model, status, stop_name
 from ops.calendar import TZ
 from ops.io import read_crews
+from routing import Problem, SolverOptions, solve
 from routing.io import PlanInputError, format_time, plan_to_geojson, read_jobs
-from routing.model import Problem
-from routing.solver import SolverOptions, solve
 
 
 def add_parsers(sub: Any) -> None:
