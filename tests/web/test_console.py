@@ -24,6 +24,7 @@ import pytest
 from ops.calendar import TZ
 from tests.api.conftest import LiveServer, next_working_day
 from tests.conftest import ROOT
+from tests.web.datetime_fields import datetime_value, fill_datetime
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "build" / "screenshots"
@@ -303,7 +304,9 @@ def test_dispatcher_publishes_a_notice_and_the_public_finds_it(
     # a planned outage is published once the authority's approval is on record (§22)
     page.fill("#authority-form input[name=authority]", "开封市城市管理局")
     page.fill("#authority-form input[name=document]", "汴城管供〔2026〕12号")
-    page.fill("#authority-form input[name=at]", dt.datetime.now(TZ).strftime("%Y-%m-%dT%H:%M"))
+    fill_datetime(
+        page.locator("#authority-form"), "at", dt.datetime.now(TZ).strftime("%Y-%m-%dT%H:%M")
+    )
     page.click("#authority-form button[type=submit]")
     sync_api.expect(page.locator("ul.authority-records")).to_contain_text("汴城管供〔2026〕12号")
     page.click("#notice-publish")
@@ -324,10 +327,10 @@ def test_dispatcher_publishes_a_notice_and_the_public_finds_it(
 
     # the notice is moved by an hour, then the water is back on: the public page follows
     page.fill("#notice-edit input[name=note]", "crew delayed")
-    begin = page.input_value("#notice-edit input[name=start]")
-    end = page.input_value("#notice-edit input[name=end]")
+    begin = datetime_value(page.locator("#notice-edit"), "start")
+    end = datetime_value(page.locator("#notice-edit"), "end")
     later = f"{end[:11]}{int(end[11:13]) + 1:02d}{end[13:]}"
-    page.fill("#notice-edit input[name=end]", later)
+    fill_datetime(page.locator("#notice-edit"), "end", later)
     page.click("#notice-edit button[type=submit]")
     sync_api.expect(page.locator("#notice-state")).to_have_text("已更新")
     public.reload()

@@ -18,6 +18,7 @@ import pytest
 
 from tests.api.conftest import LiveServer
 from tests.conftest import ROOT
+from tests.web.datetime_fields import fill_datetime
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "build" / "screenshots"
@@ -160,8 +161,8 @@ def test_a_connection_step_by_open_job_its_basis_reschedule_and_complete_zh_then
     start = job["deadline"][:11] + "08:30"
     panel.locator("#reschedule-job").click()
     form = panel.locator(".reason-form")
-    form.locator("input[name=earliest]").fill(start)
-    form.locator("input[name=latest_start]").fill("")
+    fill_datetime(form, "earliest", start)
+    fill_datetime(form, "latest_start", "")
     form.locator("input[name=reason]").fill("用户要求上午来")
     form.locator("button[type=submit]").click()
     expect(panel.locator("#job-outcome.ok")).to_have_text(f"任务 {survey} 已改期（办结时限不变）")
@@ -170,7 +171,7 @@ def test_a_connection_step_by_open_job_its_basis_reschedule_and_complete_zh_then
     expect(panel.locator("#job-history li").last).to_contain_text("用户要求上午来")
     # a window past the deadline is refused in the form, in the service's words
     panel.locator("#reschedule-job").click()
-    form.locator("input[name=earliest]").fill(job["deadline"][:16])
+    fill_datetime(form, "earliest", job["deadline"][:16])
     form.locator("input[name=reason]").fill("太晚")
     form.locator("button[type=submit]").click()
     expect(form.locator(".error")).to_contain_text(f"任务 {survey} 未能改期：与当前状态冲突（job")

@@ -13,6 +13,7 @@ import pytest
 
 from ops.calendar import TZ
 from tests.api.conftest import LiveServer
+from tests.web.datetime_fields import datetime_value, fill_datetime
 from tests.web.test_console import browser, sign_in, sync_api  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
@@ -68,7 +69,7 @@ def test_the_approval_form_gives_way_to_the_recorded_approval(
         approved = dt.datetime.now(TZ).replace(second=0, microsecond=0) - dt.timedelta(hours=2)
         form.locator("input[name=authority]").fill("开封市城市管理局")
         form.locator("input[name=document]").fill("汴城管供〔2026〕12号")
-        form.locator("input[name=at]").fill(approved.strftime("%Y-%m-%dT%H:%M"))
+        fill_datetime(form, "at", approved.strftime("%Y-%m-%dT%H:%M"))
         form.locator("button[type=submit]").click()
         recorded = page.locator("#authority-recorded")
         recorded.wait_for(timeout=30_000)
@@ -95,7 +96,7 @@ def test_the_approval_form_gives_way_to_the_recorded_approval(
         form.wait_for()
         assert form.locator("input[name=authority]").input_value() == "开封市城市管理局"
         assert form.locator("input[name=document]").input_value() == "汴城管供〔2026〕12号"
-        assert form.locator("input[name=at]").input_value() == approved.strftime("%Y-%m-%dT%H:%M")
+        assert datetime_value(form, "at") == approved.strftime("%Y-%m-%dT%H:%M")
         form.locator("input[name=document]").fill("汴城管供〔2026〕13号")
         form.locator("button[type=submit]").click()
         sync_api.expect(page.locator("#authority-recorded")).to_contain_text(

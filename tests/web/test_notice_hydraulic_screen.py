@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import LiveServer
+from tests.web.datetime_fields import datetime_value
 from tests.web.test_console import (  # noqa: F401 (fixtures)
     browser,
     page,
@@ -51,8 +52,8 @@ def test_the_notice_drafted_from_a_hydraulic_isolation_is_by_hydraulics(
     form = page.locator("#notice-form")
     # the basis and the window the isolation asked
     assert form.locator("input[name=hydraulic]").is_checked()
-    assert form.locator("input[name=start]").input_value().endswith("T07:00")
-    assert form.locator("input[name=end]").input_value().endswith("T13:00")
+    assert datetime_value(form, "start").endswith("T07:00")
+    assert datetime_value(form, "end").endswith("T13:00")
     form.locator("button[type=submit]").click()
     preview = page.locator("#preview-zh")
     sync_api.expect(preview).to_contain_text(

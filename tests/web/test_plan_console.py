@@ -1,13 +1,15 @@
 """Issue 18, the console's gaps in the browser (a real ``waterops serve --demo``, the real
 solver): clock fields read and take 24-hour time in a Chinese browser (no 上午/下午); on a phone
 (and on a wide screen) the live panel leaves the foot of the timeline readable; a job is moved to
-another crew on the map, by dragging its marker onto the crew's route or from its popup."""
+another crew on the map, by dragging its marker onto the crew's route or from its popup; the
+date-and-time fields are a date beside a clock field, in 24 hours too."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -301,3 +303,79 @@ def test_a_dispatcher_moves_jobs_to_other_crews_on_the_map_and_the_re_solve_keep
 def _shots() -> Any:
     SHOTS.mkdir(parents=True, exist_ok=True)
     return SHOTS
+
+
+STATIC = Path(__file__).resolve().parents[2] / "api" / "web" / "static"
+BROWSER_CLOCKS = "input[type=datetime-local], input[type=time]"
+
+
+def test_date_and_time_fields_are_24_hour_in_a_chinese_browser(
+    page: Any, server: LiveServer
+) -> None:
+    # no page (the console, the public page, the field app) draws a browser date-and-time or
+    # time input, whatever it draws later
+    for source in [*sorted(STATIC.glob("*.html")), *sorted((STATIC / "js").rglob("*.js"))]:
+        text = re.sub(r"(?s:<!--.*?-->)|^\s*//.*$", "", source.read_text("utf-8"), flags=re.M)
+        assert not re.search(r"datetime-local|type\s*=\s*[\"']?time\b", text), source
+
+    sign_in(page, server, "admin")  # every tab is shown to an admin
+    tabs = page.locator("nav [data-tab]:visible, [role=tab][data-tab]:visible")
+    names = [tabs.nth(i).get_attribute("data-tab") for i in range(tabs.count())]
+    assert {"plan", "work", "notices", "crews", "networks"} <= set(names), names
+    for name in names:
+        page.click(f"[data-tab={name}]")
+        page.wait_for_selector(f"[data-panel={name}]:not([hidden])")
+        assert page.locator(BROWSER_CLOCKS).count() == 0, name
+
+    # an outage drafted by hand, from 2026-12-10 14:30 (typed 1430) to 18:00
+    page.click("[data-tab=notices]")
+    page.click("#notice-new summary")
+    form = page.locator("#notice-form")
+    form.locator("input[name=pipes]").fill("P001200")
+    form.locator("input[name=start_date]").fill("2026-12-10")
+    clock = form.locator("input[name=start_time]")
+    clock.fill("2:30 PM")  # a 12-hour time is not a time here
+    clock.press("Tab")
+    assert not clock.evaluate("e => e.checkValidity()")
+    assert clock.get_attribute("type") in (None, "text")
+    clock.fill("1430")
+    clock.press("Tab")
+    sync_api.expect(clock).to_have_value("14:30")
+    form.locator("input[name=end_date]").fill("2026-12-10")
+    form.locator("input[name=end_time]").fill("18:00")
+    form.locator("input[name=reason_zh]").fill("管道维修")
+    form.screenshot(path=str(_shots() / "datetime_notice_zh.png"))
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#preview-zh")
+    oid = page.locator("#notice-detail h3 code").inner_text()
+    outage = call(server, "GET", f"/api/outages/{oid}")
+    kaifeng = dt.timezone(dt.timedelta(hours=8))
+    start = dt.datetime.fromisoformat(outage["content"]["start"])
+    end = dt.datetime.fromisoformat(outage["content"]["end"])
+    assert start == dt.datetime(2026, 12, 10, 14, 30, tzinfo=kaifeng), outage["content"]
+    assert end == dt.datetime(2026, 12, 10, 18, 0, tzinfo=kaifeng), outage["content"]
+
+    # the notice's own fields (its window, the approval) show it in 24 hours, no 下午
+    edit = page.locator("#notice-edit")
+    assert edit.locator("input[name=start_date]").input_value() == "2026-12-10"
+    assert edit.locator("input[name=start_time]").input_value() == "14:30"
+    assert edit.locator("input[name=end_time]").input_value() == "18:00"
+    assert page.locator("#authority-form input[name=at_date]").count() == 1
+    assert page.locator(BROWSER_CLOCKS).count() == 0
+    # a date without its time is not a date and time: said in Chinese, nothing is sent
+    version = outage["version"]
+    edit.locator("input[name=end_time]").fill("")
+    edit.locator("button[type=submit]").click()
+    sync_api.expect(page.locator("#status")).to_contain_text("日期和24小时制")
+    assert call(server, "GET", f"/api/outages/{oid}")["version"] == version
+    assert "下午" not in page.locator("#notice-detail").inner_text()
+
+    # a job's reschedule form: its earliest and latest start are a date and a clock
+    job = call(server, "GET", "/api/jobs?status=open&limit=1")[0]
+    page.evaluate(f"window.waterops.openJob({job['id']!r})")
+    page.locator("#job-panel #reschedule-job").click()
+    reason = page.locator("#job-panel .reason-form")
+    reason.wait_for()
+    assert reason.locator("input[name=earliest_date]").get_attribute("type") == "date"
+    assert reason.locator("input[name=earliest_time]").get_attribute("type") in (None, "text")
+    assert page.locator(BROWSER_CLOCKS).count() == 0

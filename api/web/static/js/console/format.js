@@ -73,3 +73,31 @@ export function wireClocks(root = document) {
   });
   root.addEventListener("input", (e) => { if (e.target.matches?.("input.clock")) e.target.setCustomValidity(""); });
 }
+
+// Date-and-time fields are a date input beside a clock field (docs/decisions.md), not
+// <input type=datetime-local>, whose hours follow the browser's locale (上午/下午) as a time
+// input's do. The field NAME is two inputs, NAME_date and NAME_time, read together as
+// YYYY-MM-DDTHH:MM: the value the datetime-local field had and sent (Kaifeng wall time, no
+// zone), so the service receives the same string as before.
+export function dateTimeFields(name, value = "", { required = false } = {}) {
+  const v = value || "";
+  const req = required ? " required" : "";
+  return `<span class="datetime" data-datetime="${escapeHtml(name)}"><input type="date" name="${escapeHtml(name)}_date" value="${escapeHtml(v.slice(0, 10))}"${req}>`
+    + `<input ${clockAttrs()} name="${escapeHtml(name)}_time" value="${escapeHtml(v.slice(11, 16))}"${req}></span>`;
+}
+
+// the field NAME of a form as YYYY-MM-DDTHH:MM; "" when both inputs are empty, null when it is
+// not a date and a time (one of them missing, or a time that is not HH:MM)
+export function dateTime24(form, name) {
+  const day = form.elements[`${name}_date`].value;
+  const text = form.elements[`${name}_time`].value;
+  if (!day && !text.trim()) return "";
+  const at = clock24(text);
+  return /^\d{4}-\d\d-\d\d$/.test(day) && at ? `${day}T${at}` : null;
+}
+
+// sets the field NAME from YYYY-MM-DDTHH:MM (or an ISO time, cut to its minutes as it is written)
+export function setDateTime(form, name, value) {
+  form.elements[`${name}_date`].value = (value || "").slice(0, 10);
+  form.elements[`${name}_time`].value = (value || "").slice(11, 16);
+}

@@ -5,6 +5,7 @@
 import { api, download } from "../api.js";
 import { escapeHtml, shortTime, t } from "../i18n.js";
 import { COLOURS } from "../map.js";
+import { dateTime24, dateTimeFields, setDateTime } from "./format.js";
 import { $, state } from "./state.js";
 import { busy, say } from "./status.js";
 import { showTab } from "./tabs.js";
@@ -51,8 +52,8 @@ export function draftFromIsolation(plan, inoperable) {
   const start = new Date(Date.now() + 2 * 24 * 3600 * 1000);
   start.setHours(h ? Math.floor(h.hour) % 24 : 9, 0, 0, 0);
   const hours = h?.end_hour != null ? h.end_hour - h.hour : 6;
-  form.start.value = localInput(start);
-  form.end.value = localInput(new Date(start.getTime() + hours * 3600 * 1000));
+  setDateTime(form, "start", localInput(start));
+  setDateTime(form, "end", localInput(new Date(start.getTime() + hours * 3600 * 1000)));
   if (!form.reason.value) form.reason.value = "pipe repair";
   if (!form.reason_zh.value) form.reason_zh.value = "管道维修";
   $("#notice-new").open = true;
@@ -64,9 +65,11 @@ export function wireNotices() {
   $("#notice-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const f = e.target;
+    const [start, end] = [dateTime24(f, "start"), dateTime24(f, "end")];
+    if (!start || !end) { say(t("datetime_hint"), "error"); return; }
     const body = {
       // Chinese first: the notice of record; the English reason is optional
-      kind: f.kind.value, start: f.start.value, end: f.end.value, reason_zh: f.reason_zh.value.trim(),
+      kind: f.kind.value, start, end, reason_zh: f.reason_zh.value.trim(),
       reason: f.reason.value.trim(),
       pipes: f.pipes.value.split(",").map((x) => x.trim()).filter(Boolean),
       inoperable: f.inoperable.value.split(",").map((x) => x.trim()).filter(Boolean),
@@ -115,7 +118,7 @@ function recordForm(planned, was = null) {
     <p class="help wide">${t(was ? "approval_correct_help" : planned ? "approval_help" : "report_help")}</p>
     <label><span>${t("authority")}</span><input name="authority" required maxlength="200" lang="zh-CN" placeholder="开封市城市管理局"${value(was?.authority)}></label>
     <label><span>${t(planned ? "approval_document" : "report_reference")}</span><input name="document" ${planned ? "required" : ""} maxlength="200" placeholder="${planned ? "汴城管供〔2026〕X号" : ""}"${value(was?.document)}></label>
-    <label><span>${t(planned ? "approved_at" : "reported_at")}</span><input name="at" type="datetime-local" ${planned ? "required" : ""}${value(was?.at?.slice(0, 16))}></label>
+    <label><span>${t(planned ? "approved_at" : "reported_at")}</span>${dateTimeFields("at", was?.at?.slice(0, 16), { required: planned })}</label>
     <button type="submit">${t(planned ? "record_approval" : "record_report")}</button>
   </form>`;
 }
@@ -140,8 +143,8 @@ async function openNotice(id) {
       <button type="button" id="notice-accounts-csv">${t("notice_accounts_csv")}</button>
       <button type="button" id="notice-accounts-xlsx">${t("notice_accounts_xlsx")}</button></p>
     ${live ? `<form id="notice-edit" class="grid2 needs-dispatcher">
-      <label><span>${t("start")}</span><input name="start" type="datetime-local" value="${escapeHtml(c.start.slice(0, 16))}"></label>
-      <label><span>${t("end")}</span><input name="end" type="datetime-local" value="${escapeHtml(c.end.slice(0, 16))}"></label>
+      <label><span>${t("start")}</span>${dateTimeFields("start", c.start.slice(0, 16))}</label>
+      <label><span>${t("end")}</span>${dateTimeFields("end", c.end.slice(0, 16))}</label>
       <label class="wide"><span>${t("note")}</span><input name="note" maxlength="500"></label>
       ${outage.state === "draft" ? "" : `<label class="wide"><span>${t("note_zh")}</span><input name="note_zh" maxlength="500" lang="zh-CN"></label>`}
       ${outage.state === "draft" ? `<button type="button" id="notice-publish" class="primary">${t("publish")}</button>` : ""}
@@ -178,8 +181,10 @@ async function openNotice(id) {
   const wireRecordForm = () => $("#authority-form")?.addEventListener("submit", (e) => {
     e.preventDefault();
     const f = e.target;
-    if (outage.kind === "planned") step("approval", { authority: f.authority.value.trim(), document: f.document.value.trim(), approved_at: f.at.value });
-    else step("report", { authority: f.authority.value.trim(), reported_at: f.at.value || undefined, reference: f.document.value.trim() });
+    const at = dateTime24(f, "at");
+    if (at === null) { say(t("datetime_hint"), "error"); return; }
+    if (outage.kind === "planned") step("approval", { authority: f.authority.value.trim(), document: f.document.value.trim(), approved_at: at });
+    else step("report", { authority: f.authority.value.trim(), reported_at: at || undefined, reference: f.document.value.trim() });
   });
   wireRecordForm();
   // a mistyped approval is corrected, not re-approved: the form comes back filled with it
@@ -197,7 +202,9 @@ async function openNotice(id) {
   $("#notice-edit")?.addEventListener("submit", (e) => {
     e.preventDefault();
     const f = e.target;
-    step("update", { start: f.start.value || undefined, end: f.end.value || undefined, note: f.note.value, note_zh: f.note_zh?.value || "" });
+    const [start, end] = [dateTime24(f, "start"), dateTime24(f, "end")];
+    if (start === null || end === null) { say(t("datetime_hint"), "error"); return; }
+    step("update", { start: start || undefined, end: end || undefined, note: f.note.value, note_zh: f.note_zh?.value || "" });
   });
   if (c.area) {
     state.isoOverlay.clearLayers();

@@ -3,7 +3,7 @@
 // reason; and the job detail (openJob), opened from the list, the map or the timeline.
 import { api, ApiError } from "../api.js";
 import { code, currentLang, escapeHtml, shortTime, t } from "../i18n.js";
-import { calendarBadge, describeJob } from "./format.js";
+import { calendarBadge, dateTime24, dateTimeFields, describeJob } from "./format.js";
 import { showTicketIsolation } from "./isolation.js";
 import { $, state } from "./state.js";
 import { busy, errorText, say } from "./status.js";
@@ -277,10 +277,11 @@ export async function openJob(id, notice = "") {
   }));
   $("#reschedule-job", el)?.addEventListener("click", () => askReason(host, {
     confirm: t("reschedule_confirm"), label: t("reschedule_why"), kind: "primary", close: clear,
-    extra: `<label><span>${t("earliest")}</span><input name="earliest" type="datetime-local" value="${escapeHtml((job.earliest || "").slice(0, 16))}"></label>
-      <label><span>${t("latest_start")}</span><input name="latest_start" type="datetime-local" value="${escapeHtml((job.latest_start || "").slice(0, 16))}"></label>`,
+    extra: `<label><span>${t("earliest")}</span>${dateTimeFields("earliest", (job.earliest || "").slice(0, 16))}</label>
+      <label><span>${t("latest_start")}</span>${dateTimeFields("latest_start", (job.latest_start || "").slice(0, 16))}</label>`,
+    check: (form) => (dateTime24(form, "earliest") === null || dateTime24(form, "latest_start") === null ? t("datetime_hint") : null),
     send: async (reason, form) => {
-      const body = { reason, earliest: form.earliest.value || null, latest_start: form.latest_start.value || null };
+      const body = { reason, earliest: dateTime24(form, "earliest") || null, latest_start: dateTime24(form, "latest_start") || null };
       await api("POST", `/api/jobs/${encodeURIComponent(id)}/reschedule`, body, { version: job.version });
       await openJob(id, `<p class="ok" id="job-outcome">${escapeHtml(t("job_rescheduled", { job: id }))}</p>`);
       refreshList();
@@ -324,7 +325,7 @@ function locateJob(job, pan = true) {
 // browser prompt: a small form in `host`. `send(reason)` makes the request; a refusal is shown
 // in the form in the words `refused(err)` gives (null: it has dealt with it), the service's own
 // message included (refusals stay English, docs/console.md).
-function askReason(host, { confirm, send, refused, close, label = t("cancel_why"), kind = "danger", extra = "" }) {
+function askReason(host, { confirm, send, refused, close, check = () => null, label = t("cancel_why"), kind = "danger", extra = "" }) {
   host.innerHTML = `<form class="reason-form" novalidate>
     ${extra}
     <label><span>${escapeHtml(label)}</span><input name="reason" required aria-required="true" maxlength="2000" autocomplete="off"></label>
@@ -337,6 +338,8 @@ function askReason(host, { confirm, send, refused, close, label = t("cancel_why"
     e.preventDefault();
     const reason = form.reason.value.trim();
     if (!reason) { error.textContent = t("reason_required"); form.reason.focus(); return; }
+    const bad = check(form); // the extra fields, read before anything is sent
+    if (bad) { error.textContent = bad; return; }
     const button = $("button[type=submit]", form);
     button.disabled = true;
     error.textContent = "";
