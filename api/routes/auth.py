@@ -24,6 +24,7 @@ from api.security import (
     hash_password,
     refusal_detail,
 )
+from ops.errors import Conflict, NotFound, UnknownCrew
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -160,9 +161,7 @@ def list_users(_: Admin, session: SessionDep) -> list[UserOut]:
 )
 def add_user(body: UserIn, _: Admin, session: SessionDep) -> UserOut:
     if session.scalar(select(User).where(User.username == body.username)) is not None:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"user {body.username!r} exists already: choose another"
-        )
+        raise Conflict(f"user {body.username!r} exists already: choose another")
     crew = _crew_of(session, body.role, body.crew)
     session.add(
         User(
@@ -180,9 +179,8 @@ def _crew_of(session: SessionDep, role: str, crew: str | None) -> str | None:
     if role != "crew":
         return None
     if crew is None or session.get(Crew, crew) is None:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"a crew's account names its crew (crew): {crew!r} is not one of the crews",
+        raise UnknownCrew(
+            f"a crew's account names its crew (crew): {crew!r} is not one of the crews"
         )
     return crew
 
@@ -195,11 +193,9 @@ def _crew_of(session: SessionDep, role: str, crew: str | None) -> str | None:
 def change_user(username: str, body: UserChange, admin: Admin, session: SessionDep) -> UserOut:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user {username!r}")
+        raise NotFound(f"no user {username!r}")
     if username == admin.username and (body.active is False or body.role not in (None, "admin")):
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, "you cannot disable or demote yourself: ask another admin"
-        )
+        raise Conflict("you cannot disable or demote yourself: ask another admin")
     if body.role is not None or body.crew is not None:
         role = body.role or user.role
         user.crew_id = _crew_of(session, role, body.crew or user.crew_id)

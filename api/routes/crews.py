@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
@@ -39,7 +39,7 @@ from api.store import (
 )
 from ops.crews import Absence, AbsenceReason, ShiftChange, shift_on
 from ops.dispatch import CrewShift
-from ops.errors import InvalidRequest, NotFound
+from ops.errors import Conflict, InvalidRequest, NotFound
 
 router = APIRouter(prefix="/api/crews", tags=["crews"])
 
@@ -168,7 +168,7 @@ def list_crews(
 )
 def add_crew(body: CrewNew, _: Dispatcher, session: SessionDep) -> Response:
     if session.get(t.Crew, body.id) is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"crew {body.id} exists already")
+        raise Conflict(f"crew {body.id} exists already: choose another id, or PUT that crew")
     row = t.Crew(**body.columns(body.id))
     session.add(row)
     session.flush()

@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints
 from sqlalchemy import select
 
@@ -14,6 +14,7 @@ from api.db import tables as t
 from api.deps import MAX_ID, Admin, SessionDep
 from api.openapi import answers
 from api.webhooks import DeliveryStatus, allowed_hosts, check_target, subscribed_events
+from ops.errors import NotFound
 from ops.notices.events import NoticeEventType
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
@@ -85,7 +86,7 @@ def _out(session: SessionDep, row: t.WebhookSubscription) -> WebhookOut:
 def _subscription(session: SessionDep, webhook_id: int) -> t.WebhookSubscription:
     row = session.get(t.WebhookSubscription, webhook_id)
     if row is None or not row.active:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no webhook {webhook_id}")
+        raise NotFound(f"no webhook {webhook_id}")
     return row
 
 

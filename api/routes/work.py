@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -54,6 +54,7 @@ from ops.connections import (
 from ops.connections import accept_connection as accept
 from ops.connections import complete_connection as complete
 from ops.connections import papers_completed as papers_in
+from ops.errors import InvalidRequest
 from ops.job_notes import JobNote, add_note, chain_order, deadline_basis, reschedule
 from ops.jobs import JobKind, leak_survey
 from ops.repairs import (
@@ -355,9 +356,7 @@ def create_repair(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     if body.pipe_id is None and (body.lon is None or body.lat is None):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "give pipe_id, or lon and lat of the leak"
-        )
+        raise InvalidRequest("give pipe_id, or lon and lat of the leak")
     registry = request.app.state.registry
     network_id = body.network_id or registry.latest_id(session)
     loaded = registry.get(session, network_id)
@@ -539,10 +538,9 @@ def create_leak_survey(
         network_id = registry.latest_id(session)
         known = registry.get(session, network_id).network.dma_names
         if body.dma not in known:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
+            raise InvalidRequest(
                 f"DMA {body.dma!r} is not a DMA of network {network_id}; "
-                f"it has {', '.join(sorted(known)) or 'none'}",
+                f"it has {', '.join(sorted(known)) or 'none'}"
             )
     job = leak_survey(
         next_id(session, "LS"),

@@ -158,3 +158,16 @@ def test_users_are_managed_by_admins(service: Service) -> None:
     assert r.status_code == 200 and r.json()["active"] is False
     refused = service.client.get("/api/jobs", headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 401 and "disabled" in refused.json()["detail"]
+    # the rules' refusals are domain errors, answered by api/app.py's one mapping
+    admin = service.auth("admin")
+    r = service.client.patch("/api/users/nobody", json={"active": False}, headers=admin)
+    assert r.status_code == 404 and r.json()["detail"] == "no user 'nobody'"
+    me = service.client.get("/api/auth/me", headers=admin).json()["username"]
+    r = service.client.patch(f"/api/users/{me}", json={"role": "viewer"}, headers=admin)
+    assert r.status_code == 409 and "cannot disable or demote yourself" in r.json()["detail"]
+    r = service.post(
+        "/api/users",
+        "admin",
+        json={"username": "wang.fang", "password": "s3cret-pass", "role": "crew", "crew": "x-9"},
+    )
+    assert r.status_code == 422 and "'x-9' is not one of the crews" in r.json()["detail"]

@@ -33,6 +33,13 @@ def test_crews(service: Service) -> None:
     )
     assert r.status_code == 201
     etag = r.headers["etag"]
+    # the same id again: a domain Conflict, answered 409 by api/app.py's one mapping
+    again = service.post(
+        "/api/crews",
+        json={"id": "extra-01", "skills": ["valve"], "depot_lon": 114.35, "depot_lat": 34.8},
+    )
+    assert again.status_code == 409
+    assert again.json()["detail"].startswith("crew extra-01 exists already")
     body = {"skills": ["meter", "valve"], "depot_lon": 114.35, "depot_lat": 34.8}
     assert (
         service.put("/api/crews/extra-01", json=body, headers={"If-Match": etag}).status_code == 200

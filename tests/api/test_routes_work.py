@@ -178,3 +178,16 @@ def test_a_connection_job_keeps_its_application_water_on_and_calendar(service: S
         ("valve opening", app_id, None),
     ]
     assert all(c["status"] == "official" for *_, c in rows)
+
+
+def test_a_repair_report_without_a_pipe_or_a_point_is_refused(service: Service) -> None:
+    """Neither pipe_id nor lon and lat: a domain refusal (422 from api/app.py's one mapping)
+    that says what to give, and no ticket is opened."""
+    before = len(service.get("/api/repairs").json())
+    r = service.post(
+        "/api/repairs",
+        json={"severity": "burst", "lon": 114.35, "reported_at": "2026-11-26T09:10:00"},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] == "give pipe_id, or lon and lat of the leak"
+    assert len(service.get("/api/repairs").json()) == before
