@@ -376,6 +376,21 @@ class CustomerServiceOut(NodeServiceOut):
     customer: str
 
 
+class CustomerShareOut(BaseModel):
+    """A customer of the customers-only answer (``customers=only``): its pressure and share
+    served with the valves closed (cut off: both 0)."""
+
+    customer: str
+    pressure_m: float
+    share_served: float = Field(description="served over asked, 0 to 1")
+    pressure_hour: float | None = Field(
+        default=None, description="over a window: the hour of the lowest pressure"
+    )
+    share_hour: float | None = Field(
+        default=None, description="over a window: the hour of the lowest share served"
+    )
+
+
 class ReducedPressureOut(BaseModel):
     """Where customers keep a path to a source but fall below the service pressure."""
 
@@ -395,8 +410,10 @@ class HydraulicImpactOut(BaseModel):
     not_served_m3: float | None = Field(
         default=None, description="over a window: the volume not served in it"
     )
-    listed: Literal["all", "below"] = Field(
-        default="all", description="rows of every node with a demand, or of those below only"
+    listed: Literal["all", "below", "only"] = Field(
+        default="all",
+        description="rows of every node with a demand, of those below only, or only every "
+        "customer's pressure and share served (no node rows)",
     )
     service_pressure_m: float
     closed_links: list[str]
@@ -411,8 +428,10 @@ class HydraulicImpactOut(BaseModel):
     not_served_m3h: float
     not_served_cut_off_m3h: float
     not_served_low_pressure_m3h: float
-    nodes: list[NodeServiceOut]
-    customers: list[CustomerServiceOut]
+    nodes: list[NodeServiceOut] | None = Field(
+        default=None, description="absent in the customers-only answer (customers=only)"
+    )
+    customers: list[CustomerServiceOut | CustomerShareOut]
     warnings: list[str]
     reduced_pressure: ReducedPressureOut
 

@@ -964,9 +964,11 @@ class HydraulicImpact:
     def to_dict(self, listed: str = "all") -> dict[str, Any]:
         """The impact as JSON. ``listed`` ``below``: the per-node and per-customer rows of the
         nodes cut off or below the service pressure only (the totals and id lists whole): the
-        compact answer, a few kB where every row of the sample city is 2.7 MB."""
-        if listed not in ("all", "below"):
-            raise HydraulicError(f"listed {listed!r}: use all or below")
+        compact answer, a few kB where every row of the sample city is 2.7 MB. ``only``: the
+        customers only, every one with its pressure and share served (no node rows, no other
+        column; the totals and id lists whole): a quarter of the full answer's bytes."""
+        if listed not in ("all", "below", "only"):
+            raise HydraulicError(f"listed {listed!r}: use all, below or only")
 
         def shown(n: NodeService) -> bool:
             return listed == "all" or n.cut_off or n.below_service
@@ -997,10 +999,33 @@ class HydraulicImpact:
             "not_served_m3h": round(self.not_served_m3h, 3),
             "not_served_cut_off_m3h": round(self.not_served_cut_off_m3h, 3),
             "not_served_low_pressure_m3h": round(self.not_served_low_pressure_m3h, 3),
-            "nodes": [n.to_dict() for n in self.nodes if shown(n)],
-            "customers": [{"customer": c, **n.to_dict()} for c, n in self.customers() if shown(n)],
+            **(
+                {"customers": [_customer_service(c, n) for c, n in self.customers()]}
+                if listed == "only"
+                else {
+                    "nodes": [n.to_dict() for n in self.nodes if shown(n)],
+                    "customers": [
+                        {"customer": c, **n.to_dict()} for c, n in self.customers() if shown(n)
+                    ],
+                }
+            ),
             "warnings": list(self.warnings),
         }
+
+
+def _customer_service(customer: str, node: NodeService) -> dict[str, Any]:
+    """A customer's row of the customers-only answer: its node's pressure and share served
+    with the valves closed (cut off: both 0), and over a window the hours they are of."""
+    return {
+        "customer": customer,
+        "pressure_m": round(node.pressure_m, 3),
+        "share_served": round(node.share_served, 4),
+        **(
+            {"pressure_hour": node.pressure_hour, "share_hour": node.share_hour}
+            if node.pressure_hour is not None
+            else {}
+        ),
+    }
 
 
 def plan_closures(

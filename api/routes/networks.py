@@ -706,11 +706,13 @@ async def isolation(
         ),
     ] = None,
     customers: Annotated[
-        Literal["all", "below"],
+        Literal["all", "below", "only"],
         Query(
             description="hydraulic=true: the per-node and per-customer rows of every node with "
             "a demand (all), or only of those cut off or below the service pressure (below: "
-            "the compact answer, the totals and the area the same; what the console asks)"
+            "the compact answer, the totals and the area the same; what the console asks), or "
+            "the customers only (only: every customer's pressure and share served, no node "
+            "rows, the totals and the area the same; a quarter of all's bytes)"
         ),
     ] = "all",
 ) -> Response:

@@ -7,6 +7,8 @@ sample city, the service pressure setting at 0.20 MPa):
 - the isolation answer's compact form: ``customers=below`` lists only the nodes and customers
   below the service pressure or cut off, with the full answer's totals and reduced-pressure
   area, in a fraction of its bytes (the full one is 2.7 MB); the console asks for it;
+  ``customers=only`` every customer's pressure and share served without the node rows, the
+  same summary, a quarter of the bytes;
 - the valve programme with the hydraulic valve table: ``waterops valves programme NET
   --hydraulic`` and ``GET /api/networks/{id}/valve-programme?hydraulic=true`` pass
   ``gis.hydraulics.hydraulic_valve_criticality`` to ``ops.valves.exercise_programme``. On Net3
@@ -159,6 +161,39 @@ def test_below_lists_only_the_affected_with_the_same_totals(service: Service) ->
     assert {k: v for k, v in compact.json().items() if k != "hydraulic"} == {
         k: v for k, v in full.json().items() if k != "hydraulic"
     }
+
+
+def test_only_lists_every_customer_pressure_and_share_without_the_nodes(
+    service: Service,
+) -> None:
+    full = service.get(URL, "viewer", params=LOW)
+    only = service.get(URL, "viewer", params={**LOW, "customers": "only"})
+    assert full.status_code == 200 and only.status_code == 200, only.text
+    IsolationOut.model_validate(only.json())
+    f, o = full.json()["hydraulic"], only.json()["hydraulic"]
+    assert o["listed"] == "only" and "nodes" not in o and len(f["nodes"]) > 2000
+    # every customer of the full answer, in its order, with its pressure and share served
+    assert o["customers"] == [
+        {
+            "customer": x["customer"],
+            "pressure_m": x["pressure_m"],
+            "share_served": x["share_served"],
+        }
+        for x in f["customers"]
+    ]
+    assert len(o["customers"]) > 10000  # the sample city's customers
+    low = {x["customer"] for x in o["customers"] if x["pressure_m"] < f["service_pressure_m"]}
+    assert set(f["customers_below_service"]) <= low
+    assert any(x["share_served"] < 1 for x in o["customers"])
+    # the summary whole: every key but the rows is the full answer's
+    assert {k: v for k, v in o.items() if k not in ("customers", "listed")} == {
+        k: v for k, v in f.items() if k not in ("customers", "nodes", "listed")
+    }
+    assert {k: v for k, v in only.json().items() if k != "hydraulic"} == {
+        k: v for k, v in full.json().items() if k != "hydraulic"
+    }
+    # the sample city: 2.7 MB in full, 0.7 MB customers only
+    assert len(only.content) * 3 < len(full.content) and len(full.content) > 2_000_000
 
 
 def test_a_bad_listing_is_a_422(service: Service) -> None:

@@ -157,6 +157,15 @@ def test_an_outage_through_the_peak_reports_at_least_the_peak_snapshot() -> None
     as_dict = impact.to_dict("below")
     assert as_dict["end_hour"] == 12 and as_dict["hours"] == list(impact.hours)
     assert all("pressure_hour" in row for row in as_dict["nodes"])
+    # the customers-only answer: every customer at its worst hour, no node rows
+    only = impact.to_dict("only")
+    assert "nodes" not in only and only["listed"] == "only"
+    assert [row["customer"] for row in only["customers"]] == [c for c, _ in impact.customers()]
+    worst = dict(impact.customers())
+    for row in only["customers"]:
+        node = worst[row["customer"]]
+        assert row["pressure_hour"] == node.pressure_hour in impact.hours
+        assert row["pressure_m"] == round(node.pressure_m, 3)
 
 
 def test_an_outage_window_in_hours() -> None:
