@@ -40,6 +40,14 @@ class CalendarBasisOut(BaseModel):
     years: dict[str, YearBasisOut] = Field(description="by year (as text)")
 
 
+class JobTextOut(BaseModel):
+    """What a job is as a key and params (ops.jobs.JobText): the pages say it in their
+    language from the template ``job:<key>``; ``description`` says the same in English."""
+
+    key: str = Field(description="e.g. close_valve, repair_pipe, exercise_valve_area")
+    params: dict[str, str] = Field(description="the values its template names, as text")
+
+
 class JobOut(BaseModel):
     """A field job as stored, and where it stands."""
 
@@ -60,6 +68,11 @@ class JobOut(BaseModel):
     crews_required: int = FieldJob.crews_required
     emergency: bool = FieldJob.emergency
     description: str = FieldJob.description
+    describe: JobTextOut | None = Field(
+        default=None,
+        description="the description as a key and params, for a page to say in its language; "
+        "null for a job stored before jobs had one, or typed in by a person",
+    )
     ticket: str | None = Field(
         default=None, description="the repair ticket whose chain it belongs to"
     )

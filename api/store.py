@@ -267,6 +267,7 @@ def job_value(row: t.Job) -> FieldJob:
 
 def job_dict(row: t.Job) -> dict[str, Any]:
     return {
+        "describe": None,  # a job stored before jobs had it (FieldJob.describe)
         **row.spec,
         "status": row.status,
         "crew": row.crew_id,

@@ -34,7 +34,7 @@ from typing import Any
 
 from ops.calendar import CalendarBasis, WorkCalendar, local_time
 from ops.errors import Conflict, InvalidRequest, UnknownConnectionType
-from ops.jobs import FieldJob, JobKind, JobLink, Location, Skill, chain_deadlines
+from ops.jobs import FieldJob, JobKind, JobLink, JobText, Location, Skill, chain_deadlines
 from ops.workflow import JobChange, JobState, JobStatus, close_jobs
 
 PAPERS_DAYS = 5  # days to complete technical papers accepted as missing (容缺受理)
@@ -593,6 +593,8 @@ def open_connection(
         )
     meter = durations.meter_small if app.dn_mm is None or app.dn_mm <= 50 else durations.meter_large
 
+    who = f"{app.customer}, {app.address}".rstrip(", ")  # as recorded, in its own language
+
     def job(step: str, kind: JobKind, minutes: dt.timedelta, skill: Skill, text: str) -> FieldJob:
         return FieldJob(
             id=f"{app.id}-{step}",
@@ -604,6 +606,7 @@ def open_connection(
             earliest=app.accepted_at,
             priority=4 if deadline.days <= 0.5 else 3,
             description=f"{text}: {app.customer}, {app.address}".rstrip(", "),
+            describe=JobText(f"connection_{step}", {"customer": who}),
             application=app.id,
             # the calendar the chain's deadlines were counted on (recomputed when it changes)
             calendar=deadline.calendar,
@@ -668,6 +671,9 @@ def follow_up_visit(
         deadline=deadline,
         priority=2,
         description=f"回访 follow-up visit: {app.customer}, {app.address}".rstrip(", "),
+        describe=JobText(
+            "follow_up_visit", {"customer": f"{app.customer}, {app.address}".rstrip(", ")}
+        ),
         application=app.id,
         water_on=completed_at,
         calendar=calendar.basis(completed_at, deadline),

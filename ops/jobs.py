@@ -8,6 +8,7 @@ ticket they belong to), and the links between them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -52,6 +53,26 @@ class RepairStep(StrEnum):
 
 
 @dataclass(frozen=True)
+class JobText:
+    """What a job is, as a key and its params: the console and the field app say it in their
+    language from the template ``job:<key>`` of ``api/web/static/js/i18n.js``, filled with the
+    params (text, as the English description writes them). The job's ``description`` says the
+    same in English for CSV, CLI and API readers.
+    """
+
+    key: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "params": dict(self.params)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> JobText:
+        params = data.get("params") or {}
+        return cls(str(data["key"]), {str(k): str(v) for k, v in params.items()})
+
+
+@dataclass(frozen=True)
 class FieldJob:
     """One visit of one crew (two for a two-crew job) to one place.
 
@@ -91,6 +112,10 @@ class FieldJob:
     calendar
         The calendars its deadline was counted on in working days (recomputed when one of
         their years changes); None: not counted in working days.
+    describe
+        Its description as a key and params (:class:`JobText`), for the pages to say in their
+        language; None for a job made without one (stored before jobs had it, or typed in by
+        a person): the pages show ``description`` as stored.
     meta
         What else the job came with, for people and reports (JSON values); nothing reads
         structure from it or from the id.
@@ -122,6 +147,9 @@ class FieldJob:
     water_on: dt.datetime | None = None
     # not hashed: the basis holds a mapping (equal jobs still hash equal)
     calendar: CalendarBasis | None = field(default=None, hash=False)
+    # how it is said, not what the work is: not compared (a job stored before it had one is the
+    # same job) nor hashed (the params are a mapping)
+    describe: JobText | None = field(default=None, compare=False)
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -169,6 +197,7 @@ class FieldJob:
             # as given (to the microsecond): the follow-up's deadline counts from it
             "water_on": None if self.water_on is None else self.water_on.isoformat(),
             "calendar": None if self.calendar is None else self.calendar.to_dict(),
+            "describe": None if self.describe is None else self.describe.to_dict(),
             "meta": dict(self.meta),  # where the job comes from (JSON values only)
         }
 
@@ -216,6 +245,8 @@ def field_job_from_dict(data: dict[str, Any]) -> FieldJob:
         if typed["water_on"] is None
         else dt.datetime.fromisoformat(str(typed["water_on"])),
         calendar=None if not typed["calendar"] else CalendarBasis.from_dict(typed["calendar"]),
+        # a job stored before jobs had it has none: the pages show its description as stored
+        describe=None if not data.get("describe") else JobText.from_dict(data["describe"]),
         meta=meta,
     )
 
@@ -280,10 +311,16 @@ def leak_survey(
     due: dt.datetime | None = None,
     area: str = "",
     dma: str | None = None,
+    describe: JobText | None = None,
 ) -> FieldJob:
     """A leak survey (acoustic listening along a street or a DMA): a leak crew, optional, low
     priority, soft-due when the programme says. ``dma``: the DMA surveyed (the job's field),
-    ``area`` what people read (a street, a stretch)."""
+    ``area`` what people read (a street, a stretch); ``describe``: the description as a key
+    and params when ``area`` is made of parts the pages say in their words (default: the
+    area as typed)."""
+    if describe is None:
+        where = area.strip()
+        describe = JobText("leak_survey_area", {"area": where}) if where else JobText("leak_survey")
     return FieldJob(
         id=job_id,
         kind=JobKind.LEAK_SURVEY,
@@ -296,6 +333,7 @@ def leak_survey(
         priority=2,
         description=f"leak survey {area}".strip(),
         dma=dma,
+        describe=describe,
     )
 
 

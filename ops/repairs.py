@@ -29,7 +29,7 @@ import shapely
 from gis.isolation import IsolationPlan, Isolator, ValveRef
 from gis.network import CUSTOMER_CATEGORIES
 from ops.errors import InvalidRequest
-from ops.jobs import FieldJob, JobKind, JobLink, Location, RepairStep, Skill
+from ops.jobs import FieldJob, JobKind, JobLink, JobText, Location, RepairStep, Skill
 from ops.supply_law import DEFAULT_LEAD
 from routing import Plan
 from routing.travel import haversine_m
@@ -300,6 +300,9 @@ def open_repair(
                 mandatory=mandatory,
                 emergency=not target.planned,
                 description=f"close valve {v.id} on {v.pipe_id} at {v.node_id}",
+                describe=JobText(
+                    "close_valve", {"valve": v.id, "pipe": v.pipe_id, "node": v.node_id}
+                ),
                 ticket=ticket,
                 valve=v.id,
                 step=RepairStep.CLOSE,
@@ -330,6 +333,10 @@ def open_repair(
         crews_required=crews,
         description=f"repair DN{diameter:g} pipe {pipe_id}"
         + (" (two crews)" if crews == 2 else ""),
+        describe=JobText(
+            "repair_pipe_two_crews" if crews == 2 else "repair_pipe",
+            {"dn": f"{diameter:g}", "pipe": pipe_id},
+        ),
         ticket=ticket,
         step=RepairStep.REPAIR,
         meta={"pipe": pipe_id},
@@ -360,6 +367,7 @@ def open_repair(
                 mandatory=mandatory,
                 emergency=not target.planned,
                 description=f"reopen valve {v.id}",
+                describe=JobText("reopen_valve", {"valve": v.id}),
                 ticket=ticket,
                 valve=v.id,
                 step=RepairStep.REOPEN,
@@ -380,6 +388,7 @@ def open_repair(
         mandatory=mandatory,
         emergency=not target.planned,
         description=f"flush the mains around {pipe_id} after reopening",
+        describe=JobText("flush_mains", {"pipe": pipe_id}),
         ticket=ticket,
         step=RepairStep.FLUSH,
     )
@@ -441,6 +450,7 @@ def open_repair(
                 mandatory=t.critical and mandatory,
                 emergency=not target.planned,
                 description=f"water tanker to {t.name}",
+                describe=JobText("water_tanker", {"to": t.name}),
                 ticket=ticket,
                 step=RepairStep.TANKER,
                 meta={"critical": t.critical},

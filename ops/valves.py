@@ -27,7 +27,7 @@ import numpy as np
 
 from ops.calendar import local_time
 from ops.errors import InvalidRequest
-from ops.jobs import FieldJob, JobKind, Skill
+from ops.jobs import FieldJob, JobKind, JobText, Skill
 from ops.workflow import CLOSED, JobChange, JobState, JobStatus, close_jobs
 
 if TYPE_CHECKING:
@@ -138,10 +138,18 @@ def exercise_jobs(
                 priority=2,
                 description=f"exercise valve {v.valve_id} (DN{size:g}); last "
                 + (v.last_exercised.isoformat() if v.last_exercised else "never"),
+                describe=_exercise_text(v, size),
                 valve=v.valve_id,
             )
         )
     return jobs
+
+
+def _exercise_text(v: ValveDue, size: float) -> JobText:
+    params = {"valve": v.valve_id, "dn": f"{size:g}"}
+    if v.last_exercised is None:
+        return JobText("exercise_valve_never", params)
+    return JobText("exercise_valve", {**params, "last": v.last_exercised.isoformat()})
 
 
 # -- the programme: critical valves yearly, others on a longer cycle, grouped by area ----------
@@ -309,10 +317,20 @@ def programme_jobs(
             replace(
                 job,
                 description=f"{job.description} [{area or 'trunk main'}]",
+                describe=_in_area(job.describe, area),
                 meta={**job.meta, "area": area, "critical": valve in critical},
             )
         )
     return out
+
+
+def _in_area(text: JobText | None, area: str) -> JobText | None:
+    """An exercise's text with the area of the programme it is in (a DMA, or a trunk main)."""
+    if text is None:
+        return None
+    if not area:
+        return JobText(f"{text.key}_trunk", text.params)
+    return JobText(f"{text.key}_area", {**text.params, "area": area})
 
 
 class ExerciseResult(StrEnum):
@@ -434,7 +452,8 @@ def valve_repair_job(
         earliest=now,
         due=now + dt.timedelta(days=3 if critical else 14),
         priority=1 if critical else 2,
-        description=f"valve {valve_id} {result.value}: {what}",
+        description=f"valve {valve_id} {result.value.replace('_', ' ')}: {what}",
+        describe=JobText(f"valve_repair_{result.value}", {"valve": valve_id}),
         valve=valve_id,
     )
 

@@ -142,6 +142,9 @@ def crew_day(
                 "status": job.status if job else None,
                 "mine": job is not None and job.crew_id == member.crew,
                 "description": spec.get("description", ""),
+                # the description as a key and params, said in the app's language (issue 18)
+                "describe": spec.get("describe"),
+                "part": spec.get("part", 1),
                 "location": spec.get("location"),
                 "valve": spec.get("valve"),
                 "ticket": spec.get("ticket"),

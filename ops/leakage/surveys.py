@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 
 from gis.network import CUSTOMER_CATEGORIES, Network
-from ops.jobs import FieldJob, leak_survey
+from ops.jobs import FieldJob, JobText, leak_survey
 from ops.leakage.errors import LeakageDataError
 from ops.leakage.uarl import uarl_range_warnings
 
@@ -124,6 +124,7 @@ def survey_jobs(
             centre = mid[members].mean(axis=0)
             lonlat = network.to_wgs84(centre.reshape(1, 2))[0]
             km = float(pipes.length_m[idx][members].sum()) / 1000.0
+            recoverable = f"{level.recoverable_m3d(target_ili):.0f}"
             jobs.append(
                 leak_survey(
                     f"LS-{level.dma}-{now:%Y%m%d}-{s + 1}",
@@ -132,8 +133,19 @@ def survey_jobs(
                     now,
                     due=now + dt.timedelta(days=due_days),
                     area=f"{level.dma} {level.name}: {km:.1f} km, stretch {s + 1} of {total} "
-                    f"({level.recoverable_m3d(target_ili):.0f} m3/d recoverable)",
+                    f"({recoverable} m3/d recoverable)",
                     dma=level.dma,
+                    describe=JobText(
+                        "leak_survey_stretch",
+                        {
+                            "dma": level.dma,
+                            "name": level.name,
+                            "km": f"{km:.1f}",
+                            "stretch": str(s + 1),
+                            "stretches": str(total),
+                            "recoverable": recoverable,
+                        },
+                    ),
                 )
             )
     return jobs

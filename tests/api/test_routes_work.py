@@ -180,6 +180,37 @@ def test_a_connection_job_keeps_its_application_water_on_and_calendar(service: S
     assert all(c["status"] == "official" for *_, c in rows)
 
 
+def test_a_job_answers_its_description_as_a_key_and_params(service: Service) -> None:
+    """Issue 18 item 5: a repair's jobs are stored with their description as a key and params
+    (the pages say it in their language) and the English text beside it; a job stored before
+    jobs had a key answers none, and its text as stored."""
+    body = {"severity": "burst", "pipe_id": "P000153", "reported_at": "2026-11-26T09:10:00"}
+    r = service.post("/api/repairs", json=body)
+    assert r.status_code == 201, r.text
+    ticket = r.json()["ticket"]
+    jobs = {j["step"]: j for j in service.get("/api/jobs", params={"source": ticket}).json()}
+    repair = service.get(f"/api/jobs/{jobs['repair']['id']}").json()
+    JobOut.model_validate(repair)
+    assert repair["describe"]["key"] in ("repair_pipe", "repair_pipe_two_crews")
+    assert repair["describe"]["params"]["pipe"] == "P000153"
+    assert repair["description"].startswith(f"repair DN{repair['describe']['params']['dn']} ")
+    close = jobs["close"]
+    said = close["describe"]["params"]
+    assert close["describe"]["key"] == "close_valve" and said["valve"] == close["valve"]
+    assert (
+        close["description"] == f"close valve {said['valve']} on {said['pipe']} at {said['node']}"
+    )
+    sessions = service.client.app.state.sessions  # type: ignore[attr-defined]
+    with sessions() as session:
+        row = session.get(t.Job, close["id"])
+        assert row is not None and row.spec["describe"]["key"] == "close_valve"
+        row.spec = {k: v for k, v in row.spec.items() if k != "describe"}  # stored before
+        session.commit()
+    old = service.get(f"/api/jobs/{close['id']}").json()
+    JobOut.model_validate(old)
+    assert old["describe"] is None and old["description"] == close["description"]
+
+
 def test_a_repair_report_without_a_pipe_or_a_point_is_refused(service: Service) -> None:
     """Neither pipe_id nor lon and lat: a domain refusal (422 from api/app.py's one mapping)
     that says what to give, and no ticket is opened."""

@@ -88,6 +88,26 @@ def test_every_key_the_pages_use_is_in_both_languages() -> None:
         assert not used - set(catalogue(lang)), (lang, sorted(used - set(catalogue(lang))))
 
 
+def test_every_job_key_used_in_ops_has_its_chinese_and_english() -> None:
+    """A key written in ops (``JobText("…"`` or a key built from one) has a template in both
+    languages with the same placeholders, and the Chinese one says it in Chinese (issue 18
+    item 5; that each job's params fill its template: tests/ops/test_job_text.py)."""
+    used: set[str] = set()
+    for py in (Path(__file__).parents[2] / "ops").rglob("*.py"):
+        used |= set(re.findall(r'JobText\(\s*f?"(\w+)', py.read_text(encoding="utf-8")))
+    assert {"close_valve", "reopen_valve", "leak_survey"} <= used
+    zh = {k[4:]: v for k, v in catalogue("zh").items() if k.startswith("job:")}
+    en = {k[4:]: v for k, v in catalogue("en").items() if k.startswith("job:")}
+    prefixes = used - set(zh)  # a key completed in ops (f"valve_repair_{…}") starts one
+    assert prefixes <= {"connection_", "valve_repair_", "exercise_valve"}, prefixes
+    for key in used:
+        assert any(k.startswith(key) for k in zh), key
+    assert set(zh) == set(en), (sorted(set(zh) - set(en)), sorted(set(en) - set(zh)))
+    for key in zh:
+        assert placeholders(zh[key]) == placeholders(en[key]), key
+        assert not re.search(r"[A-Za-z]{3,}", re.sub(r"\{\w+\}", "", zh[key])), zh[key]
+
+
 # -- every code the API can send has its words in both languages --------------------------
 # (issue 18: English status words in the Chinese console). Each enum the API sends, with the
 # key the console looks it up by (code(prefix, value) reads "prefix:value"; a few are keys of
