@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -97,6 +97,9 @@ class Model:
     manager: pywrapcp.RoutingIndexManager
     routing: pywrapcp.RoutingModel
     time_dim: pywrapcp.RoutingDimension
+    # each vehicle's break intervals, kept so a solution's breaks are read by vehicle
+    # (not found again by parsing the intervals' names)
+    breaks: dict[int, list[pywrapcp.IntervalVar]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, nodes: Nodes, published: Plan | None, *, relaxed: bool = False) -> Model:
@@ -262,6 +265,7 @@ class Model:
                     solver.FixedDurationIntervalVar(lo, hi, brk.duration, False, f"break {vi}-{bi}")
                 )
             if intervals:
+                self.breaks[vi] = intervals
                 time_dim.SetBreakIntervalsOfVehicle(intervals, vi, node_visit)
                 for interval in intervals:  # so that every solution (hinted ones too) holds them
                     routing.AddIntervalToAssignment(interval)

@@ -32,7 +32,7 @@ def plan_from_assignment(
     elapsed: float,
 ) -> Plan:
     """The plan of a solution of ``model``; ``rejected``: the jobs the prefilter took out."""
-    breaks_of = _breaks_taken(assignment)
+    breaks_of = _breaks_taken(model, assignment)
     dropped = _not_done(nodes, model, assignment)
     routes = tuple(
         _route(nodes, model, assignment, vi, breaks_of.get(vi, []), dropped)
@@ -58,18 +58,16 @@ def plan_from_assignment(
     )
 
 
-def _breaks_taken(assignment: pywrapcp.Assignment) -> dict[int, list[BreakTaken]]:
-    """The breaks taken, by vehicle (the vehicle is in the interval's name: ``break vi-bi``)."""
-    intervals = assignment.IntervalVarContainer()
+def _breaks_taken(model: Model, assignment: pywrapcp.Assignment) -> dict[int, list[BreakTaken]]:
+    """The breaks taken, by vehicle (the model keeps each vehicle's break intervals)."""
     breaks_of: dict[int, list[BreakTaken]] = {}
-    for i in range(intervals.Size()):
-        element = intervals.Element(i)
-        if element.PerformedValue():
-            vi = int(element.Var().Name().split()[1].split("-")[0])
-            start = element.StartValue()
-            breaks_of.setdefault(vi, []).append(
-                BreakTaken(start=start, end=start + element.DurationValue())
-            )
+    for vi, intervals in model.breaks.items():
+        for interval in intervals:
+            if assignment.PerformedValue(interval):
+                start = assignment.StartValue(interval)
+                breaks_of.setdefault(vi, []).append(
+                    BreakTaken(start=start, end=start + assignment.DurationValue(interval))
+                )
     return breaks_of
 
 
