@@ -71,7 +71,7 @@ class JobOut(BaseModel):
     describe: JobTextOut | None = Field(
         default=None,
         description="the description as a key and params, for a page to say in its language; "
-        "null for a job stored before jobs had one, or typed in by a person",
+        "null for a job stored before jobs had one",
     )
     ticket: str | None = Field(
         default=None, description="the repair ticket whose chain it belongs to"

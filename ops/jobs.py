@@ -114,8 +114,8 @@ class FieldJob:
         their years changes); None: not counted in working days.
     describe
         Its description as a key and params (:class:`JobText`), for the pages to say in their
-        language; None for a job made without one (stored before jobs had it, or typed in by
-        a person): the pages show ``description`` as stored.
+        language; None for a job stored before jobs had it: the pages show ``description``
+        as stored.
     meta
         What else the job came with, for people and reports (JSON values); nothing reads
         structure from it or from the id.

@@ -124,8 +124,10 @@ def test_a_repair_step_from_the_list_its_chain_and_a_note(
     assert ids == [c["id"] for c in expected["chain"]]
     expect(panel.locator("#job-chain li.current")).to_have_attribute("data-job", repair["id"])
     expect(panel.locator("#job-deadline")).to_contain_text("抢修目标时限（按报修的严重程度")
+    # what the job is, from its description's key and params (issue 18 item 5)
+    said = expected["describe"]["params"]
     expect(panel.locator(".job-summary")).to_have_text(
-        f"维修管道 {expected['meta']['pipe']}（抢修 {ticket['ticket']}）"
+        re.compile(rf"^维修 DN{said['dn']} 管道 {expected['meta']['pipe']}")
     )
     # a note, kept with who wrote it
     panel.locator("#job-note-form textarea").fill("路面为沥青，需要切割机")

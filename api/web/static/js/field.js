@@ -4,7 +4,7 @@
 // network answers; the service applies each id once, so a report sent twice (an answer lost,
 // the queue replayed) counts once.
 /* global L */
-import { applyStrings, code, currentLang, escapeHtml, setLang, shortTime, t } from "./i18n.js";
+import { applyStrings, code, currentLang, escapeHtml, jobText, setLang, shortTime, t } from "./i18n.js";
 import { createMap, numberedIcon } from "./map.js";
 
 const TOKEN = "waterops.field.token";
@@ -180,7 +180,7 @@ async function renderDay() {
     li.className = `stop status-${status}`;
     li.innerHTML = `<span class="n">${s.order}</span>
       <span class="when">${escapeHtml(shortTime(s.start).slice(6))}–${escapeHtml(shortTime(s.end).slice(6))}</span>
-      <span class="what"><b>${escapeHtml(what(s))}</b> <span class="muted">${escapeHtml(s.description)}</span></span>
+      <span class="what"><b>${escapeHtml(what(s))}</b> <span class="muted">${escapeHtml(jobText(s) || s.description)}</span></span>
       <span class="st">${escapeHtml(code("status", status))}${waiting ? ` · ${escapeHtml(t("field_pending"))}` : ""}</span>`;
     li.addEventListener("click", () => openJob(s.job));
     list.appendChild(li);
@@ -268,7 +268,7 @@ async function renderJob(jobId, job) {
   st.dataset.status = status;
   const facts = [
     [t("job"), jobId],
-    [t("description"), job?.description || stop.description],
+    [t("description"), jobText(job || stop) || job?.description || stop.description],
     [t("field_times"), stop.start ? `${shortTime(stop.arrival).slice(6)} · ${shortTime(stop.start).slice(6)}–${shortTime(stop.end).slice(6)}` : ""],
     [t("due"), shortTime(job?.deadline || job?.due || stop.deadline)],
     [t("field_location"), (job?.location || stop.location || []).join(", ")],
@@ -318,7 +318,8 @@ function localIso(iso) {
 }
 
 // what a job is, in words of the app's language: its kind and step, the valve or the ticket
-// (the description the job was created with is in one language; it is shown beside, muted)
+// (beside it, muted, its description: in the app's language from its key, jobText; a job
+// without one shows the text it was created with)
 function what(s) {
   const head = s.step ? code("step", s.step) : code("kind", s.kind);
   return [head, s.valve || "", s.ticket && !s.valve ? s.ticket : ""].filter(Boolean).join(" · ");

@@ -720,6 +720,19 @@ export function code(prefix, value) {
   return (lang === "zh" && STRINGS.zh[key]) || STRINGS.en[key] || String(value ?? "");
 }
 
+// what a job is, in the page's language: its description's key and params (FieldJob.describe)
+// filled into the template "job:<key>", and "the rest, part n" for the rest of a job left for an
+// emergency; "" for a job without a key (one stored before jobs had it) or
+// a key this page does not know yet: the caller shows the job's description as stored
+export function jobText(job) {
+  const key = job?.describe?.key;
+  const template = key ? STRINGS[lang][`job:${key}`] ?? STRINGS.en[`job:${key}`] : null;
+  if (!template) return "";
+  const params = job.describe.params || {};
+  const line = template.replace(/\{(\w+)\}/g, (_, k) => (k in params ? String(params[k]) : `{${k}}`));
+  return job.part > 1 ? `${line} ${t("desc_part", { part: job.part })}` : line;
+}
+
 // a detail the API sends as a key and params, with its English: in Chinese when we have the
 // key, else the English as sent (params that are codes are translated too)
 export function message(key, params = {}, english = "") {

@@ -1,5 +1,5 @@
 // What several tabs write the same way: dates in Kaifeng and the provisional-calendar badge.
-import { code, escapeHtml, t } from "../i18n.js";
+import { code, escapeHtml, jobText, t } from "../i18n.js";
 
 // dates in Kaifeng (the service's time zone), whatever the browser's zone
 export function kaifengDate(offsetDays = 0) {
@@ -24,11 +24,13 @@ export function calendarBadge(basis) {
   return `<span class="badge provisional" title="${escapeHtml(t("provisional_hint", { years }))}">${t("provisional")}</span>`;
 }
 
-// A job in a line of the current language, from its typed fields (kind, step, valve, ticket,
-// DMA, the pipe of a repair, the application): the text a job was created with is in one
-// language (ops writes it once), so the lists and the detail say what it is in words of ours
-// and show that text only as recorded.
+// A job in a line of the current language: its description's key and params (jobText), or
+// for a job without one (stored before jobs had it) from its typed fields (kind, step, valve,
+// ticket, DMA, the pipe of a repair, the application), its stored text then shown beside as
+// recorded.
 export function describeJob(job) {
+  const said = jobText(job);
+  if (said) return said;
   const v = { valve: job.valve || "", ticket: job.ticket || "", pipe: job.meta?.pipe || "", app: job.application || "" };
   const kind = code("kind", job.kind);
   let line;

@@ -2,7 +2,7 @@
 // timeline of each crew, publishing, the job sheets (CSV, Excel, print).
 /* global L */
 import { api, download } from "../api.js";
-import { code, escapeHtml, message, shortTime, t } from "../i18n.js";
+import { code, escapeHtml, jobText, message, shortTime, t } from "../i18n.js";
 import { ROUTE_COLOURS, nearestLine } from "../map.js";
 import { calendarBadge, clock24, clockAttrs, kaifengDate } from "./format.js";
 import { $, state } from "./state.js";
@@ -491,7 +491,7 @@ function renderSheets(plan) {
   $("#sheets").innerHTML = routes.map((r) => `<section class="sheet"><h2>${escapeHtml(r.crew)} · ${escapeHtml(plan.day)}</h2>
     <table class="data"><thead><tr><th>#</th><th>${t("job")}</th><th>${t("kind")}</th><th>${t("start")}</th><th>${t("end")}</th><th>${t("description")}</th></tr></thead><tbody>
     ${r.stops.map((st, k) => { const job = jobs.get(st.job) || {}; return `<tr><td>${k + 1}</td><td>${escapeHtml(stopName(st))}</td><td>${escapeHtml(code("kind", st.kind))}</td>
-      <td>${shortTime(st.start)}</td><td>${shortTime(st.end)}</td><td>${escapeHtml(job.description || "")} ${job.location ? `(${job.location[0].toFixed(5)}, ${job.location[1].toFixed(5)})` : ""}</td></tr>`; }).join("")}
+      <td>${shortTime(st.start)}</td><td>${shortTime(st.end)}</td><td>${escapeHtml(jobText(job) || job.description || "")} ${job.location ? `(${job.location[0].toFixed(5)}, ${job.location[1].toFixed(5)})` : ""}</td></tr>`; }).join("")}
     </tbody></table></section>`).join("");
 }
 

@@ -225,7 +225,7 @@ export async function openJob(id, notice = "") {
     ${notice}
     <div>${jobStatus(job.status)}${job.crew ? ` · ${t("crew")} ${escapeHtml(job.crew)}` : ""} · ${escapeHtml(t("duration_min", { n: job.duration_min }))}${job.skills.length ? ` · ${job.skills.map((k) => escapeHtml(code("skill", k))).join(", ")}` : ""}</div>
     <div class="job-summary">${escapeHtml(describeJob(job))}</div>
-    ${job.description ? `<div class="muted job-recorded">${t("as_recorded")}: ${escapeHtml(job.description)}</div>` : ""}
+    ${job.description && !job.describe ? `<div class="muted job-recorded">${t("as_recorded")}: ${escapeHtml(job.description)}</div>` : ""}
     ${job.source ? `<div class="muted">${t("source")}: <code>${escapeHtml(job.source)}</code></div>` : ""}
     ${job.ticket ? `<div class="muted job-ticket">${t("ticket")}: <code>${escapeHtml(job.ticket)}</code></div>` : ""}
     ${job.valve ? `<div class="muted job-valve">${t("valve")}: <code>${escapeHtml(job.valve)}</code> <button type="button" class="link" id="job-locate-valve">${t("locate")}</button></div>` : ""}
