@@ -249,7 +249,9 @@ def test_pressure_management_is_stopped_between_dmas(
     generate(folder, seed=2022, days=28)
     names = ("meters", "flows", "billing", "pressure")
     files = {n: (f"{n}.csv", (folder / f"{n}.csv").read_bytes(), "text/csv") for n in names}
-    r = service.post("/api/leakage/analyses", "engineer", files=files)
+    # the sample city's data against the sample city (network 1), not the latest network
+    # (Net3, loaded by an earlier test), which the readers now refuse: its DMAs are not Net3's
+    r = service.post("/api/leakage/analyses", "engineer", files=files, data={"network_id": "1"})
     assert r.status_code == 201, r.text
     url = f"/api/leakage/analyses/{r.json()['id']}/pressure-management"
     started = service.post(url, json={"service_pressure_mpa": 0.5})  # every DMA
