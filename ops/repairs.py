@@ -252,6 +252,35 @@ def same_break(
     return best
 
 
+@dataclass(frozen=True)
+class RepeatedBreak:
+    """A report taken as another report of an open ticket's break: that ticket, how far apart
+    the two sites are, and the pipe and site the new report was located at."""
+
+    open_break: OpenBreak
+    metres: float
+    pipe_id: str
+    site: Location
+
+
+def repeated_break(
+    report: RepairReport,
+    isolator: Isolator,
+    open_breaks: Iterable[OpenBreak],
+    within_m: float = SAME_BREAK_WITHIN_M,
+) -> RepeatedBreak | None:
+    """The open ticket whose break ``report`` repeats (:func:`same_break`), or None. A minor
+    leak is never taken for another ticket's break: it is a planned repair of its own. (The
+    caller skips this for a report its sender says is a second break.)"""
+    if report.severity == Severity.MINOR_LEAK:
+        return None
+    pipe_id, site = locate(report, isolator)
+    found = same_break(pipe_id, site, open_breaks, within_m)
+    if found is None:
+        return None
+    return RepeatedBreak(found[0], found[1], pipe_id, site)
+
+
 def open_repair(
     report: RepairReport,
     isolator: Isolator,

@@ -62,9 +62,8 @@ from ops.repairs import (
     RepairReport,
     RepairRules,
     Severity,
-    locate,
     open_repair,
-    same_break,
+    repeated_break,
 )
 from ops.workflow import JobState, JobStatus, TicketStatus, cancel_ticket, change_status
 
@@ -362,7 +361,7 @@ def create_repair(
     loaded = registry.get(session, network_id)
 
     def produce() -> tuple[int, Any, dict[str, str]]:
-        if not body.second_break and body.severity != "minor_leak":
+        if not body.second_break:
             linked = _same_break(session, loaded, network_id, body)
             if linked is not None:
                 return linked
@@ -415,7 +414,6 @@ def _same_break(
     its list of reports), answered 200 with the ticket and what to send for a second break."""
     location = (body.lon, body.lat) if body.lon is not None and body.lat is not None else None
     probe = RepairReport("probe", now_local(), Severity(body.severity), body.pipe_id, location)
-    pipe_id, site = locate(probe, loaded.isolator)
     rows = session.scalars(
         select(t.RepairTicket).where(
             t.RepairTicket.status == TicketStatus.OPEN, t.RepairTicket.network_id == network_id
@@ -431,10 +429,10 @@ def _same_break(
         isolated = row.case.get("isolation", {}).get("isolated_pipes", [])
         loc = repair["location"]
         breaks.append(OpenBreak(row.id, row.pipe_id, (loc[0], loc[1]), frozenset(isolated)))
-    found = same_break(pipe_id, site, breaks)
+    found = repeated_break(probe, loaded.isolator, breaks)
     if found is None:
         return None
-    other, metres = found
+    other, metres, pipe_id, site = found.open_break, found.metres, found.pipe_id, found.site
     row = session.get(t.RepairTicket, other.ticket)
     reports = [
         *row.report.get("reports", []),

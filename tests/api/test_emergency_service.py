@@ -28,6 +28,13 @@ def test_a_repeat_report_is_linked_to_the_open_ticket(service: Service) -> None:
         "/api/repairs", json={"severity": "burst", "pipe_id": "P000590", "second_break": True}
     )
     assert second.status_code == 201 and second.json()["ticket"] != ticket
+    # a minor leak on that pipe is its own planned repair, never linked (ops.repairs)
+    minor = service.post("/api/repairs", json={"severity": "minor_leak", "pipe_id": "P000590"})
+    assert minor.status_code == 201 and minor.json()["ticket"] not in (
+        ticket,
+        second.json()["ticket"],
+    )
+    assert "linked" not in minor.json()
 
     # cancel the duplicate with a reason: its open jobs are cancelled, the reason kept
     other = second.json()["ticket"]

@@ -158,3 +158,22 @@ def test_a_second_report_of_the_same_burst_is_the_same_ticket(street: Isolator) 
     far = next(p for p in street.network.pipes.ids if p not in first.isolation.isolated_pipes)
     there = locate(RepairReport("T4", REPORTED, "burst", pipe_id=far), street)
     assert same_break(*there, opened, within_m=1.0) is None
+
+
+def test_which_reports_repeat_an_open_break(street: Isolator) -> None:
+    """Issue 15 point 2: the rule the repairs route kept for itself (a minor leak is never
+    linked to an open ticket's break) is the core's, with the pipe and site it located."""
+    from ops.repairs import OpenBreak, locate, repeated_break
+
+    first = open_repair(RepairReport("T1", REPORTED, "burst", pipe_id="P2"), street)
+    pipe, site = locate(first.report, street)
+    opened = [OpenBreak("T1", pipe, site, frozenset(first.isolation.isolated_pipes))]
+    near = (site[0] + 0.0003, site[1])
+    for severity in ("burst", "major_leak"):
+        report = RepairReport("T2", REPORTED, severity, location=near)
+        found = repeated_break(report, street, opened)
+        assert found is not None and found.open_break.ticket == "T1"
+        assert found.site == near and found.pipe_id == street.nearest_pipe(*near)
+        assert 0 < found.metres < 150
+    minor = RepairReport("T3", REPORTED, "minor_leak", location=near)
+    assert repeated_break(minor, street, opened) is None  # its own planned repair
