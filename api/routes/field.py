@@ -27,6 +27,7 @@ from fastapi import (
     UploadFile,
     status,
 )
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -39,8 +40,9 @@ from api.openapi import answers
 from api.registry import valve_position
 from api.responses import json_response
 from api.store import add_jobs, job_dict, local, now_local, record_valve_status, store_job_change
-from ops.errors import NotFound
+from ops.errors import Conflict, NotFound, OpsError
 from ops.field import FieldReport, ReportKind, apply_report, widen_repair
+from ops.field_refusals import check_report, refusal_entry
 from ops.jobs import RepairStep
 from ops.repairs import RepairReport, RepairRules, Severity
 from ops.workflow import JobState, JobStatus, PlanStatus, TicketStatus
@@ -275,8 +277,8 @@ class ReportIn(BaseModel):
 )
 def report(body: ReportIn, request: Request, member: Member, session: SessionDep) -> Response:
     """Sent again with the same id (a phone that lost the answer, its queue replayed), it gets
-    the first answer and changes nothing. A refused report changed nothing: sent again, it is
-    judged again."""
+    the first answer and changes nothing. A report the rules refuse is kept too (its answer,
+    the job's history, the live feed) and changes nothing: sent again, it gets its refusal."""
     if body.kind is ReportKind.PHOTO:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "a photo is sent to POST /api/field/photos"
@@ -331,14 +333,14 @@ def _take(
     seen = session.get(t.FieldReport, body.id)
     if seen is not None:
         if seen.crew_id != member.crew or seen.request_hash != fingerprint:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
+            raise Conflict(
                 f"report id {body.id} was used for another report: give each report its own id",
+                code="field_report_id_reused",
+                report=body.id,
             )
+        # a refusal too: the same report gets the same answer
         return json_response(seen.answer, status_code=seen.status_code, headers=REPLAYED)
     row = session.get(t.Job, body.job, with_for_update=True)
-    if row is None:
-        raise NotFound(f"no job {body.job}")
     now = now_local()
     report = FieldReport(
         body.id,
@@ -350,13 +352,16 @@ def _take(
         body.reason,
         body.valve,
     )
-    outcome = apply_report(
-        report,
-        JobState(row.id, JobStatus(row.status), row.crew_id),
-        by=member.username,
-        received_at=now,
-        job_valve=row.valve,
-    )
+    try:
+        if row is None:
+            raise NotFound(f"no job {body.job}", code="not_found", what="job", key=body.job)
+        state = JobState(row.id, JobStatus(row.status), row.crew_id)
+        check_report(report, state, received_at=now, job_valve=row.valve)
+        outcome = apply_report(
+            report, state, by=member.username, received_at=now, job_valve=row.valve
+        )
+    except OpsError as refusal:
+        return _refused(session, member, body, report, row, refusal, fingerprint, now)
     store_job_change(session, row, outcome.change)
     widened = None
     if outcome.failed_valve is not None:
@@ -424,6 +429,82 @@ def _take(
 
 
 REPLAYED = {"Idempotent-Replay": "true"}
+
+
+def _refused(
+    session: Session,
+    member: CrewMember,
+    body: ReportIn,
+    report: FieldReport,
+    row: t.Job | None,
+    refusal: OpsError,
+    fingerprint: str,
+    now: dt.datetime,
+) -> Response:
+    """A report refused by the rules is kept, not lost (docs/field-app.md): by its id with its
+    answer (a replay gets it again), in the job's history and on the live feed; the job does
+    not move. The answer is the service's usual refusal (api/app.py) naming the report."""
+    code = status.HTTP_422_UNPROCESSABLE_CONTENT
+    if isinstance(refusal, NotFound):
+        code = status.HTTP_404_NOT_FOUND
+    elif isinstance(refusal, Conflict):
+        code = status.HTTP_409_CONFLICT
+    params = jsonable_encoder(refusal.params)
+    answer = {"detail": str(refusal), "code": refusal.code, "params": params, "report": body.id}
+    made_at = local(body.made_at)
+    if row is not None:
+        state = JobState(row.id, JobStatus(row.status), row.crew_id)
+        entry = refusal_entry(report, state, refusal, by=member.username, received_at=now)
+        session.add(
+            t.JobEvent(
+                job_id=entry.job,
+                status=str(entry.status),
+                crew_id=entry.crew,
+                note=entry.note,
+                by=entry.by,
+                at=entry.at,
+            )
+        )
+    session.add(
+        t.FieldReport(
+            id=body.id,
+            crew_id=member.crew,
+            job_id=body.job,
+            kind=str(body.kind),
+            made_at=made_at,
+            received_at=now,
+            note=body.note,
+            reason=body.reason,
+            valve=body.valve,
+            photo=None,
+            lon=body.lon,
+            lat=body.lat,
+            by=member.username,
+            request_hash=fingerprint,
+            status_code=code,
+            answer=answer,
+        )
+    )
+    live_event(
+        session,
+        "report_refused",
+        member.crew,
+        {
+            "report": body.id,
+            "crew": member.crew,
+            "job": body.job,
+            "kind": str(body.kind),
+            "status": row.status if row is not None else None,
+            "made_at": made_at.isoformat(timespec="seconds"),
+            "note": body.note,
+            "reason": body.reason,
+            "detail": answer["detail"],
+            "code": refusal.code,
+            "params": params,
+            "description": row.spec.get("description", "") if row is not None else "",
+        },
+    )
+    return json_response(answer, status_code=code)
 
 
 def _valve_failed(

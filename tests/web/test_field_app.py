@@ -314,3 +314,79 @@ def test_the_app_opens_without_network(
     sync_api.expect(page.locator("#net")).to_have_class("net", timeout=10_000)
     context.close()
     assert not errors, errors
+
+
+def test_a_refused_report_stays_before_the_crew_in_its_language(
+    browser: Any,  # noqa: F811
+    server: LiveServer,
+    day: dict[str, Any],
+) -> None:
+    """A report the service refuses (the dispatcher cancelled the job while the phone was
+    offline) is not lost: the phone shows it refused, with the reason in the crew's language,
+    after a reload too, until the crew has read it; the job's history keeps it for the
+    dispatcher, and the dispatcher's live feed tells it."""
+    crew, stops, job = another_crew(server, day)
+    errors: list[str] = []
+    desk = browser.new_context(viewport={"width": 1366, "height": 800})
+    console = desk.new_page()
+    sign_in(console, server, "dispatcher")
+    sync_api.expect(console.locator("#live-state")).to_have_text("已连接", timeout=10_000)
+    context, page = phone(browser, server)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server.url}/field")
+    page.fill("#login-form input[name=username]", f"crew-{crew}")
+    page.fill("#login-form input[name=password]", "waterops-demo")
+    page.click("#login-form button[type=submit]")
+    sync_api.expect(page.locator("#stops li")).to_have_count(len(stops), timeout=15_000)
+    page.click(f'#stops li[data-job="{job}"]')
+    sync_api.expect(page.locator("#job-facts")).to_contain_text(job)
+
+    context.set_offline(True)
+    page.click('#actions [data-report="done"]')
+    sync_api.expect(page.locator("#queue")).to_contain_text("1")
+    # meanwhile the dispatcher cancels the job
+    _, _, headers = server.call("GET", f"/api/jobs/{job}", server.token())
+    etag = {k.lower(): v for k, v in headers.items()}["etag"]
+    call(
+        server,
+        "POST",
+        f"/api/jobs/{job}/status",
+        {"status": "cancelled", "note": "done by the contractor"},
+        headers={"If-Match": etag},
+    )
+    context.set_offline(False)
+    refused = page.locator("#refused")
+    sync_api.expect(refused).to_be_visible(timeout=15_000)
+    sync_api.expect(page.locator("#queue")).to_be_hidden()
+    # said in Chinese: the job, what was reported, and why (the job is cancelled)
+    sync_api.expect(refused).to_contain_text(job)
+    sync_api.expect(refused).to_contain_text("完成")
+    sync_api.expect(refused).to_contain_text("已取消")
+    assert "already" not in refused.inner_text()
+    # kept on the phone: a reload (offline even) shows it again
+    context.set_offline(True)
+    page.reload()
+    sync_api.expect(page.locator("#refused")).to_contain_text(job, timeout=15_000)
+    context.set_offline(False)
+    # and in the crew's other language
+    page.click("#lang")
+    sync_api.expect(page.locator("#refused")).to_contain_text("Done", timeout=5_000)
+    sync_api.expect(page.locator("#refused")).to_contain_text("cancelled")
+    page.click("#lang")
+    # the dispatcher: the job's history keeps it, the live feed told it
+    stored = call(server, "GET", f"/api/jobs/{job}")
+    assert stored["status"] == "cancelled"
+    kept = [h for h in stored["history"] if h["note"].startswith("field: refused done")]
+    assert len(kept) == 1 and crew in kept[0]["note"], stored["history"]
+    told = console.locator(f'#live-list li[data-event="report_refused"][data-job="{job}"]')
+    sync_api.expect(told).to_have_count(1, timeout=10_000)
+    sync_api.expect(told).to_contain_text("已取消")
+    # read: the crew dismisses it, and it stays dismissed
+    page.click("#refused-ok")
+    sync_api.expect(page.locator("#refused")).to_be_hidden()
+    page.reload()
+    sync_api.expect(page.locator("#stops li")).to_have_count(len(stops), timeout=15_000)
+    assert page.locator("#refused").is_hidden()
+    context.close()
+    desk.close()
+    assert not errors, errors

@@ -4,7 +4,7 @@
 // network answers; the service applies each id once, so a report sent twice (an answer lost,
 // the queue replayed) counts once.
 /* global L */
-import { applyStrings, code, currentLang, escapeHtml, jobText, setLang, shortTime, t } from "./i18n.js";
+import { applyStrings, code, currentLang, escapeHtml, jobText, refusal, setLang, shortTime, t } from "./i18n.js";
 import { createMap, numberedIcon } from "./map.js";
 
 const TOKEN = "waterops.field.token";
@@ -17,26 +17,32 @@ const STEP = { en_route: "en_route", arrived: "on_site", started: "on_site", don
 const POSITION_EVERY_MS = 30_000;
 
 const $ = (sel) => document.querySelector(sel);
-const view = { day: null, job: null, map: null, overlay: null, config: null, refused: [], lastPosition: 0 };
+const view = { day: null, job: null, map: null, overlay: null, config: null, lastPosition: 0 };
 
 // -- the outbox (IndexedDB) -------------------------------------------------------------------
+// "outbox": the reports not sent yet; "refused": the ones the service refused, kept with its
+// answer until the crew has read them (the service keeps them too: docs/field-app.md)
 
 let dbPromise = null;
 function db() {
   dbPromise ??= new Promise((resolve, reject) => {
-    const open = indexedDB.open("waterops-field", 1);
-    open.onupgradeneeded = () => open.result.createObjectStore("outbox", { keyPath: "id" });
+    const open = indexedDB.open("waterops-field", 2);
+    open.onupgradeneeded = () => {
+      for (const name of ["outbox", "refused"]) {
+        if (!open.result.objectStoreNames.contains(name)) open.result.createObjectStore(name, { keyPath: "id" });
+      }
+    };
     open.onsuccess = () => resolve(open.result);
     open.onerror = () => reject(open.error);
   });
   return dbPromise;
 }
 
-async function store(mode, fn) {
+async function store(mode, fn, name = "outbox") {
   const d = await db();
   return new Promise((resolve, reject) => {
-    const tx = d.transaction("outbox", mode);
-    const request = fn(tx.objectStore("outbox"));
+    const tx = d.transaction(name, mode);
+    const request = fn(tx.objectStore(name));
     tx.oncomplete = () => resolve(request?.result);
     tx.onerror = () => reject(tx.error);
   });
@@ -44,6 +50,16 @@ async function store(mode, fn) {
 const queued = () => store("readonly", (s) => s.getAll());
 const enqueue = (item) => store("readwrite", (s) => s.put(item));
 const dequeue = (id) => store("readwrite", (s) => s.delete(id));
+const refusals = () => store("readonly", (s) => s.getAll(), "refused");
+const keepRefused = (item) => store("readwrite", (s) => s.put(item), "refused");
+const forgetRefused = () => store("readwrite", (s) => s.clear(), "refused");
+
+// a refusal in the crew's language: from its code and params, else as the service said it
+function refusalText(x) {
+  const a = x.answer || {};
+  const why = refusal(a.code, a.params, a.detail || String(x.status));
+  return `${t("field_refused", { job: x.job, kind: t(`field_${x.kind}`) })}: ${why}`;
+}
 
 // -- talking to the service ---------------------------------------------------------------------
 
@@ -402,11 +418,14 @@ async function flush() {
         answer = await call("POST", "/api/field/reports", body);
       }
       if (answer.status >= 500) break; // the service is unwell: kept, sent again later
+      if (answer.status >= 400) {
+        // refused: out of the outbox but not lost, kept (without its photo) till the crew reads it
+        const { photo, ...rest } = item;
+        await keepRefused({ ...rest, status: answer.status, answer: answer.data, refused_at: new Date().toISOString() });
+      }
       await dequeue(item.id);
       changed = true;
-      if (answer.status >= 400) {
-        view.refused.push({ item, detail: answer.data?.detail || String(answer.status) });
-      } else if (answer.data?.widened) {
+      if (answer.status < 400 && answer.data?.widened) {
         const w = answer.data.widened;
         toast(t("field_widened", { valve: w.valve, valves: w.added_valves.join(", ") || "—" }));
       }
@@ -429,11 +448,13 @@ async function renderQueue(items) {
   const q = $("#queue");
   q.hidden = !items.length;
   q.textContent = items.length ? t("field_queued", { n: items.length }) : "";
+  const refused = (await refusals()).sort((a, b) => a.made_at.localeCompare(b.made_at));
   const r = $("#refused");
-  r.hidden = !view.refused.length;
-  r.innerHTML = view.refused.map((x) => `<p>${escapeHtml(t("field_refused", { job: x.item.job, kind: t(`field_${x.item.kind}`) }))}: ${escapeHtml(x.detail)}</p>`).join("")
-    + (view.refused.length ? `<button type="button" class="link" id="refused-ok">${escapeHtml(t("field_ok"))}</button>` : "");
-  $("#refused-ok")?.addEventListener("click", () => { view.refused = []; renderQueue(items); });
+  r.hidden = !refused.length;
+  r.innerHTML = refused.map((x) => `<p data-job="${escapeHtml(x.job)}">${escapeHtml(refusalText(x))}</p>`).join("")
+    + (refused.length ? `<p class="muted">${escapeHtml(t("field_refused_kept"))}</p>
+      <button type="button" class="link" id="refused-ok">${escapeHtml(t("field_ok"))}</button>` : "");
+  $("#refused-ok")?.addEventListener("click", async () => { await forgetRefused(); await renderQueue(await queued()); });
 }
 
 let toastTimer = null;

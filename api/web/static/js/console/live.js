@@ -5,7 +5,7 @@
 // crew's last shared position is a marker on the map.
 /* global L */
 import { token } from "../api.js";
-import { code, escapeHtml, onLangChange, shortTime, t } from "../i18n.js";
+import { code, escapeHtml, onLangChange, refusal, shortTime, t } from "../i18n.js";
 import { state } from "./state.js";
 
 const KEEP = 30; // events listed
@@ -45,6 +45,10 @@ function describe(e) {
     return t("live_widened", { crew: e.crew, valve: e.valve, ticket: e.ticket, valves: (e.added_valves || []).join(", ") || "—" });
   }
   if (e.event === "position") return t("live_position", { crew: e.crew });
+  if (e.event === "report_refused") {
+    // a crew's report the service refused: kept, and said why in the reader's language
+    return t("live_refused", { crew: e.crew, job: e.job, kind: code("report", e.kind), why: refusal(e.code, e.params, e.detail) });
+  }
   const words = [code("report", e.kind)];
   if (e.reason) words.push(`— ${e.reason}`);
   if (e.valve) words.push(e.valve);
@@ -64,7 +68,7 @@ function render() {
       <button type="button" class="link" id="live-toggle" aria-expanded="${!collapsed}">${escapeHtml(collapsed ? `${t("live_expand")} (${shown.length})` : t("live_hide"))}</button></div>`
     + (collapsed ? "" : `<ul id="live-list" style="list-style:none;margin:4px 0 0;padding:0">${shown.length
       ? shown.map((e) => `<li data-event="${escapeHtml(e.event)}" data-crew="${escapeHtml(e.crew)}" data-job="${escapeHtml(e.job || "")}"
-          style="padding:3px 0;border-top:1px dotted #dee2e6;${e.event === "isolation_widened" ? "color:#c92a2a;font-weight:600" : ""}">
+          style="padding:3px 0;border-top:1px dotted #dee2e6;${e.event === "isolation_widened" ? "color:#c92a2a;font-weight:600" : e.event === "report_refused" ? "color:#c92a2a" : ""}">
           <time class="muted">${escapeHtml(shortTime(e.made_at || e.at).slice(6))}</time> ${escapeHtml(describe(e))}</li>`).join("")
       : `<li class="muted">${escapeHtml(t("live_none"))}</li>`}</ul>`);
 }
