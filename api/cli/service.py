@@ -177,7 +177,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     roster = path.parent / "roster.csv"
     reported = moment(DEMO_REPORTED, "demo")
     case = open_repair(RepairReport("T-DEMO", reported, Severity.BURST, pipe_id=pipe), isolator)
-    plan_args = argparse.Namespace(roster=roster, network=path, seconds=8.0)
+    plan_args = argparse.Namespace(roster=roster, network=path, seconds=8.0, hydraulic=False)
     if roster.exists():
         day_plan, window, outage = plan_repair(plan_args, case, isolator)
         print_case(case)

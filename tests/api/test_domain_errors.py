@@ -17,12 +17,20 @@ from tests.api.conftest import START, Service, wait_for_plan
 
 def test_not_found_is_404_with_what_is_missing(service: Service) -> None:
     r = service.get("/api/jobs/LS-nothing")
-    assert r.status_code == 404 and r.json() == {"detail": "no job LS-nothing"}
+    assert r.status_code == 404 and r.json() == {  # with its code, for the console (issue 18)
+        "detail": "no job LS-nothing",
+        "code": "not_found",
+        "params": {"what": "job", "key": "LS-nothing"},
+    }
     r = service.get("/api/networks/99/segments")
     assert r.status_code == 404
     assert r.json() == {"detail": "no network 99: GET /api/networks lists the uploaded ones"}
     r = service.get("/api/repairs/T-nothing")
-    assert r.status_code == 404 and r.json() == {"detail": "no repair ticket T-nothing"}
+    assert r.status_code == 404 and r.json() == {
+        "detail": "no repair ticket T-nothing",
+        "code": "not_found",
+        "params": {"what": "repair ticket", "key": "T-nothing"},
+    }
 
 
 def test_the_job_status_machine_answers_conflict_and_bad_crews(service: Service) -> None:
@@ -33,7 +41,11 @@ def test_the_job_status_machine_answers_conflict_and_bad_crews(service: Service)
     r = service.post(
         url, json={"status": "assigned", "crew": "pipe-99"}, headers={"If-Match": etag}
     )
-    assert r.status_code == 422 and r.json() == {"detail": "no crew pipe-99"}
+    assert r.status_code == 422 and r.json() == {
+        "detail": "no crew pipe-99",
+        "code": "no_crew",
+        "params": {"crew": "pipe-99"},
+    }
     r = service.post(url, json={"status": "done"}, headers={"If-Match": etag})
     assert r.status_code == 200, r.text
     r = service.post(url, json={"status": "open"}, headers={"If-Match": r.headers["etag"]})

@@ -763,7 +763,7 @@ export function message(key, params = {}, english = "") {
   return template.replace(/\{(\w+)\}/g, (_, k) => (k in params ? value(k, params[k]) : `{${k}}`));
 }
 
-// a refusal of the service (409, 422 …) by its code and params (ops.errors.OpsError, docs/api.md):
+// a refusal of the service (409, 422 …) by its code and params (ops.errors.OpsError, docs/service.md):
 // in the reader's language from "refusal:<code>", the params that are codes in words too; in
 // English, or for a code the console does not know yet, the service's own message as it sent it
 const REFUSAL_PARAMS = {
