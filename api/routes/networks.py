@@ -47,10 +47,11 @@ from gis.io import (
     parse_lonlat,
     plan_to_geojson,
 )
-from gis.mapping import MappingError, contract_description, layer_for_name, mapping_from_dict
+from gis.mapping import contract_description, layer_for_name, mapping_from_dict
 from gis.mapview import map_layer
 from gis.pressure_area import PressureArea, pressure_feature, reduced_pressure_area
 from gis.segments import segment_network, segments_summary, segments_table
+from ops.errors import NotFound
 
 router = APIRouter(prefix="/api/networks", tags=["networks"])
 
@@ -236,10 +237,7 @@ def _given_mapping(text: str | None) -> Any:
             '{"pipes": {"layer": "WaterMains", "diameter_mm": {"column": "DIAMETER", '
             '"unit": "inch"}}}',
         ) from None
-    try:
-        return mapping_from_dict(data)
-    except MappingError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    return mapping_from_dict(data)  # a MappingError is a 422 that api/app.py says
 
 
 def _remembered_mapping(session: Any, name: str) -> tuple[Any, dict[str, Any] | None]:
@@ -502,10 +500,7 @@ def list_networks(_: Reader, session: SessionDep) -> Response:
 def _row(session: Any, network_id: int) -> NetworkVersion:
     row = session.get(NetworkVersion, network_id)
     if row is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            f"no network {network_id}: GET /api/networks lists the uploaded ones",
-        )
+        raise NotFound(f"no network {network_id}: GET /api/networks lists the uploaded ones")
     return row
 
 

@@ -25,6 +25,10 @@ def test_not_found_is_404_with_what_is_missing(service: Service) -> None:
     r = service.get("/api/networks/99/segments")
     assert r.status_code == 404
     assert r.json() == {"detail": "no network 99: GET /api/networks lists the uploaded ones"}
+    for path in ("/api/networks/99", "/api/networks/99/report"):  # ops.errors.NotFound
+        r = service.get(path)
+        assert r.status_code == 404, path
+        assert r.json() == {"detail": "no network 99: GET /api/networks lists the uploaded ones"}
     r = service.get("/api/repairs/T-nothing")
     assert r.status_code == 404 and r.json() == {
         "detail": "no repair ticket T-nothing",

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pytest
 import shapely
 
+from gis.mapping import MappingError, mapping_from_dict
 from tests.api.conftest import Service
 from tests.conftest import ORIGIN, TEST_CRS
 
@@ -131,9 +133,18 @@ def test_a_bad_mapping_is_a_422_that_says_what_to_fix(service: Service, tmp_path
     r = _post(service, "/api/networks", data, name="bad", mapping='{"pipes": {"diam": "管径"}}')
     assert r.status_code == 422
     assert "'diam' is not a column of the contract's pipes" in r.json()["detail"]
+    # the answer is gis.mapping's own refusal, word for word (api/app.py maps MappingError once)
+    assert r.json() == {"detail": _refusal({"pipes": {"diam": "管径"}})}
     mapping = {"pipes": {"diameter_mm": {"column": "管径", "unit": "yards"}}}
     r = _post(service, "/api/networks", data, name="bad", mapping=json.dumps(mapping))
     assert r.status_code == 422 and "unit 'yards'" in r.json()["detail"]
+    assert r.json() == {"detail": _refusal(mapping)}
+
+
+def _refusal(mapping: dict[str, Any]) -> str:
+    with pytest.raises(MappingError) as refused:
+        mapping_from_dict(mapping)
+    return str(refused.value)
 
 
 def test_a_zip_of_a_file_geodatabase(service: Service, tmp_path: Path) -> None:
