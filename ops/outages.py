@@ -981,8 +981,13 @@ def repair_outage(
     The broken pipe isolated with the valves known not to close, the notice of that isolation
     and its surroundings for the window ``start``–``end``, and an outage of the kind the
     repair's target gives (:func:`repair_outage_kind`). The CLI (``waterops repair
-    --roster``) and the service (``POST /api/outages/from-repair/{ticket}``) both make it here;
-    the CLI then publishes an emergency at once, the service waits for a dispatcher.
+    --roster``) and the service (``POST /api/outages/from-repair/{ticket}``) both make it here,
+    and both leave it as it stands here: a draft, of either kind. Publishing is the
+    dispatcher's act (:func:`publish`: the console's Publish, ``waterops repair --publish``),
+    where the window is confirmed and the overlaps acknowledged. An emergency's draft can be
+    published the moment it is made (城市供水条例 §22: notified while it is repaired; no
+    approval, no lead, its report to the authority recorded while it is repaired, not first);
+    a planned repair's waits for its approval. See ``docs/decisions.md``.
     ``hydraulic`` is the plan's reduced pressure by hydraulics, as for :func:`shutdown_outage`
     (the worst hour of the window: :func:`ops.hydraulic_impact.outage_window`); without it the
     降压区域 is the topological one. The notice says which.

@@ -104,6 +104,13 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--roster", type=Path, help="roster.csv: plan the chain with these crews")
     p.add_argument("--seconds", type=float, default=SolverOptions.seconds, help="solver time limit")
     p.add_argument("--id", default="T-1", help="ticket id (default T-1)")
+    p.add_argument(
+        "--publish",
+        action="store_true",
+        help="with --roster, publish the notice, as the dispatcher does in the service: an "
+        "emergency at once (城市供水条例 §22); a planned one needs its approval first "
+        "(waterops notice --approved-by …). Without it the notice is a draft",
+    )
     pressure_args(  # issue 17: the notice's 降压区域 over the planned window, as notice's
         p, "with --roster, the notice's 降压区域 by hydraulics (the worst hour of the window)"
     )
@@ -175,6 +182,8 @@ def cmd_repair(args: argparse.Namespace) -> int:
         raise InvalidRequest(
             "--hydraulic is the notice's 降压区域: give --roster to plan the notice"
         )
+    if args.publish and args.roster is None:
+        raise InvalidRequest("--publish publishes the notice: give --roster to plan the notice")
     isolator, pipes, failed = shutdown(args)
     report = RepairReport(
         args.id,
@@ -210,7 +219,10 @@ def plan_repair(
     args: argparse.Namespace, case: RepairCase, isolator: Isolator
 ) -> tuple[DayPlan, OutageWindow, Outage]:
     """The day's plan of a repair with the crews of ``args.roster`` (``args.network``'s roads,
-    ``args.seconds``), its outage window and its notice (an emergency's published at once)."""
+    ``args.seconds``), its outage window and its notice: a draft, as the service's
+    (:func:`ops.outages.repair_outage`), published with ``args.publish`` as the service's
+    dispatcher publishes it (:func:`ops.outages.publish`: an emergency at once, a planned one
+    refused without its approval)."""
     roster = read_roster(args.roster)
     travel = road_model(args.network) if args.network.suffix == ".gpkg" else None
     day = case.report.reported_at.date()
@@ -246,7 +258,7 @@ def plan_repair(
             else None
         ),
     )
-    if outage.kind is OutageKind.EMERGENCY:  # notified at once; a planned one awaits approval
+    if args.publish:
         outage = publish(outage, report.reported_at)
     return day_plan, window, outage
 

@@ -177,7 +177,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     roster = path.parent / "roster.csv"
     reported = moment(DEMO_REPORTED, "demo")
     case = open_repair(RepairReport("T-DEMO", reported, Severity.BURST, pipe_id=pipe), isolator)
-    plan_args = argparse.Namespace(roster=roster, network=path, seconds=8.0, hydraulic=False)
+    plan_args = argparse.Namespace(  # the dispatcher publishes the emergency at once (§22)
+        roster=roster, network=path, seconds=8.0, hydraulic=False, publish=True
+    )
     if roster.exists():
         day_plan, window, outage = plan_repair(plan_args, case, isolator)
         print_case(case)

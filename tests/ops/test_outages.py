@@ -577,3 +577,32 @@ def test_a_planned_outage_is_published_only_with_the_authoritys_approval(street:
     reported = record_authority(emergency, RecordKind.REPORT, "开封市城市管理局", NOW, "d", NOW)
     assert [r.kind for r in reported.records] == [RecordKind.REPORT]
     assert reported.revisions == emergency.revisions  # a record is not a message to the public
+
+
+def test_a_repairs_outage_stands_as_a_draft_an_emergency_publishable_at_once(
+    street: Isolator,
+) -> None:
+    """The one rule for a repair's notice (issue 15 point 2, 城市供水条例 §22): it is drafted,
+    for both kinds; publishing is the dispatcher's act. An emergency can be published the
+    moment it is drafted (no approval, no lead, its report to the authority comes while it is
+    repaired); a planned repair waits for its approval."""
+    from ops.outages import NotApproved, OutageKind, repair_outage
+
+    def drafted(severity: str, start: dt.datetime) -> Outage:
+        end = start + dt.timedelta(hours=4)
+        return repair_outage(
+            f"OUT-{severity}", severity, "P2", start, end, street, NOW, hotline="0371-00000000"
+        )
+
+    burst = drafted("burst", NOW + dt.timedelta(minutes=40))
+    leak = drafted("minor_leak", NOW + dt.timedelta(days=2))
+    assert (burst.kind, leak.kind) == (OutageKind.EMERGENCY, OutageKind.PLANNED)
+    assert burst.state is leak.state is NoticeState.DRAFT
+    assert burst.published_at is None and not burst.records
+    notified = publish(burst, NOW)  # at once: no approval, no 24 h lead, no report first
+    assert notified.state is NoticeState.PUBLISHED and notified.published_at == NOW.replace(
+        tzinfo=TZ
+    )
+    with pytest.raises(NotApproved, match="城市供水条例"):
+        publish(leak, NOW)
+    assert publish(approved(leak), NOW).state is NoticeState.PUBLISHED
