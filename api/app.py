@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, status
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
@@ -33,6 +32,7 @@ from api.hydraulics import HydraulicEngines, warm_up
 from api.openapi import install
 from api.planner import Planner, reap_abandoned
 from api.registry import NetworkRegistry, NetworkStatus, check_network_files
+from api.responses import refusal
 from api.routes import (
     auth,
     calendar,
@@ -285,20 +285,8 @@ def _handlers(app: FastAPI) -> None:
     # HTTPException for a rule (ops.errors: NotFound 404, Conflict 409, any other 422)
     @app.exception_handler(OpsError)
     async def _ops(request: Request, exc: OpsError) -> JSONResponse:
-        code = status.HTTP_422_UNPROCESSABLE_CONTENT
-        if isinstance(exc, NotFound):
-            code = status.HTTP_404_NOT_FOUND
-        elif isinstance(exc, Conflict):
-            code = status.HTTP_409_CONFLICT
-        extra: dict[str, Any] = {}
-        if exc.code:  # the refusal's key and params, for the console to say in its language
-            extra["code"] = exc.code
-            extra["params"] = jsonable_encoder(exc.params)
-        overlaps = getattr(exc, "overlaps", None)
-        if overlaps:
-            code = status.HTTP_409_CONFLICT
-            extra["overlaps"] = [o.to_dict() for o in overlaps]
-        return error(code, str(exc), **extra)
+        code, body = refusal(exc)  # api/responses.py: the mapping, shared with kept refusals
+        return JSONResponse(body, status_code=code)
 
     # routing's own (routing.errors): values that make no problem to plan, a file that is not a
     # jobs, crews or roads file; the solver itself answers an unplannable job with a reason

@@ -1,5 +1,6 @@
 """Responses every router sends the same way: JSON bodies (orjson, NumPy values allowed), map
-layers built once and sent gzipped with an ETag, and uploads written to disk within a limit."""
+layers built once and sent gzipped with an ETag, uploads written to disk within a limit, and a
+domain error's answer (:func:`refusal`, the one mapping of an :class:`~ops.errors.OpsError`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from typing import Any
 
 import orjson
 from fastapi import HTTPException, Request, UploadFile, status
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
+
+from ops.errors import Conflict, NotFound, OpsError
 
 
 def json_response(
@@ -22,6 +26,27 @@ def json_response(
         media_type="application/json",
         headers=headers,
     )
+
+
+def refusal(exc: OpsError) -> tuple[int, dict[str, Any]]:
+    """A domain error's HTTP status and body, the one place the two are decided (api/app.py
+    answers every :class:`OpsError` a route raises with it; a route that keeps a refusal, the
+    field app's, stores the same): NotFound 404, Conflict 409, any other 422; the body is the
+    message (``detail``) with the refusal's ``code`` and ``params``, for the reader's language."""
+    code = status.HTTP_422_UNPROCESSABLE_CONTENT
+    if isinstance(exc, NotFound):
+        code = status.HTTP_404_NOT_FOUND
+    elif isinstance(exc, Conflict):
+        code = status.HTTP_409_CONFLICT
+    body: dict[str, Any] = {"detail": str(exc)}
+    if exc.code:  # the refusal's key and params, for the console to say in its language
+        body["code"] = exc.code
+        body["params"] = jsonable_encoder(exc.params)
+    overlaps = getattr(exc, "overlaps", None)
+    if overlaps:
+        code = status.HTTP_409_CONFLICT
+        body["overlaps"] = [o.to_dict() for o in overlaps]
+    return code, body
 
 
 def save_upload(upload: UploadFile, target: Path, limit: int) -> str:

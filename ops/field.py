@@ -3,7 +3,8 @@
 A report (:class:`FieldReport`) is made on a phone, perhaps without network, and sent later with
 the time it was made and an id the phone gave it; the service applies each id once. Here are
 the rules alone: :func:`apply_report` turns a report into the job's step of the status machine
-(:func:`ops.workflow.change_status`) and its history entry; :func:`widen_repair` re-isolates a
+(:func:`ops.workflow.change_status`) and its history entry, or refuses it with a code
+(:func:`refusal_entry` is the history entry a refusal leaves); :func:`widen_repair` re-isolates a
 repair around a valve found inoperable (the same :func:`ops.repairs.open_repair` that made the
 first isolation, with that valve failed) and says which jobs to add and which to cancel.
 
@@ -29,10 +30,18 @@ from typing import Any
 
 from gis.isolation import Isolator
 from ops.calendar import local_time
-from ops.errors import Conflict, InvalidRequest
+from ops.errors import Conflict, InvalidRequest, OpsError
 from ops.jobs import FieldJob, JobKind, JobLink, Location
 from ops.repairs import RepairCase, RepairReport, RepairRules, open_repair
-from ops.workflow import CLOSED, TRANSITIONS, JobChange, JobState, JobStatus, change_status
+from ops.workflow import (
+    CLOSED,
+    TRANSITIONS,
+    JobChange,
+    JobEvent,
+    JobState,
+    JobStatus,
+    change_status,
+)
 from routing.model import Plan, Problem, Stop, Unassigned
 
 #: A report made this long before it reached the service is marked as sent late (offline).
@@ -63,6 +72,18 @@ STEPS: Mapping[ReportKind, JobStatus] = {
     ReportKind.ARRIVED: JobStatus.ON_SITE,
     ReportKind.STARTED: JobStatus.ON_SITE,
     ReportKind.DONE: JobStatus.DONE,
+}
+
+#: A report's kind in the words of the job's history (and of a refusal's message).
+KIND_WORDS: Mapping[ReportKind, str] = {
+    ReportKind.EN_ROUTE: "on the way",
+    ReportKind.ARRIVED: "arrived",
+    ReportKind.STARTED: "work started",
+    ReportKind.DONE: "done",
+    ReportKind.COULD_NOT_DO: "could not do",
+    ReportKind.VALVE_INOPERABLE: "valve inoperable",
+    ReportKind.NOTE: "note",
+    ReportKind.PHOTO: "photo",
 }
 
 
@@ -101,48 +122,55 @@ def apply_report(
     The history entry is dated when the report was made; one that reached the service late
     (made offline) says when it arrived.
 
+    Each refusal carries a ``code`` and its params (:class:`ops.errors.OpsError`): the phone
+    and the console say it in their reader's language (``refusal:<code>`` of ``js/i18n.js``).
+
     Raises
     ------
     Conflict
-        The job is not the reporting crew's, or its status does not allow the step (a job
-        done or cancelled meanwhile: the message says where it stands).
+        ``field_not_crews_job`` (job, crew, owner): the job is not the reporting crew's;
+        ``field_step_refused`` (job, job_status, reported): its status does not allow the step
+        (a job done or cancelled meanwhile: the message says where it stands).
     InvalidRequest
-        could_not_do without a reason, valve_inoperable without a valve, a time from the
-        future or days old.
+        ``field_report_from_future`` (made_at, now) / ``field_report_too_old`` (made_at, days):
+        a time from the future or days old; ``field_reason_needed`` (job): could_not_do
+        without a reason; ``field_no_valve`` (job): valve_inoperable without a valve.
     """
     if job.crew != report.crew:
         raise Conflict(
             f"job {job.id} is not crew {report.crew}'s"
             + (f" (it is {job.crew}'s)" if job.crew else " (it has no crew)")
-            + ": ask the dispatcher"
+            + ": ask the dispatcher",
+            code="field_not_crews_job",
+            job=job.id,
+            crew=report.crew,
+            owner=job.crew or "",
         )
     if report.made_at > received_at + CLOCK_SKEW:
         raise InvalidRequest(
             f"the report is dated {report.made_at:%Y-%m-%d %H:%M}, later than the service's "
-            f"time ({received_at:%H:%M}): check the phone's clock"
+            f"time ({received_at:%H:%M}): check the phone's clock",
+            code="field_report_from_future",
+            made_at=report.made_at.isoformat(timespec="minutes"),
+            now=received_at.isoformat(timespec="minutes"),
         )
     if report.made_at < received_at - MAX_AGE:
         raise InvalidRequest(
             f"the report is dated {report.made_at:%Y-%m-%d %H:%M}, more than "
-            f"{MAX_AGE.days} days ago: give it to the dispatcher to enter"
+            f"{MAX_AGE.days} days ago: give it to the dispatcher to enter",
+            code="field_report_too_old",
+            made_at=report.made_at.isoformat(timespec="minutes"),
+            days=MAX_AGE.days,
         )
     kind = report.kind
-    words = {
-        ReportKind.EN_ROUTE: "on the way",
-        ReportKind.ARRIVED: "arrived",
-        ReportKind.STARTED: "work started",
-        ReportKind.DONE: "done",
-        ReportKind.COULD_NOT_DO: "could not do",
-        ReportKind.VALVE_INOPERABLE: "valve inoperable",
-        ReportKind.NOTE: "note",
-        ReportKind.PHOTO: "photo",
-    }
-    parts = [f"field: {words[kind]}"]
+    parts = [f"field: {KIND_WORDS[kind]}"]
     failed: str | None = None
     to = STEPS.get(kind, job.status)
     if kind is ReportKind.COULD_NOT_DO:
         if not report.reason.strip():
-            raise InvalidRequest("could not do: say why (reason)")
+            raise InvalidRequest(
+                "could not do: say why (reason)", code="field_reason_needed", job=job.id
+            )
         parts.append(f"— {report.reason.strip()}")
         # a closed job keeps its status: refused below, saying where it stands
         to = job.status if job.status in CLOSED else JobStatus.ASSIGNED
@@ -150,14 +178,20 @@ def apply_report(
         failed = report.valve or job_valve
         if not failed:
             raise InvalidRequest(
-                f"valve inoperable: job {job.id} is not at a valve; name the valve (valve)"
+                f"valve inoperable: job {job.id} is not at a valve; name the valve (valve)",
+                code="field_no_valve",
+                job=job.id,
             )
         parts.append(failed)
     moves = kind in STEPS or kind is ReportKind.COULD_NOT_DO
     if moves and (job.status in CLOSED or (to != job.status and to not in TRANSITIONS[job.status])):
         raise Conflict(
-            f"job {job.id} is {job.status} already: '{words[kind]}' cannot be applied "
-            "(the dispatcher may have changed it meanwhile)"
+            f"job {job.id} is {job.status} already: '{KIND_WORDS[kind]}' cannot be applied "
+            "(the dispatcher may have changed it meanwhile)",
+            code="field_step_refused",
+            job=job.id,
+            job_status=str(job.status),
+            reported=str(kind),
         )
     if report.note.strip():
         parts.append(f"({report.note.strip()})")
@@ -165,6 +199,24 @@ def apply_report(
         parts.append(f"[sent offline, received {received_at:%H:%M}]")
     change = change_status(job, to, by=by, at=report.made_at, note=" ".join(parts))
     return ReportOutcome(change, failed)
+
+
+def refusal_entry(
+    report: FieldReport,
+    job: JobState,
+    refusal: OpsError,
+    *,
+    by: str,
+    received_at: dt.datetime,
+) -> JobEvent:
+    """The history entry of a report refused on ``job`` (:func:`apply_report`'s refusal): the
+    job stays where it is; the entry, dated when the refusal was made, says what the crew
+    reported, when, and why it was refused (docs/field-app.md "Refused reports")."""
+    note = (
+        f"field: refused {KIND_WORDS[report.kind]} from crew {report.crew}, made "
+        f"{report.made_at:%H:%M}: {refusal}"
+    )
+    return JobEvent(job.id, job.status, job.crew, note, by, received_at)
 
 
 @dataclass(frozen=True)

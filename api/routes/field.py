@@ -27,7 +27,6 @@ from fastapi import (
     UploadFile,
     status,
 )
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -38,11 +37,10 @@ from api.db.fast import query_one
 from api.deps import Day, Lat, Lon, Reader, SessionDep, When, authenticate, oauth2
 from api.openapi import answers
 from api.registry import valve_position
-from api.responses import json_response
+from api.responses import json_response, refusal
 from api.store import add_jobs, job_dict, local, now_local, record_valve_status, store_job_change
 from ops.errors import Conflict, NotFound, OpsError
-from ops.field import FieldReport, ReportKind, apply_report, widen_repair
-from ops.field_refusals import check_report, refusal_entry
+from ops.field import FieldReport, ReportKind, apply_report, refusal_entry, widen_repair
 from ops.jobs import RepairStep
 from ops.repairs import RepairReport, RepairRules, Severity
 from ops.workflow import JobState, JobStatus, PlanStatus, TicketStatus
@@ -356,12 +354,11 @@ def _take(
         if row is None:
             raise NotFound(f"no job {body.job}", code="not_found", what="job", key=body.job)
         state = JobState(row.id, JobStatus(row.status), row.crew_id)
-        check_report(report, state, received_at=now, job_valve=row.valve)
         outcome = apply_report(
             report, state, by=member.username, received_at=now, job_valve=row.valve
         )
-    except OpsError as refusal:
-        return _refused(session, member, body, report, row, refusal, fingerprint, now)
+    except OpsError as refused:  # apply_report's refusals carry their code and params
+        return _refused(session, member, body, report, row, refused, fingerprint, now)
     store_job_change(session, row, outcome.change)
     widened = None
     if outcome.failed_valve is not None:
@@ -437,24 +434,21 @@ def _refused(
     body: ReportIn,
     report: FieldReport,
     row: t.Job | None,
-    refusal: OpsError,
+    refused: OpsError,
     fingerprint: str,
     now: dt.datetime,
 ) -> Response:
     """A report refused by the rules is kept, not lost (docs/field-app.md): by its id with its
     answer (a replay gets it again), in the job's history and on the live feed; the job does
-    not move. The answer is the service's usual refusal (api/app.py) naming the report."""
-    code = status.HTTP_422_UNPROCESSABLE_CONTENT
-    if isinstance(refusal, NotFound):
-        code = status.HTTP_404_NOT_FOUND
-    elif isinstance(refusal, Conflict):
-        code = status.HTTP_409_CONFLICT
-    params = jsonable_encoder(refusal.params)
-    answer = {"detail": str(refusal), "code": refusal.code, "params": params, "report": body.id}
+    not move. The answer is the service's usual refusal (:func:`api.responses.refusal`, as
+    api/app.py answers any domain error) naming the report. It is returned, not raised: a
+    raise would roll back the transaction that keeps it."""
+    code, answer = refusal(refused)
+    answer = {"code": None, "params": {}, **answer, "report": body.id}
     made_at = local(body.made_at)
     if row is not None:
         state = JobState(row.id, JobStatus(row.status), row.crew_id)
-        entry = refusal_entry(report, state, refusal, by=member.username, received_at=now)
+        entry = refusal_entry(report, state, refused, by=member.username, received_at=now)
         session.add(
             t.JobEvent(
                 job_id=entry.job,
@@ -499,8 +493,8 @@ def _refused(
             "note": body.note,
             "reason": body.reason,
             "detail": answer["detail"],
-            "code": refusal.code,
-            "params": params,
+            "code": answer["code"],
+            "params": answer["params"],
             "description": row.spec.get("description", "") if row is not None else "",
         },
     )

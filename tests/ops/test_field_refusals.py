@@ -1,5 +1,5 @@
-"""ops.field_refusals.check_report refuses exactly what ops.field.apply_report refuses, with the
-same class and message, and a code (issue 18: a refused report said in the crew's language)."""
+"""ops.field.apply_report refuses a report with a code and its params (issue 18: a refused
+report said in the crew's language), and a refusal leaves the job where it is with an entry."""
 
 from __future__ import annotations
 
@@ -7,23 +7,24 @@ import datetime as dt
 import itertools
 
 from ops.calendar import TZ
-from ops.errors import OpsError
-from ops.field import FieldReport, ReportKind, apply_report
-from ops.field_refusals import check_report, refusal_entry
-from ops.workflow import JobState, JobStatus
+from ops.errors import Conflict, InvalidRequest, OpsError
+from ops.field import STEPS, FieldReport, ReportKind, apply_report, refusal_entry
+from ops.workflow import CLOSED, JobState, JobStatus
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=TZ)
 
+#: Each code, the class that carries it (its HTTP status: 409 or 422) and its params' names.
+CODES: dict[str, tuple[type[OpsError], set[str]]] = {
+    "field_not_crews_job": (Conflict, {"job", "crew", "owner"}),
+    "field_report_from_future": (InvalidRequest, {"made_at", "now"}),
+    "field_report_too_old": (InvalidRequest, {"made_at", "days"}),
+    "field_reason_needed": (InvalidRequest, {"job"}),
+    "field_no_valve": (InvalidRequest, {"job"}),
+    "field_step_refused": (Conflict, {"job", "job_status", "reported"}),
+}
 
-def outcome(fn: object, *args: object, **kw: object) -> tuple[type | None, str, str | None]:
-    try:
-        fn(*args, **kw)  # type: ignore[operator]
-    except OpsError as e:
-        return type(e), str(e), e.code
-    return None, "", None
 
-
-def test_the_check_refuses_what_apply_report_refuses_with_a_code() -> None:
+def test_every_refusal_of_apply_report_has_its_code_and_params() -> None:
     cases = itertools.product(
         ReportKind,
         JobStatus,
@@ -32,25 +33,53 @@ def test_the_check_refuses_what_apply_report_refuses_with_a_code() -> None:
         ("", "blocked by a parked lorry"),
         (None, "V00012"),  # the job's valve
     )
-    refused = 0
+    refused: dict[str, int] = {}
     for kind, status, crew, skew, reason, valve in cases:
+        case = (kind, status, crew, skew, reason, valve)
         report = FieldReport("r-1", "J1", "valve-01", kind, NOW + skew, reason=reason)
         job = JobState("J1", status, crew)
-        kw = {"received_at": NOW, "job_valve": valve}
-        got = outcome(check_report, report, job, **kw)
-        want = outcome(apply_report, report, job, by="crew-valve-01", **kw)
-        assert got[:2] == want[:2], (kind, status, crew, skew, reason, valve)
-        if got[0] is not None:
-            refused += 1
-            assert got[2], (kind, status, crew, skew, reason, valve)
-    assert refused > 100
+        # the first rule the report breaks, in the order the service judges them
+        want: str | None = None
+        if crew != "valve-01":
+            want = "field_not_crews_job"
+        elif skew > dt.timedelta(0):
+            want = "field_report_from_future"
+        elif skew < dt.timedelta(0):
+            want = "field_report_too_old"
+        elif kind is ReportKind.COULD_NOT_DO and not reason:
+            want = "field_reason_needed"
+        elif kind is ReportKind.VALVE_INOPERABLE and valve is None:
+            want = "field_no_valve"
+        elif (kind in STEPS or kind is ReportKind.COULD_NOT_DO) and status in CLOSED:
+            want = "field_step_refused"
+        try:
+            apply_report(report, job, by="crew-valve-01", received_at=NOW, job_valve=valve)
+        except OpsError as e:
+            assert e.code in CODES, case
+            if want is not None:
+                assert e.code == want, case
+            else:  # an open job the step's transitions do not allow (done from en route)
+                assert e.code == "field_step_refused", case
+            cls, names = CODES[e.code]
+            assert type(e) is cls and set(e.params) == names, case
+            assert e.params.get("job", "J1") == "J1", case
+            if e.code == "field_step_refused":
+                assert e.params["job_status"] == str(status), case
+                assert e.params["reported"] == str(kind) and "already" in str(e), case
+            if e.code == "field_not_crews_job":
+                assert e.params["crew"] == "valve-01" and e.params["owner"] == (crew or ""), case
+            refused[e.code] = refused.get(e.code, 0) + 1
+        else:
+            assert want is None, case
+    assert set(refused) == set(CODES)
+    assert sum(refused.values()) > 100
 
 
 def test_a_refusal_leaves_the_job_where_it_is_with_an_entry() -> None:
     report = FieldReport("r-2", "J1", "valve-01", ReportKind.ARRIVED, NOW - dt.timedelta(minutes=9))
     job = JobState("J1", JobStatus.DONE, "valve-01")
     try:
-        check_report(report, job, received_at=NOW)
+        apply_report(report, job, by="crew-valve-01", received_at=NOW)
     except OpsError as refusal:
         entry = refusal_entry(report, job, refusal, by="crew-valve-01", received_at=NOW)
     else:

@@ -350,7 +350,7 @@ const STRINGS = {
     "refusal:overlap_not_acknowledged": "停水 {outage} 与 {count} 个其他计划停水重叠：请改期其中一个，或确认重叠后发布",
     "refusal:absence_overlap": "班组 {crew} 在 {start} 至 {end} 已登记缺勤（{reason}）：请修改或删除该条",
     "refusal:not_found": "没有{what} {key}",
-    // a crew's report refused (the field app, ops/field_refusals.py)
+    // a crew's report refused (the field app, ops.field.apply_report)
     "refusal:field_not_crews_job": "工单 {job} 不是本组（{crew}）的工单：请联系调度",
     "refusal:field_step_refused": "工单 {job} 已是“{job_status}”：“{reported}”无法记录（调度可能已修改该工单）",
     "refusal:field_report_from_future": "报告时间 {made_at} 晚于服务器时间 {now}：请检查手机时间",
