@@ -393,6 +393,30 @@ def replan_jobs(
     return tuple(asked)
 
 
+class ReplanWork(NamedTuple):
+    """The work of a re-plan: ``jobs`` to plan, of which ``new`` are the ones it inserts."""
+
+    jobs: tuple[FieldJob, ...]
+    new: tuple[str, ...]
+
+
+def replan_work(
+    in_plan: Sequence[FieldJob], open_jobs: Sequence[FieldJob], asked: Sequence[str] | None
+) -> ReplanWork:
+    """The jobs a re-plan plans: the plan's own (``in_plan``, as the plan had them) but those
+    it inserts again, then the jobs it inserts (:func:`replan_jobs`) as they are open now.
+
+    Raises
+    ------
+    InvalidRequest
+        A job asked for is not open.
+    """
+    new = replan_jobs([j.id for j in in_plan], [j.id for j in open_jobs], asked)
+    inserted = set(new)
+    kept = [j for j in in_plan if j.id not in inserted]
+    return ReplanWork((*kept, *(j for j in open_jobs if j.id in inserted)), new)
+
+
 def replan_start(day: dt.date, now: dt.datetime) -> None:
     """A re-plan starts ``now`` on its plan's ``day`` (in local time).
 

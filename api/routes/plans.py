@@ -59,8 +59,8 @@ from ops.plans import (
     encode_problem,
     plan_outcome,
     replan_from,
-    replan_jobs,
     replan_start,
+    replan_work,
     require_crews,
     solved_result,
 )
@@ -446,11 +446,9 @@ def replan_plan(
     jobs, _, crews, chains = _gather(session, request)
     crews = crews_with_days(session, crews, parent.day)  # absences, shift changes
     in_parent = [j["id"] for j in parent.problem["jobs"]]
-    new = replan_jobs(in_parent, [j.id for j in jobs], body.new_jobs)
-    parent_jobs = [
-        j for j in (field_job_from_dict(d) for d in parent.problem["jobs"]) if j.id not in set(new)
-    ]
-    all_jobs = parent_jobs + [j for j in jobs if j.id in set(new)]
+    all_jobs, new = replan_work(
+        [field_job_from_dict(d) for d in parent.problem["jobs"]], jobs, body.new_jobs
+    )
     ids = {j.id for j in all_jobs}
     all_links = links_of(session, ids)
     now = local(body.now)

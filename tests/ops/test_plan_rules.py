@@ -10,7 +10,15 @@ import pytest
 
 from ops.calendar import TZ
 from ops.errors import Conflict, InvalidRequest
-from ops.plans import PlanRequest, replan_jobs, replan_start, require_crews, solved_result
+from ops.jobs import FieldJob, JobKind
+from ops.plans import (
+    PlanRequest,
+    replan_jobs,
+    replan_start,
+    replan_work,
+    require_crews,
+    solved_result,
+)
 
 
 def test_a_plan_needs_active_crews() -> None:
@@ -33,6 +41,33 @@ def test_a_replan_takes_the_open_jobs_its_plan_did_not_have_or_those_asked_for()
     assert replan_jobs(parent, open_now, ["J2"]) == ("J2",)  # asked for: planned again
     with pytest.raises(InvalidRequest, match="not open jobs: J9, J8"):
         replan_jobs(parent, open_now, ["J2", "J9", "J8"])
+
+
+def _job(job_id: str, minutes: int) -> FieldJob:
+    return FieldJob(
+        job_id, JobKind.REPAIR, (114.3, 34.8), dt.timedelta(minutes=minutes), frozenset(), "T-9"
+    )
+
+
+def test_a_replans_work_is_the_plans_jobs_as_planned_and_the_new_ones_as_they_are_now() -> None:
+    """The job set of a re-plan (issue 15 point 2: the route assembled it): the parent plan's
+    jobs as it planned them, without those inserted again, then the inserted ones as they are
+    open now (a job asked for again is planned with its current duration)."""
+    parent = [_job("J1", 30), _job("J2", 30)]
+    open_now = [_job("J1", 45), _job("J2", 60), _job("T-9-close", 20), _job("T-9-repair", 90)]
+    work = replan_work(parent, open_now, None)
+    assert work.new == ("T-9-close", "T-9-repair")
+    assert [(j.id, j.duration.seconds // 60) for j in work.jobs] == [
+        ("J1", 30),
+        ("J2", 30),
+        ("T-9-close", 20),
+        ("T-9-repair", 90),
+    ]
+    again = replan_work(parent, open_now, ["J2"])
+    assert again.new == ("J2",)
+    assert [(j.id, j.duration.seconds // 60) for j in again.jobs] == [("J1", 30), ("J2", 60)]
+    with pytest.raises(InvalidRequest, match="not open jobs: J9"):
+        replan_work(parent, open_now, ["J9"])
 
 
 def test_a_replan_starts_on_its_plans_day() -> None:
