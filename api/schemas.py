@@ -14,9 +14,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ops.connections import ApplicationStatus
 from ops.jobs import FieldJob, JobKind, RepairStep
 from ops.outages import NoticeState, OutageKind
-from ops.workflow import JobStatus, PlanStatus
+from ops.workflow import JobStatus, PlanStatus, TicketStatus
 
 Time = str  # ISO 8601 with the offset; see the module
 LonLat = list[float]
@@ -114,6 +115,136 @@ class JobEventOut(BaseModel):
 
 class JobWithHistoryOut(JobOut):
     history: list[JobEventOut] = Field(description="every status change, oldest first")
+
+
+class CrewJobEventOut(BaseModel):
+    """A status change of a crew's job as the field app shows it (no crew: it is theirs)."""
+
+    status: JobStatus
+    note: str
+    by: str
+    at: Time
+
+
+class ValveDetailOut(BaseModel):
+    """A valve as a crew needs it (``valve_detail`` of api/routes/field.py)."""
+
+    id: str
+    pipe: str
+    node: str
+    operable_in_data: bool
+    normally_closed: bool
+    found_inoperable: bool
+    location: LonLat | None = Field(default=None, description="[lon, lat]; none without a map")
+    dn_mm: int = Field(description="the bore of the valve's pipe")
+    turns_estimate: int = Field(description="about how many turns to shut it")
+
+
+class CrewRepairValveOut(BaseModel):
+    id: str
+    pipe: str | None
+    location: LonLat | None
+    job: str | None = Field(description="its closing job")
+    crew: str | None = Field(description="the crew that closes it")
+    status: JobStatus | None = Field(description="where its closing job stands")
+    mine: bool = Field(description="the asking crew closes it")
+
+
+class CrewRepairOut(BaseModel):
+    """The repair a crew's job belongs to: each valve to close, who closes it and where that
+    stands."""
+
+    ticket: str
+    pipe: str | None
+    severity: str
+    status: TicketStatus
+    valves_to_close: list[CrewRepairValveOut]
+    inoperable: list[str] = Field(description="valves found inoperable on site")
+    customers: int | None = Field(description="customers cut off")
+    widened: list[Any] = Field(description="how the isolation was widened, each time")
+
+
+class CrewJobOut(JobOut):
+    """One of a crew's jobs in the field app (``GET /api/field/jobs/{job_id}``)."""
+
+    history: list[CrewJobEventOut] = Field(description="every status change, oldest first")
+    valve_detail: ValveDetailOut | None = Field(default=None, description="a valve's job")
+    repair: CrewRepairOut | None = Field(default=None, description="a repair's job")
+
+
+# -- repairs and connections (api/routes/work.py) -------------------------------------------
+
+
+class RepairOut(BaseModel):
+    """A repair ticket: its case (``ops.repairs.RepairCase.to_dict`` and the isolation), where
+    it stands and, once cancelled, who cancelled it."""
+
+    ticket: str
+    severity: str
+    pipe: str | None
+    reported_at: Time
+    planned_outage: bool
+    expected_window: list[Time] = Field(description="[start, end] of the expected outage")
+    expected_outage_h: float
+    jobs: list[dict[str, Any]] = Field(description="its chain's jobs as created")
+    links: list[dict[str, Any]] = Field(description="which job follows which")
+    tankers: list[TankerPointOut]
+    valves_to_close: list[str]
+    customers_cut_off: int
+    critical_customers: list[str]
+    notes: list[str]
+    isolation: dict[str, Any] = Field(description="gis.isolation.IsolationPlan.to_dict")
+    status: TicketStatus
+    network: int | None
+    cancelled: dict[str, Any] | None = Field(default=None, description="by, at, why")
+
+
+class DeadlineOut(BaseModel):
+    due: Time
+    days: float
+    unit: str
+    basis: str = Field(description="the Table 1 row")
+    calendar: dict[str, Any] | None
+
+
+class IntakeOut(BaseModel):
+    channel: str
+    received_at: Time
+    acceptance_due: Time
+    status: str
+    back_entered: bool
+
+
+class ConnectionOut(BaseModel):
+    """A connection application; once accepted, its case (``ops.connections.ConnectionCase``)."""
+
+    application: str
+    type: str
+    customer: str
+    representative: str | None
+    papers_missing: bool
+    accepted_at: Time | None
+    deadline: DeadlineOut | None = Field(description="none until accepted")
+    status: ApplicationStatus
+    intake: IntakeOut
+    papers_completed_at: Time | None
+    created_by: str
+    type_chinese: str | None = Field(default=None, description="once accepted")
+    filing_only: bool | None = Field(default=None, description="once accepted: 备案制")
+    free_external_connection: bool | None = Field(default=None, description="once accepted")
+    papers: dict[str, Any] | None = Field(default=None, description="the papers' follow-up")
+    jobs: list[dict[str, Any]] | None = Field(default=None, description="once accepted")
+    links: list[dict[str, Any]] | None = Field(default=None, description="once accepted")
+    notes: list[str] | None = Field(default=None, description="once accepted")
+
+
+class ConnectionDetailOut(ConnectionOut):
+    deadline_history: list[dict[str, Any]] = Field(description="every change of its deadline")
+
+
+class IntakeListOut(BaseModel):
+    waiting: list[ConnectionOut] = Field(description="within their acceptance time")
+    late: list[ConnectionOut] = Field(description="past it")
 
 
 # -- outages -------------------------------------------------------------------------------
@@ -232,6 +363,20 @@ class OutageOut(BaseModel):
     version: int = Field(description="the ETag: send it as If-Match for the next step")
     network: int | None
     created_by: str
+
+
+class OverlapOut(BaseModel):
+    """Another planned outage at the same time whose shutdown interacts with this one
+    (``ops.outages.OverlapWarning``)."""
+
+    other: str = Field(description="the other outage's id")
+    start: Time
+    end: Time
+    extra_customers: int = Field(description="customers cut off only by the two together")
+    extra_accounts: int
+    extra_critical: list[str]
+    shared_pipes: int = Field(description="pipes in both shutdowns")
+    message: str
 
 
 # -- plans ---------------------------------------------------------------------------------

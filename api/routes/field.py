@@ -38,6 +38,7 @@ from api.deps import Day, Lat, Lon, Reader, SessionDep, When, authenticate, oaut
 from api.openapi import answers
 from api.registry import valve_position
 from api.responses import json_response, refusal
+from api.schemas import CrewJobOut
 from api.store import add_jobs, job_dict, local, now_local, record_valve_status, store_job_change
 from ops.errors import Conflict, NotFound, OpsError
 from ops.field import FieldReport, ReportKind, apply_report, refusal_entry, widen_repair
@@ -173,7 +174,12 @@ def _crew_job(session: Session, member: CrewMember, job_id: str) -> t.Job:
     return row
 
 
-@router.get("/jobs/{job_id}", summary="one of the crew's jobs in detail", responses=REFUSED)
+@router.get(
+    "/jobs/{job_id}",
+    summary="one of the crew's jobs in detail",
+    responses=REFUSED,
+    response_model=CrewJobOut,
+)
 def crew_job(job_id: str, request: Request, member: Member, session: SessionDep) -> Response:
     row = _crew_job(session, member, job_id)
     data = job_dict(row)

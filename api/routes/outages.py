@@ -31,7 +31,7 @@ from api.deps import (
 from api.hydraulics import notice_pressure
 from api.openapi import answers
 from api.responses import json_response
-from api.schemas import OutageOut
+from api.schemas import OutageOut, OverlapOut
 from api.store import (
     get_or_404,
     idempotent,
@@ -261,7 +261,11 @@ def _overlaps(session: Any, request: Request, row: t.Outage, outage: Any) -> lis
     return check_overlaps(outage, others, loaded.isolator)
 
 
-@router.get("/{outage_id}/overlaps", summary="planned outages that overlap in time and network")
+@router.get(
+    "/{outage_id}/overlaps",
+    summary="planned outages that overlap in time and network",
+    response_model=list[OverlapOut],
+)
 def get_overlaps(outage_id: str, request: Request, _: Reader, session: SessionDep) -> Response:
     row = _outage(session, outage_id)
     outage = outage_value(session, row)

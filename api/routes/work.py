@@ -26,7 +26,14 @@ from api.deps import (
     etag,
 )
 from api.responses import json_response
-from api.schemas import JobOut, JobWithHistoryOut
+from api.schemas import (
+    ConnectionDetailOut,
+    ConnectionOut,
+    IntakeListOut,
+    JobOut,
+    JobWithHistoryOut,
+    RepairOut,
+)
 from api.store import (
     add_jobs,
     application_value,
@@ -221,7 +228,7 @@ def create_connection(
     )
 
 
-@router.get("/connections", summary="connection applications")
+@router.get("/connections", summary="connection applications", response_model=list[ConnectionOut])
 def list_connections(
     request: Request,
     _: Reader,
@@ -235,7 +242,11 @@ def list_connections(
     return json_response([_application_dict(r, request, session) for r in session.scalars(query)])
 
 
-@router.get("/connections/intake", summary="applications received and not yet accepted")
+@router.get(
+    "/connections/intake",
+    summary="applications received and not yet accepted",
+    response_model=IntakeListOut,
+)
 def intake(request: Request, _: Reader, session: SessionDep) -> Response:
     """Those still within their 0.25 working day (``waiting``) and those past it (``late``),
     the most urgent first."""
@@ -259,7 +270,11 @@ def _application(session: Any, app_id: Any) -> t.Application:
     return row
 
 
-@router.get("/connections/{app_id}", summary="one application with its deadline and jobs")
+@router.get(
+    "/connections/{app_id}",
+    summary="one application with its deadline and jobs",
+    response_model=ConnectionDetailOut,
+)
 def get_connection(app_id: str, request: Request, _: Reader, session: SessionDep) -> Response:
     row = _application(session, app_id)
     data = _application_dict(row, request, session)
@@ -502,7 +517,7 @@ def _ticket_dict(row: t.RepairTicket) -> dict[str, Any]:
     return data
 
 
-@router.get("/repairs", summary="repair tickets")
+@router.get("/repairs", summary="repair tickets", response_model=list[RepairOut])
 def list_repairs(
     _: Reader, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> Response:
@@ -510,7 +525,7 @@ def list_repairs(
     return json_response([_ticket_dict(r) for r in rows])
 
 
-@router.get("/repairs/{ticket}", summary="one repair ticket")
+@router.get("/repairs/{ticket}", summary="one repair ticket", response_model=RepairOut)
 def get_repair(ticket: str, _: Reader, session: SessionDep) -> Response:
     row: t.RepairTicket = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
     return json_response(_ticket_dict(row))

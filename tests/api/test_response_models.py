@@ -8,14 +8,20 @@ from typing import Any
 from pydantic import BaseModel
 
 from api.schemas import (
+    ConnectionDetailOut,
+    ConnectionOut,
+    CrewJobOut,
+    IntakeListOut,
     JobOut,
     JobWithHistoryOut,
     OutageOut,
     PlanOut,
     PlanResultOut,
     PublishedPlanOut,
+    RepairOut,
 )
 from tests.api.conftest import START, Service, publish, wait_for_plan
+from tests.api.test_field_reports import crew_auth
 
 # a plan's own answer has its result, a listing the summary, the short answers neither
 ONE_OF = frozenset({"result", "summary"})
@@ -48,6 +54,16 @@ def test_job_and_outage_answers_are_the_declared_ones(service: Service) -> None:
     one = service.get(url).json()
     _valid(JobWithHistoryOut, one)
     assert [h["status"] for h in one["history"]] == ["open", "assigned"]
+    # the crew's own view of it in the field app, with the valve and the repair
+    mine = service.client.get(f"/api/field/jobs/{jobs[0]['id']}", headers=crew_auth(service))
+    assert mine.status_code == 200, mine.text
+    _valid(
+        CrewJobOut, mine.json(), frozenset() if jobs[0]["valve"] else frozenset({"valve_detail"})
+    )
+    assert mine.json()["repair"]["ticket"] == ticket
+    _valid(RepairOut, service.get(f"/api/repairs/{ticket}").json(), frozenset({"cancelled"}))
+    for repair in service.get("/api/repairs").json():
+        _valid(RepairOut, repair, frozenset({"cancelled"}))
 
     r = service.post(f"/api/outages/from-repair/{ticket}", json={})
     assert r.status_code == 201, r.text
@@ -114,3 +130,66 @@ def test_plan_answers_are_the_declared_ones(service: Service) -> None:
     _valid(PlanOut, replanned)
     if replanned["result"] is not None:
         _valid(PlanResultOut, replanned["result"])
+
+
+# until an application is accepted it has no case: these come with the acceptance
+ACCEPTED = frozenset(
+    {"type_chinese", "filing_only", "free_external_connection", "papers", "jobs", "links", "notes"}
+)
+
+
+def test_connection_answers_are_the_declared_ones(service: Service) -> None:
+    service.clock.now = START.replace(hour=9, minute=10)
+    here = {"lon": 114.36, "lat": 34.80}
+    accepted = service.post(
+        "/api/connections", json={"type": "pre_other", "customer": "Declared Ltd", **here}
+    )
+    assert accepted.status_code == 201, accepted.text
+    _valid(ConnectionOut, accepted.json(), frozenset())
+    received = service.post(
+        "/api/connections",
+        json={
+            "type": "pre_other",
+            "customer": "Waiting Ltd",
+            "channel": "wechat",
+            "accept": False,
+            **here,
+        },
+    )
+    assert received.status_code == 201, received.text
+    assert received.json()["status"] == "received"
+    _valid(ConnectionOut, received.json(), ACCEPTED)
+    for app, may_lack in ((accepted.json(), frozenset()), (received.json(), ACCEPTED)):
+        one = service.get(f"/api/connections/{app['application']}").json()
+        _valid(ConnectionDetailOut, one, may_lack)
+    for app in service.get("/api/connections").json():
+        _valid(ConnectionOut, app, ACCEPTED)
+    intake = service.get("/api/connections/intake").json()
+    _valid(IntakeListOut, intake, frozenset())
+    assert received.json()["application"] in [a["application"] for a in intake["waiting"]]
+
+
+DECLARED = {  # path: a field its 200 answer's schema names
+    "/api/field/jobs/{job_id}": "repair",
+    "/api/outages/{outage_id}/overlaps": "extra_customers",
+    "/api/repairs": "ticket",
+    "/api/repairs/{ticket}": "ticket",
+    "/api/connections": "application",
+    "/api/connections/intake": "waiting",
+    "/api/connections/{app_id}": "deadline_history",
+}
+
+
+def test_job_repair_and_connection_reads_are_declared_in_the_schema(service: Service) -> None:
+    schema = service.get("/openapi.json").json()
+
+    def properties(node: dict[str, Any]) -> dict[str, Any]:
+        node = node.get("items", node)  # a list of them
+        ref = node.get("$ref", "")
+        if ref:
+            node = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        return dict(node.get("properties", {}))
+
+    for path, field in DECLARED.items():
+        content = schema["paths"][path]["get"]["responses"]["200"]["content"]
+        assert field in properties(content["application/json"]["schema"]), path

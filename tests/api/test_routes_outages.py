@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 
+from api.schemas import OverlapOut
 from gis.isolation import Isolator, combined_shutdown
 from tests.api.conftest import APPROVAL, START, Service, planned_outage, publish
 
@@ -102,6 +103,10 @@ def test_overlapping_planned_outages_need_acknowledging(service: Service, city: 
     second = planned_outage(service, start + dt.timedelta(hours=1), pair[1])
     overlaps = service.get(f"/api/outages/{second.json()['id']}/overlaps").json()
     assert [o["other"] for o in overlaps] == [first.json()["id"]]
+    for overlap in overlaps:  # the declared answer (api/schemas.py), every field of it
+        assert set(OverlapOut.model_validate(overlap).model_fields_set) == set(
+            OverlapOut.model_fields
+        )
     r = publish(service, f"/api/outages/{second.json()['id']}/publish", second.headers["etag"])
     assert r.status_code == 409 and r.json()["overlaps"][0]["other"] == first.json()["id"]
     r = publish(
