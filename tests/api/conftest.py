@@ -237,12 +237,19 @@ class LiveServer:
     """A real ``waterops serve --demo`` in its own process group, on a free port.
 
     Without the demo's sample day of work unless ``env`` asks for it
-    (``WATEROPS_SEED_DEMO_WORK=true``): tests count what they create."""
+    (``WATEROPS_SEED_DEMO_WORK=true``): tests count what they create. Without warming the
+    EPANET engines at start (``WATEROPS_HYDRAULIC_WARM_UP=true`` asks it), as the in-process
+    service of :func:`make_service`: seconds of EPANET beside every start slowed the requests
+    the tests time (a 413 asked to come within 3 s did not, in a full run)."""
 
     def __init__(self, data: Path, database: str = "", env: dict[str, str] | None = None) -> None:
         self.data = data
         self.database = database
-        self.env = {"WATEROPS_SEED_DEMO_WORK": "false", **(env or {})}
+        self.env = {
+            "WATEROPS_SEED_DEMO_WORK": "false",
+            "WATEROPS_HYDRAULIC_WARM_UP": "false",
+            **(env or {}),
+        }
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
