@@ -31,7 +31,7 @@ from typing import Any
 from gis.isolation import Isolator
 from ops.calendar import local_time
 from ops.errors import Conflict, InvalidRequest, OpsError
-from ops.jobs import FieldJob, JobKind, JobLink, Location
+from ops.jobs import FieldJob, JobKind, JobLink, Location, RepairStep
 from ops.repairs import RepairCase, RepairReport, RepairRules, open_repair
 from ops.workflow import (
     CLOSED,
@@ -251,7 +251,7 @@ def widen_repair(
     report: RepairReport,
     isolator: Isolator,
     failed_valve: str,
-    jobs: Mapping[str, JobState],
+    jobs: Iterable[tuple[FieldJob, JobState]],
     *,
     by: str,
     at: dt.datetime,
@@ -259,11 +259,13 @@ def widen_repair(
 ) -> Widening:
     """Re-isolate the repair of ``report`` with ``failed_valve`` found inoperable.
 
-    ``jobs`` are the ticket's jobs as they stand (by id). The new chain is what
+    ``jobs`` are the ticket's jobs, each with where it stands. The new chain is what
     :func:`~ops.repairs.open_repair` makes with the failed valve added to the report's
-    inoperable ones; jobs it has that ``jobs`` lacks are to add, and the closures and
-    reopenings ``jobs`` has that it lacks are cancelled, unless the valve is already closed
-    (its closure done), which must be reopened still.
+    inoperable ones; jobs it has that ``jobs`` lacks are to add, and the open closures and
+    reopenings ``jobs`` has that it lacks are cancelled (the rests of jobs left for an
+    emergency too), unless the valve is already closed (a closure of it done), which must be
+    reopened still. A job's step and valve are its typed fields (:class:`~ops.jobs.FieldJob`),
+    never read out of its id.
 
     Raises
     ------
@@ -279,25 +281,29 @@ def widen_repair(
         report, inoperable_valves=tuple(sorted({*report.inoperable_valves, failed_valve}))
     )
     case = open_repair(widened, isolator, rules=rules)
-    ticket = report.id
+    chain = sorted(
+        ((job, state) for job, state in jobs if job.ticket == report.id), key=lambda g: g[0].id
+    )
+    known = {job.id for job, _ in chain}
     new_ids = {j.id for j in case.jobs}
-    added = tuple(j for j in case.jobs if j.id not in jobs)
+    added = tuple(j for j in case.jobs if j.id not in known)
     added_ids = {j.id for j in added}
     links = tuple(k for k in case.links if k.before in added_ids or k.after in added_ids)
+    # a valve one of whose closures (a part of one) is done is shut: it must be reopened
+    shut = {
+        job.valve
+        for job, state in chain
+        if job.step is RepairStep.CLOSE and state.status is JobStatus.DONE
+    }
     note = f"valve {failed_valve} inoperable: isolation widened"
     changes: list[JobChange] = []
-    for job_id in sorted(jobs):
-        job = jobs[job_id]
-        if job_id in new_ids or job.status in CLOSED:
+    for job, state in chain:
+        if job.id in new_ids or state.status in CLOSED:
             continue
-        if job_id.startswith(f"{ticket}-close-"):
-            changes.append(change_status(job, JobStatus.CANCELLED, by=by, at=at, note=note))
-        elif job_id.startswith(f"{ticket}-reopen-"):
-            valve = job_id.removeprefix(f"{ticket}-reopen-")
-            closure = jobs.get(f"{ticket}-close-{valve}")
-            if closure is not None and closure.status is JobStatus.DONE:
-                continue  # shut already: it must be reopened after the repair
-            changes.append(change_status(job, JobStatus.CANCELLED, by=by, at=at, note=note))
+        if job.step is RepairStep.CLOSE or (
+            job.step is RepairStep.REOPEN and job.valve not in shut
+        ):
+            changes.append(change_status(state, JobStatus.CANCELLED, by=by, at=at, note=note))
     return Widening(case, failed_valve, added, links, tuple(changes))
 
 

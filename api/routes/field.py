@@ -39,7 +39,15 @@ from api.openapi import answers
 from api.registry import valve_position
 from api.responses import json_response, refusal
 from api.schemas import CrewJobOut
-from api.store import add_jobs, job_dict, local, now_local, record_valve_status, store_job_change
+from api.store import (
+    add_jobs,
+    job_dict,
+    job_value,
+    local,
+    now_local,
+    record_valve_status,
+    store_job_change,
+)
 from ops.errors import Conflict, NotFound, OpsError
 from ops.field import FieldReport, ReportKind, apply_report, refusal_entry, widen_repair
 from ops.jobs import RepairStep
@@ -541,12 +549,14 @@ def _valve_failed(
     rows = {j.id: j for j in session.scalars(select(t.Job).where(t.Job.ticket == ticket.id))}
     states = {j.id: JobState(j.id, JobStatus(j.status), j.crew_id) for j in rows.values()}
     states[row.id] = JobState(row.id, JobStatus(row.status), row.crew_id)  # as just reported
+    # each job with its typed fields (step, valve): widen_repair reads nothing from an id
+    chain = [(job_value(j), states[j.id]) for j in rows.values()]
     lead = dt.timedelta(hours=request.app.state.settings.notice_lead_hours)
     widening = widen_repair(
         first,
         loaded.isolator,
         valve,
-        states,
+        chain,
         by=member.username,
         at=now,
         rules=RepairRules(notice_lead=lead),

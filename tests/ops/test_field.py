@@ -4,6 +4,7 @@ around a valve found inoperable, on the sample city with the real isolation."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -11,7 +12,7 @@ from gis.isolation import Isolator
 from ops.calendar import TZ
 from ops.errors import Conflict, InvalidRequest
 from ops.field import FieldReport, ReportKind, apply_report, widen_repair
-from ops.jobs import JobKind
+from ops.jobs import JobKind, RepairStep
 from ops.repairs import RepairReport, Severity, open_repair
 from ops.workflow import JobState, JobStatus
 
@@ -112,7 +113,15 @@ def test_a_failed_valve_widens_the_repair(city_isolator: Isolator) -> None:
     states = {j.id: JobState(j.id, JobStatus.ASSIGNED, "C01") for j in case.jobs}
     states[closures[0].id] = JobState(closures[0].id, JobStatus.ON_SITE, "C01")
     states[closures[1].id] = JobState(closures[1].id, JobStatus.DONE, "C02")
-    widening = widen_repair(first, city_isolator, failed, states, by="crew-c01", at=NOW)
+    # the reopening of that shut valve was left for an emergency: its rest (part 2) is to do
+    reopen = next(
+        j for j in case.jobs if j.step is RepairStep.REOPEN and j.valve == closures[1].valve
+    )
+    rest = replace(reopen, id=f"{reopen.id}-part2", rest_of=reopen.id, part=2, suspended=reopen.id)
+    states[reopen.id] = JobState(reopen.id, JobStatus.SUSPENDED, "C02")
+    states[rest.id] = JobState(rest.id, JobStatus.ASSIGNED, "C02")
+    jobs = [(j, states[j.id]) for j in (*case.jobs, rest)]
+    widening = widen_repair(first, city_isolator, failed, jobs, by="crew-c01", at=NOW)
 
     # the real isolation with that valve failed
     expected = city_isolator.isolate("P000300", [failed])
@@ -135,10 +144,11 @@ def test_a_failed_valve_widens_the_repair(city_isolator: Isolator) -> None:
     assert f"T-000001-reopen-{failed}" in cancelled
     # a valve already shut is reopened after the repair, whatever the new isolation needs
     assert f"T-000001-reopen-{closures[1].valve}" not in cancelled
+    assert rest.id not in cancelled  # found by its step and valve, whatever its id says
     assert failed in widening.summary()
     # the same valve twice is refused
     with pytest.raises(Conflict, match="already known"):
-        widen_repair(widening.case.report, city_isolator, failed, states, by="c", at=NOW)
+        widen_repair(widening.case.report, city_isolator, failed, jobs, by="c", at=NOW)
 
 
 def test_a_replan_starts_from_the_crews_fresh_shared_positions() -> None:
