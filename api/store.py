@@ -40,7 +40,7 @@ from ops.outages import (
     Revision,
     content_from_dict,
 )
-from ops.workflow import CLOSED, JobChange, JobStatus
+from ops.workflow import CLOSED, JobChange, JobEvent, JobStatus
 
 # id sequences: applications, tickets, outages, surveys; CAL counts changes of the kept
 # calendar years, so that every process of the service rebuilds its calendar after one
@@ -284,6 +284,11 @@ def store_job_change(session: Session, row: t.Job, change: JobChange) -> None:
     row.crew_id = change.job.crew
     row.updated_by = event.by
     row.updated_at = event.at
+    add_event(session, event)
+
+
+def add_event(session: Session, event: JobEvent) -> None:
+    """A line of a job's history (an :mod:`ops.workflow` event) as its row."""
     session.add(
         t.JobEvent(
             job_id=event.job,

@@ -40,6 +40,7 @@ from api.registry import valve_position
 from api.responses import json_response, refusal
 from api.schemas import CrewJobOut
 from api.store import (
+    add_event,
     add_jobs,
     job_dict,
     job_value,
@@ -462,16 +463,8 @@ def _refused(
     made_at = local(body.made_at)
     if row is not None:
         state = JobState(row.id, JobStatus(row.status), row.crew_id)
-        entry = refusal_entry(report, state, refused, by=member.username, received_at=now)
-        session.add(
-            t.JobEvent(
-                job_id=entry.job,
-                status=str(entry.status),
-                crew_id=entry.crew,
-                note=entry.note,
-                by=entry.by,
-                at=entry.at,
-            )
+        add_event(
+            session, refusal_entry(report, state, refused, by=member.username, received_at=now)
         )
     session.add(
         t.FieldReport(
