@@ -63,7 +63,7 @@ from gis.errors import (
 from ops.errors import Conflict, NotFound, OpsError
 from ops.io import read_roster
 from ops.workflow import PlanStatus
-from routing.errors import RoutingError
+from routing import RoutingError
 
 log = logging.getLogger("waterops.api")
 

@@ -47,6 +47,7 @@ from ops.jobs import FieldJob, JobKind, JobLink, Location
 from ops.repairs import OutageWindow, RepairCase, RepairChain, outage_window, repair_chain
 from ops.steering import Steering, steer_problem, with_left_out
 from routing import (
+    DETAILS,
     Break,
     Crew,
     Job,
@@ -61,7 +62,6 @@ from routing import (
     replan,
     solve,
 )
-from routing.model import DETAILS
 
 EMERGENCY_LUNCH_DELAY = dt.timedelta(hours=2)
 # An emergency is planned first, alone, with this share of the budget; the day is then planned

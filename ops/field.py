@@ -42,7 +42,7 @@ from ops.workflow import (
     JobStatus,
     change_status,
 )
-from routing.model import Plan, Problem, Stop, Unassigned
+from routing import Plan, Problem, Stop, Unassigned
 
 #: A report made this long before it reached the service is marked as sent late (offline).
 LATE_AFTER = dt.timedelta(minutes=2)

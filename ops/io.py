@@ -20,6 +20,7 @@ from typing import Any
 
 from ops.dispatch import CrewShift
 from ops.errors import InvalidRequest
+from routing import Crew, Location
 from routing.io import (
     PlanInputError,
     is_blank,
@@ -28,7 +29,6 @@ from routing.io import (
     parse_time,
     read_table,
 )
-from routing.model import Crew, Location
 
 REQUIRED = ("id", "skills", "depot_lon", "depot_lat", "shift_start", "shift_end")
 

@@ -21,7 +21,7 @@ from typing import Any
 from ops.calendar import local_time
 from ops.errors import Conflict, InvalidRequest
 from ops.workflow import PlanStatus
-from routing.model import Plan, Precedence, Problem, TimeWindow, Unassigned
+from routing import Plan, Precedence, Problem, TimeWindow, Unassigned
 
 ACTIONS = ("pin", "unpin", "move", "unassign", "restore", "lock", "unlock")
 """What a dispatcher may do to a plan: ``pin`` a job to a crew (and optionally a start),

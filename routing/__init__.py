@@ -14,12 +14,14 @@ raises :class:`InvalidProblem` (files: :class:`PlanInputError`), both a :class:`
 
 from routing.errors import InvalidProblem, PlanInputError, RoutingError
 from routing.model import (
+    DETAILS,
     HOUR,
     MINUTE,
     Break,
     BreakTaken,
     Crew,
     Job,
+    Location,
     Plan,
     Precedence,
     Problem,
@@ -34,6 +36,7 @@ from routing.solver import replan, solve
 from routing.travel import Euclidean, RoadNetwork, StraightLine, TravelMatrix, TravelModel
 
 __all__ = [
+    "DETAILS",
     "HOUR",
     "MINUTE",
     "Break",
@@ -42,6 +45,7 @@ __all__ = [
     "Euclidean",
     "InvalidProblem",
     "Job",
+    "Location",
     "Plan",
     "PlanInputError",
     "Precedence",

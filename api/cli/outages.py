@@ -41,7 +41,7 @@ from ops.outages import (
     shutdown_outage,
 )
 from ops.repairs import OutageWindow, RepairCase, RepairReport, Severity, open_repair
-from routing.solver import SolverOptions
+from routing import SolverOptions
 
 
 def where_args(p: argparse.ArgumentParser) -> None:
