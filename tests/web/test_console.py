@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
 import time
 import urllib.parse
@@ -23,67 +22,22 @@ import pytest
 
 from ops.calendar import TZ
 from tests.api.conftest import LiveServer, next_working_day
-from tests.conftest import ROOT
+from tests.web import conftest, pages
 from tests.web.datetime_fields import datetime_value, fill_datetime
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ROOT / "build" / "screenshots"
+from tests.web.pages import SHOTS, open_tab, sign_in, sync_api  # noqa: F401 (SHOTS, too)
 
 pytestmark = pytest.mark.slow
 
-if not CHROMIUM.exists():
-    if os.environ.get("WATEROPS_REQUIRE_BROWSER"):
-        raise RuntimeError("WATEROPS_REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
-    pytest.skip("no /usr/bin/chromium (apt-get install chromium)", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+# conftest.py's fixtures, for the modules that import them from here
+browser, page = conftest.browser, conftest.page
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(
-        tmp_path_factory.mktemp("console") / "data",
-        env={"WATEROPS_SEED_DEMO_WORK": "true", "WATEROPS_SOLVER_SECONDS": "15"},
-    )
-    srv.start()
-    srv.await_sample_day(repairs=True)
-    try:
+    env = {"WATEROPS_SEED_DEMO_WORK": "true", "WATEROPS_SOLVER_SECONDS": "15"}
+    with pages.serve(tmp_path_factory, "console", env) as srv:
+        srv.await_sample_day(repairs=True)
         yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1366, "height": 800}, accept_downloads=True)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    yield pg
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"))
-    context.close()
-    assert not errors, f"the page reported errors: {errors}"
-
-
-def sign_in(page: Any, server: LiveServer, user: str) -> None:
-    page.goto(f"{server.url}/console")
-    page.fill("#login-form input[name=username]", user)
-    page.fill("#login-form input[name=password]", "waterops-demo")
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#app:not([hidden])")
-    # the network is drawn (the canvas of pipes) before anything is clicked
-    page.wait_for_selector(".leaflet-overlay-pane canvas")
-    sync_api.expect(page.locator("#status")).to_have_text("", timeout=30_000)
 
 
 def api_isolation(server: LiveServer, **query: str) -> dict[str, Any]:
@@ -148,7 +102,7 @@ def test_engineer_clicks_the_map_and_reads_the_criticality_ranking(
     assert page.locator("#iso-result .summary").is_visible()
     assert len(shown_valves(page)) >= 1
 
-    page.click("[data-tab=valves]")
+    open_tab(page, "valves")
     page.wait_for_selector("#crit-table tbody tr")
     rows = page.locator("#crit-table tbody tr")
     assert rows.count() == 50
@@ -182,7 +136,7 @@ def test_dispatcher_plans_the_sample_day_and_replans_after_a_burst(
         },
     )
     assert status == 201, late
-    page.click("[data-tab=plan]")
+    open_tab(page, "plan")
     day = next_working_day().isoformat()
     page.fill("#plan-form input[name=day]", day)
     page.fill("#plan-form input[name=seconds]", "5")
@@ -322,8 +276,7 @@ def test_dispatcher_publishes_a_notice_and_the_public_finds_it(
     assert public.locator("h2").inner_text() == "Current and planned outages"
     assert "replacing a corroded main" in card.inner_text()
     assert streets[0] in card.inner_text()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    public.screenshot(path=str(SHOTS / "public_page_en.png"))
+    pages.screenshot(public, "public_page_en")
 
     # the notice is moved by an hour, then the water is back on: the public page follows
     page.fill("#notice-edit input[name=note]", "crew delayed")
@@ -375,9 +328,8 @@ def test_dispatcher_publishes_a_notice_and_the_public_finds_it(
     assert status == 200, published
     public.reload()
     public.locator(f"#notice-{outage['id']}").wait_for()
-    page.click("[data-tab=isolation]")
-    page.click("[data-tab=notices]")
-    page.click(f"#notice-list tr[data-outage='{outage['id']}']")
+    open_tab(page, "isolation")
+    pages.open_notice(page, outage["id"])
     page.click("#notice-restore")
     sync_api.expect(page.locator("#notice-state")).to_have_text("已恢复")
     public.reload()
@@ -401,8 +353,7 @@ def test_the_console_fits_a_tablet(browser: Any, server: LiveServer) -> None:
     tablet.locator("#iso-form button[type=submit]").tap()
     tablet.wait_for_selector("#valves-to-close li")
     tablet.wait_for_timeout(800)  # the map's zoom animation, for the screenshot only
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    tablet.screenshot(path=str(SHOTS / "tablet_isolation.png"), full_page=True)
+    pages.screenshot(tablet, "tablet_isolation", full_page=True)
     context.close()
 
 
@@ -425,7 +376,7 @@ def test_language_switch_is_kept(page: Any, server: LiveServer) -> None:
 
 def test_connection_application_from_the_console(page: Any, server: LiveServer) -> None:
     sign_in(page, server, "dispatcher")
-    page.click("[data-tab=work]")
+    open_tab(page, "work")
     page.select_option("#conn-form select[name=type]", "meter_retrofit")
     page.fill("#conn-form input[name=customer]", "Zhao Lei")
     page.fill("#conn-form input[name=dn_mm]", "25")
@@ -449,10 +400,10 @@ def test_connection_application_from_the_console(page: Any, server: LiveServer) 
 def test_a_viewer_reads_but_is_not_offered_changes(page: Any, server: LiveServer) -> None:
     sign_in(page, server, "viewer")
     assert page.locator("[data-tab=work]").is_hidden()
-    page.click("[data-tab=plan]")
+    open_tab(page, "plan")
     assert page.locator("#plan-form").is_hidden()
     assert page.locator("#plan-select").is_visible()
-    page.click("[data-tab=isolation]")
+    open_tab(page, "isolation")
     page.fill("#iso-form input[name=pipe]", "P000658")
     page.click("#iso-form button[type=submit]")
     page.wait_for_selector("#valves-to-close li")
@@ -478,7 +429,7 @@ def test_a_console_in_use_renews_its_token_and_an_idle_one_does_not(
 
     # the viewer works (a click): the token is renewed before it runs out
     with page.expect_response("**/api/auth/refresh") as renewal:
-        page.click("[data-tab=plan]")
+        open_tab(page, "plan")
         page.clock.run_for(31_000)
     assert renewal.value.status == 200
     # polled from here: wait_for_function's polling evaluates a string in the page, which the
@@ -501,7 +452,7 @@ def test_leakage_and_the_valve_programme(page: Any, server: LiveServer) -> None:
         assert time.monotonic() < deadline, "the demo's meter data was not analysed"
         time.sleep(0.5)
     sign_in(page, server, "dispatcher")
-    page.click("[data-tab=leakage]")
+    open_tab(page, "leakage")
     page.wait_for_selector("#ranking-table tbody tr")
     _, listed, _ = server.call("GET", "/api/leakage/analyses", token)
     _, analysis, _ = server.call("GET", f"/api/leakage/analyses/{listed[0]['id']}", token)
@@ -580,7 +531,7 @@ def test_ids_from_the_network_data_are_shown_as_text(page: Any, server: LiveServ
     page.locator(".icon-valve-close").first.hover()  # the numbered marker's tooltip
     sync_api.expect(page.locator(".leaflet-tooltip", has_text=f"1. {HOSTILE}")).to_be_visible()
 
-    page.click("[data-tab=valves]")
+    open_tab(page, "valves")
     page.wait_for_selector("#crit-table tbody tr")
     row = page.locator("#crit-table tbody tr").first
     assert row.locator("code").inner_text() == HOSTILE
