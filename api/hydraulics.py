@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gis.hydraulic_model import ModelSettings, build_model, peak_hour
+from gis.hydraulic_model import ModelSettings, build_model, default_hour
 from gis.hydraulics import (
     HydraulicEngine,
     HydraulicError,
@@ -169,13 +169,6 @@ def stored_model(registry: Any, db: Any, loaded: Any) -> HydraulicModel:
     return build_model(layers, loaded.network, ModelSettings())
 
 
-def _is_inp(registry: Any, db: Any, loaded: Any) -> bool:
-    """The stored network is an EPANET file (its model the file's own)."""
-    with Session(db) as session:
-        row = registry.row(session, loaded.row_id)
-    return str(row.stored_path).lower().endswith(".inp")
-
-
 def _stored_engine(
     state: Any,
     db: Any,
@@ -235,14 +228,13 @@ def notice_pressure(
 
 
 def first_hour(state: Any, db: Any, loaded: Any) -> float:
-    """The hour the first hydraulic query of a network asks, the one warmed at start: the peak
-    hour of a model built from GIS layers (07:00 in the sample city, the console's default
-    hour), the file's start (0, the API's default) for an EPANET file."""
-    if _is_inp(state.registry, db, loaded):
-        return 0.0
+    """The hour a hydraulic query of a network asks when it names none, the one warmed at
+    start: ``gis.hydraulic_model.default_hour`` of its model (the peak hour of a model built
+    from GIS layers, 07:00 in the sample city; 0, the file's start, for an EPANET file). The
+    model is the one the engines keep (built once)."""
     engines: HydraulicEngines = state.hydraulic_engines
     model = engines.model(int(loaded.row_id), lambda: stored_model(state.registry, db, loaded))
-    return float(peak_hour(model))
+    return default_hour(model)
 
 
 def warm_up(state: Any, db: Any, loaded: Iterable[Any], service_pressure_mpa: float) -> None:

@@ -374,6 +374,14 @@ def peak_hour(model: HydraulicModel) -> int:
     return int(np.argmax(totals))
 
 
+def default_hour(model: HydraulicModel) -> float:
+    """The hour a hydraulic question asks when it names none (issue 17; the one home of that
+    default: the API, the CLI, the console and the service's warm-up read it): the peak hour
+    of the day for a model built from GIS layers (:func:`peak_hour`, 07:00 in the sample city),
+    the file's start (0, its own clock) for an EPANET file's model."""
+    return 0.0 if model.customer_nodes is None else float(peak_hour(model))
+
+
 def gis_isolation_impact(
     path: str | Path,
     network: Network,

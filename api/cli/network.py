@@ -15,7 +15,7 @@ from rich.table import Table
 
 from api.cli.common import err, load_network, network_args, out, print_json, print_report, status
 from gis.criticality import valve_criticality
-from gis.hydraulic_model import build_model, gis_isolation_impact, peak_hour
+from gis.hydraulic_model import build_model, default_hour
 from gis.hydraulics import (
     HydraulicImpact,
     HydraulicModel,
@@ -23,7 +23,6 @@ from gis.hydraulics import (
     engine_for,
     hydraulic_criticality,
     hydraulic_valve_criticality,
-    inp_isolation_impact,
     isolation_impact,
     window_impact,
 )
@@ -78,8 +77,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument(
         "--hour",
         type=float,
-        default=0.0,
-        help="hour of the model's day of the outage, for --hydraulic (default 0)",
+        default=None,
+        help="hour of the model's day of the outage, for --hydraulic (default: the peak hour "
+        "of the model built from GIS layers; 0, the file's start, for an EPANET file)",
     )
     window = p.add_mutually_exclusive_group()
     window.add_argument(
@@ -107,7 +107,13 @@ def add_parsers(sub: Any) -> None:
         action="store_true",
         help="rank the segments by the demand not served when shut (EPANET, pressure-driven)",
     )
-    p.add_argument("--hour", type=float, default=0.0, help="hour for --hydraulic (default 0)")
+    p.add_argument(
+        "--hour",
+        type=float,
+        default=None,
+        help="hour for --hydraulic (default: the peak hour of the model built from GIS layers; "
+        "0, the file's start, for an EPANET file)",
+    )
     p.add_argument(
         "--service-pressure-mpa",
         type=float,
@@ -226,29 +232,19 @@ def hydraulic_impact(
     args: argparse.Namespace, network: Network, plan: IsolationPlan
 ) -> HydraulicImpact:
     """The hydraulic impact of the plan: with the file's own EPANET model for an ``.inp``, else
-    with the model built from the GIS layers (gis.hydraulic_model, docs/hydraulics.md)."""
+    with the model built from the GIS layers (gis.hydraulic_model, docs/hydraulics.md), at
+    ``--hour`` (default: gis.hydraulic_model.default_hour of the model)."""
     settings = PressureSettings(service_pressure_mpa=args.service_pressure_mpa)
-    end = args.end if args.hours is None else args.hour + args.hours
-    if end is not None:  # through the outage window (gis.hydraulics.window_impact)
-        model = hydraulic_model(args, network)
-        with (
-            status("EPANET: the valves closed through the window, pressure-driven"),
-            engine_for(model, network, args.hour, settings, end) as engine,
-        ):
+    model = hydraulic_model(args, network)
+    hour = args.hour if args.hour is not None else default_hour(model)
+    end = args.end if args.hours is None else hour + args.hours
+    with (
+        status("EPANET: the valves closed, pressure-driven"),
+        engine_for(model, network, hour, settings, end) as engine,
+    ):
+        if end is not None:  # through the outage window (gis.hydraulics.window_impact)
             return window_impact(engine, network, plan)
-    with status("EPANET: the valves closed, pressure-driven"):
-        if Path(args.network).suffix.lower() == ".inp":
-            return inp_isolation_impact(args.network, network, plan, args.hour, settings)
-        return gis_isolation_impact(
-            args.network,
-            network,
-            plan,
-            args.hour,
-            settings,
-            valves=args.valves,
-            crs=args.crs,
-            mapping=getattr(args, "mapping", None),
-        )
+        return isolation_impact(engine, network, plan)
 
 
 def hydraulic_model(args: argparse.Namespace, network: Network) -> HydraulicModel:
@@ -320,8 +316,7 @@ def valve_hydraulics(args: argparse.Namespace, network: Network) -> tuple[float,
     """The hour and valve id → the extra demand not served (m³/h) when it fails when needed
     (gis.hydraulics.hydraulic_valve_criticality): what ``critical_valves(hydraulic=)`` takes."""
     model = hydraulic_model(args, network)
-    inp = Path(args.network).suffix.lower() == ".inp"
-    hour = args.hour if args.hour is not None else (0.0 if inp else float(peak_hour(model)))
+    hour = args.hour if args.hour is not None else default_hour(model)
     settings = PressureSettings(service_pressure_mpa=args.service_pressure_mpa)
     with status("computing valve segments"):
         isolator = Isolator(network)
@@ -344,8 +339,9 @@ def segment_hydraulics(args: argparse.Namespace, network: Network, isolator: Iso
     demand not served (gis.hydraulics.hydraulic_criticality, docs/hydraulics.md)."""
     settings = PressureSettings(service_pressure_mpa=args.service_pressure_mpa)
     model = hydraulic_model(args, network)
+    hour = args.hour if args.hour is not None else default_hour(model)
     with (
-        engine_for(model, network, args.hour, settings) as engine,
+        engine_for(model, network, hour, settings) as engine,
         Progress(console=err, transient=True) as progress,
     ):
         task = progress.add_task("hydraulic criticality (EPANET)", total=None)
@@ -358,7 +354,7 @@ def segment_hydraulics(args: argparse.Namespace, network: Network, isolator: Iso
     if args.json:
         print_json(
             {
-                "hour": args.hour,
+                "hour": hour,
                 "service_pressure_mpa": args.service_pressure_mpa,
                 "segments": [r.to_dict() for r in rows],
             }
@@ -366,7 +362,7 @@ def segment_hydraulics(args: argparse.Namespace, network: Network, isolator: Iso
         return 0
     unsolved = sum(1 for r in rows if not r.solved)
     table = Table(
-        title=f"Segments of {network.name} by demand not served when shut, hour {args.hour:g} "
+        title=f"Segments of {network.name} by demand not served when shut, hour {hour:g} "
         f"(of {len(rows)}; {unsolved} EPANET cannot solve)"
     )
     for column in ("rank", "segment", "pipe", "valves", "not served m³/h", "of it low pressure",

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from api.db.tables import NetworkVersion, ValveStatus
 from api.deps import Engineer, NetworkId, Reader, SessionDep
-from api.hydraulics import stored_impact
+from api.hydraulics import first_hour, stored_impact
 from api.openapi import answers
 from api.registry import (
     INCOMING,
@@ -666,14 +666,16 @@ async def isolation(
         ),
     ] = False,
     hour: Annotated[
-        float,
+        float | None,
         Query(
             ge=0,
             le=MAX_HOUR,
             description="hour of the outage for hydraulic=true: of the day for a GIS upload, "
-            "after the file's start for an EPANET file",
+            "after the file's start for an EPANET file (default: the network's, "
+            "gis.hydraulic_model.default_hour: the peak hour of a GIS upload, an EPANET "
+            "file's start; the engine warmed at start)",
         ),
-    ] = 0.0,
+    ] = None,
     start: Annotated[
         float | None,
         Query(ge=0, le=MAX_HOUR, description="hydraulic=true: the window's start (= hour)"),
@@ -742,6 +744,9 @@ async def isolation(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "give either end or hours of the window"
         )
     hour = hour if start is None else start
+    if hydraulic and hour is None:  # the model's own (built once, kept): seconds the first time
+        hour = await run_in_threadpool(first_hour, request.app.state, engine, loaded)
+    hour = hour or 0.0
     until = hour + hours if hours is not None else end
 
     def serialise(plan: Any) -> bytes:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from api.db import tables as t
 from api.deps import Dispatcher, NetworkId, Operator, OptionalId, Reader, SessionDep
-from api.hydraulics import _is_inp, stored_model
+from api.hydraulics import stored_model
 from api.jobs import Progress, Run, job_dict, jobs_of
 from api.responses import json_response, save_upload
 from api.store import (
@@ -27,7 +27,7 @@ from api.store import (
     record_valve_status,
     store_job_change,
 )
-from gis.hydraulic_model import peak_hour
+from gis.hydraulic_model import default_hour
 from gis.hydraulics import (
     PressureSettings,
     ValveHydraulics,
@@ -319,7 +319,7 @@ def _table_runner(request: Request, loaded: Any, inputs: dict[str, Any]) -> Run:
         model = stored_model(state.registry, db, loaded)
         at = inputs["hour"]
         if at is None:
-            at = 0.0 if _is_inp(state.registry, db, loaded) else float(peak_hour(model))
+            at = default_hour(model)
         settings = PressureSettings(service_pressure_mpa=inputs["service_pressure_mpa"])
         scored = [ValveHydraulics(**row) for row in progress.scored.values()]
         with engine_for(model, loaded.network, at, settings) as engine:

@@ -65,14 +65,17 @@ export async function isolate(query) {
   if (form.hydraulic?.checked) {
     params.set("hydraulic", "true");
     params.set("customers", "below"); // the compact answer: the summary needs no per-customer rows
-    const hour = Number(form.hour.value);
-    params.set("hour", String(Number.isFinite(hour) ? Math.min(23, Math.max(0, hour)) : 7));
+    // no hour typed: the service's default (the network's peak hour, the engine warmed at
+    // start: gis.hydraulic_model.default_hour), shown in the field's placeholder once answered
+    const hour = form.hour.value.trim() === "" ? NaN : Number(form.hour.value);
+    if (Number.isFinite(hour)) params.set("hour", String(Math.min(23, Math.max(0, hour))));
     // more than one hour: the outage window, each customer at its worst hour (tanks draining)
     const hours = Math.round(Number(form.hours?.value));
     if (Number.isFinite(hours) && hours > 1) params.set("hours", String(Math.min(72, hours)));
   }
   const plan = await busy(() => api("GET", `/api/networks/${state.networkId}/isolation?${params}`));
   if (!plan) return;
+  if (plan.hydraulic) form.hour.placeholder = String(plan.hydraulic.hour);
   lastIsolation = plan;
   renderIsolation(plan);
   drawIsolation(plan);
