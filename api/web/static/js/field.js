@@ -398,6 +398,47 @@ async function shrink(file) {
   }
 }
 
+// Sending the outbox. A report the service fails on (a 5xx, or a network error while the service
+// answers other requests) is tried again later with a growing wait (RETRY_MS doubled per try, at
+// most RETRY_MAX_MS); after SET_ASIDE tries it is shown apart, "not sent yet, will retry", with
+// its error. It holds the reports of ITS job made after it (a job's steps keep their order: never
+// "done" before "started"), not those of other jobs. Only "no network at all" stops the round.
+const RETRY_MS = 5_000;
+const RETRY_MAX_MS = 5 * 60_000;
+const SET_ASIDE = 3;
+// answers that say "not now" rather than "no": tried again like a 5xx (not refusals)
+const TRANSIENT = new Set([408, 429]);
+
+async function send(item) {
+  if (item.photo) {
+    const form = new FormData();
+    for (const k of ["id", "job", "made_at", "note"]) form.append(k, item[k] ?? "");
+    form.append("file", item.photo, `${item.id}.jpg`);
+    return call("POST", "/api/field/photos", form);
+  }
+  const { photo, tries, next_at: nextAt, error, ...body } = item;
+  for (const k of ["lon", "lat", "valve"]) if (body[k] == null) delete body[k];
+  return call("POST", "/api/field/reports", body);
+}
+
+// does the service answer at all? (a report's network error is its own only if it does)
+async function reachable() {
+  try {
+    await call("GET", "/api/auth/me");
+    return true;
+  } catch (err) {
+    if (err instanceof SignedOut) throw err;
+    return false;
+  }
+}
+
+// a failed try: kept in the outbox with its count, its error and when to try it again
+async function failed(item, error) {
+  const tries = (item.tries || 0) + 1;
+  const wait = Math.min(RETRY_MAX_MS, RETRY_MS * 2 ** (tries - 1));
+  await enqueue({ ...item, tries, error, next_at: Date.now() + wait });
+}
+
 let flushing = false;
 async function flush() {
   if (flushing || !token()) return;
@@ -405,22 +446,29 @@ async function flush() {
   let changed = false;
   try {
     const items = (await queued()).sort((a, b) => a.made_at.localeCompare(b.made_at));
+    const held = new Set(); // jobs with a report waiting before the next of theirs
     for (const item of items) {
+      if (held.has(item.job)) continue;
+      if ((item.next_at || 0) > Date.now()) { held.add(item.job); continue; }
       let answer;
-      if (item.photo) {
-        const form = new FormData();
-        for (const k of ["id", "job", "made_at", "note"]) form.append(k, item[k] ?? "");
-        form.append("file", item.photo, `${item.id}.jpg`);
-        answer = await call("POST", "/api/field/photos", form);
-      } else {
-        const { photo, ...body } = item;
-        for (const k of ["lon", "lat", "valve"]) if (body[k] == null) delete body[k];
-        answer = await call("POST", "/api/field/reports", body);
+      try {
+        answer = await send(item);
+      } catch (err) {
+        if (!(err instanceof Offline) || !(await reachable())) throw err;
+        setNet(true);
+        held.add(item.job);
+        await failed(item, { network: true });
+        continue;
       }
-      if (answer.status >= 500) break; // the service is unwell: kept, sent again later
+      if (answer.status >= 500 || TRANSIENT.has(answer.status)) {
+        // the service is unwell for this one: kept, tried again later; others still go
+        held.add(item.job);
+        await failed(item, { status: answer.status, detail: answer.data?.detail ?? null });
+        continue;
+      }
       if (answer.status >= 400) {
         // refused: out of the outbox but not lost, kept (without its photo) till the crew reads it
-        const { photo, ...rest } = item;
+        const { photo, tries, next_at: nextAt, error, ...rest } = item;
         await keepRefused({ ...rest, status: answer.status, answer: answer.data, refused_at: new Date().toISOString() });
       }
       await dequeue(item.id);
@@ -444,10 +492,21 @@ async function flush() {
   }
 }
 
+// a report set aside: what it is, and why it has not gone yet
+function heldText(x) {
+  const e = x.error || {};
+  const why = e.network ? t("field_send_network") : t("field_send_status", { status: e.status, detail: e.detail || "" });
+  return `${t("field_held", { job: x.job, kind: t(`field_${x.kind}`) })}: ${why.trim()}`;
+}
+
 async function renderQueue(items) {
   const q = $("#queue");
   q.hidden = !items.length;
   q.textContent = items.length ? t("field_queued", { n: items.length }) : "";
+  const aside = items.filter((x) => (x.tries || 0) >= SET_ASIDE).sort((a, b) => a.made_at.localeCompare(b.made_at));
+  const h = $("#held");
+  h.hidden = !aside.length;
+  h.innerHTML = aside.map((x) => `<p data-job="${escapeHtml(x.job)}" data-report="${escapeHtml(x.id)}">${escapeHtml(heldText(x))}</p>`).join("");
   const refused = (await refusals()).sort((a, b) => a.made_at.localeCompare(b.made_at));
   const r = $("#refused");
   r.hidden = !refused.length;
