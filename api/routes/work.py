@@ -27,11 +27,15 @@ from api.deps import (
 )
 from api.responses import json_response
 from api.schemas import (
+    ConnectionCompletedOut,
     ConnectionDetailOut,
     ConnectionOut,
     IntakeListOut,
     JobOut,
     JobWithHistoryOut,
+    RepairCancelledOut,
+    RepairCaseOut,
+    RepairLinkedOut,
     RepairOut,
 )
 from api.store import (
@@ -174,7 +178,12 @@ def _accept(row: t.Application, request: Request, session: Any, username: str) -
     add_jobs(session, case.jobs, case.links, username)
 
 
-@router.post("/connections", status_code=201, summary="receive and accept a connection application")
+@router.post(
+    "/connections",
+    status_code=201,
+    summary="receive and accept a connection application",
+    response_model=ConnectionOut,
+)
 def create_connection(
     body: ConnectionIn,
     request: Request,
@@ -287,7 +296,11 @@ def get_connection(app_id: str, request: Request, _: Reader, session: SessionDep
     return json_response(data)
 
 
-@router.post("/connections/{app_id}/accept", summary="accept (受理) a received application")
+@router.post(
+    "/connections/{app_id}/accept",
+    summary="accept (受理) a received application",
+    response_model=ConnectionOut,
+)
 def accept_connection(
     app_id: str, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
@@ -302,7 +315,11 @@ class PapersIn(BaseModel):
     at: When | None = None
 
 
-@router.post("/connections/{app_id}/papers", summary="the missing technical papers are in")
+@router.post(
+    "/connections/{app_id}/papers",
+    summary="the missing technical papers are in",
+    response_model=ConnectionOut,
+)
 def papers_completed(
     app_id: str, body: PapersIn, request: Request, _: Dispatcher, session: SessionDep
 ) -> Response:
@@ -317,7 +334,11 @@ class CompleteIn(BaseModel):
     at: When | None = Field(default=None, description="water on (default now)")
 
 
-@router.post("/connections/{app_id}/complete", summary="water is on: creates the follow-up visit")
+@router.post(
+    "/connections/{app_id}/complete",
+    summary="water is on: creates the follow-up visit",
+    response_model=ConnectionCompletedOut,
+)
 def complete_connection(
     app_id: str, body: CompleteIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
@@ -360,7 +381,13 @@ class RepairIn(BaseModel):
     "/repairs",
     status_code=201,
     summary="report a leak or burst: isolation and job chain",
-    responses={200: {"description": "the same break as an open ticket: linked to it"}},
+    response_model=RepairCaseOut,
+    responses={
+        200: {
+            "model": RepairLinkedOut,
+            "description": "the same break as an open ticket: linked to it",
+        }
+    },
 )
 def create_repair(
     body: RepairIn,
@@ -480,7 +507,11 @@ class CancelIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, description="why (kept in the history)")
 
 
-@router.post("/repairs/{ticket}/cancel", summary="cancel a repair ticket and its open jobs")
+@router.post(
+    "/repairs/{ticket}/cancel",
+    summary="cancel a repair ticket and its open jobs",
+    response_model=RepairCancelledOut,
+)
 def cancel_repair(ticket: str, body: CancelIn, user: Operator, session: SessionDep) -> Response:
     row: t.RepairTicket = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
     jobs = {j.id: j for j in session.scalars(select(t.Job).where(t.Job.source == ticket))}
