@@ -396,24 +396,7 @@ def _take(
         "photo": f"/api/field/photos/{body.id}" if stored_photo else None,
     }
     session.add(
-        t.FieldReport(
-            id=body.id,
-            crew_id=member.crew,
-            job_id=body.job,
-            kind=str(body.kind),
-            made_at=local(body.made_at),
-            received_at=now,
-            note=body.note,
-            reason=body.reason,
-            valve=outcome.failed_valve,
-            photo=stored_photo,
-            lon=body.lon,
-            lat=body.lat,
-            by=member.username,
-            request_hash=fingerprint,
-            status_code=201,
-            answer=answer,
-        )
+        _kept(body, member, fingerprint, now, outcome.failed_valve, stored_photo, 201, answer)
     )
     live_event(
         session,
@@ -443,6 +426,39 @@ def _take(
 REPLAYED = {"Idempotent-Replay": "true"}
 
 
+def _kept(
+    body: ReportIn,
+    member: CrewMember,
+    fingerprint: str,
+    now: dt.datetime,
+    valve: str | None,
+    photo: str | None,
+    status_code: int,
+    answer: dict[str, Any],
+) -> t.FieldReport:
+    """The row a report is kept by, taken or refused: its id with the request's fingerprint
+    and the answer it got (a replay of the id gets that answer again), the valve it named as
+    failed and its stored photo, if any."""
+    return t.FieldReport(
+        id=body.id,
+        crew_id=member.crew,
+        job_id=body.job,
+        kind=str(body.kind),
+        made_at=local(body.made_at),
+        received_at=now,
+        note=body.note,
+        reason=body.reason,
+        valve=valve,
+        photo=photo,
+        lon=body.lon,
+        lat=body.lat,
+        by=member.username,
+        request_hash=fingerprint,
+        status_code=status_code,
+        answer=answer,
+    )
+
+
 def _refused(
     session: Session,
     member: CrewMember,
@@ -466,26 +482,7 @@ def _refused(
         add_event(
             session, refusal_entry(report, state, refused, by=member.username, received_at=now)
         )
-    session.add(
-        t.FieldReport(
-            id=body.id,
-            crew_id=member.crew,
-            job_id=body.job,
-            kind=str(body.kind),
-            made_at=made_at,
-            received_at=now,
-            note=body.note,
-            reason=body.reason,
-            valve=body.valve,
-            photo=None,
-            lon=body.lon,
-            lat=body.lat,
-            by=member.username,
-            request_hash=fingerprint,
-            status_code=code,
-            answer=answer,
-        )
-    )
+    session.add(_kept(body, member, fingerprint, now, body.valve, None, code, answer))
     live_event(
         session,
         "report_refused",
