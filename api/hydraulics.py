@@ -29,7 +29,12 @@ from gis.hydraulics import (
 from gis.io import read_layers
 from gis.isolation import IsolationPlan
 from gis.pressure_area import PressureArea, reduced_pressure_area
-from ops.hydraulic_impact import PressureOf, ReducedPressure, reduced_pressure
+from ops.hydraulic_impact import (
+    HydraulicUnavailable,
+    PressureOf,
+    ReducedPressure,
+    reduced_pressure,
+)
 
 KEEP_ENGINES = 2  # EPANET engines kept open (per network, hour and service pressure)
 
@@ -60,6 +65,7 @@ class HydraulicEngines:
         self._opening: dict[tuple[Any, ...], threading.Lock] = {}
         self._models: OrderedDict[int, HydraulicModel] = OrderedDict()
         self._model_locks: dict[int, threading.Lock] = {}
+        self._model_errors: dict[int, str] = {}  # a network whose model could not be built
         self.warming: threading.Thread | None = None  # the start-up's warm-up (warm_up)
         self.closed = False
 
@@ -81,13 +87,27 @@ class HydraulicEngines:
             with self._lock:
                 found = self._models.get(network_id)
             if found is None:
-                found = build()
+                try:
+                    found = build()
+                except HydraulicError as exc:
+                    with self._lock:
+                        self._model_errors[network_id] = str(exc)
+                    raise
                 with self._lock:
+                    self._model_errors.pop(network_id, None)
                     self._models[network_id] = found
                     while len(self._models) > self.keep:
                         old, _ = self._models.popitem(last=False)
                         self._model_locks.pop(old, None)
             return found
+
+    def model_state(self, network_id: int) -> tuple[bool, str | None]:
+        """Whether the service has the network's hydraulic model (kept, or being built: the
+        warm-up, an earlier hydraulic query), and the error its last build gave (None: none)."""
+        with self._lock:
+            error = self._model_errors.get(network_id)
+            known = network_id in self._models or network_id in self._model_locks
+            return known or error is not None, error
 
     def opened(
         self, key: tuple[Any, ...], open_engine: Callable[[], HydraulicEngine]
@@ -223,6 +243,59 @@ def notice_pressure(
         impact = stored_impact(state, db, loaded, plan, hour, service_pressure_mpa, end)
         found: PressureArea = reduced_pressure_area(loaded.network, impact, plan, newly=True)
         return reduced_pressure(loaded.network, plan, impact, found)
+
+    return of
+
+
+def available_notice_pressure(
+    state: Any,
+    db: Any,
+    loaded: Any,
+    hour: float,
+    service_pressure_mpa: float,
+    end: float | None = None,
+    *,
+    wait_s: float,
+) -> PressureOf | None:
+    """A notice's 降压区域 by hydraulics *when available* (issue 17; docs/decisions.md): None
+    (the topological basis, nothing to say) when the service has no hydraulic model of the
+    network (not warmed at start, never asked); else :func:`notice_pressure`'s, given
+    ``wait_s`` seconds. A calculation that fails (the model cannot be built or solved) or does
+    not answer in time raises ``HydraulicUnavailable`` naming why, and the notice takes the
+    topological basis; one late goes on in the background, so the engine is open for the next
+    draft (or an update) of that window."""
+    engines: HydraulicEngines = state.hydraulic_engines
+    known, error = engines.model_state(int(loaded.row_id))
+    if not known:
+        return None
+    exact = notice_pressure(state, db, loaded, hour, service_pressure_mpa, end)
+
+    def of(plan: IsolationPlan) -> ReducedPressure:
+        if error is not None:
+            raise HydraulicUnavailable(f"network {loaded.row_id} has no hydraulic model: {error}")
+        done: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                done["low"] = exact(plan)
+            except BaseException as exc:  # given to the request below
+                done["error"] = exc
+
+        worker = threading.Thread(target=run, name="notice-hydraulics", daemon=True)
+        worker.start()
+        worker.join(wait_s)
+        if worker.is_alive():
+            raise HydraulicUnavailable(
+                f"the hydraulic calculation did not answer within {wait_s:g} s (its EPANET "
+                "engine is opening: draft the notice again, or update it, for the hydraulic "
+                "basis)"
+            )
+        if isinstance(done.get("error"), HydraulicError):
+            raise HydraulicUnavailable(f"the hydraulic calculation failed: {done['error']}")
+        if "error" in done:
+            raise done["error"]
+        low: ReducedPressure = done["low"]
+        return low
 
     return of
 

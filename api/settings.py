@@ -24,6 +24,7 @@ from pydantic_settings import (
 )
 
 from ops.calendar import OfficeHours
+from ops.hydraulic_impact import NOTICE_HYDRAULIC_WAIT_S
 from ops.notices.issuer import DEMO_HOTLINE, Issuer, check_hotline
 from ops.outages import DEFAULT_LEAD, MIN_LEAD
 from ops.plans import SolveTime
@@ -135,6 +136,14 @@ class Settings(BaseSettings):
         le=1.0,
         description="the service pressure of hydraulic impacts (isolation hydraulic=true), MPa: "
         "CJJ 207's 0.14 at the network's far ends",
+    )
+    notice_hydraulic_wait_s: float = Field(
+        default=NOTICE_HYDRAULIC_WAIT_S,
+        ge=0,
+        le=600,
+        description="a notice drafted without hydraulic true/false takes the hydraulic 降压区域 "
+        "when the service has the network's model and it answers within this many seconds; "
+        "else the topological one, saying why (docs/hydraulics.md)",
     )
     hydraulic_warm_up: bool = Field(
         default=True,

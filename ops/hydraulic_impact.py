@@ -87,6 +87,29 @@ class ReducedPressure:
 # what a caller gives the notice's composition: the plan's reduced pressure by hydraulics
 PressureOf = Callable[[IsolationPlan], ReducedPressure]
 
+# a notice drafted with the hydraulic basis "when available" waits this long for it (an
+# emergency's notice goes out in seconds); past it, the topological basis, saying why
+NOTICE_HYDRAULIC_WAIT_S = 10.0
+
+
+class HydraulicUnavailable(Exception):
+    """Raised by a :data:`PressureOf` asked "when available" that cannot give the hydraulic
+    basis (its calculation failed or did not answer in time): the notice takes the topological
+    one and keeps why (``NoticeContent.reduced_pressure_fallback``)."""
+
+
+def reduced_pressure_of(
+    hydraulic: PressureOf | None, plan: IsolationPlan
+) -> tuple[ReducedPressure | None, str | None]:
+    """The plan's reduced pressure by ``hydraulic`` (None: the topological basis) and, when
+    ``hydraulic`` was asked "when available" and could not give it, why not."""
+    if hydraulic is None:
+        return None, None
+    try:
+        return hydraulic(plan), None
+    except HydraulicUnavailable as exc:
+        return None, str(exc)
+
 
 def outage_hour(start: dt.datetime) -> float:
     """The hour of the hydraulic run of an outage starting at ``start``: its whole hour of the

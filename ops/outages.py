@@ -36,7 +36,13 @@ from gis.isolation import (
 from gis.isolation import surroundings as surroundings_of  # a parameter is `surroundings`
 from ops.calendar import local_time
 from ops.errors import InvalidRequest, LeadTimeTooShort, NoticeStateError
-from ops.hydraulic_impact import HYDRAULIC, TOPOLOGICAL, PressureOf, ReducedPressure
+from ops.hydraulic_impact import (
+    HYDRAULIC,
+    TOPOLOGICAL,
+    PressureOf,
+    ReducedPressure,
+    reduced_pressure_of,
+)
 from ops.places import RoadSection, places
 from ops.repairs import DEFAULT_TARGETS, RepairCase, Severity, TankerPoint
 from ops.supply_law import DEFAULT_LEAD as DEFAULT_LEAD  # 城市供水条例 §22, re-exported
@@ -102,6 +108,9 @@ class NoticeContent:
     # the 降压区域 by hydraulics (issue 17, ops.hydraulic_impact); None: by topology, the streets
     # of the segments next to the shut area (reduced_pressure_streets either way)
     reduced_pressure: ReducedPressure | None = None
+    # the hydraulic basis was to be used when available and could not be: why (the dispatcher's
+    # to read; the notice's text says its topological basis as always)
+    reduced_pressure_fallback: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", local_time(self.start))
@@ -178,6 +187,7 @@ class NoticeContent:
             "names_zh": dict(self.names_zh),
             "reduced_pressure_basis": self.reduced_pressure_basis,
             "reduced_pressure": self.reduced_pressure.to_dict() if self.reduced_pressure else None,
+            "reduced_pressure_fallback": self.reduced_pressure_fallback,
         }
 
 
@@ -194,13 +204,15 @@ def notice_content(
     reason_zh: str | None = None,
     isolator: Isolator | None = None,
     reduced_pressure: ReducedPressure | None = None,
+    reduced_pressure_fallback: str | None = None,
 ) -> NoticeContent:
     """The content of a notice for an isolation plan and a window.
 
     With the ``isolator`` the plan was made by, the notice also names the estates and units
     cut off, the streets' sections, the roads bounding the area and the Chinese names of all
     its places (:func:`ops.places.places`); without it, the streets and the counts only.
-    With ``reduced_pressure`` (:mod:`ops.hydraulic_impact`) the 降压区域 is the hydraulic one.
+    With ``reduced_pressure`` (:mod:`ops.hydraulic_impact`) the 降压区域 is the hydraulic one;
+    ``reduced_pressure_fallback`` says why it is not when it was to be used if available.
     """
     c = plan.customers
     critical = tuple(x.name or x.id for x in c.critical)
@@ -232,6 +244,7 @@ def notice_content(
         bounds=where.bounds if where else {},
         names_zh=where.names_zh if where else {},
         reduced_pressure=reduced_pressure,
+        reduced_pressure_fallback=reduced_pressure_fallback,
     )
 
 
@@ -261,6 +274,7 @@ def content_from_dict(data: dict[str, Any]) -> NoticeContent:
         bounds={str(k): str(v) for k, v in data.get("bounds", {}).items()},
         names_zh={str(k): str(v) for k, v in data.get("names_zh", {}).items()},
         reduced_pressure=ReducedPressure.from_dict(data.get("reduced_pressure")),
+        reduced_pressure_fallback=data.get("reduced_pressure_fallback"),
     )
 
 
@@ -461,7 +475,9 @@ def shutdown_outage(
         sorted.
     hydraulic
         The plan's reduced pressure by hydraulics (:mod:`ops.hydraulic_impact`): the notice's
-        降压区域 is then the hydraulic one, and says so; without it, the topological one.
+        降压区域 is then the hydraulic one, and says so; without it, the topological one. One
+        asked "when available" that raises ``HydraulicUnavailable`` gives the topological one
+        and the reason (``reduced_pressure_fallback``).
 
     Raises
     ------
@@ -476,6 +492,7 @@ def shutdown_outage(
         )
     failed = sorted(set(failed_valves))
     plan = isolator.isolate(list(pipes), failed)
+    low, fallback = reduced_pressure_of(hydraulic, plan)
     content = notice_content(
         plan,
         local_time(start),  # a window in Kaifeng time whoever gives it (naive is local)
@@ -486,7 +503,8 @@ def shutdown_outage(
         failed_valves=failed,
         reason_zh=zh or None,
         isolator=isolator,
-        reduced_pressure=hydraulic(plan) if hydraulic is not None else None,
+        reduced_pressure=low,
+        reduced_pressure_fallback=fallback,
     )
     return create_outage(outage_id, kind, content, now, source=source)
 
@@ -925,6 +943,7 @@ def notice_for_repair(
     """The notice of a repair of ``severity`` with its isolation plan, for a window; with
     ``hydraulic``, its 降压区域 by hydraulics (as :func:`shutdown_outage`'s)."""
     reason, reason_zh = REPAIR_REASONS[severity]
+    low, fallback = reduced_pressure_of(hydraulic, isolation)
     return notice_content(
         isolation,
         start,
@@ -936,7 +955,8 @@ def notice_for_repair(
         failed_valves=failed_valves,
         reason_zh=reason_zh,
         isolator=isolator,
-        reduced_pressure=hydraulic(isolation) if hydraulic is not None else None,
+        reduced_pressure=low,
+        reduced_pressure_fallback=fallback,
     )
 
 

@@ -28,7 +28,7 @@ from api.deps import (
     issuer,
     lead,
 )
-from api.hydraulics import notice_pressure
+from api.hydraulics import available_notice_pressure, notice_pressure
 from api.openapi import answers
 from api.responses import json_response
 from api.schemas import OutageOut, OverlapOut
@@ -92,11 +92,14 @@ class OutageIn(BaseModel):
     )
     network_id: OptionalId = None
     source: str | None = Field(default=None, max_length=64)
-    hydraulic: bool = Field(
-        default=False,
+    hydraulic: bool | None = Field(
+        default=None,
         description="the 降压区域 by hydraulics (EPANET, pressure-driven, at the start's hour: "
         "the customers below the service pressure and its polygon; seconds, not ms); "
-        "false: the segments next to the shut area. The notice says which",
+        "false: the segments next to the shut area; not given: by hydraulics when available "
+        "(the service has the network's model and it answers within "
+        "WATEROPS_NOTICE_HYDRAULIC_WAIT_S), else topological with reduced_pressure_fallback "
+        "saying why. The notice says which",
     )
 
 
@@ -147,33 +150,40 @@ def create_outage(
         failed_valves=[*loaded.failed, *body.inoperable],
         hotline=hotline(request),
         source=body.source,
-        hydraulic=(
-            _by_hydraulics(request, loaded, local(body.start), local(body.end))
-            if body.hydraulic
-            else None
+        hydraulic=_by_hydraulics(
+            request, loaded, local(body.start), local(body.end), body.hydraulic
         ),
     )
     return _created(session, request, user, outage, network_id)
 
 
 def _by_hydraulics(
-    request: Request, loaded: Any, start: dt.datetime, end: dt.datetime | None = None
+    request: Request, loaded: Any, start: dt.datetime, end: dt.datetime | None, asked: bool | None
 ) -> Any:
     """The plan's 降压区域 by hydraulics on the service's open engines (api.hydraulics): the
-    worst hour of the outage's window (ops.hydraulic_impact.outage_window)."""
+    worst hour of the outage's window (ops.hydraulic_impact.outage_window); asked true, false
+    (topological) or None (when available: api.hydraulics.available_notice_pressure)."""
+    if asked is False:
+        return None
     state = request.app.state
     hour, until = outage_window(start, end)
     pressure = state.settings.service_pressure_mpa
-    return notice_pressure(state, state.reader_engine, loaded, hour, pressure, until)
+    if asked:
+        return notice_pressure(state, state.reader_engine, loaded, hour, pressure, until)
+    wait = state.settings.notice_hydraulic_wait_s
+    return available_notice_pressure(
+        state, state.reader_engine, loaded, hour, pressure, until, wait_s=wait
+    )
 
 
 class FromRepairIn(BaseModel):
     plan_id: OptionalId = Field(default=None, description="take the window this plan schedules")
-    hydraulic: bool = Field(
-        default=False,
+    hydraulic: bool | None = Field(
+        default=None,
         description="the 降压区域 by hydraulics over the repair's outage window (EPANET, "
         "pressure-driven, each customer at its worst hour), as POST /api/outages; false: the "
-        "segments next to the shut area. The notice says which",
+        "segments next to the shut area; not given: by hydraulics when available, else "
+        "topological with reduced_pressure_fallback saying why. The notice says which",
     )
 
 
@@ -210,7 +220,7 @@ def outage_from_repair(
         tankers=[TankerPoint.from_dict(x) for x in repair.case.get("tankers", [])],
         hotline=hotline(request),
         source=ticket,
-        hydraulic=_by_hydraulics(request, loaded, start, end) if body.hydraulic else None,
+        hydraulic=_by_hydraulics(request, loaded, start, end, body.hydraulic),
     )
     return _created(session, request, user, outage, repair.network_id)
 
