@@ -175,9 +175,9 @@ class CrewJobOut(JobOut):
 # -- repairs and connections (api/routes/work.py) -------------------------------------------
 
 
-class RepairOut(BaseModel):
-    """A repair ticket: its case (``ops.repairs.RepairCase.to_dict`` and the isolation), where
-    it stands and, once cancelled, who cancelled it."""
+class RepairCaseOut(BaseModel):
+    """A repair ticket's case (``ops.repairs.RepairCase.to_dict`` and the isolation) and its
+    network: what POST /api/repairs answers when it opens the ticket."""
 
     ticket: str
     severity: str
@@ -194,9 +194,28 @@ class RepairOut(BaseModel):
     critical_customers: list[str]
     notes: list[str]
     isolation: dict[str, Any] = Field(description="gis.isolation.IsolationPlan.to_dict")
-    status: TicketStatus
     network: int | None
+
+
+class RepairOut(RepairCaseOut):
+    """A repair ticket: its case, where it stands and, once cancelled, who cancelled it."""
+
+    status: TicketStatus
     cancelled: dict[str, Any] | None = Field(default=None, description="by, at, why")
+
+
+class RepairLinkedOut(RepairOut):
+    """A report of a break an open ticket has already: that ticket, the report linked to it."""
+
+    linked: bool = Field(description="true: no new ticket was opened")
+    message: str = Field(description="which ticket, and how to report a second break")
+    reports: int = Field(description="how many reports the ticket has now")
+
+
+class RepairCancelledOut(RepairOut):
+    """A ticket just cancelled, and which of its jobs that cancelled."""
+
+    cancelled_jobs: list[str] = Field(description="the ids of the open jobs cancelled with it")
 
 
 class DeadlineOut(BaseModel):
@@ -236,6 +255,12 @@ class ConnectionOut(BaseModel):
     jobs: list[dict[str, Any]] | None = Field(default=None, description="once accepted")
     links: list[dict[str, Any]] | None = Field(default=None, description="once accepted")
     notes: list[str] | None = Field(default=None, description="once accepted")
+
+
+class ConnectionCompletedOut(ConnectionOut):
+    """An application whose water is on, and the follow-up visit that made."""
+
+    follow_up: dict[str, Any] = Field(description="the visit's job as created (FieldJob.to_dict)")
 
 
 class ConnectionDetailOut(ConnectionOut):
