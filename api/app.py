@@ -32,7 +32,7 @@ from api.hydraulics import HydraulicEngines, warm_up
 from api.openapi import install
 from api.planner import Planner, reap_abandoned
 from api.registry import NetworkRegistry, NetworkStatus, check_network_files
-from api.responses import refusal
+from api.responses import http_body, refusal
 from api.routes import (
     auth,
     calendar,
@@ -55,9 +55,6 @@ from api.webhooks import Backoff, WebhookWorker, allowed_hosts
 from gis.errors import (
     NetworkError,
     NoMap,
-    OutsideNetwork,
-    UnknownPipe,
-    UnknownValve,
     ValidationError,
 )
 from ops.errors import Conflict, NotFound, OpsError
@@ -250,36 +247,28 @@ def _handlers(app: FastAPI) -> None:
             ],
         )
 
-    @app.exception_handler(UnknownPipe)
-    @app.exception_handler(UnknownValve)
-    async def _unknown(request: Request, exc: NetworkError) -> JSONResponse:
-        return error(status.HTTP_404_NOT_FOUND, str(exc))
-
-    @app.exception_handler(OutsideNetwork)
-    async def _outside(request: Request, exc: OutsideNetwork) -> JSONResponse:
-        return error(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
-
+    # gis's own (gis.errors; an unknown pipe or valve 404, any other 422) and routing's, with
+    # their code and params: api/responses.refusal, as a domain error of ops
     @app.exception_handler(ValidationError)
     async def _invalid_network(request: Request, exc: ValidationError) -> JSONResponse:
-        return error(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "the network data has problems",
-            report=exc.report.to_dict(),
-        )
+        code, body = refusal(exc, "the network data has problems")
+        return JSONResponse({**body, "report": exc.report.to_dict()}, status_code=code)
 
     @app.exception_handler(NoMap)
     async def _no_map(request: Request, exc: NoMap) -> JSONResponse:
         # the library says what cannot be done; how to give a CRS is the API's own way
-        return error(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
+        code, body = refusal(
+            exc,
             f"{exc}: upload the network again with the CRS of its coordinates in the form "
             "field crs of POST /api/networks (e.g. crs=EPSG:32650); isolation by pipe id "
             "works without one",
         )
+        return JSONResponse(body, status_code=code)
 
     @app.exception_handler(NetworkError)
     async def _network(request: Request, exc: NetworkError) -> JSONResponse:
-        return error(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+        code, body = refusal(exc)
+        return JSONResponse(body, status_code=code)
 
     # the one place a domain error becomes an HTTP status: below the routes nothing raises
     # HTTPException for a rule (ops.errors: NotFound 404, Conflict 409, any other 422)
@@ -292,7 +281,8 @@ def _handlers(app: FastAPI) -> None:
     # jobs, crews or roads file; the solver itself answers an unplannable job with a reason
     @app.exception_handler(RoutingError)
     async def _routing(request: Request, exc: RoutingError) -> JSONResponse:
-        return error(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+        code, body = refusal(exc)
+        return JSONResponse(body, status_code=code)
 
     # database and range errors a client's input can cause: one message each, says what to do
     plain: dict[type[Exception], tuple[int, str]] = {
@@ -324,6 +314,5 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-        )
+        # a route's Refused carries its code and params (api/responses.py)
+        return JSONResponse(http_body(exc), status_code=exc.status_code, headers=exc.headers)

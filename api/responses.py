@@ -14,7 +14,9 @@ from fastapi import HTTPException, Request, UploadFile, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 
+from gis.errors import NetworkError, UnknownPipe, UnknownValve
 from ops.errors import Conflict, NotFound, OpsError
+from routing.errors import RoutingError
 
 
 def json_response(
@@ -28,17 +30,21 @@ def json_response(
     )
 
 
-def refusal(exc: OpsError) -> tuple[int, dict[str, Any]]:
+def refusal(
+    exc: OpsError | NetworkError | RoutingError, detail: str | None = None
+) -> tuple[int, dict[str, Any]]:
     """A domain error's HTTP status and body, the one place the two are decided (api/app.py
-    answers every :class:`OpsError` a route raises with it; a route that keeps a refusal, the
-    field app's, stores the same): NotFound 404, Conflict 409, any other 422; the body is the
-    message (``detail``) with the refusal's ``code`` and ``params``, for the reader's language."""
+    answers every :class:`OpsError`, gis :class:`NetworkError` and :class:`RoutingError` a
+    route raises with it; a route that keeps a refusal, the field app's, stores the same):
+    NotFound and an unknown pipe or valve 404, Conflict 409, any other 422; the body is the
+    message (``detail``, unless the caller words it) with the refusal's ``code`` and
+    ``params``, for the reader's language."""
     code = status.HTTP_422_UNPROCESSABLE_CONTENT
-    if isinstance(exc, NotFound):
+    if isinstance(exc, NotFound | UnknownPipe | UnknownValve):
         code = status.HTTP_404_NOT_FOUND
     elif isinstance(exc, Conflict):
         code = status.HTTP_409_CONFLICT
-    body: dict[str, Any] = {"detail": str(exc)}
+    body: dict[str, Any] = {"detail": str(exc) if detail is None else detail}
     if exc.code:  # the refusal's key and params, for the console to say in its language
         body["code"] = exc.code
         body["params"] = jsonable_encoder(exc.params)
@@ -47,6 +53,36 @@ def refusal(exc: OpsError) -> tuple[int, dict[str, Any]]:
         code = status.HTTP_409_CONFLICT
         body["overlaps"] = [o.to_dict() for o in overlaps]
     return code, body
+
+
+class Refused(HTTPException):
+    """A refusal about HTTP itself that a route raises (sign-in, a queue's limit, an upload of
+    the wrong kind), with a stable ``code`` and its ``params`` like a domain error's: api/app.py
+    answers it ``{"detail", "code", "params"}`` (``tests/api/test_route_refusals.py``: a route
+    raises no bare HTTPException)."""
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: str,
+        *,
+        code: str,
+        headers: dict[str, str] | None = None,
+        **params: object,
+    ) -> None:
+        super().__init__(status_code, detail, headers=headers)
+        self.code = code
+        self.params = params
+
+
+def http_body(exc: HTTPException) -> dict[str, Any]:
+    """The body of an HTTPException's answer: its detail, and a :class:`Refused`'s code and
+    params."""
+    body: dict[str, Any] = {"detail": exc.detail}
+    if isinstance(exc, Refused):
+        body["code"] = exc.code
+        body["params"] = jsonable_encoder(exc.params)
+    return body
 
 
 def save_upload(upload: UploadFile, target: Path, limit: int) -> str:

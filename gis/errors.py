@@ -13,7 +13,16 @@ if TYPE_CHECKING:  # for the annotation only: gis.validate imports this module (
 
 
 class NetworkError(Exception):
-    """Base class of every error the network model raises."""
+    """Base class of every error the network model raises.
+
+    Like :class:`ops.errors.OpsError`, one a dispatcher meets carries a stable ``code`` and its
+    ``params`` beside its English message, for the console to say it in the reader's language
+    (``api.responses.refusal``; ``js/i18n.js`` ``"refusal:<code>"``)."""
+
+    def __init__(self, *args: object, code: str | None = None, **params: object) -> None:
+        super().__init__(*args)
+        self.code = code
+        self.params = params
 
 
 class ValidationError(NetworkError):
@@ -22,7 +31,11 @@ class ValidationError(NetworkError):
     def __init__(self, report: ValidationReport) -> None:
         self.report = report
         n = len(report.errors)
-        super().__init__(f"{n} problem{'s' if n != 1 else ''} in the network data:\n{report}")
+        super().__init__(
+            f"{n} problem{'s' if n != 1 else ''} in the network data:\n{report}",
+            code="network_invalid",
+            problems=n,
+        )
 
 
 class UnreadableFile(NetworkError):
@@ -34,7 +47,11 @@ class UnknownPipe(NetworkError, KeyError):
 
     def __init__(self, pipe_id: str) -> None:
         self.pipe_id = pipe_id
-        super().__init__(f"unknown pipe {pipe_id!r}: check the id against the pipes layer")
+        super().__init__(
+            f"unknown pipe {pipe_id!r}: check the id against the pipes layer",
+            code="unknown_pipe",
+            pipe=pipe_id,
+        )
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -45,7 +62,11 @@ class UnknownValve(NetworkError, KeyError):
 
     def __init__(self, valve_id: str) -> None:
         self.valve_id = valve_id
-        super().__init__(f"unknown valve {valve_id!r}: check the id against the valves layer")
+        super().__init__(
+            f"unknown valve {valve_id!r}: check the id against the valves layer",
+            code="unknown_valve",
+            valve=valve_id,
+        )
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -56,6 +77,9 @@ class NoMap(NetworkError):
 
     The message says what cannot be done; each interface adds how to give the CRS (the command
     line's ``--crs``, the upload's ``crs`` field), which the library cannot know."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="no_map")
 
 
 class OutsideNetwork(NetworkError):

@@ -1304,8 +1304,14 @@ def parse_lonlat(text: str) -> tuple[float, float]:
         lon, lat = float(lon_s), float(lat_s)
     except ValueError:
         raise OutsideNetwork(
-            f"{text!r} is not a point: write LON,LAT in degrees, e.g. 114.35,34.80"
+            f"{text!r} is not a point: write LON,LAT in degrees, e.g. 114.35,34.80",
+            code="not_a_point",
+            point=text,
         ) from None
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise OutsideNetwork(f"{text!r} is not a longitude,latitude pair (LON,LAT in degrees)")
+        raise OutsideNetwork(
+            f"{text!r} is not a longitude,latitude pair (LON,LAT in degrees)",
+            code="not_a_point",
+            point=text,
+        )
     return lon, lat

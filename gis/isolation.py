@@ -637,19 +637,26 @@ class Isolator:
     @cached_property
     def _pipe_tree(self) -> Any:
         if self.network.pipes.geometry is None:
-            raise OutsideNetwork("this network has no map geometry: give the pipe id instead")
+            raise OutsideNetwork(
+                "this network has no map geometry: give the pipe id instead", code="no_map"
+            )
         return shapely.STRtree(self.network.pipes.geometry)
 
     def nearest_pipe(self, lon: float, lat: float, *, max_distance_m: float = 100.0) -> str:
         """Id of the pipe nearest to a WGS84 point; :class:`OutsideNetwork` when none is near."""
         if not self.network.has_map:
-            raise OutsideNetwork("this network has no CRS: give the pipe id instead of a point")
+            raise OutsideNetwork(
+                "this network has no CRS: give the pipe id instead of a point", code="no_map"
+            )
         x, y = self.network.from_wgs84(lon, lat)
         hit = self._pipe_tree.query_nearest(shapely.Point(x, y), max_distance=max_distance_m)
         if len(hit) == 0:
             raise OutsideNetwork(
                 f"no pipe within {max_distance_m:g} m of {lon:.6f},{lat:.6f}: "
-                "check the point (longitude first) or give the pipe id"
+                "check the point (longitude first) or give the pipe id",
+                code="no_pipe_near",
+                distance=round(max_distance_m),
+                point=f"{lon:.6f},{lat:.6f}",
             )
         return str(self.network.pipes.ids[int(np.min(hit))])
 

@@ -13,7 +13,15 @@ from __future__ import annotations
 
 
 class RoutingError(Exception):
-    """Base class of every error :mod:`routing` raises."""
+    """Base class of every error :mod:`routing` raises.
+
+    Like :class:`ops.errors.OpsError`, one a dispatcher meets carries a stable ``code`` and its
+    ``params`` beside its English message (``api.responses.refusal``; ``js/i18n.js``)."""
+
+    def __init__(self, *args: object, code: str | None = None, **params: object) -> None:
+        super().__init__(*args)
+        self.code = code
+        self.params = params
 
 
 class InvalidProblem(RoutingError, ValueError):

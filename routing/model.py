@@ -31,7 +31,10 @@ class TimeWindow:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise InvalidProblem(f"time window ends ({self.end}) before it starts ({self.start})")
+            raise InvalidProblem(
+                f"time window ends ({self.end}) before it starts ({self.start})",
+                code="window_reversed",
+            )
 
 
 @dataclass(frozen=True)
@@ -60,11 +63,14 @@ class Shift:
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
-            raise InvalidProblem(f"shift ends ({self.end}) before it starts ({self.start})")
+            raise InvalidProblem(
+                f"shift ends ({self.end}) before it starts ({self.start})", code="shift_reversed"
+            )
         if self.ordinary_end is not None and not self.start <= self.ordinary_end <= self.end:
             raise InvalidProblem(
                 f"shift {self.start}-{self.end}: its ordinary work ends ({self.ordinary_end}) "
-                "outside it"
+                "outside it",
+                code="shift_ordinary_outside",
             )
 
     def finish_by(self, job: Job) -> int:
@@ -166,11 +172,17 @@ class Job:
 
     def __post_init__(self) -> None:
         if self.duration < 0:
-            raise InvalidProblem(f"job {self.id}: negative duration")
+            raise InvalidProblem(
+                f"job {self.id}: negative duration", code="job_duration", job=self.id
+            )
         if self.crews_required not in (1, 2):
-            raise InvalidProblem(f"job {self.id}: crews_required must be 1 or 2")
+            raise InvalidProblem(
+                f"job {self.id}: crews_required must be 1 or 2", code="job_crews", job=self.id
+            )
         if not 1 <= self.priority <= 5:
-            raise InvalidProblem(f"job {self.id}: priority must be 1..5")
+            raise InvalidProblem(
+                f"job {self.id}: priority must be 1..5", code="job_priority", job=self.id
+            )
 
 
 @dataclass(frozen=True)
@@ -194,7 +206,10 @@ class Precedence:
         if self.max_gap is not None and self.max_gap < self.gap:
             raise InvalidProblem(
                 f"precedence {self.before} -> {self.after}: max_gap ({self.max_gap}) is "
-                f"below gap ({self.gap})"
+                f"below gap ({self.gap})",
+                code="precedence_gap",
+                before=self.before,
+                after=self.after,
             )
 
 

@@ -166,7 +166,8 @@ class RoadNetwork:
     def __init__(self, roads: Any, access_speed_kmh: float = 10.0, cache_size: int = 16) -> None:
         if roads.crs is None:
             raise InvalidProblem(
-                "the roads layer has no CRS: give the file the CRS of its coordinates"
+                "the roads layer has no CRS: give the file the CRS of its coordinates",
+                code="roads_no_crs",
             )
         # lengths in true metres: a CRS in feet, degrees or Web Mercator goes to its UTM zone
         metric = metric_crs(roads)

@@ -6,7 +6,7 @@ import asyncio
 import time
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from api.db.fast import query_one
 from api.db.tables import Crew, User
 from api.deps import Admin, Reader, SessionDep
 from api.openapi import answers
+from api.responses import Refused
 from api.security import (
     REFUSAL_DELAY_S,
     SignInLimits,
@@ -94,9 +95,10 @@ async def sign_in(
         await _refuse_if_limited(limits, form.username, address)
     if not ok or found is None or not found[3]:
         limits.failed(form.username, address)
-        raise HTTPException(
+        raise Refused(
             status.HTTP_401_UNAUTHORIZED,
             "wrong username or password (or the account is disabled)",
+            code="sign_in_wrong",
             headers={"WWW-Authenticate": "Bearer"},
         )
     limits.succeeded(form.username)
@@ -112,10 +114,12 @@ async def _refuse_if_limited(limits: SignInLimits, username: str, address: str) 
     if refused is not None:
         seconds, why = refused
         await asyncio.sleep(REFUSAL_DELAY_S)
-        raise HTTPException(
+        raise Refused(
             status.HTTP_429_TOO_MANY_REQUESTS,
             refusal_detail(seconds, why),
+            code="sign_in_limited",
             headers={"Retry-After": str(seconds)},
+            seconds=seconds,
         )
 
 
@@ -126,11 +130,13 @@ def refresh(request: Request, user: Reader) -> Token:
     ``WATEROPS_SESSION_HOURS`` after the password was given (then: sign in again)."""
     settings = request.app.state.settings
     if time.time() - user.signed_in_at > settings.session_hours * 3600:
-        raise HTTPException(
+        raise Refused(
             status.HTTP_401_UNAUTHORIZED,
             f"signed in more than {settings.session_hours:g} h ago: sign in again "
             "(POST /api/auth/token)",
+            code="session_too_old",
             headers={"WWW-Authenticate": "Bearer"},
+            hours=f"{settings.session_hours:g}",
         )
     token, seconds = create_token(
         user.username,

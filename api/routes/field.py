@@ -21,7 +21,6 @@ from fastapi import (
     Depends,
     File,
     Form,
-    HTTPException,
     Query,
     Request,
     UploadFile,
@@ -37,7 +36,7 @@ from api.db.fast import query_one
 from api.deps import Day, Lat, Lon, Reader, SessionDep, When, authenticate, oauth2
 from api.openapi import answers
 from api.registry import valve_position
-from api.responses import json_response, refusal
+from api.responses import Refused, json_response, refusal
 from api.schemas import CrewJobOut
 from api.store import (
     add_event,
@@ -77,14 +76,18 @@ async def crew_member(
     """The crew a crew's account stands for; any other account is refused (403)."""
     user = authenticate(request.app.state, token)
     if user.role != "crew":
-        raise HTTPException(
+        raise Refused(
             status.HTTP_403_FORBIDDEN,
             f"this needs the role crew (the field app is for crews' accounts); you are {user.role}",
+            code="field_not_crew",
+            role=user.role,
         )
     found = query_one(request.app.state.reader_engine, CREW_SQL, {"name": user.username})
     if found is None or not found[0]:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "this crew account names no crew: ask an admin to set it"
+        raise Refused(
+            status.HTTP_403_FORBIDDEN,
+            "this crew account names no crew: ask an admin to set it",
+            code="field_account_no_crew",
         )
     return CrewMember(user.username, str(found[0]))
 
@@ -293,8 +296,10 @@ def report(body: ReportIn, request: Request, member: Member, session: SessionDep
     the first answer and changes nothing. A report the rules refuse is kept too (its answer,
     the job's history, the live feed) and changes nothing: sent again, it gets its refusal."""
     if body.kind is ReportKind.PHOTO:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "a photo is sent to POST /api/field/photos"
+        raise Refused(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "a photo is sent to POST /api/field/photos",
+            code="field_photo_elsewhere",
         )
     return _take(session, request, member, body, None, None)
 
@@ -317,14 +322,18 @@ def photo(
 ) -> Response:
     data = file.file.read(PHOTO_MAX_BYTES + 1)
     if len(data) > PHOTO_MAX_BYTES:
-        raise HTTPException(
+        raise Refused(
             status.HTTP_413_CONTENT_TOO_LARGE,
             f"the photo is larger than {PHOTO_MAX_BYTES // (1024 * 1024)} MB: send a smaller one",
+            code="photo_too_large",
+            mb=PHOTO_MAX_BYTES // (1024 * 1024),
         )
     suffix = next((s for magic, s in PHOTO_TYPES.items() if data.startswith(magic)), None)
     if suffix is None:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "the photo is not a JPEG, PNG or WebP image"
+        raise Refused(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "the photo is not a JPEG, PNG or WebP image",
+            code="photo_not_image",
         )
     body = ReportIn(id=id, job=job, kind=ReportKind.PHOTO, made_at=made_at, note=note)
     digest = hashlib.sha256(data).hexdigest()

@@ -87,7 +87,10 @@ def _inputs(body: PressureIn, network_dmas: list[str], default_mpa: float) -> di
         if unknown or not body.dmas:
             raise InvalidRequest(
                 f"dmas: {', '.join(unknown) or 'none given'}: give DMAs of the analysis "
-                f"({', '.join(network_dmas)}) or leave dmas out for all"
+                f"({', '.join(network_dmas)}) or leave dmas out for all",
+                code="leak_dmas_unknown",
+                dmas=unknown,
+                known=network_dmas,
             )
         dmas = sorted(set(body.dmas))
     mpa = default_mpa if body.service_pressure_mpa is None else body.service_pressure_mpa
@@ -249,6 +252,11 @@ def stop_pressure_management(analysis_id: NetworkId, request: Request, _: Operat
     jobs = jobs_of(request.app.state)
     job = jobs.latest(KIND, analysis_id)
     if job is None:
-        raise NotFound(f"analysis {analysis_id} has no pressure-management job")
+        raise NotFound(
+            f"analysis {analysis_id} has no pressure-management job",
+            code="no_job_yet",
+            job_kind="pressure_management",
+            key=str(analysis_id),
+        )
     jobs.stop(job.id)
     return json_response(_answer(jobs.latest(KIND, analysis_id) or job))

@@ -9,7 +9,7 @@ import io
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, Header, Query, Request, status
 from fastapi import Path as FastPath
 from fastapi.responses import Response
 from openpyxl import Workbook
@@ -20,7 +20,7 @@ from sqlalchemy.orm import defer
 from api.db import tables as t
 from api.deps import Day, Dispatcher, IfMatch, PlanId, Reader, SessionDep, When, check_version, etag
 from api.openapi import answers
-from api.responses import json_response
+from api.responses import Refused, json_response
 from api.schemas import PlanDiffOut, PlanOut, PublishedPlanOut, SteeringOut
 from api.store import (
     add_jobs,
@@ -189,12 +189,15 @@ def _queue(session: Any, request: Request, row: t.Plan) -> Response:
     ).all()
     if len(pending) >= limit:
         what = "re-plans" if replan else "plans"
-        raise HTTPException(
+        raise Refused(
             status.HTTP_429_TOO_MANY_REQUESTS,
             f"you have {len(pending)} {what} queued or solving "
             f"({', '.join(str(p) for p in pending)}); the limit is {limit} {what} per user: "
             "wait for one to finish, or stop one (POST /api/plans/{id}/stop)",
+            code="plans_queue_full",
             headers={"Retry-After": "10"},
+            plans=[str(p) for p in pending],
+            limit=limit,
         )
     session.add(row)
     session.flush()

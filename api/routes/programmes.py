@@ -295,7 +295,10 @@ def _valve_table(request: Request, loaded: Any, hour: float | None) -> Any:
         now = "not computed yet" if job is None else f"{job.state} ({job.done}/{job.total})"
         raise Conflict(
             f"the hydraulic valve table of network {loaded.row_id} at this hour is {now}: "
-            f"POST {where} starts it, GET there shows its progress"
+            f"POST {where} starts it, GET there shows its progress",
+            code="valve_table_not_ready",
+            network=str(loaded.row_id),
+            job_state="none" if job is None else job.state,
         )
     return job.result["hour"], job.result["table"]
 
@@ -420,7 +423,12 @@ def stop_valve_table(network_id: NetworkId, request: Request, _: Operator) -> Re
     jobs = jobs_of(request.app.state)
     job = jobs.latest(TABLE_KIND, network_id)
     if job is None:
-        raise NotFound(f"network {network_id} has no hydraulic valve table job")
+        raise NotFound(
+            f"network {network_id} has no hydraulic valve table job",
+            code="no_job_yet",
+            job_kind="valve_table",
+            key=str(network_id),
+        )
     jobs.stop(job.id)
     return json_response(_table_answer(jobs.latest(TABLE_KIND, network_id) or job))
 

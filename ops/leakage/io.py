@@ -27,13 +27,23 @@ def _table(path: str | Path, required: Sequence[str]) -> pd.DataFrame:
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
-        raise LeakageDataError(f"{path.name}: the file is empty") from None
+        raise LeakageDataError(
+            f"{path.name}: the file is empty", code="leak_file_empty", file=path.name
+        ) from None
     except (OSError, pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise LeakageDataError(f"{path.name}: cannot be read as CSV ({exc})") from None
+        raise LeakageDataError(
+            f"{path.name}: cannot be read as CSV ({exc})",
+            code="leak_file_unreadable",
+            file=path.name,
+        ) from None
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise LeakageDataError(
-            f"{path.name}: missing column(s) {', '.join(missing)}; expected {', '.join(required)}"
+            f"{path.name}: missing column(s) {', '.join(missing)}; expected {', '.join(required)}",
+            code="leak_columns_missing",
+            file=path.name,
+            columns=missing,
+            expected=list(required),
         )
     return df
 
@@ -68,18 +78,28 @@ def _numbers(
     text = df[column].astype(str).str.strip()
     values = pd.to_numeric(text, errors="coerce").astype(float)
     empty = (text == "").to_numpy()
-    checks: list[tuple[np.ndarray, str]] = [(values.isna().to_numpy() & ~empty, "is not a number")]
+    # each check: the cells it refuses, the problem's code (the refusal's param) and words
+    checks: list[tuple[np.ndarray, str, str]] = [
+        (values.isna().to_numpy() & ~empty, "not_number", "is not a number")
+    ]
     if quantity is not None:
         v = values.to_numpy()
         with np.errstate(invalid="ignore"):
             checks += [
-                (np.isinf(v), "is not finite"),
-                (v < quantity.low, "is negative" if quantity.low == 0 else "is too small"),
-                (v > quantity.high, "is too large"),
+                (np.isinf(v), "not_finite", "is not finite"),
+                (
+                    v < quantity.low,
+                    *(
+                        ("negative", "is negative")
+                        if quantity.low == 0
+                        else ("too_small", "is too small")
+                    ),
+                ),
+                (v > quantity.high, "too_large", "is too large"),
             ]
         if quantity.blank is None:
-            checks.append((empty, "is empty"))
-    for bad, reason in checks:
+            checks.append((empty, "empty", "is empty"))
+    for bad, problem, reason in checks:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             fix = "write a number"
@@ -89,7 +109,13 @@ def _numbers(
                 if q.blank is not None:
                     fix += f", or leave the cell empty {q.blank}"
             raise LeakageDataError(
-                f"{name} line {i + 2}: {column} {text.iloc[i]!r} {reason}: {fix}"
+                f"{name} line {i + 2}: {column} {text.iloc[i]!r} {reason}: {fix}",
+                code="leak_cell",
+                file=name,
+                line=i + 2,
+                column=column,
+                value=str(text.iloc[i]),
+                problem=problem,
             )
     return values
 
@@ -101,7 +127,13 @@ def _not_a_dma(
     listed = ", ".join(known[:12]) + (" …" if len(known) > 12 else "") if known else "none"
     return LeakageDataError(
         f"{name} line {line}: {column} {value!r} is not a DMA of the network (its DMAs: "
-        f"{listed}): write one of them, or analyse against the network that has it"
+        f"{listed}): write one of them, or analyse against the network that has it",
+        code="leak_not_dma",
+        file=name,
+        line=line,
+        column=column,
+        value=value,
+        dmas=known,
     )
 
 
@@ -124,14 +156,23 @@ def _times(df: pd.DataFrame, name: str) -> pd.Series:
         which = "a time-zone offset and line 2 none" if zoned[i] else "no offset and line 2 one"
         raise LeakageDataError(
             f"{name} line {i + 2}: time {text.iloc[i]!r} has {which}"
-            ": write every time in Kaifeng time (2026-09-01T02:15), or every time with its offset"
+            ": write every time in Kaifeng time (2026-09-01T02:15), or every time with its offset",
+            code="leak_time_offsets",
+            file=name,
+            line=i + 2,
+            value=str(text.iloc[i]),
         )
     times = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=bool(zoned.all()))
     if times.isna().any():
         row = int(np.flatnonzero(times.isna().to_numpy())[0]) + 2
         raise LeakageDataError(
             f"{name} line {row}: time {df['time'].iloc[row - 2]!r} is not a date and time "
-            "(write 2026-09-01T02:15)"
+            "(write 2026-09-01T02:15)",
+            code="leak_not_time",
+            file=name,
+            line=row,
+            column="time",
+            value=str(df["time"].iloc[row - 2]),
         )
     if getattr(times.dt, "tz", None) is not None:
         times = times.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
@@ -148,14 +189,19 @@ def read_meters(path: str | Path, dmas: Collection[str] | None = None) -> list[M
         source = str(row.get("from_dma", "")).strip() or None
         meter, dma = str(row["meter"]).strip(), str(row["dma"]).strip()
         if not meter or not dma:
-            raise LeakageDataError(f"{name} line {line}: a meter needs its id and the DMA it feeds")
+            raise LeakageDataError(
+                f"{name} line {line}: a meter needs its id and the DMA it feeds",
+                code="leak_meter_incomplete",
+                file=name,
+                line=line,
+            )
         if dmas is not None:
             for column, value in (("dma", dma), ("from_dma", source)):
                 if value is not None and value not in dmas:
                     raise _not_a_dma(name, line, column, value, dmas)
         out.append(MeterLink(meter, dma, source))
     if not out:
-        raise LeakageDataError(f"{name}: no meters")
+        raise LeakageDataError(f"{name}: no meters", code="leak_no_rows", file=name)
     return out
 
 
@@ -187,7 +233,9 @@ def read_series(
         if step > pd.Timedelta(minutes=15):
             raise LeakageDataError(
                 f"{name}: readings every {step}, coarser than the 15 minutes that night-flow "
-                "analysis needs"
+                "analysis needs",
+                code="leak_coarse",
+                file=name,
             )
     return wide
 
@@ -229,7 +277,12 @@ def read_billing(path: str | Path, dmas: Collection[str] | None = None) -> dict[
         if dma in first:
             raise LeakageDataError(
                 f"{name} line {i + 2}: dma {dma!r} has a second row (the first is line "
-                f"{first[dma]}): one row a DMA for the period, its volumes added up"
+                f"{first[dma]}): one row a DMA for the period, its volumes added up",
+                code="leak_second_row",
+                file=name,
+                line=i + 2,
+                dma=dma,
+                first=first[dma],
             )
         first[dma] = i + 2
         res = (
@@ -251,12 +304,18 @@ def read_plant_output(path: str | Path) -> pd.Series:
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0]) + 2
         raise LeakageDataError(
-            f"{name} line {row}: date {df['date'].iloc[row - 2]!r} is not a date (write 2026-09-01)"
+            f"{name} line {row}: date {df['date'].iloc[row - 2]!r} is not a date "
+            "(write 2026-09-01)",
+            code="leak_not_time",
+            file=name,
+            line=row,
+            column="date",
+            value=str(df["date"].iloc[row - 2]),
         )
     volumes = _numbers(df, "volume_m3", name, PLANT)
     daily = volumes.groupby(dates.dt.date.to_numpy()).sum()
     if daily.empty:
-        raise LeakageDataError(f"{name}: no volumes")
+        raise LeakageDataError(f"{name}: no volumes", code="leak_no_rows", file=name)
     return daily
 
 
@@ -271,12 +330,26 @@ def read_usage(path: str | Path) -> pd.DataFrame:
     customers = df["customer"].str.strip()
     if (customers == "").any():
         row = int(np.flatnonzero((customers == "").to_numpy())[0]) + 2
-        raise LeakageDataError(f"{name} line {row}: customer '' is empty: write the customer's id")
+        raise LeakageDataError(
+            f"{name} line {row}: customer '' is empty: write the customer's id",
+            code="leak_cell",
+            file=name,
+            line=row,
+            column="customer",
+            value="",
+            problem="empty",
+        )
     months = pd.to_datetime(df["month"].str.strip(), errors="coerce", format="ISO8601")
     if months.isna().any():
         row = int(np.flatnonzero(months.isna().to_numpy())[0]) + 2
         raise LeakageDataError(
-            f"{name} line {row}: month {df['month'].iloc[row - 2]!r} is not a month (write 2026-09)"
+            f"{name} line {row}: month {df['month'].iloc[row - 2]!r} is not a month "
+            "(write 2026-09)",
+            code="leak_not_time",
+            file=name,
+            line=row,
+            column="month",
+            value=str(df["month"].iloc[row - 2]),
         )
     night = (
         _numbers(df, "night_m3h", name, NIGHT)
@@ -298,17 +371,26 @@ def dma_inflow(flows: pd.DataFrame, meters: Sequence[MeterLink]) -> pd.DataFrame
     unknown = sorted(set(flows.columns) - {m.meter for m in meters})
     missing = sorted({m.meter for m in meters} - set(flows.columns))
     if missing:
-        raise LeakageDataError(f"flows: no readings for meter(s) {', '.join(missing[:10])}")
+        raise LeakageDataError(
+            f"flows: no readings for meter(s) {', '.join(missing[:10])}",
+            code="leak_meters_unread",
+            meters=missing[:10],
+        )
     if unknown:
         raise LeakageDataError(
-            f"flows: meter(s) {', '.join(unknown[:10])} not in meters.csv: say which DMA they feed"
+            f"flows: meter(s) {', '.join(unknown[:10])} not in meters.csv: say which DMA they feed",
+            code="leak_meters_unknown",
+            meters=unknown[:10],
         )
     gaps = flows.isna().mean()
     if (gaps > 0.05).any():
         worst = str(gaps.idxmax())
         raise LeakageDataError(
             f"flows: meter {worst} misses {float(gaps.max()):.0%} of its readings; fill or drop "
-            "the gap"
+            "the gap",
+            code="leak_meter_gaps",
+            meter=worst,
+            percent=round(float(gaps.max()) * 100),
         )
     flows = flows.interpolate(limit=4).ffill().bfill()
     dmas = sorted({m.dma for m in meters})

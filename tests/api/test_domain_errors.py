@@ -91,7 +91,11 @@ def test_a_routing_error_is_a_422_that_says_what_is_wrong(tmp_path: Path) -> Non
         assert client.get("/probe/window", params={"start": 1, "end": 2}).status_code == 200
         r = client.get("/probe/window", params={"start": 10, "end": 5})
     assert r.status_code == 422
-    assert r.json() == {"detail": "time window ends (5) before it starts (10)"}
+    assert r.json() == {  # with its code, for the console (issue 18)
+        "detail": "time window ends (5) before it starts (10)",
+        "code": "window_reversed",
+        "params": {},
+    }
 
 
 def test_a_replan_refuses_jobs_that_are_not_open_and_another_day(service: Service) -> None:

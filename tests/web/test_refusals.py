@@ -27,7 +27,7 @@ ROOT = Path(__file__).parents[2]
 def raised_codes() -> dict[str, set[str]]:
     """Each refusal code with the params its raises give (the names every one of them gives)."""
     found: dict[str, set[str]] = {}
-    for package in ("ops", "api"):
+    for package in ("ops", "api", "gis", "routing"):  # gis, routing: their errors too
         for path in sorted((ROOT / package).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if not isinstance(node, ast.Call):
