@@ -53,6 +53,23 @@ def where_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--inoperable", default="", help="valve ids found not to close: V1,V2")
 
 
+def publish_args(p: argparse.ArgumentParser, what: str, draft: bool = False) -> None:
+    """``--publish``: the one way a command publishes the notice it makes, which is otherwise a
+    draft (docs/decisions.md, "The CLI publishes a notice only when asked"); with ``draft``,
+    ``--draft`` too, which ``notice`` took when it published by default: accepted, changing
+    nothing."""
+    if not draft:
+        p.add_argument("--publish", action="store_true", help=what)
+        return
+    choice = p.add_mutually_exclusive_group()
+    choice.add_argument("--publish", action="store_true", help=what)
+    choice.add_argument(
+        "--draft",
+        action="store_true",
+        help="deprecated, changes nothing: the notice is a draft unless --publish",
+    )
+
+
 def add_parsers(sub: Any) -> None:
     """The notice and repair commands."""
     p = sub.add_parser("notice", help="render an outage notice for a shutdown")
@@ -70,7 +87,12 @@ def add_parsers(sub: Any) -> None:
         default=DEFAULT_LEAD.total_seconds() / 3600,
         help="notice lead for planned",
     )
-    p.add_argument("--draft", action="store_true", help="do not publish: render the draft")
+    publish_args(
+        p,
+        "publish the notice, as the dispatcher does in the service (a planned one needs "
+        "--approved-by …). Without it the notice is a draft",
+        draft=True,
+    )
     p.add_argument(
         "--approved-by",
         metavar="AUTHORITY",
@@ -104,10 +126,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--roster", type=Path, help="roster.csv: plan the chain with these crews")
     p.add_argument("--seconds", type=float, default=SolverOptions.seconds, help="solver time limit")
     p.add_argument("--id", default="T-1", help="ticket id (default T-1)")
-    p.add_argument(
-        "--publish",
-        action="store_true",
-        help="with --roster, publish the notice, as the dispatcher does in the service: an "
+    publish_args(
+        p,
+        "with --roster, publish the notice, as the dispatcher does in the service: an "
         "emergency at once (城市供水条例 §22); a planned one needs its approval first "
         "(waterops notice --approved-by …). Without it the notice is a draft",
     )
@@ -159,7 +180,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
         )
     if args.reported_to:
         outage = record_authority(outage, RecordKind.REPORT, args.reported_to, now, who, now)
-    if not args.draft:
+    if args.publish:
         outage = publish(outage, now, lead=dt.timedelta(hours=args.lead_hours))
     fmt = args.format
     if fmt in ("zh", "en"):

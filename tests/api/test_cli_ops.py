@@ -80,16 +80,18 @@ APPROVED = [
 
 
 def test_notice_text_and_cap(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(NOTICE) == 1  # not approved: not published
+    assert main([*NOTICE, "--publish"]) == 1  # not approved: not published
     assert "城市供水条例" in capsys.readouterr().err
-    assert main([*NOTICE, "--draft"]) == 0  # a draft is rendered without one
-    capsys.readouterr()
+    assert main(NOTICE) == 0  # a draft (unless --publish) is rendered without one
+    draft = capsys.readouterr().out
+    assert main([*NOTICE, "--draft"]) == 0  # --draft, deprecated, changes nothing
+    assert capsys.readouterr().out == draft
     # a draft has no CAP message: a refusal that says so (exit 1), not an internal error (3)
-    assert main([*NOTICE, "--draft", "--format", "cap"]) == 1
+    assert main([*NOTICE, "--format", "cap"]) == 1
     said = capsys.readouterr().err
     assert "is a draft: only published notices have CAP messages" in said
     assert "internal error" not in said
-    approved = [*NOTICE, *APPROVED]
+    approved = [*NOTICE, *APPROVED, "--publish"]
     assert main(approved) == 0
     text = capsys.readouterr().out
     assert text.startswith("停水通知") and "阀门更换" in text
@@ -107,8 +109,22 @@ def test_notice_text_and_cap(capsys: pytest.CaptureFixture[str]) -> None:
     assert geo["features"][0]["properties"]["streets"] == ["Wei 1 Lu"]
 
 
+def test_notice_is_a_draft_unless_published(capsys: pytest.CaptureFixture[str]) -> None:
+    """One convention for the CLI's notices (docs/decisions.md, "The CLI publishes a notice only
+    when asked"): ``notice`` drafts as ``repair`` does; ``--publish`` publishes."""
+    capsys.readouterr()
+    assert main([*NOTICE, *APPROVED, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["state"] == "draft"
+    assert main([*NOTICE, *APPROVED, "--publish", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["state"] == "published"
+    with pytest.raises(SystemExit) as refused:  # both at once: argparse says they exclude
+        main([*NOTICE, "--draft", "--publish"])
+    assert refused.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
 def test_notice_refuses_a_late_planned_outage(capsys: pytest.CaptureFixture[str]) -> None:
-    late = [*NOTICE]
+    late = [*NOTICE, "--publish"]
     late[late.index("2026-11-28 09:00")] = "2026-11-26 20:00"
     assert main(late) == 1
     assert "24 h" in capsys.readouterr().err
