@@ -110,13 +110,18 @@ def sign_in(page: Any, server: LiveServer, user: str = "dispatcher", hash_: str 
     """Signs ``user`` in at the console (``hash_``: the screen asked, ``#job/...``) and waits
     until the network is drawn and nothing is loading any more."""
     page.goto(f"{server.url}/console{hash_}")
-    page.fill("#login-form input[name=username]", user)
-    page.fill("#login-form input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
+    log_in(page, user)
     page.wait_for_selector("#app:not([hidden])")
     # the network is drawn (the canvas of pipes) before anything is clicked
     page.wait_for_selector(".leaflet-overlay-pane canvas")
     sync_api.expect(page.locator("#status")).to_have_text("", timeout=30_000)
+
+
+def log_in(page: Any, user: str) -> None:
+    """Sends the login form of the page open (the console's, the field app's) for ``user``."""
+    page.fill("#login-form input[name=username]", user)
+    page.fill("#login-form input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
 
 
 def open_tab(page: Any, name: str) -> None:

@@ -11,31 +11,26 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import LiveServer
-from tests.web.test_console import browser, page, sign_in, sync_api  # noqa: F401 (fixtures)
+from tests.web import pages
+from tests.web.pages import open_tab, sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(
-        tmp_path_factory.mktemp("calendar") / "data",
-        env={"WATEROPS_DEMO_CLOCK": "2026-12-24T09:00"},
-    )
-    srv.start()
-    try:
+    env = {"WATEROPS_DEMO_CLOCK": "2026-12-24T09:00"}
+    with pages.serve(tmp_path_factory, "calendar", env) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def test_a_year_entered_by_the_admin_moves_the_provisional_deadlines(
-    page: Any,  # noqa: F811
-    browser: Any,  # noqa: F811
+    page: Any,
+    browser: Any,
     server: LiveServer,
 ) -> None:
     sign_in(page, server, "dispatcher")
-    page.click("[data-tab=work]")
+    open_tab(page, "work")
     form = "#conn-form"
     page.select_option(f"{form} select[name=type]", "pre_other")
     page.fill(f"{form} input[name=customer]", "岁末工厂")
@@ -53,7 +48,7 @@ def test_a_year_entered_by_the_admin_moves_the_provisional_deadlines(
     sync_api.expect(row.locator(".badge.provisional")).to_have_count(1)
 
     # a dispatcher reads the calendar but cannot enter a year
-    page.click("[data-tab=calendar]")
+    open_tab(page, "calendar")
     sync_api.expect(page.locator("#cal-table tr[data-year='2027']")).to_contain_text("暂定")
     assert not page.locator("#cal-form").is_visible()
     status, body, _ = server.call(
@@ -65,11 +60,9 @@ def test_a_year_entered_by_the_admin_moves_the_provisional_deadlines(
     assert status == 403, body
 
     # the admin enters the notice
-    context = browser.new_context(viewport={"width": 1366, "height": 800})
-    admin = context.new_page()
-    try:
+    with pages.browser_page(browser, 1366, 800, watch="none") as admin:
         sign_in(admin, server, "admin")
-        admin.click("[data-tab=calendar]")
+        open_tab(admin, "calendar")
         admin.fill("#cal-form input[name=year]", "2027")
         admin.fill("#cal-form input[name=document]", "国办发明电〔2026〕99号（测试）")
         admin.fill(
@@ -79,19 +72,10 @@ def test_a_year_entered_by_the_admin_moves_the_provisional_deadlines(
         admin.click("#cal-form button[type=submit]")
         sync_api.expect(admin.locator("#cal-moved")).to_contain_text(job)
         sync_api.expect(admin.locator("#cal-table tr[data-year='2027']")).to_contain_text("正式")
-        admin.screenshot(path=str(_shot("calendar_admin_entered_2027")))
-    finally:
-        context.close()
+        pages.screenshot(admin, "calendar_admin_entered_2027")
 
     # the dispatcher sees the deadline move, and the flag is gone
-    page.click("[data-tab=work]")
+    open_tab(page, "work")
     row = page.locator(f"#jobs-table tr[data-job='{job}']")
     sync_api.expect(row).to_contain_text("01-05 09:00")
     sync_api.expect(row.locator(".badge.provisional")).to_have_count(0)
-
-
-def _shot(name: str) -> Any:
-    from tests.web.test_console import SHOTS
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return SHOTS / f"{name}.png"

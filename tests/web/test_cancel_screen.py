@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import LiveServer
-from tests.web.test_console import SHOTS, browser, sign_in, sync_api  # noqa: F401 (fixtures)
+from tests.web import pages
+from tests.web.pages import call, open_tab, sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
@@ -21,48 +22,20 @@ EXPECTED = ("status of 409", "status of 412")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("cancel") / "data")
-    srv.start()
-    try:
+    with pages.serve(tmp_path_factory, "cancel") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on(
-        "console",
-        lambda m: (
-            errors.append(m.text)
-            if m.type == "error" and not any(x in m.text for x in EXPECTED)
-            else None
-        ),
-    )
-    yield pg
-    context.close()
-    assert not errors, f"the page reported errors: {errors}"
-
-
-def call(server: LiveServer, method: str, path: str, body: Any = None, **headers: str) -> Any:
-    status, data, _ = server.call(method, path, server.token(), body, headers)
-    assert status < 300, (status, data)
-    return data
+def page(browser: Any) -> Iterator[Any]:
+    with pages.browser_page(browser, expected=EXPECTED) as pg:
+        yield pg
 
 
 def set_status(server: LiveServer, job: str, status: str, crew: str | None = None) -> None:
     version = call(server, "GET", f"/api/jobs/{job}")["version"]
     body = {"status": status, "note": "from the field", **({"crew": crew} if crew else {})}
     call(server, "POST", f"/api/jobs/{job}/status", body, **{"If-Match": f'"{version}"'})
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_a_dispatcher_cancels_a_ticket_and_a_job_with_a_reason(
@@ -79,7 +52,7 @@ def test_a_dispatcher_cancels_a_ticket_and_a_job_with_a_reason(
     crew = call(server, "GET", "/api/crews")[0]["id"]
 
     sign_in(page, server, "dispatcher")
-    page.click("[data-tab=work]")
+    open_tab(page, "work")
     row = page.locator(f"#repairs-table tr[data-ticket='{double['ticket']}']")
     sync_api.expect(row).to_contain_text("处理中")
 
@@ -123,7 +96,7 @@ def test_a_dispatcher_cancels_a_ticket_and_a_job_with_a_reason(
     sync_api.expect(error).to_contain_text("有正在进行的作业")
     assert first_job in error.inner_text()
     assert call(server, "GET", f"/api/repairs/{under_way['ticket']}")["status"] == "open"
-    shot(page, "cancel_ticket_refused_409")
+    pages.screenshot(page, "cancel_ticket_refused_409", full_page=True)
     form.locator("button.back").click()
     sync_api.expect(page.locator("#repairs-table tr.reason-row")).to_have_count(0)
 
@@ -142,7 +115,7 @@ def test_a_dispatcher_cancels_a_ticket_and_a_job_with_a_reason(
     assert job["status"] == "cancelled"
     assert job["history"][-1] == {**job["history"][-1], "status": "cancelled", "by": "dispatcher"}
     assert job["history"][-1]["note"] == "该片区本周已检漏"
-    shot(page, "cancel_job_done")
+    pages.screenshot(page, "cancel_job_done", full_page=True)
 
     # the job changes while the dispatcher reads it (a crew is assigned): refused (412), the
     # job is opened again as it now is, and cancelled on the second try
@@ -173,19 +146,17 @@ def test_a_dispatcher_cancels_a_ticket_and_a_job_with_a_reason(
     sync_api.expect(page.locator("#ticket-outcome")).to_contain_text(
         f"Ticket {double['ticket']} cancelled"
     )
-    shot(page, "cancel_screen_en")
+    pages.screenshot(page, "cancel_screen_en", full_page=True)
 
 
 def test_only_the_roles_the_api_allows_are_offered_cancelling(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
 ) -> None:
     ticket = call(server, "POST", "/api/repairs", {"severity": "minor_leak", "pipe_id": "P000658"})
     job = ticket["jobs"][0]["id"]
     for role, ticket_button, job_button in (("viewer", False, False), ("engineer", True, False)):
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        pg = context.new_page()
-        try:
+        with pages.browser_page(browser, watch="none") as pg:
             sign_in(pg, server, role)
             # a viewer has no tab for it, but may type its address
             pg.goto(f"{server.url}/console#work")
@@ -196,8 +167,6 @@ def test_only_the_roles_the_api_allows_are_offered_cancelling(
             pg.locator(f"#jobs-table tr[data-job='{job}']").click()
             sync_api.expect(pg.locator("#job-history li")).to_have_count(1)
             assert pg.locator("#cancel-job").is_visible() is job_button, role
-        finally:
-            context.close()
     # and the API agrees
     status, _, _ = server.call(
         "POST", f"/api/repairs/{ticket['ticket']}/cancel", server.token("viewer"), {"reason": "x"}

@@ -12,23 +12,18 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import LiveServer, next_working_day
-from tests.web.test_console import browser, page, sign_in, sync_api  # noqa: F401 (fixtures)
+from tests.web import pages
+from tests.web.pages import open_tab, sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(
-        tmp_path_factory.mktemp("crews") / "data",
-        env={"WATEROPS_SEED_DEMO_WORK": "true", "WATEROPS_SOLVER_SECONDS": "5"},
-    )
-    srv.start()
-    srv.await_sample_day()
-    try:
+    env = {**pages.SAMPLE_DAY, "WATEROPS_SOLVER_SECONDS": "5"}
+    with pages.serve(tmp_path_factory, "crews", env) as srv:
+        srv.await_sample_day()
         yield srv
-    finally:
-        srv.stop()
 
 
 def choose(tab: Any, crew: str) -> None:
@@ -38,12 +33,12 @@ def choose(tab: Any, crew: str) -> None:
 
 
 def test_a_dispatcher_edits_shifts_and_an_absence_and_the_plan_follows(
-    page: Any,  # noqa: F811
+    page: Any,
     server: LiveServer,
 ) -> None:
     day = next_working_day().isoformat()
     sign_in(page, server, "dispatcher")
-    page.click("[data-tab=crews]")
+    open_tab(page, "crews")
     page.fill("#crews-day", day)
     page.dispatch_event("#crews-day", "change")
     row = page.locator("#crews-table tr[data-crew='valve-01']")
@@ -81,7 +76,7 @@ def test_a_dispatcher_edits_shifts_and_an_absence_and_the_plan_follows(
     assert (by_id["valve-03"]["shift_start"], by_id["valve-03"]["shift_end"]) == ("10:00", "18:00")
 
     # the plan of that day
-    page.click("[data-tab=plan]")
+    open_tab(page, "plan")
     page.fill("#plan-form input[name=day]", day)
     page.fill("#plan-form input[name=seconds]", "5")
     page.click("#plan-form button[type=submit]")
@@ -101,7 +96,7 @@ def test_a_dispatcher_edits_shifts_and_an_absence_and_the_plan_follows(
 
     # the screen in English
     page.click("#lang")
-    page.click("[data-tab=crews]")
+    open_tab(page, "crews")
     sync_api.expect(row.locator(".on-day")).to_have_text("sickness")
     # the chosen crew's day and absences are read after the table: wait for them
     sync_api.expect(page.locator("#crew-day-title")).to_have_text(f"valve-01 on {day}")
@@ -116,7 +111,7 @@ def test_a_dispatcher_edits_shifts_and_an_absence_and_the_plan_follows(
 
 
 def test_an_older_load_answering_late_does_not_overwrite_the_form(
-    page: Any,  # noqa: F811
+    page: Any,
     server: LiveServer,
 ) -> None:
     """The tab's first read of the crews is held back until the dispatcher has chosen a crew
@@ -133,7 +128,7 @@ def test_an_older_load_answering_late_does_not_overwrite_the_form(
             route.continue_()
 
     page.route(re.compile(r".*/api/crews$"), hold_first)
-    page.click("[data-tab=crews]")
+    open_tab(page, "crews")
     while not held:
         page.wait_for_timeout(50)
     page.fill("#crews-day", day)
@@ -153,7 +148,7 @@ def test_an_older_load_answering_late_does_not_overwrite_the_form(
 
 
 def test_a_dispatcher_adds_a_crew_and_its_hours_away(
-    page: Any,  # noqa: F811
+    page: Any,
     server: LiveServer,
 ) -> None:
     """The new crew form (POST /api/crews): the crew is in the table at once, with the roster's
@@ -161,7 +156,7 @@ def test_a_dispatcher_adds_a_crew_and_its_hours_away(
     absence), which the table shows as its day from noon. Both languages."""
     day = next_working_day().isoformat()
     sign_in(page, server, "dispatcher")
-    page.click("[data-tab=crews]")
+    open_tab(page, "crews")
     page.fill("#crews-day", day)
     page.dispatch_event("#crews-day", "change")
     sync_api.expect(page.locator("#crews-table tr[data-crew='valve-01']")).to_be_visible()
@@ -195,7 +190,7 @@ def test_a_dispatcher_adds_a_crew_and_its_hours_away(
     page.screenshot(path=str(server.data.parent / "crews-new.png"))
 
     page.click("#lang")
-    page.click("[data-tab=crews]")
+    open_tab(page, "crews")
     sync_api.expect(row.locator(".on-day")).to_contain_text("away 08:00–12:00")
     new = page.locator("#crew-new").inner_text()
     assert "New crew" in new and "Depot longitude" in new

@@ -12,13 +12,9 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import LiveServer
-from tests.web.test_console import (  # noqa: F401 (fixtures)
-    api_isolation,
-    browser,
-    page,
-    sign_in,
-    sync_api,
-)
+from tests.web import pages
+from tests.web.pages import sign_in, sync_api
+from tests.web.test_console import api_isolation
 
 pytestmark = pytest.mark.slow
 
@@ -27,18 +23,12 @@ MAIN = "P002617"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(
-        tmp_path_factory.mktemp("hydraulic") / "data",
-        env={"WATEROPS_SERVICE_PRESSURE_MPA": "0.2"},
-    )
-    srv.start()
-    try:
+    env = {"WATEROPS_SERVICE_PRESSURE_MPA": "0.2"}
+    with pages.serve(tmp_path_factory, "hydraulic", env) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
-def test_the_hydraulic_impact_is_shown_with_its_area(page: Any, server: LiveServer) -> None:  # noqa: F811
+def test_the_hydraulic_impact_is_shown_with_its_area(page: Any, server: LiveServer) -> None:
     sign_in(page, server, "engineer")
     page.fill("#iso-form input[name=pipe]", MAIN)
     page.click("#iso-form button[type=submit]")
@@ -69,7 +59,7 @@ def test_the_hydraulic_impact_is_shown_with_its_area(page: Any, server: LiveServ
     sync_api.expect(page.locator("path.reduced-pressure")).to_have_count(0)
 
 
-def test_the_hydraulic_impact_over_the_outage_window(page: Any, server: LiveServer) -> None:  # noqa: F811
+def test_the_hydraulic_impact_over_the_outage_window(page: Any, server: LiveServer) -> None:
     # an outage of 6 hours from 06:00: each customer at its worst hour of 06:00-12:00
     sign_in(page, server, "engineer")
     page.fill("#iso-form input[name=pipe]", MAIN)

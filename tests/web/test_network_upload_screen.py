@@ -14,30 +14,21 @@ import pytest
 
 from tests.api.conftest import LiveServer
 from tests.api.test_network_mapping import _export
-from tests.web.test_console import (  # noqa: F401 (fixtures)
-    SHOTS,
-    browser,
-    page,
-    sign_in,
-    sync_api,
-)
+from tests.web import pages
+from tests.web.pages import SHOTS, open_tab, sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("networks") / "data")
-    srv.start()
-    try:
+    with pages.serve(tmp_path_factory, "networks") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def test_an_engineer_reviews_the_mapping_and_the_next_version_uploads_in_one_step(
-    page: Any,  # noqa: F811
-    browser: Any,  # noqa: F811
+    page: Any,
+    browser: Any,
     server: LiveServer,
     tmp_path: Path,
 ) -> None:
@@ -45,7 +36,7 @@ def test_an_engineer_reviews_the_mapping_and_the_next_version_uploads_in_one_ste
     first.parent.mkdir()
     first.write_bytes(_export(first.parent))
     sign_in(page, server, "engineer")
-    page.click("[data-tab=networks]")
+    open_tab(page, "networks")
     sync_api.expect(page.locator("#net-table")).to_contain_text("sample")
     page.set_input_files("#net-form input[name=file]", str(first))
     page.fill("#net-form input[name=name]", "city")

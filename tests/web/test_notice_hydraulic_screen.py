@@ -11,13 +11,9 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import LiveServer
+from tests.web import pages
 from tests.web.datetime_fields import datetime_value
-from tests.web.test_console import (  # noqa: F401 (fixtures)
-    browser,
-    page,
-    sign_in,
-    sync_api,
-)
+from tests.web.pages import sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
@@ -26,19 +22,13 @@ MAIN = "P002617"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(
-        tmp_path_factory.mktemp("notice-hydraulic") / "data",
-        env={"WATEROPS_SERVICE_PRESSURE_MPA": "0.2"},
-    )
-    srv.start()
-    try:
+    env = {"WATEROPS_SERVICE_PRESSURE_MPA": "0.2"}
+    with pages.serve(tmp_path_factory, "notice-hydraulic", env) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def test_the_notice_drafted_from_a_hydraulic_isolation_is_by_hydraulics(
-    page: Any,  # noqa: F811
+    page: Any,
     server: LiveServer,
 ) -> None:
     sign_in(page, server, "dispatcher")

@@ -14,36 +14,26 @@ import pytest
 
 from api.demo import _leakage
 from tests.api.conftest import LiveServer
-from tests.web.test_console import (  # noqa: F401 (fixtures)
-    browser,
-    page,
-    sign_in,
-    sync_api,
-)
+from tests.web import pages
+from tests.web.pages import open_tab, sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(
-        tmp_path_factory.mktemp("pressure") / "data",
-        env={"WATEROPS_SERVICE_PRESSURE_MPA": "0.5"},
-    )
-    srv.start()
-    try:
+    env = {"WATEROPS_SERVICE_PRESSURE_MPA": "0.5"}
+    with pages.serve(tmp_path_factory, "pressure", env) as srv:
         _leakage(srv.url, srv.token("engineer"))  # the demo's eight weeks of meter data
         yield srv
-    finally:
-        srv.stop()
 
 
 def test_the_engineer_runs_pressure_management_and_reads_it(
-    page: Any,  # noqa: F811
+    page: Any,
     server: LiveServer,
 ) -> None:
     sign_in(page, server, "engineer")
-    page.click("[data-tab=leakage]")
+    open_tab(page, "leakage")
     page.wait_for_selector("#pm-run")
     assert page.locator("#pressure-table").count() == 0  # not run yet: says so
     assert "EPANET" in page.locator("#pressure-mgmt").inner_text() or "水力模型" in (
@@ -74,14 +64,14 @@ def test_the_engineer_runs_pressure_management_and_reads_it(
     sync_api.expect(page.locator("#pm-run")).to_contain_text(again_label)
 
     page.reload()  # stored: shown at once, no second run
-    page.click("[data-tab=leakage]")
+    open_tab(page, "leakage")
     page.wait_for_selector("#pressure-table tbody tr")
     _, again, _ = server.call("GET", url, token)
     assert again["finished_at"] == job["finished_at"]
 
 
 def test_a_viewer_reads_pressure_management_without_the_run(
-    page: Any,  # noqa: F811
+    page: Any,
     server: LiveServer,
 ) -> None:
     token = server.token("engineer")
@@ -90,7 +80,7 @@ def test_a_viewer_reads_pressure_management_without_the_run(
     status, _, _ = server.call("POST", url, token, {})
     assert status in (200, 202)
     sign_in(page, server, "viewer")
-    page.click("[data-tab=leakage]")
+    open_tab(page, "leakage")
     page.wait_for_selector("#pressure-mgmt h4")
     assert page.locator("#pm-run").count() == 0
     page.wait_for_selector("#pressure-table tbody tr", timeout=120_000)

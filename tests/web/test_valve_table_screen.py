@@ -13,12 +13,8 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import LiveServer
-from tests.web.test_console import (  # noqa: F401 (fixtures)
-    browser,
-    page,
-    sign_in,
-    sync_api,
-)
+from tests.web import pages
+from tests.web.pages import open_tab, sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
@@ -27,20 +23,16 @@ TABLE = "/api/networks/1/valve-programme/hydraulic-table"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("valve-table") / "data")
-    srv.start()
-    try:
+    with pages.serve(tmp_path_factory, "valve-table") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def test_the_engineer_follows_and_stops_the_valve_table(
-    page: Any,  # noqa: F811
+    page: Any,
     server: LiveServer,
 ) -> None:
     sign_in(page, server, "engineer")
-    page.click("[data-tab=leakage]")
+    open_tab(page, "leakage")
     page.wait_for_selector("#vt-run")
     status = page.locator("#vt-status")
     assert "EPANET" in status.inner_text()  # not computed yet: says what it takes
