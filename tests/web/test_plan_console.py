@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import LiveServer, next_working_day
-from tests.web.test_console import SHOTS, browser, sign_in, sync_api  # noqa: F401 (fixtures)
+from tests.web import pages
+from tests.web.pages import SHOTS, open_tab, sign_in, sync_api
 from tests.web.test_plan_steering import FREE_KINDS, call, wait_ready
 
 pytestmark = pytest.mark.slow
@@ -23,16 +24,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(
-        tmp_path_factory.mktemp("plan-console") / "data",
-        env={"WATEROPS_SEED_DEMO_WORK": "true", "WATEROPS_SOLVER_SECONDS": "4"},
-    )
-    srv.start()
-    srv.await_sample_day()
-    try:
+    env = {**pages.SAMPLE_DAY, "WATEROPS_SOLVER_SECONDS": "4"}
+    with pages.serve(tmp_path_factory, "plan-console", env) as srv:
+        srv.await_sample_day()
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture(scope="module")
@@ -41,28 +36,15 @@ def plan(server: LiveServer) -> dict[str, Any]:
     return wait_ready(server, call(server, "POST", "/api/plans", {"day": day, "seconds": 4})["id"])
 
 
-def _page(browser: Any, width: int, height: int) -> tuple[Any, Any, list[str]]:  # noqa: F811
-    """A page of a Chinese browser (its locale zh-CN, in Kaifeng's time zone)."""
-    context = browser.new_context(
-        viewport={"width": width, "height": height},
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-    )
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    return context, pg, errors
+# a Chinese browser (its locale zh-CN, in Kaifeng's time zone)
+CHINESE = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 
 @pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:  # noqa: F811
-    context, pg, errors = _page(browser, 1366, 900)
-    yield pg
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-    assert not errors, f"the page reported errors: {errors}"
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    shot = request.node.name
+    with pages.browser_page(browser, shot=shot, full_page=True, **CHINESE) as pg:
+        yield pg
 
 
 def _free_stop(plan: dict[str, Any]) -> tuple[str, str]:
@@ -83,7 +65,7 @@ def test_clock_fields_show_and_take_24_hour_time_in_a_chinese_browser(
     # no field of the console is a browser time input (its AM/PM follows the browser's locale)
     assert page.locator("input[type=time]").count() == 0
 
-    page.click("[data-tab=plan]")
+    open_tab(page, "plan")
     page.select_option("#plan-select", str(plan["id"]))
     page.wait_for_selector(f"#plan-result[data-plan='{plan['id']}'] #plan-steer")
     page.locator(f"#timeline .lane[data-crew='{crew}'] .bar.job[data-job='{job}']").click()
@@ -114,7 +96,7 @@ def test_clock_fields_show_and_take_24_hour_time_in_a_chinese_browser(
 
     # the crews tab's clock fields: "1745" (typed without its colon) is 17:45 when left and
     # is saved as 17:45
-    page.click("[data-tab=crews]")
+    open_tab(page, "crews")
     page.click(f"#crews-table tr[data-crew='{crew}']")
     sync_api.expect(page.locator("#crew-day-title")).to_contain_text(crew)
     end = page.locator("#crew-form input[name=shift_end]")
@@ -161,15 +143,14 @@ def _foot_is_clear(pg: Any) -> None:
 
 
 def test_on_a_phone_the_live_panel_leaves_the_timeline_s_foot_readable(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
     plan: dict[str, Any],
 ) -> None:
     for width, height in ((390, 844), (1366, 900)):
-        context, pg, errors = _page(browser, width, height)
-        try:
+        with pages.browser_page(browser, width, height, **CHINESE) as pg:
             sign_in(pg, server, "dispatcher")
-            pg.click("[data-tab=plan]")
+            open_tab(pg, "plan")
             pg.select_option("#plan-select", str(plan["id"]))
             pg.wait_for_selector(f"#plan-result[data-plan='{plan['id']}'] #routes-table")
             pg.wait_for_selector("#timeline .lane .bar")
@@ -179,15 +160,12 @@ def test_on_a_phone_the_live_panel_leaves_the_timeline_s_foot_readable(
                 sync_api.expect(toggle).to_have_attribute("aria-expanded", "false")
                 sync_api.expect(pg.locator("#live-list")).to_have_count(0)
                 _foot_is_clear(pg)
-                pg.screenshot(path=str(_shots() / "live_phone_collapsed.png"))
+                pages.screenshot(pg, "live_phone_collapsed")
                 toggle.click()
             # open, it still leaves the foot of the timeline readable
             sync_api.expect(pg.locator("#live-list")).to_be_visible()
             _foot_is_clear(pg)
-            pg.screenshot(path=str(_shots() / f"live_{width}_open.png"))
-        finally:
-            context.close()
-        assert not errors, errors
+            pages.screenshot(pg, f"live_{width}_open")
 
 
 # the job markers of the plan on the map whose middle is their own (no other marker over it)
@@ -238,7 +216,7 @@ def test_a_dispatcher_moves_jobs_to_other_crews_on_the_map_and_the_re_solve_keep
     day = next_working_day().isoformat()
     first = wait_ready(server, call(server, "POST", "/api/plans", {"day": day, "seconds": 4})["id"])
     sign_in(page, server, "dispatcher")
-    page.click("[data-tab=plan]")
+    open_tab(page, "plan")
     page.select_option("#plan-select", str(first["id"]))
     page.wait_for_selector(f"#plan-result[data-plan='{first['id']}'] #plan-steer")
     page.wait_for_selector("#map path[data-job]")
@@ -281,7 +259,7 @@ def test_a_dispatcher_moves_jobs_to_other_crews_on_the_map_and_the_re_solve_keep
     sync_api.expect(popup).to_be_visible()
     sync_api.expect(popup).to_contain_text(crew2)
     popup.locator("select.map-move-crew").select_option(other2)
-    page.screenshot(path=str(_shots() / "map_move_popup.png"))
+    pages.screenshot(page, "map_move_popup")
     popup.locator("button.map-move").click()
     sync_api.expect(history).to_have_count(2)
     pins = call(server, "GET", f"/api/plans/{first['id']}/steering")["pins"]
@@ -328,7 +306,7 @@ def test_date_and_time_fields_are_24_hour_in_a_chinese_browser(
         assert page.locator(BROWSER_CLOCKS).count() == 0, name
 
     # an outage drafted by hand, from 2026-12-10 14:30 (typed 1430) to 18:00
-    page.click("[data-tab=notices]")
+    open_tab(page, "notices")
     page.click("#notice-new summary")
     form = page.locator("#notice-form")
     form.locator("input[name=pipes]").fill("P001200")

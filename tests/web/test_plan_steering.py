@@ -16,7 +16,8 @@ import pytest
 
 from ops.calendar import TZ
 from tests.api.conftest import APPROVAL, LiveServer, next_working_day
-from tests.web.test_console import SHOTS, browser, sign_in, sync_api  # noqa: F401 (fixtures)
+from tests.web import pages
+from tests.web.pages import SHOTS, call, open_tab, sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
@@ -28,50 +29,16 @@ FREE_KINDS = ("leak survey", "valve exercise", "follow-up visit", "survey")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(
-        tmp_path_factory.mktemp("steer") / "data",
-        env={"WATEROPS_SEED_DEMO_WORK": "true", "WATEROPS_SOLVER_SECONDS": "4"},
-    )
-    srv.start()
-    srv.await_sample_day()
-    try:
+    env = {**pages.SAMPLE_DAY, "WATEROPS_SOLVER_SECONDS": "4"}
+    with pages.serve(tmp_path_factory, "steer", env) as srv:
+        srv.await_sample_day()
         yield srv
-    finally:
-        srv.stop()
-
-
-def _page(browser: Any, width: int, height: int) -> tuple[Any, Any, list[str]]:  # noqa: F811
-    context = browser.new_context(viewport={"width": width, "height": height})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on(
-        "console",
-        lambda m: (
-            errors.append(m.text)
-            if m.type == "error" and not any(x in m.text for x in EXPECTED)
-            else None
-        ),
-    )
-    return context, pg, errors
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:  # noqa: F811
-    context, pg, errors = _page(browser, 1366, 900)
-    yield pg
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SHOTS / "plan_steering.png"), full_page=True)
-    context.close()
-    assert not errors, f"the page reported errors: {errors}"
-
-
-def call(
-    server: LiveServer, method: str, path: str, body: Any = None, role: str = "dispatcher"
-) -> Any:
-    status, data, _ = server.call(method, path, server.token(role), body)
-    assert status < 300, (status, data)
-    return data
+def page(browser: Any) -> Iterator[Any]:
+    with pages.browser_page(browser, expected=EXPECTED, shot="plan_steering", full_page=True) as pg:
+        yield pg
 
 
 def wait_ready(server: LiveServer, plan_id: int) -> dict[str, Any]:
@@ -110,7 +77,7 @@ def _choice(server: LiveServer, plan: dict[str, Any]) -> tuple[str, str, str, st
 def test_a_dispatcher_drags_pins_resolves_and_meets_a_colleagues_change(
     page: Any,
     server: LiveServer,
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     day = next_working_day().isoformat()
     first = wait_ready(server, call(server, "POST", "/api/plans", {"day": day, "seconds": 4})["id"])
@@ -119,7 +86,7 @@ def test_a_dispatcher_drags_pins_resolves_and_meets_a_colleagues_change(
     at = dt.datetime.fromisoformat(stops[pinned]["start"]) + dt.timedelta(minutes=40)
 
     sign_in(page, server, "dispatcher")
-    page.click("[data-tab=plan]")
+    open_tab(page, "plan")
     page.select_option("#plan-select", str(first["id"]))
     page.wait_for_selector(f"#plan-result[data-plan='{first['id']}'] #plan-steer")
     bar = page.locator(f"#timeline .lane[data-crew='{crew}'] .bar.job[data-job='{job}']")
@@ -189,19 +156,15 @@ def test_a_dispatcher_drags_pins_resolves_and_meets_a_colleagues_change(
     ).to_be_visible()
 
     # on a phone the hour labels keep apart (the timeline scrolls sideways instead)
-    context, phone, errors = _page(browser, 390, 844)
-    try:
+    with pages.browser_page(browser, 390, 844, expected=EXPECTED) as phone:
         sign_in(phone, server, "dispatcher")
-        phone.click("[data-tab=plan]")
+        open_tab(phone, "plan")
         phone.wait_for_selector("#timeline .hour")
         boxes = [h.bounding_box() for h in phone.locator("#timeline .hour").all()]
         for left, right in pairwise(boxes):
             assert left["x"] + left["width"] <= right["x"], (left, right)
         SHOTS.mkdir(parents=True, exist_ok=True)
         phone.locator("#timeline").screenshot(path=str(SHOTS / "plan_steering_phone.png"))
-    finally:
-        context.close()
-    assert not errors, errors
 
 
 def _outage(server: LiveServer, start: dt.datetime, pipe: str) -> dict[str, Any]:
@@ -229,9 +192,7 @@ def _outage(server: LiveServer, start: dt.datetime, pipe: str) -> dict[str, Any]
 def test_a_dispatcher_acknowledges_an_overlap_and_publishes(page: Any, server: LiveServer) -> None:
     """Publishing a planned outage over another at the same time and place is refused with what
     the overlap costs; the rule allows it acknowledged, and the console offers that."""
-    start = (dt.datetime.now(TZ) + dt.timedelta(days=3)).replace(
-        hour=9, minute=0, second=0, microsecond=0
-    )
+    start = pages.nine_in(3)
     first = _outage(server, start, "P000700")
     status, data, _ = server.call(
         "POST",
@@ -244,7 +205,7 @@ def test_a_dispatcher_acknowledges_an_overlap_and_publishes(page: Any, server: L
     second = _outage(server, start + dt.timedelta(hours=1), "P000700")
 
     sign_in(page, server, "dispatcher")
-    page.click("[data-tab=notices]")
+    open_tab(page, "notices")
     page.locator(f"[data-outage='{second['id']}']").first.click()
     page.click("#notice-publish")
     card = page.locator("#overlap-ack")
