@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -34,7 +34,7 @@ from api.registry import (
     remove_orphans,
     valve_position,
 )
-from api.responses import geojson_once, json_response, save_upload
+from api.responses import Refused, geojson_once, json_response, save_upload
 from api.schemas import IsolationOut
 from api.store import local, record_valve_status
 from gis.hydraulics import (
@@ -51,7 +51,7 @@ from gis.mapping import contract_description, layer_for_name, mapping_from_dict
 from gis.mapview import map_layer
 from gis.pressure_area import PressureArea, pressure_feature, reduced_pressure_area
 from gis.segments import segment_network, segments_summary, segments_table
-from ops.errors import NotFound
+from ops.errors import InvalidRequest, NotFound
 
 router = APIRouter(prefix="/api/networks", tags=["networks"])
 
@@ -103,19 +103,18 @@ def _unzip(archive: Path, folder: Path, limit: int, names: Iterable[str] = ()) -
             return False
         return suffix == ".dxf" or stem.lower() in layers or layer_for_name(stem) is not None
 
-    def refuse(code: int, message: str) -> HTTPException:
-        return HTTPException(code, message)
-
-    unreadable = refuse(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
+    unreadable = InvalidRequest(
         "the .zip file cannot be read (damaged, encrypted or an unknown compression): zip the "
         "layer files (.shp/.shx/.dbf/.prj or .geojson) of nodes, pipes, valves, customers ... "
         "without a password and upload again",
+        code="zip_unreadable",
     )
-    too_big = refuse(
+    too_big = Refused(
         status.HTTP_413_CONTENT_TOO_LARGE,
         f"the zip's layer files unpack to more than the upload limit of {limit / 2**20:g} MB "
         "(setting WATEROPS_MAX_UPLOAD_MB): upload fewer or smaller layers",
+        code="zip_too_big",
+        mb=limit / 2**20,
     )
     try:
         with zipfile.ZipFile(archive) as z:
@@ -146,34 +145,44 @@ def _unzip(archive: Path, folder: Path, limit: int, names: Iterable[str] = ()) -
                         others.append(m.filename)
                     continue  # never written: not a layer, hidden, or outside the folder
                 if stat.S_ISLNK(m.external_attr >> 16):
-                    raise refuse(
-                        status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    raise InvalidRequest(
                         f"{m.filename} in the zip is a symbolic link, not a file: zip the layer "
                         "files themselves (without links) and upload again",
+                        code="zip_link",
+                        file=m.filename,
                     )
                 if target in wanted:
-                    raise refuse(
-                        status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    raise InvalidRequest(
                         f"the zip holds two files for {target}: {wanted[target].filename} and "
                         f"{m.filename} (layers are read side by side, one file each): keep one "
                         "and upload again",
+                        code="zip_two_files",
+                        layer=target,
+                        first=wanted[target].filename,
+                        second=m.filename,
                     )
                 wanted[target] = m
                 targets[target] = place
             if len(databases) > 1:
-                raise refuse(
-                    status.HTTP_422_UNPROCESSABLE_CONTENT,
-                    f"the zip holds {len(databases)} File Geodatabases "
-                    f"({', '.join(sorted(databases))}): upload one network at a time",
+                listed = ", ".join(sorted(databases))
+                raise InvalidRequest(
+                    f"the zip holds {len(databases)} File Geodatabases ({listed}): upload one "
+                    "network at a time",
+                    code="zip_two_databases",
+                    count=len(databases),
+                    databases=listed,
                 )
             if not wanted:
                 found = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
-                raise refuse(
-                    status.HTTP_422_UNPROCESSABLE_CONTENT,
+                layer_names = "nodes, pipes, valves, customers, dmas, roads, depots"
+                raise InvalidRequest(
                     f"the zip holds no layer files (it has: {found or 'nothing'}): name them after "
-                    "their layer — nodes, pipes, valves, customers, dmas, roads, depots — or as "
-                    "your mapping names them, as .geojson, .gpkg or .shp with its .shx, .dbf and "
-                    ".prj (or zip a .gdb folder or a .dxf drawing)",
+                    f"their layer — {layer_names} — or as your mapping names them, as .geojson, "
+                    ".gpkg or .shp with its .shx, .dbf and .prj (or zip a .gdb folder or a .dxf "
+                    "drawing)",
+                    code="zip_no_layers",
+                    found=found,
+                    layers=layer_names,
                 )
             if sum(m.file_size for m in wanted.values()) > limit:
                 raise too_big
@@ -188,7 +197,7 @@ def _unzip(archive: Path, folder: Path, limit: int, names: Iterable[str] = ()) -
                         if written > limit:  # the sizes the zip declares can lie
                             raise too_big
                         out.write(chunk)
-    except HTTPException:
+    except (Refused, InvalidRequest):
         raise
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, zlib.error):
         raise unreadable from None
@@ -231,11 +240,13 @@ def _given_mapping(text: str | None) -> Any:
     try:
         data = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
+        raise InvalidRequest(
             f"mapping: not JSON ({exc}): send the mapping as JSON, e.g. "
             '{"pipes": {"layer": "WaterMains", "diameter_mm": {"column": "DIAMETER", '
             '"unit": "inch"}}}',
+            code="mapping_not_json",
+            line=exc.lineno,
+            column=exc.colno,
         ) from None
     return mapping_from_dict(data)  # a MappingError is a 422 that api/app.py says
 
@@ -273,11 +284,14 @@ def _receive(
     filename = _safe_name(file.filename, "network")
     suffix = Path(filename).suffix.lower()
     if suffix not in ALLOWED:
-        raise HTTPException(
+        raise Refused(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             f"{file.filename!r}: upload a GeoPackage (.gpkg), a zip of Shapefile or GeoJSON "
             "layers or of a File Geodatabase (.zip), a DXF drawing (.dxf), or an EPANET file "
             "(.inp) with a valve CSV",
+            code="upload_file_type",
+            file=file.filename,
+            types=", ".join(ALLOWED),
         )
     if crs is not None:
         _check_crs(crs)
@@ -481,13 +495,18 @@ def inspect_network(
     return json_response(body)
 
 
+CRS_EXAMPLE = "EPSG:32650"  # a CRS as written (UTM 50N, Kaifeng's)
+
+
 def _check_crs(crs: str) -> None:
     try:
         CRS.from_user_input(crs)
     except CRSError:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"crs {crs!r} is not a coordinate reference system: write e.g. EPSG:32650",
+        raise InvalidRequest(
+            f"crs {crs!r} is not a coordinate reference system: write e.g. {CRS_EXAMPLE}",
+            code="crs_unknown",
+            crs=crs,
+            example=CRS_EXAMPLE,
         ) from None
 
 
@@ -714,16 +733,17 @@ async def isolation(
     ] = "all",
 ) -> Response:
     if bool(pipe) == bool(at):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "give either pipe=ID (repeatable) or at=LON,LAT",
+        raise InvalidRequest(
+            "give either pipe=ID (repeatable) or at=LON,LAT", code="isolation_pipe_or_point"
         )
     pipes = tuple(p for p in pipe or [] if p)
     if len(pipes) > MAX_BREAK_PIPES:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
+        raise InvalidRequest(
             f"pipe: at most {MAX_BREAK_PIPES} pipes in one query (this one has {len(pipes)}): "
             "name the broken pipes of one break",
+            code="isolation_too_many_pipes",
+            limit=MAX_BREAK_PIPES,
+            count=len(pipes),
         )
     registry = request.app.state.registry
     engine = request.app.state.reader_engine
@@ -740,9 +760,7 @@ async def isolation(
     settings = request.app.state.settings
     pressure = service_pressure_mpa or settings.service_pressure_mpa
     if end is not None and hours is not None:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "give either end or hours of the window"
-        )
+        raise InvalidRequest("give either end or hours of the window", code="window_end_or_hours")
     hour = hour if start is None else start
     if hydraulic and hour is None:  # the model's own (built once, kept): seconds the first time
         hour = await run_in_threadpool(first_hour, request.app.state, engine, loaded)
