@@ -11,7 +11,8 @@ restart, a crash) reads ``interrupted`` and a POST of the same inputs starts it 
 (DELETE) sets the row's flag; the worker checks it between scenarios and the job ends
 ``stopped``.
 
-A kind that can be resumed (``submit(resume=True)``: the valve table) keeps the scenarios it
+A kind that can be resumed (``submit(resume=True)``: the valve table, pressure management by
+DMA) keeps the scenarios it
 has done in ``hydraulic_job_rows``, written with its progress (so at most a second's work is
 lost to a crash). The job of the same inputs submitted after a stopped or interrupted one takes
 those rows over (``resumed_from``, ``resumed``) and its run finds them in

@@ -30,7 +30,7 @@ from api.responses import json_response
 from api.store import get_or_404
 from ops.errors import InvalidRequest, NotFound
 from ops.leakage import analyse
-from ops.leakage.pressure import PrvSettings
+from ops.leakage.pressure import PrvSettings, outcome_from_row, outcome_row
 from ops.leakage.report import pressure_of
 
 log = logging.getLogger("waterops.leakage")
@@ -140,7 +140,7 @@ def _runner(request: Request, analysis_id: int, inputs: dict[str, Any]) -> Run:
         dmas = inputs["dmas"]
         if dmas is not None:
             losses = {d: v for d, v in losses.items() if d in dmas}
-        progress(0, len(losses), None)
+        progress(len(progress.scored), len(losses), None)
         study = pressure_of(
             Path(folder),
             loaded.network,
@@ -149,6 +149,9 @@ def _runner(request: Request, analysis_id: int, inputs: dict[str, Any]) -> Run:
             prv=PrvSettings(service_pressure_mpa=inputs["service_pressure_mpa"]),
             progress=progress,
             nightly=report.nightly,
+            # resumed: the DMAs the stopped job had done, kept lossless as each is found
+            done={d: outcome_from_row(row) for d, row in progress.scored.items()},
+            on_dma=lambda d, found: progress.keep({d: outcome_row(found)}),
         )
         result = {
             "pressure_management": [r.to_dict() for r in study.rows],
@@ -203,7 +206,12 @@ def start_pressure_management(
         return json_response(stored, 200)
     jobs = jobs_of(request.app.state)
     job, _new = jobs.submit(
-        KIND, analysis_id, inputs, _runner(request, analysis_id, inputs), user.username
+        KIND,
+        analysis_id,
+        inputs,
+        _runner(request, analysis_id, inputs),
+        user.username,
+        resume=True,  # a stopped or interrupted run keeps the DMAs it had done
     )
     return json_response(_answer(job), 200 if job.state == "done" else 202, {"Location": url})
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -399,6 +399,51 @@ class PressureStudy:
     warnings: tuple[str, ...] = ()
 
 
+# what pressure management found for one DMA: its row, or the warning that it was not analysed
+DmaOutcome = PressureManagement | str
+
+
+def _plain(value: Any) -> Any:
+    """JSON's values of a dataclass's asdict: numpy scalars as Python's, tuples as lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def outcome_row(outcome: DmaOutcome) -> dict[str, Any]:
+    """A DMA's outcome as JSON, lossless (not the rounded ``to_dict``): what a pressure-
+    management job keeps per DMA done, so that a resumed run gives the same result as one run
+    in one go (:func:`outcome_from_row` reads it back)."""
+    if isinstance(outcome, str):
+        return {"warning": outcome}
+    return {"row": _plain(asdict(outcome))}
+
+
+def outcome_from_row(data: Mapping[str, Any]) -> DmaOutcome:
+    """The inverse of :func:`outcome_row`."""
+    if "warning" in data:
+        return str(data["warning"])
+    row = dict(data["row"])
+    fit = row.get("n1_fit")
+    return PressureManagement(
+        **{
+            **row,
+            "inlets": tuple(DmaInlet(**i) for i in row["inlets"]),
+            "inlet_pressure_today_m": tuple(row["inlet_pressure_today_m"]),
+            "warnings": tuple(row.get("warnings", ())),
+            "n1_fit": None
+            if fit is None
+            else N1Fit(**{**fit, "on": dt.date.fromisoformat(fit["on"])}),
+        }
+    )
+
+
 def pressure_management(
     network: Network,
     model: HydraulicModel,
@@ -429,6 +474,8 @@ def pressure_study(
     metered: Mapping[str, str] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     n1_fitted: Mapping[str, N1Fit] | None = None,
+    done: Mapping[str, DmaOutcome] | None = None,
+    on_dma: Callable[[str, DmaOutcome], None] | None = None,
 ) -> PressureStudy:
     """For each DMA with real losses (``real_losses_m3d``, the water balance's per day): the
     inlet PRV setting, the leakage FAVAD says it saves against today's average zone pressure
@@ -440,7 +487,11 @@ def pressure_study(
     (:func:`gis.prv.day_pressures`) where the caller has it already. The inlets follow
     today's water (:func:`fed_by_flow`), ``metered`` (boundary pipe → the DMA its inlet meter
     says it feeds: ``meters.csv``) overriding it. A DMA with no inlet or no customer node is
-    not analysed: ``warnings`` say so and what would fix it."""
+    not analysed: ``warnings`` say so and what would fix it.
+
+    ``done`` holds the outcomes of DMAs already analysed (a stopped job's, resumed): they are
+    taken as they are, not run again, in their place (the result equals a run in one go);
+    ``on_dma`` is given each DMA's outcome as it is found, before ``progress`` counts it."""
     today = day_pressures(model) if today is None else today
     fed = fed_by_flow(network, model, today)
     warnings: list[str] = []
@@ -462,28 +513,23 @@ def pressure_study(
     service = settings.service_m
     out = []
     todo = [d for d in sorted(real_losses_m3d) if dmas is None or d in dmas]
-    for k, d in enumerate(todo):
+    outcomes = {d: (done or {})[d] for d in todo if d in (done or {})}
+    rest = [d for d in todo if d not in outcomes]
+    for k, d in enumerate(rest):
         if progress is not None and k > 0:
-            progress(k, len(todo), todo[k - 1])
-        if d not in inlets:
-            warnings.append(
-                f"{d}: no inlet found (no open pipe across its boundary carries water into it "
-                "in the model): not analysed; give its inlet meters' pipes in meters.csv "
-                "(meter, pipe, dma, from_dma) or check its boundary pipes and valves in the GIS"
-            )
-            continue
-        if not customers.get(d):
-            warnings.append(
-                f"{d}: no customer node in the model (customers.csv/the customers layer has "
-                "none on its pipes): no critical point, not analysed"
-            )
-            continue
-        out.append(
-            _dma(
-                network, model, d, inlets, customers, today, real_losses_m3d[d],
-                (measured_azp_m or {}).get(d), settings, service, (n1_fitted or {}).get(d),
-            )
+            progress(len(outcomes), len(todo), rest[k - 1])
+        outcomes[d] = _outcome(
+            network, model, d, inlets, customers, today, real_losses_m3d[d],
+            (measured_azp_m or {}).get(d), settings, service, (n1_fitted or {}).get(d),
         )  # fmt: skip
+        if on_dma is not None:
+            on_dma(d, outcomes[d])
+    for d in todo:  # in the DMAs' order, done before or now
+        found = outcomes[d]
+        if isinstance(found, str):
+            warnings.append(found)
+        else:
+            out.append(found)
     if progress is not None and todo:
         progress(len(todo), len(todo), todo[-1])
     rows = sorted(
@@ -494,6 +540,36 @@ def pressure_study(
         ),
     )
     return PressureStudy(rows, tuple(warnings))
+
+
+def _outcome(
+    network: Network,
+    model: HydraulicModel,
+    d: str,
+    inlets: Mapping[str, list[DmaInlet]],
+    customers: Mapping[str, set[str]],
+    today: DayPressures,
+    l0: float,
+    measured: float | None,
+    settings: PrvSettings,
+    service: float,
+    n1_fit: N1Fit | None,
+) -> DmaOutcome:
+    """One DMA's row, or the warning that it cannot be analysed."""
+    if d not in inlets:
+        return (
+            f"{d}: no inlet found (no open pipe across its boundary carries water into it "
+            "in the model): not analysed; give its inlet meters' pipes in meters.csv "
+            "(meter, pipe, dma, from_dma) or check its boundary pipes and valves in the GIS"
+        )
+    if not customers.get(d):
+        return (
+            f"{d}: no customer node in the model (customers.csv/the customers layer has "
+            "none on its pipes): no critical point, not analysed"
+        )
+    return _dma(
+        network, model, d, inlets, customers, today, l0, measured, settings, service, n1_fit
+    )
 
 
 def _valves_note(network: Network, model: HydraulicModel, d: str) -> str:

@@ -33,6 +33,7 @@ from ops.leakage.io import (
 from ops.leakage.night_flow import NightFlowSettings, legitimate_night_use_m3h, night_flows
 from ops.leakage.outreach import UsageFlag, high_use_flags
 from ops.leakage.pressure import (
+    DmaOutcome,
     PressureManagement,
     PressureStudy,
     PrvSettings,
@@ -307,12 +308,15 @@ def pressure_of(
     prv: PrvSettings = DEFAULT_PRV,
     progress: Callable[[int, int, str], None] | None = None,
     nightly: Mapping[str, pd.DataFrame] | None = None,
+    done: Mapping[str, DmaOutcome] | None = None,
+    on_dma: Callable[[str, DmaOutcome], None] | None = None,
 ) -> PressureStudy:
     """Pressure management of the DMAs of a folder of leakage data: today's zone pressure the
     mean of ``pressure.csv`` where given, the inlets the meters' of ``meters.csv`` (its
     ``pipe`` column) where given, N1 fitted from a step of the night pressure in ``nightly``
     (:attr:`LeakageReport.nightly`; :func:`~ops.leakage.pressure.fit_n1`) where there is one
-    (:func:`~ops.leakage.pressure.pressure_study`)."""
+    (:func:`~ops.leakage.pressure.pressure_study`; ``done`` and ``on_dma`` as it takes them:
+    the DMAs a stopped run had done, and each DMA's outcome as it is found)."""
     folder = Path(folder)
     measured: dict[str, float] = {}
     if (folder / "pressure.csv").exists():
@@ -329,6 +333,8 @@ def pressure_of(
         n1_fitted={
             d: fit for d, frame in (nightly or {}).items() if (fit := fit_n1(frame)) is not None
         },
+        done=done,
+        on_dma=on_dma,
     )
 
 
