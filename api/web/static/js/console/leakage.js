@@ -125,6 +125,11 @@ async function loadPressure(a) {
   renderPressure(a, job);
 }
 
+// a job that took over a stopped or interrupted one's work (api/jobs.py): say how much it kept
+function resumedNote(job) {
+  return job?.resumed && job.state !== "failed" ? t("job_resumed", { done: job.resumed.done }) : "";
+}
+
 function renderPressure(a, job) {
   const box = $("#pressure-mgmt");
   if (!box || analysis?.id !== a.id) return; // another analysis is shown now
@@ -135,6 +140,7 @@ function renderPressure(a, job) {
   else if (job?.state === "failed") status = t("pm_failed", { error: job.error });
   else if (job?.state === "stopped" || job?.state === "interrupted") status = t(`job_${job.state}`, job.progress);
   else if (done) status = t("pm_done", { when: job.finished_at ? new Date(job.finished_at).toLocaleString(currentLang() === "zh" ? "zh-CN" : "en") : "" });
+  status += resumedNote(job);
   const rows = done ? job.pressure_management : a.pressure_management;
   const warnings = done ? job.pressure_management_warnings : (a.pressure_management_warnings ?? []);
   const button = OPERATORS.includes(document.body.dataset.role)
@@ -183,6 +189,7 @@ function renderTable(network, job, hydraulic) {
   else if (job?.state === "failed") status = t("pm_failed", { error: job.error });
   else if (job?.state === "stopped" || job?.state === "interrupted") status = t(`job_${job.state}`, job.progress);
   else if (job?.state === "done") status = t("vt_done", { hour: fmt(job.hour, 1), n: hydraulic ? hydraulic.critical_by_hydraulics.length : 0, valves: job.valves });
+  status += resumedNote(job);
   const operator = OPERATORS.includes(document.body.dataset.role);
   const buttons = operator
     ? `<button type="button" id="vt-run"${running ? " disabled" : ""}>${t(job?.state === "done" ? "vt_rerun" : "vt_run")}</button>${running ? ` <button type="button" id="vt-stop">${t("job_stop")}</button>` : ""}` : "";
