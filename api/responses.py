@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from gis.errors import NetworkError, UnknownPipe, UnknownValve
 from ops.errors import Conflict, NotFound, OpsError
-from routing.errors import RoutingError
+from routing import RoutingError
 
 
 def json_response(
