@@ -304,7 +304,7 @@ function renderTimeline(plan, routes) {
     const locked = crew in locks;
     const bars = r.stops.map((st) => {
       const travelStart = new Date(Date.parse(`${st.arrival}:00`) - st.travel * 1000);
-      const late = st.deadline_status && st.deadline_status !== "on_time";
+      const late = st.deadline_status === "late"; // a job without a deadline (no_deadline) is never late
       const pin = pins[st.job];
       const away = pin && pin.crew !== crew; // pinned elsewhere: moves on the next solve
       const gone = st.job in out;
