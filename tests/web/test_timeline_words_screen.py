@@ -25,7 +25,7 @@ from tests.web.test_plan_steering import call, wait_ready
 
 pytestmark = pytest.mark.slow
 
-CHINESE = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+CHINESE: dict[str, Any] = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 ENGLISH_WORDS = re.compile(r"\b(queued|solving|ready|published|no_deadline|on_time|late)\b")
 
 
