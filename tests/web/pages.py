@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -147,6 +148,28 @@ def call(
     status, data, _ = server.call(method, path, server.token(role), body, headers)
     assert status < 300, (status, data)
     return data
+
+
+def ready_plan(
+    server: LiveServer, day: dt.date, seconds: float, timeout: float = 120
+) -> dict[str, Any]:
+    """The plan of ``day`` asked of the service (``seconds`` to solve), once it is ready."""
+    plan = call(server, "POST", "/api/plans", {"day": day.isoformat(), "seconds": seconds})
+    deadline = time.monotonic() + timeout
+    while (plan := call(server, "GET", f"/api/plans/{plan['id']}"))["status"] in (
+        "queued",
+        "solving",
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert plan["status"] == "ready", plan["error"]
+    return plan
+
+
+def publish_plan(server: LiveServer, plan: dict[str, Any]) -> Any:
+    """Publishes ``plan`` (as it was read: its version) for the crews."""
+    path = f"/api/plans/{plan['id']}/publish"
+    return call(server, "POST", path, {}, **{"If-Match": f'"{plan["version"]}"'})
 
 
 def nine_in(days: int) -> dt.datetime:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import LiveServer, next_working_day
-from tests.web.test_console import browser, sign_in, sync_api  # noqa: F401 (fixtures)
+from tests.web import pages
+from tests.web.pages import call, open_tab, sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
@@ -20,30 +21,14 @@ BIG_MAIN = "P000005"  # DN500: its repair needs two pipe crews at once (RepairRu
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("fields") / "data")
-    srv.start()
-    try:
+    with pages.serve(tmp_path_factory, "fields") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    yield pg
-    context.close()
-    assert not errors, f"the page reported errors: {errors}"
-
-
-def call(server: LiveServer, method: str, path: str, body: Any = None) -> Any:
-    status, data, _ = server.call(method, path, server.token(), body)
-    assert status < 300, (status, data)
-    return data
+def page(browser: Any) -> Iterator[Any]:
+    with pages.browser_page(browser) as pg:
+        yield pg
 
 
 def test_the_console_shows_the_second_crew_and_a_jobs_ticket_and_valve(
@@ -56,7 +41,7 @@ def test_the_console_shows_the_second_crew_and_a_jobs_ticket_and_valve(
     assert repair["crews_required"] == 2 and repair["ticket"] == ticket
 
     sign_in(page, server, "dispatcher")
-    page.click("[data-tab=plan]")
+    open_tab(page, "plan")
     page.fill("#plan-form input[name=day]", next_working_day().isoformat())
     page.fill("#plan-form input[name=seconds]", "5")
     page.click("#plan-form button[type=submit]")
@@ -81,7 +66,7 @@ def test_the_console_shows_the_second_crew_and_a_jobs_ticket_and_valve(
     assert sum("第二班组" in title for title in titles) == 1, titles
 
     # the work list: a job opened shows the ticket it belongs to and the valve it works on
-    page.click("[data-tab=work]")
+    open_tab(page, "work")
     page.locator(f"#jobs-table tr[data-job='{closure['id']}']").click()
     detail = page.locator("#job-detail")
     sync_api.expect(detail.locator(".job-ticket")).to_contain_text(ticket)

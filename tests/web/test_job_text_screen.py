@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +14,8 @@ import pytest
 
 from ops.calendar import TZ
 from tests.api.conftest import LiveServer
-from tests.web.test_console import SHOTS, browser, sign_in, sync_api  # noqa: F401 (fixtures)
+from tests.web import pages
+from tests.web.pages import call, open_tab, sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
@@ -27,35 +27,15 @@ CLOCK = dt.datetime(2026, 11, 26, 8, 30)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(
-        tmp_path_factory.mktemp("job-text") / "data",
-        env={"WATEROPS_DEMO_CLOCK": CLOCK.isoformat()},
-    )
-    srv.start()
-    try:
+    env = {"WATEROPS_DEMO_CLOCK": CLOCK.isoformat()}
+    with pages.serve(tmp_path_factory, "job-text", env) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    yield pg
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SHOTS / "job_text_zh.png"), full_page=True)
-    context.close()
-    assert not errors, f"the page reported errors: {errors}"
-
-
-def call(server: LiveServer, method: str, path: str, body: Any = None) -> Any:
-    status, data, _ = server.call(method, path, server.token(), body)
-    assert status < 300, (status, data)
-    return data
+def page(browser: Any) -> Iterator[Any]:
+    with pages.browser_page(browser, shot="job_text_zh", full_page=True) as pg:
+        yield pg
 
 
 def test_the_chinese_console_says_a_repair_and_a_valve_exercise_in_chinese(
@@ -71,7 +51,7 @@ def test_the_chinese_console_says_a_repair_and_a_valve_exercise_in_chinese(
     dn = repair["describe"]["params"]["dn"]
 
     sign_in(page, server, "dispatcher")  # the console opens in Chinese
-    page.click("[data-tab=work]")
+    open_tab(page, "work")
     row = page.locator(f"#jobs-table tr[data-job='{repair['id']}'] .job-line")
     sync_api.expect(row).to_have_text(re.compile(rf"^维修 DN{dn} 管道 P000153"))
     line = page.locator(f"#jobs-table tr[data-job='{exercise['id']}'] .job-line")
@@ -96,28 +76,13 @@ def test_the_chinese_console_says_a_repair_and_a_valve_exercise_in_chinese(
 
 
 def test_the_field_app_says_a_crews_stops_in_chinese(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
 ) -> None:
     case = call(server, "POST", "/api/repairs", {"severity": "burst", "pipe_id": "P000300"})
     closures = {j["id"]: j for j in case["jobs"] if j["step"] == "close"}
-    plan = call(server, "POST", "/api/plans", {"day": DAY.isoformat(), "seconds": 5})
-    deadline = time.monotonic() + 120
-    while (plan := call(server, "GET", f"/api/plans/{plan['id']}"))["status"] in (
-        "queued",
-        "solving",
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(0.5)
-    assert plan["status"] == "ready", plan["error"]
-    status, body, _ = server.call(
-        "POST",
-        f"/api/plans/{plan['id']}/publish",
-        server.token(),
-        {},
-        headers={"If-Match": f'"{plan["version"]}"'},
-    )
-    assert status < 300, body
+    plan = pages.ready_plan(server, DAY, 5)
+    pages.publish_plan(server, plan)
     route = next(
         r for r in plan["result"]["routes"] if any(s["job"] in closures for s in r["stops"])
     )
@@ -125,22 +90,14 @@ def test_the_field_app_says_a_crews_stops_in_chinese(
     said = closure["describe"]["params"]
     chinese = f"关闭阀门 {said['valve']}（管道 {said['pipe']}，节点 {said['node']}）"
 
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, timezone_id="Asia/Shanghai"
-    )
-    page = context.new_page()
-    page.clock.install(time=CLOCK.replace(tzinfo=TZ))
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{server.url}/field")
-    page.fill("#login-form input[name=username]", f"crew-{route['crew']}")
-    page.fill("#login-form input[name=password]", "waterops-demo")
-    page.click("#login-form button[type=submit]")
-    stop = page.locator(f'#stops li[data-job="{closure["id"]}"] .what .muted')
-    sync_api.expect(stop).to_have_text(chinese, timeout=15_000)
-    page.click(f'#stops li[data-job="{closure["id"]}"]')
-    sync_api.expect(page.locator("#job-facts")).to_contain_text(chinese, timeout=10_000)
-    assert closure["description"] not in page.locator("#job-facts").inner_text()
-    page.screenshot(path=str(SHOTS / "job_text_field_zh.png"))
-    context.close()
-    assert not errors, errors
+    phone = {"is_mobile": True, "timezone_id": "Asia/Shanghai"}
+    with pages.browser_page(browser, 390, 844, watch="uncaught", **phone) as page:
+        page.clock.install(time=CLOCK.replace(tzinfo=TZ))
+        page.goto(f"{server.url}/field")
+        pages.log_in(page, f"crew-{route['crew']}")
+        stop = page.locator(f'#stops li[data-job="{closure["id"]}"] .what .muted')
+        sync_api.expect(stop).to_have_text(chinese, timeout=15_000)
+        page.click(f'#stops li[data-job="{closure["id"]}"]')
+        sync_api.expect(page.locator("#job-facts")).to_contain_text(chinese, timeout=10_000)
+        assert closure["description"] not in page.locator("#job-facts").inner_text()
+        pages.screenshot(page, "job_text_field_zh")

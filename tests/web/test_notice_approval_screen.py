@@ -13,54 +13,31 @@ import pytest
 
 from ops.calendar import TZ
 from tests.api.conftest import LiveServer
+from tests.web import pages
 from tests.web.datetime_fields import datetime_value, fill_datetime
-from tests.web.test_console import browser, sign_in, sync_api  # noqa: F401 (fixtures)
+from tests.web.pages import sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("approval") / "data")
-    srv.start()
-    try:
+    with pages.serve(tmp_path_factory, "approval") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def open_notice(page: Any, oid: str) -> None:
-    page.click("[data-tab=notices]")
-    page.click(f"#notice-list tr[data-outage='{oid}']")
+    pages.open_notice(page, oid)
     page.wait_for_selector("#notice-detail h3")
 
 
 def test_the_approval_form_gives_way_to_the_recorded_approval(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
 ) -> None:
-    start = (dt.datetime.now(TZ) + dt.timedelta(days=3)).replace(
-        hour=9, minute=0, second=0, microsecond=0
-    )
-    code, body, _ = server.call(
-        "POST",
-        "/api/outages",
-        server.token(),
-        {
-            "kind": "planned",
-            "start": start.isoformat(),
-            "end": (start + dt.timedelta(hours=6)).isoformat(),
-            "reason_zh": "阀门更换",
-            "pipes": ["P000300"],
-        },
-    )
-    assert code == 201, body
+    body, _ = pages.draft_outage(server, ["P000300"], pages.nine_in(3))
     oid = body["id"]
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
+    with pages.browser_page(browser, watch="uncaught") as page:
         sign_in(page, server, "dispatcher")
         open_notice(page, oid)
         form = page.locator("#authority-form")
@@ -79,7 +56,7 @@ def test_the_approval_form_gives_way_to_the_recorded_approval(
         assert page.locator("#authority-form").count() == 0
         # still a draft, ready to publish: the publish button stays
         assert page.locator("#notice-publish").count() == 1
-        code, outage, _ = server.call("GET", f"/api/outages/{oid}", server.token())
+        _, outage, _ = server.call("GET", f"/api/outages/{oid}", server.token())
         assert [r["kind"] for r in outage["records"]] == ["approval"]
         assert outage["state"] == "draft"
         # opened again: the recorded approval, no form
@@ -105,11 +82,8 @@ def test_the_approval_form_gives_way_to_the_recorded_approval(
         assert page.locator("#authority-form").count() == 0
         # the notice cites the latest; both are in the history
         sync_api.expect(page.locator("#preview-zh")).to_contain_text("汴城管供〔2026〕13号")
-        code, outage, _ = server.call("GET", f"/api/outages/{oid}", server.token())
+        _, outage, _ = server.call("GET", f"/api/outages/{oid}", server.token())
         assert [r["document"] for r in outage["records"]] == [
             "汴城管供〔2026〕12号",
             "汴城管供〔2026〕13号",
         ]
-    finally:
-        context.close()
-    assert not errors, errors

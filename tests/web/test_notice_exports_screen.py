@@ -17,7 +17,8 @@ from openpyxl import load_workbook
 
 from ops.calendar import TZ
 from tests.api.conftest import LiveServer
-from tests.web.test_console import browser, sign_in, sync_api  # noqa: F401 (fixtures)
+from tests.web import pages
+from tests.web.pages import open_tab, sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
@@ -26,24 +27,14 @@ PIPE = "P001500"  # a main whose isolation cuts off homes in several estates of 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("exports") / "data")
-    srv.start()
-    try:
+    with pages.serve(tmp_path_factory, "exports") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    yield pg
-    context.close()
-    assert not errors, f"the page reported errors: {errors}"
+def page(browser: Any) -> Iterator[Any]:
+    with pages.browser_page(browser, accept_downloads=True) as pg:
+        yield pg
 
 
 def api_file(server: LiveServer, path: str) -> bytes:
@@ -98,7 +89,7 @@ def test_the_dispatcher_downloads_the_accounts_a_notice_cuts_off(
     assert customers["total"] > 0
 
     sign_in(page, server, "dispatcher")
-    page.click("[data-tab=notices]")
+    open_tab(page, "notices")
     page.click(f"#notice-list tr[data-outage='{oid}']")
     sync_api.expect(page.locator("#notice-detail h3 code")).to_have_text(oid)
 

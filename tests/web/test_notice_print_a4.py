@@ -6,16 +6,14 @@ Chromium prints A4 (``page.pdf(format="A4")``, the browser's own margins left to
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from ops.calendar import TZ
-from tests.api.conftest import APPROVAL, LiveServer
-from tests.web.test_console import browser  # noqa: F401 (fixture)
+from tests.api.conftest import LiveServer
+from tests.web.pages import browser_page, draft_outage, nine_in, publish, serve
 
 pytestmark = pytest.mark.slow
 
@@ -27,38 +25,16 @@ LONG = ["P001493", "P001500"]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("print") / "data")
-    srv.start()
-    try:
+    with serve(tmp_path_factory, "print") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def notice(server: LiveServer, pipes: list[str], days: int, reason_zh: str) -> str:
     """A planned outage of ``pipes`` in ``days`` days, approved and published: its id."""
-    token = server.token()
-    start = (dt.datetime.now(TZ) + dt.timedelta(days=days)).replace(
-        hour=9, minute=0, second=0, microsecond=0
+    draft, headers = draft_outage(
+        server, pipes, nine_in(days), reason="main replacement", reason_zh=reason_zh
     )
-    draft = {
-        "kind": "planned",
-        "start": start.isoformat(),
-        "end": (start + dt.timedelta(hours=6)).isoformat(),
-        "reason": "main replacement",
-        "reason_zh": reason_zh,
-        "pipes": pipes,
-    }
-    code, body, headers = server.call("POST", "/api/outages", token, draft)
-    assert code == 201, body
-    code, body, _ = server.call(
-        "POST",
-        f"/api/outages/{body['id']}/publish",
-        token,
-        {"acknowledge_overlaps": True, "approval": APPROVAL},
-        {"If-Match": headers["etag"]},
-    )
-    assert code == 200, body
+    body, _ = publish(server, draft["id"], headers["etag"])
     return str(body["id"])
 
 
@@ -80,17 +56,13 @@ def pages(pdf: bytes) -> int:
 @pytest.mark.parametrize("size", ["short", "long"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_printable_notice_is_one_a4_sheet(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
     outages: dict[str, str],
     size: str,
     lang: str,
 ) -> None:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
+    with browser_page(browser, watch="uncaught") as page:
         suffix = "" if lang == "zh" else "?lang=en"
         page.goto(f"{server.url}/outages/{outages[size]}/print{suffix}")
         page.wait_for_selector("body[data-map-ready='area']")
@@ -103,6 +75,3 @@ def test_the_printable_notice_is_one_a4_sheet(
         # the map kept its size in print: the text was not fitted by squeezing it away
         box = page.locator("#map").bounding_box()
         assert box is not None and box["height"] > 200  # 75 mm or so, not squeezed away
-    finally:
-        context.close()
-    assert not errors, errors

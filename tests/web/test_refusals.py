@@ -7,7 +7,6 @@ service sent it."""
 from __future__ import annotations
 
 import ast
-import datetime as dt
 import re
 import string
 from collections.abc import Iterator
@@ -16,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from ops.calendar import TZ
 from tests.api.conftest import LiveServer
-from tests.web.test_console import browser, sign_in, sync_api  # noqa: F401 (fixtures)
+from tests.web import pages
+from tests.web.pages import sign_in, sync_api
 from tests.web.test_messages import catalogue
 
 ROOT = Path(__file__).parents[2]
@@ -81,38 +80,19 @@ def test_no_refusal_words_without_a_raise() -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("refusals") / "data")
-    srv.start()
-    try:
+    with pages.serve(tmp_path_factory, "refusals") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.mark.slow
 def test_a_refusal_in_the_chinese_console_is_chinese(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
 ) -> None:
     """A planned outage published before the authority approved it (城市供水条例 §22): the
     service refuses with its code and params, and the dispatcher reads the refusal in Chinese,
     then, having switched to English, in the service's English."""
-    start = (dt.datetime.now(TZ) + dt.timedelta(days=3)).replace(
-        hour=9, minute=0, second=0, microsecond=0
-    )
-    status, body, _ = server.call(
-        "POST",
-        "/api/outages",
-        server.token(),
-        {
-            "kind": "planned",
-            "start": start.isoformat(),
-            "end": (start + dt.timedelta(hours=6)).isoformat(),
-            "reason_zh": "阀门更换",
-            "pipes": ["P000300"],
-        },
-    )
-    assert status == 201, body
+    body, _ = pages.draft_outage(server, ["P000300"], pages.nine_in(3))
     oid = body["id"]
     status, refused, _ = server.call(
         "POST",
@@ -125,14 +105,9 @@ def test_a_refusal_in_the_chinese_console_is_chinese(
     assert refused["code"] == "not_approved" and refused["params"] == {"outage": oid}
     assert "no approval of the water-supply authority" in refused["detail"]
 
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
+    with pages.browser_page(browser, watch="uncaught") as page:
         sign_in(page, server, "dispatcher")
-        page.click("[data-tab=notices]")
-        page.click(f"#notice-list tr[data-outage='{oid}']")
+        pages.open_notice(page, oid)
         page.wait_for_selector("#notice-detail h3")
         page.click("#notice-publish")
         shown = page.locator("#status.error")
@@ -146,6 +121,3 @@ def test_a_refusal_in_the_chinese_console_is_chinese(
         sync_api.expect(shown).to_contain_text(
             "no approval of the water-supply authority", timeout=30_000
         )
-    finally:
-        context.close()
-    assert not errors, errors

@@ -6,32 +6,25 @@ answer) after a notice is published, and removed. A real local receiver takes th
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from ops.calendar import TZ
-from tests.api.conftest import APPROVAL, LiveServer
+from tests.api.conftest import LiveServer
 from tests.api.test_webhooks import SECRET, Receiver
-from tests.web.test_console import SHOTS, browser, sign_in, sync_api  # noqa: F401 (fixtures)
+from tests.web import pages
+from tests.web.pages import SHOTS, open_tab, sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(
-        tmp_path_factory.mktemp("webhooks") / "data",
-        # the local receiver is on the loopback: the utility lists its own hosts
-        env={"WATEROPS_WEBHOOK_HOSTS": "127.0.0.1", "WATEROPS_WEBHOOK_POLL_SECONDS": "0.2"},
-    )
-    srv.start()
-    try:
+    # the local receiver is on the loopback: the utility lists its own hosts
+    env = {"WATEROPS_WEBHOOK_HOSTS": "127.0.0.1", "WATEROPS_WEBHOOK_POLL_SECONDS": "0.2"}
+    with pages.serve(tmp_path_factory, "webhooks", env) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture
@@ -43,36 +36,13 @@ def receiver() -> Iterator[Receiver]:
 
 
 def publish_notice(server: LiveServer) -> str:
-    token = server.token()
-    start = (dt.datetime.now(TZ) + dt.timedelta(days=3)).replace(
-        hour=9, minute=0, second=0, microsecond=0
-    )
-    code, body, headers = server.call(
-        "POST",
-        "/api/outages",
-        token,
-        {
-            "kind": "planned",
-            "start": start.isoformat(),
-            "end": (start + dt.timedelta(hours=6)).isoformat(),
-            "reason_zh": "阀门更换",
-            "pipes": ["P000300"],
-        },
-    )
-    assert code == 201, body
-    code, body, _ = server.call(
-        "POST",
-        f"/api/outages/{body['id']}/publish",
-        token,
-        {"acknowledge_overlaps": True, "approval": APPROVAL},
-        {"If-Match": headers["etag"]},
-    )
-    assert code == 200, body
+    draft, headers = pages.draft_outage(server, ["P000300"], pages.nine_in(3))
+    body, _ = pages.publish(server, draft["id"], headers["etag"])
     return str(body["id"])
 
 
 def open_webhooks(page: Any) -> Any:
-    page.click("[data-tab=notices]")
+    open_tab(page, "notices")
     card = page.locator("#webhooks")
     card.locator("summary").click()
     card.locator("#webhook-list > *").first.wait_for()
@@ -80,17 +50,13 @@ def open_webhooks(page: Any) -> Any:
 
 
 def test_the_admin_subscribes_sees_the_outbox_and_unsubscribes(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
     receiver: Receiver,
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("dialog", lambda d: d.accept())
-    try:
+    with pages.browser_page(browser, watch="uncaught") as page:
+        page.on("dialog", lambda d: d.accept())
         sign_in(page, server, "admin")
         card = open_webhooks(page)
         assert card.locator("#webhook-list tbody tr").count() == 0
@@ -146,30 +112,18 @@ def test_the_admin_subscribes_sees_the_outbox_and_unsubscribes(
         assert listed == []
         code, _, _ = server.call("GET", f"/api/webhooks/{wid}", server.token("admin"))
         assert code == 404
-    finally:
-        context.close()
-    assert not errors, errors
 
 
 def test_the_screen_is_the_admins_and_speaks_english_too(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
 ) -> None:
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    try:
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
+    with pages.browser_page(browser, watch="uncaught") as page:
         sign_in(page, server, "dispatcher")
-        page.click("[data-tab=notices]")
+        open_tab(page, "notices")
         page.wait_for_selector("#notice-list")
         assert page.locator("#webhooks").is_hidden()  # a dispatcher does not manage receivers
-    finally:
-        context.close()
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    try:
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
+    with pages.browser_page(browser, watch="uncaught") as page:
         sign_in(page, server, "admin")
         page.click("#lang")
         card = open_webhooks(page)
@@ -181,6 +135,3 @@ def test_the_screen_is_the_admins_and_speaks_english_too(
         sync_api.expect(refused).to_be_visible(timeout=30_000)
         said = refused.inner_text()
         assert "receiver refused" in said.lower() and "10.1.2.3" in said, said
-    finally:
-        context.close()
-    assert not errors, errors
