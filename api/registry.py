@@ -14,25 +14,27 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
-from sqlalchemy import select, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.orm import Session
 
 from api.db.fast import query_one
 from api.db.tables import NetworkVersion, ValveStatus
 from gis.criticality import valve_criticality
 from gis.errors import NetworkError, ValidationError
-from gis.io import read_layers, read_network
+from gis.io import MappingSource, read_layers, read_network
 from gis.isolation import Isolator
-from gis.network import build_network
+from gis.network import Network, build_network
 from gis.validate import validate_layers
 from ops.errors import Conflict, NotFound
 from routing.io import read_roads
+from routing.travel import RoadNetwork
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +58,15 @@ INCOMING = "networks/.incoming"  # uploads in progress, under the data directory
 @dataclass
 class LoadedNetwork:
     row_id: int
-    network: Any  # gis.network.Network
-    isolator: Any  # gis.isolation.Isolator
-    roads: Any | None  # routing.travel.RoadNetwork
+    network: Network
+    isolator: Isolator
+    roads: RoadNetwork | None
     failed: tuple[str, ...] = ()  # found inoperable in the field
     repaired: frozenset[str] = field(default_factory=frozenset)
     status_mark: tuple[int, int] = (0, 0)  # (rows, max id) of valve_status when loaded
     # answers already given for this network state: the same break is asked about again and
     # again (engineers, dispatchers, the console); a new valve report starts a new cache
-    answers: OrderedDict[Any, bytes] = field(default_factory=OrderedDict)
+    answers: OrderedDict[Hashable, bytes] = field(default_factory=OrderedDict)
     answer_bytes: int = 0  # the bytes of ``answers``: the cache is bounded by them too
     # the valve-criticality ranking of this isolator (computed on first request, kept while
     # the isolator is: field reports of failed valves do not change it, repaired ones do)
@@ -80,7 +82,7 @@ class LoadedNetwork:
         return self.criticality
 
     def remember(
-        self, key: Any, body: bytes, keep: int = 4096, max_bytes: int = 64 * 1024 * 1024
+        self, key: Hashable, body: bytes, keep: int = 4096, max_bytes: int = 64 * 1024 * 1024
     ) -> None:
         """Keep an answer: at most ``keep`` of them and ``max_bytes`` in all (the least
         recently used go first). An answer above a quarter of ``max_bytes`` is not kept: it
@@ -104,7 +106,8 @@ class NetworkRegistry:
         self.data_dir = data_dir
         self.keep = keep
         self._cache: OrderedDict[int, LoadedNetwork] = OrderedDict()
-        self._base: dict[int, tuple[Any, Any]] = {}  # id -> (network as stored, roads)
+        # id -> (network as stored, roads)
+        self._base: dict[int, tuple[Network, RoadNetwork | None]] = {}
         # id -> why its stored files do not read: they never change, so they are not read again
         self._unreadable: dict[int, str] = {}
         self._lock = threading.Lock()
@@ -174,11 +177,11 @@ class NetworkRegistry:
         return loaded
 
     @overload
-    def get_fast(self, engine: Any, network_id: int) -> LoadedNetwork: ...
+    def get_fast(self, engine: Engine, network_id: int) -> LoadedNetwork: ...
     @overload
-    def get_fast(self, engine: Any, network_id: int, load: bool) -> LoadedNetwork | None: ...
+    def get_fast(self, engine: Engine, network_id: int, load: bool) -> LoadedNetwork | None: ...
 
-    def get_fast(self, engine: Any, network_id: int, load: bool = True) -> LoadedNetwork | None:
+    def get_fast(self, engine: Engine, network_id: int, load: bool = True) -> LoadedNetwork | None:
         """:meth:`get` for the hot read paths: one plain query when the network is loaded.
         With ``load=False``: None when it would have to be loaded (seconds: off the loop)."""
         found = query_one(engine, MARK_SQL, {"network": network_id})
@@ -241,7 +244,7 @@ class NetworkRegistry:
             row.id, network, Isolator(network), roads, failed, repaired, status_mark=mark
         )
 
-    def _read(self, row: NetworkVersion) -> tuple[Any, Any]:
+    def _read(self, row: NetworkVersion) -> tuple[Network, RoadNetwork | None]:
         """The stored files of a network, as a model and its roads. Files stored as valid can
         stop reading (stricter validation since, a damaged disk): a 409 that says so, not a
         500 on every query, nor a service that cannot start when it is the newest."""
@@ -277,7 +280,7 @@ class NetworkRegistry:
 MARK_SQL = "SELECT COUNT(id), COALESCE(MAX(id), 0) FROM valve_status WHERE network_id = :network"
 
 
-def _mark(connection: Any, network_id: int) -> tuple[int, int]:
+def _mark(connection: Connection, network_id: int) -> tuple[int, int]:
     """What the field has reported for a network, as (rows, last id): any change moves it."""
     count, last = connection.execute(text(MARK_SQL), {"network": network_id}).one()
     return int(count), int(last)
@@ -336,7 +339,7 @@ def check_network_files(
     crs: str | None,
     data_dir: Path,
     shown_as: str | None = None,
-    mapping: Any = None,
+    mapping: MappingSource | None = None,
     details: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Read and validate the files of a network: (report, summary). Anything unreadable is a
