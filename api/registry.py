@@ -33,8 +33,8 @@ from gis.isolation import Isolator
 from gis.network import Network, build_network
 from gis.validate import validate_layers
 from ops.errors import Conflict, NotFound
+from routing import RoadNetwork
 from routing.io import read_roads
-from routing.travel import RoadNetwork
 
 log = logging.getLogger(__name__)
 

@@ -31,8 +31,7 @@ from gis.network import CUSTOMER_CATEGORIES
 from ops.errors import InvalidRequest
 from ops.jobs import FieldJob, JobKind, JobLink, JobText, Location, RepairStep, Skill
 from ops.supply_law import DEFAULT_LEAD
-from routing import Plan
-from routing.travel import haversine_m
+from routing import Plan, haversine_m
 
 
 class Severity(StrEnum):

@@ -33,7 +33,14 @@ from routing.model import (
 )
 from routing.search import ProgressCallback, SolverOptions
 from routing.solver import replan, solve
-from routing.travel import Euclidean, RoadNetwork, StraightLine, TravelMatrix, TravelModel
+from routing.travel import (
+    Euclidean,
+    RoadNetwork,
+    StraightLine,
+    TravelMatrix,
+    TravelModel,
+    haversine_m,
+)
 
 __all__ = [
     "DETAILS",
@@ -62,6 +69,7 @@ __all__ = [
     "TravelMatrix",
     "TravelModel",
     "Unassigned",
+    "haversine_m",
     "replan",
     "solve",
 ]
