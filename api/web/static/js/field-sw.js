@@ -7,6 +7,9 @@
 //   the shell's scripts, styles, Leaflet cache first (the cache is of this very version)
 //   GET /api/field/day                  network first; the last answer kept per crew account,
 //                                       answered without network with "Waterops-Offline"
+//   the map's background tiles          cache first (fresh for TILE_FRESH_MS), the tiles the
+//     (WATEROPS_MAP_TILES, /public/config)   crew has seen kept in their own bounded cache: the
+//                                       TILE_MAX used last (the route map shows offline)
 //   everything else (reports, photos)   not touched: the page's outbox queues what fails
 const VERSION = "__VERSION__";
 const SHELL = __SHELL__;
@@ -15,6 +18,10 @@ const CACHE = `${PREFIX}${VERSION}`;
 const DAY = "/api/field/day";
 // a network that does not answer in this long is taken as none (a phone with one bar)
 const WAIT_MS = 6000;
+// the tiles: a cache of their own, kept across deploys (a tile does not change with the app)
+const TILES = "waterops-tiles";
+const TILE_MAX = 400; // about 8 MB of 20 KB tiles: a day's area at a few zooms
+const TILE_FRESH_MS = 7 * 24 * 3600_000; // older, the network is asked first
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -31,6 +38,10 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
+  if (request.destination === "image" && !SHELL.includes(url.pathname)) {
+    event.respondWith(tileOrPass(request));
+    return;
+  }
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate" || url.pathname === "/public/config") {
     event.respondWith(networkFirst(request, url.pathname === "/field" ? "/field" : request.url));
@@ -49,6 +60,7 @@ async function networkFirst(request, key, { marked = false } = {}) {
   try {
     const answer = await withTimeout(fetch(request), WAIT_MS);
     if (answer.ok) await cache.put(key, answer.clone());
+    if (key.endsWith("/public/config")) tilePattern = null; // the tile template read again
     return answer;
   } catch (err) {
     const kept = await cache.match(key);
@@ -78,4 +90,73 @@ function accountOf(request) {
   } catch {
     return null;
   }
+}
+
+// -- the map's tiles ------------------------------------------------------------------------------
+// Which images are tiles: those of the template the service's /public/config names (the worker
+// reads it when the page fetches it, or from its cache when it starts again).
+
+let tilePattern = null;
+async function pattern() {
+  if (tilePattern) return tilePattern;
+  const kept = await caches.match("/public/config", { cacheName: CACHE });
+  const config = kept ? await kept.json().catch(() => null) : null;
+  if (config?.tiles) tilePattern = toPattern(config.tiles);
+  return tilePattern;
+}
+
+// "https://{s}.tile.example.org/{z}/{x}/{y}{r}.png" -> a RegExp matching its tiles' URLs
+function toPattern(template) {
+  const fields = { s: "[a-z0-9-]+", z: "\\d+", x: "\\d+", y: "-?\\d+", r: "(?:@2x)?" };
+  const parts = template.split(/(\{[a-z]+\})/);
+  const body = parts.map((p) => {
+    const field = p.match(/^\{([a-z]+)\}$/);
+    if (field) return fields[field[1]] ?? "[^/?#]*";
+    return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }).join("");
+  const origin = template.startsWith("/") ? self.location.origin : ""; // tiles of this service
+  return new RegExp(`^${origin.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}${body}(?:[?#].*)?$`);
+}
+
+async function tileOrPass(request) {
+  const p = await pattern();
+  if (!p || !p.test(request.url)) return fetch(request);
+  const cache = await caches.open(TILES);
+  const kept = await cache.match(request.url);
+  const at = Number(kept?.headers.get("Waterops-Cached-At") || 0);
+  if (kept && Date.now() - at < TILE_FRESH_MS) {
+    remember(cache, request.url, kept.clone()); // used: the newest again
+    return kept;
+  }
+  try {
+    // asked with CORS: an answer the worker can read and keep (an opaque one would count
+    // megabytes against the phone's quota); the tile server must allow it (docs/field-app.md)
+    const answer = await withTimeout(fetch(request.url, { mode: "cors", credentials: "omit" }), WAIT_MS);
+    if (answer.ok) {
+      const headers = new Headers(answer.headers);
+      headers.set("Waterops-Cached-At", String(Date.now()));
+      remember(cache, request.url, new Response(await answer.clone().blob(), { status: 200, headers }));
+    }
+    return answer;
+  } catch (err) {
+    if (kept) return kept; // no network: the tile as last seen, however old
+    try {
+      return await fetch(request); // a tile server without CORS: shown, not kept
+    } catch {
+      throw err;
+    }
+  }
+}
+
+// a tile kept as the newest (a put moves it to the end of the cache's order), then the cache
+// trimmed to TILE_MAX, the least recently used first; one at a time (tiles come in bursts)
+let tileWrites = Promise.resolve();
+function remember(cache, url, response) {
+  tileWrites = tileWrites.then(async () => {
+    await cache.delete(url);
+    await cache.put(url, response);
+    const keys = await cache.keys();
+    for (const old of keys.slice(0, Math.max(0, keys.length - TILE_MAX))) await cache.delete(old);
+  }).catch(() => {});
+  return tileWrites;
 }
