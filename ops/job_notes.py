@@ -57,9 +57,16 @@ def add_note(job: JobState, text: str, *, by: str, at: dt.datetime) -> JobNote:
     """
     text = text.strip()
     if not text:
-        raise InvalidRequest(f"a note on job {job.id} needs some text")
+        raise InvalidRequest(
+            f"a note on job {job.id} needs some text", code="note_empty", job=job.id
+        )
     if len(text) > MAX_NOTE:
-        raise InvalidRequest(f"a note is at most {MAX_NOTE} characters (got {len(text)})")
+        raise InvalidRequest(
+            f"a note is at most {MAX_NOTE} characters (got {len(text)})",
+            code="note_too_long",
+            limit=MAX_NOTE,
+            length=len(text),
+        )
     return JobNote(job.id, text, by, at)
 
 
@@ -99,26 +106,51 @@ def reschedule(
     """
     reason = reason.strip()
     if not reason:
-        raise InvalidRequest(f"rescheduling job {job.id} needs a reason (kept in its history)")
+        raise InvalidRequest(
+            f"rescheduling job {job.id} needs a reason (kept in its history)",
+            code="reschedule_needs_reason",
+            job=job.id,
+        )
     if earliest is None and latest_start is None:
-        raise InvalidRequest("give a new earliest start, a new latest start, or both")
+        raise InvalidRequest(
+            "give a new earliest start, a new latest start, or both",
+            code="reschedule_needs_time",
+            job=job.id,
+        )
     if earliest is not None and latest_start is not None and latest_start < earliest:
         raise InvalidRequest(
             f"the latest start {latest_start:%Y-%m-%d %H:%M} is before the earliest "
-            f"{earliest:%Y-%m-%d %H:%M}"
+            f"{earliest:%Y-%m-%d %H:%M}",
+            code="reschedule_window_reversed",
+            job=job.id,
+            latest=f"{latest_start:%Y-%m-%dT%H:%M}",
+            earliest=f"{earliest:%Y-%m-%dT%H:%M}",
         )
     if job.status in CLOSED:
-        raise Conflict(f"job {job.id} is {job.status}: it is not rescheduled")
+        raise Conflict(
+            f"job {job.id} is {job.status}: it is not rescheduled",
+            code="reschedule_closed",
+            job=job.id,
+            job_status=str(job.status),
+        )
     if job.status in UNDER_WAY:
         raise Conflict(
             f"job {job.id} is {job.status}: a crew has it in hand; stop it (back to assigned) "
-            "before rescheduling"
+            "before rescheduling",
+            code="reschedule_under_way",
+            job=job.id,
+            job_status=str(job.status),
         )
     if deadline is not None and earliest is not None and earliest + duration > deadline:
         raise Conflict(
             f"job {job.id} must be finished by {deadline:%Y-%m-%d %H:%M} (its deadline, which "
             f"rescheduling does not move): starting at {earliest:%Y-%m-%d %H:%M} it would end at "
-            f"{earliest + duration:%Y-%m-%d %H:%M}"
+            f"{earliest + duration:%Y-%m-%d %H:%M}",
+            code="reschedule_past_deadline",
+            job=job.id,
+            deadline=f"{deadline:%Y-%m-%dT%H:%M}",
+            earliest=f"{earliest:%Y-%m-%dT%H:%M}",
+            end=f"{earliest + duration:%Y-%m-%dT%H:%M}",
         )
 
     def when(t: dt.datetime | None) -> str:

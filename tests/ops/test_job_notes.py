@@ -20,10 +20,15 @@ HOUR = dt.timedelta(hours=1)
 def test_a_note_is_kept_trimmed_and_an_empty_one_refused() -> None:
     note = add_note(JobState("J1", JobStatus.DONE), "  customer not at home \n", by="d", at=AT)
     assert (note.text, note.by, note.job) == ("customer not at home", "d", "J1")
-    with pytest.raises(InvalidRequest):
+    with pytest.raises(InvalidRequest) as empty:
         add_note(JobState("J1", JobStatus.OPEN), "   ", by="d", at=AT)
-    with pytest.raises(InvalidRequest):
+    assert (empty.value.code, empty.value.params) == ("note_empty", {"job": "J1"})
+    with pytest.raises(InvalidRequest) as long:
         add_note(JobState("J1", JobStatus.OPEN), "x" * 2001, by="d", at=AT)
+    assert (long.value.code, long.value.params) == (
+        "note_too_long",
+        {"limit": 2000, "length": 2001},
+    )
 
 
 def test_rescheduling_an_assigned_job_frees_it_and_keeps_the_reason() -> None:
@@ -45,14 +50,22 @@ def test_rescheduling_an_assigned_job_frees_it_and_keeps_the_reason() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "earliest", "latest", "reason", "error"),
+    ("status", "earliest", "latest", "reason", "error", "code"),
     [
-        (JobStatus.OPEN, AT + 47.5 * HOUR, None, "later", Conflict),  # past the deadline
-        (JobStatus.ON_SITE, AT + HOUR, None, "later", Conflict),  # a crew has it
-        (JobStatus.DONE, AT + HOUR, None, "later", Conflict),
-        (JobStatus.OPEN, None, None, "later", InvalidRequest),
-        (JobStatus.OPEN, AT + 5 * HOUR, AT + 2 * HOUR, "later", InvalidRequest),
-        (JobStatus.OPEN, AT + HOUR, None, "  ", InvalidRequest),
+        # past the deadline
+        (JobStatus.OPEN, AT + 47.5 * HOUR, None, "later", Conflict, "reschedule_past_deadline"),
+        (JobStatus.ON_SITE, AT + HOUR, None, "later", Conflict, "reschedule_under_way"),
+        (JobStatus.DONE, AT + HOUR, None, "later", Conflict, "reschedule_closed"),
+        (JobStatus.OPEN, None, None, "later", InvalidRequest, "reschedule_needs_time"),
+        (
+            JobStatus.OPEN,
+            AT + 5 * HOUR,
+            AT + 2 * HOUR,
+            "later",
+            InvalidRequest,
+            "reschedule_window_reversed",
+        ),
+        (JobStatus.OPEN, AT + HOUR, None, "  ", InvalidRequest, "reschedule_needs_reason"),
     ],
 )
 def test_rescheduling_refusals(
@@ -61,8 +74,10 @@ def test_rescheduling_refusals(
     latest: dt.datetime | None,
     reason: str,
     error: type[Exception],
+    code: str,
 ) -> None:
-    with pytest.raises(error):
+    """Each refusal with its code, for the console to say it in Chinese (issue 18)."""
+    with pytest.raises(error) as refused:
         reschedule(
             JobState("J1", status),
             earliest=earliest,
@@ -73,6 +88,7 @@ def test_rescheduling_refusals(
             by="d",
             at=AT,
         )
+    assert refused.value.code == code and refused.value.params["job"] == "J1"  # type: ignore[attr-defined]
 
 
 def test_a_chain_comes_in_the_order_of_its_links() -> None:
