@@ -14,7 +14,8 @@ import pytest
 
 from ops.calendar import TZ
 from tests.api.conftest import LiveServer
-from tests.web.test_console import browser, sign_in, sync_api  # noqa: F401 (fixtures)
+from tests.web import pages
+from tests.web.pages import sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
@@ -26,16 +27,10 @@ PIPE = "P000300"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(
-        tmp_path_factory.mktemp("field") / "data",
-        env={"WATEROPS_DEMO_CLOCK": CLOCK.replace(tzinfo=None).isoformat()},
-    )
-    srv.start()
-    srv.started = time.monotonic()  # type: ignore[attr-defined]
-    try:
+    env = {"WATEROPS_DEMO_CLOCK": CLOCK.replace(tzinfo=None).isoformat()}
+    with pages.serve(tmp_path_factory, "field", env) as srv:
+        srv.started = time.monotonic()  # type: ignore[attr-defined]
         yield srv
-    finally:
-        srv.stop()
 
 
 def call(server: LiveServer, method: str, path: str, body: Any = None, **kw: Any) -> Any:
@@ -57,22 +52,8 @@ def day(server: LiveServer) -> dict[str, Any]:
     for k in range(4):
         survey = {"lon": lon + 0.004 * (k - 1.5), "lat": lat + 0.003, "duration_min": 20}
         call(server, "POST", "/api/leak-surveys", survey)
-    plan = call(server, "POST", "/api/plans", {"day": DAY.isoformat(), "seconds": 5})
-    deadline = time.monotonic() + 120
-    while (plan := call(server, "GET", f"/api/plans/{plan['id']}"))["status"] in (
-        "queued",
-        "solving",
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(0.5)
-    assert plan["status"] == "ready", plan["error"]
-    call(
-        server,
-        "POST",
-        f"/api/plans/{plan['id']}/publish",
-        {},
-        headers={"If-Match": f'"{plan["version"]}"'},
-    )
+    plan = pages.ready_plan(server, DAY, 5)
+    pages.publish_plan(server, plan)
     closures = {j["id"] for j in case["jobs"] if j["step"] == "close"}
     routes = [
         r
@@ -87,7 +68,7 @@ def day(server: LiveServer) -> dict[str, Any]:
     return {"ticket": case["ticket"], "closures": closures, "route": route, "plan": plan["id"]}
 
 
-def phone(browser: Any, server: LiveServer) -> Any:  # noqa: F811
+def phone(browser: Any, server: LiveServer) -> Any:
     context = browser.new_context(
         viewport={"width": 390, "height": 844},
         is_mobile=True,
@@ -102,7 +83,7 @@ def phone(browser: Any, server: LiveServer) -> Any:  # noqa: F811
 
 
 def test_a_crew_works_offline_and_the_dispatcher_sees_the_valve_fail(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
     day: dict[str, Any],
     tmp_path: Any,
@@ -127,9 +108,7 @@ def test_a_crew_works_offline_and_the_dispatcher_sees_the_valve_fail(
     context, page = phone(browser, server)
     page.on("pageerror", lambda e: errors.append(f"phone: {e}"))
     page.goto(f"{server.url}/field")
-    page.fill("#login-form input[name=username]", f"crew-{crew}")
-    page.fill("#login-form input[name=password]", "waterops-demo")
-    page.click("#login-form button[type=submit]")
+    pages.log_in(page, f"crew-{crew}")
     rows = page.locator("#stops li")
     sync_api.expect(rows).to_have_count(len(stops), timeout=15_000)
     assert [rows.nth(k).get_attribute("data-job") for k in range(len(stops))] == [
@@ -220,7 +199,7 @@ def test_a_crew_works_offline_and_the_dispatcher_sees_the_valve_fail(
 
 
 def test_a_crew_account_at_the_console_is_sent_to_the_field_app(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
     day: dict[str, Any],
 ) -> None:
@@ -230,9 +209,7 @@ def test_a_crew_account_at_the_console_is_sent_to_the_field_app(
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{server.url}/console")
-    page.fill("#login-form input[name=username]", f"crew-{day['route']['crew']}")
-    page.fill("#login-form input[name=password]", "waterops-demo")
-    page.click("#login-form button[type=submit]")
+    pages.log_in(page, f"crew-{day['route']['crew']}")
     message = page.locator("#login-error")
     sync_api.expect(message).to_contain_text("外业", timeout=10_000)
     assert page.locator("#login-error a").get_attribute("href") == "/field"
@@ -257,7 +234,7 @@ def another_crew(server: LiveServer, day: dict[str, Any]) -> tuple[str, list[dic
 
 
 def test_the_app_opens_without_network(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
     day: dict[str, Any],
 ) -> None:
@@ -269,9 +246,7 @@ def test_the_app_opens_without_network(
     context, page = phone(browser, server)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{server.url}/field")
-    page.fill("#login-form input[name=username]", f"crew-{crew}")
-    page.fill("#login-form input[name=password]", "waterops-demo")
-    page.click("#login-form button[type=submit]")
+    pages.log_in(page, f"crew-{crew}")
     sync_api.expect(page.locator("#stops li")).to_have_count(len(stops), timeout=15_000)
     # the worker controls the page and has kept the day (for this crew's account)
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15_000)
@@ -317,7 +292,7 @@ def test_the_app_opens_without_network(
 
 
 def test_a_refused_report_stays_before_the_crew_in_its_language(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
     day: dict[str, Any],
 ) -> None:
@@ -334,9 +309,7 @@ def test_a_refused_report_stays_before_the_crew_in_its_language(
     context, page = phone(browser, server)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{server.url}/field")
-    page.fill("#login-form input[name=username]", f"crew-{crew}")
-    page.fill("#login-form input[name=password]", "waterops-demo")
-    page.click("#login-form button[type=submit]")
+    pages.log_in(page, f"crew-{crew}")
     sync_api.expect(page.locator("#stops li")).to_have_count(len(stops), timeout=15_000)
     page.click(f'#stops li[data-job="{job}"]')
     sync_api.expect(page.locator("#job-facts")).to_contain_text(job)

@@ -7,41 +7,30 @@ valve row of the criticality tab locating its valve. Screenshots in ``build/scre
 from __future__ import annotations
 
 import math
-import os
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.api.conftest import LiveServer
-from tests.conftest import ROOT
+from tests.web import pages
 from tests.web.datetime_fields import fill_datetime
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ROOT / "build" / "screenshots"
+from tests.web.pages import sign_in, sync_api
 
 pytestmark = pytest.mark.slow
 
-if not CHROMIUM.exists():
-    if os.environ.get("WATEROPS_REQUIRE_BROWSER"):
-        raise RuntimeError("WATEROPS_REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
-    pytest.skip("no /usr/bin/chromium (apt-get install chromium)", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
+# a refusal the test asks for (a window past the deadline, 409) is logged by Chromium as a
+# failed load; the test checks the form shows it
+EXPECTED = ("status of 409 (Conflict)",)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("job-detail") / "data")
-    srv.start()
-    try:
+    with pages.serve(tmp_path_factory, "job-detail") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture(scope="module")
@@ -63,39 +52,11 @@ def work(server: LiveServer) -> dict[str, Any]:
     return {"ticket": ticket, "app": app}
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1366, "height": 800})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    yield pg
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"))
-    context.close()
-    # a refusal the test asks for (a window past the deadline, 409) is logged by Chromium as a
-    # failed load; the test checks the form shows it
-    errors = [e for e in errors if "status of 409 (Conflict)" not in e]
-    assert not errors, f"the page reported errors: {errors}"
-
-
-def sign_in(page: Any, server: LiveServer, user: str = "dispatcher", hash_: str = "") -> None:
-    page.goto(f"{server.url}/console{hash_}")
-    page.fill("#login-form input[name=username]", user)
-    page.fill("#login-form input[name=password]", "waterops-demo")
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#app:not([hidden])")
-    page.wait_for_selector(".leaflet-overlay-pane canvas")
-    expect(page.locator("#status")).to_have_text("", timeout=30_000)
+    shot = request.node.name
+    with pages.browser_page(browser, 1366, 800, expected=EXPECTED, shot=shot) as pg:
+        yield pg
 
 
 def api(server: LiveServer, path: str) -> Any:
@@ -157,7 +118,7 @@ def test_a_connection_step_by_open_job_its_basis_reschedule_and_complete_zh_then
         f"表1 第{basis['row']}行（{basis['type_chinese']}）：受理后 {basis['days']:g} 个工作日"
     )
     expect(panel.locator("#job-deadline")).to_contain_text("为其后的工序留出时间")  # chained
-    page.screenshot(path=str(SHOTS / "job_detail_zh.png"))
+    pages.screenshot(page, "job_detail_zh")
     # reschedule within the deadline, with a reason
     job = api(server, f"/api/jobs/{survey}")
     start = job["deadline"][:11] + "08:30"
@@ -193,7 +154,7 @@ def test_a_connection_step_by_open_job_its_basis_reschedule_and_complete_zh_then
     )
     expect(panel.locator("#job-chain")).to_contain_text("done")
     expect(panel.locator("#job-chain")).not_to_contain_text("已完成")
-    page.screenshot(path=str(SHOTS / "job_detail_en.png"))
+    pages.screenshot(page, "job_detail_en")
     page.hover(".leaflet-control-layers")
     overlays = page.locator(".leaflet-control-layers-overlays")
     expect(overlays).to_contain_text("Pipes")
@@ -252,7 +213,7 @@ def test_valves_metres_apart_are_fanned_out_at_high_zoom(page: Any, server: Live
     near = page.evaluate(where, [best[0], best[1], 18])
     assert near["real"] < 12  # on their true points they would overlap
     assert near["shown"] >= 11.5 and near["leaders"]
-    page.screenshot(path=str(SHOTS / "valves_fanned_out.png"))
+    pages.screenshot(page, "valves_fanned_out")
     far = page.evaluate(where, [best[0], best[1], 16])  # the overview: on their points
     assert abs(far["shown"] - far["real"]) < 0.5 and not far["leaders"]
 

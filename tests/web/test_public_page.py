@@ -12,13 +12,14 @@ import re
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
-from ops.calendar import TZ
-from tests.api.conftest import APPROVAL, LiveServer
-from tests.web.test_console import SHOTS, browser, sync_api  # noqa: F401 (fixtures)
+from tests.api.conftest import LiveServer
+from tests.web import pages
+from tests.web.pages import SHOTS, sync_api
 
 pytestmark = pytest.mark.slow
 
@@ -28,12 +29,9 @@ WEEK_ZH = "一二三四五六日"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("public") / "data", env={"WATEROPS_HOTLINE": HOTLINE})
-    srv.start()
-    try:
+    env = {"WATEROPS_HOTLINE": HOTLINE}
+    with pages.serve(tmp_path_factory, "public", env) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def public(server: LiveServer, path: str) -> Any:
@@ -43,32 +41,10 @@ def public(server: LiveServer, path: str) -> Any:
 
 
 def notice(server: LiveServer, pipe: str, days: int, reason_zh: str) -> dict[str, Any]:
-    token = server.token()
-    start = (dt.datetime.now(TZ) + dt.timedelta(days=days)).replace(
-        hour=9, minute=0, second=0, microsecond=0
+    draft, headers = pages.draft_outage(
+        server, [pipe], pages.nine_in(days), reason="main replacement", reason_zh=reason_zh
     )
-    code, body, headers = server.call(
-        "POST",
-        "/api/outages",
-        token,
-        {
-            "kind": "planned",
-            "start": start.isoformat(),
-            "end": (start + dt.timedelta(hours=6)).isoformat(),
-            "reason": "main replacement",
-            "reason_zh": reason_zh,
-            "pipes": [pipe],
-        },
-    )
-    assert code == 201, body
-    code, body, headers = server.call(
-        "POST",
-        f"/api/outages/{body['id']}/publish",
-        token,
-        {"acknowledge_overlaps": True, "approval": APPROVAL},
-        {"If-Match": headers["etag"]},
-    )
-    assert code == 200, body
+    body, headers = pages.publish(server, draft["id"], headers["etag"])
     return {**body, "etag": headers["etag"]}
 
 
@@ -88,17 +64,13 @@ def notices(server: LiveServer) -> dict[str, dict[str, Any]]:
     return {"wei3": wei3, "wei9": wei9, "cancelled": called_off}
 
 
-def open_page(
-    chromium: Any, server: LiveServer, width: int, height: int
-) -> tuple[Any, Any, list[str]]:
-    context = chromium.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{server.url}/outages")
-    page.wait_for_selector(".notice")
-    return context, page, errors
+@contextmanager
+def open_page(chromium: Any, server: LiveServer, width: int, height: int) -> Iterator[Any]:
+    """The public page, drawn (see :func:`pages.browser_page`)."""
+    with pages.browser_page(chromium, width, height) as page:
+        page.goto(f"{server.url}/outages")
+        page.wait_for_selector(".notice")
+        yield page
 
 
 def weekday_zh(iso: str) -> str:
@@ -108,16 +80,14 @@ def weekday_zh(iso: str) -> str:
 
 @pytest.mark.parametrize(("width", "height", "name"), [(1366, 900, "desktop"), (390, 844, "phone")])
 def test_the_public_page_and_the_address_search(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
     notices: dict[str, dict[str, Any]],
     width: int,
     height: int,
     name: str,
 ) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    context, page, errors = open_page(browser, server, width, height)
-    try:
+    with open_page(browser, server, width, height) as page:
         cards = page.locator(".notice")
         shown = {c.get_attribute("data-outage"): c for c in cards.all()}
         # every notice the service keeps public, the cancelled one too (it says so)
@@ -157,7 +127,7 @@ def test_the_public_page_and_the_address_search(
             found = api["notices"][0]
             for address, address_zh in zip(found["addresses"], found["addresses_zh"], strict=True):
                 assert (address_zh or address) in got
-            page.screenshot(path=str(SHOTS / f"public-{name}-{outage}.png"), full_page=True)
+            pages.screenshot(page, f"public-{name}-{outage}", full_page=True)
         # a place in no notice
         page.fill("#address", "南环路")
         page.click("#lookup-go")
@@ -173,23 +143,17 @@ def test_the_public_page_and_the_address_search(
             f"{start:%A} {start.day} {start:%B %Y}, 09:00 – 15:00"
             in page.locator(".answer").inner_text()
         )
-        page.screenshot(path=str(SHOTS / f"public-{name}-en.png"), full_page=True)
-    finally:
-        context.close()
-    assert not errors, errors
+        pages.screenshot(page, f"public-{name}-en", full_page=True)
 
 
 def test_the_printable_notice_from_the_public_page_and_the_console(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
     notices: dict[str, dict[str, Any]],
 ) -> None:
-    from tests.web.test_console import sign_in
-
     SHOTS.mkdir(parents=True, exist_ok=True)
     oid = notices["wei3"]["id"]
-    context, page, errors = open_page(browser, server, 1366, 900)
-    try:
+    with open_page(browser, server, 1366, 900) as page:
         page.locator(f"#notice-{oid} a[href$='/print']").click()
         page.wait_for_url(f"**/outages/{oid}/print")
         page.wait_for_selector("body[data-map-ready='area']")  # the area is drawn
@@ -198,38 +162,33 @@ def test_the_printable_notice_from_the_public_page_and_the_console(
         page.emulate_media(media="print")
         assert page.locator("#print").is_hidden()  # no button, no links on the sheet
         assert page.locator("#map").is_visible()
-        page.screenshot(path=str(SHOTS / "notice-print.png"), full_page=True)
+        pages.screenshot(page, "notice-print", full_page=True)
         pdf = page.pdf(prefer_css_page_size=True)
         # A4 (595 × 842 pt), the text and the map on one sheet
         assert re.search(rb"/MediaBox \[0 0 59[45]\.\d+ 841\.\d+\]", pdf), pdf[:300]
         assert len(re.findall(rb"/Type /Page\b", pdf)) == 1
         (SHOTS / "notice-print.pdf").write_bytes(pdf)
 
-        console = context.new_page()
-        sign_in(console, server, "dispatcher")
-        console.click("[data-tab=notices]")
-        console.click(f"#notice-list tr[data-outage='{oid}']")
+        console = page.context.new_page()
+        pages.sign_in(console, server, "dispatcher")
+        pages.open_notice(console, oid)
         link = console.locator("#notice-print")
         link.wait_for()
         assert link.get_attribute("href") == f"/outages/{oid}/print"
-        with context.expect_page() as opened:
+        with page.context.expect_page() as opened:
             link.click()
         sheet = opened.value
         sheet.wait_for_selector("body.printable")
         assert sheet.locator("h1").inner_text() == text.splitlines()[0]
-    finally:
-        context.close()
-    assert not errors, errors
 
 
 def test_the_chinese_page_names_places_in_chinese(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
     notices: dict[str, dict[str, Any]],
 ) -> None:
     # issue 16 review: the card's 停水范围 said "Wei 3 Lu" and the answer's 单位、小区 said
     # "Tieta Xiaoqu 2 Qi" although the notice carries their Chinese names (names_zh)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     oid = notices["wei3"]["id"]
     listed = next(n for n in public(server, "/public/notices") if n["id"] == oid)
     zh_of = listed["names_zh"]
@@ -240,8 +199,7 @@ def test_the_chinese_page_names_places_in_chinese(
     assert [m["id"] for m in answer["notices"]] == [oid]
     named = answer["notices"][0]["names"]
     assert estate in named
-    context, page, errors = open_page(browser, server, 1366, 900)
-    try:
+    with open_page(browser, server, 1366, 900) as page:
         card = page.locator(f"#notice-{oid}")
         where = card.locator("p", has_text="停水范围").inner_text()
         assert where.split(":", 1)[1].strip() == "纬三路"
@@ -252,27 +210,23 @@ def test_the_chinese_page_names_places_in_chinese(
         names = shown.locator("p", has_text="单位、小区").inner_text().split(":", 1)[1].strip()
         assert names.split("、") == [zh_of.get(x, x) for x in named]
         assert estate_zh in names and estate not in shown.inner_text()
-        page.screenshot(path=str(SHOTS / "public-zh-names.png"), full_page=True)
+        pages.screenshot(page, "public-zh-names", full_page=True)
         # in English the names as the data has them (pinyin)
         page.click("#lang")
         assert card.locator("p", has_text="Where").inner_text().endswith("Wei 3 Lu")
         names_en = shown.locator("p", has_text="Units and estates").inner_text()
         assert estate in names_en and estate_zh not in names_en
-        page.screenshot(path=str(SHOTS / "public-en-names.png"), full_page=True)
-    finally:
-        context.close()
-    assert not errors, errors
+        pages.screenshot(page, "public-en-names", full_page=True)
 
 
 def test_a_chinese_address_as_people_write_it_on_a_phone(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: LiveServer,
     notices: dict[str, dict[str, Any]],
 ) -> None:
     # issue 16 leftover: the sample city's customers have their address in Chinese
     # (address_zh); the search takes the address as written on a bill, city and district
     # before it and the building after it, and the Chinese page answers in Chinese
-    SHOTS.mkdir(parents=True, exist_ok=True)
     oid = notices["wei3"]["id"]
     listed = public(server, "/public/lookup?q=Wei+3+Lu")["notices"][0]
     english, chinese = listed["addresses"][0], listed["addresses_zh"][0]
@@ -285,8 +239,7 @@ def test_a_chinese_address_as_people_write_it_on_a_phone(
         [english],
         [chinese],
     )
-    context, page, errors = open_page(browser, server, 390, 844)
-    try:
+    with open_page(browser, server, 390, 844) as page:
         page.fill("#address", query)
         page.click("#lookup-go")
         shown = page.locator(f'.answer[data-answer="{oid}"]')
@@ -297,7 +250,7 @@ def test_a_chinese_address_as_people_write_it_on_a_phone(
         assert weekday_zh(notices["wei3"]["content"]["start"]) in shown.inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         shown.scroll_into_view_if_needed()
-        page.screenshot(path=str(SHOTS / "public-phone-address-zh.png"), full_page=True)
+        pages.screenshot(page, "public-phone-address-zh", full_page=True)
         # the English page: the address as the data writes it
         page.click("#lang")
         sync_api.expect(shown.locator("li")).to_have_text([english])
@@ -308,6 +261,3 @@ def test_a_chinese_address_as_people_write_it_on_a_phone(
         page.fill("#address", f"开封市鼓楼区纬三路{free}号")
         page.click("#lookup-go")
         page.locator('.answer[data-answer="none"]').wait_for()
-    finally:
-        context.close()
-    assert not errors, errors

@@ -9,22 +9,19 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import LiveServer
-from tests.web.test_console import browser, sync_api  # noqa: F401 (fixtures)
+from tests.web import pages
+from tests.web.pages import sync_api
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("empty") / "data")
-    srv.start()
-    try:
+    with pages.serve(tmp_path_factory, "empty") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
-def test_an_address_when_no_notice_is_published(browser: Any, server: LiveServer) -> None:  # noqa: F811
+def test_an_address_when_no_notice_is_published(browser: Any, server: LiveServer) -> None:
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
     page.goto(f"{server.url}/outages")
     page.fill("#address", "开封市纬三路49号")
