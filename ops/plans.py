@@ -300,7 +300,12 @@ def stop_plan(plan: int, status: PlanStatus | str) -> PlanStop:
     """
     status = PlanStatus(status)
     if status not in PLANNING:
-        raise Conflict(f"plan {plan} is {status}, not solving")
+        raise Conflict(
+            f"plan {plan} is {status}, not solving",
+            code="plan_not_solving",
+            plan=plan,
+            plan_status=str(status),
+        )
     if status is PlanStatus.QUEUED:  # nothing found yet to keep: it ends now, frees its place
         return PlanStop(PlanStatus.FAILED, "stopped before solving started")
     return PlanStop(status)
@@ -321,7 +326,12 @@ def replan_from(plan: int, status: PlanStatus | str, *, solved: bool = True) -> 
         The plan is not ready or published, or kept no state.
     """
     if PlanStatus(status) not in PLANNED or not solved:
-        raise Conflict(f"plan {plan} is {status}: re-plan from a ready or published plan")
+        raise Conflict(
+            f"plan {plan} is {status}: re-plan from a ready or published plan",
+            code="replan_not_ready",
+            plan=plan,
+            plan_status=str(status),
+        )
     return PlanStatus.QUEUED
 
 
@@ -356,7 +366,7 @@ def require_crews(count: int) -> None:
         No crew is active.
     """
     if count == 0:
-        raise Conflict("no active crews: add crews (POST /api/crews) first")
+        raise Conflict("no active crews: add crews (POST /api/crews) first", code="no_active_crews")
 
 
 def solved_result(plan: int, result: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -368,7 +378,7 @@ def solved_result(plan: int, result: Mapping[str, Any] | None) -> Mapping[str, A
         The plan has no result (queued, solving, or failed).
     """
     if result is None:
-        raise Conflict(f"plan {plan} has no result yet")
+        raise Conflict(f"plan {plan} has no result yet", code="plan_no_result", plan=plan)
     return result
 
 
@@ -389,7 +399,9 @@ def replan_jobs(
     known = set(open_jobs)
     unknown = [j for j in asked if j not in known]
     if unknown:
-        raise InvalidRequest(f"not open jobs: {', '.join(unknown[:10])}")
+        raise InvalidRequest(
+            f"not open jobs: {', '.join(unknown[:10])}", code="replan_not_open", jobs=unknown[:10]
+        )
     return tuple(asked)
 
 
@@ -426,7 +438,12 @@ def replan_start(day: dt.date, now: dt.datetime) -> None:
         ``now`` is on another day.
     """
     if now.date() != day:
-        raise InvalidRequest(f"now ({now:%Y-%m-%d %H:%M}) is not on the plan's day {day}")
+        raise InvalidRequest(
+            f"now ({now:%Y-%m-%d %H:%M}) is not on the plan's day {day}",
+            code="replan_not_today",
+            now=now.strftime("%Y-%m-%dT%H:%M"),
+            day=day.isoformat(),
+        )
 
 
 @dataclass(frozen=True)

@@ -243,7 +243,11 @@ def apply_edit(
             plan_status=str(status),
         )
     if edit.action not in ACTIONS:
-        raise InvalidRequest(f"unknown action {edit.action!r}: one of {', '.join(ACTIONS)}")
+        raise InvalidRequest(
+            f"unknown action {edit.action!r}: one of {', '.join(ACTIONS)}",
+            code="steer_unknown_action",
+            action=str(edit.action),
+        )
     routes = _routes(result)
     crews = set(routes)
     pins, locks, out = dict(steering.pins), dict(steering.locks), dict(steering.out)
@@ -299,14 +303,19 @@ def apply_edit(
                 )
             if jobs[job] != 1:
                 raise InvalidRequest(
-                    f"job {job} needs two crews: it is planned with both, not pinned to one"
+                    f"job {job} needs two crews: it is planned with both, not pinned to one",
+                    code="pin_two_crews",
+                    job=job,
                 )
             if edit.action == "pin" and edit.start is not None:
                 moment = local_time(edit.start).replace(tzinfo=None)
                 if moment.date() not in days:
                     raise InvalidRequest(
                         f"start {moment:%Y-%m-%d %H:%M} is not on the plan's days "
-                        f"({', '.join(d.isoformat() for d in days)})"
+                        f"({', '.join(d.isoformat() for d in days)})",
+                        code="pin_off_day",
+                        start=moment.isoformat(timespec="minutes"),
+                        days=[d.isoformat() for d in days],
                     )
                 start = moment.isoformat(timespec="minutes")
             pins[job] = Pin(crew, start)
@@ -370,7 +379,7 @@ def _crew(crew: str | None, crews: set[str]) -> str:
 
 def _job(job: str | None, jobs: Mapping[str, int]) -> str:
     if job is None or job not in jobs:
-        raise InvalidRequest(f"job {job!r} is not in the plan")
+        raise InvalidRequest(f"job {job!r} is not in the plan", code="job_not_in_plan", job=job)
     return job
 
 
@@ -473,9 +482,14 @@ def comparable(first: tuple[int, dt.date, bool], second: tuple[int, dt.date, boo
     """
     for plan, _, solved in (first, second):
         if not solved:
-            raise Conflict(f"plan {plan} has no result yet")
+            raise Conflict(f"plan {plan} has no result yet", code="plan_no_result", plan=plan)
     if first[1] != second[1]:
         raise InvalidRequest(
             f"plan {first[0]} is of {first[1]} and plan {second[0]} of {second[1]}: "
-            "compare plans of one day"
+            "compare plans of one day",
+            code="compare_other_days",
+            plan=first[0],
+            day=str(first[1]),
+            other=second[0],
+            other_day=str(second[1]),
         )

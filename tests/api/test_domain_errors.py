@@ -108,8 +108,16 @@ def test_a_replan_refuses_jobs_that_are_not_open_and_another_day(service: Servic
     assert plan["status"] == "ready", plan["error"]
     url = f"/api/plans/{plan['id']}/replan"
     r = service.post(url, json={"now": "2026-11-26T11:00:00", "new_jobs": ["LS-nothing"]})
-    assert r.status_code == 422 and r.json() == {"detail": "not open jobs: LS-nothing"}
+    assert r.status_code == 422 and r.json() == {
+        "detail": "not open jobs: LS-nothing",
+        "code": "replan_not_open",
+        "params": {"jobs": ["LS-nothing"]},
+    }
     r = service.post(url, json={"now": "2026-11-27T11:00:00"})
     assert r.status_code == 422
-    assert r.json() == {"detail": "now (2026-11-27 11:00) is not on the plan's day 2026-11-26"}
+    assert r.json() == {
+        "detail": "now (2026-11-27 11:00) is not on the plan's day 2026-11-26",
+        "code": "replan_not_today",
+        "params": {"now": "2026-11-27T11:00", "day": "2026-11-26"},
+    }
     service.clock.now = START
