@@ -33,11 +33,13 @@ import uuid
 from dataclasses import replace
 from functools import lru_cache
 from multiprocessing.connection import wait
+from multiprocessing.context import SpawnProcess
+from multiprocessing.synchronize import Semaphore
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Engine, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import tables as t
 from api.db.session import make_engine, session_factory
@@ -59,6 +61,7 @@ from ops.plans import (
 )
 from ops.steering import Steering
 from ops.workflow import PlanStatus
+from routing import ProgressCallback, RoadNetwork
 from routing.io import plan_to_state, read_roads
 
 log = logging.getLogger("waterops.planner")
@@ -79,15 +82,16 @@ class Planner:
         self.data_dir = data_dir
         self.workers = workers
         self._context = multiprocessing.get_context("spawn")
-        self._wake: Any = None
+        self._wake: Semaphore | None = None
         self._stopping = threading.Event()
         self._supervisor: threading.Thread | None = None
-        self._processes: list[Any] = []
+        self._processes: list[SpawnProcess] = []
         self._lock = threading.Lock()
 
     def submit(self, plan_id: int) -> None:
         """A plan was queued (or will be when the request commits): wake a worker."""
         self.start()
+        assert self._wake is not None, "the planner was shut down before it started"
         self._wake.release()
 
     def start(self) -> None:
@@ -100,7 +104,7 @@ class Planner:
             )
             self._supervisor.start()
 
-    def _spawn(self) -> Any:
+    def _spawn(self) -> SpawnProcess:
         process = self._context.Process(
             target=work,
             args=(self.database_url, str(self.data_dir), self._wake, os.getpid()),
@@ -161,7 +165,7 @@ def die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def work(database_url: str, data_dir: str, wake: Any, parent_pid: int) -> None:
+def work(database_url: str, data_dir: str, wake: Semaphore, parent_pid: int) -> None:
     """A worker's life: claim the next queued plan, solve it, again; reap abandoned plans."""
     die_with_parent(parent_pid)
     logging.basicConfig(level=logging.INFO)
@@ -190,7 +194,7 @@ def work(database_url: str, data_dir: str, wake: Any, parent_pid: int) -> None:
             release(lock, locks / f"{attempt}.lock")
 
 
-def _owned(attempt: str) -> Any:
+def _owned(attempt: str) -> ColumnElement[bool]:
     """The condition that the plan is still being solved by ``attempt``."""
     return (t.Plan.status == PlanStatus.SOLVING) & (
         t.Plan.progress["attempt"].as_string() == attempt
@@ -353,12 +357,12 @@ def _store(row: t.Plan, change: WorkerChange) -> None:
 
 
 def _solve(
-    reads: Any,
+    reads: sessionmaker[Session],
     problem: dict[str, Any],
     parent_id: int | None,
     seconds: float,
     data_dir: Path,
-    on_progress: Any,
+    on_progress: ProgressCallback,
 ) -> DayPlan:
     day = dt.date.fromisoformat(problem["day"])
     jobs, links, crews, chains = decode_problem(problem)
@@ -408,7 +412,7 @@ def _solve(
     )
 
 
-def _travel(session: Session, network_id: int | None, data_dir: Path) -> Any:
+def _travel(session: Session, network_id: int | None, data_dir: Path) -> RoadNetwork | None:
     if network_id is None:
         return None
     row = session.get(t.NetworkVersion, network_id)
@@ -419,7 +423,7 @@ def _travel(session: Session, network_id: int | None, data_dir: Path) -> Any:
 
 
 @lru_cache(maxsize=2)
-def _roads(path: str) -> Any:
+def _roads(path: str) -> RoadNetwork | None:
     """The road model of a stored network, built once per worker process (the worker lives on
     between plans; network files never change)."""
     return read_roads(path)
