@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import func, select, update
+from sqlalchemy import Insert, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from api.clock import now_local
 from api.db import tables as t
+from api.registry import LoadedNetwork
 from ops.calendar import TZ, CalendarBasis, WorkCalendar, calendar_from_config
 from ops.connections import (
     ApplicationStatus,
@@ -114,7 +115,12 @@ def connection_rules(request: Request) -> ConnectionRules:
     return rules
 
 
-def get_or_404(session: Session, model: Any, key: Any, what: str) -> Any:
+Row = TypeVar("Row")
+#: What the effect of an idempotent request answers: (status, JSON body, headers).
+Produced = tuple[int, dict[str, Any], dict[str, str]]
+
+
+def get_or_404(session: Session, model: type[Row], key: object, what: str) -> Row:
     """The row of ``model`` with primary key ``key``; :class:`~ops.errors.NotFound` (404)
     that names it when there is none."""
     row = session.get(model, key)
@@ -131,8 +137,8 @@ def idempotent(
     request: Request,
     key: str | None,
     username: str,
-    produce: Callable[[], tuple[int, Any, dict[str, str]]],
-    payload: Any = None,
+    produce: Callable[[], Produced],
+    payload: object = None,
 ) -> Response:
     """Run ``produce`` once per ``Idempotency-Key``: a repeat of the same POST gets the stored
     response (status, body, ETag and Location), so a client that lost the answer (a timeout, a
@@ -198,7 +204,7 @@ def _take_key(
     }
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        statement: Any = pg_insert(t.IdempotencyKey).values(values).on_conflict_do_nothing()
+        statement: Insert = pg_insert(t.IdempotencyKey).values(values).on_conflict_do_nothing()
     else:  # SQLite (writers queue on its lock already, so the first read above saw any other)
         statement = sqlite_insert(t.IdempotencyKey).values(values).on_conflict_do_nothing()
     taken = session.execute(statement.returning(t.IdempotencyKey.key)).first()
@@ -616,7 +622,7 @@ def outage_dict(row: t.Outage, outage: Outage) -> dict[str, Any]:
 
 def record_valve_status(
     session: Session,
-    loaded: Any,
+    loaded: LoadedNetwork,
     valve_id: str,
     operable: bool,
     note: str,
@@ -677,10 +683,18 @@ def recompute_deadlines(
     note = f"the {year} calendar was entered ({source}): deadline recomputed"
     moved: list[dict[str, Any]] = []
 
-    def counted_on(basis: Any) -> bool:
-        return bool(basis) and CalendarBasis.from_dict(basis).counts_on(year)
+    def counted_on(basis: Mapping[str, Any] | None) -> bool:
+        if not basis:
+            return False
+        return CalendarBasis.from_dict(basis).counts_on(year)
 
-    def record(field: str, old: Any, new: Any, app_id: str | None, job_id: str | None) -> None:
+    def record(
+        field: str,
+        old: dt.datetime | str | None,
+        new: dt.datetime | None,
+        app_id: str | None,
+        job_id: str | None,
+    ) -> None:
         old_t = None if old is None else local(_moment(old))
         new_t = None if new is None else local(_moment(new))
         if old_t == new_t:
@@ -753,7 +767,7 @@ def recompute_deadlines(
     return moved
 
 
-def _moment(value: Any) -> dt.datetime:
+def _moment(value: dt.datetime | str) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
 
 

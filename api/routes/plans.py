@@ -14,8 +14,8 @@ from fastapi import Path as FastPath
 from fastapi.responses import Response
 from openpyxl import Workbook
 from pydantic import BaseModel, Field
-from sqlalchemy import JSON, func, select, type_coerce
-from sqlalchemy.orm import defer
+from sqlalchemy import JSON, ColumnElement, func, select, type_coerce
+from sqlalchemy.orm import QueryableAttribute, Session, defer
 
 from api.db import tables as t
 from api.deps import Day, Dispatcher, IfMatch, PlanId, Reader, SessionDep, When, check_version, etag
@@ -23,6 +23,7 @@ from api.openapi import answers
 from api.responses import Refused, json_response
 from api.schemas import PlanDiffOut, PlanOut, PublishedPlanOut, SteeringOut
 from api.store import (
+    Produced,
     add_jobs,
     calendar_config,
     crew_value,
@@ -38,7 +39,7 @@ from api.store import (
     store_job_change,
 )
 from api.webhooks import enqueue_notice_events
-from ops.dispatch import plan_diff
+from ops.dispatch import CrewShift, plan_diff
 from ops.emergency import CallOutRules
 from ops.errors import Conflict
 from ops.field import (
@@ -50,7 +51,7 @@ from ops.field import (
     replan_positions,
     reported_progress,
 )
-from ops.jobs import field_job_from_dict
+from ops.jobs import FieldJob, JobLink, field_job_from_dict
 from ops.outages import LIVE
 from ops.plans import (
     PlanRequest,
@@ -66,7 +67,7 @@ from ops.plans import (
 )
 from ops.plans import publish_plan as publish
 from ops.plans import stop_plan as stop_planning
-from ops.repairs import chain_from_jobs
+from ops.repairs import RepairChain, chain_from_jobs
 from ops.steering import Edit, Steering, apply_edit, comparable, resolve_from, unsolved_edits
 from ops.steering import check_version as check_plan_version
 from ops.workflow import NOT_STARTED, PLANNING, JobState, JobStatus, PlanStatus
@@ -103,7 +104,7 @@ class PlanIn(BaseModel):
 
 
 def plan_dict(
-    row: t.Plan, *, full: bool = True, listed: tuple[int, int, Any] | None = None
+    row: t.Plan, *, full: bool = True, listed: tuple[int, int, dict[str, Any] | None] | None = None
 ) -> dict[str, Any]:
     """A plan for the API; ``listed``: (jobs, crews, summary) counted in the database, so a
     listing does not load the problems and results."""
@@ -140,7 +141,9 @@ def plan_dict(
     return data
 
 
-def _in_json(session: Any, column: Any, key: str) -> tuple[Any, Any]:
+def _in_json(
+    session: Session, column: QueryableAttribute[Any], key: str
+) -> tuple[ColumnElement[int], ColumnElement[Any]]:
     """The length of the list at ``key`` of a JSON column, and the value at ``key``, computed
     by the database (PostgreSQL's ``->``, SQLite's JSON1 paths)."""
     if session.get_bind().dialect.name == "postgresql":
@@ -153,7 +156,9 @@ def _in_json(session: Any, column: Any, key: str) -> tuple[Any, Any]:
     )
 
 
-def _gather(session: Any, request: Request) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+def _gather(
+    session: Session, request: Request
+) -> tuple[list[FieldJob], list[JobLink], list[CrewShift], list[RepairChain]]:
     job_rows = session.scalars(select(t.Job).where(t.Job.status.in_(NOT_STARTED))).all()
     jobs = [job_value(r) for r in job_rows]
     ids = {j.id for j in jobs}
@@ -170,7 +175,7 @@ def _gather(session: Any, request: Request) -> tuple[list[Any], list[Any], list[
     return jobs, links, crews, chains
 
 
-def _queue(session: Any, request: Request, row: t.Plan) -> Response:
+def _queue(session: Session, request: Request, row: t.Plan) -> Response:
     limit = request.app.state.settings.plans_per_user
     # the user's row is locked so that two requests of one user count one after the other
     # (SQLite's writers queue already; PostgreSQL needs the lock)
@@ -260,9 +265,9 @@ def list_plans(
     day: Annotated[Day | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
-    jobs, _ = _in_json(session, t.Plan.problem, "jobs")
-    crews, _ = _in_json(session, t.Plan.problem, "crews")
-    _, summary = _in_json(session, t.Plan.result, "summary")
+    jobs = _in_json(session, t.Plan.problem, "jobs")[0]
+    crews = _in_json(session, t.Plan.problem, "crews")[0]
+    summary = _in_json(session, t.Plan.result, "summary")[1]
     query = (
         select(t.Plan, jobs, crews, summary)
         .options(defer(t.Plan.problem), defer(t.Plan.result), defer(t.Plan.state))
@@ -276,9 +281,8 @@ def list_plans(
     )
 
 
-def _plan(session: Any, plan_id: Any) -> t.Plan:
-    row: t.Plan = get_or_404(session, t.Plan, plan_id, "plan")
-    return row
+def _plan(session: Session, plan_id: int) -> t.Plan:
+    return get_or_404(session, t.Plan, plan_id, "plan")
 
 
 @router.get(
@@ -320,7 +324,7 @@ def publish_plan(
     session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    def produce() -> tuple[int, Any, dict[str, str]]:
+    def produce() -> Produced:
         row = _plan(session, plan_id)
         check_version(row.version, version, f"plan {plan_id}")
         outcome = plan_outcome(row.result) if row.result is not None else None
@@ -373,7 +377,7 @@ def publish_plan(
     return idempotent(session, request, idempotency_key, user.username, produce, version)
 
 
-def _job_rows(session: Any, ids: frozenset[str]) -> dict[str, t.Job]:
+def _job_rows(session: Session, ids: frozenset[str]) -> dict[str, t.Job]:
     """The stored jobs of ``ids`` by id (selected in chunks, under every database's limit of
     bound parameters)."""
     out: dict[str, t.Job] = {}
@@ -387,7 +391,7 @@ def _job_rows(session: Any, ids: frozenset[str]) -> dict[str, t.Job]:
 
 
 def _store_publication(
-    session: Any,
+    session: Session,
     row: t.Plan,
     done: Publication,
     jobs: dict[str, t.Job],
@@ -412,6 +416,7 @@ def _store_publication(
     session.flush()  # the rests are rows now: the plan may assign them
     for change in done.assigned:
         job = jobs.get(change.job.id) or session.get(t.Job, change.job.id)
+        assert job is not None, f"job {change.job.id} of the plan is stored"
         store_job_change(session, job, change)
     by_id = {o.id: o for o in outages}
     for moved in done.notices:
@@ -649,7 +654,7 @@ def _steering_dict(row: t.Plan) -> dict[str, Any]:
     }
 
 
-def _locked_plan(session: Any, plan_id: int) -> t.Plan:
+def _locked_plan(session: Session, plan_id: int) -> t.Plan:
     """The plan, its row locked until the edit commits (two edits of one plan queue)."""
     row = session.scalars(select(t.Plan).where(t.Plan.id == plan_id).with_for_update()).first()
     if row is None:

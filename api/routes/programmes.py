@@ -13,11 +13,13 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.db import tables as t
 from api.deps import Dispatcher, NetworkId, Operator, OptionalId, Reader, SessionDep
 from api.hydraulics import stored_model
 from api.jobs import Progress, Run, job_dict, jobs_of
+from api.registry import LoadedNetwork
 from api.responses import json_response, save_upload
 from api.store import (
     add_jobs,
@@ -186,19 +188,19 @@ def survey_from_analysis(
 # -- the valve programme -----------------------------------------------------------------------
 
 
-def extra_customers(loaded: Any) -> dict[str, int]:
+def extra_customers(loaded: LoadedNetwork) -> dict[str, int]:
     """Valve id → the extra customers cut off if it fails (the criticality ranking)."""
     return {r["valve"]: int(r["extra_customers"]) for r in loaded.criticality_ranking()}
 
 
-def critical_customers(loaded: Any) -> dict[str, int]:
+def critical_customers(loaded: LoadedNetwork) -> dict[str, int]:
     """Valve id → the critical customers (hospitals …) cut off beyond the plan if it fails: such
     a valve is critical (``ops.valves.critical_valves``)."""
     return {r["valve"]: int(r["extra_critical"]) for r in loaded.criticality_ranking()}
 
 
 def _field_record(
-    session: Any, network_id: int
+    session: Session, network_id: int
 ) -> tuple[dict[str, dt.date], dict[str, ExerciseResult]]:
     """The latest exercise date and result per valve, as the field reported them."""
     rows = session.execute(
@@ -207,7 +209,7 @@ def _field_record(
         .order_by(t.ValveStatus.id)
     ).all()
     dates = {str(v): d for v, _, d in rows if d is not None}
-    results = {str(v): ExerciseResult(r) for v, r, _ in rows}
+    results = {str(v): ExerciseResult(r) for v, r, _ in rows if r is not None}
     return dates, results
 
 
@@ -232,6 +234,8 @@ HYDRAULIC_DOC = (
 HOUR_DOC = "hour for hydraulic=true (default: a GIS upload's peak hour; an EPANET file's start)"
 TABLE_KIND = "valve_table"  # its kind in hydraulic_jobs
 TOP_ROWS = 50  # the valves whose failure costs most, listed with the job's result
+# a finished table job's (hour, valve id -> extra m³/h not served if it fails)
+ValveTable = tuple[float, dict[str, float]]
 
 
 @router.get(
@@ -275,7 +279,7 @@ def valve_programme(
     )
 
 
-def _table_inputs(request: Request, loaded: Any, hour: float | None) -> dict[str, Any]:
+def _table_inputs(request: Request, loaded: LoadedNetwork, hour: float | None) -> dict[str, Any]:
     """What a hydraulic valve table depends on: the hour, the service pressure, the valves
     found inoperable (a valve reported failed changes every isolation around it)."""
     return {
@@ -285,7 +289,7 @@ def _table_inputs(request: Request, loaded: Any, hour: float | None) -> dict[str
     }
 
 
-def _valve_table(request: Request, loaded: Any, hour: float | None) -> Any:
+def _valve_table(request: Request, loaded: LoadedNetwork, hour: float | None) -> ValveTable:
     """The hour and valve id → extra m³/h not served of the finished table job of these
     inputs; none finished is a Conflict naming the job's state and how to start it."""
     inputs = _table_inputs(request, loaded, hour)
@@ -309,7 +313,7 @@ class TableIn(BaseModel):
     )
 
 
-def _table_runner(request: Request, loaded: Any, inputs: dict[str, Any]) -> Run:
+def _table_runner(request: Request, loaded: LoadedNetwork, inputs: dict[str, Any]) -> Run:
     """The whole network's hydraulic valve table on an EPANET engine of its own (each valve
     failing in turn: ``gis.hydraulics.hydraulic_valve_criticality``), in this process (a
     service does not fork); the progress is valves done of the total. Each valve's row is kept
@@ -344,7 +348,7 @@ def _table_runner(request: Request, loaded: Any, inputs: dict[str, Any]) -> Run:
     return run
 
 
-def _table_answer(row: Any) -> dict[str, Any]:
+def _table_answer(row: t.HydraulicJob) -> dict[str, Any]:
     job = job_dict(row)
     result = job.pop("result") or {}
     return {**job, "network": row.subject, **{k: v for k, v in result.items() if k != "table"}}
@@ -433,7 +437,9 @@ def stop_valve_table(network_id: NetworkId, request: Request, _: Operator) -> Re
     return json_response(_table_answer(jobs.latest(TABLE_KIND, network_id) or job))
 
 
-def _hydraulic_summary(request: Request, settings: Any, table: Any) -> Any:
+def _hydraulic_summary(
+    request: Request, settings: ProgrammeSettings, table: ValveTable | None
+) -> dict[str, Any] | None:
     if table is None:
         return None
     return {

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.db import tables as t
 from api.deps import (
@@ -25,6 +26,7 @@ from api.deps import (
     check_version,
     etag,
 )
+from api.registry import LoadedNetwork
 from api.responses import json_response
 from api.schemas import (
     ConnectionCompletedOut,
@@ -39,6 +41,7 @@ from api.schemas import (
     RepairOut,
 )
 from api.store import (
+    Produced,
     add_jobs,
     application_value,
     calendar,
@@ -126,7 +129,7 @@ class ConnectionIn(BaseModel):
     representative: str | None = Field(default=None, max_length=64)
 
 
-def _intake(row: t.Application, request: Request, session: Any) -> dict[str, Any]:
+def _intake(row: t.Application, request: Request, session: Session) -> dict[str, Any]:
     received = local(row.received_at or row.accepted_at)
     accepted = local(row.accepted_at) if row.accepted_at else None
     cal = calendar(request, session)
@@ -142,7 +145,7 @@ def _intake(row: t.Application, request: Request, session: Any) -> dict[str, Any
     }
 
 
-def _application_dict(row: t.Application, request: Request, session: Any) -> dict[str, Any]:
+def _application_dict(row: t.Application, request: Request, session: Session) -> dict[str, Any]:
     return {
         **row.case,
         "application": row.id,
@@ -159,7 +162,7 @@ def _application_dict(row: t.Application, request: Request, session: Any) -> dic
     }
 
 
-def _accept(row: t.Application, request: Request, session: Any, username: str) -> None:
+def _accept(row: t.Application, request: Request, session: Session, username: str) -> None:
     """Acceptance (受理): the Table 1 deadline, the flags and the field jobs."""
     case = accept(
         application_value(row),
@@ -199,7 +202,7 @@ def create_connection(
         accepted_at=local(body.accepted_at) if body.accepted_at else None,
     )
 
-    def produce() -> tuple[int, Any, dict[str, str]]:
+    def produce() -> Produced:
         app_id = next_id(session, "APP")
         row = t.Application(
             id=app_id,
@@ -274,9 +277,8 @@ def intake(request: Request, _: Reader, session: SessionDep) -> Response:
     )
 
 
-def _application(session: Any, app_id: Any) -> t.Application:
-    row: t.Application = get_or_404(session, t.Application, app_id, "application")
-    return row
+def _application(session: Session, app_id: str) -> t.Application:
+    return get_or_404(session, t.Application, app_id, "application")
 
 
 @router.get(
@@ -402,7 +404,7 @@ def create_repair(
     network_id = body.network_id or registry.latest_id(session)
     loaded = registry.get(session, network_id)
 
-    def produce() -> tuple[int, Any, dict[str, str]]:
+    def produce() -> Produced:
         if not body.second_break:
             linked = _same_break(session, loaded, network_id, body)
             if linked is not None:
@@ -450,8 +452,8 @@ def create_repair(
 
 
 def _same_break(
-    session: Any, loaded: Any, network_id: int, body: RepairIn
-) -> tuple[int, Any, dict[str, str]] | None:
+    session: Session, loaded: LoadedNetwork, network_id: int, body: RepairIn
+) -> Produced | None:
     """A report of a break that an open ticket has already: linked to that ticket (kept in
     its list of reports), answered 200 with the ticket and what to send for a second break."""
     location = (body.lon, body.lat) if body.lon is not None and body.lat is not None else None
@@ -475,7 +477,7 @@ def _same_break(
     if found is None:
         return None
     other, metres, pipe_id, site = found.open_break, found.metres, found.pipe_id, found.site
-    row = session.get(t.RepairTicket, other.ticket)
+    row = next(r for r in rows if r.id == other.ticket)  # the open ticket it was found in
     reports = [
         *row.report.get("reports", []),
         {
@@ -624,9 +626,8 @@ def list_jobs(
     return json_response([job_dict(r) for r in session.scalars(query)])
 
 
-def _job(session: Any, job_id: Any) -> t.Job:
-    row: t.Job = get_or_404(session, t.Job, job_id, "job")
-    return row
+def _job(session: Session, job_id: str) -> t.Job:
+    return get_or_404(session, t.Job, job_id, "job")
 
 
 class JobNoteOut(BaseModel):
@@ -662,7 +663,7 @@ class JobDetailOut(JobWithHistoryOut):
     )
 
 
-def _detail(session: Any, row: t.Job, request: Request) -> dict[str, Any]:
+def _detail(session: Session, row: t.Job, request: Request) -> dict[str, Any]:
     """A job with its history, notes, links, chain and the basis of its deadline."""
     job_id = row.id
     events = session.scalars(
