@@ -225,7 +225,7 @@ def add_jobs(
 ) -> None:
     for job in jobs:
         if session.get(t.Job, job.id) is not None:
-            raise Conflict(f"job {job.id} exists already")
+            raise Conflict(f"job {job.id} exists already", code="job_exists", job=job.id)
         session.add(
             t.Job(
                 id=job.id,
@@ -456,7 +456,7 @@ def add_absence(session: Session, absence: Absence, by: str) -> t.CrewAbsence:
     ``waterops crews absence add`` both store through here."""
     crew = session.get(t.Crew, absence.crew_id, with_for_update=True, populate_existing=True)
     if crew is None:
-        raise NotFound(f"no crew {absence.crew_id}")
+        raise NotFound(f"no crew {absence.crew_id}", code="no_crew", crew=absence.crew_id)
     mine = crew_absences(session, absence.crew_id, absence.start, absence.end)
     refuse_overlap(absence, [(r.id, absence_value(r)) for r in mine])
     row = t.CrewAbsence(
@@ -477,7 +477,12 @@ def add_absence(session: Session, absence: Absence, by: str) -> t.CrewAbsence:
 def remove_absence(session: Session, crew_id: str, absence_id: int) -> None:
     row = session.get(t.CrewAbsence, absence_id)
     if row is None or row.crew_id != crew_id:
-        raise NotFound(f"crew {crew_id} has no absence {absence_id}")
+        raise NotFound(
+            f"crew {crew_id} has no absence {absence_id}",
+            code="no_absence",
+            crew=crew_id,
+            absence=absence_id,
+        )
     session.delete(row)
     session.flush()
 
@@ -790,5 +795,10 @@ def public_outage(session: Session, outage_id: str) -> Outage:
     row = session.get(t.Outage, outage_id)
     outage = outage_value(session, row) if row is not None else None
     if outage is None or not outage.sent_revisions:
-        raise NotFound(f"no published notice {outage_id}")
+        raise NotFound(
+            f"no published notice {outage_id}",
+            code="not_found",
+            what="published notice",
+            key=str(outage_id),
+        )
     return outage

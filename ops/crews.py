@@ -65,16 +65,30 @@ class Absence:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise InvalidRequest("an absence must not end before it starts")
+            raise InvalidRequest(
+                "an absence must not end before it starts", code="absence_reversed"
+            )
         if (self.end - self.start).days >= MAX_ABSENCE_DAYS:
-            raise InvalidRequest(f"an absence covers at most {MAX_ABSENCE_DAYS} days")
+            raise InvalidRequest(
+                f"an absence covers at most {MAX_ABSENCE_DAYS} days",
+                code="absence_too_long",
+                days=MAX_ABSENCE_DAYS,
+            )
         if (self.start_time is None) != (self.end_time is None):
-            raise InvalidRequest("give both start_time and end_time of the hours away, or neither")
+            raise InvalidRequest(
+                "give both start_time and end_time of the hours away, or neither",
+                code="absence_hours_half",
+            )
         if self.start_time is not None and self.end_time is not None:
             if self.end != self.start:
-                raise InvalidRequest("hours away are of one date: give start_time on one date")
+                raise InvalidRequest(
+                    "hours away are of one date: give start_time on one date",
+                    code="absence_hours_days",
+                )
             if self.end_time <= self.start_time:
-                raise InvalidRequest("the hours away must end after they start")
+                raise InvalidRequest(
+                    "the hours away must end after they start", code="absence_hours_reversed"
+                )
 
     def covers(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
@@ -135,11 +149,18 @@ class ShiftChange:
 
     def __post_init__(self) -> None:
         if (self.start is None) != (self.end is None):
-            raise InvalidRequest("give both start and end of the changed shift, or neither")
+            raise InvalidRequest(
+                "give both start and end of the changed shift, or neither", code="shift_change_half"
+            )
         if self.start is not None and self.end is not None and self.end <= self.start:
-            raise InvalidRequest("the changed shift must end after it starts")
+            raise InvalidRequest(
+                "the changed shift must end after it starts", code="shift_change_reversed"
+            )
         if self.start is None and self.on_call is None:
-            raise InvalidRequest("a shift change changes the hours, the on-call duty or both")
+            raise InvalidRequest(
+                "a shift change changes the hours, the on-call duty or both",
+                code="shift_change_empty",
+            )
 
 
 @dataclass(frozen=True)

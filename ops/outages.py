@@ -143,7 +143,10 @@ class NoticeContent:
         if self.end <= self.start:
             raise InvalidRequest(
                 f"the outage must end after it starts (start {self.start:%Y-%m-%d %H:%M}, "
-                f"end {self.end:%Y-%m-%d %H:%M})"
+                f"end {self.end:%Y-%m-%d %H:%M})",
+                code="outage_reversed",
+                start=f"{self.start:%Y-%m-%dT%H:%M}",
+                end=f"{self.end:%Y-%m-%dT%H:%M}",
             )
 
     @property
@@ -488,7 +491,8 @@ def shutdown_outage(
     if not reason and not zh:
         raise InvalidRequest(
             "give the reason of the outage: reason_zh (Chinese, the notice of record), and "
-            "reason in English if you can"
+            "reason in English if you can",
+            code="outage_needs_reason",
         )
     failed = sorted(set(failed_valves))
     plan = isolator.isolate(list(pipes), failed)
@@ -521,7 +525,11 @@ def _step(
     if now < outage.latest.at:
         raise InvalidRequest(
             f"outage {outage.id}: {now:%Y-%m-%d %H:%M} is before its last change "
-            f"({outage.latest.at:%Y-%m-%d %H:%M}); changes are kept in time order"
+            f"({outage.latest.at:%Y-%m-%d %H:%M}); changes are kept in time order",
+            code="outage_change_before_last",
+            outage=outage.id,
+            at=f"{now:%Y-%m-%dT%H:%M}",
+            last=f"{outage.latest.at:%Y-%m-%dT%H:%M}",
         )
     revision = Revision(
         len(outage.revisions) + 1, state, now, content, xml_safe(note), xml_safe(note_zh).strip()
@@ -583,12 +591,17 @@ def publish(
     if not content.hotline.strip():
         raise InvalidRequest(
             f"outage {outage.id} has no service hotline: set the utility's hotline "
-            "(WATEROPS_HOTLINE) and create the notice again"
+            "(WATEROPS_HOTLINE) and create the notice again",
+            code="outage_no_hotline",
+            outage=outage.id,
         )
     if content.end <= now:
         raise InvalidRequest(
             f"outage {outage.id} ended at {content.end:%Y-%m-%d %H:%M}, before now: "
-            "correct the window before publishing"
+            "correct the window before publishing",
+            code="outage_ended",
+            outage=outage.id,
+            end=f"{content.end:%Y-%m-%dT%H:%M}",
         )
     if outage.kind == OutageKind.PLANNED:
         _check_lead(outage.id, content.start, now, lead)
@@ -610,7 +623,9 @@ def check_lead_setting(lead: dt.timedelta) -> dt.timedelta:
     if lead < MIN_LEAD:
         raise InvalidRequest(
             f"a notice lead of {lead.total_seconds() / 3600:g} h is shorter than the 24 h the "
-            "城市供水条例 (§22) requires for a planned stoppage: set it to 24 h or more"
+            "城市供水条例 (§22) requires for a planned stoppage: set it to 24 h or more",
+            code="notice_lead_setting",
+            hours=f"{lead.total_seconds() / 3600:g}",
         )
     return lead
 
@@ -657,23 +672,36 @@ def record_authority(
         if outage.kind != OutageKind.PLANNED:
             raise InvalidRequest(
                 f"outage {outage.id} is an emergency: it is reported to the authority, not "
-                "approved ahead (城市供水条例 §22)"
+                "approved ahead (城市供水条例 §22)",
+                code="emergency_not_approved",
+                outage=outage.id,
             )
         _require(outage, "approved", (NoticeState.DRAFT, *LIVE))
         if not document.strip():
             raise InvalidRequest(
-                f"outage {outage.id}: give the approval's document number (批准文号)"
+                f"outage {outage.id}: give the approval's document number (批准文号)",
+                code="approval_needs_document",
+                outage=outage.id,
             )
     elif outage.kind != OutageKind.EMERGENCY:
         raise InvalidRequest(
-            f"outage {outage.id} is planned: it needs the authority's approval, not a report"
+            f"outage {outage.id} is planned: it needs the authority's approval, not a report",
+            code="planned_not_reported",
+            outage=outage.id,
         )
     if not authority.strip():
-        raise InvalidRequest(f"outage {outage.id}: name the water-supply authority")
+        raise InvalidRequest(
+            f"outage {outage.id}: name the water-supply authority",
+            code="record_needs_authority",
+            outage=outage.id,
+        )
     if local_time(at) > now + dt.timedelta(minutes=1):
         raise InvalidRequest(
             f"outage {outage.id}: the {kind.value} is dated {local_time(at):%Y-%m-%d %H:%M}, "
-            "in the future: enter it once it has happened"
+            "in the future: enter it once it has happened",
+            code="record_in_future",
+            outage=outage.id,
+            at=f"{local_time(at):%Y-%m-%dT%H:%M}",
         )
     record = AuthorityRecord(kind, authority, document, at, entered_by, now)
     return replace(outage, records=(*outage.records, record))
@@ -768,13 +796,19 @@ def restore(
     if now is not None and at > local_time(now):
         raise InvalidRequest(
             f"outage {outage.id}: {at:%Y-%m-%d %H:%M} is still to come; record the restoration "
-            "when the water is back on, or update the window's end"
+            "when the water is back on, or update the window's end",
+            code="restore_in_future",
+            outage=outage.id,
+            at=f"{at:%Y-%m-%dT%H:%M}",
         )
     content = outage.content
     if at <= content.start:
         raise NoticeStateError(
             f"outage {outage.id} has not started (it starts {content.start:%Y-%m-%d %H:%M}): "
-            "water cannot be restored before it goes off; cancel the outage instead"
+            "water cannot be restored before it goes off; cancel the outage instead",
+            code="restore_before_start",
+            outage=outage.id,
+            start=f"{content.start:%Y-%m-%dT%H:%M}",
         )
     return _step(outage, NoticeState.RESTORED, at, replace(content, end=at), note)
 
@@ -787,7 +821,11 @@ def cancel(outage: Outage, now: dt.datetime, reason: str, reason_zh: str = "") -
     """
     _require(outage, "cancelled", (NoticeState.DRAFT, *LIVE))
     if not reason.strip() and not reason_zh.strip():
-        raise InvalidRequest(f"outage {outage.id}: say why it is cancelled")
+        raise InvalidRequest(
+            f"outage {outage.id}: say why it is cancelled",
+            code="cancel_needs_reason",
+            outage=outage.id,
+        )
     return _step(
         outage, NoticeState.CANCELLED, now, outage.content, reason.strip() or reason_zh, reason_zh
     )

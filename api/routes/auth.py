@@ -167,7 +167,11 @@ def list_users(_: Admin, session: SessionDep) -> list[UserOut]:
 )
 def add_user(body: UserIn, _: Admin, session: SessionDep) -> UserOut:
     if session.scalar(select(User).where(User.username == body.username)) is not None:
-        raise Conflict(f"user {body.username!r} exists already: choose another")
+        raise Conflict(
+            f"user {body.username!r} exists already: choose another",
+            code="user_exists",
+            user=body.username,
+        )
     crew = _crew_of(session, body.role, body.crew)
     session.add(
         User(
@@ -199,9 +203,11 @@ def _crew_of(session: SessionDep, role: str, crew: str | None) -> str | None:
 def change_user(username: str, body: UserChange, admin: Admin, session: SessionDep) -> UserOut:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(f"no user {username!r}", code="not_found", what="user", key=username)
     if username == admin.username and (body.active is False or body.role not in (None, "admin")):
-        raise Conflict("you cannot disable or demote yourself: ask another admin")
+        raise Conflict(
+            "you cannot disable or demote yourself: ask another admin", code="admin_self"
+        )
     if body.role is not None or body.crew is not None:
         role = body.role or user.role
         user.crew_id = _crew_of(session, role, body.crew or user.crew_id)

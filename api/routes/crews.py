@@ -168,7 +168,11 @@ def list_crews(
 )
 def add_crew(body: CrewNew, _: Dispatcher, session: SessionDep) -> Response:
     if session.get(t.Crew, body.id) is not None:
-        raise Conflict(f"crew {body.id} exists already: choose another id, or PUT that crew")
+        raise Conflict(
+            f"crew {body.id} exists already: choose another id, or PUT that crew",
+            code="crew_exists",
+            crew=body.id,
+        )
     row = t.Crew(**body.columns(body.id))
     session.add(row)
     session.flush()
@@ -284,7 +288,7 @@ def _range(since: dt.date | None, until: dt.date | None) -> tuple[dt.date, dt.da
     first = since or dt.date.min
     last = until or dt.date.max
     if last < first:
-        raise InvalidRequest("`to` must not be before `from`")
+        raise InvalidRequest("`to` must not be before `from`", code="days_reversed")
     return first, last
 
 
@@ -380,7 +384,12 @@ def remove_shift_change(crew_id: str, day: Day, _: Dispatcher, session: SessionD
         )
     ).first()
     if row is None:
-        raise NotFound(f"crew {crew_id} has no shift change on {day}")
+        raise NotFound(
+            f"crew {crew_id} has no shift change on {day}",
+            code="no_shift_change",
+            crew=crew_id,
+            day=day.isoformat(),
+        )
     session.delete(row)
     return Response(status_code=204)
 

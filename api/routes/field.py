@@ -182,7 +182,12 @@ def _crew_job(session: Session, member: CrewMember, job_id: str) -> t.Job:
     row = session.get(t.Job, job_id)
     # another crew's job is not shown (as if it did not exist): a crew sees its own work
     if row is None or row.crew_id != member.crew:
-        raise NotFound(f"no job {job_id} of crew {member.crew}")
+        raise NotFound(
+            f"no job {job_id} of crew {member.crew}",
+            code="field_not_crews_job",
+            job=job_id,
+            crew=member.crew,
+        )
     return row
 
 
@@ -592,7 +597,7 @@ def _valve_failed(
 def get_photo(report_id: str, request: Request, _: Reader, session: SessionDep) -> Response:
     row = session.get(t.FieldReport, report_id)
     if row is None or not row.photo:
-        raise NotFound(f"no photo {report_id}")
+        raise NotFound(f"no photo {report_id}", code="not_found", what="photo", key=report_id)
     path = Path(request.app.state.settings.data_dir).resolve() / row.photo
     return FileResponse(path)
 

@@ -132,7 +132,7 @@ def create_outage(
     body: OutageIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:
     if bool(body.pipes) == (body.lon is not None and body.lat is not None):
-        raise InvalidRequest("give pipes (ids), or lon and lat of a point")
+        raise InvalidRequest("give pipes (ids), or lon and lat of a point", code="outage_where")
     registry = request.app.state.registry
     network_id = body.network_id or registry.latest_id(session)
     loaded = registry.get(session, network_id)
@@ -202,7 +202,11 @@ def outage_from_repair(
     if body.plan_id is not None:
         plan = session.get(t.Plan, body.plan_id)
         if plan is None or plan.result is None:
-            raise Conflict(f"plan {body.plan_id} does not exist or is not solved")
+            raise Conflict(
+                f"plan {body.plan_id} does not exist or is not solved",
+                code="plan_not_solved",
+                plan=body.plan_id,
+            )
         window = plan.result.get("outage_windows", {}).get(ticket)
         if window and window.get("scheduled"):
             start = local(dt.datetime.fromisoformat(window["start"]))

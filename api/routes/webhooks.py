@@ -86,7 +86,9 @@ def _out(session: SessionDep, row: t.WebhookSubscription) -> WebhookOut:
 def _subscription(session: SessionDep, webhook_id: int) -> t.WebhookSubscription:
     row = session.get(t.WebhookSubscription, webhook_id)
     if row is None or not row.active:
-        raise NotFound(f"no webhook {webhook_id}")
+        raise NotFound(
+            f"no webhook {webhook_id}", code="not_found", what="webhook", key=str(webhook_id)
+        )
     return row
 
 

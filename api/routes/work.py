@@ -399,7 +399,7 @@ def create_repair(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     if body.pipe_id is None and (body.lon is None or body.lat is None):
-        raise InvalidRequest("give pipe_id, or lon and lat of the leak")
+        raise InvalidRequest("give pipe_id, or lon and lat of the leak", code="leak_where")
     registry = request.app.state.registry
     network_id = body.network_id or registry.latest_id(session)
     loaded = registry.get(session, network_id)

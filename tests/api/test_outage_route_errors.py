@@ -35,7 +35,11 @@ def test_a_shutdown_needs_pipes_or_a_point_not_both(svc: Service) -> None:
     both |= {"reason_zh": "阀门更换", "pipes": ["P000100"], "lon": 114.36, "lat": 34.80}
     r = svc.post("/api/outages", json=both)
     assert r.status_code == 422
-    assert r.json() == {"detail": "give pipes (ids), or lon and lat of a point"}
+    assert r.json() == {
+        "detail": "give pipes (ids), or lon and lat of a point",
+        "code": "outage_where",
+        "params": {},
+    }
 
 
 def test_a_draft_has_no_cap_message(svc: Service) -> None:
@@ -58,7 +62,11 @@ def test_a_repair_outage_from_a_plan_that_is_not_there(svc: Service) -> None:
     ticket = repair.json()["ticket"]
     r = svc.post(f"/api/outages/from-repair/{ticket}", json={"plan_id": 99999})
     assert r.status_code == 409
-    assert r.json() == {"detail": "plan 99999 does not exist or is not solved"}
+    assert r.json() == {
+        "detail": "plan 99999 does not exist or is not solved",
+        "code": "plan_not_solved",
+        "params": {"plan": 99999},
+    }
 
 
 def test_a_lookup_too_short_says_what_to_give(svc: Service) -> None:
