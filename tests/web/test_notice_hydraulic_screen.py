@@ -41,7 +41,7 @@ def test_the_notice_drafted_from_a_hydraulic_isolation_is_by_hydraulics(
     page.click("#iso-notice")
     form = page.locator("#notice-form")
     # the basis and the window the isolation asked
-    assert form.locator("input[name=hydraulic]").is_checked()
+    sync_api.expect(form.locator("select[name=hydraulic]")).to_have_value("hydraulic")
     assert datetime_value(form, "start").endswith("T07:00")
     assert datetime_value(form, "end").endswith("T13:00")
     form.locator("button[type=submit]").click()
@@ -50,8 +50,8 @@ def test_the_notice_drafted_from_a_hydraulic_isolation_is_by_hydraulics(
         "降压区域：经水力计算（按07:00至13:00逐时用水量取最不利时段，最低服务压力0.20MPa）",
         timeout=90_000,
     )
-    # unticked, a notice drafted by hand keeps the topological basis
+    # topological chosen, a notice drafted by hand keeps the topological basis
     page.click("#notice-new summary")
-    form.locator("input[name=hydraulic]").uncheck()
+    form.locator("select[name=hydraulic]").select_option("topological")
     form.locator("button[type=submit]").click()
     sync_api.expect(page.locator("#preview-zh")).to_contain_text("未经水力计算", timeout=60_000)

@@ -45,10 +45,12 @@ export function draftFromIsolation(plan, inoperable) {
   const form = $("#notice-form");
   form.pipes.value = plan.breaks.join(",");
   form.inoperable.value = inoperable.join(",");
-  // an isolation asked with EPANET drafts a notice whose 降压区域 is by hydraulics, over the
-  // window it asked (its hour, for its hours; one hour asked: a 6-hour outage from that hour)
+  // an isolation asked with EPANET drafts a notice whose 降压区域 is by hydraulics, asked
+  // explicitly (it waits for EPANET), over the window it asked (its hour, for its hours; one
+  // hour asked: a 6-hour outage from that hour); any other leaves the basis to the service
+  // (issue 17: hydraulic when available, the draft saying which it used)
   const h = plan.hydraulic;
-  form.hydraulic.checked = Boolean(h);
+  form.hydraulic.value = h ? "hydraulic" : "auto";
   const start = new Date(Date.now() + 2 * 24 * 3600 * 1000);
   start.setHours(h ? Math.floor(h.hour) % 24 : 9, 0, 0, 0);
   const hours = h?.end_hour != null ? h.end_hour - h.hour : 6;
@@ -73,7 +75,9 @@ export function wireNotices() {
       reason: f.reason.value.trim(),
       pipes: f.pipes.value.split(",").map((x) => x.trim()).filter(Boolean),
       inoperable: f.inoperable.value.split(",").map((x) => x.trim()).filter(Boolean),
-      hydraulic: Boolean(f.hydraulic?.checked), // the 降压区域 by EPANET over the window
+      // the 降压区域's basis: EPANET over the window (true), topological (false), or not sent:
+      // the service's "when available" (docs/hydraulics.md), the draft saying which it used
+      hydraulic: { hydraulic: true, topological: false }[f.hydraulic.value], // undefined: not sent
     };
     const outage = await busy(() => api("POST", "/api/outages", body));
     if (outage) { $("#notice-new").open = false; await loadNotices(); await openNotice(outage.id); }
@@ -123,6 +127,19 @@ function recordForm(planned, was = null) {
   </form>`;
 }
 
+// what the notice's 降压区域 rests on (issue 17: "says which it used"), and why not by hydraulics
+// when it was to be when available (reduced_pressure_fallback: the service's words, in English)
+function basisLine(c) {
+  const h = c.reduced_pressure;
+  const line = h
+    ? t("notice_basis_line_hydraulic", { hour: `${String(Math.floor(h.hour) % 24).padStart(2, "0")}:00`, mpa: h.service_pressure_mpa.toFixed(2), customers: h.customers, accounts: h.accounts })
+    : t("notice_basis_line_topological");
+  const why = c.reduced_pressure_fallback
+    ? `<p id="notice-basis-fallback" class="warn">${t("notice_basis_fallback")}<span lang="en">${escapeHtml(c.reduced_pressure_fallback)}</span></p>`
+    : "";
+  return `<p id="notice-basis" class="notice-basis">${escapeHtml(line)}</p>${why}`;
+}
+
 async function openNotice(id) {
   const outage = await busy(() => api("GET", `/api/outages/${encodeURIComponent(id)}`));
   if (!outage) return;
@@ -132,6 +149,7 @@ async function openNotice(id) {
   const c = outage.content;
   $("#notice-detail").innerHTML = `
     <h3><code>${escapeHtml(outage.id)}</code> <span class="badge state-${escapeHtml(outage.state)}" id="notice-state">${escapeHtml(t(`state_${outage.state}`))}</span></h3>
+    ${basisLine(c)}
     <div class="previews">
       <figure><figcaption>中文</figcaption><pre class="notice-text" id="preview-zh">${escapeHtml(zh)}</pre></figure>
       <figure><figcaption>English</figcaption><pre class="notice-text" id="preview-en">${escapeHtml(en)}</pre></figure>
