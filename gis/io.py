@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import charset_normalizer
 import geopandas as gpd
@@ -32,6 +32,7 @@ from gis.isolation import IsolationPlan
 from gis.mapping import (
     CONTRACT_COLUMNS,
     ColumnMapping,
+    Frame,
     LayerRule,
     MappingError,
     apply_rules,
@@ -44,6 +45,9 @@ from gis.mapview import NO_COORDINATES, line_geometry
 from gis.network import Network, build_network
 from gis.topology import TopologyReport, build_topology, missing_links
 from gis.validate import Problem, ValidationReport, validate_layers
+
+if TYPE_CHECKING:  # WNTR is optional (the inp extra): imported where an EPANET file is read
+    from wntr.network import WaterNetworkModel
 
 log = logging.getLogger(__name__)
 
@@ -444,7 +448,7 @@ def _read_dxf(path: Path, crs: str | None, mapping: ColumnMapping | None) -> Net
     return _assemble(frames, path.name, crs, mapping, chosen, guessed, told)
 
 
-def _utf8_as_latin1(text: Any) -> Any:
+def _utf8_as_latin1(text: object) -> object:
     """UTF-8 text that GDAL decoded byte by byte (a DXF saved as UTF-8 whose header declares
     ANSI_1252: 给水管线 comes back as ç»\x99æ°´...), decoded again; anything else as it is."""
     if not isinstance(text, str) or text.isascii() or max(map(ord, text)) > 255:
@@ -627,7 +631,7 @@ def _assemble(
     return layers
 
 
-def _ids_for(frame: Any, layer: str) -> tuple[Any, Problem | None]:
+def _ids_for(frame: Frame, layer: str) -> tuple[Frame, Problem | None]:
     """A layer without an id column gets ids in the order of its rows (``P1``, ``P2`` ...),
     with a warning: they change when the rows do."""
     prefix = ID_PREFIXES.get(layer)
@@ -736,7 +740,7 @@ def _mapping_of(mapping: MappingSource | None) -> ColumnMapping | None:
         _fail("mapping", where, str(exc), "correct the mapping (see docs/decisions.md)")
 
 
-def _metric_crs_of(layer: Any) -> CRS | None:
+def _metric_crs_of(layer: gpd.GeoDataFrame) -> CRS | None:
     """The CRS a layer's distances are metres in (see :meth:`NetworkLayers.metric_crs`)."""
     crs = getattr(layer, "crs", None)
     if crs is not None and len(layer) and not _measures_metres(crs, layer):
@@ -892,7 +896,7 @@ MAX_READER_NOTES = 20
 _EPANET_READ = threading.Lock()
 
 
-def _read_epanet(path: Path, shown: Path) -> tuple[Any, list[tuple[str, str]]]:
+def _read_epanet(path: Path, shown: Path) -> tuple[WaterNetworkModel, list[tuple[str, str]]]:
     """A WNTR model of an EPANET file, with the sections it could not parse skipped, and what
     was skipped and what WNTR warned of, as (message, fix) pairs in our words.
 
@@ -903,8 +907,8 @@ def _read_epanet(path: Path, shown: Path) -> tuple[Any, list[tuple[str, str]]]:
 
     skipped: list[tuple[str, Exception, list[tuple[int, str]]]] = []
 
-    def lenient(method: str, section: str) -> Callable[[Any], None]:
-        def read(self: Any) -> None:
+    def lenient(method: str, section: str) -> Callable[[InpFile], None]:
+        def read(self: InpFile) -> None:
             try:
                 getattr(InpFile, method)(self)
             except Exception as exc:
@@ -1089,7 +1093,9 @@ DEMAND_CATEGORIES = (
 )
 
 
-def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) -> NetworkLayers:
+def layers_from_wntr(
+    wn: WaterNetworkModel, source: str = "epanet", crs: str | None = None
+) -> NetworkLayers:
     """Layers from a WNTR ``WaterNetworkModel``.
 
     Reservoirs and tanks are sources; pipes, pumps and control valves are links (``kind`` pipe,
@@ -1194,7 +1200,10 @@ def layers_from_wntr(wn: Any, source: str = "epanet", crs: str | None = None) ->
 
 
 def _demand_customers(
-    wn: Any, link_rows: list[tuple[Any, ...]], xy: dict[str, tuple[float, float]], crs: str | None
+    wn: WaterNetworkModel,
+    link_rows: list[tuple[Any, ...]],
+    xy: dict[str, tuple[float, float]],
+    crs: str | None,
 ) -> gpd.GeoDataFrame:
     """One customer per junction with a base demand above 0, at that node: its demand in m³/d,
     its category from the name of its largest demand (:data:`DEMAND_CATEGORIES`), and the

@@ -33,7 +33,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -210,7 +210,7 @@ def read_mapping(path: str | Path) -> ColumnMapping:
     suffix = path.suffix.lower()
     try:
         if suffix == ".toml":
-            data: Any = tomllib.loads(text)
+            data: object = tomllib.loads(text)
         elif suffix == ".json":
             data = json.loads(text)
         else:
@@ -226,7 +226,7 @@ def read_mapping(path: str | Path) -> ColumnMapping:
     return mapping_from_dict(data, where=path.name)
 
 
-def mapping_from_dict(data: Any, where: str = "mapping") -> ColumnMapping:
+def mapping_from_dict(data: object, where: str = "mapping") -> ColumnMapping:
     """A mapping from its file or API form (see the module's docstring); :class:`MappingError`
     naming the key when something in it is not a mapping."""
     if not isinstance(data, dict):
@@ -248,7 +248,7 @@ def mapping_from_dict(data: Any, where: str = "mapping") -> ColumnMapping:
     return ColumnMapping(layers, topology)
 
 
-def _topology(body: Any, where: str) -> TopologyOptions:
+def _topology(body: object, where: str) -> TopologyOptions:
     if not isinstance(body, dict):
         raise MappingError(f"{where}: [topology] must be a table of distances in metres")
     known = set(TopologyOptions().to_dict())
@@ -288,7 +288,7 @@ def _layer_rule(name: str, body: dict[str, Any], where: str) -> LayerRule:
     return LayerRule(layer.strip() if layer else None, columns, bool(body.get("layer_guessed")))
 
 
-def _column_rule(layer: str, target: str, spec: Any, where: str) -> ColumnRule:
+def _column_rule(layer: str, target: str, spec: object, where: str) -> ColumnRule:
     at = f"{where}: [{layer}] {target}"
     if isinstance(spec, str):
         spec = {"column": spec}
@@ -353,7 +353,7 @@ def write_mapping(mapping: ColumnMapping, path: str | Path) -> Path:
     return path
 
 
-def _toml(value: Any) -> str:
+def _toml(value: object) -> str:
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{_toml_key(k)} = {_toml(v)}" for k, v in value.items()) + " }"
     if isinstance(value, bool):
@@ -367,7 +367,7 @@ def _toml_key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml(key)
 
 
-def _value_text(value: Any) -> str:
+def _value_text(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
@@ -381,7 +381,7 @@ def normalise_unit(unit: str) -> str:
 # -- recognising names ---------------------------------------------------------------------------
 
 
-def _key(name: Any) -> str:
+def _key(name: object) -> str:
     """A name as it is compared: lower case, letters, digits and CJK only."""
     return re.sub(r"[^0-9a-z\u3400-\u9fff]", "", str(name).lower())
 
@@ -967,7 +967,10 @@ def _guess_values(key: tuple[str, str], values: pd.Series) -> dict[str, str]:
 # -- applying ------------------------------------------------------------------------------------
 
 
-def apply_rules(frame: Any, layer: str, rule: LayerRule) -> tuple[Any, list[str]]:
+Frame = TypeVar("Frame", bound=pd.DataFrame)  # a layer: a GeoDataFrame, or a plain frame
+
+
+def apply_rules(frame: Frame, layer: str, rule: LayerRule) -> tuple[Frame, list[str]]:
     """A layer's columns renamed, converted to the contract's units and values by ``rule``;
     with what could not be done (a column the export does not have), in words."""
     problems: list[str] = []
@@ -996,7 +999,7 @@ def _convert(values: pd.Series, target: str, rule: ColumnRule) -> pd.Series:
     if rule.values:
         table = {k.strip().lower(): v for k, v in rule.values.items()}
 
-        def lookup(v: Any) -> Any:
+        def lookup(v: object) -> object:
             if v is None or (isinstance(v, float) and np.isnan(v)):
                 return v
             text = str(v).strip()

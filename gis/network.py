@@ -156,7 +156,7 @@ class Network:
     warnings: tuple[str, ...] = field(default=())
     dma_names: dict[str, str] = field(default_factory=dict)  # DMA id -> name (neighbourhood)
     # DMA id -> its boundary (a shapely polygon in the metric CRS), when the layer has them
-    dma_areas: dict[str, Any] = field(default_factory=dict)
+    dma_areas: dict[str, shapely.Geometry] = field(default_factory=dict)
     # a place's name as the data writes it (street, estate, unit, DMA) -> its Chinese name, from
     # the *_zh columns (docs/design.md §2): what a Chinese notice calls it
     names_zh: dict[str, str] = field(default_factory=dict)
@@ -411,7 +411,7 @@ def build_network(layers: NetworkLayers) -> Network:
             address_zh=_optional(customers_df, "address_zh", n_cust),
         )
     dma_names: dict[str, str] = {}
-    dma_areas: dict[str, Any] = {}
+    dma_areas: dict[str, shapely.Geometry] = {}
     if layers.dmas is not None and "id" in layers.dmas.columns:
         names = layers.dmas["name"] if "name" in layers.dmas.columns else layers.dmas["id"]
         dma_names = {
@@ -446,7 +446,7 @@ def build_network(layers: NetworkLayers) -> Network:
     )
 
 
-def _names_zh(*columns: tuple[Any, str, str]) -> dict[str, str]:
+def _names_zh(*columns: tuple[pd.DataFrame | None, str, str]) -> dict[str, str]:
     """Names and their Chinese names from pairs of columns (``(frame, "street", "street_zh")``),
     the first given for a name kept; a frame without the pair gives none."""
     out: dict[str, str] = {}
@@ -460,14 +460,14 @@ def _names_zh(*columns: tuple[Any, str, str]) -> dict[str, str]:
     return out
 
 
-def _lookup(index: pd.Index, column: Any) -> IntArray:
+def _lookup(index: pd.Index, column: pd.Series) -> IntArray:
     positions = index.get_indexer(pd.Index(pd.Series(column).astype(str)))
     if (positions < 0).any():  # validation guarantees this cannot happen
         raise ValueError("a reference to an unknown id slipped past validation")
     return positions.astype(np.int64)
 
 
-def number_column(column: Any) -> FloatArray:
+def number_column(column: pd.Series) -> FloatArray:
     """A number column as floats, empty values NaN (text such as " 200" was validated)."""
     values = pd.Series(column)
     if pd.api.types.is_numeric_dtype(values):
@@ -476,7 +476,7 @@ def number_column(column: Any) -> FloatArray:
     return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
 
 
-def link_one_way(pipes_df: Any) -> tuple[BoolArray, BoolArray]:
+def link_one_way(pipes_df: pd.DataFrame) -> tuple[BoolArray, BoolArray]:
     """Which links water passes only from ``from_node`` to ``to_node``, and which of them are
     pumps taken as one-way because their ``direction`` is empty (for the report).
 
@@ -492,7 +492,7 @@ def link_one_way(pipes_df: Any) -> tuple[BoolArray, BoolArray]:
     return (said == "one-way") | assumed, assumed
 
 
-def _optional(df: Any, column: str, n: int, default: Any = None) -> ObjArray:
+def _optional(df: pd.DataFrame, column: str, n: int, default: object = None) -> ObjArray:
     if column not in df.columns:
         return np.full(n, default, dtype=object)
     values: ObjArray = df[column].astype(object).to_numpy(dtype=object, copy=True)
@@ -501,7 +501,7 @@ def _optional(df: Any, column: str, n: int, default: Any = None) -> ObjArray:
     return values
 
 
-def _bool_column(df: Any, column: str, default: bool) -> BoolArray:
+def _bool_column(df: pd.DataFrame, column: str, default: bool) -> BoolArray:
     if column not in df.columns:
         return np.full(len(df), default, dtype=bool)
     return np.array([_as_bool(v, default) for v in df[column].tolist()], dtype=bool)
@@ -512,7 +512,7 @@ BOOL_TRUE = frozenset({"true", "t", "yes", "y", "1", "是"})
 BOOL_FALSE = frozenset({"false", "f", "no", "n", "0", "否"})
 
 
-def _as_bool(value: Any, default: bool) -> bool:
+def _as_bool(value: object, default: bool) -> bool:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return default
     if isinstance(value, (bool, np.bool_)):
