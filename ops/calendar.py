@@ -268,8 +268,8 @@ def provisional_year(year: int) -> YearSchedule:
 def year_schedule(
     year: int,
     *,
-    days_off: Iterable[Any],
-    workdays: Iterable[Any] = (),
+    days_off: Iterable[dt.date | str],
+    workdays: Iterable[dt.date | str] = (),
     source: str,
 ) -> YearSchedule:
     """A year as the utility enters it from the State Council's notice, checked.
@@ -296,7 +296,9 @@ def year_schedule(
     return YearSchedule(year, frozenset(off), frozenset(on), str(source).strip())
 
 
-def _collect(values: Iterable[Any], year: int, what: str, problems: list[str]) -> set[dt.date]:
+def _collect(
+    values: Iterable[dt.date | str], year: int, what: str, problems: list[str]
+) -> set[dt.date]:
     out: set[dt.date] = set()
     for value in [values] if isinstance(values, str) else values:
         try:
@@ -458,7 +460,7 @@ def parse_overrides(
     return out
 
 
-def _dates(values: Iterable[Any], year: int, source: str) -> Iterator[dt.date]:
+def _dates(values: Iterable[dt.date | str], year: int, source: str) -> Iterator[dt.date]:
     """The dates of ``values`` (dates or ranges), each checked to lie in ``year``."""
     if isinstance(values, str):
         values = [values]

@@ -16,6 +16,7 @@ that must end first, ``;``-separated) and ``gap_min``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from routing.model import (
 from routing.travel import RoadNetwork
 
 
-def parse_time(text: Any, base_date: dt.date) -> int:
+def parse_time(text: object, base_date: dt.date) -> int:
     """``HH:MM``, ``+N HH:MM`` (N days later) or ``YYYY-MM-DD HH:MM`` as seconds since
     midnight of ``base_date``."""
     value = str(text).strip()
@@ -68,17 +69,17 @@ def format_time(seconds: int, base_date: dt.date | None = None) -> str:
     return f"+{day}d {clock}"
 
 
-def is_blank(value: Any) -> bool:
+def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and pd.isna(value)) or str(value) == ""
 
 
-def parse_skills(value: Any) -> frozenset[str]:
+def parse_skills(value: object) -> frozenset[str]:
     if is_blank(value):
         return frozenset()
     return frozenset(s.strip() for s in str(value).replace(",", ";").split(";") if s.strip())
 
 
-def parse_bool(value: Any) -> bool:
+def parse_bool(value: object) -> bool:
     return not is_blank(value) and str(value).strip().lower() in {"1", "true", "yes", "y", "t"}
 
 
@@ -94,7 +95,7 @@ def read_table(path: str | Path, required: tuple[str, ...], what: str) -> pd.Dat
     return df
 
 
-def _time_or_none(row: Any, key: str, base_date: dt.date) -> int | None:
+def _time_or_none(row: Mapping[Hashable, Any], key: str, base_date: dt.date) -> int | None:
     return None if is_blank(row.get(key)) else parse_time(row[key], base_date)
 
 
@@ -178,7 +179,7 @@ def plan_to_state(plan: Plan) -> dict[str, Any]:
 
 
 def plan_from_state(data: dict[str, Any]) -> Plan:
-    def loc(value: Any) -> Location | None:
+    def loc(value: Sequence[float] | None) -> Location | None:
         return None if value is None else (float(value[0]), float(value[1]))
 
     routes = []

@@ -12,7 +12,7 @@ import contextlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,9 @@ from scipy.spatial import cKDTree
 
 from routing.errors import InvalidProblem
 from routing.model import Location
+
+if TYPE_CHECKING:  # not imported at run time: ``import routing`` loads no geopandas (seconds)
+    import geopandas as gpd
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -102,7 +105,7 @@ class Euclidean:
 METRE_SCALE_TOLERANCE = 0.005
 
 
-def measures_metres(crs: Any, layer: Any) -> bool:
+def measures_metres(crs: CRS, layer: gpd.GeoDataFrame) -> bool:
     """Whether distances in ``crs`` are metres: its axes are in metres (not feet, not degrees)
     and its scale where ``layer`` (a GeoDataFrame) lies is true to within
     :data:`METRE_SCALE_TOLERANCE`."""
@@ -123,10 +126,10 @@ def measures_metres(crs: Any, layer: Any) -> bool:
     return bool(np.all(np.abs(scale - 1.0) <= METRE_SCALE_TOLERANCE))
 
 
-def metric_crs(layer: Any) -> Any:
+def metric_crs(layer: gpd.GeoDataFrame) -> CRS | None:
     """The CRS ``layer``'s lengths are true metres in: its own when it :func:`measures_metres`,
     else its UTM zone (its own when it has none: coordinates out of range, or no rows)."""
-    crs = layer.crs
+    crs: CRS | None = layer.crs
     if crs is not None and len(layer) and not measures_metres(crs, layer):
         with contextlib.suppress(RuntimeError, ValueError):
             crs = layer.estimate_utm_crs()
@@ -163,7 +166,9 @@ class RoadNetwork:
         How many matrices to keep (per set of places).
     """
 
-    def __init__(self, roads: Any, access_speed_kmh: float = 10.0, cache_size: int = 16) -> None:
+    def __init__(
+        self, roads: gpd.GeoDataFrame, access_speed_kmh: float = 10.0, cache_size: int = 16
+    ) -> None:
         if roads.crs is None:
             raise InvalidProblem(
                 "the roads layer has no CRS: give the file the CRS of its coordinates",
@@ -221,7 +226,9 @@ class RoadNetwork:
         self._cache_size = cache_size
         self.n_nodes = n_nodes
 
-    def _snap(self, places: Sequence[Location]) -> tuple[npt.NDArray[np.int64], Any]:
+    def _snap(
+        self, places: Sequence[Location]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         lon, lat = np.asarray(places, dtype=np.float64).reshape(-1, 2).T
         x, y = self._to_metric.transform(lon, lat)
         dist, node = self._tree.query(np.column_stack([x, y]))
