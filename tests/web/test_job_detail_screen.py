@@ -6,6 +6,7 @@ valve row of the criticality tab locating its valve. Screenshots in ``build/scre
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import time
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from ops.calendar import TZ
 from tests.api.conftest import LiveServer
 from tests.web import pages
 from tests.web.datetime_fields import fill_datetime
@@ -63,6 +65,23 @@ def api(server: LiveServer, path: str) -> Any:
     status, body, _ = server.call("GET", path, server.token())
     assert status == 200, body
     return body
+
+
+def morning_start(job: dict[str, Any]) -> str:
+    """A new earliest start for ``job`` that still lets it finish by its deadline, whatever the
+    hour the test runs (the deadline is counted from when the job was accepted: a survey's is
+    07:27 the next day when accepted at 09:27, leaving no 08:30 on its day): 08:30 of the
+    deadline's day when that fits and is after the job's present earliest start (its
+    acceptance), else the last quarter hour that fits."""
+    deadline = dt.datetime.fromisoformat(job["deadline"]).astimezone(TZ)
+    accepted = dt.datetime.fromisoformat(job["earliest"]).astimezone(TZ)
+    duration = dt.timedelta(minutes=job["duration_min"])
+    start = deadline.replace(hour=8, minute=30, second=0, microsecond=0)
+    if start + duration > deadline or start <= accepted:
+        last = deadline - duration
+        start = last.replace(minute=last.minute // 15 * 15, second=0, microsecond=0)
+    assert accepted < start and start + duration <= deadline, (job, start)
+    return f"{start:%Y-%m-%dT%H:%M}"
 
 
 def test_a_repair_step_from_the_list_its_chain_and_a_note(
@@ -121,7 +140,7 @@ def test_a_connection_step_by_open_job_its_basis_reschedule_and_complete_zh_then
     pages.screenshot(page, "job_detail_zh")
     # reschedule within the deadline, with a reason
     job = api(server, f"/api/jobs/{survey}")
-    start = job["deadline"][:11] + "08:30"
+    start = morning_start(job)
     panel.locator("#reschedule-job").click()
     form = panel.locator(".reason-form")
     fill_datetime(form, "earliest", start)
@@ -137,7 +156,11 @@ def test_a_connection_step_by_open_job_its_basis_reschedule_and_complete_zh_then
     fill_datetime(form, "earliest", job["deadline"][:16])
     form.locator("input[name=reason]").fill("太晚")
     form.locator("button[type=submit]").click()
-    expect(form.locator(".error")).to_contain_text(f"任务 {survey} 未能改期：与当前状态冲突（job")
+    deadline = dt.datetime.fromisoformat(job["deadline"]).astimezone(TZ)
+    expect(form.locator(".error")).to_contain_text(
+        f"任务 {survey} 未能改期：与当前状态冲突"
+        f"（工单 {survey} 须在 {deadline:%Y-%m-%d %H:%M} 前完成"
+    )
     # complete with what was done
     panel.locator("#complete-job").click()
     form.locator("input[name=reason]").fill("已勘查，表位在院内")
