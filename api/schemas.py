@@ -49,8 +49,8 @@ class JobTextOut(BaseModel):
     params: dict[str, str] = Field(description="the values its template names, as text")
 
 
-class JobOut(BaseModel):
-    """A field job as stored, and where it stands."""
+class FieldJobOut(BaseModel):
+    """A field job: what it is, where and when (``ops.jobs.FieldJob``); a new leak survey."""
 
     # the defaults are ops.jobs.FieldJob's, read from it
 
@@ -96,6 +96,11 @@ class JobOut(BaseModel):
     calendar: CalendarBasisOut | None = Field(
         default=None, description="the calendars its deadline was counted on in working days"
     )
+
+
+class JobOut(FieldJobOut):
+    """A field job as stored, and where it stands."""
+
     status: JobStatus
     crew: str | None = Field(description="the crew it is given to")
     version: int = Field(description="the ETag: send it as If-Match to change the job")

@@ -32,6 +32,7 @@ from api.schemas import (
     ConnectionCompletedOut,
     ConnectionDetailOut,
     ConnectionOut,
+    FieldJobOut,
     IntakeListOut,
     JobOut,
     JobWithHistoryOut,
@@ -575,7 +576,12 @@ class LeakSurveyIn(BaseModel):
     )
 
 
-@router.post("/leak-surveys", status_code=201, summary="add a leak survey job")
+@router.post(
+    "/leak-surveys",
+    status_code=201,
+    summary="add a leak survey job",
+    response_model=FieldJobOut,
+)
 def create_leak_survey(
     body: LeakSurveyIn, request: Request, user: Dispatcher, session: SessionDep
 ) -> Response:

@@ -70,12 +70,12 @@ def test_roles_403_and_route_declarations(schema: dict[str, Any]) -> None:
     assert "WWW-Authenticate" in paths["/api/jobs"]["get"]["responses"]["401"]["headers"]
 
 
-DECLARED_GROUPS = ("plans", "outages", "jobs", "repairs", "connections")
+DECLARED_GROUPS = ("plans", "outages", "jobs", "repairs", "connections", "leak-surveys")
 
 
 def test_every_read_and_write_of_the_work_declares_its_answer(schema: dict[str, Any]) -> None:
-    """Every GET and POST of plans, outages, jobs, repairs and connections names what it
-    answers (issue 15): a JSON answer its schema, a file its media type; each alternative
+    """Every GET and POST of plans, outages, jobs, repairs, connections and leak surveys names
+    what it answers (issue 15): a JSON answer its schema, a file its media type; each alternative
     success (a repair linked to an open ticket's break: 200) too."""
     undeclared, seen = [], 0
     for method, path, op in operations(schema):
