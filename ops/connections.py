@@ -307,7 +307,11 @@ def acceptance_due(
 
 def _check_channel(channel: str) -> None:
     if channel not in CHANNELS:
-        raise InvalidRequest(f"unknown channel {channel!r}: use one of {', '.join(CHANNELS)}")
+        raise InvalidRequest(
+            f"unknown channel {channel!r}: use one of {', '.join(CHANNELS)}",
+            code="app_channel",
+            channel=str(channel),
+        )
 
 
 CLOCK_SLACK = dt.timedelta(minutes=5)  # a client's clock may run a little ahead
@@ -333,20 +337,28 @@ def intake_times(
     if back_entered and channel != "counter":
         raise InvalidRequest(
             "accepted_at is stamped by the service; only a counter application accepted "
-            "earlier may be back-entered with its time (channel counter)"
+            "earlier may be back-entered with its time (channel counter)",
+            code="app_accepted_at_stamped",
         )
     if channel == "counter" and not accept:
-        raise InvalidRequest("a counter application is accepted at once (即办): leave accept true")
+        raise InvalidRequest(
+            "a counter application is accepted at once (即办): leave accept true",
+            code="app_counter_accepted",
+        )
     accepted = accepted_at if accepted_at is not None else (now if accept else None)
     received = received_at if received_at is not None else (accepted or now)
     for name, moment in (("accepted_at", accepted), ("received_at", received)):
         if moment is not None and moment > now + CLOCK_SLACK:
             raise InvalidRequest(
-                f"{name} {moment:%Y-%m-%d %H:%M} is in the future: give the time it happened"
+                f"{name} {moment:%Y-%m-%d %H:%M} is in the future: give the time it happened",
+                code="app_time_in_future",
+                field=name,
+                at=f"{moment:%Y-%m-%dT%H:%M}",
             )
     if accepted is not None and received > accepted:
         raise InvalidRequest(
-            "received_at is after accepted_at: an application is received before it is accepted"
+            "received_at is after accepted_at: an application is received before it is accepted",
+            code="app_received_after_accepted",
         )
     return received, accepted, back_entered
 
@@ -373,7 +385,9 @@ def connection_type(name: str) -> ConnectionType:
     except ValueError:
         known = ", ".join(t.value for t in ConnectionType)
         raise UnknownConnectionType(
-            f"unknown connection type {name!r}: use one of {known}"
+            f"unknown connection type {name!r}: use one of {known}",
+            code="app_unknown_type",
+            type=str(name),
         ) from None
 
 
@@ -420,12 +434,16 @@ def connection_deadline(
         if dn_mm is None or length_m is None:
             raise InvalidRequest(
                 f"{kind.value}: the limit depends on the pipe size and the line length; "
-                "give both (--dn MM --length-m M)"
+                "give both (--dn MM --length-m M)",
+                code="app_needs_size",
             )
         if dn_mm <= 0 or length_m < 0:
             raise InvalidRequest(
                 f"{kind.value}: pipe size must be positive and line length not negative "
-                f"(got DN{dn_mm:g}, {length_m:g} m)"
+                f"(got DN{dn_mm:g}, {length_m:g} m)",
+                code="app_size_invalid",
+                dn=dn_mm,
+                length=length_m,
             )
         row = next(r for r in rule.table if r.fits(dn_mm, length_m))
         days = row.days
@@ -702,7 +720,12 @@ def accept_connection(
     """
     status = ApplicationStatus(status)
     if status is not ApplicationStatus.RECEIVED:
-        raise Conflict(f"{app.id} is {status} already")
+        raise Conflict(
+            f"{app.id} is {status} already",
+            code="app_not_received",
+            application=app.id,
+            app_status=str(status),
+        )
     return open_connection(app, calendar, durations=durations, rules=rules)
 
 
@@ -719,7 +742,11 @@ def papers_completed(
     complete (no papers were due).
     """
     if papers_due is None:
-        raise Conflict(f"{app_id} was accepted with its papers complete")
+        raise Conflict(
+            f"{app_id} was accepted with its papers complete",
+            code="app_papers_complete",
+            application=app_id,
+        )
     return completed_at if completed_at is not None else at
 
 
@@ -763,9 +790,13 @@ def complete_connection(
     """
     status = ApplicationStatus(status)
     if status is ApplicationStatus.COMPLETED:
-        raise Conflict(f"{app.id} is completed already")
+        raise Conflict(f"{app.id} is completed already", code="app_completed", application=app.id)
     if status is ApplicationStatus.RECEIVED:
-        raise Conflict(f"{app.id} is not accepted yet: accept it first")
+        raise Conflict(
+            f"{app.id} is not accepted yet: accept it first",
+            code="app_not_accepted",
+            application=app.id,
+        )
     visit = follow_up_visit(app, water_on, calendar, durations=durations)
     still_open = frozenset(JobStatus) - {JobStatus.DONE, JobStatus.CANCELLED}
     closed = close_jobs(list(jobs), JobStatus.DONE, among=still_open, by=by, at=at, note="water on")

@@ -275,7 +275,10 @@ def widen_repair(
     if failed_valve in report.inoperable_valves:
         raise Conflict(
             f"valve {failed_valve} is already known to be inoperable for {report.id}: its "
-            "isolation does not count on it"
+            "isolation does not count on it",
+            code="valve_known_inoperable",
+            valve=failed_valve,
+            ticket=report.id,
         )
     widened = replace(
         report, inoperable_valves=tuple(sorted({*report.inoperable_valves, failed_valve}))

@@ -108,10 +108,14 @@ class RepairReport:
             except ValueError:
                 known = ", ".join(s.value for s in Severity)
                 raise InvalidRequest(
-                    f"unknown severity {self.severity!r}: use one of {known}"
+                    f"unknown severity {self.severity!r}: use one of {known}",
+                    code="repair_severity",
+                    severity=str(self.severity),
                 ) from None
         if self.pipe_id is None and self.location is None:
-            raise InvalidRequest(f"repair {self.id}: give the broken pipe id or a map point")
+            raise InvalidRequest(
+                f"repair {self.id}: give the broken pipe id or a map point", code="repair_where"
+            )
 
 
 @dataclass(frozen=True)
@@ -508,7 +512,8 @@ def open_repair(
 def _valve_location(v: ValveRef) -> Location:
     if v.lon is None or v.lat is None:
         raise InvalidRequest(
-            f"valve {v.id} has no map position: the network needs a CRS to plan field work"
+            f"valve {v.id} has no map position: the network needs a CRS to plan field work",
+            code="no_map",
         )
     return (float(v.lon), float(v.lat))
 
@@ -516,7 +521,7 @@ def _valve_location(v: ValveRef) -> Location:
 def _pipe_middle(isolator: Isolator, p: int) -> Location:
     network = isolator.network
     if not network.has_map:
-        raise InvalidRequest("the network has no CRS: field jobs need map positions")
+        raise InvalidRequest("the network has no CRS: field jobs need map positions", code="no_map")
     geometry = network.pipes.geometry
     if geometry is not None:
         mid = shapely.line_interpolate_point(geometry[p], 0.5, normalized=True)

@@ -559,7 +559,7 @@ def record_exercise(
     now = local_time(at)
     on = on or now.date()
     if on > now.date():
-        raise InvalidRequest("on: a date in the future")
+        raise InvalidRequest("on: a date in the future", code="exercise_in_future")
     network.valve_index(valve_id)
     note = note or f"exercise: {result.value}"
     still_open = frozenset(JobStatus) - CLOSED

@@ -104,7 +104,7 @@ def survey_jobs(
     pipes = network.pipes
     geometry = pipes.geometry
     if geometry is None:
-        raise LeakageDataError("the network has no map: survey jobs need places")
+        raise LeakageDataError("the network has no map: survey jobs need places", code="no_map")
     jobs: list[FieldJob] = []
     dma_of_pipe = _pipe_dmas(network)
     for level in [r for r in ranking if r.recoverable_m3d(target_ili) > 0][:top]:

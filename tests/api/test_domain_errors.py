@@ -72,7 +72,9 @@ def test_papers_come_in_once_and_only_when_missing(service: Service) -> None:
     r = service.post(f"/api/connections/{complete['application']}/papers", json={})
     assert r.status_code == 409
     assert r.json() == {
-        "detail": f"{complete['application']} was accepted with its papers complete"
+        "detail": f"{complete['application']} was accepted with its papers complete",
+        "code": "app_papers_complete",
+        "params": {"application": complete["application"]},
     }
 
 
