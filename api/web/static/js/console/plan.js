@@ -341,6 +341,7 @@ function renderTimeline(plan, routes) {
   el.querySelectorAll(".bar.job[data-job]").forEach((bar) => {
     bar.addEventListener("click", () => { selected = bar.dataset.job; renderPlan(plan); });
     bar.addEventListener("dragstart", (e) => {
+      if (carrying || bar.draggable === false) { e.preventDefault(); return; } // a finger's (touchDrag)
       e.dataTransfer.setData("text/plain", bar.dataset.job);
       e.dataTransfer.effectAllowed = "move";
     });
@@ -350,6 +351,13 @@ function renderTimeline(plan, routes) {
     const crew = b.dataset.crew;
     steer({ action: crew in locks ? "unlock" : "lock", crew });
   }));
+  // a job dropped on a crew's row (by mouse, or carried there by a finger): moved there
+  const moveTo = (job, crew) => {
+    const from = stopOf.get(job)?.crew;
+    if (!job || crew in locks || (from === crew && !(job in pins))) return;
+    selected = job;
+    steer({ action: "move", job, crew, why: $("#steer-why")?.value || "" });
+  };
   el.querySelectorAll(".track[data-crew]").forEach((track) => {
     const crew = track.dataset.crew;
     if (crew in locks) return;
@@ -358,12 +366,89 @@ function renderTimeline(plan, routes) {
     track.addEventListener("drop", (e) => {
       e.preventDefault();
       track.classList.remove("drop");
-      const job = e.dataTransfer.getData("text/plain");
-      const from = stopOf.get(job)?.crew;
-      if (!job || (from === crew && !(job in pins))) return;
-      selected = job;
-      steer({ action: "move", job, crew, why: $("#steer-why")?.value || "" });
+      moveTo(e.dataTransfer.getData("text/plain"), crew);
     });
+  });
+  el.querySelectorAll('.bar.job[draggable="true"]').forEach((bar) => touchDrag(el, bar, moveTo));
+}
+
+// Touch screens have no HTML drag and drop: a long press on a job's bar picks it up (the bar
+// dims, a copy follows the finger), the finger carries it to another crew's row (outlined as
+// the mouse's drop target), and lifting it there moves the job with the same call as the
+// mouse's drop. A finger that moves before the press is long is scrolling the timeline.
+const LONG_PRESS_MS = 450;
+const SLOP_PX = 10;
+let carrying = null; // the job a finger is carrying, if any (the timeline does not scroll then)
+
+function touchDrag(timeline, bar, moveTo) {
+  if (!timeline.dataset.touchGuard) {
+    // registered before any touch starts, so the browser waits for it: while a job is carried
+    // the finger's moves are the drag's, not a scroll of the timeline or the page
+    timeline.addEventListener("touchmove", (e) => { if (carrying) e.preventDefault(); }, { passive: false });
+    timeline.addEventListener("contextmenu", (e) => { if (carrying || e.target.closest?.(".bar.job[draggable]")) e.preventDefault(); });
+    timeline.dataset.touchGuard = "1";
+  }
+  // a long press selects no text and opens no callout on the bar
+  Object.assign(bar.style, { userSelect: "none", webkitUserSelect: "none", webkitTouchCallout: "none" });
+  bar.addEventListener("pointerdown", (down) => {
+    if (down.pointerType === "mouse" || !down.isPrimary) return; // the mouse drags natively
+    // not the browser's own drag of the element for a finger (Chrome starts one on touch, and
+    // its drop may navigate the page to the dragged text)
+    bar.draggable = false;
+    const id = down.pointerId;
+    const job = bar.dataset.job;
+    let ghost = null;
+    let over = null;
+    const trackAt = (x, y) => {
+      const track = document.elementFromPoint(x, y)?.closest?.(".track[data-crew]");
+      return track && timeline.contains(track) && !track.closest(".locked") ? track : null;
+    };
+    const pickUp = () => {
+      carrying = job;
+      const box = bar.getBoundingClientRect();
+      ghost = bar.cloneNode(true);
+      ghost.classList.add("touch-ghost");
+      ghost.removeAttribute("draggable");
+      Object.assign(ghost.style, { position: "fixed", zIndex: 10000, pointerEvents: "none", opacity: 0.85, left: `${down.clientX - box.width / 2}px`, top: `${down.clientY - box.height / 2}px`, width: `${box.width}px`, height: `${box.height}px` });
+      document.body.appendChild(ghost);
+      bar.classList.add("touch-dragging");
+      bar.style.opacity = "0.4";
+      navigator.vibrate?.(15);
+    };
+    const timer = setTimeout(pickUp, LONG_PRESS_MS);
+    const end = () => {
+      clearTimeout(timer);
+      bar.draggable = true;
+      document.removeEventListener("pointermove", move);
+      document.removeEventListener("pointerup", up);
+      document.removeEventListener("pointercancel", up);
+      ghost?.remove();
+      bar.classList.remove("touch-dragging");
+      bar.style.removeProperty("opacity");
+      over?.classList.remove("drop");
+      carrying = null;
+    };
+    const move = (e) => {
+      if (e.pointerId !== id) return;
+      if (!ghost) {
+        if (Math.hypot(e.clientX - down.clientX, e.clientY - down.clientY) > SLOP_PX) end();
+        return;
+      }
+      const box = ghost.getBoundingClientRect();
+      ghost.style.left = `${e.clientX - box.width / 2}px`;
+      ghost.style.top = `${e.clientY - box.height / 2}px`;
+      const track = trackAt(e.clientX, e.clientY);
+      if (track !== over) { over?.classList.remove("drop"); over = track; over?.classList.add("drop"); }
+    };
+    const up = (e) => {
+      if (e.pointerId !== id) return;
+      const track = ghost && e.type === "pointerup" ? trackAt(e.clientX, e.clientY) : null;
+      end();
+      if (track) moveTo(job, track.dataset.crew);
+    };
+    document.addEventListener("pointermove", move);
+    document.addEventListener("pointerup", up);
+    document.addEventListener("pointercancel", up);
   });
 }
 
