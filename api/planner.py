@@ -196,9 +196,10 @@ def work(database_url: str, data_dir: str, wake: Semaphore, parent_pid: int) -> 
 
 def _owned(attempt: str) -> ColumnElement[bool]:
     """The condition that the plan is still being solved by ``attempt``."""
-    return (t.Plan.status == PlanStatus.SOLVING) & (
+    owned: ColumnElement[bool] = (t.Plan.status == PlanStatus.SOLVING) & (
         t.Plan.progress["attempt"].as_string() == attempt
     )
+    return owned
 
 
 def claim_next(engine: Engine, reader: Engine, locks: Path) -> tuple[int, str, int] | None:
