@@ -190,7 +190,9 @@ def _crew_of(session: SessionDep, role: str, crew: str | None) -> str | None:
         return None
     if crew is None or session.get(Crew, crew) is None:
         raise UnknownCrew(
-            f"a crew's account names its crew (crew): {crew!r} is not one of the crews"
+            f"a crew's account names its crew (crew): {crew!r} is not one of the crews",
+            code="no_crew",
+            crew=str(crew),
         )
     return crew
 

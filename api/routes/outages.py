@@ -583,7 +583,9 @@ def _cut_off(request: Request, session: Any, row: t.Outage, outage: Any) -> Any:
         loaded = request.app.state.registry.get(session, row.network_id)
     except NotFound:
         raise Conflict(
-            f"the network of outage {row.id} is gone: its customers cannot be listed"
+            f"the network of outage {row.id} is gone: its customers cannot be listed",
+            code="outage_network_gone",
+            outage=row.id,
         ) from None
     return customers_cut_off(loaded.isolator, outage)
 

@@ -592,7 +592,11 @@ def create_leak_survey(
         if body.dma not in known:
             raise InvalidRequest(
                 f"DMA {body.dma!r} is not a DMA of network {network_id}; "
-                f"it has {', '.join(sorted(known)) or 'none'}"
+                f"it has {', '.join(sorted(known)) or 'none'}",
+                code="not_a_dma",
+                dma=body.dma,
+                network=str(network_id),
+                dmas=sorted(known),
             )
     job = leak_survey(
         next_id(session, "LS"),

@@ -1,0 +1,112 @@
+"""No new refusal without a code (issue 18 point 5: a refusal without one stays English in the
+Chinese console). Every domain error raised in ops/, api/, gis/ and routing/ (the subclasses of
+OpsError, NetworkError and RoutingError) names its ``code=`` and params at the raise, or is of a
+class that gives its own (UnknownPipe, NoMap ...). What is still without one is the backlog
+below, file by file: a file may have fewer, never more. Their words: tests/web/test_refusals.py.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import gis.errors
+import gis.hydraulics
+import gis.mapping
+import ops.errors
+import ops.leakage.errors
+import routing.errors
+
+ROOT = Path(__file__).parents[1]
+
+# raises still without a code (issue 18): files an admin or the command line meets (settings,
+# holiday files, rosters, mapping and hydraulic files, the planner's CSVs), a few summary checks
+BACKLOG = {
+    "api/cli/common.py": 1,
+    "api/cli/crews.py": 2,
+    "api/cli/outages.py": 3,
+    "api/cli/programmes.py": 1,
+    "api/hydraulics.py": 1,
+    "api/registry.py": 6,
+    "api/routes/networks.py": 1,
+    "gis/hydraulic_model.py": 1,
+    "gis/hydraulics/engine.py": 2,
+    "gis/hydraulics/impact.py": 2,
+    "gis/hydraulics/model.py": 7,
+    "gis/hydraulics/reference.py": 1,
+    "gis/hydraulics/toolkit.py": 5,
+    "gis/hydraulics/values.py": 4,
+    "gis/mapping.py": 17,
+    "gis/prv.py": 7,
+    "ops/calendar.py": 19,
+    "ops/connections.py": 10,
+    "ops/io.py": 6,
+    "ops/leakage/balance.py": 1,
+    "ops/leakage/cjj92.py": 1,
+    "ops/leakage/night_flow.py": 1,
+    "ops/leakage/report.py": 3,
+    "ops/notices/cap.py": 2,
+    "ops/notices/lookup.py": 1,
+    "routing/bench.py": 1,
+    "routing/io.py": 5,
+}
+
+
+def _classes(base: type) -> set[type]:
+    out = {base}
+    sub: type
+    for sub in base.__subclasses__():
+        out |= _classes(sub)
+    return out
+
+
+def domain_errors() -> tuple[set[str], set[str]]:
+    """The names of the domain error classes, and of those whose own ``__init__`` gives the
+    code (their raises need not name it)."""
+    _ = (gis.hydraulics, gis.mapping, ops.leakage.errors)  # imported for their subclasses
+    classes = set().union(
+        *(
+            _classes(b)
+            for b in (ops.errors.OpsError, gis.errors.NetworkError, routing.errors.RoutingError)
+        )
+    )
+    coded = {
+        c.__name__
+        for c in classes
+        if "__init__" in vars(c) and "code=" in inspect.getsource(vars(c)["__init__"])
+    }
+    return {c.__name__ for c in classes}, coded
+
+
+def uncoded() -> dict[str, list[int]]:
+    names, coded = domain_errors()
+    found: dict[str, list[int]] = {}
+    for package in ("ops", "api", "gis", "routing"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "id", getattr(node.func, "attr", None))
+                given = any(k.arg == "code" for k in node.keywords)
+                if name in names and name not in coded and not given:
+                    found.setdefault(str(path.relative_to(ROOT)), []).append(node.lineno)
+    return found
+
+
+def test_no_new_refusal_without_a_code() -> None:
+    grown = {
+        f"{path}: {len(lines)} without a code (lines {lines}), at most {BACKLOG.get(path, 0)}"
+        for path, lines in uncoded().items()
+        if len(lines) > BACKLOG.get(path, 0)
+    }
+    assert not grown, (
+        "give the refusal a code and params (raise InvalidRequest(..., code='...', x=...)) and "
+        f"its words in js/i18n.js: {sorted(grown)}"
+    )
+
+
+def test_the_classes_that_give_their_own_code_are_found() -> None:
+    names, coded = domain_errors()
+    assert {"UnknownPipe", "UnknownValve", "NoMap", "ValidationError"} <= coded
+    assert {"InvalidRequest", "Conflict", "LeakageDataError", "InvalidProblem"} <= names - coded
