@@ -261,7 +261,8 @@ def available_notice_pressure(
     (the topological basis, nothing to say) when the service has no hydraulic model of the
     network (not warmed at start, never asked); else :func:`notice_pressure`'s, given
     ``wait_s`` seconds. A calculation that fails (the model cannot be built or solved) or does
-    not answer in time raises ``HydraulicUnavailable`` naming why, and the notice takes the
+    not answer in time raises ``HydraulicUnavailable`` naming why (a code of
+    ``ops.hydraulic_impact.FALLBACKS`` and its params), and the notice takes the
     topological basis; one late goes on in the background, so the engine is open for the next
     draft (or an update) of that window."""
     engines: HydraulicEngines = state.hydraulic_engines
@@ -272,7 +273,9 @@ def available_notice_pressure(
 
     def of(plan: IsolationPlan) -> ReducedPressure:
         if error is not None:
-            raise HydraulicUnavailable(f"network {loaded.row_id} has no hydraulic model: {error}")
+            raise HydraulicUnavailable.because(
+                "hydraulic_no_model", network=loaded.row_id, error=error
+            )
         done: dict[str, Any] = {}
 
         def run() -> None:
@@ -285,13 +288,9 @@ def available_notice_pressure(
         worker.start()
         worker.join(wait_s)
         if worker.is_alive():
-            raise HydraulicUnavailable(
-                f"the hydraulic calculation did not answer within {wait_s:g} s (its EPANET "
-                "engine is opening: draft the notice again, or update it, for the hydraulic "
-                "basis)"
-            )
+            raise HydraulicUnavailable.because("hydraulic_late", seconds=f"{wait_s:g}")
         if isinstance(done.get("error"), HydraulicError):
-            raise HydraulicUnavailable(f"the hydraulic calculation failed: {done['error']}")
+            raise HydraulicUnavailable.because("hydraulic_failed", error=done["error"])
         if "error" in done:
             raise done["error"]
         low: ReducedPressure = done["low"]

@@ -309,6 +309,11 @@ class NoticeReducedPressureOut(BaseModel):
 
     basis: Literal["hydraulic"]
     hour: float = Field(description="hour of the run (of the day for a GIS upload)")
+    end_hour: float | None = Field(
+        default=None,
+        description="the outage window's end (exclusive; past 24 the next day's): each "
+        "customer at its worst hour from hour to before it; null: the one hour",
+    )
     service_pressure_mpa: float
     streets: list[str] = Field(description="streets of the pipes serving those customers")
     customers: int = Field(description="service points the closure brings below it")
@@ -357,7 +362,17 @@ class NoticeOut(BaseModel):
     reduced_pressure_fallback: str | None = Field(
         default=None,
         description="drafted with the hydraulic basis when available (hydraulic not given) "
-        "and topological: why (the calculation failed or did not answer in time)",
+        "and topological: why (the calculation failed or did not answer in time), in English",
+    )
+    reduced_pressure_fallback_code: (
+        Literal["hydraulic_no_model", "hydraulic_late", "hydraulic_failed"] | None
+    ) = Field(
+        default=None,
+        description="the fallback's code (ops.hydraulic_impact.FALLBACKS), for words in the "
+        "reader's language; null with a fallback: a draft made before the codes",
+    )
+    reduced_pressure_fallback_params: dict[str, str] = Field(
+        default_factory=dict, description="the values its words name, as text"
     )
 
 

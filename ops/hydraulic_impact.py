@@ -92,15 +92,49 @@ PressureOf = Callable[[IsolationPlan], ReducedPressure]
 NOTICE_HYDRAULIC_WAIT_S = 10.0
 
 
+# why a notice drafted with the hydraulic basis "when available" has the topological one, by
+# code: its English, whose placeholders are the params the raise gives (the console has each
+# code's words in Chinese and English, js/i18n.js "fallback:<code>"; tests/web/
+# test_fallback_words.py)
+FALLBACKS = {
+    "hydraulic_no_model": "network {network} has no hydraulic model: {error}",
+    "hydraulic_late": (
+        "the hydraulic calculation did not answer within {seconds} s (its EPANET engine is "
+        "opening: draft the notice again, or update it, for the hydraulic basis)"
+    ),
+    "hydraulic_failed": "the hydraulic calculation failed: {error}",
+}
+
+
+@dataclass(frozen=True)
+class HydraulicFallback:
+    """Why the hydraulic basis was not used: a :data:`FALLBACKS` code (None: a notice stored
+    before the codes), its params (text) and ``detail``, its English."""
+
+    code: str | None
+    params: dict[str, str]
+    detail: str
+
+
 class HydraulicUnavailable(Exception):
     """Raised by a :data:`PressureOf` asked "when available" that cannot give the hydraulic
     basis (its calculation failed or did not answer in time): the notice takes the topological
-    one and keeps why (``NoticeContent.reduced_pressure_fallback``)."""
+    one and keeps why (``NoticeContent.reduced_pressure_fallback``). Raised with
+    :meth:`because`, a :data:`FALLBACKS` code and its params."""
+
+    def __init__(self, fallback: HydraulicFallback) -> None:
+        super().__init__(fallback.detail)
+        self.fallback = fallback
+
+    @classmethod
+    def because(cls, code: str, **params: object) -> HydraulicUnavailable:
+        words = {name: str(value) for name, value in params.items()}
+        return cls(HydraulicFallback(code, words, FALLBACKS[code].format(**words)))
 
 
 def reduced_pressure_of(
     hydraulic: PressureOf | None, plan: IsolationPlan
-) -> tuple[ReducedPressure | None, str | None]:
+) -> tuple[ReducedPressure | None, HydraulicFallback | None]:
     """The plan's reduced pressure by ``hydraulic`` (None: the topological basis) and, when
     ``hydraulic`` was asked "when available" and could not give it, why not."""
     if hydraulic is None:
@@ -108,7 +142,7 @@ def reduced_pressure_of(
     try:
         return hydraulic(plan), None
     except HydraulicUnavailable as exc:
-        return None, str(exc)
+        return None, exc.fallback
 
 
 def outage_hour(start: dt.datetime) -> float:

@@ -39,6 +39,7 @@ from ops.errors import InvalidRequest, LeadTimeTooShort, NoticeStateError
 from ops.hydraulic_impact import (
     HYDRAULIC,
     TOPOLOGICAL,
+    HydraulicFallback,
     PressureOf,
     ReducedPressure,
     reduced_pressure_of,
@@ -109,8 +110,9 @@ class NoticeContent:
     # of the segments next to the shut area (reduced_pressure_streets either way)
     reduced_pressure: ReducedPressure | None = None
     # the hydraulic basis was to be used when available and could not be: why (the dispatcher's
-    # to read; the notice's text says its topological basis as always)
-    reduced_pressure_fallback: str | None = None
+    # to read, by its code in the console's language; the notice's text says its topological
+    # basis as always)
+    reduced_pressure_fallback: HydraulicFallback | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", local_time(self.start))
@@ -190,8 +192,28 @@ class NoticeContent:
             "names_zh": dict(self.names_zh),
             "reduced_pressure_basis": self.reduced_pressure_basis,
             "reduced_pressure": self.reduced_pressure.to_dict() if self.reduced_pressure else None,
-            "reduced_pressure_fallback": self.reduced_pressure_fallback,
+            **_fallback_dict(self.reduced_pressure_fallback),
         }
+
+
+def _fallback_dict(why: HydraulicFallback | None) -> dict[str, Any]:
+    """The content's ``reduced_pressure_fallback`` (the English, a string as it always was) and
+    beside it its ``_code`` and ``_params`` (ops.hydraulic_impact.FALLBACKS)."""
+    return {
+        "reduced_pressure_fallback": why.detail if why else None,
+        "reduced_pressure_fallback_code": why.code if why else None,
+        "reduced_pressure_fallback_params": dict(why.params) if why else {},
+    }
+
+
+def _fallback_of(data: dict[str, Any]) -> HydraulicFallback | None:
+    detail = data.get("reduced_pressure_fallback")
+    if not detail:
+        return None
+    params = data.get("reduced_pressure_fallback_params") or {}
+    # a draft stored before the codes has the English only (code None)
+    code = data.get("reduced_pressure_fallback_code")
+    return HydraulicFallback(code, {str(k): str(v) for k, v in params.items()}, str(detail))
 
 
 def notice_content(
@@ -207,7 +229,7 @@ def notice_content(
     reason_zh: str | None = None,
     isolator: Isolator | None = None,
     reduced_pressure: ReducedPressure | None = None,
-    reduced_pressure_fallback: str | None = None,
+    reduced_pressure_fallback: HydraulicFallback | None = None,
 ) -> NoticeContent:
     """The content of a notice for an isolation plan and a window.
 
@@ -277,7 +299,7 @@ def content_from_dict(data: dict[str, Any]) -> NoticeContent:
         bounds={str(k): str(v) for k, v in data.get("bounds", {}).items()},
         names_zh={str(k): str(v) for k, v in data.get("names_zh", {}).items()},
         reduced_pressure=ReducedPressure.from_dict(data.get("reduced_pressure")),
-        reduced_pressure_fallback=data.get("reduced_pressure_fallback"),
+        reduced_pressure_fallback=_fallback_of(data),
     )
 
 

@@ -2,8 +2,8 @@
 uses it when available, and says which it used"): a draft that does not say ``hydraulic`` takes
 the hydraulic basis when the service has the network's model (warmed at start) and it answers
 within ``notice_hydraulic_wait_s``; ``hydraulic: false`` opts out; a calculation that fails or
-is late gives the topological basis and says why (``reduced_pressure_fallback``). The real
-engine on the sample city."""
+is late gives the topological basis and says why (``reduced_pressure_fallback``, in English,
+and its ``_code`` and ``_params`` for the console's words). The real engine on the sample city."""
 
 from __future__ import annotations
 
@@ -60,8 +60,12 @@ def test_a_warm_service_drafts_by_hydraulics_unless_told_not_to(tmp_path: Path) 
         content = _draft(s, ticket, {})
         assert content["reduced_pressure_basis"] == "hydraulic"
         assert content["reduced_pressure_fallback"] is None
+        assert content["reduced_pressure_fallback_code"] is None
+        assert content["reduced_pressure_fallback_params"] == {}
         low = content["reduced_pressure"]
         assert low["end_hour"] is not None and low["customers"] > 0
+        assert low["end_hour"] > low["hour"]  # the window's end, the console's "07:00 to 13:00"
+        _declared(s, content)
         # the same as asked explicitly
         assert _draft(s, ticket, {"hydraulic": True})["reduced_pressure"] == low
         # opted out: topological, nothing to explain
@@ -75,10 +79,23 @@ def test_a_warm_service_drafts_by_hydraulics_unless_told_not_to(tmp_path: Path) 
         late = made["content"]
         assert late["reduced_pressure_basis"] == "topological" and late["reduced_pressure"] is None
         assert "did not answer within 0 s" in late["reduced_pressure_fallback"]
+        assert late["reduced_pressure_fallback_code"] == "hydraulic_late"
+        assert late["reduced_pressure_fallback_params"] == {"seconds": "0"}
+        _declared(s, late)
         text = s.get(f"/api/outages/{made['id']}/notice", params={"format": "zh"}).text
         assert "未经水力计算" in text  # the notice says its basis
     finally:
         next(service, None)
+
+
+def _declared(service: Service, content: dict[str, Any]) -> None:
+    """What the answer carries is what its schema declares (NoticeOut, NoticeReducedPressureOut):
+    a key the service sends and the schema leaves out is one a client generated from it drops."""
+    schemas = service.client.app.openapi()["components"]["schemas"]  # type: ignore[attr-defined]
+    assert set(content) <= set(schemas["NoticeOut"]["properties"])
+    if content["reduced_pressure"] is not None:
+        declared = schemas["NoticeReducedPressureOut"]["properties"]
+        assert set(content["reduced_pressure"]) <= set(declared)
 
 
 def _ticket_at(service: Service, reported: str) -> str:
@@ -114,6 +131,9 @@ def test_a_model_that_cannot_be_built_falls_back_and_says_so(tmp_path: Path) -> 
         assert content["reduced_pressure_basis"] == "topological"
         why = content["reduced_pressure_fallback"]
         assert why.startswith("network 1 has no hydraulic model") and "elevation_m" in why
+        assert content["reduced_pressure_fallback_code"] == "hydraulic_no_model"
+        params = content["reduced_pressure_fallback_params"]
+        assert params["network"] == "1" and "elevation_m" in params["error"]
         # asked explicitly, it is the 422 naming what to fix, as before
         r = s.post(f"/api/outages/from-repair/{_ticket(s)}", json={"hydraulic": True})
         assert r.status_code == 422 and "elevation_m" in r.json()["detail"]
