@@ -3,7 +3,8 @@ serve --demo``, the real solver): the plan's timeline (Gantt) zooms in and out, 
 their labels in the dispatcher's language and no label runs into the next, nor an hour label
 into another, on a desk and on a 390 x 844 phone; only a job that is late or at risk is marked
 late (a job without a deadline is not); the status words of plans and deadlines are Chinese in
-the Chinese console (no ``queued``, ``ready``, ``published``, ``no_deadline``).
+the Chinese console (no ``queued``, ``ready``, ``published``, ``no_deadline``); a refusal of the
+network model (an unknown pipe) is Chinese there too.
 
 Covered elsewhere: the layer control in English, valves metres apart fanned out and a valve row
 locating its valve (test_job_detail_screen.py, test_console.py); two dispatchers editing one
@@ -156,3 +157,21 @@ def test_plan_and_deadline_words_are_chinese(
     sync_api.expect(listed).to_contain_text("已发布", timeout=30_000)
     text = page.locator("#plan-select").inner_text() + page.locator("#plan-result").inner_text()
     assert not ENGLISH_WORDS.search(text), ENGLISH_WORDS.findall(text)
+
+
+def test_a_refusal_of_the_network_model_is_chinese_in_the_chinese_console(
+    browser: Any, server: LiveServer
+) -> None:
+    """An unknown pipe isolated (gis.errors.UnknownPipe, 404, code unknown_pipe): the
+    dispatcher reads it in Chinese, with the pipe; in English as the service said it."""
+    with pages.browser_page(browser, expected=("status of 404",), **CHINESE) as page:
+        sign_in(page, server, "engineer")
+        page.fill("#iso-form input[name=pipe]", "P999999")
+        page.click("#iso-form button[type=submit]")
+        shown = page.locator("#status.error")
+        sync_api.expect(shown).to_contain_text("没有管段 P999999", timeout=30_000)
+        assert not re.search(r"[A-Za-z]{3,}", shown.inner_text().replace("P999999", ""))
+        pages.screenshot(page, "refusal_unknown_pipe_zh")
+        page.click("#lang")
+        page.click("#iso-form button[type=submit]")
+        sync_api.expect(shown).to_contain_text("unknown pipe 'P999999'", timeout=30_000)
