@@ -189,7 +189,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         out.print(
             f"CAP 1.2 alert {outage.id}: {len(cap):,} bytes, "
             f"{cap.count('<polygon>') // 2} area polygon(s) per language "
-            f"(waterops notice --format cap)"
+            f"(waterops notice --kind emergency --publish --format cap)"
         )
     else:
         print_case(case)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -157,7 +158,7 @@ def test_repair_planned_with_the_roster(capsys: pytest.CaptureFixture[str]) -> N
 
 
 @pytest.mark.slow
-def test_demo_runs_end_to_end() -> None:
+def test_demo_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "api.cli", "demo", str(SAMPLE_CITY)],
         cwd=ROOT,
@@ -175,3 +176,10 @@ def test_demo_runs_end_to_end() -> None:
         assert step in result.stdout
     assert "Outage window as scheduled" in result.stdout
     assert "紧急停水通知" in result.stdout
+    # the command it names for the CAP message of its (emergency) notice gives one: a draft has
+    # none, so it says --publish (e76be4c)
+    hint = re.search(r"\(waterops notice ([^)]*)\)", result.stdout)
+    assert hint, result.stdout
+    assert main([*NOTICE, *hint[1].split()]) == 0, capsys.readouterr().err
+    doc = etree.fromstring(capsys.readouterr().out.encode("utf-8"))
+    assert etree.XMLSchema(etree.parse(str(CAP_XSD))).validate(doc)
