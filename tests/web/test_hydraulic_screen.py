@@ -75,7 +75,7 @@ def test_the_hydraulic_impact_over_the_outage_window(page: Any, server: LiveServ
     assert page.locator("#hyd-not-served-m3").inner_text() == f"{window['not_served_m3']:.0f}"
     block = page.locator("#iso-hydraulic-result").inner_text()
     assert "6 时至 12 时" in block and "最不利时刻" in block and "停水期间合计" in block
-    page.screenshot(path="/tmp/h17a/window.png")
+    pages.screenshot(page, "hydraulic_window_zh")
     page.click("#lang")
     block = page.locator("#iso-hydraulic-result").inner_text()
     assert "6:00 to 12:00" in block and "worst hour" in block
