@@ -8,6 +8,7 @@ beyond it short of pressure."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,6 +81,7 @@ def _hydraulic_then_topological(page: Any, warm: LiveServer) -> None:
     sign_in(page, warm, "dispatcher")  # the console in Chinese
     line = _draft(page, 3, shot="notice-basis-form-zh")
     sync_api.expect(line).to_contain_text("降压区域依据：经水力计算")
+    sync_api.expect(line).to_contain_text("07:00 至 13:00")  # the window, its end included
     sync_api.expect(line).to_contain_text("0.20 MPa")
     assert page.locator("#notice-basis-fallback").count() == 0
     sync_api.expect(page.locator("#preview-zh")).to_contain_text("降压区域：经水力计算")
@@ -107,3 +109,9 @@ def _late(page: Any, hurried: LiveServer) -> None:
     sync_api.expect(why).to_contain_text("did not answer within 0 s")
     sync_api.expect(page.locator("#preview-zh")).to_contain_text("未经水力计算")
     screenshot(page, "notice-basis-fallback-en")
+    # in Chinese, the reason is Chinese too (its code's words), not the service's English
+    page.click("#lang")
+    sync_api.expect(why).to_contain_text("未能采用水力计算")
+    sync_api.expect(why).to_contain_text("水力计算未在 0 秒内完成")
+    assert not re.search(r"[A-Za-z]{3,}", why.inner_text().replace("EPANET", "")), why.inner_text()
+    screenshot(page, "notice-basis-fallback-zh")

@@ -54,7 +54,7 @@ const STRINGS = {
     notice_basis_line_hydraulic_window: "降压区域依据：经水力计算（EPANET，{hour} 至 {end} 停水时段内逐时取最不利，最低服务压力 {mpa} MPa；{customers} 个供水点（约 {accounts} 户）因停水低于服务压力）",
     // why not by hydraulics, by its code (ops.hydraulic_impact.FALLBACKS; tests/web/test_fallback_words.py)
     "fallback:hydraulic_no_model": "管网 {network} 无法建立水力模型（{error}）：请修正管网数据",
-    "fallback:hydraulic_late": "水力计算未在 {seconds} 秒内完成（EPANET 计算引擎正在启动）：请重新起草或更新公告，即可按水力计算",
+    "fallback:hydraulic_late": "水力计算未在 {seconds} 秒内完成（EPANET 计算引擎正在启动）：再次起草或更新公告即可采用水力计算",
     "fallback:hydraulic_failed": "水力计算失败（{error}）",
     publish: "发布", update: "更新", restore: "恢复供水", cancel: "取消停水", cancel_reason: "取消原因",
     state_draft: "草稿", state_published: "已发布", state_updated: "已更新", state_restored: "已恢复",

@@ -128,14 +128,21 @@ function recordForm(planned, was = null) {
 }
 
 // what the notice's 降压区域 rests on (issue 17: "says which it used"), and why not by hydraulics
-// when it was to be when available (reduced_pressure_fallback: the service's words, in English)
+// when it was to be when available: by its code in the reader's language (i18n "fallback:"),
+// a draft made before the codes by the service's English (reduced_pressure_fallback)
+const clock = (hour) => `${String(Math.floor(hour) % 24).padStart(2, "0")}:00`;
+
 function basisLine(c) {
   const h = c.reduced_pressure;
-  const line = h
-    ? t("notice_basis_line_hydraulic", { hour: `${String(Math.floor(h.hour) % 24).padStart(2, "0")}:00`, mpa: h.service_pressure_mpa.toFixed(2), customers: h.customers, accounts: h.accounts })
-    : t("notice_basis_line_topological");
+  const vars = h && { hour: clock(h.hour), end: h.end_hour != null ? clock(h.end_hour) : "", mpa: h.service_pressure_mpa.toFixed(2), customers: h.customers, accounts: h.accounts };
+  const line = !h ? t("notice_basis_line_topological")
+    : t(h.end_hour != null ? "notice_basis_line_hydraulic_window" : "notice_basis_line_hydraulic", vars);
+  const code = c.reduced_pressure_fallback_code;
+  const reason = code
+    ? escapeHtml(t(`fallback:${code}`, c.reduced_pressure_fallback_params || {}))
+    : `<span lang="en">${escapeHtml(c.reduced_pressure_fallback || "")}</span>`;
   const why = c.reduced_pressure_fallback
-    ? `<p id="notice-basis-fallback" class="warn">${t("notice_basis_fallback")}<span lang="en">${escapeHtml(c.reduced_pressure_fallback)}</span></p>`
+    ? `<p id="notice-basis-fallback" class="warn">${t("notice_basis_fallback")}${reason}</p>`
     : "";
   return `<p id="notice-basis" class="notice-basis">${escapeHtml(line)}</p>${why}`;
 }
