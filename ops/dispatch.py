@@ -868,7 +868,8 @@ def replan_emergency(
     a job to another crew costs, so as little changes as the emergency needs. Crews may work
     up to ``overtime`` past their shift on emergency jobs. A job whose chain has begun (a valve
     of its repair is closed) becomes mandatory: the water must come back. Outage windows of
-    every repair follow the new plan.
+    every repair follow the new plan. At ``now`` outside the shifts (a burst at night), the
+    crews on call are called out as for a day planned then (:func:`plan_day`).
 
     For an emergency, a crew able to do some of its work may leave a started job that
     ``interruption`` allows (:mod:`ops.emergency`): it leaves the site safe, and the rest of
@@ -926,9 +927,24 @@ def replan_emergency(
         jobs.append(left.rest)
         links, leaving[key] = take_over(links, left)
     rosters = rostered(current.crews, dates, calendar)
+    max_end: dict[str, int] = {}
+    ordinary_from = None
+    if urgent and local_time(now).date() == day:  # a burst at night: as a day planned then
+        crews, max_end = _call_out(rosters, crews, now, day, DEFAULT_CALL_OUT)
+        if max_end:  # ordinary work waits for the ordinary shifts
+            ordinary_from = min(_clock(c.start) for c, _ in rosters)
     duty = _on_duty(rosters, crews, day, DEFAULT_CALL_OUT, bool(urgent))
     problem, today, later = _problem(
-        day, jobs, links, crews, travel, overtime, on_duty=duty, now=at
+        day,
+        jobs,
+        links,
+        crews,
+        travel,
+        overtime,
+        max_end=max_end,
+        ordinary_from=ordinary_from,
+        on_duty=duty,
+        now=at,
     )
     first = EMERGENCY_SHARE if urgent else 0.0
     steering = steering or Steering()
