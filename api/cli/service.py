@@ -70,6 +70,9 @@ def _service_env(args: argparse.Namespace) -> None:
         os.environ["WATEROPS_DATA_DIR"] = str(args.data)
 
 
+WORKER_HEALTHCHECK_S = 60  # see cmd_serve
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     _service_env(args)
     if args.demo:
@@ -97,6 +100,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=False,  # not behind a proxy by default; a deployment behind one sets it
         log_level="info",
         access_log=args.access_log,
+        # uvicorn kills a server process that has not answered its ping for this long (5 s by
+        # default): one starting up under load (loading the network) was killed again and again
+        # and the service never came up (tests/api/test_serve_workers.py)
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
     return 0
 

@@ -10,6 +10,7 @@ counted here is which functions run, not time."""
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -92,3 +93,13 @@ def test_a_kept_answer_follows_a_valve_report(service: Service, tmp_path: Path) 
     assert valve in [v["id"] for v in worse["bypassed_valves"]]
     service.put(f"/api/networks/1/valves/{valve}/status", "engineer", json={"operable": True})
     assert service.get("/api/networks/1/isolation", params=QUERY).json() == first
+
+
+def test_a_service_without_jobs_runs_no_job_threads(service: Service) -> None:
+    """The background hydraulic jobs (api/jobs.py) start their threads with the first job:
+    a service answering isolation queries runs neither the worker nor the heartbeat."""
+    for pipe in ("P000590", "P000591", "P000590"):
+        r = service.get("/api/networks/1/isolation", params={"pipe": pipe})
+        assert r.status_code == 200
+    names = {thread.name for thread in threading.enumerate()}
+    assert not names & {"hydraulic-jobs", "job-beat"}
