@@ -255,14 +255,68 @@ function steerOnMap(plan, marker, st, crew, routeLines) {
       marker.setLatLng(home);
       marker.getElement()?.style.removeProperty("pointer-events");
       if (!dragged) return;
-      const under = document.elementFromPoint(ev.clientX, ev.clientY)?.closest?.("[data-crew]");
-      const onMap = under && map.getContainer().contains(under);
-      const to = onMap ? under.getAttribute("data-crew") : nearestLine(map, map.mouseEventToContainerPoint(ev), routeLines);
+      const to = crewAt(ev);
       if (to) move(to);
     };
     document.addEventListener("mousemove", follow);
     document.addEventListener("mouseup", drop);
   });
+  // the crew under a point of the map: a stop or route of its, else the route line nearest
+  const crewAt = (ev) => {
+    const map = state.map;
+    const under = document.elementFromPoint(ev.clientX, ev.clientY)?.closest?.("[data-crew]");
+    const onMap = under && map.getContainer().contains(under);
+    return onMap ? under.getAttribute("data-crew") : nearestLine(map, map.mouseEventToContainerPoint(ev), routeLines);
+  };
+  // a finger: a long press picks the marker up (the map stops panning), it follows the finger,
+  // and let go on another crew's route it moves the job, as the mouse's drop; a tap opens the
+  // popup as before, a finger that moves sooner pans the map
+  const fingers = (el) => el?.addEventListener("pointerdown", (down) => {
+    if (down.pointerType === "mouse" || !down.isPrimary) return;
+    const map = state.map;
+    const home = marker.getLatLng();
+    const id = down.pointerId;
+    let carried = false;
+    const timer = setTimeout(() => {
+      carried = true;
+      map.dragging.disable();
+      el.style.setProperty("pointer-events", "none");
+      navigator.vibrate?.(15);
+    }, LONG_PRESS_MS);
+    const guard = (e) => { if (carried) e.preventDefault(); };
+    const follow = (ev) => {
+      if (ev.pointerId !== id) return;
+      if (!carried) {
+        if (Math.hypot(ev.clientX - down.clientX, ev.clientY - down.clientY) > SLOP_PX) end();
+        return;
+      }
+      marker.setLatLng(map.mouseEventToLatLng(ev));
+    };
+    const end = () => {
+      clearTimeout(timer);
+      document.removeEventListener("pointermove", follow);
+      document.removeEventListener("pointerup", up);
+      document.removeEventListener("pointercancel", up);
+      map.getContainer().removeEventListener("touchmove", guard);
+      if (carried) { map.dragging.enable(); marker.setLatLng(home); el.style.removeProperty("pointer-events"); }
+    };
+    const up = (ev) => {
+      if (ev.pointerId !== id) return;
+      const was = carried && ev.type === "pointerup";
+      end();
+      if (!was) return;
+      state.map.closePopup();
+      const to = crewAt(ev);
+      if (to) move(to);
+    };
+    map.getContainer().addEventListener("touchmove", guard, { passive: false });
+    document.addEventListener("pointermove", follow);
+    document.addEventListener("pointerup", up);
+    document.addEventListener("pointercancel", up);
+  });
+  // its element is made when the marker is drawn (again after a layer is shown again)
+  marker.on("add", () => fingers(marker.getElement()));
+  if (marker.getElement()) fingers(marker.getElement());
 }
 
 function minutes(iso) {
