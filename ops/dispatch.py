@@ -454,6 +454,13 @@ class DayPlan:
         data["day"] = self.day.isoformat()
         data["days"] = [d.isoformat() for d in (self.dates or (self.day,))]
         data["at_risk"] = [a.to_dict() for a in self.at_risk]
+        # late as the at-risk list says it: overdue already, or planned to end past the limit
+        # (the routing model's count misses a job late at the start, planned with no deadline)
+        overdue = {a.job_id for a in self.at_risk if a.reason == "overdue"}
+        late = overdue | {a.job_id for a in self.at_risk if a.reason == "planned_late"}
+        late |= {s.job_id for r in self.plan.routes for s in r.stops if s.deadline_status == "late"}
+        data["summary"]["overdue"] = len(overdue)
+        data["summary"]["late"] = len(late)
         data["outage_windows"] = {k: w.to_dict() for k, w in self.outage_windows.items()}
         data["not_yet_startable"] = [j.id for j in self.future]
         data["calendar"] = None if self.calendar is None else self.calendar.to_dict()
