@@ -1,39 +1,92 @@
 // An emergency in the day plan tab (突发事件): a burst or major leak picked on the map becomes a
-// repair ticket, and today is re-planned from now (its published plan) or planned from now.
+// repair ticket, reported at the time entered (24-hour; default now), and the day it is
+// reported on is re-planned from then (its published plan) or planned from then. The
+// dispatcher may allow emergency overtime (ReplanIn.overtime_hours); the crews on call are
+// called out outside the shifts (ops.emergency). Once solved, the answer says up front when
+// the first closure has to wait for a crew (nobody on call, no overtime).
 import { api } from "../api.js";
 import { t } from "../i18n.js";
-import { kaifengDate, kaifengNow } from "./format.js";
+import { dateTime24, dateTimeFields, kaifengDate, kaifengNow } from "./format.js";
 import { follow, loadPlans } from "./plan.js";
 import { $ } from "./state.js";
 import { busy, say } from "./status.js";
 
+// a first closure later than this after the report: the burst waited for a crew
+const WAITED_MINUTES = 60;
+
 export function wireEmergency() {
+  $("#emergency-reported").innerHTML = dateTimeFields("reported", kaifengNow(), { required: true });
+  // "now" when the form is opened, not when the page was loaded
+  $("#emergency").addEventListener("toggle", (e) => {
+    if (e.target.open) setNow($("#emergency-form"));
+  });
   $("#emergency-form").addEventListener("submit", onEmergency);
+}
+
+// milliseconds of a Kaifeng YYYY-MM-DDTHH:MM (or an ISO time, cut to its minutes)
+function kaifeng(at) { return Date.parse(`${at.slice(0, 16)}:00+08:00`); }
+
+function setNow(form) {
+  const now = kaifengNow();
+  form.elements.reported_date.value = now.slice(0, 10);
+  form.elements.reported_time.value = now.slice(11, 16);
 }
 
 async function onEmergency(e) {
   e.preventDefault();
   const form = e.target;
   if (!form.lon.value) { say(t("emergency_help"), "error"); return; }
+  const entered = dateTime24(form, "reported");
+  if (entered === null) { say(t("datetime_hint"), "error"); return; }
+  const reported = entered || kaifengNow();
+  const overtime = form.overtime.value === "" ? {} : { overtime_hours: Number(form.overtime.value) };
+  $("#emergency-wait").hidden = true;
   const ticket = await busy(() => api("POST", "/api/repairs", {
     severity: form.severity.value, lon: Number(form.lon.value), lat: Number(form.lat.value),
-    description: "reported from the console",
+    description: "reported from the console", reported_at: reported,
   }, { idempotent: true }));
   if (!ticket) return;
   if (ticket.linked) { $("#moved").textContent = ticket.message; return; }
-  // the plan of the day the burst is reported on (today in Kaifeng), whichever plan is open:
-  // today's published plan is re-planned from now; without one, today is planned from now
-  const today = kaifengDate(0);
+  // the plan of the day the burst is reported on (in Kaifeng), whichever plan is open: that
+  // day's published plan is re-planned from the report; without one, the day is planned from it
+  const day = reported.slice(0, 10);
   const plans = await busy(() => api("GET", "/api/plans"));
   if (!plans) return;
-  const published = plans.filter((p) => p.day === today && p.status === "published")
+  const published = plans.filter((p) => p.day === day && p.status === "published")
     .sort((a, b) => b.id - a.id)[0];
   const child = published
-    ? await busy(() => api("POST", `/api/plans/${published.id}/replan`, {}))
-    : await busy(() => api("POST", "/api/plans", { day: today, now: kaifengNow() }));
+    ? await busy(() => api("POST", `/api/plans/${published.id}/replan`, { now: reported, ...overtime }))
+    : await busy(() => api("POST", "/api/plans", { day, now: reported, ...overtime }));
   if (!child) return;
-  const how = published ? t("replanned_today", { id: published.id }) : t("planned_today_from_now");
+  const at = reported.slice(11, 16);
+  const today = day === kaifengDate(0);
+  const how = published
+    ? t(today ? "replanned_today" : "replanned_day", { id: published.id, day, at })
+    : t(today ? "planned_today_from_now" : "planned_day_from", { day, at });
   $("#moved").textContent = `${ticket.ticket || ""} → ${t("plan_n", { id: child.id, day: child.day, status: child.status })} · ${how}`;
   await loadPlans(child.id);
   follow(child.id);
+  warnIfWaiting(child.id, ticket, reported);
+}
+
+// Once the plan is solved: when the ticket's first closure starts more than WAITED_MINUTES
+// after the report (or none is planned), say so in a line of its own, with what would help.
+async function warnIfWaiting(id, ticket, reported) {
+  let plan;
+  for (;;) {
+    try { plan = await api("GET", `/api/plans/${id}`); } catch { return; }
+    if (plan.status !== "queued" && plan.status !== "solving") break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  if (!plan.result) return;
+  const closures = new Set((ticket.jobs || []).filter((j) => j.step === "close").map((j) => j.id));
+  const starts = plan.result.routes.flatMap((r) => r.stops)
+    .filter((s) => closures.has(s.job)).map((s) => s.start).sort();
+  const box = $("#emergency-wait");
+  const wait = starts.length ? (kaifeng(starts[0]) - kaifeng(reported)) / 60_000 : Infinity;
+  if (wait <= WAITED_MINUTES) { box.hidden = true; return; }
+  box.textContent = starts.length
+    ? t("emergency_waits", { at: starts[0].slice(11, 16), minutes: Math.round(wait) })
+    : t("emergency_no_crew");
+  box.hidden = false;
 }
