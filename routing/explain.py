@@ -152,6 +152,17 @@ def _time_fit(
 
 def _no_fit(job: Job, in_shift: int, unreachable: int, too_short: int, clash: int) -> Unassigned:
     windows = ", ".join(f"{_clock(w.start)}–{_clock(w.end)}" for w in job.windows) or "-"
+    if in_shift == 0 and not job.windows:  # no window to name: the deadline, or no time left
+        minutes = job.duration // 60
+        if job.deadline is not None:
+            deadline = _clock(job.deadline)
+            return Unassigned.because(
+                job.id, "window_outside_shifts", job.mandatory, "deadline_before_shifts",
+                deadline=deadline, minutes=minutes,
+            )  # fmt: skip
+        return Unassigned.because(
+            job.id, "window_outside_shifts", job.mandatory, "shifts_over", minutes=minutes
+        )
     if in_shift == 0:
         reason = "window_outside_shifts"
     elif clash and not unreachable and not too_short:

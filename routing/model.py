@@ -317,6 +317,11 @@ DETAILS: dict[str, str] = {
     "window_outside_shifts": (
         "its window ({windows}) and deadline fall outside every capable crew's shift"
     ),
+    "deadline_before_shifts": (
+        "its deadline ({deadline}) leaves no capable crew's shift time for its {minutes} min "
+        "of work"
+    ),
+    "shifts_over": "every capable crew's shift is over before its {minutes} min of work can start",
     "break_conflict": (
         "the lunch break cannot be taken around it: window {windows}, {minutes} min of work"
     ),
