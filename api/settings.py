@@ -116,6 +116,12 @@ class Settings(BaseSettings):
     issuer_name_en: str = Field(
         default="", max_length=200, description="its English name (default: the Chinese one)"
     )
+    authority_names_en: str = Field(
+        default="",
+        max_length=1000,
+        description="the approving authorities' English names for the English notice, as "
+        "中文名=English name, several separated by ';' (default: the Chinese name)",
+    )
     sender: str = Issuer.sender
     public_url: str = Field(
         default="",
@@ -247,10 +253,17 @@ class Settings(BaseSettings):
         in the demo (``seed_demo_users``), which signs with invented names and says so.
         """
         public = self.public_url.strip().rstrip("/") or f"http://{HOST}:{PORT}"
-        links = {
+        links: dict[str, Any] = {
             "sender": self.sender,
             "web": f"{public}/public/notices",
             "pages": f"{public}/outages",
+            "authorities_en": tuple(
+                (zh.strip(), en.strip())
+                for zh, _, en in (
+                    pair.partition("=") for pair in self.authority_names_en.split(";")
+                )
+                if zh.strip() and en.strip()
+            ),
         }
         if self.hotline.strip() and self.issuer_name_zh.strip() and self.public_url.strip():
             issuer = Issuer(

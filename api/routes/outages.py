@@ -786,6 +786,9 @@ def public_lookup(
                     "addresses_total": len(m.addresses),
                     "names": list(m.names[:shown]),
                     "reduced_pressure": list(m.reduced_pressure),
+                    "areas": list(m.areas),
+                    # cut_off, street, area or reduced_pressure (NoticeMatch.verdict)
+                    "verdict": m.verdict,
                 }
                 for m in found
             ],

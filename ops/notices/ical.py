@@ -1,9 +1,16 @@
 """The outage window as iCalendar (RFC 5545), with the Asia/Shanghai time zone, built with
 the icalendar package. The Chinese calendar names the streets in Chinese where the data has
 their Chinese names (:meth:`ops.outages.NoticeContent.zh`, as the CAP alert and the feed do),
-the English one as the data names them."""
+the English one as the data names them.
+
+The VTIMEZONE covers the calendar's dates only (from the earlier of DTSTAMP and DTSTART to the
+day after DTEND): icalendar's default range, 1970–2038, carried China's daylight saving of
+1986–91 as a DAYLIGHT rule into every calendar (a client may apply it), and a note that the
+zone "only works" until 2038. Since 1992 Asia/Shanghai is +08:00 all year: one STANDARD."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from icalendar import Calendar, Event, vCalAddress
 
@@ -45,5 +52,6 @@ def render_ical(outage: Outage, issuer: Issuer | None = None, *, lang: str = "zh
     )
     event.add("categories", ["water outage", outage.kind.value])
     cal.add_component(event)
-    cal.add_missing_timezones()
+    first = min(outage.latest.at, c.start).date()
+    cal.add_missing_timezones(first_date=first, last_date=c.end.date() + dt.timedelta(days=1))
     return str(cal.to_ical().decode("utf-8"))

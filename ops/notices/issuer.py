@@ -66,6 +66,10 @@ class Issuer:
         English, that the Atom feed, CAP ``web``, the iCalendar ``URL`` and GeoJSON link to.
     demo
         The names (and the hotline given with them) are the demo's, invented: the notices say so.
+    authorities_en
+        The approving authorities' English names, by their Chinese names as the approval
+        documents write them (开封市城市管理局 → Kaifeng Urban Management Bureau): the English
+        notice names an authority so when given, else by its Chinese name (docs/notices.md).
     """
 
     sender: str = "notices@waterops.example"
@@ -74,6 +78,11 @@ class Issuer:
     web: str = "http://127.0.0.1:8000/public/notices"
     pages: str = "http://127.0.0.1:8000/outages"
     demo: bool = True
+    authorities_en: tuple[tuple[str, str], ...] = ()
+
+    def authority_en(self, authority: str) -> str:
+        """The English name the settings give the authority named ``authority``, or ""."""
+        return dict(self.authorities_en).get(authority.strip(), "")
 
     def identifier(self, outage_id: str, revision: int) -> str:
         """The CAP identifier of one revision of a notice."""

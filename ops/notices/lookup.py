@@ -70,6 +70,21 @@ class NoticeMatch:
     reduced_pressure: tuple[str, ...]  # matching streets where only the pressure drops
     # the Chinese of each of ``addresses``, in their order ("" where the data has none)
     addresses_zh: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()  # matching areas (片区) the notice names
+
+    @property
+    def verdict(self) -> str:
+        """What the match tells the resident, the strongest first: ``cut_off`` (an address,
+        estate or unit cut off), ``street`` (a street of the shut area: the house number
+        decides), ``area`` (an area the notice names: the street decides), or
+        ``reduced_pressure`` (the water stays on; the pressure may be low)."""
+        if self.addresses or self.names:
+            return "cut_off"
+        if self.streets:
+            return "street"
+        if self.areas:
+            return "area"
+        return "reduced_pressure"
 
 
 def customers_cut_off(isolator: Isolator, outage: Outage) -> tuple[AffectedCustomer, ...]:
@@ -171,9 +186,12 @@ def find_affected(
             zh = names_zh.get(s, "")
             return _matches(key, s, zh) or _named_in(key, s, zh)
 
-        streets = () if house is not None else tuple(s for s in c.streets if street_found(s))
+        # a house number decides by the houses cut off, where the data numbers them
+        numbered = house is not None and any(_house(cu.address) is not None for cu in customers)
+        streets = () if numbered else tuple(s for s in c.streets if street_found(s))
         reduced = tuple(s for s in c.reduced_pressure_streets if street_found(s))
-        if addresses or names or streets or reduced:
+        areas = () if house is not None else tuple(a for a in c.neighbourhoods if street_found(a))
+        if addresses or names or streets or reduced or areas:
             ordered = tuple(sorted(addresses, key=lambda a: (_house(a) or 0, a)))
             out.append(
                 NoticeMatch(
@@ -183,6 +201,7 @@ def find_affected(
                     streets,
                     reduced,
                     tuple(addresses[a] for a in ordered),
+                    areas,
                 )
             )
     return sorted(out, key=lambda m: (m.outage.content.start, m.outage.id))
@@ -266,6 +285,10 @@ _HOUSE_PATTERNS = (
     re.compile(r"(\d+)\s*号院?"),  # 南环路49号, 南环路49号院
     re.compile(r"\bno\.?\s*(\d+)", re.IGNORECASE),  # No. 49 Nanhuan Lu
     re.compile(r"^\s*(\d+)\s+(?=\D)"),  # 49 Nanhuan Lu
+    # after the street's word: Sihou Jie 440, 寺后街440 (not Wei 3, a street half typed)
+    re.compile(
+        r"(?:lu|jie|dajie|dadao|dao|xiang|hutong|路|街|道|巷|胡同)\s*(\d+)\s*$", re.IGNORECASE
+    ),
 )
 
 

@@ -149,16 +149,42 @@ def reason_zh(outage: Outage, content: NoticeContent) -> str:
 
 
 def reason_en(outage: Outage, content: NoticeContent) -> str:
+    """The reason in English as a sentence goes on with it ("because of valve replacement"):
+    the dispatcher's with its first letter lower-cased, unless its first word is an acronym
+    (PRV, DN300) or begins a name the notice gives (a street, an estate, a unit, an area)."""
     if content.reason and not CJK.search(content.reason):
-        return content.reason
+        return _mid_sentence(content.reason, content)
     return GENERIC_REASON_EN[outage.kind]
 
 
-def authority_en(authority: str) -> str:
-    """The approving authority in English: its name as the approval document gives it (in
+def _mid_sentence(reason: str, content: NoticeContent) -> str:
+    first = reason.split(maxsplit=1)[0] if reason.split() else ""
+    names = (
+        *content.streets,
+        *content.reduced_pressure_streets,
+        *content.neighbourhoods,
+        *content.estates,
+        *content.units,
+        *content.critical,
+        *content.names_zh,
+    )
+    if (
+        len(first) < 2
+        or not first[0].isupper()
+        or any(ch.isupper() or ch.isdigit() for ch in first[1:])  # PRV, DMA, DN300
+        or any(reason.startswith(name) for name in names if name)
+    ):
+        return reason
+    return reason[0].lower() + reason[1:]
+
+
+def authority_en(authority: str, issuer: Issuer | None = None) -> str:
+    """The approving authority in English: the English name the issuer's settings give it
+    (``WATEROPS_AUTHORITY_NAMES_EN``), else its name as the approval document gives it (in
     Chinese, as a rule) after an English gloss of what it is, so that a reader can tell it and
     quote it to the utility (docs/notices.md)."""
-    return f"the city's water-supply authority, {authority}"
+    english = issuer.authority_en(authority) if issuer else ""
+    return english or f"the city's water-supply authority, {authority}"
 
 
 def _before(outage: Outage, revision: Revision) -> NoticeContent | None:
@@ -370,7 +396,7 @@ def _en(outage: Outage, issuer: Issuer) -> str:
             approved = outage.approval
             lines.append(
                 (
-                    f"With the approval of {authority_en(approved.authority)} (approval "
+                    f"With the approval of {authority_en(approved.authority, issuer)} (approval "
                     f"document {approved.document}), because"
                     if approved
                     else "Because"
