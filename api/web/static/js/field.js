@@ -250,6 +250,10 @@ function renderMap() {
       .on("click", () => openJob(s.job)).addTo(view.overlay);
     points.push(ll);
   }
+  // the map measured again (a window resized while the day was hidden left it 0 x 0: the fit
+  // then zoomed to 100 m off the route); fitted only when it shows, as the day comes back
+  if (!view.map.getContainer().clientWidth) return;
+  view.map.invalidateSize({ pan: false });
   if (points.length) view.map.fitBounds(points, { padding: [24, 24], maxZoom: 16 });
 }
 
@@ -584,6 +588,7 @@ async function boot() {
   registerWorker();
   $("#lang").addEventListener("click", () => {
     setLang(currentLang() === "zh" ? "en" : "zh");
+    setNet(view.online);
     renderDay();
     if (view.job && !$("#job-view").hidden) openJob(view.job);
   });
