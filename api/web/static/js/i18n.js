@@ -60,6 +60,8 @@ const STRINGS = {
     state_draft: "草稿", state_published: "已发布", state_updated: "已更新", state_restored: "已恢复",
     notice_page: "公开页面", notice_print: "打印版（A4）", notice_accounts_csv: "受影响账户（CSV，短信平台）", notice_accounts_xlsx: "受影响账户（Excel）",
     state_cancelled: "已取消", revisions: "修订记录", note: "备注（内部，不公开）",
+    // the revision log's steps the service notes itself (ops.outages: "created", "edited", "published")
+    rev_created: "新建草稿", rev_edited: "修改草稿", rev_published: "发布",
     approval_help: "计划停水须经城市供水行政主管部门批准后方可发布（《城市供水条例》第二十二条）。", report_help: "抢修停水须边抢修边通知，并报告城市供水行政主管部门。",
     authority: "主管部门", approval_document: "批准文号", approved_at: "批准时间", report_reference: "报告编号（可不填）", reported_at: "报告时间（默认现在）",
     record_approval: "记录审批", record_report: "记录报告", rec_approval: "已批准", rec_report: "已报告", entered_by: "录入", note_zh: "变更说明（中文，公告中显示）",
@@ -576,6 +578,7 @@ const STRINGS = {
     state_draft: "draft", state_published: "published", state_updated: "updated",
     notice_page: "Public page", notice_print: "Printable (A4)", notice_accounts_csv: "Affected accounts (CSV, SMS platform)", notice_accounts_xlsx: "Affected accounts (Excel)",
     state_restored: "restored", state_cancelled: "cancelled", revisions: "Revisions", note: "Note (history, not public)",
+    rev_created: "draft created", rev_edited: "draft edited", rev_published: "published",
     approval_help: "A planned outage is published only once the city's water-supply authority has approved it (城市供水条例 §22).", report_help: "An emergency is notified while it is repaired and reported to the water-supply authority.",
     authority: "Authority", approval_document: "Approval document no.", approved_at: "Approved at", report_reference: "Report reference (optional)", reported_at: "Reported at (default now)",
     record_approval: "Record approval", record_report: "Record report", rec_approval: "approved", rec_report: "reported", entered_by: "entered by", note_zh: "Remark in Chinese (shown in the notice)",

@@ -22,10 +22,14 @@ const WORDS = {
     kind_planned: "计划停水", kind_emergency: "紧急停水",
     state_published: "已发布", state_updated: "已变更", state_restored: "已恢复供水", state_cancelled: "已取消",
     full_text: "通知全文", page: "详情页", print: "打印（A4）", customers: "影响用户",
-    households: "{n}户", affected: "在停水范围内", not_found: "在当前及计划的{n}份停水公告中没有找到“{q}”。如果您家停水，请拨打服务热线。",
+    households: "{n}户", not_found: "在当前及计划的{n}份停水公告中没有找到“{q}”。如果您家停水，请拨打服务热线。",
     none_published: "目前没有当前或计划的停水公告，“{q}”不在任何停水范围内。如果您家停水，请拨打服务热线。",
     addresses: "停水地址", more: "等{n}处", names: "单位、小区", streets_only: "该道路在停水范围内：请输入门牌号，查询您家是否停水。",
     reduced: "水压可能偏低：{s}", searching: "正在查询…", window: "停水时间", where: "停水范围",
+    // the answer's first line by what the place is to the notice (the lookup's verdict)
+    head_cut_off: "“{q}” 在停水范围内", head_street: "“{q}” 在停水范围内",
+    head_area: "“{q}”：停水公告涉及该片区（{a}）", head_reduced_pressure: "“{q}” 不停水，水压可能偏低",
+    area_only: "请输入道路和门牌号，查询您家是否停水。",
   },
   en: {
     lookup: "Is my address affected?", go: "Search", placeholder: "address, estate or street, e.g. 43 Wei 3 Lu",
@@ -34,10 +38,13 @@ const WORDS = {
     kind_planned: "Planned outage", kind_emergency: "Emergency outage",
     state_published: "published", state_updated: "changed", state_restored: "water restored", state_cancelled: "cancelled",
     full_text: "Full notice", page: "Notice page", print: "Print (A4)", customers: "Customers",
-    households: "{n} households", affected: "is in the outage area", not_found: "“{q}” is in none of the {n} current and planned outage notices. If your water is off, please call the hotline.",
+    households: "{n} households", not_found: "“{q}” is in none of the {n} current and planned outage notices. If your water is off, please call the hotline.",
     none_published: "There is no current or planned outage notice, so “{q}” is in no outage area. If your water is off, please call the hotline.",
     addresses: "Addresses cut off", more: "and {n} more", names: "Units and estates", streets_only: "This street is in the outage area: give your house number to see whether your home is.",
     reduced: "Reduced pressure possible: {s}", searching: "Searching…", window: "When", where: "Where",
+    head_cut_off: "“{q}” is in the outage area", head_street: "“{q}” is in the outage area",
+    head_area: "“{q}”: the notice names this area ({a})", head_reduced_pressure: "“{q}”: water stays on; pressure may be low",
+    area_only: "Give your street and house number to see whether your home is cut off.",
   },
 };
 
@@ -200,11 +207,17 @@ function showAnswer() {
     const names = m.names.length ? `<p>${escapeHtml(w("names"))}: ${escapeHtml(m.names.map(place).join(zh ? "、" : ", "))}</p>` : "";
     const onlyStreet = !m.addresses.length && !m.names.length && m.streets.length ? `<p>${escapeHtml(w("streets_only"))}</p>` : "";
     const reduced = m.reduced_pressure.length ? `<p>${escapeHtml(w("reduced", { s: m.reduced_pressure.map(place).join(zh ? "、" : ", ") }))}</p>` : "";
-    return `<div class="answer affected" data-answer="${escapeHtml(m.id)}">
-      <p><strong>“${escapeHtml(a.query)}” ${escapeHtml(w("affected"))}</strong></p>
+    // what the place is to the notice, as the service decides it (NoticeMatch.verdict): cut
+    // off, a street or an area of it (the house decides), or reduced pressure only
+    const verdict = m.verdict || "cut_off";
+    const areas = (m.areas || []).map(place).join(zh ? "、" : ", ");
+    const areaOnly = verdict === "area" ? `<p>${escapeHtml(w("area_only"))}</p>` : "";
+    const tone = { cut_off: "affected", street: "affected", area: "area", reduced_pressure: "low" }[verdict] || "affected";
+    return `<div class="answer ${tone}" data-answer="${escapeHtml(m.id)}" data-verdict="${escapeHtml(verdict)}">
+      <p><strong>${escapeHtml(w(`head_${verdict}`, { q: a.query, a: areas }))}</strong></p>
       <p><a href="${pageUrl(m.id)}">${escapeHtml(headline)}</a> · ${escapeHtml(w(`kind_${m.kind}`))}</p>
       <p><strong>${escapeHtml(w("window"))}:</strong> <span class="when">${escapeHtml(windowText(m.start, m.end))}</span></p>
-      ${addresses ? `<p>${escapeHtml(w("addresses"))}:</p><ul>${addresses}</ul>` : ""}${names}${onlyStreet}${reduced}
+      ${addresses ? `<p>${escapeHtml(w("addresses"))}:</p><ul>${addresses}</ul>` : ""}${names}${onlyStreet}${areaOnly}${reduced}
     </div>`;
   }).join("");
   const first = state.layers[a.notices[0].id];

@@ -147,6 +147,15 @@ function basisLine(c) {
   return `<p id="notice-basis" class="notice-basis">${escapeHtml(line)}</p>${why}`;
 }
 
+// the notes the service writes itself for a step (ops.outages): said in the console's language
+// as the step ("新建草稿", not "草稿 created"); a dispatcher's note after the state, as written
+const SERVICE_NOTES = { draft: ["created", "edited"], published: ["published"] };
+
+function revisionStep(r) {
+  if ((SERVICE_NOTES[r.state] || []).includes(r.note)) return escapeHtml(t(`rev_${r.note}`));
+  return `${escapeHtml(t(`state_${r.state}`))} ${escapeHtml(r.note || "")}`;
+}
+
 async function openNotice(id) {
   const outage = await busy(() => api("GET", `/api/outages/${encodeURIComponent(id)}`));
   if (!outage) return;
@@ -180,7 +189,7 @@ async function openNotice(id) {
     ${authorityForm(outage)}
     <h4>${t("revisions")}</h4>
     ${(outage.records || []).length ? `<ul class="authority-records">${outage.records.map((r) => `<li>${escapeHtml(t(`rec_${r.kind}`))} · ${escapeHtml(r.authority)}${r.document ? ` ${escapeHtml(r.document)}` : ""} · ${shortTime(r.at)} · ${t("entered_by")} ${escapeHtml(r.entered_by)} ${shortTime(r.entered_at)}</li>`).join("")}</ul>` : ""}
-    <ol class="revisions">${outage.revisions.map((r) => `<li>${shortTime(r.at)} · ${escapeHtml(t(`state_${r.state}`))} ${escapeHtml(r.note || "")}${r.note_zh ? ` — ${escapeHtml(r.note_zh)}` : ""}</li>`).join("")}</ol>`;
+    <ol class="revisions">${outage.revisions.map((r) => `<li>${shortTime(r.at)} · ${revisionStep(r)}${r.note_zh ? ` — ${escapeHtml(r.note_zh)}` : ""}</li>`).join("")}</ol>`;
   const step = async (path, body) => {
     const done = await busy(() => api("POST", `/api/outages/${encodeURIComponent(id)}/${path}`, body, { version: outage.version, idempotent: true }));
     if (done) await loadNotices();
