@@ -31,7 +31,7 @@ from api.store import get_or_404
 from ops.errors import InvalidRequest, NotFound
 from ops.leakage import analyse
 from ops.leakage.pressure import PrvSettings, outcome_from_row, outcome_row
-from ops.leakage.report import pressure_of
+from ops.leakage.report import pressure_losses, pressure_of
 
 log = logging.getLogger("waterops.leakage")
 
@@ -136,7 +136,7 @@ def _runner(request: Request, analysis_id: int, inputs: dict[str, Any]) -> Run:
             outlet = float(row.settings.get("outlet_pressure_mpa", 0.32))
         report = analyse(folder, loaded.network, outlet_pressure_mpa=outlet)
         model = stored_model(state.registry, state.reader_engine, loaded)
-        losses = {b.name: b.real_losses / b.days for b in report.balances if b.days > 0}
+        losses = pressure_losses(report.levels)  # the ranking's: one source for both tables
         dmas = inputs["dmas"]
         if dmas is not None:
             losses = {d: v for d, v in losses.items() if d in dmas}

@@ -29,9 +29,55 @@ from gis.prv import (
     with_prvs,
 )
 
+# a DMA's warnings, by code (the console's words: api/web/static/js/i18n.js, "pm:CODE"), with
+# their English; the params are plain values, already rounded
+WARNINGS: dict[str, str] = {
+    "critical_at_service": (
+        "the critical point is already at the service pressure ({low_m} m at {hour}:00): a PRV "
+        "at the inlets cannot lower the zone's pressure"
+    ),
+    "open_boundary_shut": (
+        "open boundary: with the PRVs at its inlets shut or set to hold the service pressure, "
+        "water still reaches the DMA by other pipes: no PRV possible until its boundary is "
+        "closed (boundary valves shut, checked by a zero-pressure test) or its other inlets "
+        "are metered (meters.csv); open pipes across its boundary, neither its inlets nor "
+        "its outlets: {pipes}"
+    ),
+    "open_boundary_no_fall": (
+        "open boundary: PRVs at its inlets do not lower the zone's pressure, water reaches it "
+        "by other pipes: no PRV possible until its boundary is closed (boundary valves shut, "
+        "checked by a zero-pressure test) or its other inlets are metered (meters.csv); open "
+        "pipes across its boundary, neither its inlets nor its outlets: {pipes}"
+    ),
+    "no_gain": (
+        "the setting the critical point needs is today's inlet pressure: a PRV gains nothing"
+    ),
+    "short_of_pressure": (
+        "no PRV setting kept the critical point at the service pressure in {runs} runs: the "
+        "zone is short of pressure at its worst hour; no PRV proposed"
+    ),
+    "model_logger_disagree": (
+        "the model lowers the zone by {fall_m} m, more than its measured {p0_m} m: the model "
+        "and the zone's pressure logger disagree; check both"
+    ),
+    "real_losses_not_positive": (
+        "the DMA's real losses (night flow, the last 7 nights) are {losses_m3d} m³/day, not "
+        "above 0: no saving can be computed (check its inlet meters and night use)"
+    ),
+}
+
+Warning = tuple[str, dict[str, Any]]  # (code, params)
+
+
+def warning_text(code: str, params: Mapping[str, Any]) -> str:
+    """The English of a DMA's warning."""
+    return WARNINGS[code].format(**params)
+
+
 # Lambert & Thornton: N1 about 0.5 for rigid pipes with fixed-area leaks, 1.5 for plastic pipes
 # with leaks that open with pressure; 1.15 for a network of mixed materials
 DEFAULT_N1 = 1.15
+NON_RETURN_M = 1000.0  # a PRV's setting above any pressure of a city: open, or shut to reverse flow
 
 
 @dataclass(frozen=True)
@@ -98,6 +144,9 @@ class PressureManagement:
     boundary: str = "closed"
     n1_source: str = "default"  # "given" (n1_by_dma), "night-flow step" (fit_n1), "default"
     n1_fit: N1Fit | None = None
+    # the DMA's normally-closed boundary valves, which its runs shut (the model has them open)
+    boundary_valves_shut: int = 0
+    warning_codes: tuple[Warning, ...] = ()  # ``warnings`` by code: (code, params)
 
     @property
     def saved_share(self) -> float:
@@ -147,7 +196,9 @@ class PressureManagement:
             "pays": self.pays,
             "runs": self.runs,
             "boundary": self.boundary,
+            "boundary_valves_shut": self.boundary_valves_shut,
             "warnings": list(self.warnings),
+            "warning_codes": [{"code": c, "params": dict(p)} for c, p in self.warning_codes],
         }
 
 
@@ -304,11 +355,16 @@ def open_boundary_valves(network: Network, model: HydraulicModel, dma: str) -> l
     """The network's normally-closed valves on ``dma``'s pipes or pipes touching them that the
     model leaves open (the model built from GIS layers has every pipe open): how water can
     cross a boundary the GIS says is closed."""
+    return sorted(_open_boundary_links(network, model, dma))
+
+
+def _open_boundary_links(network: Network, model: HydraulicModel, dma: str) -> dict[str, str]:
+    """:func:`open_boundary_valves` → the model's link each shuts."""
     valves = network.valves
     in_dma = np.asarray(network.pipes.dma == dma)
     nodes = set(network.pipes.start[in_dma].tolist()) | set(network.pipes.end[in_dma].tolist())
     closed = wntr.network.LinkStatus.Closed
-    out = []
+    out: dict[str, str] = {}
     for v in np.flatnonzero(valves.normally_closed):
         p, n = int(valves.pipe[v]), int(valves.node[v])
         ends = {int(network.pipes.start[p]), int(network.pipes.end[p])}
@@ -316,8 +372,8 @@ def open_boundary_valves(network: Network, model: HydraulicModel, dma: str) -> l
             continue
         link = model.link_of(str(network.pipes.ids[p]), str(network.nodes.ids[n]))
         if link in model.wn.link_name_list and model.wn.get_link(link).initial_status != closed:
-            out.append(str(valves.ids[v]))
-    return sorted(out)
+            out[str(valves.ids[v])] = link
+    return out
 
 
 def fed_by_flow(
@@ -437,6 +493,7 @@ def outcome_from_row(data: Mapping[str, Any]) -> DmaOutcome:
             "inlets": tuple(DmaInlet(**i) for i in row["inlets"]),
             "inlet_pressure_today_m": tuple(row["inlet_pressure_today_m"]),
             "warnings": tuple(row.get("warnings", ())),
+            "warning_codes": tuple((str(c), dict(p)) for c, p in row.get("warning_codes", ())),
             "n1_fit": None
             if fit is None
             else N1Fit(**{**fit, "on": dt.date.fromisoformat(fit["on"])}),
@@ -567,20 +624,32 @@ def _outcome(
             f"{d}: no customer node in the model (customers.csv/the customers layer has "
             "none on its pipes): no critical point, not analysed"
         )
-    return _dma(
-        network, model, d, inlets, customers, today, l0, measured, settings, service, n1_fit
-    )
+    # the DMA as the GIS has it: its normally-closed boundary valves shut, which the model
+    # built from GIS layers leaves open (the rest of the city as the model has it; the sample
+    # city cannot run with every DMA closed at once: docs/leakage.md)
+    shut = _open_boundary_links(network, model, d)
+    links = [model.wn.get_link(k) for k in sorted(set(shut.values()))]
+    before = [link.initial_status for link in links]
+    try:
+        for link in links:
+            link.initial_status = wntr.network.LinkStatus.Closed
+        own_day = day_pressures(model) if links else today
+        return _dma(
+            network, model, d, inlets, customers, own_day, l0, measured, settings, service,
+            n1_fit, len(shut),
+        )  # fmt: skip
+    finally:
+        for link, status in zip(links, before, strict=True):
+            link.initial_status = status
 
 
-def _valves_note(network: Network, model: HydraulicModel, d: str) -> str:
-    valves = open_boundary_valves(network, model, d)
-    if not valves:
-        return ""
-    shown = ", ".join(valves[:5]) + (" …" if len(valves) > 5 else "")
-    return (
-        f"; the model has {len(valves)} normally-closed valve(s) of the DMA open ({shown}): "
-        "a model that serves the DMA with them shut is needed to set its PRVs"
-    )
+def _other_crossings(network: Network, d: str, inlets: Mapping[str, list[DmaInlet]]) -> str:
+    """The open pipes across ``d``'s boundary that are neither its inlets nor its outlets (the
+    inlets of the DMAs it feeds): how water reaches an open boundary ("none": the inlets' own
+    pipes bring it, e.g. a PRV that cannot hold)."""
+    known = {i.pipe for e, lst in inlets.items() for i in lst if e == d or i.from_dma == d}
+    found = sorted({c.pipe for c in boundary_crossings(network) if d in (c.own, c.across)} - known)
+    return (", ".join(found[:8]) + (" …" if len(found) > 8 else "")) if found else "none"
 
 
 def _dma(
@@ -595,8 +664,9 @@ def _dma(
     settings: PrvSettings,
     service: float,
     fit: N1Fit | None = None,
+    valves_shut: int = 0,
 ) -> PressureManagement:
-    warnings: list[str] = []
+    warnings: list[Warning] = []
     mine = inlets[d]
     model_inlets = {i.pipe: Inlet(model.link_of(i.pipe, i.node), i.node) for i in mine}
     watched = set().union(*(customers.get(e, set()) for e in _downstream(d, inlets)))
@@ -608,8 +678,8 @@ def _dma(
     main = max(mine, key=lambda i: flows[i.pipe])
     main_head = today.head_m[:, today.node_ids.index(main.node)]
     main_pressure = today.pressure_m[:, today.node_ids.index(main.node)]
-    low_today, critical, hour = _lowest(today, watched)
     own = customers[d]  # the DMA's own nodes follow its PRVs; those it feeds may have others
+    low_today, critical, hour = _lowest(today, own)  # the DMA's own critical point
     lows = today.pressure_m[:, [today.node_ids.index(n) for n in own]].min(axis=1)
     # with the PRVs holding one head at every inlet, the head at the critical point falls by
     # what the inlet's falls, while the PRVs act: the first guess, corrected by the runs below
@@ -622,12 +692,21 @@ def _dma(
     no_gain = False
     if target >= float(main_head.max()) - settings.tolerance_m:
         warnings.append(
-            f"the critical point is already at the service pressure ({low_today:.1f} m at "
-            f"{hour}:00): a PRV at the inlets cannot lower the zone's pressure"
+            ("critical_at_service", {"low_m": round(low_today, 1), "hour": today.hours[hour]})
         )
     else:
         best: tuple[float, dict[str, float], DayPressures] | None = None
-        with_valves = with_prvs(model, {i: 0.0 for i in model_inlets.values()})  # one copy
+        # the DMA's outlets (the inlets of the DMAs it feeds) take no water back while its
+        # PRVs lower it: a non-return on each, a PRV set above any pressure (EPANET shuts a
+        # PRV against reverse flow, and leaves it open below its setting)
+        outlets = {
+            Inlet(model.link_of(i.pipe, i.node), i.node): NON_RETURN_M
+            for e, lst in inlets.items()
+            if e != d
+            for i in lst
+            if i.from_dma == d
+        }
+        with_valves = with_prvs(model, {**outlets, **{i: 0.0 for i in model_inlets.values()}})
         previous: tuple[float, float] | None = None  # the last run's target and margin
         slope = 1.0
         for _ in range(settings.max_runs):
@@ -663,38 +742,23 @@ def _dma(
             boundary = "open"  # the main inlet's PRV at 0 m is shut: not a setting
         if boundary == "open":
             prv_settings, day = None, today
-            warnings.append(
-                "open boundary: with the PRVs at its inlets shut or set to hold the service "
-                "pressure, water still reaches the DMA by other pipes: no PRV possible until "
-                "its boundary is closed (boundary valves shut, checked by a zero-pressure "
-                "test) or its other inlets are metered (meters.csv)"
-                + _valves_note(network, model, d)
-            )
+            warnings.append(("open_boundary_shut", {"pipes": _other_crossings(network, d, inlets)}))
         elif best is None and no_gain:
-            warnings.append(
-                "the setting the critical point needs is today's inlet pressure: a PRV gains "
-                "nothing"
-            )
+            warnings.append(("no_gain", {}))
             day = today
         elif best is None:
-            warnings.append(
-                f"no PRV setting kept the critical point at the service pressure in {runs} runs: "
-                "the zone is short of pressure at its worst hour; no PRV proposed"
-            )
+            warnings.append(("short_of_pressure", {"runs": runs}))
             day = today
         else:
             target, prv_settings, day = best
             if _azp(day, weights) > azp_today - settings.tolerance_m / 2:
                 prv_settings, day, boundary = None, today, "open"
                 warnings.append(
-                    "open boundary: PRVs at its inlets do not lower the zone's pressure, water "
-                    "reaches it by other pipes: no PRV possible until its boundary is closed "
-                    "(boundary valves shut, checked by a zero-pressure test) or its other "
-                    "inlets are metered (meters.csv)" + _valves_note(network, model, d)
+                    ("open_boundary_no_fall", {"pipes": _other_crossings(network, d, inlets)})
                 )
             elif target >= float(main_head.max()) - settings.tolerance_m:
                 prv_settings, day = None, today
-                warnings.append("the setting needed is today's inlet pressure: nothing to gain")
+                warnings.append(("no_gain", {}))
     low_prv = _lowest(day, watched)[0]
     azp_prv = _azp(day, weights)
     if measured is not None:
@@ -704,8 +768,10 @@ def _dma(
     p1 = p0 - (azp_today - azp_prv)
     if p1 < 0:
         warnings.append(
-            f"the model lowers the zone by {azp_today - azp_prv:.1f} m, more than its measured "
-            f"{p0:.1f} m: the model and the zone's pressure logger disagree; check both"
+            (
+                "model_logger_disagree",
+                {"fall_m": round(azp_today - azp_prv, 1), "p0_m": round(p0, 1)},
+            )
         )
     if d in settings.n1_by_dma:
         n1, n1_source = float(settings.n1_by_dma[d]), "given"
@@ -713,8 +779,8 @@ def _dma(
         n1, n1_source = fit.n1, "night-flow step"
     else:
         n1, n1_source = float(settings.n1), "default"
-    if l0 <= 0:
-        warnings.append("real losses are not above 0 in the water balance: no saving counted")
+    if not l0 > 0:  # never a saving from negative real losses (nor NaN)
+        warnings.append(("real_losses_not_positive", {"losses_m3d": round(float(l0), 1)}))
     saved = max(l0 - favad_leakage(l0, p0, p1, n1), 0.0) if l0 > 0 else 0.0
     capital = settings.prv_capital_cny * len(mine) if prv_settings is not None else 0.0
     annual = saved * 365.0 * settings.marginal_cost_cny_m3
@@ -743,8 +809,10 @@ def _dma(
         payback_years=payback,
         pays=payback is not None and payback <= settings.max_payback_years and payback == payback,
         runs=runs,
-        warnings=tuple(warnings),
+        warnings=tuple(warning_text(c, p) for c, p in warnings),
         boundary=boundary,
         n1_source=n1_source,
         n1_fit=fit if n1_source == "night-flow step" else None,
+        boundary_valves_shut=valves_shut,
+        warning_codes=tuple(warnings),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -258,7 +258,7 @@ def analyse(
             folder,
             network,
             hydraulic_model,
-            {b.name: b.real_losses / b.days for b in balances if b.days > 0},
+            pressure_losses(levels),
             prv=prv,
             nightly=nightly,
         )
@@ -283,6 +283,13 @@ def network_dmas(
 ) -> set[str]:
     """The DMA ids the network has: its DMA layer's and its pipes' (``dma_assets``)."""
     return set(network.dma_names) | set(dma_assets(network) if assets is None else assets)
+
+
+def pressure_losses(levels: Sequence[DmaLeakage]) -> dict[str, float]:
+    """The real losses (m³/day) pressure management saves a share of: each DMA's night-flow
+    estimate of the last 7 nights, the figure of the ranking (one source for both tables; the
+    water balance's residual carries the apparent losses' assumptions and can be negative)."""
+    return {x.dma: float(x.real_losses_m3d) for x in levels}
 
 
 def metered_inlets(path: str | Path) -> dict[str, str]:

@@ -19,7 +19,7 @@ from api.hydraulics import stored_model
 from api.jobs import inputs_key
 from ops.leakage import analyse
 from ops.leakage.pressure import DmaOutcome, PrvSettings, outcome_from_row, outcome_row
-from ops.leakage.report import pressure_of
+from ops.leakage.report import pressure_losses, pressure_of
 from sample_data.leakage import generate
 from tests.api.conftest import Service, make_service
 
@@ -64,7 +64,7 @@ def _outcomes(service: Service, analysis: int, mpa: float) -> dict[str, DmaOutco
         folder = state.settings.data_dir.resolve() / row.folder
         outlet = float(row.settings.get("outlet_pressure_mpa", 0.32))
     report = analyse(folder, loaded.network, outlet_pressure_mpa=outlet)
-    losses = {b.name: b.real_losses / b.days for b in report.balances if b.days > 0}
+    losses = pressure_losses(report.levels)  # the job's: the ranking's real losses
     found: dict[str, DmaOutcome] = {}
     pressure_of(
         Path(folder),

@@ -21,6 +21,7 @@ from ops.leakage.pressure import (
     _customer_nodes,
     dma_inlets,
     favad_leakage,
+    open_boundary_valves,
     pressure_management,
 )
 
@@ -63,6 +64,15 @@ def test_setting_keeps_the_critical_point_at_service_pressure_every_hour(
     }
     wn = with_prvs(model, inlets).wn  # a copy of the model's
     wn.options.quality.parameter = "NONE"
+    # the DMA's normally-closed boundary valves shut, as the GIS has them (the model: open)
+    valve_ids = [str(v) for v in network.valves.ids]
+    shut = open_boundary_valves(network, model, DMA)
+    assert len(shut) == managed.boundary_valves_shut >= 10
+    for name in shut:
+        k = valve_ids.index(name)
+        pipe = str(network.pipes.ids[int(network.valves.pipe[k])])
+        node = str(network.nodes.ids[int(network.valves.node[k])])
+        wn.get_link(model.link_of(pipe, node)).initial_status = wntr.network.LinkStatus.Closed
     with tempfile.TemporaryDirectory(prefix="waterops-test-prv-") as tmp:
         results = wntr.sim.EpanetSimulator(wn).run_sim(file_prefix=str(Path(tmp) / "check"))
     pressure = results.node["pressure"]
@@ -102,3 +112,79 @@ def test_a_dma_already_at_its_minimum_saves_nothing(
     (row,) = pressure_management(network, model, LOSSES, settings=at_minimum, today=today)
     assert row.saved_m3d == pytest.approx(0.0, abs=0.02 * 300.0)
     assert row.saved_m3d < managed.saved_m3d / 5
+
+
+# --- issue 17 point 4, the user trial on the demo (pm17) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def every_dma(
+    city: tuple[Network, HydraulicModel], today: DayPressures
+) -> dict[str, PressureManagement]:
+    """Every sample DMA at the service pressure, 300 m³/day of real losses each."""
+    network, model = city
+    losses = {d: 300.0 for d in sorted(_customer_nodes(network, model))}
+    return {r.dma: r for r in pressure_management(network, model, losses, today=today)}
+
+
+def test_each_dmas_critical_point_is_its_own_node(
+    city: tuple[Network, HydraulicModel], every_dma: dict[str, PressureManagement]
+) -> None:
+    # the demo showed DMA-01 and DMA-08 with one critical node, P003137~m of DMA-08: the
+    # lowest node of the DMAs DMA-01 feeds, not of DMA-01
+    network, model = city
+    own = _customer_nodes(network, model)
+    assert len(every_dma) == 8
+    for d, row in every_dma.items():
+        assert row.critical_node in own[d], (d, row.critical_node)
+    assert every_dma["DMA-01"].critical_node != every_dma["DMA-08"].critical_node
+
+
+def test_the_sample_dmas_are_studied_with_their_boundary_valves_shut(
+    every_dma: dict[str, PressureManagement],
+) -> None:
+    # the demo: 6 of 8 DMAs "open boundary", the model's 19-33 normally-closed boundary valves
+    # of each open; a DMA's PRV study shuts its own boundary (the rest of the city as modelled)
+    for d, row in every_dma.items():
+        assert row.boundary == "closed", (d, row.warnings)
+        assert row.boundary_valves_shut >= 19, d
+        assert row.critical_today_m >= PrvSettings().service_m, d  # served with them shut
+    with_prv = [r for r in every_dma.values() if r.settings_m is not None]
+    assert len(with_prv) >= 6, {d: r.warnings for d, r in every_dma.items()}
+    for row in with_prv:
+        # a fall of the zone's pressure with positive real losses saves water, FAVAD's figure
+        assert row.p1_m < row.p0_m and row.saved_m3d > 0, row.dma
+        assert row.saved_m3d == pytest.approx(300.0 * (1 - (row.p1_m / row.p0_m) ** row.n1))
+
+
+def test_negative_real_losses_give_no_saving_and_say_why(
+    city: tuple[Network, HydraulicModel], today: DayPressures
+) -> None:
+    network, model = city
+    (row,) = pressure_management(network, model, {DMA: -40.7}, dmas={DMA}, today=today)
+    assert row.saved_m3d == 0.0 and row.annual_saving_cny == 0.0 and not row.pays
+    assert row.payback_years is None and row.saved_share == 0.0
+    codes = [w["code"] for w in row.to_dict()["warning_codes"]]
+    assert "real_losses_not_positive" in codes
+    assert len(row.to_dict()["warning_codes"]) == len(row.warnings)
+
+
+def test_both_tables_of_the_report_take_one_real_losses(
+    tmp_path: Path, city: tuple[Network, HydraulicModel]
+) -> None:
+    # the demo: 1009.6 and -40.7 m³/d in the PRV table (the water balance), 1,735 and 118 in
+    # the ranking (the night flow) for DMA-01 and DMA-08
+    from ops.leakage import analyse
+    from sample_data.leakage import generate
+
+    network, model = city
+    generate(tmp_path, seed=2022)
+    report = analyse(
+        tmp_path,
+        network,
+        hydraulic_model=model,
+        prv=PrvSettings(service_pressure_mpa=0.5),  # no PRV search: seconds
+    ).to_dict()
+    ranking = {r["dma"]: r["real_losses_m3_per_day"] for r in report["ranking"]}
+    pm = {r["dma"]: r["real_losses_m3_per_day"] for r in report["pressure_management"]}
+    assert pm and pm == {d: ranking[d] for d in pm}
