@@ -156,6 +156,9 @@ def find_affected(
     """
     house, place = _split_house(_without_building(query))
     key = (search_key(place), spelled_key(place))
+    # an area as people name it: 龙亭, 龙亭片区, or the district, 开封市龙亭区, for 龙亭二片区
+    district = _AREA_AFFIXES.sub("", place)
+    area_key = (search_key(district), spelled_key(district)) if district else key
     if len(key[0]) < MIN_KEY:
         raise InvalidRequest("give at least two letters or one character of the place")
     # an estate or unit whose whole name is in the query (开封市铁塔小区3号楼), unless a longer
@@ -190,7 +193,12 @@ def find_affected(
         numbered = house is not None and any(_house(cu.address) is not None for cu in customers)
         streets = () if numbered else tuple(s for s in c.streets if street_found(s))
         reduced = tuple(s for s in c.reduced_pressure_streets if street_found(s))
-        areas = () if house is not None else tuple(a for a in c.neighbourhoods if street_found(a))
+
+        def area_found(a: str, names_zh: dict[str, str] = c.names_zh) -> bool:
+            zh = names_zh.get(a, "")
+            return street_found(a) or _matches(area_key, a, zh)
+
+        areas = () if house is not None else tuple(a for a in c.neighbourhoods if area_found(a))
         if addresses or names or streets or reduced or areas:
             ordered = tuple(sorted(addresses, key=lambda a: (_house(a) or 0, a)))
             out.append(
@@ -239,6 +247,10 @@ def _named_in(key: tuple[str, str], *names: str) -> bool:
 _BUILDING = re.compile(
     r"(?:附?[\d零〇一二两三四五六七八九十百]+\s*(?:号楼|栋|幢|单元|号室|室|层|楼)).*$"
 )
+
+
+# the province and city before an area, 片区 or 区 after it (开封市龙亭区, 龙亭片区)
+_AREA_AFFIXES = re.compile(r"^(?:\S*?省)?(?:\S*?市)?\s*|(?:片区|区)\s*$")
 
 
 def _without_building(query: str) -> str:

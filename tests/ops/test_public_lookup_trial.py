@@ -74,7 +74,9 @@ def test_a_street_cut_off_asks_for_the_house(notices: Notices, query: str) -> No
     assert match.verdict == "cut_off"
 
 
-@pytest.mark.parametrize("query", ["龙亭", "龙亭二片区", "龙亭二", "Longting 2", "longting"])
+@pytest.mark.parametrize(
+    "query", ["龙亭", "龙亭二片区", "龙亭二", "Longting 2", "longting", "龙亭区", "开封市龙亭区"]
+)
 def test_an_area_the_notice_names_finds_it(notices: Notices, query: str) -> None:
     (match,) = find_affected(query, notices)
     assert match.outage.id == "OUT-P000590"
@@ -82,8 +84,11 @@ def test_an_area_the_notice_names_finds_it(notices: Notices, query: str) -> None
     assert match.verdict == "area"
 
 
-def test_another_area_finds_nothing(notices: Notices) -> None:
-    assert find_affected("鼓楼二片区", notices) == []
+@pytest.mark.parametrize("query", ["鼓楼二片区", "鼓楼区", "开封市龙亭区纬三路"])
+def test_another_area_or_a_street_in_the_district_finds_nothing(
+    notices: Notices, query: str
+) -> None:
+    assert find_affected(query, notices) == []
 
 
 @pytest.mark.parametrize(
