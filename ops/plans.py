@@ -343,11 +343,13 @@ class SolveTime:
     A day plan is made in the background while the dispatcher does other work, so it gets
     three times the budget of :class:`routing.SolverOptions` (what a notebook or ``waterops
     plan`` waits for at the terminal). A re-plan is an emergency: crews wait for it, so it is
-    capped at ``replan_at_most`` whatever the day plans are given.
+    capped at ``replan_at_most`` whatever the day plans are given: 10 s, what the emergency
+    benchmark measures (``benchmarks/emergency.py``: 30 s gave the same isolation, water back
+    and customer-hours on every burst; see docs/decisions.md).
     """
 
     day: float = 30.0
-    replan_at_most: float = 30.0
+    replan_at_most: float = 10.0
 
     def seconds(self, asked: float | None, configured: float, *, replan: bool) -> float:
         """The budget of a plan: what the request ``asked`` for, else the ``configured``
