@@ -108,6 +108,9 @@ class JobOut(FieldJobOut):
     updated_by: str
 
 
+REPORT_DOC = "the field report the entry records (its kind: arrived, done ...) for a client to word"
+
+
 class JobEventOut(BaseModel):
     """One entry of a job's history."""
 
@@ -116,6 +119,8 @@ class JobEventOut(BaseModel):
     note: str
     by: str
     at: Time
+    report: str | None = Field(None, description=REPORT_DOC)
+    detail: str = Field("", description="with report: the rest of the note as written")
 
 
 class JobWithHistoryOut(JobOut):
@@ -129,6 +134,8 @@ class CrewJobEventOut(BaseModel):
     note: str
     by: str
     at: Time
+    report: str | None = Field(None, description=REPORT_DOC)
+    detail: str = Field("", description="with report: the rest of the note as written")
 
 
 class ValveDetailOut(BaseModel):

@@ -31,6 +31,7 @@ from ops.connections import (
 from ops.crews import Absence, AbsenceReason, ShiftChange, refuse_overlap, with_days
 from ops.dispatch import CrewShift
 from ops.errors import Conflict, NotFound
+from ops.field import history_words
 from ops.jobs import FieldJob, JobKind, JobLink, field_job_from_dict
 from ops.outages import (
     AuthorityRecord,
@@ -281,6 +282,15 @@ def job_dict(row: t.Job) -> dict[str, Any]:
         "updated_at": local(row.updated_at).isoformat(timespec="seconds"),
         "updated_by": row.updated_by,
     }
+
+
+def event_words(note: str) -> dict[str, Any]:
+    """What a history entry's note says for a client to word: the field report it records
+    (``report``, its kind) and the rest of the note as written (``detail``), else nothing."""
+    said = history_words(note)
+    if said is None:
+        return {"report": None, "detail": ""}
+    return {"report": said[0], "detail": said[1]}
 
 
 def store_job_change(session: Session, row: t.Job, change: JobChange) -> None:

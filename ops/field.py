@@ -87,6 +87,19 @@ KIND_WORDS: Mapping[ReportKind, str] = {
 }
 
 
+def history_words(note: str) -> tuple[str, str] | None:
+    """The report a history entry of :func:`apply_report` records: its kind and the rest of
+    the note as written (a reason, a valve, the crew's note, "[sent offline …]"), so that a
+    client words the kind in its language; None for any other entry (a refusal among them)."""
+    if not note.startswith("field: "):
+        return None
+    said = note.removeprefix("field: ")
+    for kind, words in sorted(KIND_WORDS.items(), key=lambda kw: -len(kw[1])):
+        if said == words or said.startswith(f"{words} "):
+            return str(kind), said.removeprefix(words).strip()
+    return None
+
+
 @dataclass(frozen=True)
 class FieldReport:
     """One report of a crew on one of its jobs, as made on the phone."""

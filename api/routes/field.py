@@ -41,6 +41,7 @@ from api.schemas import CrewJobOut
 from api.store import (
     add_event,
     add_jobs,
+    event_words,
     job_dict,
     job_value,
     local,
@@ -206,6 +207,7 @@ def crew_job(job_id: str, request: Request, member: Member, session: SessionDep)
             "note": e.note,
             "by": e.by,
             "at": local(e.at).isoformat("T", "seconds"),
+            **event_words(e.note),
         }
         for e in session.scalars(
             select(t.JobEvent).where(t.JobEvent.job_id == job_id).order_by(t.JobEvent.id)

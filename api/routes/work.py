@@ -48,6 +48,7 @@ from api.store import (
     calendar,
     change_dict,
     connection_rules,
+    event_words,
     get_or_404,
     idempotent,
     job_dict,
@@ -687,6 +688,7 @@ def _detail(session: Session, row: t.Job, request: Request) -> dict[str, Any]:
             "note": e.note,
             "by": e.by,
             "at": local(e.at).isoformat(timespec="seconds"),
+            **event_words(e.note),
         }
         for e in events
     ]

@@ -46,13 +46,20 @@ class Cjj92Rate:
         return self.gross_rate - self.correction
 
     @property
-    def grade(self) -> str:
+    def grade_code(self) -> str:
+        """The grade as a code (``grade_1``, ``grade_2``, ``above_grade_2``) clients word."""
         if self.rate <= GRADE_1:
-            grade = "grade 1 (一级, ≤ 10 %)"
-        elif self.rate <= GRADE_2:
-            grade = "grade 2 (二级, ≤ 12 %)"
-        else:
-            grade = "above grade 2 (> 12 %)"
+            return "grade_1"
+        return "grade_2" if self.rate <= GRADE_2 else "above_grade_2"
+
+    @property
+    def grade(self) -> str:
+        """The grade in English (logs, the CLI): clients word :attr:`grade_code`."""
+        grade = {
+            "grade_1": "grade 1 (≤ 10 %)",
+            "grade_2": "grade 2 (≤ 12 %)",
+            "above_grade_2": "above grade 2 (> 12 %)",
+        }[self.grade_code]
         if self.indicative:
             grade += f", indicative ({self.days:g} days of data; CJJ 92 grades a year)"
         return grade
@@ -68,6 +75,7 @@ class Cjj92Rate:
             },
             "rate_pct": round(self.rate, 2),
             "grade": self.grade,
+            "grade_code": self.grade_code,
             "meets_national_target_9pct": self.rate <= NATIONAL_TARGET,
             "indicative": self.indicative,
             "period_days": round(self.days, 2),

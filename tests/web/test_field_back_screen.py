@@ -95,3 +95,20 @@ def test_the_english_field_app_says_online_in_english(
     sync_api.expect(phone.locator("#net")).to_have_text("在线")
     phone.click("#lang")
     sync_api.expect(phone.locator("#net")).to_have_text("Online")
+
+
+def test_the_history_of_a_report_is_in_the_apps_language(
+    phone: Any, server: LiveServer, crew: str
+) -> None:
+    phone.goto(f"{server.url}/field")
+    pages.log_in(phone, f"crew-{crew}")
+    sync_api.expect(phone.locator("#stops li").first).to_be_visible(timeout=15_000)
+    phone.click("#stops li >> nth=0")
+    for kind in ("en_route", "arrived"):
+        phone.click(f'#actions [data-report="{kind}"]')
+        sync_api.expect(phone.locator("#job-history li").last).not_to_contain_text("待发送")
+    history = phone.locator("#job-history")
+    sync_api.expect(history).to_contain_text("现场上报：到达", timeout=15_000)
+    assert "field:" not in history.inner_text() and "arrived" not in history.inner_text()
+    phone.click("#lang")
+    sync_api.expect(history).to_contain_text("field: arrived")

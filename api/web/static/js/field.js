@@ -321,7 +321,9 @@ async function renderJob(jobId, job) {
     b.disabled = closed && !["note"].includes(kind);
   }
   $("#photo").disabled = false;
-  const history = [...(job?.history || []).map((h) => ({ at: h.at, text: `${code("status", h.status)} · ${h.note}` })),
+  // a field report's entry in the app's language by its kind (report), the rest as written
+  const said = (h) => (h.report ? t("field_report_words", { words: `${code("report", h.report)}${h.detail ? ` ${h.detail}` : ""}` }) : h.note);
+  const history = [...(job?.history || []).map((h) => ({ at: h.at, text: `${code("status", h.status)} · ${said(h)}` })),
     ...pendingFor(items, jobId).map((i) => ({ at: i.made_at, text: `${t(`field_${i.kind}`)} · ${t("field_pending")}` }))];
   $("#job-history").innerHTML = history.map((h) => `<li><time>${escapeHtml(shortTime(localIso(h.at)))}</time> ${escapeHtml(h.text)}</li>`).join("");
 }

@@ -52,7 +52,7 @@ async function openAnalysis(id) {
   $("#leak-result").innerHTML = `
     <div class="summary" id="leak-summary">
       <div>${t("system_input")} ${fmt(s.system_input_m3)} m³ · ${t("real_losses")} ${fmt(s.real_losses_m3)} m³ · ${t("nrw")} ${fmt(s.non_revenue_pct, 1)} %</div>
-      <div>${t("cjj92")}: <span class="big">${fmt(c.rate_pct, 2)} %</span> ${escapeHtml(c.grade)}</div>
+      <div>${t("cjj92")}: <span class="big">${fmt(c.rate_pct, 2)} %</span> <span id="cjj92-grade">${escapeHtml(gradeWords(c))}</span></div>
       <div>${t("ili")}: ${fmt(a.ili.ili, 2)}</div>
     </div>
     <h4>${t("ranking")}</h4>
@@ -158,6 +158,14 @@ function renderPressure(a, job) {
     if (stopping) renderPressure(a, stopping);
   });
   if (running) pressurePoll = setTimeout(() => loadPressure(a), 1000);
+}
+
+// the CJJ 92 grade in the console's language by its code (the English of an analysis stored
+// before the codes)
+function gradeWords(c) {
+  if (!c.grade_code) return c.grade;
+  const grade = code("cjj92", c.grade_code);
+  return c.indicative ? `${grade}${t("cjj92_indicative", { days: fmt(c.period_days, 0) })}` : grade;
 }
 
 function pressureTable(rows) {

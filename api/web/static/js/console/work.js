@@ -213,7 +213,9 @@ export async function openJob(id, notice = "") {
     tr.classList.toggle("selected", tr.dataset.job === id);
     if (tr.dataset.job === id) tr.querySelector(".job-status").innerHTML = jobStatus(job.status);
   }
-  const history = job.history.map((h) => `<li>${shortTime(h.at)} · ${jobStatus(h.status)}${h.crew ? ` · ${escapeHtml(h.crew)}` : ""} · ${escapeHtml(h.by)}${h.note ? ` — <span class="note">${escapeHtml(h.note)}</span>` : ""}</li>`).join("");
+  // a field report's entry in the console's language by its kind (report), the rest as written
+  const note = (h) => (h.report ? t("field_report_words", { words: `${code("report", h.report)}${h.detail ? ` ${h.detail}` : ""}` }) : h.note);
+  const history = job.history.map((h) => `<li>${shortTime(h.at)} · ${jobStatus(h.status)}${h.crew ? ` · ${escapeHtml(h.crew)}` : ""} · ${escapeHtml(h.by)}${h.note ? ` — <span class="note">${escapeHtml(note(h))}</span>` : ""}</li>`).join("");
   const notes = job.notes.map((n) => `<li>${shortTime(n.at)} · ${escapeHtml(n.by)} — <span class="note">${escapeHtml(n.text)}</span></li>`).join("");
   const chain = job.chain.map((c) => `<li data-job="${escapeHtml(c.id)}" class="${c.id === job.id ? "current" : ""}">
       <button type="button" class="link open-chain" ${c.id === job.id ? "disabled" : ""}>${escapeHtml(c.step ? code("step", c.step) : code("kind", c.kind))}</button>
