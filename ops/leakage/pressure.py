@@ -52,6 +52,11 @@ WARNINGS: dict[str, str] = {
     "no_gain": (
         "the setting the critical point needs is today's inlet pressure: a PRV gains nothing"
     ),
+    "inlets_cannot_serve": (
+        "with its boundary valves shut and PRVs at its inlets the DMA loses its supply (below "
+        "0 m at {hour}:00): its inlets alone cannot serve it through the day (as the model "
+        "has it, water also comes back through its outlets); no PRV proposed"
+    ),
     "short_of_pressure": (
         "no PRV setting kept the critical point at the service pressure in {runs} runs: the "
         "zone is short of pressure at its worst hour; no PRV proposed"
@@ -708,6 +713,7 @@ def _dma(
         }
         with_valves = with_prvs(model, {**outlets, **{i: 0.0 for i in model_inlets.values()}})
         previous: tuple[float, float] | None = None  # the last run's target and margin
+        unserved: int | None = None  # an hour a run left the DMA's own nodes below 0 m
         slope = 1.0
         for _ in range(settings.max_runs):
             trial = {p: max(target - elevation[p], 0.0) for p in model_inlets}
@@ -716,8 +722,11 @@ def _dma(
             runs += 1
             # the DMA's own critical margin steers the setting; every node it feeds (which
             # may have other supplies, and then does not follow) must stay served
-            margin = _lowest(day, own)[0] - service
+            own_low, _, own_hour = _lowest(day, own)
+            margin = own_low - service
             worst = _lowest(day, watched)[0] - service
+            if own_low < 0:  # the zone loses its supply with the PRVs, not a setting to refine
+                unserved = int(day.hours[own_hour])
             if margin > settings.tolerance_m and all(v == 0.0 for v in trial.values()):
                 # every PRV at 0 m (shut by its own setting) and the zone still above the
                 # service pressure: water comes in by other pipes
@@ -743,6 +752,9 @@ def _dma(
         if boundary == "open":
             prv_settings, day = None, today
             warnings.append(("open_boundary_shut", {"pipes": _other_crossings(network, d, inlets)}))
+        elif best is None and unserved is not None:
+            warnings.append(("inlets_cannot_serve", {"hour": unserved}))
+            day = today
         elif best is None and no_gain:
             warnings.append(("no_gain", {}))
             day = today

@@ -188,3 +188,22 @@ def test_both_tables_of_the_report_take_one_real_losses(
     ranking = {r["dma"]: r["real_losses_m3_per_day"] for r in report["ranking"]}
     pm = {r["dma"]: r["real_losses_m3_per_day"] for r in report["pressure_management"]}
     assert pm and pm == {d: ranking[d] for d in pm}
+
+
+def test_a_dma_its_inlets_alone_cannot_serve_says_so(
+    city: tuple[Network, HydraulicModel], today: DayPressures
+) -> None:
+    # DMA-02's one inlet (meters.csv) is the water tower's main; with its boundary shut and a PRV
+    # on that main, the tower cannot hold it through the evening (the demo said "a PRV gains
+    # nothing", the PRV run having the zone at -8e6 m): said as it is, no setting
+    from sample_data.leakage import dma_inlets as meters
+
+    network, model = city
+    metered = {m.pipe: m.dma for m in meters(network)}
+    (row,) = pressure_management(
+        network, model, {"DMA-02": 389.7}, dmas={"DMA-02"}, today=today, metered=metered
+    )
+    assert [i.pipe for i in row.inlets] == ["P003508"]
+    assert row.settings_m is None and row.saved_m3d == 0.0 and not row.pays
+    assert [c for c, _ in row.warning_codes] == ["inlets_cannot_serve"], row.warnings
+    assert row.critical_with_prv_m == row.critical_today_m  # today's figures, not the failed run's

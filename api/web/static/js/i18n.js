@@ -81,6 +81,7 @@ const STRINGS = {
     "pm:open_boundary_shut": "边界未关闭：进水口减压阀关闭或按服务压力设定后，仍有水经其他管段进入分区；须先关闭边界（关闭边界阀门并做零压试验核实）或为其他进水口装表（meters.csv）。跨边界的其他开启管段：{pipes}",
     "pm:open_boundary_no_fall": "边界未关闭：进水口减压阀不能降低分区压力，水经其他管段进入；须先关闭边界（关闭边界阀门并做零压试验核实）或为其他进水口装表（meters.csv）。跨边界的其他开启管段：{pipes}",
     "pm:no_gain": "最不利点所需的设定即为现状进水口压力：安装减压阀无收益",
+    "pm:inlets_cannot_serve": "关闭边界阀门并在进水口设减压阀后，分区失去供水（{hour}:00 时低于 0 m）：仅靠其进水口不能全天供水（模型中还有水经其出水口倒流进入）；不建议安装减压阀",
     "pm:short_of_pressure": "{runs} 次计算均不能使最不利点保持服务压力：分区最不利时段压力不足，不建议安装减压阀",
     "pm:model_logger_disagree": "模型中分区压力降低 {fall_m} m，超过实测的 {p0_m} m：模型与分区压力记录仪不一致，请核查两者",
     "pm:real_losses_not_positive": "该分区漏失水量（近 7 晚夜间流量估算）为 {losses_m3d} m³/d，不大于 0：无法计算减少的漏失（请核查进水表和夜间用水）",
@@ -103,11 +104,6 @@ const STRINGS = {
     "reason:carried_over": "顺延到下一工作日", "reason:overdue": "已超期",
     "reason:not_planned": "未排入计划", "reason:planned_late": "排入但会超期",
     "reason:no_solution": "求解未得出计划",
-    // the CJJ 92 grade (ops.leakage.cjj92: grade_code) and the connection types of the form
-    "cjj92:grade_1": "一级（≤ 10 %）", "cjj92:grade_2": "二级（≤ 12 %）", "cjj92:above_grade_2": "超过二级（> 12 %）",
-    cjj92_indicative: "，参考值（{days} 天数据；CJJ 92 按全年评定）",
-    field_report_words: "现场上报：{words}",
-    ct_fast_connection: "快速接水", ct_meter_retrofit: "水表改造", ct_no_external_works: "无外线工程", ct_general_construction: "一般工程", ct_pre_consultation: "预咨询", ct_pre_small_warehouse: "小型仓储", ct_pre_standard_factory: "标准厂房", ct_pre_other: "其他",
     // details the API sends as key + params ("detail" is their English): routing.model.DETAILS,
     // ops.dispatch.AT_RISK_DETAILS, gis.isolation.WARNINGS — tests/web/test_messages.py keeps
     // these in step with them
@@ -612,6 +608,7 @@ const STRINGS = {
     "pm:open_boundary_shut": "open boundary: with the PRVs at its inlets shut or set to hold the service pressure, water still reaches the DMA by other pipes: no PRV until its boundary is closed (boundary valves shut, checked by a zero-pressure test) or its other inlets are metered (meters.csv); open pipes across its boundary, neither inlets nor outlets: {pipes}",
     "pm:open_boundary_no_fall": "open boundary: PRVs at its inlets do not lower the zone's pressure, water reaches it by other pipes: no PRV until its boundary is closed (boundary valves shut, checked by a zero-pressure test) or its other inlets are metered (meters.csv); open pipes across its boundary, neither inlets nor outlets: {pipes}",
     "pm:no_gain": "the setting the critical point needs is today's inlet pressure: a PRV gains nothing",
+    "pm:inlets_cannot_serve": "with its boundary valves shut and PRVs at its inlets the DMA loses its supply (below 0 m at {hour}:00): its inlets alone cannot serve it through the day (as the model has it, water also comes back through its outlets); no PRV proposed",
     "pm:short_of_pressure": "no PRV setting kept the critical point at the service pressure in {runs} runs: the zone is short of pressure at its worst hour; no PRV proposed",
     "pm:model_logger_disagree": "the model lowers the zone by {fall_m} m, more than its measured {p0_m} m: the model and the zone's pressure logger disagree; check both",
     "pm:real_losses_not_positive": "the DMA's real losses (night flow, the last 7 nights) are {losses_m3d} m³/day, not above 0: no saving can be computed (check its inlet meters and night use)",
@@ -700,10 +697,6 @@ const STRINGS = {
     "reason:carried_over": "carried over to the next working day", "reason:overdue": "overdue",
     "reason:not_planned": "not in the plan", "reason:planned_late": "planned, but late",
     "reason:no_solution": "the solver found no plan",
-    "cjj92:grade_1": "grade 1 (≤ 10 %)", "cjj92:grade_2": "grade 2 (≤ 12 %)", "cjj92:above_grade_2": "above grade 2 (> 12 %)",
-    cjj92_indicative: ", indicative ({days} days of data; CJJ 92 grades a year)",
-    field_report_words: "field: {words}",
-    ct_fast_connection: "fast connection", ct_meter_retrofit: "meter retrofit", ct_no_external_works: "no external works", ct_general_construction: "general construction", ct_pre_consultation: "pre-consultation", ct_pre_small_warehouse: "small warehouse", ct_pre_standard_factory: "standard factory", ct_pre_other: "other project",
     job_detail: "Job detail", close: "Close", locate: "locate", show_on_map: "Show on the map",
     valve_not_on_map: "Valve {id} is not on the map",
     deadline_hard: "Deadline", due_soft: "Due", job_window: "May start", earliest: "Earliest start", latest_start: "Latest start",
