@@ -103,3 +103,19 @@ def test_a_service_without_jobs_runs_no_job_threads(service: Service) -> None:
         assert r.status_code == 200
     names = {thread.name for thread in threading.enumerate()}
     assert not names & {"hydraulic-jobs", "job-beat"}
+
+
+def test_a_kept_answer_is_refused_to_a_crews_account(service: Service) -> None:
+    """A crew's account uses the field app only (api.deps.current_user): a query another user
+    had answered is refused to it too."""
+    body = {"username": "crew.kept", "password": "field-pass-1", "role": "crew", "crew": "valve-02"}
+    assert service.post("/api/users", "admin", json=body).status_code == 201
+    token = service.client.post(
+        "/api/auth/token", data={"username": body["username"], "password": body["password"]}
+    ).json()["access_token"]
+    assert service.get("/api/networks/1/isolation", params=QUERY).status_code == 200
+    for _ in range(2):
+        r = service.client.get(
+            "/api/networks/1/isolation?pipe=P000590", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert r.status_code == 403 and "field app" in r.json()["detail"]
