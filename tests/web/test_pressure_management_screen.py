@@ -67,7 +67,7 @@ def test_the_engineer_runs_pressure_management_and_reads_it(
     assert spaces and set(spaces) == {"nowrap"}
     real = page.locator("#pressure-table tbody tr").first.locator("td").nth(3).inner_text()
     assert float(real.replace(",", "")) == pytest.approx(
-        job["pressure_management"][0]["real_losses_m3_per_day"], abs=0.1
+        job["pressure_management"][0]["real_losses_m3_per_day"], abs=0.5
     )
     page.screenshot(path=str(server.data.parent / "pressure.png"), full_page=True)
 

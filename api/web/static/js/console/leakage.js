@@ -169,19 +169,19 @@ function gradeWords(c) {
 }
 
 function pressureTable(rows) {
-  const body = rows.map((r) => `<tr data-dma="${escapeHtml(r.dma)}"><td>${escapeHtml(r.dma)} ${escapeHtml(r.name)}</td>
-    <td class="num">${r.inlet_setting_m === null ? (r.boundary === "open" ? t("pm_open_boundary") : "—") : `${fmt(r.inlet_setting_m, 1)} m (${fmt(r.inlet_setting_mpa, 3)} MPa)`}</td>
+  const body = rows.map((r) => `<tr data-dma="${escapeHtml(r.dma)}"><td><b>${escapeHtml(r.dma)}</b> <small>${escapeHtml(r.name)}</small>${r.pays ? ` <span class="badge pm-pays">${t("prv_pays")}</span>` : ""}</td>
+    <td class="num">${r.inlet_setting_m === null ? (r.boundary === "open" ? t("pm_open_boundary") : "—") : `<span title="${fmt(r.inlet_setting_mpa, 3)} MPa">${fmt(r.inlet_setting_m, 1)} m</span>`}</td>
     <td class="num" title="${escapeHtml(r.critical_node)}, ${r.critical_hour}:00">${fmt(r.critical_today_m, 1)} → ${fmt(r.critical_with_prv_m, 1)}</td>
-    <td class="num">${fmt(r.real_losses_m3_per_day, 1)}</td><td class="num">${fmt(r.saved_m3_per_day, 1)}</td><td class="num">${fmt(r.saved_share_pct, 1)} %</td>
+    <td class="num">${fmt(r.real_losses_m3_per_day, 0)}</td><td class="num">${fmt(r.saved_m3_per_day, 0)}</td><td class="num">${fmt(r.saved_share_pct, 0)} %</td>
     <td class="num">${r.payback_years === null ? "—" : fmt(r.payback_years, 1)}</td>
     <td class="num" title="${escapeHtml(t(`pm_n1_${(r.n1_source ?? "default").replace(/[^a-z]+/g, "_")}`))}">${fmt(r.n1, 2)}${r.n1_source === "night-flow step" ? " *" : ""}</td>
-    <td>${r.pays ? t("prv_pays") : ""}</td></tr>`).join("");
+    </tr>`).join("");
   // each warning in the console's language by its code (i18n.js "pm:CODE"), the English where
   // a stored result predates the codes
   const words = (r) => (r.warning_codes ? r.warning_codes.map((w) => t(`pm:${w.code}`, w.params)) : (r.warnings ?? []));
   const notes = rows.flatMap((r) => words(r).map((w) => `<li><b>${escapeHtml(r.dma)}</b>: ${escapeHtml(w)}</li>`)).join("");
   return `<div class="table-scroll"><table class="data" id="pressure-table"><thead><tr><th>DMA</th><th class="num">${t("prv_setting")}</th><th class="num">${t("critical_point_m")}</th>
-    <th class="num">${t("real_losses")} m³/d</th><th class="num">${t("saved_m3d")}</th><th class="num">${t("share_of_real_losses")}</th><th class="num">${t("payback_years")}</th><th class="num">N1</th><th></th></tr></thead><tbody>${body}</tbody></table></div>
+    <th class="num">${t("real_losses")} m³/d</th><th class="num">${t("saved_m3d")}</th><th class="num">${t("share_of_real_losses")}</th><th class="num">${t("payback_years")}</th><th class="num">N1</th></tr></thead><tbody>${body}</tbody></table></div>
     <p class="hint">${t("pm_valves_shut")}</p>
     ${notes ? `<ul class="pm-notes">${notes}</ul>` : ""}`;
 }
