@@ -11,6 +11,9 @@ import { busy, say } from "./status.js";
 let shown = null; // the plan shown
 let jobs = new Map(); // every job by id: where a stop is, what a job sheet says
 let polling = null; // the id of the plan being solved and followed
+let planBounds = null; // the routes' bounds, framed when the tab shows them
+let onPlan = false; // this tab is shown
+let routesOn = true; // the routes are on the map with this tab (the layer control's)
 // steering (ops.steering): what dispatchers fixed in the plan shown, the job selected on the
 // timeline, the timeline's zoom (pixels per hour), and the plan compared with
 let steering = null;
@@ -30,9 +33,20 @@ export const planTab = {
   rerender() {
     if (shown) renderPlan(shown);
   },
-  // the timeline is under the map, shown with this tab only
+  // the timeline is under the map and the routes on it, shown with this tab only (the routes
+  // as the layer control left them)
   tabChanged(name) {
     $("#timeline").hidden = name !== "plan" || !shown?.result;
+    const map = state.map;
+    if (!map || !state.planOverlay) return;
+    if (name === "plan" && !onPlan) {
+      if (routesOn) map.addLayer(state.planOverlay);
+      setTimeout(fitPlan, 0);
+    } else if (name !== "plan" && map.hasLayer(state.planOverlay)) {
+      if (onPlan) routesOn = true;
+      map.removeLayer(state.planOverlay);
+    } else if (name !== "plan" && onPlan) routesOn = false; // switched off on this tab
+    onPlan = name === "plan";
   },
 };
 
@@ -95,10 +109,14 @@ export function follow(id) {
     try { plan = await api("GET", `/api/plans/${id}`); } catch (err) { say(err.message, "error"); return; }
     const p = plan.progress || {};
     if (p.seconds) { bar.max = p.seconds; bar.value = Math.min(p.elapsed || 0, p.seconds); }
-    say(`${t("solving")} ${p.solutions ?? 0} · ${p.elapsed ?? 0} s`);
+    // on this tab only (another user's plan may be solving), saying whose plan it is
+    const line = $("#plan-solving");
+    line.className = "status";
+    line.textContent = t("solving_plan", { id, by: plan.created_by ?? "", solutions: p.solutions ?? 0, seconds: p.elapsed ?? 0 });
     if (plan.status === "queued" || plan.status === "solving") { setTimeout(tick, 600); return; }
     polling = null; bar.hidden = true; $("#plan-stop").hidden = true;
-    say(plan.error ? `${t("error")}: ${plan.error}` : "", plan.error ? "error" : "");
+    line.textContent = plan.error ? `${t("error")}: ${plan.error}` : "";
+    line.className = plan.error ? "status error" : "status";
     await showPlan(plan);
     await loadPlans(id);
   };
@@ -150,7 +168,7 @@ function renderPlan(plan) {
       bounds.extend(at);
     });
   });
-  if (bounds.isValid() && state.tab === "plan") state.map.fitBounds(bounds.pad(0.1));
+  planBounds = bounds.isValid() ? bounds.pad(0.1) : null;
   const legend = used.map((r, i) => `<tr><td><span class="swatch" style="background:${crewColour(i)}"></span>${escapeHtml(r.crew)}</td>
       <td class="num">${r.stops.length}</td><td>${shortTime(r.depart).slice(6)}–${shortTime(r.arrive).slice(6)}</td>
       <td class="num">${(r.distance_m / 1000).toFixed(1)}</td></tr>`).join("");
@@ -192,6 +210,20 @@ function renderPlan(plan) {
   $("#sheets-print").addEventListener("click", () => { renderSheets(plan); window.print(); });
   wireSteering(plan);
   renderTimeline(plan, used);
+  fitPlan();
+}
+
+// the plan's routes framed on the map once the timeline under it is shown (the map is then
+// shorter: measured again), clear of the legend and the live panel at the map's foot
+function fitPlan() {
+  const map = state.map;
+  if (!planBounds || state.tab !== "plan" || !map) return;
+  map.invalidateSize({ pan: false });
+  const height = map.getSize().y;
+  const over = [".leaflet-bottom.leaflet-left .legend", "#live:not([hidden])"]
+    .map((s) => document.querySelector(s)?.getBoundingClientRect().height || 0);
+  const foot = Math.min(Math.max(...over) + 12, height * 0.45);
+  map.fitBounds(planBounds, { paddingTopLeft: [12, 12], paddingBottomRight: [12, foot] });
 }
 
 // a layer of the plan on the map, its element tagged with its crew (and job), whenever drawn

@@ -2,7 +2,7 @@
 // break of each isolated with that valve failed.
 /* global L */
 import { api } from "../api.js";
-import { escapeHtml, t } from "../i18n.js";
+import { currentLang, escapeHtml, t } from "../i18n.js";
 import { COLOURS, DECLUTTER_ZOOM } from "../map.js";
 import { isolate, setWhatif } from "./isolation.js";
 import { $, state } from "./state.js";
@@ -31,7 +31,7 @@ async function loadCriticality() {
 function renderCriticality() {
   const rows = criticality.map((v, i) => `<tr data-valve="${escapeHtml(v.valve)}" data-pipe="${escapeHtml(v.worst_break_pipe || "")}">
       <td class="num">${i + 1}</td><td><code>${escapeHtml(v.valve)}</code></td><td class="num">${v.extra_customers}</td>
-      <td class="num">${v.extra_critical}</td><td class="num">${v.extra_length_m}</td><td>${v.operable ? t("yes") : t("no")}</td>
+      <td class="num">${v.extra_critical}</td><td class="num">${Math.round(v.extra_length_m).toLocaleString(currentLang() === "zh" ? "zh-CN" : "en")}</td><td>${v.operable ? t("yes") : t("no")}</td>
       <td><button type="button" class="link worst">${t("isolate_worst")}</button></td></tr>`).join("");
   $("#crit-table").innerHTML = `<table class="data clickable"><thead><tr><th>${t("rank")}</th><th>${t("valve")}</th>
       <th class="num">${t("extra_customers")}</th><th class="num">${t("extra_critical")}</th><th class="num">${t("extra_length")}</th>
