@@ -73,12 +73,37 @@ export async function isolate(query) {
     const hours = Math.round(Number(form.hours?.value));
     if (Number.isFinite(hours) && hours > 1) params.set("hours", String(Math.min(72, hours)));
   }
+  // an answer takes seconds with EPANET: the figures shown are the last question's meanwhile,
+  // greyed and saying what is computing; an answer to an older question is dropped
+  const mine = ++asked;
+  markStale(form.hydraulic?.checked ? (params.get("hour") ?? form.hour.placeholder) : null);
   const plan = await busy(() => api("GET", `/api/networks/${state.networkId}/isolation?${params}`));
+  if (mine !== asked) return;
+  markStale(undefined);
   if (!plan) return;
   if (plan.hydraulic) form.hour.placeholder = String(plan.hydraulic.hour);
   lastIsolation = plan;
   renderIsolation(plan);
   drawIsolation(plan);
+}
+
+let asked = 0; // the questions asked: the last one's answer is shown
+
+// the result shown marked as the last question's while the next is computing (`hour`: the
+// hour computed, "" the service's default, null no hydraulics), unmarked with undefined
+function markStale(hour) {
+  const result = $("#iso-result");
+  result.querySelector("#iso-computing")?.remove();
+  const block = result.querySelector("#iso-hydraulic-result");
+  result.classList.toggle("stale", hour !== undefined);
+  if (hour === undefined || !result.firstElementChild) { result.removeAttribute("aria-busy"); return; }
+  result.setAttribute("aria-busy", "true");
+  const note = document.createElement("p");
+  note.id = "iso-computing";
+  note.className = "computing";
+  note.setAttribute("role", "status");
+  note.textContent = hour === null ? t("loading") : hour === "" ? t("hyd_computing_default") : t("hyd_computing", { hour });
+  (block ?? result.firstElementChild).before(note);
 }
 
 function drawIsolation(plan) {
