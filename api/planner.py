@@ -62,7 +62,7 @@ from ops.plans import (
 from ops.steering import Steering
 from ops.workflow import PlanStatus
 from routing import ProgressCallback, RoadNetwork
-from routing.io import plan_to_state, read_roads
+from routing.io import plan_from_state, plan_to_state, read_roads
 
 log = logging.getLogger("waterops.planner")
 
@@ -373,6 +373,10 @@ def _solve(
     with reads() as session:  # a short read: the solve must not hold a transaction open
         travel = _travel(session, request.network_id, data_dir)
         parent = session.get(t.Plan, parent_id) if parent_id is not None else None
+        # a re-solve starts from the plan steered, and changes it only where that is better
+        steered = problem.get("steered_from")
+        source = session.get(t.Plan, int(steered)) if steered is not None else None
+        previous = plan_from_state(source.state) if source and source.state else None
     if parent is None:
         return plan_day(
             day,
@@ -388,6 +392,7 @@ def _solve(
             on_progress=on_progress,
             days=request.days,
             steering=steering,
+            previous=previous,
         )
     assert parent.state is not None and request.moment is not None
     # the crews on duty now, not those of the plan re-planned (a crew may have come or gone)

@@ -682,6 +682,7 @@ def plan_day(
     call_out: CallOutRules = DEFAULT_CALL_OUT,
     steering: Steering | None = None,
     solution_limit: int | None = None,
+    previous: Plan | None = None,
 ) -> DayPlan:
     """Plan ``day`` (or ``days`` working days from it, a week view): every open job that may
     start by the end of the plan, the crews on shift each day.
@@ -717,6 +718,9 @@ def plan_day(
         it costs least and is still on time (carried over, not dropped).
     steering
         What a dispatcher fixed (:mod:`ops.steering`): pins, locked routes, jobs taken out.
+    previous
+        A re-solve: the plan steered, which the solve starts from and changes only where that
+        is better by the objective (:func:`routing.solver.solve`).
     """
     dates = plan_dates(day, days, calendar)
     on_shift = rostered(roster, dates, calendar)
@@ -752,6 +756,7 @@ def plan_day(
     plan = solve(
         steer_problem(problem, steering, day),
         SolverOptions(seconds=seconds, urgent_first=first, solution_limit=solution_limit),
+        previous=previous,
         on_progress=on_progress,
     )
     plan = with_left_out(plan, steering, {j.id: j.mandatory for j in problem.jobs})

@@ -28,6 +28,10 @@ REASSIGN_PENALTY = 30 * 60  # re-planning: moving a published job to another cre
 # second of travel per second late keep their weight in OR-Tools' integer objective.
 COST_SCALE = 100
 URGENT_WEIGHT = 10  # an urgent mandatory job weighs ten routine mandatory ones
+# a re-solve: moving a job from its start in the plan steered costs, per second moved, a tenth
+# of a second of travel (an hour earlier or later weighs six minutes of travel), so that a plan
+# that tells the crews and customers other times must be better by more than that
+KEEP_TIME_WEIGHT = 0.1
 
 
 def drop_penalty(job: Job, horizon_start: int) -> int:
@@ -102,8 +106,17 @@ class Model:
     breaks: dict[int, list[pywrapcp.IntervalVar]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, nodes: Nodes, published: Plan | None, *, relaxed: bool = False) -> Model:
-        """The model of ``nodes``; with ``published``, moving its jobs to other crews costs."""
+    def build(
+        cls,
+        nodes: Nodes,
+        published: Plan | None,
+        *,
+        relaxed: bool = False,
+        keep_times: bool = False,
+    ) -> Model:
+        """The model of ``nodes``; with ``published``, moving its jobs to other crews costs,
+        and with ``keep_times`` too (a re-solve), moving them from their starts in it
+        (:data:`KEEP_TIME_WEIGHT`)."""
         n_v = nodes.n_v
         manager = pywrapcp.RoutingIndexManager(
             len(nodes.service), n_v, list(range(n_v)), list(range(n_v, 2 * n_v))
@@ -128,7 +141,26 @@ class Model:
         model._two_crew_jobs(nodes, first_copy)
         model._precedences(nodes, first_copy, relaxed)
         model._breaks(nodes)
+        if keep_times and published is not None:
+            model._keep_times(nodes, published)
         return model
+
+    def _keep_times(self, nodes: Nodes, previous: Plan) -> None:
+        """Moving a job from its start in ``previous``, earlier or later, costs. (The search
+        weighs the least shift the routes allow; the times it then reads are not always
+        those: :func:`routing.solver.keep_times` gives a route it kept its old ones.) A job
+        with a ``due`` keeps its lateness cost, not this one, past its old start (one soft
+        upper bound a node)."""
+        was = {s.key: s.start for r in previous.routes for s in r.stops}
+        weight = max(1, round(KEEP_TIME_WEIGHT * COST_SCALE))
+        for k, (job, c) in enumerate(nodes.copies):
+            start = was.get((job.id, c + 1))
+            if start is None:
+                continue
+            index = self.manager.NodeToIndex(2 * nodes.n_v + k)
+            self.time_dim.SetCumulVarSoftLowerBound(index, start, weight)
+            if job.due is None or job.lateness_cost <= 0:
+                self.time_dim.SetCumulVarSoftUpperBound(index, start, weight)
 
     def _shift_ranges(self, vehicles: Sequence[Vehicle]) -> None:
         routing, time_dim = self.routing, self.time_dim

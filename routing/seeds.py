@@ -258,3 +258,39 @@ def published_routes(
                     manager.NodeToIndex(node_of[s.key]) for s in r.stops if s.key in node_of
                 ]
     return by_vehicle
+
+
+def previous_routes(
+    previous: Plan, nodes: Nodes, manager: pywrapcp.RoutingIndexManager
+) -> list[Routes | None]:
+    """The seeds of a re-solve (a dispatcher steered ``previous``): its routes as they were,
+    and the same without the stops the steering took from them (a job pinned or moved to
+    another crew, or to a start its old one is not at) and, in turn, what would be left
+    half-done without those. A pin to the crew a job has already then changes nothing: the
+    search starts from the plan the dispatcher saw. When an edit breaks the old routes, the
+    second seed still starts from everything else, and the search puts the edited jobs in."""
+    as_was = published_routes(previous, nodes, manager)
+    jobs = {job.id: job for job, _ in nodes.copies}
+    crews = {(v.crew.id, v.shift_index): v.crew for v in nodes.vehicles}
+    out: set[str] = set()
+    start: dict[str, int] = {}
+    for route in previous.routes:
+        crew = crews.get((route.crew_id, route.shift))
+        for s in route.stops:
+            job = jobs.get(s.job_id)
+            if job is None or crew is None:
+                continue
+            inside = not job.windows or any(w.start <= s.start <= w.end for w in job.windows)
+            if not job.may_go_to(crew) or not inside:
+                out.add(job.id)
+            elif s.slot == 1:
+                start[job.id] = s.start
+    out = _unfinished(nodes, {j: t for j, t in start.items() if j not in out}, out)
+    if not out:
+        return [as_was]
+    n_v = nodes.n_v
+    kept = [
+        [i for i in route if nodes.copies[manager.IndexToNode(i) - 2 * n_v][0].id not in out]
+        for route in as_was
+    ]
+    return [as_was, kept]

@@ -28,7 +28,7 @@ from routing.build import (
 )
 from routing.explain import prefilter
 from routing.extract import empty_plan, plan_from_assignment, plan_status
-from routing.model import Plan, Problem, TimeWindow, Unassigned
+from routing.model import Plan, Problem, Route, TimeWindow, Unassigned
 from routing.replanning import freeze, whole_day_plan
 from routing.search import (
     URGENT_CLEAR,
@@ -43,6 +43,7 @@ from routing.search import (
 from routing.seeds import (
     Routes,
     earliest_finish_routes,
+    previous_routes,
     published_ids,
     published_routes,
     seed_routes,
@@ -71,6 +72,7 @@ def solve(
     options: SolverOptions | None = None,
     *,
     published: Plan | None = None,
+    previous: Plan | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> Plan:
     """Plan the crews' routes.
@@ -84,6 +86,13 @@ def solve(
     published
         A plan already published: its assignments are the starting solution, and moving a job
         to another crew costs :data:`REASSIGN_PENALTY` (re-planning changes as little as it can).
+    previous
+        The plan a re-solve starts from (a dispatcher steered it; not with ``published``): as
+        a published one, its routes are the starting solution (without what the edits took
+        off them, :func:`routing.seeds.previous_routes`), moving a job to another crew costs,
+        and so does moving its start (:data:`routing.build.KEEP_TIME_WEIGHT`); its urgent jobs
+        are held where it had them, and a route of the same jobs in the same order keeps its
+        times (:func:`keep_times`). A pin to the crew a job has already changes nothing.
     on_progress
         Called (at most twice a second) as the search finds solutions, with ``solutions``,
         ``objective`` (of the best so far) and ``elapsed``; returning True stops the search,
@@ -97,7 +106,12 @@ def solve(
     options = options or SolverOptions()
     started = time.perf_counter()
     alone = None  # the urgent jobs planned first, alone (urgent_first)
-    if options.urgent_first > 0:
+    if options.urgent_first > 0 and previous is not None and published is None:
+        # a re-solve: the urgent jobs where the plan steered had them (planned alone again,
+        # they land elsewhere, and the day around them with them)
+        problem = _hold_urgent(problem, previous)
+        options = replace(options, urgent_first=0.0)
+    elif options.urgent_first > 0:
         problem, alone = _urgent_first(problem, options, on_progress)
         options = replace(
             options,
@@ -117,10 +131,11 @@ def solve(
         ]
         return replace(plan, unassigned=tuple(unassigned), status=plan_status(unassigned))
 
-    model = Model.build(nodes, published)
+    kept = published or previous  # the plan to change as little as the search can
+    model = Model.build(nodes, kept, keep_times=previous is not None and published is None)
     iterated = uses_iterated_local_search(
         options,
-        published=published is not None,
+        published=kept is not None,
         precedences=bool(problem.precedences),
         jobs=feasible_jobs,
         vehicles=vehicles,
@@ -134,7 +149,10 @@ def solve(
     if on_progress is not None:
         watch(model.routing, on_progress, started)
 
-    seeds = _seeds(nodes, model, params, options, started, published, iterated)
+    if previous is not None and published is None:
+        seeds = previous_routes(previous, nodes, model.manager)
+    else:
+        seeds = _seeds(nodes, model, params, options, started, published, iterated)
     if alone is not None:  # the emergency as planned alone, the routine work around it
         seeds += urgent_seeds(alone, published, nodes, model.manager)
     assignment = _search(model, params, seeds, iterated=iterated)
@@ -146,9 +164,86 @@ def solve(
             for j in feasible_jobs
         ]
         return replace(plan, unassigned=tuple(unassigned), status="no_solution")
-    return plan_from_assignment(
-        nodes, model, assignment, rejected=rejected, published=published, elapsed=elapsed
+    plan = plan_from_assignment(
+        nodes, model, assignment, rejected=rejected, published=kept, elapsed=elapsed
     )
+    if previous is not None and published is None:
+        plan = keep_times(plan, previous, problem)
+    return plan
+
+
+def keep_times(plan: Plan, previous: Plan, problem: Problem) -> Plan:
+    """``plan`` (a re-solve of ``previous``) with every route that does the same jobs in the
+    same order as before at its old times: its stops, breaks, departure and return.
+
+    The search's times within a route's slack are arbitrary (a solution read from routes put
+    a crew's lunch at the start of its window, and its morning an hour and a half later): the
+    crews were told a time, and a route the search did not change keeps it. A route is kept
+    when its old times still hold for its jobs (windows, a pinned start, deadlines, durations)
+    and against the routes around it (precedences, the two crews of a two-crew job at one
+    start); a route whose old times would break one with another route keeps the search's."""
+    jobs = {j.id: j for j in problem.jobs}
+    before = {(r.crew_id, r.shift): r for r in previous.routes}
+
+    def holds(route: Route) -> bool:
+        for stop in route.stops:
+            job = jobs.get(stop.job_id)
+            if job is None or stop.end - stop.start != job.duration:
+                return False
+            if job.windows and not any(w.start <= stop.start <= w.end for w in job.windows):
+                return False
+            if job.deadline is not None and stop.end > job.deadline:
+                return False
+        return True
+
+    kept: set[tuple[str, int]] = set()
+    for route in plan.routes:
+        old = before.get((route.crew_id, route.shift))
+        if (
+            old is not None
+            and route.stops
+            and [s.key for s in old.stops] == [s.key for s in route.stops]
+            and holds(old)
+        ):
+            kept.add((route.crew_id, route.shift))
+    while kept:
+        at: dict[tuple[str, int], tuple[int, tuple[str, int]]] = {}
+        for route in plan.routes:
+            key = (route.crew_id, route.shift)
+            for stop in (before[key] if key in kept else route).stops:
+                at[stop.key] = (stop.start, key)
+        broken: set[tuple[str, int]] = set()
+        for (job_id, slot), (start, key) in at.items():
+            first = at.get((job_id, 1))
+            if slot > 1 and first is not None and first[0] != start:
+                broken |= {key, first[1]}
+        for p in problem.precedences:
+            a, b = at.get((p.before, 1)), at.get((p.after, 1))
+            if a is None or b is None:
+                continue
+            end = a[0] + jobs[p.before].duration
+            if b[0] < end + p.gap or (p.max_gap is not None and b[0] > end + p.max_gap):
+                broken |= {a[1], b[1]}
+        if not broken & kept:
+            break
+        kept -= broken
+    if not kept:
+        return plan
+    routes = []
+    for route in plan.routes:
+        key = (route.crew_id, route.shift)
+        if key in kept:
+            old = before[key]
+            route = replace(
+                route,
+                depart=old.depart,
+                arrive=old.arrive,
+                stops=old.stops,
+                breaks=old.breaks,
+                work_time=old.work_time,
+            )
+        routes.append(route)
+    return replace(plan, routes=tuple(routes))
 
 
 def _seeds(
@@ -248,10 +343,38 @@ def _urgent_first(
     first = solve(
         alone, replace(options, seconds=budget, urgent_first=0.0), on_progress=on_progress
     )
+    return _held(problem, first, urgent), first
+
+
+def _hold_urgent(problem: Problem, previous: Plan) -> Problem:
+    """A re-solve's urgent jobs held (as :func:`_urgent_first` holds them) where ``previous``
+    had them, those the dispatcher's edits still let stay there (a job pinned to another
+    crew or start goes where it was pinned)."""
+    crews = {c.id: c for c in problem.crews}
+    urgent = set()
+    for job in problem.jobs:
+        stops = [(r.crew_id, s) for r in previous.routes for s in r.stops if s.job_id == job.id]
+        if not job.urgent or not stops:
+            continue
+        if all(
+            c in crews
+            and job.may_go_to(crews[c])
+            and (not job.windows or any(w.start <= s.start <= w.end for w in job.windows))
+            for c, s in stops
+        ):
+            urgent.add(job.id)
+    return _held(problem, previous, urgent)
+
+
+def _held(problem: Problem, first: Plan, urgent: set[str]) -> Problem:
+    """``problem`` with each of the ``urgent`` jobs held to its crew in ``first`` (one-crew
+    jobs) and to a window of :data:`URGENT_HOLD` from its start there."""
     held: dict[str, tuple[str | None, int]] = {}
     for route in first.routes:
         for stop in route.stops:
             job_id = stop.job_id
+            if job_id not in urgent:
+                continue
             if job_id in held:  # the second crew of a two-crew job: same start
                 held[job_id] = (None, min(held[job_id][1], stop.start))
             else:
@@ -266,7 +389,7 @@ def _urgent_first(
                 windows=(TimeWindow(start, start + URGENT_HOLD),),
             )
         jobs.append(job)
-    return replace(problem, jobs=tuple(jobs)), first
+    return replace(problem, jobs=tuple(jobs))
 
 
 def replan(

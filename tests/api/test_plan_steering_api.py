@@ -5,12 +5,15 @@ Real solver, real database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.api.conftest import START, Service, wait_for_plan
 
+DEMO_DAY = Path(__file__).parents[2] / "sample_data" / "demo_day.json"
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clock_at_start")]
 
 
@@ -99,3 +102,40 @@ def test_steer_resolve_diff_and_the_conflict_of_two_dispatchers(
     # solving again from what was read before the edit is refused too
     stale = service.post(f"{url}/resolve", json={"version": seen["version"]})
     assert stale.status_code == 409
+
+
+def test_a_pin_to_the_crew_a_job_has_then_resolve_changes_nothing(
+    service: Service, open_work: dict[str, str]
+) -> None:
+    """User trial (issue 18 item 1): pinning a job to the crew it already had and solving
+    again moved 21 jobs, the pinned one two hours. The re-solve starts from the plan steered
+    (api.planner: ``steered_from``), so a pin that changes nothing moves nothing. The day of
+    work is the demo's (sample_data/demo_day.json); the last test of the module, as it adds
+    it to the service's work."""
+    for path, body in json.loads(DEMO_DAY.read_text())["requests"]:
+        made = service.post(path, json=body)
+        assert made.status_code in (200, 201), made.text
+    service.clock.now = START.replace(hour=7)
+    r = service.post("/api/plans", json={"day": "2026-11-26", "seconds": 3})
+    plan = wait_for_plan(service, r.json()["id"])
+    assert plan["status"] == "ready", plan["error"]
+    one_crew = {j["id"] for j in service.get("/api/jobs").json() if j.get("crews_required", 1) == 1}
+    route = max(plan["result"]["routes"], key=lambda r: len(r["stops"]))
+    stops = [s for s in route["stops"] if s["job"] in one_crew]
+    stop = stops[len(stops) // 2]
+    url = f"/api/plans/{plan['id']}"
+    pinned = service.post(
+        f"{url}/steer",
+        json={
+            "version": plan["version"],
+            "action": "pin",
+            "job": stop["job"],
+            "crew": route["crew"],
+        },
+    )
+    assert pinned.status_code == 200, pinned.text
+    again = service.post(f"{url}/resolve", json={"version": pinned.json()["version"]})
+    second = wait_for_plan(service, again.json()["id"])
+    assert second["status"] == "ready", second["error"]
+    diff = service.get(f"{url}/diff/{second['id']}").json()
+    assert (diff["changed"], diff["removed"], diff["added"]) == ([], [], []), diff
