@@ -12,8 +12,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.datastructures import State
 
+from api.registry import LoadedNetwork, NetworkRegistry
 from gis.hydraulic_model import ModelSettings, build_model, default_hour
 from gis.hydraulics import (
     HydraulicEngine,
@@ -28,6 +31,7 @@ from gis.hydraulics import (
 )
 from gis.io import read_layers
 from gis.isolation import IsolationPlan
+from gis.network import Network
 from gis.pressure_area import PressureArea, reduced_pressure_area
 from ops.hydraulic_impact import (
     HydraulicUnavailable,
@@ -37,6 +41,8 @@ from ops.hydraulic_impact import (
 )
 
 KEEP_ENGINES = 2  # EPANET engines kept open (per network, hour and service pressure)
+# an open engine's: (network id, hour, service pressure in MPa, the window's end hour or None)
+EngineKey = tuple[int, float, float, float | None]
 
 log = logging.getLogger("waterops.api")
 
@@ -59,17 +65,17 @@ class HydraulicEngines:
 
     def __init__(self, keep: int = KEEP_ENGINES) -> None:
         self.keep = keep
-        self._open: OrderedDict[tuple[Any, ...], _OpenEngine] = OrderedDict()
+        self._open: OrderedDict[EngineKey, _OpenEngine] = OrderedDict()
         self._lock = threading.Lock()
         # one opening per key: a query waits for the warm-up's (or another query's) engine
-        self._opening: dict[tuple[Any, ...], threading.Lock] = {}
+        self._opening: dict[EngineKey, threading.Lock] = {}
         self._models: OrderedDict[int, HydraulicModel] = OrderedDict()
         self._model_locks: dict[int, threading.Lock] = {}
         self._model_errors: dict[int, str] = {}  # a network whose model could not be built
         self.warming: threading.Thread | None = None  # the start-up's warm-up (warm_up)
         self.closed = False
 
-    def open_keys(self) -> tuple[tuple[Any, ...], ...]:
+    def open_keys(self) -> tuple[EngineKey, ...]:
         """The keys of the engines open, least recently used first."""
         with self._lock:
             return tuple(self._open)
@@ -109,9 +115,7 @@ class HydraulicEngines:
             known = network_id in self._models or network_id in self._model_locks
             return known or error is not None, error
 
-    def opened(
-        self, key: tuple[Any, ...], open_engine: Callable[[], HydraulicEngine]
-    ) -> _OpenEngine:
+    def opened(self, key: EngineKey, open_engine: Callable[[], HydraulicEngine]) -> _OpenEngine:
         """The engine of ``key``, opened by ``open_engine`` (and its normal run solved) unless
         it is open; one opening per key at a time."""
         with self._lock:
@@ -149,10 +153,10 @@ class HydraulicEngines:
 
     def impact(
         self,
-        key: tuple[Any, ...],
+        key: EngineKey,
         open_engine: Callable[[], HydraulicEngine],
-        network: Any,
-        plan: Any,
+        network: Network,
+        plan: IsolationPlan,
     ) -> HydraulicImpact:
         while True:
             found = self.opened(key, open_engine)
@@ -176,7 +180,7 @@ class HydraulicEngines:
                 e.engine.close()
 
 
-def stored_model(registry: Any, db: Any, loaded: Any) -> HydraulicModel:
+def stored_model(registry: NetworkRegistry, db: Engine, loaded: LoadedNetwork) -> HydraulicModel:
     """The hydraulic model of a stored network: an EPANET file's own, else built from its GIS
     layers (docs/hydraulics.md). A model that cannot be built is a gis HydraulicError."""
     with Session(db) as session:
@@ -190,13 +194,13 @@ def stored_model(registry: Any, db: Any, loaded: Any) -> HydraulicModel:
 
 
 def _stored_engine(
-    state: Any,
-    db: Any,
-    loaded: Any,
+    state: State,
+    db: Engine,
+    loaded: LoadedNetwork,
     hour: float,
     service_pressure_mpa: float,
     end: float | None,
-) -> tuple[tuple[Any, ...], Callable[[], HydraulicEngine]]:
+) -> tuple[EngineKey, Callable[[], HydraulicEngine]]:
     """The key of a stored network's engine at (hour, service pressure, end), and how to open
     it (on the network's kept model)."""
     engines: HydraulicEngines = state.hydraulic_engines
@@ -210,9 +214,9 @@ def _stored_engine(
 
 
 def stored_impact(
-    state: Any,
-    db: Any,
-    loaded: Any,
+    state: State,
+    db: Engine,
+    loaded: LoadedNetwork,
     plan: IsolationPlan,
     hour: float,
     service_pressure_mpa: float,
@@ -227,9 +231,9 @@ def stored_impact(
 
 
 def notice_pressure(
-    state: Any,
-    db: Any,
-    loaded: Any,
+    state: State,
+    db: Engine,
+    loaded: LoadedNetwork,
     hour: float,
     service_pressure_mpa: float,
     end: float | None = None,
@@ -248,9 +252,9 @@ def notice_pressure(
 
 
 def available_notice_pressure(
-    state: Any,
-    db: Any,
-    loaded: Any,
+    state: State,
+    db: Engine,
+    loaded: LoadedNetwork,
     hour: float,
     service_pressure_mpa: float,
     end: float | None = None,
@@ -299,7 +303,7 @@ def available_notice_pressure(
     return of
 
 
-def first_hour(state: Any, db: Any, loaded: Any) -> float:
+def first_hour(state: State, db: Engine, loaded: LoadedNetwork) -> float:
     """The hour a hydraulic query of a network asks when it names none, the one warmed at
     start: ``gis.hydraulic_model.default_hour`` of its model (the peak hour of a model built
     from GIS layers, 07:00 in the sample city; 0, the file's start, for an EPANET file). The
@@ -309,7 +313,9 @@ def first_hour(state: Any, db: Any, loaded: Any) -> float:
     return default_hour(model)
 
 
-def warm_up(state: Any, db: Any, loaded: Iterable[Any], service_pressure_mpa: float) -> None:
+def warm_up(
+    state: State, db: Engine, loaded: Iterable[LoadedNetwork], service_pressure_mpa: float
+) -> None:
     """Open, in a background thread, the engine the first hydraulic query of each of the
     ``loaded`` networks asks (:func:`first_hour`, one hour, the service pressure), so that query
     does not wait seconds for it; a request meanwhile is answered as before (one that needs

@@ -4,6 +4,7 @@ cancel; and the public, read-only notice feeds (no sign-in)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
@@ -11,9 +12,11 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.db import tables as t
 from api.deps import (
+    CurrentUser,
     Dispatcher,
     IfMatch,
     Lat,
@@ -30,9 +33,11 @@ from api.deps import (
 )
 from api.hydraulics import available_notice_pressure, notice_pressure
 from api.openapi import answers
+from api.registry import LoadedNetwork
 from api.responses import json_response
 from api.schemas import OutageOut, OverlapOut
 from api.store import (
+    Produced,
     get_or_404,
     idempotent,
     local,
@@ -46,15 +51,16 @@ from api.store import (
 )
 from api.webhooks import enqueue_notice_events
 from ops.errors import Conflict, InvalidRequest, NotFound
-from ops.hydraulic_impact import outage_window
+from ops.hydraulic_impact import PressureOf, outage_window
 from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
 from ops.notices.accounts import accounts_csv, accounts_xlsx
-from ops.notices.lookup import customers_cut_off, find_affected
+from ops.notices.lookup import AffectedCustomer, customers_cut_off, find_affected
 from ops.outages import (
     LIVE,
     NOT_ENDED,
     PUBLIC,
     NoticeState,
+    Outage,
     OutageKind,
     RecordKind,
     cancel,
@@ -103,7 +109,9 @@ class OutageIn(BaseModel):
     )
 
 
-def _created(session: Any, request: Request, user: Any, outage: Any, network_id: int) -> Response:
+def _created(
+    session: Session, request: Request, user: CurrentUser, outage: Outage, network_id: int
+) -> Response:
     row = t.Outage(
         id=outage.id,
         kind=outage.kind.value,
@@ -158,8 +166,12 @@ def create_outage(
 
 
 def _by_hydraulics(
-    request: Request, loaded: Any, start: dt.datetime, end: dt.datetime | None, asked: bool | None
-) -> Any:
+    request: Request,
+    loaded: LoadedNetwork,
+    start: dt.datetime,
+    end: dt.datetime | None,
+    asked: bool | None,
+) -> PressureOf | None:
     """The plan's 降压区域 by hydraulics on the service's open engines (api.hydraulics): the
     worst hour of the outage's window (ops.hydraulic_impact.outage_window); asked true, false
     (topological) or None (when available: api.hydraulics.available_notice_pressure)."""
@@ -245,9 +257,8 @@ def list_outages(
     )
 
 
-def _outage(session: Any, outage_id: Any) -> t.Outage:
-    row: t.Outage = get_or_404(session, t.Outage, outage_id, "outage")
-    return row
+def _outage(session: Session, outage_id: str) -> t.Outage:
+    return get_or_404(session, t.Outage, outage_id, "outage")
 
 
 @router.get("/{outage_id}", summary="an outage with every revision", response_model=OutageOut)
@@ -310,19 +321,19 @@ class PublishIn(BaseModel):
 
 
 def _step(
-    session: Any,
+    session: Session,
     request: Request,
-    user: Any,
+    user: CurrentUser,
     outage_id: str,
     version: int,
     key: str | None,
-    change: Any,
+    change: Callable[[t.Outage, Outage], Outage],
     body: BaseModel,
 ) -> Response:
     """One lifecycle step of an outage: version check, the change, its new revisions, once per
     idempotency key (the key is bound to the version and the body it came with)."""
 
-    def produce() -> tuple[int, Any, dict[str, str]]:
+    def produce() -> Produced:
         row = _outage(session, outage_id)
         check_version(row.version, version, f"outage {outage_id}")
         outage = outage_value(session, row)
@@ -354,7 +365,7 @@ def publish_outage(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
 
-    def change(row: t.Outage, outage: Any) -> Any:
+    def change(row: t.Outage, outage: Outage) -> Outage:
         if body.approval is not None:
             a = body.approval
             outage = record_authority(
@@ -395,7 +406,7 @@ def approve_outage(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
 
-    def change(row: t.Outage, outage: Any) -> Any:
+    def change(row: t.Outage, outage: Outage) -> Outage:
         return record_authority(
             outage,
             RecordKind.APPROVAL,
@@ -424,7 +435,7 @@ def report_outage(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
 
-    def change(row: t.Outage, outage: Any) -> Any:
+    def change(row: t.Outage, outage: Outage) -> Outage:
         now = now_local()
         return record_authority(
             outage,
@@ -464,7 +475,7 @@ def update_outage(
     session: SessionDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    def change(row: t.Outage, outage: Any) -> Any:
+    def change(row: t.Outage, outage: Outage) -> Outage:
         content = outage.content
         if body.reason is not None:
             content = replace(content, reason=body.reason)
@@ -512,7 +523,7 @@ def restore_outage(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
 
-    def change(row: t.Outage, outage: Any) -> Any:
+    def change(row: t.Outage, outage: Outage) -> Outage:
         return restore(outage, max(local(body.at), outage.latest.at), body.note, now=now_local())
 
     return _step(session, request, user, outage_id, version, idempotency_key, change, body)
@@ -536,7 +547,7 @@ def cancel_outage(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
 
-    def change(row: t.Outage, outage: Any) -> Any:
+    def change(row: t.Outage, outage: Outage) -> Outage:
         return cancel(outage, max(now_local(), outage.latest.at), body.reason, body.reason_zh)
 
     return _step(session, request, user, outage_id, version, idempotency_key, change, body)
@@ -545,7 +556,7 @@ def cancel_outage(
 NoticeFormat = Literal["zh", "en", "cap", "ics", "geojson"]
 
 
-def render(request: Request, outage: Any, fmt: str) -> Response:
+def render(request: Request, outage: Outage, fmt: str) -> Response:
 
     who = issuer(request)
     if fmt in ("zh", "en"):
@@ -577,7 +588,9 @@ def outage_notice(
     return render(request, outage_value(session, row), format)
 
 
-def _cut_off(request: Request, session: Any, row: t.Outage, outage: Any) -> Any:
+def _cut_off(
+    request: Request, session: Session, row: t.Outage, outage: Outage
+) -> tuple[AffectedCustomer, ...]:
 
     try:
         loaded = request.app.state.registry.get(session, row.network_id)
@@ -756,7 +769,7 @@ def public_lookup(
     network_of = {r.id: r.network_id for r in rows}
     live = current_notices(outage_values(session, rows), now_local())
     registry = request.app.state.registry
-    notices: list[tuple[Any, tuple[Any, ...]]] = []
+    notices: list[tuple[Outage, tuple[AffectedCustomer, ...]]] = []
     for outage in live:
         try:
             isolator = registry.get(session, network_of[outage.id]).isolator
