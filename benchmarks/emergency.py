@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/emergency.py [--bursts 36] [--seconds 10] [--plan-seconds 20]
     .venv/bin/python benchmarks/emergency.py --baseline-only   # the baseline against the bound
+    .venv/bin/python benchmarks/emergency.py --path both       # beside it, the console's path
 
 Bursts on DN >= 100 pipes of the sample city (seeded), reported at times spread over the 24
 hours, on a working day (Thu 2026-12-03), a weekend day (Sat 2026-12-05) and a holiday
@@ -15,6 +16,14 @@ re-planned from it (:func:`ops.dispatch.replan_emergency`, the console's Emergen
 a report outside it (night, evening, a day off before the on-call crews' hours) plans the day
 from the report on (:func:`ops.dispatch.plan_day` with ``now``: the on-call crews are called
 out). Solver limit: ``--seconds`` (the console's default is 10 s).
+
+**Console** (``--path replan``, or ``--path both`` beside ours): what a dispatcher who presses
+Emergency gets at any hour. The day's plan is published as the service stores it (the problem
+and the solver's state as JSON, read back with :func:`ops.plans.published_day_plan`), and every
+burst is re-planned from it at its report with :func:`ops.dispatch.replan_emergency`, as the
+planner worker does for ``POST /api/plans/{id}/replan``: at night too, where ours plans the day
+from the report. Until f926e81 that path never called out the on-call crews (a burst at 03:10
+was first closed at 08:03), which the plan_day path could not show.
 
 **Baseline**: a good dispatcher by hand, written here. At the report each valve closure goes,
 in turn, to the valve crew that can finish it first — a crew at work leaves when its current
@@ -46,6 +55,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import json
 import statistics
 import sys
 import time
@@ -62,7 +72,9 @@ from ops.dispatch import crews_on_shift, moved_jobs, plan_day, replan_emergency 
 from ops.emergency import DEFAULT_CALL_OUT  # noqa: E402
 from ops.io import read_roster  # noqa: E402
 from ops.jobs import JobKind  # noqa: E402
-from ops.repairs import RepairReport, Severity, open_repair  # noqa: E402
+from ops.plans import PlanRequest, decode_problem, encode_problem, published_day_plan  # noqa: E402
+from ops.repairs import RepairReport, Severity, open_repair, repair_chain  # noqa: E402
+from routing.io import plan_to_state  # noqa: E402
 from sample_data.busy_day import ORDINARY, ROSTER, busy_day  # noqa: E402
 
 SEED = 2022
@@ -146,6 +158,55 @@ def ours(
     )  # fmt: skip
     moved = len(moved_jobs(morning.plan, plan.plan, day, at)) if before_work else 0
     return outcome_of(plan, case, reported, moved)
+
+
+def _stored(value: Any) -> Any:
+    """``value`` as the database gives it back (a JSON column)."""
+    return json.loads(json.dumps(value))
+
+
+def published(scenario: dict[str, Any], ctx: Any) -> Any:
+    """The day's plan as the service stores it once published, read back as the planner
+    worker reads a re-plan's parent (:func:`ops.plans.published_day_plan`)."""
+    if "published" not in scenario:
+        morning = scenario["plan"]
+        problem = encode_problem(
+            morning.day, scenario["jobs"], scenario["links"], ctx.roster,
+            [repair_chain(c) for c in scenario["repairs"]], PlanRequest(),
+        )  # fmt: skip
+        scenario["published"] = published_day_plan(
+            _stored(problem), _stored(plan_to_state(morning.plan)), _stored(morning.to_dict())
+        )
+    return scenario["published"]
+
+
+def console(
+    scenario: dict[str, Any], case: Any, reported: dt.datetime, seconds: float, ctx: Any
+) -> Outcome:
+    """The console's Emergency at ``reported``, at any hour: the published plan re-planned with
+    the burst (``POST /api/plans/{id}/replan`` and its worker, :mod:`api.planner`)."""
+    parent = published(scenario, ctx)
+    # the re-plan's own problem, stored and read back: the burst's jobs and chain as the worker
+    # gets them; the crews on duty now (the roster), not the parent's
+    problem = _stored(
+        encode_problem(
+            parent.day, [*parent.jobs, *case.jobs], [*parent.links, *case.links], ctx.roster,
+            [*parent.repairs, repair_chain(case)],
+            PlanRequest(now=reported.isoformat(), new_jobs=tuple(j.id for j in case.jobs)),
+        )
+    )  # fmt: skip
+    jobs, links, crews, chains = decode_problem(problem)
+    new = set(problem["new_jobs"])
+    current = dataclasses.replace(parent, crews=tuple(crews))
+    after = replan_emergency(
+        current, reported, [j for j in jobs if j.id in new],
+        [lk for lk in links if lk.after in new or lk.before in new],
+        new_repairs=[c for c in chains if c.ticket not in {r.ticket for r in parent.repairs}],
+        calendar=ctx.calendar, travel=ctx.travel, seconds=seconds,
+    )  # fmt: skip
+    return dataclasses.replace(
+        outcome_of(after, case, reported, len(after.moved)), suspended=len(after.suspended)
+    )
 
 
 class Baseline:
@@ -306,7 +367,16 @@ def main() -> None:
         action="store_true",
         help="skip our re-plans: the baseline against the lower bound only (a few minutes)",
     )
+    parser.add_argument(
+        "--path",
+        choices=("plan_day", "replan", "both"),
+        default="plan_day",
+        help="ours as the service plans a report (plan_day outside the day's plan: the "
+        "default), the console's re-plan of the published plan at any hour (replan), or both "
+        "side by side",
+    )
     args = parser.parse_args()
+    paths = {"plan_day": ("plan_day",), "replan": ("replan",)}.get(args.path, PATHS)
 
     import geopandas as gpd
 
@@ -322,9 +392,12 @@ def main() -> None:
         roster=read_roster(ROSTER),
         calendar=WorkCalendar(),
     )
-    scenarios = []
+    scenarios: list[dict[str, Any]] = []
     for kind, day in DAYS.items():
         for load, sizes in LOADS.items():
+            if len(scenarios) >= args.bursts:  # no burst in it: not planned
+                scenarios.append({"kind": kind, "load": load, "plan": None})
+                continue
             jobs, links, repairs = busy_day(isolator, SEED, day, **sizes)
             plan = plan_day(
                 day, jobs, links, ctx.roster, ctx.calendar, repairs=repairs, travel=ctx.travel,
@@ -341,14 +414,15 @@ def main() -> None:
                 }
             )
     print(
-        f"{len(scenarios)} scenarios planned in {time.perf_counter() - t0:.0f} s; "
-        f"{args.bursts} bursts, solver limit {args.seconds:g} s"
+        f"{sum(s['plan'] is not None for s in scenarios)} scenarios planned in "
+        f"{time.perf_counter() - t0:.0f} s; {args.bursts} bursts, solver limit {args.seconds:g} s"
+        + ("" if args.baseline_only else f"; ours: {', '.join(PATH_NAMES[p] for p in paths)}")
     )
 
     rng = np.random.default_rng(SEED)
     large = np.flatnonzero(np.asarray(network.pipes.diameter_mm) >= 100)
     baseline = Baseline(ctx)
-    rows = []
+    rows: dict[str, list[Any]] = {p: [] for p in paths}
     bounds: list[Any] = []
     for k in range(args.bursts):
         scenario = scenarios[k % len(scenarios)]
@@ -364,21 +438,15 @@ def main() -> None:
             head = f"{case.report.id} {scenario['kind']:<11} {scenario['load']:<8} {reported:%H:%M}"
             print(f"{head} {pipe} {weight(case):>4} cust  " + _bound_line(bound, theirs))
             continue
-        mine = ours(scenario, case, reported, args.seconds, ctx)
-        rows.append((scenario, reported, night, mine, theirs))
-        bounds.append((scenario, reported, night, mine, theirs, bound))
+        outcomes = {p: SOLVE[p](scenario, case, reported, args.seconds, ctx) for p in paths}
+        for p, mine in outcomes.items():
+            rows[p].append((scenario, reported, night, mine, theirs))
+        bounds.append((scenario, reported, night, outcomes[paths[0]], theirs, bound))
         print(
             f"{case.report.id} {scenario['kind']:<11} {scenario['load']:<8} {reported:%H:%M} "
-            f"{pipe} {weight(case):>4} cust  ours: "
-            + (
-                f"isolated {mine.isolated * 60:5.0f} min, back {mine.back:5.2f} h, "
-                f"moved {mine.moved:>2}, left {mine.suspended}"
-                if mine.whole
-                else f"isolated {mine.isolated * 60:5.0f} min, repair waits for a crew"
-                if mine.planned
-                else "NOT PLANNED"
-            )
-            + "  baseline: "
+            f"{pipe} {weight(case):>4} cust  "
+            + "".join(f"{PATH_LABEL[p]}: {_ours_line(m)}  " for p, m in outcomes.items())
+            + "baseline: "
             + (
                 f"isolated {theirs.isolated * 60:5.0f} min, back {theirs.back:5.2f} h"
                 if theirs.whole
@@ -389,9 +457,64 @@ def main() -> None:
             + "  "
             + _bound_line(bound, theirs)
         )
-    if rows:
-        report(rows)
+    for p, group in rows.items():
+        if group:
+            if len(rows) > 1:
+                print(f"\n== {PATH_NAMES[p]} ==")
+            report(group)
+    if len(rows) > 1 and all(rows.values()):
+        side_by_side(rows)
     report_bound(bounds)
+
+
+PATHS = ("plan_day", "replan")
+PATH_LABEL = {"plan_day": "ours", "replan": "console"}
+PATH_NAMES = {
+    "plan_day": "ours (plan_day from the report outside the day's plan, else replan_emergency)",
+    "replan": "console (replan_emergency of the published plan at any hour)",
+}
+SOLVE = {"plan_day": ours, "replan": console}
+
+
+def _ours_line(mine: Outcome) -> str:
+    if mine.whole:
+        return (
+            f"isolated {mine.isolated * 60:5.0f} min, back {mine.back:5.2f} h, "
+            f"moved {mine.moved:>2}, left {mine.suspended}"
+        )
+    if mine.planned:
+        return f"isolated {mine.isolated * 60:5.0f} min, repair waits for a crew"
+    return "NOT PLANNED"
+
+
+def side_by_side(rows: dict[str, list[Any]]) -> None:
+    """The two paths' medians on the same bursts, each against the baseline."""
+    print("\nside by side (medians; ratio: customer-hours over the baseline's, same burst):")
+    for label, keep in (
+        ("by day (07-20)", lambda r: not r[2]),
+        ("at night (20-07)", lambda r: r[2]),
+        ("all", lambda r: True),
+    ):
+        cells = []
+        for p, group in rows.items():
+            mine = [r for r in group if keep(r)]
+            if not mine:
+                continue
+            ratio = _median([_ratio(r[3], r[4]) for r in mine])
+            cells.append(
+                f"{PATH_LABEL[p]}: shut {sum(r[3].planned for r in mine)}/{len(mine)} isolation "
+                f"{_median([r[3].isolated for r in mine]) * 60:4.0f} min, water back "
+                f"{_median([r[3].back for r in mine]):5.2f} h, cust-h "
+                f"{_median([r[3].customer_hours for r in mine]):6.1f}, ratio {ratio:.2f}"
+            )
+        base = [r[4] for r in next(iter(rows.values())) if keep(r)]
+        if cells:
+            print(
+                f"{label:<17} " + " | ".join(cells) + f" | baseline: isolation "
+                f"{_median([t.isolated for t in base]) * 60:4.0f} min, water back "
+                f"{_median([t.back for t in base]):5.2f} h, cust-h "
+                f"{_median([t.customer_hours for t in base]):6.1f}"
+            )
 
 
 def _bound_line(bound: Outcome, theirs: Outcome) -> str:
@@ -484,7 +607,8 @@ def report(rows: list[Any]) -> None:
             f"(base {_median([t.first for t in theirs]) * 60:4.0f}) | isolation "
             f"{_median([m.isolated for m in mine]) * 60:4.0f} min "
             f"(base {_median([t.isolated for t in theirs]) * 60:4.0f}, worst "
-            f"{max(m.isolated for m in mine if m.planned) * 60:4.0f}) | water back "
+            f"{max((m.isolated for m in mine if m.planned), default=float('nan')) * 60:4.0f}) | "
+            "water back "
             f"{_median([m.back for m in mine]):5.2f} h "
             f"(base {_median([t.back for t in theirs]):5.2f})"
             f" | cust-h {_median([m.customer_hours for m in mine]):6.1f} "

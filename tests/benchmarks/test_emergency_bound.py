@@ -97,3 +97,17 @@ def test_our_plan_never_below_the_bound(world: dict[str, Any], k: int, at: dt.ti
     assert bound.isolated <= mine.isolated + 1e-9
     if mine.whole:
         assert bound.back <= mine.back + 1e-9
+
+
+@pytest.mark.slow
+def test_the_console_path_calls_out_the_on_call_crews_at_night(world: dict[str, Any]) -> None:
+    """``--path replan``: the published plan (stored and read back) re-planned at the burst's
+    report, as the console's Emergency does. Before f926e81 that path left a night burst to the
+    08:00 shift (isolated 3.9 h after this 04:32 report); it is shut by on-call crews at night."""
+    bench, ctx, scenario = world["bench"], world["ctx"], world["scenario"]
+    case, reported = _burst(world, 0, dt.time(4, 32))
+    bound = bench.lower_bound(bench.Baseline(ctx).crews_at(scenario, reported), case, reported, ctx)
+    mine = bench.console(scenario, case, reported, 3.0, ctx)
+    assert mine.planned
+    assert bound.isolated <= mine.isolated + 1e-9
+    assert mine.isolated <= 2.0  # hours: at night, not after the 08:00 shift
