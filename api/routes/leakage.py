@@ -30,7 +30,7 @@ from api.responses import json_response
 from api.store import get_or_404
 from ops.errors import InvalidRequest, NotFound
 from ops.leakage import analyse
-from ops.leakage.pressure import PrvSettings, outcome_from_row, outcome_row
+from ops.leakage.pressure import PrvSettings, outcome_from_row, outcome_row, warning_codes
 from ops.leakage.report import pressure_losses, pressure_of
 
 log = logging.getLogger("waterops.leakage")
@@ -120,6 +120,7 @@ def _stored(row: t.LeakageAnalysis, inputs: dict[str, Any] | None) -> dict[str, 
         "cached": True,
         "pressure_management": found["pressure_management"],
         "pressure_management_warnings": found["pressure_management_warnings"],
+        "pressure_management_warning_codes": found.get("pressure_management_warning_codes"),
     }
 
 
@@ -156,6 +157,7 @@ def _runner(request: Request, analysis_id: int, inputs: dict[str, Any]) -> Run:
         result = {
             "pressure_management": [r.to_dict() for r in study.rows],
             "pressure_management_warnings": list(study.warnings),
+            "pressure_management_warning_codes": warning_codes(study.warning_codes),
         }
         _store(state, analysis_id, inputs, result, len(losses))
         return result

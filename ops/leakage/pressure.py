@@ -65,18 +65,59 @@ WARNINGS: dict[str, str] = {
         "the model lowers the zone by {fall_m} m, more than its measured {p0_m} m: the model "
         "and the zone's pressure logger disagree; check both"
     ),
+    # the study's, about a DMA not analysed or a meter (each starts with the DMA, or "meters")
+    "meter_contradicts_model": (
+        "meters: meters.csv has pipe {pipe} feeding {dma}, the model's water runs to {zone} "
+        "today; the meter is taken (check the model's boundary valves and the meter's record)"
+    ),
+    "meter_not_boundary": (
+        "meters: pipe {pipe} of meters.csv ({dma}) is not an open pipe across a DMA boundary in "
+        "the network: not used as an inlet"
+    ),
+    "no_inlet": (
+        "{dma}: no inlet found (no open pipe across its boundary carries water into it in the "
+        "model): not analysed; give its inlet meters' pipes in meters.csv (meter, pipe, dma, "
+        "from_dma) or check its boundary pipes and valves in the GIS"
+    ),
+    "no_customer_node": (
+        "{dma}: no customer node in the model (customers.csv/the customers layer has none on "
+        "its pipes): no critical point, not analysed"
+    ),
     "real_losses_not_positive": (
         "the DMA's real losses (night flow, the last 7 nights) are {losses_m3d} m³/day, not "
         "above 0: no saving can be computed (check its inlet meters and night use)"
     ),
 }
 
-Warning = tuple[str, dict[str, Any]]  # (code, params)
+WarningCode = tuple[str, dict[str, Any]]  # (code, params)
 
 
 def warning_text(code: str, params: Mapping[str, Any]) -> str:
     """The English of a DMA's warning."""
     return WARNINGS[code].format(**params)
+
+
+def warning_codes(pairs: Collection[WarningCode]) -> list[dict[str, Any]]:
+    """Warnings by code as JSON: ``[{"code", "params"}]``."""
+    return [{"code": c, "params": dict(p)} for c, p in pairs]
+
+
+class CodedWarning(str):
+    """A warning of the study (a DMA not analysed, a meter): its English, with its code and
+    params (``"legacy"``, no params: a stored English one from before the codes)."""
+
+    code: str
+    params: dict[str, Any]
+
+    def __new__(cls, code: str, params: Mapping[str, Any] | None = None) -> CodedWarning:
+        text = warning_text(code, params or {}) if code in WARNINGS else code
+        made = super().__new__(cls, text)
+        made.code = code if code in WARNINGS else "legacy"
+        made.params = dict(params or {})
+        return made
+
+    def pair(self) -> WarningCode:
+        return (self.code, dict(self.params))
 
 
 # Lambert & Thornton: N1 about 0.5 for rigid pipes with fixed-area leaks, 1.5 for plastic pipes
@@ -151,7 +192,7 @@ class PressureManagement:
     n1_fit: N1Fit | None = None
     # the DMA's normally-closed boundary valves, which its runs shut (the model has them open)
     boundary_valves_shut: int = 0
-    warning_codes: tuple[Warning, ...] = ()  # ``warnings`` by code: (code, params)
+    warning_codes: tuple[WarningCode, ...] = ()  # ``warnings`` by code: (code, params)
 
     @property
     def saved_share(self) -> float:
@@ -203,7 +244,7 @@ class PressureManagement:
             "boundary": self.boundary,
             "boundary_valves_shut": self.boundary_valves_shut,
             "warnings": list(self.warnings),
-            "warning_codes": [{"code": c, "params": dict(p)} for c, p in self.warning_codes],
+            "warning_codes": warning_codes(self.warning_codes),
         }
 
 
@@ -458,6 +499,7 @@ class PressureStudy:
 
     rows: list[PressureManagement]
     warnings: tuple[str, ...] = ()
+    warning_codes: tuple[WarningCode, ...] = ()  # ``warnings`` by code (``"legacy"``: English only)
 
 
 # what pressure management found for one DMA: its row, or the warning that it was not analysed
@@ -481,6 +523,8 @@ def outcome_row(outcome: DmaOutcome) -> dict[str, Any]:
     """A DMA's outcome as JSON, lossless (not the rounded ``to_dict``): what a pressure-
     management job keeps per DMA done, so that a resumed run gives the same result as one run
     in one go (:func:`outcome_from_row` reads it back)."""
+    if isinstance(outcome, CodedWarning):
+        return {"warning": str(outcome), "code": outcome.code, "params": outcome.params}
     if isinstance(outcome, str):
         return {"warning": outcome}
     return {"row": _plain(asdict(outcome))}
@@ -489,7 +533,9 @@ def outcome_row(outcome: DmaOutcome) -> dict[str, Any]:
 def outcome_from_row(data: Mapping[str, Any]) -> DmaOutcome:
     """The inverse of :func:`outcome_row`."""
     if "warning" in data:
-        return str(data["warning"])
+        if data.get("code") in WARNINGS:
+            return CodedWarning(str(data["code"]), dict(data.get("params") or {}))
+        return CodedWarning(str(data["warning"]))
     row = dict(data["row"])
     fit = row.get("n1_fit")
     return PressureManagement(
@@ -556,19 +602,15 @@ def pressure_study(
     ``on_dma`` is given each DMA's outcome as it is found, before ``progress`` counts it."""
     today = day_pressures(model) if today is None else today
     fed = fed_by_flow(network, model, today)
-    warnings: list[str] = []
+    warnings: list[CodedWarning] = []
     for pipe, dma in sorted((metered or {}).items()):
         if pipe in fed and fed[pipe] != dma:
+            zone = fed[pipe] or "a trunk main"
             warnings.append(
-                f"meters: meters.csv has pipe {pipe} feeding {dma}, the model's water runs to "
-                f"{fed[pipe] or 'a trunk main'} today; the meter is taken (check the model's "
-                "boundary valves and the meter's record)"
+                CodedWarning("meter_contradicts_model", {"pipe": pipe, "dma": dma, "zone": zone})
             )
         elif pipe not in fed:
-            warnings.append(
-                f"meters: pipe {pipe} of meters.csv ({dma}) is not an open pipe across a DMA "
-                "boundary in the network: not used as an inlet"
-            )
+            warnings.append(CodedWarning("meter_not_boundary", {"pipe": pipe, "dma": dma}))
     fed.update({p: d for p, d in (metered or {}).items() if p in fed})
     inlets = dma_inlets(network, fed=fed)
     customers = _customer_nodes(network, model)
@@ -589,7 +631,7 @@ def pressure_study(
     for d in todo:  # in the DMAs' order, done before or now
         found = outcomes[d]
         if isinstance(found, str):
-            warnings.append(found)
+            warnings.append(found if isinstance(found, CodedWarning) else CodedWarning(found))
         else:
             out.append(found)
     if progress is not None and todo:
@@ -601,7 +643,7 @@ def pressure_study(
             x.payback_years if x.pays and x.payback_years is not None else -x.saved_m3d,
         ),
     )
-    return PressureStudy(rows, tuple(warnings))
+    return PressureStudy(rows, tuple(warnings), tuple(w.pair() for w in warnings))
 
 
 def _outcome(
@@ -619,16 +661,9 @@ def _outcome(
 ) -> DmaOutcome:
     """One DMA's row, or the warning that it cannot be analysed."""
     if d not in inlets:
-        return (
-            f"{d}: no inlet found (no open pipe across its boundary carries water into it "
-            "in the model): not analysed; give its inlet meters' pipes in meters.csv "
-            "(meter, pipe, dma, from_dma) or check its boundary pipes and valves in the GIS"
-        )
+        return CodedWarning("no_inlet", {"dma": d})
     if not customers.get(d):
-        return (
-            f"{d}: no customer node in the model (customers.csv/the customers layer has "
-            "none on its pipes): no critical point, not analysed"
-        )
+        return CodedWarning("no_customer_node", {"dma": d})
     # the DMA as the GIS has it: its normally-closed boundary valves shut, which the model
     # built from GIS layers leaves open (the rest of the city as the model has it; the sample
     # city cannot run with every DMA closed at once: docs/leakage.md)
@@ -671,7 +706,7 @@ def _dma(
     fit: N1Fit | None = None,
     valves_shut: int = 0,
 ) -> PressureManagement:
-    warnings: list[Warning] = []
+    warnings: list[WarningCode] = []
     mine = inlets[d]
     model_inlets = {i.pipe: Inlet(model.link_of(i.pipe, i.node), i.node) for i in mine}
     watched = set().union(*(customers.get(e, set()) for e in _downstream(d, inlets)))

@@ -37,8 +37,10 @@ from ops.leakage.pressure import (
     PressureManagement,
     PressureStudy,
     PrvSettings,
+    WarningCode,
     fit_n1,
     pressure_study,
+    warning_codes,
 )
 from ops.leakage.surveys import DmaLeakage, dma_assets, rank_dmas
 from ops.leakage.uarl import Ili, ili, uarl_l_per_day
@@ -64,6 +66,7 @@ class LeakageReport:
     target_ili: float = 1.5
     pressure: list[PressureManagement] | None = None  # None: no hydraulic model given
     pressure_warnings: tuple[str, ...] = ()  # what pressure management could not analyse
+    pressure_warning_codes: tuple[WarningCode, ...] = ()  # the same by code (code, params)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +97,7 @@ class LeakageReport:
                 None if self.pressure is None else [x.to_dict() for x in self.pressure]
             ),
             "pressure_management_warnings": list(self.pressure_warnings),
+            "pressure_management_warning_codes": warning_codes(self.pressure_warning_codes),
         }
 
 
@@ -275,6 +279,7 @@ def analyse(
         target_ili,
         None if study is None else study.rows,
         () if study is None else study.warnings,
+        () if study is None else study.warning_codes,
     )
 
 

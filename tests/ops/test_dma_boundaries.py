@@ -15,7 +15,16 @@ from gis.hydraulics import HydraulicModel
 from gis.io import read_layers, read_network
 from gis.network import Network
 from gis.prv import DayPressures, day_pressures
-from ops.leakage.pressure import N1Fit, PrvSettings, dma_inlets, fed_by_flow, pressure_study
+from ops.leakage.pressure import (
+    CodedWarning,
+    N1Fit,
+    PrvSettings,
+    dma_inlets,
+    fed_by_flow,
+    outcome_from_row,
+    outcome_row,
+    pressure_study,
+)
 from ops.leakage.report import metered_inlets as metered_pipes
 from sample_data.leakage import dma_inlets as metered_inlets
 
@@ -80,6 +89,13 @@ def test_a_dma_without_an_inlet_is_named_with_what_would_fix_it(
     assert "no inlet" in warning and "meters.csv" in warning
     # and the meter that contradicts the model's water is named too
     assert any("P001041" in w and "the model" in w for w in study.warnings)
+    # each by its code and params too (the console's words), kept so by a stopped job
+    assert len(study.warning_codes) == len(study.warnings)
+    assert ("no_inlet", {"dma": "DMA-03"}) in study.warning_codes
+    assert [c for c, _ in study.warning_codes].count("meter_contradicts_model") == 1
+    (outcome,) = [w for w in study.warnings if w.startswith("DMA-03")]
+    again = outcome_from_row(outcome_row(outcome))
+    assert again == outcome and isinstance(again, CodedWarning) and again.code == "no_inlet"
 
 
 def test_a_dma_whose_prvs_do_not_hold_its_pressure_is_an_open_boundary(

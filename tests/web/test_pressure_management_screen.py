@@ -59,6 +59,9 @@ def test_the_engineer_runs_pressure_management_and_reads_it(
         assert "最不利点已处于服务压力" in notes and "already" not in notes, notes
     else:
         assert "already at the service pressure" in notes, notes
+    run_words = page.locator("#pm-warnings").inner_text()  # the run's: a meter the model
+    if "已完成" in status:  # contradicts (P002017), in the console's language too
+        assert "进水表" in run_words and "meters.csv has" not in run_words, run_words
     # the figures and 值得安装 stay on one line (the table scrolls in the narrow panel)
     spaces = page.eval_on_selector_all(
         "#pressure-table td:not(:first-child)",

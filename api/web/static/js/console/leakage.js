@@ -142,7 +142,11 @@ function renderPressure(a, job) {
   else if (done) status = t("pm_done", { when: job.finished_at ? new Date(job.finished_at).toLocaleString(currentLang() === "zh" ? "zh-CN" : "en") : "" });
   status += resumedNote(job);
   const rows = done ? job.pressure_management : a.pressure_management;
-  const warnings = done ? job.pressure_management_warnings : (a.pressure_management_warnings ?? []);
+  // the run's warnings in the console's language by code (the English of a result stored before)
+  const source = done ? job : a;
+  const warnings = source.pressure_management_warning_codes
+    ? source.pressure_management_warning_codes.map((w) => (w.code === "legacy" ? "" : t(`pm:${w.code}`, w.params))).map((x, k) => x || source.pressure_management_warnings[k])
+    : (source.pressure_management_warnings ?? []);
   const button = OPERATORS.includes(document.body.dataset.role)
     ? `<button type="button" id="pm-run"${running ? " disabled" : ""}>${t(done ? "pm_rerun" : "pm_run")}</button>${running ? ` <button type="button" id="pm-stop">${t("job_stop")}</button>` : ""}` : "";
   box.innerHTML = `<h4>${t("pressure_management")}</h4>
