@@ -108,6 +108,13 @@ const STRINGS = {
     "reason:carried_over": "顺延到下一工作日", "reason:overdue": "已超期",
     "reason:not_planned": "未排入计划", "reason:planned_late": "排入但会超期",
     "reason:no_solution": "求解未得出计划",
+    // the CJJ 92 grade (ops.leakage.cjj92: grade_code) and the connection types of the form
+    "cjj92:grade_1": "一级（≤ 10 %）", "cjj92:grade_2": "二级（≤ 12 %）", "cjj92:above_grade_2": "超过二级（> 12 %）",
+    cjj92_indicative: "，参考值（{days} 天数据；CJJ 92 按全年评定）",
+    field_report_words: "现场上报：{words}",
+    solving_plan: "计划 {id}（{by}）求解中… {solutions} 个解 · {seconds} s",
+    hyd_computing: "正在计算 {hour} 时…（下方仍是上一次的结果）", hyd_computing_default: "正在计算…（下方仍是上一次的结果）",
+    ct_fast_connection: "快速接水", ct_meter_retrofit: "水表改造", ct_no_external_works: "无外线工程", ct_general_construction: "一般工程", ct_pre_consultation: "预咨询", ct_pre_small_warehouse: "小型仓储", ct_pre_standard_factory: "标准厂房", ct_pre_other: "其他",
     // details the API sends as key + params ("detail" is their English): routing.model.DETAILS,
     // ops.dispatch.AT_RISK_DETAILS, gis.isolation.WARNINGS — tests/web/test_messages.py keeps
     // these in step with them
@@ -705,6 +712,12 @@ const STRINGS = {
     "reason:carried_over": "carried over to the next working day", "reason:overdue": "overdue",
     "reason:not_planned": "not in the plan", "reason:planned_late": "planned, but late",
     "reason:no_solution": "the solver found no plan",
+    "cjj92:grade_1": "grade 1 (≤ 10 %)", "cjj92:grade_2": "grade 2 (≤ 12 %)", "cjj92:above_grade_2": "above grade 2 (> 12 %)",
+    cjj92_indicative: ", indicative ({days} days of data; CJJ 92 grades a year)",
+    field_report_words: "field: {words}",
+    solving_plan: "Solving plan {id} ({by})… {solutions} solutions · {seconds} s",
+    hyd_computing: "computing {hour}:00… (below: the previous answer)", hyd_computing_default: "computing… (below: the previous answer)",
+    ct_fast_connection: "fast connection", ct_meter_retrofit: "meter retrofit", ct_no_external_works: "no external works", ct_general_construction: "general construction", ct_pre_consultation: "pre-consultation", ct_pre_small_warehouse: "small warehouse", ct_pre_standard_factory: "standard factory", ct_pre_other: "other project",
     job_detail: "Job detail", close: "Close", locate: "locate", show_on_map: "Show on the map",
     valve_not_on_map: "Valve {id} is not on the map",
     deadline_hard: "Deadline", due_soft: "Due", job_window: "May start", earliest: "Earliest start", latest_start: "Latest start",
