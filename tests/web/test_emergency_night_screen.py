@@ -85,6 +85,9 @@ def test_a_burst_reported_at_night_gets_an_on_call_crew_at_night(
     moved = page.locator("#moved")
     sync_api.expect(moved).to_contain_text("03:10", timeout=30_000)
     ticket = moved.inner_text().split()[0]
+    # the new plan's status in the console's language (排队中/求解中), not the API's word
+    line = moved.inner_text()
+    assert not any(w in line for w in ("queued", "solving", "ready")), line
     _, plans, _ = server.call("GET", "/api/plans", token)
     child = max(plans, key=lambda p: p["id"])
     assert child["parent"] == plan["id"], child  # the published plan, re-planned from 03:10

@@ -5,7 +5,7 @@
 // called out outside the shifts (ops.emergency). Once solved, the answer says up front when
 // the first closure has to wait for a crew (nobody on call, no overtime).
 import { api } from "../api.js";
-import { t } from "../i18n.js";
+import { code, t } from "../i18n.js";
 import { dateTime24, dateTimeFields, kaifengDate, kaifengNow } from "./format.js";
 import { follow, loadPlans } from "./plan.js";
 import { $ } from "./state.js";
@@ -63,7 +63,7 @@ async function onEmergency(e) {
   const how = published
     ? t(today ? "replanned_today" : "replanned_day", { id: published.id, day, at })
     : t(today ? "planned_today_from_now" : "planned_day_from", { day, at });
-  $("#moved").textContent = `${ticket.ticket || ""} → ${t("plan_n", { id: child.id, day: child.day, status: child.status })} · ${how}`;
+  $("#moved").textContent = `${ticket.ticket || ""} → ${t("plan_n", { id: child.id, day: child.day, status: code("plan", child.status) })} · ${how}`;
   await loadPlans(child.id);
   follow(child.id);
   warnIfWaiting(child.id, ticket, reported);
