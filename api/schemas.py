@@ -109,6 +109,20 @@ class JobOut(FieldJobOut):
 
 
 REPORT_DOC = "the field report the entry records (its kind: arrived, done ...) for a client to word"
+WORDS_DOC = (
+    "a note of a known shape (created, plan_start ...) as a key and params, for a client to "
+    "word from its template history:<key>; null for a field report or a note in someone's words"
+)
+
+
+class HistoryTextOut(BaseModel):
+    """A history entry's note as a key and params (ops.history.history_text)."""
+
+    key: str = Field(
+        description="created, plan_start, plan_start_with, plan_left, ticket_cancelled, "
+        "rescheduled, water_on, exercise, valve_widened, calendar_recomputed, field_refused"
+    )
+    params: dict[str, str] = Field(description="the values in the note, as text")
 
 
 class JobEventOut(BaseModel):
@@ -121,6 +135,7 @@ class JobEventOut(BaseModel):
     at: Time
     report: str | None = Field(None, description=REPORT_DOC)
     detail: str = Field("", description="with report: the rest of the note as written")
+    words: HistoryTextOut | None = Field(None, description=WORDS_DOC)
 
 
 class JobWithHistoryOut(JobOut):
@@ -136,6 +151,7 @@ class CrewJobEventOut(BaseModel):
     at: Time
     report: str | None = Field(None, description=REPORT_DOC)
     detail: str = Field("", description="with report: the rest of the note as written")
+    words: HistoryTextOut | None = Field(None, description=WORDS_DOC)
 
 
 class ValveDetailOut(BaseModel):

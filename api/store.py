@@ -32,6 +32,7 @@ from ops.crews import Absence, AbsenceReason, ShiftChange, refuse_overlap, with_
 from ops.dispatch import CrewShift
 from ops.errors import Conflict, NotFound
 from ops.field import history_words
+from ops.history import history_text
 from ops.jobs import FieldJob, JobKind, JobLink, field_job_from_dict
 from ops.outages import (
     AuthorityRecord,
@@ -286,11 +287,13 @@ def job_dict(row: t.Job) -> dict[str, Any]:
 
 def event_words(note: str) -> dict[str, Any]:
     """What a history entry's note says for a client to word: the field report it records
-    (``report``, its kind) and the rest of the note as written (``detail``), else nothing."""
+    (``report``, its kind) and the rest of the note as written (``detail``); else the key and
+    params of a note of a known shape (``words``, :func:`ops.history.history_text`)."""
     said = history_words(note)
     if said is None:
-        return {"report": None, "detail": ""}
-    return {"report": said[0], "detail": said[1]}
+        text = history_text(note)
+        return {"report": None, "detail": "", "words": None if text is None else text.to_dict()}
+    return {"report": said[0], "detail": said[1], "words": None}
 
 
 def store_job_change(session: Session, row: t.Job, change: JobChange) -> None:

@@ -1,0 +1,92 @@
+"""A job's history entry as a key and params, for the console and the field app to word in
+their language (issue 18 point 5).
+
+The entries ops and the store write are English notes of a few fixed shapes ("created",
+"plan 1, start …", "ticket cancelled: …"); :func:`history_text` reads one back as the key of
+its shape and the values in it, so stored entries are worded too (no migration). A note of no
+known shape (a dispatcher's or a crew's own words) has no key: it is shown as written. A field
+report's entry is :func:`ops.field.history_words` (its kind and the rest of the note).
+
+The pages' templates are ``history:<key>`` of ``api/web/static/js/i18n.js``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ops.field import KIND_WORDS
+
+_TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d"
+_REPORTS = "|".join(re.escape(w) for w in sorted(KIND_WORDS.values(), key=len, reverse=True))
+_KINDS = {words: str(kind) for kind, words in KIND_WORDS.items()}
+
+#: key -> the shape of its note (the writer named beside it); the named groups are the params
+SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("created", re.compile(r"created")),  # api.store.add_jobs
+    # ops.plans.publication: a job the plan assigns (its lead crew; the other of a two-crew job)
+    ("plan_start_with", re.compile(r"plan (?P<plan>\d+), start (?P<start>\S+), with (?P<crew>.+)")),
+    ("plan_start", re.compile(r"plan (?P<plan>\d+), start (?P<start>\S+)")),
+    # ops.plans.publication: a started job left for an emergency
+    (
+        "plan_left",
+        re.compile(
+            r"plan (?P<plan>\d+): left at (?P<leave>\S+) for (?P<why>.+); the rest is (?P<rest>\S+)"
+        ),
+    ),
+    ("ticket_cancelled", re.compile(r"ticket cancelled: (?P<reason>.*)", re.S)),  # ops.workflow
+    # ops.job_notes.reschedule ("any time" is an empty param)
+    (
+        "rescheduled",
+        re.compile(
+            rf"rescheduled: from (?P<from>any time|{_TIME}) to (?P<to>any time|{_TIME}) — "
+            r"(?P<reason>.*)",
+            re.S,
+        ),
+    ),
+    ("water_on", re.compile(r"water on")),  # ops.connections
+    ("exercise", re.compile(r"exercise: (?P<result>operable|stuck|leaking|not_found)")),  # valves
+    ("valve_widened", re.compile(r"valve (?P<valve>\S+) inoperable: isolation widened")),  # field
+    # api.store: a year's calendar entered, the deadlines that counted on it recomputed
+    (
+        "calendar_recomputed",
+        re.compile(
+            r"the (?P<year>\d{4}) calendar was entered \((?P<source>.*)\): deadline recomputed"
+        ),
+    ),
+    # ops.field.refusal_entry (the reason is the refusal's message, as written)
+    (
+        "field_refused",
+        re.compile(
+            rf"field: refused (?P<report>{_REPORTS}) from crew (?P<crew>\S+), made "
+            r"(?P<made>\d\d:\d\d): (?P<reason>.*)",
+            re.S,
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class HistoryText:
+    """A history entry as the key of its shape and the values in it (text, as written)."""
+
+    key: str
+    params: dict[str, str]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"key": self.key, "params": dict(self.params)}
+
+
+def history_text(note: str) -> HistoryText | None:
+    """The key and params of a history entry's ``note`` of a known shape, else None."""
+    for key, shape in SHAPES:
+        m = shape.fullmatch(note)
+        if m is None:
+            continue
+        params = {k: v for k, v in m.groupdict().items()}
+        if key == "rescheduled":
+            params = {k: "" if v == "any time" else v for k, v in params.items()}
+        if key == "field_refused":
+            params["report"] = _KINDS[params["report"]]
+        return HistoryText(key, params)
+    return None
