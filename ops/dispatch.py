@@ -529,6 +529,24 @@ def routing_job(
     )
 
 
+def _called_out(
+    on_shift: Sequence[tuple[CrewShift, list[dt.date]]],
+    crews: list[Crew],
+    now: dt.datetime,
+    day: dt.date,
+    rules: CallOutRules,
+) -> tuple[list[Crew], dict[str, int], int | None]:
+    """An emergency reported at ``now``, planned on ``day`` (by a day plan or a re-plan): the
+    crews with the on-call ones called out (:func:`_call_out`), their duty's end, and when the
+    ordinary work may start (with the ordinary shifts, when a crew was called out). A report on
+    another day calls nobody out."""
+    if local_time(now).date() != day:
+        return crews, {}, None
+    called, max_end = _call_out(on_shift, crews, now, day, rules)
+    ordinary_from = min(_clock(c.start) for c, _ in on_shift) if max_end else None
+    return called, max_end, ordinary_from
+
+
 def _call_out(
     on_shift: Sequence[tuple[CrewShift, list[dt.date]]],
     crews: Sequence[Crew],
@@ -733,10 +751,8 @@ def plan_day(
     ]
     max_end: dict[str, int] = {}
     ordinary_from = None
-    if emergency and now is not None and local_time(now).date() == day:
-        crews, max_end = _call_out(on_shift, crews, now, day, call_out)
-        if max_end:  # ordinary work waits for the ordinary shifts
-            ordinary_from = min(_clock(c.start) for c, _ in on_shift)
+    if emergency and now is not None:
+        crews, max_end, ordinary_from = _called_out(on_shift, crews, now, day, call_out)
     duty = _on_duty(on_shift, crews, day, call_out, emergency)
     problem, today, later = _problem(
         day,
@@ -941,10 +957,8 @@ def replan_emergency(
     rosters = rostered(current.crews, dates, calendar)
     max_end: dict[str, int] = {}
     ordinary_from = None
-    if urgent and local_time(now).date() == day:  # a burst at night: as a day planned then
-        crews, max_end = _call_out(rosters, crews, now, day, DEFAULT_CALL_OUT)
-        if max_end:  # ordinary work waits for the ordinary shifts
-            ordinary_from = min(_clock(c.start) for c, _ in rosters)
+    if urgent:  # a burst at night: as a day planned then
+        crews, max_end, ordinary_from = _called_out(rosters, crews, now, day, DEFAULT_CALL_OUT)
     duty = _on_duty(rosters, crews, day, DEFAULT_CALL_OUT, bool(urgent))
     problem, today, later = _problem(
         day,
