@@ -4,7 +4,7 @@
 // network answers; the service applies each id once, so a report sent twice (an answer lost,
 // the queue replayed) counts once.
 /* global L */
-import { applyStrings, code, currentLang, escapeHtml, jobText, refusal, setLang, shortTime, t } from "./i18n.js";
+import { applyStrings, code, currentLang, escapeHtml, historyNote, jobText, refusal, setLang, shortTime, t } from "./i18n.js";
 import { createMap, numberedIcon } from "./map.js";
 
 const TOKEN = "waterops.field.token";
@@ -321,9 +321,7 @@ async function renderJob(jobId, job) {
     b.disabled = closed && !["note"].includes(kind);
   }
   $("#photo").disabled = false;
-  // a field report's entry in the app's language by its kind (report), the rest as written
-  const said = (h) => (h.report ? t("field_report_words", { words: `${code("report", h.report)}${h.detail ? ` ${h.detail}` : ""}` }) : h.note);
-  const history = [...(job?.history || []).map((h) => ({ at: h.at, text: `${code("status", h.status)} · ${said(h)}` })),
+  const history = [...(job?.history || []).map((h) => ({ at: h.at, text: `${code("status", h.status)} · ${historyNote(h)}` })),
     ...pendingFor(items, jobId).map((i) => ({ at: i.made_at, text: `${t(`field_${i.kind}`)} · ${t("field_pending")}` }))];
   $("#job-history").innerHTML = history.map((h) => `<li><time>${escapeHtml(shortTime(localIso(h.at)))}</time> ${escapeHtml(h.text)}</li>`).join("");
 }

@@ -112,6 +112,17 @@ const STRINGS = {
     "cjj92:grade_1": "一级（≤ 10 %）", "cjj92:grade_2": "二级（≤ 12 %）", "cjj92:above_grade_2": "超过二级（> 12 %）",
     cjj92_indicative: "，参考值（{days} 天数据；CJJ 92 按全年评定）",
     field_report_words: "现场上报：{words}",
+    // a history entry of a known shape by its key and params (ops.history.history_text)
+    "history:created": "已创建", "history:plan_start": "计划 {plan}，开始 {start}",
+    "history:plan_start_with": "计划 {plan}，开始 {start}，与 {crew} 一起",
+    "history:plan_left": "计划 {plan}：{leave} 离开去处理 {why}；剩余工作为 {rest}",
+    "history:ticket_cancelled": "工单已取消：{reason}", "history:rescheduled": "已改期：从 {from} 改到 {to} — {reason}",
+    "history:water_on": "已通水", "history:exercise": "阀门维护：{result}",
+    "history:valve_widened": "阀门 {valve} 无法操作：已扩大隔离范围",
+    "history:calendar_recomputed": "已录入 {year} 年日历（{source}）：重新计算期限",
+    "history:field_refused": "现场上报被拒：{report}（班组 {crew}，{made} 上报）：{reason}",
+    history_any_time: "不限时间",
+    "exercise:operable": "可操作", "exercise:stuck": "卡死", "exercise:leaking": "漏水", "exercise:not_found": "未找到",
     solving_plan: "计划 {id}（{by}）求解中… {solutions} 个解 · {seconds} s",
     hyd_computing: "正在计算 {hour} 时…（下方仍是上一次的结果）", hyd_computing_default: "正在计算…（下方仍是上一次的结果）",
     ct_fast_connection: "快速接水", ct_meter_retrofit: "水表改造", ct_no_external_works: "无外线工程", ct_general_construction: "一般工程", ct_pre_consultation: "预咨询", ct_pre_small_warehouse: "小型仓储", ct_pre_standard_factory: "标准厂房", ct_pre_other: "其他",
@@ -715,6 +726,16 @@ const STRINGS = {
     "cjj92:grade_1": "grade 1 (≤ 10 %)", "cjj92:grade_2": "grade 2 (≤ 12 %)", "cjj92:above_grade_2": "above grade 2 (> 12 %)",
     cjj92_indicative: ", indicative ({days} days of data; CJJ 92 grades a year)",
     field_report_words: "field: {words}",
+    "history:created": "created", "history:plan_start": "plan {plan}, start {start}",
+    "history:plan_start_with": "plan {plan}, start {start}, with {crew}",
+    "history:plan_left": "plan {plan}: left at {leave} for {why}; the rest is {rest}",
+    "history:ticket_cancelled": "ticket cancelled: {reason}", "history:rescheduled": "rescheduled: from {from} to {to} — {reason}",
+    "history:water_on": "water on", "history:exercise": "exercise: {result}",
+    "history:valve_widened": "valve {valve} inoperable: isolation widened",
+    "history:calendar_recomputed": "the {year} calendar was entered ({source}): deadline recomputed",
+    "history:field_refused": "field: refused {report} from crew {crew}, made {made}: {reason}",
+    history_any_time: "any time",
+    "exercise:operable": "operable", "exercise:stuck": "stuck", "exercise:leaking": "leaking", "exercise:not_found": "not found",
     solving_plan: "Solving plan {id} ({by})… {solutions} solutions · {seconds} s",
     hyd_computing: "computing {hour}:00… (below: the previous answer)", hyd_computing_default: "computing… (below: the previous answer)",
     ct_fast_connection: "fast connection", ct_meter_retrofit: "meter retrofit", ct_no_external_works: "no external works", ct_general_construction: "general construction", ct_pre_consultation: "pre-consultation", ct_pre_small_warehouse: "small warehouse", ct_pre_standard_factory: "standard factory", ct_pre_other: "other project",
@@ -1084,6 +1105,25 @@ export function jobText(job) {
   const params = job.describe.params || {};
   const line = template.replace(/\{(\w+)\}/g, (_, k) => (k in params ? String(params[k]) : `{${k}}`));
   return job.part > 1 ? `${line} ${t("desc_part", { part: job.part })}` : line;
+}
+
+// a job's history entry in the page's language: a field report by its kind (report) and the
+// rest as written (detail), a note of a known shape by its key and params (words, filled into
+// "history:<key>"; times shortened, codes worded), else the note as written
+export function historyNote(h) {
+  if (h.report) return t("field_report_words", { words: `${code("report", h.report)}${h.detail ? ` ${h.detail}` : ""}` });
+  const key = h.words?.key;
+  const template = key ? STRINGS[lang][`history:${key}`] ?? STRINGS.en[`history:${key}`] : null;
+  if (!template) return h.note;
+  const params = h.words.params || {};
+  const value = (name, v) => {
+    if (["start", "leave"].includes(name)) return shortTime(v);
+    if ((name === "from" || name === "to") && !v) return t("history_any_time");
+    if (name === "result") return code("exercise", v);
+    if (name === "report") return code("report", v);
+    return String(v);
+  };
+  return template.replace(/\{(\w+)\}/g, (_, k) => (k in params ? value(k, params[k]) : `{${k}}`));
 }
 
 // a detail the API sends as a key and params, with its English: in Chinese when we have the

@@ -2,7 +2,7 @@
 // waiting for acceptance, the repair tickets and the open jobs, cancelling a ticket with a
 // reason; and the job detail (openJob), opened from the list, the map or the timeline.
 import { api, ApiError } from "../api.js";
-import { code, currentLang, escapeHtml, shortTime, t } from "../i18n.js";
+import { code, currentLang, escapeHtml, historyNote, shortTime, t } from "../i18n.js";
 import { calendarBadge, dateTime24, dateTimeFields, describeJob } from "./format.js";
 import { showTicketIsolation } from "./isolation.js";
 import { $, state } from "./state.js";
@@ -213,9 +213,7 @@ export async function openJob(id, notice = "") {
     tr.classList.toggle("selected", tr.dataset.job === id);
     if (tr.dataset.job === id) tr.querySelector(".job-status").innerHTML = jobStatus(job.status);
   }
-  // a field report's entry in the console's language by its kind (report), the rest as written
-  const note = (h) => (h.report ? t("field_report_words", { words: `${code("report", h.report)}${h.detail ? ` ${h.detail}` : ""}` }) : h.note);
-  const history = job.history.map((h) => `<li>${shortTime(h.at)} · ${jobStatus(h.status)}${h.crew ? ` · ${escapeHtml(h.crew)}` : ""} · ${escapeHtml(h.by)}${h.note ? ` — <span class="note">${escapeHtml(note(h))}</span>` : ""}</li>`).join("");
+  const history = job.history.map((h) => `<li>${shortTime(h.at)} · ${jobStatus(h.status)}${h.crew ? ` · ${escapeHtml(h.crew)}` : ""} · ${escapeHtml(h.by)}${h.note ? ` — <span class="note">${escapeHtml(historyNote(h))}</span>` : ""}</li>`).join("");
   const notes = job.notes.map((n) => `<li>${shortTime(n.at)} · ${escapeHtml(n.by)} — <span class="note">${escapeHtml(n.text)}</span></li>`).join("");
   const chain = job.chain.map((c) => `<li data-job="${escapeHtml(c.id)}" class="${c.id === job.id ? "current" : ""}">
       <button type="button" class="link open-chain" ${c.id === job.id ? "disabled" : ""}>${escapeHtml(c.step ? code("step", c.step) : code("kind", c.kind))}</button>
