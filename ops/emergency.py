@@ -19,9 +19,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ops.calendar import local_time
+from ops.crews import who_works
 from ops.jobs import FieldJob, JobKind, JobLink
 
 if TYPE_CHECKING:  # a cycle: ops.dispatch imports this module's rules (annotations only here)
+    from ops.calendar import WorkCalendar
     from ops.dispatch import CrewShift
 
 
@@ -93,6 +95,63 @@ class CallOutRules:
 
 
 DEFAULT_CALL_OUT = CallOutRules()
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """The earliest a crew can be at an emergency by the roster: when, which crew, and how
+    (``on_shift``: at work now; ``call_out``: on call, called at home; ``shift``: the next
+    shift it works)."""
+
+    at: dt.datetime
+    crew: str
+    how: str
+
+
+def first_arrival(
+    roster: Sequence[CrewShift],
+    skills: frozenset[str],
+    now: dt.datetime,
+    calendar: WorkCalendar,
+    *,
+    rules: CallOutRules = DEFAULT_CALL_OUT,
+    emergency: bool = True,
+    on_shift: dt.timedelta = dt.timedelta(minutes=30),
+    drive: dt.timedelta = dt.timedelta(minutes=10),
+    days: int = 14,
+) -> Arrival | None:
+    """The earliest a crew with ``skills`` can be at a job reported at ``now`` (the
+    roster's days, absences and shift changes, :func:`ops.crews.who_works`): ``now + on_shift``
+    for a crew at work (it leaves its job and drives); for emergency work, an on-call crew
+    outside its shift leaves after the call-out delay (:meth:`CallOutRules.call_out`), then
+    ``drive``; otherwise the next shift start of such a crew, then ``drive``. None when no
+    such crew works within ``days`` days. The times keep ``now``'s time zone (or its lack)."""
+    local = local_time(now).replace(tzinfo=None)
+    best: Arrival | None = None
+
+    def offer(at: dt.datetime, crew: str, how: str) -> None:
+        nonlocal best
+        if best is None or at < best.at:
+            best = Arrival(at, crew, how)
+
+    for k in range(days + 1):
+        day = local.date() + dt.timedelta(days=k)
+        for shift in who_works(roster, day, calendar):
+            if not skills <= shift.skills:
+                continue
+            begin = dt.datetime.combine(day, shift.start)
+            if k == 0 and shift.start <= local.time() < shift.end:
+                offer(now + on_shift, shift.id, "on_shift")
+                continue
+            if k == 0 and emergency:
+                leave = rules.call_out(shift, now)
+                if leave is not None:
+                    offer(leave + drive, shift.id, "call_out")
+            if begin >= local:
+                offer(now + (begin - local) + drive, shift.id, "shift")
+        if best is not None:
+            return best
+    return best
 
 
 # -- interrupting started work ---------------------------------------------------------------

@@ -21,17 +21,24 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import shapely
 
 from gis.isolation import IsolationPlan, Isolator, ValveRef
 from gis.network import CUSTOMER_CATEGORIES
+from ops.emergency import DEFAULT_CALL_OUT, CallOutRules, first_arrival
 from ops.errors import InvalidRequest
 from ops.jobs import FieldJob, JobKind, JobLink, JobText, Location, RepairStep, Skill
 from ops.supply_law import DEFAULT_LEAD
 from routing import Plan, haversine_m
+
+if TYPE_CHECKING:  # a cycle: ops.dispatch imports this module
+    from ops.calendar import WorkCalendar
+    from ops.dispatch import CrewShift
+
+ExpectedBasis = Literal["roster", "nominal"]
 
 
 class Severity(StrEnum):
@@ -159,6 +166,9 @@ class RepairCase:
     tankers: tuple[TankerPoint, ...]
     target: RepairTarget
     notes: tuple[str, ...] = ()
+    # how the expected start was found: by the roster (when a crew with the skill can be
+    # there) or nominal (``first_arrival`` after the report: the roster was not given)
+    basis: ExpectedBasis = "nominal"
 
     @property
     def closures(self) -> tuple[FieldJob, ...]:
@@ -186,6 +196,7 @@ class RepairCase:
             "planned_outage": self.target.planned,
             "expected_window": [start.isoformat(timespec="minutes"), end.isoformat("T", "minutes")],
             "expected_outage_h": round(self.expected_outage.total_seconds() / 3600, 2),
+            "expected_basis": self.basis,
             "jobs": [j.to_dict() for j in self.jobs],
             "links": [link.to_dict() for link in self.links],
             "tankers": [t.to_dict() for t in self.tankers],
@@ -289,8 +300,15 @@ def open_repair(
     isolator: Isolator,
     *,
     rules: RepairRules | None = None,
+    roster: Sequence[CrewShift] | None = None,
+    calendar: WorkCalendar | None = None,
+    call_out: CallOutRules = DEFAULT_CALL_OUT,
 ) -> RepairCase:
-    """Turn a report into an isolation plan and the job chain that carries it out."""
+    """Turn a report into an isolation plan and the job chain that carries it out.
+
+    With the ``roster`` (and its ``calendar``) the expected outage starts when a crew with
+    the first job's skill can be there (:func:`expected_start`); without, ``first_arrival``
+    after the report (``basis`` nominal)."""
     rules = rules or RepairRules()
     network = isolator.network
     target = rules.targets[report.severity]
@@ -438,7 +456,12 @@ def open_repair(
     reopening = max((r.duration for r in reopenings), default=zero)
     drives = rules.travel_estimate * (int(bool(closures)) + int(bool(reopenings)))
     expected = closing + repair_time + reopening + drives
-    expected_start = earliest + rules.first_arrival
+    first = closures[:1] or [repair]  # nothing to close: the repair starts the outage
+    expected_start, basis, note = _expected_start(
+        first[0].skills, earliest, not target.planned, rules, roster, calendar, call_out
+    )
+    if note:
+        notes.append(note)
     expected_end = expected_start + expected
     if not target.planned:
         # An emergency's reopenings are due when the notice will say the water is back: the
@@ -506,6 +529,45 @@ def open_repair(
         tankers=tankers,
         target=target,
         notes=tuple(notes),
+        basis=basis,
+    )
+
+
+def _expected_start(
+    skills: frozenset[str],
+    earliest: dt.datetime,
+    emergency: bool,
+    rules: RepairRules,
+    roster: Sequence[CrewShift] | None,
+    calendar: WorkCalendar | None,
+    call_out: CallOutRules,
+) -> tuple[dt.datetime, ExpectedBasis, str]:
+    """The expected start of the outage (the first closure), how it was found and a note:
+    by the roster when it is known (:func:`ops.emergency.first_arrival`: a crew at work, an
+    on-call crew after the call-out delay, or the next shift), else nominal."""
+    nominal = earliest + rules.first_arrival
+    if roster is None or calendar is None:
+        return nominal, "nominal", ""
+    found = first_arrival(
+        roster,
+        skills,
+        earliest,
+        calendar,
+        rules=call_out,
+        emergency=emergency,
+        on_shift=rules.first_arrival,
+        drive=rules.travel_estimate,
+    )
+    if found is None:
+        need = ", ".join(sorted(skills))
+        return nominal, "nominal", f"no crew with {need} in the roster: the window is an estimate"
+    if found.how == "on_shift":
+        return found.at, "roster", ""
+    why = "called out" if found.how == "call_out" else "its shift"
+    return (
+        found.at,
+        "roster",
+        f"first crew there {found.at:%Y-%m-%d %H:%M} ({found.crew}, {why})",
     )
 
 
