@@ -214,6 +214,11 @@ class RepairCaseOut(BaseModel):
     planned_outage: bool
     expected_window: list[Time] = Field(description="[start, end] of the expected outage")
     expected_outage_h: float
+    expected_basis: Literal["roster", "nominal"] = Field(
+        default="nominal",
+        description="roster: the window starts when a crew with the skill can be there (on "
+        "shift, called out, or its next shift); nominal: an estimate (no roster known)",
+    )
     jobs: list[dict[str, Any]] = Field(description="its chain's jobs as created")
     links: list[dict[str, Any]] = Field(description="which job follows which")
     tankers: list[TankerPointOut]

@@ -48,6 +48,8 @@ from api.store import (
     calendar,
     change_dict,
     connection_rules,
+    crew_value,
+    crews_with_days,
     event_words,
     get_or_404,
     idempotent,
@@ -424,7 +426,15 @@ def create_repair(
         )
         # a planned repair waits for the deployment's notice lead, as its notice does
         lead = dt.timedelta(hours=request.app.state.settings.notice_lead_hours)
-        case = open_repair(report, loaded.isolator, rules=RepairRules(notice_lead=lead))
+        # the expected window starts when the roster has a crew there (ops.emergency)
+        crews = [crew_value(c) for c in session.scalars(select(t.Crew).where(t.Crew.active))]
+        case = open_repair(
+            report,
+            loaded.isolator,
+            rules=RepairRules(notice_lead=lead),
+            roster=crews_with_days(session, crews, report.reported_at.date()) or None,
+            calendar=calendar(request, session),
+        )
         data = case.to_dict()
         data["isolation"] = case.isolation.to_dict()
         row = t.RepairTicket(
