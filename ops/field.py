@@ -26,10 +26,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gis.isolation import Isolator
-from ops.calendar import local_time
+from ops.calendar import WorkCalendar, local_time
+from ops.emergency import DEFAULT_CALL_OUT, CallOutRules
 from ops.errors import Conflict, InvalidRequest, OpsError
 from ops.jobs import FieldJob, JobKind, JobLink, Location, RepairStep
 from ops.repairs import RepairCase, RepairReport, RepairRules, open_repair
@@ -43,6 +44,9 @@ from ops.workflow import (
     change_status,
 )
 from routing import Plan, Problem, Stop, Unassigned
+
+if TYPE_CHECKING:  # a cycle: ops.dispatch imports this module
+    from ops.dispatch import CrewShift
 
 #: A report made this long before it reached the service is marked as sent late (offline).
 LATE_AFTER = dt.timedelta(minutes=2)
@@ -269,6 +273,9 @@ def widen_repair(
     by: str,
     at: dt.datetime,
     rules: RepairRules | None = None,
+    roster: Sequence[CrewShift] | None = None,
+    calendar: WorkCalendar | None = None,
+    call_out: CallOutRules = DEFAULT_CALL_OUT,
 ) -> Widening:
     """Re-isolate the repair of ``report`` with ``failed_valve`` found inoperable.
 
@@ -279,6 +286,10 @@ def widen_repair(
     emergency too), unless the valve is already closed (a closure of it done), which must be
     reopened still. A job's step and valve are its typed fields (:class:`~ops.jobs.FieldJob`),
     never read out of its id.
+
+    ``roster``, ``calendar`` and ``call_out`` are :func:`~ops.repairs.open_repair`'s: given,
+    the widened ticket's expected outage still starts when the roster has a crew there
+    (``basis`` roster), as the ticket's did; without, the nominal estimate.
 
     Raises
     ------
@@ -296,7 +307,9 @@ def widen_repair(
     widened = replace(
         report, inoperable_valves=tuple(sorted({*report.inoperable_valves, failed_valve}))
     )
-    case = open_repair(widened, isolator, rules=rules)
+    case = open_repair(
+        widened, isolator, rules=rules, roster=roster, calendar=calendar, call_out=call_out
+    )
     chain = sorted(
         ((job, state) for job, state in jobs if job.ticket == report.id), key=lambda g: g[0].id
     )

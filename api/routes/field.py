@@ -41,6 +41,9 @@ from api.schemas import CrewJobOut
 from api.store import (
     add_event,
     add_jobs,
+    calendar,
+    crew_value,
+    crews_with_days,
     event_words,
     job_dict,
     job_value,
@@ -558,6 +561,8 @@ def _valve_failed(
     # each job with its typed fields (step, valve): widen_repair reads nothing from an id
     chain = [(job_value(j), states[j.id]) for j in rows.values()]
     lead = dt.timedelta(hours=request.app.state.settings.notice_lead_hours)
+    # the expected window by the roster, as POST /api/repairs found it (ops.emergency)
+    crews = [crew_value(c) for c in session.scalars(select(t.Crew).where(t.Crew.active))]
     widening = widen_repair(
         first,
         loaded.isolator,
@@ -566,6 +571,8 @@ def _valve_failed(
         by=member.username,
         at=now,
         rules=RepairRules(notice_lead=lead),
+        roster=crews_with_days(session, crews, first.reported_at.date()) or None,
+        calendar=calendar(request, session),
     )
     for change in widening.changes:
         store_job_change(session, rows[change.job.id], change)
