@@ -512,6 +512,11 @@ def shift_change_dict(row: t.CrewShiftChange) -> dict[str, Any]:
     }
 
 
+def active_crews(session: Session) -> list[CrewShift]:
+    """The active crews as values (:func:`crew_value`), as the plans and the repairs take them."""
+    return [crew_value(c) for c in session.scalars(select(t.Crew).where(t.Crew.active))]
+
+
 def crews_with_days(
     session: Session, crews: Sequence[CrewShift], first: dt.date, last: dt.date | None = None
 ) -> list[CrewShift]:

@@ -39,10 +39,10 @@ from api.registry import valve_position
 from api.responses import Refused, json_response, refusal
 from api.schemas import CrewJobOut
 from api.store import (
+    active_crews,
     add_event,
     add_jobs,
     calendar,
-    crew_value,
     crews_with_days,
     event_words,
     job_dict,
@@ -562,7 +562,7 @@ def _valve_failed(
     chain = [(job_value(j), states[j.id]) for j in rows.values()]
     lead = dt.timedelta(hours=request.app.state.settings.notice_lead_hours)
     # the expected window by the roster, as POST /api/repairs found it (ops.emergency)
-    crews = [crew_value(c) for c in session.scalars(select(t.Crew).where(t.Crew.active))]
+    crews = active_crews(session)
     widening = widen_repair(
         first,
         loaded.isolator,

@@ -24,9 +24,9 @@ from api.responses import Refused, json_response
 from api.schemas import PlanDiffOut, PlanOut, PublishedPlanOut, SteeringOut
 from api.store import (
     Produced,
+    active_crews,
     add_jobs,
     calendar_config,
-    crew_value,
     crews_with_days,
     get_or_404,
     idempotent,
@@ -163,7 +163,7 @@ def _gather(
     jobs = [job_value(r) for r in job_rows]
     ids = {j.id for j in jobs}
     links = links_of(session, ids)
-    crews = [crew_value(c) for c in session.scalars(select(t.Crew).where(t.Crew.active))]
+    crews = active_crews(session)
     tickets = {j.ticket for j in jobs if j.ticket is not None}
     chains = []
     for ticket in sorted(tickets):

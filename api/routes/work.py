@@ -43,12 +43,12 @@ from api.schemas import (
 )
 from api.store import (
     Produced,
+    active_crews,
     add_jobs,
     application_value,
     calendar,
     change_dict,
     connection_rules,
-    crew_value,
     crews_with_days,
     event_words,
     get_or_404,
@@ -427,7 +427,7 @@ def create_repair(
         # a planned repair waits for the deployment's notice lead, as its notice does
         lead = dt.timedelta(hours=request.app.state.settings.notice_lead_hours)
         # the expected window starts when the roster has a crew there (ops.emergency)
-        crews = [crew_value(c) for c in session.scalars(select(t.Crew).where(t.Crew.active))]
+        crews = active_crews(session)
         case = open_repair(
             report,
             loaded.isolator,
