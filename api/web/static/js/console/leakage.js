@@ -54,6 +54,8 @@ async function openAnalysis(id) {
       <div>${t("system_input")} ${fmt(s.system_input_m3)} m³ · ${t("real_losses")} ${fmt(s.real_losses_m3)} m³ · ${t("nrw")} ${fmt(s.non_revenue_pct, 1)} %</div>
       <div>${t("cjj92")}: <span class="big">${fmt(c.rate_pct, 2)} %</span> <span id="cjj92-grade">${escapeHtml(gradeWords(c))}</span></div>
       <div>${t("ili")}: ${fmt(a.ili.ili, 2)}</div>
+      <p class="hint" id="nrw-split">${escapeHtml(t("nrw_split", { nrw: fmt(s.non_revenue_m3), real: fmt(s.real_losses_m3), apparent: fmt(s.apparent_losses_m3), unbilled: fmt(s.unbilled_metered_m3 + s.unbilled_unmetered_m3) }))}</p>
+      ${iliVsRate(a)}
     </div>
     <h4>${t("ranking")}</h4>
     <table class="data clickable" id="ranking-table"><thead><tr><th>#</th><th>DMA</th><th class="num">${t("real_losses")} m³/d</th><th class="num">ILI</th><th class="num">${t("recoverable")}</th></tr></thead><tbody>${rows}</tbody></table>
@@ -97,6 +99,7 @@ async function loadProgramme() {
     <div class="summary" id="programme-summary">
       <div>${t("at_risk_before")}: <span class="big">${fmt(report.extra_customers_at_risk_before)}</span> ${t("extra_customers_short")}</div>
       <div>${t("at_risk_after")}: <span class="big">${fmt(report.extra_customers_at_risk_after)}</span> (−${fmt(report.reduction_pct)} %)</div>
+      <p class="hint" id="at-risk-after-note">${t("at_risk_after_note")}</p>
       <div>${t("due_valves")}: ${fmt(programme.total)} ${t("due_critical", { n: fmt(programme.critical) })}</div>
     </div>
     <table class="data clickable" id="programme-table"><thead><tr><th>${t("valve")}</th><th>${t("area")}</th><th>${t("last_exercised")}</th><th class="num">${t("extra_customers_short")}</th></tr></thead><tbody>
@@ -162,6 +165,16 @@ function renderPressure(a, job) {
     if (stopping) renderPressure(a, stopping);
   });
   if (running) pressurePoll = setTimeout(() => loadPressure(a), 1000);
+}
+
+// a good CJJ 92 grade beside a poor ILI (docs/leakage.md): the rate compares losses with
+// supply, the ILI with the unavoidable minimum of this network; where each connection takes
+// much water (blocks of flats) both hold. Said only where they look contradictory.
+function iliVsRate(a) {
+  if (!(a.ili.ili > 2 && a.cjj92.rate_pct <= 10)) return "";
+  const connections = a.ranking.reduce((n, r) => n + r.connections, 0);
+  const use = connections ? a.system.system_input_m3 / a.system.days / connections : 0;
+  return `<p class="hint" id="ili-vs-rate">${escapeHtml(t("ili_vs_rate", { ili: fmt(a.ili.ili, 1), use: fmt(use, 1) }))}</p>`;
 }
 
 // the CJJ 92 grade in the console's language by its code (the English of an analysis stored
