@@ -183,9 +183,24 @@ def keep_times(plan: Plan, previous: Plan, problem: Problem) -> Plan:
     and against the routes around it (precedences, the two crews of a two-crew job at one
     start); a route whose old times would break one with another route keeps the search's."""
     jobs = {j.id: j for j in problem.jobs}
+    crews = {c.id: c for c in problem.crews}
     before = {(r.crew_id, r.shift): r for r in previous.routes}
 
     def holds(route: Route) -> bool:
+        crew = crews.get(route.crew_id)
+        if crew is None or route.shift >= len(crew.shifts):
+            return False
+        shift = crew.shifts[route.shift]  # the crew as it is now (a shift edited since)
+        ready = shift.start if crew.available_from is None else crew.available_from
+        if route.depart < max(shift.start, ready) or route.arrive > shift.end:
+            return False
+        if len(route.breaks) != len(shift.breaks) or not all(
+            b.window.start <= taken.start <= b.window.end and taken.end - taken.start == b.duration
+            for b, taken in zip(
+                shift.breaks, sorted(route.breaks, key=lambda x: x.start), strict=True
+            )
+        ):
+            return False
         for stop in route.stops:
             job = jobs.get(stop.job_id)
             if job is None or stop.end - stop.start != job.duration:
@@ -193,6 +208,8 @@ def keep_times(plan: Plan, previous: Plan, problem: Problem) -> Plan:
             if job.windows and not any(w.start <= stop.start <= w.end for w in job.windows):
                 return False
             if job.deadline is not None and stop.end > job.deadline:
+                return False
+            if shift.ordinary_end is not None and not job.urgent and stop.end > shift.ordinary_end:
                 return False
         return True
 
