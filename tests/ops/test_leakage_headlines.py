@@ -5,6 +5,7 @@ the input beside a non-revenue water of 7 %. Both are right; the tests say why."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,3 +64,20 @@ def test_cjj92_rate_and_ili_by_hand(demo: Any) -> None:
     per_connection_in = demo.system.system_input / 56 / connections
     assert per_connection_in == pytest.approx(11.8, abs=0.05)
     assert 1000 * i["carl_m3_per_day"] / connections == pytest.approx(348, abs=1)
+
+
+def test_the_cli_report_says_why_a_good_grade_meets_a_poor_ili(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from api.cli import main
+
+    assert main(["leakage", "sample", "--out", str(tmp_path), "--seed", "2022"]) == 0
+    (tmp_path / "plant_output.csv").unlink()
+    capsys.readouterr()
+    assert main(["leakage", "report", str(tmp_path)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "ILI 7.12" in text
+    # 7,865,612 m3 / 56 days / 11,868 connections = 11.8 m3 a connection a day
+    assert "11.8 m3 a connection a day" in text, text
+    assert "unavoidable minimum" in text
+    assert "Q_s is the DMAs' inflow" in text  # the demo has no plant outlet meters
