@@ -353,6 +353,9 @@ class ExerciseResult(StrEnum):
 # -- what the programme buys: the worst case before and after --------------------------------
 
 
+MIN_RESULTS_FOR_SHARE = 20  # exercise results before their fault share is a figure to use
+
+
 @dataclass(frozen=True)
 class ProgrammeEffect:
     """Customers cut off beyond the plan if the most critical valves fail when needed."""
@@ -364,6 +367,11 @@ class ProgrammeEffect:
     worst_after: int
     unverified_before: tuple[str, ...]
     unverified_after: tuple[str, ...]
+    # the share of exercises so far that found a valve not to close (stuck, not found), where
+    # there are at least MIN_RESULTS_FOR_SHARE of them, and ``after`` with that share of the
+    # valves the year exercises found faulty: ``after`` alone is if every exercise succeeds
+    fault_share: float | None = None
+    expected_after: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -375,6 +383,9 @@ class ProgrammeEffect:
             "unverified_before": list(self.unverified_before),
             "unverified_after": list(self.unverified_after),
             "reduction_pct": round(100 * (1 - self.after / self.before), 1) if self.before else 0.0,
+            "after_assumes": "every exercise succeeds",
+            "fault_share": None if self.fault_share is None else round(self.fault_share, 3),
+            "expected_after": None if self.expected_after is None else round(self.expected_after),
         }
 
 
@@ -416,6 +427,11 @@ def programme_effect(
     before = [v for v in ranked if fails(v) or not checked(v)]
     # within the horizon the programme exercises every operable valve that is due
     after = [v for v in ranked if fails(v) or (not checked(v) and horizon <= dt.timedelta(0))]
+    share = None
+    if len(found) >= MIN_RESULTS_FOR_SHARE:
+        share = sum(not r.operable for r in found.values()) / len(found)
+    exercised_now = sum(criticality[v] for v in before if v not in after)
+    expected = None if share is None else sum(criticality[v] for v in after) + share * exercised_now
     return ProgrammeEffect(
         top=len(ranked),
         before=sum(criticality[v] for v in before),
@@ -424,6 +440,8 @@ def programme_effect(
         worst_after=max((criticality[v] for v in after), default=0),
         unverified_before=tuple(before),
         unverified_after=tuple(after),
+        fault_share=share,
+        expected_after=expected,
     )
 
 

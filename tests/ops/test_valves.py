@@ -140,3 +140,26 @@ def test_a_failed_exercise_sends_a_repair(sample_city: Network) -> None:
     lost = valve_repair_job(sample_city, valve, ExerciseResult.NOT_FOUND, now, critical=False)
     assert lost is not None and lost.due == now + dt.timedelta(days=14)
     assert "raise it" in lost.description
+
+
+def test_programme_after_if_every_exercise_succeeds_and_as_expected(
+    sample_city: Network, criticality: dict[str, int]
+) -> None:
+    """The user trial's "0 (−100 %)": after a year is 0 only if every exercise succeeds; with
+    20 results of which 2 found a valve stuck, 10 % of what the year exercises stays at risk."""
+    from ops.valves import ExerciseResult, programme_effect
+
+    on = dt.date(2026, 11, 26)
+    plain = programme_effect(sample_city, criticality, on, top=50)
+    assert plain.fault_share is None and plain.expected_after is None  # no results: no share
+    assert plain.to_dict()["after_assumes"] == "every exercise succeeds"
+    # 20 results on valves outside the top 50: 2 stuck, 18 operable
+    outside = sorted(criticality, key=lambda v: (-criticality[v], v))[50:70]
+    results = {v: ExerciseResult.OPERABLE for v in outside}
+    results[outside[0]] = results[outside[1]] = ExerciseResult.STUCK
+    effect = programme_effect(sample_city, criticality, on, top=50, results=results)
+    assert effect.fault_share == pytest.approx(0.1)
+    exercised = sum(criticality[v] for v in effect.unverified_before) - effect.after
+    assert effect.expected_after == pytest.approx(effect.after + 0.1 * exercised)
+    assert effect.after == plain.after and effect.before == plain.before
+    assert effect.to_dict()["expected_after"] == round(effect.after + 0.1 * exercised)

@@ -110,6 +110,7 @@ const STRINGS = {
     "reason:no_solution": "求解未得出计划",
     // the CJJ 92 grade (ops.leakage.cjj92: grade_code) and the connection types of the form
     "cjj92:grade_1": "一级（≤ 10 %）", "cjj92:grade_2": "二级（≤ 12 %）", "cjj92:above_grade_2": "超过二级（> 12 %）",
+    at_risk_expected: "按迄今 {share} % 的操作发现阀门无法关闭估算：约 {n} 户。",
     at_risk_after_note: "一年内每个关键阀门都操作一次，操作成功即不再计入风险；只有已知失效的阀门留下。实际会有阀门被发现卡死，在修复前仍计入风险。",
     cjj92_indicative: "，参考值（{days} 天数据；CJJ 92 按全年评定）",
     nrw_split: "产销差 {nrw} m³ = 漏失 {real} + 表观损失 {apparent}（计量误差、未授权用水，按假设估算）+ 免费供水 {unbilled}",
@@ -727,6 +728,7 @@ const STRINGS = {
     "reason:not_planned": "not in the plan", "reason:planned_late": "planned, but late",
     "reason:no_solution": "the solver found no plan",
     "cjj92:grade_1": "grade 1 (≤ 10 %)", "cjj92:grade_2": "grade 2 (≤ 12 %)", "cjj92:above_grade_2": "above grade 2 (> 12 %)",
+    at_risk_expected: "At the {share} % of exercises so far that found a valve not to close: about {n}.",
     at_risk_after_note: "Every critical valve is exercised within the year, and one that closes is no longer at risk; only valves known not to close remain. In practice some will be found stuck and stay at risk until repaired.",
     cjj92_indicative: ", indicative ({days} days of data; CJJ 92 grades a year)",
     nrw_split: "Non-revenue water {nrw} m³ = real losses {real} + apparent losses {apparent} (meter under-registration and unauthorised use, estimated by assumption) + unbilled authorised {unbilled}",

@@ -99,7 +99,7 @@ async function loadProgramme() {
     <div class="summary" id="programme-summary">
       <div>${t("at_risk_before")}: <span class="big">${fmt(report.extra_customers_at_risk_before)}</span> ${t("extra_customers_short")}</div>
       <div>${t("at_risk_after")}: <span class="big">${fmt(report.extra_customers_at_risk_after)}</span> (−${fmt(report.reduction_pct)} %)</div>
-      <p class="hint" id="at-risk-after-note">${t("at_risk_after_note")}</p>
+      <p class="hint" id="at-risk-after-note">${t("at_risk_after_note")}${report.expected_after == null ? "" : ` ${t("at_risk_expected", { n: fmt(report.expected_after), share: fmt(100 * report.fault_share, 0) })}`}</p>
       <div>${t("due_valves")}: ${fmt(programme.total)} ${t("due_critical", { n: fmt(programme.critical) })}</div>
     </div>
     <table class="data clickable" id="programme-table"><thead><tr><th>${t("valve")}</th><th>${t("area")}</th><th>${t("last_exercised")}</th><th class="num">${t("extra_customers_short")}</th></tr></thead><tbody>
