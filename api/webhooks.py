@@ -224,20 +224,30 @@ def check_target(url: str, allowed: Sequence[str], *, resolve: bool = False) -> 
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if not host:
-        raise TargetRefused(f"{url}: a receiver's URL needs a host")
+        raise TargetRefused(
+            f"{url}: a receiver's URL needs a host", code="webhook_no_host", url=url
+        )
     if _listed(host, allowed):
         return
     if allowed:
         raise TargetRefused(
             f"{host} is not in {HOSTS_SETTING} ({', '.join(allowed)}): list it there to send "
-            "notice events to it"
+            "notice events to it",
+            code="webhook_host_not_listed",
+            host=host,
+            setting=HOSTS_SETTING,
+            hosts=", ".join(allowed),
         )
     default_port = 443 if parts.scheme == "https" else 80
     for address in _addresses(host, parts.port or default_port, resolve):
         if not address.is_global:
             raise TargetRefused(
                 f"{host} is {_kind(address)} address ({address}): the service sends notice "
-                f"events to such a host only when it is listed in {HOSTS_SETTING}"
+                f"events to such a host only when it is listed in {HOSTS_SETTING}",
+                code="webhook_host_private",
+                host=host,
+                address=str(address),
+                setting=HOSTS_SETTING,
             )
 
 
