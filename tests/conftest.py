@@ -62,8 +62,8 @@ def make_layers(
                 "id": v[0],
                 "pipe_id": v[1],
                 "node_id": v[2],
-                "operable": v[3] if len(v) > 3 else True,  # type: ignore[misc]
-                "normally_closed": v[4] if len(v) > 4 else False,  # type: ignore[misc]
+                "operable": v[3] if len(v) > 3 else True,
+                "normally_closed": v[4] if len(v) > 4 else False,
             }
         )
     valve_df = pd.DataFrame(
@@ -74,7 +74,7 @@ def make_layers(
             "id": [c[0] for c in customers],
             "pipe_id": [c[1] for c in customers],
             "category": [c[2] for c in customers],
-            "name": [c[3] if len(c) > 3 else None for c in customers],  # type: ignore[misc]
+            "name": [c[3] if len(c) > 3 else None for c in customers],
             "critical_kind": ["hospital" if c[2] == "critical" else None for c in customers],
         },
         geometry=[shapely.Point(ox, oy)] * len(customers),
