@@ -573,3 +573,76 @@ def explain_given_up(plan: Plan, progress: Mapping[str, JobProgress]) -> Plan:
             )
         left.append(u)
     return replace(plan, unassigned=tuple(left))
+
+
+# -- the phone's outbox, told to the dispatcher -------------------------------------------------
+
+#: How many tries of a report the service failed on before the phone sets it apart ("not sent
+#: yet, will retry") and tells the dispatcher (``SET_ASIDE`` of js/field.js, the same number).
+HELD_AFTER_TRIES = 3
+
+
+@dataclass(frozen=True)
+class OutboxSummary:
+    """What a crew's phone says of the reports it holds: those the service kept failing on
+    (a 5xx, a timeout, a connection dropped while the service answers; tried again, never given
+    up) and the later ones of their jobs that wait behind them. ``held`` is how many, ``oldest``
+    when the oldest was made (on the phone), ``job`` and ``kind`` what it is, ``error`` the last
+    error the phone met (``status`` and ``detail``, or ``network``). ``held`` 0: all went."""
+
+    crew: str
+    held: int
+    oldest: dt.datetime | None = None
+    job: str | None = None
+    kind: ReportKind | None = None
+    error: Mapping[str, Any] | None = None
+
+    def key(self) -> tuple[Any, ...]:
+        """What the dispatcher reads of it: a summary with the same key is no news (the phone
+        tries again every few seconds and says the same)."""
+        error = self.error or {}
+        return (
+            self.held,
+            None if self.oldest is None else self.oldest.isoformat(),
+            self.job,
+            None if self.kind is None else str(self.kind),
+            error.get("status"),
+            bool(error.get("network")),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        error = self.error or {}
+        return {
+            "crew": self.crew,
+            "held": self.held,
+            "oldest": None if self.oldest is None else self.oldest.isoformat(timespec="seconds"),
+            "job": self.job,
+            "kind": None if self.kind is None else str(self.kind),
+            "error": {
+                "status": error.get("status"),
+                "detail": error.get("detail"),
+                "network": bool(error.get("network")),
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> OutboxSummary:
+        oldest, kind = data.get("oldest"), data.get("kind")
+        return cls(
+            str(data["crew"]),
+            int(data["held"]),
+            None if oldest is None else dt.datetime.fromisoformat(oldest),
+            data.get("job"),
+            None if kind is None else ReportKind(kind),
+            data.get("error"),
+        )
+
+
+def outbox_news(previous: OutboxSummary | None, summary: OutboxSummary) -> bool:
+    """Whether ``summary`` is to be told to the dispatcher, after the crew's ``previous`` one
+    (None: none kept): reports held, and not what was told already; or none held any more
+    after some were (the console clears the crew's line). A phone that holds nothing and held
+    nothing says nothing new."""
+    if previous is None or previous.held == 0:
+        return summary.held > 0
+    return summary.key() != previous.key()

@@ -27,8 +27,8 @@ from fastapi import (
     status,
 )
 from fastapi.responses import FileResponse, Response
-from pydantic import BaseModel, Field
-from sqlalchemy import select
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.db import tables as t
@@ -53,7 +53,16 @@ from api.store import (
     store_job_change,
 )
 from ops.errors import Conflict, NotFound, OpsError
-from ops.field import FieldReport, ReportKind, apply_report, refusal_entry, widen_repair
+from ops.field import (
+    MAX_AGE,
+    FieldReport,
+    OutboxSummary,
+    ReportKind,
+    apply_report,
+    outbox_news,
+    refusal_entry,
+    widen_repair,
+)
 from ops.jobs import RepairStep
 from ops.repairs import RepairReport, RepairRules, Severity
 from ops.workflow import JobState, JobStatus, PlanStatus, TicketStatus
@@ -651,4 +660,83 @@ def _position(
             "at": at.isoformat(timespec="seconds"),
             "accuracy_m": accuracy,
         },
+    )
+
+
+# -- the phone's outbox, for the dispatcher ------------------------------------------------------
+
+
+class OutboxErrorIn(BaseModel):
+    status: int | None = Field(default=None, strict=True, ge=100, le=599)
+    detail: str | None = Field(default=None, max_length=500)
+    network: bool = Field(default=False, description="the connection failed, the service answers")
+
+
+class OutboxIn(BaseModel):
+    held: int = Field(strict=True, ge=0, le=100_000, description="reports held (0: all went)")
+    oldest: When | None = Field(default=None, description="when the oldest held was made")
+    job: str | None = Field(default=None, min_length=1, max_length=96)
+    kind: ReportKind | None = None
+    error: OutboxErrorIn | None = Field(default=None, description="the last error met")
+
+    @model_validator(mode="after")
+    def _names_the_oldest(self) -> OutboxIn:
+        if self.held and (self.oldest is None or self.job is None):
+            raise ValueError("reports held: give the oldest's made_at (oldest) and its job")
+        return self
+
+
+@router.post(
+    "/outbox",
+    status_code=204,
+    summary="what the crew's phone holds, not sent (the service kept failing on it)",
+    responses=REFUSED,
+)
+def outbox(body: OutboxIn, member: Member, session: SessionDep) -> Response:
+    """The dispatcher is told live (event ``outbox``) when it is news (ops.field.outbox_news):
+    reports held and not what was told already, or none any more after some were."""
+    summary = OutboxSummary(
+        member.crew,
+        body.held,
+        local(body.oldest) if body.oldest is not None else None,
+        body.job,
+        body.kind,
+        body.error.model_dump() if body.error is not None else None,
+    )
+    last = session.scalars(
+        select(t.LiveEvent)
+        .where(t.LiveEvent.kind == "outbox", t.LiveEvent.crew_id == member.crew)
+        .order_by(t.LiveEvent.id.desc())
+        .limit(1)
+    ).first()
+    previous = OutboxSummary.from_dict(last.data) if last is not None else None
+    if outbox_news(previous, summary):
+        live_event(session, "outbox", member.crew, summary.to_dict())
+    return Response(status_code=204)
+
+
+@router.get("/outboxes", summary="the crews whose phones hold reports not sent (dispatchers)")
+def outboxes(_: Reader, session: SessionDep) -> Response:
+    """Each crew's last summary, when it holds reports, told at most three days ago (older, its
+    reports would be refused as too old: ops.field.MAX_AGE)."""
+    last = (
+        select(func.max(t.LiveEvent.id))
+        .where(t.LiveEvent.kind == "outbox", t.LiveEvent.at >= now_local() - MAX_AGE)
+        .group_by(t.LiveEvent.crew_id)
+    )
+    rows = session.scalars(
+        select(t.LiveEvent).where(t.LiveEvent.id.in_(last)).order_by(t.LiveEvent.crew_id)
+    ).all()
+    return json_response(
+        [
+            {
+                **r.data,
+                "id": r.id,
+                "event": r.kind,
+                "crew": r.crew_id,
+                "at": local(r.at).isoformat(timespec="seconds"),
+            }
+            for r in rows
+            if r.data.get("held")
+        ]
     )
