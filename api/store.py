@@ -32,7 +32,7 @@ from ops.crews import Absence, AbsenceReason, ShiftChange, refuse_overlap, with_
 from ops.dispatch import CrewShift
 from ops.errors import Conflict, NotFound
 from ops.field import history_words
-from ops.history import history_text
+from ops.history import FIELD_REPORT, history_text
 from ops.jobs import FieldJob, JobKind, JobLink, field_job_from_dict
 from ops.outages import (
     AuthorityRecord,
@@ -239,7 +239,16 @@ def add_jobs(
                 updated_by=username,
             )
         )
-        session.add(t.JobEvent(job_id=job.id, status=JobStatus.OPEN, by=username, note="created"))
+        session.add(
+            t.JobEvent(
+                job_id=job.id,
+                status=JobStatus.OPEN,
+                by=username,
+                note="created",
+                key="created",
+                params={},
+            )
+        )
     for link in links:
         session.add(
             t.JobLink(
@@ -285,10 +294,19 @@ def job_dict(row: t.Job) -> dict[str, Any]:
     }
 
 
-def event_words(note: str) -> dict[str, Any]:
-    """What a history entry's note says for a client to word: the field report it records
-    (``report``, its kind) and the rest of the note as written (``detail``); else the key and
-    params of a note of a known shape (``words``, :func:`ops.history.history_text`)."""
+def event_words(
+    note: str, key: str | None = None, params: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What a history entry says for a client to word: the field report it records
+    (``report``, its kind) and the rest of the note as written (``detail``); else its key and
+    params (``words``). The key and params stored with the entry count (``params`` None: an
+    entry stored before they were, read back from its note, :func:`ops.history.history_text`);
+    a stored entry without a key is someone's own words."""
+    if params is not None:
+        if key == FIELD_REPORT:
+            return {"report": params["report"], "detail": params["detail"], "words": None}
+        words = None if key is None else {"key": key, "params": dict(params)}
+        return {"report": None, "detail": "", "words": words}
     said = history_words(note)
     if said is None:
         text = history_text(note)
@@ -316,6 +334,8 @@ def add_event(session: Session, event: JobEvent) -> None:
             note=event.note,
             by=event.by,
             at=event.at,
+            key=event.key,
+            params=dict(event.params),
         )
     )
 
@@ -704,6 +724,7 @@ def recompute_deadlines(
     rules = connection_rules(request)
     source = cal.holidays.year_basis(year).source
     note = f"the {year} calendar was entered ({source}): deadline recomputed"
+    words = {"year": str(year), "source": source}
     moved: list[dict[str, Any]] = []
 
     def counted_on(basis: Mapping[str, Any] | None) -> bool:
@@ -757,7 +778,13 @@ def recompute_deadlines(
             row.updated_by = username
             session.add(
                 t.JobEvent(
-                    job_id=row.id, status=row.status, crew_id=row.crew_id, note=note, by=username
+                    job_id=row.id,
+                    status=row.status,
+                    crew_id=row.crew_id,
+                    note=note,
+                    by=username,
+                    key="calendar_recomputed",
+                    params=words,
                 )
             )
 

@@ -799,7 +799,9 @@ def complete_connection(
         )
     visit = follow_up_visit(app, water_on, calendar, durations=durations)
     still_open = frozenset(JobStatus) - {JobStatus.DONE, JobStatus.CANCELLED}
-    closed = close_jobs(list(jobs), JobStatus.DONE, among=still_open, by=by, at=at, note="water on")
+    closed = close_jobs(
+        list(jobs), JobStatus.DONE, among=still_open, by=by, at=at, note="water on", key="water_on"
+    )
     return Completion(visit, tuple(closed))
 
 

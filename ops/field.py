@@ -214,7 +214,11 @@ def apply_report(
         parts.append(f"({report.note.strip()})")
     if received_at - report.made_at > LATE_AFTER:
         parts.append(f"[sent offline, received {received_at:%H:%M}]")
-    change = change_status(job, to, by=by, at=report.made_at, note=" ".join(parts))
+    # the key of a report's entry (ops.history.FIELD_REPORT): its kind and the rest as written
+    words = {"report": str(kind), "detail": " ".join(parts[1:])}
+    change = change_status(
+        job, to, by=by, at=report.made_at, note=" ".join(parts), key="field_report", params=words
+    )
     return ReportOutcome(change, failed)
 
 
@@ -233,7 +237,9 @@ def refusal_entry(
         f"field: refused {KIND_WORDS[report.kind]} from crew {report.crew}, made "
         f"{report.made_at:%H:%M}: {refusal}"
     )
-    return JobEvent(job.id, job.status, job.crew, note, by, received_at)
+    words = {"report": str(report.kind), "crew": report.crew, "made": f"{report.made_at:%H:%M}"}
+    words["reason"] = str(refusal)
+    return JobEvent(job.id, job.status, job.crew, note, by, received_at, "field_refused", words)
 
 
 @dataclass(frozen=True)
@@ -332,7 +338,12 @@ def widen_repair(
         if job.step is RepairStep.CLOSE or (
             job.step is RepairStep.REOPEN and job.valve not in shut
         ):
-            changes.append(change_status(state, JobStatus.CANCELLED, by=by, at=at, note=note))
+            changes.append(
+                change_status(
+                    state, JobStatus.CANCELLED, by=by, at=at, note=note, key="valve_widened",
+                    params={"valve": failed_valve},
+                )
+            )  # fmt: skip
     return Widening(case, failed_valve, added, links, tuple(changes))
 
 

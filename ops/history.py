@@ -1,11 +1,15 @@
 """A job's history entry as a key and params, for the console and the field app to word in
 their language (issue 18 point 5).
 
-The entries ops and the store write are English notes of a few fixed shapes ("created",
-"plan 1, start …", "ticket cancelled: …"); :func:`history_text` reads one back as the key of
-its shape and the values in it, so stored entries are worded too (no migration). A note of no
-known shape (a dispatcher's or a crew's own words) has no key: it is shown as written. A field
-report's entry is :func:`ops.field.history_words` (its kind and the rest of the note).
+Every entry ops and the store write carries its key and params (:class:`ops.workflow.JobEvent`
+``key``, ``params``; stored in ``job_events.key``/``params`` since migration 0020) beside an
+English note of a fixed shape ("created", "plan 1, start …", "ticket cancelled: …"); the key
+is one of :data:`KEYS`, or :data:`FIELD_REPORT` for a crew's report. A note in someone's own
+words (a dispatcher's, an engineer's) has none: it is shown as written.
+
+An entry stored before keys were has its note only: :func:`history_text` reads it back as the
+key of its shape and the values in it (:data:`SHAPES`), the same key and params its writer
+gives it now; a field report's is :func:`ops.field.history_words` (its kind and the rest).
 
 The pages' templates are ``history:<key>`` of ``api/web/static/js/i18n.js``.
 """
@@ -13,6 +17,7 @@ The pages' templates are ``history:<key>`` of ``api/web/static/js/i18n.js``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ops.field import KIND_WORDS
@@ -64,6 +69,16 @@ SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+
+#: every key a writer gives a job's history entry -> the names of its params (the values, text);
+#: each has its template ``history:<key>`` in both languages of the pages
+KEYS: Mapping[str, frozenset[str]] = {key: frozenset(shape.groupindex) for key, shape in SHAPES}
+
+#: the key of a crew's report (:func:`ops.field.apply_report`), params ``report`` (its kind)
+#: and ``detail`` (the rest of the note as written): the API sends them as ``report`` and
+#: ``detail``, worded by the report's kind (``field_report_words``), not by a template
+FIELD_REPORT = "field_report"
 
 
 @dataclass(frozen=True)

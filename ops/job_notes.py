@@ -159,7 +159,10 @@ def reschedule(
     note = f"rescheduled: from {when(earliest)} to {when(latest_start)} — {reason}"
     to = JobStatus.OPEN if job.status is JobStatus.ASSIGNED else job.status
     crew = None if to is JobStatus.OPEN else job.crew
-    change = JobChange(JobState(job.id, to, crew), JobEvent(job.id, to, crew, note, by, at))
+    words = {"from": "" if earliest is None else when(earliest), "reason": reason}
+    words["to"] = "" if latest_start is None else when(latest_start)
+    event = JobEvent(job.id, to, crew, note, by, at, "rescheduled", words)
+    change = JobChange(JobState(job.id, to, crew), event)
     return Rescheduled(earliest, latest_start, change)
 
 

@@ -233,11 +233,14 @@ def publish_plan(
         if new_rest:
             state[left.rest.id] = JobState(left.rest.id, JobStatus.OPEN)
         note = f"plan {plan}: left at {left.leave} for {left.why}; the rest is {left.rest.id}"
+        words = {"plan": str(plan), "leave": str(left.leave), "why": left.why}
+        words["rest"] = left.rest.id
         after = JobState(job.id, JobStatus.SUSPENDED, job.crew)
         state[job.id] = after
+        event = JobEvent(job.id, after.status, job.crew, note, by, at, "plan_left", words)
         suspended.append(
             Suspended(
-                JobChange(after, JobEvent(job.id, after.status, job.crew, note, by, at)),
+                JobChange(after, event),
                 left.rest if new_rest else None,
                 JobLink(job.id, left.rest.id),
                 left.successors if new_rest else (),
@@ -257,9 +260,12 @@ def publish_plan(
         after = JobState(job.id, JobStatus.ASSIGNED, stop.crew)
         state[job.id] = after
         note = f"plan {plan}, start {stop.start}"
+        key, words = "plan_start", {"plan": str(plan), "start": str(stop.start)}
         if stop.job in helpers:
             note += f", with {helpers[stop.job]}"
-        assigned.append(JobChange(after, JobEvent(job.id, after.status, stop.crew, note, by, at)))
+            key, words = "plan_start_with", {**words, "crew": helpers[stop.job]}
+        event = JobEvent(job.id, after.status, stop.crew, note, by, at, key, words)
+        assigned.append(JobChange(after, event))
     notices = []
     for window in outcome.windows:
         for outage in outages:

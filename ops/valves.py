@@ -579,9 +579,14 @@ def record_exercise(
     if on > now.date():
         raise InvalidRequest("on: a date in the future", code="exercise_in_future")
     network.valve_index(valve_id)
+    # the service's note has its key; an engineer's own words are shown as written
+    key, words = (None, {}) if note else ("exercise", {"result": result.value})
     note = note or f"exercise: {result.value}"
     still_open = frozenset(JobStatus) - CLOSED
-    closed = close_jobs(list(exercises), JobStatus.DONE, among=still_open, by=by, at=at, note=note)
+    closed = close_jobs(
+        list(exercises), JobStatus.DONE, among=still_open, by=by, at=at, note=note, key=key,
+        params=words,
+    )  # fmt: skip
     critical = valve_id in critical_valves(
         network, criticality, settings, critical_customers=critical_customers
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ops.errors import Conflict, UnknownCrew
@@ -106,7 +106,12 @@ class JobState:
 
 @dataclass(frozen=True)
 class JobEvent:
-    """One entry of a job's history: the status it went to, with whom, who said so and when."""
+    """One entry of a job's history: the status it went to, with whom, who said so and when.
+
+    ``note`` is the entry in English (logs, the CLI, old readers); ``key`` and ``params`` are
+    what the pages word it by (``history:<key>``, :data:`ops.history.KEYS`), set by the writer
+    of an entry of ours; None for a note in someone's own words, shown as written.
+    """
 
     job: str
     status: JobStatus
@@ -114,6 +119,8 @@ class JobEvent:
     note: str
     by: str
     at: dt.datetime
+    key: str | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,8 @@ def change_status(
     crew: str | None = None,
     note: str = "",
     crews: Container[str] = (),
+    key: str | None = None,
+    params: Mapping[str, str] | None = None,
 ) -> JobChange:
     """A dispatcher's status change of ``job``.
 
@@ -144,6 +153,9 @@ def change_status(
         The crew to give the job; None keeps its crew.
     crews
         The crews that exist (at least the one named by ``crew``).
+    key, params
+        What the pages word ``note`` by, for a note ops writes (:class:`JobEvent`); None for
+        a dispatcher's own note.
 
     Raises
     ------
@@ -165,7 +177,8 @@ def change_status(
     if crew is not None and crew not in crews:
         raise UnknownCrew(f"no crew {crew}", code="no_crew", crew=crew)
     new = JobState(job.id, to, crew if crew is not None else job.crew)
-    return JobChange(new, JobEvent(job.id, to, new.crew, note, by, at))
+    event = JobEvent(job.id, to, new.crew, note, by, at, key, dict(params or {}))
+    return JobChange(new, event)
 
 
 def close_jobs(
@@ -176,11 +189,17 @@ def close_jobs(
     by: str,
     at: dt.datetime,
     note: str,
+    key: str | None = None,
+    params: Mapping[str, str] | None = None,
 ) -> list[JobChange]:
     """The jobs of ``jobs`` whose status is one of ``among``, sent to ``to`` (a ticket cancelled,
-    a connection's water on): a change for each, in the order given; the others are left."""
+    a connection's water on): a change for each, in the order given; the others are left.
+    ``key`` and ``params`` word ``note`` (:class:`JobEvent`)."""
     return [
-        JobChange(JobState(j.id, to, j.crew), JobEvent(j.id, to, j.crew, note, by, at))
+        JobChange(
+            JobState(j.id, to, j.crew),
+            JobEvent(j.id, to, j.crew, note, by, at, key, dict(params or {})),
+        )
         for j in jobs
         if j.status in among
     ]
@@ -228,4 +247,13 @@ def cancel_ticket(
             jobs=started,
         )
     note = f"ticket cancelled: {reason}"
-    return close_jobs(list(jobs), JobStatus.CANCELLED, among=NOT_STARTED, by=by, at=at, note=note)
+    return close_jobs(
+        list(jobs),
+        JobStatus.CANCELLED,
+        among=NOT_STARTED,
+        by=by,
+        at=at,
+        note=note,
+        key="ticket_cancelled",
+        params={"reason": reason},
+    )

@@ -284,7 +284,12 @@ class JobLink(Base):
 
 
 class JobEvent(Base):
-    """Every status change of a job: who, when, what."""
+    """Every status change of a job: who, when, what.
+
+    ``note`` is the entry in English; ``key`` and ``params`` are what the pages word it by
+    (:class:`ops.workflow.JobEvent`), written with it since 0020: ``key`` NULL for someone's
+    own words (``params`` ``{}``); both NULL for an entry stored before, read back from its
+    note (:func:`ops.history.history_text`)."""
 
     __tablename__ = "job_events"
 
@@ -295,6 +300,8 @@ class JobEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     by: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    key: Mapped[str | None] = mapped_column(String(48), nullable=True)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class JobNoteRow(Base):

@@ -219,7 +219,7 @@ def crew_job(job_id: str, request: Request, member: Member, session: SessionDep)
             "note": e.note,
             "by": e.by,
             "at": local(e.at).isoformat("T", "seconds"),
-            **event_words(e.note),
+            **event_words(e.note, e.key, e.params),
         }
         for e in session.scalars(
             select(t.JobEvent).where(t.JobEvent.job_id == job_id).order_by(t.JobEvent.id)

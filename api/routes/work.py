@@ -698,7 +698,7 @@ def _detail(session: Session, row: t.Job, request: Request) -> dict[str, Any]:
             "note": e.note,
             "by": e.by,
             "at": local(e.at).isoformat(timespec="seconds"),
-            **event_words(e.note),
+            **event_words(e.note, e.key, e.params),
         }
         for e in events
     ]
