@@ -214,10 +214,13 @@ class RepairCaseOut(BaseModel):
     planned_outage: bool
     expected_window: list[Time] = Field(description="[start, end] of the expected outage")
     expected_outage_h: float
-    expected_basis: Literal["roster", "nominal"] = Field(
+    expected_basis: Literal["roster", "roster_estimated_drive", "nominal"] = Field(
         default="nominal",
         description="roster: the window starts when a crew with the skill can be there (on "
-        "shift, called out, or its next shift); nominal: an estimate (no roster known)",
+        "shift, called out, or its next shift), its drive by the planner's travel model from "
+        "its depot or its last shared position; roster_estimated_drive: by the roster, the "
+        "drive an estimate (a crew at work whose position is not known: 30 min); nominal: an "
+        "estimate (no roster known)",
     )
     jobs: list[dict[str, Any]] = Field(description="its chain's jobs as created")
     links: list[dict[str, Any]] = Field(description="which job follows which")

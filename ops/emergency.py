@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ops.calendar import local_time
 from ops.crews import who_works
-from ops.jobs import FieldJob, JobKind, JobLink
+from ops.jobs import FieldJob, JobKind, JobLink, Location
+from routing import StraightLine, TravelModel
 
 if TYPE_CHECKING:  # a cycle: ops.dispatch imports this module's rules (annotations only here)
     from ops.calendar import WorkCalendar
@@ -97,15 +98,23 @@ class CallOutRules:
 DEFAULT_CALL_OUT = CallOutRules()
 
 
+DriveFrom = Literal["depot", "position", "estimate"]
+
+
 @dataclass(frozen=True)
 class Arrival:
     """The earliest a crew can be at an emergency by the roster: when, which crew, and how
     (``on_shift``: at work now; ``call_out``: on call, called at home; ``shift``: the next
-    shift it works)."""
+    shift it works); ``drive`` the drive counted and ``drive_from`` where it was counted from:
+    ``depot`` (the crew's base: a called-out crew leaves from it, as the planner starts it),
+    ``position`` (where a crew at work was last seen) by the travel model, or ``estimate``
+    (no place known: the flat drive, or for a crew at work the flat time to leave and come)."""
 
     at: dt.datetime
     crew: str
     how: str
+    drive: dt.timedelta = dt.timedelta(0)
+    drive_from: DriveFrom = "estimate"
 
 
 def first_arrival(
@@ -119,20 +128,38 @@ def first_arrival(
     on_shift: dt.timedelta = dt.timedelta(minutes=30),
     drive: dt.timedelta = dt.timedelta(minutes=10),
     days: int = 14,
+    leave_job: dt.timedelta = dt.timedelta(minutes=10),
+    sites: Sequence[Location] = (),
+    travel: TravelModel | None = None,
+    positions: Mapping[str, Location] | None = None,
 ) -> Arrival | None:
     """The earliest a crew with ``skills`` can be at a job reported at ``now`` (the
-    roster's days, absences and shift changes, :func:`ops.crews.who_works`): ``now + on_shift``
-    for a crew at work (it leaves its job and drives); for emergency work, an on-call crew
-    outside its shift leaves after the call-out delay (:meth:`CallOutRules.call_out`), then
-    ``drive``; otherwise the next shift start of such a crew, then ``drive``. None when no
-    such crew works within ``days`` days. The times keep ``now``'s time zone (or its lack)."""
+    roster's days, absences and shift changes, :func:`ops.crews.who_works`).
+
+    The drive is the planner's: ``travel`` (the :mod:`routing` model the day plan uses;
+    straight line when None, as :func:`routing.solve`) from where the crew is to the nearest
+    of ``sites`` (a burst's valves: the first closure is at whichever a crew reaches first).
+    A crew at work comes from its ``positions`` entry (its last known place) once it has left
+    its job safe (``leave_job``, 10 min: :class:`InterruptionRules` gives 5 to 15 by kind);
+    without one it leaves its job somewhere: ``now + on_shift``. For emergency work, an
+    on-call crew outside its shift leaves its depot after the call-out delay
+    (:meth:`CallOutRules.call_out`); otherwise the next shift start of such a crew, from its
+    depot. Without ``sites`` the drive is the flat ``drive`` (``drive_from`` estimate). None
+    when no such crew works within ``days`` days. The times keep ``now``'s time zone (or its
+    lack)."""
     local = local_time(now).replace(tzinfo=None)
     best: Arrival | None = None
+    seen = positions or {}
+    drives = _drives(roster, sites, travel, seen)
 
-    def offer(at: dt.datetime, crew: str, how: str) -> None:
+    def offer(at: dt.datetime, crew: str, how: str, way: dt.timedelta, where: DriveFrom) -> None:
         nonlocal best
         if best is None or at < best.at:
-            best = Arrival(at, crew, how)
+            best = Arrival(at, crew, how, way, where)
+
+    def from_depot(crew: str) -> tuple[dt.timedelta, DriveFrom]:
+        way = drives.get(("depot", crew))
+        return (drive, "estimate") if way is None else (way, "depot")
 
     for k in range(days + 1):
         day = local.date() + dt.timedelta(days=k)
@@ -141,17 +168,44 @@ def first_arrival(
                 continue
             begin = dt.datetime.combine(day, shift.start)
             if k == 0 and shift.start <= local.time() < shift.end:
-                offer(now + on_shift, shift.id, "on_shift")
+                way = drives.get(("position", shift.id))
+                if way is None:
+                    offer(now + on_shift, shift.id, "on_shift", on_shift, "estimate")
+                else:
+                    offer(now + leave_job + way, shift.id, "on_shift", way, "position")
                 continue
+            way, where = from_depot(shift.id)
             if k == 0 and emergency:
                 leave = rules.call_out(shift, now)
                 if leave is not None:
-                    offer(leave + drive, shift.id, "call_out")
+                    offer(leave + way, shift.id, "call_out", way, where)
             if begin >= local:
-                offer(now + (begin - local) + drive, shift.id, "shift")
+                offer(now + (begin - local) + way, shift.id, "shift", way, where)
         if best is not None:
             return best
     return best
+
+
+def _drives(
+    roster: Sequence[CrewShift],
+    sites: Sequence[Location],
+    travel: TravelModel | None,
+    positions: Mapping[str, Location],
+) -> dict[tuple[str, str], dt.timedelta]:
+    """The drive of each crew of ``roster`` to the nearest of ``sites`` by ``travel``, from
+    its depot (``("depot", id)``) and from its known position (``("position", id)``): one
+    travel matrix for all of them; empty without sites."""
+    if not sites:
+        return {}
+    starts: list[tuple[tuple[str, str], Location]] = [(("depot", c.id), c.depot) for c in roster]
+    starts += [(("position", c.id), positions[c.id]) for c in roster if c.id in positions]
+    places = [*sites, *(place for _, place in starts)]
+    seconds = (travel or StraightLine()).matrix(places).seconds
+    n = len(sites)
+    return {
+        key: dt.timedelta(seconds=int(seconds[n + i, :n].min()))
+        for i, (key, _) in enumerate(starts)
+    }
 
 
 # -- interrupting started work ---------------------------------------------------------------

@@ -43,7 +43,7 @@ from ops.workflow import (
     JobStatus,
     change_status,
 )
-from routing import Plan, Problem, Stop, Unassigned
+from routing import Plan, Problem, Stop, TravelModel, Unassigned
 
 if TYPE_CHECKING:  # a cycle: ops.dispatch imports this module
     from ops.dispatch import CrewShift
@@ -282,6 +282,7 @@ def widen_repair(
     roster: Sequence[CrewShift] | None = None,
     calendar: WorkCalendar | None = None,
     call_out: CallOutRules = DEFAULT_CALL_OUT,
+    travel: TravelModel | None = None,
 ) -> Widening:
     """Re-isolate the repair of ``report`` with ``failed_valve`` found inoperable.
 
@@ -293,8 +294,8 @@ def widen_repair(
     reopened still. A job's step and valve are its typed fields (:class:`~ops.jobs.FieldJob`),
     never read out of its id.
 
-    ``roster``, ``calendar`` and ``call_out`` are :func:`~ops.repairs.open_repair`'s: given,
-    the widened ticket's expected outage still starts when the roster has a crew there
+    ``roster``, ``calendar``, ``call_out`` and ``travel`` are :func:`~ops.repairs.open_repair`'s:
+    given, the widened ticket's expected outage still starts when the roster has a crew there
     (``basis`` roster), as the ticket's did; without, the nominal estimate.
 
     Raises
@@ -314,7 +315,13 @@ def widen_repair(
         report, inoperable_valves=tuple(sorted({*report.inoperable_valves, failed_valve}))
     )
     case = open_repair(
-        widened, isolator, rules=rules, roster=roster, calendar=calendar, call_out=call_out
+        widened,
+        isolator,
+        rules=rules,
+        roster=roster,
+        calendar=calendar,
+        call_out=call_out,
+        travel=travel,
     )
     chain = sorted(
         ((job, state) for job, state in jobs if job.ticket == report.id), key=lambda g: g[0].id

@@ -32,13 +32,16 @@ from ops.emergency import DEFAULT_CALL_OUT, CallOutRules, first_arrival
 from ops.errors import InvalidRequest
 from ops.jobs import FieldJob, JobKind, JobLink, JobText, Location, RepairStep, Skill
 from ops.supply_law import DEFAULT_LEAD
-from routing import Plan, haversine_m
+from routing import Plan, TravelModel, haversine_m
 
 if TYPE_CHECKING:  # a cycle: ops.dispatch imports this module
     from ops.calendar import WorkCalendar
     from ops.dispatch import CrewShift
 
-ExpectedBasis = Literal["roster", "nominal"]
+# roster: when a crew can be there, its drive by the travel model from where it is;
+# roster_estimated_drive: when by the roster, the drive a flat estimate (a crew at work, its
+# position unknown); nominal: no roster (``RepairRules.first_arrival`` after the report)
+ExpectedBasis = Literal["roster", "roster_estimated_drive", "nominal"]
 
 
 class Severity(StrEnum):
@@ -303,12 +306,16 @@ def open_repair(
     roster: Sequence[CrewShift] | None = None,
     calendar: WorkCalendar | None = None,
     call_out: CallOutRules = DEFAULT_CALL_OUT,
+    travel: TravelModel | None = None,
+    positions: Mapping[str, Location] | None = None,
 ) -> RepairCase:
     """Turn a report into an isolation plan and the job chain that carries it out.
 
     With the ``roster`` (and its ``calendar``) the expected outage starts when a crew with
-    the first job's skill can be there (:func:`expected_start`); without, ``first_arrival``
-    after the report (``basis`` nominal)."""
+    the first job's skill can be there (:func:`ops.emergency.first_arrival`): its drive to the
+    nearest valve by ``travel`` (the planner's model; straight line when None) from its depot,
+    or from its ``positions`` entry when it is at work; without, ``first_arrival`` after the
+    report (``basis`` nominal)."""
     rules = rules or RepairRules()
     network = isolator.network
     target = rules.targets[report.severity]
@@ -458,7 +465,14 @@ def open_repair(
     expected = closing + repair_time + reopening + drives
     first = closures[:1] or [repair]  # nothing to close: the repair starts the outage
     expected_start, basis, note = _expected_start(
-        first[0].skills, earliest, not target.planned, rules, roster, calendar, call_out
+        first[0].skills,
+        earliest,
+        not target.planned,
+        rules,
+        roster,
+        calendar,
+        call_out,
+        Reach([j.location for j in closures or first], travel, positions),  # the nearest valve
     )
     if note:
         notes.append(note)
@@ -541,10 +555,12 @@ def _expected_start(
     roster: Sequence[CrewShift] | None,
     calendar: WorkCalendar | None,
     call_out: CallOutRules,
+    reach: Reach,
 ) -> tuple[dt.datetime, ExpectedBasis, str]:
     """The expected start of the outage (the first closure), how it was found and a note:
     by the roster when it is known (:func:`ops.emergency.first_arrival`: a crew at work, an
-    on-call crew after the call-out delay, or the next shift), else nominal."""
+    on-call crew after the call-out delay, or the next shift, and its drive to the nearest of
+    ``reach.sites``), else nominal."""
     nominal = earliest + rules.first_arrival
     if roster is None or calendar is None:
         return nominal, "nominal", ""
@@ -557,18 +573,37 @@ def _expected_start(
         emergency=emergency,
         on_shift=rules.first_arrival,
         drive=rules.travel_estimate,
+        sites=reach.sites,
+        travel=reach.travel,
+        positions=reach.positions,
     )
     if found is None:
         need = ", ".join(sorted(skills))
         return nominal, "nominal", f"no crew with {need} in the roster: the window is an estimate"
-    if found.how == "on_shift":
-        return found.at, "roster", ""
-    why = "called out" if found.how == "call_out" else "its shift"
+    basis: ExpectedBasis = "roster" if found.drive_from != "estimate" else "roster_estimated_drive"
+    if found.how == "on_shift" and found.drive_from == "estimate":
+        return found.at, basis, ""
+    why = {"on_shift": "at work", "call_out": "called out", "shift": "its shift"}[found.how]
+    minutes = round(found.drive.total_seconds() / 60)
+    way = {"depot": "from its depot", "position": "from where it was seen"}.get(
+        found.drive_from, "estimated"
+    )
     return (
         found.at,
-        "roster",
-        f"first crew there {found.at:%Y-%m-%d %H:%M} ({found.crew}, {why})",
+        basis,
+        f"first crew there {found.at:%Y-%m-%d %H:%M} ({found.crew}, {why}; "
+        f"{minutes} min drive {way})",
     )
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where the first job of a chain is (its places: a burst's valves) and how a crew gets
+    there: the planner's travel model and the positions known of crews at work."""
+
+    sites: Sequence[Location]
+    travel: TravelModel | None = None
+    positions: Mapping[str, Location] | None = None
 
 
 def _valve_location(v: ValveRef) -> Location:

@@ -582,6 +582,7 @@ def _valve_failed(
         rules=RepairRules(notice_lead=lead),
         roster=crews_with_days(session, crews, first.reported_at.date()) or None,
         calendar=calendar(request, session),
+        travel=loaded.roads,  # the drive as POST /api/repairs counted it: the roads
     )
     for change in widening.changes:
         store_job_change(session, rows[change.job.id], change)

@@ -73,6 +73,7 @@ from ops.connections import accept_connection as accept
 from ops.connections import complete_connection as complete
 from ops.connections import papers_completed as papers_in
 from ops.errors import InvalidRequest
+from ops.field import POSITION_MAX_AGE, SharedPosition, replan_positions
 from ops.job_notes import JobNote, add_note, chain_order, deadline_basis, reschedule
 from ops.jobs import JobKind, leak_survey
 from ops.repairs import (
@@ -434,6 +435,10 @@ def create_repair(
             rules=RepairRules(notice_lead=lead),
             roster=crews_with_days(session, crews, report.reported_at.date()) or None,
             calendar=calendar(request, session),
+            # the drive as the planner counts it: the network's roads, from where a crew at
+            # work last shared its position (a called-out crew leaves its depot)
+            travel=loaded.roads,
+            positions=_shared_positions(session, report.reported_at),
         )
         data = case.to_dict()
         data["isolation"] = case.isolation.to_dict()
@@ -461,6 +466,21 @@ def create_repair(
     return idempotent(
         session, request, idempotency_key, user.username, produce, body.model_dump(mode="json")
     )
+
+
+def _shared_positions(session: Session, at: dt.datetime) -> dict[str, tuple[float, float]]:
+    """Each crew's newest position shared within ``POSITION_MAX_AGE`` before ``at`` (the
+    phones' times, as a re-plan reads them: ``ops.field.replan_positions``)."""
+    shared = [
+        SharedPosition(str(e.crew_id), float(e.data["lon"]), float(e.data["lat"]), when)
+        for e in session.scalars(
+            select(t.LiveEvent).where(
+                t.LiveEvent.kind == "position", t.LiveEvent.at >= at - POSITION_MAX_AGE
+            )
+        )
+        if e.crew_id and (when := local(dt.datetime.fromisoformat(e.data["at"])))
+    ]
+    return replan_positions({}, shared, at)
 
 
 def _same_break(
