@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,27 @@ GRADE_2 = 12.0  # % 二级
 HOUSEHOLD_M3_PER_DAY = 0.30
 NATIONAL_TARGET = 9.0  # % by 2025 (住建部、发改委 2022 通知)
 
+# the grade's warnings, by code (the console's words: api/web/static/js/i18n.js, "cjj92w:CODE"),
+# with their English; the params are plain values
+WARNINGS: dict[str, str] = {
+    "residential_estimated": (
+        "households' metered volume estimated for {dmas} ({m3_per_household_day:g} m3 a "
+        "household a day): give residential_metered_m3 in billing.csv for R1"
+    ),
+    "supply_from_dma": (
+        "Q_s is the DMAs' inflow, not the plants' output: the trunk mains' losses between "
+        "the plants and the DMA inlets are missing while R2 counts every main; give "
+        "plant_output.csv"
+    ),
+}
+
+WarningCode = tuple[str, dict[str, Any]]  # (code, params)
+
+
+def warning_text(code: str, params: Mapping[str, Any]) -> str:
+    """The English of a grade's warning."""
+    return WARNINGS[code].format(**params)
+
 
 @dataclass(frozen=True)
 class Cjj92Rate:
@@ -30,7 +51,8 @@ class Cjj92Rate:
     days: float = 365.0  # the period Q_s and Q_a cover
     supplied_m3: float | None = None  # Q_s
     supply_source: str = "plant outlet meters"  # or "DMA inlet meters" where no plant data
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # the English of ``warning_codes`` (logs, the CLI)
+    warning_codes: tuple[WarningCode, ...] = ()  # (code, params) of :data:`WARNINGS`
 
     @property
     def indicative(self) -> bool:
@@ -82,6 +104,7 @@ class Cjj92Rate:
             "supplied_m3": None if self.supplied_m3 is None else round(self.supplied_m3, 1),
             "supply_source": self.supply_source,
             "warnings": list(self.warnings),
+            "warning_codes": [{"code": c, "params": dict(p)} for c, p in self.warning_codes],
         }
 
 
@@ -95,7 +118,7 @@ def cjj92_rate(
     outlet_pressure_mpa: float,
     frost_depth_m: float = 0.5,
     supply_source: str = "plant outlet meters",
-    warnings: Sequence[str] = (),
+    warnings: Sequence[WarningCode] = (),
 ) -> Cjj92Rate:
     """R_WL = (Q_s − Q_a)/Q_s, Q_s the total supply (the plants' output) over ``days`` (a
     year for a grade; shorter is indicative); corrections (§5.2.3; docs/leakage.md):
@@ -104,9 +127,13 @@ def cjj92_rate(
     - R2 = 0.99·(A − 0.0693), A = km of mains ≥ DN75 per 10⁴ m3 of annual supply, within ±3 %;
     - R3 = +0.5 % above 0.35 MPa mean outlet pressure, +1 % above 0.55, +2 % above 0.75;
     - R4 = +1 % where the maximum frost depth exceeds 1.4 m (Kaifeng: about 0.3–0.5 m).
+
+    ``warnings``: (code, params) of :data:`WARNINGS`, kept with their English.
     """
     if supplied_m3 <= 0:
-        raise LeakageDataError("the supplied volume must be positive")
+        raise LeakageDataError(
+            "the supplied volume must be positive", code="leak_supply_not_positive"
+        )
     gross = 100.0 * (supplied_m3 - registered_m3) / supplied_m3
     r1 = 100.0 * 0.08 * residential_metered_m3 / supplied_m3
     annual_10k = supplied_m3 * 365.0 / days / 1e4
@@ -121,7 +148,9 @@ def cjj92_rate(
     else:
         r3 = 0.0
     r4 = 1.0 if frost_depth_m > 1.4 else 0.0
-    return Cjj92Rate(gross, r1, r2, r3, r4, days, supplied_m3, supply_source, tuple(warnings))
+    coded = tuple((c, dict(p)) for c, p in warnings)
+    english = tuple(warning_text(c, p) for c, p in coded)
+    return Cjj92Rate(gross, r1, r2, r3, r4, days, supplied_m3, supply_source, english, coded)
 
 
 def estimated_residential_m3(

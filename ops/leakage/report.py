@@ -20,6 +20,7 @@ from ops.leakage.cjj92 import (
     cjj92_rate,
     estimated_residential_m3,
 )
+from ops.leakage.cjj92 import WarningCode as CjjWarning
 from ops.leakage.errors import LeakageDataError
 from ops.leakage.io import (
     dma_inflow,
@@ -148,7 +149,9 @@ def analyse(
     usage = read_usage(folder / "usage.csv") if (folder / "usage.csv").exists() else None
     if len(inflow) < 2 or inflow.index[-1] - inflow.index[0] < pd.Timedelta(hours=23):
         raise LeakageDataError(
-            "flows: less than a day of readings; night flow needs whole nights (weeks for bursts)"
+            "flows: less than a day of readings; night flow needs whole nights (weeks for bursts)",
+            code="leak_flows_short",
+            file="flows.csv",
         )
     step_h = pd.Timedelta(pd.Series(inflow.index).diff().median()) / pd.Timedelta(hours=1)
     days = len(inflow) * step_h / 24.0
@@ -156,7 +159,10 @@ def analyse(
     for d in inflow.columns:
         if d not in billing:
             raise LeakageDataError(
-                f"billing.csv: no row for {d}; every metered DMA needs its bills"
+                f"billing.csv: no row for {d}; every metered DMA needs its bills",
+                code="leak_billing_missing",
+                file="billing.csv",
+                dma=d,
             )
         siv = float(inflow[d].sum() * step_h)
         balances.append(water_balance(d, siv, billing[d], days, assumptions))
@@ -190,7 +196,7 @@ def analyse(
     system = combine("system", balances)
     start = inflow.index[0].date()
     end = inflow.index[-1].date()
-    cjj92_warnings: list[str] = []
+    cjj92_warnings: list[CjjWarning] = []
     residential_m3 = 0.0
     estimated = []
     for d in inflow.columns:
@@ -205,20 +211,17 @@ def analyse(
         residential_m3 += given
     if estimated:
         cjj92_warnings.append(
-            f"households' metered volume estimated for {', '.join(estimated)} "
-            f"({household_m3_per_day:g} m3 a household a day): give residential_metered_m3 in "
-            "billing.csv for R1"
+            (
+                "residential_estimated",
+                {"dmas": ", ".join(estimated), "m3_per_household_day": household_m3_per_day},
+            )
         )
     if plant_output is not None:
         supplied = _plant_supply(plant_output, start, end, days)
         source = "plant outlet meters"
     else:
         supplied, source = system.system_input, "DMA inlet meters"
-        cjj92_warnings.append(
-            "Q_s is the DMAs' inflow, not the plants' output: the trunk mains' losses between "
-            "the plants and the DMA inlets are missing while R2 counts every main; give "
-            "plant_output.csv"
-        )
+        cjj92_warnings.append(("supply_from_dma", {}))
     mains_dn75 = float(network.pipes.length_m[network.pipes.diameter_mm >= 75].sum()) / 1000.0
     rate = cjj92_rate(
         supplied,
@@ -355,10 +358,16 @@ def _plant_supply(daily: pd.Series, start: dt.date, end: dt.date, days: float) -
     wanted = [start + dt.timedelta(days=k) for k in range((end - start).days + 1)]
     missing = [d for d in wanted if d not in daily.index]
     if missing:
+        days_missing = ", ".join(d.isoformat() for d in missing[:5])
+        days_missing += " …" if len(missing) > 5 else ""
         raise LeakageDataError(
-            f"plant_output.csv: no volume for {', '.join(d.isoformat() for d in missing[:5])}"
-            f"{' …' if len(missing) > 5 else ''}; the analysis runs {start} to {end}: give "
-            "every day's outlet volume"
+            f"plant_output.csv: no volume for {days_missing}; the analysis runs {start} to "
+            f"{end}: give every day's outlet volume",
+            code="leak_plant_days_missing",
+            file="plant_output.csv",
+            days=days_missing,
+            start=start.isoformat(),
+            end=end.isoformat(),
         )
     # a period that starts or ends within a day counts that day's share
     return sum(float(daily[d]) for d in wanted) * days / len(wanted)

@@ -53,6 +53,7 @@ async function openAnalysis(id) {
     <div class="summary" id="leak-summary">
       <div>${t("system_input")} ${fmt(s.system_input_m3)} m³ · ${t("real_losses")} ${fmt(s.real_losses_m3)} m³ · ${t("nrw")} ${fmt(s.non_revenue_pct, 1)} %</div>
       <div>${t("cjj92")}: <span class="big">${fmt(c.rate_pct, 2)} %</span> <span id="cjj92-grade">${escapeHtml(gradeWords(c))}</span></div>
+      ${gradeWarnings(c)}
       <div>${t("ili")}: ${fmt(a.ili.ili, 2)}</div>
       <p class="hint" id="nrw-split">${escapeHtml(t("nrw_split", { nrw: fmt(s.non_revenue_m3), real: fmt(s.real_losses_m3), apparent: fmt(s.apparent_losses_m3), unbilled: fmt(s.unbilled_metered_m3 + s.unbilled_unmetered_m3) }))}</p>
       ${iliVsRate(a)}
@@ -183,6 +184,14 @@ function gradeWords(c) {
   if (!c.grade_code) return c.grade;
   const grade = code("cjj92", c.grade_code);
   return c.indicative ? `${grade}${t("cjj92_indicative", { days: fmt(c.period_days, 0) })}` : grade;
+}
+
+// the grade's warnings (no plant output, households' volume estimated) in the console's language
+// by their codes (i18n.js "cjj92w:CODE"), the English of an analysis stored before the codes
+function gradeWarnings(c) {
+  const params = (w) => (w.params.m3_per_household_day == null ? w.params : { ...w.params, m3_per_household_day: fmt(w.params.m3_per_household_day, 2) });
+  const words = c.warning_codes ? c.warning_codes.map((w) => t(`cjj92w:${w.code}`, params(w))) : (c.warnings ?? []);
+  return words.length ? `<ul class="hint" id="cjj92-warnings">${words.map((w) => `<li>${escapeHtml(w)}</li>`).join("")}</ul>` : "";
 }
 
 function pressureTable(rows) {
