@@ -116,11 +116,13 @@ WORDS_DOC = (
 
 
 class HistoryTextOut(BaseModel):
-    """A history entry's note as a key and params (ops.history.history_text)."""
+    """A history entry as the key and params it is worded by (stored with a job's entry since
+    0020; read back from the note of an older one, a notice's revision, a valve's status)."""
 
     key: str = Field(
-        description="created, plan_start, plan_start_with, plan_left, ticket_cancelled, "
-        "rescheduled, water_on, exercise, valve_widened, calendar_recomputed, field_refused"
+        description="one of ops.history.KEYS: created, plan_start, plan_start_with, plan_left, "
+        "ticket_cancelled, rescheduled, water_on, exercise, valve_widened, calendar_recomputed, "
+        "field_refused; a notice's notice_created ... notice_restored; valve_found_inoperable"
     )
     params: dict[str, str] = Field(description="the values in the note, as text")
 
@@ -415,6 +417,12 @@ class RevisionOut(BaseModel):
     note: str = Field(description="the history's note (may name a plan or crew; not public)")
     note_zh: str = Field(default="", description="the dispatcher's Chinese remark, public")
     content: NoticeOut
+    words: HistoryTextOut | None = Field(
+        None,
+        description="a note ops wrote (notice_created, notice_extended ...) as a key and params "
+        "(ops.history.revision_text), for a client to word from history:<key>; null for a "
+        "dispatcher's own note",
+    )
 
 
 class AuthorityRecordOut(BaseModel):

@@ -32,7 +32,7 @@ from ops.crews import Absence, AbsenceReason, ShiftChange, refuse_overlap, with_
 from ops.dispatch import CrewShift
 from ops.errors import Conflict, NotFound
 from ops.field import history_words
-from ops.history import FIELD_REPORT, history_text
+from ops.history import FIELD_REPORT, history_text, revision_text, valve_note_text
 from ops.jobs import FieldJob, JobKind, JobLink, field_job_from_dict
 from ops.outages import (
     AuthorityRecord,
@@ -657,10 +657,19 @@ def save_outage(
 
 def outage_dict(row: t.Outage, outage: Outage) -> dict[str, Any]:
     data = outage.to_dict()
+    for revision in data["revisions"]:  # the notes ops writes, for a client to word
+        text = revision_text(revision["state"], revision["note"])
+        revision["words"] = None if text is None else text.to_dict()
     data["version"] = row.version
     data["network"] = row.network_id
     data["created_by"] = row.created_by
     return data
+
+
+def valve_status_words(note: str) -> dict[str, Any] | None:
+    """The key and params of a valve status's note the service wrote (``words``), else None."""
+    text = valve_note_text(note)
+    return None if text is None else text.to_dict()
 
 
 def record_valve_status(

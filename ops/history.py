@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from ops.field import KIND_WORDS
 
 _TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d"
+_EXERCISE = re.compile(r"exercise: (?P<result>operable|stuck|leaking|not_found)")
 _REPORTS = "|".join(re.escape(w) for w in sorted(KIND_WORDS.values(), key=len, reverse=True))
 _KINDS = {words: str(kind) for kind, words in KIND_WORDS.items()}
 
@@ -50,7 +51,7 @@ SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("water_on", re.compile(r"water on")),  # ops.connections
-    ("exercise", re.compile(r"exercise: (?P<result>operable|stuck|leaking|not_found)")),  # valves
+    ("exercise", _EXERCISE),  # ops.valves
     ("valve_widened", re.compile(r"valve (?P<valve>\S+) inoperable: isolation widened")),  # field
     # api.store: a year's calendar entered, the deadlines that counted on it recomputed
     (
@@ -71,9 +72,45 @@ SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-#: every key a writer gives a job's history entry -> the names of its params (the values, text);
-#: each has its template ``history:<key>`` in both languages of the pages
-KEYS: Mapping[str, frozenset[str]] = {key: frozenset(shape.groupindex) for key, shape in SHAPES}
+#: a notice's revision: (its state, key, the shape of its note) of the notes ops.outages writes
+#: (a dispatcher's own note, a cancellation's reason, has no key)
+REVISION_SHAPES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    ("draft", "notice_created", re.compile(r"created")),  # create_outage
+    ("draft", "notice_edited", re.compile(r"edited")),  # edit_draft
+    ("published", "notice_published", re.compile(r"published")),  # publish
+    ("updated", "notice_extended", re.compile(rf"extended to (?P<end>{_TIME})")),  # update
+    ("updated", "notice_moved", re.compile(rf"restoration moved to (?P<end>{_TIME})")),
+    ("updated", "notice_updated", re.compile(r"updated")),
+    # follow_window, for ops.plans.publish_plan ("window of plan N")
+    (
+        "updated",
+        "notice_plan_window",
+        re.compile(r"window of plan (?P<plan>\d+): (?P<start>\d\d:\d\d)–(?P<end>\d\d:\d\d)"),
+    ),
+    ("restored", "notice_restored", re.compile(r"water restored")),  # restore
+)
+
+#: a valve's status (valve_statuses.note): key -> the shape of the notes the service writes
+VALVE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("exercise", _EXERCISE),  # ops.valves.record_exercise, the service's note
+    # api/routes/field.py: a crew's report of a valve it was to shut
+    (
+        "valve_found_inoperable",
+        re.compile(r"found inoperable by crew (?P<crew>\S+) on job (?P<job>\S+)"),
+    ),
+)
+
+#: every key a writer gives a job's history entry, a notice's revision or a valve's status ->
+#: the names of its params (the values, text); each has its template ``history:<key>`` in both
+#: languages of the pages
+KEYS: Mapping[str, frozenset[str]] = {
+    key: frozenset(shape.groupindex)
+    for key, shape in (
+        *SHAPES,
+        *((key, shape) for _, key, shape in REVISION_SHAPES),
+        *VALVE_SHAPES,
+    )
+}
 
 #: the key of a crew's report (:func:`ops.field.apply_report`), params ``report`` (its kind)
 #: and ``detail`` (the rest of the note as written): the API sends them as ``report`` and
@@ -104,4 +141,24 @@ def history_text(note: str) -> HistoryText | None:
         if key == "field_refused":
             params["report"] = _KINDS[params["report"]]
         return HistoryText(key, params)
+    return None
+
+
+def revision_text(state: str, note: str) -> HistoryText | None:
+    """The key and params of the note of a notice's revision in ``state`` (a
+    :class:`ops.outages.NoticeState` value) ops wrote, else None (someone's own words)."""
+    for in_state, key, shape in REVISION_SHAPES:
+        m = shape.fullmatch(note) if in_state == state else None
+        if m is not None:
+            return HistoryText(key, dict(m.groupdict()))
+    return None
+
+
+def valve_note_text(note: str) -> HistoryText | None:
+    """The key and params of the note of a valve's status the service wrote, else None (an
+    engineer's or a crew's own words)."""
+    for key, shape in VALVE_SHAPES:
+        m = shape.fullmatch(note)
+        if m is not None:
+            return HistoryText(key, dict(m.groupdict()))
     return None

@@ -39,7 +39,7 @@ from api.registry import (
 )
 from api.responses import Refused, geojson_once, json_response, save_upload
 from api.schemas import IsolationOut
-from api.store import local, record_valve_status
+from api.store import local, record_valve_status, valve_status_words
 from gis.hydraulics import (
     HydraulicImpact,
 )
@@ -610,6 +610,7 @@ def get_valve(
         {
             "operable": h.operable,
             "note": h.note,
+            "words": valve_status_words(h.note),
             "by": h.changed_by,
             "at": local(h.changed_at).isoformat(timespec="seconds"),
         }
