@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -153,9 +154,28 @@ def _report(args: argparse.Namespace) -> tuple[Network, LeakageReport]:
     return network, report
 
 
-def print_pressure_management(rows: list[dict[str, Any]], warnings: list[str]) -> None:
+def coded(text: str, code: str | None, prefix: str) -> str:
+    """A warning's English with its code beside it, ``(pm:no_inlet)``, the key of its words in
+    js/i18n.js (the CLI has no language option: docs/decisions.md); the English alone where
+    the code is missing or ``legacy``."""
+    if not code or code == "legacy":
+        return escape(text)
+    return f"{escape(text)} [dim]({prefix}:{code})[/dim]"
+
+
+def _codes(pairs: list[dict[str, Any]] | None, count: int) -> list[str | None]:
+    """The codes of ``count`` warnings from their ``[{"code", "params"}]`` (None: not given)."""
+    codes: list[str | None] = [str(w["code"]) for w in pairs or []]
+    return codes if len(codes) == count else [None] * count
+
+
+def print_pressure_management(
+    rows: list[dict[str, Any]],
+    warnings: list[str],
+    warning_codes: list[dict[str, Any]] | None = None,
+) -> None:
     """The table of pressure management by DMA (PRVs that pay first), and the warnings of the
-    whole study (a DMA without an inlet, a meter the model contradicts)."""
+    whole study (a DMA without an inlet, a meter the model contradicts), each with its code."""
     out.rule("Pressure management: inlet PRVs by DMA (FAVAD; PRVs that pay first)")
     table = Table()
     for column in (
@@ -179,10 +199,12 @@ def print_pressure_management(rows: list[dict[str, Any]], warnings: list[str]) -
         )
     out.print(table)
     for r in rows:
-        for w in r["warnings"]:
-            out.print(f"[yellow]{r['dma']}:[/yellow] {w}")
-    for w in warnings:
-        out.print(f"[yellow]![/yellow] {w}")
+        for w, code in zip(
+            r["warnings"], _codes(r.get("warning_codes"), len(r["warnings"])), strict=True
+        ):
+            out.print(f"[yellow]{escape(r['dma'])}:[/yellow] {coded(w, code, 'pm')}")
+    for w, code in zip(warnings, _codes(warning_codes, len(warnings)), strict=True):
+        out.print(f"[yellow]![/yellow] {coded(w, code, 'pm')}")
     if rows:
         out.print(
             f"N1 {rows[0]['n1']:g}; the critical point is the lowest customer node of the DMA "
@@ -229,7 +251,12 @@ def cmd_leakage_report(args: argparse.Namespace) -> int:
         f"R3 {corr['r3_outlet_pressure']:.2f}, R4 {corr['r4_frost_depth']:.2f}) = "
         f"[bold]{c['rate_pct']:.2f} %[/bold], {c['grade']}; national target 9 %: "
         f"{'met' if c['meets_national_target_9pct'] else 'not met'}"
-        + "".join(f"\n  ! {w}" for w in c.get("warnings", []))
+        + "".join(
+            f"\n  ! {coded(w, code, 'cjj92w')}"
+            for w, code in zip(
+                c["warnings"], _codes(c.get("warning_codes"), len(c["warnings"])), strict=True
+            )
+        )
     )
     i = data["ili"]
     out.print(
@@ -274,7 +301,9 @@ def cmd_leakage_report(args: argparse.Namespace) -> int:
         )
     if data["pressure_management"] is not None:
         print_pressure_management(
-            data["pressure_management"], data.get("pressure_management_warnings", [])
+            data["pressure_management"],
+            data.get("pressure_management_warnings", []),
+            data.get("pressure_management_warning_codes"),
         )
     return 0
 
