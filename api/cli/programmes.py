@@ -32,7 +32,13 @@ from gis.network import Network
 from ops.calendar import TZ
 from ops.errors import InvalidRequest
 from ops.leakage import LeakageReport, analyse, rank_dmas, survey_jobs
-from ops.valves import ExerciseResult, ProgrammeSettings, exercise_programme, programme_effect
+from ops.valves import (
+    MIN_RESULTS_FOR_SHARE,
+    ExerciseResult,
+    ProgrammeSettings,
+    exercise_programme,
+    programme_effect,
+)
 from sample_data.leakage import generate
 
 
@@ -439,9 +445,22 @@ def cmd_valves_report(args: argparse.Namespace) -> int:
         f"The {effect.top} most critical valves: {len(effect.unverified_before)} not verified "
         f"within their cycle on {on}; if each failed when needed, "
         f"[bold]{effect.before:,}[/bold] extra customers in all would lose water (the worst one "
-        f"{effect.worst_before:,}).\nAfter a year of the programme: "
+        f"{effect.worst_before:,}).\nAfter a year of the programme, if "
+        f"{data['after_assumes']}: "
         f"{len(effect.unverified_after)} left (faults found, valves known inoperable), "
         f"[bold]{effect.after:,}[/bold] extra customers (worst {effect.worst_after:,}): "
         f"{data['reduction_pct']:.0f} % less."
     )
+    if data["expected_after"] is not None:  # the utility's own results: enough to use
+        out.print(
+            f"At the utility's own fault share ({100 * data['fault_share']:.0f} % of the "
+            f"{len(results)} exercise results found a valve not to close): about "
+            f"[bold]{data['expected_after']:,}[/bold] extra customers after the year."
+        )
+    else:
+        out.print(
+            f"In practice some valves will be found stuck and stay at risk until repaired; "
+            f"with {MIN_RESULTS_FOR_SHARE} or more exercise results (--results) the report "
+            "gives the figure expected at the utility's own fault share."
+        )
     return 0
