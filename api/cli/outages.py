@@ -7,6 +7,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,11 @@ from api.cli.common import (
 from api.cli.network import notice_pressure, pressure_args, shutdown
 from gis.isolation import Isolator
 from ops.calendar import WorkCalendar
-from ops.dispatch import DayPlan, plan_day
+from ops.dispatch import CrewShift, DayPlan, plan_day
 from ops.errors import InvalidRequest
 from ops.hydraulic_impact import outage_window
-from ops.io import read_roster
+from ops.io import read_crews, read_roster
+from ops.jobs import Location
 from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
 from ops.outages import (
     DEFAULT_LEAD,
@@ -41,7 +43,7 @@ from ops.outages import (
     shutdown_outage,
 )
 from ops.repairs import OutageWindow, RepairCase, RepairReport, Severity, open_repair
-from routing import SolverOptions
+from routing import RoadNetwork, SolverOptions
 
 
 def where_args(p: argparse.ArgumentParser) -> None:
@@ -118,12 +120,27 @@ def add_parsers(sub: Any) -> None:
     p.set_defaults(run=cmd_notice)
 
     p = sub.add_parser(
-        "repair", help="job chain of a leak or burst; with --roster, the day's plan and notice"
+        "repair",
+        help="job chain of a leak or burst and its expected outage; with --roster (or "
+        "--crews), the outage expected when those crews can be there, the day's plan and notice",
     )
     where_args(p)
     p.add_argument("--severity", choices=[s.value for s in Severity], default="burst")
     p.add_argument("--reported", help='report time (default: now), "YYYY-MM-DD HH:MM"')
-    p.add_argument("--roster", type=Path, help="roster.csv: plan the chain with these crews")
+    crews = p.add_mutually_exclusive_group()
+    crews.add_argument(
+        "--roster",
+        type=Path,
+        help="roster.csv: the expected outage starts when these crews can be at the first "
+        "valve (called out at night by their on-call duty, else their shift, driving from their "
+        "depots), and the chain is planned with them",
+    )
+    crews.add_argument(
+        "--crews",
+        type=Path,
+        help="as --roster, from a `waterops plan` crews.csv: a crew at work with "
+        "current_lon/current_lat comes from there",
+    )
     p.add_argument("--seconds", type=float, default=SolverOptions.seconds, help="solver time limit")
     p.add_argument("--id", default="T-1", help="ticket id (default T-1)")
     publish_args(
@@ -199,11 +216,11 @@ def cmd_notice(args: argparse.Namespace) -> int:
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
-    if args.hydraulic and args.roster is None:
+    if args.hydraulic and args.roster is None and args.crews is None:
         raise InvalidRequest(
             "--hydraulic is the notice's 降压区域: give --roster to plan the notice"
         )
-    if args.publish and args.roster is None:
+    if args.publish and args.roster is None and args.crews is None:
         raise InvalidRequest("--publish publishes the notice: give --roster to plan the notice")
     isolator, pipes, failed = shutdown(args)
     report = RepairReport(
@@ -213,14 +230,22 @@ def cmd_repair(args: argparse.Namespace) -> int:
         pipe_id=pipes[0],
         inoperable_valves=tuple(failed),
     )
-    case = open_repair(report, isolator)
-    if args.roster is None:
+    crews = crews_of(args, report.reported_at.date())
+    case = open_repair(
+        report,
+        isolator,
+        roster=crews.roster if crews else None,
+        calendar=WorkCalendar() if crews else None,
+        travel=crews.travel if crews else None,
+        positions=crews.positions if crews else None,
+    )
+    if crews is None:
         if args.json:
             print_json(case.to_dict())
         else:
             print_case(case)
         return 0
-    day_plan, window, outage = plan_repair(args, case, isolator)
+    day_plan, window, outage = plan_repair(args, case, isolator, crews)
     if args.json:
         print_json(
             {
@@ -236,16 +261,41 @@ def cmd_repair(args: argparse.Namespace) -> int:
     return 0
 
 
-def plan_repair(
-    args: argparse.Namespace, case: RepairCase, isolator: Isolator
-) -> tuple[DayPlan, OutageWindow, Outage]:
-    """The day's plan of a repair with the crews of ``args.roster`` (``args.network``'s roads,
-    ``args.seconds``), its outage window and its notice: a draft, as the service's
-    (:func:`ops.outages.repair_outage`), published with ``args.publish`` as the service's
-    dispatcher publishes it (:func:`ops.outages.publish`: an emergency at once, a planned one
-    refused without its approval)."""
-    roster = read_roster(args.roster)
+@dataclass(frozen=True)
+class Crews:
+    """The crews a repair is promised and planned with: the roster, the travel model the
+    planner uses (``--network``'s roads, else straight line) and where crews at work are."""
+
+    roster: list[CrewShift]
+    travel: RoadNetwork | None
+    positions: dict[str, Location]
+
+
+def crews_of(args: argparse.Namespace, day: dt.date) -> Crews | None:
+    """The crews of ``--roster`` or ``--crews`` (with its current positions), or None."""
+    given = getattr(args, "crews", None)  # the demo's arguments have a roster only
+    path = args.roster or given
+    if path is None:
+        return None
+    roster = read_roster(path)
+    positions: dict[str, Location] = {}
+    if given is not None:
+        positions = {c.id: c.current_location for c in read_crews(path, day) if c.current_location}
     travel = road_model(args.network) if args.network.suffix == ".gpkg" else None
+    return Crews(roster, travel, positions)
+
+
+def plan_repair(
+    args: argparse.Namespace, case: RepairCase, isolator: Isolator, crews: Crews | None = None
+) -> tuple[DayPlan, OutageWindow, Outage]:
+    """The day's plan of a repair with ``crews`` (``args.seconds``), its outage window and its
+    notice: a draft, as the service's (:func:`ops.outages.repair_outage`), published with
+    ``args.publish`` as the service's dispatcher publishes it (:func:`ops.outages.publish`: an
+    emergency at once, a planned one refused without its approval). Without ``crews``, those
+    of ``args.roster``."""
+    crews = crews or crews_of(args, case.report.reported_at.date())
+    assert crews is not None, "plan_repair needs crews: --roster"
+    roster = crews.roster
     day = case.report.reported_at.date()
     with status(f"planning the repair with {len(roster)} crews ({args.seconds:g} s)"):
         day_plan = plan_day(
@@ -255,7 +305,7 @@ def plan_repair(
             roster,
             WorkCalendar(),
             repairs=[case],
-            travel=travel,
+            travel=crews.travel,
             seconds=args.seconds,
             now=case.report.reported_at,
         )
@@ -306,7 +356,12 @@ def print_case(case: RepairCase) -> None:
         )
     out.print(table)
     start, end = case.expected_window()
-    out.print(f"Expected outage before planning: {start:%H:%M}–{end:%H:%M}")
+    basis = {
+        "roster": "when the roster's first crew can be there",
+        "roster_estimated_drive": "by the roster, the drive estimated",
+        "nominal": "nominal: give --roster for the crews' times",
+    }[case.basis]
+    out.print(f"Expected outage before planning: {start:%H:%M}–{end:%H:%M} ({basis})")
     for note in case.notes:
         out.print(f"  note: {note}")
 

@@ -3,9 +3,12 @@
 // reported on is re-planned from then (its published plan) or planned from then. The
 // dispatcher may allow emergency overtime (ReplanIn.overtime_hours); the crews on call are
 // called out outside the shifts (ops.emergency). Once solved, the answer says up front when
-// the first closure has to wait for a crew (nobody on call, no overtime).
+// the first closure has to wait for a crew (nobody on call, no overtime), and that the new
+// plan reaches no crew until it is published, with the button that publishes it (the
+// dispatcher's act, recorded as theirs: docs/decisions.md, "An emergency's plan is offered
+// for publishing where it was entered").
 import { api } from "../api.js";
-import { code, t } from "../i18n.js";
+import { code, escapeHtml, t } from "../i18n.js";
 import { dateTime24, dateTimeFields, kaifengDate, kaifengNow } from "./format.js";
 import { follow, loadPlans } from "./plan.js";
 import { $ } from "./state.js";
@@ -21,6 +24,13 @@ export function wireEmergency() {
     if (e.target.open) setNow($("#emergency-form"));
   });
   $("#emergency-form").addEventListener("submit", onEmergency);
+  // the offer to publish the emergency's plan, under the wait line
+  const offer = document.createElement("div");
+  offer.id = "emergency-publish";
+  offer.className = "warn";
+  offer.setAttribute("role", "alert");
+  offer.hidden = true;
+  $("#emergency-wait").after(offer);
 }
 
 // milliseconds of a Kaifeng YYYY-MM-DDTHH:MM (or an ISO time, cut to its minutes)
@@ -41,6 +51,7 @@ async function onEmergency(e) {
   const reported = entered || kaifengNow();
   const overtime = form.overtime.value === "" ? {} : { overtime_hours: Number(form.overtime.value) };
   $("#emergency-wait").hidden = true;
+  $("#emergency-publish").hidden = true;
   const ticket = await busy(() => api("POST", "/api/repairs", {
     severity: form.severity.value, lon: Number(form.lon.value), lat: Number(form.lat.value),
     description: "reported from the console", reported_at: reported,
@@ -79,6 +90,7 @@ async function warnIfWaiting(id, ticket, reported) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   if (!plan.result) return;
+  offerPublish(plan);
   const closures = new Set((ticket.jobs || []).filter((j) => j.step === "close").map((j) => j.id));
   const starts = plan.result.routes.flatMap((r) => r.stops)
     .filter((s) => closures.has(s.job)).map((s) => s.start).sort();
@@ -89,4 +101,26 @@ async function warnIfWaiting(id, ticket, reported) {
     ? t("emergency_waits", { at: starts[0].slice(11, 16), minutes: Math.round(wait) })
     : t("emergency_no_crew");
   box.hidden = false;
+}
+
+// A solved emergency plan that is not published reaches no crew: say so where the emergency
+// was entered and offer to publish it. A refusal (an overlap to acknowledge, edits not solved)
+// is said as any refusal, and the plan stays to publish from the plan view.
+function offerPublish(plan) {
+  const box = $("#emergency-publish");
+  if (plan.status !== "ready") { box.hidden = true; return; }
+  box.innerHTML = `<span>${escapeHtml(t("emergency_unpublished", { id: plan.id }))}</span> <button type="button" class="primary needs-dispatcher">${escapeHtml(t("emergency_publish"))}</button>`;
+  box.hidden = false;
+  box.querySelector("button").addEventListener("click", async (e) => {
+    e.target.disabled = true;
+    const done = await busy(() => api("POST", `/api/plans/${plan.id}/publish`, {}, { version: plan.version }));
+    if (!done) { e.target.disabled = false; return; }
+    box.className = "ok";
+    box.textContent = t("emergency_published", {
+      id: done.id, by: done.published_by || "", at: (done.published_at || "").slice(11, 16),
+    });
+    await loadPlans(done.id);
+    // the plan view shows the plan as published (it may be the one shown already)
+    $("#plan-select").dispatchEvent(new Event("change"));
+  });
 }
