@@ -148,9 +148,13 @@ class Model:
     def _keep_times(self, nodes: Nodes, previous: Plan) -> None:
         """Moving a job from its start in ``previous``, earlier or later, costs. (The search
         weighs the least shift the routes allow; the times it then reads are not always
-        those: :func:`routing.solver.keep_times` gives a route it kept its old ones.) A job
-        with a ``due`` keeps its lateness cost, not this one, past its old start (one soft
-        upper bound a node)."""
+        those: :func:`routing.solver.keep_times` gives a route it kept its old ones.)
+
+        A job with a ``due`` has one soft upper bound (OR-Tools keeps one a node) for both
+        costs: from the earlier of its old start and its latest start on time, at the larger
+        of the two weights. Its lateness bound alone, from its due, let the search move a job
+        planned on time hours later for nothing (the demo day's re-solve moved two valve
+        exercises, due at the month's end, four hours for a little travel)."""
         was = {s.key: s.start for r in previous.routes for s in r.stops}
         weight = max(1, round(KEEP_TIME_WEIGHT * COST_SCALE))
         for k, (job, c) in enumerate(nodes.copies):
@@ -161,6 +165,12 @@ class Model:
             self.time_dim.SetCumulVarSoftLowerBound(index, start, weight)
             if job.due is None or job.lateness_cost <= 0:
                 self.time_dim.SetCumulVarSoftUpperBound(index, start, weight)
+            else:  # replaces the lateness bound _job set (the later call wins)
+                self.time_dim.SetCumulVarSoftUpperBound(
+                    index,
+                    max(0, min(start, job.due - job.duration)),
+                    max(weight, round(job.lateness_cost * COST_SCALE)),
+                )
 
     def _shift_ranges(self, vehicles: Sequence[Vehicle]) -> None:
         routing, time_dim = self.routing, self.time_dim

@@ -203,7 +203,7 @@ def _stop(job: Job, c: int, start: int, arrival: int, leg: int) -> Stop:
         start=start,
         end=end,
         travel=leg,
-        deadline_status=_deadline_status(job, end),
+        deadline_status=deadline_status(job, end),
         location=job.location,
         slot=c + 1,
     )
@@ -227,7 +227,7 @@ def plan_status(unassigned: Sequence[Unassigned]) -> str:
     return "mandatory_unassigned" if any(u.mandatory for u in unassigned) else "ok"
 
 
-def _deadline_status(job: Job, end: int) -> str:
+def deadline_status(job: Job, end: int) -> str:
     if job.due is not None:
         return "on_time" if end <= job.due else "late"
     if job.deadline is not None:

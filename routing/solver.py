@@ -27,8 +27,8 @@ from routing.build import (
     drop_penalty,
 )
 from routing.explain import prefilter
-from routing.extract import empty_plan, plan_from_assignment, plan_status
-from routing.model import Plan, Problem, Route, TimeWindow, Unassigned
+from routing.extract import deadline_status, empty_plan, plan_from_assignment, plan_status
+from routing.model import Crew, Job, Plan, Problem, Route, TimeWindow, Unassigned
 from routing.replanning import freeze, whole_day_plan
 from routing.search import (
     URGENT_CLEAR,
@@ -92,7 +92,10 @@ def solve(
         off them, :func:`routing.seeds.previous_routes`), moving a job to another crew costs,
         and so does moving its start (:data:`routing.build.KEEP_TIME_WEIGHT`); its urgent jobs
         are held where it had them, and a route of the same jobs in the same order keeps its
-        times (:func:`keep_times`). A pin to the crew a job has already changes nothing.
+        times (:func:`keep_times`). When the plan steered still holds for ``problem`` (the
+        edits need no change: :func:`still_holds`), it is the answer as it was, without a
+        search: a pin to the crew a job has already changes nothing, however far from a local
+        optimum the plan's own search stopped.
     on_progress
         Called (at most twice a second) as the search finds solutions, with ``solutions``,
         ``objective`` (of the best so far) and ``elapsed``; returning True stops the search,
@@ -131,6 +134,10 @@ def solve(
         ]
         return replace(plan, unassigned=tuple(unassigned), status=plan_status(unassigned))
 
+    if previous is not None and published is None and still_holds(previous, nodes):
+        # the edits need nothing changed: the plan steered is the answer, whatever a longer
+        # search would find (the diff shows what the edits did, nothing else)
+        return _as_was(previous, nodes, started)
     kept = published or previous  # the plan to change as little as the search can
     model = Model.build(nodes, kept, keep_times=previous is not None and published is None)
     iterated = uses_iterated_local_search(
@@ -186,33 +193,6 @@ def keep_times(plan: Plan, previous: Plan, problem: Problem) -> Plan:
     crews = {c.id: c for c in problem.crews}
     before = {(r.crew_id, r.shift): r for r in previous.routes}
 
-    def holds(route: Route) -> bool:
-        crew = crews.get(route.crew_id)
-        if crew is None or route.shift >= len(crew.shifts):
-            return False
-        shift = crew.shifts[route.shift]  # the crew as it is now (a shift edited since)
-        ready = shift.start if crew.available_from is None else crew.available_from
-        if route.depart < max(shift.start, ready) or route.arrive > shift.end:
-            return False
-        if len(route.breaks) != len(shift.breaks) or not all(
-            b.window.start <= taken.start <= b.window.end and taken.end - taken.start == b.duration
-            for b, taken in zip(
-                shift.breaks, sorted(route.breaks, key=lambda x: x.start), strict=True
-            )
-        ):
-            return False
-        for stop in route.stops:
-            job = jobs.get(stop.job_id)
-            if job is None or stop.end - stop.start != job.duration:
-                return False
-            if job.windows and not any(w.start <= stop.start <= w.end for w in job.windows):
-                return False
-            if job.deadline is not None and stop.end > job.deadline:
-                return False
-            if shift.ordinary_end is not None and not job.urgent and stop.end > shift.ordinary_end:
-                return False
-        return True
-
     kept: set[tuple[str, int]] = set()
     for route in plan.routes:
         old = before.get((route.crew_id, route.shift))
@@ -220,7 +200,7 @@ def keep_times(plan: Plan, previous: Plan, problem: Problem) -> Plan:
             old is not None
             and route.stops
             and [s.key for s in old.stops] == [s.key for s in route.stops]
-            and holds(old)
+            and _route_holds(old, crews, jobs)
         ):
             kept.add((route.crew_id, route.shift))
     while kept:
@@ -261,6 +241,110 @@ def keep_times(plan: Plan, previous: Plan, problem: Problem) -> Plan:
             )
         routes.append(route)
     return replace(plan, routes=tuple(routes))
+
+
+def _route_holds(route: Route, crews: Mapping[str, Crew], jobs: Mapping[str, Job]) -> bool:
+    """Whether ``route``'s times still hold for its crew as it is now (a shift edited since:
+    start, end, when the crew is free, its breaks, the ordinary end of non-urgent work) and
+    for each of its jobs (the crew may do it, its duration, windows and deadline)."""
+    crew = crews.get(route.crew_id)
+    if crew is None or route.shift >= len(crew.shifts):
+        return False
+    shift = crew.shifts[route.shift]
+    ready = shift.start if crew.available_from is None else crew.available_from
+    if route.depart < max(shift.start, ready) or route.arrive > shift.end:
+        return False
+    if len(route.breaks) != len(shift.breaks) or not all(
+        b.window.start <= taken.start <= b.window.end and taken.end - taken.start == b.duration
+        for b, taken in zip(shift.breaks, sorted(route.breaks, key=lambda x: x.start), strict=True)
+    ):
+        return False
+    for stop in route.stops:
+        job = jobs.get(stop.job_id)
+        if job is None or stop.end - stop.start != job.duration or not job.may_go_to(crew):
+            return False
+        if job.windows and not any(w.start <= stop.start <= w.end for w in job.windows):
+            return False
+        if job.deadline is not None and stop.end > job.deadline:
+            return False
+        if shift.ordinary_end is not None and not job.urgent and stop.end > shift.ordinary_end:
+            return False
+    return True
+
+
+def still_holds(previous: Plan, nodes: Nodes) -> bool:
+    """Whether ``previous`` (the plan a dispatcher steered) is still a plan of ``nodes``'
+    problem as it is now, so that a re-solve has nothing to change: a route for every crew
+    shift and no other; every route's times hold (:func:`_route_holds`) along the same travel
+    (each leg as the travel model has it now); each job planned with all its crews, at one
+    start, or left out as before (not mandatory now, and not by a dispatcher: a job restored
+    goes back to the solver); every precedence kept (an after job only with its before one,
+    a required after job with it, each gap and largest gap)."""
+    problem, n_v, seconds = nodes.problem, nodes.n_v, nodes.matrix.seconds
+    jobs = {j.id: j for j in problem.jobs}
+    crews = {c.id: c for c in problem.crews}
+    node_of = {(job.id, c + 1): 2 * n_v + k for k, (job, c) in enumerate(nodes.copies)}
+    vehicle_of = {(v.crew.id, v.shift_index): vi for vi, v in enumerate(nodes.vehicles)}
+    if sorted((r.crew_id, r.shift) for r in previous.routes) != sorted(vehicle_of):
+        return False
+    start: dict[tuple[str, int], int] = {}
+    for route in previous.routes:
+        if not _route_holds(route, crews, jobs):
+            return False
+        vi = vehicle_of[(route.crew_id, route.shift)]
+        at, travel = vi, 0
+        for stop in route.stops:
+            node = node_of.get(stop.key)
+            if node is None or stop.key in start or int(seconds[at, node]) != stop.travel:
+                return False
+            start[stop.key] = stop.start
+            at, travel = node, travel + stop.travel
+        if route.stops and travel + int(seconds[at, n_v + vi]) != route.travel_time:
+            return False
+    left_out = {u.job_id for u in previous.unassigned if u.reason != "by_dispatcher"}
+    for job in problem.jobs:
+        starts = {start.get((job.id, c + 1)) for c in range(job.crews_required)}
+        if starts == {None}:
+            if job.mandatory or job.id not in left_out:
+                return False
+        elif len(starts) != 1 or None in starts:
+            return False
+    for p in problem.precedences:
+        a, b = start.get((p.before, 1)), start.get((p.after, 1))
+        if b is not None and a is None:
+            return False
+        if p.required and a is not None and b is None:
+            return False
+        if a is not None and b is not None:
+            end = a + jobs[p.before].duration
+            if b < end + p.gap or (p.max_gap is not None and b > end + p.max_gap):
+                return False
+    return True
+
+
+def _as_was(previous: Plan, nodes: Nodes, started: float) -> Plan:
+    """``previous`` as the re-solve's plan (:func:`still_holds`): its routes and times, each
+    stop's deadline status as the job is now, and the jobs it left out that are still to do."""
+    jobs = {j.id: j for j in nodes.problem.jobs}
+    routes = tuple(
+        replace(
+            route,
+            stops=tuple(
+                replace(s, deadline_status=deadline_status(jobs[s.job_id], s.end))
+                for s in route.stops
+            ),
+        )
+        for route in previous.routes
+    )
+    unassigned = tuple(u for u in previous.unassigned if u.job_id in jobs)
+    return Plan(
+        routes=routes,
+        unassigned=unassigned,
+        objective=previous.objective,
+        solve_seconds=time.perf_counter() - started,
+        status=plan_status(unassigned),
+        stats={"vehicles": nodes.n_v, "nodes": len(nodes.places), "kept": "previous"},
+    )
 
 
 def _seeds(
