@@ -420,7 +420,7 @@ async function send(item) {
     form.append("file", item.photo, `${item.id}.jpg`);
     return call("POST", "/api/field/photos", form);
   }
-  const { photo, tries, next_at: nextAt, error, ...body } = item;
+  const { photo, tries, next_at: nextAt, tried_at: triedAt, error, ...body } = item;
   for (const k of ["lon", "lat", "valve"]) if (body[k] == null) delete body[k];
   return call("POST", "/api/field/reports", body);
 }
@@ -440,7 +440,40 @@ async function reachable() {
 async function failed(item, error) {
   const tries = (item.tries || 0) + 1;
   const wait = Math.min(RETRY_MAX_MS, RETRY_MS * 2 ** (tries - 1));
-  await enqueue({ ...item, tries, error, next_at: Date.now() + wait });
+  await enqueue({ ...item, tries, error, tried_at: Date.now(), next_at: Date.now() + wait });
+}
+
+// What the phone holds that the service kept failing on (set apart after SET_ASIDE tries), with
+// the later reports of those jobs that wait behind them: how many, the oldest (when made, its job
+// and kind) and the last error met. Told to the service (POST /api/field/outbox) whenever it
+// changes, so that the dispatcher sees a crew's reports stuck, and "none" once they have gone
+// (docs/field-app.md). Nothing is dropped: the reports stay in the outbox and are tried again.
+const TOLD = "waterops.field.told";
+function outboxSummary(items) {
+  const aside = items.filter((x) => (x.tries || 0) >= SET_ASIDE);
+  const jobs = new Set(aside.map((x) => x.job));
+  const held = items.filter((x) => jobs.has(x.job)).sort((a, b) => a.made_at.localeCompare(b.made_at));
+  if (!held.length) return { held: 0 };
+  const last = aside.reduce((a, b) => ((b.tried_at || 0) > (a.tried_at || 0) ? b : a));
+  const e = last.error || {};
+  const error = e.network ? { network: true }
+    : { status: e.status ?? null, detail: e.detail == null ? null : String(e.detail).slice(0, 200) };
+  return { held: held.length, oldest: held[0].made_at, job: held[0].job, kind: held[0].kind, error };
+}
+
+// what the dispatcher reads of a summary (its detail's words aside: ops.field.OutboxSummary.key)
+function toldKey(s) {
+  const e = s.error || {};
+  return JSON.stringify([s.held, s.oldest ?? null, s.job ?? null, s.kind ?? null, e.status ?? null, Boolean(e.network)]);
+}
+
+async function tellOutbox() {
+  const summary = outboxSummary(await queued());
+  const key = toldKey(summary);
+  if (key === (localStorage.getItem(TOLD) || toldKey({ held: 0 }))) return;
+  const { status } = await call("POST", "/api/field/outbox", summary);
+  // not taken (the service unwell): told again at the next round
+  if (status === 204) localStorage.setItem(TOLD, key);
 }
 
 let flushing = false;
@@ -472,7 +505,7 @@ async function flush() {
       }
       if (answer.status >= 400) {
         // refused: out of the outbox but not lost, kept (without its photo) till the crew reads it
-        const { photo, tries, next_at: nextAt, error, ...rest } = item;
+        const { photo, tries, next_at: nextAt, tried_at: triedAt, error, ...rest } = item;
         await keepRefused({ ...rest, status: answer.status, answer: answer.data, refused_at: new Date().toISOString() });
       }
       await dequeue(item.id);
@@ -482,6 +515,8 @@ async function flush() {
         toast(t("field_widened", { valve: w.valve, valves: w.added_valves.join(", ") || "—" }));
       }
     }
+    // the service reached (no network stops the round above): what is held, for the dispatcher
+    await tellOutbox();
   } catch (err) {
     if (err instanceof SignedOut) signOut();
     // offline: everything not sent stays in the outbox

@@ -2,7 +2,9 @@
 // reach the dispatcher's console as server-sent events (GET /api/live), read with fetch so that
 // the token goes in a header (an EventSource cannot send one) and resumed with Last-Event-ID.
 // A panel over the map lists the latest events; a widened isolation is also an alert; each
-// crew's last shared position is a marker on the map.
+// crew's last shared position is a marker on the map. A crew whose phone holds reports the
+// service kept failing on (its outbox summary, event "outbox") has a line of its own at the
+// panel's head, collapsed or not, until its phone says they have gone.
 /* global L */
 import { token } from "../api.js";
 import { code, escapeHtml, onLangChange, refusal, shortTime, t } from "../i18n.js";
@@ -11,6 +13,7 @@ import { state } from "./state.js";
 const KEEP = 30; // events listed
 const events = [];
 const positions = new Map(); // crew -> event
+const held = new Map(); // crew -> its last outbox summary holding reports
 let markers = null;
 let connected = false;
 let panel = null;
@@ -40,7 +43,18 @@ function ensurePanel() {
   return panel;
 }
 
+// "crew X: N reports not sent since HH:MM (error)": the oldest's time on the phone, with its
+// day when it was not the day the summary came
+function heldText(e) {
+  const oldest = shortTime(e.oldest);
+  const since = (e.oldest || "").slice(0, 10) === (e.at || "").slice(0, 10) ? oldest.slice(6) : oldest;
+  const err = e.error || {};
+  const why = err.network ? t("field_send_network") : t("field_send_status", { status: err.status ?? "", detail: err.detail || "" }).trim();
+  return t("live_outbox", { crew: e.crew, n: e.held, since, why });
+}
+
 function describe(e) {
+  if (e.event === "outbox") return e.held ? heldText(e) : t("live_outbox_sent", { crew: e.crew });
   if (e.event === "isolation_widened") {
     return t("live_widened", { crew: e.crew, valve: e.valve, ticket: e.ticket, valves: (e.added_valves || []).join(", ") || "—" });
   }
@@ -66,9 +80,13 @@ function render() {
       <span class="muted" id="live-state">${escapeHtml(connected ? t("live_connected") : t("live_reconnecting"))}</span>
       <span style="flex:1"></span>
       <button type="button" class="link" id="live-toggle" aria-expanded="${!collapsed}">${escapeHtml(collapsed ? `${t("live_expand")} (${shown.length})` : t("live_hide"))}</button></div>`
+    + (held.size ? `<ul id="live-held" style="list-style:none;margin:4px 0 0;padding:0">${[...held.values()]
+      .sort((a, b) => String(a.oldest).localeCompare(String(b.oldest)))
+      .map((e) => `<li data-crew="${escapeHtml(e.crew)}" data-job="${escapeHtml(e.job || "")}" style="padding:3px 6px;margin-top:2px;background:#fff4e6;color:#a23d00;border-left:3px solid #e8590c">
+          ${escapeHtml(heldText(e))}</li>`).join("")}</ul>` : "")
     + (collapsed ? "" : `<ul id="live-list" style="list-style:none;margin:4px 0 0;padding:0">${shown.length
       ? shown.map((e) => `<li data-event="${escapeHtml(e.event)}" data-crew="${escapeHtml(e.crew)}" data-job="${escapeHtml(e.job || "")}"
-          style="padding:3px 0;border-top:1px dotted #dee2e6;${e.event === "isolation_widened" ? "color:#c92a2a;font-weight:600" : e.event === "report_refused" ? "color:#c92a2a" : ""}">
+          style="padding:3px 0;border-top:1px dotted #dee2e6;${e.event === "isolation_widened" ? "color:#c92a2a;font-weight:600" : e.event === "report_refused" ? "color:#c92a2a" : e.event === "outbox" && e.held ? "color:#a23d00" : ""}">
           <time class="muted">${escapeHtml(shortTime(e.made_at || e.at).slice(6))}</time> ${escapeHtml(describe(e))}</li>`).join("")
       : `<li class="muted">${escapeHtml(t("live_none"))}</li>`}</ul>`);
 }
@@ -96,6 +114,14 @@ function drawPositions() {
   }
 }
 
+// a crew's last outbox summary (the newest by id: the list at start and the stream may cross)
+function keepHeld(e) {
+  const seen = held.get(e.crew);
+  if (seen && seen.id > e.id) return;
+  if (e.held) held.set(e.crew, e);
+  else held.delete(e.crew);
+}
+
 function take(e, fresh) {
   if (e.event === "position") {
     positions.set(e.crew, e);
@@ -103,6 +129,7 @@ function take(e, fresh) {
     return;
   }
   if (e.event === "report" && e.lon !== undefined) positions.set(e.crew, e);
+  if (e.event === "outbox") keepHeld(e);
   events.push(e);
   if (events.length > 200) events.splice(0, events.length - 200);
   if (fresh && e.event === "isolation_widened") alertOf(e);
@@ -118,6 +145,9 @@ async function stream() {
         const r = await fetch("/api/live/positions", { headers: { Authorization: `Bearer ${token()}` } });
         if (r.ok) for (const p of await r.json()) positions.set(p.crew, p);
         drawPositions();
+        // crews whose phones hold reports not sent, told before this console opened
+        const h = await fetch("/api/field/outboxes", { headers: { Authorization: `Bearer ${token()}` } });
+        if (h.ok) for (const e of await h.json()) keepHeld(e);
       }
       const headers = { Authorization: `Bearer ${token()}` };
       if (last !== null) headers["Last-Event-ID"] = String(last);
