@@ -2,10 +2,10 @@
 trial: pinning one job to the crew it already had and re-solving moved 21 jobs, the pinned one
 two hours). Real solver, the sample city's roads and roster, an ordinary day of its work.
 
-The measure: after a pin to the crew a job has already, no job changes crew and no start
-moves by more than :data:`SHIFT` (unless the new plan is strictly better by the solver's
-objective); the pinned job keeps its start. Before the re-solve started from the plan steered,
-the same day had 30 jobs changed, 14 of them to another crew, one start moved by 7 1/2 hours.
+The measure: after a pin to the crew a job has already, nothing changes (the plan steered
+still holds, and the re-solve returns it). Before the re-solve started from the plan steered,
+the same day had 30 jobs changed, 14 of them to another crew, one start moved by 7 1/2 hours;
+before it returned a plan that still holds, a longer search could still reorder routes.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from routing import Route
 CAL = WorkCalendar()
 DAY = dt.date(2026, 12, 3)
 AT = dt.datetime(2026, 12, 2, 16, 0)
-SHIFT = dt.timedelta(minutes=5)
 SECONDS = 3.0
 
 
@@ -93,20 +92,12 @@ def test_a_pin_to_the_crew_a_job_has_leaves_the_rest_of_the_day_as_it_was(
     steering = _edit(day, Edit("pin", stop.job_id, route.crew_id))
     again = _solve(day, steering, previous=first)
 
+    # the plan steered still holds: it comes back as it was, to the second, even where a
+    # longer search would shorten the day (routing.solver.still_holds)
     diff = plan_diff(first.plan, again.plan, DAY)
-    other_crew = [m.job for m in diff.changed if m.to_crew != m.from_crew]
-    shifted = [
-        m.job
-        for m in diff.changed
-        if m.to_start is not None and abs(m.to_start - m.from_start) > SHIFT
-    ]
-    assert not other_crew, diff.changed
-    if again.plan.objective >= first.plan.objective:  # nothing better found: nothing moves
-        assert not shifted, diff.changed
-    assert again.plan.assignments[stop.job_id] == route.crew_id
-    kept = again.plan.stop(stop.job_id)
-    assert kept is not None and abs(kept.start - stop.start) <= SHIFT.total_seconds()
-    assert again.plan.objective <= first.plan.objective
+    assert (diff.changed, diff.added) == ((), ()), diff
+    assert again.plan.routes == first.plan.routes
+    assert again.plan.objective == first.plan.objective
 
 
 def test_a_pin_to_a_start_holds_it_and_the_other_crews_keep_their_jobs(
