@@ -119,7 +119,8 @@ def _leakage(base: str, token: str) -> None:
         generate(folder)
         boundary = uuid.uuid4().hex
         parts = []
-        for name in ("meters", "flows", "billing", "pressure", "usage"):
+        # the plants' output too: CJJ 92's Q_s, as an engineer's upload gives it
+        for name in ("meters", "flows", "billing", "pressure", "usage", "plant_output"):
             parts.append(
                 f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
                 f'filename="{name}.csv"\r\nContent-Type: text/csv\r\n\r\n'.encode()

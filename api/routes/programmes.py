@@ -83,6 +83,10 @@ def create_analysis(
     billing: Annotated[UploadFile, File(description="billing.csv: dma, start, end, volumes")],
     pressure: Annotated[UploadFile | None, File(description="pressure.csv")] = None,
     usage: Annotated[UploadFile | None, File(description="usage.csv (outreach list)")] = None,
+    plant_output: Annotated[
+        UploadFile | None,
+        File(description="plant_output.csv: date, plant, volume_m3 (CJJ 92's supply Q_s)"),
+    ] = None,
     outlet_pressure_mpa: Annotated[float, Form(gt=0, le=2)] = 0.32,
     network_id: Annotated[int | None, Form(ge=1)] = None,
 ) -> Response:
@@ -98,6 +102,7 @@ def create_analysis(
     folder.mkdir(parents=True)
     files = {"meters": meters, "flows": flows, "billing": billing, "pressure": pressure}
     files["usage"] = usage
+    files["plant_output"] = plant_output  # else Q_s is the DMAs' inflow (a warning says so)
     try:
         for name, upload in files.items():
             if upload is not None:

@@ -1,6 +1,6 @@
 """The demo's leakage headlines that looked inconsistent (user trial), checked by hand on the
-sample data the demo analyses (seed 2022, no plant_output.csv: the service's upload form does
-not take it): a CJJ 92 rate of 2.4 % (grade 1) beside an ILI of 7.12, real losses of 2.9 % of
+sample data the demo analyses (seed 2022, without its plant_output.csv, as the demo uploaded it
+before issue 17): a CJJ 92 rate of 2.4 % (grade 1) beside an ILI of 7.12, real losses of 2.9 % of
 the input beside a non-revenue water of 7 %. Both are right; the tests say why."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sample_data.leakage import generate
 def demo(tmp_path_factory: pytest.TempPathFactory, sample_city: Network) -> Any:
     folder = tmp_path_factory.mktemp("leakage-demo")
     generate(folder)  # the demo's seed
-    (folder / "plant_output.csv").unlink()  # the demo uploads the five other files
+    (folder / "plant_output.csv").unlink()  # Q_s the DMAs' inflow, as the demo had it
     return analyse(folder, sample_city)
 
 
