@@ -109,7 +109,9 @@ class NetworkRegistry:
         # id -> (network as stored, roads)
         self._base: dict[int, tuple[Network, RoadNetwork | None]] = {}
         # id -> why its stored files do not read: they never change, so they are not read again
-        self._unreadable: dict[int, str] = {}
+        # the refusal of a network whose files do not read: message, code, params (not the
+        # exception, whose traceback would keep the failed read's frames)
+        self._unreadable: dict[int, tuple[str, str | None, dict[str, object]]] = {}
         self._lock = threading.Lock()
         # nothing of this process is in flight yet: what killed uploads left can go
         sweep_incoming(data_dir)
@@ -135,11 +137,17 @@ class NetworkRegistry:
     def row(self, session: Session, network_id: int) -> NetworkVersion:
         row = session.get(NetworkVersion, network_id)
         if row is None:
-            raise NotFound(f"no network {network_id}: GET /api/networks lists the uploaded ones")
+            raise NotFound(
+                f"no network {network_id}: GET /api/networks lists the uploaded ones",
+                code="no_network",
+                network=network_id,
+            )
         if row.status not in USABLE:
             raise Conflict(
                 f"network {network_id} did not pass validation: see "
                 f"GET /api/networks/{network_id}/report and upload a corrected file",
+                code="network_not_validated",
+                network=network_id,
             )
         return row
 
@@ -151,7 +159,9 @@ class NetworkRegistry:
             .limit(1)
         )
         if found is None:
-            raise Conflict("no network uploaded yet: POST /api/networks first")
+            raise Conflict(
+                "no network uploaded yet: POST /api/networks first", code="no_network_yet"
+            )
         return int(found)
 
     def get(self, session: Session, network_id: int) -> LoadedNetwork:
@@ -214,11 +224,12 @@ class NetworkRegistry:
         base = self._base.get(row.id)
         if base is None:
             if row.id in self._unreadable:
-                raise Conflict(self._unreadable[row.id])
+                message, code, params = self._unreadable[row.id]
+                raise Conflict(message, code=code, **params)
             try:
                 base = self._read(row)
             except Conflict as exc:
-                self._unreadable[row.id] = str(exc)
+                self._unreadable[row.id] = (str(exc), exc.code, exc.params)
                 raise
             self._base[row.id] = base
         network, roads = base
@@ -268,11 +279,18 @@ class NetworkRegistry:
                 f"network {row.id} was stored as valid but its files no longer pass validation "
                 f"({len(exc.report.errors)} problems, the first in {problem}: "
                 f"{first.message if first else 'unreadable'}): upload a corrected file",
+                code="network_files_invalid",
+                network=row.id,
+                problems=len(exc.report.errors),
+                first=problem,
+                message=first.message if first else "unreadable",
             ) from None
         except Exception:
             log.exception("network %s: its stored files cannot be read", row.id)
             raise Conflict(
-                f"network {row.id}'s stored files cannot be read: upload the network again"
+                f"network {row.id}'s stored files cannot be read: upload the network again",
+                code="network_files_unreadable",
+                network=row.id,
             ) from None
         return network, roads
 

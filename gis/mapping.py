@@ -204,9 +204,18 @@ def read_mapping(path: str | Path) -> ColumnMapping:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise MappingError(f"mapping file {path} does not exist: check the path") from None
+        raise MappingError(
+            f"mapping file {path} does not exist: check the path",
+            code="mapping_file_missing",
+            file=str(path),
+        ) from None
     except UnicodeDecodeError:
-        raise MappingError(f"mapping file {path} is not UTF-8 text: save it as UTF-8") from None
+        raise MappingError(
+            f"mapping file {path} is not UTF-8 text: save it as UTF-8",
+            code="mapping_file_not_utf8",
+            file=str(path),
+            encoding="UTF-8",
+        ) from None
     suffix = path.suffix.lower()
     try:
         if suffix == ".toml":
@@ -221,7 +230,11 @@ def read_mapping(path: str | Path) -> ColumnMapping:
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
         raise MappingError(
             f"mapping file {path.name} cannot be read as {suffix.lstrip('.').upper() or 'JSON'}:"
-            f" {exc}"
+            f" {exc}",
+            code="mapping_file_unreadable",
+            file=path.name,
+            format=suffix.lstrip(".").upper() or "JSON",
+            error=str(exc),
         ) from None
     return mapping_from_dict(data, where=path.name)
 
@@ -230,7 +243,11 @@ def mapping_from_dict(data: object, where: str = "mapping") -> ColumnMapping:
     """A mapping from its file or API form (see the module's docstring); :class:`MappingError`
     naming the key when something in it is not a mapping."""
     if not isinstance(data, dict):
-        raise MappingError(f"{where}: a mapping is a table of layers (pipes, valves, ...)")
+        raise MappingError(
+            f"{where}: a mapping is a table of layers (pipes, valves, ...)",
+            code="mapping_not_table",
+            where=where,
+        )
     layers: dict[str, LayerRule] = {}
     topology = TopologyOptions()
     for name, body in data.items():
@@ -240,34 +257,58 @@ def mapping_from_dict(data: object, where: str = "mapping") -> ColumnMapping:
         if name not in CONTRACT_COLUMNS:
             raise MappingError(
                 f"{where}: {name!r} is not a layer of the contract: use "
-                f"{', '.join(CONTRACT_COLUMNS)} (or topology)"
+                f"{', '.join(CONTRACT_COLUMNS)} (or topology)",
+                code="mapping_unknown_layer",
+                where=where,
+                layer=str(name),
+                layers=list(CONTRACT_COLUMNS),
             )
         if not isinstance(body, dict):
-            raise MappingError(f"{where}: [{name}] must be a table of column names")
+            raise MappingError(
+                f"{where}: [{name}] must be a table of column names",
+                code="mapping_layer_not_table",
+                where=where,
+                layer=name,
+            )
         layers[name] = _layer_rule(name, body, where)
     return ColumnMapping(layers, topology)
 
 
 def _topology(body: object, where: str) -> TopologyOptions:
     if not isinstance(body, dict):
-        raise MappingError(f"{where}: [topology] must be a table of distances in metres")
+        raise MappingError(
+            f"{where}: [topology] must be a table of distances in metres",
+            code="mapping_topology_not_table",
+            where=where,
+        )
     known = set(TopologyOptions().to_dict())
     unknown = sorted(set(body) - known)
     if unknown:
         raise MappingError(
             f"{where}: [topology] has no setting {', '.join(unknown)}: use "
-            f"{', '.join(sorted(known))}"
+            f"{', '.join(sorted(known))}",
+            code="mapping_topology_unknown",
+            where=where,
+            unknown=unknown,
+            known=sorted(known),
         )
     try:
         return TopologyOptions(**body)
     except ValueError as exc:
-        raise MappingError(f"{where}: [topology] {exc}") from None
+        raise MappingError(
+            f"{where}: [topology] {exc}", code="mapping_topology_value", where=where, error=str(exc)
+        ) from None
 
 
 def _layer_rule(name: str, body: dict[str, Any], where: str) -> LayerRule:
     layer = body.get("layer")
     if layer is not None and (not isinstance(layer, str) or not layer.strip()):
-        raise MappingError(f"{where}: [{name}] layer must be the name of a layer of the export")
+        raise MappingError(
+            f"{where}: [{name}] layer must be the name of a layer of the export",
+            code="mapping_layer_name",
+            where=where,
+            layer=name,
+        )
     columns: dict[str, ColumnRule] = {}
     for target, spec in body.items():
         if target in ("layer", "layer_guessed"):
@@ -275,7 +316,12 @@ def _layer_rule(name: str, body: dict[str, Any], where: str) -> LayerRule:
         if target not in CONTRACT_COLUMNS[name]:
             raise MappingError(
                 f"{where}: [{name}] {target!r} is not a column of the contract's {name}: use "
-                f"{', '.join(CONTRACT_COLUMNS[name])}"
+                f"{', '.join(CONTRACT_COLUMNS[name])}",
+                code="mapping_unknown_column",
+                where=where,
+                layer=name,
+                column=str(target),
+                columns=list(CONTRACT_COLUMNS[name]),
             )
         columns[target] = _column_rule(name, target, spec, where)
     sources = [rule.column for rule in columns.values()]
@@ -283,7 +329,11 @@ def _layer_rule(name: str, body: dict[str, Any], where: str) -> LayerRule:
     if twice:
         raise MappingError(
             f"{where}: [{name}] takes {', '.join(twice)} for two contract columns: a column of "
-            "the export gives one contract column"
+            "the export gives one contract column",
+            code="mapping_column_twice",
+            where=where,
+            layer=name,
+            columns=twice,
         )
     return LayerRule(layer.strip() if layer else None, columns, bool(body.get("layer_guessed")))
 
@@ -295,24 +345,57 @@ def _column_rule(layer: str, target: str, spec: object, where: str) -> ColumnRul
     if not isinstance(spec, dict) or not isinstance(spec.get("column"), str):
         raise MappingError(
             f'{at}: give the export\'s column name, or {{ column = "NAME", unit = ..., '
-            "values = { ... } }"
+            "values = { ... } }",
+            code="mapping_column_spec",
+            where=where,
+            layer=layer,
+            column=target,
         )
     unknown = sorted(set(spec) - {"column", "unit", "values", "guessed", "why"})
     if unknown:
-        raise MappingError(f"{at}: unknown key(s) {', '.join(unknown)}: use column, unit, values")
+        raise MappingError(
+            f"{at}: unknown key(s) {', '.join(unknown)}: use column, unit, values",
+            code="mapping_column_keys",
+            where=where,
+            layer=layer,
+            column=target,
+            unknown=unknown,
+            keys=["column", "unit", "values"],
+        )
     unit = spec.get("unit")
     if unit is not None:
         unit = normalise_unit(str(unit))
         allowed = UNITS.get(target)
         if allowed is None:
-            raise MappingError(f"{at}: has no unit (only {', '.join(UNITS)} have units)")
+            raise MappingError(
+                f"{at}: has no unit (only {', '.join(UNITS)} have units)",
+                code="mapping_no_unit",
+                where=where,
+                layer=layer,
+                column=target,
+                units=list(UNITS),
+            )
         if unit not in allowed:
-            raise MappingError(f"{at}: unit {spec['unit']!r} is not one of {', '.join(allowed)}")
+            raise MappingError(
+                f"{at}: unit {spec['unit']!r} is not one of {', '.join(allowed)}",
+                code="mapping_unit",
+                where=where,
+                layer=layer,
+                column=target,
+                unit=str(spec["unit"]),
+                units=list(allowed),
+            )
     values = spec.get("values") or {}
     if not isinstance(values, dict) or not all(
         isinstance(v, str | bool | int | float) for v in values.values()
     ):
-        raise MappingError(f"{at}: values must be a table of export value = contract value")
+        raise MappingError(
+            f"{at}: values must be a table of export value = contract value",
+            code="mapping_values",
+            where=where,
+            layer=layer,
+            column=target,
+        )
     return ColumnRule(
         spec["column"].strip(),
         unit,

@@ -66,15 +66,28 @@ def with_prvs(model: HydraulicModel, settings: Mapping[Inlet, float]) -> Hydraul
         if inlet.link not in wn.link_name_list or inlet.node not in wn.node_name_list:
             raise HydraulicError(
                 f"{model.source}: no link {inlet.link!r} at node {inlet.node!r} for a PRV: "
-                "the inlet must be a pipe of the model ending at the zone's node"
+                "the inlet must be a pipe of the model ending at the zone's node",
+                code="prv_no_inlet",
+                model=model.source,
+                link=inlet.link,
+                node=inlet.node,
             )
         pipe = wn.get_link(inlet.link)
         if inlet.node not in (pipe.start_node_name, pipe.end_node_name):
             raise HydraulicError(
-                f"{model.source}: link {inlet.link!r} does not end at node {inlet.node!r}"
+                f"{model.source}: link {inlet.link!r} does not end at node {inlet.node!r}",
+                code="prv_link_not_at_node",
+                model=model.source,
+                link=inlet.link,
+                node=inlet.node,
             )
         if not setting >= 0:
-            raise HydraulicError(f"PRV setting {setting} m at {inlet.link}: give 0 m or more")
+            raise HydraulicError(
+                f"PRV setting {setting} m at {inlet.link}: give 0 m or more",
+                code="prv_setting_negative",
+                setting=setting,
+                link=inlet.link,
+            )
         upstream = prv_node(inlet)
         if inlet.node not in at_node:  # inlets entering at one node share one PRV (EPANET
             node = wn.get_node(inlet.node)  # refuses two valves at a node)
@@ -119,12 +132,22 @@ def set_prv_settings(prv_model: HydraulicModel, settings: Mapping[Inlet, float])
     at_node: dict[str, float] = {}
     for inlet, setting in settings.items():
         if not setting >= 0:
-            raise HydraulicError(f"PRV setting {setting} m at {inlet.link}: give 0 m or more")
+            raise HydraulicError(
+                f"PRV setting {setting} m at {inlet.link}: give 0 m or more",
+                code="prv_setting_negative",
+                setting=setting,
+                link=inlet.link,
+            )
         at_node[inlet.node] = max(at_node.get(inlet.node, 0.0), float(setting))
     for node_name, setting in at_node.items():
         name = f"PRV~{node_name}"
         if name not in prv_model.wn.link_name_list:
-            raise HydraulicError(f"{prv_model.source}: no PRV at node {node_name!r}")
+            raise HydraulicError(
+                f"{prv_model.source}: no PRV at node {node_name!r}",
+                code="prv_not_at_node",
+                model=prv_model.source,
+                node=node_name,
+            )
         prv_model.wn.get_link(name).initial_setting = setting
 
 
@@ -153,7 +176,10 @@ def day_pressures(model: HydraulicModel, hours: Sequence[int] = tuple(range(24))
         except Exception as exc:  # WNTR raises EpanetException and others on a failed run
             raise NotSolved(
                 f"{model.source}: EPANET cannot solve the day with the PRVs ({exc}): check the "
-                "settings (a PRV set above what reaches it) and the model in EPANET"
+                "settings (a PRV set above what reaches it) and the model in EPANET",
+                code="prv_not_solved",
+                model=model.source,
+                error=str(exc),
             ) from exc
     pressure = results.node["pressure"]
     head = results.node["head"]
@@ -161,7 +187,12 @@ def day_pressures(model: HydraulicModel, hours: Sequence[int] = tuple(range(24))
     times = [int(h) * 3600 for h in hours]
     missing = [t for t in times if t not in pressure.index]
     if missing:
-        raise HydraulicError(f"{model.source}: the run has no result at hour {missing[0] / 3600:g}")
+        raise HydraulicError(
+            f"{model.source}: the run has no result at hour {missing[0] / 3600:g}",
+            code="hydraulic_hour_missing",
+            model=model.source,
+            hour=missing[0] / 3600,
+        )
     return DayPressures(
         node_ids=tuple(str(n) for n in pressure.columns),
         hours=tuple(int(h) for h in hours),

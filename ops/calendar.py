@@ -47,7 +47,11 @@ def _parse_clock(text: str) -> dt.time:
         hours, minutes = str(text).strip().split(":")
         return dt.time(int(hours), int(minutes))
     except ValueError:
-        raise CalendarConfigError(f"{text!r} is not a time of day: write HH:MM") from None
+        raise CalendarConfigError(
+            f"{text!r} is not a time of day: write HH:MM",
+            code="calendar_not_clock",
+            value=str(text),
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -61,13 +65,17 @@ class OfficeHours:
 
     def __post_init__(self) -> None:
         if not self.periods:
-            raise CalendarConfigError("office hours need at least one open period")
+            raise CalendarConfigError(
+                "office hours need at least one open period", code="office_hours_empty"
+            )
         previous = dt.time(0, 0)
         for opens, closes in self.periods:
             if closes <= opens or opens < previous:
                 raise CalendarConfigError(
                     f"office hours {self}: periods must be in order, each closing after it "
-                    "opens, without overlaps"
+                    "opens, without overlaps",
+                    code="office_hours_order",
+                    hours=str(self),
                 )
             previous = closes
 
@@ -82,7 +90,9 @@ class OfficeHours:
                 opens, closes = part.split("-")
             except ValueError:
                 raise CalendarConfigError(
-                    f"{part.strip()!r} is not an open period: write HH:MM-HH:MM"
+                    f"{part.strip()!r} is not an open period: write HH:MM-HH:MM",
+                    code="office_period_invalid",
+                    period=part.strip(),
                 ) from None
             periods.append((_parse_clock(opens), _parse_clock(closes)))
         return cls(tuple(periods))
@@ -114,7 +124,11 @@ class Season:
             try:
                 dt.date(2024, month, day)  # a leap year, so 29 February is allowed
             except ValueError:
-                raise CalendarConfigError(f"season bound {month}-{day} is not a date") from None
+                raise CalendarConfigError(
+                    f"season bound {month}-{day} is not a date",
+                    code="season_bound_not_date",
+                    bound=f"{month}-{day}",
+                ) from None
 
     def covers(self, day: dt.date) -> bool:
         key = (day.month, day.day)
@@ -292,7 +306,12 @@ def year_schedule(
     if not str(source).strip():
         problems.append("give the notice's document number (e.g. 国办发明电〔2026〕X号)")
     if problems:
-        raise CalendarConfigError(f"the {year} calendar cannot be used: " + "; ".join(problems))
+        raise CalendarConfigError(
+            f"the {year} calendar cannot be used: " + "; ".join(problems),
+            code="calendar_year_unusable",
+            year=year,
+            problems=problems,
+        )
     return YearSchedule(year, frozenset(off), frozenset(on), str(source).strip())
 
 
@@ -345,14 +364,21 @@ class HolidaySchedule:
                 return cls()
             raise CalendarConfigError(
                 f"the holiday file named by the holidays_file setting (WATEROPS_HOLIDAYS_FILE) "
-                f"does not exist ({path.name}): correct the setting or remove it"
+                f"does not exist ({path.name}): correct the setting or remove it",
+                code="holidays_file_missing",
+                setting="holidays_file",
+                variable="WATEROPS_HOLIDAYS_FILE",
+                file=path.name,
             )
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise CalendarConfigError(
                 f"{name} ({path.name}) is not a valid TOML file ({exc}): correct it, or enter "
-                "the year in the console's calendar screen instead"
+                "the year in the console's calendar screen instead",
+                code="holidays_file_not_toml",
+                file=path.name,
+                error=str(exc),
             ) from None
         sources = {
             int(k): str(v.get("source") or name)
@@ -439,22 +465,40 @@ def parse_overrides(
             year = int(key)
         except ValueError:
             raise CalendarConfigError(
-                f"{source}: [{key}] is not a year; write one table per year, e.g. [2027]"
+                f"{source}: [{key}] is not a year; write one table per year, e.g. [2027]",
+                code="holidays_not_year",
+                file=source,
+                key=str(key),
             ) from None
         if not isinstance(table, Mapping):
-            raise CalendarConfigError(f"{source}: [{key}] must be a table with holidays, workdays")
+            raise CalendarConfigError(
+                f"{source}: [{key}] must be a table with holidays, workdays",
+                code="holidays_not_table",
+                file=source,
+                key=str(key),
+                keys=["holidays", "workdays"],
+            )
         unknown = set(table) - {"holidays", "workdays", "source", "note"}
         if unknown:
             raise CalendarConfigError(
                 f"{source}: [{key}] has unknown keys {sorted(unknown)}; "
-                "use holidays, workdays, source, note"
+                "use holidays, workdays, source, note",
+                code="holidays_unknown_keys",
+                file=source,
+                key=str(key),
+                unknown=sorted(unknown),
+                keys=["holidays", "workdays", "source", "note"],
             )
         days_off = frozenset(_dates(table.get("holidays", []), year, source))
         make_up = frozenset(_dates(table.get("workdays", []), year, source))
         both = days_off & make_up
         if both:
             raise CalendarConfigError(
-                f"{source}: [{key}] lists {min(both)} both as a holiday and as a working day"
+                f"{source}: [{key}] lists {min(both)} both as a holiday and as a working day",
+                code="holidays_day_both",
+                file=source,
+                key=str(key),
+                day=str(min(both)),
             )
         out[year] = (days_off, make_up)
     return out
@@ -475,12 +519,27 @@ def _dates(values: Iterable[dt.date | str], year: int, source: str) -> Iterator[
         except ValueError:
             raise CalendarConfigError(
                 f"{source}: {text!r} in [{year}] is not a date or a range: write YYYY-MM-DD "
-                "or YYYY-MM-DD..YYYY-MM-DD"
+                "or YYYY-MM-DD..YYYY-MM-DD",
+                code="holidays_not_date",
+                file=source,
+                value=str(text),
+                year=year,
             ) from None
         if last < first:
-            raise CalendarConfigError(f"{source}: range {text!r} ends before it starts")
+            raise CalendarConfigError(
+                f"{source}: range {text!r} ends before it starts",
+                code="holidays_range_reversed",
+                file=source,
+                value=str(text),
+            )
         if first.year != year or last.year != year:
-            raise CalendarConfigError(f"{source}: {text!r} is not in {year}")
+            raise CalendarConfigError(
+                f"{source}: {text!r} is not in {year}",
+                code="holidays_not_in_year",
+                file=source,
+                value=str(text),
+                year=year,
+            )
         day = first
         while day <= last:
             yield day
@@ -594,7 +653,10 @@ class WorkCalendar:
                 out.append(day)
             day += dt.timedelta(days=1)
             if (day - first).days > _MAX_DAYS_SCANNED:
-                raise CalendarConfigError("the calendar has no working days in three years")
+                raise CalendarConfigError(
+                    "the calendar has no working days in three years",
+                    code="calendar_no_working_days",
+                )
         return out
 
     def _periods_from(self, first: dt.date) -> Iterator[tuple[dt.date, dt.datetime, dt.datetime]]:
@@ -606,7 +668,9 @@ class WorkCalendar:
                 continue
             for opens, closes in hours.periods:
                 yield day, dt.datetime.combine(day, opens), dt.datetime.combine(day, closes)
-        raise CalendarConfigError("the calendar has no working days in three years")
+        raise CalendarConfigError(
+            "the calendar has no working days in three years", code="calendar_no_working_days"
+        )
 
 
 def _seconds_exact(span: dt.timedelta) -> Fraction:
@@ -649,10 +713,15 @@ def calendar_from_config(config: Mapping[str, Any]) -> WorkCalendar:
             season_hours = OfficeHours.parse(entry["hours"])
         except (KeyError, ValueError):
             raise CalendarConfigError(
-                f"season {entry!r}: write from = 'MM-DD', to = 'MM-DD', hours = 'HH:MM-HH:MM,...'"
+                f"season {entry!r}: write from = 'MM-DD', to = 'MM-DD', hours = 'HH:MM-HH:MM,...'",
+                code="season_invalid",
+                season=repr(entry),
+                keys=["from", "to", "hours"],
             ) from None
         if len(start) != 2 or len(end) != 2:
-            raise CalendarConfigError(f"season {entry!r}: from and to are MM-DD")
+            raise CalendarConfigError(
+                f"season {entry!r}: from and to are MM-DD", code="season_bounds", season=repr(entry)
+            )
         seasons.append(Season((start[0], start[1]), (end[0], end[1]), season_hours))
     holidays = HolidaySchedule.load(config.get("holidays_file"))
     kept = {

@@ -203,7 +203,13 @@ class ConnectionRules:
 
     def __post_init__(self) -> None:
         if self.day_reading not in DAY_READINGS:
-            raise InvalidRequest(f"day_reading {self.day_reading!r}: write calendar or civil_code")
+            raise InvalidRequest(
+                f"day_reading {self.day_reading!r}: write calendar or civil_code",
+                code="connection_day_reading",
+                setting="day_reading",
+                value=self.day_reading,
+                readings=list(DAY_READINGS),
+            )
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ConnectionRules:
@@ -219,7 +225,11 @@ class ConnectionRules:
             "acceptance_working_days",
         }
         if unknown:
-            raise InvalidRequest(f"unknown connection rule settings {sorted(unknown)}")
+            raise InvalidRequest(
+                f"unknown connection rule settings {sorted(unknown)}",
+                code="connection_settings_unknown",
+                unknown=sorted(unknown),
+            )
         out: dict[str, Any] = {}
         for name in ("appointment_limits", "fast_limits"):
             if config.get(name) is not None:
@@ -231,9 +241,17 @@ class ConnectionRules:
                 try:
                     value = kind(config[name])
                 except (TypeError, ValueError):
-                    raise InvalidRequest(f"{name} must be a number") from None
+                    raise InvalidRequest(
+                        f"{name} must be a number",
+                        code="connection_setting_not_number",
+                        setting=name,
+                    ) from None
                 if value <= 0:
-                    raise InvalidRequest(f"{name} must be positive")
+                    raise InvalidRequest(
+                        f"{name} must be positive",
+                        code="connection_setting_not_positive",
+                        setting=name,
+                    )
                 out[name] = value
         return cls(**out)
 
@@ -256,17 +274,30 @@ def _size_table(name: str, rows: Any) -> tuple[SizeLimit, ...]:
     if not isinstance(rows, list | tuple) or not rows:
         raise InvalidRequest(
             f"{name} must be a list of rows like {{max_dn_mm = 50, max_length_m = 30, "
-            "days = 0.5}, the last one without bounds"
+            "days = 0.5}, the last one without bounds",
+            code="connection_table_not_list",
+            setting=name,
         )
     table = []
     for k, row in enumerate(rows, 1):
         if not isinstance(row, dict):
-            raise InvalidRequest(f"{name} row {k} must be a table of max_dn_mm, max_length_m, days")
+            raise InvalidRequest(
+                f"{name} row {k} must be a table of max_dn_mm, max_length_m, days",
+                code="connection_row_not_table",
+                setting=name,
+                row=k,
+                keys=["max_dn_mm", "max_length_m", "days"],
+            )
         unknown = set(row) - {"max_dn_mm", "max_length_m", "days"}
         if unknown:
             raise InvalidRequest(
                 f"{name} row {k} has unknown keys {sorted(unknown)}: use max_dn_mm, "
-                "max_length_m, days"
+                "max_length_m, days",
+                code="connection_row_keys",
+                setting=name,
+                row=k,
+                unknown=sorted(unknown),
+                keys=["max_dn_mm", "max_length_m", "days"],
             )
         try:
             dn = None if row.get("max_dn_mm") is None else int(row["max_dn_mm"])
@@ -274,15 +305,25 @@ def _size_table(name: str, rows: Any) -> tuple[SizeLimit, ...]:
             days = float(row["days"])
         except (KeyError, TypeError, ValueError):
             raise InvalidRequest(
-                f"{name} row {k}: days (and max_dn_mm, max_length_m when given) must be a number"
+                f"{name} row {k}: days (and max_dn_mm, max_length_m when given) must be a number",
+                code="connection_row_not_number",
+                setting=name,
+                row=k,
             ) from None
         if days <= 0 or (dn is not None and dn <= 0) or (length is not None and length < 0):
-            raise InvalidRequest(f"{name} row {k}: days and sizes must be positive")
+            raise InvalidRequest(
+                f"{name} row {k}: days and sizes must be positive",
+                code="connection_row_not_positive",
+                setting=name,
+                row=k,
+            )
         table.append(SizeLimit(dn, length, days))
     if table[-1].max_dn_mm is not None or table[-1].max_length_m is not None:
         raise InvalidRequest(
             f"{name}: the last row must have no max_dn_mm and no max_length_m, so that every "
-            "size has a limit"
+            "size has a limit",
+            code="connection_last_row_bounded",
+            setting=name,
         )
     return tuple(table)
 

@@ -33,12 +33,19 @@ from routing.io import (
 REQUIRED = ("id", "skills", "depot_lon", "depot_lat", "shift_start", "shift_end")
 
 
-def _clock(value: Any, what: str) -> dt.time:
+def _clock(value: Any, what: str, file: str, row: int, crew: str) -> dt.time:
     try:
         hours, minutes = str(value).strip().split(":")
         return dt.time(int(hours), int(minutes))
     except ValueError:
-        raise InvalidRequest(f"{what} {value!r} is not a time of day: write HH:MM") from None
+        raise InvalidRequest(
+            f"{what} {value!r} is not a time of day: write HH:MM",
+            code="roster_not_clock",
+            file=file,
+            row=row,
+            crew=crew,
+            value=str(value),
+        ) from None
 
 
 def read_roster(path: str | Path) -> list[CrewShift]:
@@ -46,13 +53,20 @@ def read_roster(path: str | Path) -> list[CrewShift]:
     try:
         df = read_table(path, REQUIRED, "roster")
     except PlanInputError as exc:
-        raise InvalidRequest(str(exc)) from None
+        raise InvalidRequest(str(exc), code=exc.code, **exc.params) from None
     crews = []
     seen: set[str] = set()
     for row_no, row in enumerate(df.to_dict("records"), start=2):
         where = f"{path}, row {row_no} (crew {row.get('id')})"
+        at = (where, str(path), row_no, str(row.get("id")))
         if row["id"] in seen:
-            raise InvalidRequest(f"{where}: duplicate crew id")
+            raise InvalidRequest(
+                f"{where}: duplicate crew id",
+                code="roster_duplicate_crew",
+                file=str(path),
+                row=row_no,
+                crew=str(row.get("id")),
+            )
         seen.add(row["id"])
         try:
             depot = (float(row["depot_lon"]), float(row["depot_lat"]))
@@ -61,16 +75,23 @@ def read_roster(path: str | Path) -> list[CrewShift]:
                 end_depot = (float(row["end_lon"]), float(row["end_lat"]))
             lunch_min = int(float(row.get("lunch_min") or CrewShift.lunch_minutes))
         except ValueError as exc:
-            raise InvalidRequest(f"{where}: {exc}") from None
-        lunch_from = None if is_blank(row.get("lunch_start")) else _clock(row["lunch_start"], where)
-        lunch_to = None if is_blank(row.get("lunch_end")) else _clock(row["lunch_end"], where)
+            raise InvalidRequest(
+                f"{where}: {exc}",
+                code="roster_not_number",
+                file=str(path),
+                row=row_no,
+                crew=str(row.get("id")),
+                error=str(exc),
+            ) from None
+        lunch_from = None if is_blank(row.get("lunch_start")) else _clock(row["lunch_start"], *at)
+        lunch_to = None if is_blank(row.get("lunch_end")) else _clock(row["lunch_end"], *at)
         crews.append(
             CrewShift(
                 id=str(row["id"]),
                 skills=parse_skills(row["skills"]),
                 depot=depot,
-                start=_clock(row["shift_start"], where),
-                end=_clock(row["shift_end"], where),
+                start=_clock(row["shift_start"], *at),
+                end=_clock(row["shift_end"], *at),
                 lunch_from=lunch_from,
                 lunch_to=lunch_to,
                 lunch_minutes=lunch_min if lunch_from is not None else 0,
@@ -96,9 +117,22 @@ def read_crews(path: str | Path, first: dt.date) -> list[Crew]:
             free = row.get("available_from")
             available = None if is_blank(free) else parse_time(free, first)
         except (ValueError, KeyError, PlanInputError) as exc:
-            raise InvalidRequest(f"{path}, row {row_no} (crew {shift.id}): {exc}") from None
+            raise InvalidRequest(
+                f"{path}, row {row_no} (crew {shift.id}): {exc}",
+                code="crews_row_invalid",
+                file=str(path),
+                row=row_no,
+                crew=shift.id,
+                error=str(exc),
+            ) from None
         if days < 1:
-            raise InvalidRequest(f"{path}, row {row_no} (crew {shift.id}): days must be 1 or more")
+            raise InvalidRequest(
+                f"{path}, row {row_no} (crew {shift.id}): days must be 1 or more",
+                code="crews_days_too_few",
+                file=str(path),
+                row=row_no,
+                crew=shift.id,
+            )
         dates = [first + dt.timedelta(days=k) for k in range(days)]
         crew = shift.to_crew(first, dates=dates, current_location=current)
         crews.append(replace(crew, available_from=available))

@@ -53,7 +53,11 @@ def parse_time(text: object, base_date: dt.date) -> int:
             return int(hours) * 3600 + int(minutes) * 60
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise PlanInputError(f"{value!r} is not a time: write HH:MM or YYYY-MM-DD HH:MM") from None
+        raise PlanInputError(
+            f"{value!r} is not a time: write HH:MM or YYYY-MM-DD HH:MM",
+            code="plan_time_invalid",
+            value=value,
+        ) from None
     days = (moment.date() - base_date).days
     return days * 86_400 + moment.hour * 3600 + moment.minute * 60 + moment.second
 
@@ -88,10 +92,21 @@ def read_table(path: str | Path, required: tuple[str, ...], what: str) -> pd.Dat
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise PlanInputError(f"{path}: cannot be read as CSV ({exc})") from None
+        raise PlanInputError(
+            f"{path}: cannot be read as CSV ({exc})",
+            code="plan_csv_unreadable",
+            file=str(path),
+            error=str(exc),
+        ) from None
     missing = [c for c in required if c not in df.columns]
     if missing:
-        raise PlanInputError(f"{path}: the {what} file lacks the column(s) {', '.join(missing)}")
+        raise PlanInputError(
+            f"{path}: the {what} file lacks the column(s) {', '.join(missing)}",
+            code="plan_columns_missing",
+            file=str(path),
+            table=what,
+            columns=missing,
+        )
     return df
 
 
@@ -131,7 +146,14 @@ def read_jobs(path: str | Path, base_date: dt.date) -> tuple[list[Job], list[Pre
                 crews_required=int(row.get("crews_required") or 1),
             )
         except (ValueError, KeyError) as exc:
-            raise PlanInputError(f"{path}, row {row_no} (job {row.get('id')}): {exc}") from None
+            raise PlanInputError(
+                f"{path}, row {row_no} (job {row.get('id')}): {exc}",
+                code="jobs_row_invalid",
+                file=str(path),
+                row=row_no,
+                job=str(row.get("id")),
+                error=str(exc),
+            ) from None
         jobs.append(job)
         gap = round(float(row.get("gap_min") or 0) * 60)
         for before in str(row.get("after") or "").split(";"):
@@ -230,20 +252,30 @@ def read_roads(path: str | Path, *, required: bool = False) -> RoadNetwork | Non
     lines with ``speed_kmh``). Without a usable layer: None, or :class:`PlanInputError` that
     says what is missing when ``required``."""
 
-    def missing(why: str) -> None:
+    def missing(why: str, code: str, **params: object) -> None:
         if required:
-            raise PlanInputError(f"{path}: {why}")
+            raise PlanInputError(f"{path}: {why}", code=code, **params)
 
     try:
         layers = {name for name, _ in pyogrio.list_layers(path)}
     except Exception as exc:  # not a file of layers at all
-        missing(f"cannot be read as a file of layers ({exc})")
+        missing(
+            f"cannot be read as a file of layers ({exc})",
+            code="roads_file_unreadable",
+            file=str(path),
+            error=str(exc),
+        )
         return None
     if "roads" not in layers:
-        missing("has no roads layer")
+        missing("has no roads layer", code="roads_layer_missing", file=str(path))
         return None
     roads = gpd.read_file(path, layer="roads", engine="pyogrio")
     if roads.crs is None or "speed_kmh" not in roads.columns or len(roads) == 0:
-        missing("the roads layer needs lines, a CRS and a speed_kmh column")
+        missing(
+            "the roads layer needs lines, a CRS and a speed_kmh column",
+            code="roads_layer_unusable",
+            file=str(path),
+            column="speed_kmh",
+        )
         return None
     return RoadNetwork(roads)

@@ -112,7 +112,12 @@ def moment(text: str | None, what: str) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(str(text).strip())
     except ValueError:
-        raise InvalidRequest(f'{what} {text!r} is not a time: write "YYYY-MM-DD HH:MM"') from None
+        raise InvalidRequest(
+            f'{what} {text!r} is not a time: write "YYYY-MM-DD HH:MM"',
+            code="cli_not_time",
+            name=what,
+            value=text,
+        ) from None
 
 
 def road_model(path: Path) -> RoadNetwork | None:

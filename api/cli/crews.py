@@ -79,14 +79,24 @@ def _date(text: str | None, what: str) -> dt.date | None:
     try:
         return None if text is None else dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidRequest(f"{what} {text!r} is not a date: write YYYY-MM-DD") from None
+        raise InvalidRequest(
+            f"{what} {text!r} is not a date: write YYYY-MM-DD",
+            code="cli_not_date",
+            name=what,
+            value=text,
+        ) from None
 
 
 def _time(text: str | None, what: str) -> dt.time | None:
     try:
         return None if text is None else dt.time.fromisoformat(text)
     except ValueError:
-        raise InvalidRequest(f"{what} {text!r} is not a time of day: write HH:MM") from None
+        raise InvalidRequest(
+            f"{what} {text!r} is not a time of day: write HH:MM",
+            code="cli_not_clock",
+            name=what,
+            value=text,
+        ) from None
 
 
 def cmd_add(args: argparse.Namespace) -> int:

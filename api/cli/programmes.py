@@ -419,7 +419,11 @@ def read_results(path: Path) -> tuple[dict[str, ExerciseResult], dict[str, dt.da
             except (KeyError, ValueError, AttributeError):
                 raise InvalidRequest(
                     f"{path.name} line {line}: expected valve, result (one of "
-                    f"{', '.join(r.value for r in ExerciseResult)}) and an optional date"
+                    f"{', '.join(r.value for r in ExerciseResult)}) and an optional date",
+                    code="exercise_line_invalid",
+                    file=path.name,
+                    line=line,
+                    results=[r.value for r in ExerciseResult],
                 ) from None
     return results, dates
 

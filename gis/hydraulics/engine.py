@@ -145,7 +145,10 @@ class HydraulicEngine:
         except KeyError:
             raise HydraulicError(
                 f"link {name!r} is not in the hydraulic model {self.model.source}: the valve "
-                "layer names a pipe the EPANET file does not have"
+                "layer names a pipe the EPANET file does not have",
+                code="hydraulic_link_unknown",
+                link=name,
+                model=self.model.source,
             ) from None
 
     def solve(self, closed_links: Collection[str] = (), *, flows: bool = True) -> HydraulicState:
@@ -196,7 +199,11 @@ class HydraulicEngine:
         if len(out) != len(self.hours):
             raise HydraulicError(
                 f"{self.model.source}: the window's run has {len(out)} of its "
-                f"{len(self.hours)} hours: check the model's time steps"
+                f"{len(self.hours)} hours: check the model's time steps",
+                code="hydraulic_window_hours",
+                model=self.model.source,
+                got=len(out),
+                hours=len(self.hours),
             )
         return tuple(replace(s, warnings=tuple(warnings)) for s in out)
 

@@ -23,7 +23,10 @@ class HydraulicDataError(HydraulicError):
         tail = f"\n  … and {more} more" if more > 0 else ""
         super().__init__(
             f"{source}: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} "
-            "in the hydraulic data:\n  " + "\n  ".join(shown) + tail
+            "in the hydraulic data:\n  " + "\n  ".join(shown) + tail,
+            code="hydraulic_data_invalid",
+            source=source,
+            problems=len(self.problems),
         )
 
 

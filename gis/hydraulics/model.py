@@ -68,7 +68,10 @@ class HydraulicModel:
                 raise HydraulicDataError(path.name, problems) from exc
             raise HydraulicError(
                 f"{path.name} cannot be read as EPANET input ({exc}): open it in EPANET, "
-                "correct what it reports and save it again"
+                "correct what it reports and save it again",
+                code="hydraulic_inp_unreadable",
+                file=path.name,
+                error=str(exc),
             ) from exc
         return cls(wn, source=path.name)
 
@@ -100,7 +103,10 @@ class HydraulicModel:
                         break
                 if now != t:
                     raise HydraulicError(
-                        f"{self.source}: the normal run has no time step at hour {key:g}"
+                        f"{self.source}: the normal run has no time step at hour {key:g}",
+                        code="hydraulic_normal_hour_missing",
+                        model=self.source,
+                        hour=key,
                     )
                 self._base[key] = en.state(t)
         return self._base[key]
@@ -124,7 +130,11 @@ class HydraulicModel:
         """
         settings.check()
         if hour < 0:
-            raise HydraulicError(f"hour {hour:g}: give an hour from 0 (the model's start time)")
+            raise HydraulicError(
+                f"hour {hour:g}: give an hour from 0 (the model's start time)",
+                code="hydraulic_hour_negative",
+                hour=hour,
+            )
         steps = window_hours(hour, end) if end is not None else (float(hour),)
         t = round(hour * 3600)
         base = self.normal_run(hour)
@@ -174,12 +184,19 @@ def window_hours(start: float, end: float) -> tuple[float, ...]:
     report times, as its own ``STATISTIC MINIMUM`` takes the minimum over them."""
     if not end > start:
         raise HydraulicError(
-            f"outage window {start:g}-{end:g} h: give an end after the start (hours)"
+            f"outage window {start:g}-{end:g} h: give an end after the start (hours)",
+            code="outage_window_hours_reversed",
+            start=start,
+            end=end,
         )
     if end - start > MAX_WINDOW_HOURS:
         raise HydraulicError(
             f"outage window {start:g}-{end:g} h: at most {MAX_WINDOW_HOURS} hours; ask for "
-            "the worst days separately"
+            "the worst days separately",
+            code="outage_window_too_long",
+            start=start,
+            end=end,
+            limit=MAX_WINDOW_HOURS,
         )
     return tuple(float(start + k) for k in range(math.ceil(end - start - 1e-9)))
 

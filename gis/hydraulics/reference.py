@@ -24,7 +24,11 @@ def _run_epanet(wn: Any, source: str, what: str) -> Any:
         except Exception as exc:
             raise NotSolved(
                 f"{source}: EPANET cannot solve {what} ({exc}): check the closed links, pump "
-                "curves and valve settings in EPANET, or raise TRIALS in [OPTIONS]"
+                "curves and valve settings in EPANET, or raise TRIALS in [OPTIONS]",
+                code="hydraulic_not_solved",
+                model=source,
+                solving=what,
+                error=str(exc),
             ) from exc
     return results
 

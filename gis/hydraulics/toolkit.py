@@ -59,7 +59,12 @@ class Toolkit:
             self.en.ENopen(inp, inp[:-4] + ".rpt", "")
         except Exception as exc:
             self.close()
-            raise HydraulicError(f"{source}: EPANET cannot open the model ({exc})") from exc
+            raise HydraulicError(
+                f"{source}: EPANET cannot open the model ({exc})",
+                code="epanet_cannot_open",
+                model=source,
+                error=str(exc),
+            ) from exc
         self._lib = self.en.ENlib
         self._project = self.en._project
         self._value = ctypes.c_double()
@@ -97,13 +102,21 @@ class Toolkit:
         if code >= 100:
             raise NotSolved(
                 f"{self.source}: EPANET error {code} solving {what}: open the model in EPANET "
-                "and correct what it reports"
+                "and correct what it reports",
+                code="epanet_error",
+                model=self.source,
+                error=code,
+                solving=what,
             )
         if code in _UNSOLVED_WARNINGS:
             raise NotSolved(
                 f"{self.source}: the model {_UNSOLVED_WARNINGS[code]} solving {what}: check "
                 "pump curves, valve settings and demands with no source in EPANET, or raise "
-                "TRIALS in [OPTIONS]"
+                "TRIALS in [OPTIONS]",
+                code="hydraulic_unsolved",
+                model=self.source,
+                warning=_UNSOLVED_WARNINGS[code],
+                solving=what,
             )
         self.last_warning = code
         return int(self._time.value)
@@ -117,14 +130,23 @@ class Toolkit:
             code = self._lib.EN_setlinktype(self._project, ctypes.byref(ref), link_type, 0)
             if code or ref.value != index:
                 raise HydraulicError(
-                    f"{self.source}: EPANET error {code} changing the type of link {index}"
+                    f"{self.source}: EPANET error {code} changing the type of link {index}",
+                    code="epanet_retype_error",
+                    model=self.source,
+                    error=code,
+                    link=index,
                 )
         self.en.ENopenH()
 
     def next_step(self) -> int:
         code = self._lib.EN_nextH(self._project, ctypes.byref(self._time))
         if code >= 100:
-            raise NotSolved(f"{self.source}: EPANET error {code} stepping the run")
+            raise NotSolved(
+                f"{self.source}: EPANET error {code} stepping the run",
+                code="epanet_step_error",
+                model=self.source,
+                error=code,
+            )
         return int(self._time.value)
 
     def _ids(self, getter: Any, count: int) -> tuple[str, ...]:

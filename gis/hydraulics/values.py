@@ -47,17 +47,30 @@ class PressureSettings:
         if not self.service_pressure_mpa > 0:
             raise HydraulicError(
                 f"service pressure {self.service_pressure_mpa} MPa: give a pressure above 0 "
-                "(the usual one is 0.14 MPa)"
+                "(the usual one is 0.14 MPa)",
+                code="service_pressure_not_positive",
+                pressure=self.service_pressure_mpa,
             )
         if not self.full_service_m > self.minimum_pressure_m:
             raise HydraulicError(
                 f"the pressure of full service ({self.full_service_m:.2f} m) must be above the "
-                f"minimum pressure ({self.minimum_pressure_m:.2f} m): lower the minimum"
+                f"minimum pressure ({self.minimum_pressure_m:.2f} m): lower the minimum",
+                code="full_service_below_minimum",
+                full=round(self.full_service_m, 2),
+                minimum=round(self.minimum_pressure_m, 2),
             )
         if self.demand_model not in ("PDD", "DDA"):
-            raise HydraulicError(f"demand model {self.demand_model!r}: give PDD or DDA")
+            raise HydraulicError(
+                f"demand model {self.demand_model!r}: give PDD or DDA",
+                code="demand_model_unknown",
+                value=self.demand_model,
+                models=["PDD", "DDA"],
+            )
         if not self.pressure_exponent > 0:
-            raise HydraulicError("the PDD pressure exponent must be above 0 (the usual one is 0.5)")
+            raise HydraulicError(
+                "the PDD pressure exponent must be above 0 (the usual one is 0.5)",
+                code="pdd_exponent_not_positive",
+            )
 
 
 @dataclass(frozen=True)

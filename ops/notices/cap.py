@@ -119,11 +119,18 @@ def render_cap(
     sent = outage.sent_revisions
     if not sent:
         raise NoticeStateError(
-            f"outage {outage.id} is a draft: only published notices have CAP messages"
+            f"outage {outage.id} is a draft: only published notices have CAP messages",
+            code="notice_draft_no_cap",
+            outage=outage.id,
         )
     revision = revision or sent[-1]
     if revision.msg_type is None:
-        raise NoticeStateError(f"revision {revision.number} of {outage.id} is a draft")
+        raise NoticeStateError(
+            f"revision {revision.number} of {outage.id} is a draft",
+            code="notice_revision_draft",
+            outage=outage.id,
+            revision=revision.number,
+        )
     earlier = [r for r in sent if r.number < revision.number]
 
     alert = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})

@@ -160,7 +160,9 @@ def find_affected(
     district = _AREA_AFFIXES.sub("", place)
     area_key = (search_key(district), spelled_key(district)) if district else key
     if len(key[0]) < MIN_KEY:
-        raise InvalidRequest("give at least two letters or one character of the place")
+        raise InvalidRequest(
+            "give at least two letters or one character of the place", code="place_query_too_short"
+        )
     # an estate or unit whose whole name is in the query (开封市铁塔小区3号楼), unless a longer
     # one found so is (铁塔小区二期 names phase two, not 铁塔小区 too)
     whole = {

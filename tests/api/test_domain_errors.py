@@ -22,9 +22,13 @@ def test_not_found_is_404_with_what_is_missing(service: Service) -> None:
         "code": "not_found",
         "params": {"what": "job", "key": "LS-nothing"},
     }
-    r = service.get("/api/networks/99/segments")
+    r = service.get("/api/networks/99/segments")  # api.registry's NotFound, with its code
     assert r.status_code == 404
-    assert r.json() == {"detail": "no network 99: GET /api/networks lists the uploaded ones"}
+    assert r.json() == {
+        "detail": "no network 99: GET /api/networks lists the uploaded ones",
+        "code": "no_network",
+        "params": {"network": 99},
+    }
     for path in ("/api/networks/99", "/api/networks/99/report"):  # ops.errors.NotFound
         r = service.get(path)
         assert r.status_code == 404, path

@@ -133,18 +133,24 @@ def test_a_bad_mapping_is_a_422_that_says_what_to_fix(service: Service, tmp_path
     r = _post(service, "/api/networks", data, name="bad", mapping='{"pipes": {"diam": "管径"}}')
     assert r.status_code == 422
     assert "'diam' is not a column of the contract's pipes" in r.json()["detail"]
-    # the answer is gis.mapping's own refusal, word for word (api/app.py maps MappingError once)
-    assert r.json() == {"detail": _refusal({"pipes": {"diam": "管径"}})}
+    # the answer is gis.mapping's own refusal, word for word, with its code and params for the
+    # console's words (api/app.py maps MappingError once)
+    assert r.json() == _refusal({"pipes": {"diam": "管径"}})
+    assert r.json()["code"] == "mapping_unknown_column" and r.json()["params"]["column"] == "diam"
     mapping = {"pipes": {"diameter_mm": {"column": "管径", "unit": "yards"}}}
     r = _post(service, "/api/networks", data, name="bad", mapping=json.dumps(mapping))
     assert r.status_code == 422 and "unit 'yards'" in r.json()["detail"]
-    assert r.json() == {"detail": _refusal(mapping)}
+    assert r.json() == _refusal(mapping)
 
 
-def _refusal(mapping: dict[str, Any]) -> str:
+def _refusal(mapping: dict[str, Any]) -> dict[str, Any]:
     with pytest.raises(MappingError) as refused:
         mapping_from_dict(mapping)
-    return str(refused.value)
+    return {
+        "detail": str(refused.value),
+        "code": refused.value.code,
+        "params": refused.value.params,
+    }
 
 
 def test_a_zip_of_a_file_geodatabase(service: Service, tmp_path: Path) -> None:

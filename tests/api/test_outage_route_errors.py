@@ -72,4 +72,8 @@ def test_a_repair_outage_from_a_plan_that_is_not_there(svc: Service) -> None:
 def test_a_lookup_too_short_says_what_to_give(svc: Service) -> None:
     r = svc.client.get("/public/lookup", params={"q": "a"})
     assert r.status_code == 422  # ops.notices.lookup's InvalidRequest, mapped by api/app.py
-    assert r.json() == {"detail": "give at least two letters or one character of the place"}
+    assert r.json() == {
+        "detail": "give at least two letters or one character of the place",
+        "code": "place_query_too_short",
+        "params": {},
+    }
