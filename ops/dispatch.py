@@ -444,6 +444,8 @@ class DayPlan:
                 stop["ticket"] = job.ticket if job else None
                 stop["valve"] = job.valve if job else None
                 stop["step"] = str(job.step) if job and job.step else None
+                if job is not None:  # late by the job's own limit, as the at-risk list says
+                    stop["deadline_status"] = lateness(job, from_seconds(stop["end"], self.day))
                 for key in ("arrival", "start", "end"):
                     stop[key] = from_seconds(stop[key], self.day).isoformat(timespec="minutes")
             for key in ("depart", "arrive"):
@@ -454,11 +456,13 @@ class DayPlan:
         data["day"] = self.day.isoformat()
         data["days"] = [d.isoformat() for d in (self.dates or (self.day,))]
         data["at_risk"] = [a.to_dict() for a in self.at_risk]
-        # late as the at-risk list says it: overdue already, or planned to end past the limit
-        # (the routing model's count misses a job late at the start, planned with no deadline)
+        # late as the at-risk list says it (:func:`lateness`): overdue already, or planned to end
+        # past the job's own limit; not the routing model's count, whose due of an outage step
+        # is a cost device (every minute costs) and which misses a job late at the start
         overdue = {a.job_id for a in self.at_risk if a.reason == "overdue"}
-        late = overdue | {a.job_id for a in self.at_risk if a.reason == "planned_late"}
-        late |= {s.job_id for r in self.plan.routes for s in r.stops if s.deadline_status == "late"}
+        late = overdue | {
+            s["job"] for r in data["routes"] for s in r["stops"] if s["deadline_status"] == "late"
+        }
         data["summary"]["overdue"] = len(overdue)
         data["summary"]["late"] = len(late)
         data["outage_windows"] = {k: w.to_dict() for k, w in self.outage_windows.items()}
@@ -815,6 +819,23 @@ def _day_plan(
     )
 
 
+def job_limit(job: FieldJob) -> dt.datetime | None:
+    """When ``job`` is late after (local, naive): its hard deadline, else its due."""
+    limit = job.deadline or job.due
+    return None if limit is None else local_time(limit).replace(tzinfo=None)
+
+
+def lateness(job: FieldJob, end: dt.datetime) -> str:
+    """A planned job's status by its own limit (:func:`job_limit`): ``late`` when it ends
+    past it, ``on_time``, or ``no_deadline``. The one rule of the plan's summary, its stops
+    and its at-risk list (``planned_late``, and ``overdue``: a job that cannot be on time from
+    the plan's start ends past its limit too)."""
+    limit = job_limit(job)
+    if limit is None:
+        return "no_deadline"
+    return "late" if end > limit else "on_time"
+
+
 def _at_risk(
     day: dt.date,
     plan: Plan,
@@ -829,9 +850,7 @@ def _at_risk(
     left_out = {u.job_id: u for u in plan.unassigned}
     out = []
     for job in jobs:
-        deadline = None if job.deadline is None else local_time(job.deadline).replace(tzinfo=None)
-        due = None if job.due is None else local_time(job.due).replace(tzinfo=None)
-        limit = deadline or due
+        limit = job_limit(job)
         stop = plan.stop(job.id)
         if limit is not None and limit - job.duration < start_of_day:
             out.append(
@@ -846,7 +865,7 @@ def _at_risk(
             continue
         if stop is not None:
             end = from_seconds(stop.end, day)
-            if limit is not None and end > limit:
+            if limit is not None and lateness(job, end) == "late":
                 out.append(
                     AtRisk.because(
                         job,
