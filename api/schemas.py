@@ -205,9 +205,9 @@ class CrewJobOut(JobOut):
 # -- repairs and connections (api/routes/work.py) -------------------------------------------
 
 
-class RepairCaseOut(BaseModel):
+class RepairCaseBase(BaseModel):
     """A repair ticket's case (``ops.repairs.RepairCase.to_dict`` and the isolation) and its
-    network: what POST /api/repairs answers when it opens the ticket."""
+    network."""
 
     ticket: str
     severity: str
@@ -235,7 +235,18 @@ class RepairCaseOut(BaseModel):
     network: int | None
 
 
-class RepairOut(RepairCaseOut):
+class RepairCaseOut(RepairCaseBase):
+    """What POST /api/repairs answers when it opens the ticket: its case and the notice it
+    drafted."""
+
+    notice: dict[str, Any] | None = Field(
+        default=None,
+        description="an emergency's outage notice, drafted with the ticket over its expected "
+        "window (id, kind, state, start, end; ops.notices.drafting); none for a planned repair",
+    )
+
+
+class RepairOut(RepairCaseBase):
     """A repair ticket: its case, where it stands and, once cancelled, who cancelled it."""
 
     status: TicketStatus

@@ -54,6 +54,7 @@ from ops.errors import Conflict, InvalidRequest, NotFound
 from ops.hydraulic_impact import PressureOf, outage_window
 from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
 from ops.notices.accounts import accounts_csv, accounts_xlsx
+from ops.notices.drafting import check_start, default_window, drafts_at_once, follow_plan
 from ops.notices.lookup import AffectedCustomer, customers_cut_off, find_affected
 from ops.outages import (
     LIVE,
@@ -199,30 +200,38 @@ class FromRepairIn(BaseModel):
     )
 
 
-@router.post(
-    "/from-repair/{ticket}",
-    status_code=201,
-    summary="the outage of a repair (draft)",
-    response_model=OutageOut,
-)
-def outage_from_repair(
-    ticket: str, body: FromRepairIn, request: Request, user: Dispatcher, session: SessionDep
-) -> Response:
-
-    repair = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
+def _repair_window(
+    session: Session, ticket: str, repair: t.RepairTicket, plan_id: int | None
+) -> tuple[dt.datetime, dt.datetime]:
+    """A repair's outage window: the one ``plan_id`` schedules (when it does), else the
+    ticket's expected window (ops.emergency.first_arrival's start, the expected end)."""
     start, end = (local(dt.datetime.fromisoformat(x)) for x in repair.report["expected"])
-    if body.plan_id is not None:
-        plan = session.get(t.Plan, body.plan_id)
-        if plan is None or plan.result is None:
-            raise Conflict(
-                f"plan {body.plan_id} does not exist or is not solved",
-                code="plan_not_solved",
-                plan=body.plan_id,
-            )
-        window = plan.result.get("outage_windows", {}).get(ticket)
-        if window and window.get("scheduled"):
-            start = local(dt.datetime.fromisoformat(window["start"]))
-            end = local(dt.datetime.fromisoformat(window["end"]))
+    if plan_id is None:
+        return start, end
+    plan = session.get(t.Plan, plan_id)
+    if plan is None or plan.result is None:
+        raise Conflict(
+            f"plan {plan_id} does not exist or is not solved",
+            code="plan_not_solved",
+            plan=plan_id,
+        )
+    window = plan.result.get("outage_windows", {}).get(ticket)
+    if window and window.get("scheduled"):
+        start = local(dt.datetime.fromisoformat(window["start"]))
+        end = local(dt.datetime.fromisoformat(window["end"]))
+    return start, end
+
+
+def _repair_draft(
+    session: Session,
+    request: Request,
+    username: str,
+    repair: t.RepairTicket,
+    start: dt.datetime,
+    end: dt.datetime,
+    hydraulic: bool | None,
+) -> tuple[t.Outage, Outage]:
+    """The draft of a repair's outage (ops.outages.repair_outage, the one composition), stored."""
     loaded = request.app.state.registry.get(session, repair.network_id)
     outage = repair_outage(
         next_id(session, "OUT"),
@@ -235,10 +244,89 @@ def outage_from_repair(
         failed_valves=repair.report.get("inoperable", []),
         tankers=[TankerPoint.from_dict(x) for x in repair.case.get("tankers", [])],
         hotline=hotline(request),
-        source=ticket,
-        hydraulic=_by_hydraulics(request, loaded, start, end, body.hydraulic),
+        source=repair.id,
+        hydraulic=_by_hydraulics(request, loaded, start, end, hydraulic),
     )
-    return _created(session, request, user, outage, repair.network_id)
+    row = t.Outage(
+        id=outage.id,
+        kind=outage.kind.value,
+        state=outage.state.value,
+        network_id=repair.network_id,
+        source=outage.source,
+        created_by=username,
+    )
+    session.add(row)
+    session.flush()
+    save_outage(session, row, outage, username, first_new=1)
+    return row, outage
+
+
+def draft_ticket_notice(
+    session: Session, request: Request, username: str, repair: t.RepairTicket
+) -> dict[str, Any] | None:
+    """An emergency ticket's notice, drafted when the ticket is opened (POST /api/repairs,
+    ops.notices.drafting.drafts_at_once) over the ticket's expected window; None for a planned
+    repair. It stays a draft: publishing is the dispatcher's act. What the ticket's answer says
+    of it: its id, kind, state and window."""
+    if not drafts_at_once(repair.severity):
+        return None
+    start, end = _repair_window(session, repair.id, repair, None)
+    row, outage = _repair_draft(session, request, username, repair, start, end, None)
+    return {
+        "id": row.id,
+        "kind": outage.kind.value,
+        "state": outage.state.value,
+        "start": outage.content.start.isoformat(timespec="minutes"),
+        "end": outage.content.end.isoformat(timespec="minutes"),
+    }
+
+
+@router.post(
+    "/from-repair/{ticket}",
+    status_code=201,
+    summary="the outage of a repair (draft)",
+    response_model=OutageOut,
+)
+def outage_from_repair(
+    ticket: str, body: FromRepairIn, request: Request, user: Dispatcher, session: SessionDep
+) -> Response:
+
+    repair = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
+    start, end = _repair_window(session, ticket, repair, body.plan_id)
+    row, outage = _repair_draft(session, request, user.username, repair, start, end, body.hydraulic)
+    return json_response(
+        outage_dict(row, outage),
+        201,
+        {"Location": f"/api/outages/{row.id}", **etag(row.version)},
+    )
+
+
+@router.get(
+    "/default-window",
+    summary="the window a draft of this kind is offered now (or for this repair ticket)",
+)
+def get_default_window(
+    request: Request,
+    _: Reader,
+    session: SessionDep,
+    kind: Annotated[Literal["planned", "emergency"], Query()],
+    ticket: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """ops.notices.drafting.default_window: an emergency from now (rounded up) or its
+    ticket's expected window; a planned outage the first 09:00 the notice lead allows."""
+    expected = None
+    if ticket is not None and kind == "emergency":
+        repair = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
+        expected = _repair_window(session, ticket, repair, None)
+    start, end = default_window(kind, now_local(), lead=lead(request), expected=expected)
+    return json_response(
+        {
+            "kind": kind,
+            "start": start.isoformat(timespec="minutes"),
+            "end": end.isoformat(timespec="minutes"),
+            "basis": "ticket" if expected else ("now" if kind == "emergency" else "lead"),
+        }
+    )
 
 
 @router.get("", summary="outages", response_model=list[OutageOut])
@@ -315,6 +403,11 @@ class ReportIn(BaseModel):
 
 class PublishIn(BaseModel):
     acknowledge_overlaps: bool = False
+    acknowledge_late_start: bool = Field(
+        default=False,
+        description="publish an emergency that starts more than 6 h from now (refused "
+        "otherwise: emergency_starts_late, most likely the wrong day)",
+    )
     approval: ApprovalIn | None = Field(
         default=None, description="record the approval and publish in one step (planned)"
     )
@@ -380,9 +473,11 @@ def publish_outage(
         overlaps = (
             _overlaps(session, request, row, outage) if outage.kind == OutageKind.PLANNED else []
         )
+        moment = max(now_local(), outage.latest.at)
+        check_start(outage, moment, acknowledged=body.acknowledge_late_start)
         return publish(
             outage,
-            max(now_local(), outage.latest.at),
+            moment,
             lead=lead(request),
             overlaps=overlaps,
             acknowledge_overlaps=body.acknowledge_overlaps,
@@ -446,6 +541,42 @@ def report_outage(
             now,
             body.reference,
         )
+
+    return _step(session, request, user, outage_id, version, idempotency_key, change, body)
+
+
+class FollowPlanIn(BaseModel):
+    plan_id: int = Field(ge=1, description="the solved plan whose window the draft takes")
+
+
+@router.post(
+    "/{outage_id}/follow-plan",
+    summary="a repair's draft takes the window a solved plan schedules for its ticket",
+    response_model=OutageOut,
+)
+def follow_plan_outage(
+    outage_id: str,
+    body: FollowPlanIn,
+    request: Request,
+    user: Dispatcher,
+    version: IfMatch,
+    session: SessionDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    """ops.notices.drafting.follow_plan: a draft only (a published notice follows a published
+    plan); nothing changes when the plan does not schedule the ticket's outage."""
+
+    def change(row: t.Outage, outage: Outage) -> Outage:
+        if outage.source is None:
+            raise Conflict(
+                f"outage {outage.id} is not a repair's: it has no plan window to follow",
+                code="outage_not_a_repair",
+                outage=outage.id,
+            )
+        repair = get_or_404(session, t.RepairTicket, outage.source, "repair ticket")
+        start, end = _repair_window(session, outage.source, repair, body.plan_id)
+        moved = follow_plan(outage, start, end, now_local(), plan=body.plan_id)
+        return outage if moved is None else moved
 
     return _step(session, request, user, outage_id, version, idempotency_key, change, body)
 

@@ -28,6 +28,7 @@ from api.deps import (
 )
 from api.registry import LoadedNetwork
 from api.responses import json_response
+from api.routes.outages import draft_ticket_notice
 from api.schemas import (
     ConnectionCompletedOut,
     ConnectionDetailOut,
@@ -461,7 +462,10 @@ def create_repair(
         session.add(row)
         add_jobs(session, case.jobs, case.links, user.username)
         session.flush()
-        return 201, {**data, "network": network_id}, {"Location": f"/api/repairs/{ticket}"}
+        # an emergency drafts its notice over the expected window (the dispatcher publishes it)
+        notice = draft_ticket_notice(session, request, user.username, row)
+        answer = {**data, "network": network_id, "notice": notice}
+        return 201, answer, {"Location": f"/api/repairs/{ticket}"}
 
     return idempotent(
         session, request, idempotency_key, user.username, produce, body.model_dump(mode="json")

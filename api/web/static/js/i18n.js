@@ -387,6 +387,14 @@ const STRINGS = {
     overlap_critical: "其中重要用户：{critical}",
     overlap_help: "规则允许在确认重叠后发布；也可以改期其中一个停水后再发布",
     overlap_ack: "确认重叠并发布",
+    // an emergency that starts hours from now (ops.notices.drafting.check_start), and the
+    // notice an emergency ticket drafts (the emergency form: review and publish)
+    late_start_title: "紧急停水的开始时间在数小时之后",
+    late_start_ack: "时间无误，仍然发布",
+    "refusal:emergency_starts_late": "紧急停水 {outage} 于 {start} 开始，距现在 {hours} 小时（超过 {limit} 小时）：紧急停水公告应在停水期间告知用户，请改正时间；如时间无误，确认后发布",
+    "refusal:outage_not_a_repair": "停水 {outage} 不是抢修工单的停水：没有可跟随的计划时间",
+    emergency_notice_drafted: "已起草紧急停水公告 {id}（{start}–{end}）：请核对后发布",
+    emergency_notice_open: "核对并发布公告",
     // refusals of the service by their code (ops.errors: code + params; tests/web/test_refusals.py)
     "refusal:plan_not_ready": "计划 {plan} 状态为“{plan_status}”：只有待发布的计划可以发布",
     "refusal:plan_unsolved_edits": "计划 {plan} 有 {edits} 处调度修改尚未重新求解：请先“围绕修改重新求解”，再发布新计划",
@@ -1017,6 +1025,12 @@ const STRINGS = {
     overlap_critical: "critical: {critical}",
     overlap_help: "The rule allows publishing once the overlap is acknowledged; or move one of the outages and publish then",
     overlap_ack: "Acknowledge the overlap and publish",
+    late_start_title: "The emergency outage starts hours from now",
+    late_start_ack: "The time is right: publish",
+    "refusal:emergency_starts_late": "emergency outage {outage} starts {start}, {hours} h from now (more than {limit} h): an emergency notice tells the public while the water is off; correct the window, or publish acknowledging the late start",
+    "refusal:outage_not_a_repair": "outage {outage} is not a repair's: it has no plan window to follow",
+    emergency_notice_drafted: "Emergency notice {id} drafted ({start}–{end}): review and publish",
+    emergency_notice_open: "Review and publish the notice",
     // refusals of the service by their code (ops.errors: code + params; tests/web/test_refusals.py)
     "refusal:plan_not_ready": "plan {plan} is {plan_status}: only a ready plan can be published",
     "refusal:plan_unsolved_edits": "plan {plan} has {edits} dispatchers' edit(s) not solved yet: re-solve around the changes, then publish the new plan",

@@ -7,9 +7,13 @@
 // plan reaches no crew until it is published, with the button that publishes it (the
 // dispatcher's act, recorded as theirs: docs/decisions.md, "An emergency's plan is offered
 // for publishing where it was entered").
+// A burst or major leak drafts its emergency notice with the ticket (ops.notices.drafting): the
+// form says "notice drafted — review and publish" with a button to it, and once the plan is
+// solved the draft takes the plan's window and the status line the plan's status.
 import { api } from "../api.js";
 import { code, escapeHtml, t } from "../i18n.js";
 import { dateTime24, dateTimeFields, kaifengDate, kaifengNow } from "./format.js";
+import { showNotice } from "./notices.js";
 import { follow, loadPlans } from "./plan.js";
 import { $ } from "./state.js";
 import { busy, say } from "./status.js";
@@ -31,6 +35,13 @@ export function wireEmergency() {
   offer.setAttribute("role", "alert");
   offer.hidden = true;
   $("#emergency-wait").after(offer);
+  // the notice the ticket drafted (an emergency: ops.notices.drafting), to review and publish
+  const notice = document.createElement("div");
+  notice.id = "emergency-notice";
+  notice.className = "warn";
+  notice.setAttribute("role", "status");
+  notice.hidden = true;
+  offer.after(notice);
 }
 
 // milliseconds of a Kaifeng YYYY-MM-DDTHH:MM (or an ISO time, cut to its minutes)
@@ -52,12 +63,14 @@ async function onEmergency(e) {
   const overtime = form.overtime.value === "" ? {} : { overtime_hours: Number(form.overtime.value) };
   $("#emergency-wait").hidden = true;
   $("#emergency-publish").hidden = true;
+  $("#emergency-notice").hidden = true;
   const ticket = await busy(() => api("POST", "/api/repairs", {
     severity: form.severity.value, lon: Number(form.lon.value), lat: Number(form.lat.value),
     description: "reported from the console", reported_at: reported,
   }, { idempotent: true }));
   if (!ticket) return;
   if (ticket.linked) { $("#moved").textContent = ticket.message; return; }
+  showDraft(ticket.notice);
   // the plan of the day the burst is reported on (in Kaifeng), whichever plan is open: that
   // day's published plan is re-planned from the report; without one, the day is planned from it
   const day = reported.slice(0, 10);
@@ -74,23 +87,54 @@ async function onEmergency(e) {
   const how = published
     ? t(today ? "replanned_today" : "replanned_day", { id: published.id, day, at })
     : t(today ? "planned_today_from_now" : "planned_day_from", { day, at });
-  $("#moved").textContent = `${ticket.ticket || ""} → ${t("plan_n", { id: child.id, day: child.day, status: code("plan", child.status) })} · ${how}`;
+  // the line says the plan's status as it goes: queued, then (warnIfWaiting) ready or failed
+  const line = (plan) => {
+    $("#moved").textContent = `${ticket.ticket || ""} → ${t("plan_n", { id: plan.id, day: plan.day, status: code("plan", plan.status) })} · ${how}`;
+  };
+  line(child);
   await loadPlans(child.id);
   follow(child.id);
-  warnIfWaiting(child.id, ticket, reported);
+  warnIfWaiting(child.id, ticket, reported, line);
 }
+
+// "notice drafted — review and publish", with its window and the button that opens it
+function showDraft(notice) {
+  const box = $("#emergency-notice");
+  if (!notice || notice.state !== "draft") { box.hidden = true; return; }
+  const at = (x) => `${x.slice(5, 10)} ${x.slice(11, 16)}`;
+  box.innerHTML = `<span>${escapeHtml(t("emergency_notice_drafted", { id: notice.id, start: at(notice.start), end: at(notice.end) }))}</span> <button type="button" class="needs-dispatcher">${escapeHtml(t("emergency_notice_open"))}</button>`;
+  box.dataset.outage = notice.id;
+  box.hidden = false;
+  box.querySelector("button").addEventListener("click", () => showNotice(notice.id));
+}
+
+// Once the plan is solved, the ticket's draft takes the plan's window (POST
+// /api/outages/{id}/follow-plan: a draft only; a published notice follows a published plan)
+async function followPlan(notice, plan) {
+  if (!notice || plan.status !== "ready") return;
+  try {
+    const got = await fetchOutage(notice.id);
+    if (got.state !== "draft") return;
+    const moved = await api("POST", `/api/outages/${encodeURIComponent(notice.id)}/follow-plan`, { plan_id: plan.id }, { version: got.version, idempotent: true });
+    showDraft({ ...notice, state: moved.state, start: moved.content.start, end: moved.content.end });
+  } catch { /* the draft keeps the ticket's window: it is reviewed before it is published */ }
+}
+
+function fetchOutage(id) { return api("GET", `/api/outages/${encodeURIComponent(id)}`); }
 
 // Once the plan is solved: when the ticket's first closure starts more than WAITED_MINUTES
 // after the report (or none is planned), say so in a line of its own, with what would help.
-async function warnIfWaiting(id, ticket, reported) {
+async function warnIfWaiting(id, ticket, reported, line) {
   let plan;
   for (;;) {
     try { plan = await api("GET", `/api/plans/${id}`); } catch { return; }
     if (plan.status !== "queued" && plan.status !== "solving") break;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+  line(plan);
   if (!plan.result) return;
   offerPublish(plan);
+  await followPlan(ticket.notice, plan);
   const closures = new Set((ticket.jobs || []).filter((j) => j.step === "close").map((j) => j.id));
   const starts = plan.result.routes.flatMap((r) => r.stops)
     .filter((s) => closures.has(s.job)).map((s) => s.start).sort();

@@ -36,12 +36,35 @@ export const noticesTab = {
   },
 };
 
-function localInput(date) {
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+// the window a draft of the form's kind is offered now (ops.notices.drafting.default_window,
+// GET /api/outages/default-window): an emergency from now (rounded up), a planned outage the
+// first 09:00 its notice lead allows; an isolation asked with EPANET keeps its hour (a planned
+// one on the default's day, or the day after when that hour is sooner than the lead allows)
+// and its hours. Switching the kind asks again: an emergency never keeps the planned day.
+let draftHydraulic = null;
+
+async function setDefaultWindow(form) {
+  const kind = form.kind.value;
+  const got = await api("GET", `/api/outages/default-window?kind=${kind}`).catch(() => null);
+  if (!got) return;
+  const h = draftHydraulic;
+  // Kaifeng minutes, whatever the browser's zone: ms <-> "YYYY-MM-DDTHH:MM"
+  const ms = (at) => Date.parse(`${at.slice(0, 16)}:00+08:00`);
+  const text = (m) => new Date(m + 8 * 3_600_000).toISOString().slice(0, 16);
+  let start = ms(got.start);
+  let hours = (ms(got.end) - start) / 3_600_000;
+  if (h && kind === "planned") {
+    const hour = String(Math.floor(h.hour) % 24).padStart(2, "0");
+    let at = ms(`${got.start.slice(0, 10)}T${hour}:00`);
+    if (at < start) at += 24 * 3_600_000;
+    start = at;
+  }
+  if (h?.end_hour != null) hours = h.end_hour - h.hour;
+  setDateTime(form, "start", text(start));
+  setDateTime(form, "end", text(start + hours * 3_600_000));
 }
 
-export function draftFromIsolation(plan, inoperable) {
+export async function draftFromIsolation(plan, inoperable) {
   const form = $("#notice-form");
   form.pipes.value = plan.breaks.join(",");
   form.inoperable.value = inoperable.join(",");
@@ -50,20 +73,41 @@ export function draftFromIsolation(plan, inoperable) {
   // hour asked: a 6-hour outage from that hour); any other leaves the basis to the service
   // (issue 17: hydraulic when available, the draft saying which it used)
   const h = plan.hydraulic;
+  draftHydraulic = h || null;
   form.hydraulic.value = h ? "hydraulic" : "auto";
-  const start = new Date(Date.now() + 2 * 24 * 3600 * 1000);
-  start.setHours(h ? Math.floor(h.hour) % 24 : 9, 0, 0, 0);
-  const hours = h?.end_hour != null ? h.end_hour - h.hour : 6;
-  setDateTime(form, "start", localInput(start));
-  setDateTime(form, "end", localInput(new Date(start.getTime() + hours * 3600 * 1000)));
+  await setDefaultWindow(form);
   if (!form.reason.value) form.reason.value = "pipe repair";
   if (!form.reason_zh.value) form.reason_zh.value = "管道维修";
   $("#notice-new").open = true;
   showTab("notices");
 }
 
+// a notice opened from elsewhere (the emergency form's "notice drafted"): the notices tab with it
+export async function showNotice(id) {
+  showTab("notices");
+  await loadNotices();
+  await openNotice(id);
+}
+
+// publishing an emergency that starts hours from now (ops.notices.drafting.check_start): most
+// likely the wrong day; said with its time, and published only once the dispatcher confirms it
+function showLateStart(refusal, publish) {
+  $("#late-start-ack")?.remove();
+  const card = document.createElement("div");
+  card.id = "late-start-ack";
+  card.className = "card warn";
+  card.setAttribute("role", "alert");
+  const p = refusal.params || {};
+  card.innerHTML = `<p><strong>${escapeHtml(t("late_start_title"))}</strong></p>
+    <p>${escapeHtml(t("refusal:emergency_starts_late", { ...p, start: shortTime(p.start || "") }))}</p>
+    <button type="button" id="late-start-publish" class="danger">${escapeHtml(t("late_start_ack"))}</button>`;
+  ($("#notice-edit") || $("#notice-detail")).after(card);
+  $("#late-start-publish").addEventListener("click", () => { card.remove(); publish(); });
+}
+
 export function wireNotices() {
   wireWebhooks();
+  $("#notice-form").kind.addEventListener("change", (e) => setDefaultWindow(e.target.form));
   $("#notice-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const f = e.target;
@@ -197,14 +241,16 @@ async function openNotice(id) {
   // publishing over other planned outages at the same time and place: the rule lets the
   // dispatcher go ahead knowingly (ops.outages.publish); the refusal lists what the overlap
   // costs, and offers to acknowledge it and publish, or to move one of the outages instead
-  const publishNotice = async (acknowledge) => {
+  // an emergency that starts hours from now is asked about the same way (the wrong day?)
+  const publishNotice = async (acknowledge, lateStart = false) => {
     say(t("loading"));
     try {
-      await api("POST", `/api/outages/${encodeURIComponent(id)}/publish`, { acknowledge_overlaps: acknowledge }, { version: outage.version, idempotent: true });
+      await api("POST", `/api/outages/${encodeURIComponent(id)}/publish`, { acknowledge_overlaps: acknowledge, acknowledge_late_start: lateStart }, { version: outage.version, idempotent: true });
       say("");
       await loadNotices();
     } catch (err) {
-      if (!acknowledge && err.body?.overlaps?.length) { say(""); showOverlaps(err.body.overlaps, () => publishNotice(true)); return; }
+      if (!acknowledge && err.body?.overlaps?.length) { say(""); showOverlaps(err.body.overlaps, () => publishNotice(true, lateStart)); return; }
+      if (!lateStart && err.body?.code === "emergency_starts_late") { say(""); showLateStart(err.body, () => publishNotice(acknowledge, true)); return; }
       say(`${t("error")}: ${err.message}`, "error");
     }
   };

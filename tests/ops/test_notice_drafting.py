@@ -1,0 +1,84 @@
+"""When a notice is drafted and for which window (``ops.notices.drafting``; the user trial's
+night burst, /tmp report item 1): an emergency's draft starts now or when its ticket expects the
+water off, not the planned notice's next-day 09:00; a re-plan moves a draft's window until it is
+published; an emergency published to start a day later is asked about."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from gis.isolation import Isolator
+from ops.calendar import local_time
+from ops.notices.drafting import (
+    LATE_START,
+    LateStartNotAcknowledged,
+    check_start,
+    default_window,
+    drafts_at_once,
+    follow_plan,
+)
+from ops.outages import Outage, OutageKind, publish, repair_outage
+
+NIGHT = local_time(dt.datetime(2026, 12, 8, 3, 12))
+HOUR = dt.timedelta(hours=1)
+
+
+def _burst(city: Isolator, start: dt.datetime, end: dt.datetime) -> Outage:
+    return repair_outage(
+        "OUT-000001", "burst", "P000590", start, end, city, NIGHT, hotline="0371-12345"
+    )
+
+
+def test_only_an_emergency_ticket_drafts_its_notice_at_once() -> None:
+    assert drafts_at_once("burst") and drafts_at_once("major_leak")
+    assert not drafts_at_once("minor_leak")  # planned: approval and its lead first
+
+
+def test_an_emergency_is_offered_from_now_or_its_ticket_a_planned_one_after_its_lead() -> None:
+    start, end = default_window(OutageKind.EMERGENCY, NIGHT)
+    assert start == local_time(dt.datetime(2026, 12, 8, 3, 15))  # now, rounded up
+    assert end - start == 6 * HOUR
+    expected = (NIGHT + 46 * dt.timedelta(minutes=1), NIGHT + 5 * HOUR)
+    assert default_window("emergency", NIGHT, expected=expected) == expected
+    # planned: the first 09:00 the 24 h lead allows; at 10:00 it is the day after next
+    assert default_window("planned", NIGHT)[0] == local_time(dt.datetime(2026, 12, 9, 9))
+    late = local_time(dt.datetime(2026, 12, 8, 10))
+    assert default_window("planned", late)[0] == local_time(dt.datetime(2026, 12, 10, 9))
+    assert default_window("planned", late, lead=48 * HOUR)[0] == local_time(
+        dt.datetime(2026, 12, 11, 9)
+    )
+
+
+def test_a_draft_follows_the_plans_window_a_published_notice_does_not(
+    city_isolator: Isolator,
+) -> None:
+    draft = _burst(city_isolator, NIGHT + 46 * dt.timedelta(minutes=1), NIGHT + 5 * HOUR)
+    assert draft.state.value == "draft"
+    start = local_time(dt.datetime(2026, 12, 8, 3, 58))
+    end = local_time(dt.datetime(2026, 12, 8, 8, 55))
+    moved = follow_plan(draft, start, end, NIGHT, plan=2)
+    assert moved is not None and moved.state.value == "draft"
+    assert (moved.content.start, moved.content.end) == (start, end)
+    assert moved.latest.note == "window of plan 2: 03:58–08:55"
+    assert follow_plan(moved, start, end, NIGHT, plan=3) is None  # the same window
+    published = publish(moved, NIGHT)
+    assert follow_plan(published, start, end + HOUR, NIGHT, plan=4) is None
+
+
+def test_an_emergency_a_day_later_is_asked_about_before_it_is_published(
+    city_isolator: Isolator,
+) -> None:
+    # the trial's notice: the planned form's 9 December 09:00, switched to emergency
+    tomorrow = local_time(dt.datetime(2026, 12, 9, 9))
+    wrong = _burst(city_isolator, tomorrow, tomorrow + 6 * HOUR)
+    with pytest.raises(LateStartNotAcknowledged) as refused:
+        check_start(wrong, NIGHT, acknowledged=False)
+    assert refused.value.code == "emergency_starts_late"
+    assert refused.value.params["start"] == "2026-12-09T09:00"
+    assert refused.value.params["hours"] == "30" and refused.value.params["limit"] == "6"
+    check_start(wrong, NIGHT, acknowledged=True)
+    # the water off within LATE_START: nothing to ask
+    soon = _burst(city_isolator, NIGHT + LATE_START, NIGHT + LATE_START + HOUR)
+    check_start(soon, NIGHT, acknowledged=False)
