@@ -25,7 +25,8 @@ from ops.dispatch import CrewShift, DayPlan
 from ops.errors import Conflict, InvalidRequest
 from ops.field import JobProgress
 from ops.jobs import FieldJob, JobLink, field_job_from_dict
-from ops.outages import DEFAULT_LEAD, LIVE, Outage, follow_window
+from ops.notices.drafting import follow_plan
+from ops.outages import DEFAULT_LEAD, LIVE, NoticeState, Outage, follow_window
 from ops.repairs import RepairChain, chain_from_jobs
 from ops.workflow import (
     CLOSED,
@@ -191,7 +192,9 @@ def publish_plan(
         The stored jobs the result names, as they stand (:attr:`PlanOutcome.job_ids`); one not
         given is not stored (it was never added, or the rest of a left job is new).
     outages
-        The notices of the plan's repair tickets (those not live are left as they are).
+        The notices of the plan's repair tickets: a live one follows the plan's window
+        (:func:`ops.outages.follow_window`), a draft takes it whole
+        (:func:`ops.notices.drafting.follow_plan`), the others are left as they are.
     by, at
         Who publishes, and when (the jobs' history; a window is never moved before ``at``).
     lead
@@ -269,11 +272,16 @@ def publish_plan(
     notices = []
     for window in outcome.windows:
         for outage in outages:
-            if outage.source != window.ticket or outage.state not in LIVE:
+            if outage.source != window.ticket:
                 continue
-            moved = follow_window(
-                outage, window.start, window.end, at, why=f"window of plan {plan}", lead=lead
-            )
+            if outage.state is NoticeState.DRAFT:  # told nobody yet: the plan's window whole
+                moved = follow_plan(outage, window.start, window.end, at, plan=plan)
+            elif outage.state in LIVE:
+                moved = follow_window(
+                    outage, window.start, window.end, at, why=f"window of plan {plan}", lead=lead
+                )
+            else:
+                continue
             if moved is not None:
                 notices.append(MovedNotice(moved, len(outage.revisions) + 1))
     return Publication(

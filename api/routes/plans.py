@@ -52,7 +52,7 @@ from ops.field import (
     reported_progress,
 )
 from ops.jobs import FieldJob, JobLink, field_job_from_dict
-from ops.outages import LIVE
+from ops.outages import LIVE, NoticeState
 from ops.plans import (
     PlanRequest,
     Publication,
@@ -332,7 +332,8 @@ def publish_plan(
         outages = (
             session.scalars(
                 select(t.Outage).where(
-                    t.Outage.source.in_(sorted(outcome.tickets)), t.Outage.state.in_(LIVE)
+                    t.Outage.source.in_(sorted(outcome.tickets)),
+                    t.Outage.state.in_([*LIVE, NoticeState.DRAFT]),  # a draft follows too
                 )
             ).all()
             if outcome

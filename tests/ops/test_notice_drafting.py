@@ -11,6 +11,7 @@ import pytest
 
 from gis.isolation import Isolator
 from ops.calendar import local_time
+from ops.dispatch import DayPlan, plan_day, replan_emergency
 from ops.notices.drafting import (
     LATE_START,
     LateStartNotAcknowledged,
@@ -19,7 +20,19 @@ from ops.notices.drafting import (
     drafts_at_once,
     follow_plan,
 )
-from ops.outages import Outage, OutageKind, publish, repair_outage
+from ops.outages import (
+    NoticeState,
+    Outage,
+    OutageKind,
+    create_outage,
+    publish,
+    repair_notice_content,
+    repair_outage,
+)
+from ops.plans import plan_outcome, publish_plan
+from ops.repairs import RepairCase, RepairReport, Severity, open_repair
+from ops.workflow import PlanStatus
+from tests.ops.test_plans import AT, CAL, DAY, NOW, ROSTER, SURVEY
 
 NIGHT = local_time(dt.datetime(2026, 12, 8, 3, 12))
 HOUR = dt.timedelta(hours=1)
@@ -82,3 +95,33 @@ def test_an_emergency_a_day_later_is_asked_about_before_it_is_published(
     # the water off within LATE_START: nothing to ask
     soon = _burst(city_isolator, NIGHT + LATE_START, NIGHT + LATE_START + HOUR)
     check_start(soon, NIGHT, acknowledged=False)
+
+
+@pytest.fixture(scope="module")
+def replan(city_isolator: Isolator) -> tuple[DayPlan, RepairCase]:
+    """The burst T-1 reported at 09:00 and the re-plan of the morning for it (as
+    tests/ops/test_plans.py's)."""
+    morning = plan_day(DAY, [SURVEY], [], ROSTER, CAL, seconds=2)
+    case = open_repair(RepairReport("T-1", NOW, Severity.BURST, pipe_id="P000100"), city_isolator)
+    after = replan_emergency(
+        morning, NOW, case.jobs, case.links, new_repairs=[case], calendar=CAL, seconds=3
+    )
+    return after, case
+
+
+def test_publishing_a_replan_moves_the_tickets_draft_to_its_window(
+    replan: tuple[DayPlan, RepairCase], city_isolator: Isolator
+) -> None:
+    """A re-plan published from the plan tab moves the burst's draft too (not only a live
+    notice): the draft takes the plan's window, and stays a draft."""
+    after, case = replan
+    content = repair_notice_content(case, *case.expected_window(), city_isolator, hotline="1")
+    draft = create_outage("OUT-9", "emergency", content, AT, source="T-1")
+    done = publish_plan(
+        9, PlanStatus.READY, after.to_dict(), published=[], jobs={}, outages=[draft], by="d", at=AT
+    )
+    (window,) = plan_outcome(after.to_dict()).windows
+    (moved,) = done.notices
+    assert moved.outage.state is NoticeState.DRAFT and moved.first_new == 2
+    assert (moved.outage.content.start, moved.outage.content.end) == (window.start, window.end)
+    assert (window.start, window.end) != (content.start, content.end)
