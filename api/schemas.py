@@ -658,6 +658,18 @@ class ReducedPressureOut(BaseModel):
     area: dict[str, Any] | None = Field(description="WGS84 GeoJSON (Multi)Polygon; None: none")
 
 
+class LowPressureOut(BaseModel):
+    """The customers below the service pressure beyond those cut off, named as the plan's
+    cut-off customers are (gis.hydraulics.LowPressure)."""
+
+    total: int
+    accounts: int
+    by_category: dict[str, int]
+    critical: list[dict[str, Any]] = Field(description="id, name, kind, pipe of each")
+    streets: list[str] = Field(description="of the pipes serving them, longest first")
+    neighbourhoods: list[str] = Field(description="their DMAs' names, longest first")
+
+
 class HydraulicImpactOut(BaseModel):
     """What closing the plan's valves does in EPANET (pressure-driven) at the hour, or through
     the outage window (``end_hour``: each node at its worst hour, demands the mean rate)."""
@@ -686,6 +698,9 @@ class HydraulicImpactOut(BaseModel):
     not_served_m3h: float
     not_served_cut_off_m3h: float
     not_served_low_pressure_m3h: float
+    low_pressure: LowPressureOut | None = Field(
+        default=None, description="who is below the service pressure: by category, named"
+    )
     nodes: list[NodeServiceOut] | None = Field(
         default=None, description="absent in the customers-only answer (customers=only)"
     )

@@ -724,7 +724,7 @@ class Isolator:
             length_m=iso_len + dry_len,
             isolated_length_m=iso_len,
             unintended_length_m=dry_len,
-            streets=_streets(network, all_pipes),
+            streets=streets_of(network, all_pipes),
             area=area,
             warnings=tuple(WARNINGS[key].format(**params) for key, params in notes),
             warning_keys=tuple(notes),
@@ -777,7 +777,7 @@ class Isolator:
         self, isolated: npt.NDArray[np.int64], unintended: npt.NDArray[np.int64]
     ) -> CustomerImpact:
         """Customers of the given supply units, by category, with the critical ones named."""
-        units, cust, network = self.units, self.network.customers, self.network
+        units, network = self.units, self.network
         both = np.concatenate([isolated, unintended])
         counts = units.unit_customers[both].sum(axis=0) if len(both) else np.zeros(5, np.int64)
         critical = _members(units.unit_critical_ptr, units.unit_critical, both)
@@ -785,15 +785,7 @@ class Isolator:
             total=int(counts.sum()),
             accounts=int(units.unit_accounts[both].sum()),
             by_category={c: int(n) for c, n in zip(CUSTOMER_CATEGORIES, counts, strict=True)},
-            critical=tuple(
-                CriticalCustomer(
-                    id=str(cust.ids[i]),
-                    name=None if cust.name[i] is None else str(cust.name[i]),
-                    kind=None if cust.critical_kind[i] is None else str(cust.critical_kind[i]),
-                    pipe_id=str(network.pipes.ids[cust.pipe[i]]),
-                )
-                for i in critical.tolist()
-            ),
+            critical=_critical_customers(network, critical),
             isolated=int(units.unit_customers[isolated].sum()),
             unintended=int(units.unit_customers[unintended].sum()),
         )
@@ -893,7 +885,35 @@ def _members(ptr: IntArray, values: IntArray, groups: IntArray) -> IntArray:
     return members
 
 
-def _streets(network: Network, pipes: IntArray) -> tuple[str, ...]:
+def customer_summary(network: Network, customers: IntArray) -> CustomerImpact:
+    """The customers of the given indices (into ``network.customers``), summarised as those an
+    isolation cuts off are: their total, accounts, count by category and the critical ones
+    named (the hydraulic impact's customers below the service pressure, issue 17)."""
+    cust = network.customers
+    counts = np.bincount(cust.category[customers], minlength=len(CUSTOMER_CATEGORIES))
+    critical = customers[cust.category[customers] == CUSTOMER_CATEGORIES.index("critical")]
+    return CustomerImpact(
+        total=len(customers),
+        accounts=int(cust.accounts[customers].sum()),
+        by_category={c: int(n) for c, n in zip(CUSTOMER_CATEGORIES, counts, strict=True)},
+        critical=_critical_customers(network, critical),
+    )
+
+
+def _critical_customers(network: Network, critical: IntArray) -> tuple[CriticalCustomer, ...]:
+    cust = network.customers
+    return tuple(
+        CriticalCustomer(
+            id=str(cust.ids[i]),
+            name=None if cust.name[i] is None else str(cust.name[i]),
+            kind=None if cust.critical_kind[i] is None else str(cust.critical_kind[i]),
+            pipe_id=str(network.pipes.ids[cust.pipe[i]]),
+        )
+        for i in critical.tolist()
+    )
+
+
+def streets_of(network: Network, pipes: IntArray) -> tuple[str, ...]:
     """Streets of the pipes, longest affected length first."""
     if len(pipes) == 0:
         return ()
@@ -947,23 +967,25 @@ def surroundings(isolator: Isolator, plan: IsolationPlan) -> Surroundings:
         dry_unit[np.fromiter(shut_units, dtype=np.int64)] = True
         near_pipes = near_pipes[~dry_unit[units.pipe_unit[near_pipes]]]
     dry = set(plan.streets)
-    streets = tuple(s for s in _streets(network, near_pipes) if s not in dry)
+    streets = tuple(s for s in streets_of(network, near_pipes) if s not in dry)
     pipe_idx = np.array(
         [network.pipe_index(p) for p in (*plan.isolated_pipes, *plan.unintended_pipes)],
         dtype=np.int64,
     )
+    return Surroundings(neighbourhoods_of(network, pipe_idx), streets, len(near_pipes))
+
+
+def neighbourhoods_of(network: Network, pipes: IntArray) -> tuple[str, ...]:
+    """The DMA names (neighbourhoods) of the pipes, longest length first."""
     lengths: dict[str, float] = {}
     for dma, length in zip(
-        network.pipes.dma[pipe_idx].tolist(),
-        network.pipes.length_m[pipe_idx].tolist(),
-        strict=True,
+        network.pipes.dma[pipes].tolist(), network.pipes.length_m[pipes].tolist(), strict=True
     ):
         if dma is None or dma == "" or dma != dma:
             continue
         name = network.dma_names.get(str(dma), str(dma))
         lengths[name] = lengths.get(name, 0.0) + float(length)
-    neighbourhoods = tuple(sorted(lengths, key=lambda n: (-lengths[n], n)))
-    return Surroundings(neighbourhoods, streets, len(near_pipes))
+    return tuple(sorted(lengths, key=lambda n: (-lengths[n], n)))
 
 
 @dataclass(frozen=True)

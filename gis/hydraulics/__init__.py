@@ -27,6 +27,7 @@ from gis.hydraulics.engine import HydraulicEngine, engine_for
 from gis.hydraulics.errors import HydraulicDataError, HydraulicError, NotSolved
 from gis.hydraulics.impact import (
     HydraulicImpact,
+    LowPressure,
     NodeService,
     cut_off_nodes,
     inp_isolation_impact,
@@ -60,6 +61,7 @@ __all__ = [
     "HydraulicImpact",
     "HydraulicModel",
     "HydraulicState",
+    "LowPressure",
     "NodeService",
     "NormalRun",
     "NotSolved",

@@ -9,12 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from gis.hydraulics.engine import HydraulicEngine, engine_for
 from gis.hydraulics.errors import HydraulicError
 from gis.hydraulics.model import HydraulicModel
 from gis.hydraulics.values import BoolArray, HydraulicState, PressureSettings
-from gis.isolation import IsolationPlan
+from gis.isolation import (
+    CustomerImpact,
+    IsolationPlan,
+    customer_summary,
+    neighbourhoods_of,
+    streets_of,
+)
 from gis.network import Network
 
 
@@ -63,6 +70,39 @@ class NodeService:
 
 
 @dataclass(frozen=True)
+class LowPressure:
+    """Who is below the service pressure with the valves closed, beyond those cut off: the
+    customers summarised as an isolation plan's cut-off ones are (by category, the critical
+    ones named), the streets and the DMAs (neighbourhoods) of the pipes serving them, longest
+    first (issue 17: the reduced-pressure area named, not only counted)."""
+
+    customers: CustomerImpact
+    streets: tuple[str, ...]
+    neighbourhoods: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.customers.total,
+            "accounts": self.customers.accounts,
+            "by_category": dict(self.customers.by_category),
+            "critical": [c.to_dict() for c in self.customers.critical],
+            "streets": list(self.streets),
+            "neighbourhoods": list(self.neighbourhoods),
+        }
+
+
+def low_pressure_of(network: Network, customers: npt.NDArray[np.int64]) -> LowPressure:
+    """The summary of the customers of the given indices (into ``network.customers``)."""
+    pipes = np.unique(network.customers.pipe[customers])
+    pipes = pipes[pipes >= 0]
+    return LowPressure(
+        customers=customer_summary(network, customers),
+        streets=streets_of(network, pipes),
+        neighbourhoods=neighbourhoods_of(network, pipes),
+    )
+
+
+@dataclass(frozen=True)
 class HydraulicImpact:
     """What closing an isolation plan's valves does hydraulically at one hour, or through an
     outage window (``end_hour`` not None: the run of its ``hours``, :func:`window_impact`).
@@ -91,6 +131,7 @@ class HydraulicImpact:
     customer_nodes: tuple[tuple[str, str], ...] = ()  # (customer id, node id) drawing there
     end_hour: float | None = None  # the window's end (exclusive); None: the snapshot of hour
     hours: tuple[float, ...] = ()  # the window's hours solved
+    low_pressure: LowPressure | None = None  # the customers_below_service summarised
 
     @property
     def not_served_m3h(self) -> float:
@@ -145,6 +186,7 @@ class HydraulicImpact:
             "not_served_m3h": round(self.not_served_m3h, 3),
             "not_served_cut_off_m3h": round(self.not_served_cut_off_m3h, 3),
             "not_served_low_pressure_m3h": round(self.not_served_low_pressure_m3h, 3),
+            **({"low_pressure": self.low_pressure.to_dict()} if self.low_pressure else {}),
             **(
                 {"customers": [_customer_service(c, n) for c, n in self.customers()]}
                 if listed == "only"
@@ -357,6 +399,7 @@ def _impact(
         below_service=tuple(str(n) for n in ids[below]),
         newly_below_service=tuple(str(n) for n in ids[newly]),
         customers_below_service=tuple(str(c) for c in customers.ids[at_low]),
+        low_pressure=low_pressure_of(network, np.flatnonzero(at_low)),
         expected_m3h=float(asked.sum() * per_hour / steps),
         served_before_m3h=float(served_before.sum() * per_hour / steps),
         served_m3h=float(served.sum() * per_hour / steps),
