@@ -577,6 +577,14 @@ class PlanResultOut(BaseModel):
     )
 
 
+class PlanWarningOut(BaseModel):
+    """What a dispatcher must know before trusting a plan (ops.plan_warnings)."""
+
+    code: str = Field(description="planned_from_now, shifts_over, roster_absent, roster_shift")
+    params: dict[str, str]
+    text: str = Field(description="the English; clients word the code (i18n planwarn:CODE)")
+
+
 class PlanOut(BaseModel):
     """A plan: where it stands, and its result once solved (``result`` in a plan's own answer,
     ``summary`` in a listing)."""
@@ -600,6 +608,11 @@ class PlanOut(BaseModel):
         default=None, description="the plan's own answer: none until solved"
     )
     summary: PlanSummaryOut | None = Field(default=None, description="a listing: once solved")
+    warnings: list[PlanWarningOut] | None = Field(
+        default=None,
+        description="GET /plans/{id}: made late in its day, the roster changed under it since "
+        "(ops.plan_warnings); null in the other answers",
+    )
 
 
 class PublishedPlanOut(PlanOut):

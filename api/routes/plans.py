@@ -53,6 +53,7 @@ from ops.field import (
 )
 from ops.jobs import FieldJob, JobLink, field_job_from_dict
 from ops.outages import LIVE, NoticeState
+from ops.plan_warnings import plan_start, roster_warnings, start_warnings
 from ops.plans import (
     PlanRequest,
     Publication,
@@ -133,6 +134,7 @@ def plan_dict(
         "version": row.version,
         "jobs": listed[0],
         "crews": listed[1],
+        "warnings": None,  # a plan's own answer (get_plan) says them
     }
     if full:
         data["result"] = row.result
@@ -243,7 +245,8 @@ def create_plan(body: PlanIn, request: Request, user: Dispatcher, session: Sessi
             calendar=calendar_config(session, request),
             network_id=network_id,
             overtime_hours=body.overtime_hours,
-            now=local(body.now).isoformat() if body.now else None,
+            # a plan of today starts now (nothing placed in the past: ops.plan_warnings)
+            now=_start(body.day, local(body.now) if body.now else None, crews),
             days=body.days,
         ),
     )
@@ -292,7 +295,29 @@ def _plan(session: Session, plan_id: int) -> t.Plan:
 )
 def get_plan(plan_id: PlanId, _: Reader, session: SessionDep) -> Response:
     row = _plan(session, plan_id)
-    return json_response(plan_dict(row), headers=etag(row.version))
+    data = plan_dict(row)
+    data["warnings"] = [w.to_dict() for w in _warnings(session, row)]
+    return json_response(data, headers=etag(row.version))
+
+
+def _start(day: dt.date, asked: dt.datetime | None, crews: list[CrewShift]) -> str | None:
+    start = plan_start(day, asked, now_local(), crews)
+    return None if start is None else start.isoformat()
+
+
+def _warnings(session: Session, row: t.Plan) -> list[Any]:
+    """What the plan's answer warns of (ops.plan_warnings): made late in its day; the roster
+    changed under its routes since."""
+    if not row.result:
+        return []
+    planned = [CrewShift.from_dict(c) for c in row.problem.get("crews", [])]
+    now = row.problem.get("now")
+    out = []
+    if row.parent_id is None:  # a re-plan (emergency) is from now by design
+        out += start_warnings(row.day, dt.datetime.fromisoformat(now) if now else None, planned)
+    days = [dt.date.fromisoformat(d) for d in row.result.get("days") or [row.day.isoformat()]]
+    current = crews_with_days(session, active_crews(session), min(days), max(days))
+    return out + roster_warnings(row.day, planned, row.result.get("routes", []), current)
 
 
 @router.post(
