@@ -255,6 +255,62 @@ function renderMap() {
   if (!view.map.getContainer().clientWidth) return;
   view.map.invalidateSize({ pan: false });
   if (points.length) view.map.fitBounds(points, { padding: [24, 24], maxZoom: 16 });
+  if (points.length) prefetchTiles(points);
+}
+
+// The day's route kept for offline (the service worker keeps the tiles the page loads, the 400
+// used last: docs/field-app.md): when the day loads online, the tiles along the route and around
+// its stops at the zooms a crew looks closer with, the two above the one the map shows, at most
+// PREFETCH_MAX (the cache keeps room for what the crew looks at), nearest zoom first, once per
+// day, plan and zoom. A template with fields other than {s} {x} {y} {z} {r} is not fetched.
+const PREFETCH_MAX = 120;
+const PREFETCH_ZOOMS = 2;
+let prefetched = "";
+function prefetchTiles(points) {
+  const template = view.config?.tiles;
+  if (!template || !view.online || !view.day?.plan) return;
+  const bounds = L.latLngBounds(points);
+  const shown = Math.min(16, view.map.getBoundsZoom(bounds, false, L.point(48, 48)));
+  const key = `${view.day.day}|${view.day.plan}|${shown}`;
+  if (key === prefetched) return;
+  prefetched = key;
+  const line = view.day.geometry?.coordinates?.length ? view.day.geometry.coordinates.map(([x, y]) => [y, x]) : points;
+  const urls = [];
+  const seen = new Set();
+  for (let z = shown + 1; z <= Math.min(shown + PREFETCH_ZOOMS, 19) && urls.length < PREFETCH_MAX; z++) {
+    const add = (tx, ty) => {
+      const id = `${z}/${tx}/${ty}`;
+      if (seen.has(id) || urls.length >= PREFETCH_MAX) return;
+      seen.add(id);
+      try {
+        urls.push(L.Util.template(template, { s: "abc"[Math.abs(tx + ty) % 3], x: tx, y: ty, z, r: "" }));
+      } catch { /* a field of its own (a key): left to the map */ }
+    };
+    // the stops first (where the crew stops and looks), then along the route
+    const stops = view.day.stops.filter((x) => x.location).map((x) => [x.location[1], x.location[0]]);
+    for (const ll of [...stops, ...line]) {
+      const p = view.map.project(ll, z).divideBy(256).floor();
+      add(p.x, p.y);
+    }
+    for (let k = 1; k < line.length; k++) {
+      const a = view.map.project(line[k - 1], z);
+      const b = view.map.project(line[k], z);
+      const steps = Math.ceil(a.distanceTo(b) / 128);
+      for (let j = 1; j < steps; j++) {
+        const p = a.add(b.subtract(a).multiplyBy(j / steps)).divideBy(256).floor();
+        add(p.x, p.y);
+      }
+    }
+  }
+  // loaded as the map loads its tiles (images: the worker keeps them), four at a time
+  let next = 0;
+  const load = () => {
+    if (next >= urls.length) return;
+    const img = new Image();
+    img.onload = img.onerror = load;
+    img.src = urls[next++];
+  };
+  for (let k = 0; k < 4; k++) load();
 }
 
 // -- a job -----------------------------------------------------------------------------------
