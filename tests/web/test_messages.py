@@ -120,7 +120,7 @@ def _deadline_statuses() -> list[str]:
 
     from routing import extract
 
-    return sorted(set(re.findall(r'"(\w+)"', inspect.getsource(extract._deadline_status))))
+    return sorted(set(re.findall(r'"(\w+)"', inspect.getsource(extract.deadline_status))))
 
 
 def _codes() -> list[tuple[str, str]]:
