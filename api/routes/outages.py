@@ -311,14 +311,19 @@ def get_default_window(
     session: SessionDep,
     kind: Annotated[Literal["planned", "emergency"], Query()],
     ticket: Annotated[str | None, Query(max_length=64)] = None,
+    hour: Annotated[int, Query(ge=0, le=23, description="a planned start's hour")] = 9,
+    hours: Annotated[float, Query(gt=0, le=72, description="its length")] = 6,
 ) -> Response:
-    """ops.notices.drafting.default_window: an emergency from now (rounded up) or its
-    ticket's expected window; a planned outage the first 09:00 the notice lead allows."""
+    """ops.notices.drafting.default_window: an emergency from now (rounded up) for ``hours``
+    or its ticket's expected window; a planned outage the first ``hour`` o'clock (09:00) the
+    notice lead allows, for ``hours``."""
     expected = None
     if ticket is not None and kind == "emergency":
         repair = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
         expected = _repair_window(session, ticket, repair, None)
-    start, end = default_window(kind, now_local(), lead=lead(request), expected=expected)
+    start, end = default_window(
+        kind, now_local(), lead=lead(request), expected=expected, hours=hours, hour=hour
+    )
     return json_response(
         {
             "kind": kind,

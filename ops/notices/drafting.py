@@ -35,6 +35,9 @@ LATE_START = dt.timedelta(hours=6)
 DEFAULT_HOURS = 6
 # a planned outage's default start: the first working-morning hour its lead allows
 PLANNED_START_HOUR = 9
+# a planned default leaves at least this beyond its lead for the approval to come in before it
+# is published (a 09:00 start drafted at 08:59 could be published a minute later or never)
+APPROVAL_MARGIN = dt.timedelta(hours=1)
 # an emergency's "now", rounded up to this many minutes
 ROUND_MINUTES = 5
 
@@ -48,9 +51,11 @@ def drafts_at_once(severity: str) -> bool:
 
 
 def _round_up(moment: dt.datetime, minutes: int = ROUND_MINUTES) -> dt.datetime:
-    moment = moment.replace(second=0, microsecond=0)
-    extra = -moment.minute % minutes
-    return moment + dt.timedelta(minutes=extra)
+    """``moment`` rounded up to a whole number of ``minutes`` past the hour (never earlier)."""
+    whole = moment.replace(second=0, microsecond=0)
+    if whole < moment:
+        whole += dt.timedelta(minutes=1)
+    return whole + dt.timedelta(minutes=-whole.minute % minutes)
 
 
 def default_window(
@@ -60,13 +65,16 @@ def default_window(
     lead: dt.timedelta = DEFAULT_LEAD,
     expected: tuple[dt.datetime, dt.datetime] | None = None,
     hours: float = DEFAULT_HOURS,
+    hour: int = PLANNED_START_HOUR,
 ) -> tuple[dt.datetime, dt.datetime]:
     """The window a draft of ``kind`` is offered at ``now`` (Kaifeng time).
 
     An emergency: its ticket's ``expected`` window when given (the first crew's arrival to the
     expected end: :func:`ops.emergency.first_arrival`), else from now rounded up to
     :data:`ROUND_MINUTES` for ``hours``. A planned outage: the first :data:`PLANNED_START_HOUR`
-    o'clock at or after ``now + lead`` (the notice lead of 城市供水条例 §22), for ``hours``.
+    o'clock at or after ``now + lead`` (the notice lead of 城市供水条例 §22) and
+    :data:`APPROVAL_MARGIN` (or the first ``hour`` o'clock: an isolation studied at that
+    hour), for ``hours``.
     """
     now = local_time(now)
     length = dt.timedelta(hours=hours)
@@ -75,8 +83,8 @@ def default_window(
             return local_time(expected[0]), local_time(expected[1])
         start = _round_up(now)
         return start, start + length
-    earliest = _round_up(now + lead, 60)
-    start = earliest.replace(hour=PLANNED_START_HOUR, minute=0)
+    earliest = now + lead + APPROVAL_MARGIN
+    start = earliest.replace(hour=hour, minute=0, second=0, microsecond=0)
     if start < earliest:
         start += dt.timedelta(days=1)
     return start, start + length

@@ -74,6 +74,12 @@ def test_the_draft_forms_window_is_by_kind_and_clock(service: Service) -> None:
     )
     planned = service.get("/api/outages/default-window?kind=planned").json()
     assert _minutes(planned["start"]) == "2026-12-09T09:00" and planned["basis"] == "lead"
+    # an isolation studied at 07:00 for 4 h: the first 07:00 its lead allows
+    at_seven = service.get("/api/outages/default-window?kind=planned&hour=7&hours=4").json()
+    assert (_minutes(at_seven["start"]), _minutes(at_seven["end"])) == (
+        "2026-12-09T07:00",
+        "2026-12-09T11:00",
+    )
     ticket = _burst(service)
     got = service.get(f"/api/outages/default-window?kind=emergency&ticket={ticket['ticket']}")
     assert got.status_code == 200, got.text

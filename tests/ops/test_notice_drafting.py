@@ -125,3 +125,30 @@ def test_publishing_a_replan_moves_the_tickets_draft_to_its_window(
     assert moved.outage.state is NoticeState.DRAFT and moved.first_new == 2
     assert (moved.outage.content.start, moved.outage.content.end) == (window.start, window.end)
     assert (window.start, window.end) != (content.start, content.end)
+
+
+def test_the_defaults_are_never_sooner_than_their_rule() -> None:
+    """Rounded up, never down (a second past counts); a planned default leaves its lead and an
+    hour for the approval: drafted at 08:30 it is not 09:00 the next day."""
+    just_past = local_time(dt.datetime(2026, 12, 8, 3, 15, 30))
+    assert default_window("emergency", just_past)[0] == local_time(dt.datetime(2026, 12, 8, 3, 20))
+    morning = local_time(dt.datetime(2026, 12, 8, 8, 30))
+    assert default_window("planned", morning)[0] == local_time(dt.datetime(2026, 12, 10, 9))
+    for minute in range(0, 24 * 60, 7):
+        now = NIGHT + dt.timedelta(minutes=minute, seconds=30)
+        start, end = default_window("planned", now)
+        assert start - now >= dt.timedelta(hours=25) and start.hour == 9 and end > start
+        assert start - now < dt.timedelta(hours=49)
+
+
+def test_a_planned_default_at_the_hour_an_isolation_was_studied() -> None:
+    """An isolation studied by EPANET at 07:00 for 6 h drafts from the first 07:00 the lead
+    allows (not the first 09:00's day), for its hours."""
+    late = local_time(dt.datetime(2026, 12, 8, 10))
+    start, end = default_window("planned", late, hour=7, hours=6)
+    assert (start, end) == (
+        local_time(dt.datetime(2026, 12, 10, 7)),
+        local_time(dt.datetime(2026, 12, 10, 13)),
+    )
+    start, _ = default_window("planned", NIGHT, hour=7)  # 03:12 + 25 h: 04:12 on the 9th
+    assert start == local_time(dt.datetime(2026, 12, 9, 7))

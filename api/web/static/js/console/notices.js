@@ -38,30 +38,21 @@ export const noticesTab = {
 
 // the window a draft of the form's kind is offered now (ops.notices.drafting.default_window,
 // GET /api/outages/default-window): an emergency from now (rounded up), a planned outage the
-// first 09:00 its notice lead allows; an isolation asked with EPANET keeps its hour (a planned
-// one on the default's day, or the day after when that hour is sooner than the lead allows)
-// and its hours. Switching the kind asks again: an emergency never keeps the planned day.
+// first 09:00 its notice lead allows; an isolation asked with EPANET keeps its hours and, for a
+// planned outage, its hour (the first one the lead allows). Switching the kind asks again: an
+// emergency never keeps the planned day.
 let draftHydraulic = null;
 
 async function setDefaultWindow(form) {
   const kind = form.kind.value;
-  const got = await api("GET", `/api/outages/default-window?kind=${kind}`).catch(() => null);
-  if (!got) return;
   const h = draftHydraulic;
-  // Kaifeng minutes, whatever the browser's zone: ms <-> "YYYY-MM-DDTHH:MM"
-  const ms = (at) => Date.parse(`${at.slice(0, 16)}:00+08:00`);
-  const text = (m) => new Date(m + 8 * 3_600_000).toISOString().slice(0, 16);
-  let start = ms(got.start);
-  let hours = (ms(got.end) - start) / 3_600_000;
-  if (h && kind === "planned") {
-    const hour = String(Math.floor(h.hour) % 24).padStart(2, "0");
-    let at = ms(`${got.start.slice(0, 10)}T${hour}:00`);
-    if (at < start) at += 24 * 3_600_000;
-    start = at;
-  }
-  if (h?.end_hour != null) hours = h.end_hour - h.hour;
-  setDateTime(form, "start", text(start));
-  setDateTime(form, "end", text(start + hours * 3_600_000));
+  const asked = new URLSearchParams({ kind });
+  if (h && kind === "planned") asked.set("hour", String(Math.floor(h.hour) % 24));
+  if (h) asked.set("hours", String(h.end_hour != null ? h.end_hour - h.hour : 6));
+  const got = await api("GET", `/api/outages/default-window?${asked}`).catch(() => null);
+  if (!got) return;
+  setDateTime(form, "start", got.start.slice(0, 16));
+  setDateTime(form, "end", got.end.slice(0, 16));
 }
 
 export async function draftFromIsolation(plan, inoperable) {
