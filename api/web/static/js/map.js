@@ -6,7 +6,26 @@ import { escapeHtml, onLangChange, t } from "./i18n.js";
 export const COLOURS = {
   isolated: "#e8590c", unintended: "#9c36b5", close: "#c92a2a", area: "#f08c00",
   inoperable: "#c92a2a", normallyClosed: "#1c7ed6", valve: "#495057", critical: "#d6336c",
+  // the reduced-pressure area (EPANET): a dark-gold hatch and dashed edge, apart from the blue
+  // pipes, the orange/purple shut area and the green DMA edges (issue 17, trial item 4)
+  reducedPressure: "#b08800",
 };
+
+// The SVG hatch the reduced-pressure area is filled with (CSS path.reduced-pressure fills with
+// url(#hatch-reduced)): defined once in the page, for every SVG renderer of the map.
+export function hatchDefs() {
+  if (document.getElementById("hatch-reduced")) return;
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("width", "0");
+  svg.setAttribute("height", "0");
+  svg.setAttribute("aria-hidden", "true");
+  svg.style.position = "absolute";
+  svg.innerHTML = `<defs><pattern id="hatch-reduced" patternUnits="userSpaceOnUse" width="9" height="9" patternTransform="rotate(45)">
+    <rect width="9" height="9" fill="${COLOURS.reducedPressure}" fill-opacity="0.08"></rect>
+    <line x1="0" y1="0" x2="0" y2="9" stroke="${COLOURS.reducedPressure}" stroke-width="3.5" stroke-opacity="0.6"></line></pattern></defs>`;
+  document.body.append(svg);
+}
 // routes: distinct colours per crew (Okabe–Ito and friends, readable on white)
 export const ROUTE_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",
   "#7b2d26", "#3f007d", "#2b8a3e", "#868e96", "#f03e3e", "#1864ab"];
@@ -243,7 +262,8 @@ export function legend(map) {
     <div><span class="dot" style="border-color:${COLOURS.inoperable}"></span>${t("legend_inoperable")}
       <span class="dot" style="background:${COLOURS.normallyClosed};border-color:${COLOURS.normallyClosed}"></span>${t("legend_normally_closed")}</div>
     <div><span class="icon-critical">✚</span>${t("critical_customers")} <span class="icon-depot">■</span>${t("depots")} <span class="icon-source">▲</span>${t("sources")}</div>
-    <div>${swatch(COLOURS.isolated, 14, 5)}${t("isolated_area")} ${swatch(COLOURS.unintended, 14, 5)}${t("unintended_area")}</div>`;
+    <div>${swatch(COLOURS.isolated, 14, 5)}${t("isolated_area")} ${swatch(COLOURS.unintended, 14, 5)}${t("unintended_area")}</div>
+    <div class="legend-reduced"><span class="swatch hatch-reduced"></span>${t("reduced_pressure_area")}</div>`;
   control.onAdd = () => {
     const div = L.DomUtil.create("div", "legend");
     div.innerHTML = draw();

@@ -5,7 +5,7 @@
 /* global L */
 import { api } from "../api.js";
 import { escapeHtml, message, t } from "../i18n.js";
-import { COLOURS, numberedIcon } from "../map.js";
+import { COLOURS, hatchDefs, numberedIcon } from "../map.js";
 import { draftFromIsolation } from "./notices.js";
 import { $, state } from "./state.js";
 import { busy, say } from "./status.js";
@@ -14,7 +14,6 @@ let whatif = new Set(); // valves taken as inoperable
 let lastQuery = null; // the last isolation asked for: { pipe } or { at }
 let lastIsolation = null; // the isolation drawn: asked for here, or a repair ticket's
 const closeMarkers = new Map(); // the numbered markers of the valves to close, by valve id
-const REDUCED_PRESSURE = "#1971c2"; // the reduced-pressure area: blue, dashed, under the shut area
 
 export const isolationTab = {
   rerender() {
@@ -110,13 +109,16 @@ function drawIsolation(plan) {
   const overlay = state.isoOverlay;
   overlay.clearLayers();
   const low = plan.hydraulic?.reduced_pressure?.area;
+  // the map frames the shut area and the reduced-pressure area both (a trunk main's is km wide)
+  const bounds = L.latLngBounds([]);
   if (low) {
-    L.geoJSON(low, { renderer: state.work, className: "reduced-pressure", style: { color: REDUCED_PRESSURE, weight: 2, dashArray: "6 4", fillOpacity: 0.15 }, interactive: false }).addTo(overlay);
+    hatchDefs();
+    const area = L.geoJSON(low, { renderer: state.work, className: "reduced-pressure", style: { color: COLOURS.reducedPressure, weight: 1.5, dashArray: "5 3" }, interactive: false }).addTo(overlay);
+    bounds.extend(area.getBounds());
   }
   if (plan.area) {
     L.geoJSON(plan.area, { renderer: state.work, style: { color: COLOURS.area, weight: 1, fillOpacity: 0.12 }, interactive: false }).addTo(overlay);
   }
-  const bounds = L.latLngBounds([]);
   for (const [ids, colour] of [[plan.unintended_pipes, COLOURS.unintended], [plan.isolated_pipes, COLOURS.isolated]]) {
     for (const id of ids) {
       const layer = state.layers.pipeById.get(id);
@@ -142,10 +144,23 @@ function drawIsolation(plan) {
   if (bounds.isValid()) state.map.fitBounds(bounds.pad(0.4), { maxZoom: 17, animate: false });
 }
 
-function categoryTable(byCategory) {
+// customers by category; none: no table (not an empty header)
+function categoryTable(byCategory, id = "") {
   const rows = Object.entries(byCategory).filter(([, n]) => n > 0)
     .map(([c, n]) => `<tr><td>${escapeHtml(t(`cat_${c}`))}</td><td class="num">${n}</td></tr>`).join("");
-  return `<table class="data"><thead><tr><th>${t("category")}</th><th class="num">${t("count")}</th></tr></thead><tbody>${rows}</tbody></table>`;
+  if (!rows) return "";
+  return `<table class="data"${id ? ` id="${id}"` : ""}><thead><tr><th>${t("category")}</th><th class="num">${t("count")}</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function criticalList(critical, id = "") {
+  return `<ul class="critical"${id ? ` id="${id}"` : ""}>${critical.map((x) => `<li>✚ ${escapeHtml(x.name || x.id)} <span class="muted">${escapeHtml(x.kind || "")}</span></li>`).join("")}</ul>`;
+}
+
+// names joined; past `shown`, the rest behind a "+N" to open
+function namesList(names, shown = 12) {
+  const head = names.slice(0, shown).map(escapeHtml).join("、") || "—";
+  if (names.length <= shown) return head;
+  return `${head} <details class="more"><summary>+${names.length - shown}</summary>${names.slice(shown).map(escapeHtml).join("、")}</details>`;
 }
 
 function renderIsolation(plan) {
@@ -157,8 +172,7 @@ function renderIsolation(plan) {
       <button type="button" class="link report needs-engineer" data-valve="${escapeHtml(v.id)}">${t("report_valve")}</button></li>`).join("");
   const bypassed = plan.bypassed_valves.length
     ? `<p><strong>${t("bypassed")}:</strong> ${plan.bypassed_valves.map((v) => `<code>${escapeHtml(v.id)}</code>`).join(", ")}</p>` : "";
-  const critical = c.critical.length
-    ? `<h4>${t("critical_list")}</h4><ul class="critical">${c.critical.map((x) => `<li>✚ ${escapeHtml(x.name || x.id)} <span class="muted">${escapeHtml(x.kind || "")}</span></li>`).join("")}</ul>` : "";
+  const critical = c.critical.length ? `<h4>${t("critical_list")}</h4>${criticalList(c.critical)}` : "";
   const notes = plan.warnings.map((text, i) => {
     const w = (plan.warning_keys || [])[i];
     return escapeHtml(w ? message(w.key, w.params, text) : text);
@@ -201,11 +215,23 @@ function hydraulicSummary(h) {
     : ` · <span id="hyd-not-served-m3">${h.not_served_m3.toFixed(0)}</span> ${t("hyd_volume")}`;
   return `<div class="summary" id="iso-hydraulic-result">
       <h4>${title}</h4>
-      <div><span class="swatch" style="background:${REDUCED_PRESSURE}"></span>${t("reduced_pressure_area")}:
+      <div><span class="swatch hatch-reduced"></span>${t("reduced_pressure_area")}:
         <span class="big" id="hyd-below">${low.customers}</span> ${t("hyd_below")} · ${low.nodes} ${t("hyd_nodes")} (${h.newly_below_service.length} ${t("hyd_newly")})</div>
       <div>${t("hyd_not_served")}: <span id="hyd-not-served">${m3h(h.not_served_m3h)}</span> m³/h / ${m3h(h.served_before_m3h)} m³/h
         (${t("hyd_split", { cut: m3h(h.not_served_cut_off_m3h), low: m3h(h.not_served_low_pressure_m3h) })})${volume}</div>
+      ${lowPressureLists(h.low_pressure)}
     </div>${notes}`;
+}
+
+// who is below the service pressure, named as those cut off are: by category, the critical
+// customers, the streets and the DMAs (none below it: nothing listed)
+function lowPressureLists(low) {
+  if (!low || !low.total) return "";
+  const critical = low.critical.length
+    ? `<h4>${t("hyd_low_critical")} (${low.critical.length})</h4>${criticalList(low.critical, "hyd-low-critical")}` : "";
+  return `${categoryTable(low.by_category, "hyd-low-categories")}${critical}
+      <div id="hyd-low-streets">${t("hyd_low_streets")}: ${namesList(low.streets)}</div>
+      <div id="hyd-low-dmas">${t("hyd_low_dmas")}: ${namesList(low.neighbourhoods)}</div>`;
 }
 
 // a valve of the list, found on the map: centred at street zoom with its number shown (the
