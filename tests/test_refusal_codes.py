@@ -29,12 +29,9 @@ SKIPPED = ("api.db.migrations",)  # Alembic's scripts run inside its context onl
 BACKLOG = {
     "api/cli/outages.py": 3,
     "api/hydraulics.py": 1,
-    "api/routes/networks.py": 1,
     # programming assertions, not refusals: HydraulicImpact.to_dict(listed) (the route takes
     # all/below/only only) and a window's solves that do not match its hours
     "gis/hydraulics/impact.py": 2,
-    "ops/leakage/balance.py": 1,
-    "ops/leakage/night_flow.py": 1,
     "routing/bench.py": 1,
 }
 

@@ -522,7 +522,11 @@ def list_networks(_: Reader, session: SessionDep) -> Response:
 def _row(session: Any, network_id: int) -> NetworkVersion:
     row = session.get(NetworkVersion, network_id)
     if row is None:
-        raise NotFound(f"no network {network_id}: GET /api/networks lists the uploaded ones")
+        raise NotFound(
+            f"no network {network_id}: GET /api/networks lists the uploaded ones",
+            code="no_network",
+            network=network_id,
+        )
     return row
 
 

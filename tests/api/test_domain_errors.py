@@ -29,10 +29,14 @@ def test_not_found_is_404_with_what_is_missing(service: Service) -> None:
         "code": "no_network",
         "params": {"network": 99},
     }
-    for path in ("/api/networks/99", "/api/networks/99/report"):  # ops.errors.NotFound
+    for path in ("/api/networks/99", "/api/networks/99/report"):  # the same refusal, same code
         r = service.get(path)
         assert r.status_code == 404, path
-        assert r.json() == {"detail": "no network 99: GET /api/networks lists the uploaded ones"}
+        assert r.json() == {
+            "detail": "no network 99: GET /api/networks lists the uploaded ones",
+            "code": "no_network",
+            "params": {"network": 99},
+        }
     r = service.get("/api/repairs/T-nothing")
     assert r.status_code == 404 and r.json() == {
         "detail": "no repair ticket T-nothing",
