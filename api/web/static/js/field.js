@@ -700,7 +700,14 @@ async function boot() {
   }
   $("#photo").addEventListener("change", onPhoto);
   $("#share-position").addEventListener("change", (e) => sharePosition(e.target.checked));
-  addEventListener("online", () => flush());
+  // the badge follows the network at once (it showed 在线 offline until the crew tapped): off,
+  // said so; back, the service asked (the network may be back before it), then the outbox sent
+  addEventListener("offline", () => setNet(false));
+  addEventListener("online", async () => {
+    if (token()) await reachable().catch(() => signOut());
+    else setNet(true);
+    flush();
+  });
   setInterval(flush, 5000);
   setInterval(renewToken, 60_000);
   setNet(navigator.onLine);
