@@ -145,7 +145,7 @@ def combine(name: str, balances: Iterable[WaterBalance]) -> WaterBalance:
     """The sum of several balances (the system from its DMAs)."""
     items = list(balances)
     if not items:
-        raise LeakageDataError("no DMA balances to add up")
+        raise LeakageDataError("no DMA balances to add up", code="leak_no_balances")
     return WaterBalance(
         name=name,
         days=items[0].days,

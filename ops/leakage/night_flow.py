@@ -45,7 +45,10 @@ def night_flows(
     inside = (ends >= first) & (ends <= end)
     night = hourly[inside].dropna()
     if night.empty:
-        raise LeakageDataError("no readings in the night window: check the times of the series")
+        raise LeakageDataError(
+            "no readings in the night window: check the times of the series",
+            code="leak_no_night_readings",
+        )
     rows = []
     p_hourly = None
     if pressure is not None:

@@ -92,3 +92,17 @@ def test_the_analysis_refusals_have_codes(tmp_path: Path, sample_city: Network) 
         analyse(billing, sample_city)
     assert err.value.code == "leak_billing_missing"
     assert err.value.params == {"file": "billing.csv", "dma": other}
+
+
+def test_the_summary_refusals_have_codes() -> None:
+    from ops.leakage.balance import combine
+    from ops.leakage.night_flow import night_flows
+
+    with pytest.raises(LeakageDataError, match="no DMA balances") as err:
+        combine("system", [])
+    assert err.value.code == "leak_no_balances"
+    # readings of the day only (09:00-17:00): no night to take the minimum flow of
+    day = pd.Series(50.0, index=pd.date_range("2026-09-01T09:00", "2026-09-01T17:00", freq="15min"))
+    with pytest.raises(LeakageDataError, match="night window") as err:
+        night_flows(day, None, 1.0)
+    assert err.value.code == "leak_no_night_readings"
