@@ -1,5 +1,5 @@
 // What several tabs write the same way: dates in Kaifeng and the provisional-calendar badge.
-import { code, escapeHtml, jobText, t } from "../i18n.js";
+import { code, escapeHtml, jobText, shortTime, t } from "../i18n.js";
 
 // dates in Kaifeng (the service's time zone), whatever the browser's zone
 export function kaifengDate(offsetDays = 0) {
@@ -15,6 +15,18 @@ export function kaifengNow() {
   }).formatToParts(new Date());
   const v = Object.fromEntries(parts.map((x) => [x.type, x.value]));
   return `${v.year}-${v.month}-${v.day}T${v.hour}:${v.minute}`;
+}
+
+// a moment the service gave with its zone (UTC or +08:00) as "MM-DD HH:MM" in Kaifeng, as the
+// console writes times (shortTime), not in the browser's format ("12/7/2026, 10:30:11 PM")
+export function kaifengShort(iso) {
+  if (!iso) return "";
+  if (!/(Z|[+-]\d\d:?\d\d)$/.test(iso)) return shortTime(iso); // local to Kaifeng already
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(new Date(iso));
+  const v = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return `${v.month}-${v.day} ${v.hour}:${v.minute}`;
 }
 
 // "暂定" / "provisional" beside a deadline or a plan counted on a year not yet announced

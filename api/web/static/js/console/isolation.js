@@ -216,7 +216,7 @@ function hydraulicSummary(h) {
   return `<div class="summary" id="iso-hydraulic-result">
       <h4>${title}</h4>
       <div><span class="swatch hatch-reduced"></span>${t("reduced_pressure_area")}:
-        <span class="big" id="hyd-below">${low.customers}</span> ${t("hyd_below")} · ${low.nodes} ${t("hyd_nodes")} (${h.newly_below_service.length} ${t("hyd_newly")})</div>
+        <span class="big" id="hyd-below">${low.customers}</span> ${t("hyd_below")} · ${low.nodes} ${t("hyd_nodes")} (${h.newly_below_service.length === low.nodes ? t("hyd_newly_all") : t("hyd_newly_n", { n: h.newly_below_service.length })})</div>
       <div>${t("hyd_not_served")}: <span id="hyd-not-served">${m3h(h.not_served_m3h)}</span> m³/h / ${m3h(h.served_before_m3h)} m³/h
         (${t("hyd_split", { cut: m3h(h.not_served_cut_off_m3h), low: m3h(h.not_served_low_pressure_m3h) })})${volume}</div>
       ${lowPressureLists(h.low_pressure)}

@@ -4,6 +4,7 @@
 import { api, upload } from "../api.js";
 import { code, currentLang, escapeHtml, t } from "../i18n.js";
 import { COLOURS } from "../map.js";
+import { kaifengShort } from "./format.js";
 import { $, state } from "./state.js";
 import { busy } from "./status.js";
 import { focusValve } from "./valves.js";
@@ -65,7 +66,7 @@ async function openAnalysis(id) {
     <table class="data" id="bursts-table"><thead><tr><th>DMA</th><th>${t("started")}</th><th class="num">${t("size")}</th></tr></thead><tbody>
       ${a.bursts.map((b) => `<tr><td>${escapeHtml(b.dma)}</td><td>${escapeHtml(b.started)}</td><td class="num">${fmt(b.size_m3h, 1)}</td></tr>`).join("")}</tbody></table>
     <h4>${t("outreach")} (${a.outreach.length})</h4>
-    <ul class="outreach">${a.outreach.slice(0, 15).map((f) => `<li><code>${escapeHtml(f.customer)}</code> ${escapeHtml(code("outreach", f.kind))} ${fmt(f.value, 2)} (×${fmt(f.ratio, 1)})</li>`).join("")}</ul><div id="pressure-mgmt"></div>`;
+    <ul class="outreach">${a.outreach.slice(0, 15).map((f) => `<li><code>${escapeHtml(f.customer)}</code> ${escapeHtml(outreachLine(f))}</li>`).join("")}</ul><div id="pressure-mgmt"></div>`;
   loadPressure(a);
   for (const tr of document.querySelectorAll("#ranking-table tbody tr")) tr.addEventListener("click", () => focusDma(tr.dataset.dma, tr));
   $("#survey-jobs").addEventListener("click", async () => {
@@ -143,7 +144,7 @@ function renderPressure(a, job) {
   if (running) status = job.progress.total ? t("pm_progress", { done: job.progress.done, total: job.progress.total }) : t("pm_queued");
   else if (job?.state === "failed") status = t("pm_failed", { error: job.error });
   else if (job?.state === "stopped" || job?.state === "interrupted") status = t(`job_${job.state}`, job.progress);
-  else if (done) status = t("pm_done", { when: job.finished_at ? new Date(job.finished_at).toLocaleString(currentLang() === "zh" ? "zh-CN" : "en") : "" });
+  else if (done) status = t("pm_done", { when: kaifengShort(job.finished_at) });
   status += resumedNote(job);
   const rows = done ? job.pressure_management : a.pressure_management;
   // the run's warnings in the console's language by code (the English of a result stored before)
@@ -166,6 +167,14 @@ function renderPressure(a, job) {
     if (stopping) renderPressure(a, stopping);
   });
   if (running) pressurePoll = setTimeout(() => loadPressure(a), 1000);
+}
+
+// a high-water-use line with its units: a month's volume (m³) or the night flow (m³/h), and the
+// customer's usual beside it ("night use rose 2.86 m³/h (usual 0.01 m³/h, ×317.7)")
+function outreachLine(f) {
+  const unit = f.kind === "night_use" ? "m³/h" : "m³";
+  const usual = t("outreach_usual", { usual: `${fmt(f.usual, 2)} ${unit}` });
+  return `${code("outreach", f.kind)} ${fmt(f.value, 2)} ${unit} (${usual}${f.ratio === null ? "" : `, ×${fmt(f.ratio, 1)}`})`;
 }
 
 // a good CJJ 92 grade beside a poor ILI (docs/leakage.md): the rate compares losses with
@@ -197,7 +206,7 @@ function gradeWarnings(c) {
 function pressureTable(rows) {
   const body = rows.map((r) => `<tr data-dma="${escapeHtml(r.dma)}"><td><b>${escapeHtml(r.dma)}</b> <small>${escapeHtml(r.name)}</small>${r.pays ? ` <span class="badge pm-pays">${t("prv_pays")}</span>` : ""}</td>
     <td class="num">${r.inlet_setting_m === null ? (r.boundary === "open" ? t("pm_open_boundary") : "—") : `<span title="${fmt(r.inlet_setting_mpa, 3)} MPa">${fmt(r.inlet_setting_m, 1)} m</span>`}</td>
-    <td class="num" title="${escapeHtml(r.critical_node)}, ${r.critical_hour}:00">${fmt(r.critical_today_m, 1)} → ${fmt(r.critical_with_prv_m, 1)}</td>
+    <td class="num" title="${escapeHtml(r.critical_node)}, ${r.critical_hour}:00">${fmt(r.critical_today_m, 1)} → ${fmt(r.critical_with_prv_m, 1)}</td>
     <td class="num">${fmt(r.real_losses_m3_per_day, 0)}</td><td class="num">${fmt(r.saved_m3_per_day, 0)}</td><td class="num">${fmt(r.saved_share_pct, 0)} %</td>
     <td class="num">${r.payback_years === null ? "—" : fmt(r.payback_years, 1)}</td>
     <td class="num" title="${escapeHtml(t(`pm_n1_${(r.n1_source ?? "default").replace(/[^a-z]+/g, "_")}`))}">${fmt(r.n1, 2)}${r.n1_source === "night-flow step" ? " *" : ""}</td>

@@ -218,7 +218,10 @@ export async function openJob(id, notice = "") {
   const chain = job.chain.map((c) => `<li data-job="${escapeHtml(c.id)}" class="${c.id === job.id ? "current" : ""}">
       <button type="button" class="link open-chain" ${c.id === job.id ? "disabled" : ""}>${escapeHtml(c.step ? code("step", c.step) : code("kind", c.kind))}</button>
       <code>${escapeHtml(c.id)}</code> ${jobStatus(c.status)}${c.valve ? ` · ${t("valve")} <code>${escapeHtml(c.valve)}</code>` : ""}${c.crew ? ` · ${escapeHtml(c.crew)}` : ""}</li>`).join("");
-  const window_ = job.earliest || job.latest_start ? `<div class="muted job-window">${t("job_window")}: ${when(job.earliest)} – ${when(job.latest_start)}</div>` : "";
+  // an open end reads as such: "12-07 22:18 起" / "from 12-07 22:18", "… 前" / "by …"
+  const span = job.earliest && job.latest_start ? `${when(job.earliest)} – ${when(job.latest_start)}`
+    : job.earliest ? t("job_window_from", { at: when(job.earliest) }) : t("job_window_by", { at: when(job.latest_start) });
+  const window_ = job.earliest || job.latest_start ? `<div class="muted job-window">${t("job_window")}: ${span}</div>` : "";
   el.innerHTML = `<div id="job-detail">
     <div class="row job-head"><h3><code>${escapeHtml(job.id)}</code> ${escapeHtml(code("kind", job.kind))}</h3><span class="spacer"></span>
       <button type="button" class="link" id="job-close" aria-label="${escapeHtml(t("close"))}">×</button></div>
