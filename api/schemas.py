@@ -265,6 +265,11 @@ class RepairCancelledOut(RepairOut):
     """A ticket just cancelled, and which of its jobs that cancelled."""
 
     cancelled_jobs: list[str] = Field(description="the ids of the open jobs cancelled with it")
+    cancelled_notices: list[str] = Field(
+        default_factory=list,
+        description="the ids of its outage notices cancelled with it (drafts only: a published "
+        "one is the dispatcher's to call off)",
+    )
 
 
 class DeadlineOut(BaseModel):

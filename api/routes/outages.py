@@ -54,7 +54,13 @@ from ops.errors import Conflict, InvalidRequest, NotFound
 from ops.hydraulic_impact import PressureOf, outage_window
 from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
 from ops.notices.accounts import accounts_csv, accounts_xlsx
-from ops.notices.drafting import check_start, default_window, drafts_at_once, follow_plan
+from ops.notices.drafting import (
+    check_start,
+    default_window,
+    drafts_at_once,
+    drop_with_ticket,
+    follow_plan,
+)
 from ops.notices.lookup import AffectedCustomer, customers_cut_off, find_affected
 from ops.outages import (
     LIVE,
@@ -279,6 +285,22 @@ def draft_ticket_notice(
         "start": outage.content.start.isoformat(timespec="minutes"),
         "end": outage.content.end.isoformat(timespec="minutes"),
     }
+
+
+def drop_ticket_drafts(session: Session, username: str, ticket: str, reason: str) -> list[str]:
+    """The drafts of a cancelled repair ticket, cancelled with it (POST
+    /api/repairs/{ticket}/cancel; ops.notices.drafting.drop_with_ticket): their ids. A
+    published notice of the ticket is left for the dispatcher to call off."""
+    rows = session.scalars(
+        select(t.Outage).where(t.Outage.source == ticket, t.Outage.state == NoticeState.DRAFT)
+    ).all()
+    dropped = []
+    for row, outage in zip(rows, outage_values(session, rows), strict=True):
+        done = drop_with_ticket(outage, ticket, now_local(), reason)
+        if done is not None:
+            save_outage(session, row, done, username, first_new=len(outage.revisions) + 1)
+            dropped.append(row.id)
+    return dropped
 
 
 @router.post(

@@ -28,7 +28,7 @@ from api.deps import (
 )
 from api.registry import LoadedNetwork
 from api.responses import json_response
-from api.routes.outages import draft_ticket_notice
+from api.routes.outages import draft_ticket_notice, drop_ticket_drafts
 from api.schemas import (
     ConnectionCompletedOut,
     ConnectionDetailOut,
@@ -571,9 +571,15 @@ def cancel_repair(ticket: str, body: CancelIn, user: Operator, session: SessionD
     row.report = {**row.report, "cancelled": cancelled_by}
     for change in changes:
         store_job_change(session, jobs[change.job.id], change)
+    # its notice, still a draft, goes with it (a published one is the dispatcher's to call off)
+    dropped = drop_ticket_drafts(session, user.username, ticket, body.reason)
     session.flush()
     return json_response(
-        {**_ticket_dict(row), "cancelled_jobs": [change.job.id for change in changes]}
+        {
+            **_ticket_dict(row),
+            "cancelled_jobs": [change.job.id for change in changes],
+            "cancelled_notices": dropped,
+        }
     )
 
 

@@ -8,6 +8,8 @@ repair tickets ask (docs/decisions.md, "An emergency ticket drafts its notice").
   now (or its ticket's expected start), a planned outage the first 09:00 its notice lead allows.
 * :func:`follow_plan`: a repair's draft takes the window a plan schedules, until it is published
   (a published notice follows a published plan: :func:`ops.outages.follow_window`).
+* :func:`drop_with_ticket`: a cancelled ticket's draft is cancelled with it (a published
+  notice is the dispatcher's to call off).
 * :func:`check_start`: an emergency published to start more than :data:`LATE_START` after now
   is, most likely, a wrong day; the dispatcher acknowledges it or corrects the window (a planned
   one inside its lead is refused by :func:`ops.outages.publish`).
@@ -25,6 +27,7 @@ from ops.outages import (
     NoticeState,
     Outage,
     OutageKind,
+    cancel,
     edit_draft,
     repair_outage_kind,
 )
@@ -137,3 +140,15 @@ def check_start(
         hours=f"{hours:.0f}",
         limit=f"{late.total_seconds() / 3600:g}",
     )
+
+
+def drop_with_ticket(outage: Outage, ticket: str, now: dt.datetime, reason: str) -> Outage | None:
+    """A repair's draft called off with its ticket (None: not a draft, nothing to do).
+
+    A draft has told nobody, so it goes with the ticket it was drafted for; a published notice
+    is left to the dispatcher: calling it off tells the public, which is theirs to word.
+    """
+    if outage.state is not NoticeState.DRAFT:
+        return None
+    moment = max(local_time(now), outage.latest.at)
+    return cancel(outage, moment, f"repair ticket {ticket} cancelled: {reason}")

@@ -137,3 +137,24 @@ def test_the_draft_takes_the_window_of_the_solved_plan(service: Service) -> None
     )
     assert moved.json()["state"] == "draft"
     print("ticket", ticket["expected_window"], "plan", window["start"], window["end"])
+
+
+def test_a_cancelled_ticket_takes_its_draft_notice_with_it(service: Service) -> None:
+    """A false alarm: the ticket is cancelled and its draft, which told nobody, goes with it;
+    a published notice of a ticket is left for the dispatcher to call off publicly."""
+    ticket = _burst(service)
+    draft = ticket["notice"]["id"]
+    kept = _burst(service)
+    published = kept["notice"]["id"]
+    etag = service.get(f"/api/outages/{published}").headers["etag"]
+    done = service.post(f"/api/outages/{published}/publish", json={}, headers={"If-Match": etag})
+    assert done.status_code == 200, done.text
+    for made, notice in ((ticket, draft), (kept, published)):
+        r = service.post(f"/api/repairs/{made['ticket']}/cancel", json={"reason": "false alarm"})
+        assert r.status_code == 200, r.text
+        assert r.json()["cancelled_notices"] == ([draft] if notice == draft else [])
+    gone = service.get(f"/api/outages/{draft}").json()
+    assert gone["state"] == "cancelled"
+    note = gone["revisions"][-1]["note"]
+    assert note == f"repair ticket {ticket['ticket']} cancelled: false alarm"
+    assert service.get(f"/api/outages/{published}").json()["state"] == "published"
