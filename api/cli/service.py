@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from api.cli.common import DEFAULT_NETWORK, err, moment, out, print_report, status
 from api.cli.network import print_plan
-from api.cli.outages import plan_repair, print_case, print_repair_schedule
+from api.cli.outages import crews_of, plan_repair, print_case, print_repair_schedule
 from api.db.session import make_engine, migrate, session_factory
 from api.db.tables import User
 from api.demo import DEMO_PASSWORD, DEMO_USERS
@@ -183,12 +183,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     roster = path.parent / "roster.csv"
     reported = moment(DEMO_REPORTED, "demo")
-    case = open_repair(RepairReport("T-DEMO", reported, Severity.BURST, pipe_id=pipe), isolator)
+    burst = RepairReport("T-DEMO", reported, Severity.BURST, pipe_id=pipe)
     plan_args = argparse.Namespace(  # the dispatcher publishes the emergency at once (§22)
         roster=roster, network=path, seconds=8.0, hydraulic=False, publish=True
     )
-    if roster.exists():
-        day_plan, window, outage = plan_repair(plan_args, case, isolator)
+    # promised from the sample roster as `waterops repair --roster` and POST /api/repairs do
+    # (ops.emergency.first_arrival through open_repair), not the nominal 30 min
+    crews = crews_of(plan_args, reported.date()) if roster.exists() else None
+    case = open_repair(
+        burst,
+        isolator,
+        roster=crews.roster if crews else None,
+        calendar=WorkCalendar() if crews else None,
+        travel=crews.travel if crews else None,
+        positions=crews.positions if crews else None,
+    )
+    if crews is not None:
+        day_plan, window, outage = plan_repair(plan_args, case, isolator, crews)
         print_case(case)
         print_repair_schedule(case, day_plan, window, outage)
 
