@@ -131,7 +131,7 @@ class HydraulicImpact:
     customer_nodes: tuple[tuple[str, str], ...] = ()  # (customer id, node id) drawing there
     end_hour: float | None = None  # the window's end (exclusive); None: the snapshot of hour
     hours: tuple[float, ...] = ()  # the window's hours solved
-    low_pressure: LowPressure | None = None  # the customers_below_service summarised
+    low_pressure: LowPressure | None = None  # customers_below_service summarised; with nodes
 
     @property
     def not_served_m3h(self) -> float:
@@ -257,8 +257,9 @@ def isolation_impact(
     ``normal`` is the run with every valve open (computed when not given: pass it when asking
     about many plans). ``solve`` replaces ``engine.solve`` (the benchmark passes the usual
     workflow, a new simulation per scenario). ``with_nodes=False`` leaves
-    :attr:`HydraulicImpact.nodes` empty (the totals and the lists of ids are kept): a third of
-    the time of an impact on Net6 goes into them.
+    :attr:`HydraulicImpact.nodes` empty and :attr:`~HydraulicImpact.low_pressure` None (the
+    totals and the lists of ids are kept): a third of the time of an impact on Net6 goes into
+    them.
     """
     run = engine.solve if solve is None else solve
     if normal is None:
@@ -399,7 +400,8 @@ def _impact(
         below_service=tuple(str(n) for n in ids[below]),
         newly_below_service=tuple(str(n) for n in ids[newly]),
         customers_below_service=tuple(str(c) for c in customers.ids[at_low]),
-        low_pressure=low_pressure_of(network, np.flatnonzero(at_low)),
+        # not for the criticality's many runs without rows: a few ms each on the sample city
+        low_pressure=low_pressure_of(network, np.flatnonzero(at_low)) if with_nodes else None,
         expected_m3h=float(asked.sum() * per_hour / steps),
         served_before_m3h=float(served_before.sum() * per_hour / steps),
         served_m3h=float(served.sum() * per_hour / steps),
