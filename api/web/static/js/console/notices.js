@@ -3,7 +3,7 @@
 // (publish, update, restore, cancel) and the authority's approval or report.
 /* global L */
 import { api, download } from "../api.js";
-import { escapeHtml, shortTime, t } from "../i18n.js";
+import { escapeHtml, historyNote, shortTime, t } from "../i18n.js";
 import { COLOURS } from "../map.js";
 import { dateTime24, dateTimeFields, setDateTime } from "./format.js";
 import { $, state } from "./state.js";
@@ -187,6 +187,8 @@ function basisLine(c) {
 const SERVICE_NOTES = { draft: ["created", "edited"], published: ["published"] };
 
 function revisionStep(r) {
+  // a note the service wrote, worded in the reader's language (ops.history.revision_text)
+  if (r.words) return escapeHtml(historyNote(r));
   if ((SERVICE_NOTES[r.state] || []).includes(r.note)) return escapeHtml(t(`rev_${r.note}`));
   return `${escapeHtml(t(`state_${r.state}`))} ${escapeHtml(r.note || "")}`;
 }
