@@ -184,6 +184,14 @@ function renderPlan(plan) {
     ? `<h4>${t("suspended")} (${result.suspended.length})</h4><ul class="suspended">${result.suspended.map((x) =>
       `<li><code>${escapeHtml(x.job)}</code> ${escapeHtml(t("suspended_line", { crew: x.crew, leave: shortTime(x.leave), why: x.why, rest: x.rest, minutes: x.rest_minutes }))}</li>`).join("")}</ul>` : "";
   const published = plan.status === "published";
+  // what to know before trusting the plan (ops.plan_warnings): made late in its day, the roster
+  // changed under its routes (then a new plan of the day with the crews as they are now)
+  const said = plan.warnings || [];
+  const roster = said.some((w) => w.code.startsWith("roster_"));
+  const warnings = said.length
+    ? `<div class="warn plan-warnings" id="plan-warnings" role="alert"><h4>${t("plan_warnings")}</h4><ul>${said.map((w) =>
+      `<li data-code="${escapeHtml(w.code)}">${escapeHtml(warningText(w))}</li>`).join("")}</ul>${roster
+      ? `<button type="button" id="plan-replan-roster" class="primary needs-dispatcher">${t("plan_replan_roster")}</button>` : ""}</div>` : "";
   $("#plan-result").dataset.plan = String(plan.id);
   $("#plan-result").innerHTML = `
     <div class="summary" id="plan-summary">
@@ -191,6 +199,7 @@ function renderPlan(plan) {
       <div>${s.distance_km} ${t("travel_km")} · ${t("utilisation")} ${Math.round(s.utilisation * 100)} %</div>
       ${calendarBadge(result.calendar) ? `<div id="plan-calendar">${calendarBadge(result.calendar)} ${escapeHtml(t("provisional_hint", { years: result.calendar.provisional_years.join(", ") }))}</div>` : ""}
     </div>
+    ${warnings}
     <table class="data" id="routes-table"><thead><tr><th>${t("crew")}</th><th class="num">${t("stops")}</th><th></th><th class="num">km</th></tr></thead><tbody>${legend}</tbody></table>
     ${unplaced}${risk}${moved}${suspended}
     ${steerPanel(plan)}
@@ -205,12 +214,23 @@ function renderPlan(plan) {
     const done = await busy(() => api("POST", `/api/plans/${plan.id}/publish`, {}, { version: plan.version }));
     if (done) { await openPlan(plan.id); await loadPlans(plan.id); }
   });
+  $("#plan-replan-roster")?.addEventListener("click", async () => {
+    const next = await busy(() => api("POST", "/api/plans", { day: plan.day }));
+    if (next) { await loadPlans(next.id); follow(next.id); }
+  });
   $("#sheets-csv").addEventListener("click", () => busy(() => download(`/api/plans/${plan.id}/sheets.csv`, `plan-${plan.id}-${plan.day}.csv`)));
   $("#sheets-xlsx").addEventListener("click", () => busy(() => download(`/api/plans/${plan.id}/sheets.xlsx`, `plan-${plan.id}-${plan.day}.xlsx`)));
   $("#sheets-print").addEventListener("click", () => { renderSheets(plan); window.print(); });
   wireSteering(plan);
   renderTimeline(plan, used);
   fitPlan();
+}
+
+// a plan's warning in the page's language by its code, else the service's English
+function warningText(w) {
+  const key = `planwarn:${w.code}`;
+  const words = t(key, w.params);
+  return words === key ? w.text : words;
 }
 
 // the plan's routes framed on the map once the timeline under it is shown (the map is then
