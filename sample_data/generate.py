@@ -227,6 +227,7 @@ _STREETS_ZH = {
     "Xijiao Shuichang Lu": "西郊水厂路",
     "Nanjiao Shuichang Lu": "南郊水厂路",
     "Shuita Lu": "水塔路",
+    "Xibei Shuguan Lu": "西北输管路",
 }
 _NUMBERED_ZH = {"Wei": "纬", "Jing": "经", "Lu": "路", "Dadao": "大道"}
 _DISTRICTS_ZH = ("金明", "龙亭", "鼓楼", "顺河", "禹王台", "祥符")
@@ -992,6 +993,172 @@ def _place_valves(net: _Net, dmas: _Dmas, rng: np.random.Generator) -> _Valves:
     return _Valves(pipe=v_pipe, node=v_node, at_end=v_end, closed=closed)
 
 
+# The water tower's fill main (issue 17): with every normally-closed boundary valve shut, the
+# tower fed only through its own DMA emptied by 11:00 (its DMA and the ones behind it drew on
+# it, the plants reached it through three DMAs). A transmission main from PLANT-1 round the
+# west and north of the city fills it, as a tower on its own main is filled; it has no
+# customers and no DMA. Appended after every other item with its own random stream, so every
+# other id, attribute and coordinate is unchanged.
+TOWER_MAIN_STREET = "Xibei Shuguan Lu"
+TOWER_MAIN_DN = 600
+TOWER_MAIN_SEGMENT_M = 1000.0  # a line valve about every kilometre
+TOWER_MAIN_STREAM = 1  # np.random.default_rng([seed, 1])
+
+
+@dataclass
+class _TowerMain:
+    """The fill main of the water tower: new junctions, pipes, valves and its service road
+    (coordinates relative to the centre; node indices into the network's nodes then these)."""
+
+    nx_: FloatArray
+    ny_: FloatArray
+    pfrom: IntArray
+    pto: IntArray
+    vpipe: IntArray  # index among the new pipes
+    vnode: IntArray
+    vend: IntArray  # 0 = at from_node, 1 = at to_node
+    road: FloatArray
+
+
+def _tower_main(net: _Net) -> _TowerMain:
+    """PLANT-1 north to the tower's latitude, then east to the tower, in ~1 km pipes with a
+    valve at the plant, at every joint and at the tower; its road runs 3 m north-west of it,
+    from the plant's access road to the tower's."""
+    plant = int(np.flatnonzero(net.nkind == 1)[0])
+    tank = int(np.flatnonzero(net.nkind == 2)[0])
+    xp, yp = float(net.nx_[plant]), float(net.ny_[plant])
+    xt, yt = float(net.nx_[tank]), float(net.ny_[tank])
+    points: list[tuple[float, float]] = [(xp, yp)]
+    for (xa, ya), (xb, yb) in (((xp, yp), (xp, yt)), ((xp, yt), (xt, yt))):
+        n = max(1, math.ceil(math.hypot(xb - xa, yb - ya) / TOWER_MAIN_SEGMENT_M))
+        points += [(xa + (xb - xa) * k / n, ya + (yb - ya) * k / n) for k in range(1, n + 1)]
+    inner = np.array(points[1:-1])
+    first = len(net.nx_)
+    chain = np.r_[plant, first + np.arange(len(inner)), tank].astype(np.int64)
+    n_pipes = len(chain) - 1
+    # a valve on the first pipe at the plant, at each joint on the pipe towards the tower, and
+    # on the last pipe at the tower
+    vpipe = np.r_[np.arange(n_pipes), n_pipes - 1].astype(np.int64)
+    vnode = np.r_[chain[:-1], tank].astype(np.int64)
+    vend = np.r_[np.zeros(n_pipes, np.int64), 1].astype(np.int64)
+    plant_road = net.trunk_roads[0][0][-1]
+    tank_road = net.trunk_roads[2][0][-1]
+    road = np.array([plant_road, (plant_road[0], tank_road[1]), tank_road], dtype=np.float64)
+    return _TowerMain(
+        nx_=inner[:, 0].copy(),
+        ny_=inner[:, 1].copy(),
+        pfrom=chain[:-1].copy(),
+        pto=chain[1:].copy(),
+        vpipe=vpipe,
+        vnode=vnode,
+        vend=vend,
+        road=road,
+    )
+
+
+def _append_tower_main(
+    net: _Net,
+    frames: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame],
+    node_ids: ObjArray,
+    phase: FloatArray,
+    origin: tuple[float, float],
+    seed: int,
+    crs: str,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The nodes, pipes, valves and roads with the tower's fill main appended (its junctions,
+    pipes, valves and road numbered after the last of each), from its own random stream."""
+    nodes, pipes, valves, roads = frames
+    rng = np.random.default_rng([seed, TOWER_MAIN_STREAM])
+    main = _tower_main(net)
+    ox, oy = origin
+    n_new = len(main.nx_)
+    n_junctions = int((net.nkind == 0).sum())
+    new_ids = _ids("J", n_junctions + n_new)[n_junctions:]
+    ids = np.r_[node_ids, new_ids].astype(object)
+    elev = _elevation(main.nx_, main.ny_, phase) + rng.normal(0.0, 0.1, n_new)
+    extra_nodes = _frame(
+        {
+            "id": new_ids,
+            "kind": np.full(n_new, "junction", dtype=object),
+            "elevation_m": np.round(elev, 2),
+            "name": np.full(n_new, None, dtype=object),
+            **{name: np.full(n_new, np.nan) for name in ("head_m", *_TANK)},
+        },
+        shapely.points(main.nx_ + ox, main.ny_ + oy),
+        crs,
+    )
+    xs = np.r_[net.nx_, main.nx_]
+    ys = np.r_[net.ny_, main.ny_]
+    n_pipes = len(main.pfrom)
+    x0, y0, x1, y1 = xs[main.pfrom], ys[main.pfrom], xs[main.pto], ys[main.pto]
+    pipe_ids = _ids("P", len(pipes) + n_pipes)[len(pipes) :]
+    year = int(rng.integers(1995, 2016))
+    street = np.full(n_pipes, TOWER_MAIN_STREET, dtype=object)
+    coords = np.stack([np.c_[x0 + ox, y0 + oy], np.c_[x1 + ox, y1 + oy]], axis=1)
+    extra_pipes = _frame(
+        {
+            "id": pipe_ids,
+            "from_node": ids[main.pfrom],
+            "to_node": ids[main.pto],
+            "diameter_mm": np.full(n_pipes, TOWER_MAIN_DN, dtype=np.int64),
+            "material": np.full(n_pipes, "steel", dtype=object),
+            "install_year": np.full(n_pipes, year, dtype=np.int64),
+            "street": street,
+            "dma": np.full(n_pipes, None, dtype=object),
+            "status": np.full(n_pipes, "open", dtype=object),
+            "street_zh": _zh_of(street, street_zh),
+        },
+        shapely.linestrings(coords),
+        crs,
+    )
+    n_valves = len(main.vpipe)
+    vx0, vy0, vx1, vy1 = x0[main.vpipe], y0[main.vpipe], x1[main.vpipe], y1[main.vpipe]
+    vlen = np.hypot(vx1 - vx0, vy1 - vy0)
+    frac = np.minimum(VALVE_OFFSET_M, vlen / 3.0) / vlen
+    frac = np.where(main.vend == 0, frac, 1.0 - frac)
+    days = int((EXERCISE_END - EXERCISE_START) / np.timedelta64(1, "D"))
+    exercised = (EXERCISE_START + rng.integers(0, days + 1, n_valves)).astype(str).astype(object)
+    exercised[rng.random(n_valves) < 0.15] = None
+    extra_valves = _frame(
+        {
+            "id": _ids("V", len(valves) + n_valves)[len(valves) :],
+            "pipe_id": pipe_ids[main.vpipe],
+            "node_id": ids[main.vnode],
+            "kind": np.full(n_valves, "butterfly", dtype=object),
+            "diameter_mm": np.full(n_valves, TOWER_MAIN_DN, dtype=np.int64),
+            "normally_closed": np.zeros(n_valves, dtype=bool),
+            "operable": rng.random(n_valves) >= 0.02,
+            "last_exercised": exercised,
+        },
+        shapely.points(vx0 + frac * (vx1 - vx0) + ox, vy0 + frac * (vy1 - vy0) + oy),
+        crs,
+    )
+    road_name = np.array([TOWER_MAIN_STREET], dtype=object)
+    extra_roads = _frame(
+        {
+            "id": _ids("R", len(roads) + 1)[len(roads) :],
+            "speed_kmh": np.array([30.0]),
+            "name": road_name,
+            "oneway": np.zeros(1, dtype=bool),
+            "name_zh": _zh_of(road_name, street_zh),
+        },
+        [shapely.linestrings(main.road + np.array([ox, oy]))],
+        crs,
+    )
+
+    def joined(frame: gpd.GeoDataFrame, extra: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        out = pd.concat([frame, extra], ignore_index=True)
+        assert isinstance(out, gpd.GeoDataFrame)
+        return out
+
+    return (
+        joined(nodes, extra_nodes),
+        joined(pipes, extra_pipes),
+        joined(valves, extra_valves),
+        joined(roads, extra_roads),
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Layers
 # --------------------------------------------------------------------------------------------
@@ -1362,6 +1529,11 @@ def generate_city(
         },
         shapely.points(g.rx[depot_nodes] + ox, g.ry[depot_nodes] + oy),
         crs,
+    )
+
+    # -- the water tower's fill main (appended: every other id and value is unchanged)
+    nodes, pipes_gdf, valves_gdf, roads = _append_tower_main(
+        net, (nodes, pipes_gdf, valves_gdf, roads), node_ids, phase, (ox, oy), seed, crs
     )
 
     about = pd.DataFrame(

@@ -20,7 +20,7 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.slow
 
 SAMPLE = ROOT / "sample_data" / "kaifeng.gpkg"
-MAIN = "P002617"  # the 600 mm main: customers beyond the shut area fall below 0.20 MPa
+MAIN = "P000041"  # a 500 mm main: customers beyond the shut area fall below 0.20 MPa from 09:00
 REPORTED = "2026-11-26T09:10:00"
 
 

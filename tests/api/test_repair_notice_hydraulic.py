@@ -17,7 +17,7 @@ from tests.conftest import SAMPLE_CITY
 
 pytestmark = pytest.mark.slow
 
-MAIN = "P002617"  # the 600 mm main: customers beyond the shut area fall below 0.20 MPa
+MAIN = "P000041"  # a 500 mm main: customers beyond the shut area fall below 0.20 MPa from 09:00
 REPORTED = "2026-11-26T09:10:00"
 
 

@@ -223,7 +223,7 @@ def test_map_layers_for_the_console(service: Service) -> None:
     assert r.status_code == 200
     assert r.headers["content-encoding"] == "gzip"
     assert r.headers["content-type"] == "application/geo+json"
-    assert len(r.json()["features"]) == 3508
+    assert len(r.json()["features"]) == 3515
     again = service.get(
         "/api/networks/1/map/pipes", "viewer", headers={"If-None-Match": r.headers["etag"]}
     )

@@ -43,4 +43,4 @@ def test_a_tile_server_is_allowed_only_when_configured(tmp_path: Any) -> None:
         (south, west), (north, east) = config["bounds"]  # the sample city
         assert 34.7 < south < north < 34.9 and 114.2 < west < east < 114.5
         roads = svc.client.get("/public/map/roads").json()
-        assert len(roads["features"]) == 1678
+        assert len(roads["features"]) == 1679

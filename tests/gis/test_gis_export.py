@@ -139,7 +139,7 @@ def test_the_report_says_what_was_built(export: Path) -> None:
     assert report.ok, str(report)
     text = [p.message for p in report.warnings]
     assert any("from_node/to_node built from the geometry" in t for t in text)
-    assert any(t.startswith("4067 valves joined to their nearest pipe") for t in text)
+    assert any(t.startswith("4075 valves joined to their nearest pipe") for t in text)
     assert any(t.startswith("11868 customers joined to their nearest pipe") for t in text)
     assert not any("guessed" in t for t in text)  # the mapping was given
     assert layers.topology is not None and layers.topology.nodes.new_nodes == 0

@@ -45,9 +45,11 @@ def test_cjj92_rate_and_ili_by_hand(demo: Any) -> None:
     # / 7,865,611.8 = 6.07 %: it holds the apparent losses as well as the real ones
     assert c.gross_rate == pytest.approx(100 * (7_865_611.8 - 7_387_795) / 7_865_611.8, abs=0.01)
     assert round(c.gross_rate, 2) == 6.07
-    # R1 = 8 % x the households' metered share of supply (48 %) = 3.86; R2 = −0.19
-    assert round(c.r1_residential, 2) == 3.86 and round(c.r2_mains_length, 2) == -0.19
-    assert round(c.rate, 1) == 2.4 and c.grade_code == "grade_1"
+    # R1 = 8 % x the households' metered share of supply (48 %) = 3.86; R2 = −0.08 (0.99 x
+    # (A − 0.0693), A the km of mains from DN75 per 10⁴ m3 a year: with the water tower's 5.8 km
+    # fill main, −0.19 without it)
+    assert round(c.r1_residential, 2) == 3.86 and round(c.r2_mains_length, 2) == -0.08
+    assert round(c.rate, 1) == 2.3 and c.grade_code == "grade_1"
     # ILI = CARL/UARL: 231,073.2 / 56 days = 4,126.3 m3/d against (18 x 349.3 km + 0.8 x 11,868
     # connections) x 36.7 m = 579.4 m3/d
     i = demo.to_dict()["ili"]

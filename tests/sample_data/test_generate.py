@@ -327,10 +327,26 @@ def test_network_shape(committed: Layers) -> None:
     dn = pipes["diameter_mm"]
     transmission = pipes["dma"].isna()
     assert dn[transmission].min() >= 500 and dn[transmission].max() <= 1000
-    src = set(nodes.loc[nodes["kind"] != "junction", "id"])
-    for node in src:
+    # the plants and the tank are at the outer ends of transmission mains: PLANT-1 feeds its
+    # trunk main and the water tower's fill main (issue 17), TANK-1 is on its own trunk main
+    # and that fill main
+    mains = {"PLANT-1": 2, "PLANT-2": 1, "TANK-1": 2}
+    assert set(nodes.loc[nodes["kind"] != "junction", "id"]) == set(mains)
+    for node, count in mains.items():
         touching = pipes[(pipes["from_node"] == node) | (pipes["to_node"] == node)]
-        assert len(touching) == 1 and touching["dma"].isna().all()
+        assert len(touching) == count and touching["dma"].isna().all(), node
+    # the fill main runs from PLANT-1 to TANK-1 outside the city: steel, no DMA, no customer,
+    # crossing no other pipe, a valve at each of its ends and joints
+    fill = pipes[pipes["street"] == "Xibei Shuguan Lu"]
+    chain = nx.Graph(list(zip(fill["from_node"], fill["to_node"], strict=True)))
+    assert nx.has_path(chain, "PLANT-1", "TANK-1") and nx.is_tree(chain)
+    assert set(fill["material"]) == {"steel"} and fill["dma"].isna().all()
+    assert not committed["customers"]["pipe_id"].isin(fill["id"]).any()
+    others = pipes[~pipes["id"].isin(fill["id"])]
+    crossing = shapely.STRtree(others.geometry.values).query(fill.geometry.values, "crosses")
+    assert crossing.size == 0
+    fill_valves = valves[valves["pipe_id"].isin(fill["id"])]
+    assert set(fill_valves["node_id"]) == set(chain.nodes)
     assert dn[~transmission].between(50, 600).all()
     assert ((dn >= 300) & (dn <= 600)).sum() > 0.1 * len(pipes)
     assert (dn < 100).sum() > 0.05 * len(pipes)
