@@ -49,7 +49,9 @@ def test_a_draft_has_no_cap_message(svc: Service) -> None:
     r = svc.get(f"/api/outages/{made.json()['id']}/notice", params={"format": "cap"})
     assert r.status_code == 409  # ops.notices.cap's own refusal (NoticeStateError), no copy of it
     assert r.json() == {
-        "detail": f"outage {made.json()['id']} is a draft: only published notices have CAP messages"
+        "detail": f"outage {made.json()['id']} is a draft: only published notices have CAP messages",
+        "code": "notice_draft_no_cap",
+        "params": {"outage": made.json()["id"]},
     }
 
 
