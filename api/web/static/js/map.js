@@ -262,8 +262,8 @@ export function legend(map) {
     <div><span class="dot" style="border-color:${COLOURS.inoperable}"></span>${t("legend_inoperable")}
       <span class="dot" style="background:${COLOURS.normallyClosed};border-color:${COLOURS.normallyClosed}"></span>${t("legend_normally_closed")}</div>
     <div><span class="icon-critical">✚</span>${t("critical_customers")} <span class="icon-depot">■</span>${t("depots")} <span class="icon-source">▲</span>${t("sources")}</div>
-    <div>${swatch(COLOURS.isolated, 14, 5)}${t("isolated_area")} ${swatch(COLOURS.unintended, 14, 5)}${t("unintended_area")}</div>
-    <div class="legend-reduced"><span class="swatch hatch-reduced"></span>${t("reduced_pressure_area")}</div>`;
+    <div>${swatch(COLOURS.isolated, 14, 5)}${t("isolated_area")} ${swatch(COLOURS.unintended, 14, 5)}${t("unintended_area")}
+      <span class="legend-reduced"><span class="swatch hatch-reduced"></span>${t("reduced_pressure_area")}</span></div>`;
   control.onAdd = () => {
     const div = L.DomUtil.create("div", "legend");
     div.innerHTML = draw();
