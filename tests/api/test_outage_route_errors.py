@@ -48,10 +48,11 @@ def test_a_draft_has_no_cap_message(svc: Service) -> None:
     assert made.status_code == 201, made.text
     r = svc.get(f"/api/outages/{made.json()['id']}/notice", params={"format": "cap"})
     assert r.status_code == 409  # ops.notices.cap's own refusal (NoticeStateError), no copy of it
+    outage = made.json()["id"]
     assert r.json() == {
-        "detail": f"outage {made.json()['id']} is a draft: only published notices have CAP messages",
+        "detail": f"outage {outage} is a draft: only published notices have CAP messages",
         "code": "notice_draft_no_cap",
-        "params": {"outage": made.json()["id"]},
+        "params": {"outage": outage},
     }
 
 
