@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ortools.constraint_solver import pywrapcp
@@ -153,7 +153,7 @@ def _route(
     # the real return: the drive home from the last job, and a break taken on the way or
     # after it; not the end cumul, which a solution read from routes (the published plan
     # of a re-plan) may leave at the end of the shift
-    arrive = min(_home(prev_end, leg, breaks), assignment.Value(time_dim.CumulVar(index)))
+    arrive = min(home_time(prev_end, leg, breaks), assignment.Value(time_dim.CumulVar(index)))
     visited.append(end_node)
     if not stops:
         travel_total, distance, arrive = 0, 0.0, depart
@@ -185,13 +185,17 @@ def _arrival(prev_end: int, leg: int, breaks: list[BreakTaken]) -> int:
     return arrival
 
 
-def _home(prev_end: int, leg: int, breaks: list[BreakTaken]) -> int:
-    """When the crew is back from its last job (ended ``prev_end``, ``leg`` seconds away), with
-    the breaks taken on the way or after it."""
+def home_time(prev_end: int, leg: int, breaks: Iterable[BreakTaken]) -> int:
+    """When the crew is back from its last job (ended ``prev_end``, ``leg`` seconds away), later
+    by each break taken before it is back (at the job or on the way). A break that begins after
+    it is back is taken at the depot and does not delay its return (a re-planned route whose
+    work was all done had the crew back at the end of the lunch that followed its return, 17
+    min after it was: tests/ops/test_dispatch.py on the sample city). Also the return of a
+    re-planned route's frozen day (:mod:`routing.replanning`)."""
     arrive = prev_end + leg
     for pause in sorted(breaks, key=lambda b: b.start):
-        if pause.start >= prev_end:
-            arrive = max(arrive + (pause.end - pause.start), pause.end)
+        if prev_end <= pause.start < arrive:
+            arrive += pause.end - pause.start
     return arrive
 
 

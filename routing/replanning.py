@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from routing.extract import geometry
+from routing.extract import geometry, home_time
 from routing.model import BreakTaken, Crew, Job, Plan, Problem, Route, Stop, TimeWindow
 from routing.travel import StraightLine, TravelModel
 
@@ -258,11 +258,8 @@ def _whole_day(
     breaks = {*breaks_taken, *(rest.breaks if rest is not None else ())}
     if rest is not None and rest.stops:
         arrive = rest.arrive
-    else:  # the drive home, with any break that falls on it or after it
-        arrive = stops[-1].end + legs[-1]
-        for pause in sorted(breaks, key=lambda b: b.start):
-            if pause.start >= stops[-1].end:
-                arrive = max(arrive + (pause.end - pause.start), pause.end)
+    else:  # the drive home, later by a break taken before the crew is back
+        arrive = home_time(stops[-1].end, legs[-1], breaks)
     return replace(
         published,
         arrive=arrive,
