@@ -231,14 +231,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
         inoperable_valves=tuple(failed),
     )
     crews = crews_of(args, report.reported_at.date())
-    case = open_repair(
-        report,
-        isolator,
-        roster=crews.roster if crews else None,
-        calendar=WorkCalendar() if crews else None,
-        travel=crews.travel if crews else None,
-        positions=crews.positions if crews else None,
-    )
+    case = open_case(report, isolator, crews)
     if crews is None:
         if args.json:
             print_json(case.to_dict())
@@ -283,6 +276,20 @@ def crews_of(args: argparse.Namespace, day: dt.date) -> Crews | None:
         positions = {c.id: c.current_location for c in read_crews(path, day) if c.current_location}
     travel = road_model(args.network) if args.network.suffix == ".gpkg" else None
     return Crews(roster, travel, positions)
+
+
+def open_case(report: RepairReport, isolator: Isolator, crews: Crews | None) -> RepairCase:
+    """The ticket of ``report``, its outage promised by ``crews``' roster, roads and positions
+    (:func:`ops.emergency.first_arrival` through :func:`ops.repairs.open_repair`), nominal
+    without them."""
+    return open_repair(
+        report,
+        isolator,
+        roster=crews.roster if crews else None,
+        calendar=WorkCalendar() if crews else None,
+        travel=crews.travel if crews else None,
+        positions=crews.positions if crews else None,
+    )
 
 
 def plan_repair(

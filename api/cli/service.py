@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from api.cli.common import DEFAULT_NETWORK, err, moment, out, print_report, status
 from api.cli.network import print_plan
-from api.cli.outages import crews_of, plan_repair, print_case, print_repair_schedule
+from api.cli.outages import crews_of, open_case, plan_repair, print_case, print_repair_schedule
 from api.db.session import make_engine, migrate, session_factory
 from api.db.tables import User
 from api.demo import DEMO_PASSWORD, DEMO_USERS
@@ -29,7 +29,7 @@ from gis.validate import validate_layers
 from ops.calendar import WorkCalendar
 from ops.connections import connection_deadline
 from ops.notices import render_cap
-from ops.repairs import RepairReport, Severity, open_repair
+from ops.repairs import RepairReport, Severity
 
 DEMO_REPORTED = "2026-11-26 09:10"  # a Thursday: the demo plans a working day
 
@@ -190,14 +190,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # promised from the sample roster as `waterops repair --roster` and POST /api/repairs do
     # (ops.emergency.first_arrival through open_repair), not the nominal 30 min
     crews = crews_of(plan_args, reported.date()) if roster.exists() else None
-    case = open_repair(
-        burst,
-        isolator,
-        roster=crews.roster if crews else None,
-        calendar=WorkCalendar() if crews else None,
-        travel=crews.travel if crews else None,
-        positions=crews.positions if crews else None,
-    )
+    case = open_case(burst, isolator, crews)
     if crews is not None:
         day_plan, window, outage = plan_repair(plan_args, case, isolator, crews)
         print_case(case)
