@@ -573,7 +573,9 @@ def report_outage(
 
 
 class FollowPlanIn(BaseModel):
-    plan_id: int = Field(strict=True, ge=1, description="the solved plan whose window the draft takes")
+    plan_id: int = Field(
+        strict=True, ge=1, description="the solved plan whose window the draft takes"
+    )
 
 
 @router.post(
