@@ -470,6 +470,19 @@ class OutageOut(BaseModel):
     created_by: str
 
 
+class DefaultWindowOut(BaseModel):
+    """The window a draft notice of this kind is offered now
+    (``ops.notices.drafting.default_window``)."""
+
+    kind: Literal["planned", "emergency"]
+    start: str = Field(description="local time, to the minute (2026-12-08T03:15)")
+    end: str = Field(description="local time, to the minute")
+    basis: Literal["ticket", "now", "lead"] = Field(
+        description="ticket: the repair ticket's expected window; now: an emergency from now, "
+        "rounded up; lead: a planned outage the first hour the notice lead allows"
+    )
+
+
 class OverlapOut(BaseModel):
     """Another planned outage at the same time whose shutdown interacts with this one
     (``ops.outages.OverlapWarning``)."""

@@ -35,7 +35,7 @@ from api.hydraulics import available_notice_pressure, notice_pressure
 from api.openapi import answers
 from api.registry import LoadedNetwork
 from api.responses import json_response
-from api.schemas import OutageOut, OverlapOut
+from api.schemas import DefaultWindowOut, OutageOut, OverlapOut
 from api.store import (
     Produced,
     get_or_404,
@@ -326,6 +326,8 @@ def outage_from_repair(
 @router.get(
     "/default-window",
     summary="the window a draft of this kind is offered now (or for this repair ticket)",
+    response_model=DefaultWindowOut,
+    responses=answers(404),  # 404: no such repair ticket
 )
 def get_default_window(
     request: Request,
