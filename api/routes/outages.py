@@ -31,9 +31,8 @@ from api.deps import (
     issuer,
     lead,
 )
-from api.hydraulics import available_notice_pressure, notice_pressure
 from api.openapi import answers
-from api.registry import LoadedNetwork
+from api.outage_drafts import by_hydraulics, repair_draft, repair_window
 from api.responses import json_response
 from api.schemas import DefaultWindowOut, OutageOut, OverlapOut
 from api.store import (
@@ -51,14 +50,11 @@ from api.store import (
 )
 from api.webhooks import enqueue_notice_events
 from ops.errors import Conflict, InvalidRequest, NotFound
-from ops.hydraulic_impact import PressureOf, outage_window
 from ops.notices import render_atom, render_cap, render_geojson, render_ical, render_text
 from ops.notices.accounts import accounts_csv, accounts_xlsx
 from ops.notices.drafting import (
     check_start,
     default_window,
-    drafts_at_once,
-    drop_with_ticket,
     follow_plan,
 )
 from ops.notices.lookup import AffectedCustomer, customers_cut_off, find_affected
@@ -76,12 +72,10 @@ from ops.outages import (
     edit_draft,
     publish,
     record_authority,
-    repair_outage,
     restore,
     shutdown_outage,
     update,
 )
-from ops.repairs import TankerPoint
 
 router = APIRouter(prefix="/api/outages", tags=["outages"])
 public = APIRouter(prefix="/public", tags=["public"])
@@ -165,34 +159,11 @@ def create_outage(
         failed_valves=[*loaded.failed, *body.inoperable],
         hotline=hotline(request),
         source=body.source,
-        hydraulic=_by_hydraulics(
+        hydraulic=by_hydraulics(
             request, loaded, local(body.start), local(body.end), body.hydraulic
         ),
     )
     return _created(session, request, user, outage, network_id)
-
-
-def _by_hydraulics(
-    request: Request,
-    loaded: LoadedNetwork,
-    start: dt.datetime,
-    end: dt.datetime | None,
-    asked: bool | None,
-) -> PressureOf | None:
-    """The plan's 降压区域 by hydraulics on the service's open engines (api.hydraulics): the
-    worst hour of the outage's window (ops.hydraulic_impact.outage_window); asked true, false
-    (topological) or None (when available: api.hydraulics.available_notice_pressure)."""
-    if asked is False:
-        return None
-    state = request.app.state
-    hour, until = outage_window(start, end)
-    pressure = state.settings.service_pressure_mpa
-    if asked:
-        return notice_pressure(state, state.reader_engine, loaded, hour, pressure, until)
-    wait = state.settings.notice_hydraulic_wait_s
-    return available_notice_pressure(
-        state, state.reader_engine, loaded, hour, pressure, until, wait_s=wait
-    )
 
 
 class FromRepairIn(BaseModel):
@@ -206,103 +177,6 @@ class FromRepairIn(BaseModel):
     )
 
 
-def _repair_window(
-    session: Session, ticket: str, repair: t.RepairTicket, plan_id: int | None
-) -> tuple[dt.datetime, dt.datetime]:
-    """A repair's outage window: the one ``plan_id`` schedules (when it does), else the
-    ticket's expected window (ops.emergency.first_arrival's start, the expected end)."""
-    start, end = (local(dt.datetime.fromisoformat(x)) for x in repair.report["expected"])
-    if plan_id is None:
-        return start, end
-    plan = session.get(t.Plan, plan_id)
-    if plan is None or plan.result is None:
-        raise Conflict(
-            f"plan {plan_id} does not exist or is not solved",
-            code="plan_not_solved",
-            plan=plan_id,
-        )
-    window = plan.result.get("outage_windows", {}).get(ticket)
-    if window and window.get("scheduled"):
-        start = local(dt.datetime.fromisoformat(window["start"]))
-        end = local(dt.datetime.fromisoformat(window["end"]))
-    return start, end
-
-
-def _repair_draft(
-    session: Session,
-    request: Request,
-    username: str,
-    repair: t.RepairTicket,
-    start: dt.datetime,
-    end: dt.datetime,
-    hydraulic: bool | None,
-) -> tuple[t.Outage, Outage]:
-    """The draft of a repair's outage (ops.outages.repair_outage, the one composition), stored."""
-    loaded = request.app.state.registry.get(session, repair.network_id)
-    outage = repair_outage(
-        next_id(session, "OUT"),
-        repair.severity,
-        repair.pipe_id,
-        start,
-        end,
-        loaded.isolator,
-        now_local(),
-        failed_valves=repair.report.get("inoperable", []),
-        tankers=[TankerPoint.from_dict(x) for x in repair.case.get("tankers", [])],
-        hotline=hotline(request),
-        source=repair.id,
-        hydraulic=_by_hydraulics(request, loaded, start, end, hydraulic),
-    )
-    row = t.Outage(
-        id=outage.id,
-        kind=outage.kind.value,
-        state=outage.state.value,
-        network_id=repair.network_id,
-        source=outage.source,
-        created_by=username,
-    )
-    session.add(row)
-    session.flush()
-    save_outage(session, row, outage, username, first_new=1)
-    return row, outage
-
-
-def draft_ticket_notice(
-    session: Session, request: Request, username: str, repair: t.RepairTicket
-) -> dict[str, Any] | None:
-    """An emergency ticket's notice, drafted when the ticket is opened (POST /api/repairs,
-    ops.notices.drafting.drafts_at_once) over the ticket's expected window; None for a planned
-    repair. It stays a draft: publishing is the dispatcher's act. What the ticket's answer says
-    of it: its id, kind, state and window."""
-    if not drafts_at_once(repair.severity):
-        return None
-    start, end = _repair_window(session, repair.id, repair, None)
-    row, outage = _repair_draft(session, request, username, repair, start, end, None)
-    return {
-        "id": row.id,
-        "kind": outage.kind.value,
-        "state": outage.state.value,
-        "start": outage.content.start.isoformat(timespec="minutes"),
-        "end": outage.content.end.isoformat(timespec="minutes"),
-    }
-
-
-def drop_ticket_drafts(session: Session, username: str, ticket: str, reason: str) -> list[str]:
-    """The drafts of a cancelled repair ticket, cancelled with it (POST
-    /api/repairs/{ticket}/cancel; ops.notices.drafting.drop_with_ticket): their ids. A
-    published notice of the ticket is left for the dispatcher to call off."""
-    rows = session.scalars(
-        select(t.Outage).where(t.Outage.source == ticket, t.Outage.state == NoticeState.DRAFT)
-    ).all()
-    dropped = []
-    for row, outage in zip(rows, outage_values(session, rows), strict=True):
-        done = drop_with_ticket(outage, ticket, now_local(), reason)
-        if done is not None:
-            save_outage(session, row, done, username, first_new=len(outage.revisions) + 1)
-            dropped.append(row.id)
-    return dropped
-
-
 @router.post(
     "/from-repair/{ticket}",
     status_code=201,
@@ -314,8 +188,8 @@ def outage_from_repair(
 ) -> Response:
 
     repair = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
-    start, end = _repair_window(session, ticket, repair, body.plan_id)
-    row, outage = _repair_draft(session, request, user.username, repair, start, end, body.hydraulic)
+    start, end = repair_window(session, ticket, repair, body.plan_id)
+    row, outage = repair_draft(session, request, user.username, repair, start, end, body.hydraulic)
     return json_response(
         outage_dict(row, outage),
         201,
@@ -344,7 +218,7 @@ def get_default_window(
     expected = None
     if ticket is not None and kind == "emergency":
         repair = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
-        expected = _repair_window(session, ticket, repair, None)
+        expected = repair_window(session, ticket, repair, None)
     start, end = default_window(
         kind, now_local(), lead=lead(request), expected=expected, hours=hours, hour=hour
     )
@@ -605,7 +479,7 @@ def follow_plan_outage(
                 outage=outage.id,
             )
         repair = get_or_404(session, t.RepairTicket, outage.source, "repair ticket")
-        start, end = _repair_window(session, outage.source, repair, body.plan_id)
+        start, end = repair_window(session, outage.source, repair, body.plan_id)
         moved = follow_plan(outage, start, end, now_local(), plan=body.plan_id)
         return outage if moved is None else moved
 

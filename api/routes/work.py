@@ -26,9 +26,9 @@ from api.deps import (
     check_version,
     etag,
 )
+from api.outage_drafts import draft_ticket_notice, drop_ticket_drafts
 from api.registry import LoadedNetwork
 from api.responses import json_response
-from api.routes.outages import draft_ticket_notice, drop_ticket_drafts
 from api.schemas import (
     ConnectionCompletedOut,
     ConnectionDetailOut,
