@@ -91,6 +91,9 @@ def test_the_draft_form_offers_an_emergency_from_now(page: Any, server: LiveServ
     page.click("#iso-form button[type=submit]")
     page.click("#iso-notice", timeout=30_000)
     form = page.locator("#notice-form")
+    # the form asks the service for its window (GET /api/outages/default-window): wait for it
+    # (read at once, the date was still empty on a loaded machine: "T09:00")
+    sync_api.expect(form.locator("input[name=start_date]")).not_to_have_value("", timeout=10_000)
     planned = datetime_value(form, "start")
     assert planned == "2026-12-09T09:00", planned  # planned: the first 09:00 its 24 h allow
     form.locator("select[name=kind]").select_option("emergency")
