@@ -108,18 +108,23 @@ def repair_draft(
         source=repair.id,
         hydraulic=by_hydraulics(request, loaded, start, end, hydraulic),
     )
+    return store_new(session, outage, repair.network_id, username), outage
+
+
+def store_new(session: Session, outage: Outage, network_id: int, username: str) -> t.Outage:
+    """A new outage's row and its first revision, stored (the outage routes and the repairs')."""
     row = t.Outage(
         id=outage.id,
         kind=outage.kind.value,
         state=outage.state.value,
-        network_id=repair.network_id,
+        network_id=network_id,
         source=outage.source,
         created_by=username,
     )
     session.add(row)
     session.flush()
     save_outage(session, row, outage, username, first_new=1)
-    return row, outage
+    return row
 
 
 def draft_ticket_notice(

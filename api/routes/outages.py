@@ -32,7 +32,7 @@ from api.deps import (
     lead,
 )
 from api.openapi import answers
-from api.outage_drafts import by_hydraulics, repair_draft, repair_window
+from api.outage_drafts import by_hydraulics, repair_draft, repair_window, store_new
 from api.responses import json_response
 from api.schemas import DefaultWindowOut, OutageOut, OverlapOut
 from api.store import (
@@ -113,21 +113,13 @@ class OutageIn(BaseModel):
 def _created(
     session: Session, request: Request, user: CurrentUser, outage: Outage, network_id: int
 ) -> Response:
-    row = t.Outage(
-        id=outage.id,
-        kind=outage.kind.value,
-        state=outage.state.value,
-        network_id=network_id,
-        source=outage.source,
-        created_by=user.username,
-    )
-    session.add(row)
-    session.flush()
-    save_outage(session, row, outage, user.username, first_new=1)
+    return _answer_created(store_new(session, outage, network_id, user.username), outage)
+
+
+def _answer_created(row: t.Outage, outage: Outage) -> Response:
+    """201 with the outage, where it is and its version."""
     return json_response(
-        outage_dict(row, outage),
-        201,
-        {"Location": f"/api/outages/{row.id}", **etag(row.version)},
+        outage_dict(row, outage), 201, {"Location": f"/api/outages/{row.id}", **etag(row.version)}
     )
 
 
@@ -190,11 +182,7 @@ def outage_from_repair(
     repair = get_or_404(session, t.RepairTicket, ticket, "repair ticket")
     start, end = repair_window(session, ticket, repair, body.plan_id)
     row, outage = repair_draft(session, request, user.username, repair, start, end, body.hydraulic)
-    return json_response(
-        outage_dict(row, outage),
-        201,
-        {"Location": f"/api/outages/{row.id}", **etag(row.version)},
-    )
+    return _answer_created(row, outage)
 
 
 @router.get(
